@@ -1,0 +1,1 @@
+# data/: see DESIGN.md; sources are added here as they land.

@@ -1,0 +1,1 @@
+# frame/: see DESIGN.md; sources are added here as they land.

@@ -1,0 +1,17 @@
+/*
+ * frontends: the entry points main.c dispatches to.  Each front end owns
+ * its own option parsing for its mode; main.c only picks the mode.
+ */
+#ifndef LL_FRONTENDS_H
+#define LL_FRONTENDS_H
+
+#include "host/host.h"
+
+/* repl/repl.c: the REPL on a terminal (interactive != 0), or run Lua read
+ * from stdin.  Returns the process exit code. */
+int ll_repl_main(ll_host *h, int interactive);
+
+/* Usage text printed by --help and after a usage error. */
+extern const char ll_usage[];
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * capture: the base functions every kernel has.
+ *
+ * print and io.write send text to the front end's sink (the cell's
+ * output) instead of the process's stdout; display(x) shows a value in the
+ * middle of a cell; help(x) prints a doc string; lualab.progress reports
+ * progress to whichever front end draws it.
+ */
+#include "config.h"
+
+#include "host/host_int.h"
+#include "host/lua_util.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ll_host_write(ll_host *h, const char *stream, const char *s, size_t n)
+{
+    if (h && h->has_sink && h->sink.stream) {
+        h->sink.stream(h->sink.ud, stream, s, n);
+        return;
+    }
+    FILE *f = strcmp(stream, "stderr") == 0 ? stderr : stdout;
+    fwrite(s, 1, n, f);
+}
+
+static int l_print(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = luaL_tolstring(L, i, &len);
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_addvalue(&b);
+        (void)s;
+        (void)len;
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    ll_host_write(h, "stdout", s, len);
+    if (!(h && h->has_sink))
+        fflush(stdout);
+    return 0;
+}
+
+/* io.write with the same number formatting as Lua's liolib. */
+static int l_io_write(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) == LUA_TNUMBER) {
+            char num[64];
+            if (lua_isinteger(L, i))
+                snprintf(num, sizeof num, LUA_INTEGER_FMT,
+                         (LUAI_UACINT)lua_tointeger(L, i));
+            else
+                snprintf(num, sizeof num, LUA_NUMBER_FMT,
+                         (LUAI_UACNUMBER)lua_tonumber(L, i));
+            luaL_addstring(&b, num);
+        } else {
+            size_t len;
+            const char *s = luaL_checklstring(L, i, &len);
+            luaL_addlstring(&b, s, len);
+        }
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    ll_host_write(h, "stdout", s, len);
+    lua_getglobal(L, "io");
+    lua_getfield(L, -1, "stdout");
+    return 1;
+}
+
+static int l_display(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        ll_display d = {0};
+        if (ll_host_display_value(h, i, &d) != LL_OK)
+            return luaL_error(L, "display: out of memory");
+        if (h->has_sink && h->sink.display) {
+            h->sink.display(h->sink.ud, &d);
+        } else {
+            const char *t = h->dopts.color && d.ansi ? d.ansi : d.text;
+            ll_host_write(h, "stdout", t, strlen(t));
+            ll_host_write(h, "stdout", "\n", 1);
+        }
+        ll_display_free(&d);
+    }
+    return 0;
+}
+
+/* Resolve "df.read_csv" or "Frame:head" style names from _G. */
+static int resolve_name(lua_State *L, const char *name)
+{
+    lua_pushglobaltable(L);
+    const char *p = name;
+    while (*p) {
+        const char *dot = p + strcspn(p, ".:");
+        lua_pushlstring(L, p, (size_t)(dot - p));
+        if (lua_type(L, -2) != LUA_TTABLE && !luaL_getmetafield(L, -2, "__index")) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        if (lua_type(L, -2) != LUA_TTABLE) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        lua_gettable(L, -2);
+        lua_remove(L, -2);
+        if (*dot == '\0')
+            break;
+        p = dot + 1;
+    }
+    return 1;
+}
+
+static int l_help(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    if (lua_gettop(L) == 0) {
+        static const char intro[] =
+            "lualab: Lua 5.4 with dataframes, tensors, plots and tracking.\n"
+            "help(f) or ?name shows what a function does; modules: df, nn,\n"
+            "keras, plot, mlflow, datasets (where built).  See `man lualab`.\n";
+        ll_host_write(h, "stdout", intro, sizeof intro - 1);
+        return 0;
+    }
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, 1);
+        if (!resolve_name(L, name) || lua_isnil(L, -1))
+            return luaL_error(L, "help: no such name '%s'", name);
+        lua_replace(L, 1);
+    }
+    const char *doc = ll_host_doc(L, 1);
+    if (!doc && lua_type(L, 1) == LUA_TTABLE) {
+        lua_getfield(L, 1, "__doc");
+        doc = lua_tostring(L, -1);
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, doc ? doc : "no documentation");
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    ll_host_write(h, "stdout", s, len);
+    return 0;
+}
+
+const char *ll_host_doc(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "lualab.docs") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    const char *doc = lua_tostring(L, -1);
+    /* The docs table keeps the string alive while the function lives. */
+    lua_pop(L, 2);
+    return doc;
+}
+
+static int l_doc(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    const char *doc = luaL_checkstring(L, 2);
+    ll_lua_setdoc(L, 1, doc);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* lualab.progress{label=, done=, total=, metrics=, unit=, depth=,
+ * finished=} or lualab.progress(label, done, total [, metrics]).  metrics
+ * may be a string or a table of name -> number. */
+static int l_progress(lua_State *L)
+{
+    ll_progress p;
+    memset(&p, 0, sizeof p);
+    int metrics_idx = 0;
+    if (lua_type(L, 1) == LUA_TTABLE) {
+        p.label = ll_opt_str(L, 1, "label", "");
+        p.done = ll_opt_num(L, 1, "done", 0);
+        p.total = ll_opt_num(L, 1, "total", 0);
+        p.unit = ll_opt_str(L, 1, "unit", NULL);
+        p.depth = (int)ll_opt_int(L, 1, "depth", 0);
+        p.finished = ll_opt_bool(L, 1, "finished", 0);
+        lua_getfield(L, 1, "metrics");
+        metrics_idx = lua_gettop(L);
+    } else {
+        p.label = luaL_checkstring(L, 1);
+        p.done = luaL_checknumber(L, 2);
+        p.total = luaL_optnumber(L, 3, 0);
+        metrics_idx = 4;
+        p.finished = p.total > 0 && p.done >= p.total;
+    }
+    luaL_Buffer b;
+    int have_metrics = 0;
+    if (lua_type(L, metrics_idx) == LUA_TSTRING) {
+        p.metrics = lua_tostring(L, metrics_idx);
+    } else if (lua_type(L, metrics_idx) == LUA_TTABLE) {
+        /* Sorted by name so the line is stable. */
+        lua_getglobal(L, "table");
+        lua_getfield(L, -1, "sort");
+        lua_newtable(L);
+        int keys = lua_gettop(L);
+        int nk = 0;
+        lua_pushnil(L);
+        while (lua_next(L, metrics_idx)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_pushvalue(L, -1);
+                lua_rawseti(L, keys, ++nk);
+            }
+        }
+        lua_pushvalue(L, keys);
+        lua_call(L, 1, 0);
+        luaL_buffinit(L, &b);
+        for (int i = 1; i <= nk; i++) {
+            lua_rawgeti(L, keys, i);
+            const char *k = lua_tostring(L, -1);
+            lua_pop(L, 1);
+            lua_getfield(L, metrics_idx, k);
+            char num[64];
+            snprintf(num, sizeof num, "%.4g", lua_tonumber(L, -1));
+            lua_pop(L, 1);
+            if (i > 1)
+                luaL_addchar(&b, ' ');
+            luaL_addstring(&b, k);
+            luaL_addchar(&b, ' ');
+            luaL_addstring(&b, num);
+        }
+        luaL_pushresult(&b);
+        p.metrics = lua_tostring(L, -1);
+        have_metrics = 1;
+    }
+    (void)have_metrics;
+    ll_progress_report(&p);
+    return 0;
+}
+
+void ll_host_open_base(lua_State *L)
+{
+    static const ll_lua_fn base[] = {
+        {"print", l_print,
+         "print(...) -- Write the values to the cell's output, tab-separated."},
+        {"display", l_display,
+         "display(x, ...) -- Show values now, as a cell's last expression "
+         "would be."},
+        {"help", l_help,
+         "help([f | \"name\"]) -- Print the doc string of a function."},
+        {NULL, NULL, NULL}};
+    lua_pushglobaltable(L);
+    ll_lua_setfuncs(L, NULL, base);
+    lua_pop(L, 1);
+
+    lua_getglobal(L, "io");
+    lua_pushcfunction(L, l_io_write);
+    ll_lua_setdoc(L, -1, "io.write(...) -- Write strings or numbers to the "
+                         "cell's output.");
+    lua_setfield(L, -2, "write");
+    lua_pop(L, 1);
+
+    static const ll_lua_fn lualab_fns[] = {
+        {"progress", l_progress,
+         "lualab.progress{label=, done=, total=, metrics=, depth=, "
+         "finished=} -- Report progress to the front end."},
+        {"doc", l_doc,
+         "lualab.doc(f, text) -> f -- Register a one-line doc string for f."},
+        {"help", l_help, "lualab.help(f) -- Same as help(f)."},
+        {NULL, NULL, NULL}};
+    lua_newtable(L);
+    ll_lua_setfuncs(L, "lualab", lualab_fns);
+    lua_pushstring(L, PACKAGE_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_setglobal(L, "lualab");
+}

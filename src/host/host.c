@@ -1,0 +1,478 @@
+/*
+ * host: the kernel.  See host.h for the contract.
+ *
+ * Modules come from two generated tables: gen/registry.h lists the C
+ * modules (LL_MODULE(name) -> luaopen_lualab_<name>) and gen/lua_embed.inc
+ * the Lua files under lua/.  Each is preloaded as "lualab.<name>"; every
+ * module whose name has no leading underscore is also set as a global.
+ */
+#include "config.h"
+
+#include "host/host.h"
+#include "host/host_int.h"
+#include "host/lua_util.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define LL_MODULE(name) int luaopen_lualab_##name(lua_State *L);
+#define LL_COMMAND(name)
+#include "gen/registry.h"
+#undef LL_MODULE
+#undef LL_COMMAND
+
+struct ll_embedded {
+    const char *module;
+    const char *chunkname;
+    const char *data;
+    size_t len;
+};
+#include "gen/lua_embed.inc"
+
+static const struct {
+    const char *name;
+    lua_CFunction open;
+} c_modules[] = {
+#define LL_MODULE(name) {#name, luaopen_lualab_##name},
+#define LL_COMMAND(name)
+#include "gen/registry.h"
+#undef LL_MODULE
+#undef LL_COMMAND
+    {NULL, NULL}};
+
+void ll_display_free(ll_display *d)
+{
+    if (!d)
+        return;
+    free(d->text);
+    free(d->ansi);
+    free(d->svg);
+    free(d->kind);
+    memset(d, 0, sizeof *d);
+}
+
+void ll_cell_result_free(ll_cell_result *r)
+{
+    if (!r)
+        return;
+    ll_display_free(&r->value);
+    free(r->ename);
+    free(r->evalue);
+    free(r->traceback);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- module loading ---- */
+
+static int load_embedded(lua_State *L)
+{
+    const struct ll_embedded *e = lua_touserdata(L, lua_upvalueindex(1));
+    if (luaL_loadbuffer(L, e->data, e->len, e->chunkname) != LUA_OK)
+        return lua_error(L);
+    lua_pushvalue(L, 1); /* module name, as require passes it */
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+static void preload_modules(lua_State *L)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    for (int i = 0; c_modules[i].name; i++) {
+        lua_pushcfunction(L, c_modules[i].open);
+        lua_pushfstring(L, "lualab.%s", c_modules[i].name);
+        lua_insert(L, -2);
+        lua_settable(L, -3);
+    }
+    for (int i = 0; ll_embedded_files[i].module; i++) {
+        lua_pushlightuserdata(L, (void *)&ll_embedded_files[i]);
+        lua_pushcclosure(L, load_embedded, 1);
+        lua_setfield(L, -2, ll_embedded_files[i].module);
+    }
+    lua_pop(L, 1);
+}
+
+/* require(mod) and set the global `global` to it, in protected mode. */
+static int require_global(lua_State *L)
+{
+    const char *mod = luaL_checkstring(L, 1);
+    const char *global = luaL_checkstring(L, 2);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, mod);
+    lua_call(L, 1, 1);
+    lua_setglobal(L, global);
+    return 0;
+}
+
+static int set_module_globals(lua_State *L, ll_err *err)
+{
+    /* C modules first, then Lua modules (which may require C ones). */
+    int n_c = 0;
+    while (c_modules[n_c].name)
+        n_c++;
+    int n_lua = 0;
+    while (ll_embedded_files[n_lua].module)
+        n_lua++;
+    for (int i = 0; i < n_c + n_lua; i++) {
+        const char *name;
+        char mod[256];
+        if (i < n_c) {
+            name = c_modules[i].name;
+            snprintf(mod, sizeof mod, "lualab.%s", name);
+        } else {
+            const char *m = ll_embedded_files[i - n_c].module;
+            snprintf(mod, sizeof mod, "%s", m);
+            if (strncmp(m, "lualab.", 7) != 0)
+                continue;
+            name = m + 7;
+        }
+        if (name[0] == '_' || strchr(name, '.'))
+            continue;
+        lua_pushcfunction(L, require_global);
+        lua_pushstring(L, mod);
+        lua_pushstring(L, name);
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+            ll_err_set(err, LL_EINVAL, "loading module %s: %s", mod,
+                       lua_tostring(L, -1));
+            lua_pop(L, 1);
+            return err ? err->code : LL_EINVAL;
+        }
+    }
+    return LL_OK;
+}
+
+static void set_arg_table(lua_State *L, int argc, char **argv)
+{
+    lua_createtable(L, argc > 0 ? argc - 1 : 0, 1);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i);
+    }
+    lua_setglobal(L, "arg");
+}
+
+static int open_state(ll_host *h, ll_err *err)
+{
+    lua_State *L = luaL_newstate();
+    if (!L)
+        return ll_err_set(err, LL_ENOMEM, "cannot create a Lua state");
+    h->L = L;
+    luaL_openlibs(L);
+    lua_pushlightuserdata(L, h);
+    lua_setfield(L, LUA_REGISTRYINDEX, LL_HOST_KEY);
+    set_arg_table(L, h->argc, h->argv);
+    ll_host_open_base(L);
+    preload_modules(L);
+    int rc = set_module_globals(L, err);
+    if (rc != LL_OK) {
+        lua_close(L);
+        h->L = NULL;
+        return rc;
+    }
+    return LL_OK;
+}
+
+ll_host *ll_host_new(int argc, char **argv, ll_err *err)
+{
+    ll_host *h = calloc(1, sizeof *h);
+    if (!h) {
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    h->argc = argc;
+    h->argv = argv;
+    h->dopts.width = 80;
+    if (open_state(h, err) != LL_OK) {
+        free(h);
+        return NULL;
+    }
+    ll_progress_set_handler(ll_host_progress_dispatch, h);
+    return h;
+}
+
+void ll_host_free(ll_host *h)
+{
+    if (!h)
+        return;
+    ll_host_release_signals(h);
+    ll_progress_set_handler(NULL, NULL);
+    if (h->L)
+        lua_close(h->L);
+    free(h);
+}
+
+int ll_host_restart(ll_host *h, ll_err *err)
+{
+    lua_State *old = h->L;
+    h->L = NULL;
+    if (old)
+        lua_close(old);
+    return open_state(h, err);
+}
+
+lua_State *ll_host_lua(ll_host *h)
+{
+    return h->L;
+}
+
+ll_host *ll_host_from_lua(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LL_HOST_KEY);
+    ll_host *h = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return h;
+}
+
+void ll_host_set_sink(ll_host *h, const ll_sink *sink)
+{
+    if (sink) {
+        h->sink = *sink;
+        h->has_sink = 1;
+    } else {
+        memset(&h->sink, 0, sizeof h->sink);
+        h->has_sink = 0;
+    }
+}
+
+void ll_host_set_display_opts(ll_host *h, const ll_display_opts *o)
+{
+    h->dopts = *o;
+    if (h->dopts.width <= 0)
+        h->dopts.width = 80;
+}
+
+void ll_host_progress_dispatch(void *ud, const ll_progress *p)
+{
+    ll_host *h = ud;
+    if (h && h->has_sink && h->sink.progress)
+        h->sink.progress(h->sink.ud, p);
+}
+
+/* ---- running chunks ---- */
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+/* Message handler: the message plus a traceback without host frames. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)",
+                                  luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    /* Drop the trailing "[C]: in ?" frame of the host's own pcall. */
+    size_t len;
+    const char *tb = lua_tolstring(L, -1, &len);
+    const char *tail = "\n\t[C]: in ?";
+    size_t tl = strlen(tail);
+    if (len >= tl && memcmp(tb + len - tl, tail, tl) == 0) {
+        lua_pushlstring(L, tb, len - tl);
+        lua_remove(L, -2);
+    }
+    return 1;
+}
+
+/* Call the function at the top with nargs below it; on error leave
+ * "message\ntraceback" on the stack and also fill *evalue. */
+static int run_protected(ll_host *h, int nargs, int nres, char **evalue,
+                         char **traceback)
+{
+    lua_State *L = h->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    ll_host_arm_timeout(h);
+    int status = lua_pcall(L, nargs, nres, base);
+    ll_host_disarm_timeout(h);
+    lua_remove(L, base);
+    if (status != LUA_OK) {
+        const char *tb = lua_tostring(L, -1);
+        if (!tb)
+            tb = "(error object is not a string)";
+        *traceback = dup_str(tb);
+        const char *nl = strstr(tb, "\nstack traceback:");
+        size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
+        *evalue = malloc(n + 1);
+        if (*evalue) {
+            memcpy(*evalue, tb, n);
+            (*evalue)[n] = '\0';
+        }
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+/* Does `return <suffix>` compile on its own? */
+static int compiles(lua_State *L, const char *code, size_t len,
+                    const char *name)
+{
+    int ok = luaL_loadbuffer(L, code, len, name) == LUA_OK;
+    lua_pop(L, 1);
+    return ok;
+}
+
+/*
+ * Jupyter's displayhook for Lua: find the last statement that is an
+ * expression and compile "return <it>" in its place.  We try line starts
+ * from the end: the suffix must compile alone as "return <suffix>" and the
+ * whole cell with "return " inserted must compile too.  Line numbers are
+ * unchanged because "return " is inserted within a line.  Leaves the
+ * chunk on the stack and returns 1 (expression) or 0 (plain chunk); on a
+ * syntax error leaves the message and returns -1.
+ */
+static int compile_cell(lua_State *L, const char *code, size_t len,
+                        const char *chunkname)
+{
+    ll_buf b;
+    ll_buf_init(&b);
+    /* Offsets of line starts, from the end; at most 40 lines back. */
+    size_t end = len;
+    while (end > 0 && (code[end - 1] == '\n' || code[end - 1] == ' ' ||
+                       code[end - 1] == '\t' || code[end - 1] == '\r'))
+        end--;
+    int tries = 0;
+    for (size_t pos = end; tries < 40;) {
+        size_t start = pos;
+        while (start > 0 && code[start - 1] != '\n')
+            start--;
+        tries++;
+        ll_buf_reset(&b);
+        if (ll_buf_puts(&b, "return ") == LL_OK &&
+            ll_buf_append(&b, code + start, len - start) == LL_OK &&
+            compiles(L, b.data, b.len, chunkname)) {
+            ll_buf_reset(&b);
+            if (ll_buf_append(&b, code, start) == LL_OK &&
+                ll_buf_puts(&b, "return ") == LL_OK &&
+                ll_buf_append(&b, code + start, len - start) == LL_OK &&
+                luaL_loadbuffer(L, b.data, b.len, chunkname) == LUA_OK) {
+                ll_buf_free(&b);
+                return 1;
+            }
+            lua_pop(L, 1);
+        }
+        if (start == 0)
+            break;
+        pos = start - 1;
+    }
+    ll_buf_free(&b);
+    if (luaL_loadbuffer(L, code, len, chunkname) == LUA_OK)
+        return 0;
+    return -1;
+}
+
+int ll_host_run_cell(ll_host *h, const char *code, size_t len,
+                     const char *name, ll_cell_result *res)
+{
+    lua_State *L = h->L;
+    memset(res, 0, sizeof *res);
+    double t0 = ll_monotonic();
+    char chunkname[256];
+    snprintf(chunkname, sizeof chunkname, "=%s", name ? name : "cell");
+    int top = lua_gettop(L);
+    ll_interrupt_requested = 0;
+    int expr = compile_cell(L, code, len, chunkname);
+    if (expr < 0) {
+        res->status = LL_CELL_SYNTAX;
+        res->ename = dup_str("SyntaxError");
+        res->evalue = dup_str(lua_tostring(L, -1));
+        res->traceback = dup_str(lua_tostring(L, -1));
+        lua_settop(L, top);
+        res->seconds = ll_monotonic() - t0;
+        return res->status;
+    }
+    int status = run_protected(h, 0, LUA_MULTRET, &res->evalue,
+                               &res->traceback);
+    if (status != LUA_OK) {
+        if (ll_interrupt_requested == LL_INTERRUPT_TIMEOUT) {
+            res->status = LL_CELL_TIMEOUT;
+            res->ename = dup_str("TimeoutError");
+        } else if (ll_interrupt_requested) {
+            res->status = LL_CELL_INTERRUPTED;
+            res->ename = dup_str("Interrupted");
+        } else {
+            res->status = LL_CELL_ERROR;
+            res->ename = dup_str("LuaError");
+        }
+    } else if (expr && lua_gettop(L) > top) {
+        int n = lua_gettop(L) - top;
+        int shown = 0;
+        ll_buf text;
+        ll_buf_init(&text);
+        for (int i = 1; i <= n; i++) {
+            if (n == 1 && lua_isnil(L, top + i))
+                break;
+            ll_display d = {0};
+            if (ll_host_display_value(h, top + i, &d) != LL_OK)
+                continue;
+            if (shown == 0) {
+                res->value = d;
+            } else {
+                if (shown == 1)
+                    ll_buf_puts(&text, res->value.text ? res->value.text : "");
+                ll_buf_putc(&text, '\t');
+                ll_buf_puts(&text, d.text ? d.text : "");
+                ll_display_free(&d);
+            }
+            shown++;
+        }
+        if (shown > 1) {
+            free(res->value.text);
+            res->value.text = ll_buf_take(&text);
+            free(res->value.ansi);
+            res->value.ansi = NULL;
+        }
+        ll_buf_free(&text);
+        res->has_value = shown > 0;
+    }
+    lua_settop(L, top);
+    ll_interrupt_requested = 0;
+    res->seconds = ll_monotonic() - t0;
+    return res->status;
+}
+
+int ll_host_run_script(ll_host *h, const char *path)
+{
+    lua_State *L = h->L;
+    int status;
+    if (path && strcmp(path, "-") != 0)
+        status = luaL_loadfile(L, path);
+    else
+        status = luaL_loadfile(L, NULL);
+    if (status != LUA_OK) {
+        fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return 1;
+    }
+    /* Script arguments are arg[1..n], also passed as ... */
+    int nargs = 0;
+    for (int i = 1; i < h->argc; i++) {
+        lua_pushstring(L, h->argv[i]);
+        nargs++;
+    }
+    char *evalue = NULL, *tb = NULL;
+    status = run_protected(h, nargs, 0, &evalue, &tb);
+    if (status != LUA_OK) {
+        fprintf(stderr, "lualab: %s\n", tb ? tb : "error");
+        fflush(stderr);
+    }
+    free(evalue);
+    free(tb);
+    return status == LUA_OK ? 0 : 1;
+}

@@ -1,0 +1,110 @@
+/*
+ * host: one Lua 5.4 state per notebook session (a "kernel").
+ *
+ * The host preloads every lualab module (C modules from the generated
+ * registry, Lua modules embedded from lua/) and sets them as globals; runs
+ * cells under lua_pcall with a traceback whose line numbers are the cell's
+ * own; sends print/io.write, displayed values and progress to the front
+ * end's sink; and turns SIGINT or a time limit into a Lua error
+ * "interrupted" at the next instruction, leaving the state usable.
+ *
+ * Front ends (main.c, repl/, notebook/runner, ui/) use this header; they
+ * never reach into core structs.
+ */
+#ifndef LL_HOST_H
+#define LL_HOST_H
+
+#include <stddef.h>
+#include <lua.h>
+
+#include "util/err.h"
+#include "util/signals.h"
+
+typedef struct ll_host ll_host;
+
+/* A value shown by the display protocol (Jupyter's mime bundle). */
+typedef struct ll_display {
+    char *text; /* text/plain, always set */
+    char *ansi; /* the same with ANSI colour, or NULL */
+    char *svg;  /* image/svg+xml, or NULL */
+    char *kind; /* "value", "frame", "plot", "tensor", ... */
+} ll_display;
+
+void ll_display_free(ll_display *d);
+
+/* Where a running cell's output goes.  Any callback may be NULL. */
+typedef struct ll_sink {
+    /* name is "stdout" or "stderr" */
+    void (*stream)(void *ud, const char *name, const char *data, size_t len);
+    /* display(x) called inside a cell (Jupyter's display_data) */
+    void (*display)(void *ud, const ll_display *d);
+    void (*progress)(void *ud, const ll_progress *p);
+    void *ud;
+} ll_sink;
+
+enum ll_cell_status {
+    LL_CELL_OK = 0,
+    LL_CELL_ERROR = 1,
+    LL_CELL_INTERRUPTED = 2,
+    LL_CELL_TIMEOUT = 3,
+    LL_CELL_SYNTAX = 4 /* did not compile; error fields set */
+};
+
+typedef struct ll_cell_result {
+    int status;        /* enum ll_cell_status */
+    int has_value;     /* the cell ended in an expression with a value */
+    ll_display value;  /* execute_result when has_value */
+    char *ename;       /* error class: "SyntaxError", "RuntimeError", ... */
+    char *evalue;      /* the error message */
+    char *traceback;   /* message + traceback, cell-relative lines */
+    double seconds;    /* wall time of the run */
+} ll_cell_result;
+
+void ll_cell_result_free(ll_cell_result *r);
+
+/* Display options for __display(value, opts). */
+typedef struct ll_display_opts {
+    int width;  /* columns available (0: 80) */
+    int height; /* rows available for a chart (0: default) */
+    int color;  /* 1: also produce ansi */
+} ll_display_opts;
+
+/* A new kernel with every module loaded.  NULL on failure (err says why).
+ * argv (may be NULL) becomes the global `arg` table, with arg[0] = argv[0]. */
+ll_host *ll_host_new(int argc, char **argv, ll_err *err);
+void ll_host_free(ll_host *h);
+/* Throw away the Lua state and make a fresh one (the "restart kernel"). */
+int ll_host_restart(ll_host *h, ll_err *err);
+lua_State *ll_host_lua(ll_host *h);
+
+/* The sink stays in force until replaced; NULL restores plain stdout. */
+void ll_host_set_sink(ll_host *h, const ll_sink *sink);
+void ll_host_set_display_opts(ll_host *h, const ll_display_opts *o);
+
+/* Run one cell.  name is used in messages ("cell 3" -> "cell 3:2: ...").
+ * When the cell ends in an expression its values are displayed into
+ * res->value.  Returns res->status.  res must be freed with
+ * ll_cell_result_free. */
+int ll_host_run_cell(ll_host *h, const char *code, size_t len,
+                     const char *name, ll_cell_result *res);
+
+/* Run a Lua script file the way the `lua` interpreter does (arg set,
+ * errors with traceback to stderr).  Returns a process exit code. */
+int ll_host_run_script(ll_host *h, const char *path);
+
+/* Ask the running cell to stop: safe to call from a signal handler. */
+void ll_host_interrupt(ll_host *h);
+/* Limit the next cells to `seconds` of wall time each (0: no limit). */
+void ll_host_set_cell_timeout(ll_host *h, double seconds);
+
+/* Install SIGINT -> ll_host_interrupt for this host (0 on success). */
+int ll_host_catch_sigint(ll_host *h);
+
+/* Render the value at idx with the display protocol (__display, then
+ * __tostring, then the pretty printer). */
+int ll_host_display_value(ll_host *h, int idx, ll_display *out);
+
+/* The one-line doc string registered for the value at idx, or NULL. */
+const char *ll_host_doc(lua_State *L, int idx);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * host_int: what the host's own files share (host.c, capture.c,
+ * display.c, interrupt.c).  Nothing outside src/host includes this.
+ */
+#ifndef LL_HOST_INT_H
+#define LL_HOST_INT_H
+
+#include "host/host.h"
+#include "util/buf.h"
+
+#define LL_HOST_KEY "lualab.host"
+#define LL_INTERRUPT_USER 1
+#define LL_INTERRUPT_TIMEOUT 2
+
+struct ll_host {
+    lua_State *L;
+    ll_sink sink;
+    int has_sink;
+    ll_display_opts dopts;
+    double cell_timeout;
+    int argc;
+    char **argv;
+    int sigint_installed;
+};
+
+ll_host *ll_host_from_lua(lua_State *L);
+void ll_host_progress_dispatch(void *ud, const ll_progress *p);
+
+/* capture.c: print, io.write, display(), help(), the lualab table */
+void ll_host_open_base(lua_State *L);
+void ll_host_write(ll_host *h, const char *stream, const char *s, size_t n);
+
+/* display.c: the pretty printer */
+typedef struct ll_pretty_opts {
+    int max_depth; /* nested tables shown (default 4) */
+    int max_items; /* entries per table (default 100) */
+    int width;     /* fold tables wider than this onto lines */
+} ll_pretty_opts;
+int ll_pretty(lua_State *L, int idx, const ll_pretty_opts *o, ll_buf *out);
+
+/* interrupt.c */
+void ll_host_arm_timeout(ll_host *h);
+void ll_host_disarm_timeout(ll_host *h);
+void ll_host_release_signals(ll_host *h);
+
+#endif

@@ -1,0 +1,178 @@
+/* lua_util: see lua_util.h. */
+#include "host/lua_util.h"
+
+#include <string.h>
+
+/* Registry key of the weak table function -> doc string. */
+static const char DOCS_KEY[] = "lualab.docs";
+
+static void push_docs(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, DOCS_KEY) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, DOCS_KEY);
+}
+
+void ll_lua_setdoc(lua_State *L, int idx, const char *doc)
+{
+    idx = lua_absindex(L, idx);
+    push_docs(L);
+    lua_pushvalue(L, idx);
+    lua_pushstring(L, doc);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static void set_doc_qualified(lua_State *L, int fn_idx, const char *qualifier,
+                              const char *sep, const char *doc)
+{
+    if (!doc)
+        return;
+    if (qualifier && *qualifier) {
+        luaL_Buffer b;
+        fn_idx = lua_absindex(L, fn_idx);
+        luaL_buffinit(L, &b);
+        luaL_addstring(&b, qualifier);
+        luaL_addstring(&b, sep);
+        luaL_addstring(&b, doc);
+        luaL_pushresult(&b);
+        ll_lua_setdoc(L, fn_idx, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    } else {
+        ll_lua_setdoc(L, fn_idx, doc);
+    }
+}
+
+void ll_lua_setfuncs(lua_State *L, const char *qualifier,
+                     const ll_lua_fn *fns)
+{
+    for (; fns->name; fns++) {
+        lua_pushcfunction(L, fns->fn);
+        set_doc_qualified(L, -1, qualifier, ".", fns->doc);
+        lua_setfield(L, -2, fns->name);
+    }
+}
+
+void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
+                     const ll_lua_fn *metamethods)
+{
+    const char *short_name = tname;
+    if (strncmp(short_name, "lualab.", 7) == 0)
+        short_name += 7;
+    luaL_newmetatable(L, tname);
+    if (metamethods) {
+        for (const ll_lua_fn *m = metamethods; m->name; m++) {
+            lua_pushcfunction(L, m->fn);
+            lua_setfield(L, -2, m->name);
+        }
+    }
+    lua_newtable(L);
+    if (methods) {
+        for (const ll_lua_fn *m = methods; m->name; m++) {
+            lua_pushcfunction(L, m->fn);
+            set_doc_qualified(L, -1, short_name, ":", m->doc);
+            lua_setfield(L, -2, m->name);
+        }
+    }
+    lua_setfield(L, -2, "__index");
+}
+
+int ll_lua_raise(lua_State *L, const ll_err *err)
+{
+    return luaL_error(L, "%s", err->msg);
+}
+
+int ll_lua_fail(lua_State *L, const ll_err *err)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, err->msg);
+    return 2;
+}
+
+static int get_opt(lua_State *L, int idx, const char *key)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return LUA_TNIL;
+    return lua_getfield(L, idx, key);
+}
+
+lua_Integer ll_opt_int(lua_State *L, int idx, const char *key,
+                       lua_Integer def)
+{
+    idx = lua_absindex(L, idx);
+    int t = get_opt(L, idx, key);
+    if (t == LUA_TNIL) {
+        if (lua_type(L, idx) == LUA_TTABLE)
+            lua_pop(L, 1);
+        return def;
+    }
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    if (!isnum)
+        luaL_error(L, "option '%s': integer expected, got %s", key,
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
+lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def)
+{
+    idx = lua_absindex(L, idx);
+    int t = get_opt(L, idx, key);
+    if (t == LUA_TNIL) {
+        if (lua_type(L, idx) == LUA_TTABLE)
+            lua_pop(L, 1);
+        return def;
+    }
+    int isnum = 0;
+    lua_Number v = lua_tonumberx(L, -1, &isnum);
+    if (!isnum)
+        luaL_error(L, "option '%s': number expected, got %s", key,
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
+int ll_opt_bool(lua_State *L, int idx, const char *key, int def)
+{
+    idx = lua_absindex(L, idx);
+    int t = get_opt(L, idx, key);
+    if (t == LUA_TNIL) {
+        if (lua_type(L, idx) == LUA_TTABLE)
+            lua_pop(L, 1);
+        return def;
+    }
+    if (t != LUA_TBOOLEAN)
+        luaL_error(L, "option '%s': boolean expected, got %s", key,
+                   luaL_typename(L, -1));
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+const char *ll_opt_str(lua_State *L, int idx, const char *key,
+                       const char *def)
+{
+    idx = lua_absindex(L, idx);
+    int t = get_opt(L, idx, key);
+    if (t == LUA_TNIL) {
+        if (lua_type(L, idx) == LUA_TTABLE)
+            lua_pop(L, 1);
+        return def;
+    }
+    if (t != LUA_TSTRING)
+        luaL_error(L, "option '%s': string expected, got %s", key,
+                   luaL_typename(L, -1));
+    /* The string is referenced by the options table, which the caller
+     * keeps on the stack, so it stays alive after the pop. */
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return s;
+}

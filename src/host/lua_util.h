@@ -1,0 +1,54 @@
+/*
+ * lua_util: helpers for the bindings (src/<sub>/lua_<sub>.c), written only
+ * with Lua's public API, in the spirit of lauxlib.
+ *
+ * Every function a binding registers carries a one-line doc string; the
+ * REPL's `?name`, help(f) and the man page read them from here.
+ */
+#ifndef LL_LUA_UTIL_H
+#define LL_LUA_UTIL_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "util/err.h"
+
+/* A function bound to Lua with its doc string: "read_csv(path [, opts]) ->
+ * Frame | nil, msg -- Read a CSV file into a Frame." */
+typedef struct ll_lua_fn {
+    const char *name;
+    lua_CFunction fn;
+    const char *doc;
+} ll_lua_fn;
+
+/* Set fns (ended by a {NULL} row) as fields of the table at the top of the
+ * stack and register each doc string under "<qualifier>.<name>"
+ * (qualifier may be NULL). */
+void ll_lua_setfuncs(lua_State *L, const char *qualifier,
+                     const ll_lua_fn *fns);
+
+/* Register doc for the function at idx. */
+void ll_lua_setdoc(lua_State *L, int idx, const char *doc);
+
+/* Create the metatable `tname` for a userdata class: __index = a table of
+ * `methods`, __name = tname, plus `metamethods` (__gc, __close,
+ * __tostring, __display, ...).  Leaves the metatable on the stack.
+ * Method docs are registered as "<tname without 'lualab.'>:<name>". */
+void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
+                     const ll_lua_fn *metamethods);
+
+/* Raise a Lua error carrying err's message (never returns). */
+int ll_lua_raise(lua_State *L, const ll_err *err);
+/* Push nil, message and return 2: the expected-failure convention. */
+int ll_lua_fail(lua_State *L, const ll_err *err);
+
+/* Option readers for a table argument at idx (absent field -> default). */
+lua_Integer ll_opt_int(lua_State *L, int idx, const char *key,
+                       lua_Integer def);
+lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def);
+int ll_opt_bool(lua_State *L, int idx, const char *key, int def);
+/* The string stays valid while the table is on the stack. */
+const char *ll_opt_str(lua_State *L, int idx, const char *key,
+                       const char *def);
+
+#endif

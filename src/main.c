@@ -1,0 +1,141 @@
+/*
+ * main: pick the mode from the command line and hand over to a front end.
+ *
+ *   lualab                      REPL (or Lua from stdin when not a tty)
+ *   lualab --lua SCRIPT [ARGS]  the `lua` interpreter, lualab preloaded
+ *   lualab -e CODE              run CODE
+ *   lualab SUBCOMMAND ...       a command from the generated registry
+ *
+ * Usage errors exit 2 with one line and the usage.
+ */
+#include "config.h"
+
+#include "frontends.h"
+#include "host/host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LL_MODULE(name)
+#define LL_COMMAND(name) int ll_cmd_##name(int argc, char **argv);
+#include "gen/registry.h"
+#undef LL_MODULE
+#undef LL_COMMAND
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+#define LL_MODULE(name)
+#define LL_COMMAND(name) {#name, ll_cmd_##name},
+#include "gen/registry.h"
+#undef LL_MODULE
+#undef LL_COMMAND
+    {NULL, NULL}};
+
+const char ll_usage[] =
+    "usage: lualab                       start the REPL (reads Lua from stdin "
+    "when it is not a terminal)\n"
+    "       lualab --lua SCRIPT [ARGS]   run a Lua script, like `lua`, with "
+    "every lualab module loaded\n"
+    "       lualab -e CODE               run a string of Lua\n"
+    "       lualab --version | --help\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "lualab: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", ll_usage);
+    return 2;
+}
+
+static ll_host *make_host(int argc, char **argv)
+{
+    ll_err err;
+    ll_err_clear(&err);
+    ll_host *h = ll_host_new(argc, argv, &err);
+    if (!h)
+        fprintf(stderr, "lualab: %s\n", err.msg);
+    return h;
+}
+
+/* lualab --lua SCRIPT [ARGS]: arg[0] = SCRIPT, arg[-1] = the binary. */
+static int run_lua(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage_error("%s needs a script (or - for stdin)", "--lua");
+    ll_host *h = make_host(argc - 2, argv + 2);
+    if (!h)
+        return 1;
+    lua_State *L = ll_host_lua(h);
+    lua_getglobal(L, "arg");
+    lua_pushstring(L, argv[0]);
+    lua_rawseti(L, -2, -1);
+    lua_pop(L, 1);
+    ll_host_catch_sigint(h);
+    int rc = ll_host_run_script(h, argv[2]);
+    ll_host_free(h);
+    return rc;
+}
+
+static int run_string(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage_error("%s needs an argument", "-e");
+    ll_host *h = make_host(0, NULL);
+    if (!h)
+        return 1;
+    ll_host_catch_sigint(h);
+    lua_State *L = ll_host_lua(h);
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-e") != 0 || i + 1 >= argc) {
+            rc = usage_error("unexpected argument '%s'", argv[i]);
+            break;
+        }
+        const char *code = argv[++i];
+        if (luaL_loadbuffer(L, code, strlen(code), "=(command line)") !=
+                LUA_OK ||
+            lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
+            lua_pop(L, 1);
+            rc = 1;
+            break;
+        }
+    }
+    ll_host_free(h);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        ll_host *h = make_host(0, NULL);
+        if (!h)
+            return 1;
+        int rc = ll_repl_main(h, isatty(0) && isatty(1));
+        ll_host_free(h);
+        return rc;
+    }
+    const char *a = argv[1];
+    if (strcmp(a, "--version") == 0) {
+        printf("lualab %s (%s)\n", PACKAGE_VERSION, LUA_RELEASE);
+        return 0;
+    }
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        fputs(ll_usage, stdout);
+        return 0;
+    }
+    if (strcmp(a, "--lua") == 0)
+        return run_lua(argc, argv);
+    if (strcmp(a, "-e") == 0)
+        return run_string(argc, argv);
+    for (int i = 0; commands[i].name; i++)
+        if (strcmp(a, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (a[0] == '-')
+        return usage_error("unknown option '%s'", a);
+    return usage_error("unknown command or file '%s'", a);
+}

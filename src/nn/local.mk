@@ -1,0 +1,1 @@
+# nn/: see DESIGN.md; sources are added here as they land.

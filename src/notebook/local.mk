@@ -1,0 +1,1 @@
+# notebook/: see DESIGN.md; sources are added here as they land.

@@ -1,0 +1,1 @@
+# plot/: see DESIGN.md; sources are added here as they land.

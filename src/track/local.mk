@@ -1,0 +1,1 @@
+# track/: see DESIGN.md; sources are added here as they land.

@@ -1,0 +1,1 @@
+# ui/: see DESIGN.md; sources are added here as they land.

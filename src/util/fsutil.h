@@ -1,0 +1,26 @@
+/*
+ * fsutil: whole-file reads, atomic writes, directories.
+ *
+ * ll_write_file_atomic writes to a temporary file beside the target, fsyncs
+ * it, renames it over the target and fsyncs the directory, so a crash leaves
+ * either the old file or the new one, never half of one.
+ */
+#ifndef LL_FSUTIL_H
+#define LL_FSUTIL_H
+
+#include <stddef.h>
+#include "util/err.h"
+
+/* Read a whole file; *data (caller frees) is NUL-terminated. */
+int ll_read_file(const char *path, char **data, size_t *len, ll_err *err);
+int ll_write_file_atomic(const char *path, const void *data, size_t len,
+                         ll_err *err);
+/* mkdir -p; existing directories are fine. */
+int ll_mkdir_p(const char *path, ll_err *err);
+int ll_file_exists(const char *path);
+/* The extension after the last dot of the last path part ("" if none). */
+const char *ll_path_ext(const char *path);
+/* Remove a file or a whole directory tree; a missing path is fine. */
+int ll_remove_tree(const char *path, ll_err *err);
+
+#endif

@@ -1,0 +1,10 @@
+# util/: the ground layer every other part may use.
+liblualab_a_SOURCES += src/util/err.c src/util/err.h src/util/buf.c \
+	src/util/buf.h src/util/fsutil.c src/util/fsutil.h \
+	src/util/signals.c src/util/signals.h
+
+check_PROGRAMS += tests/c/test_util
+TESTS += tests/c/test_util
+tests_c_test_util_SOURCES = tests/c/test_util.c
+tests_c_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_util_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,243 @@
+/* Tests for host/: cells, display, errors, interrupts, timeouts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "util/buf.h"
+
+typedef struct captured {
+    ll_buf out;
+    int displays;
+    int progress;
+} captured;
+
+static void on_stream(void *ud, const char *name, const char *s, size_t n)
+{
+    captured *c = ud;
+    (void)name;
+    ll_buf_append(&c->out, s, n);
+}
+
+static void on_display(void *ud, const ll_display *d)
+{
+    captured *c = ud;
+    c->displays++;
+    ll_buf_puts(&c->out, d->text);
+}
+
+static void on_progress(void *ud, const ll_progress *p)
+{
+    captured *c = ud;
+    c->progress++;
+    ll_buf_printf(&c->out, "[%s %g/%g %s]", p->label, p->done, p->total,
+                  p->metrics ? p->metrics : "");
+}
+
+static ll_host *host;
+static captured cap;
+
+static int setup(void **state)
+{
+    (void)state;
+    ll_err e;
+    host = ll_host_new(0, NULL, &e);
+    if (!host)
+        return -1;
+    ll_buf_init(&cap.out);
+    ll_sink sink = {on_stream, on_display, on_progress, &cap};
+    ll_host_set_sink(host, &sink);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ll_host_free(host);
+    ll_buf_free(&cap.out);
+    return 0;
+}
+
+static int run(const char *code, ll_cell_result *r)
+{
+    ll_buf_reset(&cap.out);
+    return ll_host_run_cell(host, code, strlen(code), "cell 1", r);
+}
+
+static void test_print_is_captured(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    assert_int_equal(run("print('a', 1, 2.5) io.write('b', 3, '\\n')", &r),
+                     LL_CELL_OK);
+    assert_string_equal(ll_buf_str(&cap.out), "a\t1\t2.5\nb3\n");
+    assert_false(r.has_value);
+    ll_cell_result_free(&r);
+}
+
+static void test_trailing_expression_is_displayed(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("local x = 20\nx + 22", &r);
+    assert_true(r.has_value);
+    assert_string_equal(r.value.text, "42");
+    ll_cell_result_free(&r);
+    run("local t = {1, 2, name = 'n'}\nt", &r);
+    assert_string_equal(r.value.text, "{1, 2, name = \"n\"}");
+    ll_cell_result_free(&r);
+    /* a statement at the end displays nothing */
+    run("y = 1", &r);
+    assert_false(r.has_value);
+    ll_cell_result_free(&r);
+    /* a block ending a cell is not cut open */
+    run("for i = 1, 2 do\n  local z = i\nend", &r);
+    assert_int_equal(r.status, LL_CELL_OK);
+    assert_false(r.has_value);
+    ll_cell_result_free(&r);
+    /* an expression over several lines */
+    run("s = 0\nmath.max(\n  1,\n  7)\n-- trailing comment\n", &r);
+    assert_string_equal(r.value.text, "7");
+    ll_cell_result_free(&r);
+}
+
+static void test_globals_persist_between_cells(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("shared = 5", &r);
+    ll_cell_result_free(&r);
+    run("shared * 2", &r);
+    assert_string_equal(r.value.text, "10");
+    ll_cell_result_free(&r);
+}
+
+static void test_error_has_cell_relative_traceback(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    assert_int_equal(run("local a = 1\n\nerror('bad thing')", &r),
+                     LL_CELL_ERROR);
+    assert_string_equal(r.ename, "LuaError");
+    assert_string_equal(r.evalue, "cell 1:3: bad thing");
+    assert_non_null(strstr(r.traceback, "stack traceback:"));
+    assert_non_null(strstr(r.traceback, "cell 1:3: in main chunk"));
+    ll_cell_result_free(&r);
+}
+
+static void test_syntax_error(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    assert_int_equal(run("x = = 1", &r), LL_CELL_SYNTAX);
+    assert_string_equal(r.ename, "SyntaxError");
+    assert_string_equal(r.evalue, "cell 1:1: unexpected symbol near '='");
+    ll_cell_result_free(&r);
+}
+
+static void test_pretty_printer_limits(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("local t = {} t.self = t\nt", &r);
+    assert_string_equal(r.value.text, "{self = <cycle>}");
+    ll_cell_result_free(&r);
+    run("local t = {} for i = 1, 150 do t[i] = i end\nt", &r);
+    assert_non_null(strstr(r.value.text, "... (50 more)"));
+    ll_cell_result_free(&r);
+    run("{a = {b = {c = {d = {e = 1}}}}}", &r);
+    assert_string_equal(r.value.text, "{a = {b = {c = {d = {...}}}}}");
+    ll_cell_result_free(&r);
+    run("{[1.5] = true, ['two words'] = 'x\\n'}", &r);
+    assert_string_equal(r.value.text, "{[1.5] = true, [\"two words\"] = \"x\\n\"}");
+    ll_cell_result_free(&r);
+}
+
+static void test_display_protocol(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("setmetatable({}, {__display = function(self, o) return {text = "
+        "'W' .. o.width, svg = '<svg/>', kind = 'plot'} end})",
+        &r);
+    assert_string_equal(r.value.text, "W80");
+    assert_string_equal(r.value.svg, "<svg/>");
+    assert_string_equal(r.value.kind, "plot");
+    ll_cell_result_free(&r);
+    run("setmetatable({}, {__tostring = function() return 'T' end})", &r);
+    assert_string_equal(r.value.text, "T");
+    ll_cell_result_free(&r);
+    run("setmetatable({}, {__display = function() error('oops') end})", &r);
+    assert_non_null(strstr(r.value.text, "__display failed"));
+    ll_cell_result_free(&r);
+    run("display(1, 'two') return nil", &r);
+    assert_int_equal(cap.displays, 2);
+    assert_string_equal(ll_buf_str(&cap.out), "1two");
+    ll_cell_result_free(&r);
+}
+
+static void test_progress_reaches_sink(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("lualab.progress{label='Epoch 1/2', done=3, total=10, "
+        "metrics={loss=0.5, acc=0.25}}",
+        &r);
+    assert_string_equal(ll_buf_str(&cap.out), "[Epoch 1/2 3/10 acc 0.25 loss 0.5]");
+    ll_cell_result_free(&r);
+}
+
+static void test_timeout_interrupts_and_state_survives(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    ll_host_set_cell_timeout(host, 0.2);
+    assert_int_equal(run("while true do end", &r), LL_CELL_TIMEOUT);
+    assert_string_equal(r.evalue, "cell 1:1: cell timed out");
+    ll_cell_result_free(&r);
+    /* even a pcall inside the cell cannot swallow it for good */
+    assert_int_equal(
+        run("while true do pcall(function() while true do end end) end", &r),
+        LL_CELL_TIMEOUT);
+    ll_cell_result_free(&r);
+    ll_host_set_cell_timeout(host, 0);
+    run("1 + 1", &r);
+    assert_int_equal(r.status, LL_CELL_OK);
+    assert_string_equal(r.value.text, "2");
+    ll_cell_result_free(&r);
+}
+
+static void test_restart_gives_fresh_state(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("kept = 1", &r);
+    ll_cell_result_free(&r);
+    ll_err e;
+    assert_int_equal(ll_host_restart(host, &e), LL_OK);
+    run("kept == nil", &r);
+    assert_string_equal(r.value.text, "true");
+    ll_cell_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_print_is_captured),
+        cmocka_unit_test(test_trailing_expression_is_displayed),
+        cmocka_unit_test(test_globals_persist_between_cells),
+        cmocka_unit_test(test_error_has_cell_relative_traceback),
+        cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_pretty_printer_limits),
+        cmocka_unit_test(test_display_protocol),
+        cmocka_unit_test(test_progress_reaches_sink),
+        cmocka_unit_test(test_timeout_interrupts_and_state_survives),
+        cmocka_unit_test(test_restart_gives_fresh_state),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# The command line: modes, exit codes, usage errors.
+. "$top_srcdir/tests/tap.sh"
+
+is "$("$LUALAB" -e 'print(1 + 1)')" "2" "-e runs code"
+out=$("$LUALAB" --version)
+like "$out" "^lualab [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" "--version names lualab and Lua"
+
+"$LUALAB" --no-such-option >/dev/null 2>"$tap_tmp/err"
+ok $([ $? -eq 2 ]; echo $?) "unknown option exits 2"
+is "$(head -1 "$tap_tmp/err")" "lualab: unknown option '--no-such-option'" "unknown option message"
+like "$(sed -n 2p "$tap_tmp/err")" "^usage: lualab" "usage follows the message"
+
+printf 'print("from stdin")\n' | "$LUALAB" > "$tap_tmp/out"
+is "$(cat "$tap_tmp/out")" "from stdin" "reads Lua from stdin when it is not a terminal"
+
+printf 'print(select("#", ...), ...)\nprint(arg[0], arg[1])\n' > "$tap_tmp/s.lua"
+is "$("$LUALAB" --lua "$tap_tmp/s.lua" a b)" "$(printf '2\ta\tb\n%s\ta' "$tap_tmp/s.lua")" "--lua passes arguments like lua"
+
+"$LUALAB" --lua "$tap_tmp/missing.lua" 2>"$tap_tmp/err"
+ok $([ $? -eq 1 ]; echo $?) "--lua of a missing script exits 1"
+like "$(cat "$tap_tmp/err")" "cannot open .*missing.lua" "--lua names the missing script"
+
+"$LUALAB" -e 'error("boom")' 2>"$tap_tmp/err"
+ok $([ $? -eq 1 ]; echo $?) "-e with an error exits 1"
+is "$(cat "$tap_tmp/err")" "lualab: (command line):1: boom" "-e error message"
+
+
+done_testing

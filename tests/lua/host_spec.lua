@@ -1,0 +1,26 @@
+-- The host's Lua surface: globals, help, display, progress.
+describe("host", function()
+    it("has the lualab table with a version", function()
+        assert.is_table(lualab)
+        assert.matches("^%d+%.%d+%.%d+$", lualab.version)
+    end)
+
+    it("registers doc strings that help() prints", function()
+        local f = lualab.doc(function() end, "f() -- does nothing")
+        local out = run_cmd(LUALAB_BIN .. [[ -e 'help(print)']])
+        assert.equals("print(...) -- Write the values to the cell's output, tab-separated.\n", out)
+        assert.is_function(f)
+    end)
+
+    it("help of an unknown name is an error naming it", function()
+        local ok, err = pcall(help, "no_such.thing")
+        assert.is_false(ok)
+        assert.matches("help: no such name 'no_such.thing'", err, 1, true)
+    end)
+
+    it("progress rejects a bad option type with the key named", function()
+        local ok, err = pcall(lualab.progress, {label = "x", done = "many"})
+        assert.is_false(ok)
+        assert.matches("option 'done': number expected, got string", err, 1, true)
+    end)
+end)
