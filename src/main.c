@@ -13,6 +13,8 @@
 #include "frontends.h"
 #include "host/host.h"
 
+#include <lauxlib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +45,17 @@ const char ll_usage[] =
     "       lualab -e CODE               run a string of Lua\n"
     "       lualab --version | --help\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "lualab: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n%s", ll_usage);
+    va_end(ap);
     return 2;
 }
 

@@ -89,7 +89,7 @@ static int l_display(lua_State *L)
     int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         ll_display d = {0};
-        if (ll_host_display_value(h, i, &d) != LL_OK)
+        if (ll_host_display_at(h, L, i, &d) != LL_OK)
             return luaL_error(L, "display: out of memory");
         if (h->has_sink && h->sink.display) {
             h->sink.display(h->sink.ud, &d);
@@ -215,8 +215,6 @@ static int l_progress(lua_State *L)
         p.metrics = lua_tostring(L, metrics_idx);
     } else if (lua_type(L, metrics_idx) == LUA_TTABLE) {
         /* Sorted by name so the line is stable. */
-        lua_getglobal(L, "table");
-        lua_getfield(L, -1, "sort");
         lua_newtable(L);
         int keys = lua_gettop(L);
         int nk = 0;
@@ -228,8 +226,11 @@ static int l_progress(lua_State *L)
                 lua_rawseti(L, keys, ++nk);
             }
         }
+        lua_getglobal(L, "table");
+        lua_getfield(L, -1, "sort");
         lua_pushvalue(L, keys);
         lua_call(L, 1, 0);
+        lua_pop(L, 1);
         luaL_buffinit(L, &b);
         for (int i = 1; i <= nk; i++) {
             lua_rawgeti(L, keys, i);

@@ -296,7 +296,11 @@ static int call_display(lua_State *L)
 
 int ll_host_display_value(ll_host *h, int idx, ll_display *out)
 {
-    lua_State *L = h->L;
+    return ll_host_display_at(h, h->L, idx, out);
+}
+
+int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out)
+{
     memset(out, 0, sizeof *out);
     idx = lua_absindex(L, idx);
     int top = lua_gettop(L);

@@ -71,7 +71,8 @@ void ll_cell_result_free(ll_cell_result *r)
 
 static int load_embedded(lua_State *L)
 {
-    const struct ll_embedded *e = lua_touserdata(L, lua_upvalueindex(1));
+    const struct ll_embedded *e =
+        &ll_embedded_files[lua_tointeger(L, lua_upvalueindex(1))];
     if (luaL_loadbuffer(L, e->data, e->len, e->chunkname) != LUA_OK)
         return lua_error(L);
     lua_pushvalue(L, 1); /* module name, as require passes it */
@@ -89,7 +90,7 @@ static void preload_modules(lua_State *L)
         lua_settable(L, -3);
     }
     for (int i = 0; ll_embedded_files[i].module; i++) {
-        lua_pushlightuserdata(L, (void *)&ll_embedded_files[i]);
+        lua_pushinteger(L, i);
         lua_pushcclosure(L, load_embedded, 1);
         lua_setfield(L, -2, ll_embedded_files[i].module);
     }
@@ -353,8 +354,17 @@ static int compile_cell(lua_State *L, const char *code, size_t len,
         while (start > 0 && code[start - 1] != '\n')
             start--;
         tries++;
+        /* A blank or comment-only line cannot start the expression (and
+         * "return -- note" would compile as a bare return). */
+        size_t first = start;
+        while (first < len && (code[first] == ' ' || code[first] == '\t'))
+            first++;
+        int skip = first >= len || code[first] == '\n' ||
+                   code[first] == '\r' ||
+                   (code[first] == '-' && first + 1 < len &&
+                    code[first + 1] == '-');
         ll_buf_reset(&b);
-        if (ll_buf_puts(&b, "return ") == LL_OK &&
+        if (!skip && ll_buf_puts(&b, "return ") == LL_OK &&
             ll_buf_append(&b, code + start, len - start) == LL_OK &&
             compiles(L, b.data, b.len, chunkname)) {
             ll_buf_reset(&b);
@@ -377,6 +387,64 @@ static int compile_cell(lua_State *L, const char *code, size_t len,
     return -1;
 }
 
+/* Run the chunk at the top of L in a fresh coroutine.  On success the
+ * results replace the chunk on L's stack.  On error fills evalue and
+ * traceback.  Returns a LUA_* status, or LUA_YIELD when interrupted. */
+static int run_in_thread(ll_host *h, char **evalue, char **traceback)
+{
+    lua_State *L = h->L;
+    lua_State *co = lua_newthread(L);
+    lua_insert(L, -2);
+    lua_xmove(L, co, 1);
+    h->running = co;
+    h->stop_where[0] = '\0';
+    if (ll_interrupt_requested)
+        ll_host_interrupt(h);
+    ll_host_arm_timeout(h);
+    int nres = 0;
+    int status = lua_resume(co, L, 0, &nres);
+    ll_host_disarm_timeout(h);
+    h->running = NULL;
+    if (status == LUA_OK) {
+        lua_xmove(co, L, nres);
+        lua_remove(L, -nres - 1); /* the thread */
+        return LUA_OK;
+    }
+    if (status == LUA_YIELD) {
+        const char *msg = h->stop_where[0]
+                              ? h->stop_where
+                              : "attempt to yield from the top of a cell";
+        if (!ll_interrupt_requested)
+            status = LUA_ERRRUN;
+        luaL_traceback(L, co, msg, 0);
+    } else {
+        const char *msg = lua_tostring(co, -1);
+        if (!msg) {
+            if (luaL_callmeta(co, -1, "__tostring") &&
+                lua_type(co, -1) == LUA_TSTRING)
+                msg = lua_tostring(co, -1);
+            else
+                msg = lua_pushfstring(co, "(error object is a %s value)",
+                                      luaL_typename(co, -1));
+        }
+        luaL_traceback(L, co, msg, 0);
+    }
+    const char *tb = lua_tostring(L, -1);
+    *traceback = dup_str(tb);
+    const char *nl = strstr(tb, "\nstack traceback:");
+    size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
+    *evalue = malloc(n + 1);
+    if (*evalue) {
+        memcpy(*evalue, tb, n);
+        (*evalue)[n] = '\0';
+    }
+    lua_pop(L, 1);
+    /* Close pending to-be-closed variables of the dead cell. */
+    lua_resetthread(co);
+    lua_pop(L, 1);
+    return status;
+}
+
 int ll_host_run_cell(ll_host *h, const char *code, size_t len,
                      const char *name, ll_cell_result *res)
 {
@@ -397,8 +465,7 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len,
         res->seconds = ll_monotonic() - t0;
         return res->status;
     }
-    int status = run_protected(h, 0, LUA_MULTRET, &res->evalue,
-                               &res->traceback);
+    int status = run_in_thread(h, &res->evalue, &res->traceback);
     if (status != LUA_OK) {
         if (ll_interrupt_requested == LL_INTERRUPT_TIMEOUT) {
             res->status = LL_CELL_TIMEOUT;

@@ -21,6 +21,8 @@ struct ll_host {
     int argc;
     char **argv;
     int sigint_installed;
+    lua_State *running; /* the thread of the running cell, or NULL */
+    char stop_where[256]; /* "cell 2:5: interrupted", set by the hook */
 };
 
 ll_host *ll_host_from_lua(lua_State *L);
@@ -36,6 +38,8 @@ typedef struct ll_pretty_opts {
     int max_items; /* entries per table (default 100) */
     int width;     /* fold tables wider than this onto lines */
 } ll_pretty_opts;
+/* The display protocol on any thread of the host's state. */
+int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out);
 int ll_pretty(lua_State *L, int idx, const ll_pretty_opts *o, ll_buf *out);
 
 /* interrupt.c */

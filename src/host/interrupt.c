@@ -1,12 +1,13 @@
 /*
- * interrupt: SIGINT and cell time limits become a Lua error.
+ * interrupt: SIGINT and cell time limits stop the running cell.
  *
  * As in lua.c, a C signal handler cannot touch the Lua state; it only sets
  * a hook (lua_sethook is safe to call asynchronously) and the flag that C
- * loops in the core poll.  The hook raises "interrupted" at the next Lua
- * instruction and stays armed (every 1000 instructions) so a pcall inside
- * the cell cannot swallow the interrupt for good.  The host removes the
- * hook when the cell returns.
+ * loops in the core poll.  Cells run in a coroutine, so at the next Lua
+ * instruction the hook yields straight back to the host: no pcall inside
+ * the cell can catch that.  Where yielding is impossible (Lua code called
+ * from a C function) the hook raises "interrupted" instead, and stays armed
+ * so the yield happens as soon as control is back in yieldable code.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 
 #include <lauxlib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -21,21 +23,36 @@ static ll_host *volatile signal_host;
 
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1000);
-    if (ll_interrupt_requested == LL_INTERRUPT_TIMEOUT)
-        luaL_error(L, "cell timed out");
-    else
-        luaL_error(L, "interrupted");
+    const char *what = ll_interrupt_requested == LL_INTERRUPT_TIMEOUT
+                           ? "cell timed out"
+                           : "interrupted";
+    ll_host *h = signal_host;
+    int have_where = lua_getinfo(L, "Sl", ar) && ar->currentline > 0;
+    if (h && ar->event == LUA_HOOKCOUNT && lua_isyieldable(L)) {
+        if (have_where)
+            snprintf(h->stop_where, sizeof h->stop_where, "%s:%d: %s",
+                     ar->short_src, ar->currentline, what);
+        else
+            snprintf(h->stop_where, sizeof h->stop_where, "%s", what);
+        lua_yield(L, 0);
+        return;
+    }
+    if (have_where)
+        luaL_error(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
+    luaL_error(L, "%s", what);
 }
 
 void ll_host_interrupt(ll_host *h)
 {
     if (!ll_interrupt_requested)
         ll_interrupt_requested = LL_INTERRUPT_USER;
-    if (h && h->L)
-        lua_sethook(h->L, stop_hook,
-                    LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    if (h && h->L) {
+        /* Count hooks only: a hook may yield on count events alone. */
+        lua_sethook(h->L, stop_hook, LUA_MASKCOUNT, 1);
+        if (h->running)
+            lua_sethook(h->running, stop_hook, LUA_MASKCOUNT, 1);
+    }
 }
 
 static void on_sigint(int sig)
@@ -48,9 +65,7 @@ static void on_alarm(int sig)
 {
     (void)sig;
     ll_interrupt_requested = LL_INTERRUPT_TIMEOUT;
-    if (signal_host && signal_host->L)
-        lua_sethook(signal_host->L, stop_hook,
-                    LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    ll_host_interrupt(signal_host);
 }
 
 int ll_host_catch_sigint(ll_host *h)
@@ -98,6 +113,8 @@ void ll_host_disarm_timeout(ll_host *h)
     }
     if (h->L)
         lua_sethook(h->L, NULL, 0, 0);
+    if (h->running)
+        lua_sethook(h->running, NULL, 0, 0);
 }
 
 void ll_host_release_signals(ll_host *h)

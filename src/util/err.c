@@ -26,9 +26,17 @@ void ll_err_prefix(ll_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    char old[sizeof err->msg];
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+    size_t hl = strlen(head), cap = sizeof err->msg;
+    if (hl + 2 >= cap)
+        hl = cap - 3;
+    size_t ol = strlen(err->msg);
+    if (hl + 2 + ol >= cap)
+        ol = cap - hl - 3;
+    memmove(err->msg + hl + 2, err->msg, ol);
+    memcpy(err->msg, head, hl);
+    err->msg[hl] = ':';
+    err->msg[hl + 1] = ' ';
+    err->msg[hl + 2 + ol] = '\0';
 }
 
 void ll_err_clear(ll_err *err)
