@@ -541,7 +541,7 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
         const char *src = c->source ? c->source : "";
         /* trailing blank lines would not read back: leave them off */
         size_t n = strlen(src);
-        while (n > 0) {
+        while (n > 0 && c->type == LL_CELL_CODE) {
             size_t ls = n;
             while (ls > 0 && src[ls - 1] != '\n')
                 ls--;
