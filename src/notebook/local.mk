@@ -14,3 +14,5 @@ tests_c_test_notebook_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_notebook_ipynb_SOURCES = tests/c/test_notebook_ipynb.c
 tests_c_test_notebook_ipynb_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_ipynb_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/runner.sh tests/convert.sh
+EXTRA_DIST += tests/runner.sh tests/convert.sh
