@@ -671,3 +671,9 @@ int nb_json_dump(const cJSON *v, ll_buf *b, int indent, int sort_keys)
 {
     return dump(v, b, indent, sort_keys, 0);
 }
+
+int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
+                    int level)
+{
+    return dump(v, b, indent, sort_keys, level);
+}

@@ -49,53 +49,52 @@ static void test_ipynb_write_shape(void **state)
     ll_cell_add_output(c, &o);
     c->execution_count = 1;
     char *s = to_ipynb(nb);
-    const char *expect =
-        "{\n"
-        " \"cells\": [\n"
-        "  {\n"
-        "   \"cell_type\": \"markdown\",\n"
-        "   \"id\": \"aaaa0001\",\n"
-        "   \"metadata\": {},\n"
-        "   \"source\": [\n"
-        "    \"# T\\n\",\n"
-        "    \"x\"\n"
-        "   ]\n"
-        "  },\n"
-        "  {\n"
-        "   \"cell_type\": \"code\",\n"
-        "   \"execution_count\": 1,\n"
-        "   \"id\": \"aaaa0002\",\n"
-        "   \"metadata\": {},\n"
-        "   \"outputs\": [\n"
-        "    {\n"
-        "     \"name\": \"stdout\",\n"
-        "     \"output_type\": \"stream\",\n"
-        "     \"text\": [\n"
-        "      \"1\\n\"\n"
-        "     ]\n"
-        "    }\n"
-        "   ],\n"
-        "   \"source\": [\n"
-        "    \"print(1)\"\n"
-        "   ]\n"
-        "  }\n"
-        " ],\n"
-        " \"metadata\": {\n"
-        "  \"kernelspec\": {\n"
-        "   \"display_name\": \"Lua (lualab)\",\n"
-        "   \"language\": \"lua\",\n"
-        "   \"name\": \"lua\"\n"
-        "  },\n"
-        "  \"language_info\": {\n"
-        "   \"file_extension\": \".lua\",\n"
-        "   \"mimetype\": \"text/x-lua\",\n"
-        "   \"name\": \"lua\",\n"
-        "   \"version\": \"5.4\"\n"
-        "  }\n"
-        " },\n"
-        " \"nbformat\": 4,\n"
-        " \"nbformat_minor\": 5\n"
-        "}\n";
+    const char *expect = "{\n"
+                         " \"cells\": [\n"
+                         "  {\n"
+                         "   \"cell_type\": \"markdown\",\n"
+                         "   \"id\": \"aaaa0001\",\n"
+                         "   \"metadata\": {},\n"
+                         "   \"source\": [\n"
+                         "    \"# T\\n\",\n"
+                         "    \"x\"\n"
+                         "   ]\n"
+                         "  },\n"
+                         "  {\n"
+                         "   \"cell_type\": \"code\",\n"
+                         "   \"execution_count\": 1,\n"
+                         "   \"id\": \"aaaa0002\",\n"
+                         "   \"metadata\": {},\n"
+                         "   \"outputs\": [\n"
+                         "    {\n"
+                         "     \"name\": \"stdout\",\n"
+                         "     \"output_type\": \"stream\",\n"
+                         "     \"text\": [\n"
+                         "      \"1\\n\"\n"
+                         "     ]\n"
+                         "    }\n"
+                         "   ],\n"
+                         "   \"source\": [\n"
+                         "    \"print(1)\"\n"
+                         "   ]\n"
+                         "  }\n"
+                         " ],\n"
+                         " \"metadata\": {\n"
+                         "  \"kernelspec\": {\n"
+                         "   \"display_name\": \"Lua (lualab)\",\n"
+                         "   \"language\": \"lua\",\n"
+                         "   \"name\": \"lua\"\n"
+                         "  },\n"
+                         "  \"language_info\": {\n"
+                         "   \"file_extension\": \".lua\",\n"
+                         "   \"mimetype\": \"text/x-lua\",\n"
+                         "   \"name\": \"lua\",\n"
+                         "   \"version\": \"5.4\"\n"
+                         "  }\n"
+                         " },\n"
+                         " \"nbformat\": 4,\n"
+                         " \"nbformat_minor\": 5\n"
+                         "}\n";
     assert_string_equal(s, expect);
     /* and it reads back the same */
     ll_notebook *back = parse_ipynb(s);
@@ -173,7 +172,8 @@ static void assert_ipynb_error(const char *text, const char *msg)
 static void test_ipynb_errors(void **state)
 {
     (void)state;
-    assert_ipynb_error("{\n \"cells\": [\n  {,\n ]}", "t.ipynb:3:5: invalid JSON");
+    assert_ipynb_error("{\n \"cells\": [\n  {,\n ]}",
+                       "t.ipynb:3:5: invalid JSON");
     assert_ipynb_error("{\"cells\": [], \"nbformat\": 3}",
                        "t.ipynb:1:27: unsupported nbformat 3 (lualab reads "
                        "nbformat 4)");
@@ -273,12 +273,12 @@ static void test_execute_cell(void **state)
     ll_host *h = ll_host_new(0, NULL, &err);
     assert_non_null(h);
     ll_notebook *nb = ll_notebook_new();
-    ll_cell *c = ll_notebook_insert_cell(
-        nb, 0, LL_CELL_CODE,
-        "io.write('a') io.write('b') print('c')\n"
-        "print('d')\n"
-        "display('shown')\n"
-        "6 * 7");
+    ll_cell *c =
+        ll_notebook_insert_cell(nb, 0, LL_CELL_CODE,
+                                "io.write('a') io.write('b') print('c')\n"
+                                "print('d')\n"
+                                "display('shown')\n"
+                                "6 * 7");
     seen s = {{0}, 0};
     ll_sink fwd = {seen_stream, NULL, NULL, &s};
     int counter = 4;
