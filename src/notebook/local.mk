@@ -16,3 +16,8 @@ tests_c_test_notebook_ipynb_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_ipynb_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/runner.sh tests/convert.sh
 EXTRA_DIST += tests/runner.sh tests/convert.sh
+EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md
+
+# The lab notebooks install under $(pkgdatadir)/notebooks/.  List each one
+# here by name as it lands (no wildcards: automake needs the files), e.g.
+#   nobase_dist_pkgdata_DATA += notebooks/00-tour.lua
