@@ -6,14 +6,19 @@ liblualab_a_SOURCES += src/notebook/notebook.h src/notebook/nb_int.h \
 	src/notebook/exec.c src/notebook/runner.c src/notebook/convert.c
 LL_COMMANDS += convert
 
-check_PROGRAMS += tests/c/test_notebook tests/c/test_notebook_ipynb
-TESTS += tests/c/test_notebook tests/c/test_notebook_ipynb
+check_PROGRAMS += tests/c/test_notebook tests/c/test_notebook_ipynb \
+	tests/c/test_notebook_fuzz
+TESTS += tests/c/test_notebook tests/c/test_notebook_ipynb \
+	tests/c/test_notebook_fuzz
 tests_c_test_notebook_SOURCES = tests/c/test_notebook.c
 tests_c_test_notebook_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_notebook_ipynb_SOURCES = tests/c/test_notebook_ipynb.c
 tests_c_test_notebook_ipynb_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_ipynb_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+tests_c_test_notebook_fuzz_SOURCES = tests/c/test_notebook_fuzz.c
+tests_c_test_notebook_fuzz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_notebook_fuzz_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/runner.sh tests/convert.sh
 EXTRA_DIST += tests/runner.sh tests/convert.sh
 EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md
