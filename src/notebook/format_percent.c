@@ -110,17 +110,13 @@ static void lex_line(lexstate *st, const char *p, const char *end)
         st->quote = 0;
 }
 
-/* Is [p, end) a cell marker line?  Sets *rest to the text after "%%". */
+/* Is [p, end) a cell marker line ("-- %%" then the end or a blank)?  Sets
+ * *rest to the text after "%%". */
 static int is_marker(const char *p, const char *end, const char **rest)
 {
-    if (end - p < 4 || p[0] != '-' || p[1] != '-')
+    if (end - p < 5 || memcmp(p, "-- %%", 5) != 0)
         return 0;
-    const char *q = p + 2;
-    while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-    if (end - q < 2 || q[0] != '%' || q[1] != '%')
-        return 0;
-    q += 2;
+    const char *q = p + 5;
     if (q < end && *q != ' ' && *q != '\t' && *q != '\r')
         return 0;
     *rest = q;
@@ -234,6 +230,33 @@ static int parse_marker(parser *ps, const char *p, const char *end,
             }
             cJSON_DeleteItemFromObjectCaseSensitive(*meta, key);
             cJSON_AddItemToObject(*meta, key, val);
+            in_meta = 1;
+            p = vend;
+            continue;
+        }
+        if (*p == '{') {
+            /* metadata as one JSON object (keys that key=value cannot
+             * spell) */
+            const char *vend = NULL;
+            cJSON *obj =
+                cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &vend, 0);
+            if (!cJSON_IsObject(obj) ||
+                (vend < end && *vend != ' ' && *vend != '\t')) {
+                cJSON_Delete(obj);
+                rc = perr(ps, p,
+                          "bad metadata object on the cell marker "
+                          "(expected JSON)");
+                break;
+            }
+            cJSON *item = obj->child;
+            while (item) {
+                cJSON *nextitem = item->next;
+                cJSON_DetachItemViaPointer(obj, item);
+                cJSON_DeleteItemFromObjectCaseSensitive(*meta, item->string);
+                cJSON_AddItemToObject(*meta, item->string, item);
+                item = nextitem;
+            }
+            cJSON_Delete(obj);
             in_meta = 1;
             p = vend;
             continue;
@@ -477,7 +500,9 @@ static int put_commented(ll_buf *b, const char *s)
         if (n == 0)
             rc = ll_buf_puts(b, "--\n");
         else {
-            rc = ll_buf_puts(b, "-- ");
+            /* "-- %%" would start a cell: a second space keeps the line
+             * text (read back with one leading space) */
+            rc = ll_buf_puts(b, strncmp(s, "%%", 2) == 0 ? "--  " : "-- ");
             if (rc == LL_OK)
                 rc = ll_buf_append(b, s, n);
             if (rc == LL_OK)
@@ -490,19 +515,60 @@ static int put_commented(ll_buf *b, const char *s)
     return rc;
 }
 
+/* A title reads back as written: one line of single-spaced words, none
+ * of which looks like a type or metadata. */
+static int plain_title(const char *t)
+{
+    if (!*t || *t == ' ' || t[strlen(t) - 1] == ' ')
+        return 0;
+    for (const char *p = t; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t' || *p == '=' || *p == '[' ||
+            *p == '{' || (*p == ' ' && p[1] == ' '))
+            return 0;
+    }
+    return 1;
+}
+
 static int put_marker(ll_buf *b, const ll_cell *c)
 {
     int rc = ll_buf_puts(b, "-- %%");
     cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(meta, "title");
-    if (rc == LL_OK && cJSON_IsString(title) && title->valuestring[0])
+    int title_ok = cJSON_IsString(title) && plain_title(title->valuestring);
+    if (rc == LL_OK && title_ok)
         rc = ll_buf_printf(b, " %s", title->valuestring);
     if (rc == LL_OK && c->type == LL_CELL_MARKDOWN)
         rc = ll_buf_puts(b, " [markdown]");
     else if (rc == LL_OK && c->type == LL_CELL_RAW)
         rc = ll_buf_puts(b, " [raw]");
-    if (cJSON_IsObject(meta)) {
-        const cJSON *e;
+    int plain = 1; /* every key spells as key=value */
+    const cJSON *e;
+    if (cJSON_IsString(title) && !title_ok)
+        plain = 0;
+    cJSON_ArrayForEach(e, meta)
+    {
+        if (skip_key(e->string))
+            continue;
+        const char *k = e->string;
+        if (!*k)
+            plain = 0;
+        for (; *k; k++)
+            if (!is_key_char(*k))
+                plain = 0;
+    }
+    if (!plain) {
+        cJSON *rest = cJSON_CreateObject();
+        cJSON_ArrayForEach(e, meta)
+        {
+            if (!skip_key(e->string) || (e == title && !title_ok))
+                cJSON_AddItemToObject(rest, e->string, cJSON_Duplicate(e, 1));
+        }
+        if (rc == LL_OK)
+            rc = ll_buf_putc(b, ' ');
+        if (rc == LL_OK)
+            rc = rest ? nb_json_dump(rest, b, -1, 0) : LL_ENOMEM;
+        cJSON_Delete(rest);
+    } else if (cJSON_IsObject(meta)) {
         cJSON_ArrayForEach(e, meta)
         {
             if (rc != LL_OK)

@@ -226,6 +226,37 @@ static void test_percent_round_trip(void **state)
     assert_round_trip("-- %%\n\n\nleading_blank_lines()\n");
 }
 
+static void test_percent_awkward_metadata(void **state)
+{
+    (void)state;
+    /* keys that key=value cannot spell go as one JSON object */
+    ll_notebook *nb = ll_notebook_new();
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_MARKDOWN,
+                                         "%% not a marker\n %% nor this");
+    assert_int_equal(
+        ll_cell_set_metadata(c, "{\"a key\": 1, \"title\": \"x=1\", \"k\": 2}",
+                             NULL),
+        LL_OK);
+    char *text = to_percent(nb);
+    assert_string_equal(text, "-- %% [markdown] {\"a key\": 1, \"title\": "
+                              "\"x=1\", \"k\": 2}\n"
+                              "--  %% not a marker\n"
+                              "--  %% nor this\n");
+    ll_notebook *back = parse(text);
+    assert_int_equal(back->ncells, 1);
+    assert_string_equal(back->cells[0].source,
+                        " %% not a marker\n %% nor this");
+    assert_string_equal(back->cells[0].metadata_json,
+                        "{\"a key\": 1, \"title\": \"x=1\", \"k\": 2}");
+    char *again = to_percent(back);
+    assert_string_equal(again, text);
+    free(again);
+    free(text);
+    ll_notebook_free(back);
+    ll_notebook_free(nb);
+    assert_round_trip("-- %% {\"k\": 1, \"a b\": [1, 2]}\nx = 1\n");
+}
+
 static void test_percent_no_marker_and_trailing_blanks(void **state)
 {
     (void)state;
@@ -267,6 +298,9 @@ static void test_percent_errors(void **state)
                        "'tags' on the cell marker");
     assert_parse_error("-- %% k=1 loose\n", "t.lua:1:11: expected key=value "
                                             "on the cell marker, got 'loose'");
+    assert_parse_error("-- %% {\"a\": 1\n",
+                       "t.lua:1:7: bad metadata object on the cell marker "
+                       "(expected JSON)");
     assert_parse_error("-- ---\n-- title: x\n",
                        "t.lua:1:1: header block not closed (expected a '-- "
                        "---' line)");
@@ -311,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_first_line),
         cmocka_unit_test(test_percent_parse),
         cmocka_unit_test(test_percent_round_trip),
+        cmocka_unit_test(test_percent_awkward_metadata),
         cmocka_unit_test(test_percent_no_marker_and_trailing_blanks),
         cmocka_unit_test(test_percent_errors),
         cmocka_unit_test(test_read_by_extension),

@@ -98,10 +98,12 @@ static void fuzz(const char *seed, parse_fn parse, const char *name, int rounds)
             ll_buf_init(&b);
             assert_int_equal(ll_notebook_to_percent(nb, &b), LL_OK);
             ll_notebook *again = NULL;
-            assert_int_equal(ll_notebook_parse_percent(b.data ? b.data : "",
-                                                       b.len, "re.lua", &again,
-                                                       &err),
-                             LL_OK);
+            int rc2 = ll_notebook_parse_percent(b.data ? b.data : "", b.len,
+                                                "re.lua", &again, &err);
+            if (rc2 != LL_OK)
+                fprintf(stderr, "# input:\n%s\n# written:\n%s\n# %s\n", text,
+                        b.data, err.msg);
+            assert_int_equal(rc2, LL_OK);
             ll_notebook_free(again);
             ll_buf_reset(&b);
             assert_int_equal(ll_notebook_to_ipynb(nb, &b, &err), LL_OK);
