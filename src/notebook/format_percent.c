@@ -342,7 +342,7 @@ static int add_cell(parser *ps, ll_notebook *nb, ll_cell_type type, cJSON *meta,
 }
 
 /* The header block's YAML: "title: X" gives the notebook's title. */
-static int take_title(ll_notebook *nb)
+int nb_take_title(ll_notebook *nb)
 {
     const char *p = nb->header;
     while (p && *p) {
@@ -421,7 +421,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         if (rc == LL_OK) {
             nb->header = ll_buf_take(&yaml);
-            rc = nb->header ? take_title(nb) : LL_ENOMEM;
+            rc = nb->header ? nb_take_title(nb) : LL_ENOMEM;
             if (rc != LL_OK)
                 ll_err_set(err, rc, "out of memory");
         }

@@ -33,6 +33,9 @@ char *nb_strdup(const char *s);
 /* Set a cell's metadata (and tags) from a JSON object (copied). */
 int nb_cell_set_metadata_obj(ll_cell *c, const cJSON *obj);
 
+/* nb->title from a "title:" line of nb->header (YAML). */
+int nb_take_title(ll_notebook *nb);
+
 /* Append a cell and take ownership of source (malloc'd, may be NULL). */
 ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source);
 

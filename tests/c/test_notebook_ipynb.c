@@ -224,6 +224,7 @@ static void test_markdown_reader(void **state)
     assert_int_equal(
         ll_notebook_parse_markdown(md, strlen(md), "t.md", &nb, &err), LL_OK);
     assert_string_equal(nb->header, "title: M");
+    assert_string_equal(nb->title, "M");
     assert_int_equal(nb->ncells, 4);
     assert_int_equal(nb->cells[0].type, LL_CELL_MARKDOWN);
     assert_string_equal(nb->cells[0].source,
