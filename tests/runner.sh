@@ -109,7 +109,10 @@ is "$?" 4 "--timeout exits 4"
 like "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit \(0.3 s\)" "run timeout message"
 "$LUALAB" --run "$t/loop.lua" --quiet >"$t/out" 2>"$t/err" &
 pid=$!
-sleep 0.5
+# wait until the loop cell runs (the first cell has printed), then Ctrl-C
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 0.2
 kill -INT $pid
 wait $pid
 is "$?" 130 "SIGINT during --run exits 130"
