@@ -107,7 +107,7 @@ is "$(validate "$t/loop.ipynb")" "" "the notebook written on a timeout validates
 "$LUALAB" --run "$t/loop.lua" --timeout 0.3 --cell-timeout 10 >/dev/null 2>"$t/err"
 is "$?" 4 "--timeout exits 4"
 like "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit \(0.3 s\)" "run timeout message"
-"$LUALAB" --run "$t/loop.lua" --quiet >"$t/out" 2>"$t/err" &
+"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C
 n=0
@@ -117,6 +117,10 @@ kill -INT $pid
 wait $pid
 is "$?" 130 "SIGINT during --run exits 130"
 is "$(sed -n 1p "$t/err")" "lualab: cell 2 was interrupted: while true do end" "interrupt message"
+like "$(cat "$t/int.ipynb")" '"ename": "Interrupted"' "the output notebook is written on an interrupt"
+like "$("$LUALAB" --help)" "lualab --run NOTEBOOK \[-o OUT.ipynb\]" "--help shows --run"
+like "$("$LUALAB" --help)" "lualab NOTEBOOK .*runs it" "--help says lualab NOTEBOOK runs it for now"
+like "$("$LUALAB" --help)" "lualab convert IN OUT" "--help shows convert"
 
 # usage and parse errors
 "$LUALAB" --run "$t/ok.lua" --bogus >/dev/null 2>"$t/err"
