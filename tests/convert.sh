@@ -4,6 +4,7 @@
 t=$tap_tmp
 
 cat > "$t/a.lua" <<'EOF'
+-- -*- coding: utf-8 -*-
 -- ---
 -- title: Convert me
 -- ---

@@ -259,6 +259,9 @@ static int read_metadata(reader *r, ll_notebook *nb, const cJSON *meta)
     const cJSON *hdr = cJSON_GetObjectItemCaseSensitive(ll, "percent_header");
     if (cJSON_IsString(hdr) && !(nb->header = nb_strdup(hdr->valuestring)))
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(ll, "percent_preamble");
+    if (cJSON_IsString(pre) && !(nb->preamble = nb_strdup(pre->valuestring)))
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     return LL_OK;
 }
 
@@ -506,16 +509,20 @@ static cJSON *notebook_metadata(const ll_notebook *nb)
         cJSON_DeleteItemFromObjectCaseSensitive(m, "title");
         rc = add(m, "title", cJSON_CreateString(nb->title));
     }
-    if (rc == LL_OK && nb->header) {
+    if (rc == LL_OK && (nb->header || nb->preamble)) {
         cJSON *ll = cJSON_GetObjectItemCaseSensitive(m, "lualab");
         if (!cJSON_IsObject(ll)) {
             cJSON_DeleteItemFromObjectCaseSensitive(m, "lualab");
             ll = cJSON_CreateObject();
             rc = add(m, "lualab", ll);
         }
-        if (rc == LL_OK) {
+        if (rc == LL_OK && nb->header) {
             cJSON_DeleteItemFromObjectCaseSensitive(ll, "percent_header");
             rc = add(ll, "percent_header", cJSON_CreateString(nb->header));
+        }
+        if (rc == LL_OK && nb->preamble) {
+            cJSON_DeleteItemFromObjectCaseSensitive(ll, "percent_preamble");
+            rc = add(ll, "percent_preamble", cJSON_CreateString(nb->preamble));
         }
     }
     if (rc != LL_OK) {

@@ -387,13 +387,33 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
     int line = 1;
     int rc = LL_OK;
 
+    /* preamble: a "#!" line, an Emacs "-*- coding: ... -*-" comment */
+    for (;;) {
+        const char *pn = memchr(p, '\n', (size_t)(end - p));
+        const char *pe = pn ? pn : end;
+        int shebang = p == text && end - p >= 2 && p[0] == '#' && p[1] == '!';
+        int cookie = pe - p >= 2 && p[0] == '-' && p[1] == '-' &&
+                     !is_marker(p, pe, &(const char *){NULL}) &&
+                     memmem(p, (size_t)(pe - p), "-*-", 3) &&
+                     memmem(p, (size_t)(pe - p), "coding", 6);
+        if (!pn || !(shebang || cookie))
+            break;
+        p = pn + 1;
+        line++;
+    }
+    if (p > text && !(nb->preamble = nb_strndup(text, (size_t)(p - text)))) {
+        ll_notebook_free(nb);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+
     /* header block */
-    const char *nl = memchr(p, '\n', len);
-    if (len && is_header_fence(p, nl ? nl : end)) {
+    const char *hdr = p;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (p < end && is_header_fence(p, nl ? nl : end)) {
         ll_buf yaml;
         ll_buf_init(&yaml);
         const char *q = nl ? nl + 1 : end;
-        int hline = 2, closed = 0;
+        int hline = line + 1, closed = 0;
         while (q < end && rc == LL_OK) {
             const char *qn = memchr(q, '\n', (size_t)(end - q));
             const char *qe = qn ? qn : end;
@@ -405,7 +425,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             }
             const char *s = q, *e = qe;
             uncomment(&s, &e);
-            if (yaml.len || hline > 2)
+            if (yaml.len || hline > line + 1)
                 rc = ll_buf_putc(&yaml, '\n');
             if (rc == LL_OK)
                 rc = ll_buf_append(&yaml, s, (size_t)(e - s));
@@ -413,7 +433,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             hline++;
         }
         if (rc == LL_OK && !closed)
-            rc = perr(&ps, text,
+            rc = perr(&ps, hdr,
                       "header block not closed (expected a '%s' "
                       "line)",
                       "-- ---");
@@ -589,7 +609,9 @@ static int put_marker(ll_buf *b, const ll_cell *c)
 int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
 {
     int rc = LL_OK;
-    if (nb->header) {
+    if (nb->preamble)
+        rc = ll_buf_puts(out, nb->preamble);
+    if (rc == LL_OK && nb->header) {
         rc = ll_buf_puts(out, "-- ---\n");
         if (rc == LL_OK && nb->header[0])
             rc = put_commented(out, nb->header);

@@ -128,6 +128,7 @@ void ll_notebook_free(ll_notebook *nb)
     free(nb->path);
     free(nb->title);
     free(nb->header);
+    free(nb->preamble);
     free(nb->metadata_json);
     free(nb);
 }

@@ -71,6 +71,8 @@ typedef struct ll_notebook {
     char *path;          /* where it was read from, or NULL */
     char *title;         /* from the header block / metadata, or NULL */
     char *header;        /* percent header lines (YAML), verbatim, or NULL */
+    char *preamble;      /* percent lines before the header ("#!", coding
+                            cookie), verbatim with newlines, or NULL */
     char *metadata_json; /* notebook metadata (JSON object) */
     ll_nb_format format; /* the format it was read in */
     ll_cell *cells;

@@ -32,6 +32,8 @@ static char *to_percent(const ll_notebook *nb)
     return ll_buf_take(&b);
 }
 
+static void assert_parse_error(const char *text, const char *msg);
+
 static void assert_round_trip(const char *text)
 {
     ll_notebook *nb = parse(text);
@@ -257,6 +259,43 @@ static void test_percent_awkward_metadata(void **state)
     assert_round_trip("-- %% {\"k\": 1, \"a b\": [1, 2]}\nx = 1\n");
 }
 
+/* The shape jupytext writes for Lua: a coding cookie before the header,
+ * Markdown lines with an extra leading space. */
+static void test_percent_jupytext_shape(void **state)
+{
+    (void)state;
+    const char *text = "-- -*- coding: utf-8 -*-\n"
+                       "-- ---\n"
+                       "-- jupyter:\n"
+                       "--   kernelspec:\n"
+                       "--     display_name: Lua\n"
+                       "--     language: lua\n"
+                       "--     name: lua\n"
+                       "-- ---\n"
+                       "\n"
+                       "-- %% [markdown]\n"
+                       "--  Indented text.\n"
+                       "\n"
+                       "-- %%\n"
+                       "t = {\n"
+                       "    a = 1, -- a comment\n"
+                       "}\n";
+    ll_notebook *nb = parse(text);
+    assert_string_equal(nb->preamble, "-- -*- coding: utf-8 -*-\n");
+    assert_string_equal(nb->header, "jupyter:\n  kernelspec:\n    "
+                                    "display_name: Lua\n    language: lua\n"
+                                    "    name: lua");
+    assert_int_equal(nb->ncells, 2);
+    assert_string_equal(nb->cells[0].source, " Indented text.");
+    assert_int_equal(nb->cells[1].line, 13);
+    ll_notebook_free(nb);
+    assert_round_trip(text);
+    assert_round_trip("#!/usr/bin/env lualab\n-- %%\nprint(1)\n");
+    assert_parse_error("-- -*- coding: utf-8 -*-\n-- ---\n-- x: 1\n",
+                       "t.lua:2:1: header block not closed (expected a '-- "
+                       "---' line)");
+}
+
 static void test_percent_no_marker_and_trailing_blanks(void **state)
 {
     (void)state;
@@ -346,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_percent_parse),
         cmocka_unit_test(test_percent_round_trip),
         cmocka_unit_test(test_percent_awkward_metadata),
+        cmocka_unit_test(test_percent_jupytext_shape),
         cmocka_unit_test(test_percent_no_marker_and_trailing_blanks),
         cmocka_unit_test(test_percent_errors),
         cmocka_unit_test(test_read_by_extension),
