@@ -42,6 +42,12 @@ like "$(cat "$t/ok.ipynb")" '"display_name": "Lua \(lualab\)"' "kernelspec names
 "$LUALAB" --run "$t/ok.lua" --quiet >/dev/null 2>"$t/err"
 is "$(cat "$t/err")" "" "--quiet prints no progress"
 
+# colour: the ansi form of a display with --color=always only
+printf -- '-- %%%%\nsetmetatable({}, {__display = function() return {text = "plain", ansi = "\\27[31mred\\27[0m"} end})\n' > "$t/color.lua"
+is "$("$LUALAB" --run "$t/color.lua" --quiet --color=always | od -An -c | tr -s ' ' | head -1)" " 033 [ 3 1 m r e d 033 [ 0 m \n" "--color=always prints the ansi form"
+is "$("$LUALAB" --run "$t/color.lua" --quiet --color=never)" "plain" "--color=never prints the text"
+is "$("$LUALAB" --run "$t/color.lua" --quiet)" "plain" "auto: no colour when stdout is not a terminal"
+
 # parameters: typed (-p), raw (-r), unknown names warned about
 "$LUALAB" --run "$t/ok.lua" -o "$t/p.ipynb" -p horizon 60 -p label nil -p flag true -r other 007 >"$t/out" 2>"$t/err"
 is "$?" 0 "run with parameters exits 0"

@@ -128,6 +128,7 @@ void ll_cell_free(ll_cell *c);
  * error).  `forward` (may be NULL) also receives every event as it
  * happens, so a front end can draw output while the cell runs.  *counter
  * is the kernel's execution counter: incremented and stored in the cell.
+ * Afterwards the host's sink is `forward` (plain stdout when NULL).
  * Returns the host's ll_cell_status.
  */
 int ll_cell_execute(ll_cell *c, ll_host *h, int *counter,
