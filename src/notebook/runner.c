@@ -381,7 +381,7 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
             ncode++;
     ll_sink fwd = {fwd_stream, fwd_display, NULL, rs};
     double t0 = ll_monotonic();
-    int counter = 0, number = 0, failed = 0;
+    int counter = 0, number = 0;
     for (int i = 0; i < nb->ncells; i++) {
         ll_cell *c = &nb->cells[i];
         if (c->type != LL_CELL_CODE)
@@ -447,7 +447,6 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
             if (o->allow_errors || ll_cell_has_tag(c, "raises-exception")) {
                 if (res.traceback)
                     put_text(stderr, res.traceback);
-                failed++;
             } else {
                 report_failure("failed", number, c, &res);
                 rc = RUN_CELL_ERROR;
@@ -459,7 +458,6 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         if (wrote != 0)
             return RUN_CELL_ERROR;
     }
-    (void)failed;
     return RUN_OK;
 }
 
