@@ -86,7 +86,6 @@ typedef struct reader {
     int sample_row_ok;
     int *row_types; /* per field in sample mode */
     /* header capture */
-    struct csv_parser *parser; /* the running one: quoted fields are never NA */
     int header_mode;
     char **hdr;
     int nhdr;
@@ -432,7 +431,9 @@ static void on_field(void *s0, size_t n, void *ud)
     colb *c = &r->cols[f];
     if (!c->keep)
         return;
-    int na = !(r->parser && r->parser->quoted) && is_na(r, s, n);
+    /* CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted
+     * one ("") as an empty string, which is a value, not NA */
+    int na = s0 ? (n > 0 && is_na(r, s, n)) : 1;
     int rc = na ? cb_push_na(c) : put_value(r, c, s, n);
     if (rc) {
         r->rc = rc;
@@ -653,9 +654,10 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
         size_t len = n - off < chunk ? n - off : chunk;
         size_t got = csv_parse(p, d + off, len, on_field, on_row, r);
         if (got != len && !r->rc) {
-            return ll_err_set(r->err, LL_EPARSE, "%s:%lld: %s", r->name,
-                              (long long)line_of(all, base + off + got),
-                              csv_strerror(csv_error(p)));
+            return ll_err_set(r->err, LL_EPARSE,
+                              "%s:%lld: malformed quoting (strict mode)",
+                              r->name,
+                              (long long)line_of(all, base + off + got));
         }
         if (ll_interrupted())
             return ll_err_set(r->err, LL_EINTR, "%s: interrupted", r->name);
@@ -684,7 +686,7 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
 
 static int init_parser(reader *r, struct csv_parser *p, char sep)
 {
-    unsigned char opts = CSV_APPEND_NULL | CSV_REPALL_NL;
+    unsigned char opts = CSV_APPEND_NULL | CSV_REPALL_NL | CSV_EMPTY_IS_NULL;
     if (r->o->strict)
         opts |= CSV_STRICT;
     if (csv_init(p, opts))
@@ -1027,7 +1029,6 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
     r.field = 0;
     r.line = r.row_line = data_line;
     r.prev_cr = o->header ? prev_cr_after_header : 0;
-    r.parser = &p;
     if (run_csv(&r, data + dstart, len - dstart, 1, &p, dstart, data))
         goto done;
     /* columns shorter than the row count were given NA by too-few rows?

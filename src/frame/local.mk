@@ -6,3 +6,6 @@ liblualab_a_SOURCES += src/frame/column.c src/frame/column.h \
 	src/frame/timeseries.c src/frame/print.c src/frame/expr.c \
 	src/frame/lua_frame.c
 LL_MODULES += df
+
+TESTS += tests/lua/frame_spec.lua
+EXTRA_DIST += tests/lua/frame_spec.lua tests/fixtures/csv
