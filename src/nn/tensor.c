@@ -668,6 +668,7 @@ int ll_tensor_backward(ll_tensor *t, ll_tensor *grad, int retain_graph,
         order[norder++] = n;
     }
     rc = accum_slot(&t->node->gout[t->out_idx], g0, err);
+    int old_mode = ll_grad_set_enabled(0);
     for (size_t i = norder; rc == 0 && i-- > 0;) {
         ll_node *n = order[i];
         int any = 0;
@@ -692,6 +693,7 @@ int ll_tensor_backward(ll_tensor *t, ll_tensor *grad, int retain_graph,
         if (!retain_graph)
             ll_node_release(n);
     }
+    ll_grad_set_enabled(old_mode);
     for (size_t i = 0; i < norder; i++)
         for (int k = 0; k < order[i]->nout; k++) {
             ll_tensor_free(order[i]->gout[k]);
