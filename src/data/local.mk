@@ -1,1 +1,17 @@
-# data/: see DESIGN.md; sources are added here as they land.
+# data/: the lab's data sets (generators), word vectors, `datasets` module,
+# `lualab gen`.
+liblualab_a_SOURCES += src/data/generators.c src/data/generators.h \
+	src/data/glove.c src/data/cmd_gen.c src/data/lua_data.c
+LL_MODULES += datasets
+LL_COMMANDS += gen
+
+check_PROGRAMS += tests/c/test_data
+TESTS += tests/c/test_data
+tests_c_test_data_SOURCES = tests/c/test_data.c
+tests_c_test_data_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_data_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
+TESTS += tests/lua/datasets_spec.lua tests/gen.sh
+EXTRA_DIST += tests/lua/datasets_spec.lua tests/gen.sh \
+	tests/fixtures/data/glove-mini.txt tests/fixtures/data/glove-bad.txt
