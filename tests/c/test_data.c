@@ -289,7 +289,7 @@ static void test_word_vector(void **state)
     double sum = 0;
     for (int i = 0; i < 100; i++) {
         assert_true(a[i] > -0.5f && a[i] < 0.5f);
-        sum += a[i];
+        sum += (double)a[i];
     }
     assert_true(fabs(sum / 100) < 0.15);
 }
