@@ -15,3 +15,9 @@ tests_c_test_data_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/datasets_spec.lua tests/gen.sh
 EXTRA_DIST += tests/lua/datasets_spec.lua tests/gen.sh \
 	tests/fixtures/data/glove-mini.txt tests/fixtures/data/glove-bad.txt
+
+# The Keras-style front end (Lua over nn) and its text tools.
+LL_LUA_FILES += lua/lualab/keras.lua lua/lualab/keras/text.lua
+TESTS += tests/lua/keras_spec.lua
+EXTRA_DIST += tests/lua/keras_spec.lua tests/fixtures/keras/text_cases.lua \
+	tests/fixtures/keras/make_keras_text.py tests/fixtures/data/README
