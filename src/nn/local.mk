@@ -1,1 +1,4 @@
-# nn/: see DESIGN.md; sources are added here as they land.
+# nn/: tensors, autograd, layers, losses, optimizers (DESIGN.md 5.7).
+liblualab_a_SOURCES += src/nn/tensor.h src/nn/nn_int.h src/nn/tensor.c \
+	src/nn/ops.c src/nn/lua_nn.h src/nn/lua_nn.c
+LL_MODULES += _nn
