@@ -54,4 +54,46 @@ describe("datasets", function()
         ok, err = pcall(datasets.generate, "connected-car-components", {seed = "x"})
         assert.matches("option 'seed'", err, 1, true)
     end)
+
+    it("load_glove fills the rows of the words it finds", function()
+        local tok = keras.preprocessing.text.Tokenizer()
+        tok:fit_on_texts({"in in in good condition", "steel in nope nope"})
+        -- in=1, nope=2, good=3, condition=4, steel=5
+        local m, report = datasets.load_glove(FIXTURES .. "/data/glove-mini.txt",
+                                              {vocab = tok, num_words = 5, dim = 4})
+        assert.same({5, 4}, m:shape())
+        local rows = m:tolist()
+        assert.same({0, 0, 0, 0}, rows[1])
+        assert.near(0.085703, rows[2][1], 1e-7)
+        assert.same({0, 0, 0, 0}, rows[3])       -- "nope" is not in the file
+        assert.near(-0.35, rows[4][1], 1e-7)
+        assert.near(0.52, rows[5][2], 1e-7)
+        assert.equals(3, report.found)
+        assert.equals(1, report.missing)         -- steel (index 5) is cut off
+        assert.same({"nope"}, report.missing_words)
+    end)
+
+    it("word_vectors builds the same hashed vectors every time", function()
+        local a = datasets.word_vectors({vocab = {x = 1, y = 2}, dim = 100})
+        local b, report = datasets.word_vectors({vocab = {x = 1, y = 2}, dim = 100})
+        assert.same(a:tolist(), b:tolist())
+        assert.equals(0, a:tolist()[1][37])
+        assert.is_true(math.abs(a:tolist()[2][1]) < 0.5)
+        assert.same({found = 2, missing = 0, missing_words = {}, source = "hash"}, report)
+    end)
+
+    it("load_glove reports bad files and options", function()
+        local m, msg = datasets.load_glove(FIXTURES .. "/data/glove-bad.txt",
+                                           {vocab = {good = 1}, dim = 4})
+        assert.is_nil(m)
+        assert.matches("glove-bad.txt:2: word 'good' has fewer than 4 numbers", msg, 1, true)
+        local ok, err = pcall(datasets.load_glove, "x.txt", {vocab = 3})
+        assert.matches("option 'vocab': a word_index table or a Tokenizer expected, got number",
+                       err, 1, true)
+        ok, err = pcall(datasets.load_glove, "x.txt", {vocab = {a = "b"}})
+        assert.matches("option 'vocab': entries must be word = index, got string = string",
+                       err, 1, true)
+        ok, err = pcall(datasets.word_vectors, {vocab = {a = 1}, dim = 0})
+        assert.matches("option 'dim': must be in 1..100000, got 0", err, 1, true)
+    end)
 end)

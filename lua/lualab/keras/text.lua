@@ -234,8 +234,10 @@ end
 
 -- nn when the build has it (a tensor result), else nil (nested tables).
 local function nn_module()
-    local ok, nn = pcall(require, "lualab.nn")
-    if ok and type(nn) == "table" and nn.tensor then return nn end
+    for _, name in ipairs({"lualab.nn", "lualab._nn"}) do
+        local ok, nn = pcall(require, name)
+        if ok and type(nn) == "table" and nn.tensor then return nn end
+    end
     return nil
 end
 M._nn_module = nn_module
