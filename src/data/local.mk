@@ -17,7 +17,10 @@ EXTRA_DIST += tests/lua/datasets_spec.lua tests/gen.sh \
 	tests/fixtures/data/glove-mini.txt tests/fixtures/data/glove-bad.txt
 
 # The Keras-style front end (Lua over nn) and its text tools.
-LL_LUA_FILES += lua/lualab/keras.lua lua/lualab/keras/text.lua
+LL_LUA_FILES += lua/lualab/keras.lua lua/lualab/keras/text.lua \
+	lua/lualab/keras/json.lua lua/lualab/keras/backend.lua \
+	lua/lualab/keras/layers.lua lua/lualab/keras/models.lua \
+	lua/lualab/keras/callbacks.lua
 TESTS += tests/lua/keras_spec.lua
 EXTRA_DIST += tests/lua/keras_spec.lua tests/fixtures/keras/text_cases.lua \
 	tests/fixtures/keras/make_keras_text.py tests/fixtures/data/README

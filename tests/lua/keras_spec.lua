@@ -91,3 +91,79 @@ describe("keras text tools", function()
                        err_of(K.utils.to_categorical, {-1}), 1, true)
     end)
 end)
+
+describe("keras models", function()
+    local K = keras
+    local nn = require("lualab._nn")
+
+    local function lab_model(opts)
+        opts = opts or {}
+        return K.Sequential{
+            K.layers.Embedding(10000, 100, {input_length = 15, weights = opts.weights,
+                                            trainable = false}),
+            K.layers.LSTM(100, {dropout = 0.2, recurrent_dropout = 0.2}),
+            K.layers.Dense(1, {activation = "sigmoid"}),
+        }
+    end
+
+    it("summarises the lab's model as Keras does", function()
+        K.layers.reset_names()
+        local m = lab_model()
+        local total, trainable = m:count_params()
+        assert.equals(1080501, total)
+        assert.equals(80501, trainable)
+        local want = table.concat({
+            'Model: "sequential"',
+            string.rep("_", 65),
+            "Layer (type)                 Output Shape              Param #   ",
+            string.rep("=", 65),
+            "embedding (Embedding)        (None, 15, 100)           1000000   ",
+            string.rep("_", 65),
+            "lstm (LSTM)                  (None, 100)               80400     ",
+            string.rep("_", 65),
+            "dense (Dense)                (None, 1)                 101       ",
+            string.rep("=", 65),
+            "Total params: 1,080,501",
+            "Trainable params: 80,501",
+            "Non-trainable params: 1,000,000",
+            string.rep("_", 65)}, "\n")
+        assert.equals(want, m:summary_text())
+        assert.equals("keras", m._flavor)
+    end)
+
+    it("trains the lab's classifier on a slice of the components data", function()
+        K.utils.set_random_seed(7)
+        local csv = datasets.generate("connected-car-components", {rows = 3000, seed = 5})
+        local texts, labels = {}, {}
+        for t, l in csv:gmatch("\n([^,\n]+),(%d)") do
+            texts[#texts + 1] = t
+            labels[#labels + 1] = tonumber(l)
+        end
+        local tok = K.preprocessing.text.Tokenizer{num_words = 10000}
+        tok:fit_on_texts(texts)
+        local data = K.preprocessing.sequence.pad_sequences(
+            tok:texts_to_sequences(texts), {maxlen = 15})
+        assert.same({3000, 15}, data:shape())
+        local y = nn.tensor(labels)
+        local emb = datasets.word_vectors({vocab = tok, num_words = 10000, dim = 100})
+        local m = lab_model({weights = {emb}})
+        m:compile{optimizer = K.optimizers.Adam{learning_rate = 0.001},
+                  loss = "binary_crossentropy", metrics = {"accuracy"}}
+        local lines = {}
+        local h = m:fit(data:narrow(0, 0, 2000), y:narrow(0, 0, 2000),
+                        {epochs = 2, batch_size = 16, validation_split = 0.1,
+                         verbose = 0,
+                         callbacks = {K.callbacks.LambdaCallback{
+                             on_epoch_end = function(e, logs) lines[#lines + 1] = e end}}})
+        assert.same({0, 1}, lines)
+        assert.same({0, 1}, h.epoch)
+        assert.equals(2, #h.history.loss)
+        assert.is_true(h.history.loss[2] < h.history.loss[1])
+        local loss, acc = m:evaluate(data:narrow(0, 2000, 1000), y:narrow(0, 2000, 1000),
+                                     {verbose = 0})
+        assert.is_true(acc > 0.9, "held-out accuracy " .. acc)
+        assert.is_true(loss < 0.3)
+        local p = m:predict(data:narrow(0, 2000, 4))
+        assert.same({4, 1}, p:shape())
+    end)
+end)
