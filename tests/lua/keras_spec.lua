@@ -167,3 +167,187 @@ describe("keras models", function()
         assert.same({4, 1}, p:shape())
     end)
 end)
+
+-- Reference maths for Keras' layers, written from Keras' equations, on
+-- nested Lua tables (Keras layouts: kernel D x units, gates i f c o for
+-- LSTM, z r h for GRU with reset_after).
+local function sig(v) return 1 / (1 + math.exp(-v)) end
+local function ref_gates(x, h, W, U, b, g, units, bias_r)
+    -- returns xW + b (per gate) and hU (+ recurrent bias)
+    local xw, hu = {}, {}
+    for j = 1, g * units do
+        local a = b and b[j] or 0
+        for k = 1, #x do a = a + x[k] * W[k][j] end
+        local r = bias_r and bias_r[j] or 0
+        for k = 1, #h do r = r + h[k] * U[k][j] end
+        xw[j], hu[j] = a, r
+    end
+    return xw, hu
+end
+
+local function ref_rnn(kind, xs, w, units, backwards)
+    local g = ({lstm = 4, gru = 3, rnn = 1})[kind]
+    local W, U = w[1], w[2]
+    local b, br
+    if kind == "gru" then b, br = w[3][1], w[3][2] else b = w[3] end
+    local outs = {}
+    for s = 1, #xs do
+        local h, c = {}, {}
+        for j = 1, units do h[j], c[j] = 0, 0 end
+        local seq = {}
+        local T = #xs[s]
+        for step = 1, T do
+            local t = backwards and (T - step + 1) or step
+            local xw, hu = ref_gates(xs[s][t], h, W, U, b, g, units, br)
+            local nh, nc = {}, {}
+            for j = 1, units do
+                if kind == "lstm" then
+                    local i = sig(xw[j] + hu[j])
+                    local f = sig(xw[units + j] + hu[units + j])
+                    local cc = math.tanh(xw[2 * units + j] + hu[2 * units + j])
+                    local o = sig(xw[3 * units + j] + hu[3 * units + j])
+                    nc[j] = f * c[j] + i * cc
+                    nh[j] = o * math.tanh(nc[j])
+                elseif kind == "gru" then
+                    local z = sig(xw[j] + hu[j])
+                    local r = sig(xw[units + j] + hu[units + j])
+                    local hh = math.tanh(xw[2 * units + j] + r * hu[2 * units + j])
+                    nh[j] = z * h[j] + (1 - z) * hh
+                else
+                    nh[j] = math.tanh(xw[j] + hu[j])
+                end
+            end
+            h, c = nh, nc
+            seq[step] = h
+        end
+        outs[s] = seq
+    end
+    return outs
+end
+
+local function near_table(want, got, tol, path)
+    path = path or "x"
+    if type(want) == "table" then
+        assert.equals(#want, #got, path .. " length")
+        for i = 1, #want do near_table(want[i], got[i], tol, path .. "[" .. i .. "]") end
+    else
+        assert(math.abs(want - got) <= tol, string.format("%s: want %.7g got %.7g", path, want, got))
+    end
+end
+
+-- Deterministic weights for a shape (nested tables).
+local function fill(shape, k)
+    local function rec(d, base)
+        local t = {}
+        for i = 1, shape[d] do
+            if d == #shape then
+                t[i] = math.sin(k * 1.7 + base * 0.37 + i * 0.91) * 0.6
+            else
+                t[i] = rec(d + 1, base * 7 + i)
+            end
+        end
+        return t
+    end
+    return rec(1, 0)
+end
+
+describe("keras layers against Keras' equations", function()
+    local K = keras
+    local nn = require("lualab._nn")
+    local xs = fill({2, 4, 3}, 1)
+
+    for _, case in ipairs({{"LSTM", "lstm"}, {"GRU", "gru"}, {"SimpleRNN", "rnn"}}) do
+        for _, back in ipairs({false, true}) do
+            it(case[1] .. (back and " go_backwards" or "") .. " follows Keras", function()
+                local layer = K.layers[case[1]](2, {input_shape = {4, 3},
+                    return_sequences = true, go_backwards = back})
+                local m = K.Sequential{layer}
+                local ws = {}
+                for i, w in ipairs(m:get_weights()) do
+                    ws[i] = fill(w:shape(), i + 3)
+                end
+                m:set_weights(ws)
+                local got = m:predict(nn.tensor(xs)):tolist()
+                near_table(ref_rnn(case[2], xs, ws, 2, back), got, 1e-5)
+                -- get_weights gives back what set_weights took
+                for i, w in ipairs(m:get_weights()) do near_table(ws[i], w:tolist(), 1e-6) end
+            end)
+        end
+    end
+
+    it("Bidirectional concatenates forward and re-reversed backward outputs", function()
+        local m = K.Sequential{K.layers.Bidirectional(K.layers.LSTM(2, {return_sequences = true}),
+                                                    {input_shape = {4, 3}})}
+        local ws = {}
+        for i, w in ipairs(m:get_weights()) do ws[i] = fill(w:shape(), i) end
+        m:set_weights(ws)
+        local got = m:predict(nn.tensor(xs)):tolist()
+        local f = ref_rnn("lstm", xs, {ws[1], ws[2], ws[3]}, 2, false)
+        local b = ref_rnn("lstm", xs, {ws[4], ws[5], ws[6]}, 2, true)
+        for s = 1, 2 do
+            for t = 1, 4 do
+                local want = {f[s][t][1], f[s][t][2], b[s][5 - t][1], b[s][5 - t][2]}
+                near_table(want, got[s][t], 1e-5)
+            end
+        end
+    end)
+
+    it("Dense, Conv1D, pooling, Flatten, RepeatVector, TimeDistributed follow Keras", function()
+        local x = fill({2, 6, 2}, 9)
+        local m = K.Sequential{K.layers.Conv1D(3, 2, {input_shape = {6, 2}, strides = 2,
+                                                      activation = "relu"})}
+        local W, b = fill({2, 2, 3}, 1), fill({3}, 2)
+        m:set_weights({W, b})
+        local got = m:predict(nn.tensor(x)):tolist()
+        for s = 1, 2 do
+            for t = 1, 3 do
+                for o = 1, 3 do
+                    local a = b[o]
+                    for k = 1, 2 do
+                        for c = 1, 2 do a = a + x[s][(t - 1) * 2 + k][c] * W[k][c][o] end
+                    end
+                    near_table(math.max(a, 0), got[s][t][o], 1e-5)
+                end
+            end
+        end
+        local m2 = K.Sequential{K.layers.MaxPooling1D(2, {input_shape = {6, 2}}),
+                                K.layers.Flatten()}
+        local p = m2:predict(nn.tensor(x)):tolist()
+        near_table({math.max(x[1][1][1], x[1][2][1]), math.max(x[1][1][2], x[1][2][2])},
+                   {p[1][1], p[1][2]}, 1e-6)
+        assert.equals(6, #p[1])
+        local m3 = K.Sequential{K.layers.GlobalAveragePooling1D({input_shape = {6, 2}}),
+                                K.layers.RepeatVector(3),
+                                K.layers.TimeDistributed(K.layers.Dense(1, {use_bias = false}))}
+        m3:set_weights({{{1}, {-1}}})
+        local avg = 0
+        for t = 1, 6 do avg = avg + (x[2][t][1] - x[2][t][2]) / 6 end
+        local q = m3:predict(nn.tensor(x)):tolist()
+        near_table({{avg}, {avg}, {avg}}, q[2], 1e-6)
+    end)
+
+    it("uses Keras' initializers", function()
+        K.utils.set_random_seed(3)
+        local m = K.Sequential{K.layers.LSTM(8, {input_shape = {5, 6}}),
+                               K.layers.Dense(4)}
+        local w = m:get_weights()
+        -- kernel: glorot_uniform within sqrt(6 / (6 + 32))
+        local lim = math.sqrt(6 / 38)
+        for _, row in ipairs(w[1]:tolist()) do
+            for _, v in ipairs(row) do assert.is_true(math.abs(v) <= lim) end
+        end
+        -- recurrent kernel (8 x 32): orthogonal rows
+        local U = w[2]:tolist()
+        for i = 1, 8 do
+            for j = 1, 8 do
+                local d = 0
+                for k = 1, 32 do d = d + U[i][k] * U[j][k] end
+                assert.is_true(math.abs(d - (i == j and 1 or 0)) < 1e-5)
+            end
+        end
+        -- bias: zeros with the forget gate at 1
+        local b = w[3]:tolist()
+        for j = 1, 32 do assert.equals((j > 8 and j <= 16) and 1 or 0, b[j]) end
+        assert.same({0, 0, 0, 0}, w[5]:tolist())
+    end)
+end)

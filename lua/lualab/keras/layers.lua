@@ -22,8 +22,11 @@ function M.unique_name(base)
 end
 function M.reset_names() counters = {} end
 
+-- Keras' to_snake_case: "MaxPooling1D" -> "max_pooling1d".
 local function snake(class_name)
-    return (class_name:gsub("(%l)(%u)", "%1_%2"):gsub("(%d)(%u)", "%1_%2"):lower())
+    local s = class_name:gsub("(.)(%u[%l%d]+)", "%1_%2")
+    s = s:gsub("(%l)(%u)", "%1_%2")
+    return s:lower()
 end
 
 local Layer = {}
