@@ -351,3 +351,171 @@ describe("keras layers against Keras' equations", function()
         assert.same({0, 0, 0, 0}, w[5]:tolist())
     end)
 end)
+
+describe("keras training tools", function()
+    local K = keras
+    local nn = require("lualab._nn")
+    local tmp
+
+    before_each(function()
+        tmp = os.tmpname()
+        os.remove(tmp)
+        os.execute("mkdir -p " .. tmp)
+    end)
+    after_each(function() os.execute("rm -rf " .. tmp) end)
+
+    local function toy()
+        K.layers.reset_names()
+        K.utils.set_random_seed(11)
+        local x = nn.randn({64, 5, 3})
+        local y = x:sum(2):sum(1):gt(0)
+        local m = K.Sequential{K.layers.GRU(4, {input_shape = {5, 3}}),
+                               K.layers.Dense(1, {activation = "sigmoid"})}
+        m:compile{optimizer = "adam", loss = "binary_crossentropy", metrics = {"accuracy"}}
+        return m, x, y
+    end
+
+    local function read(path)
+        local f = assert(io.open(path))
+        local s = f:read("a")
+        f:close()
+        return s
+    end
+
+    it("saves to a directory and loads the same model back", function()
+        local m, x, y = toy()
+        m:fit(x, y, {epochs = 1, batch_size = 16, verbose = 0})
+        assert.equals(tmp .. "/m", m:save(tmp .. "/m"))
+        assert.matches('"class_name": "Sequential"', read(tmp .. "/m/config.json"), 1, true)
+        local m2 = K.models.load_model(tmp .. "/m")
+        assert.same(m:predict(x):tolist(), m2:predict(x):tolist())
+        assert.equals(m:summary_text(), m2:summary_text())
+        assert.equals("binary_crossentropy", m2.loss)
+        local ws = m2:get_weights()
+        assert.equals(5, #ws)
+        assert.same({3, 12}, ws[1]:shape())
+        assert.same({4, 12}, ws[2]:shape())
+        assert.same({2, 12}, ws[3]:shape())
+        local ok, err = pcall(K.models.load_model, tmp .. "/none")
+        assert.is_false(ok)
+        assert.matches("load_model: " .. tmp .. "/none/config.json: No such file", err, 1, true)
+    end)
+
+    it("splits validation data from the end before shuffling, as Keras", function()
+        local m, x, y = toy()
+        local seen = 0
+        local h = m:fit(x, y, {epochs = 1, batch_size = 10, validation_split = 0.25,
+            verbose = 0, callbacks = {K.callbacks.LambdaCallback{
+                on_batch_end = function(_, logs) seen = seen + logs.size end}}})
+        assert.equals(48, seen)
+        -- the validation loss is the loss on the last 16 rows
+        local vl = m:evaluate(x:narrow(0, 48, 16), y:narrow(0, 48, 16), {verbose = 0})
+        assert.near(vl, h.history.val_loss[1], 1e-6)
+    end)
+
+    it("EarlyStopping stops and restores the best weights", function()
+        local m, x, y = toy()
+        local best
+        local h = m:fit(x, y, {epochs = 30, batch_size = 64, verbose = 0,
+            validation_data = {x:narrow(0, 0, 8), y:narrow(0, 0, 8)},
+            callbacks = {K.callbacks.EarlyStopping{monitor = "loss", mode = "max",
+                                                   patience = 2, restore_best_weights = true}}})
+        -- loss falls every epoch, so "max" mode stops after epoch 3
+        assert.equals(3, #h.epoch)
+        best = m:evaluate(x, y, {verbose = 0, batch_size = 64})
+        assert.near(h.history.loss[1], best, 0.02)
+    end)
+
+    it("ModelCheckpoint, CSVLogger and ReduceLROnPlateau do their jobs", function()
+        local m, x, y = toy()
+        local h = m:fit(x, y, {epochs = 3, batch_size = 16, verbose = 0,
+            validation_split = 0.25,
+            callbacks = {K.callbacks.ModelCheckpoint(tmp .. "/ck-{epoch:02d}",
+                                                     {monitor = "loss", save_best_only = true}),
+                         K.callbacks.CSVLogger(tmp .. "/log.csv"),
+                         K.callbacks.ReduceLROnPlateau{monitor = "loss", mode = "max",
+                                                       patience = 1, factor = 0.5}}})
+        assert.is_not_nil(io.open(tmp .. "/ck-01/weights.safetensors"))
+        assert.is_not_nil(io.open(tmp .. "/ck-03/config.json"))
+        local csv = read(tmp .. "/log.csv")
+        assert.matches("^epoch,accuracy,loss,val_accuracy,val_loss\n0,", csv)
+        assert.equals(4, select(2, csv:gsub("\n", "")))
+        -- logs.lr is the rate the epoch ran with (Keras logs it before reducing)
+        assert.same({0.001, 0.001, 0.0005}, h.history.lr)
+        assert.equals(0.00025, m.optimizer:get_lr())
+    end)
+
+    it("TerminateOnNaN stops training on a NaN loss", function()
+        local cb = K.callbacks.TerminateOnNaN()
+        cb.model = {}
+        cb.on_batch_end(3, {loss = 0 / 0})
+        assert.is_true(cb.model.stop_training)
+    end)
+
+    it("calls the MLflow autolog hooks when autologging is on", function()
+        local calls = {}
+        package.loaded["lualab.mlflow"] = {
+            _autolog_enabled = function() return true end,
+            _autolog_fit_start = function(model, p) calls[#calls + 1] = {"start", model, p} end,
+            _autolog_epoch_end = function(e, logs) calls[#calls + 1] = {"epoch", e, logs.loss} end,
+            _autolog_fit_end = function(model, h) calls[#calls + 1] = {"end", h} end,
+        }
+        local ok, err = pcall(function()
+            local m, x, y = toy()
+            local h = m:fit(x, y, {epochs = 2, batch_size = 32, verbose = 0})
+            assert.equals(4, #calls)
+            assert.equals("start", calls[1][1])
+            assert.equals(m, calls[1][2])
+            assert.same({epochs = 2, batch_size = 32, optimizer = "Adam",
+                         learning_rate = 0.001, loss = "binary_crossentropy"}, calls[1][3])
+            assert.same({"epoch", 1, h.history.loss[2]}, calls[3])
+            assert.equals(h, calls[4][2])
+        end)
+        package.loaded["lualab.mlflow"] = nil
+        assert(ok, err)
+    end)
+
+    it("rejects bad input with exact messages", function()
+        local function err_of(f, ...)
+            local ok, e = pcall(f, ...)
+            assert.is_false(ok)
+            return e
+        end
+        local m, x, y = toy()
+        local fresh = K.Sequential{K.layers.Dense(1, {input_shape = {3}})}
+        assert.matches("fit: you must compile your model before training/testing",
+                       err_of(fresh.fit, fresh, nn.zeros({2, 3}), nn.zeros({2})), 1, true)
+        assert.matches("compile: unknown loss 'hinge2'",
+                       err_of(m.compile, m, {optimizer = "adam", loss = "hinge2"}), 1, true)
+        assert.matches("compile: unknown optimizer 'adamax' (adam, sgd, rmsprop, adagrad)",
+                       err_of(m.compile, m, {optimizer = "adamax", loss = "mse"}), 1, true)
+        assert.matches("fit: the model expects input of shape (None, 5, 3), got (None, 4, 3)",
+                       err_of(m.fit, m, nn.zeros({2, 4, 3}), nn.zeros({2})), 1, true)
+        assert.matches("fit: x has 64 samples but y has 3",
+                       err_of(m.fit, m, x, nn.zeros({3})), 1, true)
+        assert.matches("fit: unknown argument 'epoch'",
+                       err_of(m.fit, m, x, y, {epoch = 2}), 1, true)
+        assert.matches("Dense: unknown argument 'unit'",
+                       err_of(K.layers.Dense, 3, {unit = 3}), 1, true)
+        assert.matches("Dense: units must be a positive integer, got 0",
+                       err_of(K.layers.Dense, 0), 1, true)
+        assert.matches("LSTM: dropout must be in [0, 1), got 1.5",
+                       err_of(K.layers.LSTM, 3, {dropout = 1.5}), 1, true)
+        assert.matches("Embedding: mask_zero=true is not supported",
+                       err_of(K.layers.Embedding, 10, 4, {mask_zero = true}), 1, true)
+        assert.matches("layer gru: weight 'kernel' must be a Tensor or nested tables, got number",
+                       err_of(m.set_weights, m, {1, 2, 3, 4, 5}), 1, true)
+        local lay = m.layers[2]
+        assert.matches("layer dense: weight 'kernel' has shape (2, 1), expected (4, 1)",
+                       err_of(lay.set_weights, lay, {nn.zeros({2, 1}), nn.zeros({1})}), 1, true)
+        assert.matches("set_weights: the model has 5 weight arrays, got 2",
+                       err_of(m.set_weights, m, {1, 2}), 1, true)
+        local unbuilt = K.Sequential{K.layers.Dense(2)}
+        assert.matches("This model has not yet been built.",
+                       err_of(unbuilt.summary_text, unbuilt), 1, true)
+        assert.matches("keras.optimizers.Adam: unknown argument 'learningrate'",
+                       err_of(K.optimizers.Adam, {learningrate = 0.1}), 1, true)
+        assert.matches("EarlyStopping: unknown option 'patient'",
+                       err_of(K.callbacks.EarlyStopping, {patient = 2}), 1, true)
+    end)
+end)

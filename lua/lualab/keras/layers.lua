@@ -167,7 +167,12 @@ function Layer:set_weights(ws)
                             self.name, #self.params, #ws), 3)
     end
     for i, p in ipairs(self.params) do
-        local w = B.as_tensor(ws[i], "weight")
+        local w = ws[i]
+        if type(w) ~= "table" and not (type(w) == "userdata" and w.shape) then
+            error(string.format("layer %s: weight '%s' must be a Tensor or " ..
+                "nested tables, got %s", self.name, p.name, type(w)), 3)
+        end
+        w = B.as_tensor(w, "weight")
         local got = w:shape()
         local ok = #got == #p.keras_shape
         for k = 1, #got do ok = ok and got[k] == p.keras_shape[k] end

@@ -157,7 +157,7 @@ function Model:build(input_shape)
         error("This model has not yet been built. Build the model first by " ..
               "calling `build()` or by calling `fit()` with some data, or " ..
               "specify an `input_shape` (or Embedding's `input_length`) in " ..
-              "the first layer.", 2)
+              "the first layer.", 0)
     end
     self.input_shape = input_shape
     local s = input_shape
@@ -351,7 +351,7 @@ local function sample_shape(x)
 end
 
 local function check_input(self, x, where)
-    if not self.built then self:build(sample_shape(x)) end
+    if not self.built then self:build(self.input_shape or sample_shape(x)) end
     local want, got = self.input_shape, sample_shape(x)
     local ok = #want == #got
     for i = 1, #want do ok = ok and want[i] == got[i] end
@@ -603,16 +603,6 @@ function Model:fit(x, y, opts)
             local vl = self:_evaluate(xv, yv, batch_size)
             for k, v in pairs(vl) do logs["val_" .. k] = v end
         end
-        call_cbs(cbs, "on_epoch_end", epoch, logs)
-        history.epoch[#history.epoch + 1] = epoch
-        for k, v in pairs(logs) do
-            local h = history.history[k]
-            if not h then
-                h = {}
-                history.history[k] = h
-            end
-            h[#h + 1] = v
-        end
         if verbose > 0 then
             local parts = {string.format("Epoch %d/%d - %ds - loss: %s", epoch + 1,
                 epochs, os.time() - t0, fmt_value(logs.loss))}
@@ -627,6 +617,16 @@ function Model:fit(x, y, opts)
                 end
             end
             print(table.concat(parts, " - "))
+        end
+        call_cbs(cbs, "on_epoch_end", epoch, logs)
+        history.epoch[#history.epoch + 1] = epoch
+        for k, v in pairs(logs) do
+            local h = history.history[k]
+            if not h then
+                h = {}
+                history.history[k] = h
+            end
+            h[#h + 1] = v
         end
         if ml then ml._autolog_epoch_end(epoch, logs) end
         if self.stop_training then break end
