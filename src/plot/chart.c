@@ -403,13 +403,16 @@ int ll_plot_ticks(double lo, double hi, int max_ticks, double *out, int cap,
         max_ticks = 2;
     if (max_ticks > cap)
         max_ticks = cap;
+    /* the smallest 1-2-5 step that gives at most max_ticks ticks */
     double raw = (hi - lo) / (max_ticks - 1);
     double mag = pow(10, floor(log10(raw)));
-    static const double mult[] = {1, 2, 5, 10, 20};
-    double st = mag * 10;
-    for (int i = 0; i < 5; i++) {
-        if (mag * mult[i] >= raw * (1 - 1e-9)) {
-            st = mag * mult[i];
+    static const double mult[] = {1, 2, 5, 10, 20, 50, 100};
+    double st = mag * 100;
+    for (int i = 0; i < 7; i++) {
+        double s = mag * mult[i];
+        double cnt = floor(hi / s + 1e-9) - ceil(lo / s - 1e-9) + 1;
+        if (cnt <= max_ticks) {
+            st = s;
             break;
         }
     }
@@ -585,7 +588,7 @@ static void date_label(double sec, int unit, double count, int long_form,
             else
                 snprintf(buf, len, "%02d:%02d:%02d", hh, mm, ss);
         } else if (long_form || tod == 0) {
-            if (tod == 0 && !long_form)
+            if (tod == 0)
                 snprintf(buf, len, "%s %02d", month_name[m - 1], d);
             else
                 snprintf(buf, len, "%s %02d %02d:%02d", month_name[m - 1], d,
@@ -616,7 +619,7 @@ int ll_plot_date_ticks(double lo, double hi, int x_type, int max_ticks,
     size_t first = x_type == LL_PLOT_XDATE ? 17 : 0;
     const cal_step *st = &cal_steps[nsteps - 1];
     for (size_t i = first; i < nsteps; i++) {
-        if ((shi - slo) / cal_steps[i].approx + 1 <= max_ticks) {
+        if (floor((shi - slo) / cal_steps[i].approx) + 1 <= max_ticks) {
             st = &cal_steps[i];
             break;
         }

@@ -2,5 +2,21 @@
 # bars, and the `plot` Lua module.
 liblualab_a_SOURCES += src/plot/plot.h src/plot/plot_int.h \
 	src/plot/canvas.c src/plot/canvas.h src/plot/chart.c \
-	src/plot/render_text.c src/plot/render_svg.c src/plot/lua_plot.c
+	src/plot/render_text.c src/plot/render_svg.c src/plot/lua_plot.c \
+	src/plot/progress.c src/plot/progress.h
 LL_MODULES += plot
+
+check_PROGRAMS += tests/c/test_plot tests/c/test_canvas tests/c/test_progress
+TESTS += tests/c/test_plot tests/c/test_canvas tests/c/test_progress \
+	tests/lua/plot_spec.lua
+tests_c_test_plot_SOURCES = tests/c/test_plot.c
+tests_c_test_plot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_plot_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+tests_c_test_canvas_SOURCES = tests/c/test_canvas.c
+tests_c_test_canvas_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_canvas_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+tests_c_test_progress_SOURCES = tests/c/test_progress.c
+tests_c_test_progress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_progress_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/lua/plot_spec.lua tests/fixtures/plot/make_hist.py \
+	tests/fixtures/plot/hist_numpy.txt

@@ -46,7 +46,7 @@ static const glyphs ascii = {'|',
                              '*',
                              '-',
                              {' ', '_', '_', '_', '#', '#', '#', '#', '#'},
-                             {' ', '|', '|', '|', '#', '#', '#', '#', '#'},
+                             {' ', ' ', ' ', ' ', '#', '#', '#', '#', '#'},
                              {' ', '-', '-', '-', '#', '#', '#', '#', '#'},
                              {'.', ':', '*', '#'},
                              {'_', '.', ',', '-', '=', '+', '*', '#'}};
@@ -214,7 +214,7 @@ static int fits_labels(const ll_ticks *t, const area *a, int width, int *starts)
 {
     int prev_end = -2;
     for (int i = 0; i < t->n; i++) {
-        int col = (int)floor(xdot(a, t->v[i]) / 2);
+        int col = clampdot(xdot(a, t->v[i])) / 2;
         int len = ll_utf8_cells(t->label[i]);
         int s = col - (len - 1) / 2;
         if (s + len > width)
@@ -282,9 +282,18 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
     a.yhi = e->yhi;
 
     /* y ticks: one per row at most, about every third row */
+    /* y ticks: as many as keep a free row between labels */
     ll_ticks yt;
-    ll_ticks_make(a.ylo, a.yhi, o->ylog, LL_PLOT_XNUM, imax(2, a.ph / 3 + 1),
-                  &yt);
+    for (int want = imax(2, a.ph / 2); want >= 2; want--) {
+        ll_ticks_make(a.ylo, a.yhi, o->ylog, LL_PLOT_XNUM, want, &yt);
+        int ok = 1;
+        for (int i = 1; i < yt.n && ok; i++)
+            if (abs(clampdot(ydot(&a, yt.v[i])) / 4 -
+                    clampdot(ydot(&a, yt.v[i - 1])) / 4) < 2)
+                ok = 0;
+        if (ok)
+            break;
+    }
     int yw = 1;
     for (int i = 0; i < yt.n; i++)
         yw = imax(yw, ll_utf8_cells(yt.label[i]));
@@ -302,8 +311,7 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
         ll_canvas_put(c, x, axis_row, g->hline, LL_COLOR_AXIS, 0, 0);
     int last_row = -1;
     for (int i = yt.n - 1; i >= 0; i--) {
-        double d = ydot(&a, yt.v[i]);
-        int r = (int)floor(d / 4);
+        int r = clampdot(ydot(&a, yt.v[i])) / 4; /* as the dots round */
         if (r < a.top || r >= axis_row || r == last_row)
             continue;
         last_row = r;
@@ -365,8 +373,27 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
         ll_ticks xt;
         int starts[64];
         int fitted = 0;
+        /* integer x (epochs, indices) gets integer ticks only */
+        int xint =
+            o->x_type == LL_PLOT_XNUM && !o->xlog && p->kind != LL_PLOT_HIST;
+        for (size_t i = 0; i < p->ns && xint; i++)
+            for (size_t j = 0; j < p->s[i].n && xint; j++)
+                if (isfinite(p->s[i].x[j]) &&
+                    p->s[i].x[j] != floor(p->s[i].x[j]))
+                    xint = 0;
         for (int want = imin(12, imax(2, a.pw / 4)); want >= 2; want--) {
             ll_ticks_make(a.xlo, a.xhi, o->xlog, o->x_type, want, &xt);
+            if (xint) {
+                int k = 0;
+                for (int i = 0; i < xt.n; i++)
+                    if (xt.v[i] == floor(xt.v[i])) {
+                        xt.v[k] = xt.v[i];
+                        snprintf(xt.label[k], sizeof xt.label[k], "%.0f",
+                                 xt.v[i]);
+                        k++;
+                    }
+                xt.n = k;
+            }
             if (fits_labels(&xt, &a, W, starts)) {
                 fitted = 1;
                 break;
@@ -379,7 +406,7 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
                 fits_labels(&xt, &a, W, starts);
         }
         for (int i = 0; i < xt.n; i++) {
-            int col = (int)floor(xdot(&a, xt.v[i]) / 2);
+            int col = clampdot(xdot(&a, xt.v[i])) / 2;
             if (col >= a.left && col < a.left + a.pw)
                 ll_canvas_put(c, col, axis_row, g->xtick, LL_COLOR_AXIS, 0, 0);
             ll_canvas_text(c, starts[i], axis_row + 1, xt.label[i], 0, 0);
@@ -502,6 +529,8 @@ static void layout_barh(const ll_plot *p, const ll_extent *e, ll_canvas *c,
             int full = len8 / 8, rem = len8 % 8;
             for (int x = 0; x < full; x++)
                 ll_canvas_put(c, zero + x, row, g->hbar[8], color, 0, 0);
+            if (g->hbar[rem] == ' ')
+                rem = full ? 0 : 8; /* ASCII: whole cells, never empty */
             if (rem)
                 ll_canvas_put(c, zero + full, row, g->hbar[rem], color, 0, 0);
             end = zero + full + (rem ? 1 : 0);
