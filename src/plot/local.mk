@@ -19,4 +19,20 @@ tests_c_test_progress_SOURCES = tests/c/test_progress.c
 tests_c_test_progress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_progress_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/lua/plot_spec.lua tests/fixtures/plot/make_hist.py \
-	tests/fixtures/plot/hist_numpy.txt
+	tests/fixtures/plot/hist_numpy.txt \
+	tests/fixtures/plot/bar.ascii.txt \
+	tests/fixtures/plot/bar.txt \
+	tests/fixtures/plot/barh.ascii.txt \
+	tests/fixtures/plot/barh.txt \
+	tests/fixtures/plot/grid.ascii.txt \
+	tests/fixtures/plot/grid.txt \
+	tests/fixtures/plot/heatmap.ascii.txt \
+	tests/fixtures/plot/heatmap.txt \
+	tests/fixtures/plot/hist.ascii.txt \
+	tests/fixtures/plot/hist.txt \
+	tests/fixtures/plot/line.ascii.txt \
+	tests/fixtures/plot/line.txt \
+	tests/fixtures/plot/scatter.ascii.txt \
+	tests/fixtures/plot/scatter.txt \
+	tests/fixtures/plot/sparkline.ascii.txt \
+	tests/fixtures/plot/sparkline.txt

@@ -284,14 +284,20 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
     /* y ticks: one per row at most, about every third row */
     /* y ticks: as many as keep a free row between labels */
     ll_ticks yt;
-    for (int want = imax(2, a.ph / 2); want >= 2; want--) {
-        ll_ticks_make(a.ylo, a.yhi, o->ylog, LL_PLOT_XNUM, want, &yt);
-        int ok = 1;
-        for (int i = 1; i < yt.n && ok; i++)
-            if (abs(clampdot(ydot(&a, yt.v[i])) / 4 -
-                    clampdot(ydot(&a, yt.v[i - 1])) / 4) < 2)
-                ok = 0;
-        if (ok)
+    for (int gap = 2; gap >= 1; gap--) {
+        for (int want = imax(2, a.ph / 2); want >= 2; want--) {
+            ll_ticks_make(a.ylo, a.yhi, o->ylog, LL_PLOT_XNUM, want, &yt);
+            int ok = 1;
+            for (int i = 1; i < yt.n && ok; i++)
+                if (abs(clampdot(ydot(&a, yt.v[i])) / 4 -
+                        clampdot(ydot(&a, yt.v[i - 1])) / 4) < gap)
+                    ok = 0;
+            if (ok)
+                break;
+        }
+        /* a short chart may pack labels on adjacent rows rather than
+         * show fewer than three */
+        if (yt.n >= 3)
             break;
     }
     int yw = 1;
