@@ -35,4 +35,15 @@ EXTRA_DIST += tests/lua/plot_spec.lua tests/fixtures/plot/make_hist.py \
 	tests/fixtures/plot/scatter.ascii.txt \
 	tests/fixtures/plot/scatter.txt \
 	tests/fixtures/plot/sparkline.ascii.txt \
-	tests/fixtures/plot/sparkline.txt
+	tests/fixtures/plot/sparkline.txt \
+	tests/fixtures/plot/lab_charts.lua \
+	tests/fixtures/plot/lab_loss.svg \
+	tests/fixtures/plot/lab_loss.txt \
+	tests/fixtures/plot/lab_predicted_vs_true.svg \
+	tests/fixtures/plot/lab_predicted_vs_true.txt \
+	tests/fixtures/plot/lab_importance.svg \
+	tests/fixtures/plot/lab_importance.txt \
+	tests/fixtures/plot/lab_confusion.svg \
+	tests/fixtures/plot/lab_confusion.txt \
+	tests/fixtures/plot/lab_residuals.svg \
+	tests/fixtures/plot/lab_residuals.txt

@@ -207,6 +207,9 @@ static int body_xy(const ll_plot *p, const ll_extent *e, double W, double H,
     f.h = H - top - bottom;
     if (f.h < 20)
         f.h = 20;
+    if ((p->kind == LL_PLOT_HIST || p->kind == LL_PLOT_BAR) &&
+        isnan(o->ymax) && f.yhi > 0)
+        f.yhi += (f.yhi - f.ylo) * 0.05; /* headroom over the tallest bar */
     if (p->kind == LL_PLOT_LINE || p->kind == LL_PLOT_SCATTER) {
         /* a little air so data does not sit on the axes */
         double py_ = (f.yhi - f.ylo) * 0.04, px_ = (f.xhi - f.xlo) * 0.02;

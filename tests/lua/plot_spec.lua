@@ -235,6 +235,22 @@ describe("plot", function()
         end
     end)
 
+    it("draws the lab's charts as reviewed (lab_*.svg, lab_*.txt)", function()
+        local charts = dofile(FIXTURES .. "/plot/lab_charts.lua")
+        local names = {"loss", "predicted_vs_true", "importance", "confusion",
+                       "residuals"}
+        for _, name in ipairs(names) do
+            local p = charts[name]()
+            local f = assert(io.open(FIXTURES .. "/plot/lab_" .. name .. ".svg"))
+            assert.equals(f:read("a"), p:svg())
+            f:close()
+            f = assert(io.open(FIXTURES .. "/plot/lab_" .. name .. ".txt"))
+            assert.equals(f:read("a"), p:text{width = 72, height = 18,
+                                               ascii = false})
+            f:close()
+        end
+    end)
+
     it("has doc strings", function()
         local out = run_cmd(LUALAB_BIN .. [[ -e 'help(plot.barh)']])
         assert.matches("feature importance", out, 1, true)
