@@ -1028,3 +1028,28 @@ void ll_extent_footnote(const ll_extent *e, char *buf, size_t len)
         snprintf(buf, len, "%zu non-positive value%s skipped (log scale)",
                  e->nonpos, e->nonpos == 1 ? "" : "s");
 }
+
+int ll_plot_x_integral(const ll_plot *p)
+{
+    if (p->o.x_type != LL_PLOT_XNUM || p->o.xlog ||
+        (p->kind != LL_PLOT_LINE && p->kind != LL_PLOT_SCATTER))
+        return 0;
+    for (size_t i = 0; i < p->ns; i++)
+        for (size_t j = 0; j < p->s[i].n; j++)
+            if (isfinite(p->s[i].x[j]) && p->s[i].x[j] != floor(p->s[i].x[j]))
+                return 0;
+    return 1;
+}
+
+void ll_ticks_integral(ll_ticks *t)
+{
+    int k = 0;
+    for (int i = 0; i < t->n; i++) {
+        if (t->v[i] != floor(t->v[i]))
+            continue;
+        t->v[k] = t->v[i];
+        snprintf(t->label[k], sizeof t->label[k], "%.0f", t->v[i]);
+        k++;
+    }
+    t->n = k;
+}

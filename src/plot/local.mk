@@ -18,7 +18,7 @@ tests_c_test_canvas_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_progress_SOURCES = tests/c/test_progress.c
 tests_c_test_progress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_progress_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-EXTRA_DIST += tests/lua/plot_spec.lua tests/fixtures/plot/make_hist.py \
+EXTRA_DIST += docs/plot.md tests/lua/plot_spec.lua tests/fixtures/plot/make_hist.py \
 	tests/fixtures/plot/hist_numpy.txt \
 	tests/fixtures/plot/bar.ascii.txt \
 	tests/fixtures/plot/bar.txt \

@@ -54,6 +54,13 @@ void ll_extent_footnote(const ll_extent *e, char *buf, size_t len);
 /* Format a data value for bar ends and heatmap cells (%.4g-like). */
 void ll_plot_format_value(double v, char *buf, size_t len);
 
+/* 1 when every x is a whole number on a plain numeric axis (epochs,
+ * indices): such charts get whole-number x ticks only. */
+int ll_plot_x_integral(const ll_plot *p);
+/* Drop the ticks that are not whole numbers (labels reprinted). */
+struct ll_ticks;
+void ll_ticks_integral(struct ll_ticks *t);
+
 /* Tick sets for an axis: numeric, log (powers of ten) or calendar. */
 typedef struct ll_ticks {
     int n;

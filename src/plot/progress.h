@@ -5,7 +5,8 @@
  *
  * A line reads
  *
- *   Epoch 3/5  37% |██████▍          | 37/100  12.3 batch/s  00:03<00:05  loss 0.0123
+ *   Epoch 3/5  37% |██████▍          | 37/100  12.3 batch/s  00:03<00:05  loss
+ * 0.0123
  *
  * (label, percentage, bar, count/total, rate, elapsed<ETA, metrics).  When
  * total is 0 (unknown) there is no percentage, bar or ETA.  When the width

@@ -207,8 +207,8 @@ static int body_xy(const ll_plot *p, const ll_extent *e, double W, double H,
     f.h = H - top - bottom;
     if (f.h < 20)
         f.h = 20;
-    if ((p->kind == LL_PLOT_HIST || p->kind == LL_PLOT_BAR) &&
-        isnan(o->ymax) && f.yhi > 0)
+    if ((p->kind == LL_PLOT_HIST || p->kind == LL_PLOT_BAR) && isnan(o->ymax) &&
+        f.yhi > 0)
         f.yhi += (f.yhi - f.ylo) * 0.05; /* headroom over the tallest bar */
     if (p->kind == LL_PLOT_LINE || p->kind == LL_PLOT_SCATTER) {
         /* a little air so data does not sit on the axes */
@@ -278,6 +278,8 @@ static int body_xy(const ll_plot *p, const ll_extent *e, double W, double H,
         ll_ticks xt;
         for (int want = (int)fmin(12, fmax(2, f.w / 60)); want >= 2; want--) {
             ll_ticks_make(f.xlo, f.xhi, o->xlog, o->x_type, want, &xt);
+            if (ll_plot_x_integral(p))
+                ll_ticks_integral(&xt);
             double prev = -1e9;
             int ok = 1;
             for (int i = 0; i < xt.n && ok; i++) {

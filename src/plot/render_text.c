@@ -380,26 +380,11 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
         int starts[64];
         int fitted = 0;
         /* integer x (epochs, indices) gets integer ticks only */
-        int xint =
-            o->x_type == LL_PLOT_XNUM && !o->xlog && p->kind != LL_PLOT_HIST;
-        for (size_t i = 0; i < p->ns && xint; i++)
-            for (size_t j = 0; j < p->s[i].n && xint; j++)
-                if (isfinite(p->s[i].x[j]) &&
-                    p->s[i].x[j] != floor(p->s[i].x[j]))
-                    xint = 0;
+        int xint = ll_plot_x_integral(p);
         for (int want = imin(12, imax(2, a.pw / 4)); want >= 2; want--) {
             ll_ticks_make(a.xlo, a.xhi, o->xlog, o->x_type, want, &xt);
-            if (xint) {
-                int k = 0;
-                for (int i = 0; i < xt.n; i++)
-                    if (xt.v[i] == floor(xt.v[i])) {
-                        xt.v[k] = xt.v[i];
-                        snprintf(xt.label[k], sizeof xt.label[k], "%.0f",
-                                 xt.v[i]);
-                        k++;
-                    }
-                xt.n = k;
-            }
+            if (xint)
+                ll_ticks_integral(&xt);
             if (fits_labels(&xt, &a, W, starts)) {
                 fitted = 1;
                 break;
