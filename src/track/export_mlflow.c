@@ -102,7 +102,7 @@ static int resolves_implicitly(const char *s)
         "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off",
         "OFF", "null", "Null", "NULL", "~", "<<", "=", ".nan", ".NaN",
         ".NAN", ".inf", ".Inf", ".INF", "+.inf", "-.inf", "+.Inf", "-.Inf",
-        "+.INF", "-.INF", "y", "Y", "n", "N"};
+        "+.INF", "-.INF"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
