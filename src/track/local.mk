@@ -21,3 +21,5 @@ tests_c_test_track_export_SOURCES = tests/c/test_track_export.c
 tests_c_test_track_export_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_track_export_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/track
+TESTS += tests/lua/mlflow_spec.lua
+EXTRA_DIST += tests/lua/mlflow_spec.lua
