@@ -108,9 +108,13 @@ return function(M)
             local s = store()
             local e = s:get_experiment(name)
             if not e then
-                local id = s:create_experiment(name)
-                print(string.format("mlflow: created experiment '%s' (id %d)", name, id))
-                e = s:get_experiment(id)
+                -- another process may create it between the two calls
+                local ok, id = pcall(s.create_experiment, s, name)
+                if ok then
+                    print(string.format("mlflow: created experiment '%s' (id %d)", name, id))
+                end
+                e = s:get_experiment(name)
+                if not e then error(id, 2) end
             end
             state.experiment_id = e.experiment_id
             return experiment_obj(e)

@@ -23,3 +23,5 @@ tests_c_test_track_export_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/track
 TESTS += tests/lua/mlflow_spec.lua
 EXTRA_DIST += tests/lua/mlflow_spec.lua
+TESTS += tests/track_concurrency.sh
+EXTRA_DIST += tests/track_concurrency.sh tests/track/conc_worker.lua
