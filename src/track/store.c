@@ -1484,7 +1484,8 @@ int ll_track_list_files(const char *dir, char **out, ll_err *err)
     ll_buf b;
     ll_buf_init(&b);
     if (rc == LL_OK) {
-        qsort(names, n, sizeof *names, cmp_str);
+        if (n > 1)
+            qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n && rc == LL_OK; i++)
             if (ll_buf_printf(&b, "%s\n", names[i]) != LL_OK)
                 rc = ll_err_set(err, LL_ENOMEM, "out of memory");
