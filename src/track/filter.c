@@ -10,6 +10,9 @@
  *   value      := number (metrics, start_time, end_time)
  *               | 'string' | "string" | ( 'a', 'b' ) after IN
  *
+ * Each condition is `runs.run_uuid IN (SELECT run_uuid FROM <table> WHERE
+ * key = ? AND value <op> ?)`, which SQLite answers from the (key, value)
+ * indexes, driving the search from the most selective condition.
  * Every value is bound, never pasted into SQL.  Errors name the column
  * (1-based) of the filter string where the problem starts.
  */
@@ -288,16 +291,16 @@ static int comparison(lexer *lx, ll_track_query *q, ll_buf *sql)
     const char *lhs = "x.value";
     switch (ent) {
     case ENT_METRIC:
-        rc = ll_buf_puts(sql, "EXISTS (SELECT 1 FROM latest_metrics x WHERE "
-                              "x.run_uuid = runs.run_uuid AND x.key = ? AND ");
+        rc = ll_buf_puts(sql, "runs.run_uuid IN (SELECT x.run_uuid FROM "
+                              "latest_metrics x WHERE x.key = ? AND ");
         break;
     case ENT_PARAM:
-        rc = ll_buf_puts(sql, "EXISTS (SELECT 1 FROM params x WHERE "
-                              "x.run_uuid = runs.run_uuid AND x.key = ? AND ");
+        rc = ll_buf_puts(sql, "runs.run_uuid IN (SELECT x.run_uuid FROM "
+                              "params x WHERE x.key = ? AND ");
         break;
     case ENT_TAG:
-        rc = ll_buf_puts(sql, "EXISTS (SELECT 1 FROM tags x WHERE "
-                              "x.run_uuid = runs.run_uuid AND x.key = ? AND ");
+        rc = ll_buf_puts(sql, "runs.run_uuid IN (SELECT x.run_uuid FROM "
+                              "tags x WHERE x.key = ? AND ");
         break;
     case ENT_ATTR:
         lhs = col;

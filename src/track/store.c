@@ -117,6 +117,9 @@ static const char *const migrations[] = {
     " PRIMARY KEY (name, alias),"
     " FOREIGN KEY (name, version) REFERENCES model_versions"
     "  ON DELETE CASCADE);",
+    /* 3: indexes for search_runs filters on params and tags */
+    "CREATE INDEX params_key ON params (key, value);"
+    "CREATE INDEX tags_key ON tags (key, value);",
 };
 
 /* ---- small helpers ---- */
@@ -1092,13 +1095,14 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
     memcpy(by_id, runs, n * sizeof *by_id);
     qsort(by_id, n, sizeof *by_id, cmp_run_id);
     static const char *const sqls[3] = {
-        "SELECT p.run_uuid, p.key, p.value FROM params p JOIN temp.sel s ON "
-        "s.id = p.run_uuid ORDER BY p.key",
-        "SELECT g.run_uuid, g.key, g.value FROM tags g JOIN temp.sel s ON "
-        "s.id = g.run_uuid ORDER BY g.key",
+        /* CROSS JOIN keeps the (small) selection as the outer loop */
+        "SELECT p.run_uuid, p.key, p.value FROM temp.sel s CROSS JOIN params "
+        "p ON p.run_uuid = s.id ORDER BY p.key",
+        "SELECT g.run_uuid, g.key, g.value FROM temp.sel s CROSS JOIN tags g "
+        "ON g.run_uuid = s.id ORDER BY g.key",
         "SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan "
-        "FROM latest_metrics m JOIN temp.sel s ON s.id = m.run_uuid ORDER BY "
-        "m.key"};
+        "FROM temp.sel s CROSS JOIN latest_metrics m ON m.run_uuid = s.id "
+        "ORDER BY m.key"};
     int rc = LL_OK;
     for (int k = 0; k < 3 && rc == LL_OK; k++) {
         sqlite3_stmt *st;
@@ -1152,18 +1156,28 @@ static int collect_runs(ll_track *t, const char *sql, const ll_track_bind *b,
 {
     *out = NULL;
     *n = 0;
+    /* one read transaction: a consistent snapshot, and the temp-table
+     * inserts are not each a transaction of their own */
+    int own_txn = sqlite3_get_autocommit(t->db);
     int rc = exec(t,
-                  "CREATE TEMP TABLE IF NOT EXISTS sel (id TEXT PRIMARY "
-                  "KEY); DELETE FROM temp.sel;",
+                  own_txn ? "CREATE TEMP TABLE IF NOT EXISTS sel (id TEXT "
+                            "PRIMARY KEY); BEGIN; DELETE FROM temp.sel;"
+                          : "CREATE TEMP TABLE IF NOT EXISTS sel (id TEXT "
+                            "PRIMARY KEY); DELETE FROM temp.sel;",
                   err);
     if (rc != LL_OK)
         return rc;
     sqlite3_stmt *st, *ins;
-    if ((rc = prepare(t, sql, &st, err)) != LL_OK)
+    if ((rc = prepare(t, sql, &st, err)) != LL_OK) {
+        if (own_txn)
+            ll_track_rollback(t);
         return rc;
+    }
     if ((rc = prepare(t, "INSERT OR IGNORE INTO temp.sel VALUES (?)", &ins,
                       err)) != LL_OK) {
         sqlite3_finalize(st);
+        if (own_txn)
+            ll_track_rollback(t);
         return rc;
     }
     for (size_t i = 0; i < nb; i++) {
@@ -1200,6 +1214,10 @@ static int collect_runs(ll_track *t, const char *sql, const ll_track_bind *b,
     sqlite3_finalize(ins);
     if (rc == LL_OK)
         rc = fill_runs(t, *out, *n, err);
+    if (own_txn && rc == LL_OK)
+        rc = exec(t, "COMMIT", err);
+    if (own_txn && rc != LL_OK)
+        ll_track_rollback(t);
     if (rc != LL_OK) {
         ll_track_runs_free(*out, *n);
         *out = NULL;

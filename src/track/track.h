@@ -25,7 +25,7 @@
 #include "util/err.h"
 
 #define LL_TRACK_FLUSH_MS 200
-#define LL_TRACK_SCHEMA_VERSION 2
+#define LL_TRACK_SCHEMA_VERSION 3
 
 typedef struct ll_track ll_track;
 

@@ -60,7 +60,7 @@ static void test_schema_and_default_experiment(void **state)
     /* reopening runs no migration twice and keeps the data */
     ll_track_free(f->t);
     assert_int_equal(ll_track_open(f->db, NULL, &f->t, &err), LL_OK);
-    assert_int_equal(ll_track_schema_version(f->t), 2);
+    assert_int_equal(ll_track_schema_version(f->t), 3);
     assert_int_equal(ll_track_experiment_get_by_name(f->t, "Default", &e,
                                                      &err),
                      LL_OK);
