@@ -1,1 +1,3 @@
-# ui/: see DESIGN.md; sources are added here as they land.
+# ui/: the full-screen ncursesw notebook (lualab NOTEBOOK on a terminal).
+liblualab_a_SOURCES += src/ui/ui.c src/ui/ui_int.h src/ui/ui_draw.c \
+	src/ui/ui_keys.c src/ui/ui_edit.c src/ui/ui_markdown.c
