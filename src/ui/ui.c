@@ -805,6 +805,10 @@ static void handle_key(ui *u, int key)
             u->help_top += LINES - 2;
         else if (key == UI_KEY_CODE(KEY_PPAGE))
             u->help_top -= LINES - 2;
+        else if (key == 'G' || key == UI_KEY_CODE(KEY_END))
+            u->help_top = 1 << 20;
+        else if (key == 'g' || key == UI_KEY_CODE(KEY_HOME))
+            u->help_top = 0;
         u->redraw = 1;
         return;
     }

@@ -725,11 +725,18 @@ void ui_layout_cell(ui *u, int idx)
     ui_styled_free(&s);
 }
 
+/* Stale only means something for a cell that has run. */
+static int shows_stale(const ll_cell *c)
+{
+    return c->stale &&
+           (c->execution_count > 0 || c->noutputs > 0 || c->seconds > 0);
+}
+
 static int has_footer(const ui *u, int idx)
 {
     const ll_cell *c = &u->nb->cells[idx];
     return c->type == LL_CELL_CODE &&
-           (c->execution_count > 0 || c->seconds > 0 || c->stale ||
+           (c->execution_count > 0 || c->seconds > 0 || shows_stale(c) ||
             u->running_cell == idx);
 }
 
@@ -943,7 +950,7 @@ static void draw_gutter(ui *u, int idx, int y)
             snprintf(g, sizeof g, "[%d]", c->execution_count);
         else
             snprintf(g, sizeof g, "[ ]");
-        st = c->stale ? UI_S_STALE : UI_FG(4);
+        st = shows_stale(c) ? UI_S_STALE : UI_FG(4);
     } else if (c->type == LL_CELL_MARKDOWN) {
         snprintf(g, sizeof g, " md");
     } else {
@@ -963,14 +970,15 @@ static void draw_footer(ui *u, int idx, int y)
         snprintf(t, sizeof t, "%s %.2f s",
                  u->views[idx].failed ? "failed" : "done", c->seconds);
     else
-        snprintf(t, sizeof t, "%s %.0f ms",
-                 u->views[idx].failed ? "failed" : "done", c->seconds * 1000.0);
+        snprintf(t, sizeof t, "%s %.*f ms",
+                 u->views[idx].failed ? "failed" : "done",
+                 c->seconds < 0.01 ? 1 : 0, c->seconds * 1000.0);
     if (c->execution_count == 0 && c->seconds == 0 && u->running_cell != idx)
         t[0] = '\0';
     put_text(y, UI_GUTTER, t,
              u->views[idx].failed ? UI_S_ERROR | UI_DIM : UI_S_DIM,
              COLS - UI_GUTTER);
-    if (c->stale && u->running_cell != idx) {
+    if (shows_stale(c) && u->running_cell != idx) {
         int x = UI_GUTTER + (int)strlen(t) + (t[0] ? 2 : 0);
         put_text(y, x, "stale: changed since it ran", UI_S_STALE, COLS - x);
     }
@@ -1018,6 +1026,7 @@ void ui_draw(ui *u)
                 }
             } else if (r < nsrc + v->out.n) {
                 ui_row *o = &v->out.v[r - nsrc];
+                put_text(y, UI_GUTTER - 2, "\xe2\x94\x82", UI_S_DIM, 1);
                 put_styled(y, UI_GUTTER, o->text, o->style, o->len,
                            COLS - UI_GUTTER, 0);
             } else if (footer && r == nsrc + v->out.n) {
@@ -1074,7 +1083,7 @@ void ui_draw_help(ui *u)
         ui_row *r = &rows.v[u->help_top + y];
         put_styled(y, 1, r->text, r->style, r->len, COLS - 2, 0);
     }
-    put_text(LINES - 1, 0, " HELP  j/k/PgUp/PgDn scroll, q or Esc closes ",
+    put_text(LINES - 1, 0, " HELP  j/k/PgUp/PgDn/g/G scroll, q or Esc closes ",
              UI_REV, COLS);
     curs_set(0);
     refresh();
