@@ -5,6 +5,7 @@
 # size and kills it at the end; every wait is bounded.
 . "$top_srcdir/tests/tap.sh"
 
+ui_n=0
 ui_sock="lualab-ui-$$"
 tm() { tmux -L "$ui_sock" -f /dev/null "$@"; }
 ui_stop() { tm kill-server >/dev/null 2>&1; }
@@ -19,6 +20,8 @@ fi
 # session.  The pane prints EXIT=code when lualab ends.
 ui_start() {
     ui_stop
+    ui_n=$((ui_n + 1))
+    ui_sock="lualab-ui-$$-$ui_n"
     tm new-session -d -x "${2:-100}" -y "${3:-30}" \
         "cd '$tap_tmp' && env LC_ALL=C.UTF-8 TERM=tmux-256color \
 LUALAB_UI_AUTOSAVE_MS=300 ${UI_ENV:-} '$LUALAB' '$1'; echo EXIT=\$?; sleep 60"
@@ -27,6 +30,8 @@ LUALAB_UI_AUTOSAVE_MS=300 ${UI_ENV:-} '$LUALAB' '$1'; echo EXIT=\$?; sleep 60"
 # ui_exec FILE: the same, but the pane's process is lualab itself (for kill).
 ui_exec() {
     ui_stop
+    ui_n=$((ui_n + 1))
+    ui_sock="lualab-ui-$$-$ui_n"
     tm new-session -d -x 100 -y 30 \
         "cd '$tap_tmp' && exec env LC_ALL=C.UTF-8 TERM=tmux-256color \
 LUALAB_UI_AUTOSAVE_MS=300 '$LUALAB' '$1'"
