@@ -723,7 +723,8 @@ static void offer_recovery(ui *u)
     base = base ? base + 1 : u->autosave_path;
     char q[400];
     snprintf(q, sizeof q,
-             "Recover unsaved changes from %s (newer than the file)? (y/n)",
+             "Recover unsaved changes from %s (newer than the file)? "
+             "(y/n)",
              base);
     int k = ui_ask(u, q, "yn");
     if (k != 'y') {

@@ -931,10 +931,15 @@ static void draw_status(ui *u, int y)
         lw += (int)strlen(pk);
         room -= (int)strlen(pk);
     }
+    /* A long message (a question) takes the room of the cell counter. */
+    int mw = ui_text_width(u->message, strlen(u->message));
+    int show_right = mw <= room;
+    if (!show_right)
+        room += rw;
     if (room > 0)
         put_text(y, lw + 1, u->message,
                  u->message_error ? UI_S_ERROR | UI_BOLD : UI_S_PLAIN, room);
-    if (COLS > rw + lw)
+    if (show_right && COLS > rw + lw)
         put_text(y, COLS - rw, right, UI_S_DIM, rw);
 }
 
