@@ -95,7 +95,7 @@ uint64_t ll_fnv1a64(const void *data, size_t len)
     return h;
 }
 
-void ll_civil_from_days(long days, int *y, int *m, int *d)
+void ll_gen_civil_from_days(long days, int *y, int *m, int *d)
 {
     /* Howard Hinnant's days-to-civil algorithm. */
     long z = days + 719468;
@@ -169,7 +169,7 @@ static int gen_battery(const ll_gen_opts *o, ll_buf *out, long *rows_out,
         int y, m, d;
         double cycles = CYCLES_PER_MINUTE * dur[i];
         lifetime += cycles;
-        ll_civil_from_days(DAYS_2013 + i, &y, &m, &d);
+        ll_gen_civil_from_days(DAYS_2013 + i, &y, &m, &d);
         CHECK(ll_buf_printf(out,
                             "%ld,%04d-%02d-%02d,0,%ld,5,%.4f,%.17g,%.17g,"
                             "200.0\n",
@@ -217,7 +217,7 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
         for (int t = 0; t < days && written != limit; t++) {
             long day = DAYS_2013 + t;
             int y, m, d;
-            ll_civil_from_days(day, &y, &m, &d);
+            ll_gen_civil_from_days(day, &y, &m, &d);
             double season =
                 1 + 0.08 * sin(6.283185307179586 * ((double)t - 100) / 365.25);
             double wk = weekly[t % 7];

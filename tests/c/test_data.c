@@ -298,11 +298,11 @@ static void test_civil(void **state)
 {
     int y, m, d;
     (void)state;
-    ll_civil_from_days(0, &y, &m, &d);
+    ll_gen_civil_from_days(0, &y, &m, &d);
     assert_true(y == 1970 && m == 1 && d == 1);
-    ll_civil_from_days(15706 + 1406, &y, &m, &d);
+    ll_gen_civil_from_days(15706 + 1406, &y, &m, &d);
     assert_true(y == 2016 && m == 11 && d == 7);
-    ll_civil_from_days(15706 + 1154, &y, &m, &d);
+    ll_gen_civil_from_days(15706 + 1154, &y, &m, &d);
     assert_true(y == 2016 && m == 2 && d == 29);
 }
 
