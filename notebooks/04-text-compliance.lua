@@ -1,0 +1,289 @@
+-- ---
+-- title: "Exercise 4: a tracked text classifier for component compliance"
+-- ---
+
+-- %% [markdown]
+-- # Exercise 4 — which components are out of compliance?
+--
+-- New regulations say which car components must be replaced. Trey
+-- Research has 100,000 short notes that technicians wrote about components
+-- ("good condition steel component manufactured in 2012"), each labelled
+-- 1 when the component is **out of compliance** and 0 when it is fine. We
+-- train a text classifier on them, in lualab's Keras-style API, and track
+-- the training (parameters, metrics, charts, the model itself) with
+-- lualab's MLflow-style tracking, so it can be compared and reused later.
+--
+-- The steps: fetch the notes; turn words into numbers (a tokenizer and
+-- padding); split train / validation / test; give each word a vector
+-- (GloVe when you have it); build the model; train and evaluate it inside
+-- a tracked run; register the model.
+--
+-- Run a cell with **Shift-Enter** (or **Ctrl-E**); **R** runs them all.
+
+-- %% [markdown]
+-- ## Parameters
+--
+-- The lab's values. `lualab --run 04-text-compliance.lua -p rows 3000 -p
+-- epochs 1` runs a small version in a few seconds.
+
+-- %% tags=["parameters"]
+rows = 100000 -- notes to generate and use
+num_words = 10000 -- the tokenizer keeps the most frequent words
+maxlen = 15 -- every note is padded (or cut) to this many words
+embedding_dim = 100 -- GloVe 6B 100d
+val_fraction = 0.05 -- 5,000 of 100,000
+test_fraction = 0.05
+epochs = 5
+batch_size = 16
+lr = 0.001
+seed = 42 -- shuffling, initial weights, dropout
+
+-- %% [markdown]
+-- ## 1. The data
+--
+-- `datasets.fetch` writes `data/connected-car-components.csv` once (the
+-- lab's download step) and reuses it afterwards. Each note follows one of
+-- three sentence templates, filled with a year (1970-2019), a material
+-- (plastic, carbon fiber, steel, iron) and a condition (poor, fair, good,
+-- new).
+
+-- %%
+keras.utils.set_random_seed(seed)
+local opts = rows ~= 100000 and {rows = rows} or nil
+local path = datasets.fetch("connected-car-components", opts)
+notes = df.read_csv(path)
+print(path, notes:shape())
+notes:head()
+
+-- %% [markdown]
+-- **The compliance rule.** A component is out of compliance (label 1) when
+-- it was made before 1995, or is in fair or poor condition, or is made of
+-- plastic or iron. Only new or good carbon fiber and steel parts from 1995
+-- on are compliant. The model is not told this rule: it has to find it
+-- from the examples. Most notes are labelled 1:
+
+-- %%
+notes:value_counts("label")
+
+-- %% [markdown]
+-- ## 2. Words to numbers
+--
+-- A neural network reads numbers. Keras' `Tokenizer` counts the words of
+-- all the notes and numbers them by frequency (1 = the most frequent);
+-- `num_words=10000` keeps at most the 10,000 most frequent, far more than
+-- this small vocabulary needs.
+
+-- %%
+texts = notes:col("text"):to_table()
+labels = notes:col("label"):to_table()
+tokenizer = keras.preprocessing.text.Tokenizer{num_words = num_words}
+tokenizer:fit_on_texts(texts)
+sequences = tokenizer:texts_to_sequences(texts)
+word_index = tokenizer.word_index
+local count = 0
+for _ in pairs(word_index) do count = count + 1 end
+print(string.format("Found %d unique tokens.", count))
+
+-- %% [markdown]
+-- 65 tokens: the 15 words of the templates and the 50 years. Notes have
+-- different lengths, but the network wants a rectangle: `pad_sequences`
+-- puts zeros in front of every sequence up to `maxlen` words (0 is never a
+-- word's number).
+
+-- %%
+data = keras.preprocessing.sequence.pad_sequences(sequences, {maxlen = maxlen})
+y = nn.tensor(labels)
+print(string.format("Shape of data tensor: (%s)", table.concat(data:shape(), ", ")))
+print(string.format("Shape of label tensor: (%d,)", y:shape(0)))
+
+-- %% [markdown]
+-- ## 3. Shuffle and split
+--
+-- We shuffle the rows (with a seed, so every run splits the same way),
+-- then keep 5% for validation (watched during training) and 5% for the
+-- final test (used once, at the end).
+
+-- %%
+math.randomseed(seed)
+local n = data:shape(0)
+local order = {}
+for i = 1, n do order[i] = i - 1 end
+for i = n, 2, -1 do
+    local j = math.random(i)
+    order[i], order[j] = order[j], order[i]
+end
+local idx = nn.tensor(order)
+data, y = data:index_select(0, idx), y:index_select(0, idx)
+local n_val = math.floor(n * val_fraction + 0.5)
+local n_test = math.floor(n * test_fraction + 0.5)
+local n_train = n - n_val - n_test
+x_train, y_train = data:narrow(0, 0, n_train), y:narrow(0, 0, n_train)
+x_val, y_val = data:narrow(0, n_train, n_val), y:narrow(0, n_train, n_val)
+x_test, y_test = data:narrow(0, n_train + n_val, n_test), y:narrow(0, n_train + n_val, n_test)
+print(string.format("train %d, validation %d, test %d", n_train, n_val, n_test))
+
+-- %% [markdown]
+-- One note and the numbers the network will read:
+
+-- %%
+local example = "good condition steel component manufactured in 2012"
+local padded = keras.preprocessing.sequence.pad_sequences(
+    tokenizer:texts_to_sequences({example}), {maxlen = maxlen})
+print(example)
+local ints = {}
+for k, v in ipairs(padded:tolist()[1]) do ints[k] = string.format("%d", v) end
+print("[" .. table.concat(ints, " ") .. "]")
+
+-- %% [markdown]
+-- ## 4. Word vectors
+--
+-- Instead of learning what each word means from scratch, the lab starts
+-- from GloVe: 100 numbers per word, learned by Stanford from 6 billion
+-- words of text, so that related words get close vectors. Row `i` of the
+-- embedding matrix is the vector of word number `i`.
+--
+-- Set `LUALAB_GLOVE` to the path of `glove.6B.100d.txt` to use the real
+-- vectors. Without it lualab gives each word a fixed pseudo-random vector
+-- (the same on every machine). The classifier learns the rule either way:
+-- the rule depends on which words occur, not on what they mean.
+
+-- %%
+local glove = os.getenv("LUALAB_GLOVE")
+local report
+if glove and glove ~= "" and io.open(glove, "r") then
+    embedding_matrix, report = datasets.load_glove(glove,
+        {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
+    assert(embedding_matrix, report)
+    print(string.format("GloVe vectors from %s: %d words found, %d missing",
+        glove, report.found, report.missing))
+else
+    embedding_matrix, report = datasets.word_vectors(
+        {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
+    print("LUALAB_GLOVE does not name a GloVe file: using lualab's " ..
+          "deterministic stand-in vectors (one per word, from a hash of the word)")
+end
+print("embedding matrix: " .. table.concat(embedding_matrix:shape(), " x "))
+
+-- %% [markdown]
+-- ## 5. The model
+--
+-- - `Embedding` turns each word number into its 100-number vector. Its
+--   weights are the matrix above and stay fixed (`trainable=false`).
+-- - `LSTM(100)` reads the 15 vectors in order and sums up the note in 100
+--   numbers. Dropout (20% of the inputs and of the recurrent state, during
+--   training only) keeps it from learning the examples by heart.
+-- - `Dense(1, sigmoid)` turns that into a probability of being out of
+--   compliance.
+
+-- %%
+model = keras.Sequential{
+    keras.layers.Embedding(num_words, embedding_dim,
+        {input_length = maxlen, weights = {embedding_matrix}, trainable = false}),
+    keras.layers.LSTM(100, {dropout = 0.2, recurrent_dropout = 0.2}),
+    keras.layers.Dense(1, {activation = "sigmoid"}),
+}
+model:summary()
+
+-- %% [markdown]
+-- 1,000,000 fixed weights in the embedding (10,000 words x 100), 80,400
+-- in the LSTM (4 gates x (100 inputs + 100 state + 1 bias) x 100) and 101
+-- in the output layer.
+--
+-- ## 6. A tracked run
+--
+-- `mlflow.set_experiment` picks (or creates) the experiment that groups
+-- the runs of this classifier. Everything logged between `start_run` and
+-- the end of the `do ... end` block belongs to one run; `<close>` ends the
+-- run even if a step fails. The runs go to `mlruns.db` in this folder.
+
+-- %%
+mlflow.set_experiment("component-classifier")
+
+-- %% [markdown]
+-- Inside the run: log the learning rate, compile (Adam, binary
+-- cross-entropy, accuracy), train while watching the validation set, save
+-- the history and the curves, evaluate on the test set, and log and
+-- register the model.
+--
+-- While it trains, the progress line shows the running loss and accuracy;
+-- after each epoch one line sums up the curves so far.
+
+-- %%
+local function spark(t)
+    return (plot.sparkline{y = t}:text():gsub("%s+$", ""))
+end
+local live = keras.callbacks.LambdaCallback{on_epoch_end = function(epoch, logs)
+    local h = model.history.history
+    local acc, val, loss, vloss = {}, {}, {}, {}
+    for k, v in ipairs(h.accuracy or {}) do acc[k] = v end
+    for k, v in ipairs(h.val_accuracy or {}) do val[k] = v end
+    for k, v in ipairs(h.loss or {}) do loss[k] = v end
+    for k, v in ipairs(h.val_loss or {}) do vloss[k] = v end
+    acc[#acc + 1], val[#val + 1] = logs.accuracy, logs.val_accuracy
+    loss[#loss + 1], vloss[#vloss + 1] = logs.loss, logs.val_loss
+    print(string.format("  curves after epoch %d: accuracy %s  val %s | loss %s  val %s",
+        epoch + 1, spark(acc), spark(val), spark(loss), spark(vloss)))
+end}
+
+do
+    local run <close> = mlflow.start_run{run_name = "lstm-glove"}
+    run_id = run.info.run_id
+    mlflow.log_metric("lr", lr)
+    mlflow.log_params{epochs = epochs, batch_size = batch_size, maxlen = maxlen,
+                      num_words = num_words, rows = rows, seed = seed}
+
+    model:compile{optimizer = keras.optimizers.Adam{learning_rate = lr},
+                  loss = "binary_crossentropy", metrics = {"accuracy"}}
+    history = model:fit(x_train, y_train, {epochs = epochs, batch_size = batch_size,
+                                           validation_data = {x_val, y_val},
+                                           callbacks = {live}})
+    mlflow.log_dict(history.history, "history.json")
+
+    local h, x = history.history, {}
+    for e = 1, #h.loss do x[e] = e end
+    curves = plot.grid{
+        plot.line{x = x, series = {{name = "training", y = h.accuracy},
+                                   {name = "validation", y = h.val_accuracy}},
+                  title = "Training and validation accuracy", xlabel = "epoch"},
+        plot.line{x = x, series = {{name = "training", y = h.loss},
+                                   {name = "validation", y = h.val_loss}},
+                  title = "Training and validation loss", xlabel = "epoch"},
+    }
+    mlflow.log_figure(curves, "training-curves.svg")
+    display(curves)
+
+    eval_loss, eval_accuracy = model:evaluate(x_test, y_test, {verbose = 0})
+    mlflow.log_metric("eval_loss", eval_loss)
+    mlflow.log_metric("eval_accuracy", eval_accuracy)
+    print(string.format("eval_loss %.4g  eval_accuracy %.4f", eval_loss, eval_accuracy))
+
+    local info = mlflow.log_model(model, "model")
+    mlflow.register_model(info.model_uri, "component-classifier")
+end
+
+-- %% [markdown]
+-- ## 7. Look at the run
+--
+-- The run's parameters, its metrics (with charts of their history) and
+-- its artifacts: the model folder, the history and the figure.
+
+-- %%
+mlflow.show_run(run_id)
+
+-- %% [markdown]
+-- The same view from a shell, in this folder:
+--
+--     lualab runs list -e component-classifier
+--     lualab runs show lstm-glove
+--
+-- and `lualab runs compare RUN RUN` puts two runs side by side: try a run
+-- with `-p epochs 1`, or with real GloVe vectors, and compare.
+--
+-- The registered model can be loaded back anywhere with
+-- `mlflow.load_model("models:/component-classifier/1")` and asked about a
+-- new note:
+--
+--     local m = mlflow.load_model("models:/component-classifier/1")
+--     m:predict(keras.preprocessing.sequence.pad_sequences(
+--         tokenizer:texts_to_sequences({"poor condition iron component manufactured in 1980"}),
+--         {maxlen = 15}))

@@ -1,0 +1,112 @@
+#!/bin/sh
+# The lab's notebooks, run headless with small parameters in a scratch
+# directory (their ./data, mlruns.db and artifacts stay out of the tree),
+# each under a 60 s budget; assertions on what they print.
+. "$top_srcdir/tests/tap.sh"
+
+nb="$top_srcdir/notebooks"
+cd "$tap_tmp" || exit 1
+
+# run NAME NOTEBOOK [-p NAME VALUE]...: stdout to NAME.out, stderr to
+# NAME.err, exit status to $rc, wall seconds to $secs.
+run() {
+    name=$1
+    shift
+    t0=$(date +%s)
+    "$LUALAB" --run "$@" --timeout 60 >"$name.out" 2>"$name.err"
+    rc=$?
+    secs=$(($(date +%s) - t0))
+    if [ "$rc" -ne 0 ] && [ -z "$expect_failure" ]; then
+        tail -15 "$name.err" | sed 's/^/# /'
+    fi
+}
+# has FILE PATTERN DESCRIPTION: a line of FILE matches (grep -E).
+has() {
+    grep -Eq -- "$2" "$1"
+    st=$?
+    ok $st "$3"
+    [ $st -eq 0 ] || echo "# no line of $1 matches: $2"
+}
+# num_lt A B: exit status 0 when the number A < B.
+num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+# field PATTERN FILE N: the Nth whitespace field of the last line matching.
+field() { grep -E "$1" "$2" | tail -1 | awk -v n="$3" '{ print $n }'; }
+
+# --- 00-tour -----------------------------------------------------------------
+run tour "$nb/00-tour.lua" -p epochs 200
+is "$rc" 0 "tour: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "tour: under 60 s ($secs s)"
+has tour.out "hello from lualab" "tour: the first code cell prints"
+is "$(sed -n '/^hello/{n;n;p}' tour.out | head -1)" "1539	9" "tour: the battery frame is 1539 x 9"
+has tour.out "3 days with more than 70 minutes of trips; mean cycles per day 0\.1423" \
+    "tour: filter and column mean"
+has tour.out "rated cycles passed on 2016-11-07" "tour: the lifetime chart's finding"
+loss=$(field "^final loss" tour.out 3)
+ok $(num_lt "$loss" 1e-6; echo $?) "tour: the tiny model's final loss $loss < 1e-6"
+has tour.out "cycles per minute of trips: 0\.002(4[5-9]|5[0-4])" \
+    "tour: the weight is the generator's 0.00246 cycles per minute"
+has tour.out "Run tiny-linear \([0-9a-f]{32}\)" "tour: shows the run"
+has tour.out "  loss\.svg" "tour: the run has the loss chart"
+out=$("$LUALAB" runs 2>&1)
+like "$out" "tour +1 " "tour: lualab runs lists the experiment with its run"
+out=$("$LUALAB" runs show tiny-linear 2>&1)
+like "$out" "cycles_per_minute" "tour: lualab runs show finds the run by name"
+
+# --- 02-rnn-forecast (small: 16-unit cells, lr 0.05, 60 epochs) --------------
+run rnn "$nb/02-rnn-forecast.lua" -p epochs 60 -p hidden1 16 -p hidden2 16 -p lr 0.05 \
+    -p further_epochs 10 -p further_windows 100 -p further_window 30 -p further_hidden 8
+is "$rc" 0 "rnn: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "rnn: under 60 s ($secs s)"
+has rnn.out "^1539 values, mean 0\.1423" "rnn: Battery 0 has 1539 values"
+is "$(grep -E '^(input|target):' rnn.out | tr -s ' ' | tr '\n' ';')" \
+    "input: 6 x 250;target: 6 x 250;" "rnn: the lab's 6 windows of 250, input and target"
+has rnn.out "\(lstm1\): LSTMCell\(1, 16\)" "rnn: the LSTMPredictor module prints its cells"
+is "$(grep -c '^epoch ' rnn.out)" "70" "rnn: one loss line per epoch (60 + 10)"
+first=$(awk '/^epoch +1 /{ print $4; exit }' rnn.out)
+loss=$(field "^final loss [0-9.e-]+$" rnn.out 3)
+ok $(num_lt "$loss" 0.0005; echo $?) "rnn: final loss $loss < 0.0005"
+ok $(num_lt "$loss" "$first"; echo $?) "rnn: final loss below the first ($first)"
+mean=$(grep '^forecast for days 1539\.\.1568' rnn.out | sed 's/.*: mean \([0-9.-]*\).*/\1/')
+ok $(num_lt 0.12 "$mean" && num_lt "$mean" 0.17; echo $?) \
+    "rnn: the 30-day forecast ($mean) is near the series' mean"
+has rnn.out "input 100 x 30, target 100 x 30" "rnn: going further: 100 overlapping windows of 30"
+has rnn.out "RMSE: first model 0\.0[0-9]+, standardised model 0\.0[0-9]+, the mean 0\.011" \
+    "rnn: compares both models with the mean"
+ok $([ -s lstm-predictor.safetensors ]; echo $?) "rnn: nn.save wrote the weights"
+out=$("$LUALAB" runs show lstm-predictor 2>&1)
+like "$out" "lstm-predictor\.safetensors" "rnn: the tracked run holds the weights"
+like "$out" "rmse_further" "rnn: the tracked run holds the RMSEs"
+
+expect_failure=1 run rnn-bad "$nb/02-rnn-forecast.lua" -p window 1000
+is "$rc" 1 "rnn: windows longer than the series stop the run"
+is "$(sed -n '/cell 5 failed/{n;p}' rnn-bad.err)" \
+    "windows: 6 windows of 1000 days need 6002 values, the series has 1539" \
+    "rnn: and say how many values they need"
+
+# --- 04-text-compliance (small: 3,000 notes, 3 epochs) -----------------------
+run text "$nb/04-text-compliance.lua" -p rows 3000 -p epochs 3
+is "$rc" 0 "text: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "text: under 60 s ($secs s)"
+has text.out "Found 65 unique tokens\." "text: the tokenizer's line"
+has text.out "Shape of data tensor: \(3000, 15\)" "text: data tensor shape"
+has text.out "Shape of label tensor: \(3000,\)" "text: label tensor shape"
+has text.out "train 2700, validation 150, test 150" "text: 90/5/5 split"
+has text.out "\[0 0 0 0 0 0 0 0 8 2 9 4 3 1 [0-9]+\]" "text: the example's sequence"
+has text.out "deterministic stand-in vectors" "text: says which word vectors it used"
+has text.out "Total params: 1,080,501" "text: summary total"
+has text.out "Trainable params: 80,501" "text: summary trainable"
+is "$(grep -c '^Epoch [0-9]/3 ' text.out)" "3" "text: one line per epoch"
+is "$(grep -c '^  curves after epoch' text.out)" "3" "text: live curves after each epoch"
+has text.out "Training and validation accuracy +Training and validation loss" \
+    "text: the 1x2 chart"
+acc=$(field "^eval_loss" text.out 4)
+ok $(num_lt 0.93 "$acc"; echo $?) "text: eval_accuracy $acc > 0.93 (majority class: 0.86)"
+has text.out "registered model 'component-classifier' version 1" "text: registers the model"
+out=$("$LUALAB" runs show lstm-glove 2>&1)
+for a in history.json training-curves.svg MLmodel eval_accuracy eval_loss; do
+    like "$out" "$a" "text: lualab runs show lists $a"
+done
+like "$(grep -o '<svg' mlartifacts/*/*/artifacts/training-curves.svg)" "<svg" \
+    "text: the figure artifact is SVG"
+
+done_testing
