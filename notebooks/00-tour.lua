@@ -63,21 +63,27 @@ print(greeting)
 local path = datasets.fetch("daily-battery-time-series")
 battery = df.read_csv(path)
 print(battery:shape())
+print(table.concat(battery:columns(), ", "))
 battery:head()
 
 -- %% [markdown]
--- `describe` summarises every column, as pandas does; `col(name)` gives a
--- column, with `mean`, `max`, comparisons and more; `filter` keeps the
--- rows where an expression holds.
+-- The frame is wider than the screen (`(4 not shown)`). `select` keeps
+-- the columns we care about, and `describe` summarises them, as pandas
+-- does: count, mean, standard deviation, quartiles.
 
 -- %%
-battery:describe()
+local columns = {"Daily_Trip_Duration", "Daily_Cycles_Used", "Lifetime_Cycles_Used"}
+battery:select(columns):describe()
+
+-- %% [markdown]
+-- `col(name)` gives one column, with `mean`, `max`, comparisons and more;
+-- `filter` keeps the rows where an expression holds.
 
 -- %%
 local long = battery:filter("Daily_Trip_Duration > 70")
-print(string.format("%d days with more than 70 minutes of trips; mean cycles per day %.4f",
-    long:shape(), battery:col("Daily_Cycles_Used"):mean()))
-long:head(3)
+print(string.format("%d days with more than 70 minutes of trips", long:shape()))
+print(string.format("mean cycles per day %.4f", battery:col("Daily_Cycles_Used"):mean()))
+long:select{"Date", "Daily_Trip_Duration", "Daily_Cycles_Used"}
 
 -- %% [markdown]
 -- ## A chart
@@ -126,7 +132,9 @@ for step = 1, epochs do
     opt:step()
     losses[step] = loss:item()
     local curve = {}
-    for k = math.max(1, step - 39), step do curve[#curve + 1] = math.log(losses[k], 10) end
+    for k = math.max(1, step - 39), step do
+        curve[#curve + 1] = math.log(losses[k], 10)
+    end
     lualab.progress{label = "training", done = step, total = epochs,
                     metrics = string.format("loss %.3g %s", losses[step],
                         (plot.sparkline{y = curve}:text():gsub("%s+$", ""))),
@@ -157,7 +165,8 @@ do
     mlflow.log_params{epochs = epochs, lr = lr}
     for step, v in ipairs(losses) do mlflow.log_metric("loss", v, step) end
     mlflow.log_metric("cycles_per_minute", slope)
-    mlflow.log_figure(plot.line{y = losses, log = "y", title = "Training loss"}, "loss.svg")
+    local chart = plot.line{y = losses, log = "y", title = "Training loss"}
+    mlflow.log_figure(chart, "loss.svg")
     run_id = run.info.run_id
 end
 mlflow.show_run(run_id)

@@ -64,6 +64,7 @@ nn.manual_seed(seed)
 local path = datasets.fetch("daily-battery-time-series")
 battery = df.read_csv(path)
 print(path, battery:shape())
+print(table.concat(battery:columns(), ", "))
 battery:head()
 
 -- %% [markdown]
@@ -86,8 +87,10 @@ plot.line{y = series, title = "Battery 0: daily cycles used",
 -- by side, none overlapping. For window `i` (counting from the end, from
 -- 0) the lab takes, in Python's slice notation,
 --
---     input  = s[-(i+1)*250-2 : -i*250-2]
---     target = s[-(i+1)*250-1 : -i*250-1]
+-- ```
+-- input  = s[-(i+1)*250-2 : -i*250-2]
+-- target = s[-(i+1)*250-1 : -i*250-1]
+-- ```
 --
 -- so the target is the input moved one day later: at every step the
 -- network learns to predict tomorrow from what it has read so far. The
@@ -102,7 +105,8 @@ function windows(s, count, len, skip)
     for i = 0, count - 1 do
         local first = n - (i + 1) * len - skip -- 0-based start of the input
         if first < 0 then
-            error(string.format("windows: %d windows of %d days need %d values, the series has %d",
+            error(string.format(
+                "windows: %d windows of %d days need %d values, the series has %d",
                 count, len, count * len + skip, n), 0)
         end
         local x, y = {}, {}
@@ -196,7 +200,7 @@ function train(m, x, y, n_epochs, rate, label)
         end
         lualab.progress{label = label, done = epoch, total = n_epochs,
                         metrics = string.format("loss %.4g %s", losses[epoch],
-                                                (plot.sparkline{y = recent}:text():gsub("%s+$", ""))),
+                            (plot.sparkline{y = recent}:text():gsub("%s+$", ""))),
                         finished = epoch == n_epochs}
     end
     return losses
@@ -303,11 +307,12 @@ if further then
     local r1, r2 = {}, {}
     for k, v in ipairs(losses) do r1[k] = v / var end
     for k, v in ipairs(losses2) do r2[k] = v end -- standardised: variance 1
-    print(string.format("final loss / variance: first model %.3f, standardised model %.3f",
+    print(string.format("final loss / variance: first model %.3f, standardised %.3f",
         r1[#r1], r2[#r2]))
     display(plot.line{series = {{name = "first model", y = r1, color = "red"},
                                 {name = "standardised", y = r2, color = "blue"}},
-                      log = "y", hline = 1, title = "Training loss / variance of the target",
+                      log = "y", hline = 1,
+                      title = "Training loss / variance of the target",
                       xlabel = "epoch", ylabel = "loss / variance"})
 end
 
@@ -330,7 +335,10 @@ if further then
     for k, v in ipairs(p2) do p2[k] = v * scale.sd + scale.mean end
     local function rmse(p)
         local s = 0
-        for k, v in ipairs(actual) do s = s + ((type(p) == "table" and p[k] or p) - v) ^ 2 end
+        for k, v in ipairs(actual) do
+            local guess = type(p) == "table" and p[k] or p
+            s = s + (guess - v) ^ 2
+        end
         return math.sqrt(s / #actual)
     end
     rmse_first, rmse_further, rmse_mean = rmse(p1), rmse(p2), rmse(scale.mean)
@@ -373,10 +381,12 @@ do
     mlflow.log_metric("final_loss", losses[#losses])
     for e, v in ipairs(losses) do mlflow.log_metric("loss", v, e) end
     if further then
-        mlflow.log_params{further_epochs = further_epochs, further_windows = further_windows,
-                          further_window = further_window, further_hidden = further_hidden,
-                          further_lr = further_lr}
-        mlflow.log_metrics{further_final_loss = losses2[#losses2], rmse_first = rmse_first,
+        mlflow.log_params{further_epochs = further_epochs,
+                          further_windows = further_windows,
+                          further_window = further_window,
+                          further_hidden = further_hidden, further_lr = further_lr}
+        mlflow.log_metrics{further_final_loss = losses2[#losses2],
+                           rmse_first = rmse_first,
                            rmse_further = rmse_further, rmse_mean = rmse_mean}
         mlflow.log_dict(scale, "scale.json")
     end
@@ -390,13 +400,17 @@ end
 -- %% [markdown]
 -- From a shell in the same folder:
 --
---     lualab runs list -e battery-lstm
---     lualab runs show lstm-predictor
+-- ```
+-- lualab runs list -e battery-lstm
+-- lualab runs show lstm-predictor
+-- ```
 --
 -- To load the weights back into a fresh model:
 --
---     local m = LSTMPredictor(50, 50)
---     m:load_state_dict(nn.load("lstm-predictor.safetensors"))
+-- ```
+-- local m = LSTMPredictor(50, 50)
+-- m:load_state_dict(nn.load("lstm-predictor.safetensors"))
+-- ```
 --
 -- Next: `04-text-compliance.lua`, Exercise 4, a Keras-style text
 -- classifier whose training is tracked from start to end.

@@ -53,7 +53,10 @@ local opts = rows ~= 100000 and {rows = rows} or nil
 local path = datasets.fetch("connected-car-components", opts)
 notes = df.read_csv(path)
 print(path, notes:shape())
-notes:head()
+for i = 1, 5 do
+    local row = notes:row(i)
+    print(row.label, row.text)
+end
 
 -- %% [markdown]
 -- **The compliance rule.** A component is out of compliance (label 1) when
@@ -102,24 +105,28 @@ print(string.format("Shape of label tensor: (%d,)", y:shape(0)))
 -- We shuffle the rows (with a seed, so every run splits the same way),
 -- then keep 5% for validation (watched during training) and 5% for the
 -- final test (used once, at the end).
+--
+-- Tensors count rows from 0: `index_select(0, rows)` picks rows in a
+-- given order, `narrow(0, start, count)` takes `count` rows from `start`.
 
 -- %%
 math.randomseed(seed)
 local n = data:shape(0)
-local order = {}
+local order = {} -- row numbers 0 .. n-1, shuffled (Fisher-Yates)
 for i = 1, n do order[i] = i - 1 end
 for i = n, 2, -1 do
     local j = math.random(i)
     order[i], order[j] = order[j], order[i]
 end
-local idx = nn.tensor(order)
-data, y = data:index_select(0, idx), y:index_select(0, idx)
+local rows_in_order = nn.tensor(order)
+data, y = data:index_select(0, rows_in_order), y:index_select(0, rows_in_order)
 local n_val = math.floor(n * val_fraction + 0.5)
 local n_test = math.floor(n * test_fraction + 0.5)
 local n_train = n - n_val - n_test
 x_train, y_train = data:narrow(0, 0, n_train), y:narrow(0, 0, n_train)
 x_val, y_val = data:narrow(0, n_train, n_val), y:narrow(0, n_train, n_val)
-x_test, y_test = data:narrow(0, n_train + n_val, n_test), y:narrow(0, n_train + n_val, n_test)
+x_test = data:narrow(0, n_train + n_val, n_test)
+y_test = y:narrow(0, n_train + n_val, n_test)
 print(string.format("train %d, validation %d, test %d", n_train, n_val, n_test))
 
 -- %% [markdown]
@@ -205,26 +212,42 @@ mlflow.set_experiment("component-classifier")
 -- the history and the curves, evaluate on the test set, and log and
 -- register the model.
 --
--- While it trains, the progress line shows the running loss and accuracy;
--- after each epoch one line sums up the curves so far.
+-- First a callback: Keras calls it during training. After each epoch it
+-- prints one line of sparklines, the curves so far (the progress line
+-- shows the running loss and accuracy within an epoch). Every 200
+-- batches it also runs Lua's garbage collector: the tensors of finished
+-- batches hold memory the collector does not see, and would otherwise
+-- pile up.
 
 -- %%
-local function spark(t)
+function spark(t)
     return (plot.sparkline{y = t}:text():gsub("%s+$", ""))
 end
-local live = keras.callbacks.LambdaCallback{on_epoch_end = function(epoch, logs)
-    local h = model.history.history
-    local acc, val, loss, vloss = {}, {}, {}, {}
-    for k, v in ipairs(h.accuracy or {}) do acc[k] = v end
-    for k, v in ipairs(h.val_accuracy or {}) do val[k] = v end
-    for k, v in ipairs(h.loss or {}) do loss[k] = v end
-    for k, v in ipairs(h.val_loss or {}) do vloss[k] = v end
-    acc[#acc + 1], val[#val + 1] = logs.accuracy, logs.val_accuracy
-    loss[#loss + 1], vloss[#vloss + 1] = logs.loss, logs.val_loss
-    print(string.format("  curves after epoch %d: accuracy %s  val %s | loss %s  val %s",
-        epoch + 1, spark(acc), spark(val), spark(loss), spark(vloss)))
-end}
+live = keras.callbacks.LambdaCallback{
+    on_batch_end = function(batch)
+        if batch % 200 == 199 then
+            collectgarbage()
+        end
+    end,
+    on_epoch_end = function(epoch, logs)
+        local h = model.history.history
+        local curves = {}
+        for _, key in ipairs({"accuracy", "val_accuracy", "loss", "val_loss"}) do
+            local t = table.move(h[key] or {}, 1, #(h[key] or {}), 1, {})
+            t[#t + 1] = logs[key] -- this epoch is not in the history yet
+            curves[key] = spark(t)
+        end
+        print(string.format("  curves after epoch %d: accuracy %s  val %s | loss %s  val %s",
+            epoch + 1, curves.accuracy, curves.val_accuracy,
+            curves.loss, curves.val_loss))
+    end,
+}
 
+-- %% [markdown]
+-- The run itself. If a step fails, `<close>` still ends the run (marked
+-- FAILED), so the next attempt starts a fresh one.
+
+-- %%
 do
     local run <close> = mlflow.start_run{run_name = "lstm-glove"}
     run_id = run.info.run_id
@@ -258,7 +281,7 @@ do
     print(string.format("eval_loss %.4g  eval_accuracy %.4f", eval_loss, eval_accuracy))
 
     local info = mlflow.log_model(model, "model")
-    mlflow.register_model(info.model_uri, "component-classifier")
+    model_version = mlflow.register_model(info.model_uri, "component-classifier").version
 end
 
 -- %% [markdown]
@@ -273,17 +296,24 @@ mlflow.show_run(run_id)
 -- %% [markdown]
 -- The same view from a shell, in this folder:
 --
---     lualab runs list -e component-classifier
---     lualab runs show lstm-glove
+-- ```
+-- lualab runs list -e component-classifier
+-- lualab runs show lstm-glove
+-- ```
 --
 -- and `lualab runs compare RUN RUN` puts two runs side by side: try a run
 -- with `-p epochs 1`, or with real GloVe vectors, and compare.
 --
--- The registered model can be loaded back anywhere with
--- `mlflow.load_model("models:/component-classifier/1")` and asked about a
--- new note:
---
---     local m = mlflow.load_model("models:/component-classifier/1")
---     m:predict(keras.preprocessing.sequence.pad_sequences(
---         tokenizer:texts_to_sequences({"poor condition iron component manufactured in 1980"}),
---         {maxlen = 15}))
+-- The registered model can be loaded back anywhere, by name and
+-- version, and asked about new notes (with the tokenizer it was trained
+-- with):
+
+-- %%
+local registered = mlflow.load_model("models:/component-classifier/" .. model_version)
+local new_notes = {"poor condition iron component manufactured in 1980",
+                   "new condition carbon fiber component manufactured in 2015"}
+local p = registered:predict(keras.preprocessing.sequence.pad_sequences(
+    tokenizer:texts_to_sequences(new_notes), {maxlen = maxlen})):tolist()
+for k, note in ipairs(new_notes) do
+    print(string.format("%.3f  %s", p[k][1], note))
+end

@@ -38,8 +38,9 @@ is "$rc" 0 "tour: runs to the end"
 ok $([ "$secs" -lt 60 ]; echo $?) "tour: under 60 s ($secs s)"
 has tour.out "hello from lualab" "tour: the first code cell prints"
 is "$(sed -n '/^hello/{n;n;p}' tour.out | head -1)" "1539	9" "tour: the battery frame is 1539 x 9"
-has tour.out "3 days with more than 70 minutes of trips; mean cycles per day 0\.1423" \
-    "tour: filter and column mean"
+has tour.out "^mean cycles per day 0\.1423$" "tour: a column mean"
+has tour.out "^3 days with more than 70 minutes of trips$" \
+    "tour: filter"
 has tour.out "rated cycles passed on 2016-11-07" "tour: the lifetime chart's finding"
 loss=$(field "^final loss" tour.out 3)
 ok $(num_lt "$loss" 1e-6; echo $?) "tour: the tiny model's final loss $loss < 1e-6"
@@ -106,6 +107,10 @@ out=$("$LUALAB" runs show lstm-glove 2>&1)
 for a in history.json training-curves.svg MLmodel eval_accuracy eval_loss; do
     like "$out" "$a" "text: lualab runs show lists $a"
 done
+p1=$(awk '/  poor condition iron component manufactured in 1980$/{ print $1 }' text.out)
+p2=$(awk '/  new condition carbon fiber component manufactured in 2015$/{ print $1 }' text.out)
+ok $(num_lt 0.5 "$p1" && num_lt "$p2" 0.5; echo $?) \
+    "text: the registered model, loaded back, flags the 1980 iron part ($p1), not the new one ($p2)"
 like "$(grep -o '<svg' mlartifacts/*/*/artifacts/training-curves.svg)" "<svg" \
     "text: the figure artifact is SVG"
 
