@@ -9,3 +9,9 @@ LL_MODULES += df
 
 TESTS += tests/lua/frame_spec.lua
 EXTRA_DIST += tests/lua/frame_spec.lua tests/fixtures/csv
+
+check_PROGRAMS += tests/c/test_frame
+TESTS += tests/c/test_frame
+tests_c_test_frame_SOURCES = tests/c/test_frame.c
+tests_c_test_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_frame_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
