@@ -18,6 +18,7 @@
 #include "util/signals.h"
 
 #include <csv.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -82,6 +83,7 @@ typedef struct reader {
     int64_t bad_rows;
     int stop;
     int sample; /* sample mode: infer types only */
+    int worker; /* one of several threads: no progress reports */
     int *sample_types;
     int sample_row_ok;
     int *row_types; /* per field in sample mode */
@@ -654,14 +656,13 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
         size_t len = n - off < chunk ? n - off : chunk;
         size_t got = csv_parse(p, d + off, len, on_field, on_row, r);
         if (got != len && !r->rc) {
-            return ll_err_set(r->err, LL_EPARSE,
-                              "%s:%lld: malformed quoting (strict mode)",
-                              r->name,
-                              (long long)line_of(all, base + off + got));
+            return ll_err_set(
+                r->err, LL_EPARSE, "%s:%lld: malformed quoting (strict mode)",
+                r->name, (long long)line_of(all, base + off + got));
         }
         if (ll_interrupted())
             return ll_err_set(r->err, LL_EINTR, "%s: interrupted", r->name);
-        if (!r->sample && n > 64 * chunk) {
+        if (!r->sample && !r->worker && n > 64 * chunk) {
             ll_progress p2 = {"reading CSV",
                               (double)(off + len),
                               (double)n,
@@ -772,6 +773,246 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
         ll_col_finish(col);
     }
     return col;
+}
+
+/* --- several threads: chunks split at row boundaries, merged after --- */
+
+typedef struct chunk {
+    reader r;
+    ll_err err;
+    ll_buf warn;
+    const char *data;
+    size_t len, base;
+    const char *all;
+    char sep;
+    int rc;
+} chunk;
+
+static void *chunk_main(void *arg)
+{
+    chunk *c = arg;
+    struct csv_parser p;
+    c->rc = init_parser(&c->r, &p, c->sep);
+    if (!c->rc)
+        c->rc = run_csv(&c->r, c->data, c->len, 1, &p, c->base, c->all);
+    csv_free(&p);
+    return NULL;
+}
+
+/* Row boundaries: the first line start at or after each target where the
+ * quotes seen so far are balanced. */
+static int split_points(const char *d, size_t start, size_t len, int nt,
+                        size_t *cuts)
+{
+    size_t pos = start, quotes = 0;
+    cuts[0] = start;
+    int k;
+    for (k = 1; k < nt; k++) {
+        size_t target = start + (len - start) / (size_t)nt * (size_t)k;
+        if (target < pos)
+            target = pos;
+        for (;;) {
+            const char *nl = memchr(d + target, '\n', len - target);
+            if (!nl)
+                return k;
+            size_t at = (size_t)(nl - d) + 1;
+            for (const char *q = d + pos;
+                 (q = memchr(q, '"', at - (size_t)(q - d))); q++)
+                quotes++;
+            pos = at;
+            if (quotes % 2 == 0) {
+                cuts[k] = at;
+                break;
+            }
+            target = at;
+        }
+    }
+    return k;
+}
+
+static int64_t count_nl(const char *d, size_t from, size_t to)
+{
+    int64_t n = 0;
+    for (const char *p = d + from; (p = memchr(p, '\n', to - (size_t)(p - d)));
+         p++)
+        n++;
+    return n;
+}
+
+/* Append the rows of part to dst (same column, types already joined). */
+static int merge_col(reader *r, colb *dst, colb *part)
+{
+    int64_t n = part->len;
+    while (dst->cap < dst->len + n + 1) {
+        int64_t save = dst->len;
+        dst->len = dst->cap;
+        if (cb_reserve(dst))
+            return LL_ENOMEM;
+        dst->len = save;
+    }
+    if (part->valid && !dst->valid) {
+        dst->valid = malloc((size_t)dst->cap / 8 + 1);
+        if (!dst->valid)
+            return LL_ENOMEM;
+        memset(dst->valid, 0xFF, (size_t)dst->cap / 8 + 1);
+    }
+    if (dst->valid)
+        for (int64_t i = 0; i < n; i++)
+            set_valid(dst, dst->len + i,
+                      !part->valid || ((part->valid[i >> 3] >> (i & 7)) & 1));
+    if (dst->type == LL_CAT) {
+        int32_t *map = malloc(sizeof(int32_t) * (size_t)(part->h.count + 1));
+        if (!map)
+            return LL_ENOMEM;
+        const ll_strbuilder *sb = &part->h.strs;
+        for (int64_t id = 0; id < part->h.count; id++) {
+            int64_t g =
+                ll_strhash_put(&dst->h, sb->bytes.data + sb->offs[id],
+                               (size_t)(sb->offs[id + 1] - sb->offs[id]));
+            if (g < 0) {
+                free(map);
+                return LL_ENOMEM;
+            }
+            map[id] = (int32_t)g;
+        }
+        const int32_t *src = part->data;
+        int32_t *out = (int32_t *)dst->data + dst->len;
+        for (int64_t i = 0; i < n; i++)
+            out[i] = src[i] < 0 ? -1 : map[src[i]];
+        free(map);
+    } else if (dst->type == LL_STR) {
+        for (int64_t i = 0; i < n; i++)
+            if (ll_sb_push(&dst->sb, part->sb.bytes.data + part->sb.offs[i],
+                           (size_t)(part->sb.offs[i + 1] - part->sb.offs[i])))
+                return LL_ENOMEM;
+    } else if (n) {
+        memcpy((int64_t *)dst->data + dst->len, part->data, (size_t)n * 8);
+    }
+    (void)r;
+    dst->len += n;
+    return LL_OK;
+}
+
+static void free_cols(colb *cols, int n)
+{
+    for (int i = 0; cols && i < n; i++) {
+        free(cols[i].data);
+        free(cols[i].valid);
+        if (cols[i].have_h)
+            ll_strhash_free(&cols[i].h);
+        ll_sb_free(&cols[i].sb);
+    }
+    free(cols);
+}
+
+/* Parse [dstart, len) with nt threads into r->cols; returns status. */
+static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
+                        int64_t data_line, int prev_cr, char sep, int nt)
+{
+    size_t cuts[65];
+    if (nt > 64)
+        nt = 64;
+    nt = split_points(data, dstart, len, nt, cuts);
+    cuts[nt] = len;
+    chunk *ch = calloc((size_t)nt, sizeof *ch);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    int rc = LL_OK;
+    if (!ch || !th) {
+        free(ch);
+        free(th);
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    }
+    int64_t line = data_line;
+    for (int k = 0; k < nt && !rc; k++) {
+        chunk *c = &ch[k];
+        c->r = *r;
+        c->r.err = &c->err;
+        ll_err_clear(&c->err);
+        ll_buf_init(&c->warn);
+        c->r.warn = r->warn ? &c->warn : NULL;
+        c->r.worker = 1;
+        c->r.line = c->r.row_line = line;
+        c->r.prev_cr = k == 0 ? prev_cr : 0;
+        c->r.cols = calloc((size_t)r->ncol + 1, sizeof *c->r.cols);
+        if (!c->r.cols) {
+            rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            break;
+        }
+        for (int i = 0; i < r->ncol; i++) {
+            colb *src = &r->cols[i], *dst = &c->r.cols[i];
+            dst->type = src->type;
+            dst->forced = src->forced;
+            dst->date_only = src->date_only;
+            dst->keep = src->keep;
+            ll_sb_init(&dst->sb);
+            if (src->type == LL_CAT) {
+                if (ll_strhash_init(&dst->h, 256)) {
+                    rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+                    break;
+                }
+                dst->have_h = 1;
+            }
+        }
+        c->data = data + cuts[k];
+        c->len = cuts[k + 1] - cuts[k];
+        c->base = cuts[k];
+        c->all = data;
+        c->sep = sep;
+        line += count_nl(data, cuts[k], cuts[k + 1]);
+    }
+    int started = 0;
+    for (int k = 0; k < nt && !rc; k++) {
+        if (pthread_create(&th[k], NULL, chunk_main, &ch[k])) {
+            rc = ll_err_set(r->err, LL_EIO, "cannot start a thread");
+            break;
+        }
+        started++;
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    /* the first failing chunk names the error; warnings in file order */
+    for (int k = 0; k < nt && !rc; k++) {
+        if (r->warn && ch[k].warn.len)
+            ll_buf_append(r->warn, ch[k].warn.data, ch[k].warn.len);
+        if (ch[k].rc) {
+            *r->err = ch[k].err;
+            rc = ch[k].rc;
+        }
+    }
+    /* join each column's types over the chunks, widen, append */
+    for (int i = 0; i < r->ncol && !rc; i++) {
+        colb *dst = &r->cols[i];
+        if (!dst->keep)
+            continue;
+        int t = dst->type;
+        for (int k = 0; k < nt; k++)
+            t = join_type(t, ch[k].r.cols[i].type);
+        if (t == LL_STR && r->o->strings_as != 1 && dst->type != LL_STR)
+            t = LL_CAT;
+        for (int k = 0; k < nt && !rc; k++) {
+            colb *part = &ch[k].r.cols[i];
+            if (part->type != t && widen(&ch[k].r, part, t))
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        }
+        if (!rc && dst->type != t && widen(r, dst, t))
+            rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        for (int k = 0; k < nt && !rc; k++)
+            if (merge_col(r, dst, &ch[k].r.cols[i]))
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    }
+    if (!rc) {
+        r->rows = 0;
+        for (int k = 0; k < nt; k++)
+            r->rows += ch[k].r.rows;
+        r->bad_rows = 0;
+    }
+    for (int k = 0; k < nt; k++) {
+        free_cols(ch[k].r.cols, r->ncol);
+        ll_buf_free(&ch[k].warn);
+    }
+    free(ch);
+    free(th);
+    return rc;
 }
 
 ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
@@ -1023,6 +1264,12 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
     }
 
     /* the main pass */
+    if (o->threads > 1 && o->nrows < 0 && len - dstart > (1u << 20)) {
+        if (read_threads(&r, data, dstart, len, data_line,
+                         o->header ? prev_cr_after_header : 0, sep, o->threads))
+            goto done;
+        goto build;
+    }
     if (init_parser(&r, &p, sep))
         goto done;
     parser_live = 1;
@@ -1031,8 +1278,7 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
     r.prev_cr = o->header ? prev_cr_after_header : 0;
     if (run_csv(&r, data + dstart, len - dstart, 1, &p, dstart, data))
         goto done;
-    /* columns shorter than the row count were given NA by too-few rows?
-     * no: such rows are bad rows and were rolled back */
+build:
     f = ll_frame_new();
     if (!f) {
         ll_err_set(err, LL_ENOMEM, "out of memory");

@@ -15,3 +15,6 @@ TESTS += tests/c/test_frame
 tests_c_test_frame_SOURCES = tests/c/test_frame.c
 tests_c_test_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_frame_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/frame_peer_spec.lua
+EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
+	tests/fixtures/make_frame.py
