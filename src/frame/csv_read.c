@@ -13,6 +13,9 @@
  * on_bad_lines warn/skip drop them.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* madvise */
+#endif
 #include "frame/frame.h"
 #include "frame/frame_int.h"
 #include "util/signals.h"
@@ -82,8 +85,10 @@ typedef struct reader {
     int64_t rows;
     int64_t bad_rows;
     int stop;
-    int sample; /* sample mode: infer types only */
-    int worker; /* one of several threads: no progress reports */
+    int sample;     /* sample mode: infer types only */
+    int worker;     /* one of several threads: no progress reports */
+    int has_quotes; /* only quoted fields can hold line breaks */
+    int mapped;     /* data is our private file mapping: parsed pages can go */
     int *sample_types;
     int sample_row_ok;
     int *row_types; /* per field in sample mode */
@@ -395,7 +400,7 @@ static void on_field(void *s0, size_t n, void *ud)
 {
     reader *r = ud;
     const char *s = s0 ? s0 : "";
-    if (n && memchr(s, '\n', n))
+    if (r->has_quotes && n && memchr(s, '\n', n))
         count_lines(r, s, n);
     if (r->rc || r->stop)
         return;
@@ -662,6 +667,14 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
         }
         if (ll_interrupted())
             return ll_err_set(r->err, LL_EINTR, "%s: interrupted", r->name);
+        if (r->mapped && !r->sample) {
+            /* drop the parsed pages of the mapping: a loaded frame should
+             * not also hold the whole file in memory */
+            uintptr_t lo = ((uintptr_t)(d + off) + 4095) & ~(uintptr_t)4095;
+            uintptr_t hi = (uintptr_t)(d + off + len) & ~(uintptr_t)4095;
+            if (hi > lo + 4096)
+                madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        }
         if (!r->sample && !r->worker && n > 64 * chunk) {
             ll_progress p2 = {"reading CSV",
                               (double)(off + len),
@@ -722,6 +735,9 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
         col->data = c->data;
         c->data = NULL;
         col->len = nrows;
+        void *shrunk = realloc(col->data, (size_t)(nrows ? nrows : 1) * 4);
+        if (shrunk)
+            col->data = shrunk;
         if (ll_strhash_sorted_dict(&c->h, &col->dict, LL_I32(col), nrows)) {
             ll_col_unref(col);
             return NULL;
@@ -833,9 +849,8 @@ static int split_points(const char *d, size_t start, size_t len, int nt,
 static int64_t count_nl(const char *d, size_t from, size_t to)
 {
     int64_t n = 0;
-    for (const char *p = d + from; (p = memchr(p, '\n', to - (size_t)(p - d)));
-         p++)
-        n++;
+    for (size_t i = from; i < to; i++)
+        n += d[i] == '\n';
     return n;
 }
 
@@ -843,12 +858,22 @@ static int64_t count_nl(const char *d, size_t from, size_t to)
 static int merge_col(reader *r, colb *dst, colb *part)
 {
     int64_t n = part->len;
-    while (dst->cap < dst->len + n + 1) {
-        int64_t save = dst->len;
-        dst->len = dst->cap;
-        if (cb_reserve(dst))
+    if (dst->cap < dst->len + n + 1) {
+        /* grow to exactly what is needed: the caller passes the total */
+        int64_t cap = dst->len + n + 1;
+        void *d = realloc(dst->data, (size_t)cap * 8);
+        if (!d)
             return LL_ENOMEM;
-        dst->len = save;
+        dst->data = d;
+        if (dst->valid) {
+            uint8_t *v = realloc(dst->valid, (size_t)cap / 8 + 1);
+            if (!v)
+                return LL_ENOMEM;
+            memset(v + dst->cap / 8, 0xFF,
+                   (size_t)(cap / 8 - dst->cap / 8) + 1);
+            dst->valid = v;
+        }
+        dst->cap = cap;
     }
     if (part->valid && !dst->valid) {
         dst->valid = malloc((size_t)dst->cap / 8 + 1);
@@ -931,6 +956,11 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         ll_buf_init(&c->warn);
         c->r.warn = r->warn ? &c->warn : NULL;
         c->r.worker = 1;
+        c->r.field = 0;
+        c->r.extra_nonempty = 0;
+        c->r.rows = c->r.row_len_at_start = c->r.bad_rows = 0;
+        c->r.stop = 0;
+        c->r.rc = 0;
         c->r.line = c->r.row_line = line;
         c->r.prev_cr = k == 0 ? prev_cr : 0;
         c->r.cols = calloc((size_t)r->ncol + 1, sizeof *c->r.cols);
@@ -996,9 +1026,43 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         }
         if (!rc && dst->type != t && widen(r, dst, t))
             rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
-        for (int k = 0; k < nt && !rc; k++)
-            if (merge_col(r, dst, &ch[k].r.cols[i]))
+        int64_t total = dst->len;
+        for (int k = 0; k < nt; k++)
+            total += ch[k].r.cols[i].len;
+        if (!rc && dst->cap < total + 1) {
+            /* one exact allocation, then each part is freed once copied */
+            void *d = realloc(dst->data, (size_t)(total + 1) * 8);
+            if (!d)
                 rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            else {
+                dst->data = d;
+                if (dst->valid) {
+                    uint8_t *v =
+                        realloc(dst->valid, (size_t)(total + 1) / 8 + 1);
+                    if (!v)
+                        rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+                    else {
+                        memset(v + dst->cap / 8, 0xFF,
+                               (size_t)((total + 1) / 8 - dst->cap / 8) + 1);
+                        dst->valid = v;
+                    }
+                }
+                dst->cap = total + 1;
+            }
+        }
+        for (int k = 0; k < nt && !rc; k++) {
+            colb *part = &ch[k].r.cols[i];
+            if (merge_col(r, dst, part))
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            free(part->data);
+            free(part->valid);
+            part->data = NULL;
+            part->valid = NULL;
+            if (part->have_h)
+                ll_strhash_free(&part->h);
+            part->have_h = 0;
+            ll_sb_free(&part->sb);
+        }
     }
     if (!rc) {
         r->rows = 0;
@@ -1015,11 +1079,13 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
     return rc;
 }
 
-ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
-                                const ll_csv_opts *o, ll_buf *warn, ll_err *err)
+static ll_frame *read_csv(const char *data, size_t len, const char *name,
+                          const ll_csv_opts *o, ll_buf *warn, ll_err *err,
+                          int mapped)
 {
     reader r;
     memset(&r, 0, sizeof r);
+    r.mapped = mapped && !o->latin1;
     r.name = name;
     r.o = o;
     r.warn = warn;
@@ -1060,6 +1126,7 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
             goto done;
         }
     }
+    r.has_quotes = memchr(data, '"', len) != NULL;
     /* skip lines */
     size_t pos = 0;
     int64_t line0 = 1;
@@ -1322,6 +1389,12 @@ done:
     return f;
 }
 
+ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
+                                const ll_csv_opts *o, ll_buf *warn, ll_err *err)
+{
+    return read_csv(data, len, name, o, warn, err, 0);
+}
+
 ll_frame *ll_frame_read_csv(const char *path, const ll_csv_opts *o,
                             ll_buf *warn, ll_err *err)
 {
@@ -1353,7 +1426,7 @@ ll_frame *ll_frame_read_csv(const char *path, const ll_csv_opts *o,
 #ifdef POSIX_MADV_SEQUENTIAL
     posix_madvise(m, len, POSIX_MADV_SEQUENTIAL);
 #endif
-    ll_frame *f = ll_frame_read_csv_mem(m, len, path, o, warn, err);
+    ll_frame *f = read_csv(m, len, path, o, warn, err, 1);
     munmap(m, len);
     return f;
 }
