@@ -1353,7 +1353,7 @@ static int l_frame_dropna(lua_State *L)
 /* Group ids and time order from opts {by=, order=} at idx; both NULL when
  * neither is given.  Arrays live in scratch userdata on the stack. */
 static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
-                        int64_t **group)
+                        int64_t **group, int need_order)
 {
     *order = NULL;
     *group = NULL;
@@ -1383,13 +1383,15 @@ static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
         }
     }
     size_t sz = sizeof(int64_t) * (size_t)(f->nrow + 1);
-    int64_t *o = lua_newuserdatauv(L, sz, 0);
-    int64_t *perm;
-    if (ll_frame_order(f, cols, NULL, nby + nord, &perm, &err))
-        ll_lua_raise(L, &err);
-    memcpy(o, perm, sizeof(int64_t) * (size_t)f->nrow);
-    free(perm);
-    *order = o;
+    if (nord || need_order) {
+        int64_t *o = lua_newuserdatauv(L, sz, 0);
+        int64_t *perm;
+        if (ll_frame_order(f, cols, NULL, nby + nord, &perm, &err))
+            ll_lua_raise(L, &err);
+        memcpy(o, perm, sizeof(int64_t) * (size_t)f->nrow);
+        free(perm);
+        *order = o;
+    }
     if (nby) {
         int64_t *g = lua_newuserdatauv(L, sz, 0);
         int64_t *grp, *first, ng;
@@ -1416,7 +1418,7 @@ static int l_frame_fillna(lua_State *L)
     const char *s = t == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
     if (s && (!strcmp(s, "ffill") || !strcmp(s, "bfill"))) {
         int64_t *order, *group;
-        group_order(L, 3, f, &order, &group);
+        group_order(L, 3, f, &order, &group, 1);
         for (int i = 0; i < f->ncol; i++) {
             ll_column *c = ll_col_fill_dir(f->cols[i], s[0] == 'f' ? 1 : -1,
                                            order, group, &err);
@@ -1505,7 +1507,7 @@ static int shift(lua_State *L, int sign)
     if (i < 0)
         return ll_lua_raise(L, &err);
     int64_t *order, *group;
-    group_order(L, 4, f, &order, &group);
+    group_order(L, 4, f, &order, &group, 1);
     lcol *u = new_col_ud(L, name);
     return give_col(
         L, u, ll_col_shift(f->cols[i], sign * k, order, group, &err), &err);
@@ -1534,7 +1536,7 @@ static int l_frame_rolling(lua_State *L)
     if (i < 0)
         return ll_lua_raise(L, &err);
     int64_t *order, *group;
-    group_order(L, 5, f, &order, &group);
+    group_order(L, 5, f, &order, &group, 0);
     lcol *u = new_col_ud(L, name);
     return give_col(L, u,
                     ll_col_rolling(f->cols[i], w, minp, fn, order, group, &err),

@@ -292,6 +292,31 @@ describe("Frame basics", function()
     end)
 end)
 
+describe("windows by group", function()
+    it("gives the same rolling values with and without an explicit order", function()
+        local g, v, idx = {}, {}, {}
+        for i = 1, 5000 do
+            g[i] = "g" .. (i * 7919 % 13)
+            v[i] = (i % 17 == 0) and df.NA or ((i * 31) % 101) / 7
+            idx[i] = i
+        end
+        local f = df.frame{g = g, v = df.column(v, "float"), i = idx}
+        for _, fn in ipairs{"mean", "sum", "min", "max", "std", "var", "count"} do
+            local a = f:rolling("v", 5, fn, {by = "g", min_periods = 2})
+            local b = f:rolling("v", 5, fn, {by = "g", order = "i", min_periods = 2})
+            for i = 1, #f do
+                local x, y = a[i], b[i]
+                assert.is_true((x == nil and y == nil) or math.abs(x - y) < 1e-9, fn .. " row " .. i)
+            end
+        end
+        local lag = f:lag("v", 2, {by = "g"})
+        -- rows 1, 14, 27, ... share a group: lag 2 of row 27 is row 1
+        assert.equals(31 / 7, lag[27])
+        assert.equals(f.v[14], lag[40])
+        assert.is_nil(lag[14])
+    end)
+end)
+
 describe("display", function()
     it("shows names, types, right-aligned numbers and NA", function()
         local f = df.frame{{"name", {"a", "bb"}}, {"x", {1.5, df.NA}, n = 2}}
