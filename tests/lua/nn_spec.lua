@@ -121,6 +121,10 @@ describe("nn tensors", function()
         assert.matches("matmul: shapes [2, 2] and [3, 2] do not match", err, 1, true)
     end)
 
+    it("flips along a dim", function()
+        assert.same({{2, 1, 0}, {5, 4, 3}}, nn.arange(6):reshape{2, 3}:flip(1):tolist())
+    end)
+
     it("has numerically stable activations", function()
         local t = nn.tensor{-1000, 0, 1000}
         assert.same({0, 0.5, 1}, t:sigmoid():tolist())
