@@ -29,6 +29,11 @@ void ll_lua_push_tensor(lua_State *L, ll_tensor *t)
     tbox *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->t = t;
     luaL_setmetatable(L, TNAME);
+    /* Lua cannot see the C memory behind a tensor: pace the collector by
+     * it, or dead step activations pile up between collections. */
+    int64_t kb = ll_tensor_numel(t) / 256;
+    if (kb > 0)
+        lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 20 ? 1 << 20 : kb));
 }
 
 ll_tensor *ll_lua_to_tensor(lua_State *L, int idx)

@@ -22,29 +22,6 @@ struct ll_optim {
     int started;
 };
 
-static ll_storage *storage_new(int64_t n)
-{
-    ll_storage *st = calloc(1, sizeof *st);
-    float *d = calloc((size_t)(n ? n : 1), sizeof(float));
-    if (!st || !d) {
-        free(st);
-        free(d);
-        return NULL;
-    }
-    st->refs = 1;
-    st->n = n;
-    st->data = d;
-    return st;
-}
-
-static void storage_unref(ll_storage *st)
-{
-    if (st && --st->refs == 0) {
-        free(st->data);
-        free(st);
-    }
-}
-
 void ll_optim_free(ll_optim *o)
 {
     if (!o)
@@ -53,8 +30,8 @@ void ll_optim_free(ll_optim *o)
         ll_tensor_free(o->params[i]);
     free(o->params);
     free(o->off);
-    storage_unref(o->flat);
-    storage_unref(o->gflat);
+    ll_storage_unref(o->flat);
+    ll_storage_unref(o->gflat);
     free(o->s1);
     free(o->s2);
     free(o);
@@ -92,8 +69,8 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         o->total += params[i]->numel;
         o->params[o->n++] = ll_tensor_ref(params[i]);
     }
-    o->flat = storage_new(o->total);
-    o->gflat = storage_new(o->total);
+    o->flat = ll_storage_new(o->total, 1);
+    o->gflat = ll_storage_new(o->total, 1);
     o->s1 = calloc((size_t)o->total + 1, sizeof(float));
     o->s2 = calloc((size_t)o->total + 1, sizeof(float));
     if (!o->flat || !o->gflat || !o->s1 || !o->s2)
@@ -106,7 +83,7 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         ll_gather_to(p, o->flat->data + o->off[i]);
         if (p->grad)
             ll_gather_to(p->grad, o->gflat->data + o->off[i]);
-        storage_unref(p->st);
+        ll_storage_unref(p->st);
         p->st = o->flat;
         o->flat->refs++;
         p->offset = o->off[i];
@@ -115,7 +92,7 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
             ll_tensor_view_of(p, p->ndim, p->shape, p->stride, p->offset);
         if (!g)
             goto oom;
-        storage_unref(g->st);
+        ll_storage_unref(g->st);
         g->st = o->gflat;
         o->gflat->refs++;
         ll_tensor_free(p->grad);
@@ -142,7 +119,7 @@ static void sync_grad(ll_optim *o, int i)
     ll_tensor *g = ll_tensor_view_of(p, p->ndim, p->shape, p->stride,
                                      p->offset);
     if (g) {
-        storage_unref(g->st);
+        ll_storage_unref(g->st);
         g->st = o->gflat;
         o->gflat->refs++;
         ll_tensor_free(p->grad);

@@ -99,8 +99,8 @@ static int bw_rnn(ll_node *n, ll_err *err)
     ll_tensor *gcT = n->gout[2] ? ll_contiguous(n->gout[2], err) : NULL;
     int rc = LL_ENOMEM;
     int gru = cell == LL_CELL_GRU;
-    float *dxp = calloc((size_t)(T * B * GH), sizeof(float));
-    float *dhp = gru ? calloc((size_t)(T * B * GH), sizeof(float)) : dxp;
+    float *dxp = ll_fbuf_alloc(T * B * GH);
+    float *dhp = gru ? ll_fbuf_alloc(T * B * GH) : dxp;
     float *dh = calloc((size_t)(B * H), sizeof(float));
     float *dc = calloc((size_t)(B * H), sizeof(float));
     float *dhn = calloc((size_t)(B * H), sizeof(float));
@@ -232,8 +232,8 @@ done:
     ll_tensor_free(ghT);
     ll_tensor_free(gcT);
     if (dhp != dxp)
-        free(dhp);
-    free(dxp);
+        ll_fbuf_free(dhp, T * B * GH);
+    ll_fbuf_free(dxp, T * B * GH);
     free(dh);
     free(dc);
     free(dhn);
@@ -295,7 +295,11 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         (rc = check2(name, "recurrent mask", rec_mask, B, H, err)))
         return rc;
     size_t nf = (size_t)(T * B * GH + 4 * T * B * H + 2 * B * H);
-    rnn_ctx *c = calloc(1, sizeof *c + nf * sizeof(float));
+    /* header and buffers in one pooled block */
+    int64_t ctx_floats = (int64_t)((sizeof(rnn_ctx) + 3) / 4 + nf);
+    rnn_ctx *c = (rnn_ctx *)(void *)ll_fbuf_alloc(ctx_floats);
+    if (c)
+        memset(c, 0, sizeof *c);
     ll_tensor *xc = ll_contiguous(x, err);
     ll_tensor *wih = ll_contiguous(w_ih, err), *whh = ll_contiguous(w_hh, err);
     int64_t tbh[3] = {T, B, H}, bh[2] = {B, H};
@@ -326,6 +330,8 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
     }
     if (c0)
         ll_gather_to(c0, c->c0);
+    else
+        memset(c->c0, 0, (size_t)(B * H) * sizeof(float));
     float *h = LL_D(hT), *cs = cT ? LL_D(cT) : NULL;
     if (h0)
         ll_gather_to(h0, h);
@@ -408,6 +414,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         n->i[0] = cell;
         n->i[1] = reverse;
         n->ctx = c;
+        n->ctx_floats = ctx_floats;
         c = NULL;
         n->saved[0] = ll_alias(xc);
         n->saved[1] = ll_alias(o);
@@ -418,7 +425,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         if (cT)
             ll_node_attach(n, cT, 2);
     }
-    free(c);
+    ll_fbuf_free((float *)(void *)c, ctx_floats);
     ll_tensor_free(xc);
     ll_tensor_free(wih);
     ll_tensor_free(whh);
@@ -427,7 +434,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
     out[2] = cT;
     return 0;
 fail:
-    free(c);
+    ll_fbuf_free((float *)(void *)c, ctx_floats);
     free(hp);
     ll_tensor_free(xc);
     ll_tensor_free(wih);
