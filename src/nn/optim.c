@@ -144,6 +144,43 @@ void ll_optim_set_lr(ll_optim *o, double lr)
     o->conf.lr = lr;
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define LL_VEC __attribute__((optimize("O3")))
+#else
+#define LL_VEC
+#endif
+
+LL_VEC static void sgd_rule(float *restrict p, const float *restrict gr,
+                            float *restrict buf, int64_t n, float lr,
+                            float wd, float mom, float damp, int nesterov,
+                            int started)
+{
+    for (int64_t k = 0; k < n; k++) {
+        float g = gr[k] + wd * p[k];
+        if (mom != 0) {
+            buf[k] = started ? mom * buf[k] + (1 - damp) * g : g;
+            g = nesterov ? g + mom * buf[k] : buf[k];
+        }
+        p[k] -= lr * g;
+    }
+}
+
+/* Adam (wd added to the gradient) and AdamW (decoupled decay dwd). */
+LL_VEC static void adam_rule(float *restrict p, const float *restrict gr,
+                             float *restrict m, float *restrict v, int64_t n,
+                             float lr, float wd, float dwd, float b1,
+                             float b2, float eps, float step_size, float bc2s)
+{
+    for (int64_t k = 0; k < n; k++) {
+        if (dwd != 0)
+            p[k] *= 1 - lr * dwd;
+        float g = gr[k] + wd * p[k];
+        m[k] = m[k] * b1 + (1 - b1) * g;
+        v[k] = v[k] * b2 + (1 - b2) * g * g;
+        p[k] -= step_size * (m[k] / (sqrtf(v[k]) / bc2s + eps));
+    }
+}
+
 int ll_optim_step(ll_optim *o, ll_err *err)
 {
     (void)err;
@@ -162,32 +199,23 @@ int ll_optim_step(ll_optim *o, ll_err *err)
         if (!pt->requires_grad)
             continue;
         sync_grad(o, i);
-        int64_t lo = o->off[i], hi = lo + pt->numel;
-        float *p = o->flat->data, *gr = o->gflat->data;
-        float *s1 = o->s1, *s2 = o->s2;
-        for (int64_t k = lo; k < hi; k++) {
-            float g = gr[k];
-            switch (c->kind) {
-            case LL_OPT_SGD:
-                if (wd != 0)
-                    g += wd * p[k];
-                if (mom != 0) {
-                    s1[k] = o->started ? mom * s1[k] + (1 - damp) * g : g;
-                    g = c->nesterov ? g + mom * s1[k] : s1[k];
-                }
-                p[k] -= lr * g;
-                break;
-            case LL_OPT_ADAM:
-            case LL_OPT_ADAMW:
-                if (c->kind == LL_OPT_ADAMW)
-                    p[k] *= 1 - lr * wd;
-                else if (wd != 0)
-                    g += wd * p[k];
-                s1[k] = s1[k] * b1 + (1 - b1) * g;
-                s2[k] = s2[k] * b2 + (1 - b2) * g * g;
-                p[k] -= step_size * (s1[k] / (sqrtf(s2[k]) / bc2s + eps));
-                break;
-            case LL_OPT_RMSPROP: {
+        int64_t lo = o->off[i], n = pt->numel;
+        float *p = o->flat->data + lo, *gr = o->gflat->data + lo;
+        float *s1 = o->s1 + lo, *s2 = o->s2 + lo;
+        switch (c->kind) {
+        case LL_OPT_SGD:
+            sgd_rule(p, gr, s1, n, lr, wd, mom, damp, c->nesterov,
+                     o->started);
+            break;
+        case LL_OPT_ADAM:
+        case LL_OPT_ADAMW:
+            adam_rule(p, gr, s1, s2, n, lr, c->kind == LL_OPT_ADAMW ? 0 : wd,
+                      c->kind == LL_OPT_ADAMW ? wd : 0, b1, b2, eps,
+                      step_size, bc2s);
+            break;
+        case LL_OPT_RMSPROP:
+            for (int64_t k = 0; k < n; k++) {
+                float g = gr[k];
                 if (wd != 0)
                     g += wd * p[k];
                 s2[k] = alpha * s2[k] + (1 - alpha) * g * g;
@@ -197,9 +225,11 @@ int ll_optim_step(ll_optim *o, ll_err *err)
                     p[k] -= lr * s1[k];
                 } else
                     p[k] -= lr * (g / avg);
-                break;
             }
-            default: /* Adagrad */
+            break;
+        default: /* Adagrad */
+            for (int64_t k = 0; k < n; k++) {
+                float g = gr[k];
                 if (wd != 0)
                     g += wd * p[k];
                 s1[k] += g * g;
