@@ -157,7 +157,10 @@ static int bw_rnn(ll_node *n, ll_err *err)
                                  : (hv[j] > 0 ? dhb[j] : 0.0f);
             }
         }
-        /* dh_{t-1} = dG W_hh (times the mask) (+ GRU's direct path) */
+        /* dh_{t-1} = dG W_hh (times the mask) (+ GRU's direct path);
+         * not needed before the first step unless h0 wants a gradient */
+        if (s == 0 && !ll_node_needs(n, IN_H0))
+            break;
         gemm(0, 0, B, H, GH, gh, LL_D(w_hh), 0.0f, dh);
         if (c->mask)
             for (int64_t q = 0; q < B * H; q++)
@@ -366,7 +369,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
                 for (int64_t j = 0; j < GH; j++)
                     hp[b * GH + j] = bias_h[j];
             gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, hp);
-        } else
+        } else if (s > 0 || h0)
             gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, ga);
         for (int64_t b = 0; b < B; b++) {
             float *gr = ga + b * GH, *hb = h + b * H, *hob = ho + b * H;

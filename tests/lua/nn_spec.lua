@@ -434,6 +434,25 @@ describe("nn modules", function()
         assert.same({8, 25}, pred:shape())
     end)
 
+    it("applies recurrent_dropout and dropout only in training", function()
+        nn.manual_seed(3)
+        local m = nn.LSTM{input_size = 2, hidden_size = 4, num_layers = 2, dropout = 0.5,
+            recurrent_dropout = 0.5}
+        local x = nn.randn{6, 3, 2}
+        m:eval()
+        local a, b = m(x), m(x)
+        assert.same(a:tolist(), b:tolist())
+        m:train()
+        local c = m(x)
+        assert.are_not.same(a:tolist(), c:tolist())
+        -- recurrent dropout of 0 in training equals eval
+        local m2 = nn.GRU{input_size = 2, hidden_size = 4}
+        m2:eval()
+        local e = m2(x)
+        m2:train()
+        assert.same(e:tolist(), m2(x):tolist())
+    end)
+
     it("clips gradients and schedules the learning rate", function()
         local p = nn.tensor({3, 4}, {requires_grad = true})
         ;(p * p):sum():backward() -- grad = 6, 8: norm 10
