@@ -317,6 +317,29 @@ describe("windows by group", function()
     end)
 end)
 
+describe("to_tensor", function()
+    local f = df.frame{{"a", {1, 2, 3}}, {"c", {"x", "y", "x"}}, {"b", {true, false, true}},
+                       {"d", df.column({"1970-01-02", "1970-01-03", "1970-01-01"}, "date")}}
+    it("gives a float32 [rows, features] tensor with category codes", function()
+        local t = f:to_tensor{"a", "c", "b", "d"}
+        assert.same({3, 4}, t:shape())
+        assert.same({{1, 0, 1, 1}, {2, 1, 0, 2}, {3, 0, 1, 0}}, t:tolist())
+    end)
+    it("expands categories one-hot", function()
+        local t = f:to_tensor{"c", "a", categorical = "onehot"}
+        assert.same({{1, 0, 1}, {0, 1, 2}, {1, 0, 3}}, t:tolist())
+    end)
+    it("refuses NA and bad options", function()
+        local ok, err = pcall(f.to_tensor, df.frame{a = {1, df.NA}}, {"a"})
+        assert.is_false(ok)
+        assert.matches("to_tensor: column 'a' has 1 NA values (fillna or dropna first)", err, 1, true)
+        ok, err = pcall(f.to_tensor, f, {"a", dtype = "float64"})
+        assert.matches([[to_tensor: dtype must be "float32", got 'float64']], err, 1, true)
+        ok, err = pcall(f.to_tensor, f, {"cc"})
+        assert.matches("to_tensor: no column 'cc' (did you mean 'c'?)", err, 1, true)
+    end)
+end)
+
 describe("display", function()
     it("shows names, types, right-aligned numbers and NA", function()
         local f = df.frame{{"name", {"a", "bb"}}, {"x", {1.5, df.NA}, n = 2}}
