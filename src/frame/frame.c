@@ -713,24 +713,29 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             for (int s = 8; s < nstat; s++)
                 ll_col_set_na(out, s);
             if (c->type == LL_DATE || c->type == LL_DATETIME) {
-                /* dates: count, min, quartiles, max as dates */
-                ll_column *d = ll_col_new(c->type, nstat);
-                if (!d) {
-                    ll_col_unref(out);
-                    goto fail;
-                }
+                /* dates: a text column: the count, then min, quartiles
+                 * and max as dates */
+                ll_strbuilder db;
+                ll_sb_init(&db);
+                char t[64];
                 for (int s = 0; s < nstat; s++) {
-                    if (s < 3 || s > 7 || isnan(v[s])) {
-                        ll_col_set_na(d, s);
-                        continue;
-                    }
-                    if (c->type == LL_DATE)
-                        LL_I32(d)[s] = (int32_t)floor(v[s]);
+                    if (s == 0)
+                        snprintf(t, sizeof t, "%lld", (long long)v[0]);
+                    else if (s < 3 || s > 7 || isnan(v[s]))
+                        t[0] = 0;
+                    else if (c->type == LL_DATE)
+                        ll_format_date((int32_t)floor(v[s]), t, sizeof t);
                     else
-                        LL_I64(d)[s] = (int64_t)v[s];
+                        ll_format_datetime((int64_t)v[s], t, sizeof t);
+                    if (t[0] ? ll_sb_push(&db, t, strlen(t))
+                             : ll_sb_push_na(&db)) {
+                        ll_sb_free(&db);
+                        ll_col_unref(out);
+                        goto fail;
+                    }
                 }
                 ll_col_unref(out);
-                out = d;
+                out = ll_sb_finish(&db);
             } else {
                 for (int s = 0; s < 8; s++)
                     if (isnan(v[s]))
