@@ -20,12 +20,12 @@ EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
 	tests/fixtures/make_frame.py
 
 # The CSV fuzz target (./configure --enable-fuzzing, clang; see docs/frame.md).
-EXTRA_DIST += tests/fuzz/fuzz_csv.c tests/fuzz/fuzz_csv.sh
+EXTRA_DIST += tests/fuzz/fuzz_csv.c tests/fuzz/run_fuzz_csv.sh
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_csv
 tests_fuzz_fuzz_csv_SOURCES = tests/fuzz/fuzz_csv.c
 tests_fuzz_fuzz_csv_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_csv_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_csv_LDADD = $(LL_LIBS)
-TESTS += tests/fuzz/fuzz_csv.sh
+TESTS += tests/fuzz/run_fuzz_csv.sh
 endif
