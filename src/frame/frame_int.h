@@ -47,9 +47,15 @@ static inline uint64_t ll_hash_u64(uint64_t x)
 }
 
 /* A set of distinct strings, each with a dense id in insertion order. */
+typedef struct ll_strslot {
+    uint64_t hash;
+    int32_t id; /* -1 = empty */
+    uint32_t len;
+    char inl[16]; /* the key itself when len <= 16: no second lookup */
+} ll_strslot;
+
 typedef struct ll_strhash {
-    int64_t *slots; /* id + 1, 0 = empty */
-    uint64_t *hashes;
+    ll_strslot *slots;
     int64_t mask;
     int64_t count;
     ll_strbuilder strs;
