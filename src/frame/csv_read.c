@@ -50,6 +50,7 @@ typedef struct colb {
     int date_only; /* parse_dates: date or datetime */
     int keep;      /* in usecols */
     int64_t len, cap;
+    int64_t hint; /* expected rows */
     void *data;
     uint8_t *valid;
     int64_t nna;
@@ -85,10 +86,11 @@ typedef struct reader {
     int64_t rows;
     int64_t bad_rows;
     int stop;
-    int sample;     /* sample mode: infer types only */
-    int worker;     /* one of several threads: no progress reports */
-    int has_quotes; /* only quoted fields can hold line breaks */
-    int mapped;     /* data is our private file mapping: parsed pages can go */
+    int sample;          /* sample mode: infer types only */
+    int worker;          /* one of several threads: no progress reports */
+    int64_t sample_rows; /* complete rows seen by the sample */
+    int has_quotes;      /* only quoted fields can hold line breaks */
+    int mapped; /* data is our private file mapping: parsed pages can go */
     int *sample_types;
     int sample_row_ok;
     int *row_types; /* per field in sample mode */
@@ -155,8 +157,12 @@ static int cb_reserve(colb *c)
 {
     if (c->len < c->cap)
         return LL_OK;
-    int64_t cap = c->cap ? c->cap * 2 : 1024;
-    void *d = realloc(c->data, (size_t)cap * 8);
+    /* the first allocation takes the row estimate from the sample, so a
+     * big file is not built by doubling (which would need twice its size) */
+    int64_t cap = c->cap ? c->cap * 2 : (c->hint > 1024 ? c->hint : 1024);
+    /* category codes are int32; every other type sits in 8-byte slots */
+    size_t es = c->type == LL_CAT ? 4 : 8;
+    void *d = realloc(c->data, (size_t)cap * es);
     if (!d)
         return LL_ENOMEM;
     c->data = d;
@@ -190,9 +196,10 @@ static int cb_push_na(colb *c)
         memset(c->valid, 0xFF, (size_t)c->cap / 8 + 1);
     }
     set_valid(c, c->len, 0);
-    ((int64_t *)c->data)[c->len] = 0;
     if (c->type == LL_CAT)
         ((int32_t *)c->data)[c->len] = -1;
+    else
+        ((int64_t *)c->data)[c->len] = 0;
     if (c->type == LL_STR && ll_sb_push(&c->sb, "", 0))
         return LL_ENOMEM;
     c->len++;
@@ -501,6 +508,7 @@ static void on_row(int term, void *ud)
     /* a trailing separator gives one more, empty, field */
     int ok = nf == expect || (nf == expect + 1 && !extra_nonempty);
     if (r->sample) {
+        r->sample_rows += ok;
         if (ok)
             for (int i = 0; i < r->ncol; i++)
                 r->sample_types[i] =
@@ -974,6 +982,7 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
             dst->forced = src->forced;
             dst->date_only = src->date_only;
             dst->keep = src->keep;
+            dst->hint = src->hint / nt + 16;
             ll_sb_init(&dst->sb);
             if (src->type == LL_CAT) {
                 if (ll_strhash_init(&dst->h, 256)) {
@@ -1314,6 +1323,19 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
             csv_free(&sp);
         }
         r.sample = 0;
+        /* rows expected in the whole file, from the sample's row length */
+        size_t sampled = 0;
+        for (int k = 0; k < ns; k++)
+            sampled += lens[k];
+        int64_t hint = 0;
+        if (r.sample_rows > 0 && sampled > 0) {
+            double per_row = (double)sampled / (double)r.sample_rows;
+            hint = (int64_t)((double)dlen / per_row * 1.02) + 16;
+            if (o->nrows >= 0 && hint > o->nrows + 1)
+                hint = o->nrows + 1;
+        }
+        for (int i = 0; i < r.ncol; i++)
+            r.cols[i].hint = hint;
         for (int i = 0; i < r.ncol; i++) {
             colb *c = &r.cols[i];
             if (c->forced || !c->keep)
