@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_space(char c)
+static inline int is_space(char c)
 {
     return c == ' ' || c == '\t';
 }
 
-static void trim(const char **s, size_t *n)
+static inline void trim(const char **s, size_t *n)
 {
     while (*n && is_space(**s)) {
         (*s)++;
