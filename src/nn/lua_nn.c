@@ -24,16 +24,57 @@ typedef struct {
     ll_tensor *t;
 } tbox;
 
-void ll_lua_push_tensor(lua_State *L, ll_tensor *t)
+/* Box n tensors (a C array in a light userdata) in protected mode. */
+static int box_tensors(lua_State *L)
 {
-    tbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->t = t;
-    luaL_setmetatable(L, TNAME);
+    ll_tensor **ts = lua_touserdata(L, 1);
+    int n = (int)lua_tointeger(L, 2);
+    for (int i = 0; i < n; i++) {
+        tbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+        b->t = NULL;
+        luaL_setmetatable(L, TNAME);
+    }
+    /* Only now, when nothing else can fail, do the boxes own the tensors. */
+    for (int i = 0; i < n; i++) {
+        tbox *b = lua_touserdata(L, 3 + i);
+        b->t = ts[i];
+        if (!ts[i]) {
+            lua_pushnil(L);
+            lua_replace(L, 3 + i);
+        }
+    }
+    return n;
+}
+
+/* Push n tensors (NULL pushes nil), taking ownership; on a Lua memory
+ * error every tensor is released before the error propagates. */
+static void push_tensors(lua_State *L, ll_tensor **ts, int n)
+{
+    if (!lua_checkstack(L, n + 3)) {
+        for (int i = 0; i < n; i++)
+            ll_tensor_free(ts[i]);
+        luaL_error(L, "nn: Lua stack overflow");
+    }
+    lua_pushcfunction(L, box_tensors);
+    lua_pushlightuserdata(L, ts);
+    lua_pushinteger(L, n);
+    if (lua_pcall(L, 2, n, 0) != LUA_OK) {
+        for (int i = 0; i < n; i++)
+            ll_tensor_free(ts[i]);
+        lua_error(L);
+    }
     /* Lua cannot see the C memory behind a tensor: pace the collector by
      * it, or dead step activations pile up between collections. */
-    int64_t kb = ll_tensor_numel(t) / 256;
+    int64_t kb = 0;
+    for (int i = 0; i < n; i++)
+        kb += ts[i] ? ll_tensor_numel(ts[i]) / 256 : 0;
     if (kb > 0)
         lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 20 ? 1 << 20 : kb));
+}
+
+void ll_lua_push_tensor(lua_State *L, ll_tensor *t)
+{
+    push_tensors(L, &t, 1);
 }
 
 ll_tensor *ll_lua_to_tensor(lua_State *L, int idx)
@@ -1042,12 +1083,7 @@ static int l_f_rnn_layer(lua_State *L)
     if (ll_rnn_layer(name, (ll_cell)cell, x, h0, c0, wih, whh, bih, bhh,
                      reverse, mask, out, &err))
         return ll_lua_raise(L, &err);
-    ll_lua_push_tensor(L, out[0]);
-    ll_lua_push_tensor(L, out[1]);
-    if (out[2])
-        ll_lua_push_tensor(L, out[2]);
-    else
-        lua_pushnil(L);
+    push_tensors(L, out, 3);
     return 3;
 }
 
