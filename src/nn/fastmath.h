@@ -109,8 +109,8 @@ static inline __m128 ll_tanh_ps(__m128 x)
     __m128 ax = _mm_andnot_ps(sign, x);
     __m128 one = _mm_set1_ps(1.0f);
     __m128 e = ll_exp_ps(_mm_add_ps(ax, ax));
-    __m128 big = _mm_sub_ps(one, _mm_div_ps(_mm_set1_ps(2.0f),
-                                            _mm_add_ps(e, one)));
+    __m128 big =
+        _mm_sub_ps(one, _mm_div_ps(_mm_set1_ps(2.0f), _mm_add_ps(e, one)));
     big = _mm_or_ps(big, _mm_and_ps(sign, x));
     __m128 z = _mm_mul_ps(x, x);
     __m128 p = _mm_set1_ps(LL_T0);
@@ -120,8 +120,7 @@ static inline __m128 ll_tanh_ps(__m128 x)
     p = _mm_add_ps(_mm_mul_ps(p, z), _mm_set1_ps(LL_T4));
     __m128 small = _mm_add_ps(_mm_mul_ps(_mm_mul_ps(p, z), x), x);
     __m128 is_small = _mm_cmplt_ps(ax, _mm_set1_ps(0.625f));
-    return _mm_or_ps(_mm_and_ps(is_small, small),
-                     _mm_andnot_ps(is_small, big));
+    return _mm_or_ps(_mm_and_ps(is_small, small), _mm_andnot_ps(is_small, big));
 }
 #endif
 

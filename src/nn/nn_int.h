@@ -88,8 +88,7 @@ ll_tensor *ll_tensor_view_of(ll_tensor *base, int ndim, const int64_t *shape,
 /* Uninitialised contiguous tensor. */
 ll_tensor *ll_tensor_empty(int ndim, const int64_t *shape, ll_err *err);
 /* Sum g down to (ndim, shape) (undoing broadcasting); new ref. */
-ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape,
-                     ll_err *err);
+ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape, ll_err *err);
 /* a += b in place; shapes equal, a contiguous; b any strides. */
 int ll_add_into(ll_tensor *a, ll_tensor *b, ll_err *err);
 /* Copy any-strided t into contiguous out buffer. */

@@ -116,8 +116,8 @@ static void sync_grad(ll_optim *o, int i)
         ll_gather_to(p->grad, dst);
     else
         memset(dst, 0, (size_t)p->numel * sizeof(float));
-    ll_tensor *g = ll_tensor_view_of(p, p->ndim, p->shape, p->stride,
-                                     p->offset);
+    ll_tensor *g =
+        ll_tensor_view_of(p, p->ndim, p->shape, p->stride, p->offset);
     if (g) {
         ll_storage_unref(g->st);
         g->st = o->gflat;
@@ -151,9 +151,8 @@ void ll_optim_set_lr(ll_optim *o, double lr)
 #endif
 
 LL_VEC static void sgd_rule(float *restrict p, const float *restrict gr,
-                            float *restrict buf, int64_t n, float lr,
-                            float wd, float mom, float damp, int nesterov,
-                            int started)
+                            float *restrict buf, int64_t n, float lr, float wd,
+                            float mom, float damp, int nesterov, int started)
 {
     for (int64_t k = 0; k < n; k++) {
         float g = gr[k] + wd * p[k];
@@ -168,8 +167,8 @@ LL_VEC static void sgd_rule(float *restrict p, const float *restrict gr,
 /* Adam (wd added to the gradient) and AdamW (decoupled decay dwd). */
 LL_VEC static void adam_rule(float *restrict p, const float *restrict gr,
                              float *restrict m, float *restrict v, int64_t n,
-                             float lr, float wd, float dwd, float b1,
-                             float b2, float eps, float step_size, float bc2s)
+                             float lr, float wd, float dwd, float b1, float b2,
+                             float eps, float step_size, float bc2s)
 {
     for (int64_t k = 0; k < n; k++) {
         if (dwd != 0)
@@ -204,14 +203,13 @@ int ll_optim_step(ll_optim *o, ll_err *err)
         float *s1 = o->s1 + lo, *s2 = o->s2 + lo;
         switch (c->kind) {
         case LL_OPT_SGD:
-            sgd_rule(p, gr, s1, n, lr, wd, mom, damp, c->nesterov,
-                     o->started);
+            sgd_rule(p, gr, s1, n, lr, wd, mom, damp, c->nesterov, o->started);
             break;
         case LL_OPT_ADAM:
         case LL_OPT_ADAMW:
             adam_rule(p, gr, s1, s2, n, lr, c->kind == LL_OPT_ADAMW ? 0 : wd,
-                      c->kind == LL_OPT_ADAMW ? wd : 0, b1, b2, eps,
-                      step_size, bc2s);
+                      c->kind == LL_OPT_ADAMW ? wd : 0, b1, b2, eps, step_size,
+                      bc2s);
             break;
         case LL_OPT_RMSPROP:
             for (int64_t k = 0; k < n; k++) {

@@ -104,9 +104,8 @@ static int bw_rnn(ll_node *n, ll_err *err)
     float *dh = calloc((size_t)(B * H), sizeof(float));
     float *dc = calloc((size_t)(B * H), sizeof(float));
     float *dhn = calloc((size_t)(B * H), sizeof(float));
-    if (!dxp || !dhp || !dh || !dc || !dhn ||
-        (n->gout[0] && !gout) || (n->gout[1] && !ghT) ||
-        (n->gout[2] && !gcT))
+    if (!dxp || !dhp || !dh || !dc || !dhn || (n->gout[0] && !gout) ||
+        (n->gout[1] && !ghT) || (n->gout[2] && !gcT))
         goto done;
     if (ghT)
         memcpy(dh, LL_D(ghT), (size_t)(B * H) * sizeof(float));
@@ -152,9 +151,8 @@ static int bw_rnn(ll_node *n, ll_err *err)
             } else {
                 const float *hv = hseq + (t * B + b) * H;
                 for (int64_t j = 0; j < H; j++)
-                    dxr[j] = cell == LL_CELL_TANH
-                                 ? dhb[j] * (1 - hv[j] * hv[j])
-                                 : (hv[j] > 0 ? dhb[j] : 0.0f);
+                    dxr[j] = cell == LL_CELL_TANH ? dhb[j] * (1 - hv[j] * hv[j])
+                                                  : (hv[j] > 0 ? dhb[j] : 0.0f);
             }
         }
         /* dh_{t-1} = dG W_hh (times the mask) (+ GRU's direct path);
@@ -243,8 +241,8 @@ done:
     return rc;
 }
 
-static int check2(const char *name, const char *what, ll_tensor *t,
-                  int64_t d0, int64_t d1, ll_err *err)
+static int check2(const char *name, const char *what, ll_tensor *t, int64_t d0,
+                  int64_t d1, ll_err *err)
 {
     if (!t)
         return 0;
@@ -397,9 +395,8 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
                 }
             } else {
                 for (int64_t j = 0; j < H; j++) {
-                    float v = cell == LL_CELL_TANH
-                                  ? ll_ftanh(gr[j])
-                                  : (gr[j] > 0 ? gr[j] : 0.0f);
+                    float v = cell == LL_CELL_TANH ? ll_ftanh(gr[j])
+                                                   : (gr[j] > 0 ? gr[j] : 0.0f);
                     gr[j] = v;
                     hb[j] = hob[j] = v;
                 }

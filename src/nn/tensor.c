@@ -138,8 +138,7 @@ void ll_contig_strides(int ndim, const int64_t *shape, int64_t *stride)
     }
 }
 
-const char *ll_shape_str(int ndim, const int64_t *shape, char *buf,
-                         size_t size)
+const char *ll_shape_str(int ndim, const int64_t *shape, char *buf, size_t size)
 {
     size_t used = 0;
     used += (size_t)snprintf(buf, size, "[");
@@ -215,8 +214,7 @@ ll_tensor *ll_tensor_scalar(float value, ll_err *err)
     return ll_tensor_full(0, NULL, value, err);
 }
 
-ll_tensor *ll_tensor_arange(double start, double stop, double step,
-                            ll_err *err)
+ll_tensor *ll_tensor_arange(double start, double stop, double step, ll_err *err)
 {
     if (step == 0 || (stop - start) / step < 0) {
         ll_err_set(err, LL_EINVAL, "arange: bad range %g..%g step %g", start,
@@ -231,8 +229,7 @@ ll_tensor *ll_tensor_arange(double start, double stop, double step,
     return t;
 }
 
-ll_tensor *ll_tensor_linspace(double start, double stop, int64_t n,
-                              ll_err *err)
+ll_tensor *ll_tensor_linspace(double start, double stop, int64_t n, ll_err *err)
 {
     if (n < 0) {
         ll_err_set(err, LL_EINVAL, "linspace: negative count %lld",
