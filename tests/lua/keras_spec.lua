@@ -519,3 +519,28 @@ describe("keras training tools", function()
                        err_of(K.callbacks.EarlyStopping, {patient = 2}), 1, true)
     end)
 end)
+
+describe("keras History:plot", function()
+    it("draws the lab's 1x2 figure, or says the build has no plot module", function()
+        local K = keras
+        local nn = require("lualab._nn")
+        local x = nn.randn({32, 3})
+        local y = x:sum(1):gt(0)
+        local m = K.Sequential{K.layers.Dense(1, {input_shape = {3}, activation = "sigmoid"})}
+        m:compile{optimizer = "adam", loss = "binary_crossentropy", metrics = {"accuracy"}}
+        local h = m:fit(x, y, {epochs = 2, verbose = 0, validation_split = 0.25})
+        local has_plot = pcall(require, "lualab.plot")
+        if has_plot then
+            local p = h:plot()
+            assert.equals("grid", p:kind())
+            local s = p:text{width = 100, height = 14, ascii = true}
+            assert.matches("Training and validation accuracy", s, 1, true)
+            assert.matches("Training and validation loss", s, 1, true)
+        else
+            local ok, err = pcall(h.plot, h)
+            assert.is_false(ok)
+            assert.matches("History:plot: this build has no plot module (lualab.plot)",
+                           err, 1, true)
+        end
+    end)
+end)
