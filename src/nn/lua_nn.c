@@ -16,6 +16,7 @@
 #include "nn/layers.h"
 #include "nn/nn_int.h"
 #include "nn/safetensors.h"
+#include "util/signals.h"
 
 #define TNAME "lualab.Tensor"
 
@@ -411,6 +412,12 @@ static int l_nn_get_num_threads(lua_State *L)
 static int l_nn_set_grad_enabled(lua_State *L)
 {
     lua_pushboolean(L, ll_grad_set_enabled(lua_toboolean(L, 1)));
+    return 1;
+}
+
+static int l_nn_clock(lua_State *L)
+{
+    lua_pushnumber(L, ll_monotonic());
     return 1;
 }
 
@@ -1393,6 +1400,7 @@ static const ll_lua_fn nn_fns[] = {
     {"set_num_threads", l_nn_set_num_threads, "set_num_threads(n) -- Threads for OpenBLAS."},
     {"get_num_threads", l_nn_get_num_threads, "get_num_threads() -> n -- Threads OpenBLAS uses."},
     {"set_grad_enabled", l_nn_set_grad_enabled, "set_grad_enabled(on) -> previous -- Turn autograd recording on/off."},
+    {"clock", l_nn_clock, "clock() -> seconds -- Monotonic wall-clock time, for timing steps."},
     {"is_grad_enabled", l_nn_is_grad_enabled, "is_grad_enabled() -> bool -- Is autograd recording?"},
     {"cat", l_nn_cat, "cat({tensors} [, dim=0]) -> Tensor -- Concatenate along dim."},
     {"stack", l_nn_stack, "stack({tensors} [, dim=0]) -> Tensor -- Stack along a new dim."},

@@ -90,7 +90,8 @@ ll_tensor *ll_tensor_empty(int ndim, const int64_t *shape, ll_err *err)
     st->data = data;
     t->refs = 1;
     t->ndim = ndim;
-    memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+    if (ndim > 0)
+        memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
     ll_contig_strides(ndim, shape, t->stride);
     t->numel = n;
     t->st = st;
@@ -300,8 +301,10 @@ ll_tensor *ll_tensor_view_of(ll_tensor *base, int ndim, const int64_t *shape,
         return NULL;
     t->refs = 1;
     t->ndim = ndim;
-    memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
-    memcpy(t->stride, stride, (size_t)ndim * sizeof *stride);
+    if (ndim > 0) {
+        memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+        memcpy(t->stride, stride, (size_t)ndim * sizeof *stride);
+    }
     t->offset = offset;
     t->numel = ll_shape_numel(ndim, shape);
     t->st = base->st;
