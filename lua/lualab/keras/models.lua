@@ -555,7 +555,7 @@ function Model:fit(x, y, opts)
     history.params.steps = steps
     call_cbs(cbs, "on_train_begin", {})
     for epoch = initial_epoch, epochs - 1 do
-        local t0 = os.time()
+        local t0 = B.clock()
         call_cbs(cbs, "on_epoch_begin", epoch, {})
         local order = shuffle and B.permutation(n) or nil
         local loss_sum, seen = 0, 0
@@ -609,7 +609,7 @@ function Model:fit(x, y, opts)
         end
         if verbose > 0 then
             local parts = {string.format("Epoch %d/%d - %ds - loss: %s", epoch + 1,
-                epochs, os.time() - t0, fmt_value(logs.loss))}
+                epochs, math.floor(B.clock() - t0 + 0.5), fmt_value(logs.loss))}
             for _, m in ipairs(self.metrics) do
                 parts[#parts + 1] = m.name .. ": " .. fmt_value(logs[m.name])
             end
