@@ -26,6 +26,17 @@ describe("keras text tools", function()
             probe[#probe + 1] = {"The", "CAT", "zebra"}
             local seqs = tok:texts_to_sequences(probe)
             assert.same(c.sequences, seqs)
+            for _, mode in ipairs({"binary", "count", "freq", "tfidf"}) do
+                local got = rows(tok:texts_to_matrix(probe, mode))
+                assert.equals(#c.matrix[mode], #got)
+                for i, row in ipairs(c.matrix[mode]) do
+                    assert.equals(#row, #got[i])
+                    for j, v in ipairs(row) do
+                        assert(math.abs(v - got[i][j]) < 1e-6,
+                               mode .. " row " .. i .. " col " .. j)
+                    end
+                end
+            end
             seqs[#seqs + 1] = {0, 1, 99, 3}
             assert.same(c.texts, tok:sequences_to_texts(seqs))
         end
@@ -83,6 +94,11 @@ describe("keras text tools", function()
         assert.matches("Tokenizer: num_words must be a non-negative integer, got -1",
                        err_of(Tokenizer, {num_words = -1}), 1, true)
         local tok = Tokenizer()
+        assert.matches("sequences_to_matrix: Specify a dimension (`num_words` argument), " ..
+                       "or fit on some text data first.",
+                       err_of(tok.sequences_to_matrix, tok, {{1}}), 1, true)
+        assert.matches("sequences_to_matrix: Unknown vectorization mode: bag",
+                       err_of(tok.texts_to_matrix, tok, {"a"}, "bag"), 1, true)
         assert.matches("fit_on_texts: texts must be strings or lists of strings, got number",
                        err_of(tok.fit_on_texts, tok, {"a", 5}), 1, true)
         assert.matches("to_categorical: label 2 is 3, out of range for 3 classes",
