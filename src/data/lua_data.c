@@ -288,6 +288,25 @@ static int l_word_vectors(lua_State *L)
     return 2;
 }
 
+/* GloVe when opts.glove (or $LUALAB_GLOVE) names a file, else hashed
+ * vectors; report.source says which. */
+static int l_embedding_matrix(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *path = ll_opt_str(L, 1, "glove", getenv("LUALAB_GLOVE"));
+    if (path && *path) {
+        lua_pushcfunction(L, l_load_glove);
+        lua_pushstring(L, path);
+        lua_pushvalue(L, 1);
+        lua_call(L, 2, 2);
+        return 2;
+    }
+    lua_pushcfunction(L, l_word_vectors);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 2);
+    return 2;
+}
+
 static const ll_lua_fn datasets_fns[] = {
     {"names", l_names,
      "names() -> {string} -- The data sets fetch and generate know."},
@@ -308,6 +327,10 @@ static const ll_lua_fn datasets_fns[] = {
      "word_vectors({vocab=word_index, num_words=, dim=100, seed=0}) -> "
      "Tensor, report -- A deterministic stand-in embedding matrix: one "
      "hashed vector in (-0.5, 0.5) per word, zeros for row 0."},
+    {"embedding_matrix", l_embedding_matrix,
+     "embedding_matrix({vocab=, num_words=, dim=100, glove=$LUALAB_GLOVE}) "
+     "-> Tensor, report | nil, msg -- load_glove when glove names a file, "
+     "else word_vectors; report.source is the file or 'hash'."},
     {NULL, NULL, NULL}};
 
 int luaopen_lualab_datasets(lua_State *L)

@@ -201,7 +201,7 @@ static void test_unknown_and_bad(void **state)
 
 static void test_fetch_reuse(void **state)
 {
-    char dir[] = "/tmp/lualab-test-data-XXXXXX";
+    char dir[] = "test_data.tmp-XXXXXX"; /* in the build tree */
     char sub[64];
     char *path = NULL;
     int reused = -1;

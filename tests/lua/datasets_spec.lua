@@ -96,4 +96,21 @@ describe("datasets", function()
         ok, err = pcall(datasets.word_vectors, {vocab = {a = 1}, dim = 0})
         assert.matches("option 'dim': must be in 1..100000, got 0", err, 1, true)
     end)
+
+    it("embedding_matrix picks GloVe when named, else hashed vectors", function()
+        local vocab = {["in"] = 1, good = 2}
+        local m, r = datasets.embedding_matrix({vocab = vocab, dim = 4, glove = ""})
+        if os.getenv("LUALAB_GLOVE") == nil then
+            assert.equals("hash", r.source)
+            assert.same({3, 4}, m:shape())
+        end
+        m, r = datasets.embedding_matrix({vocab = vocab, dim = 4,
+                                          glove = FIXTURES .. "/data/glove-mini.txt"})
+        assert.equals(FIXTURES .. "/data/glove-mini.txt", r.source)
+        assert.equals(2, r.found)
+        assert.near(-0.35, m:tolist()[3][1], 1e-7)
+        local none, msg = datasets.embedding_matrix({vocab = vocab, glove = "/nonexistent/g.txt"})
+        assert.is_nil(none)
+        assert.equals("/nonexistent/g.txt: No such file or directory", msg)
+    end)
 end)

@@ -26,6 +26,17 @@ describe("keras text tools", function()
             probe[#probe + 1] = {"The", "CAT", "zebra"}
             local seqs = tok:texts_to_sequences(probe)
             assert.same(c.sequences, seqs)
+            for _, mode in ipairs({"binary", "count", "freq", "tfidf"}) do
+                local got = rows(tok:texts_to_matrix(probe, mode))
+                assert.equals(#c.matrix[mode], #got)
+                for i, row in ipairs(c.matrix[mode]) do
+                    assert.equals(#row, #got[i])
+                    for j, v in ipairs(row) do
+                        assert(math.abs(v - got[i][j]) < 1e-6,
+                               mode .. " row " .. i .. " col " .. j)
+                    end
+                end
+            end
             seqs[#seqs + 1] = {0, 1, 99, 3}
             assert.same(c.texts, tok:sequences_to_texts(seqs))
         end
@@ -83,6 +94,11 @@ describe("keras text tools", function()
         assert.matches("Tokenizer: num_words must be a non-negative integer, got -1",
                        err_of(Tokenizer, {num_words = -1}), 1, true)
         local tok = Tokenizer()
+        assert.matches("sequences_to_matrix: Specify a dimension (`num_words` argument), " ..
+                       "or fit on some text data first.",
+                       err_of(tok.sequences_to_matrix, tok, {{1}}), 1, true)
+        assert.matches("sequences_to_matrix: Unknown vectorization mode: bag",
+                       err_of(tok.texts_to_matrix, tok, {"a"}, "bag"), 1, true)
         assert.matches("fit_on_texts: texts must be strings or lists of strings, got number",
                        err_of(tok.fit_on_texts, tok, {"a", 5}), 1, true)
         assert.matches("to_categorical: label 2 is 3, out of range for 3 classes",
@@ -517,5 +533,30 @@ describe("keras training tools", function()
                        err_of(K.optimizers.Adam, {learningrate = 0.1}), 1, true)
         assert.matches("EarlyStopping: unknown option 'patient'",
                        err_of(K.callbacks.EarlyStopping, {patient = 2}), 1, true)
+    end)
+end)
+
+describe("keras History:plot", function()
+    it("draws the lab's 1x2 figure, or says the build has no plot module", function()
+        local K = keras
+        local nn = require("lualab._nn")
+        local x = nn.randn({32, 3})
+        local y = x:sum(1):gt(0)
+        local m = K.Sequential{K.layers.Dense(1, {input_shape = {3}, activation = "sigmoid"})}
+        m:compile{optimizer = "adam", loss = "binary_crossentropy", metrics = {"accuracy"}}
+        local h = m:fit(x, y, {epochs = 2, verbose = 0, validation_split = 0.25})
+        local has_plot = pcall(require, "lualab.plot")
+        if has_plot then
+            local p = h:plot()
+            assert.equals("grid", p:kind())
+            local s = p:text{width = 100, height = 14, ascii = true}
+            assert.matches("Training and validation accuracy", s, 1, true)
+            assert.matches("Training and validation loss", s, 1, true)
+        else
+            local ok, err = pcall(h.plot, h)
+            assert.is_false(ok)
+            assert.matches("History:plot: this build has no plot module (lualab.plot)",
+                           err, 1, true)
+        end
     end)
 end)

@@ -19,6 +19,13 @@ function B.available()
     return pcall(B.nn)
 end
 
+-- Monotonic seconds (nn.clock), whole seconds without it.
+function B.clock()
+    local nn = B.nn()
+    if nn.clock then return nn.clock() end
+    return os.time()
+end
+
 -- Shapes ------------------------------------------------------------------
 
 function B.shape(t)

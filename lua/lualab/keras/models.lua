@@ -425,32 +425,36 @@ function History.__tostring(h)
                          table.concat(keys, ", "))
 end
 
--- Plot the metrics with lualab.plot when the build has it.
+-- The lab's figure: one chart per metric ("Training and validation
+-- accuracy" | "Training and validation loss"), side by side, through
+-- lualab.plot (required lazily, so keras works in builds without it).
 function History:plot(opts)
+    opts = opts or {}
     local ok, plot = pcall(require, "lualab.plot")
-    if not ok or type(plot) ~= "table" then
+    if not ok or type(plot) ~= "table" or type(plot.line) ~= "function" then
         error("History:plot: this build has no plot module (lualab.plot)", 2)
     end
     local keys = {}
     for k in pairs(self.history) do
         if not k:match("^val_") and k ~= "lr" then keys[#keys + 1] = k end
     end
-    table.sort(keys)
-    local series = {}
+    -- metrics first, loss last, as the lab draws them
+    table.sort(keys, function(a, b)
+        if (a == "loss") ~= (b == "loss") then return b == "loss" end
+        return a < b
+    end)
+    local charts = {}
     for _, k in ipairs(keys) do
-        series[#series + 1] = {name = k, y = self.history[k]}
+        local series = {{name = "Training " .. k, y = self.history[k]}}
         if self.history["val_" .. k] then
-            series[#series + 1] = {name = "val_" .. k, y = self.history["val_" .. k]}
+            series[2] = {name = "Validation " .. k, y = self.history["val_" .. k]}
         end
+        charts[#charts + 1] = plot.line{series = series, xlabel = "epoch",
+            title = (series[2] and "Training and validation " or "Training ") .. k}
     end
-    local fn = plot.lines or plot.line or plot.plot
-    if type(fn) ~= "function" then
-        error("History:plot: lualab.plot has no line chart function", 2)
-    end
-    local x = {}
-    for i = 1, #self.epoch do x[i] = i end
-    return fn({x = x, series = series, title = (opts or {}).title or "History",
-               xlabel = "epoch"})
+    if #charts == 1 then return charts[1] end
+    charts.title = opts.title
+    return plot.grid(charts)
 end
 
 -- Fit ----------------------------------------------------------------------------------------
@@ -551,7 +555,7 @@ function Model:fit(x, y, opts)
     history.params.steps = steps
     call_cbs(cbs, "on_train_begin", {})
     for epoch = initial_epoch, epochs - 1 do
-        local t0 = os.time()
+        local t0 = B.clock()
         call_cbs(cbs, "on_epoch_begin", epoch, {})
         local order = shuffle and B.permutation(n) or nil
         local loss_sum, seen = 0, 0
@@ -605,7 +609,7 @@ function Model:fit(x, y, opts)
         end
         if verbose > 0 then
             local parts = {string.format("Epoch %d/%d - %ds - loss: %s", epoch + 1,
-                epochs, os.time() - t0, fmt_value(logs.loss))}
+                epochs, math.floor(B.clock() - t0 + 0.5), fmt_value(logs.loss))}
             for _, m in ipairs(self.metrics) do
                 parts[#parts + 1] = m.name .. ": " .. fmt_value(logs[m.name])
             end

@@ -225,6 +225,58 @@ Tokenizer.sequences_to_texts = doc(function(self, seqs)
 end, "Tokenizer:sequences_to_texts(seqs) -> {string} -- Indices back to " ..
      "space-joined words.")
 
+local matrix_modes = {binary = true, count = true, freq = true, tfidf = true}
+
+-- Rows of num_words columns (nested tables) for sequences, Keras' modes.
+function Tokenizer:_sequences_to_rows(seqs, mode)
+    mode = mode or "binary"
+    if not matrix_modes[mode] then
+        error("sequences_to_matrix: Unknown vectorization mode: " .. tostring(mode), 3)
+    end
+    local nw = self.num_words
+    if nw == nil or nw == 0 then
+        local n = 0
+        for _ in pairs(self.word_index) do n = n + 1 end
+        if n == 0 then
+            error("sequences_to_matrix: Specify a dimension (`num_words` " ..
+                  "argument), or fit on some text data first.", 3)
+        end
+        nw = n + 1
+    end
+    if mode == "tfidf" and self.document_count == 0 then
+        error("sequences_to_matrix: Fit the Tokenizer on some data before " ..
+              "using tfidf mode.", 3)
+    end
+    local rows = {}
+    for i, seq in ipairs(seqs) do
+        local row = {}
+        for j = 1, nw do row[j] = 0.0 end
+        local counts, order = {}, {}
+        for _, j in ipairs(seq) do
+            if j < nw then
+                if counts[j] == nil then order[#order + 1] = j end
+                counts[j] = (counts[j] or 0) + 1
+            end
+        end
+        for _, j in ipairs(order) do
+            local c = counts[j]
+            local v
+            if mode == "count" then v = c
+            elseif mode == "freq" then v = c / #seq
+            elseif mode == "binary" then v = 1
+            else
+                local tf = 1 + math.log(c)
+                local idf = math.log(1 + self.document_count /
+                                     (1 + (self.index_docs[j] or 0)))
+                v = tf * idf
+            end
+            row[j + 1] = v + 0.0
+        end
+        rows[i] = row
+    end
+    return rows, nw
+end
+
 -- The list form of a sequence: a Lua table, or a tensor's :tolist().
 local function as_list(s)
     if type(s) == "table" then return s end
@@ -249,6 +301,20 @@ local function finish_matrix(rows, ncols, as)
     if #rows == 0 or ncols == 0 then return nn.zeros({#rows, ncols}) end
     return nn.tensor(rows)
 end
+
+Tokenizer.sequences_to_matrix = doc(function(self, seqs, mode)
+    check_list(seqs, "sequences", "sequences_to_matrix")
+    local rows, nw = self:_sequences_to_rows(seqs, mode)
+    return finish_matrix(rows, nw)
+end, "Tokenizer:sequences_to_matrix(seqs [, mode='binary']) -> Tensor " ..
+     "(n x num_words) -- binary | count | freq | tfidf rows, as Keras.")
+
+Tokenizer.texts_to_matrix = doc(function(self, texts, mode)
+    check_list(texts, "texts", "texts_to_matrix")
+    local rows, nw = self:_sequences_to_rows(self:texts_to_sequences(texts), mode)
+    return finish_matrix(rows, nw)
+end, "Tokenizer:texts_to_matrix(texts [, mode='binary']) -> Tensor " ..
+     "(n x num_words) -- texts_to_sequences then sequences_to_matrix.")
 
 M.pad_sequences = doc(function(sequences, opts)
     opts = opts or {}
