@@ -285,7 +285,8 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
     /* y ticks: as many as keep a free row between labels */
     ll_ticks yt;
     for (int gap = 2; gap >= 1; gap--) {
-        for (int want = imax(2, a.ph / 2); want >= 2; want--) {
+        for (int want = imax(2, gap == 2 ? a.ph / 2 : a.ph); want >= 2;
+             want--) {
             ll_ticks_make(a.ylo, a.yhi, o->ylog, LL_PLOT_XNUM, want, &yt);
             int ok = 1;
             for (int i = 1; i < yt.n && ok; i++)
