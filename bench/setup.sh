@@ -3,3 +3,4 @@
 set -e
 apt-get install -y python3-torch
 apt-get install -y python3-pandas r-cran-data.table
+apt-get install -y python3-matplotlib python3-numpy

@@ -511,6 +511,44 @@ static void civil_from_days(long long z, long long *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+int ll_plot_parse_date(const char *s, double *v, int *x_type)
+{
+    int y, mo, d, hh = 0, mi = 0, n = 0;
+    double sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return LL_EPARSE;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+        return LL_EPARSE;
+    double days = (double)days_from_civil(y, mo, d);
+    const char *t = s + n;
+    if (*t == '\0') {
+        *v = days;
+        *x_type = LL_PLOT_XDATE;
+        return LL_OK;
+    }
+    if (*t != 'T' && *t != ' ')
+        return LL_EPARSE;
+    t++;
+    int m = 0;
+    if (sscanf(t, "%2d:%2d%n", &hh, &mi, &m) != 2 || m != 5)
+        return LL_EPARSE;
+    t += m;
+    if (*t == ':') {
+        char *end;
+        sec = strtod(t + 1, &end);
+        if (end == t + 1 || sec < 0 || sec >= 61)
+            return LL_EPARSE;
+        t = end;
+    }
+    if (*t == 'Z')
+        t++;
+    if (*t != '\0' || hh > 23 || mi > 59)
+        return LL_EPARSE;
+    *v = ((days * 86400) + hh * 3600.0 + mi * 60.0 + sec) * 1000;
+    *x_type = LL_PLOT_XDATETIME;
+    return LL_OK;
+}
+
 static const char *month_name[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -734,20 +772,53 @@ void ll_ticks_make(double lo, double hi, int log_scale, int x_type,
 
 /* ---- histogram bins (numpy.histogram_bin_edges) ---- */
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n-1] (v is reordered: Hoare's selection, so
+ * the histogram rule costs O(n), not a sort). */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
-static double percentile(const double *sorted, size_t n, double q)
+/* numpy.percentile's default (linear) interpolation; reorders v. */
+static double percentile(double *v, size_t n, double q)
 {
     double pos = q * (double)(n - 1);
     size_t i = (size_t)floor(pos);
     double frac = pos - (double)i;
-    if (i + 1 >= n)
-        return sorted[n - 1];
-    return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
+    double a = select_kth(v, n, i);
+    if (i + 1 >= n || frac == 0)
+        return a;
+    double b = v[i + 1]; /* the smallest of what lies above position i */
+    for (size_t k = i + 2; k < n; k++)
+        if (v[k] < b)
+            b = v[k];
+    return a + frac * (b - a);
 }
 
 int ll_plot_hist_bins(const double *y, size_t n, int bins, double **edges,
@@ -768,9 +839,13 @@ int ll_plot_hist_bins(const double *y, size_t n, int bins, double **edges,
     double first = 0, last = 1;
     size_t nb = bins ? (size_t)bins : 1;
     if (m) {
-        qsort(v, m, sizeof *v, cmp_double);
-        first = v[0];
-        last = v[m - 1];
+        first = last = v[0];
+        for (size_t i = 1; i < m; i++) {
+            if (v[i] < first)
+                first = v[i];
+            if (v[i] > last)
+                last = v[i];
+        }
         double ptp = last - first;
         if (first == last) {
             first -= 0.5;
@@ -778,7 +853,8 @@ int ll_plot_hist_bins(const double *y, size_t n, int bins, double **edges,
         }
         if (!bins) {
             double sturges = ptp / (log2((double)m) + 1.0);
-            double iqr = percentile(v, m, 0.75) - percentile(v, m, 0.25);
+            double q75 = percentile(v, m, 0.75);
+            double iqr = q75 - percentile(v, m, 0.25);
             double fd = 2.0 * iqr * pow((double)m, -1.0 / 3.0);
             double width = fd > 0 && fd < sturges ? fd : sturges;
             nb = width > 0 ? (size_t)ceil((last - first) / width) : 1;
