@@ -602,11 +602,22 @@ return function(M)
     M.flavors.keras = {
         load = function(dir) return require("lualab.keras").models.load_model(dir) end,
     }
+    -- nn models save their tensors as safetensors; loading gives the
+    -- state dict (module:load_state_dict(sd) puts it into a module).
     M.flavors.nn = {
         load = function(dir)
-            local nn = require("lualab.nn")
-            if type(nn.load) ~= "function" then error("nn.load is not available in this build", 2) end
-            return nn.load(dir)
+            local ok, nn = pcall(require, "lualab.nn")
+            if not ok or type(nn.load) ~= "function" then
+                error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
+            end
+            for _, f in ipairs(M._list_files(dir) or {}) do
+                if f:match("%.safetensors$") then
+                    local sd, err = nn.load(dir .. "/" .. f)
+                    if not sd then error("load_model: " .. err, 2) end
+                    return sd
+                end
+            end
+            error("load_model: no .safetensors file in " .. dir, 2)
         end,
     }
 

@@ -98,11 +98,11 @@ void ll_track_pyfloat(double v, char *out, size_t cap)
 static int resolves_implicitly(const char *s)
 {
     static const char *const words[] = {
-        "yes", "Yes", "YES", "no",   "No",   "NO",   "true", "True",
-        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off",
-        "OFF", "null", "Null", "NULL", "~", "<<", "=", ".nan", ".NaN",
-        ".NAN", ".inf", ".Inf", ".INF", "+.inf", "-.inf", "+.Inf", "-.Inf",
-        "+.INF", "-.INF"};
+        "yes",   "Yes",   "YES",   "no",    "No",   "NO",   "true",  "True",
+        "TRUE",  "false", "False", "FALSE", "on",   "On",   "ON",    "off",
+        "Off",   "OFF",   "null",  "Null",  "NULL", "~",    "<<",    "=",
+        ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf", ".INF", "+.inf", "-.inf",
+        "+.Inf", "-.Inf", "+.INF", "-.INF"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
@@ -110,7 +110,8 @@ static int resolves_implicitly(const char *s)
     if (*p == '+' || *p == '-')
         p++;
     /* ints: decimal with '_', 0x.., 0b.., octal 0.., sexagesimal a:b */
-    if (*p && strspn(p, "0123456789_:") == strlen(p) && isdigit((unsigned char)*p))
+    if (*p && strspn(p, "0123456789_:") == strlen(p) &&
+        isdigit((unsigned char)*p))
         return 1;
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'b') && p[2])
         return 1;
@@ -122,8 +123,9 @@ static int resolves_implicitly(const char *s)
             return 0; /* "." alone */
         if (!p[j])
             return 1;
-        if ((p[j] == 'e' || p[j] == 'E') && (p[j + 1] == '+' || p[j + 1] == '-') &&
-            p[j + 2] && strspn(p + j + 2, "0123456789") == strlen(p + j + 2))
+        if ((p[j] == 'e' || p[j] == 'E') &&
+            (p[j + 1] == '+' || p[j + 1] == '-') && p[j + 2] &&
+            strspn(p + j + 2, "0123456789") == strlen(p + j + 2))
             return 1;
     }
     /* timestamps: YYYY-MM-DD... */
@@ -141,9 +143,9 @@ int ll_track_yaml_scalar(const char *s, char **out)
     if (!quote && (strchr("#,[]{}&*!|>'\"%@`", s[0]) ||
                    (strchr("?:-", s[0]) && (s[1] == ' ' || !s[1]))))
         quote = 1;
-    if (!quote && (s[0] == ' ' || s[n - 1] == ' ' || strstr(s, ": ") ||
-                   strstr(s, " #") || s[n - 1] == ':' || strchr(s, '\n') ||
-                   strchr(s, '\t')))
+    if (!quote &&
+        (s[0] == ' ' || s[n - 1] == ' ' || strstr(s, ": ") || strstr(s, " #") ||
+         s[n - 1] == ':' || strchr(s, '\n') || strchr(s, '\t')))
         quote = 1;
     ll_buf b;
     ll_buf_init(&b);
@@ -216,8 +218,8 @@ static int run_status_int(const char *s)
     return 1;
 }
 
-static int export_metrics(ll_track *t, const char *run_dir,
-                          const char *run_id, ll_err *err)
+static int export_metrics(ll_track *t, const char *run_dir, const char *run_id,
+                          ll_err *err)
 {
     sqlite3 *db = ll_track_db(t);
     sqlite3_stmt *st;
@@ -416,8 +418,7 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
                 free(q);
             }
         }
-        rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n",
-                            m->creation_time);
+        rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n", m->creation_time);
         rc |= yaml_str(&y, "description", m->description);
         rc |= ll_buf_printf(&y, "last_updated_timestamp: %lld\n",
                             m->last_updated_time);

@@ -25,3 +25,4 @@ TESTS += tests/lua/mlflow_spec.lua
 EXTRA_DIST += tests/lua/mlflow_spec.lua
 TESTS += tests/track_concurrency.sh
 EXTRA_DIST += tests/track_concurrency.sh tests/track/conc_worker.lua
+EXTRA_DIST += docs/tracking.md bench/track/bench.sh bench/track/bench_track.lua bench/track/bench_peer.py bench/track/RESULTS.md

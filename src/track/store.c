@@ -132,7 +132,7 @@ void *ll_track_db(ll_track *t)
 int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what)
 {
     int rc = sqlite3_errcode(t->db);
-    int code = rc == SQLITE_NOMEM ? LL_ENOMEM
+    int code = rc == SQLITE_NOMEM        ? LL_ENOMEM
                : rc == SQLITE_CONSTRAINT ? LL_EINVAL
                                          : LL_EIO;
     return ll_err_set(err, code, "%s: %s: %s", t->db_path, what,
@@ -184,8 +184,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return s ? dupstr((const char *)s) : NULL;
 }
 
-static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st,
-                   ll_err *err)
+static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
 {
     if (sqlite3_prepare_v2(t->db, sql, -1, st, NULL) != SQLITE_OK)
         return ll_track_sqlerr(t, err, "preparing a statement");
@@ -238,11 +237,9 @@ int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
                           uri);
     }
     if (!*p)
-        return ll_err_set(err, LL_EINVAL, "tracking URI '%s' has no path",
-                          uri);
+        return ll_err_set(err, LL_EINVAL, "tracking URI '%s' has no path", uri);
     if (strlen(p) + 1 > cap)
-        return ll_err_set(err, LL_ERANGE, "tracking URI '%s' is too long",
-                          uri);
+        return ll_err_set(err, LL_ERANGE, "tracking URI '%s' is too long", uri);
     strcpy(out, p);
     return LL_OK;
 }
@@ -314,8 +311,8 @@ int ll_track_schema_version(ll_track *t)
 {
     sqlite3_stmt *st;
     int v = 0;
-    if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version", -1,
+                           &st, NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
@@ -413,8 +410,7 @@ int ll_track_experiment_create(ll_track *t, const char *name,
                                ll_err *err)
 {
     if (!name || !*name)
-        return ll_err_set(err, LL_EINVAL,
-                          "experiment name must not be empty");
+        return ll_err_set(err, LL_EINVAL, "experiment name must not be empty");
     int rc = ll_track_begin(t, err);
     if (rc != LL_OK)
         return rc;
@@ -431,8 +427,8 @@ int ll_track_experiment_create(ll_track *t, const char *name,
     sqlite3_bind_int64(st, 2, ll_now_ms());
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_errcode(t->db) == SQLITE_CONSTRAINT)
-            rc = ll_err_set(err, LL_EINVAL,
-                            "experiment '%s' already exists", name);
+            rc = ll_err_set(err, LL_EINVAL, "experiment '%s' already exists",
+                            name);
         else
             rc = ll_track_sqlerr(t, err, "creating an experiment");
         goto fail;
@@ -486,8 +482,7 @@ void ll_track_experiments_free(ll_track_experiment *e, size_t n)
     free(e);
 }
 
-static int kv_append(ll_track_kv **arr, size_t *n, const char *k,
-                     const char *v)
+static int kv_append(ll_track_kv **arr, size_t *n, const char *k, const char *v)
 {
     ll_track_kv *grown = realloc(*arr, (*n + 1) * sizeof **arr);
     if (!grown)
@@ -538,13 +533,12 @@ static int experiment_from_row(ll_track *t, sqlite3_stmt *st,
     return LL_OK;
 }
 
-#define EXP_COLS                                                             \
-    "SELECT experiment_id, name, artifact_location, lifecycle_stage, "       \
+#define EXP_COLS                                                               \
+    "SELECT experiment_id, name, artifact_location, lifecycle_stage, "         \
     "creation_time, last_update_time FROM experiments "
 
 static int experiment_query(ll_track *t, const char *where, const char *name,
-                            long long id, ll_track_experiment *out,
-                            ll_err *err)
+                            long long id, ll_track_experiment *out, ll_err *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "%s%s", EXP_COLS, where);
@@ -575,8 +569,8 @@ int ll_track_experiment_get_by_name(ll_track *t, const char *name,
     return experiment_query(t, "WHERE name = ?", name, 0, out, err);
 }
 
-int ll_track_experiment_get(ll_track *t, long long id,
-                            ll_track_experiment *out, ll_err *err)
+int ll_track_experiment_get(ll_track *t, long long id, ll_track_experiment *out,
+                            ll_err *err)
 {
     return experiment_query(t, "WHERE experiment_id = ?", NULL, id, out, err);
 }
@@ -597,16 +591,16 @@ int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
     sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE)
-        rc = sqlite3_errcode(t->db) == SQLITE_CONSTRAINT
-                 ? ll_err_set(err, LL_ENOTFOUND, "experiment %lld not found",
-                              id)
-                 : ll_track_sqlerr(t, err, "setting an experiment tag");
+        rc =
+            sqlite3_errcode(t->db) == SQLITE_CONSTRAINT
+                ? ll_err_set(err, LL_ENOTFOUND, "experiment %lld not found", id)
+                : ll_track_sqlerr(t, err, "setting an experiment tag");
     sqlite3_finalize(st);
     return rc;
 }
 
-int ll_track_experiment_list(ll_track *t, ll_track_experiment **out,
-                             size_t *n, ll_err *err)
+int ll_track_experiment_list(ll_track *t, ll_track_experiment **out, size_t *n,
+                             ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -675,8 +669,7 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
         snprintf(name, sizeof name, "run-%.8s", run_id);
         run_name = name;
     }
-    char *uri = sqlite3_mprintf("%s/%s/artifacts", e.artifact_location,
-                                run_id);
+    char *uri = sqlite3_mprintf("%s/%s/artifacts", e.artifact_location, run_id);
     ll_track_experiment_clear(&e);
     if (!uri)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -764,8 +757,7 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
 static int run_exists(ll_track *t, const char *run_id, ll_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prepare(t, "SELECT status FROM runs WHERE run_uuid = ?", &st,
-                     err);
+    int rc = prepare(t, "SELECT status FROM runs WHERE run_uuid = ?", &st, err);
     if (rc != LL_OK)
         return rc;
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
@@ -778,8 +770,8 @@ static int run_exists(ll_track *t, const char *run_id, ll_err *err)
 int ll_track_run_end(ll_track *t, const char *run_id, const char *status,
                      long long end_time, ll_err *err)
 {
-    static const char *const ok[] = {"RUNNING", "FINISHED", "FAILED",
-                                     "KILLED", "SCHEDULED"};
+    static const char *const ok[] = {"RUNNING", "FINISHED", "FAILED", "KILLED",
+                                     "SCHEDULED"};
     int known = 0;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         known |= status && strcmp(status, ok[i]) == 0;
@@ -943,8 +935,8 @@ int ll_track_flush(ll_track *t, ll_err *err)
     if (rc != LL_OK)
         return rc;
     sqlite3_stmt *ins = NULL, *lat = NULL, *chk = NULL;
-    rc = prepare(t, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                 &ins, err);
+    rc = prepare(t, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &ins,
+                 err);
     if (rc == LL_OK)
         rc = prepare(t,
                      "INSERT INTO latest_metrics VALUES (?1, ?2, ?3, ?4, "
@@ -1031,10 +1023,10 @@ void ll_track_runs_free(ll_track_run **runs, size_t n)
     free(runs);
 }
 
-#define RUN_COLS                                                             \
-    "SELECT runs.run_uuid, runs.experiment_id, runs.name, runs.user_id, "    \
-    "runs.source_name, runs.status, runs.lifecycle_stage, "                  \
-    "runs.artifact_uri, runs.start_time, coalesce(runs.end_time, -1) FROM "  \
+#define RUN_COLS                                                               \
+    "SELECT runs.run_uuid, runs.experiment_id, runs.name, runs.user_id, "      \
+    "runs.source_name, runs.status, runs.lifecycle_stage, "                    \
+    "runs.artifact_uri, runs.start_time, coalesce(runs.end_time, -1) FROM "    \
     "runs "
 
 static ll_track_run *run_from_row(sqlite3_stmt *st)
@@ -1109,8 +1101,8 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
         if ((rc = prepare(t, sqls[k], &st, err)) != LL_OK)
             break;
         while (rc == LL_OK && sqlite3_step(st) == SQLITE_ROW) {
-            ll_track_run *r = find_run(
-                by_id, n, (const char *)sqlite3_column_text(st, 0));
+            ll_track_run *r =
+                find_run(by_id, n, (const char *)sqlite3_column_text(st, 0));
             if (!r)
                 continue;
             const char *key = (const char *)sqlite3_column_text(st, 1);
@@ -1121,8 +1113,8 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
                 rc = kv_append(&r->tags, &r->n_tags, key,
                                (const char *)sqlite3_column_text(st, 2));
             else {
-                ll_track_metric *g = realloc(
-                    r->metrics, (r->n_metrics + 1) * sizeof *g);
+                ll_track_metric *g =
+                    realloc(r->metrics, (r->n_metrics + 1) * sizeof *g);
                 if (!g) {
                     rc = LL_ENOMEM;
                     break;
@@ -1151,8 +1143,7 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
 
 /* Run `sql` (RUN_COLS ... with binds) and collect the runs with their data. */
 static int collect_runs(ll_track *t, const char *sql, const ll_track_bind *b,
-                        size_t nb, ll_track_run ***out, size_t *n,
-                        ll_err *err)
+                        size_t nb, ll_track_run ***out, size_t *n, ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -1239,8 +1230,7 @@ int ll_track_run_get(ll_track *t, const char *run_ref, ll_track_run **out,
     ll_track_bind b = {0, 0, id};
     ll_track_run **runs;
     size_t n;
-    rc = collect_runs(t, RUN_COLS "WHERE run_uuid = ?1", &b, 1, &runs, &n,
-                      err);
+    rc = collect_runs(t, RUN_COLS "WHERE run_uuid = ?1", &b, 1, &runs, &n, err);
     if (rc != LL_OK)
         return rc;
     if (n != 1) {
@@ -1294,7 +1284,7 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
             break;
         }
         m->value = sqlite3_column_int(st, 3) ? (double)NAN
-                                              : sqlite3_column_double(st, 0);
+                                             : sqlite3_column_double(st, 0);
         m->timestamp = sqlite3_column_int64(st, 1);
         m->step = sqlite3_column_int64(st, 2);
         (*n)++;
@@ -1325,16 +1315,16 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id)
         return -1;
     if (run_id)
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    long long c = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                                 : -1;
+    long long c =
+        sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     return c;
 }
 
 int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     const char *filter, const char *const *order_by,
-                    size_t n_order, long long max_results,
-                    ll_track_run ***out, size_t *n, ll_err *err)
+                    size_t n_order, long long max_results, ll_track_run ***out,
+                    size_t *n, ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -1346,8 +1336,9 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
         return rc;
     ll_buf sql;
     ll_buf_init(&sql);
-    rc = ll_buf_printf(&sql, RUN_COLS "WHERE runs.lifecycle_stage = "
-                                      "'active' AND (%s)",
+    rc = ll_buf_printf(&sql,
+                       RUN_COLS "WHERE runs.lifecycle_stage = "
+                                "'active' AND (%s)",
                        q.sql);
     if (n_exp > 0) {
         rc |= ll_buf_puts(&sql, " AND runs.experiment_id IN (");
@@ -1374,8 +1365,7 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     if (rc == LL_OK)
-        rc = collect_runs(t, ll_buf_str(&sql), q.binds, q.n_binds, out, n,
-                          err);
+        rc = collect_runs(t, ll_buf_str(&sql), q.binds, q.n_binds, out, n, err);
     ll_buf_free(&sql);
     ll_track_query_clear(&q);
     return rc;

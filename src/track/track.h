@@ -90,7 +90,7 @@ typedef struct ll_track_model {
     char *name;
     long long creation_time;
     long long last_updated_time;
-    char *description; /* may be NULL */
+    char *description;    /* may be NULL */
     ll_track_kv *aliases; /* alias -> version (decimal string) */
     size_t n_aliases;
     ll_track_kv *tags;
@@ -123,14 +123,14 @@ int ll_track_experiment_create(ll_track *t, const char *name,
 /* LL_ENOTFOUND when there is none. */
 int ll_track_experiment_get_by_name(ll_track *t, const char *name,
                                     ll_track_experiment *out, ll_err *err);
-int ll_track_experiment_get(ll_track *t, long long id,
-                            ll_track_experiment *out, ll_err *err);
+int ll_track_experiment_get(ll_track *t, long long id, ll_track_experiment *out,
+                            ll_err *err);
 int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
                                 const char *value, ll_err *err);
 /* Every experiment, by id.  *out is an array of *n (free with
  * ll_track_experiments_free). */
-int ll_track_experiment_list(ll_track *t, ll_track_experiment **out,
-                             size_t *n, ll_err *err);
+int ll_track_experiment_list(ll_track *t, ll_track_experiment **out, size_t *n,
+                             ll_err *err);
 void ll_track_experiment_clear(ll_track_experiment *e);
 void ll_track_experiments_free(ll_track_experiment *e, size_t n);
 
@@ -171,8 +171,8 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id);
  * (<= 0: no limit).  *out is an array of *n runs (ll_track_runs_free). */
 int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     const char *filter, const char *const *order_by,
-                    size_t n_order, long long max_results,
-                    ll_track_run ***out, size_t *n, ll_err *err);
+                    size_t n_order, long long max_results, ll_track_run ***out,
+                    size_t *n, ll_err *err);
 
 /* ---- artifacts (store.c) ---- */
 /* Copy a file or a directory tree src to dst (parents created). */
@@ -198,8 +198,7 @@ typedef struct ll_track_query {
     size_t n_binds;
 } ll_track_query;
 
-int ll_track_filter_compile(const char *filter, ll_track_query *q,
-                            ll_err *err);
+int ll_track_filter_compile(const char *filter, ll_track_query *q, ll_err *err);
 /* One "metrics.x DESC" into an ORDER BY term (appended to q->sql after a
  * comma by the caller). */
 int ll_track_order_compile(const char *order, ll_track_query *q, ll_err *err);
@@ -215,9 +214,8 @@ int ll_track_model_create(ll_track *t, const char *name, int exist_ok,
 int ll_track_model_version_create(ll_track *t, const char *name,
                                   const char *source, const char *run_id,
                                   long long *version, ll_err *err);
-int ll_track_model_version_get(ll_track *t, const char *name,
-                               long long version, ll_track_model_version *out,
-                               ll_err *err);
+int ll_track_model_version_get(ll_track *t, const char *name, long long version,
+                               ll_track_model_version *out, ll_err *err);
 int ll_track_model_version_by_alias(ll_track *t, const char *name,
                                     const char *alias,
                                     ll_track_model_version *out, ll_err *err);

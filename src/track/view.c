@@ -18,9 +18,8 @@
 #include "track/track.h"
 #include "track/view.h"
 
-static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583",
-                                      "\u2584", "\u2585", "\u2586",
-                                      "\u2587", "\u2588"};
+static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                      "\u2585", "\u2586", "\u2587", "\u2588"};
 static const char *const markers[6] = {"*", "o", "+", "x", "#", "@"};
 
 static void fmt_time(long long ms, char *out, size_t cap)
@@ -46,8 +45,7 @@ static void fmt_duration(long long ms, char *out, size_t cap)
     else if (s < 3600)
         snprintf(out, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
     else
-        snprintf(out, cap, "%dh%02dm", (int)(s / 3600),
-                 (int)fmod(s / 60, 60));
+        snprintf(out, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
 static void fmt_num(double v, char *out, size_t cap)
@@ -211,8 +209,8 @@ static int overlay_chart(const series *s, size_t ns, size_t width,
     for (size_t k = 0; k < ns; k++) {
         for (size_t c = 0; c < cols; c++) {
             /* x is the step index scaled to the longest series */
-            size_t i = maxn > 1 ? c * (maxn - 1) / (cols > 1 ? cols - 1 : 1)
-                                : 0;
+            size_t i =
+                maxn > 1 ? c * (maxn - 1) / (cols > 1 ? cols - 1 : 1) : 0;
             if (i >= s[k].n || isnan(s[k].v[i]))
                 continue;
             double f = hi > lo ? (s[k].v[i] - lo) / (hi - lo) : 0.5;
@@ -232,8 +230,8 @@ static int overlay_chart(const series *s, size_t ns, size_t width,
             lab[0] = '\0';
         rc = ll_buf_printf(out, "  %10s |", lab);
         for (size_t c = 0; c < cols; c++)
-            rc |= ll_buf_puts(out, grid[r * cols + c] ? grid[r * cols + c]
-                                                       : " ");
+            rc |=
+                ll_buf_puts(out, grid[r * cols + c] ? grid[r * cols + c] : " ");
         rc |= ll_buf_putc(out, '\n');
     }
     rc |= ll_buf_printf(out, "  %10s +", "");
@@ -303,8 +301,8 @@ int ll_track_view_runs(ll_track *t, const char *experiment, ll_buf *out,
     }
     ll_track_run **runs;
     size_t n;
-    int rc = ll_track_search(t, &exp_id, n_exp, NULL, NULL, 0, 0, &runs, &n,
-                             err);
+    int rc =
+        ll_track_search(t, &exp_id, n_exp, NULL, NULL, 0, 0, &runs, &n, err);
     if (rc != LL_OK)
         return rc;
     /* key metrics: the first four metric names in sorted order */
@@ -321,8 +319,8 @@ int ll_track_view_runs(ll_track *t, const char *experiment, ll_buf *out,
         }
     table tb;
     table_init(&tb, 6 + nk);
-    const char *head[10] = {"name", "run_id", "experiment", "status",
-                            "start", "duration"};
+    const char *head[10] = {"name",   "run_id", "experiment",
+                            "status", "start",  "duration"};
     for (size_t j = 0; j < nk; j++)
         head[6 + j] = keys[j];
     rc = table_add(&tb, head);
@@ -387,8 +385,8 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
     rc = ll_buf_printf(out,
                        "Run %s (%s)\n  experiment %lld, status %s, user %s\n"
                        "  start %s, end %s, duration %s\n",
-                       r->name, r->run_id, r->experiment_id, r->status,
-                       r->user, start, end, dur);
+                       r->name, r->run_id, r->experiment_id, r->status, r->user,
+                       start, end, dur);
     rc |= kv_section(out, "Params", r->params, r->n_params);
     rc |= ll_buf_printf(out, "\nMetrics (%zu): latest, min, max, history\n",
                         r->n_metrics);
@@ -426,8 +424,8 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
     if (rc == LL_OK)
         rc = kv_section(out, "Tags", r->tags, r->n_tags);
     char *files = NULL;
-    if (rc == LL_OK && ll_track_list_files(r->artifact_uri, &files, NULL) ==
-                           LL_OK) {
+    if (rc == LL_OK &&
+        ll_track_list_files(r->artifact_uri, &files, NULL) == LL_OK) {
         size_t count = 0;
         for (char *p = files; *p; p++)
             count += *p == '\n';
@@ -445,8 +443,8 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
                     size_t plen = (size_t)(s - line);
                     if (strncmp(prev, line, plen) != 0 ||
                         (prev[plen] != '/' && prev[plen] != '\0'))
-                        rc |= ll_buf_printf(out, "  %*s%.*s/\n", 2 * depth,
-                                            "", (int)(s - seg), seg);
+                        rc |= ll_buf_printf(out, "  %*s%.*s/\n", 2 * depth, "",
+                                            (int)(s - seg), seg);
                     depth++;
                     seg = s + 1;
                 }
@@ -497,8 +495,8 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
             for (size_t i = 0; i < n && rc == LL_OK; i++) {
                 size_t nk = kind ? runs[i]->n_metrics : runs[i]->n_params;
                 for (size_t k = 0; k < nk && rc == LL_OK; k++) {
-                    const char *key = kind ? runs[i]->metrics[k].key
-                                           : runs[i]->params[k].key;
+                    const char *key =
+                        kind ? runs[i]->metrics[k].key : runs[i]->params[k].key;
                     char label[300];
                     snprintf(label, sizeof label, "%s.%s",
                              kind ? "metrics" : "params", key);
@@ -510,19 +508,19 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
                     row[0] = label;
                     for (size_t j = 0; j < n; j++) {
                         row[j + 1] = "";
-                        size_t mj = kind ? runs[j]->n_metrics
-                                         : runs[j]->n_params;
+                        size_t mj =
+                            kind ? runs[j]->n_metrics : runs[j]->n_params;
                         for (size_t q = 0; q < mj; q++) {
                             const char *kk = kind ? runs[j]->metrics[q].key
                                                   : runs[j]->params[q].key;
                             if (strcmp(kk, key) != 0)
                                 continue;
                             if (kind)
-                                fmt_num(runs[j]->metrics[q].value,
-                                        cell[j + 1], sizeof cell[j + 1]);
+                                fmt_num(runs[j]->metrics[q].value, cell[j + 1],
+                                        sizeof cell[j + 1]);
                             else
-                                snprintf(cell[j + 1], sizeof cell[j + 1],
-                                         "%s", runs[j]->params[q].value);
+                                snprintf(cell[j + 1], sizeof cell[j + 1], "%s",
+                                         runs[j]->params[q].value);
                             row[j + 1] = cell[j + 1];
                         }
                     }
@@ -550,8 +548,7 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
             ll_track_metric *h;
             size_t nh;
             s[i].label = runs[i]->name;
-            rc = ll_track_metric_history(t, runs[i]->run_id, key, &h, &nh,
-                                         err);
+            rc = ll_track_metric_history(t, runs[i]->run_id, key, &h, &nh, err);
             if (rc != LL_OK)
                 break;
             s[i].v = malloc((nh ? nh : 1) * sizeof(double));
@@ -595,20 +592,18 @@ int ll_track_view_models(ll_track *t, ll_buf *out, ll_err *err)
         return rc;
     if (n == 0) {
         ll_track_models_free(m, n);
-        return ll_buf_puts(out, "(no registered models)\n") == LL_OK
-                   ? LL_OK
-                   : oom(err);
+        return ll_buf_puts(out, "(no registered models)\n") == LL_OK ? LL_OK
+                                                                     : oom(err);
     }
     table tb;
     table_init(&tb, 6);
-    const char *head[] = {"model", "version", "stage", "aliases", "run_id",
-                          "created"};
+    const char *head[] = {"model",   "version", "stage",
+                          "aliases", "run_id",  "created"};
     rc = table_add(&tb, head);
     for (size_t i = 0; i < n && rc == LL_OK; i++) {
         ll_track_model_version *v;
         size_t nv;
-        if ((rc = ll_track_model_versions(t, m[i].name, &v, &nv, err)) !=
-            LL_OK)
+        if ((rc = ll_track_model_versions(t, m[i].name, &v, &nv, err)) != LL_OK)
             break;
         for (size_t k = 0; k < nv && rc == LL_OK; k++) {
             char ver[32], created[32], run[9], aliases[256] = "";
@@ -620,8 +615,12 @@ int ll_track_view_models(ll_track *t, ll_buf *out, ll_err *err)
                 snprintf(aliases + len, sizeof aliases - len, "%s@%s",
                          a ? "," : "", v[k].aliases[a]);
             }
-            const char *row[] = {k == 0 ? m[i].name : "", ver, v[k].stage,
-                                 aliases, run, created};
+            const char *row[] = {k == 0 ? m[i].name : "",
+                                 ver,
+                                 v[k].stage,
+                                 aliases,
+                                 run,
+                                 created};
             rc = table_add(&tb, row);
         }
         ll_track_model_versions_free(v, nv);
