@@ -39,9 +39,13 @@ return function(M)
     local function store()
         if not state.store then
             local uri = M.get_tracking_uri()
-            state.store = M._open(M._uri_path(uri))
-            -- created after the store, so collected before it at exit
-            state.sentinel = setmetatable({}, { __gc = end_open_runs })
+            local opened = M._open(M._uri_path(uri))
+            state.store = opened
+            -- created after the store, so collected before it at exit; it
+            -- only acts while its store is still the current one
+            state.sentinel = setmetatable({}, { __gc = function()
+                if state.store == opened then end_open_runs() end
+            end })
         end
         return state.store
     end
