@@ -752,7 +752,7 @@ return function(M)
     RowsMT.__tostring = function(self) return text_table(self.columns, self, 100) end
 
     def("search_runs",
-        "search_runs{experiment_names=, experiment_ids=, filter=, order_by=, max_results=} -> rows -- Runs as a table (columns run_id, status, start_time, metrics.*, params.*, tags.*).",
+        "search_runs{experiment_names=, experiment_ids=, filter=, order_by=, max_results=, as_table=} -> Frame -- Runs as a dataframe (columns run_id, ..., status, start_time, metrics.*, params.*, tags.*); as_table=true gives Lua rows.",
         function(opts)
             opts = opts or {}
             local s = store()
@@ -792,12 +792,26 @@ return function(M)
             for _, c in ipairs(fixed) do cols[#cols + 1] = c end
             for _, c in ipairs(extra) do cols[#cols + 1] = c end
             rows.columns = cols
-            -- a dataframe when the frame module can build one
+            -- a dataframe Frame when the frame module is there (as_table=true
+            -- or no frame module: the rows as Lua tables)
             local ok, df = pcall(require, "lualab.df")
-            if ok and type(df) == "table" and type(df.from_rows) == "function" and not opts.as_table then
-                return df.from_rows(rows, cols)
+            if opts.as_table or not ok or type(df) ~= "table" or type(df.frame) ~= "function" then
+                return rows
             end
-            return rows
+            local spec = {}
+            for _, c in ipairs(cols) do
+                local typ = c:match("^metrics%.") and "float"
+                    or ((c == "start_time" or c == "end_time" or c == "experiment_id") and "int")
+                    or "string"
+                local vals = {}
+                for i, row in ipairs(rows) do
+                    local v = row[c]
+                    if v == nil then v = df.NA end
+                    vals[i] = v
+                end
+                spec[#spec + 1] = { c, df.column(vals, typ, c) }
+            end
+            return df.frame(spec)
         end)
 
     ------------------------------------------------------------- viewers

@@ -161,14 +161,26 @@ describe("mlflow", function()
         assert.equal("FINISHED", rows[1].status)
         assert.equal("0.001", rows[1]["params.lr"])
         assert.near(0.95, rows[1]["metrics.val_accuracy"], 1e-12)
-        local all = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" } }
-        assert.same({ "r3", "r2", "r1" }, all:column("run_name"))
-        assert.same({ "run_id", "experiment_id", "run_name", "status", "start_time", "end_time",
+        local cols = { "run_id", "experiment_id", "run_name", "status", "start_time", "end_time",
             "artifact_uri", "metrics.val_accuracy", "metrics.val_loss", "params.lr",
-            "tags.mlflow.runName", "tags.mlflow.source.name", "tags.mlflow.source.type", "tags.mlflow.user" },
-            all.columns)
-        local shown = getmetatable(all).__display(all, { width = 200 }).text
+            "tags.mlflow.runName", "tags.mlflow.source.name", "tags.mlflow.source.type", "tags.mlflow.user" }
+        local all = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" } }
+        -- a dataframe Frame (the frame module is part of the build)
+        assert.equal("lualab.Frame", getmetatable(all).__name)
+        assert.same(cols, all:columns())
+        assert.same({ 3, 14 }, { all:shape() })
+        assert.same({ "r3", "r2", "r1" }, { all[1].run_name, all[2].run_name, all[3].run_name })
+        assert.near(0.9, all[2]["metrics.val_accuracy"], 1e-12)
+        assert.equal("float", all:dtypes()["metrics.val_loss"])
+        assert.equal("int", all:dtypes()["start_time"])
+        -- the Lua rows on request
+        local t = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" },
+            as_table = true }
+        assert.same({ "r3", "r2", "r1" }, t:column("run_name"))
+        assert.same(cols, t.columns)
+        local shown = getmetatable(t).__display(t, { width = 200 }).text
         assert.truthy(shown:find("[3 runs x 14 columns]", 1, true))
+        assert.equal(0, #mlflow.search_runs { experiment_names = { "search" }, filter = "params.lr = 'none'" })
         assert.equal(1, #mlflow.search_runs { experiment_names = { "search" }, max_results = 1 })
         local msg = errmsg(mlflow.search_runs, { experiment_names = { "search" }, filter = "metrics.val_loss << 1" })
         assert.equal('invalid filter: expected a number at column 19 of "metrics.val_loss << 1"', msg)
