@@ -318,8 +318,10 @@ describe("mlflow", function()
         assert.truthy(text:find("\n  out/\n    y.txt\n", 1, true))
         local cmp = tostring(mlflow.compare { ids[1], ids[2] })
         assert.truthy(cmp:find("params.units  16", 1, true))
-        assert.truthy(cmp:find("loss by step", 1, true))
-        assert.truthy(cmp:find("* cmp1   o cmp2", 1, true))
+        -- one chart (plot/) with both runs' histories: a legend naming both
+        assert.truthy(cmp:find("\n%s+step\n"))
+        assert.truthy(cmp:find("cmp1%s+%S+ cmp2\n"))
+        assert.truthy(text:find("\n%s+loss\n")) -- the history chart's title
     end)
 
     it("drives the runs and models commands", function()
