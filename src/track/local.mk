@@ -32,3 +32,5 @@ TESTS += tests/c/test_track_view
 tests_c_test_track_view_SOURCES = tests/c/test_track_view.c
 tests_c_test_track_view_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_track_view_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/mlflow_keras_spec.lua
+EXTRA_DIST += tests/lua/mlflow_keras_spec.lua
