@@ -311,6 +311,9 @@ describe("mlflow", function()
             mlflow.log_text("x", "out/y.txt")
         end
         local text = tostring(mlflow.show_run(ids[1]))
+        -- a Run displays as the same view in a notebook
+        local run = mlflow.get_run(ids[1])
+        assert.equal(text, getmetatable(run).__display(run, { width = 100 }))
         assert.truthy(text:find("Run cmp1 (" .. ids[1] .. ")", 1, true))
         assert.truthy(text:find("units  16", 1, true))
         assert.truthy(text:find("loss", 1, true))
