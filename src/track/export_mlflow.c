@@ -136,7 +136,60 @@ static int resolves_implicitly(const char *s)
     return 0;
 }
 
-int ll_track_yaml_scalar(const char *s, char **out)
+/* Characters (UTF-8 code points) in s[0..len). */
+static size_t chars(const char *s, size_t len)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < len; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Write s plain or single-quoted from column col, breaking the line at a
+ * single space once past column 80 (indent 2), as PyYAML's emitter does
+ * for a block mapping value. */
+static int emit_scalar(ll_buf *b, const char *s, int quoted, size_t col)
+{
+    size_t n = strlen(s), column = col, start = 0;
+    int spaces = 0, rc = LL_OK;
+    if (quoted) {
+        rc |= ll_buf_putc(b, '\'');
+        column++;
+    }
+    for (size_t end = 0; end <= n && rc == LL_OK; end++) {
+        char ch = end < n ? s[end] : '\0';
+        if (spaces) {
+            if (ch != ' ') {
+                if (start + 1 == end && column > 80 && start != 0 && end != n) {
+                    rc |= ll_buf_puts(b, "\n  ");
+                    column = 2;
+                } else {
+                    rc |= ll_buf_append(b, s + start, end - start);
+                    column += chars(s + start, end - start);
+                }
+                start = end;
+            }
+        } else if (ch == '\0' || ch == ' ' || (quoted && ch == '\'')) {
+            if (start < end) {
+                rc |= ll_buf_append(b, s + start, end - start);
+                column += chars(s + start, end - start);
+                start = end;
+            }
+        }
+        if (quoted && ch == '\'') {
+            rc |= ll_buf_puts(b, "''");
+            column += 2;
+            start = end + 1;
+        }
+        if (ch)
+            spaces = ch == ' ';
+    }
+    if (quoted)
+        rc |= ll_buf_putc(b, '\'');
+    return rc;
+}
+
+int ll_track_yaml_scalar(const char *s, size_t column, char **out)
 {
     int quote = !*s || resolves_implicitly(s);
     size_t n = strlen(s);
@@ -149,17 +202,7 @@ int ll_track_yaml_scalar(const char *s, char **out)
         quote = 1;
     ll_buf b;
     ll_buf_init(&b);
-    int rc = LL_OK;
-    if (!quote) {
-        rc = ll_buf_puts(&b, s);
-    } else {
-        rc = ll_buf_putc(&b, '\'');
-        for (const char *p = s; *p && rc == LL_OK; p++)
-            rc = *p == '\'' ? ll_buf_puts(&b, "''") : ll_buf_putc(&b, *p);
-        if (rc == LL_OK)
-            rc = ll_buf_putc(&b, '\'');
-    }
-    if (rc != LL_OK) {
+    if (emit_scalar(&b, s, quote, column) != LL_OK) {
         ll_buf_free(&b);
         return LL_ENOMEM;
     }
@@ -173,7 +216,7 @@ static int yaml_str(ll_buf *b, const char *key, const char *value)
     if (!value)
         return ll_buf_printf(b, "%s: null\n", key);
     char *q;
-    if (ll_track_yaml_scalar(value, &q) != LL_OK)
+    if (ll_track_yaml_scalar(value, strlen(key) + 2, &q) != LL_OK)
         return LL_ENOMEM;
     int rc = ll_buf_printf(b, "%s: %s\n", key, q);
     free(q);
@@ -410,7 +453,9 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
             rc |= ll_buf_puts(&y, "aliases:\n");
             for (size_t k = 0; k < m->n_aliases; k++) {
                 char *q;
-                if (ll_track_yaml_scalar(m->aliases[k].value, &q) != LL_OK) {
+                if (ll_track_yaml_scalar(m->aliases[k].value,
+                                         strlen(m->aliases[k].key) + 4,
+                                         &q) != LL_OK) {
                     rc = LL_ENOMEM;
                     break;
                 }
