@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,20 @@ struct ll_track {
     sqlite3 *db;
     char *db_path;
     char *artifact_root;
+    /* The metric buffer and the flusher thread.  mu guards the buffer and
+     * is held while a batch is written (by either thread), so a flush that
+     * returns has every earlier point committed. */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    pthread_t flusher;
+    int has_flusher;
+    int stop;
     pending_metric *pending;
     size_t n_pending;
     size_t cap_pending;
     long long pending_since; /* ms of the oldest buffered point */
+    int async_rc;            /* a failed background write, reported once */
+    ll_err async_err;
 };
 
 #define PENDING_MAX 20000
@@ -218,6 +229,8 @@ static int valid_key(const char *what, const char *key, ll_err *err)
 
 /* ---- open / close ---- */
 
+static void *flusher_main(void *arg);
+
 int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
 {
     const char *p = uri;
@@ -327,6 +340,8 @@ int ll_track_open(const char *db_path, const char *artifact_root,
     ll_track *t = calloc(1, sizeof *t);
     if (!t)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->wake, NULL);
     t->db_path = dupstr(db_path);
     if (artifact_root) {
         t->artifact_root = abs_path(artifact_root);
@@ -373,6 +388,9 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         ll_track_free(t);
         return rc;
     }
+    /* without the thread, points still reach the database at the next
+     * read, end_run, flush or close */
+    t->has_flusher = pthread_create(&t->flusher, NULL, flusher_main, t) == 0;
     *out = t;
     return LL_OK;
 }
@@ -381,6 +399,14 @@ void ll_track_free(ll_track *t)
 {
     if (!t)
         return;
+    if (t->has_flusher) {
+        pthread_mutex_lock(&t->mu);
+        t->stop = 1;
+        pthread_cond_signal(&t->wake);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->flusher, NULL);
+        t->has_flusher = 0;
+    }
     if (t->db)
         ll_track_flush(t, NULL);
     for (size_t i = 0; i < t->n_pending; i++)
@@ -390,6 +416,8 @@ void ll_track_free(ll_track *t)
         sqlite3_close_v2(t->db);
     free(t->db_path);
     free(t->artifact_root);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->mu);
     free(t);
 }
 
@@ -895,27 +923,43 @@ int ll_track_log_metric(ll_track *t, const char *run_id, const char *key,
         return rc;
     if (strlen(run_id) != 32)
         return ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", run_id);
+    pthread_mutex_lock(&t->mu);
+    if (t->async_rc != LL_OK) {
+        rc = t->async_rc;
+        if (err)
+            *err = t->async_err;
+        t->async_rc = LL_OK;
+        pthread_mutex_unlock(&t->mu);
+        return rc;
+    }
     if (t->n_pending == t->cap_pending) {
         size_t cap = t->cap_pending ? 2 * t->cap_pending : 256;
         pending_metric *g = realloc(t->pending, cap * sizeof *g);
-        if (!g)
+        if (!g) {
+            pthread_mutex_unlock(&t->mu);
             return ll_err_set(err, LL_ENOMEM, "out of memory");
+        }
         t->pending = g;
         t->cap_pending = cap;
     }
     pending_metric *p = &t->pending[t->n_pending];
     memcpy(p->run_id, run_id, 33);
     p->key = dupstr(key);
-    if (!p->key)
+    if (!p->key) {
+        pthread_mutex_unlock(&t->mu);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     p->value = value;
     p->timestamp = timestamp;
     p->step = step;
-    long long now = ll_now_ms();
     if (t->n_pending++ == 0)
-        t->pending_since = now;
-    if (t->n_pending >= PENDING_MAX ||
-        now - t->pending_since >= LL_TRACK_FLUSH_MS)
+        t->pending_since = ll_now_ms();
+    int full = t->n_pending >= PENDING_MAX;
+    pthread_mutex_unlock(&t->mu);
+    /* the flusher thread writes points older than LL_TRACK_FLUSH_MS; a
+     * full buffer is written now */
+    if (full || (!t->has_flusher &&
+                 ll_now_ms() - t->pending_since >= LL_TRACK_FLUSH_MS))
         return ll_track_flush(t, err);
     return LL_OK;
 }
@@ -927,27 +971,52 @@ static void drop_pending(ll_track *t)
     t->n_pending = 0;
 }
 
-int ll_track_flush(ll_track *t, ll_err *err)
+static int db_err(ll_track *t, sqlite3 *db, ll_err *err, const char *what)
+{
+    int rc = sqlite3_errcode(db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
+    return ll_err_set(err, rc, "%s: %s: %s", t->db_path, what,
+                      sqlite3_errmsg(db));
+}
+
+static int db_exec(ll_track *t, sqlite3 *db, const char *sql, ll_err *err)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(t, db, err, sql);
+    return LL_OK;
+}
+
+static int db_prepare(ll_track *t, sqlite3 *db, const char *sql,
+                      sqlite3_stmt **st, ll_err *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_err(t, db, err, "preparing a statement");
+    return LL_OK;
+}
+
+/* Write the buffer through connection db; the caller holds t->mu. */
+static int write_batch(ll_track *t, sqlite3 *db, ll_err *err)
 {
     if (t->n_pending == 0)
         return LL_OK;
-    int rc = ll_track_begin(t, err);
+    int rc = db_exec(t, db, "BEGIN IMMEDIATE", err);
     if (rc != LL_OK)
         return rc;
     sqlite3_stmt *ins = NULL, *lat = NULL, *chk = NULL;
-    rc = prepare(t, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &ins,
-                 err);
+    rc =
+        db_prepare(t, db, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   &ins, err);
     if (rc == LL_OK)
-        rc = prepare(t,
-                     "INSERT INTO latest_metrics VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6) ON CONFLICT DO UPDATE SET value = "
-                     "excluded.value, is_nan = excluded.is_nan, timestamp = "
-                     "excluded.timestamp, step = excluded.step WHERE "
-                     "excluded.step > step OR (excluded.step = step AND "
-                     "excluded.timestamp >= timestamp)",
-                     &lat, err);
+        rc = db_prepare(t, db,
+                        "INSERT INTO latest_metrics VALUES (?1, ?2, ?3, ?4, "
+                        "?5, ?6) ON CONFLICT DO UPDATE SET value = "
+                        "excluded.value, is_nan = excluded.is_nan, timestamp = "
+                        "excluded.timestamp, step = excluded.step WHERE "
+                        "excluded.step > step OR (excluded.step = step AND "
+                        "excluded.timestamp >= timestamp)",
+                        &lat, err);
     if (rc == LL_OK)
-        rc = prepare(t, "SELECT 1 FROM runs WHERE run_uuid = ?", &chk, err);
+        rc = db_prepare(t, db, "SELECT 1 FROM runs WHERE run_uuid = ?", &chk,
+                        err);
     char checked[33] = "";
     for (size_t i = 0; rc == LL_OK && i < t->n_pending; i++) {
         pending_metric *p = &t->pending[i];
@@ -975,19 +1044,75 @@ int ll_track_flush(ll_track *t, ll_err *err)
             sqlite3_bind_int64(st, 5, p->timestamp);
             sqlite3_bind_int64(st, 6, p->step);
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = ll_track_sqlerr(t, err, "logging metrics");
+                rc = db_err(t, db, err, "logging metrics");
         }
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(lat);
     sqlite3_finalize(chk);
     if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
+        rc = db_exec(t, db, "COMMIT", err);
+    if (rc != LL_OK && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     /* points of a bad batch are dropped: keeping them would fail forever */
     drop_pending(t);
     return rc;
+}
+
+int ll_track_flush(ll_track *t, ll_err *err)
+{
+    pthread_mutex_lock(&t->mu);
+    int rc = t->async_rc;
+    if (rc != LL_OK) {
+        if (err)
+            *err = t->async_err;
+        t->async_rc = LL_OK;
+    } else {
+        rc = write_batch(t, t->db, err);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+/* The flusher thread: its own connection (SQLite connections are not
+ * shared between threads here), waking every 50 ms to write points older
+ * than LL_TRACK_FLUSH_MS, so other processes see them even while this
+ * one is busy elsewhere. */
+static void *flusher_main(void *arg)
+{
+    ll_track *t = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(t->db_path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        db = NULL;
+    } else {
+        sqlite3_busy_timeout(db, 30000);
+    }
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&t->wake, &t->mu, &until);
+        if (t->stop || !db || t->n_pending == 0 ||
+            ll_now_ms() - t->pending_since < LL_TRACK_FLUSH_MS)
+            continue;
+        ll_err e;
+        int rc = write_batch(t, db, &e);
+        if (rc != LL_OK && t->async_rc == LL_OK) {
+            t->async_rc = rc;
+            t->async_err = e;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    sqlite3_close(db);
+    return NULL;
 }
 
 void ll_track_run_free(ll_track_run *r)

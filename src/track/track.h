@@ -9,8 +9,11 @@
  * behind the busy timeout instead of failing.
  *
  * Metric points are buffered in memory and written in one transaction when
- * the buffer is large, when it is older than LL_TRACK_FLUSH_MS (checked on
- * each call), on every read, on ll_track_flush and on ll_track_free.
+ * the buffer is large, by a background thread (its own connection) once the
+ * oldest point is LL_TRACK_FLUSH_MS old, on every read, on ll_track_flush
+ * and on ll_track_free.  A failed background write is returned by the next
+ * ll_track_log_metric or ll_track_flush.  One handle is used from one
+ * thread (plus its flusher).
  * Params and tags are written at once so a conflicting param is reported
  * by the call that logs it.
  *

@@ -143,6 +143,19 @@ describe("mlflow", function()
         assert.equal("run 'zzzzzz' not found", errmsg(mlflow.get_run, "zzzzzz"))
     end)
 
+    it("writes buffered points in the background within a moment", function()
+        local run = mlflow.start_run { run_name = "live" }
+        mlflow.log_metric("live_loss", 0.125, 1)
+        os.execute("sleep 0.6") -- past LL_TRACK_FLUSH_MS (200 ms) and a wake-up
+        -- another process sees the point while this run is still open
+        local out, rc = run_cmd(LUALAB_BIN .. " runs show live --tracking-uri 'sqlite:///" .. dir .. "/t.db'")
+        assert.equal(0, rc)
+        assert.truthy(out:find("live_loss%s+0.125"))
+        assert.truthy(out:find("status RUNNING", 1, true))
+        mlflow.end_run()
+        assert.equal(run.info.run_id, mlflow.last_active_run().info.run_id)
+    end)
+
     it("searches runs with MLflow's filter syntax into a table", function()
         mlflow.set_experiment("search")
         local lrs = { "0.1", "0.01", "0.001" }
