@@ -19,7 +19,7 @@ for p in $pids; do
     wait "$p" || failed=$((failed + 1))
 done
 is "$failed" "0" "all 9 processes exit 0"
-[ "$failed" -eq 0 ] || cat "$dir"/*.log | sed 's/^/# /' | head -20
+[ "$failed" -eq 0 ] || grep -hv "^mlflow:" "$dir"/*.log | sed "s/^/# /" | head -20
 
 cat >"$dir/check.lua" <<LUA
 mlflow.set_tracking_uri("sqlite:///$db")

@@ -274,12 +274,32 @@ static char *abs_path(const char *path)
     return ll_buf_take(&b);
 }
 
+/* Switching a new database to WAL and creating the first table can report
+ * SQLITE_BUSY without waiting in the busy handler when several processes
+ * open a new file at once: retry those for up to 30 s. */
+static int exec_retry(ll_track *t, const char *sql, ll_err *err)
+{
+    double start = ll_monotonic();
+    for (;;) {
+        int rc = sqlite3_exec(t->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return LL_OK;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return exec(t, sql, err);
+        if (ll_monotonic() - start > 30.0)
+            return ll_err_set(err, LL_ETIMEOUT, "%s: %s", t->db_path,
+                              sqlite3_errmsg(t->db));
+        struct timespec nap = {0, 10 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+}
+
 static int migrate(ll_track *t, ll_err *err)
 {
-    int rc = exec(t,
-                  "CREATE TABLE IF NOT EXISTS schema_version ("
-                  " version INTEGER NOT NULL)",
-                  err);
+    int rc = exec_retry(t,
+                        "CREATE TABLE IF NOT EXISTS schema_version ("
+                        " version INTEGER NOT NULL)",
+                        err);
     if (rc != LL_OK)
         return rc;
     int n = (int)(sizeof migrations / sizeof migrations[0]);
@@ -378,10 +398,11 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         return rc;
     }
     sqlite3_busy_timeout(t->db, 30000);
-    int rc = exec(t,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                  "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
-                  err);
+    int rc =
+        exec_retry(t,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                   "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
+                   err);
     if (rc == LL_OK)
         rc = migrate(t, err);
     if (rc != LL_OK) {
