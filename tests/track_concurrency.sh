@@ -19,7 +19,7 @@ for p in $pids; do
     wait "$p" || failed=$((failed + 1))
 done
 is "$failed" "0" "all 9 processes exit 0"
-[ "$failed" -eq 0 ] || cat "$dir"/*.log | sed 's/^/# /' | head -20
+[ "$failed" -eq 0 ] || grep -hv "^mlflow:" "$dir"/*.log | sed "s/^/# /" | head -20
 
 cat >"$dir/check.lua" <<LUA
 mlflow.set_tracking_uri("sqlite:///$db")
@@ -27,7 +27,8 @@ local s = mlflow._store()
 local rows = mlflow.search_runs { experiment_names = { "conc" }, filter = "attributes.run_name LIKE 'worker-%'" }
 print("runs " .. #rows)
 local bad = 0
-for _, r in ipairs(rows) do
+for i = 1, #rows do
+    local r = rows[i]
     if s:count("metrics", r.run_id) ~= 500 or s:count("params", r.run_id) ~= 20 then bad = bad + 1 end
     if r.status ~= "FINISHED" then bad = bad + 1 end
 end

@@ -39,9 +39,13 @@ return function(M)
     local function store()
         if not state.store then
             local uri = M.get_tracking_uri()
-            state.store = M._open(M._uri_path(uri))
-            -- created after the store, so collected before it at exit
-            state.sentinel = setmetatable({}, { __gc = end_open_runs })
+            local opened = M._open(M._uri_path(uri))
+            state.store = opened
+            -- created after the store, so collected before it at exit; it
+            -- only acts while its store is still the current one
+            state.sentinel = setmetatable({}, { __gc = function()
+                if state.store == opened then end_open_runs() end
+            end })
         end
         return state.store
     end
@@ -602,11 +606,22 @@ return function(M)
     M.flavors.keras = {
         load = function(dir) return require("lualab.keras").models.load_model(dir) end,
     }
+    -- nn models save their tensors as safetensors; loading gives the
+    -- state dict (module:load_state_dict(sd) puts it into a module).
     M.flavors.nn = {
         load = function(dir)
-            local nn = require("lualab.nn")
-            if type(nn.load) ~= "function" then error("nn.load is not available in this build", 2) end
-            return nn.load(dir)
+            local ok, nn = pcall(require, "lualab.nn")
+            if not ok or type(nn.load) ~= "function" then
+                error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
+            end
+            for _, f in ipairs(M._list_files(dir) or {}) do
+                if f:match("%.safetensors$") then
+                    local sd, err = nn.load(dir .. "/" .. f)
+                    if not sd then error("load_model: " .. err, 2) end
+                    return sd
+                end
+            end
+            error("load_model: no .safetensors file in " .. dir, 2)
         end,
     }
 
@@ -737,7 +752,7 @@ return function(M)
     RowsMT.__tostring = function(self) return text_table(self.columns, self, 100) end
 
     def("search_runs",
-        "search_runs{experiment_names=, experiment_ids=, filter=, order_by=, max_results=} -> rows -- Runs as a table (columns run_id, status, start_time, metrics.*, params.*, tags.*).",
+        "search_runs{experiment_names=, experiment_ids=, filter=, order_by=, max_results=, as_table=} -> Frame -- Runs as a dataframe (columns run_id, ..., status, start_time, metrics.*, params.*, tags.*); as_table=true gives Lua rows.",
         function(opts)
             opts = opts or {}
             local s = store()
@@ -777,12 +792,26 @@ return function(M)
             for _, c in ipairs(fixed) do cols[#cols + 1] = c end
             for _, c in ipairs(extra) do cols[#cols + 1] = c end
             rows.columns = cols
-            -- a dataframe when the frame module can build one
+            -- a dataframe Frame when the frame module is there (as_table=true
+            -- or no frame module: the rows as Lua tables)
             local ok, df = pcall(require, "lualab.df")
-            if ok and type(df) == "table" and type(df.from_rows) == "function" and not opts.as_table then
-                return df.from_rows(rows, cols)
+            if opts.as_table or not ok or type(df) ~= "table" or type(df.frame) ~= "function" then
+                return rows
             end
-            return rows
+            local spec = {}
+            for _, c in ipairs(cols) do
+                local typ = c:match("^metrics%.") and "float"
+                    or ((c == "start_time" or c == "end_time" or c == "experiment_id") and "int")
+                    or "string"
+                local vals = {}
+                for i, row in ipairs(rows) do
+                    local v = row[c]
+                    if v == nil then v = df.NA end
+                    vals[i] = v
+                end
+                spec[#spec + 1] = { c, df.column(vals, typ, c) }
+            end
+            return df.frame(spec)
         end)
 
     ------------------------------------------------------------- viewers

@@ -31,8 +31,7 @@ static int usage_error(const char *usage, const char *what, const char *arg)
 }
 
 /* Strip --tracking-uri URI from argv; open the store. */
-static int open_store(int *argc, char **argv, const char *usage,
-                      ll_track **t)
+static int open_store(int *argc, char **argv, const char *usage, ll_track **t)
 {
     const char *uri = getenv("MLFLOW_TRACKING_URI");
     int out = 0;
@@ -91,31 +90,30 @@ int ll_cmd_runs(int argc, char **argv)
                 exp = argv[++i];
             } else {
                 ll_track_free(t);
-                return usage_error(runs_usage, "runs list: unexpected argument ",
-                                   argv[i]);
+                return usage_error(runs_usage,
+                                   "runs list: unexpected argument ", argv[i]);
             }
         }
         rc = ll_track_view_runs(t, exp, &out, &err);
     } else if (strcmp(sub, "show") == 0) {
         if (argc != 3) {
             ll_track_free(t);
-            return usage_error(runs_usage, "runs show: expected one RUN",
-                               "");
+            return usage_error(runs_usage, "runs show: expected one RUN", "");
         }
         rc = ll_track_view_run(t, argv[2], 100, &out, &err);
     } else if (strcmp(sub, "compare") == 0) {
         if (argc < 4 || argc > 8) {
             ll_track_free(t);
-            return usage_error(runs_usage,
-                               "runs compare: expected 2 to 6 runs", "");
+            return usage_error(runs_usage, "runs compare: expected 2 to 6 runs",
+                               "");
         }
         rc = ll_track_view_compare(t, (const char *const *)argv + 2,
                                    (size_t)argc - 2, 100, &out, &err);
     } else if (strcmp(sub, "export") == 0) {
         if (argc != 4 || strcmp(argv[2], "--mlflow") != 0) {
             ll_track_free(t);
-            return usage_error(runs_usage,
-                               "runs export: expected --mlflow DIR", "");
+            return usage_error(runs_usage, "runs export: expected --mlflow DIR",
+                               "");
         }
         rc = ll_track_export_mlflow(t, argv[3], &err);
         if (rc == LL_OK)
@@ -140,7 +138,8 @@ int ll_cmd_models(int argc, char **argv)
         return code;
     if (argc > 1) {
         ll_track_free(t);
-        return usage_error(models_usage, "models: unexpected argument ", argv[1]);
+        return usage_error(models_usage, "models: unexpected argument ",
+                           argv[1]);
     }
     ll_buf out;
     ll_buf_init(&out);

@@ -98,11 +98,11 @@ void ll_track_pyfloat(double v, char *out, size_t cap)
 static int resolves_implicitly(const char *s)
 {
     static const char *const words[] = {
-        "yes", "Yes", "YES", "no",   "No",   "NO",   "true", "True",
-        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off",
-        "OFF", "null", "Null", "NULL", "~", "<<", "=", ".nan", ".NaN",
-        ".NAN", ".inf", ".Inf", ".INF", "+.inf", "-.inf", "+.Inf", "-.Inf",
-        "+.INF", "-.INF"};
+        "yes",   "Yes",   "YES",   "no",    "No",   "NO",   "true",  "True",
+        "TRUE",  "false", "False", "FALSE", "on",   "On",   "ON",    "off",
+        "Off",   "OFF",   "null",  "Null",  "NULL", "~",    "<<",    "=",
+        ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf", ".INF", "+.inf", "-.inf",
+        "+.Inf", "-.Inf", "+.INF", "-.INF"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
@@ -110,7 +110,8 @@ static int resolves_implicitly(const char *s)
     if (*p == '+' || *p == '-')
         p++;
     /* ints: decimal with '_', 0x.., 0b.., octal 0.., sexagesimal a:b */
-    if (*p && strspn(p, "0123456789_:") == strlen(p) && isdigit((unsigned char)*p))
+    if (*p && strspn(p, "0123456789_:") == strlen(p) &&
+        isdigit((unsigned char)*p))
         return 1;
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'b') && p[2])
         return 1;
@@ -122,8 +123,9 @@ static int resolves_implicitly(const char *s)
             return 0; /* "." alone */
         if (!p[j])
             return 1;
-        if ((p[j] == 'e' || p[j] == 'E') && (p[j + 1] == '+' || p[j + 1] == '-') &&
-            p[j + 2] && strspn(p + j + 2, "0123456789") == strlen(p + j + 2))
+        if ((p[j] == 'e' || p[j] == 'E') &&
+            (p[j + 1] == '+' || p[j + 1] == '-') && p[j + 2] &&
+            strspn(p + j + 2, "0123456789") == strlen(p + j + 2))
             return 1;
     }
     /* timestamps: YYYY-MM-DD... */
@@ -134,30 +136,73 @@ static int resolves_implicitly(const char *s)
     return 0;
 }
 
-int ll_track_yaml_scalar(const char *s, char **out)
+/* Characters (UTF-8 code points) in s[0..len). */
+static size_t chars(const char *s, size_t len)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < len; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Write s plain or single-quoted from column col, breaking the line at a
+ * single space once past column 80 (indent 2), as PyYAML's emitter does
+ * for a block mapping value. */
+static int emit_scalar(ll_buf *b, const char *s, int quoted, size_t col)
+{
+    size_t n = strlen(s), column = col, start = 0;
+    int spaces = 0, rc = LL_OK;
+    if (quoted) {
+        rc |= ll_buf_putc(b, '\'');
+        column++;
+    }
+    for (size_t end = 0; end <= n && rc == LL_OK; end++) {
+        char ch = end < n ? s[end] : '\0';
+        if (spaces) {
+            if (ch != ' ') {
+                if (start + 1 == end && column > 80 && start != 0 && end != n) {
+                    rc |= ll_buf_puts(b, "\n  ");
+                    column = 2;
+                } else {
+                    rc |= ll_buf_append(b, s + start, end - start);
+                    column += chars(s + start, end - start);
+                }
+                start = end;
+            }
+        } else if (ch == '\0' || ch == ' ' || (quoted && ch == '\'')) {
+            if (start < end) {
+                rc |= ll_buf_append(b, s + start, end - start);
+                column += chars(s + start, end - start);
+                start = end;
+            }
+        }
+        if (quoted && ch == '\'') {
+            rc |= ll_buf_puts(b, "''");
+            column += 2;
+            start = end + 1;
+        }
+        if (ch)
+            spaces = ch == ' ';
+    }
+    if (quoted)
+        rc |= ll_buf_putc(b, '\'');
+    return rc;
+}
+
+int ll_track_yaml_scalar(const char *s, size_t column, char **out)
 {
     int quote = !*s || resolves_implicitly(s);
     size_t n = strlen(s);
     if (!quote && (strchr("#,[]{}&*!|>'\"%@`", s[0]) ||
                    (strchr("?:-", s[0]) && (s[1] == ' ' || !s[1]))))
         quote = 1;
-    if (!quote && (s[0] == ' ' || s[n - 1] == ' ' || strstr(s, ": ") ||
-                   strstr(s, " #") || s[n - 1] == ':' || strchr(s, '\n') ||
-                   strchr(s, '\t')))
+    if (!quote &&
+        (s[0] == ' ' || s[n - 1] == ' ' || strstr(s, ": ") || strstr(s, " #") ||
+         s[n - 1] == ':' || strchr(s, '\n') || strchr(s, '\t')))
         quote = 1;
     ll_buf b;
     ll_buf_init(&b);
-    int rc = LL_OK;
-    if (!quote) {
-        rc = ll_buf_puts(&b, s);
-    } else {
-        rc = ll_buf_putc(&b, '\'');
-        for (const char *p = s; *p && rc == LL_OK; p++)
-            rc = *p == '\'' ? ll_buf_puts(&b, "''") : ll_buf_putc(&b, *p);
-        if (rc == LL_OK)
-            rc = ll_buf_putc(&b, '\'');
-    }
-    if (rc != LL_OK) {
+    if (emit_scalar(&b, s, quote, column) != LL_OK) {
         ll_buf_free(&b);
         return LL_ENOMEM;
     }
@@ -171,7 +216,7 @@ static int yaml_str(ll_buf *b, const char *key, const char *value)
     if (!value)
         return ll_buf_printf(b, "%s: null\n", key);
     char *q;
-    if (ll_track_yaml_scalar(value, &q) != LL_OK)
+    if (ll_track_yaml_scalar(value, strlen(key) + 2, &q) != LL_OK)
         return LL_ENOMEM;
     int rc = ll_buf_printf(b, "%s: %s\n", key, q);
     free(q);
@@ -216,8 +261,8 @@ static int run_status_int(const char *s)
     return 1;
 }
 
-static int export_metrics(ll_track *t, const char *run_dir,
-                          const char *run_id, ll_err *err)
+static int export_metrics(ll_track *t, const char *run_dir, const char *run_id,
+                          ll_err *err)
 {
     sqlite3 *db = ll_track_db(t);
     sqlite3_stmt *st;
@@ -408,7 +453,9 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
             rc |= ll_buf_puts(&y, "aliases:\n");
             for (size_t k = 0; k < m->n_aliases; k++) {
                 char *q;
-                if (ll_track_yaml_scalar(m->aliases[k].value, &q) != LL_OK) {
+                if (ll_track_yaml_scalar(m->aliases[k].value,
+                                         strlen(m->aliases[k].key) + 4,
+                                         &q) != LL_OK) {
                     rc = LL_ENOMEM;
                     break;
                 }
@@ -416,8 +463,7 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
                 free(q);
             }
         }
-        rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n",
-                            m->creation_time);
+        rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n", m->creation_time);
         rc |= yaml_str(&y, "description", m->description);
         rc |= ll_buf_printf(&y, "last_updated_timestamp: %lld\n",
                             m->last_updated_time);

@@ -177,15 +177,18 @@ static int read_identifier(lexer *lx, enum ent *ent, char **key,
                  {"run", ENT_ATTR}};
     int found = 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strlen(words[i].word) == n && strncasecmp(w, words[i].word, n) == 0) {
+        if (strlen(words[i].word) == n &&
+            strncasecmp(w, words[i].word, n) == 0) {
             *ent = words[i].ent;
             found = 1;
         }
     if (!found || lx->src[lx->pos] != '.') {
         if (n == 0)
-            return fail(lx, start, "expected metrics.<key>, params.<key>, tags.<key> "
+            return fail(lx, start,
+                        "expected metrics.<key>, params.<key>, tags.<key> "
                         "or attributes.<name>");
-        return fail(lx, start, "unknown entity (expected metrics., params., tags. or "
+        return fail(lx, start,
+                    "unknown entity (expected metrics., params., tags. or "
                     "attributes.)");
     }
     lx->pos++;
@@ -212,7 +215,8 @@ static int read_identifier(lexer *lx, enum ent *ent, char **key,
         if (!attr_column(*key, &numeric)) {
             free(*key);
             *key = NULL;
-            return fail(lx, start, "unknown attribute (expected status, run_name, "
+            return fail(lx, start,
+                        "unknown attribute (expected status, run_name, "
                         "run_id, user_id, artifact_uri, start_time or "
                         "end_time)");
         }
@@ -279,12 +283,14 @@ static int comparison(lexer *lx, ll_track_query *q, ll_buf *sql)
     int is_like = strcmp(op, "LIKE") == 0 || strcmp(op, "ILIKE") == 0;
     int is_in = strcmp(op, "IN") == 0;
     if (numeric && (is_like || is_in)) {
-        rc = fail(lx, op_pos, "LIKE, ILIKE and IN compare strings, not numbers");
+        rc =
+            fail(lx, op_pos, "LIKE, ILIKE and IN compare strings, not numbers");
         goto out;
     }
     if (!numeric && ent != ENT_ATTR && op[0] != '=' && op[0] != '!' &&
         !is_like && !is_in) {
-        rc = fail(lx, op_pos, "params and tags are strings: use =, !=, LIKE, ILIKE or "
+        rc = fail(lx, op_pos,
+                  "params and tags are strings: use =, !=, LIKE, ILIKE or "
                   "IN");
         goto out;
     }
@@ -389,8 +395,7 @@ out:
     return rc;
 }
 
-int ll_track_filter_compile(const char *filter, ll_track_query *q,
-                            ll_err *err)
+int ll_track_filter_compile(const char *filter, ll_track_query *q, ll_err *err)
 {
     memset(q, 0, sizeof *q);
     ll_buf sql;
@@ -465,7 +470,9 @@ int ll_track_order_compile(const char *order, ll_track_query *q, ll_err *err)
         const char *col = attr_column(key, &numeric);
         rc = ll_buf_printf(&sql, "%s IS NULL, %s %s", col, col, dir);
     } else {
-#define SUB "(SELECT x.value FROM %s x WHERE x.run_uuid = runs.run_uuid AND x.key = ?)"
+#define SUB                                                                    \
+    "(SELECT x.value FROM %s x WHERE x.run_uuid = runs.run_uuid AND x.key = "  \
+    "?)"
         rc = ll_buf_printf(&sql, SUB " IS NULL, " SUB " %s", tables[ent],
                            tables[ent], dir);
 #undef SUB

@@ -25,3 +25,12 @@ TESTS += tests/lua/mlflow_spec.lua
 EXTRA_DIST += tests/lua/mlflow_spec.lua
 TESTS += tests/track_concurrency.sh
 EXTRA_DIST += tests/track_concurrency.sh tests/track/conc_worker.lua
+EXTRA_DIST += docs/tracking.md bench/track/bench.sh bench/track/bench_track.lua bench/track/bench_peer.py bench/track/RESULTS.md
+
+check_PROGRAMS += tests/c/test_track_view
+TESTS += tests/c/test_track_view
+tests_c_test_track_view_SOURCES = tests/c/test_track_view.c
+tests_c_test_track_view_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_track_view_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/mlflow_keras_spec.lua
+EXTRA_DIST += tests/lua/mlflow_keras_spec.lua

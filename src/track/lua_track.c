@@ -131,8 +131,7 @@ static int l_track_get_experiment(lua_State *L)
     ll_track_experiment e;
     ll_err err;
     int rc = lua_type(L, 2) == LUA_TNUMBER
-                 ? ll_track_experiment_get(t, luaL_checkinteger(L, 2), &e,
-                                           &err)
+                 ? ll_track_experiment_get(t, luaL_checkinteger(L, 2), &e, &err)
                  : ll_track_experiment_get_by_name(t, luaL_checkstring(L, 2),
                                                    &e, &err);
     if (rc == LL_ENOTFOUND)
@@ -181,7 +180,8 @@ static int l_track_create_run(lua_State *L)
     lua_Integer start = luaL_optinteger(L, 6, ll_now_ms());
     char id[33];
     ll_err err;
-    raise_if(L, ll_track_run_create(t, exp, name, user, source, start, id, &err),
+    raise_if(L,
+             ll_track_run_create(t, exp, name, user, source, start, id, &err),
              &err);
     lua_pushstring(L, id);
     return 1;
@@ -192,8 +192,7 @@ static int l_track_end_run(lua_State *L)
     ll_track *t = check_store(L);
     ll_err err;
     raise_if(L,
-             ll_track_run_end(t, luaL_checkstring(L, 2),
-                              luaL_checkstring(L, 3),
+             ll_track_run_end(t, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
                               luaL_optinteger(L, 4, ll_now_ms()), &err),
              &err);
     return 0;
@@ -205,8 +204,8 @@ static int l_track_log_param(lua_State *L)
     ll_err err;
     raise_if(L,
              ll_track_log_param(t, luaL_checkstring(L, 2),
-                                luaL_checkstring(L, 3),
-                                luaL_checkstring(L, 4), &err),
+                                luaL_checkstring(L, 3), luaL_checkstring(L, 4),
+                                &err),
              &err);
     return 0;
 }
@@ -411,10 +410,9 @@ static int l_track_register(lua_State *L)
     long long v;
     ll_err err;
     raise_if(L,
-             ll_track_model_version_create(t, luaL_checkstring(L, 2),
-                                           luaL_checkstring(L, 3),
-                                           luaL_optstring(L, 4, NULL), &v,
-                                           &err),
+             ll_track_model_version_create(
+                 t, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
+                 luaL_optstring(L, 4, NULL), &v, &err),
              &err);
     lua_pushinteger(L, (lua_Integer)v);
     return 1;
@@ -466,7 +464,8 @@ static int l_track_model_versions(lua_State *L)
     ll_track_model_version *v;
     size_t n;
     ll_err err;
-    raise_if(L, ll_track_model_versions(t, luaL_checkstring(L, 2), &v, &n, &err),
+    raise_if(L,
+             ll_track_model_versions(t, luaL_checkstring(L, 2), &v, &n, &err),
              &err);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
@@ -534,10 +533,9 @@ static int l_track_transition(lua_State *L)
     ll_track *t = check_store(L);
     ll_err err;
     raise_if(L,
-             ll_track_model_version_stage(t, luaL_checkstring(L, 2),
-                                          luaL_checkinteger(L, 3),
-                                          luaL_checkstring(L, 4),
-                                          lua_toboolean(L, 5), &err),
+             ll_track_model_version_stage(
+                 t, luaL_checkstring(L, 2), luaL_checkinteger(L, 3),
+                 luaL_checkstring(L, 4), lua_toboolean(L, 5), &err),
              &err);
     return 0;
 }
@@ -556,8 +554,8 @@ static int l_track_export(lua_State *L)
 static int l_track_copy(lua_State *L)
 {
     ll_err err;
-    int rc = ll_track_copy(luaL_checkstring(L, 1), luaL_checkstring(L, 2),
-                           &err);
+    int rc =
+        ll_track_copy(luaL_checkstring(L, 1), luaL_checkstring(L, 2), &err);
     if (rc != LL_OK)
         return ll_lua_fail(L, &err);
     lua_pushboolean(L, 1);
@@ -587,8 +585,8 @@ static int l_track_uri_path(lua_State *L)
 {
     char path[4096];
     ll_err err;
-    if (ll_track_uri_to_path(luaL_checkstring(L, 1), path, sizeof path,
-                             &err) != LL_OK)
+    if (ll_track_uri_to_path(luaL_checkstring(L, 1), path, sizeof path, &err) !=
+        LL_OK)
         return raise_if(L, LL_EINVAL, &err);
     lua_pushstring(L, path);
     return 1;
@@ -631,10 +629,9 @@ static int l_track_render_run(lua_State *L)
     lua_Integer width = luaL_optinteger(L, 3, 100);
     ll_buf *b = boxed_buf(L);
     ll_err err;
-    raise_if(L,
-             ll_track_view_run(t, ref, width > 20 ? (size_t)width : 20, b,
-                               &err),
-             &err);
+    raise_if(
+        L, ll_track_view_run(t, ref, width > 20 ? (size_t)width : 20, b, &err),
+        &err);
     lua_pushstring(L, ll_buf_str(b));
     return 1;
 }
@@ -721,11 +718,10 @@ static const ll_lua_fn store_methods[] = {
     {"close", l_track_close, "store:close() -- Flush and close."},
     {NULL, NULL, NULL}};
 
-static const ll_lua_fn store_meta[] = {
-    {"__gc", l_track_close, NULL},
-    {"__close", l_track_close, NULL},
-    {"__tostring", l_track_tostring, NULL},
-    {NULL, NULL, NULL}};
+static const ll_lua_fn store_meta[] = {{"__gc", l_track_close, NULL},
+                                       {"__close", l_track_close, NULL},
+                                       {"__tostring", l_track_tostring, NULL},
+                                       {NULL, NULL, NULL}};
 
 static const ll_lua_fn module_fns[] = {
     {"_open", l_track_open,

@@ -49,8 +49,8 @@ static int valid_name(const char *name, ll_err *err)
 static int model_exists(ll_track *t, const char *name)
 {
     sqlite3_stmt *st;
-    if (prep(t, "SELECT 1 FROM registered_models WHERE name = ?", &st,
-             NULL) != LL_OK)
+    if (prep(t, "SELECT 1 FROM registered_models WHERE name = ?", &st, NULL) !=
+        LL_OK)
         return 0;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     int yes = sqlite3_step(st) == SQLITE_ROW;
@@ -151,8 +151,7 @@ int ll_track_model_version_create(ll_track *t, const char *name,
     sqlite3_finalize(st);
     if (rc != LL_OK)
         goto fail;
-    if ((rc = prep(t,
-                   "SELECT max(version) FROM model_versions WHERE name = ?",
+    if ((rc = prep(t, "SELECT max(version) FROM model_versions WHERE name = ?",
                    &st, err)) != LL_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -199,8 +198,8 @@ static char *col(sqlite3_stmt *st, int i)
     return s ? dupstr((const char *)s) : NULL;
 }
 
-#define MV_COLS                                                              \
-    "SELECT name, version, creation_time, last_updated_time, description, " \
+#define MV_COLS                                                                \
+    "SELECT name, version, creation_time, last_updated_time, description, "    \
     "user_id, current_stage, source, run_id, status FROM model_versions "
 
 static int version_from_row(ll_track *t, sqlite3_stmt *st,
@@ -258,8 +257,8 @@ static int version_query(ll_track *t, const char *sql, const char *name,
 {
     memset(out, 0, sizeof *out);
     if (!model_exists(t, name))
-        return ll_err_set(err, LL_ENOTFOUND,
-                          "registered model '%s' not found", name);
+        return ll_err_set(err, LL_ENOTFOUND, "registered model '%s' not found",
+                          name);
     sqlite3_stmt *st;
     int rc = prep(t, sql, &st, err);
     if (rc != LL_OK)
@@ -273,17 +272,15 @@ static int version_query(ll_track *t, const char *sql, const char *name,
     if (s == SQLITE_ROW)
         rc = version_from_row(t, st, out, err);
     else if (s == SQLITE_DONE)
-        rc = ll_err_set(err, LL_ENOTFOUND, "model '%s' has no %s", name,
-                        what);
+        rc = ll_err_set(err, LL_ENOTFOUND, "model '%s' has no %s", name, what);
     else
         rc = ll_track_sqlerr(t, err, "reading a model version");
     sqlite3_finalize(st);
     return rc;
 }
 
-int ll_track_model_version_get(ll_track *t, const char *name,
-                               long long version, ll_track_model_version *out,
-                               ll_err *err)
+int ll_track_model_version_get(ll_track *t, const char *name, long long version,
+                               ll_track_model_version *out, ll_err *err)
 {
     char what[64];
     snprintf(what, sizeof what, "version %lld", version);
@@ -420,8 +417,8 @@ static int valid_alias(const char *alias, ll_err *err)
         return ll_err_set(err, LL_EINVAL, "alias 'latest' is reserved");
     for (const char *p = alias; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789_-",
-                     *p))
+                    "0123456789_-",
+                    *p))
             return ll_err_set(err, LL_EINVAL,
                               "invalid alias '%s': use letters, digits, '_' "
                               "and '-'",
@@ -458,8 +455,8 @@ int ll_track_model_alias_delete(ll_track *t, const char *name,
                                 const char *alias, ll_err *err)
 {
     if (!model_exists(t, name))
-        return ll_err_set(err, LL_ENOTFOUND,
-                          "registered model '%s' not found", name);
+        return ll_err_set(err, LL_ENOTFOUND, "registered model '%s' not found",
+                          name);
     return exec_bound(t,
                       "DELETE FROM registered_model_aliases WHERE name = ?1 "
                       "AND alias = ?2 AND ?3 = ?3 AND ?4 = ?4",
@@ -572,8 +569,8 @@ int ll_track_model_versions(ll_track *t, const char *name,
     *out = NULL;
     *n = 0;
     if (!model_exists(t, name))
-        return ll_err_set(err, LL_ENOTFOUND,
-                          "registered model '%s' not found", name);
+        return ll_err_set(err, LL_ENOTFOUND, "registered model '%s' not found",
+                          name);
     sqlite3_stmt *st;
     int rc = prep(t, MV_COLS "WHERE name = ? ORDER BY version", &st, err);
     if (rc != LL_OK)

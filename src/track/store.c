@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,20 @@ struct ll_track {
     sqlite3 *db;
     char *db_path;
     char *artifact_root;
+    /* The metric buffer and the flusher thread.  mu guards the buffer and
+     * is held while a batch is written (by either thread), so a flush that
+     * returns has every earlier point committed. */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    pthread_t flusher;
+    int has_flusher;
+    int stop;
     pending_metric *pending;
     size_t n_pending;
     size_t cap_pending;
     long long pending_since; /* ms of the oldest buffered point */
+    int async_rc;            /* a failed background write, reported once */
+    ll_err async_err;
 };
 
 #define PENDING_MAX 20000
@@ -132,7 +143,7 @@ void *ll_track_db(ll_track *t)
 int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what)
 {
     int rc = sqlite3_errcode(t->db);
-    int code = rc == SQLITE_NOMEM ? LL_ENOMEM
+    int code = rc == SQLITE_NOMEM        ? LL_ENOMEM
                : rc == SQLITE_CONSTRAINT ? LL_EINVAL
                                          : LL_EIO;
     return ll_err_set(err, code, "%s: %s: %s", t->db_path, what,
@@ -184,8 +195,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return s ? dupstr((const char *)s) : NULL;
 }
 
-static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st,
-                   ll_err *err)
+static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
 {
     if (sqlite3_prepare_v2(t->db, sql, -1, st, NULL) != SQLITE_OK)
         return ll_track_sqlerr(t, err, "preparing a statement");
@@ -219,6 +229,8 @@ static int valid_key(const char *what, const char *key, ll_err *err)
 
 /* ---- open / close ---- */
 
+static void *flusher_main(void *arg);
+
 int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
 {
     const char *p = uri;
@@ -238,11 +250,9 @@ int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
                           uri);
     }
     if (!*p)
-        return ll_err_set(err, LL_EINVAL, "tracking URI '%s' has no path",
-                          uri);
+        return ll_err_set(err, LL_EINVAL, "tracking URI '%s' has no path", uri);
     if (strlen(p) + 1 > cap)
-        return ll_err_set(err, LL_ERANGE, "tracking URI '%s' is too long",
-                          uri);
+        return ll_err_set(err, LL_ERANGE, "tracking URI '%s' is too long", uri);
     strcpy(out, p);
     return LL_OK;
 }
@@ -264,12 +274,32 @@ static char *abs_path(const char *path)
     return ll_buf_take(&b);
 }
 
+/* Switching a new database to WAL and creating the first table can report
+ * SQLITE_BUSY without waiting in the busy handler when several processes
+ * open a new file at once: retry those for up to 30 s. */
+static int exec_retry(ll_track *t, const char *sql, ll_err *err)
+{
+    double start = ll_monotonic();
+    for (;;) {
+        int rc = sqlite3_exec(t->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return LL_OK;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return exec(t, sql, err);
+        if (ll_monotonic() - start > 30.0)
+            return ll_err_set(err, LL_ETIMEOUT, "%s: %s", t->db_path,
+                              sqlite3_errmsg(t->db));
+        struct timespec nap = {0, 10 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+}
+
 static int migrate(ll_track *t, ll_err *err)
 {
-    int rc = exec(t,
-                  "CREATE TABLE IF NOT EXISTS schema_version ("
-                  " version INTEGER NOT NULL)",
-                  err);
+    int rc = exec_retry(t,
+                        "CREATE TABLE IF NOT EXISTS schema_version ("
+                        " version INTEGER NOT NULL)",
+                        err);
     if (rc != LL_OK)
         return rc;
     int n = (int)(sizeof migrations / sizeof migrations[0]);
@@ -314,8 +344,8 @@ int ll_track_schema_version(ll_track *t)
 {
     sqlite3_stmt *st;
     int v = 0;
-    if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version", -1,
+                           &st, NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
@@ -330,6 +360,8 @@ int ll_track_open(const char *db_path, const char *artifact_root,
     ll_track *t = calloc(1, sizeof *t);
     if (!t)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->wake, NULL);
     t->db_path = dupstr(db_path);
     if (artifact_root) {
         t->artifact_root = abs_path(artifact_root);
@@ -366,16 +398,20 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         return rc;
     }
     sqlite3_busy_timeout(t->db, 30000);
-    int rc = exec(t,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                  "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
-                  err);
+    int rc =
+        exec_retry(t,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                   "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
+                   err);
     if (rc == LL_OK)
         rc = migrate(t, err);
     if (rc != LL_OK) {
         ll_track_free(t);
         return rc;
     }
+    /* without the thread, points still reach the database at the next
+     * read, end_run, flush or close */
+    t->has_flusher = pthread_create(&t->flusher, NULL, flusher_main, t) == 0;
     *out = t;
     return LL_OK;
 }
@@ -384,6 +420,14 @@ void ll_track_free(ll_track *t)
 {
     if (!t)
         return;
+    if (t->has_flusher) {
+        pthread_mutex_lock(&t->mu);
+        t->stop = 1;
+        pthread_cond_signal(&t->wake);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->flusher, NULL);
+        t->has_flusher = 0;
+    }
     if (t->db)
         ll_track_flush(t, NULL);
     for (size_t i = 0; i < t->n_pending; i++)
@@ -393,6 +437,8 @@ void ll_track_free(ll_track *t)
         sqlite3_close_v2(t->db);
     free(t->db_path);
     free(t->artifact_root);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->mu);
     free(t);
 }
 
@@ -413,8 +459,7 @@ int ll_track_experiment_create(ll_track *t, const char *name,
                                ll_err *err)
 {
     if (!name || !*name)
-        return ll_err_set(err, LL_EINVAL,
-                          "experiment name must not be empty");
+        return ll_err_set(err, LL_EINVAL, "experiment name must not be empty");
     int rc = ll_track_begin(t, err);
     if (rc != LL_OK)
         return rc;
@@ -431,8 +476,8 @@ int ll_track_experiment_create(ll_track *t, const char *name,
     sqlite3_bind_int64(st, 2, ll_now_ms());
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_errcode(t->db) == SQLITE_CONSTRAINT)
-            rc = ll_err_set(err, LL_EINVAL,
-                            "experiment '%s' already exists", name);
+            rc = ll_err_set(err, LL_EINVAL, "experiment '%s' already exists",
+                            name);
         else
             rc = ll_track_sqlerr(t, err, "creating an experiment");
         goto fail;
@@ -486,8 +531,7 @@ void ll_track_experiments_free(ll_track_experiment *e, size_t n)
     free(e);
 }
 
-static int kv_append(ll_track_kv **arr, size_t *n, const char *k,
-                     const char *v)
+static int kv_append(ll_track_kv **arr, size_t *n, const char *k, const char *v)
 {
     ll_track_kv *grown = realloc(*arr, (*n + 1) * sizeof **arr);
     if (!grown)
@@ -538,13 +582,12 @@ static int experiment_from_row(ll_track *t, sqlite3_stmt *st,
     return LL_OK;
 }
 
-#define EXP_COLS                                                             \
-    "SELECT experiment_id, name, artifact_location, lifecycle_stage, "       \
+#define EXP_COLS                                                               \
+    "SELECT experiment_id, name, artifact_location, lifecycle_stage, "         \
     "creation_time, last_update_time FROM experiments "
 
 static int experiment_query(ll_track *t, const char *where, const char *name,
-                            long long id, ll_track_experiment *out,
-                            ll_err *err)
+                            long long id, ll_track_experiment *out, ll_err *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "%s%s", EXP_COLS, where);
@@ -575,8 +618,8 @@ int ll_track_experiment_get_by_name(ll_track *t, const char *name,
     return experiment_query(t, "WHERE name = ?", name, 0, out, err);
 }
 
-int ll_track_experiment_get(ll_track *t, long long id,
-                            ll_track_experiment *out, ll_err *err)
+int ll_track_experiment_get(ll_track *t, long long id, ll_track_experiment *out,
+                            ll_err *err)
 {
     return experiment_query(t, "WHERE experiment_id = ?", NULL, id, out, err);
 }
@@ -597,16 +640,16 @@ int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
     sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE)
-        rc = sqlite3_errcode(t->db) == SQLITE_CONSTRAINT
-                 ? ll_err_set(err, LL_ENOTFOUND, "experiment %lld not found",
-                              id)
-                 : ll_track_sqlerr(t, err, "setting an experiment tag");
+        rc =
+            sqlite3_errcode(t->db) == SQLITE_CONSTRAINT
+                ? ll_err_set(err, LL_ENOTFOUND, "experiment %lld not found", id)
+                : ll_track_sqlerr(t, err, "setting an experiment tag");
     sqlite3_finalize(st);
     return rc;
 }
 
-int ll_track_experiment_list(ll_track *t, ll_track_experiment **out,
-                             size_t *n, ll_err *err)
+int ll_track_experiment_list(ll_track *t, ll_track_experiment **out, size_t *n,
+                             ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -675,8 +718,7 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
         snprintf(name, sizeof name, "run-%.8s", run_id);
         run_name = name;
     }
-    char *uri = sqlite3_mprintf("%s/%s/artifacts", e.artifact_location,
-                                run_id);
+    char *uri = sqlite3_mprintf("%s/%s/artifacts", e.artifact_location, run_id);
     ll_track_experiment_clear(&e);
     if (!uri)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -764,8 +806,7 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
 static int run_exists(ll_track *t, const char *run_id, ll_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prepare(t, "SELECT status FROM runs WHERE run_uuid = ?", &st,
-                     err);
+    int rc = prepare(t, "SELECT status FROM runs WHERE run_uuid = ?", &st, err);
     if (rc != LL_OK)
         return rc;
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
@@ -778,8 +819,8 @@ static int run_exists(ll_track *t, const char *run_id, ll_err *err)
 int ll_track_run_end(ll_track *t, const char *run_id, const char *status,
                      long long end_time, ll_err *err)
 {
-    static const char *const ok[] = {"RUNNING", "FINISHED", "FAILED",
-                                     "KILLED", "SCHEDULED"};
+    static const char *const ok[] = {"RUNNING", "FINISHED", "FAILED", "KILLED",
+                                     "SCHEDULED"};
     int known = 0;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         known |= status && strcmp(status, ok[i]) == 0;
@@ -903,27 +944,43 @@ int ll_track_log_metric(ll_track *t, const char *run_id, const char *key,
         return rc;
     if (strlen(run_id) != 32)
         return ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", run_id);
+    pthread_mutex_lock(&t->mu);
+    if (t->async_rc != LL_OK) {
+        rc = t->async_rc;
+        if (err)
+            *err = t->async_err;
+        t->async_rc = LL_OK;
+        pthread_mutex_unlock(&t->mu);
+        return rc;
+    }
     if (t->n_pending == t->cap_pending) {
         size_t cap = t->cap_pending ? 2 * t->cap_pending : 256;
         pending_metric *g = realloc(t->pending, cap * sizeof *g);
-        if (!g)
+        if (!g) {
+            pthread_mutex_unlock(&t->mu);
             return ll_err_set(err, LL_ENOMEM, "out of memory");
+        }
         t->pending = g;
         t->cap_pending = cap;
     }
     pending_metric *p = &t->pending[t->n_pending];
     memcpy(p->run_id, run_id, 33);
     p->key = dupstr(key);
-    if (!p->key)
+    if (!p->key) {
+        pthread_mutex_unlock(&t->mu);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     p->value = value;
     p->timestamp = timestamp;
     p->step = step;
-    long long now = ll_now_ms();
     if (t->n_pending++ == 0)
-        t->pending_since = now;
-    if (t->n_pending >= PENDING_MAX ||
-        now - t->pending_since >= LL_TRACK_FLUSH_MS)
+        t->pending_since = ll_now_ms();
+    int full = t->n_pending >= PENDING_MAX;
+    pthread_mutex_unlock(&t->mu);
+    /* the flusher thread writes points older than LL_TRACK_FLUSH_MS; a
+     * full buffer is written now */
+    if (full || (!t->has_flusher &&
+                 ll_now_ms() - t->pending_since >= LL_TRACK_FLUSH_MS))
         return ll_track_flush(t, err);
     return LL_OK;
 }
@@ -935,27 +992,52 @@ static void drop_pending(ll_track *t)
     t->n_pending = 0;
 }
 
-int ll_track_flush(ll_track *t, ll_err *err)
+static int db_err(ll_track *t, sqlite3 *db, ll_err *err, const char *what)
+{
+    int rc = sqlite3_errcode(db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
+    return ll_err_set(err, rc, "%s: %s: %s", t->db_path, what,
+                      sqlite3_errmsg(db));
+}
+
+static int db_exec(ll_track *t, sqlite3 *db, const char *sql, ll_err *err)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(t, db, err, sql);
+    return LL_OK;
+}
+
+static int db_prepare(ll_track *t, sqlite3 *db, const char *sql,
+                      sqlite3_stmt **st, ll_err *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_err(t, db, err, "preparing a statement");
+    return LL_OK;
+}
+
+/* Write the buffer through connection db; the caller holds t->mu. */
+static int write_batch(ll_track *t, sqlite3 *db, ll_err *err)
 {
     if (t->n_pending == 0)
         return LL_OK;
-    int rc = ll_track_begin(t, err);
+    int rc = db_exec(t, db, "BEGIN IMMEDIATE", err);
     if (rc != LL_OK)
         return rc;
     sqlite3_stmt *ins = NULL, *lat = NULL, *chk = NULL;
-    rc = prepare(t, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                 &ins, err);
+    rc =
+        db_prepare(t, db, "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   &ins, err);
     if (rc == LL_OK)
-        rc = prepare(t,
-                     "INSERT INTO latest_metrics VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6) ON CONFLICT DO UPDATE SET value = "
-                     "excluded.value, is_nan = excluded.is_nan, timestamp = "
-                     "excluded.timestamp, step = excluded.step WHERE "
-                     "excluded.step > step OR (excluded.step = step AND "
-                     "excluded.timestamp >= timestamp)",
-                     &lat, err);
+        rc = db_prepare(t, db,
+                        "INSERT INTO latest_metrics VALUES (?1, ?2, ?3, ?4, "
+                        "?5, ?6) ON CONFLICT DO UPDATE SET value = "
+                        "excluded.value, is_nan = excluded.is_nan, timestamp = "
+                        "excluded.timestamp, step = excluded.step WHERE "
+                        "excluded.step > step OR (excluded.step = step AND "
+                        "excluded.timestamp >= timestamp)",
+                        &lat, err);
     if (rc == LL_OK)
-        rc = prepare(t, "SELECT 1 FROM runs WHERE run_uuid = ?", &chk, err);
+        rc = db_prepare(t, db, "SELECT 1 FROM runs WHERE run_uuid = ?", &chk,
+                        err);
     char checked[33] = "";
     for (size_t i = 0; rc == LL_OK && i < t->n_pending; i++) {
         pending_metric *p = &t->pending[i];
@@ -983,19 +1065,75 @@ int ll_track_flush(ll_track *t, ll_err *err)
             sqlite3_bind_int64(st, 5, p->timestamp);
             sqlite3_bind_int64(st, 6, p->step);
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = ll_track_sqlerr(t, err, "logging metrics");
+                rc = db_err(t, db, err, "logging metrics");
         }
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(lat);
     sqlite3_finalize(chk);
     if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
+        rc = db_exec(t, db, "COMMIT", err);
+    if (rc != LL_OK && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     /* points of a bad batch are dropped: keeping them would fail forever */
     drop_pending(t);
     return rc;
+}
+
+int ll_track_flush(ll_track *t, ll_err *err)
+{
+    pthread_mutex_lock(&t->mu);
+    int rc = t->async_rc;
+    if (rc != LL_OK) {
+        if (err)
+            *err = t->async_err;
+        t->async_rc = LL_OK;
+    } else {
+        rc = write_batch(t, t->db, err);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+/* The flusher thread: its own connection (SQLite connections are not
+ * shared between threads here), waking every 50 ms to write points older
+ * than LL_TRACK_FLUSH_MS, so other processes see them even while this
+ * one is busy elsewhere. */
+static void *flusher_main(void *arg)
+{
+    ll_track *t = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(t->db_path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        db = NULL;
+    } else {
+        sqlite3_busy_timeout(db, 30000);
+    }
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&t->wake, &t->mu, &until);
+        if (t->stop || !db || t->n_pending == 0 ||
+            ll_now_ms() - t->pending_since < LL_TRACK_FLUSH_MS)
+            continue;
+        ll_err e;
+        int rc = write_batch(t, db, &e);
+        if (rc != LL_OK && t->async_rc == LL_OK) {
+            t->async_rc = rc;
+            t->async_err = e;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    sqlite3_close(db);
+    return NULL;
 }
 
 void ll_track_run_free(ll_track_run *r)
@@ -1031,10 +1169,10 @@ void ll_track_runs_free(ll_track_run **runs, size_t n)
     free(runs);
 }
 
-#define RUN_COLS                                                             \
-    "SELECT runs.run_uuid, runs.experiment_id, runs.name, runs.user_id, "    \
-    "runs.source_name, runs.status, runs.lifecycle_stage, "                  \
-    "runs.artifact_uri, runs.start_time, coalesce(runs.end_time, -1) FROM "  \
+#define RUN_COLS                                                               \
+    "SELECT runs.run_uuid, runs.experiment_id, runs.name, runs.user_id, "      \
+    "runs.source_name, runs.status, runs.lifecycle_stage, "                    \
+    "runs.artifact_uri, runs.start_time, coalesce(runs.end_time, -1) FROM "    \
     "runs "
 
 static ll_track_run *run_from_row(sqlite3_stmt *st)
@@ -1109,8 +1247,8 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
         if ((rc = prepare(t, sqls[k], &st, err)) != LL_OK)
             break;
         while (rc == LL_OK && sqlite3_step(st) == SQLITE_ROW) {
-            ll_track_run *r = find_run(
-                by_id, n, (const char *)sqlite3_column_text(st, 0));
+            ll_track_run *r =
+                find_run(by_id, n, (const char *)sqlite3_column_text(st, 0));
             if (!r)
                 continue;
             const char *key = (const char *)sqlite3_column_text(st, 1);
@@ -1121,8 +1259,8 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
                 rc = kv_append(&r->tags, &r->n_tags, key,
                                (const char *)sqlite3_column_text(st, 2));
             else {
-                ll_track_metric *g = realloc(
-                    r->metrics, (r->n_metrics + 1) * sizeof *g);
+                ll_track_metric *g =
+                    realloc(r->metrics, (r->n_metrics + 1) * sizeof *g);
                 if (!g) {
                     rc = LL_ENOMEM;
                     break;
@@ -1151,8 +1289,7 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
 
 /* Run `sql` (RUN_COLS ... with binds) and collect the runs with their data. */
 static int collect_runs(ll_track *t, const char *sql, const ll_track_bind *b,
-                        size_t nb, ll_track_run ***out, size_t *n,
-                        ll_err *err)
+                        size_t nb, ll_track_run ***out, size_t *n, ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -1239,8 +1376,7 @@ int ll_track_run_get(ll_track *t, const char *run_ref, ll_track_run **out,
     ll_track_bind b = {0, 0, id};
     ll_track_run **runs;
     size_t n;
-    rc = collect_runs(t, RUN_COLS "WHERE run_uuid = ?1", &b, 1, &runs, &n,
-                      err);
+    rc = collect_runs(t, RUN_COLS "WHERE run_uuid = ?1", &b, 1, &runs, &n, err);
     if (rc != LL_OK)
         return rc;
     if (n != 1) {
@@ -1294,7 +1430,7 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
             break;
         }
         m->value = sqlite3_column_int(st, 3) ? (double)NAN
-                                              : sqlite3_column_double(st, 0);
+                                             : sqlite3_column_double(st, 0);
         m->timestamp = sqlite3_column_int64(st, 1);
         m->step = sqlite3_column_int64(st, 2);
         (*n)++;
@@ -1325,16 +1461,16 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id)
         return -1;
     if (run_id)
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    long long c = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                                 : -1;
+    long long c =
+        sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     return c;
 }
 
 int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     const char *filter, const char *const *order_by,
-                    size_t n_order, long long max_results,
-                    ll_track_run ***out, size_t *n, ll_err *err)
+                    size_t n_order, long long max_results, ll_track_run ***out,
+                    size_t *n, ll_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -1346,8 +1482,9 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
         return rc;
     ll_buf sql;
     ll_buf_init(&sql);
-    rc = ll_buf_printf(&sql, RUN_COLS "WHERE runs.lifecycle_stage = "
-                                      "'active' AND (%s)",
+    rc = ll_buf_printf(&sql,
+                       RUN_COLS "WHERE runs.lifecycle_stage = "
+                                "'active' AND (%s)",
                        q.sql);
     if (n_exp > 0) {
         rc |= ll_buf_puts(&sql, " AND runs.experiment_id IN (");
@@ -1374,8 +1511,7 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     if (rc == LL_OK)
-        rc = collect_runs(t, ll_buf_str(&sql), q.binds, q.n_binds, out, n,
-                          err);
+        rc = collect_runs(t, ll_buf_str(&sql), q.binds, q.n_binds, out, n, err);
     ll_buf_free(&sql);
     ll_track_query_clear(&q);
     return rc;

@@ -9,8 +9,11 @@
  * behind the busy timeout instead of failing.
  *
  * Metric points are buffered in memory and written in one transaction when
- * the buffer is large, when it is older than LL_TRACK_FLUSH_MS (checked on
- * each call), on every read, on ll_track_flush and on ll_track_free.
+ * the buffer is large, by a background thread (its own connection) once the
+ * oldest point is LL_TRACK_FLUSH_MS old, on every read, on ll_track_flush
+ * and on ll_track_free.  A failed background write is returned by the next
+ * ll_track_log_metric or ll_track_flush.  One handle is used from one
+ * thread (plus its flusher).
  * Params and tags are written at once so a conflicting param is reported
  * by the call that logs it.
  *
@@ -90,7 +93,7 @@ typedef struct ll_track_model {
     char *name;
     long long creation_time;
     long long last_updated_time;
-    char *description; /* may be NULL */
+    char *description;    /* may be NULL */
     ll_track_kv *aliases; /* alias -> version (decimal string) */
     size_t n_aliases;
     ll_track_kv *tags;
@@ -123,14 +126,14 @@ int ll_track_experiment_create(ll_track *t, const char *name,
 /* LL_ENOTFOUND when there is none. */
 int ll_track_experiment_get_by_name(ll_track *t, const char *name,
                                     ll_track_experiment *out, ll_err *err);
-int ll_track_experiment_get(ll_track *t, long long id,
-                            ll_track_experiment *out, ll_err *err);
+int ll_track_experiment_get(ll_track *t, long long id, ll_track_experiment *out,
+                            ll_err *err);
 int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
                                 const char *value, ll_err *err);
 /* Every experiment, by id.  *out is an array of *n (free with
  * ll_track_experiments_free). */
-int ll_track_experiment_list(ll_track *t, ll_track_experiment **out,
-                             size_t *n, ll_err *err);
+int ll_track_experiment_list(ll_track *t, ll_track_experiment **out, size_t *n,
+                             ll_err *err);
 void ll_track_experiment_clear(ll_track_experiment *e);
 void ll_track_experiments_free(ll_track_experiment *e, size_t n);
 
@@ -171,8 +174,8 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id);
  * (<= 0: no limit).  *out is an array of *n runs (ll_track_runs_free). */
 int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     const char *filter, const char *const *order_by,
-                    size_t n_order, long long max_results,
-                    ll_track_run ***out, size_t *n, ll_err *err);
+                    size_t n_order, long long max_results, ll_track_run ***out,
+                    size_t *n, ll_err *err);
 
 /* ---- artifacts (store.c) ---- */
 /* Copy a file or a directory tree src to dst (parents created). */
@@ -198,8 +201,7 @@ typedef struct ll_track_query {
     size_t n_binds;
 } ll_track_query;
 
-int ll_track_filter_compile(const char *filter, ll_track_query *q,
-                            ll_err *err);
+int ll_track_filter_compile(const char *filter, ll_track_query *q, ll_err *err);
 /* One "metrics.x DESC" into an ORDER BY term (appended to q->sql after a
  * comma by the caller). */
 int ll_track_order_compile(const char *order, ll_track_query *q, ll_err *err);
@@ -215,9 +217,8 @@ int ll_track_model_create(ll_track *t, const char *name, int exist_ok,
 int ll_track_model_version_create(ll_track *t, const char *name,
                                   const char *source, const char *run_id,
                                   long long *version, ll_err *err);
-int ll_track_model_version_get(ll_track *t, const char *name,
-                               long long version, ll_track_model_version *out,
-                               ll_err *err);
+int ll_track_model_version_get(ll_track *t, const char *name, long long version,
+                               ll_track_model_version *out, ll_err *err);
 int ll_track_model_version_by_alias(ll_track *t, const char *name,
                                     const char *alias,
                                     ll_track_model_version *out, ll_err *err);
@@ -249,8 +250,9 @@ void ll_track_models_free(ll_track_model *m, size_t n);
 int ll_track_export_mlflow(ll_track *t, const char *dir, ll_err *err);
 /* Python's repr() of a float ("1.0", "0.1", "1e-05", "nan", "inf"). */
 void ll_track_pyfloat(double v, char *out, size_t cap);
-/* A scalar as PyYAML's safe_dump writes it (quoted when needed). */
-int ll_track_yaml_scalar(const char *s, char **out);
+/* A string as PyYAML's safe_dump writes it as a mapping value starting at
+ * column `column` (quoted when needed, long lines folded at spaces). */
+int ll_track_yaml_scalar(const char *s, size_t column, char **out);
 
 /* ---- store_int (shared between the track files) ---- */
 void *ll_track_db(ll_track *t); /* the sqlite3 handle */

@@ -4,9 +4,9 @@
  *
  * Tables are plain text padded to the widest cell.  A metric's history is
  * a sparkline (the eight Unicode block characters, one per column, the
- * series resampled to fit); compare draws the runs' histories of one
- * metric overlaid on one small character chart, a marker per run, with
- * a shared scale.
+ * series resampled to fit) in the metrics table, and a line chart drawn by
+ * plot/ (ll_plot_render_text) per metric; compare overlays the runs'
+ * histories of each metric on one chart, a series per run.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -16,12 +16,11 @@
 #include <time.h>
 
 #include "track/track.h"
+#include "plot/plot.h"
 #include "track/view.h"
 
-static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583",
-                                      "\u2584", "\u2585", "\u2586",
-                                      "\u2587", "\u2588"};
-static const char *const markers[6] = {"*", "o", "+", "x", "#", "@"};
+static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                      "\u2585", "\u2586", "\u2587", "\u2588"};
 
 static void fmt_time(long long ms, char *out, size_t cap)
 {
@@ -46,8 +45,7 @@ static void fmt_duration(long long ms, char *out, size_t cap)
     else if (s < 3600)
         snprintf(out, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
     else
-        snprintf(out, cap, "%dh%02dm", (int)(s / 3600),
-                 (int)fmod(s / 60, 60));
+        snprintf(out, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
 static void fmt_num(double v, char *out, size_t cap)
@@ -182,76 +180,72 @@ int ll_track_sparkline(const double *v, size_t n, size_t width, ll_buf *out)
     return rc;
 }
 
-typedef struct series {
-    const char *label;
-    double *v;
-    size_t n;
-} series;
-
-/* Overlay several series on a height x width character grid. */
-static int overlay_chart(const series *s, size_t ns, size_t width,
-                         size_t height, ll_buf *out)
+static int oom(ll_err *err)
 {
-    double lo = INFINITY, hi = -INFINITY;
-    size_t maxn = 0;
-    for (size_t k = 0; k < ns; k++) {
-        for (size_t i = 0; i < s[k].n; i++)
-            if (!isnan(s[k].v[i])) {
-                lo = s[k].v[i] < lo ? s[k].v[i] : lo;
-                hi = s[k].v[i] > hi ? s[k].v[i] : hi;
+    return ll_err_set(err, LL_ENOMEM, "out of memory");
+}
+
+/* A line chart of one metric: one series per run, x = step. */
+static int metric_chart(const char *key, const char *const *labels,
+                        ll_track_metric *const *hist, const size_t *n,
+                        size_t runs, size_t width, ll_buf *out, ll_err *err)
+{
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    if (!p)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    int rc = ll_plot_set_text(p, LL_PLOT_TITLE, key, err);
+    ll_plot_set_text(p, LL_PLOT_XLABEL, "step", NULL);
+    for (size_t r = 0; r < runs && rc >= 0; r++) {
+        double *x = malloc((n[r] ? n[r] : 1) * sizeof *x);
+        double *y = malloc((n[r] ? n[r] : 1) * sizeof *y);
+        if (!x || !y) {
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < n[r]; i++) {
+                x[i] = (double)hist[r][i].step;
+                y[i] = hist[r][i].value;
             }
-        maxn = s[k].n > maxn ? s[k].n : maxn;
-    }
-    if (maxn == 0 || !isfinite(lo))
-        return ll_buf_puts(out, "  (no points)\n");
-    size_t cols = maxn < width ? maxn : width;
-    const char **grid = calloc(cols * height, sizeof *grid);
-    if (!grid)
-        return LL_ENOMEM;
-    for (size_t k = 0; k < ns; k++) {
-        for (size_t c = 0; c < cols; c++) {
-            /* x is the step index scaled to the longest series */
-            size_t i = maxn > 1 ? c * (maxn - 1) / (cols > 1 ? cols - 1 : 1)
-                                : 0;
-            if (i >= s[k].n || isnan(s[k].v[i]))
-                continue;
-            double f = hi > lo ? (s[k].v[i] - lo) / (hi - lo) : 0.5;
-            size_t row = (size_t)lround((1.0 - f) * (double)(height - 1));
-            const char **cell = &grid[row * cols + c];
-            *cell = *cell && *cell != markers[k % 6] ? "%" : markers[k % 6];
+            rc = ll_plot_add_series(p, labels[r], x, y, n[r], 0, err);
         }
+        free(x);
+        free(y);
     }
-    int rc = LL_OK;
-    char lab[32];
-    for (size_t r = 0; r < height && rc == LL_OK; r++) {
-        if (r == 0)
-            fmt_num(hi, lab, sizeof lab);
-        else if (r + 1 == height)
-            fmt_num(lo, lab, sizeof lab);
-        else
-            lab[0] = '\0';
-        rc = ll_buf_printf(out, "  %10s |", lab);
-        for (size_t c = 0; c < cols; c++)
-            rc |= ll_buf_puts(out, grid[r * cols + c] ? grid[r * cols + c]
-                                                       : " ");
-        rc |= ll_buf_putc(out, '\n');
-    }
-    rc |= ll_buf_printf(out, "  %10s +", "");
-    for (size_t c = 0; c < cols; c++)
-        rc |= ll_buf_putc(out, '-');
-    rc |= ll_buf_puts(out, "\n  ");
-    for (size_t k = 0; k < ns; k++)
-        rc |= ll_buf_printf(out, "%s %s   ", markers[k % 6], s[k].label);
-    rc |= ll_buf_puts(out, "(% = overlap)\n");
-    free(grid);
-    return rc;
+    ll_plot_options(p)->markers = 1;
+    ll_plot_touch(p);
+    if (rc >= 0)
+        rc = ll_plot_render_text(p, (int)width, 12, ll_plot_unicode_default(),
+                                 0, out, err);
+    ll_plot_free(p);
+    return rc < 0 ? rc : LL_OK;
 }
 
 /* ---- views ---- */
 
-static int oom(ll_err *err)
+/* Fetch each run's history of key and draw them on one chart. */
+static int history_chart(ll_track *t, const char *key,
+                         ll_track_run *const *runs, size_t n, size_t width,
+                         ll_buf *out, ll_err *err)
 {
-    return ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_track_metric **hist = calloc(n, sizeof *hist);
+    size_t *len = calloc(n, sizeof *len);
+    const char **labels = calloc(n, sizeof *labels);
+    int rc = hist && len && labels ? LL_OK : oom(err);
+    for (size_t i = 0; i < n && rc == LL_OK; i++) {
+        labels[i] = runs[i]->name;
+        rc = ll_track_metric_history(t, runs[i]->run_id, key, &hist[i], &len[i],
+                                     err);
+    }
+    if (rc == LL_OK && ll_buf_putc(out, '\n') != LL_OK)
+        rc = oom(err);
+    if (rc == LL_OK)
+        rc = metric_chart(key, labels, (ll_track_metric *const *)hist, len, n,
+                          width, out, err);
+    for (size_t i = 0; hist && i < n; i++)
+        ll_track_metrics_free(hist[i], len[i]);
+    free(hist);
+    free(len);
+    free(labels);
+    return rc;
 }
 
 int ll_track_view_experiments(ll_track *t, ll_buf *out, ll_err *err)
@@ -303,8 +297,8 @@ int ll_track_view_runs(ll_track *t, const char *experiment, ll_buf *out,
     }
     ll_track_run **runs;
     size_t n;
-    int rc = ll_track_search(t, &exp_id, n_exp, NULL, NULL, 0, 0, &runs, &n,
-                             err);
+    int rc =
+        ll_track_search(t, &exp_id, n_exp, NULL, NULL, 0, 0, &runs, &n, err);
     if (rc != LL_OK)
         return rc;
     /* key metrics: the first four metric names in sorted order */
@@ -321,8 +315,8 @@ int ll_track_view_runs(ll_track *t, const char *experiment, ll_buf *out,
         }
     table tb;
     table_init(&tb, 6 + nk);
-    const char *head[10] = {"name", "run_id", "experiment", "status",
-                            "start", "duration"};
+    const char *head[10] = {"name",   "run_id", "experiment",
+                            "status", "start",  "duration"};
     for (size_t j = 0; j < nk; j++)
         head[6 + j] = keys[j];
     rc = table_add(&tb, head);
@@ -387,8 +381,8 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
     rc = ll_buf_printf(out,
                        "Run %s (%s)\n  experiment %lld, status %s, user %s\n"
                        "  start %s, end %s, duration %s\n",
-                       r->name, r->run_id, r->experiment_id, r->status,
-                       r->user, start, end, dur);
+                       r->name, r->run_id, r->experiment_id, r->status, r->user,
+                       start, end, dur);
     rc |= kv_section(out, "Params", r->params, r->n_params);
     rc |= ll_buf_printf(out, "\nMetrics (%zu): latest, min, max, history\n",
                         r->n_metrics);
@@ -423,11 +417,15 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
         free(v);
         ll_track_metrics_free(h, n);
     }
+    /* a chart of each metric that has a history */
+    for (size_t m = 0; m < r->n_metrics && rc == LL_OK; m++)
+        if (ll_track_count(t, "metrics", r->run_id) > (long long)r->n_metrics)
+            rc = history_chart(t, r->metrics[m].key, &r, 1, width, out, err);
     if (rc == LL_OK)
         rc = kv_section(out, "Tags", r->tags, r->n_tags);
     char *files = NULL;
-    if (rc == LL_OK && ll_track_list_files(r->artifact_uri, &files, NULL) ==
-                           LL_OK) {
+    if (rc == LL_OK &&
+        ll_track_list_files(r->artifact_uri, &files, NULL) == LL_OK) {
         size_t count = 0;
         for (char *p = files; *p; p++)
             count += *p == '\n';
@@ -445,8 +443,8 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
                     size_t plen = (size_t)(s - line);
                     if (strncmp(prev, line, plen) != 0 ||
                         (prev[plen] != '/' && prev[plen] != '\0'))
-                        rc |= ll_buf_printf(out, "  %*s%.*s/\n", 2 * depth,
-                                            "", (int)(s - seg), seg);
+                        rc |= ll_buf_printf(out, "  %*s%.*s/\n", 2 * depth, "",
+                                            (int)(s - seg), seg);
                     depth++;
                     seg = s + 1;
                 }
@@ -497,8 +495,8 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
             for (size_t i = 0; i < n && rc == LL_OK; i++) {
                 size_t nk = kind ? runs[i]->n_metrics : runs[i]->n_params;
                 for (size_t k = 0; k < nk && rc == LL_OK; k++) {
-                    const char *key = kind ? runs[i]->metrics[k].key
-                                           : runs[i]->params[k].key;
+                    const char *key =
+                        kind ? runs[i]->metrics[k].key : runs[i]->params[k].key;
                     char label[300];
                     snprintf(label, sizeof label, "%s.%s",
                              kind ? "metrics" : "params", key);
@@ -510,19 +508,19 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
                     row[0] = label;
                     for (size_t j = 0; j < n; j++) {
                         row[j + 1] = "";
-                        size_t mj = kind ? runs[j]->n_metrics
-                                         : runs[j]->n_params;
+                        size_t mj =
+                            kind ? runs[j]->n_metrics : runs[j]->n_params;
                         for (size_t q = 0; q < mj; q++) {
                             const char *kk = kind ? runs[j]->metrics[q].key
                                                   : runs[j]->params[q].key;
                             if (strcmp(kk, key) != 0)
                                 continue;
                             if (kind)
-                                fmt_num(runs[j]->metrics[q].value,
-                                        cell[j + 1], sizeof cell[j + 1]);
+                                fmt_num(runs[j]->metrics[q].value, cell[j + 1],
+                                        sizeof cell[j + 1]);
                             else
-                                snprintf(cell[j + 1], sizeof cell[j + 1],
-                                         "%s", runs[j]->params[q].value);
+                                snprintf(cell[j + 1], sizeof cell[j + 1], "%s",
+                                         runs[j]->params[q].value);
                             row[j + 1] = cell[j + 1];
                         }
                     }
@@ -540,42 +538,7 @@ int ll_track_view_compare(ll_track *t, const char *const *refs, size_t n,
         const char *label = tb.cells[r * tb.cols];
         if (strncmp(label, "metrics.", 8) != 0)
             continue;
-        const char *key = label + 8;
-        series *s = calloc(n, sizeof *s);
-        if (!s) {
-            rc = oom(err);
-            break;
-        }
-        for (size_t i = 0; i < n && rc == LL_OK; i++) {
-            ll_track_metric *h;
-            size_t nh;
-            s[i].label = runs[i]->name;
-            rc = ll_track_metric_history(t, runs[i]->run_id, key, &h, &nh,
-                                         err);
-            if (rc != LL_OK)
-                break;
-            s[i].v = malloc((nh ? nh : 1) * sizeof(double));
-            if (!s[i].v) {
-                ll_track_metrics_free(h, nh);
-                rc = oom(err);
-                break;
-            }
-            for (size_t q = 0; q < nh; q++)
-                s[i].v[q] = h[q].value;
-            s[i].n = nh;
-            ll_track_metrics_free(h, nh);
-        }
-        if (rc == LL_OK) {
-            rc = ll_buf_printf(out, "\n%s by step\n", key);
-            size_t w = width > 20 ? width - 16 : 10;
-            if (rc == LL_OK)
-                rc = overlay_chart(s, n, w, 8, out);
-            if (rc != LL_OK)
-                rc = oom(err);
-        }
-        for (size_t i = 0; i < n; i++)
-            free(s[i].v);
-        free(s);
+        rc = history_chart(t, label + 8, runs, n, width, out, err);
     }
     table_free(&tb);
     free(row);
@@ -595,20 +558,18 @@ int ll_track_view_models(ll_track *t, ll_buf *out, ll_err *err)
         return rc;
     if (n == 0) {
         ll_track_models_free(m, n);
-        return ll_buf_puts(out, "(no registered models)\n") == LL_OK
-                   ? LL_OK
-                   : oom(err);
+        return ll_buf_puts(out, "(no registered models)\n") == LL_OK ? LL_OK
+                                                                     : oom(err);
     }
     table tb;
     table_init(&tb, 6);
-    const char *head[] = {"model", "version", "stage", "aliases", "run_id",
-                          "created"};
+    const char *head[] = {"model",   "version", "stage",
+                          "aliases", "run_id",  "created"};
     rc = table_add(&tb, head);
     for (size_t i = 0; i < n && rc == LL_OK; i++) {
         ll_track_model_version *v;
         size_t nv;
-        if ((rc = ll_track_model_versions(t, m[i].name, &v, &nv, err)) !=
-            LL_OK)
+        if ((rc = ll_track_model_versions(t, m[i].name, &v, &nv, err)) != LL_OK)
             break;
         for (size_t k = 0; k < nv && rc == LL_OK; k++) {
             char ver[32], created[32], run[9], aliases[256] = "";
@@ -620,8 +581,12 @@ int ll_track_view_models(ll_track *t, ll_buf *out, ll_err *err)
                 snprintf(aliases + len, sizeof aliases - len, "%s@%s",
                          a ? "," : "", v[k].aliases[a]);
             }
-            const char *row[] = {k == 0 ? m[i].name : "", ver, v[k].stage,
-                                 aliases, run, created};
+            const char *row[] = {k == 0 ? m[i].name : "",
+                                 ver,
+                                 v[k].stage,
+                                 aliases,
+                                 run,
+                                 created};
             rc = table_add(&tb, row);
         }
         ll_track_model_versions_free(v, nv);

@@ -60,9 +60,9 @@ static void test_versions_are_sequential(void **state)
                          LL_OK);
         assert_int_equal(v, want);
     }
-    assert_int_equal(ll_track_model_version_create(f->t, "other", "/x", NULL,
-                                                   &v, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_model_version_create(f->t, "other", "/x", NULL, &v, &err),
+        LL_OK);
     assert_int_equal(v, 1);
     ll_track_model_version mv;
     assert_int_equal(ll_track_model_version_get(f->t, "battery", 2, &mv, &err),
@@ -92,55 +92,53 @@ static void test_stages_and_aliases(void **state)
     ll_err err;
     long long v;
     for (int i = 0; i < 3; i++)
-        assert_int_equal(ll_track_model_version_create(f->t, "m", "/src",
-                                                       NULL, &v, &err),
-                         LL_OK);
-    assert_int_equal(ll_track_model_version_stage(f->t, "m", 1, "production",
-                                                  0, &err),
-                     LL_OK);
-    assert_int_equal(ll_track_model_version_stage(f->t, "m", 2, "Production",
-                                                  1, &err),
-                     LL_OK);
+        assert_int_equal(
+            ll_track_model_version_create(f->t, "m", "/src", NULL, &v, &err),
+            LL_OK);
+    assert_int_equal(
+        ll_track_model_version_stage(f->t, "m", 1, "production", 0, &err),
+        LL_OK);
+    assert_int_equal(
+        ll_track_model_version_stage(f->t, "m", 2, "Production", 1, &err),
+        LL_OK);
     ll_track_model_version mv;
     assert_int_equal(ll_track_model_version_get(f->t, "m", 1, &mv, &err),
                      LL_OK);
     assert_string_equal(mv.stage, "Archived");
     ll_track_model_version_clear(&mv);
-    assert_int_equal(ll_track_model_version_latest(f->t, "m", "Production",
-                                                   &mv, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_model_version_latest(f->t, "m", "Production", &mv, &err),
+        LL_OK);
     assert_int_equal(mv.version, 2);
     ll_track_model_version_clear(&mv);
     assert_int_equal(ll_track_model_version_latest(f->t, "m", NULL, &mv, &err),
                      LL_OK);
     assert_int_equal(mv.version, 3);
     ll_track_model_version_clear(&mv);
-    assert_int_equal(ll_track_model_version_latest(f->t, "m", "Staging", &mv,
-                                                   &err),
-                     LL_ENOTFOUND);
+    assert_int_equal(
+        ll_track_model_version_latest(f->t, "m", "Staging", &mv, &err),
+        LL_ENOTFOUND);
     assert_string_equal(err.msg, "model 'm' has no version in stage Staging");
-    assert_int_equal(ll_track_model_version_stage(f->t, "m", 3, "Live", 0,
-                                                  &err),
-                     LL_EINVAL);
+    assert_int_equal(
+        ll_track_model_version_stage(f->t, "m", 3, "Live", 0, &err), LL_EINVAL);
     assert_string_equal(err.msg, "unknown stage 'Live' (expected None, "
                                  "Staging, Production or Archived)");
-    assert_int_equal(ll_track_model_version_stage(f->t, "m", 3, "None", 1,
-                                                  &err),
-                     LL_EINVAL);
+    assert_int_equal(
+        ll_track_model_version_stage(f->t, "m", 3, "None", 1, &err), LL_EINVAL);
     /* aliases move between versions */
     assert_int_equal(ll_track_model_alias_set(f->t, "m", "champion", 2, &err),
                      LL_OK);
-    assert_int_equal(ll_track_model_version_by_alias(f->t, "m", "champion",
-                                                     &mv, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_model_version_by_alias(f->t, "m", "champion", &mv, &err),
+        LL_OK);
     assert_int_equal(mv.version, 2);
     assert_int_equal(mv.n_aliases, 1);
     ll_track_model_version_clear(&mv);
     assert_int_equal(ll_track_model_alias_set(f->t, "m", "champion", 3, &err),
                      LL_OK);
-    assert_int_equal(ll_track_model_version_by_alias(f->t, "m", "champion",
-                                                     &mv, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_model_version_by_alias(f->t, "m", "champion", &mv, &err),
+        LL_OK);
     assert_int_equal(mv.version, 3);
     ll_track_model_version_clear(&mv);
     assert_int_equal(ll_track_model_alias_set(f->t, "m", "v2", 2, &err),
@@ -152,9 +150,9 @@ static void test_stages_and_aliases(void **state)
     assert_string_equal(err.msg, "model 'm' has no version 7");
     assert_int_equal(ll_track_model_alias_delete(f->t, "m", "champion", &err),
                      LL_OK);
-    assert_int_equal(ll_track_model_version_by_alias(f->t, "m", "champion",
-                                                     &mv, &err),
-                     LL_ENOTFOUND);
+    assert_int_equal(
+        ll_track_model_version_by_alias(f->t, "m", "champion", &mv, &err),
+        LL_ENOTFOUND);
     assert_string_equal(err.msg, "model 'm' has no alias 'champion'");
     ll_track_model *models;
     size_t n;

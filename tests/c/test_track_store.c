@@ -61,8 +61,7 @@ static void test_schema_and_default_experiment(void **state)
     ll_track_free(f->t);
     assert_int_equal(ll_track_open(f->db, NULL, &f->t, &err), LL_OK);
     assert_int_equal(ll_track_schema_version(f->t), 3);
-    assert_int_equal(ll_track_experiment_get_by_name(f->t, "Default", &e,
-                                                     &err),
+    assert_int_equal(ll_track_experiment_get_by_name(f->t, "Default", &e, &err),
                      LL_OK);
     ll_track_experiment_clear(&e);
 }
@@ -104,9 +103,9 @@ static void test_run_lifecycle_params_tags(void **state)
     fx *f = *state;
     char id[33];
     ll_err err;
-    assert_int_equal(ll_track_run_create(f->t, 0, "first", "ann", "x.lua",
-                                         1000, id, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_run_create(f->t, 0, "first", "ann", "x.lua", 1000, id, &err),
+        LL_OK);
     assert_int_equal(strlen(id), 32);
     assert_int_equal(strspn(id, "0123456789abcdef"), 32);
     assert_int_equal(ll_track_log_param(f->t, id, "lr", "0.001", &err), LL_OK);
@@ -122,23 +121,20 @@ static void test_run_lifecycle_params_tags(void **state)
     assert_string_equal(err.msg, want);
     assert_int_equal(ll_track_log_param(f->t, id, "bad key!", "1", &err),
                      LL_EINVAL);
-    assert_string_equal(err.msg,
-                        "invalid param name 'bad key!': only letters, "
-                        "digits, '_', '-', '.', ' ', ':' and '/' are "
-                        "allowed");
+    assert_string_equal(err.msg, "invalid param name 'bad key!': only letters, "
+                                 "digits, '_', '-', '.', ' ', ':' and '/' are "
+                                 "allowed");
     assert_int_equal(ll_track_log_param(f->t, id, "../x", "1", &err),
                      LL_EINVAL);
     assert_int_equal(ll_track_log_param(f->t, "nope", "a", "1", &err),
                      LL_ENOTFOUND);
     assert_string_equal(err.msg, "run 'nope' not found");
-    assert_int_equal(ll_track_set_tag(f->t, id, "mlflow.runName", "renamed",
-                                      &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_set_tag(f->t, id, "mlflow.runName", "renamed", &err), LL_OK);
     assert_int_equal(ll_track_run_end(f->t, id, "DONE", 5, &err), LL_EINVAL);
     assert_string_equal(err.msg, "unknown run status 'DONE' (expected "
                                  "FINISHED, FAILED, KILLED or RUNNING)");
-    assert_int_equal(ll_track_run_end(f->t, id, "FINISHED", 2500, &err),
-                     LL_OK);
+    assert_int_equal(ll_track_run_end(f->t, id, "FINISHED", 2500, &err), LL_OK);
     ll_track_run *r;
     assert_int_equal(ll_track_run_get(f->t, id, &r, &err), LL_OK);
     assert_string_equal(r->name, "renamed");
@@ -170,8 +166,8 @@ static void test_metrics_history_and_latest(void **state)
     fx *f = *state;
     char id[33];
     ll_err err;
-    assert_int_equal(
-        ll_track_run_create(f->t, 0, NULL, "u", "s", 1, id, &err), LL_OK);
+    assert_int_equal(ll_track_run_create(f->t, 0, NULL, "u", "s", 1, id, &err),
+                     LL_OK);
     /* out of order steps: latest is the highest step, then timestamp */
     assert_int_equal(ll_track_log_metric(f->t, id, "loss", 0.5, 10, 2, &err),
                      LL_OK);
@@ -202,7 +198,8 @@ static void test_metrics_history_and_latest(void **state)
     ll_track_run_free(r);
     assert_int_equal(ll_track_count(f->t, "metrics", id), 5);
     /* an unknown run is reported when the batch is written */
-    assert_int_equal(ll_track_log_metric(f->t, "0123456789abcdef0123456789abcdef",
+    assert_int_equal(ll_track_log_metric(f->t,
+                                         "0123456789abcdef0123456789abcdef",
                                          "x", 1, 1, 0, &err),
                      LL_OK);
     assert_int_equal(ll_track_flush(f->t, &err), LL_ENOTFOUND);
@@ -219,9 +216,9 @@ static void make_runs(fx *f, char ids[4][33])
     for (int i = 0; i < 4; i++) {
         char name[16];
         snprintf(name, sizeof name, "r%d", i);
-        assert_int_equal(ll_track_run_create(f->t, 0, name, "u", "s",
-                                             100 + i, ids[i], &err),
-                         LL_OK);
+        assert_int_equal(
+            ll_track_run_create(f->t, 0, name, "u", "s", 100 + i, ids[i], &err),
+            LL_OK);
         assert_int_equal(ll_track_log_param(f->t, ids[i], "lr", lrs[i], &err),
                          LL_OK);
         assert_int_equal(ll_track_log_metric(f->t, ids[i], "val_accuracy",
@@ -244,8 +241,8 @@ static size_t search(fx *f, const char *filter, const char *order,
     size_t n = 0;
     ll_err err;
     const char *ob[1] = {order};
-    int rc = ll_track_search(f->t, NULL, 0, filter, ob, order ? 1 : 0, 0,
-                             runs, &n, &err);
+    int rc = ll_track_search(f->t, NULL, 0, filter, ob, order ? 1 : 0, 0, runs,
+                             &n, &err);
     if (rc != LL_OK)
         fail_msg("search failed: %s", err.msg);
     return n;
@@ -289,7 +286,8 @@ static void test_search(void **state)
     n = search(f, "tags.model ILIKE 'ls%'", NULL, &runs);
     assert_int_equal(n, 1);
     ll_track_runs_free(runs, n);
-    n = search(f, "params.lr IN ('0.1', '0.01') AND metrics.`val_accuracy` >= 0.8",
+    n = search(f,
+               "params.lr IN ('0.1', '0.01') AND metrics.`val_accuracy` >= 0.8",
                "params.lr DESC", &runs);
     assert_int_equal(n, 2);
     assert_string_equal(runs[0]->name, "r0");
@@ -301,9 +299,9 @@ static void test_search(void **state)
     ll_track_runs_free(runs, n);
     /* a limit */
     ll_err err;
-    assert_int_equal(ll_track_search(f->t, NULL, 0, NULL, NULL, 0, 2, &runs,
-                                     &n, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_search(f->t, NULL, 0, NULL, NULL, 0, 2, &runs, &n, &err),
+        LL_OK);
     assert_int_equal(n, 2);
     ll_track_runs_free(runs, n);
 }
@@ -366,17 +364,17 @@ static void test_uri_and_artifacts(void **state)
     fx *f = *state;
     char path[256];
     ll_err err;
-    assert_int_equal(ll_track_uri_to_path("sqlite:///rel/x.db", path,
-                                          sizeof path, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_uri_to_path("sqlite:///rel/x.db", path, sizeof path, &err),
+        LL_OK);
     assert_string_equal(path, "rel/x.db");
-    assert_int_equal(ll_track_uri_to_path("sqlite:////abs/x.db", path,
-                                          sizeof path, &err),
-                     LL_OK);
+    assert_int_equal(
+        ll_track_uri_to_path("sqlite:////abs/x.db", path, sizeof path, &err),
+        LL_OK);
     assert_string_equal(path, "/abs/x.db");
-    assert_int_equal(ll_track_uri_to_path("http://host:5000", path,
-                                          sizeof path, &err),
-                     LL_EINVAL);
+    assert_int_equal(
+        ll_track_uri_to_path("http://host:5000", path, sizeof path, &err),
+        LL_EINVAL);
     assert_string_equal(err.msg, "tracking URI 'http://host:5000': only "
                                  "sqlite:///PATH is supported");
     char src[200], dst[200];
@@ -405,8 +403,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_experiments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_lifecycle_params_tags, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_metrics_history_and_latest,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_history_and_latest, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test(test_filter_errors),
         cmocka_unit_test_setup_teardown(test_uri_and_artifacts, setup,

@@ -143,6 +143,19 @@ describe("mlflow", function()
         assert.equal("run 'zzzzzz' not found", errmsg(mlflow.get_run, "zzzzzz"))
     end)
 
+    it("writes buffered points in the background within a moment", function()
+        local run = mlflow.start_run { run_name = "live" }
+        mlflow.log_metric("live_loss", 0.125, 1)
+        os.execute("sleep 0.6") -- past LL_TRACK_FLUSH_MS (200 ms) and a wake-up
+        -- another process sees the point while this run is still open
+        local out, rc = run_cmd(LUALAB_BIN .. " runs show live --tracking-uri 'sqlite:///" .. dir .. "/t.db'")
+        assert.equal(0, rc)
+        assert.truthy(out:find("live_loss%s+0.125"))
+        assert.truthy(out:find("status RUNNING", 1, true))
+        mlflow.end_run()
+        assert.equal(run.info.run_id, mlflow.last_active_run().info.run_id)
+    end)
+
     it("searches runs with MLflow's filter syntax into a table", function()
         mlflow.set_experiment("search")
         local lrs = { "0.1", "0.01", "0.001" }
@@ -161,14 +174,26 @@ describe("mlflow", function()
         assert.equal("FINISHED", rows[1].status)
         assert.equal("0.001", rows[1]["params.lr"])
         assert.near(0.95, rows[1]["metrics.val_accuracy"], 1e-12)
-        local all = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" } }
-        assert.same({ "r3", "r2", "r1" }, all:column("run_name"))
-        assert.same({ "run_id", "experiment_id", "run_name", "status", "start_time", "end_time",
+        local cols = { "run_id", "experiment_id", "run_name", "status", "start_time", "end_time",
             "artifact_uri", "metrics.val_accuracy", "metrics.val_loss", "params.lr",
-            "tags.mlflow.runName", "tags.mlflow.source.name", "tags.mlflow.source.type", "tags.mlflow.user" },
-            all.columns)
-        local shown = getmetatable(all).__display(all, { width = 200 }).text
+            "tags.mlflow.runName", "tags.mlflow.source.name", "tags.mlflow.source.type", "tags.mlflow.user" }
+        local all = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" } }
+        -- a dataframe Frame (the frame module is part of the build)
+        assert.equal("lualab.Frame", getmetatable(all).__name)
+        assert.same(cols, all:columns())
+        assert.same({ 3, 14 }, { all:shape() })
+        assert.same({ "r3", "r2", "r1" }, { all[1].run_name, all[2].run_name, all[3].run_name })
+        assert.near(0.9, all[2]["metrics.val_accuracy"], 1e-12)
+        assert.equal("float", all:dtypes()["metrics.val_loss"])
+        assert.equal("int", all:dtypes()["start_time"])
+        -- the Lua rows on request
+        local t = mlflow.search_runs { experiment_names = { "search" }, order_by = { "metrics.val_loss ASC" },
+            as_table = true }
+        assert.same({ "r3", "r2", "r1" }, t:column("run_name"))
+        assert.same(cols, t.columns)
+        local shown = getmetatable(t).__display(t, { width = 200 }).text
         assert.truthy(shown:find("[3 runs x 14 columns]", 1, true))
+        assert.equal(0, #mlflow.search_runs { experiment_names = { "search" }, filter = "params.lr = 'none'" })
         assert.equal(1, #mlflow.search_runs { experiment_names = { "search" }, max_results = 1 })
         local msg = errmsg(mlflow.search_runs, { experiment_names = { "search" }, filter = "metrics.val_loss << 1" })
         assert.equal('invalid filter: expected a number at column 19 of "metrics.val_loss << 1"', msg)
@@ -299,6 +324,9 @@ describe("mlflow", function()
             mlflow.log_text("x", "out/y.txt")
         end
         local text = tostring(mlflow.show_run(ids[1]))
+        -- a Run displays as the same view in a notebook
+        local run = mlflow.get_run(ids[1])
+        assert.equal(text, getmetatable(run).__display(run, { width = 100 }))
         assert.truthy(text:find("Run cmp1 (" .. ids[1] .. ")", 1, true))
         assert.truthy(text:find("units  16", 1, true))
         assert.truthy(text:find("loss", 1, true))
@@ -306,8 +334,10 @@ describe("mlflow", function()
         assert.truthy(text:find("\n  out/\n    y.txt\n", 1, true))
         local cmp = tostring(mlflow.compare { ids[1], ids[2] })
         assert.truthy(cmp:find("params.units  16", 1, true))
-        assert.truthy(cmp:find("loss by step", 1, true))
-        assert.truthy(cmp:find("* cmp1   o cmp2", 1, true))
+        -- one chart (plot/) with both runs' histories: a legend naming both
+        assert.truthy(cmp:find("\n%s+step\n"))
+        assert.truthy(cmp:find("cmp1%s+%S+ cmp2\n"))
+        assert.truthy(text:find("\n%s+loss\n")) -- the history chart's title
     end)
 
     it("drives the runs and models commands", function()
