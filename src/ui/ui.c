@@ -38,7 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LIVE_CAP (4u << 20) /* bytes of live output kept while running */
+#define LIVE_CAP (1u << 20)   /* bytes of live output kept while running */
+#define OUTPUT_CAP (1u << 20) /* bytes kept per output after a run */
 
 volatile sig_atomic_t ui_signal_quit;
 static volatile sig_atomic_t idle_sigint;
@@ -280,6 +281,10 @@ static void live_add(ui *u, const char *s, size_t n, uint32_t base)
 
 static void tick(ui *u, int force)
 {
+    double now = ll_monotonic();
+    if (!force && now - u->last_poll < 0.02)
+        return;
+    u->last_poll = now;
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGRTMIN + 3);
@@ -330,6 +335,35 @@ static void sink_progress(void *ud, const ll_progress *p)
     tick(u, 0);
 }
 
+/* A runaway print must not leave megabytes in the notebook: keep the
+ * head of an over-long output and say how much was dropped. */
+static void cap_text(char **text)
+{
+    if (!*text || strlen(*text) <= OUTPUT_CAP)
+        return;
+    size_t keep = OUTPUT_CAP;
+    while (keep > 0 && ((unsigned char)(*text)[keep] & 0xc0) == 0x80)
+        keep--;
+    size_t dropped = strlen(*text) - keep;
+    char note[96];
+    int n = snprintf(note, sizeof note,
+                     "\n... output truncated (%zu bytes dropped)\n", dropped);
+    char *t = realloc(*text, keep + (size_t)n + 1);
+    if (!t)
+        return;
+    memcpy(t + keep, note, (size_t)n + 1);
+    *text = t;
+}
+
+static void cap_outputs(ll_cell *c)
+{
+    for (int i = 0; i < c->noutputs; i++) {
+        cap_text(&c->outputs[i].text);
+        cap_text(&c->outputs[i].ansi);
+        cap_text(&c->outputs[i].traceback);
+    }
+}
+
 int ui_run_cell(ui *u, int index)
 {
     ll_cell *c = &u->nb->cells[index];
@@ -374,6 +408,7 @@ int ui_run_cell(ui *u, int index)
     u->running_cell = -1;
     u->kernel = UI_IDLE;
     c->stale = 0;
+    cap_outputs(c);
     v = &u->views[index];
     v->failed = status != LL_CELL_OK;
     v->out_dirty = 1;
@@ -860,8 +895,14 @@ int ll_ui_main(const char *path)
             ui_free(u);
             return 1;
         }
+    if (u->timing)
+        fprintf(u->timing, "read %.3f ms\n",
+                (ll_monotonic() - u->start_time) * 1000.0);
     char *argv0 = u->path;
     u->host = ll_host_new(1, &argv0, &err);
+    if (u->timing)
+        fprintf(u->timing, "kernel %.3f ms\n",
+                (ll_monotonic() - u->start_time) * 1000.0);
     if (!u->host)
         u->kernel = UI_DEAD;
     ui_restore_terminal_on_signals();
@@ -891,6 +932,7 @@ int ll_ui_main(const char *path)
             ui_message(u, 0, "nothing is running (q quits)");
         }
         if (key >= 0) {
+            u->key_time = ll_monotonic();
             if (key == UI_KEY_CODE(KEY_RESIZE)) {
                 u->redraw = 1;
             } else {

@@ -682,9 +682,22 @@ void ui_layout_cell(ui *u, int idx)
             int limit = v->expanded ? -1 : UI_FOLD_ROWS;
             int total = 0;
             if (u->running_cell == idx && !v->expanded) {
-                /* While running show the newest rows, not the first. */
+                /* While running show the newest rows, not the first;
+                 * only the last lines are wrapped, so a long stream
+                 * costs the same per frame as a short one. */
+                const char *d = from->text.data;
+                size_t end = from->text.len, at = end;
+                if (at > 0 && d[at - 1] == '\n')
+                    end = --at;
+                for (int nl = 0; at > 0; at--)
+                    if (d[at - 1] == '\n' && ++nl > UI_FOLD_ROWS)
+                        break;
+                ui_styled tail = *from;
+                tail.text.data = (char *)(uintptr_t)(d + at);
+                tail.text.len = end - at;
+                tail.style = from->style + at;
                 ui_rows tmp = {0};
-                ui_rows_wrap(&tmp, from, width, 0, -1, &total);
+                ui_rows_wrap(&tmp, &tail, width, 0, -1, &total);
                 int skip = total > UI_FOLD_ROWS ? total - UI_FOLD_ROWS : 0;
                 for (int i = 0; i < tmp.n; i++) {
                     if (i < skip) {
@@ -1064,11 +1077,15 @@ void ui_draw(ui *u)
     u->frames++;
     if (u->timing) {
         fprintf(u->timing, "frame %.3f ms\n", (u->last_draw - t0) * 1000.0);
+        if (u->key_time > 0)
+            fprintf(u->timing, "key %.3f ms\n",
+                    (u->last_draw - u->key_time) * 1000.0);
         if (u->frames == 1)
             fprintf(u->timing, "first-screen %.3f ms\n",
                     (u->last_draw - u->start_time) * 1000.0);
         fflush(u->timing);
     }
+    u->key_time = 0;
 }
 
 void ui_draw_help(ui *u)

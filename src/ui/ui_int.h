@@ -208,11 +208,13 @@ typedef struct ui {
     ui_live live;
     ui_progress progress[2];
     double last_draw;
+    double last_poll; /* last look at the keyboard while a cell runs */
     int quit;
     int help_open;
     int help_top;
     FILE *timing; /* LUALAB_UI_TIMING */
     double start_time;
+    double key_time; /* when the key being handled was read, or 0 */
     int frames;
 } ui;
 
