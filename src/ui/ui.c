@@ -645,8 +645,18 @@ static void release_signals(void)
     signal(SIGRTMIN + 3, SIG_IGN);
 }
 
+/* A cell calling os.exit() must not leave the terminal in curses mode. */
+static void restore_at_exit(void)
+{
+    if (stdscr && !isendwin())
+        endwin();
+}
+
 static int start_terminal(void)
 {
+    static int registered;
+    if (!registered && atexit(restore_at_exit) == 0)
+        registered = 1;
     if (tcgetattr(0, &saved_tty) == 0)
         have_saved_tty = 1;
     if (!initscr())

@@ -31,6 +31,13 @@ see 'cell 3/3' "Down moves to the next cell"
 keys k k
 see 'cell 1/3' "k moves back"
 
+keys Enter
+see '^. md +# Battery lab' "editing a Markdown cell shows its source"
+esc
+see '^. md +Battery lab' "leaving the editor renders it again"
+keys C-c
+see 'nothing is running \(q quits\)' "Ctrl-C with nothing running does not quit"
+
 keys j C-e
 see '^.\[1\] +local answer' "running a cell shows its execution count [1]"
 see 'answer is +42' "the cell's output is shown under it"

@@ -116,6 +116,26 @@ not_see 'kernel: idle' "the notebook screen is gone (terminal restored)"
 tm send-keys -l 'echo-is-back'
 see '^echo-is-back' "the terminal echoes typed input again after lualab ended"
 
+# a malformed notebook: the reader's message, exit 1, no screen left over
+printf '{"cells": [\n  {"cell_type": "code", "source": [1, 2]}\n' > "$tap_tmp/bad.ipynb"
+ui_start bad.ipynb
+see 'EXIT=1' "a malformed notebook exits 1"
+see '^lualab: .*bad\.ipynb:[0-9]+:[0-9]+: ' "the message names the file, line and column"
+not_see 'kernel: idle' "no notebook screen is left behind"
+msg_tty=$(screen | grep '^lualab: ' | head -1)
+is "$msg_tty" "lualab: bad.ipynb:2:42: invalid JSON" "the exact message on a terminal"
+(cd "$tap_tmp" && "$LUALAB" bad.ipynb </dev/null >/dev/null 2>err)
+is "$(cat "$tap_tmp/err")" "$msg_tty" "the same message as without a terminal"
+
+# os.exit() from a cell
+printf -- '-- %%%%\nos.exit(3)\n' > "$tap_tmp/exit.lua"
+ui_start exit.lua
+see 'kernel: idle' "a notebook whose cell calls os.exit opens"
+keys C-e
+see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
+tm send-keys -l 'echo-after-exit'
+see '^echo-after-exit' "the terminal echoes input again after os.exit"
+
 # a crash signal restores the terminal too
 ui_start save.lua
 see 'kernel: idle' "the notebook opens for the crash-signal test"
