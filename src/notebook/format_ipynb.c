@@ -259,6 +259,9 @@ static int read_metadata(reader *r, ll_notebook *nb, const cJSON *meta)
     const cJSON *hdr = cJSON_GetObjectItemCaseSensitive(ll, "percent_header");
     if (cJSON_IsString(hdr) && !(nb->header = nb_strdup(hdr->valuestring)))
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(ll, "percent_preamble");
+    if (cJSON_IsString(pre) && !(nb->preamble = nb_strdup(pre->valuestring)))
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     return LL_OK;
 }
 
@@ -506,16 +509,20 @@ static cJSON *notebook_metadata(const ll_notebook *nb)
         cJSON_DeleteItemFromObjectCaseSensitive(m, "title");
         rc = add(m, "title", cJSON_CreateString(nb->title));
     }
-    if (rc == LL_OK && nb->header) {
+    if (rc == LL_OK && (nb->header || nb->preamble)) {
         cJSON *ll = cJSON_GetObjectItemCaseSensitive(m, "lualab");
         if (!cJSON_IsObject(ll)) {
             cJSON_DeleteItemFromObjectCaseSensitive(m, "lualab");
             ll = cJSON_CreateObject();
             rc = add(m, "lualab", ll);
         }
-        if (rc == LL_OK) {
+        if (rc == LL_OK && nb->header) {
             cJSON_DeleteItemFromObjectCaseSensitive(ll, "percent_header");
             rc = add(ll, "percent_header", cJSON_CreateString(nb->header));
+        }
+        if (rc == LL_OK && nb->preamble) {
+            cJSON_DeleteItemFromObjectCaseSensitive(ll, "percent_preamble");
+            rc = add(ll, "percent_preamble", cJSON_CreateString(nb->preamble));
         }
     }
     if (rc != LL_OK) {
@@ -525,31 +532,63 @@ static cJSON *notebook_metadata(const ll_notebook *nb)
     return m;
 }
 
-int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err)
+int nb_ipynb_cell_text(const ll_cell *c, char **out)
 {
-    cJSON *root = cJSON_CreateObject();
-    int rc = root ? LL_OK : LL_ENOMEM;
-    cJSON *cells = cJSON_CreateArray();
+    *out = NULL;
+    cJSON *j = cell_json(c);
+    if (!j)
+        return LL_ENOMEM;
+    ll_buf b;
+    ll_buf_init(&b);
+    int rc = nb_json_dump_at(j, &b, 1, 1, 2);
+    cJSON_Delete(j);
     if (rc == LL_OK)
-        rc = add(root, "cells", cells);
+        *out = ll_buf_take(&b);
+    ll_buf_free(&b);
+    return rc == LL_OK && *out ? LL_OK : LL_ENOMEM;
+}
+
+/* The file is assembled from cell texts so the runner, which writes the
+ * notebook after every cell, re-prints only the cell that ran. */
+int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out)
+{
+    int rc = ll_buf_puts(out, "{\n \"cells\": [");
     for (int i = 0; i < nb->ncells && rc == LL_OK; i++) {
-        cJSON *c = cell_json(&nb->cells[i]);
-        if (!c || !cJSON_AddItemToArray(cells, c)) {
-            cJSON_Delete(c);
-            rc = LL_ENOMEM;
+        char *own = NULL;
+        const char *text = cell_text ? cell_text[i] : NULL;
+        if (!text) {
+            rc = nb_ipynb_cell_text(&nb->cells[i], &own);
+            if (rc != LL_OK)
+                break;
+            text = own;
+            if (cell_text) {
+                cell_text[i] = own;
+                own = NULL;
+            }
         }
+        rc = ll_buf_puts(out, i ? ",\n  " : "\n  ");
+        if (rc == LL_OK)
+            rc = ll_buf_puts(out, text);
+        free(own);
     }
     if (rc == LL_OK)
-        rc = add(root, "metadata", notebook_metadata(nb));
+        rc = ll_buf_puts(out, nb->ncells ? "\n ],\n \"metadata\": "
+                                         : "],\n \"metadata\": ");
+    cJSON *meta = rc == LL_OK ? notebook_metadata(nb) : NULL;
+    if (rc == LL_OK && !meta)
+        rc = LL_ENOMEM;
     if (rc == LL_OK)
-        rc = add(root, "nbformat", cJSON_CreateNumber(4));
+        rc = nb_json_dump_at(meta, out, 1, 1, 1);
+    cJSON_Delete(meta);
     if (rc == LL_OK)
-        rc = add(root, "nbformat_minor", cJSON_CreateNumber(5));
-    if (rc == LL_OK)
-        rc = nb_json_dump(root, out, 1, 1);
-    if (rc == LL_OK)
-        rc = ll_buf_putc(out, '\n');
-    cJSON_Delete(root);
+        rc = ll_buf_puts(out,
+                         ",\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n");
+    return rc;
+}
+
+int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err)
+{
+    int rc = nb_ipynb_assemble(nb, NULL, out);
     if (rc != LL_OK)
         return ll_err_set(err, rc, "out of memory");
     return LL_OK;

@@ -164,7 +164,7 @@ int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
                 memcmp(q, "---", 3) == 0) {
                 const char *he = q > hs ? q - 1 : hs;
                 nb->header = nb_strndup(hs, (size_t)(he - hs));
-                if (!nb->header)
+                if (!nb->header || nb_take_title(nb) != LL_OK)
                     rc = ll_err_set(err, LL_ENOMEM, "out of memory");
                 p = nl ? nl + 1 : end;
                 break;

@@ -110,17 +110,13 @@ static void lex_line(lexstate *st, const char *p, const char *end)
         st->quote = 0;
 }
 
-/* Is [p, end) a cell marker line?  Sets *rest to the text after "%%". */
+/* Is [p, end) a cell marker line ("-- %%" then the end or a blank)?  Sets
+ * *rest to the text after "%%". */
 static int is_marker(const char *p, const char *end, const char **rest)
 {
-    if (end - p < 4 || p[0] != '-' || p[1] != '-')
+    if (end - p < 5 || memcmp(p, "-- %%", 5) != 0)
         return 0;
-    const char *q = p + 2;
-    while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-    if (end - q < 2 || q[0] != '%' || q[1] != '%')
-        return 0;
-    q += 2;
+    const char *q = p + 5;
     if (q < end && *q != ' ' && *q != '\t' && *q != '\r')
         return 0;
     *rest = q;
@@ -238,6 +234,33 @@ static int parse_marker(parser *ps, const char *p, const char *end,
             p = vend;
             continue;
         }
+        if (*p == '{') {
+            /* metadata as one JSON object (keys that key=value cannot
+             * spell) */
+            const char *vend = NULL;
+            cJSON *obj =
+                cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &vend, 0);
+            if (!cJSON_IsObject(obj) ||
+                (vend < end && *vend != ' ' && *vend != '\t')) {
+                cJSON_Delete(obj);
+                rc = perr(ps, p,
+                          "bad metadata object on the cell marker "
+                          "(expected JSON)");
+                break;
+            }
+            cJSON *item = obj->child;
+            while (item) {
+                cJSON *nextitem = item->next;
+                cJSON_DetachItemViaPointer(obj, item);
+                cJSON_DeleteItemFromObjectCaseSensitive(*meta, item->string);
+                cJSON_AddItemToObject(*meta, item->string, item);
+                item = nextitem;
+            }
+            cJSON_Delete(obj);
+            in_meta = 1;
+            p = vend;
+            continue;
+        }
         const char *w = p;
         while (w < end && *w != ' ' && *w != '\t')
             w++;
@@ -319,7 +342,7 @@ static int add_cell(parser *ps, ll_notebook *nb, ll_cell_type type, cJSON *meta,
 }
 
 /* The header block's YAML: "title: X" gives the notebook's title. */
-static int take_title(ll_notebook *nb)
+int nb_take_title(ll_notebook *nb)
 {
     const char *p = nb->header;
     while (p && *p) {
@@ -364,13 +387,33 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
     int line = 1;
     int rc = LL_OK;
 
+    /* preamble: a "#!" line, an Emacs "-*- coding: ... -*-" comment */
+    for (;;) {
+        const char *pn = memchr(p, '\n', (size_t)(end - p));
+        const char *pe = pn ? pn : end;
+        int shebang = p == text && end - p >= 2 && p[0] == '#' && p[1] == '!';
+        int cookie = pe - p >= 2 && p[0] == '-' && p[1] == '-' &&
+                     !is_marker(p, pe, &(const char *){NULL}) &&
+                     memmem(p, (size_t)(pe - p), "-*-", 3) &&
+                     memmem(p, (size_t)(pe - p), "coding", 6);
+        if (!pn || !(shebang || cookie))
+            break;
+        p = pn + 1;
+        line++;
+    }
+    if (p > text && !(nb->preamble = nb_strndup(text, (size_t)(p - text)))) {
+        ll_notebook_free(nb);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+
     /* header block */
-    const char *nl = memchr(p, '\n', len);
-    if (len && is_header_fence(p, nl ? nl : end)) {
+    const char *hdr = p;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (p < end && is_header_fence(p, nl ? nl : end)) {
         ll_buf yaml;
         ll_buf_init(&yaml);
         const char *q = nl ? nl + 1 : end;
-        int hline = 2, closed = 0;
+        int hline = line + 1, closed = 0;
         while (q < end && rc == LL_OK) {
             const char *qn = memchr(q, '\n', (size_t)(end - q));
             const char *qe = qn ? qn : end;
@@ -382,7 +425,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             }
             const char *s = q, *e = qe;
             uncomment(&s, &e);
-            if (yaml.len || hline > 2)
+            if (yaml.len || hline > line + 1)
                 rc = ll_buf_putc(&yaml, '\n');
             if (rc == LL_OK)
                 rc = ll_buf_append(&yaml, s, (size_t)(e - s));
@@ -390,7 +433,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             hline++;
         }
         if (rc == LL_OK && !closed)
-            rc = perr(&ps, text,
+            rc = perr(&ps, hdr,
                       "header block not closed (expected a '%s' "
                       "line)",
                       "-- ---");
@@ -398,7 +441,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         if (rc == LL_OK) {
             nb->header = ll_buf_take(&yaml);
-            rc = nb->header ? take_title(nb) : LL_ENOMEM;
+            rc = nb->header ? nb_take_title(nb) : LL_ENOMEM;
             if (rc != LL_OK)
                 ll_err_set(err, rc, "out of memory");
         }
@@ -477,7 +520,9 @@ static int put_commented(ll_buf *b, const char *s)
         if (n == 0)
             rc = ll_buf_puts(b, "--\n");
         else {
-            rc = ll_buf_puts(b, "-- ");
+            /* "-- %%" would start a cell: a second space keeps the line
+             * text (read back with one leading space) */
+            rc = ll_buf_puts(b, strncmp(s, "%%", 2) == 0 ? "--  " : "-- ");
             if (rc == LL_OK)
                 rc = ll_buf_append(b, s, n);
             if (rc == LL_OK)
@@ -490,19 +535,60 @@ static int put_commented(ll_buf *b, const char *s)
     return rc;
 }
 
+/* A title reads back as written: one line of single-spaced words, none
+ * of which looks like a type or metadata. */
+static int plain_title(const char *t)
+{
+    if (!*t || *t == ' ' || t[strlen(t) - 1] == ' ')
+        return 0;
+    for (const char *p = t; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t' || *p == '=' || *p == '[' ||
+            *p == '{' || (*p == ' ' && p[1] == ' '))
+            return 0;
+    }
+    return 1;
+}
+
 static int put_marker(ll_buf *b, const ll_cell *c)
 {
     int rc = ll_buf_puts(b, "-- %%");
     cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(meta, "title");
-    if (rc == LL_OK && cJSON_IsString(title) && title->valuestring[0])
+    int title_ok = cJSON_IsString(title) && plain_title(title->valuestring);
+    if (rc == LL_OK && title_ok)
         rc = ll_buf_printf(b, " %s", title->valuestring);
     if (rc == LL_OK && c->type == LL_CELL_MARKDOWN)
         rc = ll_buf_puts(b, " [markdown]");
     else if (rc == LL_OK && c->type == LL_CELL_RAW)
         rc = ll_buf_puts(b, " [raw]");
-    if (cJSON_IsObject(meta)) {
-        const cJSON *e;
+    int plain = 1; /* every key spells as key=value */
+    const cJSON *e;
+    if (cJSON_IsString(title) && !title_ok)
+        plain = 0;
+    cJSON_ArrayForEach(e, meta)
+    {
+        if (skip_key(e->string))
+            continue;
+        const char *k = e->string;
+        if (!*k)
+            plain = 0;
+        for (; *k; k++)
+            if (!is_key_char(*k))
+                plain = 0;
+    }
+    if (!plain) {
+        cJSON *rest = cJSON_CreateObject();
+        cJSON_ArrayForEach(e, meta)
+        {
+            if (!skip_key(e->string) || (e == title && !title_ok))
+                cJSON_AddItemToObject(rest, e->string, cJSON_Duplicate(e, 1));
+        }
+        if (rc == LL_OK)
+            rc = ll_buf_putc(b, ' ');
+        if (rc == LL_OK)
+            rc = rest ? nb_json_dump(rest, b, -1, 0) : LL_ENOMEM;
+        cJSON_Delete(rest);
+    } else if (cJSON_IsObject(meta)) {
         cJSON_ArrayForEach(e, meta)
         {
             if (rc != LL_OK)
@@ -523,7 +609,9 @@ static int put_marker(ll_buf *b, const ll_cell *c)
 int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
 {
     int rc = LL_OK;
-    if (nb->header) {
+    if (nb->preamble)
+        rc = ll_buf_puts(out, nb->preamble);
+    if (rc == LL_OK && nb->header) {
         rc = ll_buf_puts(out, "-- ---\n");
         if (rc == LL_OK && nb->header[0])
             rc = put_commented(out, nb->header);
@@ -541,7 +629,7 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
         const char *src = c->source ? c->source : "";
         /* trailing blank lines would not read back: leave them off */
         size_t n = strlen(src);
-        while (n > 0) {
+        while (n > 0 && c->type == LL_CELL_CODE) {
             size_t ls = n;
             while (ls > 0 && src[ls - 1] != '\n')
                 ls--;

@@ -15,6 +15,9 @@
  * ": " separators; indent >= 0 gives json.dumps(indent=indent).  sort_keys
  * orders object members by key. */
 int nb_json_dump(const cJSON *v, ll_buf *b, int indent, int sort_keys);
+/* The same, as if nested `level` deep (for pieces of a larger document). */
+int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
+                    int level);
 /* A JSON string literal of s[0..len). */
 int nb_json_string(ll_buf *b, const char *s, size_t len);
 
@@ -30,7 +33,16 @@ char *nb_strdup(const char *s);
 /* Set a cell's metadata (and tags) from a JSON object (copied). */
 int nb_cell_set_metadata_obj(ll_cell *c, const cJSON *obj);
 
+/* nb->title from a "title:" line of nb->header (YAML). */
+int nb_take_title(ll_notebook *nb);
+
 /* Append a cell and take ownership of source (malloc'd, may be NULL). */
 ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source);
+
+/* One cell of an .ipynb as printed inside "cells" (*out: caller frees). */
+int nb_ipynb_cell_text(const ll_cell *c, char **out);
+/* The .ipynb text of nb.  cell_text (may be NULL) caches each cell's text:
+ * NULL entries are printed and stored, others are used as they are. */
+int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
 
 #endif

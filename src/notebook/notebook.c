@@ -128,6 +128,7 @@ void ll_notebook_free(ll_notebook *nb)
     free(nb->path);
     free(nb->title);
     free(nb->header);
+    free(nb->preamble);
     free(nb->metadata_json);
     free(nb);
 }
@@ -670,4 +671,10 @@ static int dump(const cJSON *v, ll_buf *b, int indent, int sort, int level)
 int nb_json_dump(const cJSON *v, ll_buf *b, int indent, int sort_keys)
 {
     return dump(v, b, indent, sort_keys, 0);
+}
+
+int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
+                    int level)
+{
+    return dump(v, b, indent, sort_keys, level);
 }

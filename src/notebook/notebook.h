@@ -71,6 +71,8 @@ typedef struct ll_notebook {
     char *path;          /* where it was read from, or NULL */
     char *title;         /* from the header block / metadata, or NULL */
     char *header;        /* percent header lines (YAML), verbatim, or NULL */
+    char *preamble;      /* percent lines before the header ("#!", coding
+                            cookie), verbatim with newlines, or NULL */
     char *metadata_json; /* notebook metadata (JSON object) */
     ll_nb_format format; /* the format it was read in */
     ll_cell *cells;
@@ -126,6 +128,7 @@ void ll_cell_free(ll_cell *c);
  * error).  `forward` (may be NULL) also receives every event as it
  * happens, so a front end can draw output while the cell runs.  *counter
  * is the kernel's execution counter: incremented and stored in the cell.
+ * Afterwards the host's sink is `forward` (plain stdout when NULL).
  * Returns the host's ll_cell_status.
  */
 int ll_cell_execute(ll_cell *c, ll_host *h, int *counter,

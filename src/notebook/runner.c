@@ -323,13 +323,28 @@ static void fwd_display(void *ud, const ll_display *d)
     put_text(stdout, rs->color && d->ansi ? d->ansi : d->text ? d->text : "");
 }
 
-static int write_out(const ll_notebook *nb, const char *out)
+/* Write the notebook to -o; cache holds each cell's printed JSON so a
+ * write after every cell re-prints only the cell that ran. */
+static int write_out(const ll_notebook *nb, const char *out, char **cache)
 {
     if (!out)
         return 0;
     ll_err err;
     ll_err_clear(&err);
-    if (ll_notebook_write(nb, out, &err) != LL_OK) {
+    int rc;
+    if (strcmp(ll_path_ext(out), "ipynb") == 0) {
+        ll_buf b;
+        ll_buf_init(&b);
+        rc = nb_ipynb_assemble(nb, cache, &b);
+        if (rc == LL_OK)
+            rc = ll_write_file_atomic(out, b.data, b.len, &err);
+        else
+            ll_err_set(&err, rc, "%s: out of memory", out);
+        ll_buf_free(&b);
+    } else {
+        rc = ll_notebook_write(nb, out, &err);
+    }
+    if (rc != LL_OK) {
         fprintf(stderr, "lualab: %s\n", err.msg);
         return -1;
     }
@@ -358,7 +373,7 @@ static void report_failure(const char *what, int number, const ll_cell *c,
 }
 
 static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
-                     run_state *rs)
+                     run_state *rs, char **cache)
 {
     int ncode = 0;
     for (int i = 0; i < nb->ncells; i++)
@@ -366,7 +381,7 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
             ncode++;
     ll_sink fwd = {fwd_stream, fwd_display, NULL, rs};
     double t0 = ll_monotonic();
-    int counter = 0, number = 0, failed = 0;
+    int counter = 0, number = 0;
     for (int i = 0; i < nb->ncells; i++) {
         ll_cell *c = &nb->cells[i];
         if (c->type != LL_CELL_CODE)
@@ -407,7 +422,9 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                     first ? first : "", res.seconds);
             free(first);
         }
-        int wrote = write_out(nb, o->out);
+        free(cache[i]);
+        cache[i] = NULL;
+        int wrote = write_out(nb, o->out, cache);
         int rc = RUN_OK;
         if (status == LL_CELL_INTERRUPTED) {
             report_failure("was interrupted", number, c, &res);
@@ -430,7 +447,6 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
             if (o->allow_errors || ll_cell_has_tag(c, "raises-exception")) {
                 if (res.traceback)
                     put_text(stderr, res.traceback);
-                failed++;
             } else {
                 report_failure("failed", number, c, &res);
                 rc = RUN_CELL_ERROR;
@@ -442,7 +458,6 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         if (wrote != 0)
             return RUN_CELL_ERROR;
     }
-    (void)failed;
     return RUN_OK;
 }
 
@@ -457,6 +472,7 @@ int ll_nb_run_main(int argc, char **argv)
     ll_err err;
     ll_err_clear(&err);
     ll_notebook *nb = NULL;
+    char **cache = NULL;
     if (ll_notebook_read(o.path, &nb, &err) != LL_OK) {
         if (err.code == LL_ENOTFOUND)
             rc = usage("%s", err.msg);
@@ -476,7 +492,13 @@ int ll_nb_run_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (write_out(nb, o.out) != 0) {
+    cache = calloc((size_t)nb->ncells + 1, sizeof *cache);
+    if (!cache) {
+        fputs("lualab: out of memory\n", stderr);
+        rc = 1;
+        goto done;
+    }
+    if (write_out(nb, o.out, cache) != 0) {
         rc = RUN_USAGE;
         goto done;
     }
@@ -497,10 +519,14 @@ int ll_nb_run_main(int argc, char **argv)
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
     ll_host_catch_sigint(h);
-    rc = run_cells(nb, h, &o, &rs);
+    rc = run_cells(nb, h, &o, &rs, cache);
     ll_host_free(h);
     fflush(stdout);
 done:
+    if (cache)
+        for (int i = 0; i < nb->ncells; i++)
+            free(cache[i]);
+    free(cache);
     ll_notebook_free(nb);
     free(o.params);
     return rc;
