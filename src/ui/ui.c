@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "frontends.h"
+#include "plot/progress.h"
 #include "ui/ui_int.h"
 #include "util/fsutil.h"
 #include "util/signals.h"
@@ -327,11 +328,12 @@ static void sink_progress(void *ud, const ll_progress *p)
     ui *u = ud;
     int d = p->depth > 0 ? 1 : 0;
     ui_progress *g = &u->progress[d];
-    snprintf(g->label, sizeof g->label, "%s", p->label ? p->label : "");
-    snprintf(g->metrics, sizeof g->metrics, "%s", p->metrics ? p->metrics : "");
-    g->done = p->done;
-    g->total = p->total;
     g->active = !p->finished;
+    ll_buf b;
+    ll_buf_init(&b);
+    ll_progress_render(p, COLS - 2, 1, &b);
+    snprintf(g->line, sizeof g->line, "%s", ll_buf_str(&b));
+    ll_buf_free(&b);
     tick(u, 0);
 }
 
@@ -383,6 +385,7 @@ int ui_run_cell(ui *u, int index)
     u->live.cap = LIVE_CAP;
     u->live.started = ll_monotonic();
     memset(u->progress, 0, sizeof u->progress);
+    ll_progress_reset();
     u->running_cell = index;
     u->kernel = UI_BUSY;
     v->out_dirty = 1;

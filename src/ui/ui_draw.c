@@ -597,6 +597,14 @@ static int content_width(void)
     return w < 10 ? 10 : w;
 }
 
+/* Outputs longer than this fold; a chart drawn for the screen's height
+ * (see ui_run_cell) always fits. */
+static int fold_rows(void)
+{
+    int n = LINES / 2 + 4;
+    return n > UI_FOLD_ROWS ? n : UI_FOLD_ROWS;
+}
+
 static void add_output(ui_styled *s, const ll_output *o)
 {
     const char *t = NULL;
@@ -679,7 +687,7 @@ void ui_layout_cell(ui *u, int idx)
                 add_output(&s, &c->outputs[i]);
         }
         if (from->text.len > 0) {
-            int limit = v->expanded ? -1 : UI_FOLD_ROWS;
+            int limit = v->expanded ? -1 : fold_rows();
             int total = 0;
             if (u->running_cell == idx && !v->expanded) {
                 /* While running show the newest rows, not the first;
@@ -690,7 +698,7 @@ void ui_layout_cell(ui *u, int idx)
                 if (at > 0 && d[at - 1] == '\n')
                     end = --at;
                 for (int nl = 0; at > 0; at--)
-                    if (d[at - 1] == '\n' && ++nl > UI_FOLD_ROWS)
+                    if (d[at - 1] == '\n' && ++nl > fold_rows())
                         break;
                 ui_styled tail = *from;
                 tail.text.data = (char *)(uintptr_t)(d + at);
@@ -698,7 +706,7 @@ void ui_layout_cell(ui *u, int idx)
                 tail.style = from->style + at;
                 ui_rows tmp = {0};
                 ui_rows_wrap(&tmp, &tail, width, 0, -1, &total);
-                int skip = total > UI_FOLD_ROWS ? total - UI_FOLD_ROWS : 0;
+                int skip = total > fold_rows() ? total - fold_rows() : 0;
                 for (int i = 0; i < tmp.n; i++) {
                     if (i < skip) {
                         free(tmp.v[i].text);
@@ -858,41 +866,6 @@ void ui_scroll_to_cursor(ui *u)
     }
 }
 
-/* ---- progress ---- */
-
-void ui_progress_render(ui_styled *out, const ui_progress *p, int width)
-{
-    char left[200], right[220];
-    snprintf(left, sizeof left, "%s ", p->label[0] ? p->label : "progress");
-    if (p->total > 0) {
-        double f = p->done / p->total;
-        if (f < 0)
-            f = 0;
-        if (f > 1)
-            f = 1;
-        snprintf(right, sizeof right, " %3.0f%% %.0f/%.0f %s", f * 100.0,
-                 p->done, p->total, p->metrics);
-        int barw = width - ui_text_width(left, strlen(left)) -
-                   ui_text_width(right, strlen(right)) - 2;
-        if (barw > 40)
-            barw = 40;
-        ui_styled_puts(out, left, UI_BOLD);
-        if (barw >= 5) {
-            int fill = (int)(f * barw + 0.5);
-            ui_styled_puts(out, "[", UI_S_PLAIN);
-            for (int i = 0; i < barw; i++)
-                ui_styled_puts(out, i < fill ? "#" : ".",
-                               i < fill ? UI_FG(2) : UI_S_DIM);
-            ui_styled_puts(out, "]", UI_S_PLAIN);
-        }
-        ui_styled_puts(out, right, UI_S_PLAIN);
-    } else {
-        snprintf(right, sizeof right, "%.0f %s", p->done, p->metrics);
-        ui_styled_puts(out, left, UI_BOLD);
-        ui_styled_puts(out, right, UI_S_PLAIN);
-    }
-}
-
 /* ---- the frame ---- */
 
 static void draw_header(ui *u)
@@ -1007,8 +980,9 @@ void ui_draw(ui *u)
     double t0 = ll_monotonic();
     erase();
     draw_header(u);
-    int progress = u->running_cell >= 0 &&
-                   (u->progress[0].active || u->progress[1].active);
+    int progress = 0; /* rows of progress bars above the status line */
+    if (u->running_cell >= 0)
+        progress = u->progress[0].active + u->progress[1].active;
     int bottom = LINES - 1 - progress; /* first row below the cells */
     int y = 1;
     int cur_y = -1, cur_x = 0;
@@ -1052,17 +1026,13 @@ void ui_draw(ui *u)
             }
         }
     }
-    if (progress) {
-        ui_styled s;
-        ui_styled_init(&s);
-        const ui_progress *p =
-            u->progress[1].active ? &u->progress[1] : &u->progress[0];
-        ui_progress_render(&s, p, COLS - 2);
-        move(LINES - 2, 0);
+    for (int d = 0, row = bottom; d < 2 && progress; d++) {
+        if (!u->progress[d].active)
+            continue;
+        move(row, 0);
         clrtoeol();
-        put_styled(LINES - 2, 1, s.text.data ? s.text.data : "", s.style,
-                   (int)s.text.len, COLS - 2, 0);
-        ui_styled_free(&s);
+        put_text(row, 1, u->progress[d].line, UI_FG(2), COLS - 2);
+        row++;
     }
     draw_status(u, LINES - 1);
     if (cur_y >= 0 && cur_x < COLS) {

@@ -158,7 +158,7 @@ typedef struct ui_view {
 enum ui_mode { UI_COMMAND = 0, UI_EDIT = 1 };
 enum ui_kernel { UI_IDLE = 0, UI_BUSY = 1, UI_DEAD = 2 };
 
-#define UI_FOLD_ROWS 15 /* output rows shown before folding */
+#define UI_FOLD_ROWS 15 /* output rows shown before folding, at least */
 #define UI_GUTTER 7     /* bar + "[123] " */
 
 /* What a running cell has printed and displayed so far. */
@@ -169,10 +169,9 @@ typedef struct ui_live {
     double started;
 } ui_live;
 
+/* A progress bar line (plot/progress.h renders it when reported). */
 typedef struct ui_progress {
-    char label[128];
-    char metrics[160];
-    double done, total;
+    char line[512];
     int active;
 } ui_progress;
 
@@ -249,7 +248,6 @@ void ui_layout_cell(ui *u, int idx);
 int ui_cell_height(ui *u, int idx);
 void ui_scroll_to_cursor(ui *u);
 int ui_screen_rows(void);
-void ui_progress_render(ui_styled *out, const ui_progress *p, int width);
 
 /* ui_keys.c */
 #define UI_KEY_SHIFT_ENTER 0x7fff0001
