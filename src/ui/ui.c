@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <term.h>
 #include <termios.h>
@@ -293,6 +294,12 @@ static void tick(ui *u, int force)
     poll_run_keys();
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (force || ll_monotonic() - u->last_draw >= 0.1) {
+        /* curses only learns of a resize in getch, which is not called
+         * while a cell runs: ask the terminal. */
+        struct winsize ws;
+        if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+            (ws.ws_row != LINES || ws.ws_col != COLS))
+            resizeterm(ws.ws_row, ws.ws_col);
         if (u->running_cell >= 0)
             u->views[u->running_cell].out_dirty = 1;
         ui_scroll_to_cursor(u);

@@ -991,7 +991,9 @@ void ui_draw(ui *u)
         ui_layout_cell(u, u->cur);
         cursor_row(u, &edit_row, &edit_col);
     }
+    u->last_shown = u->top_cell;
     for (int i = u->top_cell; i < u->nb->ncells && y < bottom; i++) {
+        u->last_shown = i;
         ui_layout_cell(u, i);
         ui_view *v = &u->views[i];
         int nsrc = v->src.n > 0 ? v->src.n : 1;

@@ -211,7 +211,8 @@ typedef struct ui {
     int quit;
     int help_open;
     int help_top;
-    FILE *timing; /* LUALAB_UI_TIMING */
+    int last_shown; /* the last cell (even partly) on screen */
+    FILE *timing;   /* LUALAB_UI_TIMING */
     double start_time;
     double key_time; /* when the key being handled was read, or 0 */
     int frames;

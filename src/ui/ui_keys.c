@@ -59,6 +59,17 @@ static void a_last(ui *u)
     go(u, u->nb->ncells - 1);
 }
 
+static void a_page_down(ui *u)
+{
+    go(u, u->last_shown > u->cur ? u->last_shown : u->cur + 1);
+}
+
+static void a_page_up(ui *u)
+{
+    int span = u->last_shown - u->top_cell;
+    go(u, u->cur - (span > 1 ? span : 1));
+}
+
 static void a_edit(ui *u)
 {
     if (u->nb->ncells > 0)
@@ -508,6 +519,8 @@ static const action actions[] = {
     {"previous-cell", a_up, "select the previous cell"},
     {"first-cell", a_first, "select the first cell"},
     {"last-cell", a_last, "select the last cell"},
+    {"page-down-cells", a_page_down, "select the cell a screen further down"},
+    {"page-up-cells", a_page_up, "select the cell a screen further up"},
     {"edit-cell", a_edit, "edit the selected cell"},
     {"insert-above", a_insert_above, "insert a code cell above"},
     {"insert-below", a_insert_below, "insert a code cell below"},
@@ -572,6 +585,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "Home", "first-cell"},
                                    {T_COMMAND, "G", "last-cell"},
                                    {T_COMMAND, "End", "last-cell"},
+                                   {T_COMMAND, "NPage", "page-down-cells"},
+                                   {T_COMMAND, "PPage", "page-up-cells"},
                                    {T_COMMAND, "Enter", "edit-cell"},
                                    {T_COMMAND, "i", "edit-cell"},
                                    {T_COMMAND, "a", "insert-above"},
@@ -870,7 +885,8 @@ int ui_help_text(ui_styled *out)
     }
     ui_styled_puts(out,
                    "\nIn edit mode other keys type text.  Ctrl-C also "
-                   "interrupts a running cell.\n",
+                   "interrupts a running cell.  The mouse wheel moves "
+                   "between cells (lines when editing).\n",
                    UI_S_DIM);
     return LL_OK;
 }

@@ -106,6 +106,11 @@ see 'cell 4/4' "and selects it"
 keys n
 see '/needle: cell 4' "n finds the next match (wrapping)"
 
+keys g NPage
+see 'cell 4/4' "PgDn selects the last cell on screen"
+keys PPage
+see 'cell 1/4' "PgUp goes back a screen"
+
 # help
 keys ?
 see 'command mode' "? opens the help"

@@ -94,6 +94,25 @@ sleep 0.3
 hdr=$(tm capture-pane -p -N | head -1)
 is "${#hdr}" "120" "growing the window redraws at 120 columns"
 
+# resize while a cell runs
+cat > "$tap_tmp/slow.lua" <<'NB'
+-- %%
+for i = 1, 20 do
+    print("slow " .. i)
+    local t = os.clock()
+    while os.clock() - t < 0.1 do end
+end
+NB
+ui_start slow.lua 100 30
+see 'kernel: idle' "a slow notebook opens"
+keys C-e
+see 'slow 2' "the slow cell is printing"
+tm resize-window -x 80 -y 24
+wait_for 'slow 5' 3
+hdr=$(tm capture-pane -p -N | head -1)
+is "${#hdr}" "80" "the screen follows a resize while a cell runs"
+like "$hdr" 'kernel: busy' "the cell was still running"
+
 # UTF-8 and wide characters
 printf -- '-- %%%%\ns = "\303\251t\303\251 \344\270\226\347\225\214"\n' > "$tap_tmp/utf.lua"
 ui_start utf.lua
