@@ -425,8 +425,11 @@ int ui_run_cell(ui *u, int index)
     memset(u->progress, 0, sizeof u->progress);
     static const char *const what[] = {"done", "error", "interrupted",
                                        "timed out", "syntax error"};
-    ui_message(u, status != LL_CELL_OK, "cell %d: %s (%.3f s)", index + 1,
-               status >= 0 && status <= 4 ? what[status] : "error", c->seconds);
+    ui_message(u, status != LL_CELL_OK, "cell %d: %s (%.*f %s)", index + 1,
+               status >= 0 && status <= 4 ? what[status] : "error",
+               c->seconds >= 1 ? 2 : 1,
+               c->seconds >= 1 ? c->seconds : c->seconds * 1000.0,
+               c->seconds >= 1 ? "s" : "ms");
     if (u->nb->format == LL_NB_IPYNB)
         ui_touch(u);
     u->redraw = 1;

@@ -198,6 +198,13 @@ int ui_rows_wrap(ui_rows *r, const ui_styled *s, int width, int number_lines,
         }
         int clen;
         int w = ui_char_width(t + i, len - i, &clen);
+        if (col + w > width && col > 0 && !number_lines && t[i] == ' ') {
+            /* a space at the break is dropped, not carried over */
+            FLUSH();
+            i++;
+            row_start = i;
+            continue;
+        }
         if (col + w > width && col > 0) {
             /* Prose and outputs wrap at the last space when there is one
              * in the second half of the row; source wraps anywhere. */

@@ -210,6 +210,14 @@ static void test_wrap(void **state)
     assert_string_equal(r.v[0].text, "alpha beta");
     assert_string_equal(r.v[1].text, "gamma delta");
     ui_rows_free(&r);
+    /* a space falling on the break does not start the next row */
+    ui_styled_reset(&s);
+    ui_styled_puts(&s, "aaaa bbbb", 0);
+    ui_rows_wrap(&r, &s, 4, 0, -1, &total);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.v[0].text, "aaaa");
+    assert_string_equal(r.v[1].text, "bbbb");
+    ui_rows_free(&r);
     ui_styled_free(&s);
 }
 
