@@ -982,6 +982,27 @@ static void draw_footer(ui *u, int idx, int y)
     }
 }
 
+/* A cell row, with the matches of the last search shown reversed. */
+static void put_row(ui *u, int y, const ui_row *row)
+{
+    size_t qn = u->search_shown ? strlen(u->search) : 0;
+    const char *hit = qn ? strcasestr(row->text, u->search) : NULL;
+    if (!hit) {
+        put_styled(y, UI_GUTTER, row->text, row->style, row->len,
+                   COLS - UI_GUTTER, 0);
+        return;
+    }
+    uint32_t *st = malloc(((size_t)row->len + 1) * sizeof *st);
+    if (!st)
+        return;
+    memcpy(st, row->style, (size_t)row->len * sizeof *st);
+    for (; hit; hit = strcasestr(hit + qn, u->search))
+        for (size_t k = 0; k < qn; k++)
+            st[hit - row->text + (ptrdiff_t)k] |= UI_REV;
+    put_styled(y, UI_GUTTER, row->text, st, row->len, COLS - UI_GUTTER, 0);
+    free(st);
+}
+
 void ui_draw(ui *u)
 {
     double t0 = ll_monotonic();
@@ -1018,9 +1039,7 @@ void ui_draw(ui *u)
                 if (r == 0)
                     draw_gutter(u, i, y);
                 if (r < v->src.n)
-                    put_styled(y, UI_GUTTER, v->src.v[r].text,
-                               v->src.v[r].style, v->src.v[r].len,
-                               COLS - UI_GUTTER, 0);
+                    put_row(u, y, &v->src.v[r]);
                 if (selected && r == edit_row) {
                     cur_y = y;
                     cur_x = UI_GUTTER + edit_col;
@@ -1028,8 +1047,7 @@ void ui_draw(ui *u)
             } else if (r < nsrc + v->out.n) {
                 ui_row *o = &v->out.v[r - nsrc];
                 put_text(y, UI_GUTTER - 2, "\xe2\x94\x82", UI_S_DIM, 1);
-                put_styled(y, UI_GUTTER, o->text, o->style, o->len,
-                           COLS - UI_GUTTER, 0);
+                put_row(u, y, o);
             } else if (footer && r == nsrc + v->out.n) {
                 draw_footer(u, i, y);
             }

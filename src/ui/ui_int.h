@@ -194,7 +194,8 @@ typedef struct ui {
     char message[256]; /* status line message */
     int message_error;
     char search[128];
-    int pending_key; /* first key of a two-key binding, or 0 */
+    int search_shown; /* matches are highlighted (Esc hides them) */
+    int pending_key;  /* first key of a two-key binding, or 0 */
     ll_cell clipboard;
     int has_clipboard;
     ll_cell deleted[16]; /* undo stack for deleted cells */

@@ -321,6 +321,7 @@ static void a_search_next(ui *u)
         ui_message(u, 1, "no search yet: / to search");
         return;
     }
+    u->search_shown = 1;
     for (int k = 1; k <= n; k++) {
         int i = (u->cur + k) % n;
         if (cell_matches(&u->nb->cells[i], u->search)) {
@@ -393,6 +394,7 @@ static void a_redraw(ui *u)
 static void a_escape(ui *u)
 {
     u->message[0] = '\0';
+    u->search_shown = 0;
 }
 
 /* ---- edit mode actions ---- */
@@ -550,7 +552,8 @@ static const action actions[] = {
     {"help", a_help, "this help"},
     {"toggle-fold", a_fold, "expand or fold a long output"},
     {"redraw", a_redraw, "redraw the screen"},
-    {"clear-message", a_escape, "clear the status message"},
+    {"clear-message", a_escape,
+     "clear the status message and the search highlight"},
     {"leave-edit", a_leave, "back to command mode"},
     {"cursor-left", a_e_left, "cursor left"},
     {"cursor-right", a_e_right, "cursor right"},

@@ -105,6 +105,8 @@ see '/needle: cell 4' "search finds the matching cell"
 see 'cell 4/4' "and selects it"
 keys n
 see '/needle: cell 4' "n finds the next match (wrapping)"
+tm capture-pane -e -p | grep -q "$(printf '\033')\[[0-9;]*7m[^$(printf '\033')]*needle"
+ok $? "the match is shown in reverse video"
 
 keys g NPage
 see 'cell 4/4' "PgDn selects the last cell on screen"

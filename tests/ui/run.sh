@@ -117,6 +117,11 @@ see 'stale: changed since it ran' "outputs are kept but marked stale"
 cat > "$tap_tmp/long.lua" <<'NB'
 -- %%
 for i = 1, 60 do print("row " .. i) end
+
+-- %%
+local t = {}
+for i = 1, 1e6 do t[i] = {i, tostring(i)} end
+t
 NB
 ui_start long.lua
 see 'kernel: idle' "a third notebook opens"
@@ -126,6 +131,11 @@ not_see 'row 40' "folded rows are not shown"
 keys o
 see 'output expanded' "o expands the output"
 see 'row 20' "more rows are shown when expanded"
+keys j C-e
+see '│   \{3, "3"\},' "a huge table is shown"
+see '\.\.\. [0-9]+ more rows \(o: expand\)' "and folded"
+keys k
+see 'cell 1/2' "the notebook still answers keys after a huge value"
 
 # progress bars
 cat > "$tap_tmp/prog.lua" <<'NB'
