@@ -682,6 +682,7 @@ static int start_terminal(void)
     nonl();
     keypad(stdscr, TRUE);
     typeahead(-1);
+    timeout(500); /* prompts look at the signal flags between keys */
     set_escdelay(25);
     struct termios t;
     if (tcgetattr(0, &t) == 0) {
@@ -939,6 +940,7 @@ int ll_ui_main(const char *path)
         ui_message(u, 1, "no kernel: %s", err.msg);
     offer_recovery(u);
     u->redraw = 1;
+    int fast_errors = 0;
     while (!u->quit && !ui_signal_quit) {
         if (u->redraw) {
             if (u->help_open) {
@@ -949,7 +951,16 @@ int ll_ui_main(const char *path)
             }
         }
         timeout(u->autosave_pending ? 100 : 500);
+        double before = ll_monotonic();
         int key = read_key();
+        /* A terminal that went away reads as an endless stream of
+         * immediate errors: end as on SIGHUP rather than spin. */
+        if (key < 0 && ll_monotonic() - before < 0.005) {
+            if (++fast_errors > 200)
+                ui_signal_quit = SIGHUP;
+        } else {
+            fast_errors = 0;
+        }
         if (idle_sigint) {
             idle_sigint = 0;
             ui_message(u, 0, "nothing is running (q quits)");

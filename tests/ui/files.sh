@@ -155,6 +155,22 @@ see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
 tm send-keys -l 'echo-after-exit'
 see '^echo-after-exit' "the terminal echoes input again after os.exit"
 
+# SIGHUP (the terminal closed) writes the autosave before ending
+cp "$tap_tmp/orig.lua" "$tap_tmp/hup.lua"
+UI_ENV='LUALAB_UI_AUTOSAVE_MS=60000'
+ui_start hup.lua
+UI_ENV=
+see 'kernel: idle' "the notebook opens for the hangup test"
+keys Enter
+type_text ' -- before hangup'
+see 'x = 1 -- before hangup' "an unsaved change"
+ok $([ ! -f "$tap_tmp/.hup.lua.autosave" ]; echo $?) "no autosave yet (a long delay)"
+pid=$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x lualab || true)
+[ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" | head -1)" -x lualab || true)
+kill -HUP "$pid"
+see 'EXIT=129' "SIGHUP ends lualab with 128+1"
+like "$(cat "$tap_tmp/.hup.lua.autosave" 2>/dev/null)" 'before hangup' "the unsaved change is in the autosave"
+
 # a crash signal restores the terminal too
 ui_start save.lua
 see 'kernel: idle' "the notebook opens for the crash-signal test"
