@@ -127,6 +127,7 @@ int ui_edit_up(ui_editor *e, int lines);
 int ui_edit_down(ui_editor *e, int lines);
 void ui_edit_home(ui_editor *e);
 void ui_edit_end(ui_editor *e);
+void ui_edit_line_begin(ui_editor *e);
 void ui_edit_word_left(ui_editor *e);
 void ui_edit_word_right(ui_editor *e);
 void ui_edit_top(ui_editor *e);

@@ -455,6 +455,11 @@ static void a_e_home(ui *u)
     ui_edit_home(&u->ed);
 }
 
+static void a_e_line_begin(ui *u)
+{
+    ui_edit_line_begin(&u->ed);
+}
+
 static void a_e_end(ui *u)
 {
     ui_edit_end(&u->ed);
@@ -562,6 +567,7 @@ static const action actions[] = {
     {"page-up", a_e_pgup, "cursor up one screen"},
     {"page-down", a_e_pgdn, "cursor down one screen"},
     {"line-start", a_e_home, "start of the line (first non-blank first)"},
+    {"line-begin", a_e_line_begin, "column 0 of the line"},
     {"line-end", a_e_end, "end of the line"},
     {"word-left", a_e_word_left, "previous word"},
     {"word-right", a_e_word_right, "next word"},
@@ -629,7 +635,7 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "PPage", "page-up"},
                                    {T_EDIT, "NPage", "page-down"},
                                    {T_EDIT, "Home", "line-start"},
-                                   {T_EDIT, "C-a", "line-start"},
+                                   {T_EDIT, "C-a", "line-begin"},
                                    {T_EDIT, "End", "line-end"},
                                    {T_EDIT, "C-Left", "word-left"},
                                    {T_EDIT, "M-b", "word-left"},

@@ -39,7 +39,7 @@ LUALAB_UI_AUTOSAVE_MS=300 '$LUALAB' '$1'"
 
 screen() { tm capture-pane -p; }
 keys() { tm send-keys "$@"; sleep 0.05; }
-type_text() { tm send-keys -l "$1"; sleep 0.05; }
+type_text() { tm send-keys -l -- "$1"; sleep 0.05; }
 esc() { tm send-keys Escape; sleep 0.15; }
 
 # wait_for PATTERN [SECONDS]: poll the screen until it matches (grep -E);
