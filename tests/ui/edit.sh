@@ -148,7 +148,27 @@ see '│ 1' "Ctrl-R runs the cell"
 see 'cell 6/6' "and moves to the next cell (a new one at the end)"
 keys Up
 see 'cell 5/6' "the run cell is above"
-keys d d k d d
+keys d d d d
+see 'cell 4/4' "the test cells are deleted again"
+see 'needle in cell three' "the other cells are still there"
+
+# word jumps
+keys G b Enter
+type_text 'alpha beta gamma'
+keys C-Left
+type_text 'X'
+see '\] +alpha beta Xgamma$' "Ctrl-Left jumps to the previous word"
+keys Home C-Right
+type_text 'Y'
+see '\] +alpha Ybeta Xgamma$' "Ctrl-Right jumps to the next word"
+keys M-b
+type_text 'Z'
+see '\] +alpha ZYbeta Xgamma$' "Alt-B jumps back to the start of the word"
+keys M-f M-f
+type_text 'W'
+see '\] +alpha ZYbeta XgammaW$' "Alt-F jumps forward a word at a time"
+esc
+keys d d
 
 # help
 keys ?
