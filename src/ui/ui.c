@@ -728,10 +728,10 @@ static char *autosave_name(const char *path)
 static int parse_as(const char *text, size_t len, const char *path,
                     ll_nb_format f, ll_notebook **out, ll_err *err)
 {
+    /* Autosaves are .ipynb or percent text (a .md notebook, which cannot
+     * be written back, autosaves as percent). */
     if (f == LL_NB_IPYNB)
         return ll_notebook_parse_ipynb(text, len, path, out, err);
-    if (f == LL_NB_MARKDOWN)
-        return ll_notebook_parse_markdown(text, len, path, out, err);
     return ll_notebook_parse_percent(text, len, path, out, err);
 }
 
