@@ -11,7 +11,11 @@ LUALAB=$(cd "$(dirname "${1:-./lualab}")" && pwd)/$(basename "${1:-./lualab}")
 work=$(mktemp -d)
 sock="lualab-ui-bench-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; rm -rf "$work"' EXIT
+stop() {
+    tm kill-server >/dev/null 2>&1 || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
+}
+trap 'stop; rm -rf "$work"' EXIT
 
 python3 - "$work" <<'PY'
 import json, sys
@@ -42,7 +46,7 @@ PY
 
 n_session=0
 start() { # cols rows timing-file [notebook]
-    tm kill-server >/dev/null 2>&1 || true
+    stop
     n_session=$((n_session + 1))
     sock="lualab-ui-bench-$$-$n_session"
     tm new-session -d -x "$1" -y "$2" \
@@ -89,4 +93,3 @@ sleep 0.3
 n=$(grep -c '^key' "$f" || true)
 set -- $(awk '/^key/ {print $2}' "$f" | stats)
 echo "edit-mode keystroke -> frame, 2000-row output expanded on screen, 100x30: median $1 ms  p95 $2  max $3 ($n keys; target < 16 ms)"
-tm kill-server >/dev/null 2>&1 || true

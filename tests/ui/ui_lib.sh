@@ -8,7 +8,10 @@
 ui_n=0
 ui_sock="lualab-ui-$$"
 tm() { tmux -L "$ui_sock" -f /dev/null "$@"; }
-ui_stop() { tm kill-server >/dev/null 2>&1; }
+ui_stop() {
+    tm kill-server >/dev/null 2>&1
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$ui_sock"
+}
 trap 'ui_stop; rm -rf "$tap_tmp"' EXIT
 
 if ! command -v tmux >/dev/null 2>&1; then
