@@ -1,0 +1,231 @@
+#!/bin/sh
+# The interactive REPL on a real terminal: lualab runs in a detached tmux
+# pane; the test types into it and reads the screen back.  Covers the
+# banner, =expr and bare expressions, multi-line chunks, Tab completion
+# (globals, fields, methods through __index chains, userdata methods),
+# ?name, :time, errors in red, Ctrl-C at the prompt and in a running
+# chunk, the history file, and Ctrl-D.
+. "$top_srcdir/tests/tap.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux is not installed"
+    exit 0
+fi
+
+sock=lualab-test-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tap_tmp"' EXIT
+
+hist=$tap_tmp/history
+# Seconds to wait for the screen (sanitizer builds are slow).
+wait_s=${LUALAB_TEST_WAIT:-20}
+
+# start NAME: lualab in a 100x30 pane; its exit status lands in $tap_tmp/NAME.rc
+start() {
+    rm -f "$tap_tmp/$1.rc"
+    tm new-session -d -s "$1" -x 100 -y 30 \
+        "LUALAB_HISTORY='$hist' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/$1.rc'"
+}
+# screen NAME [capture options]: the pane, with 500 lines of scrollback
+screen() {
+    s=$1
+    shift
+    tm capture-pane -p -S -500 "$@" -t "$s"
+}
+# wait_for NAME PATTERN: poll the screen until grep -E finds PATTERN
+wait_for() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# type NAME TEXT: literal keys; key NAME KEY...: named keys (Enter, Tab, C-c)
+type() { tm send-keys -t "$1" -l "$2"; }
+key() {
+    s=$1
+    shift
+    tm send-keys -t "$s" "$@"
+}
+# wait_rc NAME: wait for the session's exit status file
+wait_rc() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ] && [ ! -s "$tap_tmp/$1.rc" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    cat "$tap_tmp/$1.rc" 2>/dev/null
+}
+
+start a
+wait_for a '^> $|^>$'
+ok $? "the prompt appears"
+like "$(screen a)" "^lualab [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4[^)]*\) -- help\(\) / \?name / :help" \
+    "the banner names the version and the help commands"
+
+type a '=1+1'
+key a Enter
+wait_for a '^2$'
+ok $? "=1+1 shows 2"
+
+type a 'x = 6 * 7'
+key a Enter
+type a 'x'
+key a Enter
+wait_for a '^42$'
+ok $? "a bare expression shows its value"
+
+type a '{1, "two", k = true}'
+key a Enter
+wait_for a '^\{1, "two", k = true\}$'
+ok $? "a table shows through the pretty printer"
+
+# Multi-line: the chunk is incomplete until "end".
+type a 'for i = 1, 3 do'
+key a Enter
+wait_for a '^>> ?$'
+ok $? "an incomplete chunk asks for more with >>"
+type a 'print(i * 11)'
+key a Enter
+type a 'end'
+key a Enter
+wait_for a '^33$'
+ok $? "the multi-line chunk runs when complete"
+is "$(screen a | grep -E '^(11|22|33)$' | tr '\n' ' ')" "11 22 33 " \
+    "the loop printed each line once"
+
+# Tab completion of a global prefix.
+type a 'tostr'
+key a Tab
+wait_for a '^> tostring$'
+ok $? "Tab completes a global prefix (tostr -> tostring)"
+type a '(12345)'
+key a Enter
+wait_for a '^"?12345"?$'
+ok $? "the completed line runs"
+
+# Methods of a userdata (a file handle) through its metatable __index.
+type a 'io.stdout:wr'
+key a Tab
+wait_for a '^> io\.stdout:write$'
+ok $? "Tab completes a userdata method (io.stdout:wr -> write)"
+type a '("written\n")'
+key a Enter
+wait_for a '^written$'
+ok $? "the completed method call runs"
+
+# Methods of a table object through a two-level __index chain.
+type a 'Base = {}; Base.__index = Base; function Base.greet(s) return "hi" end'
+key a Enter
+type a 'Mid = setmetatable({}, Base); Mid.__index = Mid; obj = setmetatable({}, Mid)'
+key a Enter
+type a 'obj:gr'
+key a Tab
+wait_for a '^> obj:greet$'
+ok $? "Tab completes a method two __index levels up"
+key a C-u
+type a 'config = {alpha = 1, beta = 2}'
+key a Enter
+type a 'config.al'
+key a Tab
+wait_for a '^> config\.alpha$'
+ok $? "Tab completes a table field"
+key a C-u
+
+# Help.
+type a '?print'
+key a Enter
+wait_for a '^print\(\.\.\.\) -- Write the values'
+ok $? "?print shows the doc string"
+type a '?nosuchname'
+key a Enter
+wait_for a "^help: no such name 'nosuchname'$"
+ok $? "?name of an unknown name says so"
+type a '?'
+key a Enter
+wait_for a '^lualab REPL$'
+ok $? "? alone shows the REPL help"
+
+# :time and commands.
+type a ':time #string.rep("ab", 500500)'
+key a Enter
+wait_for a '^wall time: [0-9.]+ (us|ms|s) \(cpu [0-9.]+ (us|ms|s)\)$'
+ok $? ":time prints the wall and CPU time"
+like "$(screen a)" '^1001000$' ":time shows the value too"
+type a ':time'
+key a Enter
+wait_for a '^:time: usage: :time CODE$'
+ok $? ":time without code prints its usage"
+type a ':frobnicate'
+key a Enter
+wait_for a '^:frobnicate: unknown command \(try :help\)$'
+ok $? "an unknown command is named"
+
+# Errors: the traceback, in red on a terminal.
+type a 'error("boom")'
+key a Enter
+wait_for a '^stdin:1: boom$'
+ok $? "an error shows its message"
+like "$(screen a -e | grep 'stdin:1: boom')" "$(printf '\033')\[31m" \
+    "the error is red on a terminal"
+type a 'x = = 1'
+key a Enter
+wait_for a "^stdin:1: unexpected symbol near '='$"
+ok $? "a syntax error is reported, not continued"
+
+# Ctrl-C at the prompt cancels the line.
+type a 'cancelled_var = 1'
+key a C-c
+wait_for a '^> cancelled_var = 1\^C$'
+ok $? "Ctrl-C at the prompt cancels the line"
+type a 'for i = 1, 2 do'
+key a Enter
+key a C-c
+type a '=cancelled_var == nil'
+key a Enter
+wait_for a '^true$'
+ok $? "the cancelled lines did not run (also a pending multi-line chunk)"
+
+# Ctrl-C while a chunk runs interrupts it; the session stays usable.
+type a 'while true do end'
+key a Enter
+sleep 0.5
+key a C-c
+wait_for a 'interrupted'
+ok $? "Ctrl-C interrupts a running chunk"
+type a 'print("alive")'
+key a Enter
+wait_for a '^alive$'
+ok $? "the session survives the interrupt"
+type a '=x'
+key a Enter
+wait_for a '^> =x$'
+i=0
+while [ $i -lt 50 ] && [ "$(screen a | grep -c '^42$')" -lt 2 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+is "$(screen a | grep -c '^42$')" "2" "globals survive the interrupt"
+
+# Ctrl-D exits with status 0 and the history is saved.
+key a C-d
+is "$(wait_rc a)" "0" "Ctrl-D exits with status 0"
+ok $([ -f "$hist" ]; echo $?) "the history file is written"
+grep -q '^=1+1$' "$hist"
+ok $? "the history holds a line typed"
+ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
+    "the history holds the multi-line chunk"
+
+# A new session reads the history back: Up recalls the last entry.
+start b
+wait_for b '^> $|^>$'
+key b Up
+wait_for b '^> =x$'
+ok $? "a new session recalls the last entry with Up"
+key b C-u
+key b C-d
+is "$(wait_rc b)" "0" "the second session exits 0"
+
+done_testing
