@@ -189,9 +189,10 @@ wait_for a '^true$'
 ok $? "the cancelled lines did not run (also a pending multi-line chunk)"
 
 # Ctrl-C while a chunk runs interrupts it; the session stays usable.
-type a 'while true do end'
+type a 'print("looping") while true do end'
 key a Enter
-sleep 0.5
+wait_for a '^looping$'
+sleep 0.2
 key a C-c
 wait_for a 'interrupted'
 ok $? "Ctrl-C interrupts a running chunk"
@@ -209,6 +210,26 @@ while [ $i -lt 50 ] && [ "$(screen a | grep -c '^42$')" -lt 2 ]; do
 done
 is "$(screen a | grep -c '^42$')" "2" "globals survive the interrupt"
 
+# display() mid-chunk and progress reports reach the terminal.
+type a 'display({7, 8}); print("after display")'
+key a Enter
+wait_for a '^after display$'
+ok $? "a chunk with display() runs"
+like "$(screen a | grep -B1 '^after display$' | head -1)" '^\{7, 8\}$' \
+    "display() shows its value before later output"
+type a 'for i = 1, 3 do lualab.progress{label = "steps", done = i, total = 3, finished = i == 3} end'
+key a Enter
+wait_for a '^steps  3/3$'
+ok $? "progress reports draw one line, finished at 3/3"
+
+# _PROMPT changes the prompt, as in lua.
+type a '_PROMPT = "lab> "'
+key a Enter
+wait_for a '^lab> $|^lab>$'
+ok $? "_PROMPT sets the prompt"
+type a '_PROMPT = nil'
+key a Enter
+
 # Ctrl-D exits with status 0 and the history is saved.
 key a C-d
 is "$(wait_rc a)" "0" "Ctrl-D exits with status 0"
@@ -222,10 +243,25 @@ ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; 
 start b
 wait_for b '^> $|^>$'
 key b Up
-wait_for b '^> =x$'
+wait_for b '^> _PROMPT = nil$'
 ok $? "a new session recalls the last entry with Up"
 key b C-u
 key b C-d
 is "$(wait_rc b)" "0" "the second session exits 0"
+
+# A chunk stuck in C code (a pattern that backtracks for hours) cannot
+# see the interrupt hook: a second Ctrl-C within a second exits with 130.
+start c
+tm set-option -w -t c remain-on-exit on
+wait_for c '^> $|^>$'
+type c 'print("stuck") string.rep("a", 2000):find(".-.-.-b")'
+key c Enter
+wait_for c '^stuck$'
+sleep 0.2
+key c C-c
+sleep 0.2
+key c C-c
+is "$(wait_rc c)" "130" "a second Ctrl-C within a second exits with 130"
+like "$(screen c)" "^lualab: interrupted twice, exiting$" "and says why"
 
 done_testing
