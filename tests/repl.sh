@@ -230,6 +230,41 @@ ok $? "_PROMPT sets the prompt"
 type a '_PROMPT = nil'
 key a Enter
 
+# :run NOTEBOOK runs the code cells into this session.
+printf -- '-- %%%% [markdown]\n-- # A notebook\n\n-- %%%%\nnb_value = 1234\nprint("cell one ran")\n\n-- %%%%\nnb_value * 2\n' \
+    > "$tap_tmp/good.lua"
+printf -- '-- %%%%\nprint("first cell")\n\n-- %%%%\nerror("nb boom")\n\n-- %%%%\nprint("never printed")\n' \
+    > "$tap_tmp/bad.lua"
+type a ":run $tap_tmp/goo"
+key a Tab
+wait_for a "^> :run $tap_tmp/good\.lua\$"
+ok $? "Tab completes the notebook path after :run"
+key a Enter
+wait_for a "^:run: $tap_tmp/good\.lua: 2 code cells in [0-9.]+ (us|ms|s)\$"
+ok $? ":run reports the code cells it ran"
+is "$(screen a | grep -A2 '^cell one ran$' | tr '\n' ' ')" \
+    "cell one ran 2468 :run: $tap_tmp/good.lua: 2 code cells in $(screen a | sed -n 's/^:run: .*good.lua: 2 code cells in //p') " \
+    ":run shows output and values as the cells run"
+type a '=nb_value'
+key a Enter
+wait_for a '^1234$'
+ok $? "the notebook's globals live on in the session"
+type a ":run $tap_tmp/bad.lua"
+key a Enter
+wait_for a "^:run: $tap_tmp/bad\.lua: cell 2 failed: error\(\"nb boom\"\)\$"
+ok $? ":run stops at the failing cell and names it"
+like "$(screen a)" '^cell 2:1: nb boom$' "the traceback has the cell's own line"
+like "$(screen a)" '^first cell$' "cells before the failure ran"
+ok $(screen a | grep -q 'never printed'; [ $? -ne 0 ]; echo $?) "cells after the failure did not run"
+type a ":run $tap_tmp/missing.lua"
+key a Enter
+wait_for a "^:run: $tap_tmp/missing\.lua: No such file or directory\$"
+ok $? ":run of a missing file says so"
+type a ':run'
+key a Enter
+wait_for a '^:run: usage: :run NOTEBOOK$'
+ok $? ":run without a path prints its usage"
+
 # Ctrl-D exits with status 0 and the history is saved.
 key a C-d
 is "$(wait_rc a)" "0" "Ctrl-D exits with status 0"
@@ -243,7 +278,7 @@ ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; 
 start b
 wait_for b '^> $|^>$'
 key b Up
-wait_for b '^> _PROMPT = nil$'
+wait_for b '^> :run$'
 ok $? "a new session recalls the last entry with Up"
 key b C-u
 key b C-d

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "frontends.h"
+#include "notebook/notebook.h"
 #include "repl/repl.h"
 #include "util/buf.h"
 
@@ -29,6 +30,7 @@
 #include <lauxlib.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <readline/tilde.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,26 @@ static int terminal_width(void)
     return 80;
 }
 
+/* Between these two, SIGINT interrupts the running code. */
+static void running_begin(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    interrupts_while_running = 0;
+    chunk_running = 1;
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static void running_end(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    chunk_running = 0;
+}
+
 /* Run code as one cell; show its value, or its error in red.  Returns the
  * cell status; *seconds gets the wall time. */
 static int run_code(repl *r, const char *code, size_t len, const char *name,
@@ -194,15 +216,9 @@ static int run_code(repl *r, const char *code, size_t len, const char *name,
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    interrupts_while_running = 0;
-    chunk_running = 1;
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    running_begin();
     int status = ll_host_run_cell(r->h, code, len, name, &res);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    chunk_running = 0;
+    running_end();
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     progress_close(r);
@@ -232,6 +248,7 @@ static const char repl_help[] =
     "  ?NAME              the doc string of a function (?print, ?io.open)\n"
     "  ?                  this help; help() tells about lualab\n"
     "  :time CODE         run CODE, then print its wall and CPU time\n"
+    "  :run NOTEBOOK      run a notebook's code cells in this session\n"
     "  :help              this help\n"
     "Tab completes globals, fields after '.', methods after ':'.\n"
     "Ctrl-C cancels the line or stops running code; Ctrl-D exits.\n"
@@ -302,6 +319,89 @@ static void cmd_time(repl *r, const char *code, size_t len)
     print_seconds(c, sizeof c, cpu);
     printf("wall time: %s (cpu %s)\n", w, c);
     fflush(stdout);
+}
+
+/* :run NOTEBOOK: the notebook's code cells, in order, in this session.
+ * Output streams as it comes and values show as at the prompt; the first
+ * failing cell stops the run (unless tagged raises-exception), as in
+ * --run.  Tracebacks name the cell ("cell 3:2: ..."). */
+static void cmd_run(repl *r, const char *arg)
+{
+    size_t n = strlen(arg);
+    while (n > 0 && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+        n--;
+    if (n == 0) {
+        print_error(r, ":run: usage: :run NOTEBOOK");
+        return;
+    }
+    char *given = strndup(arg, n);
+    char *path = given ? tilde_expand(given) : NULL;
+    free(given);
+    if (!path) {
+        print_error(r, ":run: out of memory");
+        return;
+    }
+    ll_err err;
+    ll_err_clear(&err);
+    ll_notebook *nb = NULL;
+    if (ll_notebook_read(path, &nb, &err) != LL_OK) {
+        char msg[sizeof err.msg + 16];
+        snprintf(msg, sizeof msg, ":run: %s", err.msg);
+        print_error(r, msg);
+        free(path);
+        return;
+    }
+    ll_display_opts o = {terminal_width(), 0, r->color};
+    ll_host_set_display_opts(r->h, &o);
+    ll_sink sink = {sink_stream, sink_display, sink_progress, r};
+    int counter = 0, number = 0, ran = 0, stopped = 0;
+    double seconds = 0;
+    for (int i = 0; i < nb->ncells && !stopped; i++) {
+        ll_cell *c = &nb->cells[i];
+        if (c->type != LL_CELL_CODE)
+            continue;
+        number++;
+        char name[32];
+        snprintf(name, sizeof name, "cell %d", number);
+        ll_cell_result res;
+        running_begin();
+        int status =
+            ll_cell_execute_named(c, r->h, &counter, &sink, name, &res);
+        running_end();
+        progress_close(r);
+        ran++;
+        seconds += res.seconds;
+        if (res.has_value)
+            show_display(r, &res.value);
+        if (status != LL_CELL_OK) {
+            print_error(r, res.traceback ? res.traceback
+                           : res.evalue  ? res.evalue
+                                         : "error");
+            if (status != LL_CELL_ERROR ||
+                !ll_cell_has_tag(c, "raises-exception")) {
+                char *first = ll_cell_first_line(c, 50);
+                char msg[160];
+                snprintf(msg, sizeof msg, ":run: %s: %s %s: %s", path, name,
+                         status == LL_CELL_INTERRUPTED ? "was interrupted"
+                         : status == LL_CELL_SYNTAX    ? "does not compile"
+                                                       : "failed",
+                         first ? first : "");
+                free(first);
+                print_error(r, msg);
+                stopped = 1;
+            }
+        }
+        ll_cell_result_free(&res);
+    }
+    if (!stopped) {
+        char t[32];
+        print_seconds(t, sizeof t, seconds);
+        printf(":run: %s: %d code cell%s in %s\n", path, ran,
+               ran == 1 ? "" : "s", t);
+        fflush(stdout);
+    }
+    ll_notebook_free(nb);
+    free(path);
 }
 
 /* ---- history ---- */
@@ -416,6 +516,18 @@ static char **attempt_completion(const char *text, int start, int end)
     return m;
 }
 
+/* After ":run " the whole path is one word: '/' and '.' do not break it. */
+static char *word_breaks(void)
+{
+    static char path_breaks[] = " \t\n";
+    const char *p = rl_line_buffer;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncmp(p, ":run", 4) == 0 && (p[4] == ' ' || p[4] == '\t'))
+        return path_breaks;
+    return NULL;
+}
+
 /* ---- the loop ---- */
 
 static char *got_line;
@@ -487,6 +599,9 @@ static int handle_line(repl *r, const char *line)
                 ll_buf_puts(&r->chunk, line);
                 r->kind = CHUNK_TIME;
                 r->code_at = (size_t)(arg - line);
+            } else if (n == 3 && strncmp(name, "run", 3) == 0) {
+                cmd_run(r, arg);
+                return 1;
             } else {
                 char msg[160];
                 snprintf(msg, sizeof msg, ":%.*s: unknown command (try :help)",
@@ -557,6 +672,7 @@ static int interactive_loop(ll_host *h)
     static char breaks[] = " \t\n\"\\'`@$><=;|&{}()[],+-*/%^~#?.:";
     rl_basic_word_break_characters = breaks;
     rl_completer_word_break_characters = breaks;
+    rl_completion_word_break_hook = word_breaks;
     completing = &r;
     history_open(&r);
 
