@@ -245,7 +245,7 @@ static int run_code(repl *r, const char *code, size_t len, const char *name,
 static const char repl_help[] =
     "lualab REPL\n"
     "  EXPR  or  =EXPR    evaluate and show the value\n"
-    "  ?NAME              the doc string of a function (?print, ?io.open)\n"
+    "  ?NAME              the doc string of a function (?print, ?io.write)\n"
     "  ?                  this help; help() tells about lualab\n"
     "  :time CODE         run CODE, then print its wall and CPU time\n"
     "  :run NOTEBOOK      run a notebook's code cells in this session\n"
