@@ -59,6 +59,13 @@ wait_rc() {
     cat "$tap_tmp/$1.rc" 2>/dev/null
 }
 
+# An old history of 1200 entries: on exit the file is cut to 1000 lines.
+i=1
+while [ $i -le 1200 ]; do
+    printf '#1700000000\nold_entry_%d = 1\n' $i
+    i=$((i + 1))
+done > "$hist"
+
 start a
 wait_for a '^> $|^>$'
 ok $? "the prompt appears"
@@ -273,6 +280,9 @@ grep -q '^=1+1$' "$hist"
 ok $? "the history holds a line typed"
 ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
     "the history holds the multi-line chunk"
+
+is "$(grep -vc '^#[0-9]' "$hist")" "1000" "the history file is cut to 1000 lines on exit"
+ok $(grep -q '^old_entry_1 = 1$' "$hist"; [ $? -ne 0 ]; echo $?) "the oldest entries went first"
 
 # A new session reads the history back: Up recalls the last entry.
 start b

@@ -454,7 +454,8 @@ static void history_open(repl *r)
 }
 
 /* Each entry is appended at once, so a crash or a double Ctrl-C keeps it;
- * the file is cut to HISTORY_MAX entries on exit. */
+ * on exit the file is cut to its last HISTORY_MAX lines (memory keeps
+ * HISTORY_MAX entries). */
 static void history_add(repl *r, const char *entry)
 {
     HIST_ENTRY *last = history_length > 0
