@@ -7,4 +7,4 @@ TESTS += tests/c/test_edit tests/repl.sh
 tests_c_test_edit_SOURCES = tests/c/test_edit.c
 tests_c_test_edit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_edit_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-EXTRA_DIST += tests/repl.sh
+EXTRA_DIST += tests/repl.sh docs/repl.md
