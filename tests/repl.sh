@@ -42,6 +42,16 @@ wait_for() {
     done
     return 1
 }
+# wait_count NAME PATTERN N: poll until N lines match PATTERN
+wait_count() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ]; do
+        [ "$(screen "$1" | grep -Ec -- "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
 # type NAME TEXT: literal keys; key NAME KEY...: named keys (Enter, Tab, C-c)
 type() { tm send-keys -t "$1" -l "$2"; }
 key() {
@@ -183,12 +193,16 @@ wait_for a "^stdin:1: unexpected symbol near '='$"
 ok $? "a syntax error is reported, not continued"
 
 # Ctrl-C at the prompt cancels the line.
+# (wait for the echo: the terminal drops unread input on Ctrl-C)
 type a 'cancelled_var = 1'
+wait_for a '^> cancelled_var = 1$'
 key a C-c
 wait_for a '^> cancelled_var = 1\^C$'
 ok $? "Ctrl-C at the prompt cancels the line"
 type a 'for i = 1, 2 do'
 key a Enter
+wait_for a '^> for i = 1, 2 do$'
+wait_for a '^>> ?$'
 key a C-c
 type a '=cancelled_var == nil'
 key a Enter
@@ -209,13 +223,8 @@ wait_for a '^alive$'
 ok $? "the session survives the interrupt"
 type a '=x'
 key a Enter
-wait_for a '^> =x$'
-i=0
-while [ $i -lt 50 ] && [ "$(screen a | grep -c '^42$')" -lt 2 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-is "$(screen a | grep -c '^42$')" "2" "globals survive the interrupt"
+wait_count a '^42$' 2
+ok $? "globals survive the interrupt"
 
 # display() mid-chunk and progress reports reach the terminal.
 type a 'display({7, 8}); print("after display")'
@@ -308,5 +317,36 @@ sleep 0.2
 key c C-c
 is "$(wait_rc c)" "130" "a second Ctrl-C within a second exits with 130"
 like "$(screen c)" "^lualab: interrupted twice, exiting$" "and says why"
+
+# Ctrl-Z at the prompt suspends lualab; after `fg` the line is redrawn and
+# editing goes on (the terminal is handed back and taken again).
+if command -v bash >/dev/null 2>&1; then
+    tm new-session -d -s d -x 100 -y 30 \
+        "HISTFILE=/dev/null PS1='sh$ ' bash --norc --noprofile -i"
+    wait_for d '^sh\$'
+    type d "LUALAB_HISTORY=/dev/null '$LUALAB'"
+    key d Enter
+    wait_for d '^> $|^>$'
+    type d 'print("sus'
+    wait_for d '^> print\("sus$'
+    key d C-z
+    wait_for d 'Stopped'
+    ok $? "Ctrl-Z at the prompt stops lualab"
+    type d 'fg'
+    key d Enter
+    wait_count d '^> print\("sus$' 2
+    ok $? "after fg the line is redrawn"
+    type d 'pended")'
+    key d Enter
+    wait_for d '^suspended$'
+    ok $? "editing goes on after fg"
+    type d 'tostr'
+    key d Tab
+    wait_for d '^> tostring$'
+    ok $? "completion works after fg"
+    key d C-u C-d
+    type d 'exit'
+    key d Enter
+fi
 
 done_testing

@@ -64,6 +64,7 @@ typedef struct repl {
 
 static volatile sig_atomic_t sigint_seen; /* at the prompt */
 static volatile sig_atomic_t sigwinch_seen;
+static volatile sig_atomic_t sigtstp_seen; /* Ctrl-Z at the prompt */
 static volatile sig_atomic_t chunk_running;
 static volatile sig_atomic_t interrupts_while_running;
 static ll_host *volatile sig_host;
@@ -97,6 +98,33 @@ static void on_sigwinch(int sig)
 {
     (void)sig;
     sigwinch_seen = 1;
+}
+
+static void on_sigtstp(int sig)
+{
+    (void)sig;
+    sigtstp_seen = 1;
+}
+
+/* Ctrl-Z at the prompt: give the terminal back, stop, and on `fg` take it
+ * again and redraw the line. */
+static void suspend_at_prompt(void)
+{
+    rl_cleanup_after_signal();
+    struct sigaction dfl, ours;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &ours);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    raise(SIGTSTP); /* pending while blocked: stops on unblocking */
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigaction(SIGTSTP, &ours, NULL);
+    rl_reset_after_signal();
+    rl_forced_update_display();
 }
 
 /* ---- output ---- */
@@ -186,11 +214,19 @@ static int terminal_width(void)
 }
 
 /* Between these two, SIGINT interrupts the running code. */
+static struct sigaction tstp_at_prompt;
+
 static void running_begin(void)
 {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &tstp_at_prompt);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTSTP);
     interrupts_while_running = 0;
     chunk_running = 1;
     sigprocmask(SIG_UNBLOCK, &set, NULL);
@@ -201,8 +237,10 @@ static void running_end(void)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTSTP);
     sigprocmask(SIG_BLOCK, &set, NULL);
     chunk_running = 0;
+    sigaction(SIGTSTP, &tstp_at_prompt, NULL);
 }
 
 /* Run code as one cell; show its value, or its error in red.  Returns the
@@ -677,15 +715,18 @@ static int interactive_loop(ll_host *h)
     completing = &r;
     history_open(&r);
 
-    /* SIGINT and SIGWINCH are blocked but inside pselect and chunks. */
+    /* SIGINT, SIGWINCH and SIGTSTP are blocked but inside pselect (and
+     * SIGINT and SIGTSTP while a chunk runs). */
     sigset_t block, waitmask;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGWINCH);
+    sigaddset(&block, SIGTSTP);
     sigprocmask(SIG_BLOCK, &block, &waitmask);
     sigdelset(&waitmask, SIGINT);
     sigdelset(&waitmask, SIGWINCH);
-    struct sigaction sa, old_int, old_winch;
+    sigdelset(&waitmask, SIGTSTP);
+    struct sigaction sa, old_int, old_winch, old_tstp;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_sigint; /* no SA_RESTART: pselect must wake */
@@ -693,6 +734,8 @@ static int interactive_loop(ll_host *h)
     sigaction(SIGINT, &sa, &old_int);
     sa.sa_handler = on_sigwinch;
     sigaction(SIGWINCH, &sa, &old_winch);
+    sa.sa_handler = on_sigtstp;
+    sigaction(SIGTSTP, &sa, &old_tstp);
 
     printf("lualab %s (%s) -- help() / ?name / :help; Ctrl-D exits\n",
            PACKAGE_VERSION, LUA_RELEASE);
@@ -707,6 +750,10 @@ static int interactive_loop(ll_host *h)
         int n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &waitmask);
         if (n < 0 && errno != EINTR)
             break;
+        if (sigtstp_seen) {
+            sigtstp_seen = 0;
+            suspend_at_prompt();
+        }
         if (sigwinch_seen) {
             sigwinch_seen = 0;
             rl_resize_terminal();
@@ -739,6 +786,7 @@ static int interactive_loop(ll_host *h)
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGWINCH, &old_winch, NULL);
+    sigaction(SIGTSTP, &old_tstp, NULL);
     sig_host = NULL;
     sigprocmask(SIG_UNBLOCK, &block, NULL);
     completing = NULL;
