@@ -12,6 +12,7 @@ if ! command -v tmux >/dev/null 2>&1; then
     exit 0
 fi
 
+unset TMUX # run from inside tmux too
 sock=lualab-test-$$
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$tap_tmp"' EXIT
@@ -20,11 +21,12 @@ hist=$tap_tmp/history
 # Seconds to wait for the screen (sanitizer builds are slow).
 wait_s=${LUALAB_TEST_WAIT:-20}
 
-# start NAME: lualab in a 100x30 pane; its exit status lands in $tap_tmp/NAME.rc
+# start NAME [VAR=VALUE]: lualab in a 100x30 pane; its exit status lands
+# in $tap_tmp/NAME.rc
 start() {
     rm -f "$tap_tmp/$1.rc"
     tm new-session -d -s "$1" -x 100 -y 30 \
-        "LUALAB_HISTORY='$hist' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/$1.rc'"
+        "LUALAB_HISTORY='$hist' TERM=screen $2 '$LUALAB'; echo \$? > '$tap_tmp/$1.rc'"
 }
 # screen NAME [capture options]: the pane, with 500 lines of scrollback
 screen() {
@@ -294,12 +296,17 @@ is "$(grep -vc '^#[0-9]' "$hist")" "1000" "the history file is cut to 1000 lines
 ok $(grep -q '^old_entry_1 = 1$' "$hist"; [ $? -ne 0 ]; echo $?) "the oldest entries went first"
 
 # A new session reads the history back: Up recalls the last entry.
-start b
+start b NO_COLOR=1
 wait_for b '^> $|^>$'
 key b Up
 wait_for b '^> :run$'
 ok $? "a new session recalls the last entry with Up"
 key b C-u
+type b 'error("plain")'
+key b Enter
+wait_for b '^stdin:1: plain$'
+ok $(screen b -e | grep 'stdin:1: plain' | grep -q "$(printf '\033')"; [ $? -ne 0 ]; echo $?) \
+    "NO_COLOR: the error is not coloured"
 key b C-d
 is "$(wait_rc b)" "0" "the second session exits 0"
 
