@@ -173,6 +173,14 @@ key a Enter
 wait_for a '^wall time: [0-9.]+ (us|ms|s) \(cpu [0-9.]+ (us|ms|s)\)$'
 ok $? ":time prints the wall and CPU time"
 like "$(screen a)" '^1001000$' ":time shows the value too"
+type a ':time for i = 1, 2 do'
+key a Enter
+wait_for a '^> :time for i = 1, 2 do$'
+type a 'io.write("timed", i, " ") end'
+key a Enter
+wait_for a '^>> io.write\("timed", i, " "\) end$'
+wait_for a '^timed1 timed2 wall time: '
+ok $? ":time takes a multi-line chunk"
 type a ':time'
 key a Enter
 wait_for a '^:time: usage: :time CODE$'
@@ -291,6 +299,7 @@ grep -q '^=1+1$' "$hist"
 ok $? "the history holds a line typed"
 ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
     "the history holds the multi-line chunk"
+is "$(grep -c '^:time for i = 1, 2 do$' "$hist")" "1" "a multi-line :time is one history entry"
 
 is "$(grep -vc '^#[0-9]' "$hist")" "1000" "the history file is cut to 1000 lines on exit"
 ok $(grep -q '^old_entry_1 = 1$' "$hist"; [ $? -ne 0 ]; echo $?) "the oldest entries went first"

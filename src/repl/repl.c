@@ -604,19 +604,20 @@ static void chunk_reset(repl *r)
     r->code_at = 0;
 }
 
-/* Handle one line of input; returns 0 to leave the loop. */
-static int handle_line(repl *r, const char *line)
+/* Handle one line of input: a command, or a line of the current chunk,
+ * which runs once it is complete. */
+static void handle_line(repl *r, const char *line)
 {
     if (r->chunk.len == 0) {
         const char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p == '\0')
-            return 1;
+            return;
         if (*p == '?') {
             history_add(r, line);
             cmd_doc(r, p + 1);
-            return 1;
+            return;
         }
         if (*p == ':' && p[1] != ':') {
             const char *name = p + 1;
@@ -624,29 +625,32 @@ static int handle_line(repl *r, const char *line)
             const char *arg = name + n;
             while (*arg == ' ' || *arg == '\t')
                 arg++;
-            history_add(r, line);
+            int is_time = n == 4 && strncmp(name, "time", 4) == 0;
+            if (!is_time) /* :time goes to history with its whole chunk */
+                history_add(r, line);
             if (n == 4 && strncmp(name, "help", 4) == 0) {
                 fputs(repl_help, stdout);
                 fflush(stdout);
-                return 1;
+                return;
             }
-            if (n == 4 && strncmp(name, "time", 4) == 0) {
+            if (is_time) {
                 if (*arg == '\0') {
+                    history_add(r, line);
                     print_error(r, ":time: usage: :time CODE");
-                    return 1;
+                    return;
                 }
                 ll_buf_puts(&r->chunk, line);
                 r->kind = CHUNK_TIME;
                 r->code_at = (size_t)(arg - line);
             } else if (n == 3 && strncmp(name, "run", 3) == 0) {
                 cmd_run(r, arg);
-                return 1;
+                return;
             } else {
                 char msg[160];
                 snprintf(msg, sizeof msg, ":%.*s: unknown command (try :help)",
                          (int)n, name);
                 print_error(r, msg);
-                return 1;
+                return;
             }
         } else {
             ll_buf_puts(&r->chunk, line);
@@ -661,7 +665,7 @@ static int handle_line(repl *r, const char *line)
     const char *code = r->chunk.data + r->code_at;
     size_t len = r->chunk.len - r->code_at;
     if (ll_repl_incomplete(L, code, len))
-        return 1; /* ask for more with PROMPT2 */
+        return; /* ask for more with PROMPT2 */
     if (r->kind == CHUNK_TIME) {
         history_add(r, r->chunk.data);
         cmd_time(r, code, len);
@@ -670,7 +674,6 @@ static int handle_line(repl *r, const char *line)
         run_code(r, code, len, "stdin", NULL, NULL);
     }
     chunk_reset(r);
-    return 1;
 }
 
 static void cancel_line(repl *r)
@@ -750,6 +753,12 @@ static int interactive_loop(ll_host *h)
         int n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &waitmask);
         if (n < 0 && errno != EINTR)
             break;
+        /* When input is ready pselect returns without running handlers
+         * for signals that came meanwhile: let them run now, so a Ctrl-C
+         * typed before more keys cancels the line before those keys. */
+        sigset_t held;
+        sigprocmask(SIG_SETMASK, &waitmask, &held);
+        sigprocmask(SIG_SETMASK, &held, NULL);
         if (sigtstp_seen) {
             sigtstp_seen = 0;
             suspend_at_prompt();
