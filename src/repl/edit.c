@@ -259,7 +259,8 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
     *filenames = 0;
     int top = lua_gettop(L);
 
-    /* After ":run " (or ":time ", which takes code) at the line start. */
+    /* After ":run " at the line start: a file name (":time " takes code,
+     * completed as Lua below). */
     size_t lead = 0;
     while (line[lead] == ' ' || line[lead] == '\t')
         lead++;
