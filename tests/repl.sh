@@ -243,10 +243,16 @@ wait_for a '^after display$'
 ok $? "a chunk with display() runs"
 like "$(screen a | grep -B1 '^after display$' | head -1)" '^\{7, 8\}$' \
     "display() shows its value before later output"
-type a 'for i = 1, 3 do lualab.progress{label = "steps", done = i, total = 3, finished = i == 3} end'
+type a 'for i = 1, 3 do lualab.progress{label = "steps", done = i, total = 3} end'
 key a Enter
-wait_for a '^steps  3/3$'
-ok $? "progress reports draw one line, finished at 3/3"
+wait_for a '^steps +100% .* 3/3 '
+ok $? "progress reports draw one bar line, finished at 3/3"
+type a 'lualab.progress{label = "part", done = 1, total = 6} print("bar erased")'
+key a Enter
+wait_for a '^bar erased$'
+is "$(screen a | grep -B1 '^bar erased$' | head -1)" \
+    '> lualab.progress{label = "part", done = 1, total = 6} print("bar erased")' \
+    "output in the middle of a bar erases the bar's line"
 
 # _PROMPT changes the prompt, as in lua.
 type a '_PROMPT = "lab> "'

@@ -22,6 +22,7 @@
 
 #include "frontends.h"
 #include "notebook/notebook.h"
+#include "plot/progress.h"
 #include "repl/repl.h"
 #include "util/buf.h"
 
@@ -51,13 +52,17 @@ enum chunk_kind { CHUNK_LUA, CHUNK_TIME };
 
 typedef struct repl {
     ll_host *h;
-    int color;         /* stdout: a terminal and NO_COLOR unset */
-    int err_color;     /* the same for stderr */
-    char *histfile;    /* NULL: no history file */
-    ll_buf chunk;      /* the lines read so far of the current chunk */
-    int kind;          /* enum chunk_kind of the current chunk */
-    size_t code_at;    /* where the Lua code starts in chunk */
-    int progress_open; /* a progress line is on stderr, unfinished */
+    int color;              /* stdout: a terminal and NO_COLOR unset */
+    int err_color;          /* the same for stderr */
+    char *histfile;         /* NULL: no history file */
+    ll_buf chunk;           /* the lines read so far of the current chunk */
+    int kind;               /* enum chunk_kind of the current chunk */
+    size_t code_at;         /* where the Lua code starts in chunk */
+    ll_progress_term *bars; /* draws progress on stderr during a chunk */
+    FILE *bars_out;         /* what it draws on: stderr, unless muted */
+    int bars_mute;          /* drop what the renderer writes */
+    int bars_tty;           /* stderr is a terminal */
+    int progress_open;      /* a bar line is on the terminal, unfinished */
 } repl;
 
 /* ---- signals ---- */
@@ -129,13 +134,64 @@ static void suspend_at_prompt(void)
 
 /* ---- output ---- */
 
+static int terminal_width(void);
+
+/*
+ * Progress bars: plot/progress.h draws them, one renderer per chunk so
+ * elapsed times and rates start with it.  Output in the middle of a bar
+ * erases the bar's line first and the next report draws it again below.
+ * The renderer writes through bars_out, which forwards to stderr except
+ * while muted: freeing a renderer ends its line with a newline, which must
+ * not appear after a line erased here.
+ */
+static ssize_t bars_write(void *cookie, const char *buf, size_t n)
+{
+    repl *r = cookie;
+    if (!r->bars_mute)
+        fwrite(buf, 1, n, stderr);
+    return (ssize_t)n;
+}
+
+static void bars_new(repl *r)
+{
+    r->bars =
+        r->bars_out ? ll_progress_term_new(r->bars_out, r->bars_tty, 0) : NULL;
+    if (r->bars)
+        ll_progress_term_set_width(r->bars, terminal_width());
+}
+
+/* Free the renderer; keep its unfinished line on screen or not. */
+static void bars_free(repl *r, int keep_line)
+{
+    r->bars_mute = !keep_line;
+    ll_progress_term_free(r->bars);
+    r->bars_mute = 0;
+    r->bars = NULL;
+}
+
+static void bars_start(repl *r)
+{
+    ll_progress_reset();
+    bars_new(r);
+    r->progress_open = 0;
+}
+
+/* The chunk is over: an unfinished bar stays on screen as it last was. */
+static void bars_end(repl *r)
+{
+    bars_free(r, r->progress_open);
+    r->progress_open = 0;
+}
+
 static void progress_close(repl *r)
 {
-    if (r->progress_open) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-        r->progress_open = 0;
-    }
+    if (!r->progress_open)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    bars_free(r, 0);
+    bars_new(r);
+    r->progress_open = 0;
 }
 
 static void sink_stream(void *ud, const char *name, const char *data,
@@ -167,29 +223,14 @@ static void sink_display(void *ud, const ll_display *d)
     show_display(r, d);
 }
 
-/* One line on stderr, redrawn in place: "label  42/100  metrics". */
 static void sink_progress(void *ud, const ll_progress *p)
 {
     repl *r = ud;
-    if (!isatty(STDERR_FILENO))
+    if (!r->bars)
         return;
-    fputs("\r\033[K", stderr);
-    fputs(p->label ? p->label : "", stderr);
-    if (p->total > 0)
-        fprintf(stderr, "  %.0f/%.0f", p->done, p->total);
-    else if (p->done > 0)
-        fprintf(stderr, "  %.0f", p->done);
-    if (p->unit && (p->total > 0 || p->done > 0))
-        fprintf(stderr, " %s", p->unit);
-    if (p->metrics && *p->metrics)
-        fprintf(stderr, "  %s", p->metrics);
-    if (p->finished && p->depth == 0) {
-        fputc('\n', stderr);
-        r->progress_open = 0;
-    } else {
-        r->progress_open = 1;
-    }
-    fflush(stderr);
+    ll_progress_term_update(r->bars, p);
+    if (r->bars_tty)
+        r->progress_open = !(p->finished && p->depth <= 0);
 }
 
 static void print_error(repl *r, const char *msg)
@@ -254,12 +295,13 @@ static int run_code(repl *r, const char *code, size_t len, const char *name,
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 
+    bars_start(r);
     running_begin();
     int status = ll_host_run_cell(r->h, code, len, name, &res);
     running_end();
+    bars_end(r);
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-    progress_close(r);
     fflush(stdout);
     if (status == LL_CELL_OK) {
         if (res.has_value)
@@ -402,11 +444,12 @@ static void cmd_run(repl *r, const char *arg)
         char name[32];
         snprintf(name, sizeof name, "cell %d", number);
         ll_cell_result res;
+        bars_start(r);
         running_begin();
         int status =
             ll_cell_execute_named(c, r->h, &counter, &sink, name, &res);
         running_end();
-        progress_close(r);
+        bars_end(r);
         ran++;
         seconds += res.seconds;
         if (res.has_value)
@@ -699,6 +742,9 @@ static int interactive_loop(ll_host *h)
     int no_color = nc && *nc;
     r.color = !no_color && isatty(STDOUT_FILENO);
     r.err_color = !no_color && isatty(STDERR_FILENO);
+    r.bars_tty = isatty(STDERR_FILENO);
+    cookie_io_functions_t bars_io = {NULL, bars_write, NULL, NULL};
+    r.bars_out = fopencookie(&r, "w", bars_io);
     ll_buf_init(&r.chunk);
     chunk_reset(&r);
 
@@ -801,6 +847,8 @@ static int interactive_loop(ll_host *h)
     completing = NULL;
     history_close(&r);
     ll_host_set_sink(h, NULL);
+    if (r.bars_out)
+        fclose(r.bars_out);
     ll_buf_free(&r.chunk);
     return 0;
 }
