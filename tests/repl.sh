@@ -106,7 +106,10 @@ type a 'for i = 1, 3 do'
 key a Enter
 wait_for a '^>> ?$'
 ok $? "an incomplete chunk asks for more with >>"
+key a Tab
 type a 'print(i * 11)'
+wait_for a '^>>   print\(i \* 11\)$'
+ok $? "Tab at the start of a line indents by two spaces"
 key a Enter
 type a 'end'
 key a Enter
@@ -303,7 +306,7 @@ is "$(wait_rc a)" "0" "Ctrl-D exits with status 0"
 ok $([ -f "$hist" ]; echo $?) "the history file is written"
 grep -q '^=1+1$' "$hist"
 ok $? "the history holds a line typed"
-ok $(grep -q '^print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
+ok $(grep -q '^  print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
     "the history holds the multi-line chunk"
 is "$(grep -c '^:time for i = 1, 2 do$' "$hist")" "1" "a multi-line :time is one history entry"
 

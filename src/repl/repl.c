@@ -598,6 +598,16 @@ static char **attempt_completion(const char *text, int start, int end)
     return m;
 }
 
+/* Tab at the start of a line indents (two spaces); elsewhere it
+ * completes. */
+static int tab_key(int count, int key)
+{
+    for (int i = 0; i < rl_point; i++)
+        if (rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t')
+            return rl_complete(count, key);
+    return rl_insert_text("  ") >= 0 ? 0 : 1;
+}
+
 /* After ":run " the whole path is one word: '/' and '.' do not break it. */
 static char *word_breaks(void)
 {
@@ -761,6 +771,7 @@ static int interactive_loop(ll_host *h)
     rl_basic_word_break_characters = breaks;
     rl_completer_word_break_characters = breaks;
     rl_completion_word_break_hook = word_breaks;
+    rl_bind_key('\t', tab_key);
     completing = &r;
     history_open(&r);
 
