@@ -235,10 +235,45 @@ static int index_raw(lua_State *L, const char *key, size_t klen)
     return 0;
 }
 
+static int touch_global(lua_State *L)
+{
+    lua_getglobal(L, lua_tostring(L, 1));
+    return 0;
+}
+
+/* Is name one of the module globals that load on first use? */
+static int is_lazy_module(lua_State *L, const char *name, size_t len)
+{
+    int found = 0, top = lua_gettop(L);
+    if (lua_getglobal(L, "lualab") == LUA_TTABLE &&
+        lua_getfield(L, -1, "modules") == LUA_TTABLE) {
+        lua_pushlstring(L, name, len);
+        found = lua_rawget(L, -2) != LUA_TNIL;
+    }
+    lua_settop(L, top);
+    return found;
+}
+
 /* Resolve "a.b.c" from the globals.  Pushes the value and returns 1, or
  * returns 0 with the stack left for the caller to reset. */
 static int resolve_path(lua_State *L, const char *path, size_t len)
 {
+    /* A module global is loaded on first use (lualab.modules lists them):
+     * load it now so its fields can be completed. */
+    size_t first = 0;
+    while (first < len && path[first] != '.')
+        first++;
+    if (is_lazy_module(L, path, first)) {
+        char name[64];
+        if (first < sizeof name) {
+            memcpy(name, path, first);
+            name[first] = '\0';
+            /* _G's __index runs require: protect against a failing load. */
+            lua_pushcfunction(L, touch_global);
+            lua_pushstring(L, name);
+            lua_pcall(L, 1, 0, 0) == LUA_OK ? (void)0 : lua_pop(L, 1);
+        }
+    }
     lua_pushglobaltable(L);
     size_t i = 0;
     while (i <= len) {
@@ -276,6 +311,11 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
         lua_pushglobaltable(L);
         collect(L, -1, text, 0, &c);
         lua_pop(L, 1);
+        /* Module globals not loaded yet. */
+        if (lua_getglobal(L, "lualab") == LUA_TTABLE &&
+            lua_getfield(L, -1, "modules") == LUA_TTABLE)
+            collect(L, -1, text, 0, &c);
+        lua_settop(L, top);
         size_t tlen = strlen(text);
         for (int k = 0; keywords[k]; k++)
             if (strncmp(keywords[k], text, tlen) == 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/host.h"
 #include "repl/repl.h"
 
 static int setup(void **state)
@@ -167,6 +168,20 @@ static void test_commands_and_files(void **state)
     assert_int_equal(files, 1);
 }
 
+/* In a real kernel module globals load on first use; completion still
+ * offers them and loads one to complete its fields. */
+static void test_lazy_module_globals(void **state)
+{
+    (void)state;
+    ll_err e;
+    ll_host *h = ll_host_new(0, NULL, &e);
+    assert_non_null(h);
+    lua_State *L = ll_host_lua(h);
+    assert_string_equal(complete(L, "plo"), "plot");
+    assert_string_equal(complete(L, "plot.lin"), "line");
+    ll_host_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_commands_and_files),
+        cmocka_unit_test(test_lazy_module_globals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
