@@ -14,6 +14,7 @@ struct ll_canvas {
     uint8_t *dotcol;        /* colour of the last dot drawn in the cell */
     uint8_t *fixed;         /* 1 when the cell was put (dots hidden) */
     int cx0, cy0, cx1, cy1; /* dot clip rectangle, inclusive */
+    int dash_period, dash_on;
 };
 
 /* Braille dot bits by (column, row) inside a cell. */
@@ -93,8 +94,16 @@ void ll_canvas_clip(ll_canvas *c, int x0, int y0, int x1, int y1)
     c->cy1 = y1 >= 4 * c->h ? 4 * c->h - 1 : y1;
 }
 
+void ll_canvas_dash(ll_canvas *c, int period, int on)
+{
+    c->dash_period = period > 0 ? period : 0;
+    c->dash_on = on;
+}
+
 void ll_canvas_dot(ll_canvas *c, int x, int y, int color)
 {
+    if (c->dash_period && x % c->dash_period >= c->dash_on)
+        return;
     if (x < c->cx0 || y < c->cy0 || x > c->cx1 || y > c->cy1)
         return;
     size_t i = (size_t)(y / 4) * (size_t)c->w + (size_t)(x / 2);

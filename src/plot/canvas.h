@@ -54,6 +54,9 @@ int ll_canvas_unicode(const ll_canvas *c);
 /* Dots, in dot coordinates (0..2*width-1, 0..4*height-1, y down); points
  * outside are clipped.  color is the series colour (1..6). */
 void ll_canvas_dot(ll_canvas *c, int x, int y, int color);
+/* Dash the dots that follow: only dot columns x with x % period < on are
+ * drawn (period 0: solid). */
+void ll_canvas_dash(ll_canvas *c, int period, int on);
 /* Restrict dots to a rectangle of dot coordinates (inclusive). */
 void ll_canvas_clip(ll_canvas *c, int x0, int y0, int x1, int y1);
 void ll_canvas_line(ll_canvas *c, int x0, int y0, int x1, int y1, int color);

@@ -511,6 +511,44 @@ static void civil_from_days(long long z, long long *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+int ll_plot_parse_date(const char *s, double *v, int *x_type)
+{
+    int y, mo, d, hh = 0, mi = 0, n = 0;
+    double sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return LL_EPARSE;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+        return LL_EPARSE;
+    double days = (double)days_from_civil(y, mo, d);
+    const char *t = s + n;
+    if (*t == '\0') {
+        *v = days;
+        *x_type = LL_PLOT_XDATE;
+        return LL_OK;
+    }
+    if (*t != 'T' && *t != ' ')
+        return LL_EPARSE;
+    t++;
+    int m = 0;
+    if (sscanf(t, "%2d:%2d%n", &hh, &mi, &m) != 2 || m != 5)
+        return LL_EPARSE;
+    t += m;
+    if (*t == ':') {
+        char *end;
+        sec = strtod(t + 1, &end);
+        if (end == t + 1 || sec < 0 || sec >= 61)
+            return LL_EPARSE;
+        t = end;
+    }
+    if (*t == 'Z')
+        t++;
+    if (*t != '\0' || hh > 23 || mi > 59)
+        return LL_EPARSE;
+    *v = ((days * 86400) + hh * 3600.0 + mi * 60.0 + sec) * 1000;
+    *x_type = LL_PLOT_XDATETIME;
+    return LL_OK;
+}
+
 static const char *month_name[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 

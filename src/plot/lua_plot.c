@@ -88,9 +88,13 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
 
 /* Read numbers from the array at idx into a userdata buffer pushed on the
  * stack (freed by the collector).  nil elements become NaN. */
+/* x given as ISO date strings: the type they had (0: numbers). */
+static int dates_seen;
+
 static double *read_numbers(lua_State *L, int idx, const char *fn,
                             const char *key, size_t *n)
 {
+    int is_x = strcmp(key, "x") == 0;
     idx = as_table(L, idx, fn, key);
     size_t len = (size_t)lua_rawlen(L, idx);
     double *v = lua_newuserdatauv(L, (len ? len : 1) * sizeof *v, 0);
@@ -100,7 +104,20 @@ static double *read_numbers(lua_State *L, int idx, const char *fn,
             v[i] = lua_tonumber(L, -1);
         else if (t == LUA_TNIL)
             v[i] = (double)NAN;
-        else
+        else if (t == LUA_TSTRING && is_x) {
+            int xt;
+            if (ll_plot_parse_date(lua_tostring(L, -1), &v[i], &xt) != LL_OK)
+                luaL_error(L,
+                           "%s: option 'x': element %d: '%s' is not a date "
+                           "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)",
+                           fn, (int)i + 1, lua_tostring(L, -1));
+            if (dates_seen && dates_seen != xt)
+                luaL_error(L,
+                           "%s: option 'x': element %d mixes dates and "
+                           "date-times",
+                           fn, (int)i + 1);
+            dates_seen = xt;
+        } else
             luaL_error(L,
                        "%s: option '%s': element %d is a %s, number "
                        "expected",
@@ -296,8 +313,11 @@ static void read_series(lua_State *L, int idx, lplot *lp, const char *fn,
     int top = lua_gettop(L);
     size_t nx = 0, ny;
     double *x = NULL;
+    dates_seen = 0;
     if (lua_getfield(L, idx, "x") != LUA_TNIL)
         x = read_numbers(L, -1, fn, "x", &nx);
+    if (dates_seen) /* ISO strings say what the axis is */
+        ll_plot_options(p)->x_type = dates_seen;
     int has_series = lua_getfield(L, idx, "series") != LUA_TNIL;
     int has_y = lua_getfield(L, idx, "y") != LUA_TNIL;
     lua_pop(L, 1);

@@ -153,6 +153,10 @@ void ll_plot_format_tick(double v, double step, char *buf, size_t len);
  * labels[i] gets a short label, long enough to be unambiguous. */
 int ll_plot_date_ticks(double lo, double hi, int x_type, int max_ticks,
                        double *out, char (*labels)[32], int cap);
+/* Parse an ISO date "YYYY-MM-DD" (-> days since 1970-01-01, *x_type DATE)
+ * or date-time "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z]" (-> ms since the epoch,
+ * UTC, *x_type DATETIME).  0 on success, LL_EPARSE otherwise. */
+int ll_plot_parse_date(const char *s, double *v, int *x_type);
 /* numpy.histogram_bin_edges(y, bins) with bins = n, or "auto" when n is 0
  * (the larger bin count of Sturges and Freedman-Diaconis).  Non-finite
  * values are ignored.  *edges has *nbins + 1 entries, *counts *nbins;

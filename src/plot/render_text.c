@@ -247,7 +247,10 @@ static void draw_legend(ll_canvas *c, const ll_plot *p, int x, int y, int width,
         int need = 3 + ll_utf8_cells(name);
         if (x + need > width)
             break;
-        uint32_t m = g == &uni ? g->legend : (uint32_t)ascii_series[s->color];
+        static const uint32_t dashes[3] = {0x2501, 0x254D, 0x2509};
+        uint32_t m = g != &uni ? (uint32_t)ascii_series[s->color]
+                     : p->kind == LL_PLOT_LINE ? dashes[i % 3]
+                                               : g->marker;
         ll_canvas_put(c, x, y, m, s->color, 0, 0);
         ll_canvas_put(c, x + 1, y, m, s->color, 0, 0);
         ll_canvas_text(c, x + 3, y, name, 0, 0);
@@ -449,8 +452,16 @@ static void layout_xy(const ll_plot *p, const ll_extent *e, ll_canvas *c,
         } else {
             for (size_t i = 0; i < p->ns; i++) {
                 const ll_series *s = &p->s[i];
-                if (p->kind == LL_PLOT_LINE)
+                if (p->kind == LL_PLOT_LINE) {
+                    /* the 2nd and 3rd series are dashed, so they read
+                     * apart without colour (as in a plain-text output) */
+                    if (g == &uni && i % 3 == 1)
+                        ll_canvas_dash(c, 6, 4);
+                    else if (g == &uni && i % 3 == 2)
+                        ll_canvas_dash(c, 4, 2);
                     draw_line(c, &a, s, o);
+                    ll_canvas_dash(c, 0, 0);
+                }
                 if (p->kind == LL_PLOT_SCATTER || o->markers)
                     draw_points(c, &a, s, o, o->markers && (int)s->n <= a.pw,
                                 g);

@@ -340,6 +340,27 @@ static void test_date_ticks(void **state)
     assert_string_equal(s, "Dec 31 22:00, 23:00, Jan 01, 01:00, 02:00");
 }
 
+static void test_parse_date(void **state)
+{
+    (void)state;
+    double v;
+    int t;
+    assert_int_equal(ll_plot_parse_date("2024-01-01", &v, &t), 0);
+    assert_true(v == 19723 && t == LL_PLOT_XDATE);
+    assert_int_equal(ll_plot_parse_date("1969-12-31", &v, &t), 0);
+    assert_true(v == -1);
+    assert_int_equal(ll_plot_parse_date("2024-01-01T00:00:01.5Z", &v, &t), 0);
+    assert_true(v == 1704067201500.0 && t == LL_PLOT_XDATETIME);
+    assert_int_equal(ll_plot_parse_date("2024-01-01 23:59", &v, &t), 0);
+    assert_true(v == 1704067200000.0 + 86340000.0);
+    const char *bad[] = {"2024-1-01",     "2024-01-01x",
+                         "2024-00-10",    "2024-01-01T25:00",
+                         "2024-01-01T10", "",
+                         "today"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ll_plot_parse_date(bad[i], &v, &t), LL_EPARSE);
+}
+
 /* ---- histogram bins: numpy.histogram(y, bins="auto") ---- */
 
 static void test_hist_bins_numpy(void **state)
@@ -595,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_cells),
         cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_date_ticks),
+        cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_hist_bins_numpy),
         cmocka_unit_test(test_hist_bad_bins),
         cmocka_unit_test(test_empty_and_nan),

@@ -101,6 +101,27 @@ describe("plot", function()
         assert.matches("2023%-12%-25 +2024%-01%-01 +Jan 08 +Jan 15", s)
     end)
 
+    it("reads ISO date and date-time strings as x", function()
+        local s = plot.line{x = {"2023-12-30", "2023-12-31", "2024-01-01",
+                                 "2024-01-02"}, y = {3, 1, 4, 1}}
+            :text{width = 60, height = 6}
+        assert.matches("2023%-12%-30 +Dec 31 +2024%-01%-01 +Jan 02", s)
+        s = plot.line{x = {"2024-03-01T10:00:00Z", "2024-03-01 10:30",
+                           "2024-03-01T11:00:30.5"}, y = {1, 2, 3}}
+            :text{width = 50, height = 6}
+        assert.matches("Mar 01 10:00 +10:30 +11:00", s)
+        local ok, err = pcall(plot.line, {x = {"2024-01-01", "2024-13-01"},
+                                          y = {1, 2}})
+        assert.is_false(ok)
+        assert.matches("plot.line: option 'x': element 2: '2024-13-01' is " ..
+                       "not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)", err,
+                       1, true)
+        ok, err = pcall(plot.line, {x = {"2024-01-01", "2024-01-01 10:00"},
+                                    y = {1, 2}})
+        assert.matches("plot.line: option 'x': element 2 mixes dates and " ..
+                       "date-times", err, 1, true)
+    end)
+
     it("counts NaN and infinite values in a footnote", function()
         local s = plot.line{y = {1, 0 / 0, 2, math.huge, 3}}:text{
             width = 40, height = 8}

@@ -1,0 +1,280 @@
+/*
+ * optim.c: optimizers over one flat parameter buffer and one flat gradient
+ * buffer, so a step, zero_grad or clipping is a single loop.  Update rules
+ * follow PyTorch 1.13 (float32 arithmetic in the same order).
+ */
+#include "nn/layers.h"
+#include "nn/nn_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ll_optim {
+    ll_opt_conf conf;
+    int n;
+    ll_tensor **params;
+    int64_t *off;
+    ll_storage *flat, *gflat;
+    float *s1, *s2; /* per-rule state (momentum / exp_avg, exp_avg_sq) */
+    int64_t total;
+    int64_t step;
+    int started;
+};
+
+static ll_storage *storage_new(int64_t n)
+{
+    ll_storage *st = calloc(1, sizeof *st);
+    float *d = calloc((size_t)(n ? n : 1), sizeof(float));
+    if (!st || !d) {
+        free(st);
+        free(d);
+        return NULL;
+    }
+    st->refs = 1;
+    st->n = n;
+    st->data = d;
+    return st;
+}
+
+static void storage_unref(ll_storage *st)
+{
+    if (st && --st->refs == 0) {
+        free(st->data);
+        free(st);
+    }
+}
+
+void ll_optim_free(ll_optim *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; i < o->n; i++)
+        ll_tensor_free(o->params[i]);
+    free(o->params);
+    free(o->off);
+    storage_unref(o->flat);
+    storage_unref(o->gflat);
+    free(o->s1);
+    free(o->s2);
+    free(o);
+}
+
+ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
+                       ll_err *err)
+{
+    ll_optim *o = calloc(1, sizeof *o);
+    if (!o) {
+        ll_oom(err, "optimizer");
+        return NULL;
+    }
+    o->conf = *conf;
+    o->params = calloc((size_t)n + 1, sizeof *o->params);
+    o->off = calloc((size_t)n + 1, sizeof *o->off);
+    if (!o->params || !o->off)
+        goto oom;
+    for (int i = 0; i < n; i++) {
+        int dup = 0;
+        for (int j = 0; j < o->n; j++)
+            if (o->params[j] == params[i])
+                dup = 1;
+        if (dup)
+            continue;
+        if (params[i]->node) {
+            ll_err_set(err, LL_EINVAL,
+                       "optimizer: parameter %d is not a leaf tensor (it "
+                       "comes from %s)",
+                       i + 1, params[i]->node->name);
+            ll_optim_free(o);
+            return NULL;
+        }
+        o->off[o->n] = o->total;
+        o->total += params[i]->numel;
+        o->params[o->n++] = ll_tensor_ref(params[i]);
+    }
+    o->flat = storage_new(o->total);
+    o->gflat = storage_new(o->total);
+    o->s1 = calloc((size_t)o->total + 1, sizeof(float));
+    o->s2 = calloc((size_t)o->total + 1, sizeof(float));
+    if (!o->flat || !o->gflat || !o->s1 || !o->s2)
+        goto oom;
+    if (conf->kind == LL_OPT_ADAGRAD)
+        for (int64_t i = 0; i < o->total; i++)
+            o->s1[i] = (float)conf->initial_accumulator;
+    for (int i = 0; i < o->n; i++) {
+        ll_tensor *p = o->params[i];
+        ll_gather_to(p, o->flat->data + o->off[i]);
+        if (p->grad)
+            ll_gather_to(p->grad, o->gflat->data + o->off[i]);
+        storage_unref(p->st);
+        p->st = o->flat;
+        o->flat->refs++;
+        p->offset = o->off[i];
+        ll_contig_strides(p->ndim, p->shape, p->stride);
+        ll_tensor *g =
+            ll_tensor_view_of(p, p->ndim, p->shape, p->stride, p->offset);
+        if (!g)
+            goto oom;
+        storage_unref(g->st);
+        g->st = o->gflat;
+        o->gflat->refs++;
+        ll_tensor_free(p->grad);
+        p->grad = g;
+    }
+    return o;
+oom:
+    ll_oom(err, "optimizer");
+    ll_optim_free(o);
+    return NULL;
+}
+
+/* Pull a gradient the user replaced back into the flat buffer. */
+static void sync_grad(ll_optim *o, int i)
+{
+    ll_tensor *p = o->params[i];
+    float *dst = o->gflat->data + o->off[i];
+    if (p->grad && p->grad->st == o->gflat && p->grad->offset == o->off[i])
+        return;
+    if (p->grad && p->grad->numel == p->numel)
+        ll_gather_to(p->grad, dst);
+    else
+        memset(dst, 0, (size_t)p->numel * sizeof(float));
+    ll_tensor *g = ll_tensor_view_of(p, p->ndim, p->shape, p->stride,
+                                     p->offset);
+    if (g) {
+        storage_unref(g->st);
+        g->st = o->gflat;
+        o->gflat->refs++;
+        ll_tensor_free(p->grad);
+        p->grad = g;
+    }
+}
+
+void ll_optim_zero_grad(ll_optim *o)
+{
+    for (int i = 0; i < o->n; i++)
+        sync_grad(o, i);
+    memset(o->gflat->data, 0, (size_t)o->total * sizeof(float));
+}
+
+double ll_optim_get_lr(const ll_optim *o)
+{
+    return o->conf.lr;
+}
+
+void ll_optim_set_lr(ll_optim *o, double lr)
+{
+    o->conf.lr = lr;
+}
+
+int ll_optim_step(ll_optim *o, ll_err *err)
+{
+    (void)err;
+    const ll_opt_conf *c = &o->conf;
+    o->step++;
+    float lr = (float)c->lr, wd = (float)c->weight_decay;
+    double bc1 = 1 - pow(c->beta1, (double)o->step);
+    double bc2 = 1 - pow(c->beta2, (double)o->step);
+    float step_size = (float)(c->lr / bc1), bc2s = (float)sqrt(bc2);
+    float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->eps;
+    float mom = (float)c->momentum, damp = (float)c->dampening;
+    float alpha = (float)c->alpha;
+    float clr = (float)(c->lr / (1 + (double)(o->step - 1) * c->lr_decay));
+    for (int i = 0; i < o->n; i++) {
+        ll_tensor *pt = o->params[i];
+        if (!pt->requires_grad)
+            continue;
+        sync_grad(o, i);
+        int64_t lo = o->off[i], hi = lo + pt->numel;
+        float *p = o->flat->data, *gr = o->gflat->data;
+        float *s1 = o->s1, *s2 = o->s2;
+        for (int64_t k = lo; k < hi; k++) {
+            float g = gr[k];
+            switch (c->kind) {
+            case LL_OPT_SGD:
+                if (wd != 0)
+                    g += wd * p[k];
+                if (mom != 0) {
+                    s1[k] = o->started ? mom * s1[k] + (1 - damp) * g : g;
+                    g = c->nesterov ? g + mom * s1[k] : s1[k];
+                }
+                p[k] -= lr * g;
+                break;
+            case LL_OPT_ADAM:
+            case LL_OPT_ADAMW:
+                if (c->kind == LL_OPT_ADAMW)
+                    p[k] *= 1 - lr * wd;
+                else if (wd != 0)
+                    g += wd * p[k];
+                s1[k] = s1[k] * b1 + (1 - b1) * g;
+                s2[k] = s2[k] * b2 + (1 - b2) * g * g;
+                p[k] -= step_size * (s1[k] / (sqrtf(s2[k]) / bc2s + eps));
+                break;
+            case LL_OPT_RMSPROP: {
+                if (wd != 0)
+                    g += wd * p[k];
+                s2[k] = alpha * s2[k] + (1 - alpha) * g * g;
+                float avg = sqrtf(s2[k]) + eps;
+                if (mom > 0) {
+                    s1[k] = mom * s1[k] + g / avg;
+                    p[k] -= lr * s1[k];
+                } else
+                    p[k] -= lr * (g / avg);
+                break;
+            }
+            default: /* Adagrad */
+                if (wd != 0)
+                    g += wd * p[k];
+                s1[k] += g * g;
+                p[k] -= clr * (g / (sqrtf(s1[k]) + eps));
+            }
+        }
+    }
+    o->started = 1;
+    return 0;
+}
+
+double ll_clip_grad_norm(ll_tensor **params, int n, double max_norm)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        ll_tensor *g = params[i]->grad;
+        if (!g)
+            continue;
+        double s = 0;
+        for (int64_t k = 0; k < g->numel; k++) {
+            double v = (double)ll_tensor_get(g, k);
+            s += v * v;
+        }
+        total += s;
+    }
+    total = sqrt(total);
+    double coef = max_norm / (total + 1e-6);
+    if (coef < 1)
+        for (int i = 0; i < n; i++) {
+            ll_tensor *g = params[i]->grad;
+            if (g) {
+                ll_tensor *t = ll_unary(LL_MULS, g, (float)coef, NULL);
+                if (t) {
+                    ll_tensor_copy_(g, t, NULL);
+                    ll_tensor_free(t);
+                }
+            }
+        }
+    return total;
+}
+
+void ll_clip_grad_value(ll_tensor **params, int n, double clip)
+{
+    for (int i = 0; i < n; i++) {
+        ll_tensor *g = params[i]->grad;
+        if (!g)
+            continue;
+        float cv = (float)clip;
+        if (ll_tensor_is_contiguous(g)) {
+            float *d = LL_D(g);
+            for (int64_t k = 0; k < g->numel; k++)
+                d[k] = d[k] > cv ? cv : (d[k] < -cv ? -cv : d[k]);
+        }
+    }
+}
