@@ -7,8 +7,8 @@ TESTS += tests/ui/edit.sh tests/ui/run.sh tests/ui/files.sh
 EXTRA_DIST += tests/ui/ui_lib.sh tests/ui/edit.sh tests/ui/run.sh bench/ui/bench.sh \
 	tests/ui/files.sh
 
-check_PROGRAMS += tests/ui/test_ui
-TESTS += tests/ui/test_ui
-tests_ui_test_ui_SOURCES = tests/ui/test_ui.c
-tests_ui_test_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_ui_test_ui_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/c/test_ui
+TESTS += tests/c/test_ui
+tests_c_test_ui_SOURCES = tests/c/test_ui.c
+tests_c_test_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_ui_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
