@@ -16,6 +16,7 @@
 
 #include "frontends.h"
 #include "notebook/nb_int.h"
+#include "plot/progress.h"
 #include "util/fsutil.h"
 
 #include <math.h>
@@ -298,6 +299,7 @@ static int inject_parameters(ll_notebook *nb, const run_opts *o)
 typedef struct run_state {
     const run_opts *o;
     int color;
+    ll_progress_term *progress; /* bars on stderr; NULL when quiet */
 } run_state;
 
 static void put_text(FILE *f, const char *s)
@@ -372,6 +374,13 @@ static void report_failure(const char *what, int number, const ll_cell *c,
         put_text(stderr, res->traceback);
 }
 
+static void fwd_progress(void *ud, const ll_progress *p)
+{
+    run_state *rs = ud;
+    if (rs->progress)
+        ll_progress_term_update(rs->progress, p);
+}
+
 static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                      run_state *rs, char **cache)
 {
@@ -379,7 +388,7 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
     for (int i = 0; i < nb->ncells; i++)
         if (nb->cells[i].type == LL_CELL_CODE)
             ncode++;
-    ll_sink fwd = {fwd_stream, fwd_display, NULL, rs};
+    ll_sink fwd = {fwd_stream, fwd_display, fwd_progress, rs};
     double t0 = ll_monotonic();
     int counter = 0, number = 0;
     for (int i = 0; i < nb->ncells; i++) {
@@ -509,7 +518,7 @@ int ll_nb_run_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    run_state rs = {&o, 0};
+    run_state rs = {&o, 0, NULL};
     if (o.color == 1)
         rs.color = 1;
     else if (o.color == -1) {
@@ -519,7 +528,10 @@ int ll_nb_run_main(int argc, char **argv)
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
     ll_host_catch_sigint(h);
+    if (!o.quiet)
+        rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
     rc = run_cells(nb, h, &o, &rs, cache);
+    ll_progress_term_free(rs.progress);
     ll_host_free(h);
     fflush(stdout);
 done:

@@ -4,5 +4,11 @@ liblualab_a_SOURCES += src/ui/ui.c src/ui/ui_int.h src/ui/ui_draw.c \
 
 # Tests drive the real binary inside tmux (tests/ui/ui_lib.sh).
 TESTS += tests/ui/edit.sh tests/ui/run.sh tests/ui/files.sh
-EXTRA_DIST += tests/ui/ui_lib.sh tests/ui/edit.sh tests/ui/run.sh \
+EXTRA_DIST += tests/ui/ui_lib.sh tests/ui/edit.sh tests/ui/run.sh bench/ui/bench.sh \
 	tests/ui/files.sh
+
+check_PROGRAMS += tests/c/test_ui
+TESTS += tests/c/test_ui
+tests_c_test_ui_SOURCES = tests/c/test_ui.c
+tests_c_test_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_ui_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

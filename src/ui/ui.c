@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "frontends.h"
+#include "plot/progress.h"
 #include "ui/ui_int.h"
 #include "util/fsutil.h"
 #include "util/signals.h"
@@ -32,13 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <term.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
-#define LIVE_CAP (4u << 20) /* bytes of live output kept while running */
+#define LIVE_CAP (1u << 20)   /* bytes of live output kept while running */
+#define OUTPUT_CAP (1u << 20) /* bytes kept per output after a run */
 
 volatile sig_atomic_t ui_signal_quit;
 static volatile sig_atomic_t idle_sigint;
@@ -280,6 +283,10 @@ static void live_add(ui *u, const char *s, size_t n, uint32_t base)
 
 static void tick(ui *u, int force)
 {
+    double now = ll_monotonic();
+    if (!force && now - u->last_poll < 0.02)
+        return;
+    u->last_poll = now;
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGRTMIN + 3);
@@ -287,6 +294,12 @@ static void tick(ui *u, int force)
     poll_run_keys();
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (force || ll_monotonic() - u->last_draw >= 0.1) {
+        /* curses only learns of a resize in getch, which is not called
+         * while a cell runs: ask the terminal. */
+        struct winsize ws;
+        if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+            (ws.ws_row != LINES || ws.ws_col != COLS))
+            resizeterm(ws.ws_row, ws.ws_col);
         if (u->running_cell >= 0)
             u->views[u->running_cell].out_dirty = 1;
         ui_scroll_to_cursor(u);
@@ -322,12 +335,42 @@ static void sink_progress(void *ud, const ll_progress *p)
     ui *u = ud;
     int d = p->depth > 0 ? 1 : 0;
     ui_progress *g = &u->progress[d];
-    snprintf(g->label, sizeof g->label, "%s", p->label ? p->label : "");
-    snprintf(g->metrics, sizeof g->metrics, "%s", p->metrics ? p->metrics : "");
-    g->done = p->done;
-    g->total = p->total;
     g->active = !p->finished;
+    ll_buf b;
+    ll_buf_init(&b);
+    ll_progress_render(p, COLS - 2, 1, &b);
+    snprintf(g->line, sizeof g->line, "%s", ll_buf_str(&b));
+    ll_buf_free(&b);
     tick(u, 0);
+}
+
+/* A runaway print must not leave megabytes in the notebook: keep the
+ * head of an over-long output and say how much was dropped. */
+static void cap_text(char **text)
+{
+    if (!*text || strlen(*text) <= OUTPUT_CAP)
+        return;
+    size_t keep = OUTPUT_CAP;
+    while (keep > 0 && ((unsigned char)(*text)[keep] & 0xc0) == 0x80)
+        keep--;
+    size_t dropped = strlen(*text) - keep;
+    char note[96];
+    int n = snprintf(note, sizeof note,
+                     "\n... output truncated (%zu bytes dropped)\n", dropped);
+    char *t = realloc(*text, keep + (size_t)n + 1);
+    if (!t)
+        return;
+    memcpy(t + keep, note, (size_t)n + 1);
+    *text = t;
+}
+
+static void cap_outputs(ll_cell *c)
+{
+    for (int i = 0; i < c->noutputs; i++) {
+        cap_text(&c->outputs[i].text);
+        cap_text(&c->outputs[i].ansi);
+        cap_text(&c->outputs[i].traceback);
+    }
 }
 
 int ui_run_cell(ui *u, int index)
@@ -349,6 +392,7 @@ int ui_run_cell(ui *u, int index)
     u->live.cap = LIVE_CAP;
     u->live.started = ll_monotonic();
     memset(u->progress, 0, sizeof u->progress);
+    ll_progress_reset();
     u->running_cell = index;
     u->kernel = UI_BUSY;
     v->out_dirty = 1;
@@ -374,14 +418,18 @@ int ui_run_cell(ui *u, int index)
     u->running_cell = -1;
     u->kernel = UI_IDLE;
     c->stale = 0;
+    cap_outputs(c);
     v = &u->views[index];
     v->failed = status != LL_CELL_OK;
     v->out_dirty = 1;
     memset(u->progress, 0, sizeof u->progress);
     static const char *const what[] = {"done", "error", "interrupted",
                                        "timed out", "syntax error"};
-    ui_message(u, status != LL_CELL_OK, "cell %d: %s (%.3f s)", index + 1,
-               status >= 0 && status <= 4 ? what[status] : "error", c->seconds);
+    ui_message(u, status != LL_CELL_OK, "cell %d: %s (%.*f %s)", index + 1,
+               status >= 0 && status <= 4 ? what[status] : "error",
+               c->seconds >= 1 ? 2 : 1,
+               c->seconds >= 1 ? c->seconds : c->seconds * 1000.0,
+               c->seconds >= 1 ? "s" : "ms");
     if (u->nb->format == LL_NB_IPYNB)
         ui_touch(u);
     u->redraw = 1;
@@ -610,8 +658,18 @@ static void release_signals(void)
     signal(SIGRTMIN + 3, SIG_IGN);
 }
 
+/* A cell calling os.exit() must not leave the terminal in curses mode. */
+static void restore_at_exit(void)
+{
+    if (stdscr && !isendwin())
+        endwin();
+}
+
 static int start_terminal(void)
 {
+    static int registered;
+    if (!registered && atexit(restore_at_exit) == 0)
+        registered = 1;
     if (tcgetattr(0, &saved_tty) == 0)
         have_saved_tty = 1;
     if (!initscr())
@@ -624,6 +682,7 @@ static int start_terminal(void)
     nonl();
     keypad(stdscr, TRUE);
     typeahead(-1);
+    timeout(500); /* prompts look at the signal flags between keys */
     set_escdelay(25);
     struct termios t;
     if (tcgetattr(0, &t) == 0) {
@@ -669,10 +728,10 @@ static char *autosave_name(const char *path)
 static int parse_as(const char *text, size_t len, const char *path,
                     ll_nb_format f, ll_notebook **out, ll_err *err)
 {
+    /* Autosaves are .ipynb or percent text (a .md notebook, which cannot
+     * be written back, autosaves as percent). */
     if (f == LL_NB_IPYNB)
         return ll_notebook_parse_ipynb(text, len, path, out, err);
-    if (f == LL_NB_MARKDOWN)
-        return ll_notebook_parse_markdown(text, len, path, out, err);
     return ll_notebook_parse_percent(text, len, path, out, err);
 }
 
@@ -860,8 +919,14 @@ int ll_ui_main(const char *path)
             ui_free(u);
             return 1;
         }
+    if (u->timing)
+        fprintf(u->timing, "read %.3f ms\n",
+                (ll_monotonic() - u->start_time) * 1000.0);
     char *argv0 = u->path;
     u->host = ll_host_new(1, &argv0, &err);
+    if (u->timing)
+        fprintf(u->timing, "kernel %.3f ms\n",
+                (ll_monotonic() - u->start_time) * 1000.0);
     if (!u->host)
         u->kernel = UI_DEAD;
     ui_restore_terminal_on_signals();
@@ -875,6 +940,7 @@ int ll_ui_main(const char *path)
         ui_message(u, 1, "no kernel: %s", err.msg);
     offer_recovery(u);
     u->redraw = 1;
+    int fast_errors = 0;
     while (!u->quit && !ui_signal_quit) {
         if (u->redraw) {
             if (u->help_open) {
@@ -885,12 +951,22 @@ int ll_ui_main(const char *path)
             }
         }
         timeout(u->autosave_pending ? 100 : 500);
+        double before = ll_monotonic();
         int key = read_key();
+        /* A terminal that went away reads as an endless stream of
+         * immediate errors: end as on SIGHUP rather than spin. */
+        if (key < 0 && ll_monotonic() - before < 0.005) {
+            if (++fast_errors > 200)
+                ui_signal_quit = SIGHUP;
+        } else {
+            fast_errors = 0;
+        }
         if (idle_sigint) {
             idle_sigint = 0;
             ui_message(u, 0, "nothing is running (q quits)");
         }
         if (key >= 0) {
+            u->key_time = ll_monotonic();
             if (key == UI_KEY_CODE(KEY_RESIZE)) {
                 u->redraw = 1;
             } else {

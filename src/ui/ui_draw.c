@@ -198,6 +198,13 @@ int ui_rows_wrap(ui_rows *r, const ui_styled *s, int width, int number_lines,
         }
         int clen;
         int w = ui_char_width(t + i, len - i, &clen);
+        if (col + w > width && col > 0 && !number_lines && t[i] == ' ') {
+            /* a space at the break is dropped, not carried over */
+            FLUSH();
+            i++;
+            row_start = i;
+            continue;
+        }
         if (col + w > width && col > 0) {
             /* Prose and outputs wrap at the last space when there is one
              * in the second half of the row; source wraps anywhere. */
@@ -597,6 +604,14 @@ static int content_width(void)
     return w < 10 ? 10 : w;
 }
 
+/* Outputs longer than this fold; a chart drawn for the screen's height
+ * (see ui_run_cell) always fits. */
+static int fold_rows(void)
+{
+    int n = LINES / 2 + 4;
+    return n > UI_FOLD_ROWS ? n : UI_FOLD_ROWS;
+}
+
 static void add_output(ui_styled *s, const ll_output *o)
 {
     const char *t = NULL;
@@ -679,13 +694,26 @@ void ui_layout_cell(ui *u, int idx)
                 add_output(&s, &c->outputs[i]);
         }
         if (from->text.len > 0) {
-            int limit = v->expanded ? -1 : UI_FOLD_ROWS;
+            int limit = v->expanded ? -1 : fold_rows();
             int total = 0;
             if (u->running_cell == idx && !v->expanded) {
-                /* While running show the newest rows, not the first. */
+                /* While running show the newest rows, not the first;
+                 * only the last lines are wrapped, so a long stream
+                 * costs the same per frame as a short one. */
+                const char *d = from->text.data;
+                size_t end = from->text.len, at = end;
+                if (at > 0 && d[at - 1] == '\n')
+                    end = --at;
+                for (int nl = 0; at > 0; at--)
+                    if (d[at - 1] == '\n' && ++nl > fold_rows())
+                        break;
+                ui_styled tail = *from;
+                tail.text.data = (char *)(uintptr_t)(d + at);
+                tail.text.len = end - at;
+                tail.style = from->style + at;
                 ui_rows tmp = {0};
-                ui_rows_wrap(&tmp, from, width, 0, -1, &total);
-                int skip = total > UI_FOLD_ROWS ? total - UI_FOLD_ROWS : 0;
+                ui_rows_wrap(&tmp, &tail, width, 0, -1, &total);
+                int skip = total > fold_rows() ? total - fold_rows() : 0;
                 for (int i = 0; i < tmp.n; i++) {
                     if (i < skip) {
                         free(tmp.v[i].text);
@@ -845,41 +873,6 @@ void ui_scroll_to_cursor(ui *u)
     }
 }
 
-/* ---- progress ---- */
-
-void ui_progress_render(ui_styled *out, const ui_progress *p, int width)
-{
-    char left[200], right[220];
-    snprintf(left, sizeof left, "%s ", p->label[0] ? p->label : "progress");
-    if (p->total > 0) {
-        double f = p->done / p->total;
-        if (f < 0)
-            f = 0;
-        if (f > 1)
-            f = 1;
-        snprintf(right, sizeof right, " %3.0f%% %.0f/%.0f %s", f * 100.0,
-                 p->done, p->total, p->metrics);
-        int barw = width - ui_text_width(left, strlen(left)) -
-                   ui_text_width(right, strlen(right)) - 2;
-        if (barw > 40)
-            barw = 40;
-        ui_styled_puts(out, left, UI_BOLD);
-        if (barw >= 5) {
-            int fill = (int)(f * barw + 0.5);
-            ui_styled_puts(out, "[", UI_S_PLAIN);
-            for (int i = 0; i < barw; i++)
-                ui_styled_puts(out, i < fill ? "#" : ".",
-                               i < fill ? UI_FG(2) : UI_S_DIM);
-            ui_styled_puts(out, "]", UI_S_PLAIN);
-        }
-        ui_styled_puts(out, right, UI_S_PLAIN);
-    } else {
-        snprintf(right, sizeof right, "%.0f %s", p->done, p->metrics);
-        ui_styled_puts(out, left, UI_BOLD);
-        ui_styled_puts(out, right, UI_S_PLAIN);
-    }
-}
-
 /* ---- the frame ---- */
 
 static void draw_header(ui *u)
@@ -989,13 +982,35 @@ static void draw_footer(ui *u, int idx, int y)
     }
 }
 
+/* A cell row, with the matches of the last search shown reversed. */
+static void put_row(ui *u, int y, const ui_row *row)
+{
+    size_t qn = u->search_shown ? strlen(u->search) : 0;
+    const char *hit = qn ? strcasestr(row->text, u->search) : NULL;
+    if (!hit) {
+        put_styled(y, UI_GUTTER, row->text, row->style, row->len,
+                   COLS - UI_GUTTER, 0);
+        return;
+    }
+    uint32_t *st = malloc(((size_t)row->len + 1) * sizeof *st);
+    if (!st)
+        return;
+    memcpy(st, row->style, (size_t)row->len * sizeof *st);
+    for (; hit; hit = strcasestr(hit + qn, u->search))
+        for (size_t k = 0; k < qn; k++)
+            st[hit - row->text + (ptrdiff_t)k] |= UI_REV;
+    put_styled(y, UI_GUTTER, row->text, st, row->len, COLS - UI_GUTTER, 0);
+    free(st);
+}
+
 void ui_draw(ui *u)
 {
     double t0 = ll_monotonic();
     erase();
     draw_header(u);
-    int progress = u->running_cell >= 0 &&
-                   (u->progress[0].active || u->progress[1].active);
+    int progress = 0; /* rows of progress bars above the status line */
+    if (u->running_cell >= 0)
+        progress = u->progress[0].active + u->progress[1].active;
     int bottom = LINES - 1 - progress; /* first row below the cells */
     int y = 1;
     int cur_y = -1, cur_x = 0;
@@ -1004,7 +1019,9 @@ void ui_draw(ui *u)
         ui_layout_cell(u, u->cur);
         cursor_row(u, &edit_row, &edit_col);
     }
+    u->last_shown = u->top_cell;
     for (int i = u->top_cell; i < u->nb->ncells && y < bottom; i++) {
+        u->last_shown = i;
         ui_layout_cell(u, i);
         ui_view *v = &u->views[i];
         int nsrc = v->src.n > 0 ? v->src.n : 1;
@@ -1022,9 +1039,7 @@ void ui_draw(ui *u)
                 if (r == 0)
                     draw_gutter(u, i, y);
                 if (r < v->src.n)
-                    put_styled(y, UI_GUTTER, v->src.v[r].text,
-                               v->src.v[r].style, v->src.v[r].len,
-                               COLS - UI_GUTTER, 0);
+                    put_row(u, y, &v->src.v[r]);
                 if (selected && r == edit_row) {
                     cur_y = y;
                     cur_x = UI_GUTTER + edit_col;
@@ -1032,24 +1047,19 @@ void ui_draw(ui *u)
             } else if (r < nsrc + v->out.n) {
                 ui_row *o = &v->out.v[r - nsrc];
                 put_text(y, UI_GUTTER - 2, "\xe2\x94\x82", UI_S_DIM, 1);
-                put_styled(y, UI_GUTTER, o->text, o->style, o->len,
-                           COLS - UI_GUTTER, 0);
+                put_row(u, y, o);
             } else if (footer && r == nsrc + v->out.n) {
                 draw_footer(u, i, y);
             }
         }
     }
-    if (progress) {
-        ui_styled s;
-        ui_styled_init(&s);
-        const ui_progress *p =
-            u->progress[1].active ? &u->progress[1] : &u->progress[0];
-        ui_progress_render(&s, p, COLS - 2);
-        move(LINES - 2, 0);
+    for (int d = 0, row = bottom; d < 2 && progress; d++) {
+        if (!u->progress[d].active)
+            continue;
+        move(row, 0);
         clrtoeol();
-        put_styled(LINES - 2, 1, s.text.data ? s.text.data : "", s.style,
-                   (int)s.text.len, COLS - 2, 0);
-        ui_styled_free(&s);
+        put_text(row, 1, u->progress[d].line, UI_FG(2), COLS - 2);
+        row++;
     }
     draw_status(u, LINES - 1);
     if (cur_y >= 0 && cur_x < COLS) {
@@ -1064,11 +1074,15 @@ void ui_draw(ui *u)
     u->frames++;
     if (u->timing) {
         fprintf(u->timing, "frame %.3f ms\n", (u->last_draw - t0) * 1000.0);
+        if (u->key_time > 0)
+            fprintf(u->timing, "key %.3f ms\n",
+                    (u->last_draw - u->key_time) * 1000.0);
         if (u->frames == 1)
             fprintf(u->timing, "first-screen %.3f ms\n",
                     (u->last_draw - u->start_time) * 1000.0);
         fflush(u->timing);
     }
+    u->key_time = 0;
 }
 
 void ui_draw_help(ui *u)

@@ -306,6 +306,12 @@ void ui_edit_home(ui_editor *e)
     e->goal_col = -1;
 }
 
+void ui_edit_line_begin(ui_editor *e)
+{
+    e->cur = line_start(e, e->cur);
+    e->goal_col = -1;
+}
+
 void ui_edit_end(ui_editor *e)
 {
     e->cur = line_end(e, e->cur);

@@ -127,6 +127,7 @@ int ui_edit_up(ui_editor *e, int lines);
 int ui_edit_down(ui_editor *e, int lines);
 void ui_edit_home(ui_editor *e);
 void ui_edit_end(ui_editor *e);
+void ui_edit_line_begin(ui_editor *e);
 void ui_edit_word_left(ui_editor *e);
 void ui_edit_word_right(ui_editor *e);
 void ui_edit_top(ui_editor *e);
@@ -158,7 +159,7 @@ typedef struct ui_view {
 enum ui_mode { UI_COMMAND = 0, UI_EDIT = 1 };
 enum ui_kernel { UI_IDLE = 0, UI_BUSY = 1, UI_DEAD = 2 };
 
-#define UI_FOLD_ROWS 15 /* output rows shown before folding */
+#define UI_FOLD_ROWS 15 /* output rows shown before folding, at least */
 #define UI_GUTTER 7     /* bar + "[123] " */
 
 /* What a running cell has printed and displayed so far. */
@@ -169,10 +170,9 @@ typedef struct ui_live {
     double started;
 } ui_live;
 
+/* A progress bar line (plot/progress.h renders it when reported). */
 typedef struct ui_progress {
-    char label[128];
-    char metrics[160];
-    double done, total;
+    char line[512];
     int active;
 } ui_progress;
 
@@ -195,7 +195,8 @@ typedef struct ui {
     char message[256]; /* status line message */
     int message_error;
     char search[128];
-    int pending_key; /* first key of a two-key binding, or 0 */
+    int search_shown; /* matches are highlighted (Esc hides them) */
+    int pending_key;  /* first key of a two-key binding, or 0 */
     ll_cell clipboard;
     int has_clipboard;
     ll_cell deleted[16]; /* undo stack for deleted cells */
@@ -208,11 +209,14 @@ typedef struct ui {
     ui_live live;
     ui_progress progress[2];
     double last_draw;
+    double last_poll; /* last look at the keyboard while a cell runs */
     int quit;
     int help_open;
     int help_top;
-    FILE *timing; /* LUALAB_UI_TIMING */
+    int last_shown; /* the last cell (even partly) on screen */
+    FILE *timing;   /* LUALAB_UI_TIMING */
     double start_time;
+    double key_time; /* when the key being handled was read, or 0 */
     int frames;
 } ui;
 
@@ -247,7 +251,6 @@ void ui_layout_cell(ui *u, int idx);
 int ui_cell_height(ui *u, int idx);
 void ui_scroll_to_cursor(ui *u);
 int ui_screen_rows(void);
-void ui_progress_render(ui_styled *out, const ui_progress *p, int width);
 
 /* ui_keys.c */
 #define UI_KEY_SHIFT_ENTER 0x7fff0001

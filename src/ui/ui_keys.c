@@ -59,6 +59,17 @@ static void a_last(ui *u)
     go(u, u->nb->ncells - 1);
 }
 
+static void a_page_down(ui *u)
+{
+    go(u, u->last_shown > u->cur ? u->last_shown : u->cur + 1);
+}
+
+static void a_page_up(ui *u)
+{
+    int span = u->last_shown - u->top_cell;
+    go(u, u->cur - (span > 1 ? span : 1));
+}
+
 static void a_edit(ui *u)
 {
     if (u->nb->ncells > 0)
@@ -310,6 +321,7 @@ static void a_search_next(ui *u)
         ui_message(u, 1, "no search yet: / to search");
         return;
     }
+    u->search_shown = 1;
     for (int k = 1; k <= n; k++) {
         int i = (u->cur + k) % n;
         if (cell_matches(&u->nb->cells[i], u->search)) {
@@ -382,6 +394,7 @@ static void a_redraw(ui *u)
 static void a_escape(ui *u)
 {
     u->message[0] = '\0';
+    u->search_shown = 0;
 }
 
 /* ---- edit mode actions ---- */
@@ -440,6 +453,11 @@ static void a_e_pgdn(ui *u)
 static void a_e_home(ui *u)
 {
     ui_edit_home(&u->ed);
+}
+
+static void a_e_line_begin(ui *u)
+{
+    ui_edit_line_begin(&u->ed);
 }
 
 static void a_e_end(ui *u)
@@ -508,6 +526,8 @@ static const action actions[] = {
     {"previous-cell", a_up, "select the previous cell"},
     {"first-cell", a_first, "select the first cell"},
     {"last-cell", a_last, "select the last cell"},
+    {"page-down-cells", a_page_down, "select the cell a screen further down"},
+    {"page-up-cells", a_page_up, "select the cell a screen further up"},
     {"edit-cell", a_edit, "edit the selected cell"},
     {"insert-above", a_insert_above, "insert a code cell above"},
     {"insert-below", a_insert_below, "insert a code cell below"},
@@ -537,7 +557,8 @@ static const action actions[] = {
     {"help", a_help, "this help"},
     {"toggle-fold", a_fold, "expand or fold a long output"},
     {"redraw", a_redraw, "redraw the screen"},
-    {"clear-message", a_escape, "clear the status message"},
+    {"clear-message", a_escape,
+     "clear the status message and the search highlight"},
     {"leave-edit", a_leave, "back to command mode"},
     {"cursor-left", a_e_left, "cursor left"},
     {"cursor-right", a_e_right, "cursor right"},
@@ -546,6 +567,7 @@ static const action actions[] = {
     {"page-up", a_e_pgup, "cursor up one screen"},
     {"page-down", a_e_pgdn, "cursor down one screen"},
     {"line-start", a_e_home, "start of the line (first non-blank first)"},
+    {"line-begin", a_e_line_begin, "column 0 of the line"},
     {"line-end", a_e_end, "end of the line"},
     {"word-left", a_e_word_left, "previous word"},
     {"word-right", a_e_word_right, "next word"},
@@ -572,6 +594,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "Home", "first-cell"},
                                    {T_COMMAND, "G", "last-cell"},
                                    {T_COMMAND, "End", "last-cell"},
+                                   {T_COMMAND, "NPage", "page-down-cells"},
+                                   {T_COMMAND, "PPage", "page-up-cells"},
                                    {T_COMMAND, "Enter", "edit-cell"},
                                    {T_COMMAND, "i", "edit-cell"},
                                    {T_COMMAND, "a", "insert-above"},
@@ -611,7 +635,7 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "PPage", "page-up"},
                                    {T_EDIT, "NPage", "page-down"},
                                    {T_EDIT, "Home", "line-start"},
-                                   {T_EDIT, "C-a", "line-start"},
+                                   {T_EDIT, "C-a", "line-begin"},
                                    {T_EDIT, "End", "line-end"},
                                    {T_EDIT, "C-Left", "word-left"},
                                    {T_EDIT, "M-b", "word-left"},
@@ -870,7 +894,8 @@ int ui_help_text(ui_styled *out)
     }
     ui_styled_puts(out,
                    "\nIn edit mode other keys type text.  Ctrl-C also "
-                   "interrupts a running cell.\n",
+                   "interrupts a running cell.  The mouse wheel moves "
+                   "between cells (lines when editing).\n",
                    UI_S_DIM);
     return LL_OK;
 }

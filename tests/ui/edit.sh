@@ -31,6 +31,13 @@ see 'cell 3/3' "Down moves to the next cell"
 keys k k
 see 'cell 1/3' "k moves back"
 
+keys Enter
+see '^. md +# Battery lab' "editing a Markdown cell shows its source"
+esc
+see '^. md +Battery lab' "leaving the editor renders it again"
+keys C-c
+see 'nothing is running \(q quits\)' "Ctrl-C with nothing running does not quit"
+
 keys j C-e
 see '^.\[1\] +local answer' "running a cell shows its execution count [1]"
 see 'answer is +42' "the cell's output is shown under it"
@@ -80,6 +87,18 @@ keys c v
 see 'cell 4/5' "c then v pastes a copy below"
 keys d d
 
+# cut and paste
+keys G
+see 'cell 4/4' "G goes to the last cell"
+keys x
+see 'cell 3/3' "x cuts the cell"
+not_see 'needle in cell three' "the cut cell is gone"
+keys g v
+see 'cell 2/4' "v pastes it below the selected cell"
+see 'needle in cell three' "the pasted cell is back"
+keys d d G v
+see 'cell 4/4' "and it can be pasted again at the end"
+
 # cell types
 keys g
 see 'cell 1/' "g goes to the first cell"
@@ -98,6 +117,58 @@ see '/needle: cell 4' "search finds the matching cell"
 see 'cell 4/4' "and selects it"
 keys n
 see '/needle: cell 4' "n finds the next match (wrapping)"
+tm capture-pane -e -p | grep -q "$(printf '\033')\[[0-9;]*7m[^$(printf '\033')]*needle"
+ok $? "the match is shown in reverse video"
+
+keys g NPage
+see 'cell 4/4' "PgDn selects the last cell on screen"
+keys PPage
+see 'cell 1/4' "PgUp goes back a screen"
+
+# the editor: auto-indent, Tab, Home/End, Delete, Ctrl-A
+keys G b Enter
+type_text 'for i = 1, 2 do'
+keys Enter
+type_text 'print(i)'
+see '\[ \] +for i = 1, 2 do$' "a block opener"
+see '^. {6}    print\(i\)$' "Enter after 'do' indents the next line by four"
+keys Enter
+type_text 'x'
+see '^. {6}    x$' "the next line keeps the indentation"
+keys BSpace BSpace Home
+type_text 'end'
+see '^. {6}end$' "Home goes to the line start"
+keys Up End Tab
+type_text '-- t'
+see '^. {6}    print\(i\)    -- t$' "End then Tab inserts spaces to the next stop"
+keys C-a DC DC
+see '^. {6}  print\(i\)    -- t$' "Ctrl-A goes to the line start and Delete deletes forward"
+keys C-r
+see '│ 1' "Ctrl-R runs the cell"
+see 'cell 6/6' "and moves to the next cell (a new one at the end)"
+keys Up
+see 'cell 5/6' "the run cell is above"
+keys d d d d
+see 'cell 4/4' "the test cells are deleted again"
+see 'needle in cell three' "the other cells are still there"
+
+# word jumps
+keys G b Enter
+type_text 'alpha beta gamma'
+keys C-Left
+type_text 'X'
+see '\] +alpha beta Xgamma$' "Ctrl-Left jumps to the previous word"
+keys Home C-Right
+type_text 'Y'
+see '\] +alpha Ybeta Xgamma$' "Ctrl-Right jumps to the next word"
+keys M-b
+type_text 'Z'
+see '\] +alpha ZYbeta Xgamma$' "Alt-B jumps back to the start of the word"
+keys M-f M-f
+type_text 'W'
+see '\] +alpha ZYbeta XgammaW$' "Alt-F jumps forward a word at a time"
+esc
+keys d d
 
 # help
 keys ?

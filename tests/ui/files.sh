@@ -94,6 +94,25 @@ sleep 0.3
 hdr=$(tm capture-pane -p -N | head -1)
 is "${#hdr}" "120" "growing the window redraws at 120 columns"
 
+# resize while a cell runs
+cat > "$tap_tmp/slow.lua" <<'NB'
+-- %%
+for i = 1, 20 do
+    print("slow " .. i)
+    local t = os.clock()
+    while os.clock() - t < 0.1 do end
+end
+NB
+ui_start slow.lua 100 30
+see 'kernel: idle' "a slow notebook opens"
+keys C-e
+see 'slow 2' "the slow cell is printing"
+tm resize-window -x 80 -y 24
+wait_for 'slow 5' 3
+hdr=$(tm capture-pane -p -N | head -1)
+is "${#hdr}" "80" "the screen follows a resize while a cell runs"
+like "$hdr" 'kernel: busy' "the cell was still running"
+
 # UTF-8 and wide characters
 printf -- '-- %%%%\ns = "\303\251t\303\251 \344\270\226\347\225\214"\n' > "$tap_tmp/utf.lua"
 ui_start utf.lua
@@ -115,6 +134,42 @@ see 'EXIT=143' "SIGTERM ends lualab with 128+15"
 not_see 'kernel: idle' "the notebook screen is gone (terminal restored)"
 tm send-keys -l 'echo-is-back'
 see '^echo-is-back' "the terminal echoes typed input again after lualab ended"
+
+# a malformed notebook: the reader's message, exit 1, no screen left over
+printf '{"cells": [\n  {"cell_type": "code", "source": [1, 2]}\n' > "$tap_tmp/bad.ipynb"
+ui_start bad.ipynb
+see 'EXIT=1' "a malformed notebook exits 1"
+see '^lualab: .*bad\.ipynb:[0-9]+:[0-9]+: ' "the message names the file, line and column"
+not_see 'kernel: idle' "no notebook screen is left behind"
+msg_tty=$(screen | grep '^lualab: ' | head -1)
+is "$msg_tty" "lualab: bad.ipynb:2:42: invalid JSON" "the exact message on a terminal"
+(cd "$tap_tmp" && "$LUALAB" bad.ipynb </dev/null >/dev/null 2>err)
+is "$(cat "$tap_tmp/err")" "$msg_tty" "the same message as without a terminal"
+
+# os.exit() from a cell
+printf -- '-- %%%%\nos.exit(3)\n' > "$tap_tmp/exit.lua"
+ui_start exit.lua
+see 'kernel: idle' "a notebook whose cell calls os.exit opens"
+keys C-e
+see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
+tm send-keys -l 'echo-after-exit'
+see '^echo-after-exit' "the terminal echoes input again after os.exit"
+
+# SIGHUP (the terminal closed) writes the autosave before ending
+cp "$tap_tmp/orig.lua" "$tap_tmp/hup.lua"
+UI_ENV='LUALAB_UI_AUTOSAVE_MS=60000'
+ui_start hup.lua
+UI_ENV=
+see 'kernel: idle' "the notebook opens for the hangup test"
+keys Enter
+type_text ' -- before hangup'
+see 'x = 1 -- before hangup' "an unsaved change"
+ok $([ ! -f "$tap_tmp/.hup.lua.autosave" ]; echo $?) "no autosave yet (a long delay)"
+pid=$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x lualab || true)
+[ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" | head -1)" -x lualab || true)
+kill -HUP "$pid"
+see 'EXIT=129' "SIGHUP ends lualab with 128+1"
+like "$(cat "$tap_tmp/.hup.lua.autosave" 2>/dev/null)" 'before hangup' "the unsaved change is in the autosave"
 
 # a crash signal restores the terminal too
 ui_start save.lua

@@ -25,6 +25,9 @@ setmetatable({}, {__display = function(self, o)
     return {text = "chart", kind = "plot",
             ansi = "\27[31m#### red\27[0m\n\27[32m==== green\27[0m\n\27[1;34mtitle\27[0m"}
 end})
+
+-- %%
+plot.line{y = {1, 3, 2, 5, 4, 6}, title = "Loss curve"}
 NB
 
 ui_start run.lua
@@ -68,6 +71,16 @@ ok $? "the red part of the chart is drawn in red"
 printf '%s' "$esc_scr" | grep -q "$(printf '\033')\[32m==== green"
 ok $? "the green part is drawn in green"
 
+keys j C-e
+see '^.\[[0-9]+\] +plot\.line' "a plot cell runs"
+see '│ +Loss curve' "the chart from the plot module is drawn with its title"
+see '│ +6┤' "with its y axis"
+see '│ +└┬' "and its x axis"
+not_see 'more rows' "the chart is not folded"
+esc_scr=$(tm capture-pane -e -p)
+n=$(printf '%s\n' "$esc_scr" | sed -n '/Loss curve/,$p' | grep -c "$(printf '\033')\[3[0-9]m")
+ok $([ "$n" -ge 8 ]; echo $?) "the chart's lines are drawn in colour ($n coloured rows)"
+
 # run all stops at the first error
 cat > "$tap_tmp/all.lua" <<'NB'
 -- %%
@@ -104,6 +117,11 @@ see 'stale: changed since it ran' "outputs are kept but marked stale"
 cat > "$tap_tmp/long.lua" <<'NB'
 -- %%
 for i = 1, 60 do print("row " .. i) end
+
+-- %%
+local t = {}
+for i = 1, 1e6 do t[i] = {i, tostring(i)} end
+t
 NB
 ui_start long.lua
 see 'kernel: idle' "a third notebook opens"
@@ -113,6 +131,11 @@ not_see 'row 40' "folded rows are not shown"
 keys o
 see 'output expanded' "o expands the output"
 see 'row 20' "more rows are shown when expanded"
+keys j C-e
+see '│   \{3, "3"\},' "a huge table is shown"
+see '\.\.\. [0-9]+ more rows \(o: expand\)' "and folded"
+keys k
+see 'cell 1/2' "the notebook still answers keys after a huge value"
 
 # progress bars
 cat > "$tap_tmp/prog.lua" <<'NB'
@@ -126,8 +149,8 @@ NB
 ui_start prog.lua
 see 'kernel: idle' "a fourth notebook opens"
 keys C-e
-see 'epoch \[#+\.+\] +[0-9]+% [0-9]/8 loss 0\.5' "a progress bar is drawn while the cell runs"
+see 'epoch +[0-9]+% \|.*\| +[0-9]/8 .*loss 0\.5' "a progress bar is drawn while the cell runs"
 see 'cell 1: done' "the cell finishes"
-not_see 'epoch \[' "the bar goes away when the cell ends"
+not_see 'epoch +[0-9]+% \|' "the bar goes away when the cell ends"
 
 done_testing

@@ -8,7 +8,10 @@
 ui_n=0
 ui_sock="lualab-ui-$$"
 tm() { tmux -L "$ui_sock" -f /dev/null "$@"; }
-ui_stop() { tm kill-server >/dev/null 2>&1; }
+ui_stop() {
+    tm kill-server >/dev/null 2>&1
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$ui_sock"
+}
 trap 'ui_stop; rm -rf "$tap_tmp"' EXIT
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -39,7 +42,7 @@ LUALAB_UI_AUTOSAVE_MS=300 '$LUALAB' '$1'"
 
 screen() { tm capture-pane -p; }
 keys() { tm send-keys "$@"; sleep 0.05; }
-type_text() { tm send-keys -l "$1"; sleep 0.05; }
+type_text() { tm send-keys -l -- "$1"; sleep 0.05; }
 esc() { tm send-keys Escape; sleep 0.15; }
 
 # wait_for PATTERN [SECONDS]: poll the screen until it matches (grep -E);
