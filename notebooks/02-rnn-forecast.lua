@@ -69,15 +69,19 @@ battery:head()
 
 -- %% [markdown]
 -- We forecast `Daily_Cycles_Used`, the share of a full charge cycle used
--- each day, for battery 0. Here is what the column looks like:
+-- each day, for battery 0. Here is what the column looks like, with its
+-- 30-day rolling mean:
 
 -- %%
-series = battery:filter("Battery_ID == 0"):col("Daily_Cycles_Used"):to_table()
+battery0 = battery:filter("Battery_ID == 0")
+local cycles = battery0:col("Daily_Cycles_Used")
+series = cycles:to_table()
 print(string.format("%d values, mean %.4f, min %.4f, max %.4f", #series,
-    battery:col("Daily_Cycles_Used"):mean(), battery:col("Daily_Cycles_Used"):min(),
-    battery:col("Daily_Cycles_Used"):max()))
-plot.line{y = series, title = "Battery 0: daily cycles used",
-          xlabel = "day", ylabel = "cycles"}
+    cycles:mean(), cycles:min(), cycles:max()))
+local smooth = battery0:rolling("Daily_Cycles_Used", 30, "mean"):to_table()
+plot.line{series = {{name = "daily", y = series},
+                    {name = "30-day mean", y = smooth, color = "orange"}},
+          title = "Battery 0: daily cycles used", xlabel = "day", ylabel = "cycles"}
 
 -- %% [markdown]
 -- ## 2. Training windows
@@ -180,6 +184,9 @@ model
 -- (by four orders of magnitude at epoch 2 in the lab) and then settle in
 -- damped oscillations. The progress line shows the loss curve live (a
 -- sparkline of log10(loss) over the last epochs); the chart follows.
+--
+-- `train` is a function because "going further" trains a second model
+-- the same way.
 
 -- %%
 function train(m, x, y, n_epochs, rate, label)
@@ -192,7 +199,7 @@ function train(m, x, y, n_epochs, rate, label)
         loss:backward()
         opt:step()
         losses[epoch] = loss:item()
-        collectgarbage() -- free this epoch's graph now, not when Lua gets to it
+        collectgarbage() -- free this epoch's tensors now (Lua cannot see their size)
         print(string.format("epoch %3d  loss %.6g", epoch, losses[epoch]))
         local recent = {}
         for k = math.max(1, epoch - 39), epoch do
@@ -206,6 +213,7 @@ function train(m, x, y, n_epochs, rate, label)
     return losses
 end
 
+-- %%
 losses = train(model, input, target, epochs, lr, "training")
 print(string.format("final loss %.6g", losses[#losses]))
 
@@ -355,8 +363,8 @@ end
 
 -- %% [markdown]
 -- Standardising makes training well behaved: no explosion, a loss that
--- means something at a glance, and a fit a little below the variance on
--- the windows it learned from. On days it predicts one step ahead, both
+-- means something at a glance, and (with the lab's parameters) a fit a
+-- little below the variance on the windows it learned from. On days it predicts one step ahead, both
 -- models end up close to the mean, and so close to each other: there is
 -- little to learn in independent daily noise. On real telemetry with
 -- weekly and yearly patterns (the `battery-fleet-telemetry` data set) the
