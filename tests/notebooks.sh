@@ -114,4 +114,12 @@ ok $(num_lt 0.5 "$p1" && num_lt "$p2" 0.5; echo $?) \
 like "$(grep -o '<svg' mlartifacts/*/*/artifacts/training-curves.svg)" "<svg" \
     "text: the figure artifact is SVG"
 
+# With LUALAB_GLOVE naming a GloVe file (here a 4-d fixture: -p embedding_dim 4).
+LUALAB_GLOVE="$top_srcdir/tests/fixtures/data/glove-mini.txt" \
+    run glove "$nb/04-text-compliance.lua" -p rows 500 -p epochs 1 -p embedding_dim 4
+is "$rc" 0 "text: runs with LUALAB_GLOVE set"
+has glove.out "^GloVe vectors from .*glove-mini\.txt: 5 words found, 60 missing$" \
+    "text: says it used the GloVe file, with found and missing words"
+has glove.out "^embedding matrix: 10000 x 4$" "text: the matrix has the file's dimension"
+
 done_testing
