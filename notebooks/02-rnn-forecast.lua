@@ -364,9 +364,9 @@ end
 -- %% [markdown]
 -- Standardising makes training well behaved: no explosion, a loss that
 -- means something at a glance, and (with the lab's parameters) a fit a
--- little below the variance on the windows it learned from. On days it predicts one step ahead, both
--- models end up close to the mean, and so close to each other: there is
--- little to learn in independent daily noise. On real telemetry with
+-- little below the variance on the windows it learned from. Predicting
+-- one day ahead, both models end up close to the mean, and so close to
+-- each other: there is little to learn in independent daily noise. On real telemetry with
 -- weekly and yearly patterns (the `battery-fleet-telemetry` data set) the
 -- same network has something to find.
 --

@@ -239,9 +239,9 @@ live = keras.callbacks.LambdaCallback{
             t[#t + 1] = logs[key] -- this epoch is not in the history yet
             curves[key] = spark(t)
         end
-        print(string.format("  curves after epoch %d: accuracy %s  val %s | loss %s  val %s",
-            epoch + 1, curves.accuracy, curves.val_accuracy,
-            curves.loss, curves.val_loss))
+        print(string.format(
+            "  curves after epoch %d: accuracy %s  val %s | loss %s  val %s", epoch + 1,
+            curves.accuracy, curves.val_accuracy, curves.loss, curves.val_loss))
     end,
 }
 
