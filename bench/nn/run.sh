@@ -2,7 +2,11 @@
 # Time lualab's nn against PyTorch 1.13 (python3-torch) on the issue's
 # shapes: same initial weights (safetensors), parity checked before timing,
 # warm-up then BENCH_ITERS (default 20) timed steps, medians, threads 1 and
-# 2 on both sides.  usage: bench/nn/run.sh [path/to/lualab]
+# 2 on both sides.  The one-epoch run of the lab's text model (90,000 x 15,
+# batch 16) is timed with 1 thread only.  PyTorch's OpenMP threads sleep
+# instead of spinning when they wait (OMP_WAIT_POLICY=PASSIVE): on a shared
+# machine spinning threads made its 2-thread steps 10-100x slower.
+# usage: bench/nn/run.sh [path/to/lualab]
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 LUALAB=${1:-${LUALAB:-$here/../../lualab}}
@@ -10,11 +14,14 @@ PY=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$PY" "$here/bench_torch.py" prepare "$work"
+epoch_n=${BENCH_EPOCH_N:-90000}
 for th in 1 2; do
+    [ "$th" = 1 ] && n=$epoch_n || n=0
     OMP_NUM_THREADS=$th OPENBLAS_NUM_THREADS=$th MKL_NUM_THREADS=$th \
+        OMP_WAIT_POLICY=PASSIVE BENCH_EPOCH_N=$n \
         "$PY" "$here/bench_torch.py" time "$work" "$th" > "$work/torch_$th"
-    OPENBLAS_NUM_THREADS=$th "$LUALAB" --lua "$here/bench.lua" "$work" "$th" \
-        > "$work/lualab_$th"
+    OPENBLAS_NUM_THREADS=$th BENCH_EPOCH_N=$n \
+        "$LUALAB" --lua "$here/bench.lua" "$work" "$th" > "$work/lualab_$th"
 done
 flops512=$(awk 'BEGIN { print 3 * 2 * 25 * 64 * 2048 * 1024 }')
 printf '%-12s %7s %12s %12s %8s %10s\n' case threads "torch ms" "lualab ms" ratio parity

@@ -26,6 +26,12 @@ local function shape_str(t)
 end
 nn._shape_str = shape_str
 
+function Tensor.flip(t, dim)
+    local n = t:shape(dim)
+    return t:index_select(dim, C.arange(n - 1, -1, -1))
+end
+doc(Tensor.flip, "t:flip(dim) -> Tensor -- Reverse the order along dim (differentiable).")
+
 -- Parameters: tensors marked here are collected by parameters().
 local param_set = setmetatable({}, { __mode = "k" })
 

@@ -27,7 +27,8 @@ static const char *sh(const ll_tensor *t, char *buf, size_t n)
     return ll_shape_str(t->ndim, t->shape, buf, n);
 }
 
-/* ---- Linear --------------------------------------------------------------- */
+/* ---- Linear ---------------------------------------------------------------
+ */
 
 static int bw_linear(ll_node *n, ll_err *err)
 {
@@ -72,8 +73,8 @@ static int bw_linear(ll_node *n, ll_err *err)
     return rc;
 }
 
-ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w,
-                     ll_tensor *b, ll_err *err)
+ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
+                     ll_err *err)
 {
     char a[96], c[96];
     if (w->ndim != 2 || (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))) {
@@ -84,8 +85,8 @@ ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w,
     int64_t in = w->shape[1], out = w->shape[0];
     if (x->ndim < 1 || x->shape[x->ndim - 1] != in) {
         ll_err_set(err, LL_EINVAL,
-                   "%s: input has shape %s, expected last dimension %lld",
-                   name, sh(x, a, sizeof a), (long long)in);
+                   "%s: input has shape %s, expected last dimension %lld", name,
+                   sh(x, a, sizeof a), (long long)in);
         return NULL;
     }
     int64_t s[LL_MAXDIM];
@@ -120,7 +121,8 @@ ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w,
     return y;
 }
 
-/* ---- Embedding ------------------------------------------------------------ */
+/* ---- Embedding ------------------------------------------------------------
+ */
 
 static int bw_embedding(ll_node *n, ll_err *err)
 {
@@ -264,9 +266,8 @@ done:
     return rc;
 }
 
-ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w,
-                     ll_tensor *b, int stride, int padding, int dilation,
-                     ll_err *err)
+ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
+                     int stride, int padding, int dilation, ll_err *err)
 {
     char a[96], c[96];
     if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1]) {
@@ -410,8 +411,8 @@ ll_tensor *ll_pool1d(const char *name, ll_tensor *x, int is_max, int k,
                     best = p;
                 sum += (double)xr[p];
             }
-            LL_D(y)[r * Lout + o] =
-                is_max ? xr[best] : (float)(sum / (double)k);
+            LL_D(y)
+            [r * Lout + o] = is_max ? xr[best] : (float)(sum / (double)k);
             if (arg)
                 arg[r * Lout + o] = best;
         }
@@ -462,7 +463,8 @@ ll_tensor *ll_dropout(ll_tensor *x, double p, int training, ll_err *err)
     return y;
 }
 
-/* ---- LayerNorm ------------------------------------------------------------ */
+/* ---- LayerNorm ------------------------------------------------------------
+ */
 
 static int bw_layer_norm(ll_node *n, ll_err *err)
 {
@@ -492,9 +494,8 @@ static int bw_layer_norm(ll_node *n, ll_err *err)
             m2 /= (double)D;
             for (int64_t j = 0; j < D; j++) {
                 float wj = w ? ll_tensor_get(w, j) : 1.0f;
-                o[j] = (float)((double)rstd[r] *
-                               ((double)(gr[j] * wj) - m1 -
-                                (double)xr[j] * m2));
+                o[j] = (float)((double)rstd[r] * ((double)(gr[j] * wj) - m1 -
+                                                  (double)xr[j] * m2));
             }
         }
         rc = ll_node_accum(n, 0, gx, err);
@@ -517,9 +518,8 @@ ll_tensor *ll_layer_norm(const char *name, ll_tensor *x, ll_tensor *w,
     int64_t D = x->ndim ? x->shape[x->ndim - 1] : 0;
     if (D == 0 || (w && w->numel != D) || (b && b->numel != D)) {
         ll_err_set(err, LL_EINVAL,
-                   "%s: input has shape %s, expected last dimension %lld",
-                   name, sh(x, a, sizeof a),
-                   (long long)(w ? w->numel : D));
+                   "%s: input has shape %s, expected last dimension %lld", name,
+                   sh(x, a, sizeof a), (long long)(w ? w->numel : D));
         return NULL;
     }
     int64_t rows = x->numel / D;
@@ -547,8 +547,9 @@ ll_tensor *ll_layer_norm(const char *name, ll_tensor *x, ll_tensor *w,
         for (int64_t j = 0; j < D; j++) {
             float h = (float)(((double)xr[j] - m) * (double)rstd[r]);
             LL_D(xhat)[r * D + j] = h;
-            LL_D(y)[r * D + j] = h * (w ? ll_tensor_get(w, j) : 1.0f) +
-                                 (b ? ll_tensor_get(b, j) : 0.0f);
+            LL_D(y)
+            [r * D + j] = h * (w ? ll_tensor_get(w, j) : 1.0f) +
+                          (b ? ll_tensor_get(b, j) : 0.0f);
         }
     }
     ll_tensor_free(xc);

@@ -13,8 +13,8 @@
 #include "nn/tensor.h"
 
 /* y = x W^T + b; x (..., in), W (out, in), b (out) or NULL. */
-ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w,
-                     ll_tensor *b, ll_err *err);
+ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
+                     ll_err *err);
 /* Rows of w (n, d) picked by idx (any shape of integral values); rows equal
  * to padding_idx (or -1 for none) get no gradient. */
 ll_tensor *ll_embedding(const char *name, ll_tensor *idx, ll_tensor *w,
@@ -35,9 +35,8 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
                  ll_tensor *rec_mask, ll_tensor **out, ll_err *err);
 
 /* x (B, C, L), w (O, C, K), b (O) or NULL. */
-ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w,
-                     ll_tensor *b, int stride, int padding, int dilation,
-                     ll_err *err);
+ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
+                     int stride, int padding, int dilation, ll_err *err);
 /* x (B, C, L); max (is_max) or average over windows of k. */
 ll_tensor *ll_pool1d(const char *name, ll_tensor *x, int is_max, int k,
                      int stride, int padding, ll_err *err);
@@ -53,11 +52,11 @@ ll_tensor *ll_layer_norm(const char *name, ll_tensor *x, ll_tensor *w,
 typedef enum {
     LL_LOSS_MSE,
     LL_LOSS_L1,
-    LL_LOSS_HUBER,   /* arg = delta */
-    LL_LOSS_BCE,     /* input probabilities */
+    LL_LOSS_HUBER, /* arg = delta */
+    LL_LOSS_BCE,   /* input probabilities */
     LL_LOSS_BCE_LOGITS,
-    LL_LOSS_CE,      /* input logits (N, C), target class indices (N) */
-    LL_LOSS_NLL      /* input log-probabilities (N, C), target (N) */
+    LL_LOSS_CE, /* input logits (N, C), target class indices (N) */
+    LL_LOSS_NLL /* input log-probabilities (N, C), target (N) */
 } ll_loss_kind;
 
 typedef enum { LL_RED_MEAN, LL_RED_SUM, LL_RED_NONE } ll_reduction;
@@ -81,8 +80,8 @@ typedef struct ll_opt_conf {
     ll_opt_kind kind;
     double lr, momentum, dampening, weight_decay;
     int nesterov;
-    double beta1, beta2, eps; /* Adam/AdamW */
-    double alpha;             /* RMSprop smoothing */
+    double beta1, beta2, eps;             /* Adam/AdamW */
+    double alpha;                         /* RMSprop smoothing */
     double lr_decay, initial_accumulator; /* Adagrad */
 } ll_opt_conf;
 

@@ -11,9 +11,9 @@
 
 static const char *loss_name(int k)
 {
-    static const char *names[] = {"MSELoss", "L1Loss", "HuberLoss",
-                                  "BCELoss", "BCEWithLogitsLoss",
-                                  "CrossEntropyLoss", "NLLLoss"};
+    static const char *names[] = {
+        "MSELoss",           "L1Loss",           "HuberLoss", "BCELoss",
+        "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"};
     return names[k];
 }
 
@@ -99,8 +99,7 @@ ll_tensor *ll_loss(ll_loss_kind kind, ll_tensor *input, ll_tensor *target,
                 ll_err_set(err, LL_ERANGE,
                            "%s: target %g at position %lld is not a class in "
                            "[0, %lld)",
-                           name, (double)tv, (long long)q + 1,
-                           (long long)C);
+                           name, (double)tv, (long long)q + 1, (long long)C);
                 goto done;
             }
             const float *row = x + q * C;
@@ -151,7 +150,8 @@ ll_tensor *ll_loss(ll_loss_kind kind, ll_tensor *input, ll_tensor *target,
                                name, xv, (long long)q + 1);
                     goto done;
                 }
-                double lx = xv > 0 ? log(xv) : -100, l1 = xv < 1 ? log1p(-xv) : -100;
+                double lx = xv > 0 ? log(xv) : -100,
+                       l1 = xv < 1 ? log1p(-xv) : -100;
                 if (lx < -100)
                     lx = -100;
                 if (l1 < -100)
@@ -163,8 +163,8 @@ ll_tensor *ll_loss(ll_loss_kind kind, ll_tensor *input, ll_tensor *target,
             }
             default: { /* BCE with logits */
                 l = (xv > 0 ? xv : 0) - xv * yv + log1p(exp(-fabs(xv)));
-                double s = xv >= 0 ? 1 / (1 + exp(-xv))
-                                   : exp(xv) / (1 + exp(xv));
+                double s =
+                    xv >= 0 ? 1 / (1 + exp(-xv)) : exp(xv) / (1 + exp(xv));
                 d[q] = (float)(s - yv);
             }
             }
@@ -174,9 +174,9 @@ ll_tensor *ll_loss(ll_loss_kind kind, ll_tensor *input, ll_tensor *target,
         total += l;
     }
     if (red == LL_RED_NONE) {
-        out = ll_tensor_empty(classes ? (input->ndim == 1 ? 0 : 1)
-                                      : input->ndim,
-                              classes ? &N : input->shape, err);
+        out =
+            ll_tensor_empty(classes ? (input->ndim == 1 ? 0 : 1) : input->ndim,
+                            classes ? &N : input->shape, err);
         if (out)
             for (int64_t q = 0; q < N; q++)
                 LL_D(out)[q] = (float)terms[q];

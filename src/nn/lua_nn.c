@@ -24,11 +24,57 @@ typedef struct {
     ll_tensor *t;
 } tbox;
 
+/* Box n tensors (a C array in a light userdata) in protected mode. */
+static int box_tensors(lua_State *L)
+{
+    ll_tensor **ts = lua_touserdata(L, 1);
+    int n = (int)lua_tointeger(L, 2);
+    for (int i = 0; i < n; i++) {
+        tbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+        b->t = NULL;
+        luaL_setmetatable(L, TNAME);
+    }
+    /* Only now, when nothing else can fail, do the boxes own the tensors. */
+    for (int i = 0; i < n; i++) {
+        tbox *b = lua_touserdata(L, 3 + i);
+        b->t = ts[i];
+        if (!ts[i]) {
+            lua_pushnil(L);
+            lua_replace(L, 3 + i);
+        }
+    }
+    return n;
+}
+
+/* Push n tensors (NULL pushes nil), taking ownership; on a Lua memory
+ * error every tensor is released before the error propagates. */
+static void push_tensors(lua_State *L, ll_tensor **ts, int n)
+{
+    if (!lua_checkstack(L, n + 3)) {
+        for (int i = 0; i < n; i++)
+            ll_tensor_free(ts[i]);
+        luaL_error(L, "nn: Lua stack overflow");
+    }
+    lua_pushcfunction(L, box_tensors);
+    lua_pushlightuserdata(L, ts);
+    lua_pushinteger(L, n);
+    if (lua_pcall(L, 2, n, 0) != LUA_OK) {
+        for (int i = 0; i < n; i++)
+            ll_tensor_free(ts[i]);
+        lua_error(L);
+    }
+    /* Lua cannot see the C memory behind a tensor: pace the collector by
+     * it, or dead step activations pile up between collections. */
+    int64_t kb = 0;
+    for (int i = 0; i < n; i++)
+        kb += ts[i] ? ll_tensor_numel(ts[i]) / 256 : 0;
+    if (kb > 0)
+        lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 20 ? 1 << 20 : kb));
+}
+
 void ll_lua_push_tensor(lua_State *L, ll_tensor *t)
 {
-    tbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->t = t;
-    luaL_setmetatable(L, TNAME);
+    push_tensors(L, &t, 1);
 }
 
 ll_tensor *ll_lua_to_tensor(lua_State *L, int idx)
@@ -120,8 +166,9 @@ static void fill_nested(lua_State *L, int idx, int nd, const int64_t *shape,
         return;
     }
     if (!lua_istable(L, idx) || (int64_t)luaL_len(L, idx) != shape[level])
-        luaL_error(L, "tensor: ragged nested table at depth %d (expected %d "
-                      "elements)",
+        luaL_error(L,
+                   "tensor: ragged nested table at depth %d (expected %d "
+                   "elements)",
                    level + 1, (int)shape[level]);
     for (int64_t i = 0; i < shape[level]; i++) {
         lua_geti(L, idx, i + 1);
@@ -223,8 +270,7 @@ static ll_tensor *arg_tensor(lua_State *L, int idx, int *owned)
     }
     if (lua_type(L, idx) == LUA_TBOOLEAN) {
         ll_err err = {0};
-        ll_tensor *t =
-            ll_tensor_scalar((float)lua_toboolean(L, idx), &err);
+        ll_tensor *t = ll_tensor_scalar((float)lua_toboolean(L, idx), &err);
         if (!t)
             ll_lua_raise(L, &err);
         *owned = 1;
@@ -250,7 +296,8 @@ static int check_dim(lua_State *L, int idx, const ll_tensor *t)
     return (int)d;
 }
 
-/* ---- display -------------------------------------------------------------- */
+/* ---- display --------------------------------------------------------------
+ */
 
 static void fmt_val(luaL_Buffer *b, float v)
 {
@@ -322,7 +369,8 @@ static int l_t_display(lua_State *L)
     return 1;
 }
 
-/* ---- creation ------------------------------------------------------------- */
+/* ---- creation -------------------------------------------------------------
+ */
 
 static int l_nn_ones(lua_State *L)
 {
@@ -427,7 +475,8 @@ static int l_nn_is_grad_enabled(lua_State *L)
     return 1;
 }
 
-/* ---- tensor methods ------------------------------------------------------- */
+/* ---- tensor methods -------------------------------------------------------
+ */
 
 static int l_t_item(lua_State *L)
 {
@@ -610,10 +659,10 @@ static int l_t_narrow(lua_State *L)
     ll_tensor *t = ll_lua_check_tensor(L, 1);
     int d = check_dim(L, 2, t);
     ll_err err = {0};
-    return push_or_raise(L,
-                         ll_narrow(t, d, luaL_checkinteger(L, 3),
-                                   luaL_checkinteger(L, 4), &err),
-                         &err);
+    return push_or_raise(
+        L,
+        ll_narrow(t, d, luaL_checkinteger(L, 3), luaL_checkinteger(L, 4), &err),
+        &err);
 }
 
 static int l_t_select(lua_State *L)
@@ -688,10 +737,10 @@ static int binop(lua_State *L, ll_binop op)
     return push_or_raise(L, r, &err);
 }
 
-#define BIN(fname, op)                                                        \
-    static int fname(lua_State *L)                                            \
-    {                                                                         \
-        return binop(L, op);                                                  \
+#define BIN(fname, op)                                                         \
+    static int fname(lua_State *L)                                             \
+    {                                                                          \
+        return binop(L, op);                                                   \
     }
 BIN(l_t_add, LL_ADD)
 BIN(l_t_sub, LL_SUB)
@@ -714,10 +763,10 @@ static int unop(lua_State *L, ll_unop op, float arg)
                          &err);
 }
 
-#define UN(fname, op)                                                         \
-    static int fname(lua_State *L)                                            \
-    {                                                                         \
-        return unop(L, op, 0);                                                \
+#define UN(fname, op)                                                          \
+    static int fname(lua_State *L)                                             \
+    {                                                                          \
+        return unop(L, op, 0);                                                 \
     }
 UN(l_t_neg, LL_NEG)
 UN(l_t_exp, LL_EXP)
@@ -783,10 +832,10 @@ static int reduce(lua_State *L, ll_reduce_op op)
     return 1;
 }
 
-#define RED(fname, op)                                                        \
-    static int fname(lua_State *L)                                            \
-    {                                                                         \
-        return reduce(L, op);                                                 \
+#define RED(fname, op)                                                         \
+    static int fname(lua_State *L)                                             \
+    {                                                                          \
+        return reduce(L, op);                                                  \
     }
 RED(l_t_sum, LL_RSUM)
 RED(l_t_mean, LL_RMEAN)
@@ -817,10 +866,10 @@ static int l_t_log_softmax(lua_State *L)
 static int l_t_matmul(lua_State *L)
 {
     ll_err err = {0};
-    return push_or_raise(L,
-                         ll_matmul(ll_lua_check_tensor(L, 1),
-                                   ll_lua_check_tensor(L, 2), &err),
-                         &err);
+    return push_or_raise(
+        L,
+        ll_matmul(ll_lua_check_tensor(L, 1), ll_lua_check_tensor(L, 2), &err),
+        &err);
 }
 
 static int l_t_index_select(lua_State *L)
@@ -963,8 +1012,9 @@ static int tensor_list(lua_State *L, int idx, ll_tensor ***out)
         lua_geti(L, idx, i + 1);
         ts[i] = ll_lua_to_tensor(L, -1);
         if (!ts[i])
-            luaL_error(L, "bad argument #%d: element %d is a %s, not a "
-                          "Tensor",
+            luaL_error(L,
+                       "bad argument #%d: element %d is a %s, not a "
+                       "Tensor",
                        idx, i + 1, luaL_typename(L, -1));
         lua_pop(L, 1); /* the table keeps it alive */
     }
@@ -1022,7 +1072,8 @@ static int l_f_rnn_layer(lua_State *L)
     int cell = luaL_checkoption(L, 1, NULL, cells);
     ll_tensor *x = ll_lua_check_tensor(L, 2);
     ll_tensor *h0 = opt_tensor(L, 3), *c0 = opt_tensor(L, 4);
-    ll_tensor *wih = ll_lua_check_tensor(L, 5), *whh = ll_lua_check_tensor(L, 6);
+    ll_tensor *wih = ll_lua_check_tensor(L, 5),
+              *whh = ll_lua_check_tensor(L, 6);
     ll_tensor *bih = opt_tensor(L, 7), *bhh = opt_tensor(L, 8);
     int reverse = lua_toboolean(L, 9);
     ll_tensor *mask = opt_tensor(L, 10);
@@ -1032,12 +1083,7 @@ static int l_f_rnn_layer(lua_State *L)
     if (ll_rnn_layer(name, (ll_cell)cell, x, h0, c0, wih, whh, bih, bhh,
                      reverse, mask, out, &err))
         return ll_lua_raise(L, &err);
-    ll_lua_push_tensor(L, out[0]);
-    ll_lua_push_tensor(L, out[1]);
-    if (out[2])
-        ll_lua_push_tensor(L, out[2]);
-    else
-        lua_pushnil(L);
+    push_tensors(L, out, 3);
     return 3;
 }
 
@@ -1102,9 +1148,9 @@ static int l_f_layer_norm(lua_State *L)
 /* loss(kind, input, target [, reduction, arg, ignore_index]) */
 static int l_f_loss(lua_State *L)
 {
-    static const char *kinds[] = {"mse", "l1",  "huber", "bce",
-                                  "bce_logits", "cross_entropy", "nll",
-                                  NULL};
+    static const char *kinds[] = {"mse", "l1",         "huber",
+                                  "bce", "bce_logits", "cross_entropy",
+                                  "nll", NULL};
     static const char *reds[] = {"mean", "sum", "none", NULL};
     int kind = luaL_checkoption(L, 1, NULL, kinds);
     ll_tensor *x = ll_lua_check_tensor(L, 2), *y = ll_lua_check_tensor(L, 3);
@@ -1133,7 +1179,8 @@ static int l_f_clip_grad_value(lua_State *L)
     return 0;
 }
 
-/* ---- optimizer userdata ---------------------------------------------------- */
+/* ---- optimizer userdata ----------------------------------------------------
+ */
 
 #define ONAME "lualab.Optimizer"
 
@@ -1152,18 +1199,19 @@ static ll_optim *check_opt(lua_State *L)
 /* optimizer(kind, params, {lr=, momentum=, ...}) */
 static int l_f_optimizer(lua_State *L)
 {
-    static const char *kinds[] = {"sgd", "adam", "adamw", "rmsprop",
-                                  "adagrad", NULL};
+    static const char *kinds[] = {"sgd",     "adam",    "adamw",
+                                  "rmsprop", "adagrad", NULL};
     int kind = luaL_checkoption(L, 1, NULL, kinds);
     ll_tensor **ts;
     int n = tensor_list(L, 2, &ts);
     luaL_checktype(L, 3, LUA_TTABLE);
     ll_opt_conf c = {0};
     c.kind = (ll_opt_kind)kind;
-    c.lr = ll_opt_num(L, 3, "lr", kind == LL_OPT_SGD       ? 1e-3
-                                  : kind == LL_OPT_RMSPROP ? 1e-2
-                                  : kind == LL_OPT_ADAGRAD ? 1e-2
-                                                           : 1e-3);
+    c.lr = ll_opt_num(L, 3, "lr",
+                      kind == LL_OPT_SGD       ? 1e-3
+                      : kind == LL_OPT_RMSPROP ? 1e-2
+                      : kind == LL_OPT_ADAGRAD ? 1e-2
+                                               : 1e-3);
     c.momentum = ll_opt_num(L, 3, "momentum", 0);
     c.dampening = ll_opt_num(L, 3, "dampening", 0);
     c.weight_decay =
@@ -1248,7 +1296,8 @@ static int l_f_save_tensors(lua_State *L)
     int n = tensor_list(L, 3, &ts);
     if ((int)luaL_len(L, 2) != n)
         return luaL_argerror(L, 2, "names and tensors differ in length");
-    const char **names = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *names, 0);
+    const char **names =
+        lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *names, 0);
     for (int i = 0; i < n; i++) {
         lua_geti(L, 2, i + 1);
         names[i] = lua_tostring(L, -1);
@@ -1288,31 +1337,50 @@ static int l_f_load_tensors(lua_State *L)
 }
 
 static const ll_lua_fn tensor_methods[] = {
-    {"tolist", l_t_tolist, "t:tolist() -> table -- Nested Lua tables of the values."},
-    {"shape", l_t_shape, "t:shape([dim]) -> {sizes} | size -- The shape (dims are 0-based)."},
+    {"tolist", l_t_tolist,
+     "t:tolist() -> table -- Nested Lua tables of the values."},
+    {"shape", l_t_shape,
+     "t:shape([dim]) -> {sizes} | size -- The shape (dims are 0-based)."},
     {"size", l_t_shape, "t:size([dim]) -> {sizes} | size -- Same as shape."},
     {"dim", l_t_dim, "t:dim() -> n -- Number of dimensions."},
     {"numel", l_t_numel, "t:numel() -> n -- Number of elements."},
-    {"item", l_t_item, "t:item() -> number -- The value of a one-element tensor."},
-    {"get", l_t_get, "t:get(i, j, ...) -> number -- One element (0-based indices)."},
-    {"set", l_t_set, "t:set(i, j, ..., v) -> t -- Set one element in place (0-based)."},
-    {"backward", l_t_backward, "t:backward([gradient | {gradient=, retain_graph=}]) -- Accumulate gradients into the leaves."},
+    {"item", l_t_item,
+     "t:item() -> number -- The value of a one-element tensor."},
+    {"get", l_t_get,
+     "t:get(i, j, ...) -> number -- One element (0-based indices)."},
+    {"set", l_t_set,
+     "t:set(i, j, ..., v) -> t -- Set one element in place (0-based)."},
+    {"backward", l_t_backward,
+     "t:backward([gradient | {gradient=, retain_graph=}]) -- Accumulate "
+     "gradients into the leaves."},
     {"detach", l_t_detach, "t:detach() -> Tensor -- Same data, no history."},
-    {"requires_grad_", l_t_requires_grad_, "t:requires_grad_([on]) -> t -- Track gradients for this leaf."},
+    {"requires_grad_", l_t_requires_grad_,
+     "t:requires_grad_([on]) -> t -- Track gradients for this leaf."},
     {"clone", l_t_clone, "t:clone() -> Tensor -- A copy (differentiable)."},
-    {"contiguous", l_t_contiguous, "t:contiguous() -> Tensor -- Row-major copy unless already."},
-    {"reshape", l_t_reshape, "t:reshape(shape) -> Tensor -- Same data, new shape (one -1 allowed)."},
+    {"contiguous", l_t_contiguous,
+     "t:contiguous() -> Tensor -- Row-major copy unless already."},
+    {"reshape", l_t_reshape,
+     "t:reshape(shape) -> Tensor -- Same data, new shape (one -1 allowed)."},
     {"view", l_t_reshape, "t:view(shape) -> Tensor -- Same as reshape."},
-    {"flatten", l_t_flatten, "t:flatten([start_dim]) -> Tensor -- Merge dims from start_dim on."},
-    {"transpose", l_t_transpose, "t:transpose(d0, d1) -> Tensor -- Swap two dims (a view)."},
+    {"flatten", l_t_flatten,
+     "t:flatten([start_dim]) -> Tensor -- Merge dims from start_dim on."},
+    {"transpose", l_t_transpose,
+     "t:transpose(d0, d1) -> Tensor -- Swap two dims (a view)."},
     {"t", l_t_transpose, "t:t() -> Tensor -- Transpose a matrix."},
-    {"permute", l_t_permute, "t:permute(d0, d1, ...) -> Tensor -- Reorder dims (a view)."},
-    {"narrow", l_t_narrow, "t:narrow(dim, start, length) -> Tensor -- A slice (a view)."},
-    {"select", l_t_select, "t:select(dim, index) -> Tensor -- Drop dim at index (a view)."},
-    {"unsqueeze", l_t_unsqueeze, "t:unsqueeze(dim) -> Tensor -- Insert a size-1 dim."},
-    {"squeeze", l_t_squeeze, "t:squeeze([dim]) -> Tensor -- Remove size-1 dims."},
-    {"expand", l_t_expand, "t:expand(shape) -> Tensor -- Broadcast without copying (-1 keeps)."},
-    {"add", l_t_add, "t:add(x) -> Tensor -- Elementwise sum with broadcasting."},
+    {"permute", l_t_permute,
+     "t:permute(d0, d1, ...) -> Tensor -- Reorder dims (a view)."},
+    {"narrow", l_t_narrow,
+     "t:narrow(dim, start, length) -> Tensor -- A slice (a view)."},
+    {"select", l_t_select,
+     "t:select(dim, index) -> Tensor -- Drop dim at index (a view)."},
+    {"unsqueeze", l_t_unsqueeze,
+     "t:unsqueeze(dim) -> Tensor -- Insert a size-1 dim."},
+    {"squeeze", l_t_squeeze,
+     "t:squeeze([dim]) -> Tensor -- Remove size-1 dims."},
+    {"expand", l_t_expand,
+     "t:expand(shape) -> Tensor -- Broadcast without copying (-1 keeps)."},
+    {"add", l_t_add,
+     "t:add(x) -> Tensor -- Elementwise sum with broadcasting."},
     {"sub", l_t_sub, "t:sub(x) -> Tensor -- Elementwise difference."},
     {"mul", l_t_mul, "t:mul(x) -> Tensor -- Elementwise product."},
     {"div", l_t_div, "t:div(x) -> Tensor -- Elementwise quotient."},
@@ -1333,50 +1401,67 @@ static const ll_lua_fn tensor_methods[] = {
     {"square", l_t_square, "t:square() -> Tensor -- t*t."},
     {"sin", l_t_sin, "t:sin() -> Tensor -- Sine."},
     {"cos", l_t_cos, "t:cos() -> Tensor -- Cosine."},
-    {"sigmoid", l_t_sigmoid, "t:sigmoid() -> Tensor -- Logistic function (stable)."},
+    {"sigmoid", l_t_sigmoid,
+     "t:sigmoid() -> Tensor -- Logistic function (stable)."},
     {"tanh", l_t_tanh, "t:tanh() -> Tensor -- Hyperbolic tangent."},
     {"relu", l_t_relu, "t:relu() -> Tensor -- max(t, 0)."},
-    {"leaky_relu", l_t_leaky_relu, "t:leaky_relu([slope=0.01]) -> Tensor -- Leaky ReLU."},
+    {"leaky_relu", l_t_leaky_relu,
+     "t:leaky_relu([slope=0.01]) -> Tensor -- Leaky ReLU."},
     {"elu", l_t_elu, "t:elu([alpha=1]) -> Tensor -- ELU."},
-    {"softplus", l_t_softplus, "t:softplus() -> Tensor -- log(1 + e^t), stable."},
+    {"softplus", l_t_softplus,
+     "t:softplus() -> Tensor -- log(1 + e^t), stable."},
     {"clamp", l_t_clamp, "t:clamp([min], [max]) -> Tensor -- Clip values."},
-    {"sum", l_t_sum, "t:sum([dim, keepdim]) -> Tensor -- Sum (all or along dim)."},
+    {"sum", l_t_sum,
+     "t:sum([dim, keepdim]) -> Tensor -- Sum (all or along dim)."},
     {"mean", l_t_mean, "t:mean([dim, keepdim]) -> Tensor -- Mean."},
-    {"max", l_t_max, "t:max([dim, keepdim]) -> Tensor [, indices] -- Max (and argmax along dim)."},
+    {"max", l_t_max,
+     "t:max([dim, keepdim]) -> Tensor [, indices] -- Max (and argmax along "
+     "dim)."},
     {"min", l_t_min, "t:min([dim, keepdim]) -> Tensor [, indices] -- Min."},
-    {"argmax", l_t_argmax, "t:argmax([dim, keepdim]) -> Tensor -- Index of the max (0-based)."},
-    {"argmin", l_t_argmin, "t:argmin([dim, keepdim]) -> Tensor -- Index of the min."},
+    {"argmax", l_t_argmax,
+     "t:argmax([dim, keepdim]) -> Tensor -- Index of the max (0-based)."},
+    {"argmin", l_t_argmin,
+     "t:argmin([dim, keepdim]) -> Tensor -- Index of the min."},
     {"var", l_t_var, "t:var([dim, keepdim]) -> Tensor -- Unbiased variance."},
-    {"std", l_t_std, "t:std([dim, keepdim]) -> Tensor -- Unbiased standard deviation."},
+    {"std", l_t_std,
+     "t:std([dim, keepdim]) -> Tensor -- Unbiased standard deviation."},
     {"prod", l_t_prod, "t:prod([dim, keepdim]) -> Tensor -- Product."},
-    {"softmax", l_t_softmax, "t:softmax([dim=-1]) -> Tensor -- Softmax (stable)."},
-    {"log_softmax", l_t_log_softmax, "t:log_softmax([dim=-1]) -> Tensor -- Log-softmax (stable)."},
-    {"matmul", l_t_matmul, "t:matmul(x) -> Tensor -- Matrix product (batched for 3-D)."},
-    {"index_select", l_t_index_select, "t:index_select(dim, idx) -> Tensor -- Rows picked by an index tensor."},
-    {"chunk", l_t_chunk, "t:chunk(n [, dim=0]) -> {Tensor} -- Split into n views."},
-    {"split", l_t_split, "t:split(size [, dim=0]) -> {Tensor} -- Split into views of size."},
+    {"softmax", l_t_softmax,
+     "t:softmax([dim=-1]) -> Tensor -- Softmax (stable)."},
+    {"log_softmax", l_t_log_softmax,
+     "t:log_softmax([dim=-1]) -> Tensor -- Log-softmax (stable)."},
+    {"matmul", l_t_matmul,
+     "t:matmul(x) -> Tensor -- Matrix product (batched for 3-D)."},
+    {"index_select", l_t_index_select,
+     "t:index_select(dim, idx) -> Tensor -- Rows picked by an index tensor."},
+    {"chunk", l_t_chunk,
+     "t:chunk(n [, dim=0]) -> {Tensor} -- Split into n views."},
+    {"split", l_t_split,
+     "t:split(size [, dim=0]) -> {Tensor} -- Split into views of size."},
     {"fill_", l_t_fill_, "t:fill_(v) -> t -- Fill in place (no autograd)."},
     {"zero_", l_t_zero_, "t:zero_() -> t -- Zero in place."},
-    {"copy_", l_t_copy_, "t:copy_(src) -> t -- Copy values in place (broadcasting)."},
+    {"copy_", l_t_copy_,
+     "t:copy_(src) -> t -- Copy values in place (broadcasting)."},
     {NULL, NULL, NULL}};
 
-static const ll_lua_fn tensor_meta[] = {
-    {"__gc", l_t_gc, NULL},
-    {"__close", l_t_gc, NULL},
-    {"__tostring", l_t_tostring, NULL},
-    {"__display", l_t_display, NULL},
-    {"__add", l_t_add, NULL},
-    {"__sub", l_t_sub, NULL},
-    {"__mul", l_t_mul, NULL},
-    {"__div", l_t_div, NULL},
-    {"__pow", l_t_pow, NULL},
-    {"__unm", l_t_neg, NULL},
-    {"__len", l_t_len, NULL},
-    {"__newindex", l_t_newindex, NULL},
-    {NULL, NULL, NULL}};
+static const ll_lua_fn tensor_meta[] = {{"__gc", l_t_gc, NULL},
+                                        {"__close", l_t_gc, NULL},
+                                        {"__tostring", l_t_tostring, NULL},
+                                        {"__display", l_t_display, NULL},
+                                        {"__add", l_t_add, NULL},
+                                        {"__sub", l_t_sub, NULL},
+                                        {"__mul", l_t_mul, NULL},
+                                        {"__div", l_t_div, NULL},
+                                        {"__pow", l_t_pow, NULL},
+                                        {"__unm", l_t_neg, NULL},
+                                        {"__len", l_t_len, NULL},
+                                        {"__newindex", l_t_newindex, NULL},
+                                        {NULL, NULL, NULL}};
 
 static const ll_lua_fn opt_methods[] = {
-    {"step", l_o_step, "opt:step() -- One update of every parameter (one loop over the flat buffer)."},
+    {"step", l_o_step,
+     "opt:step() -- One update of every parameter (one loop over the flat "
+     "buffer)."},
     {"zero_grad", l_o_zero_grad, "opt:zero_grad() -- Zero every gradient."},
     {"lr", l_o_lr, "opt:lr([new]) -> lr -- Get or set the learning rate."},
     {NULL, NULL, NULL}};
@@ -1387,38 +1472,77 @@ static const ll_lua_fn opt_meta[] = {{"__gc", l_o_gc, NULL},
                                      {NULL, NULL, NULL}};
 
 static const ll_lua_fn nn_fns[] = {
-    {"tensor", l_nn_tensor, "tensor(table | number [, {requires_grad=}]) -> Tensor -- A float32 tensor from nested tables."},
-    {"zeros", l_nn_zeros, "zeros(shape) -> Tensor -- A tensor of zeros; shape is a table {2, 3}."},
+    {"tensor", l_nn_tensor,
+     "tensor(table | number [, {requires_grad=}]) -> Tensor -- A float32 "
+     "tensor from nested tables."},
+    {"zeros", l_nn_zeros,
+     "zeros(shape) -> Tensor -- A tensor of zeros; shape is a table {2, 3}."},
     {"ones", l_nn_ones, "ones(shape) -> Tensor -- A tensor of ones."},
     {"full", l_nn_full, "full(shape, v) -> Tensor -- A tensor filled with v."},
-    {"rand", l_nn_rand, "rand(shape) -> Tensor -- Uniform [0, 1) (seeded by manual_seed)."},
+    {"rand", l_nn_rand,
+     "rand(shape) -> Tensor -- Uniform [0, 1) (seeded by manual_seed)."},
     {"randn", l_nn_randn, "randn(shape) -> Tensor -- Standard normal."},
-    {"randint", l_nn_randint, "randint(low, high, shape) -> Tensor -- Integers in [low, high)."},
-    {"arange", l_nn_arange, "arange([start,] stop [, step]) -> Tensor -- Evenly spaced values."},
-    {"linspace", l_nn_linspace, "linspace(a, b, n) -> Tensor -- n values from a to b."},
-    {"manual_seed", l_nn_manual_seed, "manual_seed(s) -- Seed the generator (repeatable runs)."},
-    {"set_num_threads", l_nn_set_num_threads, "set_num_threads(n) -- Threads for OpenBLAS."},
-    {"get_num_threads", l_nn_get_num_threads, "get_num_threads() -> n -- Threads OpenBLAS uses."},
-    {"set_grad_enabled", l_nn_set_grad_enabled, "set_grad_enabled(on) -> previous -- Turn autograd recording on/off."},
-    {"clock", l_nn_clock, "clock() -> seconds -- Monotonic wall-clock time, for timing steps."},
-    {"is_grad_enabled", l_nn_is_grad_enabled, "is_grad_enabled() -> bool -- Is autograd recording?"},
-    {"cat", l_nn_cat, "cat({tensors} [, dim=0]) -> Tensor -- Concatenate along dim."},
-    {"stack", l_nn_stack, "stack({tensors} [, dim=0]) -> Tensor -- Stack along a new dim."},
-    {"matmul", l_t_matmul, "matmul(a, b) -> Tensor -- Matrix product (OpenBLAS)."},
-    {"linear", l_f_linear, "linear(x, w [, b, name]) -> Tensor -- x w^T + b as one node."},
-    {"embedding", l_f_embedding, "embedding(idx, w [, padding_idx, name]) -> Tensor -- Rows of w."},
-    {"rnn_layer", l_f_rnn_layer, "rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, reverse, mask, name]) -> out, h, c -- One recurrent layer over a (T, B, D) sequence; cell is lstm|gru|tanh|relu."},
-    {"conv1d", l_f_conv1d, "conv1d(x, w [, b, stride, padding, dilation, name]) -> Tensor -- 1-D convolution."},
-    {"pool1d", l_f_pool1d, "pool1d(x, is_max, k [, stride, padding, name]) -> Tensor -- Max or average pooling."},
-    {"dropout", l_f_dropout, "dropout(x, p, training) -> Tensor -- Inverted dropout."},
-    {"dropout_mask", l_f_dropout_mask, "dropout_mask(shape, p) -> Tensor -- 0 or 1/(1-p) entries."},
-    {"layer_norm", l_f_layer_norm, "layer_norm(x [, w, b, eps, name]) -> Tensor -- Normalise the last dim."},
-    {"loss", l_f_loss, "loss(kind, input, target [, reduction, arg, ignore_index]) -> Tensor -- mse|l1|huber|bce|bce_logits|cross_entropy|nll."},
-    {"optimizer", l_f_optimizer, "optimizer(kind, params, opts) -> Optimizer -- sgd|adam|adamw|rmsprop|adagrad over flat buffers."},
-    {"clip_grad_norm", l_f_clip_grad_norm, "clip_grad_norm(params, max_norm) -> total_norm -- Scale gradients to a maximum 2-norm."},
-    {"clip_grad_value", l_f_clip_grad_value, "clip_grad_value(params, clip) -- Clamp gradients to [-clip, clip]."},
-    {"save_tensors", l_f_save_tensors, "save_tensors(path, names, tensors) -> true | nil, msg -- Write safetensors."},
-    {"load_tensors", l_f_load_tensors, "load_tensors(path) -> {name=Tensor}, names | nil, msg -- Read safetensors."},
+    {"randint", l_nn_randint,
+     "randint(low, high, shape) -> Tensor -- Integers in [low, high)."},
+    {"arange", l_nn_arange,
+     "arange([start,] stop [, step]) -> Tensor -- Evenly spaced values."},
+    {"linspace", l_nn_linspace,
+     "linspace(a, b, n) -> Tensor -- n values from a to b."},
+    {"manual_seed", l_nn_manual_seed,
+     "manual_seed(s) -- Seed the generator (repeatable runs)."},
+    {"set_num_threads", l_nn_set_num_threads,
+     "set_num_threads(n) -- Threads for OpenBLAS."},
+    {"get_num_threads", l_nn_get_num_threads,
+     "get_num_threads() -> n -- Threads OpenBLAS uses."},
+    {"set_grad_enabled", l_nn_set_grad_enabled,
+     "set_grad_enabled(on) -> previous -- Turn autograd recording on/off."},
+    {"clock", l_nn_clock,
+     "clock() -> seconds -- Monotonic wall-clock time, for timing steps."},
+    {"is_grad_enabled", l_nn_is_grad_enabled,
+     "is_grad_enabled() -> bool -- Is autograd recording?"},
+    {"cat", l_nn_cat,
+     "cat({tensors} [, dim=0]) -> Tensor -- Concatenate along dim."},
+    {"stack", l_nn_stack,
+     "stack({tensors} [, dim=0]) -> Tensor -- Stack along a new dim."},
+    {"matmul", l_t_matmul,
+     "matmul(a, b) -> Tensor -- Matrix product (OpenBLAS)."},
+    {"linear", l_f_linear,
+     "linear(x, w [, b, name]) -> Tensor -- x w^T + b as one node."},
+    {"embedding", l_f_embedding,
+     "embedding(idx, w [, padding_idx, name]) -> Tensor -- Rows of w."},
+    {"rnn_layer", l_f_rnn_layer,
+     "rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, reverse, mask, "
+     "name]) -> out, h, c -- One recurrent layer over a (T, B, D) sequence; "
+     "cell is lstm|gru|tanh|relu."},
+    {"conv1d", l_f_conv1d,
+     "conv1d(x, w [, b, stride, padding, dilation, name]) -> Tensor -- 1-D "
+     "convolution."},
+    {"pool1d", l_f_pool1d,
+     "pool1d(x, is_max, k [, stride, padding, name]) -> Tensor -- Max or "
+     "average pooling."},
+    {"dropout", l_f_dropout,
+     "dropout(x, p, training) -> Tensor -- Inverted dropout."},
+    {"dropout_mask", l_f_dropout_mask,
+     "dropout_mask(shape, p) -> Tensor -- 0 or 1/(1-p) entries."},
+    {"layer_norm", l_f_layer_norm,
+     "layer_norm(x [, w, b, eps, name]) -> Tensor -- Normalise the last dim."},
+    {"loss", l_f_loss,
+     "loss(kind, input, target [, reduction, arg, ignore_index]) -> Tensor -- "
+     "mse|l1|huber|bce|bce_logits|cross_entropy|nll."},
+    {"optimizer", l_f_optimizer,
+     "optimizer(kind, params, opts) -> Optimizer -- "
+     "sgd|adam|adamw|rmsprop|adagrad over flat buffers."},
+    {"clip_grad_norm", l_f_clip_grad_norm,
+     "clip_grad_norm(params, max_norm) -> total_norm -- Scale gradients to a "
+     "maximum 2-norm."},
+    {"clip_grad_value", l_f_clip_grad_value,
+     "clip_grad_value(params, clip) -- Clamp gradients to [-clip, clip]."},
+    {"save_tensors", l_f_save_tensors,
+     "save_tensors(path, names, tensors) -> true | nil, msg -- Write "
+     "safetensors."},
+    {"load_tensors", l_f_load_tensors,
+     "load_tensors(path) -> {name=Tensor}, names | nil, msg -- Read "
+     "safetensors."},
     {NULL, NULL, NULL}};
 
 int luaopen_lualab__nn(lua_State *L);

@@ -48,7 +48,8 @@ struct ll_node {
     int out_ndim[LL_NODE_MAXOUT];
     ll_tensor *gout[LL_NODE_MAXOUT];
     ll_tensor *saved[LL_NODE_MAXSAVED]; /* released after backward */
-    void *ctx;                          /* free()d after backward */
+    void *ctx;          /* released after backward: free(), or */
+    int64_t ctx_floats; /* ll_fbuf_free(ctx, ctx_floats) when nonzero */
     double f[8];
     int64_t i[8];
     int released;
@@ -69,6 +70,16 @@ void ll_node_release(ll_node *n);
 /* Keep a value for backward without a ref cycle: a history-free alias. */
 ll_tensor *ll_alias(ll_tensor *t);
 
+/* Float buffers from the pool (see tensor.c); free with the same n. */
+float *ll_fbuf_alloc(int64_t n);
+float *ll_fbuf_calloc(int64_t n);
+void ll_fbuf_free(float *p, int64_t n);
+/* Give every pooled buffer back to the system. */
+void ll_fbuf_trim(void);
+/* A storage of n floats (zeroed when zero); refs = 1. */
+ll_storage *ll_storage_new(int64_t n, int zero);
+void ll_storage_unref(ll_storage *st);
+
 /* Contiguous row-major strides for shape. */
 void ll_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
 /* Make a tensor header over storage st (ref taken). */
@@ -77,8 +88,7 @@ ll_tensor *ll_tensor_view_of(ll_tensor *base, int ndim, const int64_t *shape,
 /* Uninitialised contiguous tensor. */
 ll_tensor *ll_tensor_empty(int ndim, const int64_t *shape, ll_err *err);
 /* Sum g down to (ndim, shape) (undoing broadcasting); new ref. */
-ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape,
-                     ll_err *err);
+ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape, ll_err *err);
 /* a += b in place; shapes equal, a contiguous; b any strides. */
 int ll_add_into(ll_tensor *a, ll_tensor *b, ll_err *err);
 /* Copy any-strided t into contiguous out buffer. */

@@ -54,8 +54,7 @@ static const char *sh(const ll_tensor *t, char *buf, size_t n)
 /* ---- the strided loop: up to 3 operands over one shape ----------------- */
 
 typedef void (*row_fn)(int op, float arg, int64_t n, float *o, int64_t so,
-                       const float *a, int64_t sa, const float *b,
-                       int64_t sb);
+                       const float *a, int64_t sa, const float *b, int64_t sb);
 
 static void iter3(int nd, const int64_t *shape, float *o, const int64_t *so,
                   const float *a, const int64_t *sa, const float *b,
@@ -153,8 +152,7 @@ int ll_tensor_copy_(ll_tensor *dst, ll_tensor *src, ll_err *err)
     return 0;
 }
 
-ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape,
-                     ll_err *err)
+ll_tensor *ll_sum_to(ll_tensor *g, int ndim, const int64_t *shape, ll_err *err)
 {
     if (g->ndim == ndim && !memcmp(g->shape, shape, (size_t)ndim * 8))
         return ll_tensor_ref(g);
@@ -185,8 +183,7 @@ static int bw_reshape(ll_node *n, ll_err *err)
     return rc;
 }
 
-ll_tensor *ll_reshape(ll_tensor *t, int ndim, const int64_t *shape,
-                      ll_err *err)
+ll_tensor *ll_reshape(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
 {
     int64_t s[LL_MAXDIM], known = 1;
     int infer = -1;
@@ -209,14 +206,15 @@ ll_tensor *ll_reshape(ll_tensor *t, int ndim, const int64_t *shape,
         s[infer] = known ? t->numel / known : 0;
     if (ll_shape_numel(ndim, s) != t->numel) {
         char a[96], b[96];
-        ll_err_set(err, LL_EINVAL, "reshape: cannot view %s (%lld elements) "
+        ll_err_set(err, LL_EINVAL,
+                   "reshape: cannot view %s (%lld elements) "
                    "as %s",
                    sh(t, a, sizeof a), (long long)t->numel,
                    ll_shape_str(ndim, shape, b, sizeof b));
         return NULL;
     }
-    ll_tensor *base = ll_tensor_is_contiguous(t) ? ll_tensor_ref(t)
-                                                 : ll_clone(t, err);
+    ll_tensor *base =
+        ll_tensor_is_contiguous(t) ? ll_tensor_ref(t) : ll_clone(t, err);
     if (!base)
         return NULL;
     int64_t st[LL_MAXDIM];
@@ -292,8 +290,8 @@ static int bw_narrow(ll_node *n, ll_err *err)
     int64_t sh2[LL_MAXDIM];
     memcpy(sh2, x->shape, sizeof sh2);
     sh2[dim] = n->i[2];
-    ll_tensor *v = ll_tensor_view_of(z, x->ndim, sh2, z->stride,
-                                     n->i[1] * z->stride[dim]);
+    ll_tensor *v =
+        ll_tensor_view_of(z, x->ndim, sh2, z->stride, n->i[1] * z->stride[dim]);
     int rc = LL_ENOMEM;
     if (v) {
         ll_tensor *g = n->gout[0];
@@ -373,8 +371,8 @@ ll_tensor *ll_select(ll_tensor *t, int dim, int64_t index, ll_err *err)
             s[k] = t->shape[i];
             st[k++] = t->stride[i];
         }
-    ll_tensor *v = ll_tensor_view_of(t, k, s, st,
-                                     t->offset + index * t->stride[d]);
+    ll_tensor *v =
+        ll_tensor_view_of(t, k, s, st, t->offset + index * t->stride[d]);
     ll_tensor *r = finish(v, "Select", bw_narrow, &t, 1, err);
     if (r && r->node) {
         r->node->i[0] = d;
@@ -418,8 +416,7 @@ static int bw_expand(ll_node *n, ll_err *err)
     return rc;
 }
 
-ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape,
-                     ll_err *err)
+ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
 {
     int64_t s[LL_MAXDIM], st[LL_MAXDIM];
     char a[96], b[96];
@@ -578,9 +575,9 @@ static int bw_binary(ll_node *n, ll_err *err)
 
 static const char *binop_name(int op)
 {
-    static const char *names[] = {"Add", "Sub", "Mul", "Div", "Pow",
-                                  "Maximum", "Minimum", "Eq", "Ne", "Lt",
-                                  "Le", "Gt", "Ge"};
+    static const char *names[] = {"Add",     "Sub",     "Mul", "Div", "Pow",
+                                  "Maximum", "Minimum", "Eq",  "Ne",  "Lt",
+                                  "Le",      "Gt",      "Ge"};
     return names[op];
 }
 
@@ -741,10 +738,11 @@ static float und(int op, float x, float y, float a)
 static const char *unop_name(int op)
 {
     static const char *names[] = {
-        "Neg",      "Exp",  "Log",       "Sqrt",      "Abs",
-        "Sigmoid",  "Tanh", "ReLU",      "LeakyReLU", "ELU",
-        "Softplus", "Square", "PowScalar", "AddScalar", "MulScalar",
-        "RSubScalar", "RDivScalar", "ClampMin", "ClampMax", "Sin", "Cos"};
+        "Neg",        "Exp",        "Log",       "Sqrt",      "Abs",
+        "Sigmoid",    "Tanh",       "ReLU",      "LeakyReLU", "ELU",
+        "Softplus",   "Square",     "PowScalar", "AddScalar", "MulScalar",
+        "RSubScalar", "RDivScalar", "ClampMin",  "ClampMax",  "Sin",
+        "Cos"};
     return names[op];
 }
 
@@ -793,12 +791,13 @@ ll_tensor *ll_unary(ll_unop op, ll_tensor *a, float arg, ll_err *err)
     return out;
 }
 
-/* ---- reductions ----------------------------------------------------------- */
+/* ---- reductions -----------------------------------------------------------
+ */
 
 static const char *rname(int op)
 {
-    static const char *names[] = {"Sum",    "Mean",   "Max", "Min", "Argmax",
-                                  "Argmin", "Var",    "Std", "Prod"};
+    static const char *names[] = {"Sum",    "Mean", "Max", "Min", "Argmax",
+                                  "Argmin", "Var",  "Std", "Prod"};
     return names[op];
 }
 
@@ -857,11 +856,12 @@ static int bw_reduce(ll_node *n, ll_err *err)
                 for (int64_t j = 0; j < len; j++)
                     m += (double)xr[j * inner];
                 m /= (double)len;
-                double scale = op == LL_RVAR ? 2.0 / (double)(len - 1)
-                                             : 1.0 / ((double)(len - 1) * (double)y[r]);
+                double scale = op == LL_RVAR
+                                   ? 2.0 / (double)(len - 1)
+                                   : 1.0 / ((double)(len - 1) * (double)y[r]);
                 for (int64_t j = 0; j < len; j++)
-                    orow[j * inner] =
-                        (float)((double)gv * scale * ((double)xr[j * inner] - m));
+                    orow[j * inner] = (float)((double)gv * scale *
+                                              ((double)xr[j * inner] - m));
             }
         }
     rc = ll_node_accum(n, 0, gx, err);
@@ -1030,8 +1030,10 @@ ll_tensor *ll_matmul(ll_tensor *a, ll_tensor *b, ll_err *err)
     if (a->ndim == 0 || b->ndim == 0)
         goto bad;
     if (a->ndim == 1 || b->ndim == 1) {
-        ll_tensor *a2 = a->ndim == 1 ? ll_unsqueeze(a, 0, err) : ll_tensor_ref(a);
-        ll_tensor *b2 = b->ndim == 1 ? ll_unsqueeze(b, 1, err) : ll_tensor_ref(b);
+        ll_tensor *a2 =
+            a->ndim == 1 ? ll_unsqueeze(a, 0, err) : ll_tensor_ref(a);
+        ll_tensor *b2 =
+            b->ndim == 1 ? ll_unsqueeze(b, 1, err) : ll_tensor_ref(b);
         ll_tensor *r = a2 && b2 ? ll_matmul(a2, b2, err) : NULL;
         ll_tensor *s = r;
         if (r && a->ndim == 1) {
@@ -1102,7 +1104,8 @@ bad:
     return NULL;
 }
 
-/* ---- cat / stack ---------------------------------------------------------- */
+/* ---- cat / stack ----------------------------------------------------------
+ */
 
 static int bw_cat(ll_node *n, ll_err *err)
 {
@@ -1232,7 +1235,8 @@ ll_tensor *ll_stack(ll_tensor **ts, int n, int dim, ll_err *err)
     return out;
 }
 
-/* ---- index_select --------------------------------------------------------- */
+/* ---- index_select ---------------------------------------------------------
+ */
 
 static int bw_index_select(ll_node *n, ll_err *err)
 {
@@ -1308,7 +1312,8 @@ ll_tensor *ll_index_select(ll_tensor *t, int dim, ll_tensor *idx, ll_err *err)
     return out;
 }
 
-/* ---- softmax -------------------------------------------------------------- */
+/* ---- softmax --------------------------------------------------------------
+ */
 
 static int bw_softmax(ll_node *n, ll_err *err)
 {
@@ -1371,8 +1376,8 @@ ll_tensor *ll_softmax(ll_tensor *t, int dim, int lg, ll_err *err)
                 s += exp((double)(x[j * inner] - m));
             float ls = (float)log(s);
             for (int64_t j = 0; j < len; j++)
-                o[j * inner] = lg ? x[j * inner] - m - ls
-                                   : expf(x[j * inner] - m - ls);
+                o[j * inner] =
+                    lg ? x[j * inner] - m - ls : expf(x[j * inner] - m - ls);
         }
     ll_tensor_free(xc);
     ll_node *n = ll_node_new(lg ? "LogSoftmax" : "Softmax", bw_softmax, &t, 1);

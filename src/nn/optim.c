@@ -22,29 +22,6 @@ struct ll_optim {
     int started;
 };
 
-static ll_storage *storage_new(int64_t n)
-{
-    ll_storage *st = calloc(1, sizeof *st);
-    float *d = calloc((size_t)(n ? n : 1), sizeof(float));
-    if (!st || !d) {
-        free(st);
-        free(d);
-        return NULL;
-    }
-    st->refs = 1;
-    st->n = n;
-    st->data = d;
-    return st;
-}
-
-static void storage_unref(ll_storage *st)
-{
-    if (st && --st->refs == 0) {
-        free(st->data);
-        free(st);
-    }
-}
-
 void ll_optim_free(ll_optim *o)
 {
     if (!o)
@@ -53,8 +30,8 @@ void ll_optim_free(ll_optim *o)
         ll_tensor_free(o->params[i]);
     free(o->params);
     free(o->off);
-    storage_unref(o->flat);
-    storage_unref(o->gflat);
+    ll_storage_unref(o->flat);
+    ll_storage_unref(o->gflat);
     free(o->s1);
     free(o->s2);
     free(o);
@@ -92,8 +69,8 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         o->total += params[i]->numel;
         o->params[o->n++] = ll_tensor_ref(params[i]);
     }
-    o->flat = storage_new(o->total);
-    o->gflat = storage_new(o->total);
+    o->flat = ll_storage_new(o->total, 1);
+    o->gflat = ll_storage_new(o->total, 1);
     o->s1 = calloc((size_t)o->total + 1, sizeof(float));
     o->s2 = calloc((size_t)o->total + 1, sizeof(float));
     if (!o->flat || !o->gflat || !o->s1 || !o->s2)
@@ -106,7 +83,7 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         ll_gather_to(p, o->flat->data + o->off[i]);
         if (p->grad)
             ll_gather_to(p->grad, o->gflat->data + o->off[i]);
-        storage_unref(p->st);
+        ll_storage_unref(p->st);
         p->st = o->flat;
         o->flat->refs++;
         p->offset = o->off[i];
@@ -115,7 +92,7 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
             ll_tensor_view_of(p, p->ndim, p->shape, p->stride, p->offset);
         if (!g)
             goto oom;
-        storage_unref(g->st);
+        ll_storage_unref(g->st);
         g->st = o->gflat;
         o->gflat->refs++;
         ll_tensor_free(p->grad);
@@ -139,10 +116,10 @@ static void sync_grad(ll_optim *o, int i)
         ll_gather_to(p->grad, dst);
     else
         memset(dst, 0, (size_t)p->numel * sizeof(float));
-    ll_tensor *g = ll_tensor_view_of(p, p->ndim, p->shape, p->stride,
-                                     p->offset);
+    ll_tensor *g =
+        ll_tensor_view_of(p, p->ndim, p->shape, p->stride, p->offset);
     if (g) {
-        storage_unref(g->st);
+        ll_storage_unref(g->st);
         g->st = o->gflat;
         o->gflat->refs++;
         ll_tensor_free(p->grad);
@@ -167,6 +144,42 @@ void ll_optim_set_lr(ll_optim *o, double lr)
     o->conf.lr = lr;
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define LL_VEC __attribute__((optimize("O3")))
+#else
+#define LL_VEC
+#endif
+
+LL_VEC static void sgd_rule(float *restrict p, const float *restrict gr,
+                            float *restrict buf, int64_t n, float lr, float wd,
+                            float mom, float damp, int nesterov, int started)
+{
+    for (int64_t k = 0; k < n; k++) {
+        float g = gr[k] + wd * p[k];
+        if (mom != 0) {
+            buf[k] = started ? mom * buf[k] + (1 - damp) * g : g;
+            g = nesterov ? g + mom * buf[k] : buf[k];
+        }
+        p[k] -= lr * g;
+    }
+}
+
+/* Adam (wd added to the gradient) and AdamW (decoupled decay dwd). */
+LL_VEC static void adam_rule(float *restrict p, const float *restrict gr,
+                             float *restrict m, float *restrict v, int64_t n,
+                             float lr, float wd, float dwd, float b1, float b2,
+                             float eps, float step_size, float bc2s)
+{
+    for (int64_t k = 0; k < n; k++) {
+        if (dwd != 0)
+            p[k] *= 1 - lr * dwd;
+        float g = gr[k] + wd * p[k];
+        m[k] = m[k] * b1 + (1 - b1) * g;
+        v[k] = v[k] * b2 + (1 - b2) * g * g;
+        p[k] -= step_size * (m[k] / (sqrtf(v[k]) / bc2s + eps));
+    }
+}
+
 int ll_optim_step(ll_optim *o, ll_err *err)
 {
     (void)err;
@@ -185,32 +198,22 @@ int ll_optim_step(ll_optim *o, ll_err *err)
         if (!pt->requires_grad)
             continue;
         sync_grad(o, i);
-        int64_t lo = o->off[i], hi = lo + pt->numel;
-        float *p = o->flat->data, *gr = o->gflat->data;
-        float *s1 = o->s1, *s2 = o->s2;
-        for (int64_t k = lo; k < hi; k++) {
-            float g = gr[k];
-            switch (c->kind) {
-            case LL_OPT_SGD:
-                if (wd != 0)
-                    g += wd * p[k];
-                if (mom != 0) {
-                    s1[k] = o->started ? mom * s1[k] + (1 - damp) * g : g;
-                    g = c->nesterov ? g + mom * s1[k] : s1[k];
-                }
-                p[k] -= lr * g;
-                break;
-            case LL_OPT_ADAM:
-            case LL_OPT_ADAMW:
-                if (c->kind == LL_OPT_ADAMW)
-                    p[k] *= 1 - lr * wd;
-                else if (wd != 0)
-                    g += wd * p[k];
-                s1[k] = s1[k] * b1 + (1 - b1) * g;
-                s2[k] = s2[k] * b2 + (1 - b2) * g * g;
-                p[k] -= step_size * (s1[k] / (sqrtf(s2[k]) / bc2s + eps));
-                break;
-            case LL_OPT_RMSPROP: {
+        int64_t lo = o->off[i], n = pt->numel;
+        float *p = o->flat->data + lo, *gr = o->gflat->data + lo;
+        float *s1 = o->s1 + lo, *s2 = o->s2 + lo;
+        switch (c->kind) {
+        case LL_OPT_SGD:
+            sgd_rule(p, gr, s1, n, lr, wd, mom, damp, c->nesterov, o->started);
+            break;
+        case LL_OPT_ADAM:
+        case LL_OPT_ADAMW:
+            adam_rule(p, gr, s1, s2, n, lr, c->kind == LL_OPT_ADAMW ? 0 : wd,
+                      c->kind == LL_OPT_ADAMW ? wd : 0, b1, b2, eps, step_size,
+                      bc2s);
+            break;
+        case LL_OPT_RMSPROP:
+            for (int64_t k = 0; k < n; k++) {
+                float g = gr[k];
                 if (wd != 0)
                     g += wd * p[k];
                 s2[k] = alpha * s2[k] + (1 - alpha) * g * g;
@@ -220,9 +223,11 @@ int ll_optim_step(ll_optim *o, ll_err *err)
                     p[k] -= lr * s1[k];
                 } else
                     p[k] -= lr * (g / avg);
-                break;
             }
-            default: /* Adagrad */
+            break;
+        default: /* Adagrad */
+            for (int64_t k = 0; k < n; k++) {
+                float g = gr[k];
                 if (wd != 0)
                     g += wd * p[k];
                 s1[k] += g * g;

@@ -6,6 +6,7 @@
  * (one GEMM per step); dW_ih, dW_hh, the biases and dX are single GEMMs
  * after the loop.
  */
+#include "nn/fastmath.h"
 #include "nn/layers.h"
 #include "nn/nn_int.h"
 
@@ -26,14 +27,6 @@ static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k,
                 tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
 }
 
-static float sigm(float x)
-{
-    if (x >= 0)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
 enum { IN_X, IN_H0, IN_C0, IN_WIH, IN_WHH, IN_BIH, IN_BHH, NIN };
 
 /* Saved state: one block, freed with the node's ctx. */
@@ -45,8 +38,48 @@ typedef struct {
     float *hprev; /* GRU: h_{t-1} unmasked */
     float *mask;  /* B*H or NULL */
     float *c0;    /* B*H (zeros when absent) */
+    float *tcell; /* LSTM: tanh(c_t) (T*B*H) */
     float data[];
 } rnn_ctx;
+
+/* c = f*c + i*g and tanh(c), over one row of H units. */
+static void lstm_cell_update(const float *gr, int64_t H, float *cb, float *ct,
+                             float *tct)
+{
+    for (int64_t j = 0; j < H; j++) {
+        float cv = gr[H + j] * cb[j] + gr[j] * gr[2 * H + j];
+        cb[j] = cv;
+        ct[j] = cv;
+        tct[j] = cv;
+    }
+    ll_vtanh(tct, H);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define LL_VEC __attribute__((optimize("O3")))
+#else
+#define LL_VEC
+#endif
+
+/* One batch row of the LSTM backward gate loop: pre-activation gate
+ * gradients into dxr, dc carried to the previous step in place. */
+LL_VEC static void lstm_bw_row(const float *restrict gr, int64_t H,
+                               const float *restrict tct,
+                               const float *restrict cp,
+                               const float *restrict dhb, float *restrict dcb,
+                               float *restrict dxr)
+{
+    for (int64_t j = 0; j < H; j++) {
+        float i = gr[j], f = gr[H + j], g = gr[2 * H + j], o = gr[3 * H + j];
+        float tc = tct[j];
+        float dcv = dcb[j] + dhb[j] * o * (1 - tc * tc);
+        dxr[j] = dcv * g * i * (1 - i);
+        dxr[H + j] = dcv * cp[j] * f * (1 - f);
+        dxr[2 * H + j] = dcv * i * (1 - g * g);
+        dxr[3 * H + j] = dhb[j] * tc * o * (1 - o);
+        dcb[j] = dcv * f;
+    }
+}
 
 static int64_t tidx(int64_t s, int64_t T, int reverse)
 {
@@ -66,14 +99,13 @@ static int bw_rnn(ll_node *n, ll_err *err)
     ll_tensor *gcT = n->gout[2] ? ll_contiguous(n->gout[2], err) : NULL;
     int rc = LL_ENOMEM;
     int gru = cell == LL_CELL_GRU;
-    float *dxp = calloc((size_t)(T * B * GH), sizeof(float));
-    float *dhp = gru ? calloc((size_t)(T * B * GH), sizeof(float)) : dxp;
+    float *dxp = ll_fbuf_alloc(T * B * GH);
+    float *dhp = gru ? ll_fbuf_alloc(T * B * GH) : dxp;
     float *dh = calloc((size_t)(B * H), sizeof(float));
     float *dc = calloc((size_t)(B * H), sizeof(float));
     float *dhn = calloc((size_t)(B * H), sizeof(float));
-    if (!dxp || !dhp || !dh || !dc || !dhn ||
-        (n->gout[0] && !gout) || (n->gout[1] && !ghT) ||
-        (n->gout[2] && !gcT))
+    if (!dxp || !dhp || !dh || !dc || !dhn || (n->gout[0] && !gout) ||
+        (n->gout[1] && !ghT) || (n->gout[2] && !gcT))
         goto done;
     if (ghT)
         memcpy(dh, LL_D(ghT), (size_t)(B * H) * sizeof(float));
@@ -94,21 +126,11 @@ static int bw_rnn(ll_node *n, ll_err *err)
             float *dxr = gx + b * GH, *dhr = gh + b * GH;
             float *dhb = dh + b * H, *dcb = dc + b * H, *dnb = dhn + b * H;
             if (cell == LL_CELL_LSTM) {
-                const float *ct = c->cell + (t * B + b) * H;
+                const float *tct = c->tcell + (t * B + b) * H;
                 const float *cp =
                     s == 0 ? c->c0 + b * H
                            : c->cell + (tidx(s - 1, T, reverse) * B + b) * H;
-                for (int64_t j = 0; j < H; j++) {
-                    float i = gr[j], f = gr[H + j], g = gr[2 * H + j],
-                          o = gr[3 * H + j];
-                    float tc = tanhf(ct[j]);
-                    float dcv = dcb[j] + dhb[j] * o * (1 - tc * tc);
-                    dxr[j] = dcv * g * i * (1 - i);
-                    dxr[H + j] = dcv * cp[j] * f * (1 - f);
-                    dxr[2 * H + j] = dcv * i * (1 - g * g);
-                    dxr[3 * H + j] = dhb[j] * tc * o * (1 - o);
-                    dcb[j] = dcv * f;
-                }
+                lstm_bw_row(gr, H, tct, cp, dhb, dcb, dxr);
             } else if (gru) {
                 const float *hn = c->cell + (t * B + b) * H;
                 const float *hp = c->hprev + (t * B + b) * H;
@@ -129,12 +151,14 @@ static int bw_rnn(ll_node *n, ll_err *err)
             } else {
                 const float *hv = hseq + (t * B + b) * H;
                 for (int64_t j = 0; j < H; j++)
-                    dxr[j] = cell == LL_CELL_TANH
-                                 ? dhb[j] * (1 - hv[j] * hv[j])
-                                 : (hv[j] > 0 ? dhb[j] : 0.0f);
+                    dxr[j] = cell == LL_CELL_TANH ? dhb[j] * (1 - hv[j] * hv[j])
+                                                  : (hv[j] > 0 ? dhb[j] : 0.0f);
             }
         }
-        /* dh_{t-1} = dG W_hh (times the mask) (+ GRU's direct path) */
+        /* dh_{t-1} = dG W_hh (times the mask) (+ GRU's direct path);
+         * not needed before the first step unless h0 wants a gradient */
+        if (s == 0 && !ll_node_needs(n, IN_H0))
+            break;
         gemm(0, 0, B, H, GH, gh, LL_D(w_hh), 0.0f, dh);
         if (c->mask)
             for (int64_t q = 0; q < B * H; q++)
@@ -209,16 +233,16 @@ done:
     ll_tensor_free(ghT);
     ll_tensor_free(gcT);
     if (dhp != dxp)
-        free(dhp);
-    free(dxp);
+        ll_fbuf_free(dhp, T * B * GH);
+    ll_fbuf_free(dxp, T * B * GH);
     free(dh);
     free(dc);
     free(dhn);
     return rc;
 }
 
-static int check2(const char *name, const char *what, ll_tensor *t,
-                  int64_t d0, int64_t d1, ll_err *err)
+static int check2(const char *name, const char *what, ll_tensor *t, int64_t d0,
+                  int64_t d1, ll_err *err)
 {
     if (!t)
         return 0;
@@ -271,8 +295,12 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         (rc = check2(name, "c0", c0, B, H, err)) ||
         (rc = check2(name, "recurrent mask", rec_mask, B, H, err)))
         return rc;
-    size_t nf = (size_t)(T * B * GH + 2 * T * B * H + T * B * H + 2 * B * H);
-    rnn_ctx *c = calloc(1, sizeof *c + nf * sizeof(float));
+    size_t nf = (size_t)(T * B * GH + 4 * T * B * H + 2 * B * H);
+    /* header and buffers in one pooled block */
+    int64_t ctx_floats = (int64_t)((sizeof(rnn_ctx) + 3) / 4 + nf);
+    rnn_ctx *c = (rnn_ctx *)(void *)ll_fbuf_alloc(ctx_floats);
+    if (c)
+        memset(c, 0, sizeof *c);
     ll_tensor *xc = ll_contiguous(x, err);
     ll_tensor *wih = ll_contiguous(w_ih, err), *whh = ll_contiguous(w_hh, err);
     int64_t tbh[3] = {T, B, H}, bh[2] = {B, H};
@@ -296,12 +324,15 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
     c->hprev = c->hin + T * B * H;
     c->c0 = c->hprev + T * B * H;
     float *mask = c->c0 + B * H;
+    c->tcell = mask + B * H;
     if (rec_mask) {
         c->mask = mask;
         ll_gather_to(rec_mask, mask);
     }
     if (c0)
         ll_gather_to(c0, c->c0);
+    else
+        memset(c->c0, 0, (size_t)(B * H) * sizeof(float));
     float *h = LL_D(hT), *cs = cT ? LL_D(cT) : NULL;
     if (h0)
         ll_gather_to(h0, h);
@@ -336,30 +367,26 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
                 for (int64_t j = 0; j < GH; j++)
                     hp[b * GH + j] = bias_h[j];
             gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, hp);
-        } else
+        } else if (s > 0 || h0)
             gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, ga);
         for (int64_t b = 0; b < B; b++) {
             float *gr = ga + b * GH, *hb = h + b * H, *hob = ho + b * H;
             if (cell == LL_CELL_LSTM) {
                 float *cb = cs + b * H, *ct = c->cell + (t * B + b) * H;
-                for (int64_t j = 0; j < H; j++) {
-                    float i = sigm(gr[j]), f = sigm(gr[H + j]),
-                          g = tanhf(gr[2 * H + j]), og = sigm(gr[3 * H + j]);
-                    float cv = f * cb[j] + i * g;
-                    gr[j] = i;
-                    gr[H + j] = f;
-                    gr[2 * H + j] = g;
-                    gr[3 * H + j] = og;
-                    cb[j] = ct[j] = cv;
-                    hb[j] = hob[j] = og * tanhf(cv);
-                }
+                float *tct = c->tcell + (t * B + b) * H;
+                ll_vsigmoid(gr, 2 * H);
+                ll_vtanh(gr + 2 * H, H);
+                ll_vsigmoid(gr + 3 * H, H);
+                lstm_cell_update(gr, H, cb, ct, tct);
+                for (int64_t j = 0; j < H; j++)
+                    hb[j] = hob[j] = gr[3 * H + j] * tct[j];
             } else if (cell == LL_CELL_GRU) {
                 const float *hr = hp + b * GH;
                 float *hn = c->cell + (t * B + b) * H;
                 for (int64_t j = 0; j < H; j++) {
-                    float r = sigm(gr[j] + hr[j]);
-                    float z = sigm(gr[H + j] + hr[H + j]);
-                    float nn = tanhf(gr[2 * H + j] + r * hr[2 * H + j]);
+                    float r = ll_fsigmoid(gr[j] + hr[j]);
+                    float z = ll_fsigmoid(gr[H + j] + hr[H + j]);
+                    float nn = ll_ftanh(gr[2 * H + j] + r * hr[2 * H + j]);
                     hn[j] = hr[2 * H + j];
                     gr[j] = r;
                     gr[H + j] = z;
@@ -368,9 +395,8 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
                 }
             } else {
                 for (int64_t j = 0; j < H; j++) {
-                    float v = cell == LL_CELL_TANH
-                                  ? tanhf(gr[j])
-                                  : (gr[j] > 0 ? gr[j] : 0.0f);
+                    float v = cell == LL_CELL_TANH ? ll_ftanh(gr[j])
+                                                   : (gr[j] > 0 ? gr[j] : 0.0f);
                     gr[j] = v;
                     hb[j] = hob[j] = v;
                 }
@@ -388,6 +414,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         n->i[0] = cell;
         n->i[1] = reverse;
         n->ctx = c;
+        n->ctx_floats = ctx_floats;
         c = NULL;
         n->saved[0] = ll_alias(xc);
         n->saved[1] = ll_alias(o);
@@ -398,7 +425,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
         if (cT)
             ll_node_attach(n, cT, 2);
     }
-    free(c);
+    ll_fbuf_free((float *)(void *)c, ctx_floats);
     ll_tensor_free(xc);
     ll_tensor_free(wih);
     ll_tensor_free(whh);
@@ -407,7 +434,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
     out[2] = cT;
     return 0;
 fail:
-    free(c);
+    ll_fbuf_free((float *)(void *)c, ctx_floats);
     free(hp);
     ll_tensor_free(xc);
     ll_tensor_free(wih);

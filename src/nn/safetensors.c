@@ -46,8 +46,8 @@ int ll_safetensors_save(const char *path, const char *const *names,
     unsigned char len8[8];
     for (int k = 0; k < 8; k++)
         len8[k] = (unsigned char)((uint64_t)padded >> (8 * k));
-    int ok = ll_buf_append(&out, len8, 8) == 0 &&
-             ll_buf_append(&out, hdr, hl) == 0;
+    int ok =
+        ll_buf_append(&out, len8, 8) == 0 && ll_buf_append(&out, hdr, hl) == 0;
     free(hdr);
     for (size_t k = hl; ok && k < padded; k++)
         ok = ll_buf_putc(&out, ' ') == 0;
@@ -174,14 +174,14 @@ int ll_safetensors_load(const char *path, char ***names_out,
         hl |= (uint64_t)(unsigned char)data[k] << (8 * k);
     if (len < 8 || hl > len - 8) {
         rc = ll_err_set(err, LL_EPARSE,
-                        "%s: not a safetensors file (bad header length)",
-                        path);
+                        "%s: not a safetensors file (bad header length)", path);
         goto done;
     }
     root = cJSON_ParseWithLength(data + 8, (size_t)hl);
     if (!cJSON_IsObject(root)) {
-        rc = ll_err_set(err, LL_EPARSE, "%s: safetensors header is not a "
-                                        "JSON object",
+        rc = ll_err_set(err, LL_EPARSE,
+                        "%s: safetensors header is not a "
+                        "JSON object",
                         path);
         goto done;
     }
@@ -202,9 +202,8 @@ int ll_safetensors_load(const char *path, char ***names_out,
         cJSON *dt = cJSON_GetObjectItem(e, "dtype");
         cJSON *shape = cJSON_GetObjectItem(e, "shape");
         cJSON *offs = cJSON_GetObjectItem(e, "data_offsets");
-        int code = 0, size = cJSON_IsString(dt)
-                                 ? dtype_size(dt->valuestring, &code)
-                                 : 0;
+        int code = 0,
+            size = cJSON_IsString(dt) ? dtype_size(dt->valuestring, &code) : 0;
         if (!size || !cJSON_IsArray(shape) || !cJSON_IsArray(offs) ||
             cJSON_GetArraySize(offs) != 2 ||
             cJSON_GetArraySize(shape) > LL_MAXDIM) {
@@ -220,7 +219,8 @@ int ll_safetensors_load(const char *path, char ***names_out,
         size_t lo = (size_t)cJSON_GetArrayItem(offs, 0)->valuedouble;
         size_t hi = (size_t)cJSON_GetArrayItem(offs, 1)->valuedouble;
         int64_t numel = ll_shape_numel(nd, s);
-        if (hi < lo || hi > avail || (hi - lo) != (size_t)numel * (size_t)size) {
+        if (hi < lo || hi > avail ||
+            (hi - lo) != (size_t)numel * (size_t)size) {
             rc = ll_err_set(err, LL_EPARSE,
                             "%s: key '%s': data offsets do not match its "
                             "shape",

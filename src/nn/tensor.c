@@ -18,6 +18,96 @@
 
 static int grad_on = 1;
 
+/* ---- buffer pool --------------------------------------------------------
+ * Step activations are freed and reallocated every training step; large
+ * buffers come back from this pool instead of fresh (zeroed) pages.  Sizes
+ * are rounded up to powers of two from 64 KiB; at most POOL_DEPTH buffers
+ * per size and POOL_CAP bytes in all are kept. */
+#define POOL_MIN_LOG2 16
+#define POOL_CLASSES 20
+#define POOL_DEPTH 16
+#define POOL_CAP ((size_t)512 << 20)
+
+static float *pool[POOL_CLASSES][POOL_DEPTH];
+static int pool_n[POOL_CLASSES];
+static size_t pool_bytes;
+
+static int pool_class(int64_t n)
+{
+    size_t bytes = (size_t)(n ? n : 1) * sizeof(float);
+    if (bytes < ((size_t)1 << POOL_MIN_LOG2))
+        return -1;
+    int c = 0;
+    while (((size_t)1 << (POOL_MIN_LOG2 + c)) < bytes)
+        c++;
+    return c < POOL_CLASSES ? c : -1;
+}
+
+float *ll_fbuf_alloc(int64_t n)
+{
+    int c = pool_class(n);
+    if (c < 0)
+        return malloc((size_t)(n ? n : 1) * sizeof(float));
+    if (pool_n[c] > 0) {
+        pool_bytes -= (size_t)1 << (POOL_MIN_LOG2 + c);
+        return pool[c][--pool_n[c]];
+    }
+    return malloc((size_t)1 << (POOL_MIN_LOG2 + c));
+}
+
+float *ll_fbuf_calloc(int64_t n)
+{
+    float *p = ll_fbuf_alloc(n);
+    if (p)
+        memset(p, 0, (size_t)(n ? n : 1) * sizeof(float));
+    return p;
+}
+
+void ll_fbuf_free(float *p, int64_t n)
+{
+    if (!p)
+        return;
+    int c = pool_class(n);
+    size_t bytes = c < 0 ? 0 : (size_t)1 << (POOL_MIN_LOG2 + c);
+    if (c < 0 || pool_n[c] == POOL_DEPTH || pool_bytes + bytes > POOL_CAP) {
+        free(p);
+        return;
+    }
+    pool[c][pool_n[c]++] = p;
+    pool_bytes += bytes;
+}
+
+void ll_fbuf_trim(void)
+{
+    for (int c = 0; c < POOL_CLASSES; c++)
+        while (pool_n[c] > 0)
+            free(pool[c][--pool_n[c]]);
+    pool_bytes = 0;
+}
+
+ll_storage *ll_storage_new(int64_t n, int zero)
+{
+    ll_storage *st = calloc(1, sizeof *st);
+    float *d = zero ? ll_fbuf_calloc(n) : ll_fbuf_alloc(n);
+    if (!st || !d) {
+        free(st);
+        ll_fbuf_free(d, n);
+        return NULL;
+    }
+    st->refs = 1;
+    st->n = n;
+    st->data = d;
+    return st;
+}
+
+void ll_storage_unref(ll_storage *st)
+{
+    if (st && --st->refs == 0) {
+        ll_fbuf_free(st->data, st->n);
+        free(st);
+    }
+}
+
 int ll_oom(ll_err *err, const char *what)
 {
     return ll_err_set(err, LL_ENOMEM, "%s: out of memory", what);
@@ -48,8 +138,7 @@ void ll_contig_strides(int ndim, const int64_t *shape, int64_t *stride)
     }
 }
 
-const char *ll_shape_str(int ndim, const int64_t *shape, char *buf,
-                         size_t size)
+const char *ll_shape_str(int ndim, const int64_t *shape, char *buf, size_t size)
 {
     size_t used = 0;
     used += (size_t)snprintf(buf, size, "[");
@@ -76,18 +165,13 @@ ll_tensor *ll_tensor_empty(int ndim, const int64_t *shape, ll_err *err)
         }
     int64_t n = ll_shape_numel(ndim, shape);
     ll_tensor *t = calloc(1, sizeof *t);
-    ll_storage *st = calloc(1, sizeof *st);
-    float *data = malloc((size_t)(n ? n : 1) * sizeof(float));
-    if (!t || !st || !data) {
+    ll_storage *st = ll_storage_new(n, 0);
+    if (!t || !st) {
         free(t);
-        free(st);
-        free(data);
+        ll_storage_unref(st);
         ll_oom(err, "tensor");
         return NULL;
     }
-    st->refs = 1;
-    st->n = n;
-    st->data = data;
     t->refs = 1;
     t->ndim = ndim;
     if (ndim > 0)
@@ -130,8 +214,7 @@ ll_tensor *ll_tensor_scalar(float value, ll_err *err)
     return ll_tensor_full(0, NULL, value, err);
 }
 
-ll_tensor *ll_tensor_arange(double start, double stop, double step,
-                            ll_err *err)
+ll_tensor *ll_tensor_arange(double start, double stop, double step, ll_err *err)
 {
     if (step == 0 || (stop - start) / step < 0) {
         ll_err_set(err, LL_EINVAL, "arange: bad range %g..%g step %g", start,
@@ -146,8 +229,7 @@ ll_tensor *ll_tensor_arange(double start, double stop, double step,
     return t;
 }
 
-ll_tensor *ll_tensor_linspace(double start, double stop, int64_t n,
-                              ll_err *err)
+ll_tensor *ll_tensor_linspace(double start, double stop, int64_t n, ll_err *err)
 {
     if (n < 0) {
         ll_err_set(err, LL_EINVAL, "linspace: negative count %lld",
@@ -273,21 +355,13 @@ ll_tensor *ll_tensor_ref(ll_tensor *t)
     return t;
 }
 
-static void storage_free(ll_storage *st)
-{
-    if (st && --st->refs == 0) {
-        free(st->data);
-        free(st);
-    }
-}
-
 static void node_unref(ll_node *n);
 
 void ll_tensor_free(ll_tensor *t)
 {
     if (!t || --t->refs > 0)
         return;
-    storage_free(t->st);
+    ll_storage_unref(t->st);
     ll_tensor_free(t->grad);
     node_unref(t->node);
     free(t);
@@ -507,7 +581,10 @@ void ll_node_release(ll_node *n)
         ll_tensor_free(n->saved[k]);
         n->saved[k] = NULL;
     }
-    free(n->ctx);
+    if (n->ctx_floats)
+        ll_fbuf_free(n->ctx, n->ctx_floats);
+    else
+        free(n->ctx);
     n->ctx = NULL;
     n->released = 1;
 }

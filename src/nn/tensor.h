@@ -110,8 +110,7 @@ ll_tensor *ll_select(ll_tensor *t, int dim, int64_t index, ll_err *err);
 ll_tensor *ll_unsqueeze(ll_tensor *t, int dim, ll_err *err);
 /* dim -1: every size-1 dim. */
 ll_tensor *ll_squeeze(ll_tensor *t, int dim, ll_err *err);
-ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape,
-                     ll_err *err);
+ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err);
 /* t itself (one more ref) when contiguous, else a copy. */
 ll_tensor *ll_contiguous(ll_tensor *t, ll_err *err);
 ll_tensor *ll_clone(ll_tensor *t, ll_err *err);
@@ -189,8 +188,7 @@ ll_tensor *ll_matmul(ll_tensor *a, ll_tensor *b, ll_err *err);
 ll_tensor *ll_cat(ll_tensor **ts, int n, int dim, ll_err *err);
 ll_tensor *ll_stack(ll_tensor **ts, int n, int dim, ll_err *err);
 /* Rows of t along dim picked by idx (a tensor of integral values). */
-ll_tensor *ll_index_select(ll_tensor *t, int dim, ll_tensor *idx,
-                           ll_err *err);
+ll_tensor *ll_index_select(ll_tensor *t, int dim, ll_tensor *idx, ll_err *err);
 ll_tensor *ll_softmax(ll_tensor *t, int dim, int log, ll_err *err);
 /* Copy src into dst's values (shapes broadcast); no autograd. */
 int ll_tensor_copy_(ll_tensor *dst, ll_tensor *src, ll_err *err);

@@ -35,8 +35,8 @@ static int gradcheck(const char *what, gc_fn f, ll_tensor **in, int nin,
         fprintf(stderr, "%s: forward failed: %s\n", what, err.msg);
         return 1;
     }
-    ll_tensor *gy = ll_tensor_randn(ll_tensor_ndim(out), ll_tensor_shape(out),
-                                    &err);
+    ll_tensor *gy =
+        ll_tensor_randn(ll_tensor_ndim(out), ll_tensor_shape(out), &err);
     if (ll_tensor_backward(out, gy, 0, &err)) {
         fprintf(stderr, "%s: backward failed: %s\n", what, err.msg);
         return 1;
@@ -64,8 +64,9 @@ static int gradcheck(const char *what, gc_fn f, ll_tensor **in, int nin,
             double ana = g ? (double)ll_tensor_get(g, i) : 0.0;
             if (fabs(ana - num) > atol + rtol * fabs(num)) {
                 if (bad < 5)
-                    fprintf(stderr, "%s: input %d element %lld: analytic %g, "
-                                    "numeric %g\n",
+                    fprintf(stderr,
+                            "%s: input %d element %lld: analytic %g, "
+                            "numeric %g\n",
                             what, k, (long long)i, ana, num);
                 bad++;
             }

@@ -60,8 +60,8 @@ static void test_gradcheck_embedding_padding(void **state)
     int64_t n = 5;
     ll_tensor *idx = ll_tensor_from(1, &n, iv, NULL);
     ll_tensor *in[1] = {rnd(2, 4, 3, 0)};
-    assert_int_equal(0, gradcheck("embedding", f_embedding, in, 1, idx,
-                                  GC_EPS, GC_ATOL, GC_RTOL));
+    assert_int_equal(0, gradcheck("embedding", f_embedding, in, 1, idx, GC_EPS,
+                                  GC_ATOL, GC_RTOL));
     /* With padding_idx 0 the padding row gets no gradient (as PyTorch);
      * the other rows still do. */
     ll_tensor_set_grad(in[0], NULL);
@@ -104,8 +104,7 @@ static ll_tensor *f_rnn(ll_tensor **in, void *ctx, ll_err *err)
         return NULL;
     ll_tensor *s1 = ll_reduce(LL_RSUM, o[0], 0, 0, err); /* (B, H) */
     ll_tensor *s2 = ll_binary(LL_ADD, s1, o[1], err);
-    ll_tensor *s3 = o[2] ? ll_binary(LL_MUL, s2, o[2], err)
-                         : ll_tensor_ref(s2);
+    ll_tensor *s3 = o[2] ? ll_binary(LL_MUL, s2, o[2], err) : ll_tensor_ref(s2);
     free_all(o, 3);
     ll_tensor_free(s1);
     ll_tensor_free(s2);
@@ -116,10 +115,13 @@ static void check_rnn(ll_cell cell, int G, int reverse, int with_mask)
 {
     int64_t T = 4, B = 2, D = 3, H = 3;
     ll_manual_seed(100 + (uint64_t)cell * 4 + (uint64_t)reverse);
-    ll_tensor *in[7] = {rnd(3, T, B, D),         rnd(2, B, H, 0),
+    ll_tensor *in[7] = {rnd(3, T, B, D),
+                        rnd(2, B, H, 0),
                         cell == LL_CELL_LSTM ? rnd(2, B, H, 0) : NULL,
-                        rnd(2, G * H, D, 0),     rnd(2, G * H, H, 0),
-                        rnd(1, G * H, 0, 0),     rnd(1, G * H, 0, 0)};
+                        rnd(2, G * H, D, 0),
+                        rnd(2, G * H, H, 0),
+                        rnd(1, G * H, 0, 0),
+                        rnd(1, G * H, 0, 0)};
     rnn_ctx c = {cell, reverse, 0, NULL};
     if (with_mask) {
         int64_t bh[2] = {B, H};
@@ -128,8 +130,8 @@ static void check_rnn(ll_cell cell, int G, int reverse, int with_mask)
     char what[48];
     snprintf(what, sizeof what, "rnn cell %d reverse %d mask %d", (int)cell,
              reverse, with_mask);
-    assert_int_equal(0, gradcheck(what, f_rnn, in, 7, &c, GC_EPS, GC_ATOL,
-                                  GC_RTOL));
+    assert_int_equal(
+        0, gradcheck(what, f_rnn, in, 7, &c, GC_EPS, GC_ATOL, GC_RTOL));
     free_all(in, 7);
     ll_tensor_free(c.mask);
 }
@@ -207,9 +209,9 @@ static void test_gradcheck_pool1d(void **state)
     (void)state;
     for (int is_max = 0; is_max < 2; is_max++) {
         ll_tensor *in[1] = {rnd(3, 2, 3, 8)};
-        assert_int_equal(0, gradcheck(is_max ? "maxpool" : "avgpool", f_pool,
-                                      in, 1, &is_max, GC_EPS, GC_ATOL,
-                                      GC_RTOL));
+        assert_int_equal(0,
+                         gradcheck(is_max ? "maxpool" : "avgpool", f_pool, in,
+                                   1, &is_max, GC_EPS, GC_ATOL, GC_RTOL));
         free_all(in, 1);
     }
 }
@@ -256,8 +258,7 @@ static void test_gradcheck_dropout(void **state)
     ll_tensor_free(y);
     assert_null(ll_dropout(in[0], 1.5, 1, &err));
     assert_string_equal(
-        "Dropout: probability has to be between 0 and 1, but got 1.5",
-        err.msg);
+        "Dropout: probability has to be between 0 and 1, but got 1.5", err.msg);
     free_all(in, 1);
 }
 

@@ -123,8 +123,8 @@ static ll_tensor *f_binary(ll_tensor **in, void *ctx, ll_err *err)
 static void test_gradcheck_binary(void **state)
 {
     (void)state;
-    ll_binop ops[] = {LL_ADD, LL_SUB, LL_MUL, LL_DIV, LL_POW, LL_MAXIMUM,
-                      LL_MINIMUM};
+    ll_binop ops[] = {LL_ADD, LL_SUB,     LL_MUL,    LL_DIV,
+                      LL_POW, LL_MAXIMUM, LL_MINIMUM};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
         ll_manual_seed(i + 1);
         /* broadcasting: (3, 4) with (4) */
@@ -149,14 +149,14 @@ static void test_gradcheck_unary(void **state)
     (void)state;
     for (int op = LL_NEG; op <= LL_COS; op++) {
         ll_manual_seed((uint64_t)op + 7);
-        int positive = op == LL_LOG || op == LL_SQRT || op == LL_POWS ||
-                       op == LL_RDIVS;
+        int positive =
+            op == LL_LOG || op == LL_SQRT || op == LL_POWS || op == LL_RDIVS;
         ll_tensor *in[1] = {positive ? pos(2, 2, 5, 0) : rnd(2, 2, 5, 0)};
         char what[32];
         snprintf(what, sizeof what, "unary op %d", op);
         ll_unop u = (ll_unop)op;
-        assert_int_equal(0, gradcheck(what, f_unary, in, 1, &u, GC_EPS,
-                                      GC_ATOL, GC_RTOL));
+        assert_int_equal(
+            0, gradcheck(what, f_unary, in, 1, &u, GC_EPS, GC_ATOL, GC_RTOL));
         free_all(in, 1);
     }
 }
@@ -206,8 +206,8 @@ static void test_gradcheck_matmul(void **state)
                                   GC_ATOL, GC_RTOL));
     free_all(a, 2);
     ll_tensor *b[2] = {rnd(3, 2, 3, 4), rnd(3, 2, 4, 2)};
-    assert_int_equal(0, gradcheck("bmm", f_matmul, b, 2, NULL, GC_EPS,
-                                  GC_ATOL, GC_RTOL));
+    assert_int_equal(
+        0, gradcheck("bmm", f_matmul, b, 2, NULL, GC_EPS, GC_ATOL, GC_RTOL));
     free_all(b, 2);
     ll_tensor *c[2] = {rnd(3, 2, 3, 4), rnd(2, 4, 2, 0)};
     assert_int_equal(0, gradcheck("matmul 3d x 2d", f_matmul, c, 2, NULL,
@@ -224,12 +224,12 @@ static ll_tensor *f_views(ll_tensor **in, void *ctx, ll_err *err)
 {
     (void)ctx;
     int perm[3] = {2, 0, 1};
-    ll_tensor *p = ll_permute(in[0], perm, err);            /* 4 2 3 */
-    ll_tensor *n = ll_narrow(p, 0, 1, 2, err);              /* 2 2 3 */
-    ll_tensor *s = ll_select(n, 1, 1, err);                 /* 2 3 */
-    ll_tensor *u = ll_unsqueeze(s, 0, err);                 /* 1 2 3 */
+    ll_tensor *p = ll_permute(in[0], perm, err); /* 4 2 3 */
+    ll_tensor *n = ll_narrow(p, 0, 1, 2, err);   /* 2 2 3 */
+    ll_tensor *s = ll_select(n, 1, 1, err);      /* 2 3 */
+    ll_tensor *u = ll_unsqueeze(s, 0, err);      /* 1 2 3 */
     int64_t es[3] = {2, 2, 3};
-    ll_tensor *e = ll_expand(u, 3, es, err);                /* 2 2 3 */
+    ll_tensor *e = ll_expand(u, 3, es, err); /* 2 2 3 */
     int64_t rs[2] = {3, 4};
     ll_tensor *r = ll_reshape(e, 2, rs, err);
     ll_tensor *t = ll_transpose(r, 0, 1, err);
@@ -244,8 +244,8 @@ static void test_gradcheck_views(void **state)
 {
     (void)state;
     ll_tensor *in[1] = {rnd(3, 2, 3, 4)};
-    assert_int_equal(0, gradcheck("views", f_views, in, 1, NULL, GC_EPS,
-                                  GC_ATOL, GC_RTOL));
+    assert_int_equal(
+        0, gradcheck("views", f_views, in, 1, NULL, GC_EPS, GC_ATOL, GC_RTOL));
     free_all(in, 1);
 }
 
@@ -260,13 +260,13 @@ static void test_gradcheck_cat_stack(void **state)
     (void)state;
     int mode = 0;
     ll_tensor *a[2] = {rnd(2, 2, 3, 0), rnd(2, 2, 2, 0)};
-    assert_int_equal(0, gradcheck("cat", f_cat, a, 2, &mode, GC_EPS, GC_ATOL,
-                                  GC_RTOL));
+    assert_int_equal(
+        0, gradcheck("cat", f_cat, a, 2, &mode, GC_EPS, GC_ATOL, GC_RTOL));
     free_all(a, 2);
     mode = 1;
     ll_tensor *b[2] = {rnd(2, 2, 3, 0), rnd(2, 2, 3, 0)};
-    assert_int_equal(0, gradcheck("stack", f_cat, b, 2, &mode, GC_EPS,
-                                  GC_ATOL, GC_RTOL));
+    assert_int_equal(
+        0, gradcheck("stack", f_cat, b, 2, &mode, GC_EPS, GC_ATOL, GC_RTOL));
     free_all(b, 2);
 }
 
@@ -298,9 +298,8 @@ static void test_gradcheck_softmax(void **state)
     (void)state;
     for (int lg = 0; lg < 2; lg++) {
         ll_tensor *in[1] = {rnd(3, 2, 4, 3)};
-        assert_int_equal(0, gradcheck(lg ? "log_softmax" : "softmax",
-                                      f_softmax, in, 1, &lg, GC_EPS, GC_ATOL,
-                                      GC_RTOL));
+        assert_int_equal(0, gradcheck(lg ? "log_softmax" : "softmax", f_softmax,
+                                      in, 1, &lg, GC_EPS, GC_ATOL, GC_RTOL));
         free_all(in, 1);
     }
 }

@@ -121,6 +121,10 @@ describe("nn tensors", function()
         assert.matches("matmul: shapes [2, 2] and [3, 2] do not match", err, 1, true)
     end)
 
+    it("flips along a dim", function()
+        assert.same({{2, 1, 0}, {5, 4, 3}}, nn.arange(6):reshape{2, 3}:flip(1):tolist())
+    end)
+
     it("has numerically stable activations", function()
         local t = nn.tensor{-1000, 0, 1000}
         assert.same({0, 0.5, 1}, t:sigmoid():tolist())
@@ -428,6 +432,25 @@ describe("nn modules", function()
         assert(l1[12] < l1[1] * 0.5, "losses " .. table.concat(l1, " "))
         local pred = nn.no_grad(m, inp, 5)
         assert.same({8, 25}, pred:shape())
+    end)
+
+    it("applies recurrent_dropout and dropout only in training", function()
+        nn.manual_seed(3)
+        local m = nn.LSTM{input_size = 2, hidden_size = 4, num_layers = 2, dropout = 0.5,
+            recurrent_dropout = 0.5}
+        local x = nn.randn{6, 3, 2}
+        m:eval()
+        local a, b = m(x), m(x)
+        assert.same(a:tolist(), b:tolist())
+        m:train()
+        local c = m(x)
+        assert.are_not.same(a:tolist(), c:tolist())
+        -- recurrent dropout of 0 in training equals eval
+        local m2 = nn.GRU{input_size = 2, hidden_size = 4}
+        m2:eval()
+        local e = m2(x)
+        m2:train()
+        assert.same(e:tolist(), m2(x):tolist())
     end)
 
     it("clips gradients and schedules the learning rate", function()
