@@ -9,3 +9,5 @@ TESTS += tests/c/test_model
 tests_c_test_model_SOURCES = tests/c/test_model.c
 tests_c_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_model_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/model_spec.lua
+EXTRA_DIST += tests/lua/model_spec.lua tests/c/test_model.c

@@ -162,6 +162,7 @@ static const ll_lua_fn model_methods[] = {
     {"predict", l_predict,
      "Model:predict(x) -> Tensor | Frame -- Predict from a Tensor [N, input "
      "shape...] or a Frame (signature columns or every numeric column)."},
+    {"close", l_gc, "Model:close() -- Free the model now (also on __gc)."},
     {"flavor", l_flavor, "Model:flavor() -> string -- The MLmodel flavor."},
     {"input_shape", l_input_shape,
      "Model:input_shape() -> {sizes} -- Input shape without the batch."},

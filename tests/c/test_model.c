@@ -119,7 +119,6 @@ static void test_bidi(void **state)
     check_model("bidi", "Bidirectional", 2, 1);
 }
 
-
 static void expect_load_error(const char *name, const char *head,
                               const char *tail)
 {
@@ -137,13 +136,15 @@ static void test_bad_models(void **state)
     (void)state;
     expect_load_error("no_mlmodel", "no MLmodel file in ", "/no_mlmodel");
     expect_load_error("missing_dir", "no MLmodel file in ", "/missing_dir");
-    expect_load_error("sklearn", "", "/sklearn/MLmodel: unknown flavor "
-                                 "'sklearn' (C scoring supports keras)");
-    expect_load_error("nn", "", "/nn/MLmodel: flavor 'nn' saves a state dict "
-                            "only (no architecture), so it cannot be scored "
-                            "from C; log a keras model instead");
-    expect_load_error("unsupported",
-                      "", "/unsupported/config.json: layer 'norm': unsupported "
+    expect_load_error("sklearn", "",
+                      "/sklearn/MLmodel: unknown flavor "
+                      "'sklearn' (C scoring supports keras)");
+    expect_load_error("nn", "",
+                      "/nn/MLmodel: flavor 'nn' saves a state dict "
+                      "only (no architecture), so it cannot be scored "
+                      "from C; log a keras model instead");
+    expect_load_error("unsupported", "",
+                      "/unsupported/config.json: layer 'norm': unsupported "
                       "layer type 'LayerNormalization'");
     expect_load_error("badjson", "", "/badjson/config.json:3:14: invalid JSON");
 }
@@ -287,8 +288,9 @@ static void test_yaml(void **state)
     char *dir = mkdtemp(tmpl);
     assert_non_null(dir);
     char cmd[16384];
-    snprintf(cmd, sizeof cmd, "cp %s/frame/config.json %s/frame/weights.safetensors %s/",
-             fixdir, fixdir, dir);
+    snprintf(cmd, sizeof cmd,
+             "cp %s/frame/config.json %s/frame/weights.safetensors %s/", fixdir,
+             fixdir, dir);
     assert_int_equal(system(cmd), 0);
     char path[4200];
     snprintf(path, sizeof path, "%s/MLmodel", dir);
@@ -344,11 +346,16 @@ int main(void)
     const char *src = getenv("top_srcdir");
     snprintf(fixdir, sizeof fixdir, "%s/tests/fixtures/model", src ? src : ".");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lab),  cmocka_unit_test(test_dense),
-        cmocka_unit_test(test_gru),  cmocka_unit_test(test_rnn),
-        cmocka_unit_test(test_conv), cmocka_unit_test(test_bidi),
-        cmocka_unit_test(test_bad_models), cmocka_unit_test(test_width_mismatch),
-        cmocka_unit_test(test_frame), cmocka_unit_test(test_frame_multi),
+        cmocka_unit_test(test_lab),
+        cmocka_unit_test(test_dense),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_rnn),
+        cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_bidi),
+        cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_width_mismatch),
+        cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_frame_multi),
         cmocka_unit_test(test_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
