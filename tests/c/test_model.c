@@ -147,6 +147,12 @@ static void test_bad_models(void **state)
                       "/unsupported/config.json: layer 'norm': unsupported "
                       "layer type 'LayerNormalization'");
     expect_load_error("badjson", "", "/badjson/config.json:3:14: invalid JSON");
+    expect_load_error("badshape", "",
+                      "/badshape/weights.safetensors: weight "
+                      "'dense_1/kernel' has shape [4, 8], expected [3, 8]");
+    expect_load_error("noweight", "",
+                      "/noweight/weights.safetensors lacks the weight "
+                      "'dense_11/kernel'");
 }
 
 static void test_width_mismatch(void **state)
