@@ -45,9 +45,9 @@ const char ll_usage[] =
     "usage: lualab                        start the REPL (reads Lua from "
     "stdin when it is not a terminal)\n"
     "       lualab NOTEBOOK               open a notebook (.lua, .ipynb, "
-    ".md); for now this runs it\n"
-    "                                     in the terminal like --run (the "
-    "curses notebook is to come)\n"
+    ".md) full-screen on a\n"
+    "                                     terminal; otherwise run it like "
+    "--run\n"
     "       lualab --run NOTEBOOK [-o OUT.ipynb] [-p NAME VALUE]... "
     "[-r NAME VALUE]...\n"
     "              [--allow-errors] [--cell-timeout S] [--timeout S] "
@@ -135,11 +135,12 @@ static int run_string(int argc, char **argv)
     return rc;
 }
 
-/* lualab NOTEBOOK.  Until the curses notebook lands this runs the
- * notebook in the terminal the way --run does; the notebook UI replaces
- * this one call. */
+/* lualab NOTEBOOK: the full-screen notebook on a terminal; otherwise the
+ * notebook runs the way --run does. */
 static int open_notebook(char *path)
 {
+    if (isatty(0) && isatty(1))
+        return ll_ui_main(path);
     char run[] = "--run";
     char *args[] = {run, path, NULL};
     return ll_nb_run_main(2, args);
@@ -183,10 +184,11 @@ int main(int argc, char **argv)
     if (a[0] == '-')
         return usage_error("unknown option '%s'", a);
     if (is_notebook_name(a)) {
-        if (!ll_file_exists(a))
-            return usage_error("cannot open '%s': no such file", a);
         if (argc > 2)
             return usage_error("unexpected argument '%s'", argv[2]);
+        /* On a terminal a new name starts a new notebook. */
+        if (!ll_file_exists(a) && !(isatty(0) && isatty(1)))
+            return usage_error("cannot open '%s': no such file", a);
         return open_notebook(argv[1]);
     }
     return usage_error("unknown command or file '%s'", a);

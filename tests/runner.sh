@@ -125,7 +125,7 @@ is "$?" 130 "SIGINT during --run exits 130"
 is "$(sed -n 1p "$t/err")" "lualab: cell 2 was interrupted: while true do end" "interrupt message"
 like "$(cat "$t/int.ipynb")" '"ename": "Interrupted"' "the output notebook is written on an interrupt"
 like "$("$LUALAB" --help)" "lualab --run NOTEBOOK \[-o OUT.ipynb\]" "--help shows --run"
-like "$("$LUALAB" --help)" "lualab NOTEBOOK .*runs it" "--help says lualab NOTEBOOK runs it for now"
+like "$("$LUALAB" --help)" "lualab NOTEBOOK .*full-screen on a" "--help says lualab NOTEBOOK opens it full-screen on a terminal"
 like "$("$LUALAB" --help)" "lualab convert IN OUT" "--help shows convert"
 
 # usage and parse errors
