@@ -11,3 +11,4 @@ tests_c_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_model_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/model_spec.lua
 EXTRA_DIST += tests/lua/model_spec.lua tests/c/test_model.c
+EXTRA_DIST += bench/model/bench.lua bench/model/run.sh bench/model/RESULTS.md
