@@ -16,6 +16,9 @@
  *   nn     not loadable: the nn front end saves a state dict only (no
  *          architecture), so ll_model_load explains that and fails.
  *
+ * Not thread-safe: nn's grad mode and buffer pool are process-wide, so
+ * call predict from one thread at a time.
+ *
  * Shapes below leave out the batch dimension: a model with input shape
  * [4] takes tensors [N, 4]; an Embedding model with input_length 20 takes
  * [N, 20] indices.

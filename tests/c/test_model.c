@@ -152,7 +152,7 @@ static void test_bad_models(void **state)
                       "'dense_1/kernel' has shape [4, 8], expected [3, 8]");
     expect_load_error("noweight", "",
                       "/noweight/weights.safetensors lacks the weight "
-                      "'dense_11/kernel'");
+                      "'hidden/kernel'");
 }
 
 static void test_width_mismatch(void **state)
@@ -347,6 +347,18 @@ static void test_yaml(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_merge(void **state)
+{
+    (void)state;
+    check_model("merge", "Conv1D", 2, 1);
+}
+
+static void test_embflat(void **state)
+{
+    (void)state;
+    check_model("embflat", "Embedding", 1, 1);
+}
+
 int main(void)
 {
     const char *src = getenv("top_srcdir");
@@ -358,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_rnn),
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_bidi),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_embflat),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_width_mismatch),
         cmocka_unit_test(test_frame),
