@@ -70,9 +70,10 @@ static int l_tostring(lua_State *L)
     ll_shape_str(ll_model_input_ndim(m), ll_model_input_shape(m), a, sizeof a);
     ll_shape_str(ll_model_output_ndim(m), ll_model_output_shape(m), b,
                  sizeof b);
-    lua_pushfstring(L, "<Model %s %s: %s -> %s per row, %d layers>",
-                    ll_model_flavor(m), ll_model_dir(m), a, b,
-                    ll_model_n_layers(m));
+    int n = ll_model_n_layers(m);
+    lua_pushfstring(L, "<Model %s %s: %s -> %s per row, %d layer%s>",
+                    ll_model_flavor(m), ll_model_dir(m), a, b, n,
+                    n == 1 ? "" : "s");
     return 1;
 }
 
