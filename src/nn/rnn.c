@@ -31,9 +31,15 @@ typedef struct {
     float data[];
 } rnn_ctx;
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define LL_VEC __attribute__((optimize("O3")))
+#else
+#define LL_VEC
+#endif
+
 /* c = f*c + i*g and tanh(c), over one row of H units. */
-static void lstm_cell_update(const float *gr, int64_t H, float *cb, float *ct,
-                             float *tct)
+LL_VEC static void lstm_cell_update(const float *gr, int64_t H, float *cb,
+                                    float *ct, float *tct)
 {
     for (int64_t j = 0; j < H; j++) {
         float cv = gr[H + j] * cb[j] + gr[j] * gr[2 * H + j];
@@ -43,12 +49,6 @@ static void lstm_cell_update(const float *gr, int64_t H, float *cb, float *ct,
     }
     ll_vtanh(tct, H);
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#define LL_VEC __attribute__((optimize("O3")))
-#else
-#define LL_VEC
-#endif
 
 /* One batch row of the LSTM backward gate loop: pre-activation gate
  * gradients into dxr, dc carried to the previous step in place. */
@@ -75,7 +75,7 @@ static int64_t tidx(int64_t s, int64_t T, int reverse)
     return reverse ? T - 1 - s : s;
 }
 
-static int bw_rnn(ll_node *n, ll_err *err)
+LL_VEC static int bw_rnn(ll_node *n, ll_err *err)
 {
     rnn_ctx *c = n->ctx;
     ll_cell cell = (ll_cell)n->i[0];
@@ -247,10 +247,11 @@ static int check2(const char *name, const char *what, ll_tensor *t, int64_t d0,
     return 0;
 }
 
-int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
-                 ll_tensor *c0, ll_tensor *w_ih, ll_tensor *w_hh,
-                 ll_tensor *b_ih, ll_tensor *b_hh, int reverse,
-                 ll_tensor *rec_mask, ll_tensor **out, ll_err *err)
+LL_VEC int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x,
+                        ll_tensor *h0, ll_tensor *c0, ll_tensor *w_ih,
+                        ll_tensor *w_hh, ll_tensor *b_ih, ll_tensor *b_hh,
+                        int reverse, ll_tensor *rec_mask, ll_tensor **out,
+                        ll_err *err)
 {
     int64_t G = cell == LL_CELL_LSTM ? 4 : cell == LL_CELL_GRU ? 3 : 1;
     out[0] = out[1] = out[2] = NULL;
