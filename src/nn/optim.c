@@ -59,7 +59,8 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         for (int j = 0; j < o->n; j++)
             if (o->params[j] == params[i])
                 dup = 1;
-        if (dup)
+        /* frozen parameters get no gradient: leave them out */
+        if (dup || !params[i]->requires_grad)
             continue;
         if (params[i]->node) {
             ll_err_set(err, LL_EINVAL,

@@ -374,8 +374,17 @@ describe("nn modules", function()
 
     it("train/eval switches dropout; Sequential and frozen Embedding", function()
         local m = nn.Sequential{nn.Embedding(5, 3, {freeze = true}), nn.Dropout(0.5), nn.Linear(3, 1)}
-        assert.equals(2, #m:parameters())
+        assert.equals(3, #m:parameters())
         assert.equals(3, #m:state_dict()._keys)
+        assert.equals(15 + 3 + 1, m:num_parameters())
+        assert.equals(3 + 1, m:num_parameters(true))
+        local before = m["0"].weight:tolist()
+        local opt = nn.optim.Adam(m:parameters(), {lr = 0.1})
+        m:train()
+        nn.BCEWithLogitsLoss()(m(nn.tensor{{1, 2}}), nn.tensor{{{1}, {0}}}):backward()
+        opt:step()
+        assert.same(before, m["0"].weight:tolist())
+        assert.is_nil(m["0"].weight.grad)
         m:eval()
         local x = nn.tensor{{1, 2}}
         assert.same(m(x):tolist(), m(x):tolist())
