@@ -1,0 +1,753 @@
+/* frame: see frame.h.  Column sets, row selection, missing values,
+ * describe and the string hash the other files share. */
+#define _POSIX_C_SOURCE 200809L
+#include "frame/frame.h"
+#include "frame/frame_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- string hash --- */
+
+int ll_strhash_init(ll_strhash *h, int64_t cap)
+{
+    int64_t n = 16;
+    while (n < cap * 2)
+        n *= 2;
+    memset(h, 0, sizeof *h);
+    h->slots = calloc((size_t)n, sizeof *h->slots);
+    h->hashes = malloc((size_t)n * sizeof *h->hashes);
+    if (!h->slots || !h->hashes) {
+        free(h->slots);
+        free(h->hashes);
+        return LL_ENOMEM;
+    }
+    h->mask = n - 1;
+    ll_sb_init(&h->strs);
+    return LL_OK;
+}
+
+void ll_strhash_free(ll_strhash *h)
+{
+    free(h->slots);
+    free(h->hashes);
+    ll_sb_free(&h->strs);
+    memset(h, 0, sizeof *h);
+}
+
+static int strhash_grow(ll_strhash *h)
+{
+    int64_t n = (h->mask + 1) * 2;
+    int64_t *slots = calloc((size_t)n, sizeof *slots);
+    uint64_t *hashes = malloc((size_t)n * sizeof *hashes);
+    if (!slots || !hashes) {
+        free(slots);
+        free(hashes);
+        return LL_ENOMEM;
+    }
+    for (int64_t i = 0; i <= h->mask; i++) {
+        if (!h->slots[i])
+            continue;
+        uint64_t hv = h->hashes[i];
+        int64_t j = (int64_t)(hv & (uint64_t)(n - 1));
+        while (slots[j])
+            j = (j + 1) & (n - 1);
+        slots[j] = h->slots[i];
+        hashes[j] = hv;
+    }
+    free(h->slots);
+    free(h->hashes);
+    h->slots = slots;
+    h->hashes = hashes;
+    h->mask = n - 1;
+    return LL_OK;
+}
+
+static int64_t strhash_find(const ll_strhash *h, const char *s, size_t n,
+                            uint64_t hv, int64_t *slot)
+{
+    int64_t j = (int64_t)(hv & (uint64_t)h->mask);
+    while (h->slots[j]) {
+        if (h->hashes[j] == hv) {
+            int64_t id = h->slots[j] - 1;
+            const ll_strbuilder *sb = &h->strs;
+            size_t len = (size_t)(sb->offs[id + 1] - sb->offs[id]);
+            if (len == n && !memcmp(sb->bytes.data + sb->offs[id], s, n))
+                return id;
+        }
+        j = (j + 1) & h->mask;
+    }
+    *slot = j;
+    return -1;
+}
+
+int64_t ll_strhash_get(const ll_strhash *h, const char *s, size_t n)
+{
+    int64_t slot;
+    return strhash_find(h, s, n, ll_hash_bytes(s, n), &slot);
+}
+
+int64_t ll_strhash_put(ll_strhash *h, const char *s, size_t n)
+{
+    uint64_t hv = ll_hash_bytes(s, n);
+    int64_t slot;
+    int64_t id = strhash_find(h, s, n, hv, &slot);
+    if (id >= 0)
+        return id;
+    if ((h->count + 1) * 2 > h->mask + 1) {
+        if (strhash_grow(h))
+            return -1;
+        strhash_find(h, s, n, hv, &slot);
+    }
+    if (ll_sb_push(&h->strs, s, n))
+        return -1;
+    h->slots[slot] = h->count + 1;
+    h->hashes[slot] = hv;
+    return h->count++;
+}
+
+static const ll_strbuilder *sort_sb;
+
+static int cmp_ids(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    const ll_strbuilder *sb = sort_sb;
+    size_t an = (size_t)(sb->offs[a + 1] - sb->offs[a]);
+    size_t bn = (size_t)(sb->offs[b + 1] - sb->offs[b]);
+    int c = memcmp(sb->bytes.data + sb->offs[a], sb->bytes.data + sb->offs[b],
+                   an < bn ? an : bn);
+    if (c)
+        return c;
+    return (an > bn) - (an < bn);
+}
+
+int ll_strhash_sorted_dict(ll_strhash *h, ll_column **dict, int32_t *codes,
+                           int64_t n)
+{
+    int64_t k = h->count;
+    int64_t *ids = malloc((size_t)(k + 1) * sizeof *ids);
+    int32_t *remap = malloc((size_t)(k + 1) * sizeof *remap);
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    if (!ids || !remap)
+        goto fail;
+    for (int64_t i = 0; i < k; i++)
+        ids[i] = i;
+    if (k && !h->strs.bytes.data && ll_buf_reserve(&h->strs.bytes, 1))
+        goto fail;
+    sort_sb = &h->strs;
+    qsort(ids, (size_t)k, sizeof *ids, cmp_ids);
+    for (int64_t i = 0; i < k; i++) {
+        int64_t id = ids[i];
+        remap[id] = (int32_t)i;
+        if (ll_sb_push(&sb, h->strs.bytes.data + h->strs.offs[id],
+                       (size_t)(h->strs.offs[id + 1] - h->strs.offs[id])))
+            goto fail;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (codes[i] >= 0)
+            codes[i] = remap[codes[i]];
+    *dict = ll_sb_finish(&sb);
+    free(ids);
+    free(remap);
+    return *dict ? LL_OK : LL_ENOMEM;
+fail:
+    free(ids);
+    free(remap);
+    ll_sb_free(&sb);
+    return LL_ENOMEM;
+}
+
+/* --- frames --- */
+
+ll_frame *ll_frame_new(void)
+{
+    return calloc(1, sizeof(ll_frame));
+}
+
+void ll_frame_free(ll_frame *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->ncol; i++) {
+        ll_col_unref(f->cols[i]);
+        free(f->names[i]);
+    }
+    free(f->cols);
+    free(f->names);
+    free(f);
+}
+
+int ll_frame_find(const ll_frame *f, const char *name)
+{
+    for (int i = 0; i < f->ncol; i++)
+        if (!strcmp(f->names[i], name))
+            return i;
+    return -1;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t an = strlen(a), bn = strlen(b);
+    if (an > 200 || bn > 200)
+        return (size_t)-1;
+    size_t row[201];
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t cur = row[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            size_t del = row[j] + 1, ins = row[j - 1] + 1;
+            row[j] =
+                sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            prev = cur;
+        }
+    }
+    return row[bn];
+}
+
+int ll_frame_col(const ll_frame *f, const char *name, ll_err *err)
+{
+    int i = ll_frame_find(f, name);
+    if (i >= 0)
+        return i;
+    const char *best = NULL;
+    size_t bestd = (size_t)-1, len = strlen(name);
+    size_t limit = len / 2 > 2 ? len / 2 : 2;
+    for (int k = 0; k < f->ncol; k++) {
+        size_t d = edit_distance(name, f->names[k]);
+        if (d < bestd) {
+            bestd = d;
+            best = f->names[k];
+        }
+    }
+    if (best && bestd <= limit)
+        ll_err_set(err, LL_ENOTFOUND, "no column '%s' (did you mean '%s'?)",
+                   name, best);
+    else
+        ll_err_set(err, LL_ENOTFOUND, "no column '%s'", name);
+    return -1;
+}
+
+static int frame_push(ll_frame *f, const char *name, ll_column *col)
+{
+    if (f->ncol == f->cap) {
+        int cap = f->cap ? f->cap * 2 : 8;
+        ll_column **c = realloc(f->cols, (size_t)cap * sizeof *c);
+        if (!c)
+            return LL_ENOMEM;
+        f->cols = c;
+        char **nm = realloc(f->names, (size_t)cap * sizeof *nm);
+        if (!nm)
+            return LL_ENOMEM;
+        f->names = nm;
+        f->cap = cap;
+    }
+    char *dup = strdup(name);
+    if (!dup)
+        return LL_ENOMEM;
+    f->names[f->ncol] = dup;
+    f->cols[f->ncol++] = ll_col_ref(col);
+    return LL_OK;
+}
+
+int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err)
+{
+    if (f->ncol > 0 && col->len != f->nrow)
+        return ll_err_set(err, LL_EINVAL,
+                          "column '%s' has %lld rows, the frame has %lld", name,
+                          (long long)col->len, (long long)f->nrow);
+    int i = ll_frame_find(f, name);
+    if (i >= 0) {
+        ll_col_ref(col);
+        ll_col_unref(f->cols[i]);
+        f->cols[i] = col;
+        return LL_OK;
+    }
+    if (frame_push(f, name, col))
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    f->nrow = col->len;
+    return LL_OK;
+}
+
+ll_frame *ll_frame_copy(const ll_frame *f)
+{
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = f->nrow;
+    for (int i = 0; i < f->ncol; i++)
+        if (frame_push(r, f->names[i], f->cols[i])) {
+            ll_frame_free(r);
+            return NULL;
+        }
+    return r;
+}
+
+ll_frame *ll_frame_select(const ll_frame *f, const char *const *names, int n,
+                          ll_err *err)
+{
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = f->nrow;
+    for (int k = 0; k < n; k++) {
+        int i = ll_frame_col(f, names[k], err);
+        if (i < 0 || ll_frame_set(r, names[k], f->cols[i], err)) {
+            ll_frame_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+ll_frame *ll_frame_drop(const ll_frame *f, const char *const *names, int n,
+                        ll_err *err)
+{
+    for (int k = 0; k < n; k++)
+        if (ll_frame_col(f, names[k], err) < 0)
+            return NULL;
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = f->nrow;
+    for (int i = 0; i < f->ncol; i++) {
+        int dropped = 0;
+        for (int k = 0; k < n; k++)
+            dropped |= !strcmp(f->names[i], names[k]);
+        if (!dropped && frame_push(r, f->names[i], f->cols[i])) {
+            ll_frame_free(r);
+            ll_err_set(err, LL_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    return r;
+}
+
+ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
+                          const char *const *to, int n, ll_err *err)
+{
+    for (int k = 0; k < n; k++)
+        if (ll_frame_col(f, from[k], err) < 0)
+            return NULL;
+    ll_frame *r = ll_frame_copy(f);
+    if (!r)
+        return NULL;
+    for (int k = 0; k < n; k++) {
+        int i = ll_frame_find(r, from[k]);
+        char *dup = strdup(to[k]);
+        if (!dup) {
+            ll_frame_free(r);
+            return NULL;
+        }
+        free(r->names[i]);
+        r->names[i] = dup;
+    }
+    for (int i = 0; i < r->ncol; i++)
+        for (int j = i + 1; j < r->ncol; j++)
+            if (!strcmp(r->names[i], r->names[j])) {
+                ll_err_set(err, LL_EINVAL, "rename: duplicate column '%s'",
+                           r->names[i]);
+                ll_frame_free(r);
+                return NULL;
+            }
+    return r;
+}
+
+ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len)
+{
+    if (off < 0)
+        off = 0;
+    if (off > f->nrow)
+        off = f->nrow;
+    if (len < 0 || off + len > f->nrow)
+        len = f->nrow - off;
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = len;
+    for (int i = 0; i < f->ncol; i++) {
+        ll_column *c = ll_col_slice(f->cols[i], off, len);
+        int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
+        ll_col_unref(c);
+        if (rc) {
+            ll_frame_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n)
+{
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = n;
+    for (int i = 0; i < f->ncol; i++) {
+        ll_column *c = ll_col_take(f->cols[i], idx, n);
+        int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
+        ll_col_unref(c);
+        if (rc) {
+            ll_frame_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
+{
+    if (mask->type != LL_BOOL) {
+        ll_err_set(err, LL_EINVAL, "filter: mask must be bool, got %s",
+                   ll_dtype_name(mask->type));
+        return NULL;
+    }
+    if (mask->len != f->nrow) {
+        ll_err_set(err, LL_EINVAL,
+                   "filter: mask has %lld rows, the frame has %lld",
+                   (long long)mask->len, (long long)f->nrow);
+        return NULL;
+    }
+    int64_t n = 0;
+    for (int64_t i = 0; i < mask->len; i++)
+        n += LL_U8(mask)[i] && !ll_col_isna(mask, i);
+    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    if (!idx) {
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int64_t k = 0;
+    for (int64_t i = 0; i < mask->len; i++)
+        if (LL_U8(mask)[i] && !ll_col_isna(mask, i))
+            idx[k++] = i;
+    ll_frame *r = ll_frame_take(f, idx, n);
+    free(idx);
+    if (!r)
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+    return r;
+}
+
+static ll_column *all_na(ll_dtype t, int64_t n)
+{
+    ll_column *c;
+    if (t == LL_STR || t == LL_CAT) {
+        ll_strbuilder sb;
+        ll_sb_init(&sb);
+        for (int64_t i = 0; i < n; i++)
+            if (ll_sb_push_na(&sb)) {
+                ll_sb_free(&sb);
+                return NULL;
+            }
+        return ll_sb_finish(&sb);
+    }
+    c = ll_col_new(t, n);
+    if (!c)
+        return NULL;
+    for (int64_t i = 0; i < n; i++)
+        if (ll_col_set_na(c, i)) {
+            ll_col_unref(c);
+            return NULL;
+        }
+    return c;
+}
+
+ll_frame *ll_frame_concat(const ll_frame *a, const ll_frame *b, ll_err *err)
+{
+    ll_frame *r = ll_frame_new();
+    if (!r)
+        return NULL;
+    r->nrow = a->nrow + b->nrow;
+    for (int pass = 0; pass < 2; pass++) {
+        const ll_frame *x = pass ? b : a;
+        for (int i = 0; i < x->ncol; i++) {
+            if (pass && ll_frame_find(a, x->names[i]) >= 0)
+                continue;
+            int ia = ll_frame_find(a, x->names[i]);
+            int ib = ll_frame_find(b, x->names[i]);
+            ll_column *ca = ia >= 0 ? ll_col_ref(a->cols[ia])
+                                    : all_na(x->cols[i]->type, a->nrow);
+            ll_column *cb = ib >= 0 ? ll_col_ref(b->cols[ib])
+                                    : all_na(x->cols[i]->type, b->nrow);
+            ll_column *c = ca && cb ? ll_col_concat(ca, cb, err) : NULL;
+            ll_col_unref(ca);
+            ll_col_unref(cb);
+            if (!c || frame_push(r, x->names[i], c)) {
+                if (c)
+                    ll_col_unref(c);
+                else
+                    ll_err_prefix(err, "concat: column '%s'", x->names[i]);
+                ll_frame_free(r);
+                return NULL;
+            }
+            ll_col_unref(c);
+        }
+    }
+    return r;
+}
+
+/* --- missing values --- */
+
+ll_frame *ll_frame_dropna(const ll_frame *f, const char *const *subset, int n,
+                          ll_err *err)
+{
+    int *cols = malloc(sizeof(int) * (size_t)(f->ncol + 1));
+    if (!cols)
+        return NULL;
+    int nc = 0;
+    if (subset) {
+        for (int k = 0; k < n; k++) {
+            int i = ll_frame_col(f, subset[k], err);
+            if (i < 0) {
+                free(cols);
+                return NULL;
+            }
+            cols[nc++] = i;
+        }
+    } else {
+        for (int i = 0; i < f->ncol; i++)
+            cols[nc++] = i;
+    }
+    ll_column *mask = ll_col_new(LL_BOOL, f->nrow);
+    if (!mask) {
+        free(cols);
+        return NULL;
+    }
+    for (int64_t r = 0; r < f->nrow; r++) {
+        int keep = 1;
+        for (int k = 0; k < nc && keep; k++) {
+            const ll_column *c = f->cols[cols[k]];
+            keep = !ll_col_isna(c, r) &&
+                   !(c->type == LL_FLOAT && isnan(LL_F64(c)[r]));
+        }
+        LL_U8(mask)[r] = (uint8_t)keep;
+    }
+    free(cols);
+    ll_frame *r = ll_frame_filter(f, mask, err);
+    ll_col_unref(mask);
+    return r;
+}
+
+ll_column *ll_col_fillna_num(const ll_column *c, double v, ll_err *err)
+{
+    if (!ll_col_is_numeric(c) && c->type != LL_DATE && c->type != LL_DATETIME) {
+        ll_err_set(err, LL_EINVAL, "fillna: a number for a %s column",
+                   ll_dtype_name(c->type));
+        return NULL;
+    }
+    ll_dtype t = c->type;
+    if (t != LL_FLOAT && v != floor(v))
+        t = LL_FLOAT;
+    ll_column *r = ll_col_new(t, c->len);
+    if (!r)
+        return NULL;
+    for (int64_t i = 0; i < c->len; i++) {
+        int na =
+            ll_col_isna(c, i) || (c->type == LL_FLOAT && isnan(LL_F64(c)[i]));
+        switch (t) {
+        case LL_FLOAT:
+            LL_F64(r)[i] = na ? v : ll_col_num(c, i);
+            break;
+        case LL_BOOL:
+            LL_U8(r)[i] = na ? v != 0 : LL_U8(c)[i];
+            break;
+        case LL_DATE:
+            LL_I32(r)[i] = na ? (int32_t)v : LL_I32(c)[i];
+            break;
+        default:
+            LL_I64(r)[i] = na ? (int64_t)v : LL_I64(c)[i];
+        }
+    }
+    return r;
+}
+
+ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err)
+{
+    if (c->type != LL_STR && c->type != LL_CAT) {
+        if (c->type == LL_DATE || c->type == LL_DATETIME) {
+            int32_t d;
+            int64_t ms;
+            size_t n = strlen(v);
+            if (c->type == LL_DATE && ll_parse_date(v, n, &d))
+                return ll_col_fillna_num(c, d, err);
+            if (c->type == LL_DATETIME && ll_parse_datetime(v, n, &ms))
+                return ll_col_fillna_num(c, (double)ms, err);
+        }
+        ll_err_set(err, LL_EINVAL, "fillna: '%s' for a %s column", v,
+                   ll_dtype_name(c->type));
+        return NULL;
+    }
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    size_t vn = strlen(v);
+    for (int64_t i = 0; i < c->len; i++) {
+        size_t n;
+        const char *s = ll_col_isna(c, i) ? v : ll_col_str(c, i, &n);
+        if (ll_sb_push(&sb, s, ll_col_isna(c, i) ? vn : n)) {
+            ll_sb_free(&sb);
+            return NULL;
+        }
+    }
+    ll_column *r = ll_sb_finish(&sb);
+    if (r && c->type == LL_CAT) {
+        ll_column *cat = ll_col_to_category(r);
+        ll_col_unref(r);
+        r = cat;
+    }
+    return r;
+}
+
+ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
+                           const int64_t *group, ll_err *err)
+{
+    int64_t n = c->len;
+    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    if (!idx) {
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (int64_t i = 0; i < n; i++)
+        idx[i] = i;
+    int64_t last = -1, last_group = -1;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t pos = dir > 0 ? k : n - 1 - k;
+        int64_t row = order ? order[pos] : pos;
+        int64_t g = group ? group[row] : 0;
+        if (g != last_group) {
+            last = -1;
+            last_group = g;
+        }
+        int na = ll_col_isna(c, row) ||
+                 (c->type == LL_FLOAT && isnan(LL_F64(c)[row]));
+        if (na)
+            idx[row] = last;
+        else
+            last = row;
+    }
+    ll_column *r = ll_col_take(c, idx, n);
+    free(idx);
+    if (!r)
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+    return r;
+}
+
+/* --- describe --- */
+
+ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
+{
+    static const char *const stats[] = {"count",  "mean", "std", "min",
+                                        "25%",    "50%",  "75%", "max",
+                                        "unique", "top",  "freq"};
+    int nstat = 11;
+    ll_frame *r = ll_frame_new();
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    if (!r)
+        return NULL;
+    for (int s = 0; s < nstat; s++)
+        ll_sb_push(&sb, stats[s], strlen(stats[s]));
+    ll_column *names = ll_sb_finish(&sb);
+    if (!names || ll_frame_set(r, "stat", names, err))
+        goto fail;
+    ll_col_unref(names);
+    for (int i = 0; i < f->ncol; i++) {
+        const ll_column *c = f->cols[i];
+        ll_column *out;
+        if (c->type == LL_STR || c->type == LL_CAT || c->type == LL_BOOL) {
+            /* counts: count unique top freq */
+            ll_frame *one = ll_frame_new();
+            ll_frame *vc = NULL;
+            const char *nm = f->names[i];
+            if (!one ||
+                ll_frame_set(one, nm,
+                             c->type == LL_BOOL ? f->cols[i] : f->cols[i],
+                             err)) {
+                ll_frame_free(one);
+                goto fail;
+            }
+            vc = ll_frame_value_counts(one, &nm, 1, err);
+            ll_frame_free(one);
+            if (!vc)
+                goto fail;
+            ll_strbuilder ob;
+            ll_sb_init(&ob);
+            double cnt;
+            ll_col_reduce(c, "count", 0, &cnt, err);
+            ll_buf tmp;
+            ll_buf_init(&tmp);
+            for (int s = 0; s < nstat; s++) {
+                ll_buf_reset(&tmp);
+                if (s == 0)
+                    ll_buf_printf(&tmp, "%lld", (long long)cnt);
+                else if (s == 8)
+                    ll_buf_printf(&tmp, "%lld", (long long)vc->nrow);
+                else if (s == 9 && vc->nrow)
+                    ll_col_format(vc->cols[0], 0, &tmp);
+                else if (s == 10 && vc->nrow)
+                    ll_col_format(vc->cols[1], 0, &tmp);
+                if (tmp.len || s == 0 || s == 8)
+                    ll_sb_push(&ob, tmp.data ? tmp.data : "", tmp.len);
+                else
+                    ll_sb_push_na(&ob);
+            }
+            ll_buf_free(&tmp);
+            ll_frame_free(vc);
+            out = ll_sb_finish(&ob);
+        } else {
+            out = ll_col_new(LL_FLOAT, nstat);
+            if (!out)
+                goto fail;
+            double *v = LL_F64(out);
+            const char *fns[] = {"count", "mean", "std", "min"};
+            for (int s = 0; s < 4; s++)
+                ll_col_reduce(c, fns[s], 0, &v[s], err);
+            ll_col_reduce(c, "quantile", 0.25, &v[4], err);
+            ll_col_reduce(c, "quantile", 0.5, &v[5], err);
+            ll_col_reduce(c, "quantile", 0.75, &v[6], err);
+            ll_col_reduce(c, "max", 0, &v[7], err);
+            for (int s = 8; s < nstat; s++)
+                ll_col_set_na(out, s);
+            if (c->type == LL_DATE || c->type == LL_DATETIME) {
+                /* dates: count, min, quartiles, max as dates */
+                ll_column *d = ll_col_new(c->type, nstat);
+                if (!d) {
+                    ll_col_unref(out);
+                    goto fail;
+                }
+                for (int s = 0; s < nstat; s++) {
+                    if (s < 3 || s > 7 || isnan(v[s])) {
+                        ll_col_set_na(d, s);
+                        continue;
+                    }
+                    if (c->type == LL_DATE)
+                        LL_I32(d)[s] = (int32_t)floor(v[s]);
+                    else
+                        LL_I64(d)[s] = (int64_t)v[s];
+                }
+                ll_col_unref(out);
+                out = d;
+            } else {
+                for (int s = 0; s < 8; s++)
+                    if (isnan(v[s]))
+                        ll_col_set_na(out, s);
+            }
+        }
+        if (!out)
+            goto fail;
+        int rc = ll_frame_set(r, f->names[i], out, err);
+        ll_col_unref(out);
+        if (rc)
+            goto fail;
+    }
+    return r;
+fail:
+    ll_frame_free(r);
+    if (err && !err->code)
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+    return NULL;
+}

@@ -1,0 +1,153 @@
+/*
+ * frame: a dataframe, a list of named columns of equal length.
+ *
+ * Frames own one reference to each of their columns; verbs build new
+ * frames that share the columns they did not change.  Every function that
+ * returns a frame gives the caller ownership (ll_frame_free); on error it
+ * returns NULL and fills err.  Column names are copied.
+ */
+#ifndef LL_FRAME_H
+#define LL_FRAME_H
+
+#include <stdint.h>
+
+#include "frame/column.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+typedef struct ll_frame {
+    int ncol, cap;
+    int64_t nrow;
+    ll_column **cols;
+    char **names;
+} ll_frame;
+
+ll_frame *ll_frame_new(void);
+void ll_frame_free(ll_frame *f);
+/* A new frame sharing all of f's columns. */
+ll_frame *ll_frame_copy(const ll_frame *f);
+/* Add (or replace by name) a column; takes a new reference to col.  The
+ * length must match the frame's unless it has no columns. */
+int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err);
+int ll_frame_find(const ll_frame *f, const char *name);
+/* Index of name, or -1 with "no column 'x' (did you mean 'y'?)" in err. */
+int ll_frame_col(const ll_frame *f, const char *name, ll_err *err);
+
+ll_frame *ll_frame_select(const ll_frame *f, const char *const *names, int n,
+                          ll_err *err);
+ll_frame *ll_frame_drop(const ll_frame *f, const char *const *names, int n,
+                        ll_err *err);
+ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
+                          const char *const *to, int n, ll_err *err);
+/* Rows [off, off + len) as views (clamped to the frame). */
+ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len);
+ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n);
+ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask,
+                          ll_err *err);
+/* Rows of b under a's; columns matched by name (missing ones become NA). */
+ll_frame *ll_frame_concat(const ll_frame *a, const ll_frame *b, ll_err *err);
+
+/* Sorting (sort.c): a stable order of rows by keys, NA last. */
+int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
+                   int nkeys, int64_t **perm, ll_err *err);
+ll_frame *ll_frame_sort(const ll_frame *f, const char *const *keys,
+                        const int *desc, int nkeys, ll_err *err);
+
+/* Grouping (groupby.c).  An aggregation: output name, input column, fn
+ * (sum mean min max count nunique std var median first last size). */
+typedef struct ll_agg {
+    const char *out;
+    const char *col;
+    const char *fn;
+} ll_agg;
+ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
+                           int nkeys, const ll_agg *aggs, int naggs,
+                           ll_err *err);
+/* Distinct rows of the key columns with a count column, most frequent
+ * first. */
+ll_frame *ll_frame_value_counts(const ll_frame *f, const char *const *keys,
+                                int nkeys, ll_err *err);
+ll_frame *ll_frame_unique(const ll_frame *f, const char *const *keys, int nkeys,
+                          ll_err *err);
+
+/* Joins (join.c): how is "inner" "left" "right" "outer". */
+ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
+                        const char *const *on, int non, const char *how,
+                        const char *suffix_a, const char *suffix_b,
+                        ll_err *err);
+
+/* Missing values. */
+ll_frame *ll_frame_dropna(const ll_frame *f, const char *const *subset, int n,
+                          ll_err *err);
+/* Fill NA of column col with a number or string value. */
+ll_column *ll_col_fillna_num(const ll_column *c, double v, ll_err *err);
+ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err);
+/* ffill (dir=1) or bfill (dir=-1); group may be NULL. */
+ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
+                           const int64_t *group, ll_err *err);
+
+/* Time series (timeseries.c).  order: a permutation of rows (time order
+ * within groups) or NULL for row order; group: group id per row or NULL. */
+ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
+                        const int64_t *group, ll_err *err);
+ll_column *ll_col_rolling(const ll_column *c, int64_t window,
+                          int64_t min_periods, const char *fn,
+                          const int64_t *order, const int64_t *group,
+                          ll_err *err);
+/* Resample: rule "1d" "7d" "1w" "1m" (month) on a date/datetime column,
+ * optionally by key columns; aggs as in groupby (columns not named get
+ * no output). */
+ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
+                            const char *const *by, int nby, const ll_agg *aggs,
+                            int naggs, ll_err *err);
+/* Row permutation for a split: the first n_train rows are the train set. */
+int ll_frame_split_index(const ll_frame *f, double test, uint64_t seed,
+                         int shuffle, const char *time_col, int64_t **perm,
+                         int64_t *n_train, ll_err *err);
+
+/* describe(): one row per statistic, one column per input column. */
+ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err);
+
+/* Display (print.c): a table fitted to width characters, at most max_rows
+ * rows (middle elided), shape underneath. */
+int ll_frame_render(const ll_frame *f, int width, int max_rows, ll_buf *out);
+int ll_col_render(const ll_column *c, const char *name, int width, int max_rows,
+                  ll_buf *out);
+
+/* CSV (csv_read.c, csv_write.c). */
+typedef struct ll_csv_opts {
+    char sep;              /* 0 = detect among , ; tab | */
+    int header;            /* 1 (default) or 0: names V1..Vn */
+    const char *const *na; /* NULL-ended; NULL = default list */
+    const char *const *type_cols;
+    const int *type_vals; /* ll_dtype per type_cols entry */
+    int ntypes;
+    const char *const *parse_dates;
+    int nparse_dates;
+    const char *const *usecols;
+    int nusecols;
+    int64_t nrows;    /* -1 = all */
+    int64_t skip;     /* lines skipped before the header */
+    int on_bad_lines; /* 0 error, 1 warn, 2 skip */
+    int strict;
+    int latin1;
+    int threads;
+    int strings_as; /* 0 auto (category when few distinct), 1 string, 2 cat */
+} ll_csv_opts;
+void ll_csv_opts_init(ll_csv_opts *o);
+/* Read path; warnings (renamed headers, bad lines) are appended to warn
+ * (may be NULL), one per line. */
+ll_frame *ll_frame_read_csv(const char *path, const ll_csv_opts *o,
+                            ll_buf *warn, ll_err *err);
+/* The same from memory (name is used in messages). */
+ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
+                                const ll_csv_opts *o, ll_buf *warn,
+                                ll_err *err);
+int ll_frame_write_csv(const ll_frame *f, const char *path, char sep,
+                       ll_err *err);
+int ll_frame_to_csv(const ll_frame *f, char sep, ll_buf *out);
+
+/* Expressions (expr.c): evaluate "a > 1 and not isna(b)" to a column. */
+ll_column *ll_frame_eval(const ll_frame *f, const char *expr, ll_err *err);
+
+#endif

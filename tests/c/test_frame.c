@@ -1,0 +1,313 @@
+/* Tests for frame/: parsing, columns, sort, groupby, join, time series,
+ * CSV read/write and display, through the core API. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame/frame.h"
+
+static ll_frame *csv(const char *text)
+{
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    ll_err err;
+    ll_err_clear(&err);
+    ll_frame *f =
+        ll_frame_read_csv_mem(text, strlen(text), "t.csv", &o, NULL, &err);
+    if (!f)
+        fail_msg("%s", err.msg);
+    return f;
+}
+
+static ll_column *col(ll_frame *f, const char *name)
+{
+    int i = ll_frame_find(f, name);
+    assert_true(i >= 0);
+    return f->cols[i];
+}
+
+static void test_parse_scalars(void **state)
+{
+    (void)state;
+    int64_t i;
+    double d;
+    int32_t days;
+    int64_t ms;
+    assert_true(ll_parse_int("-42", 3, &i));
+    assert_int_equal(i, -42);
+    assert_true(ll_parse_int("9223372036854775807", 19, &i));
+    assert_false(ll_parse_int("9223372036854775808", 19, &i));
+    assert_false(ll_parse_int("1.0", 3, &i));
+    assert_true(ll_parse_float("0.1", 3, &d));
+    assert_true(d == 0.1);
+    assert_true(ll_parse_float("1e-300", 6, &d));
+    assert_true(d == 1e-300);
+    assert_true(ll_parse_float("123456789012345678", 18, &d));
+    assert_true(d == 123456789012345678.0);
+    assert_false(ll_parse_float("0x10", 4, &d));
+    assert_true(ll_parse_date("2024-02-29", 10, &days));
+    assert_int_equal(days, 19782);
+    assert_false(ll_parse_date("2023-02-29", 10, &days));
+    assert_true(ll_parse_datetime("1970-01-02T00:00:01.5Z", 22, &ms));
+    assert_int_equal(ms, 86401500);
+    assert_true(ll_parse_datetime("1970-01-01T01:00:00+01:00", 25, &ms));
+    assert_int_equal(ms, 0);
+    char buf[64];
+    double xs[] = {0.1, 1.0 / 3, 5e-324, 1.7976931348623157e308, -2.5, 100};
+    for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
+        ll_format_float(xs[k], buf, sizeof buf);
+        assert_true(strtod(buf, NULL) == xs[k]);
+    }
+    ll_format_float(100, buf, sizeof buf);
+    assert_string_equal(buf, "100.0");
+    ll_format_float(0.1, buf, sizeof buf);
+    assert_string_equal(buf, "0.1");
+    assert_true(ll_utf8_valid("h\xc3\xa9", 3));
+    assert_false(ll_utf8_valid("h\xe9", 2));
+}
+
+static void test_column_ops_and_views(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("a,b\n1,2.5\n2,\n3,1.5\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *a = col(f, "a"), *b = col(f, "b");
+    ll_column *s = ll_col_arith(a, b, '*', &err);
+    assert_non_null(s);
+    assert_int_equal(s->type, LL_FLOAT);
+    assert_true(LL_F64(s)[0] == 2.5);
+    assert_true(ll_col_isna(s, 1));
+    double out;
+    assert_int_equal(ll_col_reduce(s, "sum", 0, &out, &err), LL_OK);
+    assert_true(out == 7.0);
+    ll_col_unref(s);
+    /* a slice shares memory and holds a reference */
+    ll_column *v = ll_col_slice(b, 1, 2);
+    assert_ptr_equal(v->base, b);
+    assert_int_equal(b->refs, 2);
+    assert_true(ll_col_isna(v, 0));
+    assert_true(LL_F64(v)[1] == 1.5);
+    ll_frame_free(f);
+    assert_true(LL_F64(v)[1] == 1.5); /* still alive */
+    ll_col_unref(v);
+    /* integer overflow gives NA, not garbage */
+    ll_column *big = ll_col_new(LL_INT, 1);
+    LL_I64(big)[0] = INT64_MAX;
+    ll_column *o = ll_col_arith_scalar(big, 1, '+', 0, &err);
+    assert_true(ll_col_isna(o, 0));
+    ll_col_unref(o);
+    ll_col_unref(big);
+}
+
+static void test_sort_radix_and_na(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("k,x\n3,-1.5\n1,\n3,2\n-7,-0.0\n1,1e9\n");
+    ll_err err;
+    ll_err_clear(&err);
+    const char *keys[] = {"k", "x"};
+    int desc[] = {0, 1};
+    ll_frame *s = ll_frame_sort(f, keys, desc, 2, &err);
+    assert_non_null(s);
+    int64_t want_k[] = {-7, 1, 1, 3, 3};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(LL_I64(col(s, "k"))[i], want_k[i]);
+    /* within k = 1: 1e9 first, NA last even when descending */
+    assert_true(LL_F64(col(s, "x"))[1] == 1e9);
+    assert_true(ll_col_isna(col(s, "x"), 2));
+    assert_true(LL_F64(col(s, "x"))[3] == 2);
+    ll_frame_free(s);
+    const char *bad[] = {"kk"};
+    assert_null(ll_frame_sort(f, bad, NULL, 1, &err));
+    assert_string_equal(err.msg, "sort: no column 'kk' (did you mean 'k'?)");
+    ll_frame_free(f);
+}
+
+static void test_groupby_and_value_counts(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("g,h,v\nb,1,1\na,1,2\nb,2,\nb,1,4\na,1,6\n");
+    ll_err err;
+    ll_err_clear(&err);
+    const char *keys[] = {"g"};
+    ll_agg aggs[] = {{"s", "v", "sum"},     {"m", "v", "mean"},
+                     {"n", "v", "count"},   {"z", "v", "size"},
+                     {"md", "v", "median"}, {"f", "h", "first"},
+                     {"sd", "v", "std"},    {"u", "h", "nunique"}};
+    ll_frame *r = ll_frame_groupby(f, keys, 1, aggs, 8, &err);
+    assert_non_null(r);
+    assert_int_equal(r->nrow, 2);
+    size_t len;
+    assert_memory_equal(ll_col_str(col(r, "g"), 0, &len), "a", 1);
+    assert_int_equal(LL_I64(col(r, "s"))[0], 8);
+    assert_int_equal(LL_I64(col(r, "s"))[1], 5);
+    assert_true(LL_F64(col(r, "m"))[1] == 2.5);
+    assert_int_equal(LL_I64(col(r, "n"))[1], 2);
+    assert_int_equal(LL_I64(col(r, "z"))[1], 3);
+    assert_true(LL_F64(col(r, "md"))[0] == 4);
+    assert_int_equal(LL_I64(col(r, "f"))[1], 1);
+    assert_true(fabs(LL_F64(col(r, "sd"))[0] - sqrt(8)) < 1e-12);
+    assert_int_equal(LL_I64(col(r, "u"))[1], 2);
+    ll_frame_free(r);
+    const char *two[] = {"g", "h"};
+    ll_agg cnt = {"c", "v", "size"};
+    r = ll_frame_groupby(f, two, 2, &cnt, 1, &err);
+    assert_int_equal(r->nrow, 3);
+    assert_int_equal(LL_I64(col(r, "c"))[1], 2); /* b,1 */
+    ll_frame_free(r);
+    ll_agg badagg = {"x", "v", "mode"};
+    assert_null(ll_frame_groupby(f, keys, 1, &badagg, 1, &err));
+    assert_string_equal(err.msg, "agg 'v': unknown aggregation 'mode'");
+    ll_frame_free(f);
+}
+
+static void test_join_kinds(void **state)
+{
+    (void)state;
+    ll_frame *a = csv("k,x\n1,a\n2,b\n3,c\n");
+    ll_frame *b = csv("k,x,y\n2,B,20\n4,D,40\n2,BB,21\n");
+    ll_err err;
+    ll_err_clear(&err);
+    const char *on[] = {"k"};
+    int64_t want[] = {2, 4, 5, 3};
+    const char *hows[] = {"inner", "left", "outer", "right"};
+    for (int h = 0; h < 4; h++) {
+        ll_frame *j = ll_frame_join(a, b, on, 1, hows[h], "_l", "_r", &err);
+        assert_non_null(j);
+        assert_int_equal(j->nrow, want[h]);
+        assert_int_equal(ll_frame_find(j, "x_l"), 1);
+        assert_int_equal(ll_frame_find(j, "x_r"), 2);
+        ll_frame_free(j);
+    }
+    assert_null(ll_frame_join(a, b, on, 1, "cross", "", "", &err));
+    assert_string_equal(
+        err.msg, "join: how must be inner, left, right or outer, got 'cross'");
+    ll_frame_free(a);
+    ll_frame_free(b);
+}
+
+static void test_shift_rolling(void **state)
+{
+    (void)state;
+    ll_column *c = ll_col_new(LL_FLOAT, 6);
+    double v[] = {1, 2, 3, 10, 20, 30};
+    memcpy(c->data, v, sizeof v);
+    int64_t group[] = {0, 0, 0, 1, 1, 1};
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *lag = ll_col_shift(c, 1, NULL, group, &err);
+    assert_true(ll_col_isna(lag, 0));
+    assert_true(LL_F64(lag)[2] == 2);
+    assert_true(ll_col_isna(lag, 3));
+    ll_col_unref(lag);
+    ll_column *r = ll_col_rolling(c, 2, 1, "mean", NULL, group, &err);
+    assert_true(LL_F64(r)[0] == 1);
+    assert_true(LL_F64(r)[2] == 2.5);
+    assert_true(LL_F64(r)[3] == 10);
+    ll_col_unref(r);
+    r = ll_col_rolling(c, 3, 3, "max", NULL, NULL, &err);
+    assert_true(ll_col_isna(r, 1));
+    assert_true(LL_F64(r)[4] == 20);
+    ll_col_unref(r);
+    assert_null(ll_col_rolling(c, 0, 1, "mean", NULL, NULL, &err));
+    assert_string_equal(err.msg, "rolling: window must be >= 1, got 0");
+    ll_col_unref(c);
+}
+
+static void test_resample_month(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("d,v\n2024-01-05,1\n2024-01-31,2\n2024-03-02,4\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_agg a = {"v", "v", "sum"};
+    ll_frame *r = ll_frame_resample(f, "1m", "d", NULL, 0, &a, 1, &err);
+    assert_non_null(r);
+    assert_int_equal(r->nrow, 3);
+    char buf[32];
+    ll_format_date(LL_I32(col(r, "d"))[1], buf, sizeof buf);
+    assert_string_equal(buf, "2024-02-29");
+    assert_int_equal(LL_I64(col(r, "v"))[0], 3);
+    assert_int_equal(LL_I64(col(r, "v"))[1], 0);
+    ll_frame_free(r);
+    assert_null(ll_frame_resample(f, "1y", "d", NULL, 0, &a, 1, &err));
+    ll_frame_free(f);
+}
+
+static void test_csv_errors_and_roundtrip(void **state)
+{
+    (void)state;
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    ll_err err;
+    ll_err_clear(&err);
+    const char *bad = "a,b\n1,2\n\"x\ny\",3,4\n";
+    assert_null(
+        ll_frame_read_csv_mem(bad, strlen(bad), "m.csv", &o, NULL, &err));
+    assert_string_equal(err.msg, "m.csv:3: expected 2 fields, found 3");
+    ll_buf warn;
+    ll_buf_init(&warn);
+    o.on_bad_lines = 1;
+    ll_frame *f =
+        ll_frame_read_csv_mem(bad, strlen(bad), "m.csv", &o, &warn, &err);
+    assert_non_null(f);
+    assert_int_equal(f->nrow, 1);
+    assert_string_equal(ll_buf_str(&warn),
+                        "m.csv:3: expected 2 fields, found 3 (skipped)\n");
+    ll_buf_free(&warn);
+    ll_frame_free(f);
+    f = csv("s,x\n\"a,\"\"b\"\"\",0.30000000000000004\n,1e22\n");
+    ll_buf out;
+    ll_buf_init(&out);
+    assert_int_equal(ll_frame_to_csv(f, ',', &out), LL_OK);
+    assert_string_equal(ll_buf_str(&out),
+                        "s,x\n\"a,\"\"b\"\"\",0.30000000000000004\n,1e+22\n");
+    ll_buf_free(&out);
+    ll_frame_free(f);
+    assert_null(ll_frame_read_csv("/no/such.csv", &o, NULL, &err));
+    assert_string_equal(err.msg, "/no/such.csv: No such file or directory");
+    assert_int_equal(err.code, LL_ENOTFOUND);
+}
+
+static void test_eval(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("a,b\n1,x\n5,y\n,x\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *m =
+        ll_frame_eval(f, "(a * 2 > 3 or isna(a)) and b == 'x'", &err);
+    assert_non_null(m);
+    assert_int_equal(LL_U8(m)[0], 0);
+    assert_int_equal(LL_U8(m)[1], 0);
+    assert_int_equal(LL_U8(m)[2], 1);
+    ll_col_unref(m);
+    assert_null(ll_frame_eval(f, "a >", &err));
+    assert_string_equal(err.msg,
+                        "expression 'a >': unexpected end at position 4");
+    ll_frame_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_scalars),
+        cmocka_unit_test(test_column_ops_and_views),
+        cmocka_unit_test(test_sort_radix_and_na),
+        cmocka_unit_test(test_groupby_and_value_counts),
+        cmocka_unit_test(test_join_kinds),
+        cmocka_unit_test(test_shift_rolling),
+        cmocka_unit_test(test_resample_month),
+        cmocka_unit_test(test_csv_errors_and_roundtrip),
+        cmocka_unit_test(test_eval),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

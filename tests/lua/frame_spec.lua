@@ -1,0 +1,328 @@
+-- The df module: CSV reading (the edge-case corpus), writing, verbs,
+-- display and misuse errors.
+local CSV = FIXTURES .. "/csv/"
+
+local function types_of(f)
+    local dt, t = f:dtypes(), {}
+    for _, n in ipairs(f:columns()) do t[#t + 1] = n .. "=" .. dt[n] end
+    return table.concat(t, " ")
+end
+
+local function tmpname()
+    local p = os.tmpname()
+    os.remove(p)
+    return p .. ".csv"
+end
+
+describe("df.read_csv corpus", function()
+    local cases = dofile(CSV .. "cases.lua")
+    for i, c in ipairs(cases) do
+        it(("case %d: %s%s"):format(i, c.file, c.opts and " (opts)" or ""), function()
+            local f, err = df.read_csv(CSV .. c.file, c.opts)
+            if c.error then
+                assert.is_nil(f)
+                assert.equals(c.error, err:sub(-#c.error))
+                assert.equals(CSV .. c.file, err:sub(1, #CSV + #c.file))
+            else
+                assert.is_not_nil(f, err)
+                assert.equals(c.types, types_of(f))
+                assert.equals(c.csv, f:to_csv())
+            end
+        end)
+    end
+
+    it("reads a huge field", function()
+        local big = string.rep("x", 300000)
+        local f = assert(df.parse_csv('a,b\n1,"' .. big .. '"\n2,y\n'))
+        assert.equals(300000, #f.b[1])
+        assert.equals("y", f.b[2])
+    end)
+
+    it("reads a 10k-column header", function()
+        local names, vals = {}, {}
+        for i = 1, 10000 do names[i] = "c" .. i; vals[i] = tostring(i) end
+        local f = assert(df.parse_csv(table.concat(names, ",") .. "\n" .. table.concat(vals, ",") .. "\n"))
+        local rows, cols = f:shape()
+        assert.equals(1, rows)
+        assert.equals(10000, cols)
+        assert.equals(10000, f.c10000[1])
+    end)
+
+    it("widens int to float to string past the sample", function()
+        local lines = {"v"}
+        for i = 1, 300000 do lines[#lines + 1] = tostring(i) end
+        lines[#lines + 1] = "2.5"
+        local f = assert(df.parse_csv(table.concat(lines, "\n") .. "\n", {strings = "string"}))
+        assert.equals("float", f.v:dtype())
+        assert.equals(2.5, f.v[300001])
+        lines[#lines + 1] = "oops"
+        f = assert(df.parse_csv(table.concat(lines, "\n") .. "\n", {strings = "string"}))
+        assert.equals("string", f.v:dtype())
+        assert.equals("7", f.v[7])
+        assert.equals("oops", f.v[300002])
+    end)
+
+    it("returns nil, message for a missing file", function()
+        local f, err = df.read_csv("no/such/file.csv")
+        assert.is_nil(f)
+        assert.equals("no/such/file.csv: No such file or directory", err)
+    end)
+
+    it("rejects a bad option with the key named", function()
+        local ok, err = pcall(df.read_csv, CSV .. "crlf.csv", {on_bad_lines = "ignore"})
+        assert.is_false(ok)
+        assert.matches([[option 'on_bad_lines': "error", "warn" or "skip" expected, got 'ignore']], err, 1, true)
+        ok, err = pcall(df.read_csv, CSV .. "crlf.csv", {types = {a = "integer"}})
+        assert.matches("option 'types': unknown type 'integer' for column 'a'", err, 1, true)
+    end)
+
+    it("parses dates on request and errors on non-dates", function()
+        local f = assert(df.parse_csv("d\n2024-03-01\n\n", {parse_dates = {"d"}}))
+        assert.equals("date", f.d:dtype())
+        local g, err = df.parse_csv("d\n2024-03-01\nsoon\n", {parse_dates = {"d"}})
+        assert.is_nil(g)
+        assert.equals("<string>:3: column 'd': cannot parse 'soon' as a date", err)
+    end)
+end)
+
+describe("write_csv", function()
+    it("round-trips every type exactly", function()
+        local f = assert(df.parse_csv(
+            "b,i,x,s,c,d,t\n" ..
+            "true,-9007199254740993,0.1,\"he said \"\"x, y\"\"\",u,1999-12-31,2024-01-02T03:04:05.678\n" ..
+            "false,42,1e-300,\" pad \",u,,2024-01-02T00:00:00\n" ..
+            ",,,\"\",u,2024-02-29,\n",
+            {types = {s = "string"}}))
+        f = f:mutate{y = f.x / 3}
+        local path = tmpname()
+        assert.is_true(f:write_csv(path))
+        local g = assert(df.read_csv(path, {types = {s = "string"}}))
+        os.remove(path)
+        assert.equals(types_of(f), types_of(g))
+        for _, name in ipairs(f:columns()) do
+            for i = 1, #f do
+                assert.equals(f[name][i], g[name][i])
+            end
+        end
+        assert.equals(0.1 / 3, g.y[1])
+        assert.equals(1e-300, g.x[2])
+        assert.equals(-9007199254740993, g.i[1])
+        assert.equals("", g.s[3])
+        assert.equals(" pad ", g.s[2])
+    end)
+
+    it("fails with nil, message on an unwritable path", function()
+        local f = df.frame{a = {1}}
+        local ok, err = f:write_csv("/nonexistent-dir/x.csv")
+        assert.is_nil(ok)
+        assert.matches("/nonexistent-dir/x.csv", err, 1, true)
+    end)
+end)
+
+describe("Frame basics", function()
+    local f = assert(df.parse_csv(
+        "Battery_ID,Date,Daily_Cycles_Used,Daily_Trip_Duration\n" ..
+        "0,2024-01-01,1.5,40\n0,2024-01-02,2.5,60\n1,2024-01-01,,70\n" ..
+        "1,2024-01-03,4.0,55\n2,2024-01-02,0.5,10\n",
+        {types = {Battery_ID = "category"}}))
+
+    it("has shape, columns, dtypes and length", function()
+        local r, c = f:shape()
+        assert.same({5, 4}, {r, c})
+        assert.equals(5, #f)
+        assert.same({"Battery_ID", "Date", "Daily_Cycles_Used", "Daily_Trip_Duration"}, f:columns())
+        assert.same({Battery_ID = "category", Date = "date", Daily_Cycles_Used = "float",
+                     Daily_Trip_Duration = "int"}, f:dtypes())
+    end)
+
+    it("gives values by 1-based index with nil for NA", function()
+        assert.equals("0", f.Battery_ID[1])
+        assert.equals("2024-01-02", f.Date[2])
+        assert.is_nil(f.Daily_Cycles_Used[3])
+        assert.equals(math.type(f.Daily_Trip_Duration[1]), "integer")
+        assert.equals(f["Daily_Trip_Duration"][5], 10)
+        local t = f.Daily_Cycles_Used:to_table()
+        assert.equals(5, #t)
+        assert.is_true(t[3] ~= t[3])
+    end)
+
+    it("reduces columns skipping NA", function()
+        local c = f.Daily_Cycles_Used
+        assert.equals(8.5, c:sum())
+        assert.equals(2.125, c:mean())
+        assert.equals(4, c:count())
+        assert.equals(0.5, c:min())
+        assert.equals(4.0, c:max())
+        assert.equals(2.0, c:median())
+        assert.near(1.4930394, c:std(), 1e-6)
+        assert.near(2.2291667, c:var(), 1e-6)
+        assert.equals(2.875, c:quantile(0.75))
+        assert.equals(3, f.Battery_ID:nunique())
+        assert.equals(235, f.Daily_Trip_Duration:sum())
+        assert.equals("2024-01-03", f.Date:max())
+    end)
+
+    it("does NA-propagating arithmetic", function()
+        local r = f.Daily_Cycles_Used / f.Daily_Trip_Duration
+        assert.equals(1.5 / 40, r[1])
+        assert.is_nil(r[3])
+        assert.equals(80, (f.Daily_Trip_Duration * 2)[1])
+        assert.equals(-40, (-f.Daily_Trip_Duration)[1])
+        assert.equals(60, (100 - f.Daily_Trip_Duration)[1])
+        assert.equals(1, (f.Daily_Trip_Duration % 3)[1])
+        assert.equals("int", (f.Daily_Trip_Duration + 1):dtype())
+        assert.equals("float", (f.Daily_Trip_Duration / 2):dtype())
+    end)
+
+    it("combines masks and filters by mask, expression and function", function()
+        local m = f.Battery_ID:eq("0") & f.Daily_Trip_Duration:gt(50)
+        assert.equals(1, #f:filter(m))
+        assert.equals(60, f:filter(m).Daily_Trip_Duration[1])
+        local e = f:filter("Battery_ID == '0' and Daily_Trip_Duration > 50")
+        assert.equals(1, #e)
+        assert.equals(4, #f:filter(~(f.Daily_Trip_Duration:lt(20))))
+        assert.equals(4, #f:filter(f.Daily_Trip_Duration:between(40, 60) | f.Daily_Cycles_Used:isna()))
+        assert.equals(1, #f:filter("isna(Daily_Cycles_Used)"))
+        assert.equals(3, #f:filter("abs(Daily_Trip_Duration - 50) <= 10 and not isna(Daily_Cycles_Used)"))
+        assert.equals(2, #f:filter(function(r) return r.Daily_Trip_Duration >= 60 end))
+        assert.equals(2, #f:filter(f.Battery_ID:isin{"1"}))
+        assert.equals(2, #f:filter(f.Date:gt("2024-01-01")) - 1)
+    end)
+
+    it("selects, drops, renames and mutates", function()
+        assert.same({"Date", "Battery_ID"}, f:select{"Date", "Battery_ID"}:columns())
+        assert.same({"Battery_ID", "Date"}, f:drop{"Daily_Cycles_Used", "Daily_Trip_Duration"}:columns())
+        assert.same({"id", "Date", "Daily_Cycles_Used", "Daily_Trip_Duration"}, f:rename{Battery_ID = "id"}:columns())
+        local g = f:mutate{ratio = f.Daily_Cycles_Used / f.Daily_Trip_Duration, one = 1}
+        assert.equals(6, select(2, g:shape()))
+        assert.equals(1, g.one[5])
+        assert.equals(0.05, g.ratio[5])
+        assert.equals(4, select(2, f:shape()))
+    end)
+
+    it("sorts by several keys, desc, NA last, stably", function()
+        local s = f:sort{{"Daily_Cycles_Used", desc = true}}
+        assert.same({4.0, 2.5, 1.5, 0.5}, {s.Daily_Cycles_Used[1], s.Daily_Cycles_Used[2],
+                                          s.Daily_Cycles_Used[3], s.Daily_Cycles_Used[4]})
+        assert.is_nil(s.Daily_Cycles_Used[5])
+        local s2 = f:sort{"Date", {"Battery_ID", desc = true}}
+        assert.same({"1", "0", "2", "0", "1"}, s2.Battery_ID:to_table())
+        local g = df.frame{{"k", {2, 1, 2, 1}}, {"v", {"a", "b", "c", "d"}}}
+        assert.same({"b", "d", "a", "c"}, g:sort("k").v:to_table())
+    end)
+
+    it("does string and date methods", function()
+        local s = df.column({"  Ab ", "cD", df.NA}, "string")
+        assert.same({"  ab ", "cd"}, {s:lower()[1], s:lower()[2]})
+        assert.equals("AB", s:strip():upper()[1])
+        assert.equals(5, s:len()[1])
+        assert.is_true(s:contains("D")[2])
+        assert.is_false(s:contains("D")[3])
+        assert.is_true(s:strip():startswith("A")[1])
+        local parts = df.column({"a-b", "c", df.NA}, "string"):split("-")
+        assert.equals(2, #parts)
+        assert.equals("b", parts[2][1])
+        assert.is_nil(parts[2][2])
+        local d = df.column({"2024-12-30", "2021-01-03", "2024-05-15"}, "date")
+        assert.same({2024, 2021, 2024}, d:year():to_table())
+        assert.same({12, 1, 5}, d:month():to_table())
+        assert.same({30, 3, 15}, d:day():to_table())
+        assert.same({0, 6, 2}, d:dayofweek():to_table())
+        assert.same({365, 3, 136}, d:dayofyear():to_table())
+        assert.same({4, 1, 2}, d:quarter():to_table())
+        assert.same({1, 53, 20}, d:week():to_table())
+    end)
+
+    it("describes numbers and strings", function()
+        local d = f:describe()
+        assert.same({"count", "mean", "std", "min", "25%", "50%", "75%", "max", "unique", "top", "freq"},
+                    d.stat:to_table())
+        assert.equals(4, d.Daily_Cycles_Used[1])
+        assert.equals(2.125, d.Daily_Cycles_Used[2])
+        assert.equals(2.875, d.Daily_Cycles_Used[7])
+        assert.equals("3", d.Battery_ID[9])
+        assert.equals("0", d.Battery_ID[10])
+        assert.equals("2", d.Battery_ID[11])
+    end)
+
+    it("iterates rows and gets one row", function()
+        local n = 0
+        for i, r in f:rows() do
+            n = n + 1
+            assert.equals(i, n)
+            assert.is_table(r)
+        end
+        assert.equals(5, n)
+        assert.same({Battery_ID = "1", Date = "2024-01-01", Daily_Trip_Duration = 70}, f:row(3))
+        assert.equals(55, f[4].Daily_Trip_Duration)
+    end)
+
+    it("heads and tails share columns", function()
+        assert.equals(2, #f:head(2))
+        assert.equals("2024-01-02", f:tail(1).Date[1])
+        assert.equals(5, #f:head(100))
+    end)
+end)
+
+describe("display", function()
+    it("shows names, types, right-aligned numbers and NA", function()
+        local f = df.frame{{"name", {"a", "bb"}}, {"x", {1.5, df.NA}, n = 2}}
+        assert.equals(
+            "   name         x\n" ..
+            "   <str>  <float>\n" ..
+            "1  a          1.5\n" ..
+            "2  bb          NA\n" ..
+            "[2 rows x 2 columns]", tostring(f))
+    end)
+
+    it("elides long frames in the middle with the shape underneath", function()
+        local v = {}
+        for i = 1, 100 do v[i] = i end
+        local s = getmetatable(df.frame{v = v}).__display(df.frame{v = v}, {width = 40, height = 12})
+        local lines = {}
+        for l in s:gmatch("[^\n]+") do lines[#lines + 1] = l end
+        assert.equals(2 + 8 + 1 + 1, #lines)
+        assert.matches("^%.%.%.", lines[7])
+        assert.equals("[100 rows x 1 columns]", lines[#lines])
+        assert.matches("^100 ", lines[#lines - 1])
+    end)
+
+    it("fits the width and counts hidden columns", function()
+        local cols = {}
+        for i = 1, 30 do cols[#cols + 1] = {("column_%02d"):format(i), {i}} end
+        local f = df.frame(cols)
+        local s = getmetatable(f).__display(f, {width = 60})
+        for l in s:gmatch("[^\n]+") do assert.is_true(#l <= 60, l) end
+        assert.matches("%[1 rows x 30 columns%] %(%d+ not shown%)", s)
+    end)
+end)
+
+describe("misuse", function()
+    local f = df.frame{Daily_Cycles_Used = {1, 2}, Battery_ID = {0, 1}}
+    it("names the column with a suggestion", function()
+        local ok, err = pcall(function() return f.Dailly_Cycles end)
+        assert.is_false(ok)
+        assert.matches("no column 'Dailly_Cycles' (did you mean 'Daily_Cycles_Used'?)", err, 1, true)
+        ok, err = pcall(f.select, f, {"Battery"})
+        assert.matches("no column 'Battery' (did you mean 'Battery_ID'?)", err, 1, true)
+        ok, err = pcall(f.filter, f, "Batery_ID > 0")
+        assert.matches("no column 'Batery_ID' (did you mean 'Battery_ID'?)", err, 1, true)
+    end)
+    it("names the shapes", function()
+        local g = df.frame{x = {1, 2, 3}}
+        local ok, err = pcall(function() return f.Battery_ID + g.x end)
+        assert.matches("column 'Battery_ID': columns of different lengths (2 and 3)", err, 1, true)
+        ok, err = pcall(f.filter, f, g.x:gt(1))
+        assert.matches("filter: mask has 3 rows, the frame has 2", err, 1, true)
+        ok, err = pcall(f.mutate, f, {x = g.x})
+        assert.matches("column 'x' has 3 rows, the frame has 2", err, 1, true)
+    end)
+    it("rejects bad expressions and types", function()
+        local ok, err = pcall(f.filter, f, "Battery_ID > (1")
+        assert.matches("expression 'Battery_ID > (1': expected ')' at position 16", err, 1, true)
+        ok, err = pcall(function() return df.column({"a"}) + 1 end)
+        assert.matches("cannot apply '+' to string and int", err, 1, true)
+        ok, err = pcall(function() return df.column({"a"}):mean() end)
+        assert.matches("mean() needs a numeric column, got string", err, 1, true)
+    end)
+end)
