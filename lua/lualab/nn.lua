@@ -167,17 +167,16 @@ function Module:children()
     return out
 end
 
--- {{name, tensor}, ...} with PyTorch's dotted names.
-function Module:named_parameters(prefix, all)
+-- {{name, tensor}, ...} with PyTorch's dotted names; frozen parameters
+-- (requires_grad = false) included, as in PyTorch.
+function Module:named_parameters(prefix)
     prefix = prefix or ""
     local out = {}
     self:_each(function(k, v)
         if is_tensor(v) and param_set[v] then
-            if all or v.requires_grad then
-                out[#out + 1] = { prefix .. k, v }
-            end
+            out[#out + 1] = { prefix .. k, v }
         elseif is_module(v) then
-            for _, kv in ipairs(v:named_parameters(prefix .. k .. ".", all)) do
+            for _, kv in ipairs(v:named_parameters(prefix .. k .. ".")) do
                 out[#out + 1] = kv
             end
         end
@@ -195,8 +194,10 @@ end
 
 function Module:num_parameters(trainable_only)
     local n = 0
-    for _, kv in ipairs(self:named_parameters("", not trainable_only)) do
-        n = n + kv[2]:numel()
+    for _, kv in ipairs(self:named_parameters()) do
+        if not trainable_only or kv[2].requires_grad then
+            n = n + kv[2]:numel()
+        end
     end
     return n
 end
@@ -217,7 +218,7 @@ function Module:eval()
 end
 
 function Module:zero_grad()
-    for _, p in ipairs(self:named_parameters("", true)) do
+    for _, p in ipairs(self:named_parameters()) do
         local g = p[2].grad
         if g then
             g:zero_()
@@ -265,7 +266,7 @@ nn._state_dict_keys = sd_keys
 
 function Module:state_dict()
     local keys, map = {}, {}
-    for _, kv in ipairs(self:named_parameters("", true)) do
+    for _, kv in ipairs(self:named_parameters()) do
         keys[#keys + 1] = kv[1]
         map[kv[1]] = kv[2]
     end
@@ -278,7 +279,7 @@ function Module:load_state_dict(sd, strict)
     end
     local own = {}
     local missing, unexpected, bad = {}, {}, {}
-    for _, kv in ipairs(self:named_parameters("", true)) do
+    for _, kv in ipairs(self:named_parameters()) do
         own[kv[1]] = kv[2]
         if sd[kv[1]] == nil then
             missing[#missing + 1] = kv[1]

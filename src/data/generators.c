@@ -7,6 +7,7 @@
  * relation survives a round trip through the CSV.
  */
 #include "data/generators.h"
+#include "util/calendar.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -95,18 +96,13 @@ uint64_t ll_fnv1a64(const void *data, size_t len)
     return h;
 }
 
-void ll_gen_civil_from_days(long days, int *y, int *m, int *d)
+/* A civil date as ints, for printing. */
+static void civil_date(long days, int *y, int *m, int *d)
 {
-    /* Howard Hinnant's days-to-civil algorithm. */
-    long z = days + 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long dd = doy - (153 * mp + 2) / 5 + 1;
-    long mm = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yoe + era * 400 + (mm <= 2));
+    int64_t yy;
+    unsigned mm, dd;
+    ll_civil_from_days(days, &yy, &mm, &dd);
+    *y = (int)yy;
     *m = (int)mm;
     *d = (int)dd;
 }
@@ -169,7 +165,7 @@ static int gen_battery(const ll_gen_opts *o, ll_buf *out, long *rows_out,
         int y, m, d;
         double cycles = CYCLES_PER_MINUTE * dur[i];
         lifetime += cycles;
-        ll_gen_civil_from_days(DAYS_2013 + i, &y, &m, &d);
+        civil_date(DAYS_2013 + i, &y, &m, &d);
         CHECK(ll_buf_printf(out,
                             "%ld,%04d-%02d-%02d,0,%ld,5,%.4f,%.17g,%.17g,"
                             "200.0\n",
@@ -217,7 +213,7 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
         for (int t = 0; t < days && written != limit; t++) {
             long day = DAYS_2013 + t;
             int y, m, d;
-            ll_gen_civil_from_days(day, &y, &m, &d);
+            civil_date(day, &y, &m, &d);
             double season =
                 1 + 0.08 * sin(6.283185307179586 * ((double)t - 100) / 365.25);
             double wk = weekly[t % 7];

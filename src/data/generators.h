@@ -48,8 +48,6 @@ uint64_t ll_fnv1a64(const void *data, size_t len);
 int ll_dataset_fetch(const char *name, const ll_gen_opts *o, const char *dir,
                      char **path_out, int *reused, long *rows_out, ll_err *err);
 
-/* A civil date (proleptic Gregorian) for a day count since 1970-01-01. */
-void ll_gen_civil_from_days(long days, int *y, int *m, int *d);
 
 /* ---- word vectors (glove.c) ---- */
 

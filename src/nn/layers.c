@@ -11,17 +11,6 @@
 
 #include <cblas.h>
 
-static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k,
-                 const float *a, const float *b, float beta, float *c)
-{
-    if (m == 0 || n == 0)
-        return;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b,
-                tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
-}
-
 static const char *sh(const ll_tensor *t, char *buf, size_t n)
 {
     return ll_shape_str(t->ndim, t->shape, buf, n);
@@ -41,7 +30,7 @@ static int bw_linear(ll_node *n, ll_err *err)
     if (ll_node_needs(n, 0)) {
         ll_tensor *gx = ll_tensor_empty(n->in[0]->ndim, n->in[0]->shape, err);
         if (gx) {
-            gemm(0, 0, rows, in, out, LL_D(g), LL_D(w), 0.0f, LL_D(gx));
+            ll_sgemm(0, 0, rows, in, out, LL_D(g), LL_D(w), 0.0f, LL_D(gx));
             rc = ll_node_accum(n, 0, gx, err);
         } else
             rc = LL_ENOMEM;
@@ -50,7 +39,7 @@ static int bw_linear(ll_node *n, ll_err *err)
     if (rc == 0 && ll_node_needs(n, 1)) {
         ll_tensor *gw = ll_tensor_empty(2, w->shape, err);
         if (gw) {
-            gemm(1, 0, out, in, rows, LL_D(g), LL_D(x), 0.0f, LL_D(gw));
+            ll_sgemm(1, 0, out, in, rows, LL_D(g), LL_D(x), 0.0f, LL_D(gw));
             rc = ll_node_accum(n, 1, gw, err);
         } else
             rc = LL_ENOMEM;
@@ -107,7 +96,7 @@ ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
         yd[j] = b ? ll_tensor_get(b, j) : 0.0f;
     for (int64_t r = 1; r < rows; r++)
         memcpy(yd + r * out, yd, (size_t)out * sizeof(float));
-    gemm(0, 1, rows, out, in, LL_D(xc), LL_D(wc), rows ? 1.0f : 0.0f, yd);
+    ll_sgemm(0, 1, rows, out, in, LL_D(xc), LL_D(wc), rows ? 1.0f : 0.0f, yd);
     ll_tensor *inp[3] = {x, w, b};
     ll_node *n = ll_node_new("Linear", bw_linear, inp, 3);
     if (n) {
@@ -243,11 +232,11 @@ static int bw_conv1d(ll_node *n, ll_err *err)
     for (int64_t b = 0; b < g->B; b++) {
         const float *gob = LL_D(go) + b * g->O * g->Lout;
         im2col(g, LL_D(x) + b * g->C * g->L, col);
-        gemm(0, 1, g->O, CK, g->Lout, gob, col, 1.0f, LL_D(gw));
+        ll_sgemm(0, 1, g->O, CK, g->Lout, gob, col, 1.0f, LL_D(gw));
         for (int64_t o = 0; o < g->O; o++)
             for (int64_t l = 0; l < g->Lout; l++)
                 LL_D(gb)[o] += gob[o * g->Lout + l];
-        gemm(1, 0, CK, g->Lout, g->O, LL_D(w), gob, 0.0f, col);
+        ll_sgemm(1, 0, CK, g->Lout, g->O, LL_D(w), gob, 0.0f, col);
         col2im(g, col, LL_D(gx) + b * g->C * g->L);
     }
     rc = 0;
@@ -322,7 +311,7 @@ ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
             for (int64_t l = 0; l < g->Lout; l++)
                 yb[o * g->Lout + l] = b ? ll_tensor_get(b, o) : 0.0f;
         im2col(g, LL_D(xc) + bb * g->C * g->L, col);
-        gemm(0, 0, g->O, g->Lout, CK, LL_D(wc), col, 1.0f, yb);
+        ll_sgemm(0, 0, g->O, g->Lout, CK, LL_D(wc), col, 1.0f, yb);
     }
     free(col);
     ll_tensor *inp[3] = {x, w, b};

@@ -80,6 +80,11 @@ void ll_fbuf_trim(void);
 ll_storage *ll_storage_new(int64_t n, int zero);
 void ll_storage_unref(ll_storage *st);
 
+/* C (m x n) = op(A) op(B) + beta C, row-major contiguous, through OpenBLAS
+ * (small products on one thread). */
+void ll_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
+              const float *b, float beta, float *c);
+
 /* Contiguous row-major strides for shape. */
 void ll_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
 /* Make a tensor header over storage st (ref taken). */

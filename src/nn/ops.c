@@ -978,14 +978,6 @@ ll_tensor *ll_reduce(ll_reduce_op op, ll_tensor *t, int dim, int keepdim,
 /* ---- matmul ------------------------------------------------------------- */
 
 /* C (m x n) = op(A) op(B) + beta C, row-major contiguous. */
-static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k,
-                 const float *a, const float *b, float beta, float *c)
-{
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b,
-                tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
-}
 
 static int bw_matmul(ll_node *n, ll_err *err)
 {
@@ -1001,9 +993,9 @@ static int bw_matmul(ll_node *n, ll_err *err)
         if (!ga)
             rc = LL_ENOMEM;
         for (int64_t q = 0; rc == 0 && q < batch; q++)
-            gemm(0, 1, rows, k, cols, LL_D(g) + q * rows * cols,
-                 LL_D(b) + (bbatched ? q * k * cols : 0), 0.0f,
-                 LL_D(ga) + q * rows * k);
+            ll_sgemm(0, 1, rows, k, cols, LL_D(g) + q * rows * cols,
+                     LL_D(b) + (bbatched ? q * k * cols : 0), 0.0f,
+                     LL_D(ga) + q * rows * k);
         if (rc == 0)
             rc = ll_node_accum(n, 0, ga, err);
         ll_tensor_free(ga);
@@ -1013,9 +1005,9 @@ static int bw_matmul(ll_node *n, ll_err *err)
         if (!gb)
             rc = LL_ENOMEM;
         for (int64_t q = 0; rc == 0 && q < batch; q++)
-            gemm(1, 0, k, cols, rows, LL_D(a) + q * rows * k,
-                 LL_D(g) + q * rows * cols, bbatched ? 0.0f : 1.0f,
-                 LL_D(gb) + (bbatched ? q * k * cols : 0));
+            ll_sgemm(1, 0, k, cols, rows, LL_D(a) + q * rows * k,
+                     LL_D(g) + q * rows * cols, bbatched ? 0.0f : 1.0f,
+                     LL_D(gb) + (bbatched ? q * k * cols : 0));
         if (rc == 0)
             rc = ll_node_accum(n, 1, gb, err);
         ll_tensor_free(gb);
@@ -1081,8 +1073,9 @@ ll_tensor *ll_matmul(ll_tensor *a, ll_tensor *b, ll_err *err)
     int64_t arows = bbatched ? rows : rows;
     for (int64_t q = 0; q < batch; q++)
         if (arows && cols && k)
-            gemm(0, 0, arows, cols, k, LL_D(ac) + q * rows * k,
-                 LL_D(bc) + q * k * cols, 0.0f, LL_D(out) + q * rows * cols);
+            ll_sgemm(0, 0, arows, cols, k, LL_D(ac) + q * rows * k,
+                     LL_D(bc) + q * k * cols, 0.0f,
+                     LL_D(out) + q * rows * cols);
     ll_tensor *in[2] = {a, b};
     ll_node *n = ll_node_new("MatMul", bw_matmul, in, 2);
     if (n) {

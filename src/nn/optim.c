@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 struct ll_optim {
     ll_opt_conf conf;
     int n;
@@ -55,7 +59,8 @@ ll_optim *ll_optim_new(const ll_opt_conf *conf, ll_tensor **params, int n,
         for (int j = 0; j < o->n; j++)
             if (o->params[j] == params[i])
                 dup = 1;
-        if (dup)
+        /* frozen parameters get no gradient: leave them out */
+        if (dup || !params[i]->requires_grad)
             continue;
         if (params[i]->node) {
             ll_err_set(err, LL_EINVAL,
@@ -164,19 +169,41 @@ LL_VEC static void sgd_rule(float *restrict p, const float *restrict gr,
     }
 }
 
-/* Adam (wd added to the gradient) and AdamW (decoupled decay dwd). */
-LL_VEC static void adam_rule(float *restrict p, const float *restrict gr,
-                             float *restrict m, float *restrict v, int64_t n,
-                             float lr, float wd, float dwd, float b1, float b2,
-                             float eps, float step_size, float bc2s)
+/* Adam (wd added to the gradient) and AdamW (decoupled decay dwd).  The
+ * SSE2 lanes do the same IEEE operations as the scalar tail. */
+static void adam_rule(float *restrict p, const float *restrict gr,
+                      float *restrict m, float *restrict v, int64_t n, float lr,
+                      float wd, float dwd, float b1, float b2, float eps,
+                      float step_size, float bc2s)
 {
-    for (int64_t k = 0; k < n; k++) {
-        if (dwd != 0)
-            p[k] *= 1 - lr * dwd;
-        float g = gr[k] + wd * p[k];
-        m[k] = m[k] * b1 + (1 - b1) * g;
-        v[k] = v[k] * b2 + (1 - b2) * g * g;
-        p[k] -= step_size * (m[k] / (sqrtf(v[k]) / bc2s + eps));
+    float decay = 1 - lr * dwd, ob1 = 1 - b1, ob2 = 1 - b2;
+    int64_t k = 0;
+#if defined(__SSE2__)
+    __m128 vdecay = _mm_set1_ps(decay), vwd = _mm_set1_ps(wd);
+    __m128 vb1 = _mm_set1_ps(b1), vb2 = _mm_set1_ps(b2);
+    __m128 vob1 = _mm_set1_ps(ob1), vob2 = _mm_set1_ps(ob2);
+    __m128 veps = _mm_set1_ps(eps), vss = _mm_set1_ps(step_size);
+    __m128 vbc = _mm_set1_ps(bc2s);
+    for (; k + 4 <= n; k += 4) {
+        __m128 pk = _mm_mul_ps(_mm_loadu_ps(p + k), vdecay);
+        __m128 g = _mm_add_ps(_mm_loadu_ps(gr + k), _mm_mul_ps(vwd, pk));
+        __m128 mk = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + k), vb1),
+                               _mm_mul_ps(vob1, g));
+        __m128 vk = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + k), vb2),
+                               _mm_mul_ps(_mm_mul_ps(vob2, g), g));
+        __m128 den = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vk), vbc), veps);
+        pk = _mm_sub_ps(pk, _mm_mul_ps(vss, _mm_div_ps(mk, den)));
+        _mm_storeu_ps(m + k, mk);
+        _mm_storeu_ps(v + k, vk);
+        _mm_storeu_ps(p + k, pk);
+    }
+#endif
+    for (; k < n; k++) {
+        float pk = p[k] * decay;
+        float g = gr[k] + wd * pk;
+        m[k] = m[k] * b1 + ob1 * g;
+        v[k] = v[k] * b2 + ob2 * g * g;
+        p[k] = pk - step_size * (m[k] / (sqrtf(v[k]) / bc2s + eps));
     }
 }
 

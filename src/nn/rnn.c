@@ -16,17 +16,6 @@
 
 #include <cblas.h>
 
-static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k,
-                 const float *a, const float *b, float beta, float *c)
-{
-    if (m == 0 || n == 0)
-        return;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b,
-                tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
-}
-
 enum { IN_X, IN_H0, IN_C0, IN_WIH, IN_WHH, IN_BIH, IN_BHH, NIN };
 
 /* Saved state: one block, freed with the node's ctx. */
@@ -42,9 +31,15 @@ typedef struct {
     float data[];
 } rnn_ctx;
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define LL_VEC __attribute__((optimize("O3")))
+#else
+#define LL_VEC
+#endif
+
 /* c = f*c + i*g and tanh(c), over one row of H units. */
-static void lstm_cell_update(const float *gr, int64_t H, float *cb, float *ct,
-                             float *tct)
+LL_VEC static void lstm_cell_update(const float *gr, int64_t H, float *cb,
+                                    float *ct, float *tct)
 {
     for (int64_t j = 0; j < H; j++) {
         float cv = gr[H + j] * cb[j] + gr[j] * gr[2 * H + j];
@@ -54,12 +49,6 @@ static void lstm_cell_update(const float *gr, int64_t H, float *cb, float *ct,
     }
     ll_vtanh(tct, H);
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#define LL_VEC __attribute__((optimize("O3")))
-#else
-#define LL_VEC
-#endif
 
 /* One batch row of the LSTM backward gate loop: pre-activation gate
  * gradients into dxr, dc carried to the previous step in place. */
@@ -86,7 +75,7 @@ static int64_t tidx(int64_t s, int64_t T, int reverse)
     return reverse ? T - 1 - s : s;
 }
 
-static int bw_rnn(ll_node *n, ll_err *err)
+LL_VEC static int bw_rnn(ll_node *n, ll_err *err)
 {
     rnn_ctx *c = n->ctx;
     ll_cell cell = (ll_cell)n->i[0];
@@ -159,7 +148,7 @@ static int bw_rnn(ll_node *n, ll_err *err)
          * not needed before the first step unless h0 wants a gradient */
         if (s == 0 && !ll_node_needs(n, IN_H0))
             break;
-        gemm(0, 0, B, H, GH, gh, LL_D(w_hh), 0.0f, dh);
+        ll_sgemm(0, 0, B, H, GH, gh, LL_D(w_hh), 0.0f, dh);
         if (c->mask)
             for (int64_t q = 0; q < B * H; q++)
                 dh[q] *= c->mask[q];
@@ -174,7 +163,7 @@ static int bw_rnn(ll_node *n, ll_err *err)
         if (!gx)
             rc = LL_ENOMEM;
         else {
-            gemm(0, 0, TB, D, GH, dxp, LL_D(w_ih), 0.0f, LL_D(gx));
+            ll_sgemm(0, 0, TB, D, GH, dxp, LL_D(w_ih), 0.0f, LL_D(gx));
             rc = ll_node_accum(n, IN_X, gx, err);
             ll_tensor_free(gx);
         }
@@ -184,7 +173,7 @@ static int bw_rnn(ll_node *n, ll_err *err)
         if (!gw)
             rc = LL_ENOMEM;
         else {
-            gemm(1, 0, GH, D, TB, dxp, LL_D(x), 0.0f, LL_D(gw));
+            ll_sgemm(1, 0, GH, D, TB, dxp, LL_D(x), 0.0f, LL_D(gw));
             rc = ll_node_accum(n, IN_WIH, gw, err);
             ll_tensor_free(gw);
         }
@@ -194,7 +183,7 @@ static int bw_rnn(ll_node *n, ll_err *err)
         if (!gw)
             rc = LL_ENOMEM;
         else {
-            gemm(1, 0, GH, H, TB, dhp, c->hin, 0.0f, LL_D(gw));
+            ll_sgemm(1, 0, GH, H, TB, dhp, c->hin, 0.0f, LL_D(gw));
             rc = ll_node_accum(n, IN_WHH, gw, err);
             ll_tensor_free(gw);
         }
@@ -258,10 +247,11 @@ static int check2(const char *name, const char *what, ll_tensor *t, int64_t d0,
     return 0;
 }
 
-int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
-                 ll_tensor *c0, ll_tensor *w_ih, ll_tensor *w_hh,
-                 ll_tensor *b_ih, ll_tensor *b_hh, int reverse,
-                 ll_tensor *rec_mask, ll_tensor **out, ll_err *err)
+LL_VEC int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x,
+                        ll_tensor *h0, ll_tensor *c0, ll_tensor *w_ih,
+                        ll_tensor *w_hh, ll_tensor *b_ih, ll_tensor *b_hh,
+                        int reverse, ll_tensor *rec_mask, ll_tensor **out,
+                        ll_err *err)
 {
     int64_t G = cell == LL_CELL_LSTM ? 4 : cell == LL_CELL_GRU ? 3 : 1;
     out[0] = out[1] = out[2] = NULL;
@@ -341,7 +331,7 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
     if (cs)
         memcpy(cs, c->c0, (size_t)(B * H) * sizeof(float));
     /* Input projection of every step at once. */
-    gemm(0, 1, T * B, GH, D, LL_D(xc), LL_D(wih), 0.0f, c->gates);
+    ll_sgemm(0, 1, T * B, GH, D, LL_D(xc), LL_D(wih), 0.0f, c->gates);
     float *bias_x = hp + B * GH, *bias_h = bias_x + GH;
     for (int64_t j = 0; j < GH; j++) {
         bias_h[j] = b_hh ? ll_tensor_get(b_hh, j) : 0.0f;
@@ -366,9 +356,9 @@ int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x, ll_tensor *h0,
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < GH; j++)
                     hp[b * GH + j] = bias_h[j];
-            gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, hp);
+            ll_sgemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, hp);
         } else if (s > 0 || h0)
-            gemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, ga);
+            ll_sgemm(0, 1, B, GH, H, hin, LL_D(whh), 1.0f, ga);
         for (int64_t b = 0; b < B; b++) {
             float *gr = ga + b * GH, *hb = h + b * H, *hob = ho + b * H;
             if (cell == LL_CELL_LSTM) {

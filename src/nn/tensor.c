@@ -326,16 +326,45 @@ ll_tensor *ll_tensor_randint(int64_t low, int64_t high, int ndim,
     return t;
 }
 
+/* Threads asked for; 0 = OpenBLAS' default (all cores). */
+static int want_threads = 0;
+static int blas_threads = 0; /* what OpenBLAS is set to now */
+
 void ll_nn_set_num_threads(int n)
 {
     if (n < 1)
         n = 1;
+    want_threads = n;
+    blas_threads = n;
     openblas_set_num_threads(n);
 }
 
 int ll_nn_get_num_threads(void)
 {
-    return openblas_get_num_threads();
+    return want_threads ? want_threads : openblas_get_num_threads();
+}
+
+/* Below this many multiply-adds a GEMM runs on one thread: waking the
+ * other threads costs more than it saves (and much more on a busy machine,
+ * where they spin for a core). */
+#define LL_GEMM_THREAD_MIN ((int64_t)8 << 20)
+
+void ll_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
+              const float *b, float beta, float *c)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (want_threads == 0)
+        want_threads = blas_threads = openblas_get_num_threads();
+    int threads = m * n * k < LL_GEMM_THREAD_MIN ? 1 : want_threads;
+    if (threads != blas_threads) {
+        openblas_set_num_threads(threads);
+        blas_threads = threads;
+    }
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b,
+                tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
 }
 
 void ll_nn_ftz(void)

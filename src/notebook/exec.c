@@ -11,40 +11,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Stream text kept in one cell's outputs; past it a runaway print goes on
+ * reaching the front end but the notebook keeps only a note, so a cell
+ * cannot make the notebook unusable.  (Jupyter's front end clips too.) */
+#define LL_STREAM_KEEP (4u << 20)
+
 typedef struct exec_sink {
     ll_cell *cell;
     const ll_sink *forward;
     int oom;
+    size_t last_len;   /* strlen of the last stream output's text */
+    size_t last_cap;   /* its allocated size */
+    size_t kept;       /* stream bytes kept in this cell */
+    size_t dropped;    /* stream bytes not kept */
 } exec_sink;
 
 static void on_stream(void *ud, const char *name, const char *data, size_t len)
 {
     exec_sink *es = ud;
     ll_cell *c = es->cell;
+    if (es->forward && es->forward->stream)
+        es->forward->stream(es->forward->ud, name, data, len);
+    size_t room = es->kept < LL_STREAM_KEEP ? LL_STREAM_KEEP - es->kept : 0;
+    if (len > room) {
+        es->dropped += len - room;
+        len = room;
+    }
+    if (len == 0)
+        return;
     ll_output *last = c->noutputs ? &c->outputs[c->noutputs - 1] : NULL;
     if (last && last->type == LL_OUT_STREAM && last->name &&
-        strcmp(last->name, name) == 0) {
-        /* consecutive writes to one stream make one output */
-        size_t old = strlen(last->text);
-        char *t = realloc(last->text, old + len + 1);
-        if (t) {
-            memcpy(t + old, data, len);
-            t[old + len] = '\0';
+        strcmp(last->name, name) == 0 && es->last_cap > 0) {
+        /* consecutive writes to one stream make one output; the buffer
+         * grows geometrically so a cell of many prints stays linear */
+        size_t need = es->last_len + len + 1;
+        if (need > es->last_cap) {
+            size_t cap = es->last_cap * 2 > need ? es->last_cap * 2 : need;
+            char *t = realloc(last->text, cap);
+            if (!t) {
+                es->oom = 1;
+                return;
+            }
             last->text = t;
-        } else {
-            es->oom = 1;
+            es->last_cap = cap;
         }
+        memcpy(last->text + es->last_len, data, len);
+        es->last_len += len;
+        last->text[es->last_len] = '\0';
     } else {
         ll_output o = {0};
         o.type = LL_OUT_STREAM;
         o.name = nb_strdup(name);
         o.text = nb_strndup(data, len);
-        if (!o.name || !o.text || ll_cell_add_output(c, &o) != LL_OK)
+        if (!o.name || !o.text || ll_cell_add_output(c, &o) != LL_OK) {
             es->oom = 1;
+            es->last_cap = 0;
+        } else {
+            /* the copy in the cell is exactly len + 1 bytes */
+            es->last_len = len;
+            es->last_cap = len + 1;
+        }
         ll_output_free(&o);
     }
-    if (es->forward && es->forward->stream)
-        es->forward->stream(es->forward->ud, name, data, len);
+    es->kept += len;
 }
 
 static void on_display(void *ud, const ll_display *d)
@@ -75,7 +104,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     ll_cell_clear_outputs(c);
     int count = counter ? ++*counter : c->execution_count + 1;
     c->execution_count = count;
-    exec_sink es = {c, forward, 0};
+    exec_sink es = {c, forward, 0, 0, 0, 0, 0};
     ll_sink sink = {on_stream, on_display, on_progress, &es};
     ll_host_set_sink(h, &sink);
     ll_cell_result res;
@@ -89,6 +118,19 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     ll_host_set_sink(h, forward);
     c->seconds = res.seconds;
     c->stale = 0;
+    if (es.dropped > 0) {
+        char note[96];
+        snprintf(note, sizeof note,
+                 "\n[output clipped: %zu more bytes were not kept]\n",
+                 es.dropped);
+        char stream_name[] = "stderr";
+        ll_output o = {0};
+        o.type = LL_OUT_STREAM;
+        o.name = stream_name;
+        o.text = note;
+        if (ll_cell_add_output(c, &o) != LL_OK)
+            es.oom = 1;
+    }
     if (res.has_value) {
         ll_output o = {0};
         o.type = LL_OUT_RESULT;

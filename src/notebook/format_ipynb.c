@@ -99,14 +99,17 @@ static char *join_lines(const cJSON *v, int *bad)
     return s;
 }
 
+/* The position of cell ci, found only when a message needs it: scanning
+ * for it on every cell made reading a big notebook quadratic. */
+#define CELL_POS find_key(r->text, "cell_type", ci)
+
 static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
 {
-    const char *where = find_key(r->text, "cell_type", ci);
     ll_output out;
     memset(&out, 0, sizeof out);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "output_type");
     if (!cJSON_IsString(t))
-        return rerr(r, where, "cells[%d].outputs[%d]: missing output_type", ci,
+        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: missing output_type", ci,
                     oi);
     int bad = 0;
     const char *ty = t->valuestring;
@@ -153,12 +156,12 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
         out.traceback = ll_buf_take(&b);
         ll_buf_free(&b);
     } else {
-        return rerr(r, where, "cells[%d].outputs[%d]: unknown output_type '%s'",
+        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: unknown output_type '%s'",
                     ci, oi, ty);
     }
     int rc = LL_OK;
     if (bad)
-        rc = rerr(r, where,
+        rc = rerr(r, CELL_POS,
                   "cells[%d].outputs[%d]: text must be a string or a list "
                   "of strings",
                   ci, oi);
@@ -170,10 +173,9 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
 
 static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
 {
-    const char *where = find_key(r->text, "cell_type", ci);
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(jc, "cell_type");
     if (!cJSON_IsString(ct))
-        return rerr(r, where, "cells[%d]: missing cell_type", ci);
+        return rerr(r, CELL_POS, "cells[%d]: missing cell_type", ci);
     ll_cell_type type;
     if (strcmp(ct->valuestring, "code") == 0)
         type = LL_CELL_CODE;
@@ -182,13 +184,13 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
     else if (strcmp(ct->valuestring, "raw") == 0)
         type = LL_CELL_RAW;
     else
-        return rerr(r, where, "cells[%d]: unknown cell_type '%s'", ci,
+        return rerr(r, CELL_POS, "cells[%d]: unknown cell_type '%s'", ci,
                     ct->valuestring);
     int bad = 0;
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(jc, "source");
     char *src = js ? join_lines(js, &bad) : nb_strdup("");
     if (bad)
-        return rerr(r, where,
+        return rerr(r, CELL_POS,
                     "cells[%d]: source must be a string or a list of strings",
                     ci);
     if (!src)
@@ -216,7 +218,7 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
     }
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(jc, "metadata");
     if (meta && !cJSON_IsObject(meta))
-        return rerr(r, where, "cells[%d]: metadata must be an object", ci);
+        return rerr(r, CELL_POS, "cells[%d]: metadata must be an object", ci);
     if (meta && nb_cell_set_metadata_obj(c, meta) != LL_OK)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     const cJSON *ec = cJSON_GetObjectItemCaseSensitive(jc, "execution_count");
@@ -224,7 +226,7 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
         c->execution_count = ec->valueint;
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(jc, "outputs");
     if (outs && !cJSON_IsArray(outs))
-        return rerr(r, where, "cells[%d]: outputs must be a list", ci);
+        return rerr(r, CELL_POS, "cells[%d]: outputs must be a list", ci);
     const cJSON *o;
     int oi = 0;
     cJSON_ArrayForEach(o, outs)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/calendar.h"
 #include "plot/plot_int.h"
 
 /* ---- live registry: every chart alive, for ll_plot_find ---- */
@@ -487,28 +488,20 @@ void ll_plot_format_value(double v, char *buf, size_t len)
 
 /* ---- calendar ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+/* util/calendar.h with the int types the tick code uses. */
 static long long days_from_civil(long long y, int m, int d)
 {
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return ll_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
 static void civil_from_days(long long z, long long *y, int *m, int *d)
 {
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
+    int64_t yy;
+    unsigned mm, dd;
+    ll_civil_from_days(z, &yy, &mm, &dd);
+    *y = yy;
+    *m = (int)mm;
+    *d = (int)dd;
 }
 
 int ll_plot_parse_date(const char *s, double *v, int *x_type)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "data/generators.h"
+#include "util/calendar.h"
 #include "util/fsutil.h"
 
 static char *gen(const char *name, ll_gen_opts *o, long *rows)
@@ -296,13 +297,14 @@ static void test_word_vector(void **state)
 
 static void test_civil(void **state)
 {
-    int y, m, d;
+    int64_t y;
+    unsigned m, d;
     (void)state;
-    ll_gen_civil_from_days(0, &y, &m, &d);
+    ll_civil_from_days(0, &y, &m, &d);
     assert_true(y == 1970 && m == 1 && d == 1);
-    ll_gen_civil_from_days(15706 + 1406, &y, &m, &d);
+    ll_civil_from_days(15706 + 1406, &y, &m, &d);
     assert_true(y == 2016 && m == 11 && d == 7);
-    ll_gen_civil_from_days(15706 + 1154, &y, &m, &d);
+    ll_civil_from_days(15706 + 1154, &y, &m, &d);
     assert_true(y == 2016 && m == 2 && d == 29);
 }
 

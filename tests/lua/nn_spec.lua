@@ -374,8 +374,17 @@ describe("nn modules", function()
 
     it("train/eval switches dropout; Sequential and frozen Embedding", function()
         local m = nn.Sequential{nn.Embedding(5, 3, {freeze = true}), nn.Dropout(0.5), nn.Linear(3, 1)}
-        assert.equals(2, #m:parameters())
+        assert.equals(3, #m:parameters())
         assert.equals(3, #m:state_dict()._keys)
+        assert.equals(15 + 3 + 1, m:num_parameters())
+        assert.equals(3 + 1, m:num_parameters(true))
+        local before = m["0"].weight:tolist()
+        local opt = nn.optim.Adam(m:parameters(), {lr = 0.1})
+        m:train()
+        nn.BCEWithLogitsLoss()(m(nn.tensor{{1, 2}}), nn.tensor{{{1}, {0}}}):backward()
+        opt:step()
+        assert.same(before, m["0"].weight:tolist())
+        assert.is_nil(m["0"].weight.grad)
         m:eval()
         local x = nn.tensor{{1, 2}}
         assert.same(m(x):tolist(), m(x):tolist())
@@ -451,6 +460,37 @@ describe("nn modules", function()
         local e = m2(x)
         m2:train()
         assert.same(e:tolist(), m2(x):tolist())
+    end)
+
+    it("exposes one recurrent layer for front ends (reverse, recurrent mask)", function()
+        nn.manual_seed(4)
+        local F = nn.functional
+        local x = nn.randn{5, 2, 3} -- (T, B, D)
+        local w_ih, w_hh = nn.randn{8, 3} * 0.3, nn.randn{8, 2} * 0.3
+        local out, h, c = F.rnn_layer("lstm", x, nil, nil, w_ih, w_hh, nil, nil, false)
+        assert.same({5, 2, 2}, out:shape())
+        assert.same(out:select(0, 4):tolist(), h:tolist())
+        assert.same({2, 2}, c:shape())
+        -- reverse = running over the flipped sequence
+        local rout, rh = F.rnn_layer("lstm", x, nil, nil, w_ih, w_hh, nil, nil, true)
+        local fout = F.rnn_layer("lstm", x:flip(0), nil, nil, w_ih, w_hh, nil, nil, false)
+        assert.same(fout:flip(0):tolist(), rout:tolist())
+        assert.same(rout:select(0, 0):tolist(), rh:tolist())
+        -- a mask of ones changes nothing; zeros cut the recurrence
+        local ones = F.rnn_layer("lstm", x, nil, nil, w_ih, w_hh, nil, nil, false, nn.ones{2, 2})
+        assert.same(out:tolist(), ones:tolist())
+        local cut = F.rnn_layer("tanh", x, nil, nil, nn.randn{2, 3}, nn.randn{2, 2}, nil, nil, false,
+            nn.zeros{2, 2})
+        assert.same({5, 2, 2}, cut:shape())
+        local m = F.dropout_mask({1000}, 0.2):tolist()
+        local zeros = 0
+        for _, v in ipairs(m) do
+            if v == 0 then zeros = zeros + 1 else assert.near(1.25, v, 1e-6) end
+        end
+        assert.is_true(zeros > 150 and zeros < 250)
+        local ok, err = pcall(F.rnn_layer, "lstm", x, nil, nil, w_ih, nn.randn{8, 3})
+        assert.is_false(ok)
+        assert.matches("lstm: weight_hh has shape [8, 3], expected [8, 2]", err, 1, true)
     end)
 
     it("clips gradients and schedules the learning rate", function()

@@ -1,0 +1,26 @@
+/* model internals shared by model.c (MLmodel, frames) and the flavors. */
+#ifndef LL_MODEL_INT_H
+#define LL_MODEL_INT_H
+
+#include "model/model.h"
+
+struct ll_model {
+    char *dir;
+    char *flavor;
+    int in_ndim, out_ndim;
+    int64_t in_shape[LL_MAXDIM], out_shape[LL_MAXDIM];
+    int nin, nout;
+    char **in_names, **out_names;
+    /* The flavor's state and functions. */
+    void *impl;
+    int (*forward)(void *impl, ll_tensor *x, ll_tensor **y, ll_err *err);
+    void (*free_impl)(void *impl);
+    int nlayers;
+    const char *(*layer_type)(void *impl, int i);
+};
+
+/* The keras flavor: reads m->dir's config.json and weights.safetensors,
+ * sets the shapes, impl and functions. */
+int ll_keras_load(ll_model *m, ll_err *err);
+
+#endif
