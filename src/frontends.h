@@ -11,6 +11,11 @@
  * from stdin.  Returns the process exit code. */
 int ll_repl_main(ll_host *h, int interactive);
 
+/* ui/ui.c: the full-screen notebook on a terminal for `lualab NOTEBOOK`
+ * (.lua percent file or .ipynb; a missing file starts a new notebook).
+ * Returns the process exit code (128 + signal when ended by one). */
+int ll_ui_main(const char *path);
+
 /* Usage text printed by --help and after a usage error. */
 extern const char ll_usage[];
 

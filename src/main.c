@@ -4,6 +4,8 @@
  *   lualab                      REPL (or Lua from stdin when not a tty)
  *   lualab --lua SCRIPT [ARGS]  the `lua` interpreter, lualab preloaded
  *   lualab -e CODE              run CODE
+ *   lualab NOTEBOOK             open a notebook (see open_notebook)
+ *   lualab --run NOTEBOOK ...   run a notebook headless (notebook/runner.c)
  *   lualab SUBCOMMAND ...       a command from the generated registry
  *
  * Usage errors exit 2 with one line and the usage.
@@ -12,6 +14,8 @@
 
 #include "frontends.h"
 #include "host/host.h"
+#include "notebook/notebook.h"
+#include "util/fsutil.h"
 
 #include <lauxlib.h>
 #include <stdarg.h>
@@ -38,11 +42,25 @@ static const struct {
     {NULL, NULL}};
 
 const char ll_usage[] =
-    "usage: lualab                       start the REPL (reads Lua from stdin "
-    "when it is not a terminal)\n"
-    "       lualab --lua SCRIPT [ARGS]   run a Lua script, like `lua`, with "
+    "usage: lualab                        start the REPL (reads Lua from "
+    "stdin when it is not a terminal)\n"
+    "       lualab NOTEBOOK               open a notebook (.lua, .ipynb, "
+    ".md) full-screen on a\n"
+    "                                     terminal; otherwise run it like "
+    "--run\n"
+    "       lualab --run NOTEBOOK [-o OUT.ipynb] [-p NAME VALUE]... "
+    "[-r NAME VALUE]...\n"
+    "              [--allow-errors] [--cell-timeout S] [--timeout S] "
+    "[--quiet] [--color=always|never|auto]\n"
+    "                                     run a notebook headless; exit 0 "
+    "ok, 1 cell error, 2 usage or\n"
+    "                                     parse error, 3 cell timeout, 4 "
+    "run timeout, 130 interrupted\n"
+    "       lualab convert IN OUT         convert .lua (percent) <-> "
+    ".ipynb; .md is read too\n"
+    "       lualab --lua SCRIPT [ARGS]    run a Lua script, like `lua`, with "
     "every lualab module loaded\n"
-    "       lualab -e CODE               run a string of Lua\n"
+    "       lualab -e CODE                run a string of Lua\n"
     "       lualab --version | --help\n";
 
 static int usage_error(const char *fmt, ...)
@@ -117,6 +135,24 @@ static int run_string(int argc, char **argv)
     return rc;
 }
 
+/* lualab NOTEBOOK: the full-screen notebook on a terminal; otherwise the
+ * notebook runs the way --run does. */
+static int open_notebook(char *path)
+{
+    if (isatty(0) && isatty(1))
+        return ll_ui_main(path);
+    char run[] = "--run";
+    char *args[] = {run, path, NULL};
+    return ll_nb_run_main(2, args);
+}
+
+static int is_notebook_name(const char *path)
+{
+    const char *ext = ll_path_ext(path);
+    return strcmp(ext, "lua") == 0 || strcmp(ext, "ipynb") == 0 ||
+           strcmp(ext, "md") == 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -140,10 +176,20 @@ int main(int argc, char **argv)
         return run_lua(argc, argv);
     if (strcmp(a, "-e") == 0)
         return run_string(argc, argv);
+    if (strcmp(a, "--run") == 0)
+        return ll_nb_run_main(argc - 1, argv + 1);
     for (int i = 0; commands[i].name; i++)
         if (strcmp(a, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     if (a[0] == '-')
         return usage_error("unknown option '%s'", a);
+    if (is_notebook_name(a)) {
+        if (argc > 2)
+            return usage_error("unexpected argument '%s'", argv[2]);
+        /* On a terminal a new name starts a new notebook. */
+        if (!ll_file_exists(a) && !(isatty(0) && isatty(1)))
+            return usage_error("cannot open '%s': no such file", a);
+        return open_notebook(argv[1]);
+    }
     return usage_error("unknown command or file '%s'", a);
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/calendar.h"
+
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -164,8 +166,6 @@ int ll_parse_datetime(const char *s, size_t n, int64_t *ms);
 int ll_format_float(double x, char *out, size_t cap);
 void ll_format_date(int32_t days, char *out, size_t cap);
 void ll_format_datetime(int64_t ms, char *out, size_t cap);
-int64_t ll_days_from_civil(int64_t y, unsigned m, unsigned d);
-void ll_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* Is s[0..n) valid UTF-8? */
 int ll_utf8_valid(const char *s, size_t n);
 

@@ -199,7 +199,8 @@ static int l_progress(lua_State *L)
         p.total = ll_opt_num(L, 1, "total", 0);
         p.unit = ll_opt_str(L, 1, "unit", NULL);
         p.depth = (int)ll_opt_int(L, 1, "depth", 0);
-        p.finished = ll_opt_bool(L, 1, "finished", 0);
+        p.finished = ll_opt_bool(L, 1, "finished",
+                                 p.total > 0 && p.done >= p.total);
         lua_getfield(L, 1, "metrics");
         metrics_idx = lua_gettop(L);
     } else {

@@ -97,52 +97,67 @@ static void preload_modules(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* require(mod) and set the global `global` to it, in protected mode. */
-static int require_global(lua_State *L)
+/* _G's __index: a module global is loaded on first use, so start-up pays
+ * only for the modules a script touches.  lualab.modules (name -> module)
+ * lists them all, for completion and help. */
+static int lazy_global(lua_State *L)
 {
-    const char *mod = luaL_checkstring(L, 1);
-    const char *global = luaL_checkstring(L, 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, "lualab.lazy");
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TSTRING)
+        return 0;
     lua_getglobal(L, "require");
-    lua_pushstring(L, mod);
+    lua_insert(L, -2);
     lua_call(L, 1, 1);
-    lua_setglobal(L, global);
-    return 0;
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static void add_lazy(lua_State *L, int lazy, int listed, const char *name,
+                     const char *mod)
+{
+    lua_pushstring(L, mod);
+    lua_setfield(L, lazy, name);
+    lua_pushstring(L, mod);
+    lua_setfield(L, listed, name);
 }
 
 static int set_module_globals(lua_State *L, ll_err *err)
 {
-    /* C modules first, then Lua modules (which may require C ones). */
-    int n_c = 0;
-    while (c_modules[n_c].name)
-        n_c++;
-    int n_lua = 0;
-    while (ll_embedded_files[n_lua].module)
-        n_lua++;
-    for (int i = 0; i < n_c + n_lua; i++) {
-        const char *name;
+    (void)err;
+    lua_newtable(L);
+    int lazy = lua_gettop(L);
+    lua_getglobal(L, "lualab");
+    lua_newtable(L);
+    int listed = lua_gettop(L);
+    for (int i = 0; c_modules[i].name; i++) {
+        const char *name = c_modules[i].name;
+        if (name[0] == '_')
+            continue;
         char mod[256];
-        if (i < n_c) {
-            name = c_modules[i].name;
-            snprintf(mod, sizeof mod, "lualab.%s", name);
-        } else {
-            const char *m = ll_embedded_files[i - n_c].module;
-            snprintf(mod, sizeof mod, "%s", m);
-            if (strncmp(m, "lualab.", 7) != 0)
-                continue;
-            name = m + 7;
-        }
+        snprintf(mod, sizeof mod, "lualab.%s", name);
+        add_lazy(L, lazy, listed, name, mod);
+    }
+    for (int i = 0; ll_embedded_files[i].module; i++) {
+        const char *m = ll_embedded_files[i].module;
+        if (strncmp(m, "lualab.", 7) != 0)
+            continue;
+        const char *name = m + 7;
         if (name[0] == '_' || strchr(name, '.'))
             continue;
-        lua_pushcfunction(L, require_global);
-        lua_pushstring(L, mod);
-        lua_pushstring(L, name);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            ll_err_set(err, LL_EINVAL, "loading module %s: %s", mod,
-                       lua_tostring(L, -1));
-            lua_pop(L, 1);
-            return err ? err->code : LL_EINVAL;
-        }
+        add_lazy(L, lazy, listed, name, m);
     }
+    lua_setfield(L, -2, "modules");
+    lua_pop(L, 1); /* lualab */
+    lua_setfield(L, LUA_REGISTRYINDEX, "lualab.lazy");
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, lazy_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
     return LL_OK;
 }
 

@@ -58,6 +58,7 @@ typedef struct ll_cell {
     int cap_outputs;
     double seconds; /* run time of the last run */
     int stale;      /* edited (or kernel restarted) since it ran */
+    int line;       /* line of the cell marker in the file read, or 0 */
 } ll_cell;
 
 typedef enum ll_nb_format {
@@ -70,6 +71,8 @@ typedef struct ll_notebook {
     char *path;          /* where it was read from, or NULL */
     char *title;         /* from the header block / metadata, or NULL */
     char *header;        /* percent header lines (YAML), verbatim, or NULL */
+    char *preamble;      /* percent lines before the header ("#!", coding
+                            cookie), verbatim with newlines, or NULL */
     char *metadata_json; /* notebook metadata (JSON object) */
     ll_nb_format format; /* the format it was read in */
     ll_cell *cells;
@@ -103,6 +106,14 @@ int ll_notebook_delete_cell(ll_notebook *nb, int index);
 int ll_notebook_move_cell(ll_notebook *nb, int from, int to);
 int ll_cell_set_source(ll_cell *c, const char *source);
 int ll_cell_has_tag(const ll_cell *c, const char *tag);
+/* Replace the cell's metadata with the JSON object `json` (tags follow).
+ * LL_EPARSE when it is not a JSON object. */
+int ll_cell_set_metadata(ll_cell *c, const char *json, ll_err *err);
+/* Add a tag to metadata.tags unless it is there already. */
+int ll_cell_add_tag(ll_cell *c, const char *tag);
+/* The cell's first non-blank line (at most max bytes, "..." when cut),
+ * for progress lines and messages; the caller frees it. */
+char *ll_cell_first_line(const ll_cell *c, size_t max);
 void ll_cell_clear_outputs(ll_cell *c);
 /* Append a copy of o. */
 int ll_cell_add_output(ll_cell *c, const ll_output *o);
@@ -117,9 +128,22 @@ void ll_cell_free(ll_cell *c);
  * error).  `forward` (may be NULL) also receives every event as it
  * happens, so a front end can draw output while the cell runs.  *counter
  * is the kernel's execution counter: incremented and stored in the cell.
+ * Afterwards the host's sink is `forward` (plain stdout when NULL).
  * Returns the host's ll_cell_status.
  */
 int ll_cell_execute(ll_cell *c, ll_host *h, int *counter,
                     const ll_sink *forward);
+/* The same with the chunk name used in tracebacks ("cell 3"); when
+ * res is not NULL it receives the host's result (free it with
+ * ll_cell_result_free). */
+int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
+                          const ll_sink *forward, const char *name,
+                          ll_cell_result *res);
+
+/* runner.c: `lualab --run NOTEBOOK [options]` (argv[0] is "--run") and
+ * `lualab NOTEBOOK` (run_defaults: argv = {"--run", path}).  Returns the
+ * process exit code: 0 ok, 1 a cell failed, 2 usage or parse error, 3 cell
+ * timeout, 4 run timeout, 130 interrupted. */
+int ll_nb_run_main(int argc, char **argv);
 
 #endif

@@ -1,7 +1,8 @@
 # util/: the ground layer every other part may use.
 liblualab_a_SOURCES += src/util/err.c src/util/err.h src/util/buf.c \
 	src/util/buf.h src/util/fsutil.c src/util/fsutil.h \
-	src/util/signals.c src/util/signals.h
+	src/util/signals.c src/util/signals.h \
+	src/util/calendar.c src/util/calendar.h
 
 check_PROGRAMS += tests/c/test_util
 TESTS += tests/c/test_util

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/calendar.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 
@@ -89,6 +90,22 @@ static void test_path_ext(void **state)
     assert_string_equal(ll_path_ext(".hidden"), "");
 }
 
+static void test_calendar_round_trip(void **state)
+{
+    (void)state;
+    int64_t y;
+    unsigned m, d;
+    assert_int_equal(ll_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(ll_days_from_civil(2013, 1, 1), 15706);
+    assert_int_equal(ll_days_from_civil(1969, 12, 31), -1);
+    ll_civil_from_days(ll_days_from_civil(2016, 2, 29), &y, &m, &d);
+    assert_true(y == 2016 && m == 2 && d == 29);
+    for (int64_t z = -800000; z <= 800000; z += 997) {
+        ll_civil_from_days(z, &y, &m, &d);
+        assert_int_equal(ll_days_from_civil(y, m, d), z);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_atomic_write_and_read),
         cmocka_unit_test(test_read_missing_file_names_it),
         cmocka_unit_test(test_path_ext),
+        cmocka_unit_test(test_calendar_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,164 @@
+/*
+ * exec: run one code cell in the host and turn what happens into the
+ * cell's outputs (Jupyter's stream / display_data / execute_result /
+ * error), passing each event on to the front end as it happens.
+ */
+#include "config.h"
+
+#include "notebook/nb_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Stream text kept in one cell's outputs; past it a runaway print goes on
+ * reaching the front end but the notebook keeps only a note, so a cell
+ * cannot make the notebook unusable.  (Jupyter's front end clips too.) */
+#define LL_STREAM_KEEP (4u << 20)
+
+typedef struct exec_sink {
+    ll_cell *cell;
+    const ll_sink *forward;
+    int oom;
+    size_t last_len;   /* strlen of the last stream output's text */
+    size_t last_cap;   /* its allocated size */
+    size_t kept;       /* stream bytes kept in this cell */
+    size_t dropped;    /* stream bytes not kept */
+} exec_sink;
+
+static void on_stream(void *ud, const char *name, const char *data, size_t len)
+{
+    exec_sink *es = ud;
+    ll_cell *c = es->cell;
+    if (es->forward && es->forward->stream)
+        es->forward->stream(es->forward->ud, name, data, len);
+    size_t room = es->kept < LL_STREAM_KEEP ? LL_STREAM_KEEP - es->kept : 0;
+    if (len > room) {
+        es->dropped += len - room;
+        len = room;
+    }
+    if (len == 0)
+        return;
+    ll_output *last = c->noutputs ? &c->outputs[c->noutputs - 1] : NULL;
+    if (last && last->type == LL_OUT_STREAM && last->name &&
+        strcmp(last->name, name) == 0 && es->last_cap > 0) {
+        /* consecutive writes to one stream make one output; the buffer
+         * grows geometrically so a cell of many prints stays linear */
+        size_t need = es->last_len + len + 1;
+        if (need > es->last_cap) {
+            size_t cap = es->last_cap * 2 > need ? es->last_cap * 2 : need;
+            char *t = realloc(last->text, cap);
+            if (!t) {
+                es->oom = 1;
+                return;
+            }
+            last->text = t;
+            es->last_cap = cap;
+        }
+        memcpy(last->text + es->last_len, data, len);
+        es->last_len += len;
+        last->text[es->last_len] = '\0';
+    } else {
+        ll_output o = {0};
+        o.type = LL_OUT_STREAM;
+        o.name = nb_strdup(name);
+        o.text = nb_strndup(data, len);
+        if (!o.name || !o.text || ll_cell_add_output(c, &o) != LL_OK) {
+            es->oom = 1;
+            es->last_cap = 0;
+        } else {
+            /* the copy in the cell is exactly len + 1 bytes */
+            es->last_len = len;
+            es->last_cap = len + 1;
+        }
+        ll_output_free(&o);
+    }
+    es->kept += len;
+}
+
+static void on_display(void *ud, const ll_display *d)
+{
+    exec_sink *es = ud;
+    ll_output o = {0};
+    o.type = LL_OUT_DISPLAY;
+    o.text = d->text;
+    o.ansi = d->ansi;
+    o.svg = d->svg;
+    if (ll_cell_add_output(es->cell, &o) != LL_OK)
+        es->oom = 1;
+    if (es->forward && es->forward->display)
+        es->forward->display(es->forward->ud, d);
+}
+
+static void on_progress(void *ud, const ll_progress *p)
+{
+    exec_sink *es = ud;
+    if (es->forward && es->forward->progress)
+        es->forward->progress(es->forward->ud, p);
+}
+
+int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
+                          const ll_sink *forward, const char *name,
+                          ll_cell_result *res_out)
+{
+    ll_cell_clear_outputs(c);
+    int count = counter ? ++*counter : c->execution_count + 1;
+    c->execution_count = count;
+    exec_sink es = {c, forward, 0, 0, 0, 0, 0};
+    ll_sink sink = {on_stream, on_display, on_progress, &es};
+    ll_host_set_sink(h, &sink);
+    ll_cell_result res;
+    const char *src = c->source ? c->source : "";
+    char fallback[32];
+    if (!name) {
+        snprintf(fallback, sizeof fallback, "cell %d", count);
+        name = fallback;
+    }
+    int status = ll_host_run_cell(h, src, strlen(src), name, &res);
+    ll_host_set_sink(h, forward);
+    c->seconds = res.seconds;
+    c->stale = 0;
+    if (es.dropped > 0) {
+        char note[96];
+        snprintf(note, sizeof note,
+                 "\n[output clipped: %zu more bytes were not kept]\n",
+                 es.dropped);
+        char stream_name[] = "stderr";
+        ll_output o = {0};
+        o.type = LL_OUT_STREAM;
+        o.name = stream_name;
+        o.text = note;
+        if (ll_cell_add_output(c, &o) != LL_OK)
+            es.oom = 1;
+    }
+    if (res.has_value) {
+        ll_output o = {0};
+        o.type = LL_OUT_RESULT;
+        o.text = res.value.text;
+        o.ansi = res.value.ansi;
+        o.svg = res.value.svg;
+        o.execution_count = count;
+        if (ll_cell_add_output(c, &o) != LL_OK)
+            es.oom = 1;
+    }
+    if (status != LL_CELL_OK) {
+        ll_output o = {0};
+        o.type = LL_OUT_ERROR;
+        o.ename = res.ename;
+        o.evalue = res.evalue;
+        o.traceback = res.traceback;
+        if (ll_cell_add_output(c, &o) != LL_OK)
+            es.oom = 1;
+    }
+    if (res_out)
+        *res_out = res;
+    else
+        ll_cell_result_free(&res);
+    return status;
+}
+
+int ll_cell_execute(ll_cell *c, ll_host *h, int *counter,
+                    const ll_sink *forward)
+{
+    return ll_cell_execute_named(c, h, counter, forward, NULL, NULL);
+}

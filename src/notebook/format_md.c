@@ -1,0 +1,253 @@
+/*
+ * format_md: reading a Markdown document as a notebook.
+ *
+ * Fenced ```lua (or ~~~lua) blocks are code cells, optionally followed by
+ * jupytext-style metadata (```lua tags=["parameters"]); everything between
+ * them is a Markdown cell.  A leading "---" YAML block is the header.
+ * Fences of other languages stay inside the Markdown.
+ */
+#include "config.h"
+
+#include "notebook/nb_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mdparser {
+    const char *text;
+    const char *path;
+    ll_err *err;
+} mdparser;
+
+static int merr(mdparser *m, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int merr(mdparser *m, const char *at, const char *fmt, ...)
+{
+    int line, col;
+    nb_line_col(m->text, (size_t)(at - m->text), &line, &col);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ll_err_set(m->err, LL_EPARSE, "%s:%d:%d: %s", nb_name(m->path), line,
+                      col, msg);
+}
+
+/* A fence line: up to 3 spaces, then 3+ backticks or tildes.  Returns the
+ * fence length and sets *ch and *info (the text after the fence). */
+static int fence(const char *p, const char *end, char *ch, const char **info)
+{
+    int sp = 0;
+    while (p < end && *p == ' ' && sp < 4) {
+        p++;
+        sp++;
+    }
+    if (sp > 3 || p >= end || (*p != '`' && *p != '~'))
+        return 0;
+    char c = *p;
+    int n = 0;
+    while (p < end && *p == c) {
+        p++;
+        n++;
+    }
+    if (n < 3)
+        return 0;
+    *ch = c;
+    *info = p;
+    return n;
+}
+
+static int only_space(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return 0;
+    return 1;
+}
+
+/* Markdown text [s, e) as a cell, without blank lines around it. */
+static int add_markdown(mdparser *m, ll_notebook *nb, const char *s,
+                        const char *e)
+{
+    while (s < e && (*s == '\n' || *s == '\r')) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        if (!nl || !only_space(s, nl))
+            break;
+        s = nl + 1;
+    }
+    if (only_space(s, e))
+        return LL_OK;
+    while (e > s &&
+           (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\t'))
+        e--;
+    char *src = nb_strndup(s, (size_t)(e - s));
+    if (!src || !nb_append_cell(nb, LL_CELL_MARKDOWN, src))
+        return ll_err_set(m->err, LL_ENOMEM, "out of memory");
+    return LL_OK;
+}
+
+/* Parse "lua key=JSON ..." after a fence.  *is_lua = 0 for other
+ * languages (the block stays Markdown). */
+static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
+                      cJSON **meta)
+{
+    *is_lua = 0;
+    *meta = NULL;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+        end--;
+    const char *w = p;
+    while (w < end && *w != ' ' && *w != '\t')
+        w++;
+    if (!((w - p == 3 && memcmp(p, "lua", 3) == 0) ||
+          (w - p == 5 && memcmp(p, "{lua}", 5) == 0)))
+        return LL_OK;
+    *is_lua = 1;
+    *meta = cJSON_CreateObject();
+    if (!*meta)
+        return ll_err_set(m->err, LL_ENOMEM, "out of memory");
+    p = w;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end)
+            break;
+        const char *eq = p;
+        while (eq < end && *eq != '=' && *eq != ' ')
+            eq++;
+        if (eq >= end || *eq != '=' || eq == p)
+            return merr(m, p, "expected key=value after ```lua");
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+        const char *vend = NULL;
+        cJSON *v =
+            cJSON_ParseWithLengthOpts(eq + 1, (size_t)(end - eq - 1), &vend, 0);
+        if (!v || (vend < end && *vend != ' ' && *vend != '\t')) {
+            cJSON_Delete(v);
+            return merr(m, eq + 1,
+                        "bad metadata value for '%s' after ```lua "
+                        "(expected JSON)",
+                        key);
+        }
+        cJSON_AddItemToObject(*meta, key, v);
+        p = vend;
+    }
+    return LL_OK;
+}
+
+int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
+                               ll_notebook **out, ll_err *err)
+{
+    *out = NULL;
+    mdparser m = {text, path, err};
+    ll_notebook *nb = ll_notebook_new();
+    if (!nb)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    nb->format = LL_NB_MARKDOWN;
+    const char *p = text, *end = text + len;
+    int rc = LL_OK;
+
+    /* YAML header */
+    if (len >= 4 && memcmp(p, "---", 3) == 0 &&
+        (p[3] == '\n' || p[3] == '\r')) {
+        const char *q = (const char *)memchr(p, '\n', len) + 1;
+        const char *hs = q;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *le = nl ? nl : end;
+            if ((le - q == 3 || (le - q == 4 && q[3] == '\r')) &&
+                memcmp(q, "---", 3) == 0) {
+                const char *he = q > hs ? q - 1 : hs;
+                nb->header = nb_strndup(hs, (size_t)(he - hs));
+                if (!nb->header || nb_take_title(nb) != LL_OK)
+                    rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+                p = nl ? nl + 1 : end;
+                break;
+            }
+            q = nl ? nl + 1 : end;
+        }
+        if (!nb->header && rc == LL_OK)
+            rc = merr(&m, text,
+                      "header block not closed (expected a '---' "
+                      "line)");
+    }
+
+    const char *md_start = p;
+    while (p < end && rc == LL_OK) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        char ch;
+        const char *info;
+        int flen = fence(p, le, &ch, &info);
+        if (!flen) {
+            p = nl ? nl + 1 : end;
+            continue;
+        }
+        int is_lua = 0;
+        cJSON *meta = NULL;
+        if (ch == '`' && memchr(info, '`', (size_t)(le - info)))
+            flen = 0; /* not a fence: inline code */
+        else
+            rc = fence_info(&m, info, le, &is_lua, &meta);
+        if (rc != LL_OK) {
+            cJSON_Delete(meta);
+            break;
+        }
+        /* find the closing fence */
+        const char *open = p;
+        int open_line, open_col;
+        nb_line_col(text, (size_t)(p - text), &open_line, &open_col);
+        const char *body = nl ? nl + 1 : end;
+        const char *q = body;
+        const char *close = NULL, *after = end;
+        while (flen && q < end) {
+            const char *qn = memchr(q, '\n', (size_t)(end - q));
+            const char *qe = qn ? qn : end;
+            char c2;
+            const char *info2;
+            int n2 = fence(q, qe, &c2, &info2);
+            if (n2 >= flen && c2 == ch && only_space(info2, qe)) {
+                close = q;
+                after = qn ? qn + 1 : end;
+                break;
+            }
+            q = qn ? qn + 1 : end;
+        }
+        if (flen && !close) {
+            cJSON_Delete(meta);
+            rc = merr(&m, open, "code block opened here is not closed");
+            break;
+        }
+        if (!is_lua) {
+            cJSON_Delete(meta);
+            p = close ? after : (nl ? nl + 1 : end);
+            continue;
+        }
+        rc = add_markdown(&m, nb, md_start, open);
+        const char *be = close > body ? close - 1 : body;
+        if (be > body && be[-1] == '\r')
+            be--;
+        char *src = rc == LL_OK ? nb_strndup(body, (size_t)(be - body)) : NULL;
+        ll_cell *c = src ? nb_append_cell(nb, LL_CELL_CODE, src) : NULL;
+        if (rc == LL_OK && (!c || nb_cell_set_metadata_obj(c, meta) != LL_OK))
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+        if (c)
+            c->line = open_line;
+        cJSON_Delete(meta);
+        p = after;
+        md_start = p;
+    }
+    if (rc == LL_OK)
+        rc = add_markdown(&m, nb, md_start, end);
+    if (rc != LL_OK) {
+        ll_notebook_free(nb);
+        return rc;
+    }
+    *out = nb;
+    return LL_OK;
+}

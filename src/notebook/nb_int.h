@@ -1,0 +1,48 @@
+/*
+ * nb_int: what the notebook files share and nobody else needs: JSON
+ * printing in the style Python's json module writes (so .ipynb files diff
+ * cleanly against Jupyter's and cell metadata reads like jupytext's), and
+ * positions for "file:line:col" messages.
+ */
+#ifndef LL_NB_INT_H
+#define LL_NB_INT_H
+
+#include <cjson/cJSON.h>
+
+#include "notebook/notebook.h"
+
+/* Print v as json.dumps would: indent < 0 gives one line with ", " and
+ * ": " separators; indent >= 0 gives json.dumps(indent=indent).  sort_keys
+ * orders object members by key. */
+int nb_json_dump(const cJSON *v, ll_buf *b, int indent, int sort_keys);
+/* The same, as if nested `level` deep (for pieces of a larger document). */
+int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
+                    int level);
+/* A JSON string literal of s[0..len). */
+int nb_json_string(ll_buf *b, const char *s, size_t len);
+
+/* The 1-based line and column of byte offset off in text. */
+void nb_line_col(const char *text, size_t off, int *line, int *col);
+
+/* "path" for messages ("<string>" when NULL). */
+const char *nb_name(const char *path);
+
+char *nb_strndup(const char *s, size_t n);
+char *nb_strdup(const char *s);
+
+/* Set a cell's metadata (and tags) from a JSON object (copied). */
+int nb_cell_set_metadata_obj(ll_cell *c, const cJSON *obj);
+
+/* nb->title from a "title:" line of nb->header (YAML). */
+int nb_take_title(ll_notebook *nb);
+
+/* Append a cell and take ownership of source (malloc'd, may be NULL). */
+ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source);
+
+/* One cell of an .ipynb as printed inside "cells" (*out: caller frees). */
+int nb_ipynb_cell_text(const ll_cell *c, char **out);
+/* The .ipynb text of nb.  cell_text (may be NULL) caches each cell's text:
+ * NULL entries are printed and stored, others are used as they are. */
+int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
+
+#endif

@@ -1,0 +1,352 @@
+/*
+ * edit: chunk completeness and Tab-completion candidates (see repl.h).
+ */
+#include "config.h"
+
+#include "repl/repl.h"
+
+#include <ctype.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How many __index hops completion follows before it gives up (a
+ * metatable chain may loop). */
+#define MAX_CHAIN 16
+
+static const char *const keywords[] = {
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while", NULL};
+
+static const char *const commands[] = {"help", "run", "time", NULL};
+
+/* Load the chunk; 1 if it compiles, else 0 with *eof set when the syntax
+ * error ends in "<eof>". */
+static int try_load(lua_State *L, const char *code, size_t len, int *eof)
+{
+    static const char mark[] = "<eof>";
+    const size_t marklen = sizeof mark - 1;
+    int status = luaL_loadbuffer(L, code, len, "=stdin");
+    if (status == LUA_OK) {
+        lua_pop(L, 1);
+        return 1;
+    }
+    size_t mlen;
+    const char *msg = lua_tolstring(L, -1, &mlen);
+    if (status == LUA_ERRSYNTAX && msg && mlen >= marklen &&
+        memcmp(msg + mlen - marklen, mark, marklen) == 0)
+        *eof = 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+int ll_repl_incomplete(lua_State *L, const char *code, size_t len)
+{
+    static const char ret[] = "return ";
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, ret, sizeof ret - 1);
+    luaL_addlstring(&b, code, len);
+    luaL_pushresult(&b);
+    size_t rlen;
+    const char *r = lua_tolstring(L, -1, &rlen);
+    /* As an expression ("1 +") or as statements ("for i = 1, 3 do"). */
+    int eof = 0;
+    int ok = try_load(L, r, rlen, &eof) || try_load(L, code, len, &eof);
+    lua_pop(L, 1);
+    return !ok && eof;
+}
+
+/* ---- candidates ---- */
+
+typedef struct cands {
+    char **v;
+    size_t n, cap;
+    int failed;
+} cands;
+
+static void cands_add(cands *c, const char *s, size_t n)
+{
+    if (c->failed)
+        return;
+    if (c->n + 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        char **v = realloc(c->v, cap * sizeof *v);
+        if (!v) {
+            c->failed = 1;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    char *p = malloc(n + 1);
+    if (!p) {
+        c->failed = 1;
+        return;
+    }
+    memcpy(p, s, n);
+    p[n] = '\0';
+    c->v[c->n++] = p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort, drop duplicates, NULL-terminate; NULL when empty or on failure. */
+static char **cands_finish(cands *c)
+{
+    if (c->failed || c->n == 0) {
+        for (size_t i = 0; i < c->n; i++)
+            free(c->v[i]);
+        free(c->v);
+        return NULL;
+    }
+    qsort(c->v, c->n, sizeof *c->v, cmp_str);
+    size_t w = 1;
+    for (size_t i = 1; i < c->n; i++) {
+        if (strcmp(c->v[i], c->v[w - 1]) == 0)
+            free(c->v[i]);
+        else
+            c->v[w++] = c->v[i];
+    }
+    c->v[w] = NULL;
+    return c->v;
+}
+
+void ll_repl_free_candidates(char **c)
+{
+    if (!c)
+        return;
+    for (char **p = c; *p; p++)
+        free(*p);
+    free(c);
+}
+
+static int is_ident_start(int ch)
+{
+    return isalpha(ch) || ch == '_';
+}
+
+static int is_ident_char(int ch)
+{
+    return isalnum(ch) || ch == '_';
+}
+
+static int is_identifier(const char *s, size_t n)
+{
+    if (n == 0 || !is_ident_start((unsigned char)s[0]))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!is_ident_char((unsigned char)s[i]))
+            return 0;
+    for (int k = 0; keywords[k]; k++)
+        if (strlen(keywords[k]) == n && memcmp(keywords[k], s, n) == 0)
+            return 0;
+    return 1;
+}
+
+static int wanted(const char *key, size_t klen, const char *text)
+{
+    size_t tlen = strlen(text);
+    if (klen < tlen || memcmp(key, text, tlen) != 0)
+        return 0;
+    if (klen >= 2 && key[0] == '_' && key[1] == '_' &&
+        !(tlen >= 2 && text[0] == '_' && text[1] == '_'))
+        return 0;
+    return is_identifier(key, klen);
+}
+
+/* Is the value at idx something one can call? */
+static int callable(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TFUNCTION)
+        return 1;
+    if (!lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__call");
+    int ok = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return ok;
+}
+
+/* Push the __index table of the value at idx, or return 0 (a function
+ * __index cannot be enumerated or followed without running it). */
+static int push_index_table(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__index");
+    if (lua_rawget(L, -2) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+/* Add the keys of the value at idx that match text, then those of its
+ * __index tables.  methods: keep only callable values. */
+static void collect(lua_State *L, int idx, const char *text, int methods,
+                    cands *c)
+{
+    lua_pushvalue(L, idx);
+    for (int hop = 0; hop < MAX_CHAIN; hop++) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                size_t klen;
+                const char *key;
+                if (lua_type(L, -2) == LUA_TSTRING &&
+                    (key = lua_tolstring(L, -2, &klen)) != NULL &&
+                    wanted(key, klen, text) && (!methods || callable(L, -1)))
+                    cands_add(c, key, klen);
+                lua_pop(L, 1);
+            }
+        }
+        if (!push_index_table(L, -1))
+            break;
+        lua_remove(L, -2);
+    }
+    lua_pop(L, 1);
+}
+
+/* Replace the value at the top with value[key], looked up raw through
+ * __index tables.  Returns 0 (and pops the value) when the key is absent
+ * or reached only through a function. */
+static int index_raw(lua_State *L, const char *key, size_t klen)
+{
+    for (int hop = 0; hop < MAX_CHAIN; hop++) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_pushlstring(L, key, klen);
+            if (lua_rawget(L, -2) != LUA_TNIL) {
+                lua_remove(L, -2);
+                return 1;
+            }
+            lua_pop(L, 1);
+        }
+        if (!push_index_table(L, -1))
+            break;
+        lua_remove(L, -2);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int touch_global(lua_State *L)
+{
+    lua_getglobal(L, lua_tostring(L, 1));
+    return 0;
+}
+
+/* Is name one of the module globals that load on first use? */
+static int is_lazy_module(lua_State *L, const char *name, size_t len)
+{
+    int found = 0, top = lua_gettop(L);
+    if (lua_getglobal(L, "lualab") == LUA_TTABLE &&
+        lua_getfield(L, -1, "modules") == LUA_TTABLE) {
+        lua_pushlstring(L, name, len);
+        found = lua_rawget(L, -2) != LUA_TNIL;
+    }
+    lua_settop(L, top);
+    return found;
+}
+
+/* Resolve "a.b.c" from the globals.  Pushes the value and returns 1, or
+ * returns 0 with the stack left for the caller to reset. */
+static int resolve_path(lua_State *L, const char *path, size_t len)
+{
+    /* A module global is loaded on first use (lualab.modules lists them):
+     * load it now so its fields can be completed. */
+    size_t first = 0;
+    while (first < len && path[first] != '.')
+        first++;
+    if (is_lazy_module(L, path, first)) {
+        char name[64];
+        if (first < sizeof name) {
+            memcpy(name, path, first);
+            name[first] = '\0';
+            /* _G's __index runs require: protect against a failing load. */
+            lua_pushcfunction(L, touch_global);
+            lua_pushstring(L, name);
+            lua_pcall(L, 1, 0, 0) == LUA_OK ? (void)0 : lua_pop(L, 1);
+        }
+    }
+    lua_pushglobaltable(L);
+    size_t i = 0;
+    while (i <= len) {
+        size_t j = i;
+        while (j < len && path[j] != '.')
+            j++;
+        if (!is_identifier(path + i, j - i) || !index_raw(L, path + i, j - i))
+            return 0;
+        i = j + 1;
+    }
+    return 1;
+}
+
+char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
+                          const char *text, int *filenames)
+{
+    cands c = {0};
+    *filenames = 0;
+    int top = lua_gettop(L);
+
+    /* After ":run " at the line start: a file name (":time " takes code,
+     * completed as Lua below). */
+    size_t lead = 0;
+    while (line[lead] == ' ' || line[lead] == '\t')
+        lead++;
+    if (strncmp(line + lead, ":run", 4) == 0 &&
+        (line[lead + 4] == ' ' || line[lead + 4] == '\t') && start > lead + 4) {
+        *filenames = 1;
+        return NULL;
+    }
+
+    char sep = start > 0 ? line[start - 1] : '\0';
+    if (sep != '.' && sep != ':') {
+        /* A global name or a keyword. */
+        lua_pushglobaltable(L);
+        collect(L, -1, text, 0, &c);
+        lua_pop(L, 1);
+        /* Module globals not loaded yet. */
+        if (lua_getglobal(L, "lualab") == LUA_TTABLE &&
+            lua_getfield(L, -1, "modules") == LUA_TTABLE)
+            collect(L, -1, text, 0, &c);
+        lua_settop(L, top);
+        size_t tlen = strlen(text);
+        for (int k = 0; keywords[k]; k++)
+            if (strncmp(keywords[k], text, tlen) == 0)
+                cands_add(&c, keywords[k], strlen(keywords[k]));
+        return cands_finish(&c);
+    }
+
+    /* The path before the separator: identifiers joined by dots. */
+    size_t end = start - 1, begin = end;
+    while (begin > 0 && (is_ident_char((unsigned char)line[begin - 1]) ||
+                         line[begin - 1] == '.'))
+        begin--;
+    if (begin == end) {
+        /* ":" alone at the start of the line: a REPL command. */
+        if (sep == ':' && begin == lead &&
+            !(begin > 0 && line[begin - 1] == ':')) {
+            size_t tlen = strlen(text);
+            for (int k = 0; commands[k]; k++)
+                if (strncmp(commands[k], text, tlen) == 0)
+                    cands_add(&c, commands[k], strlen(commands[k]));
+        }
+        return cands_finish(&c);
+    }
+    /* "x:y.z" or "obj:m" after a call: nothing reliable to offer. */
+    if (begin > 0 && line[begin - 1] == ':')
+        return cands_finish(&c);
+    if (!resolve_path(L, line + begin, end - begin)) {
+        lua_settop(L, top);
+        return cands_finish(&c);
+    }
+    collect(L, -1, text, sep == ':', &c);
+    lua_settop(L, top);
+    return cands_finish(&c);
+}

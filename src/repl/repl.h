@@ -1,0 +1,38 @@
+/*
+ * repl: what the line editor asks the Lua state.  Kept apart from the
+ * readline loop (repl.c) so tests can call it without a terminal.
+ *
+ * Every function here touches the Lua state with raw operations only
+ * (rawget, next, getmetatable): completing a name never runs Lua code, so
+ * it cannot fail, loop, or have side effects.
+ */
+#ifndef LL_REPL_H
+#define LL_REPL_H
+
+#include <lua.h>
+#include <stddef.h>
+
+/* Does this chunk need more lines?  1 when it (or "return " before it)
+ * fails to compile only because it ends too early: the syntax error ends
+ * in "<eof>", as lua.c decides.  0 when it compiles or has another error. */
+int ll_repl_incomplete(lua_State *L, const char *code, size_t len);
+
+/*
+ * Completion candidates for the word `text` that starts at byte `start`
+ * of `line`.  The word never holds '.' or ':'; what comes before decides
+ * the kind:
+ *   name         globals (and what _G's metatable __index table offers)
+ *                and Lua keywords
+ *   a.b.name     fields of a.b, through __index tables (userdata too)
+ *   a.b:name     functions of a.b, through __index tables
+ *   :name        REPL commands (at the start of the line)
+ * Returns a sorted NULL-terminated array of unique malloc'd strings, or
+ * NULL when there is nothing to offer.  *filenames is set to 1 when the
+ * caller should complete file names instead (after ":run ").  Keys that
+ * start with "__" are offered only when text does.
+ */
+char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
+                          const char *text, int *filenames);
+void ll_repl_free_candidates(char **c);
+
+#endif

@@ -1,0 +1,196 @@
+/* Tests for repl/edit.c: chunk completeness and completion candidates. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "repl/repl.h"
+
+static int setup(void **state)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    static const char code[] =
+        "Base = {}; Base.__index = Base\n"
+        "function Base.greet(self) end\n"
+        "function Base.grow(self) end\n"
+        "Base.count = 3\n"
+        "Derived = setmetatable({}, Base); Derived.__index = Derived\n"
+        "function Derived.shout(self) end\n"
+        "obj = setmetatable({name = 'x', notfn = 1}, Derived)\n"
+        "lazy = setmetatable({}, {__index = function(t, k) return k end})\n"
+        "config = {alpha = 1, beta = {gamma = 2}, __secret = 1}\n"
+        "caller = setmetatable({}, {__call = function() end})\n"
+        "box = {f = caller}\n"
+        "loop = {}; setmetatable(loop, {__index = loop})\n"
+        "function loop.lf() end\n";
+    assert_int_equal(luaL_dostring(L, code), LUA_OK);
+    *state = L;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    lua_close(*state);
+    return 0;
+}
+
+/* The candidates for the line, completing the word at its end, joined
+ * with spaces ("" when none). */
+static char *complete(lua_State *L, const char *line)
+{
+    size_t start = strlen(line);
+    while (start > 0 && !strchr(" \t()=,.:?", line[start - 1]))
+        start--;
+    int files = -1;
+    int top = lua_gettop(L);
+    char **c = ll_repl_candidates(L, line, start, line + start, &files);
+    assert_int_equal(lua_gettop(L), top);
+    assert_int_equal(files, 0);
+    static char out[4096];
+    out[0] = '\0';
+    for (char **p = c; p && *p; p++) {
+        if (p != c)
+            strcat(out, " ");
+        strcat(out, *p);
+    }
+    ll_repl_free_candidates(c);
+    return out;
+}
+
+static void test_incomplete(void **state)
+{
+    lua_State *L = *state;
+    static const struct {
+        const char *code;
+        int more;
+    } cases[] = {
+        {"for i = 1, 3 do", 1},
+        {"for i = 1, 3 do\n  print(i)", 1},
+        {"for i = 1, 3 do\n  print(i)\nend", 0},
+        {"x = {", 1},
+        {"s = [[long", 1},
+        {"f(", 1},
+        {"1 +", 1},
+        {"1 + 1", 0},
+        {"x = 1 +", 1},
+        {"x = 1", 0},
+        {"x = = 1", 0},          /* a real error, not more input */
+        {"s = \"open", 1},       /* as lua.c: "unfinished string near <eof>" */
+        {"s = \"open\nmore", 0}, /* a newline in a string: an error */
+        {"end", 0},
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int top = lua_gettop(L);
+        int got = ll_repl_incomplete(L, cases[i].code, strlen(cases[i].code));
+        if (got != cases[i].more)
+            fail_msg("'%s': got %d, want %d", cases[i].code, got,
+                     cases[i].more);
+        assert_int_equal(lua_gettop(L), top);
+    }
+}
+
+static void test_globals_and_keywords(void **state)
+{
+    lua_State *L = *state;
+    assert_string_equal(complete(L, "prin"), "print");
+    assert_string_equal(complete(L, "x = pai"), "pairs");
+    assert_string_equal(complete(L, "wh"), "while");
+    assert_string_equal(complete(L, "loc"), "local");
+    assert_string_equal(complete(L, "ob"), "obj");
+    assert_string_equal(complete(L, "zzz"), "");
+    /* ?name completes like a global */
+    assert_string_equal(complete(L, "?tostr"), "tostring");
+}
+
+static void test_fields(void **state)
+{
+    lua_State *L = *state;
+    assert_string_equal(complete(L, "string.up"), "upper");
+    assert_string_equal(complete(L, "config."), "alpha beta");
+    assert_string_equal(complete(L, "config.__"), "__secret");
+    assert_string_equal(complete(L, "config.beta.g"), "gamma");
+    assert_string_equal(complete(L, "print(config.beta.g"), "gamma");
+    /* fields through an __index chain: own, Derived's, Base's */
+    assert_string_equal(complete(L, "obj.n"), "name notfn");
+    assert_string_equal(complete(L, "obj.co"), "count");
+    assert_string_equal(complete(L, "obj.gr"), "greet grow");
+    /* a missing path and a path through a number offer nothing */
+    assert_string_equal(complete(L, "nosuch.a"), "");
+    assert_string_equal(complete(L, "config.alpha.x"), "");
+    assert_string_equal(complete(L, "x = 1."), "");
+}
+
+static void test_methods(void **state)
+{
+    lua_State *L = *state;
+    /* methods: callable values only, through the chain */
+    assert_string_equal(complete(L, "obj:"), "greet grow shout");
+    assert_string_equal(complete(L, "obj:sh"), "shout");
+    assert_string_equal(complete(L, "obj:n"), "");
+    /* a callable table counts as a method */
+    assert_string_equal(complete(L, "box:"), "f");
+    /* userdata: a file handle's methods come from its metatable */
+    assert_string_equal(complete(L, "io.stdout:wr"), "write");
+    assert_string_equal(complete(L, "io.stdout:se"), "seek setvbuf");
+    /* strings: the string library through the string metatable */
+    lua_pushstring(L, "abc");
+    lua_setglobal(L, "s");
+    assert_string_equal(complete(L, "s:up"), "upper");
+    /* a function __index cannot be enumerated: nothing, and no call */
+    assert_string_equal(complete(L, "lazy."), "");
+    assert_string_equal(complete(L, "lazy.anything.x"), "");
+    /* a self-referencing chain terminates */
+    assert_string_equal(complete(L, "loop.l"), "lf");
+    assert_string_equal(complete(L, "loop.nothere.x"), "");
+}
+
+static void test_commands_and_files(void **state)
+{
+    lua_State *L = *state;
+    assert_string_equal(complete(L, ":t"), "time");
+    assert_string_equal(complete(L, ":"), "help run time");
+    assert_string_equal(complete(L, "  :he"), "help");
+    /* "::label" is Lua, not a command */
+    assert_string_equal(complete(L, "::"), "");
+    int files = 0;
+    const char *line = ":run note";
+    char **c = ll_repl_candidates(L, line, 5, line + 5, &files);
+    assert_null(c);
+    assert_int_equal(files, 1);
+}
+
+/* In a real kernel module globals load on first use; completion still
+ * offers them and loads one to complete its fields. */
+static void test_lazy_module_globals(void **state)
+{
+    (void)state;
+    ll_err e;
+    ll_host *h = ll_host_new(0, NULL, &e);
+    assert_non_null(h);
+    lua_State *L = ll_host_lua(h);
+    assert_string_equal(complete(L, "plo"), "plot");
+    assert_string_equal(complete(L, "plot.lin"), "line");
+    ll_host_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_incomplete),
+        cmocka_unit_test(test_globals_and_keywords),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_commands_and_files),
+        cmocka_unit_test(test_lazy_module_globals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# lualab convert: percent .lua <-> .ipynb, .md as input; and 500 cells fast.
+. "$top_srcdir/tests/tap.sh"
+t=$tap_tmp
+
+cat > "$t/a.lua" <<'EOF'
+-- -*- coding: utf-8 -*-
+-- ---
+-- title: Convert me
+-- ---
+
+-- %% [markdown]
+-- # Heading
+--
+-- Some *text*.
+
+-- %% tags=["parameters"]
+n = 3
+
+-- %%
+local s = [==[
+-- %% not a marker
+]==]
+print(#s)
+EOF
+"$LUALAB" convert "$t/a.lua" "$t/a.ipynb"
+is "$?" 0 "convert .lua -> .ipynb exits 0"
+is "$(/usr/bin/python3 -c 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))' "$t/a.ipynb" 2>&1)" "" "the converted notebook validates"
+is "$(grep -c '"cell_type"' "$t/a.ipynb")" 3 "three cells, the long string did not split"
+"$LUALAB" convert "$t/a.ipynb" "$t/b.lua"
+is "$?" 0 "convert .ipynb -> .lua exits 0"
+ok "$(cmp -s "$t/a.lua" "$t/b.lua"; echo $?)" ".lua -> .ipynb -> .lua is byte-identical"
+"$LUALAB" convert "$t/a.lua" "$t/c.lua"
+ok "$(cmp -s "$t/a.lua" "$t/c.lua"; echo $?)" "a canonical .lua rewrites byte-identical"
+
+cat > "$t/m.md" <<'EOF'
+# From Markdown
+
+```lua
+x = 40 + 2
+```
+
+Then:
+
+```lua
+print(x)
+```
+EOF
+"$LUALAB" convert "$t/m.md" "$t/m.lua"
+is "$(cat "$t/m.lua")" "$(printf -- '-- %%%% [markdown]\n-- # From Markdown\n\n-- %%%%\nx = 40 + 2\n\n-- %%%% [markdown]\n-- Then:\n\n-- %%%%\nprint(x)')" "convert .md -> .lua"
+is "$("$LUALAB" --run "$t/m.md" --quiet)" "42" "--run reads .md"
+
+"$LUALAB" convert "$t/a.lua" >/dev/null 2>"$t/err"
+is "$?" 2 "convert with one file exits 2"
+is "$(sed -n 1p "$t/err")" "lualab: convert needs an input and an output file" "convert usage message"
+like "$(sed -n 2p "$t/err")" "^usage: lualab" "usage follows"
+"$LUALAB" convert "$t/a.lua" "$t/x.md" 2>"$t/err"
+is "$(sed -n 1p "$t/err")" "lualab: convert writes .lua or .ipynb files" "convert refuses to write .md"
+printf '{"cells": [}' > "$t/bad.ipynb"
+"$LUALAB" convert "$t/bad.ipynb" "$t/bad.lua" 2>"$t/err"
+is "$?" 2 "convert of bad JSON exits 2"
+is "$(cat "$t/err")" "lualab: $t/bad.ipynb:1:12: invalid JSON" "convert names file:line:col"
+ok "$([ ! -e "$t/bad.lua" ]; echo $?)" "nothing is written on a parse error"
+
+# 500 trivial cells under --run (the target is 0.3 s; this bound is generous)
+i=0
+while [ $i -lt 500 ]; do printf -- '-- %%%%\nx = %d\n\n' $i; i=$((i + 1)); done > "$t/many.lua"
+start=$(date +%s%N)
+"$LUALAB" --run "$t/many.lua" --quiet
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+is "$rc" 0 "500 cells run"
+ok "$([ $ms -lt 3000 ]; echo $?)" "500 cells in ${ms} ms (< 3000)"
+# with -o the notebook is written (and fsynced) after every cell: no time
+# bound here, the disk decides
+"$LUALAB" --run "$t/many.lua" --quiet -o "$t/many.ipynb"
+is "$(grep -c '"execution_count": 500' "$t/many.ipynb")" 1 "with -o the last cell ran as the 500th"
+
+done_testing

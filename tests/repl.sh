@@ -1,0 +1,377 @@
+#!/bin/sh
+# The interactive REPL on a real terminal: lualab runs in a detached tmux
+# pane; the test types into it and reads the screen back.  Covers the
+# banner, =expr and bare expressions, multi-line chunks, Tab completion
+# (globals, fields, methods through __index chains, userdata methods),
+# ?name, :time, errors in red, Ctrl-C at the prompt and in a running
+# chunk, the history file, and Ctrl-D.
+. "$top_srcdir/tests/tap.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux is not installed"
+    exit 0
+fi
+
+unset TMUX # run from inside tmux too
+sock=lualab-test-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tap_tmp"' EXIT
+
+hist=$tap_tmp/history
+# Seconds to wait for the screen (sanitizer builds are slow).
+wait_s=${LUALAB_TEST_WAIT:-20}
+
+# start NAME [VAR=VALUE]: lualab in a 100x30 pane; its exit status lands
+# in $tap_tmp/NAME.rc
+start() {
+    rm -f "$tap_tmp/$1.rc"
+    tm new-session -d -s "$1" -x 100 -y 30 \
+        "LUALAB_HISTORY='$hist' TERM=screen $2 '$LUALAB'; echo \$? > '$tap_tmp/$1.rc'"
+}
+# screen NAME [capture options]: the pane, with 500 lines of scrollback
+screen() {
+    s=$1
+    shift
+    tm capture-pane -p -S -500 "$@" -t "$s"
+}
+# wait_for NAME PATTERN: poll the screen until grep -E finds PATTERN
+wait_for() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# wait_count NAME PATTERN N: poll until N lines match PATTERN
+wait_count() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ]; do
+        [ "$(screen "$1" | grep -Ec -- "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# type NAME TEXT: literal keys; key NAME KEY...: named keys (Enter, Tab, C-c)
+type() { tm send-keys -t "$1" -l "$2"; }
+key() {
+    s=$1
+    shift
+    tm send-keys -t "$s" "$@"
+}
+# wait_rc NAME: wait for the session's exit status file
+wait_rc() {
+    i=0
+    while [ $i -lt $((wait_s * 10)) ] && [ ! -s "$tap_tmp/$1.rc" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    cat "$tap_tmp/$1.rc" 2>/dev/null
+}
+
+# An old history of 1200 entries: on exit the file is cut to 1000 lines.
+i=1
+while [ $i -le 1200 ]; do
+    printf '#1700000000\nold_entry_%d = 1\n' $i
+    i=$((i + 1))
+done > "$hist"
+
+start a
+wait_for a '^> $|^>$'
+ok $? "the prompt appears"
+like "$(screen a)" "^lualab [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4[^)]*\) -- help\(\) / \?name / :help" \
+    "the banner names the version and the help commands"
+
+type a '=1+1'
+key a Enter
+wait_for a '^2$'
+ok $? "=1+1 shows 2"
+
+type a 'x = 6 * 7'
+key a Enter
+type a 'x'
+key a Enter
+wait_for a '^42$'
+ok $? "a bare expression shows its value"
+
+type a '{1, "two", k = true}'
+key a Enter
+wait_for a '^\{1, "two", k = true\}$'
+ok $? "a table shows through the pretty printer"
+
+# Multi-line: the chunk is incomplete until "end".
+type a 'for i = 1, 3 do'
+key a Enter
+wait_for a '^>> ?$'
+ok $? "an incomplete chunk asks for more with >>"
+key a Tab
+type a 'print(i * 11)'
+wait_for a '^>>   print\(i \* 11\)$'
+ok $? "Tab at the start of a line indents by two spaces"
+key a Enter
+type a 'end'
+key a Enter
+wait_for a '^33$'
+ok $? "the multi-line chunk runs when complete"
+is "$(screen a | grep -E '^(11|22|33)$' | tr '\n' ' ')" "11 22 33 " \
+    "the loop printed each line once"
+
+# Tab completion of a global prefix.
+type a 'tostr'
+key a Tab
+wait_for a '^> tostring$'
+ok $? "Tab completes a global prefix (tostr -> tostring)"
+type a '(12345)'
+key a Enter
+wait_for a '^"?12345"?$'
+ok $? "the completed line runs"
+
+# Methods of a userdata (a file handle) through its metatable __index.
+type a 'io.stdout:wr'
+key a Tab
+wait_for a '^> io\.stdout:write$'
+ok $? "Tab completes a userdata method (io.stdout:wr -> write)"
+type a '("written\n")'
+key a Enter
+wait_for a '^written$'
+ok $? "the completed method call runs"
+
+# Methods of a table object through a two-level __index chain.
+type a 'Base = {}; Base.__index = Base; function Base.greet(s) return "hi" end'
+key a Enter
+type a 'Mid = setmetatable({}, Base); Mid.__index = Mid; obj = setmetatable({}, Mid)'
+key a Enter
+type a 'obj:gr'
+key a Tab
+wait_for a '^> obj:greet$'
+ok $? "Tab completes a method two __index levels up"
+key a C-u
+type a 'config = {alpha = 1, beta = 2}'
+key a Enter
+type a 'config.al'
+key a Tab
+wait_for a '^> config\.alpha$'
+ok $? "Tab completes a table field"
+key a C-u
+
+# Help.
+type a '?print'
+key a Enter
+wait_for a '^print\(\.\.\.\) -- Write the values'
+ok $? "?print shows the doc string"
+type a '?nosuchname'
+key a Enter
+wait_for a "^help: no such name 'nosuchname'$"
+ok $? "?name of an unknown name says so"
+type a '?'
+key a Enter
+wait_for a '^lualab REPL$'
+ok $? "? alone shows the REPL help"
+
+# :time and commands.
+type a ':time #string.rep("ab", 500500)'
+key a Enter
+wait_for a '^wall time: [0-9.]+ (us|ms|s) \(cpu [0-9.]+ (us|ms|s)\)$'
+ok $? ":time prints the wall and CPU time"
+like "$(screen a)" '^1001000$' ":time shows the value too"
+type a ':time for i = 1, 2 do'
+key a Enter
+wait_for a '^> :time for i = 1, 2 do$'
+type a 'io.write("timed", i, " ") end'
+key a Enter
+wait_for a '^>> io.write\("timed", i, " "\) end$'
+wait_for a '^timed1 timed2 wall time: '
+ok $? ":time takes a multi-line chunk"
+type a ':time'
+key a Enter
+wait_for a '^:time: usage: :time CODE$'
+ok $? ":time without code prints its usage"
+type a ':frobnicate'
+key a Enter
+wait_for a '^:frobnicate: unknown command \(try :help\)$'
+ok $? "an unknown command is named"
+
+# Errors: the traceback, in red on a terminal.
+type a 'error("boom")'
+key a Enter
+wait_for a '^stdin:1: boom$'
+ok $? "an error shows its message"
+like "$(screen a -e | grep 'stdin:1: boom')" "$(printf '\033')\[31m" \
+    "the error is red on a terminal"
+type a 'x = = 1'
+key a Enter
+wait_for a "^stdin:1: unexpected symbol near '='$"
+ok $? "a syntax error is reported, not continued"
+
+# Ctrl-C at the prompt cancels the line.
+# (wait for the echo: the terminal drops unread input on Ctrl-C)
+type a 'cancelled_var = 1'
+wait_for a '^> cancelled_var = 1$'
+key a C-c
+wait_for a '^> cancelled_var = 1\^C$'
+ok $? "Ctrl-C at the prompt cancels the line"
+type a 'for i = 1, 2 do'
+key a Enter
+wait_for a '^> for i = 1, 2 do$'
+wait_for a '^>> ?$'
+key a C-c
+type a '=cancelled_var == nil'
+key a Enter
+wait_for a '^true$'
+ok $? "the cancelled lines did not run (also a pending multi-line chunk)"
+
+# Ctrl-C while a chunk runs interrupts it; the session stays usable.
+type a 'print("looping") while true do end'
+key a Enter
+wait_for a '^looping$'
+sleep 0.2
+key a C-c
+wait_for a 'interrupted'
+ok $? "Ctrl-C interrupts a running chunk"
+type a 'print("alive")'
+key a Enter
+wait_for a '^alive$'
+ok $? "the session survives the interrupt"
+type a '=x'
+key a Enter
+wait_count a '^42$' 2
+ok $? "globals survive the interrupt"
+
+# display() mid-chunk and progress reports reach the terminal.
+type a 'display({7, 8}); print("after display")'
+key a Enter
+wait_for a '^after display$'
+ok $? "a chunk with display() runs"
+like "$(screen a | grep -B1 '^after display$' | head -1)" '^\{7, 8\}$' \
+    "display() shows its value before later output"
+type a 'for i = 1, 3 do lualab.progress{label = "steps", done = i, total = 3} end'
+key a Enter
+wait_for a '^steps +100% .* 3/3 '
+ok $? "progress reports draw one bar line, finished at 3/3"
+type a 'lualab.progress{label = "part", done = 1, total = 6} print("bar erased")'
+key a Enter
+wait_for a '^bar erased$'
+is "$(screen a | grep -B1 '^bar erased$' | head -1)" \
+    '> lualab.progress{label = "part", done = 1, total = 6} print("bar erased")' \
+    "output in the middle of a bar erases the bar's line"
+
+# _PROMPT changes the prompt, as in lua.
+type a '_PROMPT = "lab> "'
+key a Enter
+wait_for a '^lab> $|^lab>$'
+ok $? "_PROMPT sets the prompt"
+type a '_PROMPT = nil'
+key a Enter
+
+# :run NOTEBOOK runs the code cells into this session.
+printf -- '-- %%%% [markdown]\n-- # A notebook\n\n-- %%%%\nnb_value = 1234\nprint("cell one ran")\n\n-- %%%%\nnb_value * 2\n' \
+    > "$tap_tmp/good.lua"
+printf -- '-- %%%%\nprint("first cell")\n\n-- %%%%\nerror("nb boom")\n\n-- %%%%\nprint("never printed")\n' \
+    > "$tap_tmp/bad.lua"
+type a ":run $tap_tmp/goo"
+key a Tab
+wait_for a "^> :run $tap_tmp/good\.lua\$"
+ok $? "Tab completes the notebook path after :run"
+key a Enter
+wait_for a "^:run: $tap_tmp/good\.lua: 2 code cells in [0-9.]+ (us|ms|s)\$"
+ok $? ":run reports the code cells it ran"
+is "$(screen a | grep -A2 '^cell one ran$' | tr '\n' ' ')" \
+    "cell one ran 2468 :run: $tap_tmp/good.lua: 2 code cells in $(screen a | sed -n 's/^:run: .*good.lua: 2 code cells in //p') " \
+    ":run shows output and values as the cells run"
+type a '=nb_value'
+key a Enter
+wait_for a '^1234$'
+ok $? "the notebook's globals live on in the session"
+type a ":run $tap_tmp/bad.lua"
+key a Enter
+wait_for a "^:run: $tap_tmp/bad\.lua: cell 2 failed: error\(\"nb boom\"\)\$"
+ok $? ":run stops at the failing cell and names it"
+like "$(screen a)" '^cell 2:1: nb boom$' "the traceback has the cell's own line"
+like "$(screen a)" '^first cell$' "cells before the failure ran"
+ok $(screen a | grep -q 'never printed'; [ $? -ne 0 ]; echo $?) "cells after the failure did not run"
+type a ":run $tap_tmp/missing.lua"
+key a Enter
+wait_for a "^:run: $tap_tmp/missing\.lua: No such file or directory\$"
+ok $? ":run of a missing file says so"
+type a ':run'
+key a Enter
+wait_for a '^:run: usage: :run NOTEBOOK$'
+ok $? ":run without a path prints its usage"
+
+# Ctrl-D exits with status 0 and the history is saved.
+key a C-d
+is "$(wait_rc a)" "0" "Ctrl-D exits with status 0"
+ok $([ -f "$hist" ]; echo $?) "the history file is written"
+grep -q '^=1+1$' "$hist"
+ok $? "the history holds a line typed"
+ok $(grep -q '^  print(i \* 11)$' "$hist" && grep -q '^for i = 1, 3 do$' "$hist"; echo $?) \
+    "the history holds the multi-line chunk"
+is "$(grep -c '^:time for i = 1, 2 do$' "$hist")" "1" "a multi-line :time is one history entry"
+
+is "$(grep -vc '^#[0-9]' "$hist")" "1000" "the history file is cut to 1000 lines on exit"
+ok $(grep -q '^old_entry_1 = 1$' "$hist"; [ $? -ne 0 ]; echo $?) "the oldest entries went first"
+
+# A new session reads the history back: Up recalls the last entry.
+start b NO_COLOR=1
+wait_for b '^> $|^>$'
+key b Up
+wait_for b '^> :run$'
+ok $? "a new session recalls the last entry with Up"
+key b C-u
+type b 'error("plain")'
+key b Enter
+wait_for b '^stdin:1: plain$'
+ok $(screen b -e | grep 'stdin:1: plain' | grep -q "$(printf '\033')"; [ $? -ne 0 ]; echo $?) \
+    "NO_COLOR: the error is not coloured"
+key b C-d
+is "$(wait_rc b)" "0" "the second session exits 0"
+
+# A chunk stuck in C code (a pattern that backtracks for hours) cannot
+# see the interrupt hook: a second Ctrl-C within a second exits with 130.
+start c
+tm set-option -w -t c remain-on-exit on
+wait_for c '^> $|^>$'
+type c 'print("stuck") string.rep("a", 2000):find(".-.-.-b")'
+key c Enter
+wait_for c '^stuck$'
+sleep 0.2
+key c C-c
+sleep 0.2
+key c C-c
+is "$(wait_rc c)" "130" "a second Ctrl-C within a second exits with 130"
+like "$(screen c)" "^lualab: interrupted twice, exiting$" "and says why"
+
+# Ctrl-Z at the prompt suspends lualab; after `fg` the line is redrawn and
+# editing goes on (the terminal is handed back and taken again).
+if command -v bash >/dev/null 2>&1; then
+    tm new-session -d -s d -x 100 -y 30 \
+        "HISTFILE=/dev/null PS1='sh$ ' bash --norc --noprofile -i"
+    wait_for d '^sh\$'
+    type d "LUALAB_HISTORY=/dev/null '$LUALAB'"
+    key d Enter
+    wait_for d '^> $|^>$'
+    type d 'print("sus'
+    wait_for d '^> print\("sus$'
+    key d C-z
+    wait_for d 'Stopped'
+    ok $? "Ctrl-Z at the prompt stops lualab"
+    type d 'fg'
+    key d Enter
+    wait_count d '^> print\("sus$' 2
+    ok $? "after fg the line is redrawn"
+    type d 'pended")'
+    key d Enter
+    wait_for d '^suspended$'
+    ok $? "editing goes on after fg"
+    type d 'tostr'
+    key d Tab
+    wait_for d '^> tostring$'
+    ok $? "completion works after fg"
+    key d C-u C-d
+    type d 'exit'
+    key d Enter
+fi
+
+done_testing

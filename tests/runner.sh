@@ -1,0 +1,171 @@
+#!/bin/sh
+# The headless runner: lualab --run, its exit codes, parameters, -o.
+. "$top_srcdir/tests/tap.sh"
+t=$tap_tmp
+validate() { # validate NB.ipynb: nbformat's JSON schema (Debian python3-nbformat)
+    /usr/bin/python3 -c 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))' "$1" 2>&1
+}
+
+cat > "$t/ok.lua" <<'EOF'
+-- ---
+-- title: Runner test
+-- ---
+
+-- %% [markdown]
+-- # A notebook
+
+-- %% tags=["parameters"]
+horizon = 30
+label = "base"
+flag = false
+
+-- %%
+print("horizon", horizon, math.type(horizon), type(label), label, tostring(flag))
+
+-- %%
+local t = setmetatable({}, {__display = function() return {text = "a chart", svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>", kind = "plot"} end})
+display(t)
+6 * 7
+EOF
+
+"$LUALAB" --run "$t/ok.lua" -o "$t/ok.ipynb" >"$t/out" 2>"$t/err"
+is "$?" 0 "a notebook that runs exits 0"
+is "$(cat "$t/out")" "$(printf 'horizon\t30\tinteger\tstring\tbase\tfalse\na chart\n42')" "outputs stream to stdout"
+like "$(sed -n 1p "$t/err")" '^\[1/3\] horizon = 30 \.\.\. [0-9]+\.[0-9]{2} s$' "progress line for cell 1"
+like "$(sed -n 3p "$t/err")" '^\[3/3\] local t = setmetatable' "progress line for cell 3"
+is "$(wc -l < "$t/err" | tr -d ' ')" 3 "one progress line per code cell"
+is "$(validate "$t/ok.ipynb")" "" "the output notebook validates against nbformat's schema"
+like "$(cat "$t/ok.ipynb")" '"image/svg\+xml": \[' "display with svg lands as image/svg+xml"
+like "$(cat "$t/ok.ipynb")" '"output_type": "execute_result"' "the value of the last expression is an execute_result"
+like "$(cat "$t/ok.ipynb")" '"display_name": "Lua \(lualab\)"' "kernelspec names lualab"
+
+"$LUALAB" --run "$t/ok.lua" --quiet >/dev/null 2>"$t/err"
+is "$(cat "$t/err")" "" "--quiet prints no progress"
+
+# colour: the ansi form of a display with --color=always only
+printf -- '-- %%%%\nsetmetatable({}, {__display = function() return {text = "plain", ansi = "\\27[31mred\\27[0m"} end})\n' > "$t/color.lua"
+is "$("$LUALAB" --run "$t/color.lua" --quiet --color=always | od -An -c | tr -s ' ' | head -1)" " 033 [ 3 1 m r e d 033 [ 0 m \n" "--color=always prints the ansi form"
+is "$("$LUALAB" --run "$t/color.lua" --quiet --color=never)" "plain" "--color=never prints the text"
+is "$("$LUALAB" --run "$t/color.lua" --quiet)" "plain" "auto: no colour when stdout is not a terminal"
+
+# parameters: typed (-p), raw (-r), unknown names warned about
+"$LUALAB" --run "$t/ok.lua" -o "$t/p.ipynb" -p horizon 60 -p label nil -p flag true -r other 007 >"$t/out" 2>"$t/err"
+is "$?" 0 "run with parameters exits 0"
+is "$(sed -n 1p "$t/out")" "$(printf 'horizon\t60\tinteger\tnil\tnil\ttrue')" "-p values are typed (number, nil, true)"
+is "$(sed -n 1p "$t/err")" "lualab: warning: parameter 'other' is not assigned in the parameters cell (cell 2)" "warning for a name the parameters cell does not assign"
+/usr/bin/python3 - "$t/p.ipynb" >"$t/cells" <<'EOF'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+for c in nb["cells"]:
+    print(c["cell_type"], ",".join(c["metadata"].get("tags", [])), repr("".join(c["source"])))
+EOF
+is "$(sed -n 3p "$t/cells")" "code injected-parameters '-- Parameters\\nhorizon = 60\\nlabel = nil\\nflag = true\\nother = \"007\"'" "injected cell right after the parameters cell, -r as a raw string"
+"$LUALAB" --run "$t/ok.lua" -p label 2.5e3 -r horizon 12 >"$t/out" 2>/dev/null
+is "$(sed -n 1p "$t/out")" "$(printf 'horizon\t12\tnil\tnumber\t2500.0\tfalse')" "-p 2.5e3 is a number, -r 12 a string"
+"$LUALAB" --run "$t/ok.lua" -p label 'say "hi"\' >"$t/out" 2>/dev/null
+like "$(sed -n 1p "$t/out")" 'string	say "hi"\\	false$' "-p strings are quoted safely"
+"$LUALAB" --run "$t/ok.lua" -p 2x 1 >/dev/null 2>"$t/err"
+is "$?" 2 "a bad parameter name exits 2"
+is "$(sed -n 1p "$t/err")" "lualab: -p: '2x' is not a Lua name" "bad parameter name message"
+
+# a failing cell
+cat > "$t/fail.lua" <<'EOF'
+-- %%
+print("one")
+
+-- %%
+local x = 1
+error("boom")
+
+-- %%
+print("never")
+EOF
+"$LUALAB" --run "$t/fail.lua" -o "$t/fail.ipynb" >"$t/out" 2>"$t/err"
+is "$?" 1 "a failing cell exits 1"
+is "$(cat "$t/out")" "one" "cells after the failure do not run"
+is "$(sed -n 3p "$t/err")" "lualab: cell 2 failed: local x = 1" "stderr names the cell and its first line"
+is "$(sed -n 4p "$t/err")" "cell 2:2: boom" "stderr shows the error with the cell's line"
+like "$(cat "$t/err")" "stack traceback:" "stderr shows the traceback"
+is "$(validate "$t/fail.ipynb")" "" "the notebook written on failure validates"
+like "$(cat "$t/fail.ipynb")" '"ename": "LuaError"' "the output notebook holds the error"
+like "$(cat "$t/fail.ipynb")" '"evalue": "cell 2:2: boom"' "the output notebook holds the message"
+like "$(tr -d '\n' < "$t/fail.ipynb")" '"traceback": \[ *"cell 2:2: boom", *"stack traceback:"' "the output notebook holds the traceback"
+
+"$LUALAB" --run "$t/fail.lua" --allow-errors >"$t/out" 2>/dev/null
+is "$?" 0 "--allow-errors runs on and exits 0"
+is "$(cat "$t/out")" "$(printf 'one\nnever')" "--allow-errors runs every cell"
+sed 's/^-- %%$/-- %% tags=["raises-exception"]/' "$t/fail.lua" > "$t/raises.lua"
+"$LUALAB" --run "$t/raises.lua" >"$t/out" 2>/dev/null
+is "$?" 0 "a cell tagged raises-exception may fail"
+is "$(cat "$t/out")" "$(printf 'one\nnever')" "the run goes on after a raises-exception cell"
+
+printf -- '-- %%%%\nx = = 1\n' > "$t/syntax.lua"
+"$LUALAB" --run "$t/syntax.lua" >/dev/null 2>"$t/err"
+is "$?" 1 "a syntax error in a cell exits 1"
+like "$(sed -n 3p "$t/err")" "^cell 1:1: unexpected symbol near '='" "syntax error names the cell line"
+
+# time limits and interrupts
+printf -- '-- %%%%\nprint("start")\n\n-- %%%%\nwhile true do end\n' > "$t/loop.lua"
+"$LUALAB" --run "$t/loop.lua" --cell-timeout 0.3 -o "$t/loop.ipynb" >/dev/null 2>"$t/err"
+is "$?" 3 "--cell-timeout exits 3"
+is "$(sed -n 3p "$t/err")" "lualab: cell 2 timed out after 0.3 s: while true do end" "cell timeout message"
+is "$(validate "$t/loop.ipynb")" "" "the notebook written on a timeout validates"
+"$LUALAB" --run "$t/loop.lua" --timeout 0.3 --cell-timeout 10 >/dev/null 2>"$t/err"
+is "$?" 4 "--timeout exits 4"
+like "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit \(0.3 s\)" "run timeout message"
+"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+# wait until the loop cell runs (the first cell has printed), then Ctrl-C
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 0.2
+kill -INT $pid
+wait $pid
+is "$?" 130 "SIGINT during --run exits 130"
+is "$(sed -n 1p "$t/err")" "lualab: cell 2 was interrupted: while true do end" "interrupt message"
+like "$(cat "$t/int.ipynb")" '"ename": "Interrupted"' "the output notebook is written on an interrupt"
+like "$("$LUALAB" --help)" "lualab --run NOTEBOOK \[-o OUT.ipynb\]" "--help shows --run"
+like "$("$LUALAB" --help)" "lualab NOTEBOOK .*full-screen on a" "--help says lualab NOTEBOOK opens it full-screen on a terminal"
+like "$("$LUALAB" --help)" "lualab convert IN OUT" "--help shows convert"
+
+# usage and parse errors
+"$LUALAB" --run "$t/ok.lua" --bogus >/dev/null 2>"$t/err"
+is "$?" 2 "unknown --run option exits 2"
+is "$(sed -n 1p "$t/err")" "lualab: unknown option '--bogus'" "unknown option message"
+like "$(sed -n 2p "$t/err")" "^usage: lualab" "usage follows"
+"$LUALAB" --run "$t/missing.lua" >/dev/null 2>"$t/err"
+is "$?" 2 "a missing notebook exits 2"
+like "$(sed -n 1p "$t/err")" "^lualab: .*missing.lua: No such file or directory$" "missing notebook message"
+"$LUALAB" --run >/dev/null 2>"$t/err"
+is "$(sed -n 1p "$t/err")" "lualab: --run needs a notebook" "--run without a notebook"
+"$LUALAB" --run "$t/ok.lua" --cell-timeout soon >/dev/null 2>"$t/err"
+is "$(sed -n 1p "$t/err")" "lualab: --cell-timeout needs a number of seconds > 0, got 'soon'" "bad --cell-timeout"
+"$LUALAB" --run "$t/ok.lua" --color=sometimes >/dev/null 2>"$t/err"
+is "$(sed -n 1p "$t/err")" "lualab: --color must be always, never or auto, got 'sometimes'" "bad --color"
+printf -- '-- %%%%\nx = 1\n\n-- %%%% tags=["parameters"\ny = 2\n' > "$t/badmeta.lua"
+"$LUALAB" --run "$t/badmeta.lua" -o "$t/badmeta.ipynb" >/dev/null 2>"$t/err"
+is "$?" 2 "broken cell metadata exits 2"
+is "$(cat "$t/err")" "lualab: $t/badmeta.lua:4:12: bad metadata value for 'tags' on the cell marker (expected JSON)" "broken metadata message names file:line:col"
+ok "$([ ! -e "$t/badmeta.ipynb" ]; echo $?)" "nothing is written for a notebook that does not parse"
+printf '{"nbformat": 4, "cells": [\n  {"cell_type": "code",]\n}\n' > "$t/bad.ipynb"
+"$LUALAB" --run "$t/bad.ipynb" >/dev/null 2>"$t/err"
+is "$?" 2 "bad JSON exits 2"
+is "$(cat "$t/err")" "lualab: $t/bad.ipynb:2:25: invalid JSON" "bad JSON message"
+printf '{"nbformat": 3, "worksheets": []}\n' > "$t/old.ipynb"
+"$LUALAB" --run "$t/old.ipynb" >/dev/null 2>"$t/err"
+is "$(cat "$t/err")" "lualab: $t/old.ipynb:1:14: unsupported nbformat 3 (lualab reads nbformat 4)" "unknown nbformat message"
+
+# lualab NOTEBOOK runs it in the terminal for now
+"$LUALAB" "$t/ok.lua" >"$t/out" 2>/dev/null
+is "$?" 0 "lualab NOTEBOOK exits 0"
+is "$(tail -1 "$t/out")" "42" "lualab NOTEBOOK runs the cells"
+"$LUALAB" "$t/nope.lua" >/dev/null 2>"$t/err"
+is "$?" 2 "lualab MISSING.lua exits 2"
+is "$(sed -n 1p "$t/err")" "lualab: cannot open '$t/nope.lua': no such file" "missing notebook message"
+
+# an ipynb notebook runs too, and its old outputs are replaced
+"$LUALAB" --run "$t/fail.ipynb" --allow-errors -o "$t/again.ipynb" >"$t/out" 2>/dev/null
+is "$(cat "$t/out")" "$(printf 'one\nnever')" "--run reads .ipynb"
+is "$(grep -c '"output_type": "error"' "$t/again.ipynb")" 1 "outputs are replaced, not appended"
+
+done_testing

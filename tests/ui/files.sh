@@ -1,0 +1,186 @@
+#!/bin/sh
+# The curses notebook and its files: saving in the opened format,
+# autosave and recovery after kill -9, resize, UTF-8, and the terminal
+# restored when lualab is ended by a signal.
+. "$top_srcdir/tests/ui/ui_lib.sh"
+
+cat > "$tap_tmp/save.lua" <<'NB'
+-- %%
+x = 1
+
+-- %%
+print(x)
+NB
+cp "$tap_tmp/save.lua" "$tap_tmp/orig.lua"
+
+ui_start save.lua
+see 'kernel: idle' "the notebook opens"
+keys j Enter
+type_text ' -- changed'
+esc
+see 'save\.lua \[\+\]' "an edit makes the notebook dirty"
+keys s
+see 'saved save\.lua' "s saves"
+not_see 'save\.lua \[\+\]' "the dirty marker goes away"
+printf -- '-- %%%%\nx = 1\n\n-- %%%%\nprint(x) -- changed\n' > "$tap_tmp/expect.lua"
+cmp -s "$tap_tmp/save.lua" "$tap_tmp/expect.lua"
+ok $? "the file on disk holds the edited notebook"
+[ $? -eq 0 ] || diff "$tap_tmp/expect.lua" "$tap_tmp/save.lua" | sed 's/^/# /'
+keys b Enter
+type_text 'y = 2'
+esc
+keys C-s
+see 'saved save\.lua' "Ctrl-S saves"
+like "$(cat "$tap_tmp/save.lua")" 'y = 2' "the inserted cell is saved"
+ok $([ ! -f "$tap_tmp/.save.lua.autosave" ]; echo $?) "a clean save leaves no autosave"
+
+# .ipynb is saved with its outputs
+cat > "$tap_tmp/book.ipynb" <<'NB'
+{"cells": [{"cell_type": "code", "execution_count": null, "id": "c1",
+  "metadata": {}, "outputs": [], "source": ["print(\"from ipynb\")"]}],
+ "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+NB
+ui_start book.ipynb
+see 'kernel: idle' "an .ipynb notebook opens"
+keys C-e
+see '│ from ipynb' "its cell runs"
+keys s
+see 'saved book\.ipynb' "it saves"
+like "$(cat "$tap_tmp/book.ipynb")" '"from ipynb\\n"' "the .ipynb on disk has the output"
+like "$(cat "$tap_tmp/book.ipynb")" '"execution_count": 1' "and the execution count"
+
+# kill -9, then recover from the autosave
+cp "$tap_tmp/orig.lua" "$tap_tmp/crash.lua"
+ui_exec crash.lua
+see 'kernel: idle' "a notebook opens for the crash test"
+keys Enter
+type_text ' -- unsaved work'
+wait_for x 1
+i=0
+while [ ! -f "$tap_tmp/.crash.lua.autosave" ] && [ $i -lt 60 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+ok $([ -f "$tap_tmp/.crash.lua.autosave" ]; echo $?) "an autosave is written shortly after a change"
+like "$(cat "$tap_tmp/.crash.lua.autosave")" 'unsaved work' "the autosave holds the change"
+pid=$(tm list-panes -F '#{pane_pid}')
+kill -9 "$pid"
+sleep 0.2
+cmp -s "$tap_tmp/crash.lua" "$tap_tmp/orig.lua"
+ok $? "the notebook file itself was not touched"
+ui_start crash.lua
+see 'Recover unsaved changes from \.crash\.lua\.autosave \(newer than the file\)\? \(y/n\)' "reopening offers the autosave"
+keys y
+see 'x = 1 -- unsaved work' "the recovered notebook holds the unsaved change"
+see 'recovered from \.crash\.lua\.autosave' "the status line says so"
+see 'crash\.lua \[\+\]' "the recovered notebook is dirty"
+keys s
+see 'saved crash\.lua' "it can be saved"
+like "$(cat "$tap_tmp/crash.lua")" 'unsaved work' "the saved file has the recovered change"
+
+# resize
+ui_start save.lua 100 30
+see 'kernel: idle' "the notebook opens at 100x30"
+tm resize-window -x 80 -y 24
+sleep 0.3
+wait_for 'kernel: idle' 2
+hdr=$(tm capture-pane -p -N | head -1)
+is "${#hdr}" "80" "after resizing to 80 columns the header is 80 wide"
+like "$hdr" 'kernel: idle $' "the kernel state is at the right edge"
+is "$(screen | wc -l)" "24" "the screen has 24 rows"
+like "$(screen | tail -1)" 'cell 1/3' "the status line is on the last row"
+tm resize-window -x 120 -y 40
+sleep 0.3
+hdr=$(tm capture-pane -p -N | head -1)
+is "${#hdr}" "120" "growing the window redraws at 120 columns"
+
+# resize while a cell runs
+cat > "$tap_tmp/slow.lua" <<'NB'
+-- %%
+for i = 1, 20 do
+    print("slow " .. i)
+    local t = os.clock()
+    while os.clock() - t < 0.1 do end
+end
+NB
+ui_start slow.lua 100 30
+see 'kernel: idle' "a slow notebook opens"
+keys C-e
+see 'slow 2' "the slow cell is printing"
+tm resize-window -x 80 -y 24
+wait_for 'slow 5' 3
+hdr=$(tm capture-pane -p -N | head -1)
+is "${#hdr}" "80" "the screen follows a resize while a cell runs"
+like "$hdr" 'kernel: busy' "the cell was still running"
+
+# UTF-8 and wide characters
+printf -- '-- %%%%\ns = "\303\251t\303\251 \344\270\226\347\225\214"\n' > "$tap_tmp/utf.lua"
+ui_start utf.lua
+see 's = "été 世界"' "UTF-8 and wide characters are shown"
+keys Enter End Left Left BSpace
+see 's = "été 界"' "the cursor moves over wide characters as single characters"
+type_text 'ü'
+see 's = "été ü界"' "typing a non-ASCII character inserts it"
+esc
+
+# SIGTERM and SIGHUP end lualab with the terminal restored
+ui_start save.lua
+see 'kernel: idle' "the notebook opens for the signal test"
+pid=$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x lualab || true)
+[ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" | head -1)" -x lualab || true)
+ok $([ -n "$pid" ]; echo $?) "found lualab's pid"
+kill -TERM "$pid"
+see 'EXIT=143' "SIGTERM ends lualab with 128+15"
+not_see 'kernel: idle' "the notebook screen is gone (terminal restored)"
+tm send-keys -l 'echo-is-back'
+see '^echo-is-back' "the terminal echoes typed input again after lualab ended"
+
+# a malformed notebook: the reader's message, exit 1, no screen left over
+printf '{"cells": [\n  {"cell_type": "code", "source": [1, 2]}\n' > "$tap_tmp/bad.ipynb"
+ui_start bad.ipynb
+see 'EXIT=1' "a malformed notebook exits 1"
+see '^lualab: .*bad\.ipynb:[0-9]+:[0-9]+: ' "the message names the file, line and column"
+not_see 'kernel: idle' "no notebook screen is left behind"
+msg_tty=$(screen | grep '^lualab: ' | head -1)
+is "$msg_tty" "lualab: bad.ipynb:2:42: invalid JSON" "the exact message on a terminal"
+(cd "$tap_tmp" && "$LUALAB" bad.ipynb </dev/null >/dev/null 2>err)
+is "$(cat "$tap_tmp/err")" "$msg_tty" "the same message as without a terminal"
+
+# os.exit() from a cell
+printf -- '-- %%%%\nos.exit(3)\n' > "$tap_tmp/exit.lua"
+ui_start exit.lua
+see 'kernel: idle' "a notebook whose cell calls os.exit opens"
+keys C-e
+see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
+tm send-keys -l 'echo-after-exit'
+see '^echo-after-exit' "the terminal echoes input again after os.exit"
+
+# SIGHUP (the terminal closed) writes the autosave before ending
+cp "$tap_tmp/orig.lua" "$tap_tmp/hup.lua"
+UI_ENV='LUALAB_UI_AUTOSAVE_MS=60000'
+ui_start hup.lua
+UI_ENV=
+see 'kernel: idle' "the notebook opens for the hangup test"
+keys Enter
+type_text ' -- before hangup'
+see 'x = 1 -- before hangup' "an unsaved change"
+ok $([ ! -f "$tap_tmp/.hup.lua.autosave" ]; echo $?) "no autosave yet (a long delay)"
+pid=$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x lualab || true)
+[ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" | head -1)" -x lualab || true)
+kill -HUP "$pid"
+see 'EXIT=129' "SIGHUP ends lualab with 128+1"
+like "$(cat "$tap_tmp/.hup.lua.autosave" 2>/dev/null)" 'before hangup' "the unsaved change is in the autosave"
+
+# a crash signal restores the terminal too
+ui_start save.lua
+see 'kernel: idle' "the notebook opens for the crash-signal test"
+pid=$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x lualab || true)
+[ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$(tm list-panes -F '#{pane_pid}')" | head -1)" -x lualab || true)
+kill -SEGV "$pid"
+see 'lualab: crashed; the terminal was restored' "a crash signal says the terminal was restored"
+see 'EXIT=1[0-9][0-9]' "lualab ends by the signal"
+not_see 'kernel: idle' "the notebook screen is gone after a crash"
+tm send-keys -l 'echo-after-crash'
+see '^echo-after-crash' "the terminal echoes input again after a crash"
+
+done_testing
