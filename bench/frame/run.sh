@@ -22,6 +22,10 @@ Rscript "$here/bench.R" "$csv" "$R" > "$data/datatable.txt"
 rss=$( { /usr/bin/time -f "%M" "$lualab" -e "local f = assert(df.read_csv('$csv'))" ; } 2>&1 | tail -1)
 size_kb=$(( $(stat -c %s "$csv") / 1024 ))
 awk -v rss="$rss" -v size="$size_kb" '
+  # answers agree to 1e-9 relative (sums of 10M floats differ in the last
+  # printed digit with the summation order)
+  function abs(x) { return x < 0 ? -x : x }
+  function near(a, b) { return abs(a - b) <= 1e-9 * (abs(a) > 1 ? abs(a) : 1) }
   FNR == 1 { file++ }
   file == 1 { lt[$1] = $2; lc[$1] = $3; order[++n] = $1 }
   file == 2 { l1w[$1] = $2 }
@@ -32,7 +36,7 @@ awk -v rss="$rss" -v size="$size_kb" '
     printf "%-22s %9s %9s %9s %8s %8s  %s\n", "op", "lualab", "dt(1thr)", "pandas", "ll/dt", "ll/pd", "answers"
     for (i = 1; i <= n; i++) {
       op = order[i]
-      agree = (lc[op] == dc[op] && lc[op] == pc[op]) ? "agree" : "DIFFER " lc[op] " " dc[op] " " pc[op]
+      agree = (near(lc[op], dc[op]) && near(lc[op], pc[op])) ? "agree" : "DIFFER " lc[op] " " dc[op] " " pc[op]
       printf "%-22s %9.3f %9.3f %9.3f %8.2f %8.2f  %s\n", op, lt[op], dt[op], pd[op], lt[op] / dt[op], lt[op] / pd[op], agree
     }
     printf "(seconds of process CPU time, median of repeats)\n"

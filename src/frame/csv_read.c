@@ -675,7 +675,9 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
         }
         if (ll_interrupted())
             return ll_err_set(r->err, LL_EINTR, "%s: interrupted", r->name);
-        if (r->mapped && !r->sample) {
+        /* (not from worker threads: dropping pages of a mapping shared by
+         * running threads costs TLB shootdowns that serialize them) */
+        if (r->mapped && !r->sample && !r->worker) {
             /* drop the parsed pages of the mapping: a loaded frame should
              * not also hold the whole file in memory */
             uintptr_t lo = ((uintptr_t)(d + off) + 4095) & ~(uintptr_t)4095;
@@ -815,10 +817,22 @@ typedef struct chunk {
 static void *chunk_main(void *arg)
 {
     chunk *c = arg;
+    /* lines are counted from 1 at the chunk's start; read_threads adds the
+     * chunk's first line number to the messages afterwards */
+    if (!c->r.o->latin1) {
+        size_t bad = utf8_bad_at(c->data, c->len);
+        if (bad != (size_t)-1) {
+            c->rc = ll_err_set(&c->err, LL_EPARSE,
+                               "%s:%lld: invalid UTF-8 (use "
+                               "encoding=\"latin1\" for latin-1 files)",
+                               c->r.name, (long long)line_of(c->data, bad));
+            return NULL;
+        }
+    }
     struct csv_parser p;
     c->rc = init_parser(&c->r, &p, c->sep);
     if (!c->rc)
-        c->rc = run_csv(&c->r, c->data, c->len, 1, &p, c->base, c->all);
+        c->rc = run_csv(&c->r, c->data, c->len, 1, &p, 0, c->data);
     csv_free(&p);
     return NULL;
 }
@@ -852,14 +866,6 @@ static int split_points(const char *d, size_t start, size_t len, int nt,
         }
     }
     return k;
-}
-
-static int64_t count_nl(const char *d, size_t from, size_t to)
-{
-    int64_t n = 0;
-    for (size_t i = from; i < to; i++)
-        n += d[i] == '\n';
-    return n;
 }
 
 /* Append the rows of part to dst (same column, types already joined). */
@@ -938,6 +944,32 @@ static void free_cols(colb *cols, int n)
     free(cols);
 }
 
+/* Messages from a chunk say "name:LINE:" with LINE counted in the chunk;
+ * add the chunk's first line (minus one) to each line of text. */
+static void fix_lines(char *text, size_t cap, const char *name, int64_t add)
+{
+    size_t nl = strlen(name);
+    ll_buf out;
+    ll_buf_init(&out);
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        char *end;
+        long long line;
+        if (!strncmp(p, name, nl) && p[nl] == ':' &&
+            (line = strtoll(p + nl + 1, &end, 10)) > 0 && *end == ':') {
+            ll_buf_printf(&out, "%s:%lld", name, line + (long long)add);
+            ll_buf_append(&out, end, len - (size_t)(end - p));
+        } else {
+            ll_buf_append(&out, p, len);
+        }
+        p += len;
+    }
+    snprintf(text, cap, "%s", ll_buf_str(&out));
+    ll_buf_free(&out);
+}
+
 /* Parse [dstart, len) with nt threads into r->cols; returns status. */
 static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
                         int64_t data_line, int prev_cr, char sep, int nt)
@@ -955,7 +987,6 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         free(th);
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     }
-    int64_t line = data_line;
     for (int k = 0; k < nt && !rc; k++) {
         chunk *c = &ch[k];
         c->r = *r;
@@ -969,7 +1000,7 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         c->r.rows = c->r.row_len_at_start = c->r.bad_rows = 0;
         c->r.stop = 0;
         c->r.rc = 0;
-        c->r.line = c->r.row_line = line;
+        c->r.line = c->r.row_line = 1;
         c->r.prev_cr = k == 0 ? prev_cr : 0;
         c->r.cols = calloc((size_t)r->ncol + 1, sizeof *c->r.cols);
         if (!c->r.cols) {
@@ -997,7 +1028,6 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         c->base = cuts[k];
         c->all = data;
         c->sep = sep;
-        line += count_nl(data, cuts[k], cuts[k + 1]);
     }
     int started = 0;
     for (int k = 0; k < nt && !rc; k++) {
@@ -1009,14 +1039,26 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
     }
     for (int k = 0; k < started; k++)
         pthread_join(th[k], NULL);
-    /* the first failing chunk names the error; warnings in file order */
+    /* the first failing chunk names the error; warnings in file order;
+     * each chunk's lines follow the lines of the chunks before it */
+    int64_t first_line = data_line;
     for (int k = 0; k < nt && !rc; k++) {
-        if (r->warn && ch[k].warn.len)
-            ll_buf_append(r->warn, ch[k].warn.data, ch[k].warn.len);
+        if (r->warn && ch[k].warn.len) {
+            char *w = ll_buf_take(&ch[k].warn);
+            size_t cap = strlen(w) * 2 + 64;
+            char *big = w ? realloc(w, cap) : NULL;
+            if (big) {
+                fix_lines(big, cap, r->name, first_line - 1);
+                ll_buf_puts(r->warn, big);
+            }
+            free(big ? big : w);
+        }
         if (ch[k].rc) {
             *r->err = ch[k].err;
+            fix_lines(r->err->msg, sizeof r->err->msg, r->name, first_line - 1);
             rc = ch[k].rc;
         }
+        first_line += ch[k].r.line - 1;
     }
     /* join each column's types over the chunks, widen, append */
     for (int i = 0; i < r->ncol && !rc; i++) {
@@ -1035,8 +1077,34 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
         }
         if (!rc && dst->type != t && widen(r, dst, t))
             rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        int k0 = 0;
+        if (!rc && dst->len == 0 && nt > 0) {
+            /* the first chunk's buffers become the column's: only the
+             * other chunks are copied */
+            colb *part = &ch[0].r.cols[i];
+            free(dst->data);
+            free(dst->valid);
+            if (dst->have_h)
+                ll_strhash_free(&dst->h);
+            ll_sb_free(&dst->sb);
+            dst->data = part->data;
+            dst->valid = part->valid;
+            dst->len = part->len;
+            dst->cap = part->cap;
+            dst->h = part->h;
+            dst->have_h = part->have_h;
+            dst->sb = part->sb;
+            dst->type = part->type;
+            part->data = NULL;
+            part->valid = NULL;
+            part->have_h = 0;
+            memset(&part->h, 0, sizeof part->h);
+            ll_sb_init(&part->sb);
+            part->len = part->cap = 0;
+            k0 = 1;
+        }
         int64_t total = dst->len;
-        for (int k = 0; k < nt; k++)
+        for (int k = k0; k < nt; k++)
             total += ch[k].r.cols[i].len;
         if (!rc && dst->cap < total + 1) {
             /* one exact allocation, then each part is freed once copied */
@@ -1059,7 +1127,7 @@ static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
                 dst->cap = total + 1;
             }
         }
-        for (int k = 0; k < nt && !rc; k++) {
+        for (int k = k0; k < nt && !rc; k++) {
             colb *part = &ch[k].r.cols[i];
             if (merge_col(r, dst, part))
                 rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");

@@ -1663,9 +1663,12 @@ static int l_frame_to_csv(lua_State *L)
 /* to_tensor{cols..., dtype="float32", categorical="codes"|"onehot"}: a
  * [rows, features] float32 tensor.  Categories and strings become codes or
  * one-hot blocks; dates are days since 1970, datetimes milliseconds. */
+static void need_nn(lua_State *L);
+
 static int l_frame_to_tensor(lua_State *L)
 {
     ll_frame *f = check_frame(L, 1);
+    need_nn(L);
     int n = 0;
     const char **names = NULL;
     if (lua_istable(L, 2) && luaL_len(L, 2) > 0)
@@ -1752,6 +1755,14 @@ static int l_frame_to_tensor(lua_State *L)
     }
     ll_lua_push_tensor(L, t);
     return 1;
+}
+
+/* The Tensor class lives in lualab._nn, which may not be loaded yet. */
+static void need_nn(lua_State *L)
+{
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "lualab._nn");
+    lua_call(L, 1, 0);
 }
 
 static int l_frame_copy(lua_State *L)
