@@ -121,6 +121,12 @@ describe("nn tensors", function()
         assert.matches("matmul: shapes [2, 2] and [3, 2] do not match", err, 1, true)
     end)
 
+    it("explains how to index", function()
+        local ok, err = pcall(function() return nn.zeros{3}[1] end)
+        assert.is_false(ok)
+        assert.matches("Tensor: use t:select(0, i) or t:get(i, ...) (0-based) to index, not t[i]", err, 1, true)
+    end)
+
     it("flips along a dim", function()
         assert.same({{2, 1, 0}, {5, 4, 3}}, nn.arange(6):reshape{2, 3}:flip(1):tolist())
     end)
