@@ -120,7 +120,14 @@ for i, v in ipairs(minutes:to_table()) do xs[i] = {(v - mu) / sd} end
 local ys = {}
 for i, v in ipairs(battery:col("Daily_Cycles_Used"):to_table()) do ys[i] = {v} end
 x, y = nn.tensor(xs), nn.tensor(ys)
+print("x: " .. table.concat(x:shape(), " x ") .. ", y: " .. table.concat(y:shape(), " x "))
 
+-- %% [markdown]
+-- The training loop. Four lines do the work: clear the gradients, compute
+-- the loss of the model's predictions, compute the gradients
+-- (`backward`), move the weight (`step`). The rest reports progress.
+
+-- %%
 model = nn.Linear(1, 1)
 local opt = nn.optim.Adam(model:parameters(), {lr = lr})
 local mse = nn.MSELoss()

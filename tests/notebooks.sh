@@ -42,6 +42,7 @@ has tour.out "^mean cycles per day 0\.1423$" "tour: a column mean"
 has tour.out "^3 days with more than 70 minutes of trips$" \
     "tour: filter"
 has tour.out "rated cycles passed on 2016-11-07" "tour: the lifetime chart's finding"
+has tour.out "^x: 1539 x 1, y: 1539 x 1$" "tour: the tensors the tiny model trains on"
 loss=$(field "^final loss" tour.out 3)
 ok $(num_lt "$loss" 1e-6; echo $?) "tour: the tiny model's final loss $loss < 1e-6"
 has tour.out "cycles per minute of trips: 0\.002(4[5-9]|5[0-4])" \
