@@ -961,6 +961,9 @@ static int l_t_index(lua_State *L)
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;
+    if (lua_type(L, 2) == LUA_TNUMBER)
+        return luaL_error(L, "Tensor: use t:select(0, i) or t:get(i, ...) "
+                             "(0-based) to index, not t[i]");
     const char *k = lua_tostring(L, 2);
     if (!k)
         return 0;

@@ -347,7 +347,7 @@ int ll_nn_get_num_threads(void)
 /* Below this many multiply-adds a GEMM runs on one thread: waking the
  * other threads costs more than it saves (and much more on a busy machine,
  * where they spin for a core). */
-#define LL_GEMM_THREAD_MIN ((int64_t)8 << 20)
+#define LL_GEMM_THREAD_MIN ((int64_t)48 << 20)
 
 void ll_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
               const float *b, float beta, float *c)
