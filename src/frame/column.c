@@ -316,6 +316,32 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
     if (!r)
         return NULL;
     size_t es = ll_dtype_size(c->type);
+    int any_neg = 0;
+    if (!c->valid) {
+        /* no NA in the source: tight gathers per width */
+        for (int64_t i = 0; i < n && !any_neg; i++)
+            any_neg = idx[i] < 0;
+        if (!any_neg) {
+            if (es == 8) {
+                const int64_t *src = c->data;
+                int64_t *dst = r->data;
+                for (int64_t i = 0; i < n; i++)
+                    dst[i] = src[idx[i]];
+            } else if (es == 4) {
+                const int32_t *src = c->data;
+                int32_t *dst = r->data;
+                for (int64_t i = 0; i < n; i++)
+                    dst[i] = src[idx[i]];
+            } else {
+                const uint8_t *src = c->data;
+                uint8_t *dst = r->data;
+                for (int64_t i = 0; i < n; i++)
+                    dst[i] = src[idx[i]];
+            }
+            r->dict = ll_col_ref(c->dict);
+            return r;
+        }
+    }
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
         if (j < 0 || ll_col_isna(c, j)) {

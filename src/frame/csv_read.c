@@ -13,11 +13,15 @@
  * on_bad_lines warn/skip drop them.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* madvise */
+#endif
 #include "frame/frame.h"
 #include "frame/frame_int.h"
 #include "util/signals.h"
 
 #include <csv.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -46,6 +50,7 @@ typedef struct colb {
     int date_only; /* parse_dates: date or datetime */
     int keep;      /* in usecols */
     int64_t len, cap;
+    int64_t hint; /* expected rows */
     void *data;
     uint8_t *valid;
     int64_t nna;
@@ -81,7 +86,11 @@ typedef struct reader {
     int64_t rows;
     int64_t bad_rows;
     int stop;
-    int sample; /* sample mode: infer types only */
+    int sample;          /* sample mode: infer types only */
+    int worker;          /* one of several threads: no progress reports */
+    int64_t sample_rows; /* complete rows seen by the sample */
+    int has_quotes;      /* only quoted fields can hold line breaks */
+    int mapped; /* data is our private file mapping: parsed pages can go */
     int *sample_types;
     int sample_row_ok;
     int *row_types; /* per field in sample mode */
@@ -148,8 +157,12 @@ static int cb_reserve(colb *c)
 {
     if (c->len < c->cap)
         return LL_OK;
-    int64_t cap = c->cap ? c->cap * 2 : 1024;
-    void *d = realloc(c->data, (size_t)cap * 8);
+    /* the first allocation takes the row estimate from the sample, so a
+     * big file is not built by doubling (which would need twice its size) */
+    int64_t cap = c->cap ? c->cap * 2 : (c->hint > 1024 ? c->hint : 1024);
+    /* category codes are int32; every other type sits in 8-byte slots */
+    size_t es = c->type == LL_CAT ? 4 : 8;
+    void *d = realloc(c->data, (size_t)cap * es);
     if (!d)
         return LL_ENOMEM;
     c->data = d;
@@ -183,9 +196,10 @@ static int cb_push_na(colb *c)
         memset(c->valid, 0xFF, (size_t)c->cap / 8 + 1);
     }
     set_valid(c, c->len, 0);
-    ((int64_t *)c->data)[c->len] = 0;
     if (c->type == LL_CAT)
         ((int32_t *)c->data)[c->len] = -1;
+    else
+        ((int64_t *)c->data)[c->len] = 0;
     if (c->type == LL_STR && ll_sb_push(&c->sb, "", 0))
         return LL_ENOMEM;
     c->len++;
@@ -393,7 +407,7 @@ static void on_field(void *s0, size_t n, void *ud)
 {
     reader *r = ud;
     const char *s = s0 ? s0 : "";
-    if (n && memchr(s, '\n', n))
+    if (r->has_quotes && n && memchr(s, '\n', n))
         count_lines(r, s, n);
     if (r->rc || r->stop)
         return;
@@ -494,6 +508,7 @@ static void on_row(int term, void *ud)
     /* a trailing separator gives one more, empty, field */
     int ok = nf == expect || (nf == expect + 1 && !extra_nonempty);
     if (r->sample) {
+        r->sample_rows += ok;
         if (ok)
             for (int i = 0; i < r->ncol; i++)
                 r->sample_types[i] =
@@ -654,14 +669,23 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
         size_t len = n - off < chunk ? n - off : chunk;
         size_t got = csv_parse(p, d + off, len, on_field, on_row, r);
         if (got != len && !r->rc) {
-            return ll_err_set(r->err, LL_EPARSE,
-                              "%s:%lld: malformed quoting (strict mode)",
-                              r->name,
-                              (long long)line_of(all, base + off + got));
+            return ll_err_set(
+                r->err, LL_EPARSE, "%s:%lld: malformed quoting (strict mode)",
+                r->name, (long long)line_of(all, base + off + got));
         }
         if (ll_interrupted())
             return ll_err_set(r->err, LL_EINTR, "%s: interrupted", r->name);
-        if (!r->sample && n > 64 * chunk) {
+        /* (not from worker threads: dropping pages of a mapping shared by
+         * running threads costs TLB shootdowns that serialize them) */
+        if (r->mapped && !r->sample && !r->worker) {
+            /* drop the parsed pages of the mapping: a loaded frame should
+             * not also hold the whole file in memory */
+            uintptr_t lo = ((uintptr_t)(d + off) + 4095) & ~(uintptr_t)4095;
+            uintptr_t hi = (uintptr_t)(d + off + len) & ~(uintptr_t)4095;
+            if (hi > lo + 4096)
+                madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        }
+        if (!r->sample && !r->worker && n > 64 * chunk) {
             ll_progress p2 = {"reading CSV",
                               (double)(off + len),
                               (double)n,
@@ -721,6 +745,9 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
         col->data = c->data;
         c->data = NULL;
         col->len = nrows;
+        void *shrunk = realloc(col->data, (size_t)(nrows ? nrows : 1) * 4);
+        if (shrunk)
+            col->data = shrunk;
         if (ll_strhash_sorted_dict(&c->h, &col->dict, LL_I32(col), nrows)) {
             ll_col_unref(col);
             return NULL;
@@ -774,11 +801,368 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
     return col;
 }
 
-ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
-                                const ll_csv_opts *o, ll_buf *warn, ll_err *err)
+/* --- several threads: chunks split at row boundaries, merged after --- */
+
+typedef struct chunk {
+    reader r;
+    ll_err err;
+    ll_buf warn;
+    const char *data;
+    size_t len, base;
+    const char *all;
+    char sep;
+    int rc;
+} chunk;
+
+static void *chunk_main(void *arg)
+{
+    chunk *c = arg;
+    /* lines are counted from 1 at the chunk's start; read_threads adds the
+     * chunk's first line number to the messages afterwards */
+    if (!c->r.o->latin1) {
+        size_t bad = utf8_bad_at(c->data, c->len);
+        if (bad != (size_t)-1) {
+            c->rc = ll_err_set(&c->err, LL_EPARSE,
+                               "%s:%lld: invalid UTF-8 (use "
+                               "encoding=\"latin1\" for latin-1 files)",
+                               c->r.name, (long long)line_of(c->data, bad));
+            return NULL;
+        }
+    }
+    struct csv_parser p;
+    c->rc = init_parser(&c->r, &p, c->sep);
+    if (!c->rc)
+        c->rc = run_csv(&c->r, c->data, c->len, 1, &p, 0, c->data);
+    csv_free(&p);
+    return NULL;
+}
+
+/* Row boundaries: the first line start at or after each target where the
+ * quotes seen so far are balanced. */
+static int split_points(const char *d, size_t start, size_t len, int nt,
+                        size_t *cuts)
+{
+    size_t pos = start, quotes = 0;
+    cuts[0] = start;
+    int k;
+    for (k = 1; k < nt; k++) {
+        size_t target = start + (len - start) / (size_t)nt * (size_t)k;
+        if (target < pos)
+            target = pos;
+        for (;;) {
+            const char *nl = memchr(d + target, '\n', len - target);
+            if (!nl)
+                return k;
+            size_t at = (size_t)(nl - d) + 1;
+            for (const char *q = d + pos;
+                 (q = memchr(q, '"', at - (size_t)(q - d))); q++)
+                quotes++;
+            pos = at;
+            if (quotes % 2 == 0) {
+                cuts[k] = at;
+                break;
+            }
+            target = at;
+        }
+    }
+    return k;
+}
+
+/* Append the rows of part to dst (same column, types already joined). */
+static int merge_col(reader *r, colb *dst, colb *part)
+{
+    int64_t n = part->len;
+    if (dst->cap < dst->len + n + 1) {
+        /* grow to exactly what is needed: the caller passes the total */
+        int64_t cap = dst->len + n + 1;
+        void *d = realloc(dst->data, (size_t)cap * 8);
+        if (!d)
+            return LL_ENOMEM;
+        dst->data = d;
+        if (dst->valid) {
+            uint8_t *v = realloc(dst->valid, (size_t)cap / 8 + 1);
+            if (!v)
+                return LL_ENOMEM;
+            memset(v + dst->cap / 8, 0xFF,
+                   (size_t)(cap / 8 - dst->cap / 8) + 1);
+            dst->valid = v;
+        }
+        dst->cap = cap;
+    }
+    if (part->valid && !dst->valid) {
+        dst->valid = malloc((size_t)dst->cap / 8 + 1);
+        if (!dst->valid)
+            return LL_ENOMEM;
+        memset(dst->valid, 0xFF, (size_t)dst->cap / 8 + 1);
+    }
+    if (dst->valid)
+        for (int64_t i = 0; i < n; i++)
+            set_valid(dst, dst->len + i,
+                      !part->valid || ((part->valid[i >> 3] >> (i & 7)) & 1));
+    if (dst->type == LL_CAT) {
+        int32_t *map = malloc(sizeof(int32_t) * (size_t)(part->h.count + 1));
+        if (!map)
+            return LL_ENOMEM;
+        const ll_strbuilder *sb = &part->h.strs;
+        for (int64_t id = 0; id < part->h.count; id++) {
+            int64_t g =
+                ll_strhash_put(&dst->h, sb->bytes.data + sb->offs[id],
+                               (size_t)(sb->offs[id + 1] - sb->offs[id]));
+            if (g < 0) {
+                free(map);
+                return LL_ENOMEM;
+            }
+            map[id] = (int32_t)g;
+        }
+        const int32_t *src = part->data;
+        int32_t *out = (int32_t *)dst->data + dst->len;
+        for (int64_t i = 0; i < n; i++)
+            out[i] = src[i] < 0 ? -1 : map[src[i]];
+        free(map);
+    } else if (dst->type == LL_STR) {
+        for (int64_t i = 0; i < n; i++)
+            if (ll_sb_push(&dst->sb, part->sb.bytes.data + part->sb.offs[i],
+                           (size_t)(part->sb.offs[i + 1] - part->sb.offs[i])))
+                return LL_ENOMEM;
+    } else if (n) {
+        memcpy((int64_t *)dst->data + dst->len, part->data, (size_t)n * 8);
+    }
+    (void)r;
+    dst->len += n;
+    return LL_OK;
+}
+
+static void free_cols(colb *cols, int n)
+{
+    for (int i = 0; cols && i < n; i++) {
+        free(cols[i].data);
+        free(cols[i].valid);
+        if (cols[i].have_h)
+            ll_strhash_free(&cols[i].h);
+        ll_sb_free(&cols[i].sb);
+    }
+    free(cols);
+}
+
+/* Messages from a chunk say "name:LINE:" with LINE counted in the chunk;
+ * add the chunk's first line (minus one) to each line of text. */
+static void fix_lines(char *text, size_t cap, const char *name, int64_t add)
+{
+    size_t nl = strlen(name);
+    ll_buf out;
+    ll_buf_init(&out);
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        char *end;
+        long long line;
+        if (!strncmp(p, name, nl) && p[nl] == ':' &&
+            (line = strtoll(p + nl + 1, &end, 10)) > 0 && *end == ':') {
+            ll_buf_printf(&out, "%s:%lld", name, line + (long long)add);
+            ll_buf_append(&out, end, len - (size_t)(end - p));
+        } else {
+            ll_buf_append(&out, p, len);
+        }
+        p += len;
+    }
+    snprintf(text, cap, "%s", ll_buf_str(&out));
+    ll_buf_free(&out);
+}
+
+/* Parse [dstart, len) with nt threads into r->cols; returns status. */
+static int read_threads(reader *r, const char *data, size_t dstart, size_t len,
+                        int64_t data_line, int prev_cr, char sep, int nt)
+{
+    size_t cuts[65];
+    if (nt > 64)
+        nt = 64;
+    nt = split_points(data, dstart, len, nt, cuts);
+    cuts[nt] = len;
+    chunk *ch = calloc((size_t)nt, sizeof *ch);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    int rc = LL_OK;
+    if (!ch || !th) {
+        free(ch);
+        free(th);
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < nt && !rc; k++) {
+        chunk *c = &ch[k];
+        c->r = *r;
+        c->r.err = &c->err;
+        ll_err_clear(&c->err);
+        ll_buf_init(&c->warn);
+        c->r.warn = r->warn ? &c->warn : NULL;
+        c->r.worker = 1;
+        c->r.field = 0;
+        c->r.extra_nonempty = 0;
+        c->r.rows = c->r.row_len_at_start = c->r.bad_rows = 0;
+        c->r.stop = 0;
+        c->r.rc = 0;
+        c->r.line = c->r.row_line = 1;
+        c->r.prev_cr = k == 0 ? prev_cr : 0;
+        c->r.cols = calloc((size_t)r->ncol + 1, sizeof *c->r.cols);
+        if (!c->r.cols) {
+            rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            break;
+        }
+        for (int i = 0; i < r->ncol; i++) {
+            colb *src = &r->cols[i], *dst = &c->r.cols[i];
+            dst->type = src->type;
+            dst->forced = src->forced;
+            dst->date_only = src->date_only;
+            dst->keep = src->keep;
+            dst->hint = src->hint / nt + 16;
+            ll_sb_init(&dst->sb);
+            if (src->type == LL_CAT) {
+                if (ll_strhash_init(&dst->h, 256)) {
+                    rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+                    break;
+                }
+                dst->have_h = 1;
+            }
+        }
+        c->data = data + cuts[k];
+        c->len = cuts[k + 1] - cuts[k];
+        c->base = cuts[k];
+        c->all = data;
+        c->sep = sep;
+    }
+    int started = 0;
+    for (int k = 0; k < nt && !rc; k++) {
+        if (pthread_create(&th[k], NULL, chunk_main, &ch[k])) {
+            rc = ll_err_set(r->err, LL_EIO, "cannot start a thread");
+            break;
+        }
+        started++;
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    /* the first failing chunk names the error; warnings in file order;
+     * each chunk's lines follow the lines of the chunks before it */
+    int64_t first_line = data_line;
+    for (int k = 0; k < nt && !rc; k++) {
+        if (r->warn && ch[k].warn.len) {
+            char *w = ll_buf_take(&ch[k].warn);
+            size_t cap = strlen(w) * 2 + 64;
+            char *big = w ? realloc(w, cap) : NULL;
+            if (big) {
+                fix_lines(big, cap, r->name, first_line - 1);
+                ll_buf_puts(r->warn, big);
+            }
+            free(big ? big : w);
+        }
+        if (ch[k].rc) {
+            *r->err = ch[k].err;
+            fix_lines(r->err->msg, sizeof r->err->msg, r->name, first_line - 1);
+            rc = ch[k].rc;
+        }
+        first_line += ch[k].r.line - 1;
+    }
+    /* join each column's types over the chunks, widen, append */
+    for (int i = 0; i < r->ncol && !rc; i++) {
+        colb *dst = &r->cols[i];
+        if (!dst->keep)
+            continue;
+        int t = dst->type;
+        for (int k = 0; k < nt; k++)
+            t = join_type(t, ch[k].r.cols[i].type);
+        if (t == LL_STR && r->o->strings_as != 1 && dst->type != LL_STR)
+            t = LL_CAT;
+        for (int k = 0; k < nt && !rc; k++) {
+            colb *part = &ch[k].r.cols[i];
+            if (part->type != t && widen(&ch[k].r, part, t))
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        }
+        if (!rc && dst->type != t && widen(r, dst, t))
+            rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        int k0 = 0;
+        if (!rc && dst->len == 0 && nt > 0) {
+            /* the first chunk's buffers become the column's: only the
+             * other chunks are copied */
+            colb *part = &ch[0].r.cols[i];
+            free(dst->data);
+            free(dst->valid);
+            if (dst->have_h)
+                ll_strhash_free(&dst->h);
+            ll_sb_free(&dst->sb);
+            dst->data = part->data;
+            dst->valid = part->valid;
+            dst->len = part->len;
+            dst->cap = part->cap;
+            dst->h = part->h;
+            dst->have_h = part->have_h;
+            dst->sb = part->sb;
+            dst->type = part->type;
+            part->data = NULL;
+            part->valid = NULL;
+            part->have_h = 0;
+            memset(&part->h, 0, sizeof part->h);
+            ll_sb_init(&part->sb);
+            part->len = part->cap = 0;
+            k0 = 1;
+        }
+        int64_t total = dst->len;
+        for (int k = k0; k < nt; k++)
+            total += ch[k].r.cols[i].len;
+        if (!rc && dst->cap < total + 1) {
+            /* one exact allocation, then each part is freed once copied */
+            void *d = realloc(dst->data, (size_t)(total + 1) * 8);
+            if (!d)
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            else {
+                dst->data = d;
+                if (dst->valid) {
+                    uint8_t *v =
+                        realloc(dst->valid, (size_t)(total + 1) / 8 + 1);
+                    if (!v)
+                        rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+                    else {
+                        memset(v + dst->cap / 8, 0xFF,
+                               (size_t)((total + 1) / 8 - dst->cap / 8) + 1);
+                        dst->valid = v;
+                    }
+                }
+                dst->cap = total + 1;
+            }
+        }
+        for (int k = k0; k < nt && !rc; k++) {
+            colb *part = &ch[k].r.cols[i];
+            if (merge_col(r, dst, part))
+                rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+            free(part->data);
+            free(part->valid);
+            part->data = NULL;
+            part->valid = NULL;
+            if (part->have_h)
+                ll_strhash_free(&part->h);
+            part->have_h = 0;
+            ll_sb_free(&part->sb);
+        }
+    }
+    if (!rc) {
+        r->rows = 0;
+        for (int k = 0; k < nt; k++)
+            r->rows += ch[k].r.rows;
+        r->bad_rows = 0;
+    }
+    for (int k = 0; k < nt; k++) {
+        free_cols(ch[k].r.cols, r->ncol);
+        ll_buf_free(&ch[k].warn);
+    }
+    free(ch);
+    free(th);
+    return rc;
+}
+
+static ll_frame *read_csv(const char *data, size_t len, const char *name,
+                          const ll_csv_opts *o, ll_buf *warn, ll_err *err,
+                          int mapped)
 {
     reader r;
     memset(&r, 0, sizeof r);
+    r.mapped = mapped && !o->latin1;
     r.name = name;
     r.o = o;
     r.warn = warn;
@@ -819,6 +1203,7 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
             goto done;
         }
     }
+    r.has_quotes = memchr(data, '"', len) != NULL;
     /* skip lines */
     size_t pos = 0;
     int64_t line0 = 1;
@@ -1006,6 +1391,19 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
             csv_free(&sp);
         }
         r.sample = 0;
+        /* rows expected in the whole file, from the sample's row length */
+        size_t sampled = 0;
+        for (int k = 0; k < ns; k++)
+            sampled += lens[k];
+        int64_t hint = 0;
+        if (r.sample_rows > 0 && sampled > 0) {
+            double per_row = (double)sampled / (double)r.sample_rows;
+            hint = (int64_t)((double)dlen / per_row * 1.02) + 16;
+            if (o->nrows >= 0 && hint > o->nrows + 1)
+                hint = o->nrows + 1;
+        }
+        for (int i = 0; i < r.ncol; i++)
+            r.cols[i].hint = hint;
         for (int i = 0; i < r.ncol; i++) {
             colb *c = &r.cols[i];
             if (c->forced || !c->keep)
@@ -1023,6 +1421,12 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
     }
 
     /* the main pass */
+    if (o->threads > 1 && o->nrows < 0 && len - dstart > (1u << 20)) {
+        if (read_threads(&r, data, dstart, len, data_line,
+                         o->header ? prev_cr_after_header : 0, sep, o->threads))
+            goto done;
+        goto build;
+    }
     if (init_parser(&r, &p, sep))
         goto done;
     parser_live = 1;
@@ -1031,8 +1435,7 @@ ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
     r.prev_cr = o->header ? prev_cr_after_header : 0;
     if (run_csv(&r, data + dstart, len - dstart, 1, &p, dstart, data))
         goto done;
-    /* columns shorter than the row count were given NA by too-few rows?
-     * no: such rows are bad rows and were rolled back */
+build:
     f = ll_frame_new();
     if (!f) {
         ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -1076,6 +1479,12 @@ done:
     return f;
 }
 
+ll_frame *ll_frame_read_csv_mem(const char *data, size_t len, const char *name,
+                                const ll_csv_opts *o, ll_buf *warn, ll_err *err)
+{
+    return read_csv(data, len, name, o, warn, err, 0);
+}
+
 ll_frame *ll_frame_read_csv(const char *path, const ll_csv_opts *o,
                             ll_buf *warn, ll_err *err)
 {
@@ -1107,7 +1516,7 @@ ll_frame *ll_frame_read_csv(const char *path, const ll_csv_opts *o,
 #ifdef POSIX_MADV_SEQUENTIAL
     posix_madvise(m, len, POSIX_MADV_SEQUENTIAL);
 #endif
-    ll_frame *f = ll_frame_read_csv_mem(m, len, path, o, warn, err);
+    ll_frame *f = read_csv(m, len, path, o, warn, err, 1);
     munmap(m, len);
     return f;
 }

@@ -17,13 +17,11 @@ int ll_strhash_init(ll_strhash *h, int64_t cap)
     while (n < cap * 2)
         n *= 2;
     memset(h, 0, sizeof *h);
-    h->slots = calloc((size_t)n, sizeof *h->slots);
-    h->hashes = malloc((size_t)n * sizeof *h->hashes);
-    if (!h->slots || !h->hashes) {
-        free(h->slots);
-        free(h->hashes);
+    h->slots = malloc((size_t)n * sizeof *h->slots);
+    if (!h->slots)
         return LL_ENOMEM;
-    }
+    for (int64_t i = 0; i < n; i++)
+        h->slots[i].id = -1;
     h->mask = n - 1;
     ll_sb_init(&h->strs);
     return LL_OK;
@@ -32,7 +30,6 @@ int ll_strhash_init(ll_strhash *h, int64_t cap)
 void ll_strhash_free(ll_strhash *h)
 {
     free(h->slots);
-    free(h->hashes);
     ll_sb_free(&h->strs);
     memset(h, 0, sizeof *h);
 }
@@ -40,27 +37,21 @@ void ll_strhash_free(ll_strhash *h)
 static int strhash_grow(ll_strhash *h)
 {
     int64_t n = (h->mask + 1) * 2;
-    int64_t *slots = calloc((size_t)n, sizeof *slots);
-    uint64_t *hashes = malloc((size_t)n * sizeof *hashes);
-    if (!slots || !hashes) {
-        free(slots);
-        free(hashes);
+    ll_strslot *slots = malloc((size_t)n * sizeof *slots);
+    if (!slots)
         return LL_ENOMEM;
-    }
+    for (int64_t i = 0; i < n; i++)
+        slots[i].id = -1;
     for (int64_t i = 0; i <= h->mask; i++) {
-        if (!h->slots[i])
+        if (h->slots[i].id < 0)
             continue;
-        uint64_t hv = h->hashes[i];
-        int64_t j = (int64_t)(hv & (uint64_t)(n - 1));
-        while (slots[j])
+        int64_t j = (int64_t)(h->slots[i].hash & (uint64_t)(n - 1));
+        while (slots[j].id >= 0)
             j = (j + 1) & (n - 1);
         slots[j] = h->slots[i];
-        hashes[j] = hv;
     }
     free(h->slots);
-    free(h->hashes);
     h->slots = slots;
-    h->hashes = hashes;
     h->mask = n - 1;
     return LL_OK;
 }
@@ -69,13 +60,19 @@ static int64_t strhash_find(const ll_strhash *h, const char *s, size_t n,
                             uint64_t hv, int64_t *slot)
 {
     int64_t j = (int64_t)(hv & (uint64_t)h->mask);
-    while (h->slots[j]) {
-        if (h->hashes[j] == hv) {
-            int64_t id = h->slots[j] - 1;
-            const ll_strbuilder *sb = &h->strs;
-            size_t len = (size_t)(sb->offs[id + 1] - sb->offs[id]);
-            if (len == n && !memcmp(sb->bytes.data + sb->offs[id], s, n))
-                return id;
+    for (;;) {
+        const ll_strslot *e = &h->slots[j];
+        if (e->id < 0)
+            break;
+        if (e->hash == hv && e->len == n) {
+            if (n <= sizeof e->inl) {
+                if (!memcmp(e->inl, s, n))
+                    return e->id;
+            } else {
+                const ll_strbuilder *sb = &h->strs;
+                if (!memcmp(sb->bytes.data + sb->offs[e->id], s, n))
+                    return e->id;
+            }
         }
         j = (j + 1) & h->mask;
     }
@@ -96,6 +93,8 @@ int64_t ll_strhash_put(ll_strhash *h, const char *s, size_t n)
     int64_t id = strhash_find(h, s, n, hv, &slot);
     if (id >= 0)
         return id;
+    if (h->count >= INT32_MAX || n > UINT32_MAX)
+        return -1;
     if ((h->count + 1) * 2 > h->mask + 1) {
         if (strhash_grow(h))
             return -1;
@@ -103,8 +102,12 @@ int64_t ll_strhash_put(ll_strhash *h, const char *s, size_t n)
     }
     if (ll_sb_push(&h->strs, s, n))
         return -1;
-    h->slots[slot] = h->count + 1;
-    h->hashes[slot] = hv;
+    ll_strslot *e = &h->slots[slot];
+    e->hash = hv;
+    e->id = (int32_t)h->count;
+    e->len = (uint32_t)n;
+    if (n <= sizeof e->inl)
+        memcpy(e->inl, s, n);
     return h->count++;
 }
 
@@ -713,24 +716,29 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             for (int s = 8; s < nstat; s++)
                 ll_col_set_na(out, s);
             if (c->type == LL_DATE || c->type == LL_DATETIME) {
-                /* dates: count, min, quartiles, max as dates */
-                ll_column *d = ll_col_new(c->type, nstat);
-                if (!d) {
-                    ll_col_unref(out);
-                    goto fail;
-                }
+                /* dates: a text column: the count, then min, quartiles
+                 * and max as dates */
+                ll_strbuilder db;
+                ll_sb_init(&db);
+                char t[64];
                 for (int s = 0; s < nstat; s++) {
-                    if (s < 3 || s > 7 || isnan(v[s])) {
-                        ll_col_set_na(d, s);
-                        continue;
-                    }
-                    if (c->type == LL_DATE)
-                        LL_I32(d)[s] = (int32_t)floor(v[s]);
+                    if (s == 0)
+                        snprintf(t, sizeof t, "%lld", (long long)v[0]);
+                    else if (s < 3 || s > 7 || isnan(v[s]))
+                        t[0] = 0;
+                    else if (c->type == LL_DATE)
+                        ll_format_date((int32_t)floor(v[s]), t, sizeof t);
                     else
-                        LL_I64(d)[s] = (int64_t)v[s];
+                        ll_format_datetime((int64_t)v[s], t, sizeof t);
+                    if (t[0] ? ll_sb_push(&db, t, strlen(t))
+                             : ll_sb_push_na(&db)) {
+                        ll_sb_free(&db);
+                        ll_col_unref(out);
+                        goto fail;
+                    }
                 }
                 ll_col_unref(out);
-                out = d;
+                out = ll_sb_finish(&db);
             } else {
                 for (int s = 0; s < 8; s++)
                     if (isnan(v[s]))

@@ -84,6 +84,16 @@ static int row_eq(const ll_column *c, int64_t a, int64_t b)
     }
 }
 
+static int all_codes(const ll_frame *f, const int *keycols, int nkeys)
+{
+    for (int k = 0; k < nkeys; k++) {
+        const ll_column *c = f->cols[keycols[k]];
+        if (c->type != LL_CAT || c->valid)
+            return 0;
+    }
+    return 1;
+}
+
 int ll_group_rows(const ll_frame *f, const int *keycols, int nkeys,
                   int64_t **group_out, int64_t *ngroups, int64_t **first_out,
                   ll_err *err)
@@ -138,6 +148,22 @@ int ll_group_rows(const ll_frame *f, const int *keycols, int nkeys,
             int64_t mn = mins[0];
             for (int64_t i = 0; i < n; i++) {
                 int64_t s = codes[i] - mn;
+                int64_t g = map[s];
+                if (g < 0) {
+                    g = map[s] = ng;
+                    first[ng++] = i;
+                }
+                group[i] = g;
+            }
+        } else if (all_codes(f, keycols, nkeys)) {
+            /* category keys without NA: codes straight from memory */
+            const int32_t *codes[16];
+            for (int k = 0; k < nkeys; k++)
+                codes[k] = LL_I32(f->cols[keycols[k]]);
+            for (int64_t i = 0; i < n; i++) {
+                int64_t s = 0;
+                for (int k = 0; k < nkeys; k++)
+                    s = s * spans[k] + (codes[k][i] - mins[k]);
                 int64_t g = map[s];
                 if (g < 0) {
                     g = map[s] = ng;

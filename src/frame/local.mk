@@ -15,3 +15,17 @@ TESTS += tests/c/test_frame
 tests_c_test_frame_SOURCES = tests/c/test_frame.c
 tests_c_test_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_frame_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/frame_peer_spec.lua
+EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
+	tests/fixtures/make_frame.py
+
+# The CSV fuzz target (./configure --enable-fuzzing, clang; see docs/frame.md).
+EXTRA_DIST += tests/fuzz/fuzz_csv.c tests/fuzz/run_fuzz_csv.sh
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_csv
+tests_fuzz_fuzz_csv_SOURCES = tests/fuzz/fuzz_csv.c
+tests_fuzz_fuzz_csv_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_csv_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_csv_LDADD = $(LL_LIBS)
+TESTS += tests/fuzz/run_fuzz_csv.sh
+endif

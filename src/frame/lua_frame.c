@@ -17,6 +17,8 @@
 #include "frame/frame.h"
 #include "frame/frame_int.h"
 #include "host/lua_util.h"
+#include "nn/lua_nn.h"
+#include "nn/tensor.h"
 
 #define FRAME_MT "lualab.Frame"
 #define COLUMN_MT "lualab.Column"
@@ -1353,7 +1355,7 @@ static int l_frame_dropna(lua_State *L)
 /* Group ids and time order from opts {by=, order=} at idx; both NULL when
  * neither is given.  Arrays live in scratch userdata on the stack. */
 static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
-                        int64_t **group)
+                        int64_t **group, int need_order)
 {
     *order = NULL;
     *group = NULL;
@@ -1383,13 +1385,15 @@ static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
         }
     }
     size_t sz = sizeof(int64_t) * (size_t)(f->nrow + 1);
-    int64_t *o = lua_newuserdatauv(L, sz, 0);
-    int64_t *perm;
-    if (ll_frame_order(f, cols, NULL, nby + nord, &perm, &err))
-        ll_lua_raise(L, &err);
-    memcpy(o, perm, sizeof(int64_t) * (size_t)f->nrow);
-    free(perm);
-    *order = o;
+    if (nord || need_order) {
+        int64_t *o = lua_newuserdatauv(L, sz, 0);
+        int64_t *perm;
+        if (ll_frame_order(f, cols, NULL, nby + nord, &perm, &err))
+            ll_lua_raise(L, &err);
+        memcpy(o, perm, sizeof(int64_t) * (size_t)f->nrow);
+        free(perm);
+        *order = o;
+    }
     if (nby) {
         int64_t *g = lua_newuserdatauv(L, sz, 0);
         int64_t *grp, *first, ng;
@@ -1416,7 +1420,7 @@ static int l_frame_fillna(lua_State *L)
     const char *s = t == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
     if (s && (!strcmp(s, "ffill") || !strcmp(s, "bfill"))) {
         int64_t *order, *group;
-        group_order(L, 3, f, &order, &group);
+        group_order(L, 3, f, &order, &group, 1);
         for (int i = 0; i < f->ncol; i++) {
             ll_column *c = ll_col_fill_dir(f->cols[i], s[0] == 'f' ? 1 : -1,
                                            order, group, &err);
@@ -1505,7 +1509,7 @@ static int shift(lua_State *L, int sign)
     if (i < 0)
         return ll_lua_raise(L, &err);
     int64_t *order, *group;
-    group_order(L, 4, f, &order, &group);
+    group_order(L, 4, f, &order, &group, 1);
     lcol *u = new_col_ud(L, name);
     return give_col(
         L, u, ll_col_shift(f->cols[i], sign * k, order, group, &err), &err);
@@ -1534,7 +1538,7 @@ static int l_frame_rolling(lua_State *L)
     if (i < 0)
         return ll_lua_raise(L, &err);
     int64_t *order, *group;
-    group_order(L, 5, f, &order, &group);
+    group_order(L, 5, f, &order, &group, 0);
     lcol *u = new_col_ud(L, name);
     return give_col(L, u,
                     ll_col_rolling(f->cols[i], w, minp, fn, order, group, &err),
@@ -1654,6 +1658,111 @@ static int l_frame_to_csv(lua_State *L)
     lua_pushlstring(L, ll_buf_str(&b), b.len);
     ll_buf_free(&b);
     return 1;
+}
+
+/* to_tensor{cols..., dtype="float32", categorical="codes"|"onehot"}: a
+ * [rows, features] float32 tensor.  Categories and strings become codes or
+ * one-hot blocks; dates are days since 1970, datetimes milliseconds. */
+static void need_nn(lua_State *L);
+
+static int l_frame_to_tensor(lua_State *L)
+{
+    ll_frame *f = check_frame(L, 1);
+    need_nn(L);
+    int n = 0;
+    const char **names = NULL;
+    if (lua_istable(L, 2) && luaL_len(L, 2) > 0)
+        names = str_list(L, 2, &n, "to_tensor");
+    else
+        names = cols_or_all(L, lua_gettop(L) + 1, f, &n, "to_tensor");
+    const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
+    if (strcmp(dtype, "float32"))
+        return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
+                          dtype);
+    const char *cat = ll_opt_str(L, 2, "categorical", "codes");
+    int onehot = !strcmp(cat, "onehot");
+    if (!onehot && strcmp(cat, "codes"))
+        return luaL_error(L,
+                          "to_tensor: categorical must be \"codes\" or "
+                          "\"onehot\", got '%s'",
+                          cat);
+    if (n < 1)
+        return luaL_error(L, "to_tensor: no columns");
+    /* the columns as numbers or categories, kept alive by a scratch frame */
+    lframe *tmp = new_frame_ud(L);
+    tmp->f = ll_frame_new();
+    if (!tmp->f)
+        return luaL_error(L, "out of memory");
+    int64_t width = 0;
+    ll_err err;
+    ll_err_clear(&err);
+    for (int k = 0; k < n; k++) {
+        int i = ll_frame_col(f, names[k], &err);
+        if (i < 0) {
+            ll_err_prefix(&err, "to_tensor");
+            return ll_lua_raise(L, &err);
+        }
+        const ll_column *c = f->cols[i];
+        if (c->null_count > 0) /* NaN in floats is checked below */
+            return luaL_error(L,
+                              "to_tensor: column '%s' has %d NA values "
+                              "(fillna or dropna first)",
+                              names[k], (int)c->null_count);
+        ll_column *use = c->type == LL_STR ? ll_col_to_category(c)
+                                           : ll_col_ref(ll_col_mut(c));
+        if (!use)
+            return luaL_error(L, "out of memory");
+        char key[32];
+        snprintf(key, sizeof key, "%d", k);
+        int rc = ll_frame_set(tmp->f, key, use, &err);
+        ll_col_unref(use);
+        if (rc)
+            return ll_lua_raise(L, &err);
+        width += use->type == LL_CAT && onehot ? use->dict->len : 1;
+    }
+    int64_t rows = f->nrow;
+    int64_t shape[2] = {rows, width};
+    ll_tensor *t = ll_tensor_new(2, shape, &err);
+    if (!t)
+        return ll_lua_raise(L, &err);
+    float *out = ll_tensor_data(t);
+    int64_t col0 = 0;
+    for (int k = 0; k < n; k++) {
+        const ll_column *c = tmp->f->cols[k];
+        if (c->type == LL_CAT) {
+            const int32_t *codes = LL_I32(c);
+            for (int64_t r = 0; r < rows; r++) {
+                if (onehot)
+                    out[r * width + col0 + codes[r]] = 1.0f;
+                else
+                    out[r * width + col0] = (float)codes[r];
+            }
+            col0 += onehot ? c->dict->len : 1;
+            continue;
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            double x = ll_col_num(c, r);
+            if (x != x) {
+                ll_tensor_free(t);
+                return luaL_error(L,
+                                  "to_tensor: column '%s' has NaN at row "
+                                  "%d (fillna or dropna first)",
+                                  names[k], (int)r + 1);
+            }
+            out[r * width + col0] = (float)x;
+        }
+        col0++;
+    }
+    ll_lua_push_tensor(L, t);
+    return 1;
+}
+
+/* The Tensor class lives in lualab._nn, which may not be loaded yet. */
+static void need_nn(lua_State *L)
+{
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "lualab._nn");
+    lua_call(L, 1, 0);
 }
 
 static int l_frame_copy(lua_State *L)
@@ -2307,6 +2416,9 @@ static const ll_lua_fn frame_methods[] = {
      "to_csv([{sep=}]) -> string -- The frame as "
      "CSV text."},
     {"copy", l_frame_copy, "copy() -> Frame -- A frame sharing the columns."},
+    {"to_tensor", l_frame_to_tensor,
+     "to_tensor{cols..., dtype=\"float32\", categorical=\"codes\"|\"onehot\"} "
+     "-> Tensor -- A [rows, features] float32 tensor (no NA allowed)."},
     {NULL, NULL, NULL}};
 
 static const ll_lua_fn frame_meta[] = {{"__gc", l_frame_close, NULL},

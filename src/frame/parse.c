@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_space(char c)
+static inline int is_space(char c)
 {
     return c == ' ' || c == '\t';
 }
 
-static void trim(const char **s, size_t *n)
+static inline void trim(const char **s, size_t *n)
 {
     while (*n && is_space(**s)) {
         (*s)++;
@@ -144,7 +144,7 @@ int ll_parse_bool(const char *s, size_t n, uint8_t *out)
     return 0;
 }
 
-/* Howard Hinnant's civil-date algorithms. */
+
 static int digits_at(const char *s, size_t n, size_t at, size_t k, int *v)
 {
     if (at + k > n)

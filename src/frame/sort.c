@@ -89,30 +89,49 @@ static int radix_sort(uint64_t *key, int64_t *idx, int64_t n, int bits)
         free(i2);
         return LL_ENOMEM;
     }
-    int passes = (bits + 7) / 8;
+    uint64_t *const orig_key = key, *const alloc_k = k2;
+    int64_t *const orig_idx = idx, *const alloc_i = i2;
+    /* 11-bit digits: six passes cover 64 bits */
+    enum { DIGIT = 11, BUCKETS = 1 << DIGIT };
+    int passes = (bits + DIGIT - 1) / DIGIT;
+    int64_t *count = malloc(sizeof(int64_t) * (BUCKETS + 1));
+    if (!count) {
+        free(k2);
+        free(i2);
+        return LL_ENOMEM;
+    }
     for (int p = 0; p < passes; p++) {
-        int shift = p * 8;
-        int64_t count[257] = {0};
+        int shift = p * DIGIT;
+        memset(count, 0, sizeof(int64_t) * (BUCKETS + 1));
         for (int64_t i = 0; i < n; i++)
-            count[((key[i] >> shift) & 0xFF) + 1]++;
+            count[((key[i] >> shift) & (BUCKETS - 1)) + 1]++;
         int skip = 0;
-        for (int b = 1; b <= 256; b++)
+        for (int b = 1; b <= BUCKETS; b++)
             if (count[b] == n)
                 skip = 1;
         if (skip)
             continue;
-        for (int b = 0; b < 256; b++)
+        for (int b = 0; b < BUCKETS; b++)
             count[b + 1] += count[b];
         for (int64_t i = 0; i < n; i++) {
-            int64_t at = count[(key[i] >> shift) & 0xFF]++;
+            int64_t at = count[(key[i] >> shift) & (BUCKETS - 1)]++;
             k2[at] = key[i];
             i2[at] = idx[i];
         }
-        memcpy(key, k2, (size_t)n * sizeof *key);
-        memcpy(idx, i2, (size_t)n * sizeof *idx);
+        uint64_t *tk = key;
+        key = k2;
+        k2 = tk;
+        int64_t *ti = idx;
+        idx = i2;
+        i2 = ti;
     }
-    free(k2);
-    free(i2);
+    free(count);
+    if (key != orig_key) {
+        memcpy(orig_key, key, (size_t)n * sizeof *key);
+        memcpy(orig_idx, idx, (size_t)n * sizeof *idx);
+    }
+    free(alloc_k);
+    free(alloc_i);
     return LL_OK;
 }
 

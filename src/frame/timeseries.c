@@ -41,6 +41,112 @@ ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
     return r;
 }
 
+/* Windows by group in row order: one pass with a ring of the last
+ * `window` values per group (no sort, no gather). */
+static ll_column *rolling_ring(const ll_column *c, int64_t window,
+                               int64_t min_periods, int kind,
+                               const int64_t *group, ll_err *err)
+{
+    int64_t n = c->len, ng = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (group[i] + 1 > ng)
+            ng = group[i] + 1;
+    typedef struct gstate {
+        double sum, sumsq;
+        int64_t cnt, seen;
+    } gstate;
+    ll_column *r = ll_col_new(LL_FLOAT, n);
+    gstate *st = calloc((size_t)ng + 1, sizeof *st);
+    double *ring = malloc(((size_t)ng * (size_t)window + 1) * sizeof *ring);
+    if (!r || !st || !ring) {
+        ll_col_unref(r);
+        free(st);
+        free(ring);
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    double *out = LL_F64(r);
+    int fast = c->type == LL_FLOAT && !c->valid;
+    const double *src = LL_F64(c);
+    for (int64_t i = 0; i < n; i++) {
+        gstate *g = &st[group[i]];
+        double *w = ring + group[i] * window;
+        double x = fast ? src[i] : ll_col_num(c, i);
+        int64_t slot = g->seen % window;
+        if (g->seen >= window) {
+            double y = w[slot];
+            if (y == y) {
+                g->sum -= y;
+                g->sumsq -= y * y;
+                g->cnt--;
+            }
+        }
+        w[slot] = x;
+        if (x == x) {
+            g->sum += x;
+            g->sumsq += x * x;
+            g->cnt++;
+        }
+        g->seen++;
+        if (g->seen % 4096 == 0 && kind != 2 && kind != 3) {
+            /* restart the running sums to shed rounding error */
+            g->sum = g->sumsq = 0;
+            g->cnt = 0;
+            for (int64_t k = 0; k < window; k++)
+                if (w[k] == w[k]) {
+                    g->sum += w[k];
+                    g->sumsq += w[k] * w[k];
+                    g->cnt++;
+                }
+        }
+        double v = LL_NAN;
+        if (g->cnt >= min_periods && g->cnt > 0) {
+            switch (kind) {
+            case 0:
+                v = g->sum / (double)g->cnt;
+                break;
+            case 1:
+                v = g->sum;
+                break;
+            case 2:
+            case 3: {
+                int64_t m = g->seen < window ? g->seen : window;
+                for (int64_t k = 0; k < m; k++) {
+                    double y = w[k];
+                    if (y == y && (v != v || (kind == 2 ? y < v : y > v)))
+                        v = y;
+                }
+                break;
+            }
+            case 6:
+                v = (double)g->cnt;
+                break;
+            default:
+                if (g->cnt > 1) {
+                    double var = (g->sumsq - g->sum * g->sum / (double)g->cnt) /
+                                 (double)(g->cnt - 1);
+                    if (var < 0)
+                        var = 0;
+                    v = kind == 4 ? sqrt(var) : var;
+                }
+            }
+        } else if (kind == 6 && g->cnt >= min_periods) {
+            v = 0;
+        }
+        out[i] = v;
+        if (v != v && ll_col_set_na(r, i)) {
+            ll_col_unref(r);
+            r = NULL;
+            break;
+        }
+    }
+    free(st);
+    free(ring);
+    if (!r)
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+    return r;
+}
+
 ll_column *ll_col_rolling(const ll_column *c, int64_t window,
                           int64_t min_periods, const char *fn,
                           const int64_t *order, const int64_t *group,
@@ -73,6 +179,8 @@ ll_column *ll_col_rolling(const ll_column *c, int64_t window,
     }
     if (min_periods < 0)
         min_periods = window;
+    if (!order && group)
+        return rolling_ring(c, window, min_periods, kind, group, err);
     int64_t n = c->len;
     ll_column *r = ll_col_new(LL_FLOAT, n);
     double *vals = malloc((size_t)(n ? n : 1) * sizeof *vals);

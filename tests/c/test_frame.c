@@ -1,5 +1,6 @@
 /* Tests for frame/: parsing, columns, sort, groupby, join, time series,
  * CSV read/write and display, through the core API. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -296,6 +297,72 @@ static void test_eval(void **state)
     ll_frame_free(f);
 }
 
+/* Two threads give the same frame, warnings and errors as one. */
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    ll_buf text;
+    ll_buf_init(&text);
+    ll_buf_puts(&text, "a,b,c\n");
+    for (int i = 1; i <= 120000; i++) {
+        if (i == 90000)
+            ll_buf_puts(&text, "1,2,3,4\n"); /* a bad line late */
+        if (i % 5000 == 0)
+            ll_buf_printf(&text, "%d,\"q\nr\",%d.5\n", i, i);
+        else
+            ll_buf_printf(&text, "%d,s%d,%d\n", i, i % 9, i);
+    }
+    const char *d = ll_buf_str(&text);
+    char *frames[2] = {NULL, NULL}, *warns[2], *errs[2];
+    for (int t = 0; t < 2; t++) {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        o.threads = t + 1;
+        o.on_bad_lines = 1;
+        ll_err err;
+        ll_err_clear(&err);
+        ll_buf w;
+        ll_buf_init(&w);
+        ll_frame *f =
+            ll_frame_read_csv_mem(d, text.len, "big.csv", &o, &w, &err);
+        assert_non_null(f);
+        ll_buf out;
+        ll_buf_init(&out);
+        ll_frame_to_csv(f, ',', &out);
+        frames[t] = ll_buf_take(&out);
+        warns[t] = ll_buf_take(&w);
+        ll_frame_free(f);
+        o.on_bad_lines = 0;
+        assert_null(
+            ll_frame_read_csv_mem(d, text.len, "big.csv", &o, NULL, &err));
+        errs[t] = strdup(err.msg);
+    }
+    assert_string_equal(frames[0], frames[1]);
+    assert_string_equal(warns[0], warns[1]);
+    assert_string_equal(
+        warns[0], "big.csv:90018: expected 3 fields, found 4 (skipped)\n");
+    assert_string_equal(errs[0], errs[1]);
+    for (int t = 0; t < 2; t++) {
+        free(frames[t]);
+        free(warns[t]);
+        free(errs[t]);
+    }
+    /* invalid UTF-8 late in the file */
+    text.data[text.len - 3] = (char)0xFF;
+    for (int t = 0; t < 2; t++) {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        o.threads = t + 1;
+        ll_err err;
+        ll_err_clear(&err);
+        assert_null(
+            ll_frame_read_csv_mem(d, text.len, "big.csv", &o, NULL, &err));
+        assert_string_equal(err.msg, "big.csv:120026: invalid UTF-8 (use "
+                                     "encoding=\"latin1\" for latin-1 files)");
+    }
+    ll_buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_resample_month),
         cmocka_unit_test(test_csv_errors_and_roundtrip),
         cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,6 +62,34 @@ describe("df.read_csv corpus", function()
         assert.equals("oops", f.v[300002])
     end)
 
+    it("reads the same frame with 2 threads, errors naming the same line", function()
+        local lines = {"id,name,x,note"}
+        for i = 1, 60000 do
+            local note = (i % 997 == 0) and '"multi\nline, ""quoted"""' or ((i % 13 == 0) and "" or "n" .. (i % 50))
+            local x = (i == 59000) and "0.5" or tostring(i % 1000)
+            lines[#lines + 1] = ("%d,%s,%s,%s"):format(i, "name" .. (i % 7), x, note)
+        end
+        local path = tmpname()
+        local fh = io.open(path, "w")
+        fh:write(table.concat(lines, "\n"), "\n")
+        fh:close()
+        local one = assert(df.read_csv(path, {threads = 1}))
+        local two = assert(df.read_csv(path, {threads = 2}))
+        assert.equals(types_of(one), types_of(two))
+        assert.equals("float", two.x:dtype())
+        assert.equals(60000, #two)
+        assert.equals(one:to_csv(), two:to_csv())
+        lines[50001] = lines[50001] .. ",extra"
+        fh = io.open(path, "w")
+        fh:write(table.concat(lines, "\n"), "\n")
+        fh:close()
+        local _, e1 = df.read_csv(path, {threads = 1})
+        local _, e2 = df.read_csv(path, {threads = 2})
+        os.remove(path)
+        assert.equals(e1, e2)
+        assert.matches(":50051: expected 4 fields, found 5$", e2)
+    end)
+
     it("returns nil, message for a missing file", function()
         local f, err = df.read_csv("no/such/file.csv")
         assert.is_nil(f)
@@ -243,6 +271,9 @@ describe("Frame basics", function()
         assert.equals("3", d.Battery_ID[9])
         assert.equals("0", d.Battery_ID[10])
         assert.equals("2", d.Battery_ID[11])
+        assert.equals("5", d.Date[1])
+        assert.equals("2024-01-01", d.Date[4])
+        assert.equals("2024-01-03", d.Date[8])
     end)
 
     it("iterates rows and gets one row", function()
@@ -261,6 +292,130 @@ describe("Frame basics", function()
         assert.equals(2, #f:head(2))
         assert.equals("2024-01-02", f:tail(1).Date[1])
         assert.equals(5, #f:head(100))
+    end)
+end)
+
+describe("more verbs", function()
+    local f = df.frame{{"k", {"a", "b", "a", "c", "b"}}, {"v", {1, df.NA, 3, 4, df.NA}, n = 5},
+                       {"s", {"x", df.NA, "y", "z", "w"}}}
+    it("fills and drops NA", function()
+        assert.same({1, 0, 3, 4, 0}, f:fillna(0).v:to_table())
+        assert.same({"x", "?", "y", "z", "w"}, f:fillna{s = "?"}.s:to_table())
+        assert.equals(3, #f:dropna())
+        assert.equals(3, #f:dropna{subset = {"v"}})
+        local ff = f:fillna("ffill")
+        assert.same({1, 1, 3, 4, 4}, ff.v:to_table())
+        local bg = f:fillna("bfill", {by = "k"})
+        assert.is_nil(bg.v[2])
+        assert.equals(1, bg.v[1])
+        local ok, err = pcall(f.fillna, f, {zz = 1})
+        assert.matches("fillna: no column 'zz'", err, 1, true)
+    end)
+    it("concatenates, uniques and counts", function()
+        local c = f:concat(df.frame{k = {"d"}, extra = {true}})
+        assert.equals(6, #c)
+        assert.is_nil(c.v[6])
+        assert.is_nil(c.extra[1])
+        assert.is_true(c.extra[6])
+        assert.same({"a", "b", "c"}, f:unique{"k"}.k:to_table())
+        local vc = f:value_counts("k")
+        assert.same({"a", "b", "c"}, vc.k:to_table())
+        assert.same({2, 2, 1}, vc.count:to_table())
+        assert.equals(10, #df.concat{f, f})
+    end)
+    it("leads, casts and splits", function()
+        local l1 = f:lead("v")
+        assert.is_nil(l1[1])
+        assert.equals(3, l1[2])
+        assert.equals(4, l1[3])
+        assert.is_nil(l1[5])
+        local lead = f:lead("v", 1, {by = "k"})
+        assert.equals(3, lead[1])
+        assert.is_nil(lead[3])
+        local a = f:astype{v = "string"}
+        assert.equals("string", a.v:dtype())
+        assert.equals("3", a.v[3])
+        local ok, err = pcall(f.astype, df.frame{x = {"1", "q"}}, {x = "int"})
+        assert.matches("astype: column 'x': row 2: cannot convert 'q' to int", err, 1, true)
+        local big = {}
+        for i = 1, 100 do big[i] = i end
+        local g = df.frame{i = big}
+        local tr, te = g:train_test_split{test = 0.2, seed = 42}
+        assert.equals(80, #tr)
+        assert.equals(20, #te)
+        local tr2, te2 = g:train_test_split{test = 0.2, seed = 42}
+        assert.same(te.i:to_table(), te2.i:to_table())
+        assert.equals(5050, tr.i:sum() + te.i:sum())
+        local past, future = g:sort{{"i", desc = true}}:train_test_split{test = 0.25, time = "i"}
+        assert.equals(75, past.i:max())
+        assert.equals(76, future.i:min())
+        ok, err = pcall(g.train_test_split, g, {test = 1.5})
+        assert.matches("train_test_split: test must be in (0, 1), got 1.5", err, 1, true)
+    end)
+    it("resamples by day and joins right", function()
+        local d = df.parse_csv("day,v\n2024-01-01,1\n2024-01-03,2\n2024-01-03,5\n")
+        local r = d:resample("1d", {on = "day", agg = {v = "sum"}})
+        assert.same({"2024-01-01", "2024-01-02", "2024-01-03"}, r.day:to_table())
+        assert.same({1, 0, 7}, r.v:to_table())
+        local left = df.frame{k = {1, 2}, x = {"p", "q"}}
+        local right = df.frame{k = {2, 3, 2}, y = {10, 30, 20}}
+        local j = left:join(right, {on = "k", how = "right"})
+        assert.same({"k", "x", "y"}, j:columns())
+        assert.same({2, 3, 2}, j.k:to_table())
+        assert.same({10, 30, 20}, j.y:to_table())
+        assert.is_nil(j.x[2])
+        local ok, err = pcall(left.join, left, right, {on = "kk"})
+        assert.matches("join: left frame: no column 'kk' (did you mean 'k'?)", err, 1, true)
+        ok, err = pcall(d.resample, d, "1q", {on = "day", agg = {v = "sum"}})
+        assert.matches("resample: rule must be like '1d', '7d', '1w' or '1m', got '1q'", err, 1, true)
+    end)
+end)
+
+describe("windows by group", function()
+    it("gives the same rolling values with and without an explicit order", function()
+        local g, v, idx = {}, {}, {}
+        for i = 1, 5000 do
+            g[i] = "g" .. (i * 7919 % 13)
+            v[i] = (i % 17 == 0) and df.NA or ((i * 31) % 101) / 7
+            idx[i] = i
+        end
+        local f = df.frame{g = g, v = df.column(v, "float"), i = idx}
+        for _, fn in ipairs{"mean", "sum", "min", "max", "std", "var", "count"} do
+            local a = f:rolling("v", 5, fn, {by = "g", min_periods = 2})
+            local b = f:rolling("v", 5, fn, {by = "g", order = "i", min_periods = 2})
+            for i = 1, #f do
+                local x, y = a[i], b[i]
+                assert.is_true((x == nil and y == nil) or math.abs(x - y) < 1e-9, fn .. " row " .. i)
+            end
+        end
+        local lag = f:lag("v", 2, {by = "g"})
+        -- rows 1, 14, 27, ... share a group: lag 2 of row 27 is row 1
+        assert.equals(31 / 7, lag[27])
+        assert.equals(f.v[14], lag[40])
+        assert.is_nil(lag[14])
+    end)
+end)
+
+describe("to_tensor", function()
+    local f = df.frame{{"a", {1, 2, 3}}, {"c", {"x", "y", "x"}}, {"b", {true, false, true}},
+                       {"d", df.column({"1970-01-02", "1970-01-03", "1970-01-01"}, "date")}}
+    it("gives a float32 [rows, features] tensor with category codes", function()
+        local t = f:to_tensor{"a", "c", "b", "d"}
+        assert.same({3, 4}, t:shape())
+        assert.same({{1, 0, 1, 1}, {2, 1, 0, 2}, {3, 0, 1, 0}}, t:tolist())
+    end)
+    it("expands categories one-hot", function()
+        local t = f:to_tensor{"c", "a", categorical = "onehot"}
+        assert.same({{1, 0, 1}, {0, 1, 2}, {1, 0, 3}}, t:tolist())
+    end)
+    it("refuses NA and bad options", function()
+        local ok, err = pcall(f.to_tensor, df.frame{a = {1, df.NA}}, {"a"})
+        assert.is_false(ok)
+        assert.matches("to_tensor: column 'a' has 1 NA values (fillna or dropna first)", err, 1, true)
+        ok, err = pcall(f.to_tensor, f, {"a", dtype = "float64"})
+        assert.matches([[to_tensor: dtype must be "float32", got 'float64']], err, 1, true)
+        ok, err = pcall(f.to_tensor, f, {"cc"})
+        assert.matches("to_tensor: no column 'cc' (did you mean 'c'?)", err, 1, true)
     end)
 end)
 
