@@ -625,6 +625,15 @@ return function(M)
         end,
     }
 
+    -- Predict-only loading of any logged model, scored in C without Lua
+    -- (src/model), as MLflow's mlflow.pyfunc.load_model.
+    M.pyfunc = {}
+    M.pyfunc.load_model = lualab.doc(function(uri)
+        local m, e = require("lualab._model").load(parse_model_uri(uri))
+        if not m then error("load_model: " .. e, 2) end
+        return m
+    end, "mlflow.pyfunc.load_model(uri) -> Model -- Load a logged model for scoring in C; Model:predict(Tensor|Frame).")
+
     def("load_model",
         "load_model(uri) -> model -- Load runs:/ID/model, models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS through its flavor's loader (mlflow.flavors[name].load).",
         function(uri)

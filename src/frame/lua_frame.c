@@ -1665,6 +1665,21 @@ static int l_frame_to_csv(lua_State *L)
  * one-hot blocks; dates are days since 1970, datetimes milliseconds. */
 static void need_nn(lua_State *L);
 
+/* f:plot{...}: the chart is built in lua/lualab/_plotting.lua. */
+static int l_frame_plot(lua_State *L)
+{
+    check_frame(L, 1);
+    lua_settop(L, 2);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "lualab._plotting");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "frame");
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
 static int l_frame_to_tensor(lua_State *L)
 {
     ll_frame *f = check_frame(L, 1);
@@ -2419,6 +2434,10 @@ static const ll_lua_fn frame_methods[] = {
     {"to_tensor", l_frame_to_tensor,
      "to_tensor{cols..., dtype=\"float32\", categorical=\"codes\"|\"onehot\"} "
      "-> Tensor -- A [rows, features] float32 tensor (no NA allowed)."},
+    {"plot", l_frame_plot,
+     "plot{y=name|{names}, x=name, kind=\"line\"|\"scatter\"|\"bar\"|"
+     "\"barh\"|\"hist\", ...} -> Plot -- Chart columns with the plot "
+     "module."},
     {NULL, NULL, NULL}};
 
 static const ll_lua_fn frame_meta[] = {{"__gc", l_frame_close, NULL},

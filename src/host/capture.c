@@ -111,7 +111,8 @@ static int resolve_name(lua_State *L, const char *name)
     while (*p) {
         const char *dot = p + strcspn(p, ".:");
         lua_pushlstring(L, p, (size_t)(dot - p));
-        if (lua_type(L, -2) != LUA_TTABLE && !luaL_getmetafield(L, -2, "__index")) {
+        if (lua_type(L, -2) != LUA_TTABLE &&
+            !luaL_getmetafield(L, -2, "__index")) {
             lua_pop(L, 2);
             return 0;
         }
@@ -199,8 +200,8 @@ static int l_progress(lua_State *L)
         p.total = ll_opt_num(L, 1, "total", 0);
         p.unit = ll_opt_str(L, 1, "unit", NULL);
         p.depth = (int)ll_opt_int(L, 1, "depth", 0);
-        p.finished = ll_opt_bool(L, 1, "finished",
-                                 p.total > 0 && p.done >= p.total);
+        p.finished =
+            ll_opt_bool(L, 1, "finished", p.total > 0 && p.done >= p.total);
         lua_getfield(L, 1, "metrics");
         metrics_idx = lua_gettop(L);
     } else {
@@ -273,8 +274,9 @@ void ll_host_open_base(lua_State *L)
 
     lua_getglobal(L, "io");
     lua_pushcfunction(L, l_io_write);
-    ll_lua_setdoc(L, -1, "io.write(...) -- Write strings or numbers to the "
-                         "cell's output.");
+    ll_lua_setdoc(L, -1,
+                  "io.write(...) -- Write strings or numbers to the "
+                  "cell's output.");
     lua_setfield(L, -2, "write");
     lua_pop(L, 1);
 

@@ -19,10 +19,9 @@
 static int is_identifier(const char *s, size_t len)
 {
     static const char *const reserved[] = {
-        "and",   "break", "do",    "else", "elseif", "end",
-        "false", "for",   "function", "goto", "if", "in",
-        "local", "nil",   "not",   "or",   "repeat", "return",
-        "then",  "true",  "until", "while", NULL};
+        "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+        "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+        "repeat",   "return", "then", "true", "until",  "while", NULL};
     if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
                       (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
         return 0;
@@ -162,8 +161,7 @@ static void pretty_table(pretty_state *ps, int t, int depth, int indent,
     for (lua_Integer i = 1; i <= total && shown < limit; i++) {
         if (i <= n) {
             lua_rawgeti(L, t, i);
-            pretty_value(ps, lua_gettop(L), depth + 1, indent + 2, 0,
-                         &entries);
+            pretty_value(ps, lua_gettop(L), depth + 1, indent + 2, 0, &entries);
             lua_pop(L, 1);
         } else {
             lua_rawgeti(L, keys, (lua_Integer)(i - n));
@@ -182,8 +180,7 @@ static void pretty_table(pretty_state *ps, int t, int depth, int indent,
             ll_buf_puts(&entries, " = ");
             lua_pushvalue(L, k);
             lua_rawget(L, t);
-            pretty_value(ps, lua_gettop(L), depth + 1, indent + 2, 0,
-                         &entries);
+            pretty_value(ps, lua_gettop(L), depth + 1, indent + 2, 0, &entries);
             lua_pop(L, 2);
         }
         if (ends)

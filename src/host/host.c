@@ -374,10 +374,9 @@ static int compile_cell(lua_State *L, const char *code, size_t len,
         size_t first = start;
         while (first < len && (code[first] == ' ' || code[first] == '\t'))
             first++;
-        int skip = first >= len || code[first] == '\n' ||
-                   code[first] == '\r' ||
-                   (code[first] == '-' && first + 1 < len &&
-                    code[first + 1] == '-');
+        int skip =
+            first >= len || code[first] == '\n' || code[first] == '\r' ||
+            (code[first] == '-' && first + 1 < len && code[first + 1] == '-');
         ll_buf_reset(&b);
         if (!skip && ll_buf_puts(&b, "return ") == LL_OK &&
             ll_buf_append(&b, code + start, len - start) == LL_OK &&
@@ -460,8 +459,8 @@ static int run_in_thread(ll_host *h, char **evalue, char **traceback)
     return status;
 }
 
-int ll_host_run_cell(ll_host *h, const char *code, size_t len,
-                     const char *name, ll_cell_result *res)
+int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
+                     ll_cell_result *res)
 {
     lua_State *L = h->L;
     memset(res, 0, sizeof *res);

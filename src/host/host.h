@@ -51,13 +51,13 @@ enum ll_cell_status {
 };
 
 typedef struct ll_cell_result {
-    int status;        /* enum ll_cell_status */
-    int has_value;     /* the cell ended in an expression with a value */
-    ll_display value;  /* execute_result when has_value */
-    char *ename;       /* error class: "SyntaxError", "RuntimeError", ... */
-    char *evalue;      /* the error message */
-    char *traceback;   /* message + traceback, cell-relative lines */
-    double seconds;    /* wall time of the run */
+    int status;       /* enum ll_cell_status */
+    int has_value;    /* the cell ended in an expression with a value */
+    ll_display value; /* execute_result when has_value */
+    char *ename;      /* error class: "SyntaxError", "RuntimeError", ... */
+    char *evalue;     /* the error message */
+    char *traceback;  /* message + traceback, cell-relative lines */
+    double seconds;   /* wall time of the run */
 } ll_cell_result;
 
 void ll_cell_result_free(ll_cell_result *r);
@@ -85,8 +85,8 @@ void ll_host_set_display_opts(ll_host *h, const ll_display_opts *o);
  * When the cell ends in an expression its values are displayed into
  * res->value.  Returns res->status.  res must be freed with
  * ll_cell_result_free. */
-int ll_host_run_cell(ll_host *h, const char *code, size_t len,
-                     const char *name, ll_cell_result *res);
+int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
+                     ll_cell_result *res);
 
 /* Run a Lua script file the way the `lua` interpreter does (arg set,
  * errors with traceback to stderr).  Returns a process exit code. */

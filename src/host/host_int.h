@@ -21,7 +21,7 @@ struct ll_host {
     int argc;
     char **argv;
     int sigint_installed;
-    lua_State *running; /* the thread of the running cell, or NULL */
+    lua_State *running;   /* the thread of the running cell, or NULL */
     char stop_where[256]; /* "cell 2:5: interrupted", set by the hook */
 };
 

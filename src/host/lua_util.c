@@ -50,8 +50,7 @@ static void set_doc_qualified(lua_State *L, int fn_idx, const char *qualifier,
     }
 }
 
-void ll_lua_setfuncs(lua_State *L, const char *qualifier,
-                     const ll_lua_fn *fns)
+void ll_lua_setfuncs(lua_State *L, const char *qualifier, const ll_lua_fn *fns)
 {
     for (; fns->name; fns++) {
         lua_pushcfunction(L, fns->fn);
@@ -103,8 +102,7 @@ static int get_opt(lua_State *L, int idx, const char *key)
     return lua_getfield(L, idx, key);
 }
 
-lua_Integer ll_opt_int(lua_State *L, int idx, const char *key,
-                       lua_Integer def)
+lua_Integer ll_opt_int(lua_State *L, int idx, const char *key, lua_Integer def)
 {
     idx = lua_absindex(L, idx);
     int t = get_opt(L, idx, key);
@@ -157,8 +155,7 @@ int ll_opt_bool(lua_State *L, int idx, const char *key, int def)
     return v;
 }
 
-const char *ll_opt_str(lua_State *L, int idx, const char *key,
-                       const char *def)
+const char *ll_opt_str(lua_State *L, int idx, const char *key, const char *def)
 {
     idx = lua_absindex(L, idx);
     int t = get_opt(L, idx, key);

@@ -24,8 +24,7 @@ typedef struct ll_lua_fn {
 /* Set fns (ended by a {NULL} row) as fields of the table at the top of the
  * stack and register each doc string under "<qualifier>.<name>"
  * (qualifier may be NULL). */
-void ll_lua_setfuncs(lua_State *L, const char *qualifier,
-                     const ll_lua_fn *fns);
+void ll_lua_setfuncs(lua_State *L, const char *qualifier, const ll_lua_fn *fns);
 
 /* Register doc for the function at idx. */
 void ll_lua_setdoc(lua_State *L, int idx, const char *doc);
@@ -43,12 +42,10 @@ int ll_lua_raise(lua_State *L, const ll_err *err);
 int ll_lua_fail(lua_State *L, const ll_err *err);
 
 /* Option readers for a table argument at idx (absent field -> default). */
-lua_Integer ll_opt_int(lua_State *L, int idx, const char *key,
-                       lua_Integer def);
+lua_Integer ll_opt_int(lua_State *L, int idx, const char *key, lua_Integer def);
 lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def);
 int ll_opt_bool(lua_State *L, int idx, const char *key, int def);
 /* The string stays valid while the table is on the stack. */
-const char *ll_opt_str(lua_State *L, int idx, const char *key,
-                       const char *def);
+const char *ll_opt_str(lua_State *L, int idx, const char *key, const char *def);
 
 #endif

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
 static const char *sh(const ll_tensor *t, char *buf, size_t n)
 {

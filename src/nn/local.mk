@@ -1,5 +1,5 @@
 # nn/: tensors, autograd, layers, losses, optimizers (DESIGN.md 5.7).
-liblualab_a_SOURCES += src/nn/tensor.h src/nn/nn_int.h src/nn/tensor.c \
+liblualab_a_SOURCES += src/nn/tensor.h src/nn/nn_int.h src/nn/tensor.c src/nn/blas.c src/nn/blas.h \
 	src/nn/ops.c src/nn/fastmath.h src/nn/layers.h src/nn/rnn.c src/nn/layers.c \
 	src/nn/loss.c src/nn/optim.c src/nn/safetensors.h src/nn/safetensors.c src/nn/lua_nn.h src/nn/lua_nn.c
 LL_MODULES += _nn
@@ -37,3 +37,10 @@ tests_c_test_tensor_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_nn_SOURCES = tests/c/test_nn.c
 tests_c_test_nn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_nn_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/c/test_blas
+TESTS += tests/c/test_blas tests/blas_fallback.sh
+EXTRA_DIST += tests/blas_fallback.sh
+tests_c_test_blas_SOURCES = tests/c/test_blas.c
+tests_c_test_blas_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_blas_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

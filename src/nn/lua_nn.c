@@ -221,6 +221,20 @@ static void push_nested(lua_State *L, ll_tensor *t, int level, int64_t *pos)
     }
 }
 
+/* t:plot{...}: the chart is built in lua/lualab/_plotting.lua. */
+static int l_t_plot(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "lualab._plotting");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "tensor");
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
 static int l_t_tolist(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
@@ -1342,6 +1356,9 @@ static int l_f_load_tensors(lua_State *L)
 static const ll_lua_fn tensor_methods[] = {
     {"tolist", l_t_tolist,
      "t:tolist() -> table -- Nested Lua tables of the values."},
+    {"plot", l_t_plot,
+     "t:plot{kind=\"line\"|\"scatter\"|\"hist\", names=, ...} -> Plot -- "
+     "Chart a 1-D tensor, or the columns of a 2-D one."},
     {"shape", l_t_shape,
      "t:shape([dim]) -> {sizes} | size -- The shape (dims are 0-based)."},
     {"size", l_t_shape, "t:size([dim]) -> {sizes} | size -- Same as shape."},

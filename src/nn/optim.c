@@ -298,15 +298,16 @@ double ll_clip_grad_norm(ll_tensor **params, int n, double max_norm)
 
 void ll_clip_grad_value(ll_tensor **params, int n, double clip)
 {
+    float cv = (float)clip;
     for (int i = 0; i < n; i++) {
         ll_tensor *g = params[i]->grad;
         if (!g)
             continue;
-        float cv = (float)clip;
-        if (ll_tensor_is_contiguous(g)) {
-            float *d = LL_D(g);
-            for (int64_t k = 0; k < g->numel; k++)
-                d[k] = d[k] > cv ? cv : (d[k] < -cv ? -cv : d[k]);
-        }
+        ll_tensor *lo = ll_unary(LL_CLAMP_MIN, g, -cv, NULL);
+        ll_tensor *hi = lo ? ll_unary(LL_CLAMP_MAX, lo, cv, NULL) : NULL;
+        if (hi)
+            ll_tensor_copy_(g, hi, NULL);
+        ll_tensor_free(lo);
+        ll_tensor_free(hi);
     }
 }

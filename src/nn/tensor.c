@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "nn/blas.h"
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
@@ -336,18 +336,18 @@ void ll_nn_set_num_threads(int n)
         n = 1;
     want_threads = n;
     blas_threads = n;
-    openblas_set_num_threads(n);
+    ll_blas_set_threads(n);
 }
 
 int ll_nn_get_num_threads(void)
 {
-    return want_threads ? want_threads : openblas_get_num_threads();
+    return want_threads ? want_threads : ll_blas_get_threads();
 }
 
 /* Below this many multiply-adds a GEMM runs on one thread: waking the
  * other threads costs more than it saves (and much more on a busy machine,
  * where they spin for a core). */
-#define LL_GEMM_THREAD_MIN ((int64_t)8 << 20)
+#define LL_GEMM_THREAD_MIN ((int64_t)48 << 20)
 
 void ll_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
               const float *b, float beta, float *c)
@@ -355,16 +355,13 @@ void ll_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
     if (m == 0 || n == 0)
         return;
     if (want_threads == 0)
-        want_threads = blas_threads = openblas_get_num_threads();
+        want_threads = blas_threads = ll_blas_get_threads();
     int threads = m * n * k < LL_GEMM_THREAD_MIN ? 1 : want_threads;
     if (threads != blas_threads) {
-        openblas_set_num_threads(threads);
+        ll_blas_set_threads(threads);
         blas_threads = threads;
     }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b,
-                tb ? (blasint)k : (blasint)n, beta, c, (blasint)n);
+    ll_blas_sgemm(ta, tb, (int)m, (int)n, (int)k, a, b, beta, c);
 }
 
 void ll_nn_ftz(void)

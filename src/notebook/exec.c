@@ -20,10 +20,10 @@ typedef struct exec_sink {
     ll_cell *cell;
     const ll_sink *forward;
     int oom;
-    size_t last_len;   /* strlen of the last stream output's text */
-    size_t last_cap;   /* its allocated size */
-    size_t kept;       /* stream bytes kept in this cell */
-    size_t dropped;    /* stream bytes not kept */
+    size_t last_len; /* strlen of the last stream output's text */
+    size_t last_cap; /* its allocated size */
+    size_t kept;     /* stream bytes kept in this cell */
+    size_t dropped;  /* stream bytes not kept */
 } exec_sink;
 
 static void on_stream(void *ud, const char *name, const char *data, size_t len)

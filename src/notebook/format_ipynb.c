@@ -109,8 +109,8 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
     memset(&out, 0, sizeof out);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "output_type");
     if (!cJSON_IsString(t))
-        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: missing output_type", ci,
-                    oi);
+        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: missing output_type",
+                    ci, oi);
     int bad = 0;
     const char *ty = t->valuestring;
     if (strcmp(ty, "stream") == 0) {
@@ -156,8 +156,9 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
         out.traceback = ll_buf_take(&b);
         ll_buf_free(&b);
     } else {
-        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: unknown output_type '%s'",
-                    ci, oi, ty);
+        return rerr(r, CELL_POS,
+                    "cells[%d].outputs[%d]: unknown output_type '%s'", ci, oi,
+                    ty);
     }
     int rc = LL_OK;
     if (bad)

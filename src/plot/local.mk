@@ -47,3 +47,8 @@ EXTRA_DIST += docs/plot.md tests/lua/plot_spec.lua tests/fixtures/plot/make_hist
 	tests/fixtures/plot/lab_confusion.txt \
 	tests/fixtures/plot/lab_residuals.svg \
 	tests/fixtures/plot/lab_residuals.txt
+
+# f:plot{} and t:plot{} for the frame and nn modules
+LL_LUA_FILES += lua/lualab/_plotting.lua
+TESTS += tests/lua/plotting_spec.lua
+EXTRA_DIST += tests/lua/plotting_spec.lua

@@ -154,7 +154,8 @@ static void test_pretty_printer_limits(void **state)
     assert_string_equal(r.value.text, "{a = {b = {c = {d = {...}}}}}");
     ll_cell_result_free(&r);
     run("{[1.5] = true, ['two words'] = 'x\\n'}", &r);
-    assert_string_equal(r.value.text, "{[1.5] = true, [\"two words\"] = \"x\\n\"}");
+    assert_string_equal(r.value.text,
+                        "{[1.5] = true, [\"two words\"] = \"x\\n\"}");
     ll_cell_result_free(&r);
 }
 
@@ -188,7 +189,8 @@ static void test_progress_reaches_sink(void **state)
     run("lualab.progress{label='Epoch 1/2', done=3, total=10, "
         "metrics={loss=0.5, acc=0.25}}",
         &r);
-    assert_string_equal(ll_buf_str(&cap.out), "[Epoch 1/2 3/10 acc 0.25 loss 0.5]");
+    assert_string_equal(ll_buf_str(&cap.out),
+                        "[Epoch 1/2 3/10 acc 0.25 loss 0.5]");
     ll_cell_result_free(&r);
 }
 

@@ -77,8 +77,7 @@ static void test_read_missing_file_names_it(void **state)
     char *data;
     assert_int_equal(ll_read_file("/nonexistent/x.lua", &data, NULL, &e),
                      LL_ENOTFOUND);
-    assert_string_equal(e.msg,
-                        "/nonexistent/x.lua: No such file or directory");
+    assert_string_equal(e.msg, "/nonexistent/x.lua: No such file or directory");
     assert_null(data);
 }
 

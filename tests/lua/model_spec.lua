@@ -37,6 +37,12 @@ describe("lualab._model", function()
         end
         local dir = mlflow._model_dir(info.model_uri)
         local cm = assert(M.load(dir))
+        -- the same model through MLflow's name for predict-only loading
+        local pm = mlflow.pyfunc.load_model(info.model_uri)
+        assert.is_true(maxdiff(pm:predict(x), m:predict(x, {verbose = 0})) < 1e-5)
+        local ok, err = pcall(mlflow.pyfunc.load_model, "runs:/" .. string.rep("0", 32) .. "/model")
+        assert.is_false(ok)
+        assert.equal("run '00000000000000000000000000000000' not found", err)
         assert.equal("keras", cm:flavor())
         assert.same({10}, cm:input_shape())
         assert.same({1}, cm:output_shape())
