@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "notebook/nb_int.h"
+#include "plot/plot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,16 @@
  * cannot make the notebook unusable.  (Jupyter's front end clips too.) */
 #define LL_STREAM_KEEP (4u << 20)
 
+/* A chart shown with display() while the cell ran: if the cell changes it
+ * afterwards (p:append in a training loop), the output is re-rendered
+ * when the cell ends, so the notebook keeps the final chart. */
+#define LL_LIVE_PLOTS 32
+typedef struct live_plot {
+    int output; /* index in the cell's outputs */
+    uint64_t id;
+    uint64_t version;
+} live_plot;
+
 typedef struct exec_sink {
     ll_cell *cell;
     const ll_sink *forward;
@@ -24,6 +35,8 @@ typedef struct exec_sink {
     size_t last_cap; /* its allocated size */
     size_t kept;     /* stream bytes kept in this cell */
     size_t dropped;  /* stream bytes not kept */
+    live_plot live[LL_LIVE_PLOTS];
+    int nlive;
 } exec_sink;
 
 static void on_stream(void *ud, const char *name, const char *data, size_t len)
@@ -84,10 +97,53 @@ static void on_display(void *ud, const ll_display *d)
     o.text = d->text;
     o.ansi = d->ansi;
     o.svg = d->svg;
-    if (ll_cell_add_output(es->cell, &o) != LL_OK)
+    if (ll_cell_add_output(es->cell, &o) != LL_OK) {
         es->oom = 1;
+    } else if (d->kind && strcmp(d->kind, "plot") == 0 &&
+               es->nlive < LL_LIVE_PLOTS) {
+        ll_plot *p = ll_plot_find(ll_plot_last_displayed());
+        if (p) {
+            live_plot *lp = &es->live[es->nlive++];
+            lp->output = es->cell->noutputs - 1;
+            lp->id = ll_plot_id(p);
+            lp->version = ll_plot_version(p);
+        }
+    }
     if (es->forward && es->forward->display)
         es->forward->display(es->forward->ud, d);
+}
+
+static void replace_text(char **field, ll_buf *b)
+{
+    char *s = ll_buf_take(b);
+    if (s) {
+        free(*field);
+        *field = s;
+    }
+}
+
+/* Re-render the displayed charts that changed since they were shown. */
+static void refresh_plots(exec_sink *es)
+{
+    for (int i = 0; i < es->nlive; i++) {
+        live_plot *lp = &es->live[i];
+        ll_plot *p = ll_plot_find(lp->id);
+        if (!p || ll_plot_version(p) == lp->version ||
+            lp->output >= es->cell->noutputs)
+            continue;
+        ll_output *o = &es->cell->outputs[lp->output];
+        ll_buf b;
+        ll_buf_init(&b);
+        ll_err err;
+        if (ll_plot_render_display(p, 0, &b, &err) == LL_OK)
+            replace_text(&o->text, &b);
+        if (o->ansi && ll_plot_render_display(p, 1, &b, &err) == LL_OK)
+            replace_text(&o->ansi, &b);
+        if (o->svg && ll_plot_render_svg(p, 0, 0, &b, &err) == LL_OK)
+            replace_text(&o->svg, &b);
+        ll_buf_free(&b);
+        lp->version = ll_plot_version(p);
+    }
 }
 
 static void on_progress(void *ud, const ll_progress *p)
@@ -104,7 +160,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     ll_cell_clear_outputs(c);
     int count = counter ? ++*counter : c->execution_count + 1;
     c->execution_count = count;
-    exec_sink es = {c, forward, 0, 0, 0, 0, 0};
+    exec_sink es = {.cell = c, .forward = forward};
     ll_sink sink = {on_stream, on_display, on_progress, &es};
     ll_host_set_sink(h, &sink);
     ll_cell_result res;
@@ -118,6 +174,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     ll_host_set_sink(h, forward);
     c->seconds = res.seconds;
     c->stale = 0;
+    refresh_plots(&es);
     if (es.dropped > 0) {
         char note[96];
         snprintf(note, sizeof note,

@@ -57,6 +57,35 @@ void ll_plot_mark_displayed(const ll_plot *p)
     last_displayed = p ? p->id : 0;
 }
 
+void ll_plot_set_shown_size(ll_plot *p, int width, int height)
+{
+    p->shown_w = width;
+    p->shown_h = height;
+}
+
+int ll_plot_shown_size(const ll_plot *p, int *width, int *height)
+{
+    *width = p->shown_w;
+    *height = p->shown_h;
+    return p->shown_w > 0 && p->shown_h > 0;
+}
+
+int ll_plot_render_display(const ll_plot *p, int color, ll_buf *out,
+                           ll_err *err)
+{
+    int w, h;
+    if (!ll_plot_shown_size(p, &w, &h))
+        return ll_err_set(err, LL_EINVAL, "plot: not displayed yet");
+    ll_plot_cells cells;
+    int rc =
+        ll_plot_render_cells(p, w, h, ll_plot_unicode_default(), &cells, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = ll_plot_cells_text(&cells, color, out);
+    ll_plot_cells_free(&cells);
+    return rc;
+}
+
 /* ---- model ---- */
 
 static char *dupstr(const char *s)

@@ -750,6 +750,7 @@ static int l_plot_display(lua_State *L)
     ll_buf_free(&b);
     lua_pushliteral(L, "plot");
     lua_setfield(L, -2, "kind");
+    ll_plot_set_shown_size(lp->p, w, h);
     ll_plot_mark_displayed(lp->p);
     return 1;
 }

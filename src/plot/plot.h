@@ -139,6 +139,14 @@ ll_plot *ll_plot_find(uint64_t id);
  * Lua binding records it in __display. */
 uint64_t ll_plot_last_displayed(void);
 void ll_plot_mark_displayed(const ll_plot *p);
+/* The size in cells of the chart's last text display (its __display
+ * records it); 0 when it was never displayed. */
+void ll_plot_set_shown_size(ll_plot *p, int width, int height);
+int ll_plot_shown_size(const ll_plot *p, int *width, int *height);
+/* The chart as text again, at its last display's size (color 1: ANSI), so
+ * a front end can redraw a displayed chart that changed. */
+int ll_plot_render_display(const ll_plot *p, int color, ll_buf *out,
+                           ll_err *err);
 
 /* ---- pieces exposed for tests and other renderers ---- */
 

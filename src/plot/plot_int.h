@@ -29,6 +29,7 @@ struct ll_plot {
     ll_plot **kids;
     size_t nkids;
     uint64_t id, version;
+    int shown_w, shown_h; /* cells of the last text display (0: none) */
     ll_plot *live_prev, *live_next;
 };
 

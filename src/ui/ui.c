@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "frontends.h"
+#include "plot/plot.h"
 #include "plot/progress.h"
 #include "ui/ui_int.h"
 #include "util/fsutil.h"
@@ -281,6 +282,8 @@ static void live_add(ui *u, const char *s, size_t n, uint32_t base)
         ui_styled_puts(&l->shown, "\n... output truncated", UI_S_DIM);
 }
 
+static void refresh_live_charts(ui *u);
+
 static void tick(ui *u, int force)
 {
     double now = ll_monotonic();
@@ -300,6 +303,7 @@ static void tick(ui *u, int force)
         if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
             (ws.ws_row != LINES || ws.ws_col != COLS))
             resizeterm(ws.ws_row, ws.ws_col);
+        refresh_live_charts(u);
         if (u->running_cell >= 0)
             u->views[u->running_cell].out_dirty = 1;
         ui_scroll_to_cursor(u);
@@ -319,15 +323,81 @@ static void sink_stream(void *ud, const char *name, const char *data,
 static void sink_display(void *ud, const ll_display *d)
 {
     ui *u = ud;
+    ui_live *l = &u->live;
     const char *t = d->ansi ? d->ansi : d->text;
     if (!t)
         return;
-    size_t n = u->live.shown.text.len;
-    if (n > 0 && u->live.shown.text.data[n - 1] != '\n')
+    size_t n = l->shown.text.len;
+    if (n > 0 && l->shown.text.data[n - 1] != '\n')
         live_add(u, "\n", 1, 0);
+    size_t start = l->shown.text.len;
     live_add(u, t, strlen(t), 0);
+    ll_plot *p = d->kind && strcmp(d->kind, "plot") == 0
+                     ? ll_plot_find(ll_plot_last_displayed())
+                     : NULL;
+    if (p && !l->truncated && l->ncharts < UI_LIVE_CHARTS) {
+        ui_live_chart *ch = &l->charts[l->ncharts++];
+        ch->start = start;
+        ch->end = l->shown.text.len;
+        ch->id = ll_plot_id(p);
+        ch->version = ll_plot_version(p);
+    }
     live_add(u, "\n", 1, 0);
     tick(u, 0);
+}
+
+/* Append src's bytes [from, to) to dst with their styles. */
+static void styled_copy(ui_styled *dst, const ui_styled *src, size_t from,
+                        size_t to)
+{
+    size_t i = from;
+    while (i < to) {
+        size_t j = i + 1;
+        while (j < to && src->style[j] == src->style[i])
+            j++;
+        ui_styled_add(dst, src->text.data + i, j - i, src->style[i]);
+        i = j;
+    }
+}
+
+/* Redraw in the live output the charts the cell changed since they were
+ * displayed (called from the redraw tick, at most ~10 times a second). */
+static void refresh_live_charts(ui *u)
+{
+    ui_live *l = &u->live;
+    uint64_t changes = ll_plot_changes();
+    if (l->ncharts == 0 || changes == l->plot_changes)
+        return;
+    l->plot_changes = changes;
+    for (int i = 0; i < l->ncharts; i++) {
+        ui_live_chart *ch = &l->charts[i];
+        ll_plot *p = ll_plot_find(ch->id);
+        if (!p || ll_plot_version(p) == ch->version)
+            continue;
+        ll_buf b;
+        ll_buf_init(&b);
+        ll_err err;
+        if (ll_plot_render_display(p, 1, &b, &err) != LL_OK) {
+            ll_buf_free(&b);
+            continue;
+        }
+        ui_styled next;
+        ui_styled_init(&next);
+        styled_copy(&next, &l->shown, 0, ch->start);
+        ui_ansi_to_styled(&next, ll_buf_str(&b), b.len, 0);
+        size_t end = next.text.len;
+        styled_copy(&next, &l->shown, ch->end, l->shown.text.len);
+        ll_buf_free(&b);
+        long delta = (long)end - (long)ch->end;
+        ui_styled_free(&l->shown);
+        l->shown = next;
+        ch->end = end;
+        ch->version = ll_plot_version(p);
+        for (int k = i + 1; k < l->ncharts; k++) {
+            l->charts[k].start = (size_t)((long)l->charts[k].start + delta);
+            l->charts[k].end = (size_t)((long)l->charts[k].end + delta);
+        }
+    }
 }
 
 static void sink_progress(void *ud, const ll_progress *p)
@@ -389,6 +459,8 @@ int ui_run_cell(ui *u, int index)
     ui_view *v = &u->views[index];
     ui_styled_reset(&u->live.shown);
     u->live.truncated = 0;
+    u->live.ncharts = 0;
+    u->live.plot_changes = ll_plot_changes();
     u->live.cap = LIVE_CAP;
     u->live.started = ll_monotonic();
     memset(u->progress, 0, sizeof u->progress);

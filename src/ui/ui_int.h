@@ -162,12 +162,24 @@ enum ui_kernel { UI_IDLE = 0, UI_BUSY = 1, UI_DEAD = 2 };
 #define UI_FOLD_ROWS 15 /* output rows shown before folding, at least */
 #define UI_GUTTER 7     /* bar + "[123] " */
 
+/* A chart displayed while the cell runs, redrawn in place when the cell
+ * changes it (p:append in a training loop). */
+typedef struct ui_live_chart {
+    size_t start, end; /* its bytes in ui_live.shown */
+    uint64_t id, version;
+} ui_live_chart;
+
+#define UI_LIVE_CHARTS 16
+
 /* What a running cell has printed and displayed so far. */
 typedef struct ui_live {
     ui_styled shown;
     size_t cap; /* stop collecting after this many bytes */
     int truncated;
     double started;
+    ui_live_chart charts[UI_LIVE_CHARTS];
+    int ncharts;
+    uint64_t plot_changes; /* ll_plot_changes() when last checked */
 } ui_live;
 
 /* A progress bar line (plot/progress.h renders it when reported). */
