@@ -646,7 +646,12 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
     static const char *const stats[] = {"count",  "mean", "std", "min",
                                         "25%",    "50%",  "75%", "max",
                                         "unique", "top",  "freq"};
-    int nstat = 11;
+    /* unique/top/freq only when some column is text-like, as pandas */
+    int nstat = 8;
+    for (int i = 0; i < f->ncol; i++)
+        if (f->cols[i]->type == LL_STR || f->cols[i]->type == LL_CAT ||
+            f->cols[i]->type == LL_BOOL)
+            nstat = 11;
     ll_frame *r = ll_frame_new();
     ll_strbuilder sb;
     ll_sb_init(&sb);

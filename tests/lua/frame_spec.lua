@@ -274,6 +274,10 @@ describe("Frame basics", function()
         assert.equals("5", d.Date[1])
         assert.equals("2024-01-01", d.Date[4])
         assert.equals("2024-01-03", d.Date[8])
+        -- numbers only: no unique/top/freq rows, as pandas
+        local dn = f:select{"Daily_Cycles_Used"}:describe()
+        assert.same({"count", "mean", "std", "min", "25%", "50%", "75%", "max"},
+                    dn.stat:to_table())
     end)
 
     it("iterates rows and gets one row", function()
