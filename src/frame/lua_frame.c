@@ -91,6 +91,21 @@ static int give_frame(lua_State *L, lframe *u, ll_frame *f, ll_err *err)
     return 1;
 }
 
+/* A core op taking a list of column names and returning a new frame. */
+typedef ll_frame *(*names_op)(const ll_frame *f, const char *const *names,
+                              int n, ll_err *err);
+
+/* Push the result of op(f, names, n) as a Frame (the userdata is created
+ * before the op runs, so a Lua error cannot leak its result). */
+static int push_names_op(lua_State *L, const ll_frame *f, const char **names,
+                         int n, names_op op)
+{
+    lframe *u = new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return give_frame(L, u, op(f, names, n, &err), &err);
+}
+
 static int give_col(lua_State *L, lcol *u, ll_column *c, ll_err *err)
 {
     if (!c) {
@@ -754,10 +769,7 @@ static int l_frame_select(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **names = str_list(L, 2, &n, "select");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_select(f, names, n, &err), &err);
+    return push_names_op(L, f, names, n, ll_frame_select);
 }
 
 static int l_frame_drop(lua_State *L)
@@ -765,10 +777,7 @@ static int l_frame_drop(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **names = str_list(L, 2, &n, "drop");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_drop(f, names, n, &err), &err);
+    return push_names_op(L, f, names, n, ll_frame_drop);
 }
 
 static int l_frame_rename(lua_State *L)
@@ -1319,10 +1328,7 @@ static int l_frame_unique(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **cols = cols_or_all(L, 2, f, &n, "unique");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_unique(f, cols, n, &err), &err);
+    return push_names_op(L, f, cols, n, ll_frame_unique);
 }
 
 static int l_frame_value_counts(lua_State *L)
@@ -1330,10 +1336,7 @@ static int l_frame_value_counts(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **cols = str_list(L, 2, &n, "value_counts");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_value_counts(f, cols, n, &err), &err);
+    return push_names_op(L, f, cols, n, ll_frame_value_counts);
 }
 
 static int l_frame_dropna(lua_State *L)
@@ -1346,10 +1349,7 @@ static int l_frame_dropna(lua_State *L)
         if (!lua_isnil(L, -1))
             subset = str_list(L, -1, &n, "dropna: subset");
     }
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_dropna(f, subset, n, &err), &err);
+    return push_names_op(L, f, subset, n, ll_frame_dropna);
 }
 
 /* Group ids and time order from opts {by=, order=} at idx; both NULL when
