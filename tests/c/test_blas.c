@@ -46,7 +46,7 @@ static void check_all_shapes(void)
                         for (int p = 0; p < k; p++)
                             want += ref_at(a, ta, m, k, i, p) *
                                     ref_at(b, tb, k, n, p, j);
-                        assert_true(fabs(c[i * n + j] - want) < 1e-5);
+                        assert_true(fabs((double)c[i * n + j] - want) < 1e-5);
                     }
             }
 }
