@@ -131,6 +131,27 @@ static int check_shape(lua_State *L, int idx, int64_t *shape)
     return n;
 }
 
+/* A target shape for reshape/expand, from a table {2, -1} or from integer
+ * arguments starting at idx.  Unlike check_shape, entries may be negative
+ * (-1 = infer / keep). */
+static int target_shape(lua_State *L, int idx, int64_t *shape)
+{
+    int nd = 0;
+    if (lua_istable(L, idx)) {
+        nd = (int)luaL_len(L, idx);
+        if (nd > LL_MAXDIM)
+            luaL_argerror(L, idx, "too many dimensions");
+        for (int i = 0; i < nd; i++) {
+            lua_geti(L, idx, i + 1);
+            shape[i] = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+    } else
+        for (int i = idx; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
+            shape[nd++] = luaL_checkinteger(L, i);
+    return nd;
+}
+
 /* Walk a nested table to find its shape. */
 static int nested_shape(lua_State *L, int idx, int64_t *shape)
 {
@@ -597,19 +618,7 @@ static int l_t_reshape(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t shape[LL_MAXDIM];
-    int nd = 0;
-    if (lua_istable(L, 2)) {
-        nd = (int)luaL_len(L, 2);
-        if (nd > LL_MAXDIM)
-            return luaL_argerror(L, 2, "too many dimensions");
-        for (int i = 0; i < nd; i++) {
-            lua_geti(L, 2, i + 1);
-            shape[i] = lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        }
-    } else
-        for (int i = 2; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
-            shape[nd++] = luaL_checkinteger(L, i);
+    int nd = target_shape(L, 2, shape);
     ll_err err = {0};
     return push_or_raise(L, ll_reshape(t, nd, shape, &err), &err);
 }
@@ -697,19 +706,7 @@ static int l_t_expand(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t shape[LL_MAXDIM];
-    int nd = 0;
-    if (lua_istable(L, 2)) {
-        nd = (int)luaL_len(L, 2);
-        if (nd > LL_MAXDIM)
-            return luaL_argerror(L, 2, "too many dimensions");
-        for (int i = 0; i < nd; i++) {
-            lua_geti(L, 2, i + 1);
-            shape[i] = lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        }
-    } else
-        for (int i = 2; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
-            shape[nd++] = luaL_checkinteger(L, i);
+    int nd = target_shape(L, 2, shape);
     ll_err err = {0};
     return push_or_raise(L, ll_expand(t, nd, shape, &err), &err);
 }
