@@ -10,6 +10,7 @@
 
 #include "util/calendar.h"
 #include "plot/plot_int.h"
+#include "util/buf.h"
 
 /* ---- live registry: every chart alive, for ll_plot_find ---- */
 
@@ -58,17 +59,6 @@ void ll_plot_mark_displayed(const ll_plot *p)
 }
 
 /* ---- model ---- */
-
-static char *dupstr(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 ll_plot *ll_plot_new(ll_plot_kind kind)
 {
@@ -168,7 +158,7 @@ int ll_plot_set_text(ll_plot *p, int which, const char *s, ll_err *err)
     if (which < 0 || which > 2)
         return ll_err_set(err, LL_EINVAL, "plot: bad text slot %d", which);
     char *d = NULL;
-    if (s && *s && !(d = dupstr(s)))
+    if (s && *s && !(d = ll_strdup(s)))
         return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
     free(p->text[which]);
     p->text[which] = d;
@@ -207,7 +197,7 @@ int ll_plot_add_series(ll_plot *p, const char *name, const double *x,
     p->s = ns;
     ll_series *s = &p->s[p->ns];
     memset(s, 0, sizeof *s);
-    if ((name && !(s->name = dupstr(name))) ||
+    if ((name && !(s->name = ll_strdup(name))) ||
         series_reserve(s, n ? n : 1) != LL_OK) {
         free(s->name);
         free(s->x);
@@ -271,7 +261,7 @@ static char **dup_labels(const char *const *src, size_t n, int *oom)
             snprintf(tmp, sizeof tmp, "%zu", i + 1);
             s = tmp;
         }
-        if (!(v[i] = dupstr(s))) {
+        if (!(v[i] = ll_strdup(s))) {
             free_strs(v, i);
             *oom = 1;
             return NULL;

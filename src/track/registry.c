@@ -13,18 +13,8 @@
 #include <strings.h>
 
 #include "track/track.h"
+#include "util/buf.h"
 #include "util/signals.h"
-
-static char *dupstr(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static int prep(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
 {
@@ -195,7 +185,7 @@ void ll_track_model_versions_free(ll_track_model_version *v, size_t n)
 static char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? dupstr((const char *)s) : NULL;
+    return s ? ll_strdup((const char *)s) : NULL;
 }
 
 #define MV_COLS                                                                \
@@ -488,8 +478,8 @@ static int kv_push(ll_track_kv **arr, size_t *n, const char *k, const char *v)
     if (!g)
         return LL_ENOMEM;
     *arr = g;
-    g[*n].key = dupstr(k);
-    g[*n].value = dupstr(v);
+    g[*n].key = ll_strdup(k);
+    g[*n].value = ll_strdup(v);
     if (!g[*n].key || !g[*n].value) {
         free(g[*n].key);
         free(g[*n].value);

@@ -178,21 +178,10 @@ void ll_track_rollback(ll_track *t)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static char *dupstr(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? dupstr((const char *)s) : NULL;
+    return s ? ll_strdup((const char *)s) : NULL;
 }
 
 static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
@@ -260,7 +249,7 @@ int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
 static char *abs_path(const char *path)
 {
     if (path[0] == '/')
-        return dupstr(path);
+        return ll_strdup(path);
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd))
         return NULL;
@@ -362,7 +351,7 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->wake, NULL);
-    t->db_path = dupstr(db_path);
+    t->db_path = ll_strdup(db_path);
     if (artifact_root) {
         t->artifact_root = abs_path(artifact_root);
     } else {
@@ -381,7 +370,7 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         ll_track_free(t);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
-    char *dir = dupstr(db_path);
+    char *dir = ll_strdup(db_path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash && slash != dir) {
         *slash = '\0';
@@ -537,8 +526,8 @@ static int kv_append(ll_track_kv **arr, size_t *n, const char *k, const char *v)
     if (!grown)
         return LL_ENOMEM;
     *arr = grown;
-    grown[*n].key = dupstr(k);
-    grown[*n].value = dupstr(v ? v : "");
+    grown[*n].key = ll_strdup(k);
+    grown[*n].value = ll_strdup(v ? v : "");
     if (!grown[*n].key || !grown[*n].value) {
         free(grown[*n].key);
         free(grown[*n].value);
@@ -965,7 +954,7 @@ int ll_track_log_metric(ll_track *t, const char *run_id, const char *key,
     }
     pending_metric *p = &t->pending[t->n_pending];
     memcpy(p->run_id, run_id, 33);
-    p->key = dupstr(key);
+    p->key = ll_strdup(key);
     if (!p->key) {
         pthread_mutex_unlock(&t->mu);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -1267,7 +1256,7 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
                 }
                 r->metrics = g;
                 ll_track_metric *m = &g[r->n_metrics];
-                m->key = dupstr(key);
+                m->key = ll_strdup(key);
                 m->value = sqlite3_column_int(st, 5)
                                ? (double)NAN
                                : sqlite3_column_double(st, 2);
@@ -1424,7 +1413,7 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
             *out = g;
         }
         ll_track_metric *m = &(*out)[*n];
-        m->key = dupstr(key);
+        m->key = ll_strdup(key);
         if (!m->key) {
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
             break;
@@ -1533,7 +1522,7 @@ static int copy_file(const char *src, const char *dst, ll_err *err)
 
 static int parent_dir(const char *path, ll_err *err)
 {
-    char *d = dupstr(path);
+    char *d = ll_strdup(path);
     if (!d)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     char *s = strrchr(d, '/');
