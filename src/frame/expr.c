@@ -274,18 +274,23 @@ static int arith(parser *ps, val *a, val *b, char op)
     return 0;
 }
 
-static int parse_mul(parser *ps, val *out)
+typedef int (*parse_fn)(parser *ps, val *out);
+
+/* A left-associative chain: operand (op operand)*, where op is one of the
+ * single characters in ops. */
+static int parse_arith_chain(parser *ps, val *out, parse_fn operand,
+                             const char *ops)
 {
-    if (parse_unary(ps, out))
+    if (operand(ps, out))
         return -1;
     for (;;) {
         skip_ws(ps);
         char op = *ps->p;
-        if (op != '*' && op != '/' && op != '%')
+        if (!op || !strchr(ops, op))
             return 0;
         ps->p++;
         val b;
-        if (parse_unary(ps, &b)) {
+        if (operand(ps, &b)) {
             vfree(out);
             return -1;
         }
@@ -294,24 +299,14 @@ static int parse_mul(parser *ps, val *out)
     }
 }
 
+static int parse_mul(parser *ps, val *out)
+{
+    return parse_arith_chain(ps, out, parse_unary, "*/%");
+}
+
 static int parse_add(parser *ps, val *out)
 {
-    if (parse_mul(ps, out))
-        return -1;
-    for (;;) {
-        skip_ws(ps);
-        char op = *ps->p;
-        if (op != '+' && op != '-')
-            return 0;
-        ps->p++;
-        val b;
-        if (parse_mul(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (arith(ps, out, &b, op))
-            return -1;
-    }
+    return parse_arith_chain(ps, out, parse_mul, "+-");
 }
 
 static const char *flip(const char *op)
@@ -419,36 +414,33 @@ static int logic(parser *ps, val *a, val *b, char op)
     return 0;
 }
 
-static int parse_and(parser *ps, val *out)
+/* A left-associative chain: operand ((word | sym) operand)*, where sym is
+ * the one-character operator symbol passed on to logic(). */
+static int parse_logic_chain(parser *ps, val *out, parse_fn operand,
+                             const char *word, const char *sym)
 {
-    if (parse_not(ps, out))
+    if (operand(ps, out))
         return -1;
-    while (accept_word(ps, "and") || accept(ps, "&")) {
+    while (accept_word(ps, word) || accept(ps, sym)) {
         val b;
-        if (parse_not(ps, &b)) {
+        if (operand(ps, &b)) {
             vfree(out);
             return -1;
         }
-        if (logic(ps, out, &b, '&'))
+        if (logic(ps, out, &b, sym[0]))
             return -1;
     }
     return 0;
 }
 
+static int parse_and(parser *ps, val *out)
+{
+    return parse_logic_chain(ps, out, parse_not, "and", "&");
+}
+
 static int parse_or(parser *ps, val *out)
 {
-    if (parse_and(ps, out))
-        return -1;
-    while (accept_word(ps, "or") || accept(ps, "|")) {
-        val b;
-        if (parse_and(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (logic(ps, out, &b, '|'))
-            return -1;
-    }
-    return 0;
+    return parse_logic_chain(ps, out, parse_and, "or", "|");
 }
 
 ll_column *ll_frame_eval(const ll_frame *f, const char *expr, ll_err *err)
