@@ -80,6 +80,16 @@ static ll_column *check_col(lua_State *L, int idx)
 }
 
 /* Set the frame made by a core call into u, or raise its error. */
+/* Sort the array of names at index names in place with table.sort. */
+static void sort_names(lua_State *L, int names)
+{
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, names);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
 static int give_frame(lua_State *L, lframe *u, ll_frame *f, ll_err *err)
 {
     if (!f) {
@@ -407,6 +417,18 @@ static void print_warnings(ll_buf *w)
         fprintf(stderr, "warning: %s", ll_buf_str(w));
 }
 
+/* After a CSV read into u: print and free the warnings; then the Frame, or
+ * nil, msg. */
+static int finish_read(lua_State *L, const lframe *u, ll_buf *warn,
+                       const ll_err *err)
+{
+    print_warnings(warn);
+    ll_buf_free(warn);
+    if (!u->f)
+        return ll_lua_fail(L, err);
+    return 1;
+}
+
 static int l_df_read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -418,11 +440,7 @@ static int l_df_read_csv(lua_State *L)
     ll_buf warn;
     ll_buf_init(&warn);
     u->f = ll_frame_read_csv(path, &o, &warn, &err);
-    print_warnings(&warn);
-    ll_buf_free(&warn);
-    if (!u->f)
-        return ll_lua_fail(L, &err);
-    return 1;
+    return finish_read(L, u, &warn, &err);
 }
 
 static int l_df_parse_csv(lua_State *L)
@@ -437,11 +455,7 @@ static int l_df_parse_csv(lua_State *L)
     ll_buf warn;
     ll_buf_init(&warn);
     u->f = ll_frame_read_csv_mem(text, len, "<string>", &o, &warn, &err);
-    print_warnings(&warn);
-    ll_buf_free(&warn);
-    if (!u->f)
-        return ll_lua_fail(L, &err);
-    return 1;
+    return finish_read(L, u, &warn, &err);
 }
 
 static int l_df_frame(lua_State *L)
@@ -482,11 +496,7 @@ static int l_df_frame(lua_State *L)
             lua_rawseti(L, names, k++);
             lua_pop(L, 1);
         }
-        lua_getglobal(L, "table");
-        lua_getfield(L, -1, "sort");
-        lua_pushvalue(L, names);
-        lua_call(L, 1, 0);
-        lua_pop(L, 1);
+        sort_names(L, names);
     }
     int64_t ncol = (int64_t)luaL_len(L, names);
     for (int64_t k = 1; k <= ncol; k++) {
@@ -958,11 +968,7 @@ static int l_frame_mutate(lua_State *L)
         lua_rawseti(L, names, k++);
         lua_pop(L, 1);
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, names);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    sort_names(L, names);
     ll_err err;
     ll_err_clear(&err);
     for (int i = 1; i < k; i++) {
