@@ -525,22 +525,30 @@ static int l_t_dim(lua_State *L)
     return 1;
 }
 
-static int l_t_get(lua_State *L)
+/* Storage offset of the element whose indices (0-based, negative counts
+ * from the end) are arguments 2 .. ndim + 1; an argument error when one is
+ * out of range. */
+static int64_t elem_offset(lua_State *L, const ll_tensor *t)
 {
-    ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t off = t->offset;
-    if (lua_gettop(L) - 1 != t->ndim)
-        return luaL_error(L, "get: %d indices for a %d-D tensor",
-                          lua_gettop(L) - 1, t->ndim);
     for (int d = 0; d < t->ndim; d++) {
         lua_Integer i = luaL_checkinteger(L, d + 2);
         if (i < 0)
             i += t->shape[d];
         if (i < 0 || i >= t->shape[d])
-            return luaL_argerror(L, d + 2, "index out of range");
+            luaL_argerror(L, d + 2, "index out of range");
         off += i * t->stride[d];
     }
-    lua_pushnumber(L, (lua_Number)t->st->data[off]);
+    return off;
+}
+
+static int l_t_get(lua_State *L)
+{
+    ll_tensor *t = ll_lua_check_tensor(L, 1);
+    if (lua_gettop(L) - 1 != t->ndim)
+        return luaL_error(L, "get: %d indices for a %d-D tensor",
+                          lua_gettop(L) - 1, t->ndim);
+    lua_pushnumber(L, (lua_Number)t->st->data[elem_offset(L, t)]);
     return 1;
 }
 
@@ -551,15 +559,7 @@ static int l_t_set(lua_State *L)
     if (top - 2 != t->ndim)
         return luaL_error(L, "set: %d indices for a %d-D tensor", top - 2,
                           t->ndim);
-    int64_t off = t->offset;
-    for (int d = 0; d < t->ndim; d++) {
-        lua_Integer i = luaL_checkinteger(L, d + 2);
-        if (i < 0)
-            i += t->shape[d];
-        if (i < 0 || i >= t->shape[d])
-            return luaL_argerror(L, d + 2, "index out of range");
-        off += i * t->stride[d];
-    }
+    int64_t off = elem_offset(L, t);
     t->st->data[off] = (float)luaL_checknumber(L, top);
     lua_settop(L, 1);
     return 1;
