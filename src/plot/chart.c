@@ -906,6 +906,24 @@ static int cmp_barh(const void *a, const void *b)
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+/* Widen [*lo, *hi] to hold the finite values of v[0..n), counting them in
+ * e->points and the others in e->nonfinite. */
+static void widen_range(const double *v, size_t n, ll_extent *e, double *lo,
+                        double *hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) {
+            e->nonfinite++;
+            continue;
+        }
+        e->points++;
+        if (v[i] < *lo)
+            *lo = v[i];
+        if (v[i] > *hi)
+            *hi = v[i];
+    }
+}
+
 int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
 {
     memset(e, 0, sizeof *e);
@@ -973,19 +991,9 @@ int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
         e->order = malloc((p->nbars ? p->nbars : 1) * sizeof *e->order);
         if (!e->order)
             return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
-        for (size_t i = 0; i < p->nbars; i++) {
+        for (size_t i = 0; i < p->nbars; i++)
             e->order[i] = i;
-            double v = p->values[i];
-            if (!isfinite(v)) {
-                e->nonfinite++;
-                continue;
-            }
-            e->points++;
-            if (v < ylo)
-                ylo = v;
-            if (v > yhi)
-                yhi = v;
-        }
+        widen_range(p->values, p->nbars, e, &ylo, &yhi);
         if (p->kind == LL_PLOT_BARH && o->sort) {
             barh_values = p->values;
             qsort(e->order, p->nbars, sizeof *e->order, cmp_barh);
@@ -994,18 +1002,7 @@ int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
             yhi = ylo + 1;
         break;
     case LL_PLOT_HEATMAP:
-        for (size_t i = 0; i < p->rows * p->cols; i++) {
-            double v = p->m[i];
-            if (!isfinite(v)) {
-                e->nonfinite++;
-                continue;
-            }
-            e->points++;
-            if (v < ylo)
-                ylo = v;
-            if (v > yhi)
-                yhi = v;
-        }
+        widen_range(p->m, p->rows * p->cols, e, &ylo, &yhi);
         break;
     case LL_PLOT_GRID:
         break;
