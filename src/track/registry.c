@@ -80,11 +80,7 @@ int ll_track_model_create(ll_track *t, const char *name, int exist_ok,
     if ((rc = ll_track_begin(t, err)) != LL_OK)
         return rc;
     rc = create_model(t, name, exist_ok, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 static int touch_model(ll_track *t, const char *name, long long now,
@@ -386,11 +382,7 @@ int ll_track_model_version_stage(ll_track *t, const char *name,
                         name, canon, version, now, err);
     if (rc == LL_OK)
         rc = touch_model(t, name, now, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 static int valid_alias(const char *alias, ll_err *err)
@@ -434,11 +426,7 @@ int ll_track_model_alias_set(ll_track *t, const char *name, const char *alias,
                         name, alias, version, now, err);
     if (rc == LL_OK)
         rc = touch_model(t, name, now, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 int ll_track_model_alias_delete(ll_track *t, const char *name,

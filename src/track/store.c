@@ -178,6 +178,15 @@ void ll_track_rollback(ll_track *t)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int ll_track_end(ll_track *t, int rc, ll_err *err)
+{
+    if (rc == LL_OK)
+        rc = ll_track_commit(t, err);
+    if (rc != LL_OK)
+        ll_track_rollback(t);
+    return rc;
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
@@ -318,10 +327,7 @@ static int migrate(ll_track *t, ll_err *err)
                      target);
             rc = exec(t, sql, err);
         }
-        if (rc == LL_OK)
-            rc = ll_track_commit(t, err);
-        if (rc != LL_OK) {
-            ll_track_rollback(t);
+        if ((rc = ll_track_end(t, rc, err)) != LL_OK) {
             ll_err_prefix(err, "migration %d", target);
             return rc;
         }
@@ -750,11 +756,7 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
             rc = ll_track_sqlerr(t, err, "tagging a run");
         sqlite3_finalize(st);
     }
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 /* Resolve a full id, a unique prefix or a run name to the 32-hex id. */
