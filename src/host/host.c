@@ -295,6 +295,20 @@ static int msghandler(lua_State *L)
     return 1;
 }
 
+/* *traceback = a copy of "message\nstack traceback:..." tb, *evalue = a copy
+ * of its message part (either NULL when out of memory). */
+static void split_traceback(const char *tb, char **evalue, char **traceback)
+{
+    *traceback = ll_strdup(tb);
+    const char *nl = strstr(tb, "\nstack traceback:");
+    size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
+    *evalue = malloc(n + 1);
+    if (*evalue) {
+        memcpy(*evalue, tb, n);
+        (*evalue)[n] = '\0';
+    }
+}
+
 /* Call the function at the top with nargs below it; on error leave
  * "message\ntraceback" on the stack and also fill *evalue. */
 static int run_protected(ll_host *h, int nargs, int nres, char **evalue,
@@ -312,14 +326,7 @@ static int run_protected(ll_host *h, int nargs, int nres, char **evalue,
         const char *tb = lua_tostring(L, -1);
         if (!tb)
             tb = "(error object is not a string)";
-        *traceback = ll_strdup(tb);
-        const char *nl = strstr(tb, "\nstack traceback:");
-        size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
-        *evalue = malloc(n + 1);
-        if (*evalue) {
-            memcpy(*evalue, tb, n);
-            (*evalue)[n] = '\0';
-        }
+        split_traceback(tb, evalue, traceback);
         lua_pop(L, 1);
     }
     return status;
@@ -434,14 +441,7 @@ static int run_in_thread(ll_host *h, char **evalue, char **traceback)
         luaL_traceback(L, co, msg, 0);
     }
     const char *tb = lua_tostring(L, -1);
-    *traceback = ll_strdup(tb);
-    const char *nl = strstr(tb, "\nstack traceback:");
-    size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
-    *evalue = malloc(n + 1);
-    if (*evalue) {
-        memcpy(*evalue, tb, n);
-        (*evalue)[n] = '\0';
-    }
+    split_traceback(tb, evalue, traceback);
     lua_pop(L, 1);
     /* Close pending to-be-closed variables of the dead cell. */
     lua_resetthread(co);
