@@ -587,23 +587,37 @@ static int l_frame_close(lua_State *L)
     return 0;
 }
 
-static int render_frame(lua_State *L, const ll_frame *f, int optidx)
+/* Text width and row limit from display options {width=, height=,
+ * max_rows=} at optidx (a height leaves 4 lines for header and footer). */
+static void render_size(lua_State *L, int optidx, int *width, int *max_rows)
 {
-    int width = (int)ll_opt_int(L, optidx, "width", 100);
+    *width = (int)ll_opt_int(L, optidx, "width", 100);
     int height = (int)ll_opt_int(L, optidx, "height", 0);
-    int max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
-    if (height > 0 && height - 4 < max_rows)
-        max_rows = height - 4 < 4 ? 4 : height - 4;
-    ll_buf b;
-    ll_buf_init(&b);
-    int rc = ll_frame_render(f, width, max_rows, &b);
+    *max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
+    if (height > 0 && height - 4 < *max_rows)
+        *max_rows = height - 4 < 4 ? 4 : height - 4;
+}
+
+/* Push the text in b and free b; rc != 0 (the writer failed) raises
+ * "out of memory". */
+static int push_buf(lua_State *L, ll_buf *b, int rc)
+{
     if (rc) {
-        ll_buf_free(&b);
+        ll_buf_free(b);
         return luaL_error(L, "out of memory");
     }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
+    lua_pushlstring(L, ll_buf_str(b), b->len);
+    ll_buf_free(b);
     return 1;
+}
+
+static int render_frame(lua_State *L, const ll_frame *f, int optidx)
+{
+    int width, max_rows;
+    render_size(L, optidx, &width, &max_rows);
+    ll_buf b;
+    ll_buf_init(&b);
+    return push_buf(L, &b, ll_frame_render(f, width, max_rows, &b));
 }
 
 static int l_frame_tostring(lua_State *L)
@@ -1657,13 +1671,7 @@ static int l_frame_to_csv(lua_State *L)
     const char *sep = ll_opt_str(L, 2, "sep", ",");
     ll_buf b;
     ll_buf_init(&b);
-    if (ll_frame_to_csv(f, sep[0], &b)) {
-        ll_buf_free(&b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
-    return 1;
+    return push_buf(L, &b, ll_frame_to_csv(f, sep[0], &b));
 }
 
 /* to_tensor{cols..., dtype="float32", categorical="codes"|"onehot"}: a
@@ -1792,21 +1800,13 @@ static int l_col_close(lua_State *L)
 
 static int render_col(lua_State *L, lcol *u, int optidx)
 {
-    int width = (int)ll_opt_int(L, optidx, "width", 100);
-    int height = (int)ll_opt_int(L, optidx, "height", 0);
-    int max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
-    if (height > 0 && height - 4 < max_rows)
-        max_rows = height - 4 < 4 ? 4 : height - 4;
+    int width, max_rows;
+    render_size(L, optidx, &width, &max_rows);
     ll_buf b;
     ll_buf_init(&b);
-    if (ll_col_render(u->c, u->name[0] ? u->name : "value", width, max_rows,
-                      &b)) {
-        ll_buf_free(&b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
-    return 1;
+    return push_buf(L, &b,
+                    ll_col_render(u->c, u->name[0] ? u->name : "value", width,
+                                  max_rows, &b));
 }
 
 static int l_col_tostring(lua_State *L)
