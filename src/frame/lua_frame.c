@@ -642,6 +642,17 @@ static int l_frame_len(lua_State *L)
     return 1;
 }
 
+/* Index of column name in f; raises the "no column" error when absent. */
+static int col_index(lua_State *L, const ll_frame *f, const char *name)
+{
+    ll_err err;
+    ll_err_clear(&err);
+    int i = ll_frame_col(f, name, &err);
+    if (i < 0)
+        ll_lua_raise(L, &err);
+    return i;
+}
+
 static int push_column_of(lua_State *L, const ll_frame *f, int i)
 {
     lcol *u = new_col_ud(L, f->names[i]);
@@ -659,13 +670,7 @@ static int l_frame_index(lua_State *L)
         if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
             return 1;
         lua_pop(L, 1);
-        const char *name = lua_tostring(L, 2);
-        ll_err err;
-        ll_err_clear(&err);
-        int i = ll_frame_col(f, name, &err);
-        if (i < 0)
-            return ll_lua_raise(L, &err);
-        return push_column_of(L, f, i);
+        return push_column_of(L, f, col_index(L, f, lua_tostring(L, 2)));
     }
     if (lua_isinteger(L, 2))
         return l_frame_row(L);
@@ -704,12 +709,7 @@ static int l_frame_newindex(lua_State *L)
 static int l_frame_col(lua_State *L)
 {
     ll_frame *f = check_frame(L, 1);
-    ll_err err;
-    ll_err_clear(&err);
-    int i = ll_frame_col(f, luaL_checkstring(L, 2), &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
-    return push_column_of(L, f, i);
+    return push_column_of(L, f, col_index(L, f, luaL_checkstring(L, 2)));
 }
 
 static int l_frame_head(lua_State *L)
@@ -1523,11 +1523,9 @@ static int shift(lua_State *L, int sign)
     ll_frame *f = check_frame(L, 1);
     const char *name = luaL_checkstring(L, 2);
     lua_Integer k = luaL_optinteger(L, 3, 1);
+    int i = col_index(L, f, name);
     ll_err err;
     ll_err_clear(&err);
-    int i = ll_frame_col(f, name, &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
     int64_t *order, *group;
     group_order(L, 4, f, &order, &group, 1);
     lcol *u = new_col_ud(L, name);
@@ -1552,11 +1550,9 @@ static int l_frame_rolling(lua_State *L)
     lua_Integer w = luaL_checkinteger(L, 3);
     const char *fn = luaL_optstring(L, 4, "mean");
     lua_Integer minp = ll_opt_int(L, 5, "min_periods", -1);
+    int i = col_index(L, f, name);
     ll_err err;
     ll_err_clear(&err);
-    int i = ll_frame_col(f, name, &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
     int64_t *order, *group;
     group_order(L, 5, f, &order, &group, 0);
     lcol *u = new_col_ud(L, name);
@@ -1608,9 +1604,7 @@ static int l_frame_astype(lua_State *L)
         const char *tn = lua_tostring(L, -1);
         if (lua_type(L, -2) != LUA_TSTRING || !tn)
             return luaL_error(L, "astype: {column = \"type\"} expected");
-        int i = ll_frame_col(f, name, &err);
-        if (i < 0)
-            return ll_lua_raise(L, &err);
+        int i = col_index(L, f, name);
         int t = ll_dtype_parse(tn);
         if (t < 0)
             return luaL_error(L, "astype: unknown type '%s'", tn);
