@@ -217,6 +217,19 @@ static int parse_primary(parser *ps, val *out)
     return 0;
 }
 
+/* The result r of a column op becomes *v (already freed); NULL fails the
+ * parse (the op has set ps->err). */
+static int set_col(parser *ps, val *v, ll_column *r)
+{
+    if (!r) {
+        ps->failed = 1;
+        return -1;
+    }
+    v->kind = V_COL;
+    v->c = r;
+    return 0;
+}
+
 static int parse_unary(parser *ps, val *out)
 {
     if (accept(ps, "-")) {
@@ -230,13 +243,7 @@ static int parse_unary(parser *ps, val *out)
             return fail(ps, "'-' needs a number");
         ll_column *r = ll_col_neg(out->c, ps->err);
         vfree(out);
-        if (!r) {
-            ps->failed = 1;
-            return -1;
-        }
-        out->kind = V_COL;
-        out->c = r;
-        return 0;
+        return set_col(ps, out, r);
     }
     return parse_primary(ps, out);
 }
@@ -265,13 +272,7 @@ static int arith(parser *ps, val *a, val *b, char op)
     }
     vfree(a);
     vfree(b);
-    if (!r) {
-        ps->failed = 1;
-        return -1;
-    }
-    a->kind = V_COL;
-    a->c = r;
-    return 0;
+    return set_col(ps, a, r);
 }
 
 typedef int (*parse_fn)(parser *ps, val *out);
@@ -362,13 +363,7 @@ static int parse_cmp(parser *ps, val *out)
         r = ll_col_cmp_num(col->c, other->x, use, ps->err);
     vfree(out);
     vfree(&b);
-    if (!r) {
-        ps->failed = 1;
-        return -1;
-    }
-    out->kind = V_COL;
-    out->c = r;
-    return 0;
+    return set_col(ps, out, r);
 }
 
 static int parse_not(parser *ps, val *out)
@@ -384,13 +379,7 @@ static int parse_not(parser *ps, val *out)
             return -1;
         ll_column *r = ll_col_not(out->c, ps->err);
         vfree(out);
-        if (!r) {
-            ps->failed = 1;
-            return -1;
-        }
-        out->kind = V_COL;
-        out->c = r;
-        return 0;
+        return set_col(ps, out, r);
     }
     return parse_cmp(ps, out);
 }
@@ -405,13 +394,7 @@ static int logic(parser *ps, val *a, val *b, char op)
     ll_column *r = ll_col_logic(a->c, b->c, op, ps->err);
     vfree(a);
     vfree(b);
-    if (!r) {
-        ps->failed = 1;
-        return -1;
-    }
-    a->kind = V_COL;
-    a->c = r;
-    return 0;
+    return set_col(ps, a, r);
 }
 
 /* A left-associative chain: operand ((word | sym) operand)*, where sym is
