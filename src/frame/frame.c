@@ -413,18 +413,12 @@ ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
                    (long long)mask->len, (long long)f->nrow);
         return NULL;
     }
-    int64_t n = 0;
-    for (int64_t i = 0; i < mask->len; i++)
-        n += LL_U8(mask)[i] && !ll_col_isna(mask, i);
-    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    int64_t n;
+    int64_t *idx = ll_mask_rows(mask, &n);
     if (!idx) {
         ll_err_set(err, LL_ENOMEM, "out of memory");
         return NULL;
     }
-    int64_t k = 0;
-    for (int64_t i = 0; i < mask->len; i++)
-        if (LL_U8(mask)[i] && !ll_col_isna(mask, i))
-            idx[k++] = i;
     ll_frame *r = ll_frame_take(f, idx, n);
     free(idx);
     if (!r)
