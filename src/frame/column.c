@@ -368,18 +368,27 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
     return r;
 }
 
-ll_column *ll_col_filter(const ll_column *c, const ll_column *mask)
+int64_t *ll_mask_rows(const ll_column *mask, int64_t *n)
 {
-    int64_t n = 0;
+    *n = 0;
     for (int64_t i = 0; i < mask->len; i++)
-        n += LL_U8(mask)[i] && !ll_col_isna(mask, i);
-    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+        *n += LL_U8(mask)[i] && !ll_col_isna(mask, i);
+    int64_t *idx = malloc((size_t)(*n ? *n : 1) * sizeof *idx);
     if (!idx)
         return NULL;
     int64_t k = 0;
     for (int64_t i = 0; i < mask->len; i++)
         if (LL_U8(mask)[i] && !ll_col_isna(mask, i))
             idx[k++] = i;
+    return idx;
+}
+
+ll_column *ll_col_filter(const ll_column *c, const ll_column *mask)
+{
+    int64_t n;
+    int64_t *idx = ll_mask_rows(mask, &n);
+    if (!idx)
+        return NULL;
     ll_column *r = ll_col_take(c, idx, n);
     free(idx);
     return r;

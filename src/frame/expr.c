@@ -217,6 +217,19 @@ static int parse_primary(parser *ps, val *out)
     return 0;
 }
 
+/* The result r of a column op becomes *v (already freed); NULL fails the
+ * parse (the op has set ps->err). */
+static int set_col(parser *ps, val *v, ll_column *r)
+{
+    if (!r) {
+        ps->failed = 1;
+        return -1;
+    }
+    v->kind = V_COL;
+    v->c = r;
+    return 0;
+}
+
 static int parse_unary(parser *ps, val *out)
 {
     if (accept(ps, "-")) {
@@ -230,13 +243,7 @@ static int parse_unary(parser *ps, val *out)
             return fail(ps, "'-' needs a number");
         ll_column *r = ll_col_neg(out->c, ps->err);
         vfree(out);
-        if (!r) {
-            ps->failed = 1;
-            return -1;
-        }
-        out->kind = V_COL;
-        out->c = r;
-        return 0;
+        return set_col(ps, out, r);
     }
     return parse_primary(ps, out);
 }
@@ -265,53 +272,42 @@ static int arith(parser *ps, val *a, val *b, char op)
     }
     vfree(a);
     vfree(b);
-    if (!r) {
-        ps->failed = 1;
+    return set_col(ps, a, r);
+}
+
+typedef int (*parse_fn)(parser *ps, val *out);
+
+/* A left-associative chain: operand (op operand)*, where op is one of the
+ * single characters in ops. */
+static int parse_arith_chain(parser *ps, val *out, parse_fn operand,
+                             const char *ops)
+{
+    if (operand(ps, out))
         return -1;
+    for (;;) {
+        skip_ws(ps);
+        char op = *ps->p;
+        if (!op || !strchr(ops, op))
+            return 0;
+        ps->p++;
+        val b;
+        if (operand(ps, &b)) {
+            vfree(out);
+            return -1;
+        }
+        if (arith(ps, out, &b, op))
+            return -1;
     }
-    a->kind = V_COL;
-    a->c = r;
-    return 0;
 }
 
 static int parse_mul(parser *ps, val *out)
 {
-    if (parse_unary(ps, out))
-        return -1;
-    for (;;) {
-        skip_ws(ps);
-        char op = *ps->p;
-        if (op != '*' && op != '/' && op != '%')
-            return 0;
-        ps->p++;
-        val b;
-        if (parse_unary(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (arith(ps, out, &b, op))
-            return -1;
-    }
+    return parse_arith_chain(ps, out, parse_unary, "*/%");
 }
 
 static int parse_add(parser *ps, val *out)
 {
-    if (parse_mul(ps, out))
-        return -1;
-    for (;;) {
-        skip_ws(ps);
-        char op = *ps->p;
-        if (op != '+' && op != '-')
-            return 0;
-        ps->p++;
-        val b;
-        if (parse_mul(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (arith(ps, out, &b, op))
-            return -1;
-    }
+    return parse_arith_chain(ps, out, parse_mul, "+-");
 }
 
 static const char *flip(const char *op)
@@ -367,13 +363,7 @@ static int parse_cmp(parser *ps, val *out)
         r = ll_col_cmp_num(col->c, other->x, use, ps->err);
     vfree(out);
     vfree(&b);
-    if (!r) {
-        ps->failed = 1;
-        return -1;
-    }
-    out->kind = V_COL;
-    out->c = r;
-    return 0;
+    return set_col(ps, out, r);
 }
 
 static int parse_not(parser *ps, val *out)
@@ -389,13 +379,7 @@ static int parse_not(parser *ps, val *out)
             return -1;
         ll_column *r = ll_col_not(out->c, ps->err);
         vfree(out);
-        if (!r) {
-            ps->failed = 1;
-            return -1;
-        }
-        out->kind = V_COL;
-        out->c = r;
-        return 0;
+        return set_col(ps, out, r);
     }
     return parse_cmp(ps, out);
 }
@@ -410,45 +394,36 @@ static int logic(parser *ps, val *a, val *b, char op)
     ll_column *r = ll_col_logic(a->c, b->c, op, ps->err);
     vfree(a);
     vfree(b);
-    if (!r) {
-        ps->failed = 1;
+    return set_col(ps, a, r);
+}
+
+/* A left-associative chain: operand ((word | sym) operand)*, where sym is
+ * the one-character operator symbol passed on to logic(). */
+static int parse_logic_chain(parser *ps, val *out, parse_fn operand,
+                             const char *word, const char *sym)
+{
+    if (operand(ps, out))
         return -1;
+    while (accept_word(ps, word) || accept(ps, sym)) {
+        val b;
+        if (operand(ps, &b)) {
+            vfree(out);
+            return -1;
+        }
+        if (logic(ps, out, &b, sym[0]))
+            return -1;
     }
-    a->kind = V_COL;
-    a->c = r;
     return 0;
 }
 
 static int parse_and(parser *ps, val *out)
 {
-    if (parse_not(ps, out))
-        return -1;
-    while (accept_word(ps, "and") || accept(ps, "&")) {
-        val b;
-        if (parse_not(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (logic(ps, out, &b, '&'))
-            return -1;
-    }
-    return 0;
+    return parse_logic_chain(ps, out, parse_not, "and", "&");
 }
 
 static int parse_or(parser *ps, val *out)
 {
-    if (parse_and(ps, out))
-        return -1;
-    while (accept_word(ps, "or") || accept(ps, "|")) {
-        val b;
-        if (parse_and(ps, &b)) {
-            vfree(out);
-            return -1;
-        }
-        if (logic(ps, out, &b, '|'))
-            return -1;
-    }
-    return 0;
+    return parse_logic_chain(ps, out, parse_and, "or", "|");
 }
 
 ll_column *ll_frame_eval(const ll_frame *f, const char *expr, ll_err *err)

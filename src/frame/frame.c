@@ -362,20 +362,18 @@ ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
     return r;
 }
 
-ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len)
+/* A frame of n rows of f: rows idx[0..n) when idx is given, else the rows
+ * off .. off + n - 1 (ll_col_slice). */
+static ll_frame *pick_rows(const ll_frame *f, const int64_t *idx, int64_t off,
+                           int64_t n)
 {
-    if (off < 0)
-        off = 0;
-    if (off > f->nrow)
-        off = f->nrow;
-    if (len < 0 || off + len > f->nrow)
-        len = f->nrow - off;
     ll_frame *r = ll_frame_new();
     if (!r)
         return NULL;
-    r->nrow = len;
+    r->nrow = n;
     for (int i = 0; i < f->ncol; i++) {
-        ll_column *c = ll_col_slice(f->cols[i], off, len);
+        ll_column *c = idx ? ll_col_take(f->cols[i], idx, n)
+                           : ll_col_slice(f->cols[i], off, n);
         int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
         ll_col_unref(c);
         if (rc) {
@@ -386,22 +384,20 @@ ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len)
     return r;
 }
 
+ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len)
+{
+    if (off < 0)
+        off = 0;
+    if (off > f->nrow)
+        off = f->nrow;
+    if (len < 0 || off + len > f->nrow)
+        len = f->nrow - off;
+    return pick_rows(f, NULL, off, len);
+}
+
 ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n)
 {
-    ll_frame *r = ll_frame_new();
-    if (!r)
-        return NULL;
-    r->nrow = n;
-    for (int i = 0; i < f->ncol; i++) {
-        ll_column *c = ll_col_take(f->cols[i], idx, n);
-        int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
-        ll_col_unref(c);
-        if (rc) {
-            ll_frame_free(r);
-            return NULL;
-        }
-    }
-    return r;
+    return pick_rows(f, idx, 0, n);
 }
 
 ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
@@ -417,18 +413,12 @@ ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
                    (long long)mask->len, (long long)f->nrow);
         return NULL;
     }
-    int64_t n = 0;
-    for (int64_t i = 0; i < mask->len; i++)
-        n += LL_U8(mask)[i] && !ll_col_isna(mask, i);
-    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    int64_t n;
+    int64_t *idx = ll_mask_rows(mask, &n);
     if (!idx) {
         ll_err_set(err, LL_ENOMEM, "out of memory");
         return NULL;
     }
-    int64_t k = 0;
-    for (int64_t i = 0; i < mask->len; i++)
-        if (LL_U8(mask)[i] && !ll_col_isna(mask, i))
-            idx[k++] = i;
     ll_frame *r = ll_frame_take(f, idx, n);
     free(idx);
     if (!r)

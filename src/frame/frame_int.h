@@ -72,6 +72,9 @@ int ll_strhash_sorted_dict(ll_strhash *h, ll_column **dict, int32_t *codes,
 void ll_strhash_free(ll_strhash *h);
 
 double ll_quantile_sorted(const double *v, int64_t n, double q);
+/* The rows where a bool mask is true (NA counts as false), as a malloc'd
+ * array of *n indices; NULL when out of memory. */
+int64_t *ll_mask_rows(const ll_column *mask, int64_t *n);
 ll_column *ll_col_split_part(const ll_column *c, const char *sep, int64_t k,
                              int64_t *nparts_max, ll_err *err);
 

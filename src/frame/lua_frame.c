@@ -80,6 +80,16 @@ static ll_column *check_col(lua_State *L, int idx)
 }
 
 /* Set the frame made by a core call into u, or raise its error. */
+/* Sort the array of names at index names in place with table.sort. */
+static void sort_names(lua_State *L, int names)
+{
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, names);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
 static int give_frame(lua_State *L, lframe *u, ll_frame *f, ll_err *err)
 {
     if (!f) {
@@ -89,6 +99,21 @@ static int give_frame(lua_State *L, lframe *u, ll_frame *f, ll_err *err)
     }
     u->f = f;
     return 1;
+}
+
+/* A core op taking a list of column names and returning a new frame. */
+typedef ll_frame *(*names_op)(const ll_frame *f, const char *const *names,
+                              int n, ll_err *err);
+
+/* Push the result of op(f, names, n) as a Frame (the userdata is created
+ * before the op runs, so a Lua error cannot leak its result). */
+static int push_names_op(lua_State *L, const ll_frame *f, const char **names,
+                         int n, names_op op)
+{
+    lframe *u = new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return give_frame(L, u, op(f, names, n, &err), &err);
 }
 
 static int give_col(lua_State *L, lcol *u, ll_column *c, ll_err *err)
@@ -392,6 +417,18 @@ static void print_warnings(ll_buf *w)
         fprintf(stderr, "warning: %s", ll_buf_str(w));
 }
 
+/* After a CSV read into u: print and free the warnings; then the Frame, or
+ * nil, msg. */
+static int finish_read(lua_State *L, const lframe *u, ll_buf *warn,
+                       const ll_err *err)
+{
+    print_warnings(warn);
+    ll_buf_free(warn);
+    if (!u->f)
+        return ll_lua_fail(L, err);
+    return 1;
+}
+
 static int l_df_read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -403,11 +440,7 @@ static int l_df_read_csv(lua_State *L)
     ll_buf warn;
     ll_buf_init(&warn);
     u->f = ll_frame_read_csv(path, &o, &warn, &err);
-    print_warnings(&warn);
-    ll_buf_free(&warn);
-    if (!u->f)
-        return ll_lua_fail(L, &err);
-    return 1;
+    return finish_read(L, u, &warn, &err);
 }
 
 static int l_df_parse_csv(lua_State *L)
@@ -422,11 +455,7 @@ static int l_df_parse_csv(lua_State *L)
     ll_buf warn;
     ll_buf_init(&warn);
     u->f = ll_frame_read_csv_mem(text, len, "<string>", &o, &warn, &err);
-    print_warnings(&warn);
-    ll_buf_free(&warn);
-    if (!u->f)
-        return ll_lua_fail(L, &err);
-    return 1;
+    return finish_read(L, u, &warn, &err);
 }
 
 static int l_df_frame(lua_State *L)
@@ -467,11 +496,7 @@ static int l_df_frame(lua_State *L)
             lua_rawseti(L, names, k++);
             lua_pop(L, 1);
         }
-        lua_getglobal(L, "table");
-        lua_getfield(L, -1, "sort");
-        lua_pushvalue(L, names);
-        lua_call(L, 1, 0);
-        lua_pop(L, 1);
+        sort_names(L, names);
     }
     int64_t ncol = (int64_t)luaL_len(L, names);
     for (int64_t k = 1; k <= ncol; k++) {
@@ -562,23 +587,37 @@ static int l_frame_close(lua_State *L)
     return 0;
 }
 
-static int render_frame(lua_State *L, const ll_frame *f, int optidx)
+/* Text width and row limit from display options {width=, height=,
+ * max_rows=} at optidx (a height leaves 4 lines for header and footer). */
+static void render_size(lua_State *L, int optidx, int *width, int *max_rows)
 {
-    int width = (int)ll_opt_int(L, optidx, "width", 100);
+    *width = (int)ll_opt_int(L, optidx, "width", 100);
     int height = (int)ll_opt_int(L, optidx, "height", 0);
-    int max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
-    if (height > 0 && height - 4 < max_rows)
-        max_rows = height - 4 < 4 ? 4 : height - 4;
-    ll_buf b;
-    ll_buf_init(&b);
-    int rc = ll_frame_render(f, width, max_rows, &b);
+    *max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
+    if (height > 0 && height - 4 < *max_rows)
+        *max_rows = height - 4 < 4 ? 4 : height - 4;
+}
+
+/* Push the text in b and free b; rc != 0 (the writer failed) raises
+ * "out of memory". */
+static int push_buf(lua_State *L, ll_buf *b, int rc)
+{
     if (rc) {
-        ll_buf_free(&b);
+        ll_buf_free(b);
         return luaL_error(L, "out of memory");
     }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
+    lua_pushlstring(L, ll_buf_str(b), b->len);
+    ll_buf_free(b);
     return 1;
+}
+
+static int render_frame(lua_State *L, const ll_frame *f, int optidx)
+{
+    int width, max_rows;
+    render_size(L, optidx, &width, &max_rows);
+    ll_buf b;
+    ll_buf_init(&b);
+    return push_buf(L, &b, ll_frame_render(f, width, max_rows, &b));
 }
 
 static int l_frame_tostring(lua_State *L)
@@ -603,6 +642,17 @@ static int l_frame_len(lua_State *L)
     return 1;
 }
 
+/* Index of column name in f; raises the "no column" error when absent. */
+static int col_index(lua_State *L, const ll_frame *f, const char *name)
+{
+    ll_err err;
+    ll_err_clear(&err);
+    int i = ll_frame_col(f, name, &err);
+    if (i < 0)
+        ll_lua_raise(L, &err);
+    return i;
+}
+
 static int push_column_of(lua_State *L, const ll_frame *f, int i)
 {
     lcol *u = new_col_ud(L, f->names[i]);
@@ -620,13 +670,7 @@ static int l_frame_index(lua_State *L)
         if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
             return 1;
         lua_pop(L, 1);
-        const char *name = lua_tostring(L, 2);
-        ll_err err;
-        ll_err_clear(&err);
-        int i = ll_frame_col(f, name, &err);
-        if (i < 0)
-            return ll_lua_raise(L, &err);
-        return push_column_of(L, f, i);
+        return push_column_of(L, f, col_index(L, f, lua_tostring(L, 2)));
     }
     if (lua_isinteger(L, 2))
         return l_frame_row(L);
@@ -665,12 +709,7 @@ static int l_frame_newindex(lua_State *L)
 static int l_frame_col(lua_State *L)
 {
     ll_frame *f = check_frame(L, 1);
-    ll_err err;
-    ll_err_clear(&err);
-    int i = ll_frame_col(f, luaL_checkstring(L, 2), &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
-    return push_column_of(L, f, i);
+    return push_column_of(L, f, col_index(L, f, luaL_checkstring(L, 2)));
 }
 
 static int l_frame_head(lua_State *L)
@@ -754,10 +793,7 @@ static int l_frame_select(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **names = str_list(L, 2, &n, "select");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_select(f, names, n, &err), &err);
+    return push_names_op(L, f, names, n, ll_frame_select);
 }
 
 static int l_frame_drop(lua_State *L)
@@ -765,10 +801,7 @@ static int l_frame_drop(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **names = str_list(L, 2, &n, "drop");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_drop(f, names, n, &err), &err);
+    return push_names_op(L, f, names, n, ll_frame_drop);
 }
 
 static int l_frame_rename(lua_State *L)
@@ -949,11 +982,7 @@ static int l_frame_mutate(lua_State *L)
         lua_rawseti(L, names, k++);
         lua_pop(L, 1);
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, names);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    sort_names(L, names);
     ll_err err;
     ll_err_clear(&err);
     for (int i = 1; i < k; i++) {
@@ -1319,10 +1348,7 @@ static int l_frame_unique(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **cols = cols_or_all(L, 2, f, &n, "unique");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_unique(f, cols, n, &err), &err);
+    return push_names_op(L, f, cols, n, ll_frame_unique);
 }
 
 static int l_frame_value_counts(lua_State *L)
@@ -1330,10 +1356,7 @@ static int l_frame_value_counts(lua_State *L)
     ll_frame *f = check_frame(L, 1);
     int n;
     const char **cols = str_list(L, 2, &n, "value_counts");
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_value_counts(f, cols, n, &err), &err);
+    return push_names_op(L, f, cols, n, ll_frame_value_counts);
 }
 
 static int l_frame_dropna(lua_State *L)
@@ -1346,10 +1369,7 @@ static int l_frame_dropna(lua_State *L)
         if (!lua_isnil(L, -1))
             subset = str_list(L, -1, &n, "dropna: subset");
     }
-    lframe *u = new_frame_ud(L);
-    ll_err err;
-    ll_err_clear(&err);
-    return give_frame(L, u, ll_frame_dropna(f, subset, n, &err), &err);
+    return push_names_op(L, f, subset, n, ll_frame_dropna);
 }
 
 /* Group ids and time order from opts {by=, order=} at idx; both NULL when
@@ -1503,11 +1523,9 @@ static int shift(lua_State *L, int sign)
     ll_frame *f = check_frame(L, 1);
     const char *name = luaL_checkstring(L, 2);
     lua_Integer k = luaL_optinteger(L, 3, 1);
+    int i = col_index(L, f, name);
     ll_err err;
     ll_err_clear(&err);
-    int i = ll_frame_col(f, name, &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
     int64_t *order, *group;
     group_order(L, 4, f, &order, &group, 1);
     lcol *u = new_col_ud(L, name);
@@ -1532,11 +1550,9 @@ static int l_frame_rolling(lua_State *L)
     lua_Integer w = luaL_checkinteger(L, 3);
     const char *fn = luaL_optstring(L, 4, "mean");
     lua_Integer minp = ll_opt_int(L, 5, "min_periods", -1);
+    int i = col_index(L, f, name);
     ll_err err;
     ll_err_clear(&err);
-    int i = ll_frame_col(f, name, &err);
-    if (i < 0)
-        return ll_lua_raise(L, &err);
     int64_t *order, *group;
     group_order(L, 5, f, &order, &group, 0);
     lcol *u = new_col_ud(L, name);
@@ -1588,9 +1604,7 @@ static int l_frame_astype(lua_State *L)
         const char *tn = lua_tostring(L, -1);
         if (lua_type(L, -2) != LUA_TSTRING || !tn)
             return luaL_error(L, "astype: {column = \"type\"} expected");
-        int i = ll_frame_col(f, name, &err);
-        if (i < 0)
-            return ll_lua_raise(L, &err);
+        int i = col_index(L, f, name);
         int t = ll_dtype_parse(tn);
         if (t < 0)
             return luaL_error(L, "astype: unknown type '%s'", tn);
@@ -1651,13 +1665,7 @@ static int l_frame_to_csv(lua_State *L)
     const char *sep = ll_opt_str(L, 2, "sep", ",");
     ll_buf b;
     ll_buf_init(&b);
-    if (ll_frame_to_csv(f, sep[0], &b)) {
-        ll_buf_free(&b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
-    return 1;
+    return push_buf(L, &b, ll_frame_to_csv(f, sep[0], &b));
 }
 
 /* to_tensor{cols..., dtype="float32", categorical="codes"|"onehot"}: a
@@ -1801,21 +1809,13 @@ static int l_col_close(lua_State *L)
 
 static int render_col(lua_State *L, lcol *u, int optidx)
 {
-    int width = (int)ll_opt_int(L, optidx, "width", 100);
-    int height = (int)ll_opt_int(L, optidx, "height", 0);
-    int max_rows = (int)ll_opt_int(L, optidx, "max_rows", 20);
-    if (height > 0 && height - 4 < max_rows)
-        max_rows = height - 4 < 4 ? 4 : height - 4;
+    int width, max_rows;
+    render_size(L, optidx, &width, &max_rows);
     ll_buf b;
     ll_buf_init(&b);
-    if (ll_col_render(u->c, u->name[0] ? u->name : "value", width, max_rows,
-                      &b)) {
-        ll_buf_free(&b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, ll_buf_str(&b), b.len);
-    ll_buf_free(&b);
-    return 1;
+    return push_buf(L, &b,
+                    ll_col_render(u->c, u->name[0] ? u->name : "value", width,
+                                  max_rows, &b));
 }
 
 static int l_col_tostring(lua_State *L)

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "host/host_int.h"
+#include "util/buf.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -275,15 +276,6 @@ static char *dup_lua(lua_State *L, int idx)
     return p;
 }
 
-static char *dup_cstr(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 static int call_display(lua_State *L)
 {
     /* upvalue-free: args are (fn, value, opts) */
@@ -337,7 +329,7 @@ int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out)
         lua_settop(L, top);
         if (out->text) {
             if (!out->kind)
-                out->kind = dup_cstr("value");
+                out->kind = ll_strdup("value");
             return LL_OK;
         }
     }
@@ -351,6 +343,6 @@ int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out)
         return rc;
     }
     out->text = ll_buf_take(&b);
-    out->kind = dup_cstr("value");
+    out->kind = ll_strdup("value");
     return out->text && out->kind ? LL_OK : LL_ENOMEM;
 }

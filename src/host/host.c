@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "util/buf.h"
 #include "host/host.h"
 #include "host/host_int.h"
 #include "host/lua_util.h"
@@ -270,17 +271,6 @@ void ll_host_progress_dispatch(void *ud, const ll_progress *p)
 
 /* ---- running chunks ---- */
 
-static char *dup_str(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 /* Message handler: the message plus a traceback without host frames. */
 static int msghandler(lua_State *L)
 {
@@ -305,6 +295,20 @@ static int msghandler(lua_State *L)
     return 1;
 }
 
+/* *traceback = a copy of "message\nstack traceback:..." tb, *evalue = a copy
+ * of its message part (either NULL when out of memory). */
+static void split_traceback(const char *tb, char **evalue, char **traceback)
+{
+    *traceback = ll_strdup(tb);
+    const char *nl = strstr(tb, "\nstack traceback:");
+    size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
+    *evalue = malloc(n + 1);
+    if (*evalue) {
+        memcpy(*evalue, tb, n);
+        (*evalue)[n] = '\0';
+    }
+}
+
 /* Call the function at the top with nargs below it; on error leave
  * "message\ntraceback" on the stack and also fill *evalue. */
 static int run_protected(ll_host *h, int nargs, int nres, char **evalue,
@@ -322,14 +326,7 @@ static int run_protected(ll_host *h, int nargs, int nres, char **evalue,
         const char *tb = lua_tostring(L, -1);
         if (!tb)
             tb = "(error object is not a string)";
-        *traceback = dup_str(tb);
-        const char *nl = strstr(tb, "\nstack traceback:");
-        size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
-        *evalue = malloc(n + 1);
-        if (*evalue) {
-            memcpy(*evalue, tb, n);
-            (*evalue)[n] = '\0';
-        }
+        split_traceback(tb, evalue, traceback);
         lua_pop(L, 1);
     }
     return status;
@@ -444,14 +441,7 @@ static int run_in_thread(ll_host *h, char **evalue, char **traceback)
         luaL_traceback(L, co, msg, 0);
     }
     const char *tb = lua_tostring(L, -1);
-    *traceback = dup_str(tb);
-    const char *nl = strstr(tb, "\nstack traceback:");
-    size_t n = nl ? (size_t)(nl - tb) : strlen(tb);
-    *evalue = malloc(n + 1);
-    if (*evalue) {
-        memcpy(*evalue, tb, n);
-        (*evalue)[n] = '\0';
-    }
+    split_traceback(tb, evalue, traceback);
     lua_pop(L, 1);
     /* Close pending to-be-closed variables of the dead cell. */
     lua_resetthread(co);
@@ -472,9 +462,9 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     int expr = compile_cell(L, code, len, chunkname);
     if (expr < 0) {
         res->status = LL_CELL_SYNTAX;
-        res->ename = dup_str("SyntaxError");
-        res->evalue = dup_str(lua_tostring(L, -1));
-        res->traceback = dup_str(lua_tostring(L, -1));
+        res->ename = ll_strdup("SyntaxError");
+        res->evalue = ll_strdup(lua_tostring(L, -1));
+        res->traceback = ll_strdup(lua_tostring(L, -1));
         lua_settop(L, top);
         res->seconds = ll_monotonic() - t0;
         return res->status;
@@ -483,13 +473,13 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     if (status != LUA_OK) {
         if (ll_interrupt_requested == LL_INTERRUPT_TIMEOUT) {
             res->status = LL_CELL_TIMEOUT;
-            res->ename = dup_str("TimeoutError");
+            res->ename = ll_strdup("TimeoutError");
         } else if (ll_interrupt_requested) {
             res->status = LL_CELL_INTERRUPTED;
-            res->ename = dup_str("Interrupted");
+            res->ename = ll_strdup("Interrupted");
         } else {
             res->status = LL_CELL_ERROR;
-            res->ename = dup_str("LuaError");
+            res->ename = ll_strdup("LuaError");
         }
     } else if (expr && lua_gettop(L) > top) {
         int n = lua_gettop(L) - top;

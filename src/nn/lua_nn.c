@@ -131,6 +131,27 @@ static int check_shape(lua_State *L, int idx, int64_t *shape)
     return n;
 }
 
+/* A target shape for reshape/expand, from a table {2, -1} or from integer
+ * arguments starting at idx.  Unlike check_shape, entries may be negative
+ * (-1 = infer / keep). */
+static int target_shape(lua_State *L, int idx, int64_t *shape)
+{
+    int nd = 0;
+    if (lua_istable(L, idx)) {
+        nd = (int)luaL_len(L, idx);
+        if (nd > LL_MAXDIM)
+            luaL_argerror(L, idx, "too many dimensions");
+        for (int i = 0; i < nd; i++) {
+            lua_geti(L, idx, i + 1);
+            shape[i] = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+    } else
+        for (int i = idx; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
+            shape[nd++] = luaL_checkinteger(L, i);
+    return nd;
+}
+
 /* Walk a nested table to find its shape. */
 static int nested_shape(lua_State *L, int idx, int64_t *shape)
 {
@@ -518,22 +539,30 @@ static int l_t_dim(lua_State *L)
     return 1;
 }
 
-static int l_t_get(lua_State *L)
+/* Storage offset of the element whose indices (0-based, negative counts
+ * from the end) are arguments 2 .. ndim + 1; an argument error when one is
+ * out of range. */
+static int64_t elem_offset(lua_State *L, const ll_tensor *t)
 {
-    ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t off = t->offset;
-    if (lua_gettop(L) - 1 != t->ndim)
-        return luaL_error(L, "get: %d indices for a %d-D tensor",
-                          lua_gettop(L) - 1, t->ndim);
     for (int d = 0; d < t->ndim; d++) {
         lua_Integer i = luaL_checkinteger(L, d + 2);
         if (i < 0)
             i += t->shape[d];
         if (i < 0 || i >= t->shape[d])
-            return luaL_argerror(L, d + 2, "index out of range");
+            luaL_argerror(L, d + 2, "index out of range");
         off += i * t->stride[d];
     }
-    lua_pushnumber(L, (lua_Number)t->st->data[off]);
+    return off;
+}
+
+static int l_t_get(lua_State *L)
+{
+    ll_tensor *t = ll_lua_check_tensor(L, 1);
+    if (lua_gettop(L) - 1 != t->ndim)
+        return luaL_error(L, "get: %d indices for a %d-D tensor",
+                          lua_gettop(L) - 1, t->ndim);
+    lua_pushnumber(L, (lua_Number)t->st->data[elem_offset(L, t)]);
     return 1;
 }
 
@@ -544,15 +573,7 @@ static int l_t_set(lua_State *L)
     if (top - 2 != t->ndim)
         return luaL_error(L, "set: %d indices for a %d-D tensor", top - 2,
                           t->ndim);
-    int64_t off = t->offset;
-    for (int d = 0; d < t->ndim; d++) {
-        lua_Integer i = luaL_checkinteger(L, d + 2);
-        if (i < 0)
-            i += t->shape[d];
-        if (i < 0 || i >= t->shape[d])
-            return luaL_argerror(L, d + 2, "index out of range");
-        off += i * t->stride[d];
-    }
+    int64_t off = elem_offset(L, t);
     t->st->data[off] = (float)luaL_checknumber(L, top);
     lua_settop(L, 1);
     return 1;
@@ -611,19 +632,7 @@ static int l_t_reshape(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t shape[LL_MAXDIM];
-    int nd = 0;
-    if (lua_istable(L, 2)) {
-        nd = (int)luaL_len(L, 2);
-        if (nd > LL_MAXDIM)
-            return luaL_argerror(L, 2, "too many dimensions");
-        for (int i = 0; i < nd; i++) {
-            lua_geti(L, 2, i + 1);
-            shape[i] = lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        }
-    } else
-        for (int i = 2; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
-            shape[nd++] = luaL_checkinteger(L, i);
+    int nd = target_shape(L, 2, shape);
     ll_err err = {0};
     return push_or_raise(L, ll_reshape(t, nd, shape, &err), &err);
 }
@@ -711,19 +720,7 @@ static int l_t_expand(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
     int64_t shape[LL_MAXDIM];
-    int nd = 0;
-    if (lua_istable(L, 2)) {
-        nd = (int)luaL_len(L, 2);
-        if (nd > LL_MAXDIM)
-            return luaL_argerror(L, 2, "too many dimensions");
-        for (int i = 0; i < nd; i++) {
-            lua_geti(L, 2, i + 1);
-            shape[i] = lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        }
-    } else
-        for (int i = 2; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
-            shape[nd++] = luaL_checkinteger(L, i);
+    int nd = target_shape(L, 2, shape);
     ll_err err = {0};
     return push_or_raise(L, ll_expand(t, nd, shape, &err), &err);
 }

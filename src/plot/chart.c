@@ -10,6 +10,7 @@
 
 #include "util/calendar.h"
 #include "plot/plot_int.h"
+#include "util/buf.h"
 
 /* ---- live registry: every chart alive, for ll_plot_find ---- */
 
@@ -87,17 +88,6 @@ int ll_plot_render_display(const ll_plot *p, int color, ll_buf *out,
 }
 
 /* ---- model ---- */
-
-static char *dupstr(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 ll_plot *ll_plot_new(ll_plot_kind kind)
 {
@@ -197,7 +187,7 @@ int ll_plot_set_text(ll_plot *p, int which, const char *s, ll_err *err)
     if (which < 0 || which > 2)
         return ll_err_set(err, LL_EINVAL, "plot: bad text slot %d", which);
     char *d = NULL;
-    if (s && *s && !(d = dupstr(s)))
+    if (s && *s && !(d = ll_strdup(s)))
         return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
     free(p->text[which]);
     p->text[which] = d;
@@ -236,7 +226,7 @@ int ll_plot_add_series(ll_plot *p, const char *name, const double *x,
     p->s = ns;
     ll_series *s = &p->s[p->ns];
     memset(s, 0, sizeof *s);
-    if ((name && !(s->name = dupstr(name))) ||
+    if ((name && !(s->name = ll_strdup(name))) ||
         series_reserve(s, n ? n : 1) != LL_OK) {
         free(s->name);
         free(s->x);
@@ -300,7 +290,7 @@ static char **dup_labels(const char *const *src, size_t n, int *oom)
             snprintf(tmp, sizeof tmp, "%zu", i + 1);
             s = tmp;
         }
-        if (!(v[i] = dupstr(s))) {
+        if (!(v[i] = ll_strdup(s))) {
             free_strs(v, i);
             *oom = 1;
             return NULL;
@@ -945,6 +935,24 @@ static int cmp_barh(const void *a, const void *b)
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+/* Widen [*lo, *hi] to hold the finite values of v[0..n), counting them in
+ * e->points and the others in e->nonfinite. */
+static void widen_range(const double *v, size_t n, ll_extent *e, double *lo,
+                        double *hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) {
+            e->nonfinite++;
+            continue;
+        }
+        e->points++;
+        if (v[i] < *lo)
+            *lo = v[i];
+        if (v[i] > *hi)
+            *hi = v[i];
+    }
+}
+
 int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
 {
     memset(e, 0, sizeof *e);
@@ -1012,19 +1020,9 @@ int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
         e->order = malloc((p->nbars ? p->nbars : 1) * sizeof *e->order);
         if (!e->order)
             return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
-        for (size_t i = 0; i < p->nbars; i++) {
+        for (size_t i = 0; i < p->nbars; i++)
             e->order[i] = i;
-            double v = p->values[i];
-            if (!isfinite(v)) {
-                e->nonfinite++;
-                continue;
-            }
-            e->points++;
-            if (v < ylo)
-                ylo = v;
-            if (v > yhi)
-                yhi = v;
-        }
+        widen_range(p->values, p->nbars, e, &ylo, &yhi);
         if (p->kind == LL_PLOT_BARH && o->sort) {
             barh_values = p->values;
             qsort(e->order, p->nbars, sizeof *e->order, cmp_barh);
@@ -1033,18 +1031,7 @@ int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
             yhi = ylo + 1;
         break;
     case LL_PLOT_HEATMAP:
-        for (size_t i = 0; i < p->rows * p->cols; i++) {
-            double v = p->m[i];
-            if (!isfinite(v)) {
-                e->nonfinite++;
-                continue;
-            }
-            e->points++;
-            if (v < ylo)
-                ylo = v;
-            if (v > yhi)
-                yhi = v;
-        }
+        widen_range(p->m, p->rows * p->cols, e, &ylo, &yhi);
         break;
     case LL_PLOT_GRID:
         break;

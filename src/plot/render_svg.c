@@ -83,6 +83,19 @@ static int label_w(const char *s)
 }
 
 /* A series as polyline(s); per-pixel min/max when x never decreases. */
+/* Start a <polyline points="... in the series colour unless *open. */
+static int open_polyline(ll_buf *b, int color, int *open)
+{
+    if (*open)
+        return 0;
+    *open = 1;
+    return ll_buf_printf(b,
+                         "<polyline fill=\"none\" stroke=\"%s\" "
+                         "stroke-width=\"1.8\" "
+                         "stroke-linejoin=\"round\" points=\"",
+                         palette[color]);
+}
+
 static int svg_line(ll_buf *b, const frame *f, const ll_series *s,
                     const ll_plot_opts *o)
 {
@@ -104,14 +117,7 @@ static int svg_line(ll_buf *b, const frame *f, const ll_series *s,
         long c = (long)floor(X);
         if (mono && have && (gap || c != col)) {
             /* flush the pixel column: first, extremes, last */
-            if (!open) {
-                rc |= ll_buf_printf(b,
-                                    "<polyline fill=\"none\" stroke=\"%s\" "
-                                    "stroke-width=\"1.8\" "
-                                    "stroke-linejoin=\"round\" points=\"",
-                                    palette[s->color]);
-                open = 1;
-            }
+            rc |= open_polyline(b, s->color, &open);
             double cx = (double)col + 0.5;
             rc |= ll_buf_printf(b, "%.1f,%.1f ", cx, first);
             if (lo != first && lo != last)
@@ -141,14 +147,7 @@ static int svg_line(ll_buf *b, const frame *f, const ll_series *s,
             }
             continue;
         }
-        if (!open) {
-            rc |= ll_buf_printf(b,
-                                "<polyline fill=\"none\" stroke=\"%s\" "
-                                "stroke-width=\"1.8\" "
-                                "stroke-linejoin=\"round\" points=\"",
-                                palette[s->color]);
-            open = 1;
-        }
+        rc |= open_polyline(b, s->color, &open);
         rc |= ll_buf_printf(b, "%.1f,%.1f ", X, Y);
     }
     if (open)

@@ -13,18 +13,8 @@
 #include <strings.h>
 
 #include "track/track.h"
+#include "util/buf.h"
 #include "util/signals.h"
-
-static char *dupstr(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static int prep(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
 {
@@ -90,11 +80,7 @@ int ll_track_model_create(ll_track *t, const char *name, int exist_ok,
     if ((rc = ll_track_begin(t, err)) != LL_OK)
         return rc;
     rc = create_model(t, name, exist_ok, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 static int touch_model(ll_track *t, const char *name, long long now,
@@ -195,7 +181,7 @@ void ll_track_model_versions_free(ll_track_model_version *v, size_t n)
 static char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? dupstr((const char *)s) : NULL;
+    return s ? ll_strdup((const char *)s) : NULL;
 }
 
 #define MV_COLS                                                                \
@@ -396,11 +382,7 @@ int ll_track_model_version_stage(ll_track *t, const char *name,
                         name, canon, version, now, err);
     if (rc == LL_OK)
         rc = touch_model(t, name, now, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 static int valid_alias(const char *alias, ll_err *err)
@@ -444,11 +426,7 @@ int ll_track_model_alias_set(ll_track *t, const char *name, const char *alias,
                         name, alias, version, now, err);
     if (rc == LL_OK)
         rc = touch_model(t, name, now, err);
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 int ll_track_model_alias_delete(ll_track *t, const char *name,
@@ -488,8 +466,8 @@ static int kv_push(ll_track_kv **arr, size_t *n, const char *k, const char *v)
     if (!g)
         return LL_ENOMEM;
     *arr = g;
-    g[*n].key = dupstr(k);
-    g[*n].value = dupstr(v);
+    g[*n].key = ll_strdup(k);
+    g[*n].value = ll_strdup(v);
     if (!g[*n].key || !g[*n].value) {
         free(g[*n].key);
         free(g[*n].value);

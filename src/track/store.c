@@ -178,21 +178,19 @@ void ll_track_rollback(ll_track *t)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static char *dupstr(const char *s)
+int ll_track_end(ll_track *t, int rc, ll_err *err)
 {
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
+    if (rc == LL_OK)
+        rc = ll_track_commit(t, err);
+    if (rc != LL_OK)
+        ll_track_rollback(t);
+    return rc;
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? dupstr((const char *)s) : NULL;
+    return s ? ll_strdup((const char *)s) : NULL;
 }
 
 static int prepare(ll_track *t, const char *sql, sqlite3_stmt **st, ll_err *err)
@@ -260,7 +258,7 @@ int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)
 static char *abs_path(const char *path)
 {
     if (path[0] == '/')
-        return dupstr(path);
+        return ll_strdup(path);
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd))
         return NULL;
@@ -329,10 +327,7 @@ static int migrate(ll_track *t, ll_err *err)
                      target);
             rc = exec(t, sql, err);
         }
-        if (rc == LL_OK)
-            rc = ll_track_commit(t, err);
-        if (rc != LL_OK) {
-            ll_track_rollback(t);
+        if ((rc = ll_track_end(t, rc, err)) != LL_OK) {
             ll_err_prefix(err, "migration %d", target);
             return rc;
         }
@@ -362,7 +357,7 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->wake, NULL);
-    t->db_path = dupstr(db_path);
+    t->db_path = ll_strdup(db_path);
     if (artifact_root) {
         t->artifact_root = abs_path(artifact_root);
     } else {
@@ -381,7 +376,7 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         ll_track_free(t);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
-    char *dir = dupstr(db_path);
+    char *dir = ll_strdup(db_path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash && slash != dir) {
         *slash = '\0';
@@ -537,8 +532,8 @@ static int kv_append(ll_track_kv **arr, size_t *n, const char *k, const char *v)
     if (!grown)
         return LL_ENOMEM;
     *arr = grown;
-    grown[*n].key = dupstr(k);
-    grown[*n].value = dupstr(v ? v : "");
+    grown[*n].key = ll_strdup(k);
+    grown[*n].value = ll_strdup(v ? v : "");
     if (!grown[*n].key || !grown[*n].value) {
         free(grown[*n].key);
         free(grown[*n].value);
@@ -761,11 +756,7 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
             rc = ll_track_sqlerr(t, err, "tagging a run");
         sqlite3_finalize(st);
     }
-    if (rc == LL_OK)
-        rc = ll_track_commit(t, err);
-    if (rc != LL_OK)
-        ll_track_rollback(t);
-    return rc;
+    return ll_track_end(t, rc, err);
 }
 
 /* Resolve a full id, a unique prefix or a run name to the 32-hex id. */
@@ -965,7 +956,7 @@ int ll_track_log_metric(ll_track *t, const char *run_id, const char *key,
     }
     pending_metric *p = &t->pending[t->n_pending];
     memcpy(p->run_id, run_id, 33);
-    p->key = dupstr(key);
+    p->key = ll_strdup(key);
     if (!p->key) {
         pthread_mutex_unlock(&t->mu);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -1267,7 +1258,7 @@ static int fill_runs(ll_track *t, ll_track_run **runs, size_t n, ll_err *err)
                 }
                 r->metrics = g;
                 ll_track_metric *m = &g[r->n_metrics];
-                m->key = dupstr(key);
+                m->key = ll_strdup(key);
                 m->value = sqlite3_column_int(st, 5)
                                ? (double)NAN
                                : sqlite3_column_double(st, 2);
@@ -1424,7 +1415,7 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
             *out = g;
         }
         ll_track_metric *m = &(*out)[*n];
-        m->key = dupstr(key);
+        m->key = ll_strdup(key);
         if (!m->key) {
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
             break;
@@ -1533,7 +1524,7 @@ static int copy_file(const char *src, const char *dst, ll_err *err)
 
 static int parent_dir(const char *path, ll_err *err)
 {
-    char *d = dupstr(path);
+    char *d = ll_strdup(path);
     if (!d)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     char *s = strrchr(d, '/');

@@ -259,6 +259,9 @@ void *ll_track_db(ll_track *t); /* the sqlite3 handle */
 int ll_track_begin(ll_track *t, ll_err *err);
 int ll_track_commit(ll_track *t, ll_err *err);
 void ll_track_rollback(ll_track *t);
+/* End a transaction: commit when rc is LL_OK, else (or when the commit
+ * fails) roll back; returns the final code. */
+int ll_track_end(ll_track *t, int rc, ll_err *err);
 int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what);
 
 #endif

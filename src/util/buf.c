@@ -105,3 +105,14 @@ const char *ll_buf_str(const ll_buf *b)
 {
     return b->data ? b->data : "";
 }
+
+char *ll_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}

@@ -32,4 +32,7 @@ char *ll_buf_take(ll_buf *b);
 /* The bytes as a C string ("" when empty); owned by the buffer. */
 const char *ll_buf_str(const ll_buf *b);
 
+/* A malloc'd copy of s (free() it); NULL when s is NULL or out of memory. */
+char *ll_strdup(const char *s);
+
 #endif
