@@ -143,12 +143,18 @@ static int target_shape(lua_State *L, int idx, int64_t *shape)
             luaL_argerror(L, idx, "too many dimensions");
         for (int i = 0; i < nd; i++) {
             lua_geti(L, idx, i + 1);
-            shape[i] = lua_tointeger(L, -1);
+            int ok;
+            shape[i] = lua_tointegerx(L, -1, &ok);
+            if (!ok)
+                luaL_argerror(L, idx, "shape must hold integers");
             lua_pop(L, 1);
         }
     } else
-        for (int i = idx; i <= lua_gettop(L) && nd < LL_MAXDIM; i++)
+        for (int i = idx; i <= lua_gettop(L); i++) {
+            if (nd == LL_MAXDIM)
+                luaL_argerror(L, i, "too many dimensions");
             shape[nd++] = luaL_checkinteger(L, i);
+        }
     return nd;
 }
 

@@ -1040,7 +1040,7 @@ int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
         if (p->kind == LL_PLOT_BAR || p->kind == LL_PLOT_BARH)
             ylo = 0, yhi = 1;
         else
-            xlo = ylo = o->xlog || o->ylog ? 0 : 0, xhi = yhi = 1;
+            xlo = ylo = 0, xhi = yhi = 1; /* axis space: 1..10 on a log axis */
         if (p->kind == LL_PLOT_HEATMAP)
             ylo = 0, yhi = 0;
     }

@@ -85,6 +85,16 @@ describe("nn tensors", function()
         assert.same({{7, 7, 7}, {3, 4, 5}}, t:tolist())
     end)
 
+    it("rejects a bad target shape for reshape and expand", function()
+        local t = nn.zeros({2, 3})
+        local ok, err = pcall(t.reshape, t, {"a", 3})
+        assert.is_false(ok)
+        assert.matches("bad argument #2 to '?' (shape must hold integers)", err, 1, true)
+        ok, err = pcall(t.reshape, t, 1, 1, 1, 1, 1, 1, 1, 1, 6)
+        assert.is_false(ok)
+        assert.matches("bad argument #10 to '?' (too many dimensions)", err, 1, true)
+    end)
+
     it("broadcasts elementwise ops and compares", function()
         local a = nn.tensor{{1}, {2}}
         local b = nn.tensor{10, 20, 30}
