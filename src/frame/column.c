@@ -1222,7 +1222,7 @@ int ll_col_reduce(const ll_column *c, const char *which, double q, double *out,
         }
         return LL_OK;
     }
-    double sum = 0, mn = INFINITY, mx = -INFINITY;
+    double sum = 0, mn = HUGE_VAL, mx = -HUGE_VAL;
     for (int64_t i = 0; i < c->len; i++) {
         if (ll_col_isna(c, i))
             continue;

@@ -783,7 +783,7 @@ ll_tensor *ll_unary(ll_unop op, ll_tensor *a, float arg, ll_err *err)
     ll_node *n = ll_node_new(unop_name(op), bw_unary, &a, 1);
     if (n) {
         n->i[0] = op;
-        n->f[0] = arg;
+        n->f[0] = (double)arg;
         n->saved[0] = ll_alias(out);
         ll_node_attach(n, out, 0);
     }

@@ -956,7 +956,7 @@ static void widen_range(const double *v, size_t n, ll_extent *e, double *lo,
 int ll_extent_compute(const ll_plot *p, ll_extent *e, ll_err *err)
 {
     memset(e, 0, sizeof *e);
-    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    double xlo = HUGE_VAL, xhi = -HUGE_VAL, ylo = HUGE_VAL, yhi = -HUGE_VAL;
     const ll_plot_opts *o = &p->o;
     switch (p->kind) {
     case LL_PLOT_LINE:

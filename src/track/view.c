@@ -150,7 +150,7 @@ int ll_track_sparkline(const double *v, size_t n, size_t width, ll_buf *out)
 {
     if (n == 0 || width == 0)
         return LL_OK;
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
         if (isnan(v[i]))
             continue;
@@ -397,7 +397,7 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
                                           &n, err)) != LL_OK)
             break;
         double *v = malloc((n ? n : 1) * sizeof *v);
-        double lo = INFINITY, hi = -INFINITY;
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
         for (size_t i = 0; v && i < n; i++) {
             v[i] = h[i].value;
             lo = v[i] < lo ? v[i] : lo;
