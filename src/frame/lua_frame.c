@@ -411,10 +411,12 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
     return 0;
 }
 
-static void print_warnings(ll_buf *w)
+/* Through Lua's warning system: the host puts warnings in the cell's
+ * stderr output. */
+static void print_warnings(lua_State *L, ll_buf *w)
 {
     if (w->len)
-        fprintf(stderr, "warning: %s", ll_buf_str(w));
+        lua_warning(L, ll_buf_str(w), 0);
 }
 
 /* After a CSV read into u: print and free the warnings; then the Frame, or
@@ -422,7 +424,7 @@ static void print_warnings(ll_buf *w)
 static int finish_read(lua_State *L, const lframe *u, ll_buf *warn,
                        const ll_err *err)
 {
-    print_warnings(warn);
+    print_warnings(L, warn);
     ll_buf_free(warn);
     if (!u->f)
         return ll_lua_fail(L, err);

@@ -257,8 +257,34 @@ static int l_progress(lua_State *L)
     return 0;
 }
 
+/* Lua's warn() and lua_warning() (CSV reader warnings, say) go to the
+ * cell's stderr stream, so they land in the output and never write over a
+ * curses screen.  On by default; "@off" / "@on" switch them. */
+static void on_warning(void *ud, const char *msg, int tocont)
+{
+    ll_host *h = ud;
+    if (!tocont && h->warning.len == 0 && msg[0] == '@') {
+        if (strcmp(msg, "@off") == 0)
+            h->warnings_off = 1;
+        else if (strcmp(msg, "@on") == 0)
+            h->warnings_off = 0;
+        return;
+    }
+    ll_buf_puts(&h->warning, msg);
+    if (tocont)
+        return;
+    if (!h->warnings_off) {
+        ll_host_write(h, "stderr", "warning: ", 9);
+        ll_host_write(h, "stderr", ll_buf_str(&h->warning), h->warning.len);
+        if (h->warning.len == 0 || h->warning.data[h->warning.len - 1] != '\n')
+            ll_host_write(h, "stderr", "\n", 1);
+    }
+    ll_buf_reset(&h->warning);
+}
+
 void ll_host_open_base(lua_State *L)
 {
+    lua_setwarnf(L, on_warning, ll_host_from_lua(L));
     static const ll_lua_fn base[] = {
         {"print", l_print,
          "print(...) -- Write the values to the cell's output, tab-separated."},

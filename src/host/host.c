@@ -219,6 +219,7 @@ void ll_host_free(ll_host *h)
     ll_progress_set_handler(NULL, NULL);
     if (h->L)
         lua_close(h->L);
+    ll_buf_free(&h->warning);
     free(h);
 }
 

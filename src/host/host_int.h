@@ -22,6 +22,8 @@ struct ll_host {
     char **argv;
     int sigint_installed;
     lua_State *running;   /* the thread of the running cell, or NULL */
+    ll_buf warning;       /* a warning being assembled from pieces */
+    int warnings_off;     /* warn("@off") was called */
     char stop_where[256]; /* "cell 2:5: interrupted", set by the hook */
 };
 

@@ -182,6 +182,18 @@ static void test_display_protocol(void **state)
     ll_cell_result_free(&r);
 }
 
+static void test_warnings_go_to_the_cell(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("warn('low ', 'disk')", &r);
+    assert_string_equal(ll_buf_str(&cap.out), "warning: low disk\n");
+    ll_cell_result_free(&r);
+    run("warn('@off') warn('hidden') warn('@on')", &r);
+    assert_string_equal(ll_buf_str(&cap.out), "");
+    ll_cell_result_free(&r);
+}
+
 static void test_progress_reaches_sink(void **state)
 {
     (void)state;
@@ -237,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_pretty_printer_limits),
         cmocka_unit_test(test_display_protocol),
+        cmocka_unit_test(test_warnings_go_to_the_cell),
         cmocka_unit_test(test_progress_reaches_sink),
         cmocka_unit_test(test_timeout_interrupts_and_state_survives),
         cmocka_unit_test(test_restart_gives_fresh_state),
