@@ -1075,11 +1075,17 @@ end
 doc(Module.save, "module:save(dir) -- Only nn.Sequential of built-in layers saves as a model; " ..
     "for other modules use nn.save(module:state_dict(), path).")
 
--- The first recurrent layer's batch_first (nil without one).
+-- Whether the input is (time, batch, ...): the first recurrent layer (else
+-- the first LastStep) has batch_first = false (nil without either).
 local function time_major(kids)
     for _, kv in ipairs(kids) do
         local k = layer_kind(kv[2])
         if k == "LSTM" or k == "GRU" or k == "RNN" then
+            return not kv[2].batch_first
+        end
+    end
+    for _, kv in ipairs(kids) do
+        if layer_kind(kv[2]) == "LastStep" then
             return not kv[2].batch_first
         end
     end

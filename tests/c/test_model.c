@@ -138,11 +138,11 @@ static void test_bad_models(void **state)
     expect_load_error("missing_dir", "no MLmodel file in ", "/missing_dir");
     expect_load_error("sklearn", "",
                       "/sklearn/MLmodel: unknown flavor "
-                      "'sklearn' (C scoring supports keras)");
+                      "'sklearn' (C scoring supports keras and nn)");
     expect_load_error("nn", "",
-                      "/nn/MLmodel: flavor 'nn' saves a state dict "
-                      "only (no architecture), so it cannot be scored "
-                      "from C; log a keras model instead");
+                      "/nn: flavor 'nn' needs config.json (written by "
+                      "nn.Sequential's save), which is missing: a state "
+                      "dict alone cannot be scored from C");
     expect_load_error("unsupported", "",
                       "/unsupported/config.json: layer 'norm': unsupported "
                       "layer type 'LayerNormalization'");
