@@ -3,7 +3,8 @@ liblualab_a_SOURCES += src/model/model.h src/model/model_int.h \
 	src/model/model.c src/model/keras.c src/model/nnflavor.c \
 	src/model/lua_model.c
 LL_MODULES += _model
-EXTRA_DIST += docs/models.md tests/fixtures/model
+EXTRA_DIST += docs/models.md tests/fixtures/model tests/fixtures/nn_model \
+	tests/fixtures/make_nn_model.py
 
 check_PROGRAMS += tests/c/test_model
 TESTS += tests/c/test_model
