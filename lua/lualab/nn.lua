@@ -1069,6 +1069,9 @@ local function not_a_model(what)
 end
 
 function Module:save()
+    if layer_kind(self) then
+        not_a_model(string.format("a %s alone is not a model (wrap it: nn.Sequential{layer})", self.__name))
+    end
     not_a_model(string.format("%s is a Module written in Lua (its forward cannot be described by a config)",
         self.__name))
 end

@@ -213,6 +213,8 @@ describe("nn models", function()
             errmsg(function() Net():save(tmp .. "/net") end))
         assert.equal("save: layer 2 ('1') is a Net Module written in Lua, not a built-in layer" .. tail,
             errmsg(function() nn.Sequential { nn.Linear(2, 2), Net() }:save(tmp .. "/net") end))
+        assert.equal("save: a Linear alone is not a model (wrap it: nn.Sequential{layer})" .. tail,
+            errmsg(function() nn.Linear(2, 1):save(tmp .. "/net") end))
         assert.is_nil(io.open(tmp .. "/net/config.json"))
         do
             local run <close> = mlflow.start_run { run_name = "custom" }
