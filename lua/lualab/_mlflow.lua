@@ -606,13 +606,20 @@ return function(M)
     M.flavors.keras = {
         load = function(dir) return require("lualab.keras").models.load_model(dir) end,
     }
-    -- nn models save their tensors as safetensors; loading gives the
-    -- state dict (module:load_state_dict(sd) puts it into a module).
+    -- nn models: an nn.Sequential saved with config.json loads as the
+    -- model (nn.load_model); a directory holding only a .safetensors file
+    -- (a state dict) loads as the state dict (module:load_state_dict(sd)
+    -- puts it into a module).
     M.flavors.nn = {
         load = function(dir)
             local ok, nn = pcall(require, "lualab.nn")
             if not ok or type(nn.load) ~= "function" then
                 error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
+            end
+            local cf = io.open(dir .. "/config.json", "r")
+            if cf then
+                cf:close()
+                return nn.load_model(dir)
             end
             for _, f in ipairs(M._list_files(dir) or {}) do
                 if f:match("%.safetensors$") then

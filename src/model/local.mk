@@ -1,14 +1,16 @@
 # model/: load logged models and predict in C (DESIGN 5.8).
 liblualab_a_SOURCES += src/model/model.h src/model/model_int.h \
-	src/model/model.c src/model/keras.c src/model/lua_model.c
+	src/model/model.c src/model/keras.c src/model/nnflavor.c \
+	src/model/lua_model.c
 LL_MODULES += _model
-EXTRA_DIST += docs/models.md tests/fixtures/model
+EXTRA_DIST += docs/models.md tests/fixtures/model tests/fixtures/nn_model \
+	tests/fixtures/make_nn_model.py
 
 check_PROGRAMS += tests/c/test_model
 TESTS += tests/c/test_model
 tests_c_test_model_SOURCES = tests/c/test_model.c
 tests_c_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_model_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/lua/model_spec.lua
-EXTRA_DIST += tests/lua/model_spec.lua tests/c/test_model.c
+TESTS += tests/lua/model_spec.lua tests/lua/nn_model_spec.lua
+EXTRA_DIST += tests/lua/model_spec.lua tests/lua/nn_model_spec.lua tests/c/test_model.c
 EXTRA_DIST += bench/model/bench.lua bench/model/run.sh bench/model/RESULTS.md

@@ -359,17 +359,10 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
         goto fail;
     }
     if (!chosen) {
-        rc = ll_err_set(err, LL_EINVAL,
-                        "%s: unknown flavor '%s' (C scoring supports keras)",
-                        file, first);
-        goto fail;
-    }
-    if (strcmp(chosen, "nn") == 0) {
-        rc = ll_err_set(err, LL_EINVAL,
-                        "%s: flavor 'nn' saves a state dict only (no "
-                        "architecture), so it cannot be scored from C; log a "
-                        "keras model instead",
-                        file);
+        rc = ll_err_set(
+            err, LL_EINVAL,
+            "%s: unknown flavor '%s' (C scoring supports keras and nn)", file,
+            first);
         goto fail;
     }
     m->flavor = strdup(chosen);
@@ -382,7 +375,8 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
         rc = sig_names(&y, "outputs", file, &m->out_names, &m->nout, err);
     if (rc)
         goto fail;
-    rc = ll_keras_load(m, err);
+    rc = strcmp(chosen, "nn") == 0 ? ll_nnflavor_load(m, err)
+                                   : ll_keras_load(m, err);
     if (rc)
         goto fail;
     yaml_free(&y);

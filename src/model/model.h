@@ -13,8 +13,12 @@
  *          Embedding, LSTM, GRU, SimpleRNN, Bidirectional, Conv1D,
  *          MaxPooling1D, AveragePooling1D, GlobalMaxPooling1D,
  *          GlobalAveragePooling1D, TimeDistributed.
- *   nn     not loadable: the nn front end saves a state dict only (no
- *          architecture), so ll_model_load explains that and fails.
+ *   nn     config.json (nn.lua's Sequential:save: layers with their
+ *          constructor options) and weights.safetensors (PyTorch's
+ *          state-dict names and layouts).  Layers: Linear, Embedding,
+ *          LSTM, GRU, RNN, LastStep, Dropout, activations, LayerNorm,
+ *          Flatten, Conv1d, pools.  Inputs are batch first even for
+ *          time-major (batch_first = false) models.
  *
  * Not thread-safe: nn's grad mode and buffer pool are process-wide, so
  * call predict from one thread at a time.
@@ -53,7 +57,7 @@ int ll_model_predict_tensor(ll_model *m, const ll_tensor *in, ll_tensor **out,
 int ll_model_predict(ll_model *m, const ll_frame *in, ll_frame **out,
                      ll_err *err);
 
-/* "keras", ... */
+/* "keras" or "nn" */
 const char *ll_model_flavor(const ll_model *m);
 /* The directory it was loaded from. */
 const char *ll_model_dir(const ll_model *m);

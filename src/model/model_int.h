@@ -22,5 +22,8 @@ struct ll_model {
 /* The keras flavor: reads m->dir's config.json and weights.safetensors,
  * sets the shapes, impl and functions. */
 int ll_keras_load(ll_model *m, ll_err *err);
+/* The nn flavor: the same from the config.json and weights.safetensors
+ * that nn.lua's Sequential:save writes (PyTorch names and layouts). */
+int ll_nnflavor_load(ll_model *m, ll_err *err);
 
 #endif

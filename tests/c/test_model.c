@@ -23,7 +23,8 @@ static const char *fix(const char *name)
     return buf;
 }
 
-/* io.safetensors of a fixture: x and keras.lua's predictions y. */
+/* io.safetensors of a fixture: x (or xc, the batch-first input of a
+ * time-major nn model) and the reference predictions y. */
 static void load_io(const char *name, ll_tensor **x, ll_tensor **y)
 {
     char path[4096 + 128];
@@ -35,8 +36,11 @@ static void load_io(const char *name, ll_tensor **x, ll_tensor **y)
     assert_int_equal(ll_safetensors_load(path, &names, &ts, &n, &err), LL_OK);
     *x = *y = NULL;
     for (int i = 0; i < n; i++) {
-        if (strcmp(names[i], "x") == 0)
+        if (strcmp(names[i], "xc") == 0 ||
+            (strcmp(names[i], "x") == 0 && !*x)) {
+            ll_tensor_free(*x);
             *x = ll_tensor_ref(ts[i]);
+        }
         if (strcmp(names[i], "y") == 0)
             *y = ll_tensor_ref(ts[i]);
     }
@@ -45,15 +49,15 @@ static void load_io(const char *name, ll_tensor **x, ll_tensor **y)
     assert_non_null(*y);
 }
 
-static void check_model(const char *name, const char *first_layer, int in_ndim,
-                        int out_ndim)
+static void check_flavor(const char *name, const char *flavor,
+                         const char *first_layer, int in_ndim, int out_ndim)
 {
     ll_model *m = NULL;
     ll_err err = {0};
     int rc = ll_model_load(fix(name), &m, &err);
     if (rc)
         fail_msg("%s: %s", name, err.msg);
-    assert_string_equal(ll_model_flavor(m), "keras");
+    assert_string_equal(ll_model_flavor(m), flavor);
     assert_string_equal(ll_model_layer_type(m, 0), first_layer);
     assert_int_equal(ll_model_input_ndim(m), in_ndim);
     assert_int_equal(ll_model_output_ndim(m), out_ndim);
@@ -76,11 +80,27 @@ static void check_model(const char *name, const char *first_layer, int in_ndim,
             maxd = d;
     }
     if (maxd > 1e-5)
-        fail_msg("%s: max |C - keras.lua| = %g", name, maxd);
+        fail_msg("%s: max |C - reference| = %g", name, maxd);
     ll_tensor_free(x);
     ll_tensor_free(want);
     ll_tensor_free(got);
     ll_model_free(m);
+}
+
+static void check_model(const char *name, const char *first_layer, int in_ndim,
+                        int out_ndim)
+{
+    check_flavor(name, "keras", first_layer, in_ndim, out_ndim);
+}
+
+/* nn.Sequential models in nn.lua's format with PyTorch's weights and
+ * outputs (tests/fixtures/make_nn_model.py). */
+static void test_nn_models(void **state)
+{
+    (void)state;
+    check_flavor("../nn_model/lstm", "nn", "Embedding", 1, 1);
+    check_flavor("../nn_model/gru_time_major", "nn", "Embedding", 1, 1);
+    check_flavor("../nn_model/mlp", "nn", "Linear", 1, 1);
 }
 
 static void test_lab(void **state)
@@ -138,11 +158,11 @@ static void test_bad_models(void **state)
     expect_load_error("missing_dir", "no MLmodel file in ", "/missing_dir");
     expect_load_error("sklearn", "",
                       "/sklearn/MLmodel: unknown flavor "
-                      "'sklearn' (C scoring supports keras)");
+                      "'sklearn' (C scoring supports keras and nn)");
     expect_load_error("nn", "",
-                      "/nn/MLmodel: flavor 'nn' saves a state dict "
-                      "only (no architecture), so it cannot be scored "
-                      "from C; log a keras model instead");
+                      "/nn: flavor 'nn' needs config.json (written by "
+                      "nn.Sequential's save), which is missing: a state "
+                      "dict alone cannot be scored from C");
     expect_load_error("unsupported", "",
                       "/unsupported/config.json: layer 'norm': unsupported "
                       "layer type 'LayerNormalization'");
@@ -368,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_gru),
         cmocka_unit_test(test_rnn),
+        cmocka_unit_test(test_nn_models),
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_bidi),
         cmocka_unit_test(test_merge),
