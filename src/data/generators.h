@@ -48,7 +48,6 @@ uint64_t ll_fnv1a64(const void *data, size_t len);
 int ll_dataset_fetch(const char *name, const ll_gen_opts *o, const char *dir,
                      char **path_out, int *reused, long *rows_out, ll_err *err);
 
-
 /* ---- word vectors (glove.c) ---- */
 
 /* Read a GloVe text file (`word v1 ... v<dim>` per line) and copy the

@@ -144,7 +144,6 @@ int ll_parse_bool(const char *s, size_t n, uint8_t *out)
     return 0;
 }
 
-
 static int digits_at(const char *s, size_t n, size_t at, size_t k, int *v)
 {
     if (at + k > n)

@@ -134,45 +134,10 @@ static int tensor_err(ll_err *err)
 /* ---- config helpers -------------------------------------------------------
  */
 
-static const cJSON *cfg_get(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNull(v) ? NULL : v;
-}
-
-/* An integer option >= min (def when absent and def >= 0). */
 static int cfg_int(const kload *ld, const klayer *l, const cJSON *c,
                    const char *key, int def, int min, int *out, ll_err *err)
 {
-    const cJSON *v = cfg_get(c, key);
-    if (!v) {
-        if (def < 0)
-            return ll_err_set(err, LL_EPARSE, "%s: layer '%s': missing '%s'",
-                              ld->cfgfile, l->name, key);
-        *out = def;
-        return LL_OK;
-    }
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-        v->valuedouble < min)
-        return ll_err_set(err, LL_EPARSE,
-                          "%s: layer '%s': '%s' must be an integer >= %d",
-                          ld->cfgfile, l->name, key, min);
-    *out = (int)v->valuedouble;
-    return LL_OK;
-}
-
-static int cfg_bool(const cJSON *c, const char *key, int def)
-{
-    const cJSON *v = cfg_get(c, key);
-    if (!v)
-        return def;
-    return cJSON_IsTrue(v);
-}
-
-static const char *cfg_str(const cJSON *c, const char *key, const char *def)
-{
-    const cJSON *v = cfg_get(c, key);
-    return cJSON_IsString(v) ? v->valuestring : def;
+    return ll_cfg_int(ld->cfgfile, l->name, c, key, def, min, out, err);
 }
 
 static int parse_act(const kload *ld, const klayer *l, const char *name,
@@ -313,7 +278,7 @@ static int build_rnn(const kload *ld, klayer *l, const cJSON *c,
     int rc = cfg_int(ld, l, c, "units", -1, 1, &l->units, err);
     if (rc)
         return rc;
-    const char *act = cfg_str(c, "activation", "tanh");
+    const char *act = ll_cfg_str(c, "activation", "tanh");
     if (g == 1)
         l->cell = strcmp(act, "relu") == 0 ? LL_CELL_RELU : LL_CELL_TANH;
     else
@@ -322,9 +287,9 @@ static int build_rnn(const kload *ld, klayer *l, const cJSON *c,
         return ll_err_set(err, LL_EINVAL,
                           "%s: layer '%s': unsupported activation '%s'",
                           ld->cfgfile, l->name, act);
-    l->return_sequences = cfg_bool(c, "return_sequences", 0);
-    l->go_backwards = cfg_bool(c, "go_backwards", 0);
-    l->use_bias = cfg_bool(c, "use_bias", 1);
+    l->return_sequences = ll_cfg_bool(c, "return_sequences", 0);
+    l->go_backwards = ll_cfg_bool(c, "go_backwards", 0);
+    l->use_bias = ll_cfg_bool(c, "use_bias", 1);
     if (s->nd != 2)
         return shape_err(ld, l, "input must be (time, features)", s, err);
     int64_t d = s->d[1], h = l->units;
@@ -389,9 +354,9 @@ static int build_wrapped(const kload *ld, const cJSON *c, const char *what,
                          klayer **out, const char *wprefix, const char *wsub,
                          const char *outer, kshape *s, ll_err *err)
 {
-    const cJSON *inner = cfg_get(c, "layer");
-    const cJSON *ic = inner ? cfg_get(inner, "config") : NULL;
-    const char *icls = inner ? cfg_str(inner, "class_name", NULL) : NULL;
+    const cJSON *inner = ll_cfg_get(c, "layer");
+    const cJSON *ic = inner ? ll_cfg_get(inner, "config") : NULL;
+    const char *icls = inner ? ll_cfg_str(inner, "class_name", NULL) : NULL;
     if (!icls || !cJSON_IsObject(ic))
         return ll_err_set(err, LL_EPARSE,
                           "%s: layer '%s' (%s): 'layer' needs class_name and "
@@ -418,8 +383,8 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         l->kind = K_DENSE;
         rc = cfg_int(ld, l, c, "units", -1, 1, &l->units, err);
         if (!rc)
-            rc = parse_act(ld, l, cfg_str(c, "activation", "linear"), &l->act,
-                           err);
+            rc = parse_act(ld, l, ll_cfg_str(c, "activation", "linear"),
+                           &l->act, err);
         if (rc)
             return rc;
         if (s->nd < 1)
@@ -436,7 +401,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         l->w = wc;
         if (!l->w)
             return tensor_err(err);
-        if (cfg_bool(c, "use_bias", 1)) {
+        if (ll_cfg_bool(c, "use_bias", 1)) {
             rc = get_weight(ld, wprefix, wsub, "bias", 1, ks + 1, &l->b, err);
             if (rc)
                 return rc;
@@ -446,7 +411,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
     }
     if (strcmp(cls, "Activation") == 0) {
         l->kind = K_ACTIVATION;
-        return parse_act(ld, l, cfg_str(c, "activation", "linear"), &l->act,
+        return parse_act(ld, l, ll_cfg_str(c, "activation", "linear"), &l->act,
                          err);
     }
     if (strcmp(cls, "Dropout") == 0) {
@@ -498,7 +463,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
     }
     if (strcmp(cls, "Bidirectional") == 0) {
         l->kind = K_BIDI;
-        const char *mm = cfg_str(c, "merge_mode", "concat");
+        const char *mm = ll_cfg_str(c, "merge_mode", "concat");
         static const char *modes[] = {"concat", "sum", "mul", "ave"};
         int found = 0;
         for (int i = 0; i < 4; i++)
@@ -540,11 +505,11 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         if (!rc)
             rc = cfg_int(ld, l, c, "dilation_rate", 1, 1, &l->dilation, err);
         if (!rc)
-            rc = parse_act(ld, l, cfg_str(c, "activation", "linear"), &l->act,
-                           err);
+            rc = parse_act(ld, l, ll_cfg_str(c, "activation", "linear"),
+                           &l->act, err);
         if (rc)
             return rc;
-        const char *pad = cfg_str(c, "padding", "valid");
+        const char *pad = ll_cfg_str(c, "padding", "valid");
         int same = strcmp(pad, "same") == 0;
         if (!same && strcmp(pad, "valid") != 0)
             return ll_err_set(err, LL_EINVAL,
@@ -565,7 +530,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         ll_tensor_free(p);
         if (!l->w)
             return tensor_err(err);
-        if (cfg_bool(c, "use_bias", 1)) {
+        if (ll_cfg_bool(c, "use_bias", 1)) {
             rc = get_weight(ld, wprefix, wsub, "bias", 1, ks + 2, &l->b, err);
             if (rc)
                 return rc;
@@ -589,10 +554,10 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
             rc = cfg_int(ld, l, c, "strides", l->k, 1, &l->stride, err);
         if (rc)
             return rc;
-        if (strcmp(cfg_str(c, "padding", "valid"), "valid") != 0)
-            return ll_err_set(err, LL_EINVAL,
-                              "%s: layer '%s': unsupported padding '%s'",
-                              ld->cfgfile, l->name, cfg_str(c, "padding", ""));
+        if (strcmp(ll_cfg_str(c, "padding", "valid"), "valid") != 0)
+            return ll_err_set(
+                err, LL_EINVAL, "%s: layer '%s': unsupported padding '%s'",
+                ld->cfgfile, l->name, ll_cfg_str(c, "padding", ""));
         if (s->nd != 2 || s->d[0] < l->k)
             return shape_err(
                 ld, l, "input must be (steps >= pool_size, channels)", s, err);
@@ -862,20 +827,6 @@ static int kmodel_forward(void *p, ll_tensor *x, ll_tensor **y, ll_err *err)
  * ------------------------------------------------------------------------- */
 
 /* Line and column of byte offset off in text (1-based). */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 int ll_keras_load(ll_model *m, ll_err *err)
 {
     kload ld = {0};
@@ -896,16 +847,16 @@ int ll_keras_load(ll_model *m, ll_err *err)
         const char *at = cJSON_GetErrorPtr();
         int line = 0, col = 0;
         if (at && at >= text && at <= text + len)
-            line_col(text, (size_t)(at - text), &line, &col);
+            ll_cfg_line_col(text, (size_t)(at - text), &line, &col);
         free(text);
         return ll_err_set(err, LL_EPARSE, "%s:%d:%d: invalid JSON", ld.cfgfile,
                           line, col);
     }
     free(text);
     kmodel *km = NULL;
-    const char *cn = cfg_str(cfg, "class_name", "");
-    const cJSON *layers = cfg_get(cfg, "layers");
-    const cJSON *ishape = cfg_get(cfg, "input_shape");
+    const char *cn = ll_cfg_str(cfg, "class_name", "");
+    const cJSON *layers = ll_cfg_get(cfg, "layers");
+    const cJSON *ishape = ll_cfg_get(cfg, "input_shape");
     if (strcmp(cn, "Sequential") != 0) {
         rc = ll_err_set(err, LL_EINVAL,
                         "%s: class_name is '%s', only Sequential models load",
@@ -959,9 +910,9 @@ int ll_keras_load(ll_model *m, ll_err *err)
     int i = 0;
     cJSON_ArrayForEach(it, layers)
     {
-        const char *cls = cfg_str(it, "class_name", NULL);
-        const char *name = cfg_str(it, "name", NULL);
-        const cJSON *c = cfg_get(it, "config");
+        const char *cls = ll_cfg_str(it, "class_name", NULL);
+        const char *name = ll_cfg_str(it, "name", NULL);
+        const cJSON *c = ll_cfg_get(it, "config");
         if (!cls || !name) {
             rc = ll_err_set(err, LL_EPARSE,
                             "%s: layers[%d] needs 'class_name' and 'name'",

@@ -2,6 +2,8 @@
 #ifndef LL_MODEL_INT_H
 #define LL_MODEL_INT_H
 
+#include <cjson/cJSON.h>
+
 #include "model/model.h"
 
 struct ll_model {
@@ -25,5 +27,17 @@ int ll_keras_load(ll_model *m, ll_err *err);
 /* The nn flavor: the same from the config.json and weights.safetensors
  * that nn.lua's Sequential:save writes (PyTorch names and layouts). */
 int ll_nnflavor_load(ll_model *m, ll_err *err);
+
+/* cfg.c: config.json readers shared by the flavors.  An integer option
+ * absent from c is `def`, or an error naming file and layer when def <
+ * min (required). */
+const cJSON *ll_cfg_get(const cJSON *o, const char *key);
+int ll_cfg_int(const char *file, const char *layer, const cJSON *c,
+               const char *key, int def, int min, int *out, ll_err *err);
+int ll_cfg_bool(const cJSON *c, const char *key, int def);
+double ll_cfg_num(const cJSON *c, const char *key, double def);
+const char *ll_cfg_str(const cJSON *c, const char *key, const char *def);
+/* 1-based line and column of byte off in text (for JSON errors). */
+void ll_cfg_line_col(const char *text, size_t off, int *line, int *col);
 
 #endif

@@ -135,45 +135,10 @@ static int tensor_err(ll_err *err)
 /* ---- config --------------------------------------------------------------
  */
 
-static const cJSON *cfg_get(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNull(v) ? NULL : v;
-}
-
-/* An integer option >= min; def when absent (required when def < min). */
 static int cfg_int(const nload *ld, const nlayer *l, const cJSON *c,
                    const char *key, int def, int min, int *out, ll_err *err)
 {
-    const cJSON *v = cfg_get(c, key);
-    if (!v) {
-        if (def < min)
-            return ll_err_set(err, LL_EPARSE, "%s: layer '%s': missing '%s'",
-                              ld->cfgfile, l->name, key);
-        *out = def;
-        return LL_OK;
-    }
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-        v->valuedouble < min)
-        return ll_err_set(err, LL_EPARSE,
-                          "%s: layer '%s': '%s' must be an integer >= %d",
-                          ld->cfgfile, l->name, key, min);
-    *out = (int)v->valuedouble;
-    return LL_OK;
-}
-
-static int cfg_bool(const cJSON *c, const char *key, int def)
-{
-    const cJSON *v = cfg_get(c, key);
-    if (!v)
-        return def;
-    return cJSON_IsTrue(v);
-}
-
-static double cfg_num(const cJSON *c, const char *key, double def)
-{
-    const cJSON *v = cfg_get(c, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : def;
+    return ll_cfg_int(ld->cfgfile, l->name, c, key, def, min, out, err);
 }
 
 static char *shape_text(int nd, const int64_t *s, char *buf, size_t n)
@@ -255,7 +220,7 @@ static int build_rnn(const nload *ld, nlayer *l, const cJSON *c, nshape *s,
         l->cell = LL_CELL_GRU;
         g = 3;
     } else {
-        const cJSON *nl = cfg_get(c, "nonlinearity");
+        const cJSON *nl = ll_cfg_get(c, "nonlinearity");
         const char *act = cJSON_IsString(nl) ? nl->valuestring : "tanh";
         if (strcmp(act, "tanh") != 0 && strcmp(act, "relu") != 0)
             return ll_err_set(err, LL_EINVAL,
@@ -264,8 +229,8 @@ static int build_rnn(const nload *ld, nlayer *l, const cJSON *c, nshape *s,
         l->cell = act[0] == 'r' ? LL_CELL_RELU : LL_CELL_TANH;
         g = 1;
     }
-    l->dirs = cfg_bool(c, "bidirectional", 0) ? 2 : 1;
-    int bias = cfg_bool(c, "bias", 1);
+    l->dirs = ll_cfg_bool(c, "bidirectional", 0) ? 2 : 1;
+    int bias = ll_cfg_bool(c, "bias", 1);
     if (s->nd != 2 || s->d[1] != in) {
         char want[96];
         snprintf(want, sizeof want, "input must be (time, %d)", in);
@@ -343,8 +308,8 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
             l->kind = N_UNARY;
             l->op = unary_layers[i].op;
             l->arg = unary_layers[i].key
-                         ? (float)cfg_num(c, unary_layers[i].key,
-                                          unary_layers[i].def)
+                         ? (float)ll_cfg_num(c, unary_layers[i].key,
+                                             unary_layers[i].def)
                          : 0.0f;
             return LL_OK;
         }
@@ -371,7 +336,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
         }
         int64_t ws[2] = {out, in};
         rc = get_weight(ld, l, "weight", 2, ws, &l->w, err);
-        if (!rc && cfg_bool(c, "bias", 1))
+        if (!rc && ll_cfg_bool(c, "bias", 1))
             rc = get_weight(ld, l, "bias", 1, ws, &l->b, err);
         if (rc)
             return rc;
@@ -386,7 +351,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
             rc = cfg_int(ld, l, c, "embedding_dim", -1, 1, &d, err);
         if (rc)
             return rc;
-        l->padding_idx = (int64_t)cfg_num(c, "padding_idx", -1);
+        l->padding_idx = (int64_t)ll_cfg_num(c, "padding_idx", -1);
         if (s->nd >= LL_MAXDIM - 1)
             return shape_err(ld, l, "too many dimensions", s, err);
         int64_t es[2] = {n, d};
@@ -399,7 +364,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     if (strcmp(t, "LSTM") == 0 || strcmp(t, "GRU") == 0 ||
         strcmp(t, "RNN") == 0) {
         l->kind = N_RNN;
-        if (cfg_bool(c, "batch_first", 0) == ld->time_major)
+        if (ll_cfg_bool(c, "batch_first", 0) == ld->time_major)
             return ll_err_set(err, LL_EINVAL,
                               "%s: layer '%s': batch_first differs from the "
                               "first recurrent layer's",
@@ -408,7 +373,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     }
     if (strcmp(t, "LastStep") == 0) {
         l->kind = N_LASTSTEP;
-        if (cfg_bool(c, "batch_first", 0) == ld->time_major)
+        if (ll_cfg_bool(c, "batch_first", 0) == ld->time_major)
             return ll_err_set(err, LL_EINVAL,
                               "%s: layer '%s': batch_first differs from the "
                               "recurrent layers'",
@@ -423,7 +388,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     if (strcmp(t, "Softmax") == 0 || strcmp(t, "LogSoftmax") == 0) {
         l->kind = N_SOFTMAX;
         l->is_log = t[0] == 'L';
-        int dim = (int)cfg_num(c, "dim", -1);
+        int dim = (int)ll_cfg_num(c, "dim", -1);
         l->dim = map_dim(ld, dim, s->nd + 1);
         if (l->dim < 0)
             return ll_err_set(err, LL_EINVAL,
@@ -433,7 +398,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     }
     if (strcmp(t, "Flatten") == 0) {
         l->kind = N_FLATTEN;
-        int start = (int)cfg_num(c, "start_dim", 1);
+        int start = (int)ll_cfg_num(c, "start_dim", 1);
         if (ld->timed && ld->time_major)
             return ll_err_set(err, LL_EINVAL,
                               "%s: layer '%s': Flatten of a (time, batch, "
@@ -462,7 +427,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
         rc = cfg_int(ld, l, c, "normalized_shape", -1, 1, &d, err);
         if (rc)
             return rc;
-        l->eps = cfg_num(c, "eps", 1e-5);
+        l->eps = ll_cfg_num(c, "eps", 1e-5);
         if (s->nd < 1 || s->d[s->nd - 1] != d) {
             char want[96];
             snprintf(want, sizeof want, "input must end in %d features", d);
@@ -508,7 +473,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
                              err);
         int64_t ws[3] = {out, in, l->k};
         rc = get_weight(ld, l, "weight", 3, ws, &l->w, err);
-        if (!rc && cfg_bool(c, "bias", 1))
+        if (!rc && ll_cfg_bool(c, "bias", 1))
             rc = get_weight(ld, l, "bias", 1, ws, &l->b, err);
         if (rc)
             return rc;
@@ -663,20 +628,6 @@ static int nmodel_forward(void *p, ll_tensor *x, ll_tensor **y, ll_err *err)
 /* ---- load ------------------------------------------------------------------
  */
 
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 /* Whether the Lua model takes (time, batch, ...): its first recurrent
  * layer (else its first LastStep) has batch_first = false. */
 static int is_time_major(const cJSON *layers)
@@ -684,17 +635,17 @@ static int is_time_major(const cJSON *layers)
     const cJSON *it;
     cJSON_ArrayForEach(it, layers)
     {
-        const cJSON *t = cfg_get(it, "type");
+        const cJSON *t = ll_cfg_get(it, "type");
         const char *ty = cJSON_IsString(t) ? t->valuestring : "";
         if (strcmp(ty, "LSTM") == 0 || strcmp(ty, "GRU") == 0 ||
             strcmp(ty, "RNN") == 0)
-            return !cfg_bool(cfg_get(it, "config"), "batch_first", 0);
+            return !ll_cfg_bool(ll_cfg_get(it, "config"), "batch_first", 0);
     }
     cJSON_ArrayForEach(it, layers)
     {
-        const cJSON *t = cfg_get(it, "type");
+        const cJSON *t = ll_cfg_get(it, "type");
         if (cJSON_IsString(t) && strcmp(t->valuestring, "LastStep") == 0)
-            return !cfg_bool(cfg_get(it, "config"), "batch_first", 0);
+            return !ll_cfg_bool(ll_cfg_get(it, "config"), "batch_first", 0);
     }
     return 0;
 }
@@ -720,16 +671,16 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
         const char *at = cJSON_GetErrorPtr();
         int line = 0, col = 0;
         if (at && at >= text && at <= text + len)
-            line_col(text, (size_t)(at - text), &line, &col);
+            ll_cfg_line_col(text, (size_t)(at - text), &line, &col);
         free(text);
         return ll_err_set(err, LL_EPARSE, "%s:%d:%d: invalid JSON", ld.cfgfile,
                           line, col);
     }
     free(text);
     nmodel *nm = NULL;
-    const cJSON *cn = cfg_get(cfg, "class_name");
-    const cJSON *layers = cfg_get(cfg, "layers");
-    const cJSON *ishape = cfg_get(cfg, "input_shape");
+    const cJSON *cn = ll_cfg_get(cfg, "class_name");
+    const cJSON *layers = ll_cfg_get(cfg, "layers");
+    const cJSON *ishape = ll_cfg_get(cfg, "input_shape");
     if (!cJSON_IsString(cn) || strcmp(cn->valuestring, "Sequential") != 0) {
         rc = ll_err_set(err, LL_EINVAL,
                         "%s: class_name is '%s', only Sequential models load",
@@ -786,9 +737,9 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
     int i = 0;
     cJSON_ArrayForEach(it, layers)
     {
-        const cJSON *ty = cfg_get(it, "type");
-        const cJSON *nmj = cfg_get(it, "name");
-        const cJSON *c = cfg_get(it, "config");
+        const cJSON *ty = ll_cfg_get(it, "type");
+        const cJSON *nmj = ll_cfg_get(it, "name");
+        const cJSON *c = ll_cfg_get(it, "config");
         if (!cJSON_IsString(ty) || !cJSON_IsString(nmj)) {
             rc = ll_err_set(err, LL_EPARSE,
                             "%s: layers[%d] needs 'type' and 'name'",

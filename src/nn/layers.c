@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *sh(const ll_tensor *t, char *buf, size_t n)
 {
     return ll_shape_str(t->ndim, t->shape, buf, n);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Finish a view op: record a node if needed. */
 static ll_tensor *finish(ll_tensor *out, const char *name, ll_backward_fn bw,
                          ll_tensor **in, int nin, ll_err *err)
