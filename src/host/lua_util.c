@@ -80,6 +80,10 @@ void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
             lua_setfield(L, -2, m->name);
         }
     }
+    /* Also as __methods: a class may later make __index a function (to
+     * find columns or fields), and the REPL still completes methods. */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__methods");
     lua_setfield(L, -2, "__index");
 }
 

@@ -30,8 +30,10 @@ void ll_lua_setfuncs(lua_State *L, const char *qualifier, const ll_lua_fn *fns);
 void ll_lua_setdoc(lua_State *L, int idx, const char *doc);
 
 /* Create the metatable `tname` for a userdata class: __index = a table of
- * `methods`, __name = tname, plus `metamethods` (__gc, __close,
- * __tostring, __display, ...).  Leaves the metatable on the stack.
+ * `methods` (also kept as __methods, which completion reads when a class
+ * replaces __index with a function), __name = tname, plus `metamethods`
+ * (__gc, __close, __tostring, __display, ...).  Leaves the metatable on
+ * the stack.
  * Method docs are registered as "<tname without 'lualab.'>:<name>". */
 void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
                      const ll_lua_fn *metamethods);

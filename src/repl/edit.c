@@ -180,8 +180,14 @@ static int push_index_table(lua_State *L, int idx)
         return 0;
     lua_pushliteral(L, "__index");
     if (lua_rawget(L, -2) != LUA_TTABLE) {
-        lua_pop(L, 2);
-        return 0;
+        /* A function __index: lualab's classes keep their methods table
+         * as __methods too (host/lua_util.c). */
+        lua_pop(L, 1);
+        lua_pushliteral(L, "__methods");
+        if (lua_rawget(L, -2) != LUA_TTABLE) {
+            lua_pop(L, 2);
+            return 0;
+        }
     }
     lua_remove(L, -2);
     return 1;

@@ -179,6 +179,10 @@ static void test_lazy_module_globals(void **state)
     lua_State *L = ll_host_lua(h);
     assert_string_equal(complete(L, "plo"), "plot");
     assert_string_equal(complete(L, "plot.lin"), "line");
+    /* a Column's __index is a function (it also finds values); its
+     * methods still complete through __methods */
+    assert_int_equal(luaL_dostring(L, "col = df.column({1.5, 2.5})"), LUA_OK);
+    assert_string_equal(complete(L, "col:me"), "mean median");
     ll_host_free(h);
 }
 
