@@ -410,6 +410,7 @@ static int run_in_thread(ll_host *h, char **evalue, char **traceback)
     lua_xmove(L, co, 1);
     h->running = co;
     h->stop_where[0] = '\0';
+    ll_host_start_tick(h, co);
     if (ll_interrupt_requested)
         ll_host_interrupt(h);
     ll_host_arm_timeout(h);

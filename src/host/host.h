@@ -96,6 +96,12 @@ int ll_host_run_script(ll_host *h, const char *path);
 void ll_host_interrupt(ll_host *h);
 /* Limit the next cells to `seconds` of wall time each (0: no limit). */
 void ll_host_set_cell_timeout(ll_host *h, double seconds);
+/* Call fn(ud) about every `seconds` of wall time while a cell runs Lua code
+ * (from a count hook, on the thread running Lua), so a front end can
+ * redraw a running clock or a live chart even when the cell prints
+ * nothing.  fn NULL removes it. */
+void ll_host_set_tick(ll_host *h, void (*fn)(void *ud), void *ud,
+                      double seconds);
 
 /* Install SIGINT -> ll_host_interrupt for this host (0 on success). */
 int ll_host_catch_sigint(ll_host *h);

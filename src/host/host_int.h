@@ -21,8 +21,11 @@ struct ll_host {
     int argc;
     char **argv;
     int sigint_installed;
-    lua_State *running;   /* the thread of the running cell, or NULL */
-    ll_buf warning;       /* a warning being assembled from pieces */
+    lua_State *running;     /* the thread of the running cell, or NULL */
+    ll_buf warning;         /* a warning being assembled from pieces */
+    void (*tick)(void *ud); /* ll_host_set_tick */
+    void *tick_ud;
+    double tick_every, last_tick;
     int warnings_off;     /* warn("@off") was called */
     char stop_where[256]; /* "cell 2:5: interrupted", set by the hook */
 };
@@ -48,5 +51,7 @@ int ll_pretty(lua_State *L, int idx, const ll_pretty_opts *o, ll_buf *out);
 void ll_host_arm_timeout(ll_host *h);
 void ll_host_disarm_timeout(ll_host *h);
 void ll_host_release_signals(ll_host *h);
+/* Install the tick hook (ll_host_set_tick) on the cell's thread. */
+void ll_host_start_tick(ll_host *h, lua_State *co);
 
 #endif

@@ -79,6 +79,39 @@ int ll_host_catch_sigint(ll_host *h)
     return sigaction(SIGINT, &sa, NULL);
 }
 
+/* The tick: a count hook that calls the front end's function at most every
+ * tick_every seconds.  An interrupt replaces it with stop_hook. */
+static void tick_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    ll_host *h = signal_host;
+    if (!h || !h->tick)
+        return;
+    double now = ll_monotonic();
+    if (now - h->last_tick < h->tick_every)
+        return;
+    h->last_tick = now;
+    (void)L;
+    h->tick(h->tick_ud);
+}
+
+void ll_host_set_tick(ll_host *h, void (*fn)(void *ud), void *ud,
+                      double seconds)
+{
+    h->tick = fn;
+    h->tick_ud = ud;
+    h->tick_every = seconds > 0 ? seconds : 0.1;
+}
+
+void ll_host_start_tick(ll_host *h, lua_State *co)
+{
+    if (!h->tick)
+        return;
+    signal_host = h;
+    h->last_tick = ll_monotonic();
+    lua_sethook(co, tick_hook, LUA_MASKCOUNT, 20000);
+}
+
 void ll_host_set_cell_timeout(ll_host *h, double seconds)
 {
     h->cell_timeout = seconds > 0 ? seconds : 0;

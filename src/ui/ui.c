@@ -311,6 +311,11 @@ static void tick(ui *u, int force)
     }
 }
 
+static void on_kernel_tick(void *ud)
+{
+    tick(ud, 0);
+}
+
 static void sink_stream(void *ud, const char *name, const char *data,
                         size_t len)
 {
@@ -482,7 +487,10 @@ int ui_run_cell(ui *u, int index)
     running_host = u->host;
     cell_running = 1;
     arm_poll_timer(1);
+    /* Redraw (clock, live charts) even while the cell prints nothing. */
+    ll_host_set_tick(u->host, on_kernel_tick, u, 0.1);
     int status = ll_cell_execute(c, u->host, &u->counter, &sink);
+    ll_host_set_tick(u->host, NULL, NULL, 0);
     arm_poll_timer(0);
     cell_running = 0;
     /* Drop keys typed while it ran, except what quits. */

@@ -182,6 +182,30 @@ static void test_display_protocol(void **state)
     ll_cell_result_free(&r);
 }
 
+static int ticks;
+static void count_tick(void *ud)
+{
+    (void)ud;
+    ticks++;
+}
+
+static void test_tick_runs_during_a_silent_cell(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    ticks = 0;
+    ll_host_set_tick(host, count_tick, NULL, 0.05);
+    run("local t = os.clock() + 0.5 while os.clock() < t do end", &r);
+    ll_host_set_tick(host, NULL, NULL, 0);
+    ll_cell_result_free(&r);
+    /* about ten in half a second; never more often than asked */
+    assert_in_range(ticks, 4, 11);
+    ticks = 0;
+    run("local t = os.clock() + 0.2 while os.clock() < t do end", &r);
+    ll_cell_result_free(&r);
+    assert_int_equal(ticks, 0);
+}
+
 static void test_warnings_go_to_the_cell(void **state)
 {
     (void)state;
@@ -250,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_pretty_printer_limits),
         cmocka_unit_test(test_display_protocol),
         cmocka_unit_test(test_warnings_go_to_the_cell),
+        cmocka_unit_test(test_tick_runs_during_a_silent_cell),
         cmocka_unit_test(test_progress_reaches_sink),
         cmocka_unit_test(test_timeout_interrupts_and_state_survives),
         cmocka_unit_test(test_restart_gives_fresh_state),

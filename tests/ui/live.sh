@@ -34,6 +34,25 @@ keys s
 see 'saved' "the notebook saves"
 ui_stop
 
+# A cell that prints nothing still redraws: its clock runs, its chart grows.
+cat > "$tap_tmp/silent.lua" <<'NB'
+-- %%
+p = plot.line{y = {1, 2}, title = "Silent loss", width = 60, height = 10}
+display(p)
+for i = 3, 60 do
+    p:append(1, i, i * i)
+    local t = os.clock() + 0.05
+    while os.clock() < t do end
+end
+NB
+ui_start silent.lua
+see 'kernel: idle' "a notebook with a silent cell opens"
+keys C-e
+see 'running [1-9]\.[0-9] s' "the clock of a silent cell runs"
+see '│ +(1000|[4-9]00)┤' "its chart grows while it runs, without any output or progress"
+see 'done [0-9.]+ s' "the silent cell ends" 10
+ui_stop
+
 "$LUALAB" --run "$tap_tmp/live.lua" -o "$tap_tmp/live.ipynb" --quiet >/dev/null
 final=$(/usr/bin/python3 - "$tap_tmp/live.ipynb" <<'PY'
 import json, sys
