@@ -54,7 +54,15 @@ typedef struct colb {
     void *data;
     uint8_t *valid;
     int64_t nna;
-    ll_strhash h;     /* LL_CAT */
+    ll_strhash h; /* LL_CAT */
+    /* LL_CAT with a big dictionary: strings waiting for their code, looked
+     * up in batches of PEND so that the hash slots of a batch are fetched
+     * from memory together instead of one miss after the other */
+    char *pbytes;
+    size_t pbytes_len, pbytes_cap;
+    int pn;
+    int64_t prow[32];
+    size_t poff[33];
     ll_strbuilder sb; /* LL_STR */
     int have_h;
 } colb;
@@ -206,10 +214,67 @@ static int cb_push_na(colb *c)
     return LL_OK;
 }
 
+#define PEND 32
+/* dictionaries below this size stay in cache: no batching */
+#define PEND_MIN_KEYS 8192
+
+/* Give the pending strings of c their codes. */
+static int flush_pending(colb *c)
+{
+    int pn = c->pn;
+    if (!pn)
+        return LL_OK;
+    uint64_t hv[PEND];
+    size_t len[PEND];
+    c->poff[pn] = c->pbytes_len;
+    for (int i = 0; i < pn; i++) {
+        len[i] = c->poff[i + 1] - c->poff[i];
+        hv[i] = ll_hash_bytes(c->pbytes + c->poff[i], len[i]);
+        ll_strhash_prefetch(&c->h, hv[i]);
+    }
+    int32_t *codes = c->data;
+    for (int i = 0; i < pn; i++) {
+        int64_t id =
+            ll_strhash_put_hv(&c->h, c->pbytes + c->poff[i], len[i], hv[i]);
+        if (id < 0)
+            return LL_ENOMEM;
+        codes[c->prow[i]] = (int32_t)id;
+    }
+    c->pn = 0;
+    c->pbytes_len = 0;
+    return LL_OK;
+}
+
+/* Drop pending strings of rows at or after c->len (a rolled back row). */
+static void drop_pending(colb *c)
+{
+    int pn = c->pn;
+    while (pn > 0 && c->prow[pn - 1] >= c->len)
+        pn--;
+    if (pn < c->pn)
+        c->pbytes_len = c->poff[pn];
+    c->pn = pn;
+}
+
 static int put_string(colb *c, const char *s, size_t n)
 {
     if (c->type == LL_STR)
         return ll_sb_push(&c->sb, s, n);
+    if (c->pn || c->h.count >= PEND_MIN_KEYS) {
+        if (c->pbytes_len + n > c->pbytes_cap) {
+            size_t cap = (c->pbytes_len + n) * 2 + 256;
+            char *b = realloc(c->pbytes, cap);
+            if (!b)
+                return LL_ENOMEM;
+            c->pbytes = b;
+            c->pbytes_cap = cap;
+        }
+        memcpy(c->pbytes + c->pbytes_len, s, n);
+        c->prow[c->pn] = c->len;
+        c->poff[c->pn++] = c->pbytes_len;
+        c->pbytes_len += n;
+        return c->pn == PEND ? flush_pending(c) : LL_OK;
+    }
     int64_t id = ll_strhash_put(&c->h, s, n);
     if (id < 0)
         return LL_ENOMEM;
@@ -311,7 +376,7 @@ static int widen(reader *r, colb *c, int to)
     }
     free(old);
     ll_buf_free(&b);
-    return LL_OK;
+    return flush_pending(c);
 }
 
 static int parse_into(colb *c, int type, const char *s, size_t n)
@@ -463,6 +528,7 @@ static void rollback_row(reader *r)
         if (!c->keep || c->len == r->row_len_at_start)
             continue;
         c->len = r->row_len_at_start;
+        drop_pending(c);
         if (c->type == LL_STR) {
             c->sb.len = c->len;
             c->sb.bytes.len = (size_t)c->sb.offs[c->len];
@@ -644,6 +710,7 @@ static void free_reader(reader *r)
         for (int i = 0; i < r->ncol; i++) {
             free(r->cols[i].data);
             free(r->cols[i].valid);
+            free(r->cols[i].pbytes);
             if (r->cols[i].have_h)
                 ll_strhash_free(&r->cols[i].h);
             ll_sb_free(&r->cols[i].sb);
@@ -705,6 +772,9 @@ static int run_csv(reader *r, const char *d, size_t n, int last,
                               (long long)r->line);
         csv_fini(p, on_field, on_row, r);
     }
+    for (int i = 0; r->cols && i < r->ncol && !r->rc && !r->sample; i++)
+        if (flush_pending(&r->cols[i]))
+            r->rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
     return r->rc;
 }
 
@@ -937,6 +1007,7 @@ static void free_cols(colb *cols, int n)
     for (int i = 0; cols && i < n; i++) {
         free(cols[i].data);
         free(cols[i].valid);
+        free(cols[i].pbytes);
         if (cols[i].have_h)
             ll_strhash_free(&cols[i].h);
         ll_sb_free(&cols[i].sb);

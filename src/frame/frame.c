@@ -107,7 +107,11 @@ int64_t ll_strhash_get(const ll_strhash *h, const char *s, size_t n)
 
 int64_t ll_strhash_put(ll_strhash *h, const char *s, size_t n)
 {
-    uint64_t hv = ll_hash_bytes(s, n);
+    return ll_strhash_put_hv(h, s, n, ll_hash_bytes(s, n));
+}
+
+int64_t ll_strhash_put_hv(ll_strhash *h, const char *s, size_t n, uint64_t hv)
+{
     int64_t slot;
     int64_t id = strhash_find(h, s, n, hv, &slot);
     if (id >= 0)

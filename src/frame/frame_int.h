@@ -64,6 +64,14 @@ typedef struct ll_strhash {
 int ll_strhash_init(ll_strhash *h, int64_t cap);
 /* The id of s (added when new), or -1 on out of memory. */
 int64_t ll_strhash_put(ll_strhash *h, const char *s, size_t n);
+/* the same with hv = ll_hash_bytes(s, n) computed by the caller */
+int64_t ll_strhash_put_hv(ll_strhash *h, const char *s, size_t n, uint64_t hv);
+/* Ask for the cache line a lookup of hash hv starts at (batched lookups
+ * overlap their memory waits this way). */
+static inline void ll_strhash_prefetch(const ll_strhash *h, uint64_t hv)
+{
+    __builtin_prefetch(&h->slots[hv & (uint64_t)h->mask]);
+}
 /* The id of s, or -1. */
 int64_t ll_strhash_get(const ll_strhash *h, const char *s, size_t n);
 /* Build the sorted dictionary column and renumber codes[0..n) to it. */

@@ -90,6 +90,40 @@ describe("df.read_csv corpus", function()
         assert.matches(":50051: expected 4 fields, found 5$", e2)
     end)
 
+    it("codes a category of many distinct keys in file order, skipping bad rows", function()
+        -- 12000 distinct keys: past the size where codes are looked up in
+        -- batches; bad rows in the middle of a batch are dropped from it
+        local lines, want = {"k,v,pad"}, {}
+        for i = 1, 60000 do
+            local k = "key" .. (i * 7919 % 12000)
+            if i == 30001 then
+                lines[#lines + 1] = k .. ",1"
+            elseif i == 30017 then
+                lines[#lines + 1] = k .. ",1,p,extra"
+            else
+                lines[#lines + 1] = ("%s,%d,padding-padding"):format(k, i)
+                want[#want + 1] = k
+            end
+        end
+        local path = tmpname()
+        local fh = io.open(path, "w")
+        fh:write(table.concat(lines, "\n"), "\n")
+        fh:close()
+        local one = assert(df.read_csv(path, {threads = 1, on_bad_lines = "skip"}))
+        local two = assert(df.read_csv(path, {threads = 2, on_bad_lines = "skip"}))
+        os.remove(path)
+        assert.equals("category", one.k:dtype())
+        assert.equals(59998, #one)
+        assert.equals(12000, one.k:nunique())
+        local got = one.k:to_table()
+        for i = 1, #want do
+            if got[i] ~= want[i] then
+                assert.equals(want[i], got[i], "row " .. i)
+            end
+        end
+        assert.equals(one:to_csv(), two:to_csv())
+    end)
+
     it("returns nil, message for a missing file", function()
         local f, err = df.read_csv("no/such/file.csv")
         assert.is_nil(f)
