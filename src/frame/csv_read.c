@@ -512,7 +512,21 @@ static void on_field(void *s0, size_t n, void *ud)
         return;
     /* CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted
      * one ("") as an empty string, which is a value, not NA */
-    int na = s0 ? (n > 0 && is_na(r, s, n)) : 1;
+    int na = s0 ? (n > 0 && n <= r->na_maxlen &&
+                   r->na_first[(unsigned char)s[0]] && is_na(r, s, n))
+                : 1;
+    if (!na && c->len < c->cap && (c->type == LL_INT || c->type == LL_FLOAT)) {
+        /* the common case inline: a number into a numeric column with
+         * room (put_value tries the same parse first) */
+        int64_t *slot = (int64_t *)c->data + c->len;
+        if (c->type == LL_INT ? ll_parse_int(s, n, slot)
+                              : ll_parse_float(s, n, (double *)slot)) {
+            if (c->valid)
+                set_valid(c, c->len, 1);
+            c->len++;
+            return;
+        }
+    }
     int rc = na ? cb_push_na(c) : put_value(r, c, s, n);
     if (rc) {
         r->rc = rc;
