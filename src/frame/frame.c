@@ -75,6 +75,32 @@ static int strhash_grow(ll_strhash *h)
     return LL_OK;
 }
 
+/* a == b for n <= 16 bytes, inline: two overlapping loads from each end
+ * instead of a call to memcmp (keys of a few bytes dominate) */
+static inline int eq_short(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 static int64_t strhash_find(const ll_strhash *h, const char *s, size_t n,
                             uint64_t hv, int64_t *slot)
 {
@@ -85,7 +111,7 @@ static int64_t strhash_find(const ll_strhash *h, const char *s, size_t n,
             break;
         if (e->hash == hv && e->len == n) {
             if (n <= sizeof e->inl) {
-                if (!memcmp(e->inl, s, n))
+                if (eq_short(e->inl, s, n))
                     return e->id;
             } else {
                 const ll_strbuilder *sb = &h->strs;
