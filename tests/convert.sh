@@ -54,8 +54,42 @@ is "$("$LUALAB" --run "$t/m.md" --quiet)" "42" "--run reads .md"
 is "$?" 2 "convert with one file exits 2"
 is "$(sed -n 1p "$t/err")" "lualab: convert needs an input and an output file" "convert usage message"
 like "$(sed -n 2p "$t/err")" "^usage: lualab" "usage follows"
-"$LUALAB" convert "$t/a.lua" "$t/x.md" 2>"$t/err"
-is "$(sed -n 1p "$t/err")" "lualab: convert writes .lua or .ipynb files" "convert refuses to write .md"
+"$LUALAB" convert "$t/a.lua" "$t/x.txt" 2>"$t/err"
+is "$?" 2 "convert to an unknown format exits 2"
+is "$(sed -n 1p "$t/err")" "lualab: convert writes .lua, .ipynb or .md files" "convert names the formats it writes"
+ok $([ ! -e "$t/x.txt" ]; echo $?) "and writes nothing"
+
+# Markdown out: code cells as ```lua fences with their metadata; a canonical
+# file comes back byte-identical, and a fence inside code gets a longer fence.
+cat > "$t/md1.md" <<'MD'
+---
+title: A markdown notebook
+---
+
+# Heading
+
+Some text.
+
+```lua tags=["parameters"]
+x = 1
+```
+
+More text.
+
+````lua
+s = [[
+```
+]]
+print(x + #s)
+````
+MD
+"$LUALAB" convert "$t/md1.md" "$t/md2.md"
+is "$?" 0 "convert .md -> .md exits 0"
+cmp -s "$t/md1.md" "$t/md2.md"
+ok $? "a canonical .md converts back byte-identical"
+"$LUALAB" convert "$t/a.lua" "$t/a.md" && "$LUALAB" convert "$t/a.md" "$t/a2.lua"
+is "$("$LUALAB" --run "$t/a2.lua" --quiet)" "$("$LUALAB" --run "$t/a.lua" --quiet)" ".lua -> .md -> .lua runs the same"
+is "$("$LUALAB" --run "$t/md2.md" --quiet)" "5" "the written .md runs"
 printf '{"cells": [}' > "$t/bad.ipynb"
 "$LUALAB" convert "$t/bad.ipynb" "$t/bad.lua" 2>"$t/err"
 is "$?" 2 "convert of bad JSON exits 2"

@@ -22,8 +22,9 @@ int ll_cmd_convert(int argc, char **argv)
         why = argc < 3 ? "convert needs an input and an output file"
                        : "convert takes two files";
     else if (strcmp(ll_path_ext(argv[2]), "lua") != 0 &&
-             strcmp(ll_path_ext(argv[2]), "ipynb") != 0)
-        why = "convert writes .lua or .ipynb files";
+             strcmp(ll_path_ext(argv[2]), "ipynb") != 0 &&
+             strcmp(ll_path_ext(argv[2]), "md") != 0)
+        why = "convert writes .lua, .ipynb or .md files";
     if (why) {
         fprintf(stderr, "lualab: %s\n%s", why, ll_usage);
         return 2;

@@ -5,6 +5,9 @@
  * jupytext-style metadata (```lua tags=["parameters"]); everything between
  * them is a Markdown cell.  A leading "---" YAML block is the header.
  * Fences of other languages stay inside the Markdown.
+ *
+ * Writing does the reverse.  Markdown has no cell boundaries of its own, so
+ * two Markdown cells in a row read back as one.
  */
 #include "config.h"
 
@@ -250,4 +253,103 @@ int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
     }
     *out = nb;
     return LL_OK;
+}
+
+/* The longest run of backticks that starts a line of s. */
+static int longest_tick_run(const char *s)
+{
+    int best = 0;
+    for (const char *p = s; *p;) {
+        const char *q = p;
+        while (*q == ' ')
+            q++;
+        int n = 0;
+        while (q[n] == '`')
+            n++;
+        if (n > best)
+            best = n;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return best;
+}
+
+static int put_fence(ll_buf *b, int n)
+{
+    int rc = LL_OK;
+    for (int i = 0; i < n && rc == LL_OK; i++)
+        rc = ll_buf_putc(b, '`');
+    return rc;
+}
+
+/* Metadata after the language, as key=JSON (what the reader takes). */
+static int put_md_meta(ll_buf *b, const ll_cell *c)
+{
+    cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
+    int rc = LL_OK;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, meta)
+    {
+        if (rc != LL_OK)
+            break;
+        rc = ll_buf_printf(b, " %s=", e->string);
+        if (rc == LL_OK)
+            rc = nb_json_dump(e, b, -1, 0);
+    }
+    cJSON_Delete(meta);
+    return rc;
+}
+
+int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
+{
+    int rc = LL_OK;
+    if (nb->header) {
+        rc = ll_buf_puts(out, "---\n");
+        if (rc == LL_OK && nb->header[0]) {
+            rc = ll_buf_puts(out, nb->header);
+            if (rc == LL_OK && nb->header[strlen(nb->header) - 1] != '\n')
+                rc = ll_buf_putc(out, '\n');
+        }
+        if (rc == LL_OK)
+            rc = ll_buf_puts(out, "---\n");
+        if (rc == LL_OK && nb->ncells)
+            rc = ll_buf_putc(out, '\n');
+    }
+    for (int i = 0; i < nb->ncells && rc == LL_OK; i++) {
+        const ll_cell *c = &nb->cells[i];
+        const char *src = c->source ? c->source : "";
+        if (i > 0)
+            rc = ll_buf_putc(out, '\n');
+        if (rc != LL_OK)
+            break;
+        if (c->type != LL_CELL_CODE) {
+            rc = ll_buf_puts(out, src);
+            if (rc == LL_OK && *src)
+                rc = ll_buf_putc(out, '\n');
+            continue;
+        }
+        /* a fence longer than any backtick run inside the code */
+        int ticks = longest_tick_run(src) + 1;
+        if (ticks < 3)
+            ticks = 3;
+        rc = put_fence(out, ticks);
+        if (rc == LL_OK)
+            rc = ll_buf_puts(out, "lua");
+        if (rc == LL_OK)
+            rc = put_md_meta(out, c);
+        if (rc == LL_OK)
+            rc = ll_buf_putc(out, '\n');
+        if (rc == LL_OK && *src) {
+            rc = ll_buf_puts(out, src);
+            if (rc == LL_OK)
+                rc = ll_buf_putc(out, '\n');
+        }
+        if (rc == LL_OK)
+            rc = put_fence(out, ticks);
+        if (rc == LL_OK)
+            rc = ll_buf_putc(out, '\n');
+    }
+    return rc;
 }

@@ -524,10 +524,12 @@ int ll_notebook_write(const ll_notebook *nb, const char *path, ll_err *err)
         rc = ll_notebook_to_percent(nb, &b);
     else if (strcmp(ext, "ipynb") == 0)
         rc = ll_notebook_to_ipynb(nb, &b, err);
+    else if (strcmp(ext, "md") == 0)
+        rc = ll_notebook_to_markdown(nb, &b);
     else
         return ll_err_set(err, LL_EINVAL,
-                          "%s: cannot write this format (expected .lua or "
-                          ".ipynb)",
+                          "%s: cannot write this format (expected .lua, "
+                          ".ipynb or .md)",
                           path);
     if (rc == LL_ENOMEM)
         ll_err_set(err, rc, "%s: out of memory", path);

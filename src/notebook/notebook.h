@@ -92,10 +92,13 @@ int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
 int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
                                ll_notebook **out, ll_err *err);
 
-/* Write atomically, choosing the format by extension (.lua or .ipynb). */
+/* Write atomically, choosing the format by extension (.lua, .ipynb, .md). */
 int ll_notebook_write(const ll_notebook *nb, const char *path, ll_err *err);
 int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out);
 int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err);
+/* Markdown: code cells as ```lua fences (metadata as key=JSON after the
+ * language), Markdown and raw cells as they are. */
+int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out);
 
 /* Cells.  Indices are 0-based; insert at ncells appends.  Returns the new
  * cell or NULL when out of memory. */

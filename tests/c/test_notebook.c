@@ -367,9 +367,9 @@ static void test_read_by_extension(void **state)
     assert_string_equal(nb->path, path);
     assert_int_equal(nb->format, LL_NB_PERCENT);
     assert_string_equal(nb->cells[0].source, "print(1)");
-    assert_int_equal(ll_notebook_write(nb, "x.md", &err), LL_EINVAL);
-    assert_string_equal(err.msg, "x.md: cannot write this format (expected "
-                                 ".lua or .ipynb)");
+    assert_int_equal(ll_notebook_write(nb, "x.txt", &err), LL_EINVAL);
+    assert_string_equal(err.msg, "x.txt: cannot write this format (expected "
+                                 ".lua, .ipynb or .md)");
     ll_notebook_free(nb);
     unlink(path);
 }
