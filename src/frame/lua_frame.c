@@ -1679,15 +1679,7 @@ static void need_nn(lua_State *L);
 static int l_frame_plot(lua_State *L)
 {
     check_frame(L, 1);
-    lua_settop(L, 2);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "lualab._plotting");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "frame");
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_call(L, 2, 1);
-    return 1;
+    return ll_lua_call_module(L, "lualab._plotting", "frame", 2);
 }
 
 static int l_frame_to_tensor(lua_State *L)

@@ -87,6 +87,20 @@ void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
     lua_setfield(L, -2, "__index");
 }
 
+int ll_lua_call_module(lua_State *L, const char *module, const char *fn,
+                       int nargs)
+{
+    lua_settop(L, nargs);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, module);
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, fn);
+    for (int i = 1; i <= nargs; i++)
+        lua_pushvalue(L, i);
+    lua_call(L, nargs, 1);
+    return 1;
+}
+
 int ll_lua_raise(lua_State *L, const ll_err *err)
 {
     return luaL_error(L, "%s", err->msg);

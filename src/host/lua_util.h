@@ -38,6 +38,11 @@ void ll_lua_setdoc(lua_State *L, int idx, const char *doc);
 void ll_lua_newclass(lua_State *L, const char *tname, const ll_lua_fn *methods,
                      const ll_lua_fn *metamethods);
 
+/* Call require(module)[fn] with the first nargs arguments of the running
+ * function and return its one result: a C method implemented in Lua. */
+int ll_lua_call_module(lua_State *L, const char *module, const char *fn,
+                       int nargs);
+
 /* Raise a Lua error carrying err's message (never returns). */
 int ll_lua_raise(lua_State *L, const ll_err *err);
 /* Push nil, message and return 2: the expected-failure convention. */

@@ -121,16 +121,6 @@ static const char *kmodel_layer_type(void *p, int i)
     return km->layers[i]->cls;
 }
 
-static int oom(ll_err *err)
-{
-    return ll_err_set(err, LL_ENOMEM, "out of memory");
-}
-
-static int tensor_err(ll_err *err)
-{
-    return err && err->code ? err->code : LL_ENOMEM;
-}
-
 /* ---- config helpers -------------------------------------------------------
  */
 
@@ -207,7 +197,7 @@ static int get_weight(const kload *ld, const char *prefix, const char *sub,
             shape_text(nd, shape, b, sizeof b));
     }
     *out = ll_contiguous(t, err);
-    return *out ? LL_OK : tensor_err(err);
+    return *out ? LL_OK : ll_model_tensor_err(err);
 }
 
 /* Keras (rows, g*h) with gate blocks in Keras order -> engine (g*h, rows)
@@ -311,7 +301,7 @@ static int build_rnn(const kload *ld, klayer *l, const cJSON *c,
         l->w_ih = gates_from_keras(k, g, h, d, order, err);
         l->w_hh = l->w_ih ? gates_from_keras(r, g, h, h, order, err) : NULL;
         if (!l->w_ih || !l->w_hh)
-            rc = tensor_err(err);
+            rc = ll_model_tensor_err(err);
     }
     if (!rc && b) {
         if (g == 3) {
@@ -321,7 +311,7 @@ static int build_rnn(const kload *ld, klayer *l, const cJSON *c,
             l->b_ih = ll_tensor_new(1, bshape, err);
             l->b_hh = l->b_ih ? ll_tensor_new(1, bshape, err) : NULL;
             if (!l->b_ih || !l->b_hh) {
-                rc = tensor_err(err);
+                rc = ll_model_tensor_err(err);
             } else {
                 const float *src = ll_tensor_data(b);
                 float *bi = ll_tensor_data(l->b_ih);
@@ -366,7 +356,7 @@ static int build_wrapped(const kload *ld, const cJSON *c, const char *what,
     snprintf(name, sizeof name, "%s/%s", outer, wsub);
     klayer *l = new_layer(icls, name);
     if (!l)
-        return oom(err);
+        return ll_model_oom(err);
     *out = l;
     return build_layer(ld, l, ic, wprefix, wsub, s, err);
 }
@@ -400,7 +390,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         ll_tensor_free(l->w);
         l->w = wc;
         if (!l->w)
-            return tensor_err(err);
+            return ll_model_tensor_err(err);
         if (ll_cfg_bool(c, "use_bias", 1)) {
             rc = get_weight(ld, wprefix, wsub, "bias", 1, ks + 1, &l->b, err);
             if (rc)
@@ -529,7 +519,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
         l->w = p ? ll_contiguous(p, err) : NULL;
         ll_tensor_free(p);
         if (!l->w)
-            return tensor_err(err);
+            return ll_model_tensor_err(err);
         if (ll_cfg_bool(c, "use_bias", 1)) {
             rc = get_weight(ld, wprefix, wsub, "bias", 1, ks + 2, &l->b, err);
             if (rc)
@@ -813,7 +803,7 @@ static int kmodel_forward(void *p, ll_tensor *x, ll_tensor **y, ll_err *err)
         ll_tensor *nx = layer_forward(km->layers[i], cur, err);
         ll_tensor_free(cur);
         if (!nx) {
-            int rc = tensor_err(err);
+            int rc = ll_model_tensor_err(err);
             ll_err_prefix(err, "predict");
             return rc;
         }
@@ -904,7 +894,7 @@ int ll_keras_load(ll_model *m, ll_err *err)
     int nl = cJSON_GetArraySize(layers);
     if (!km ||
         !(km->layers = calloc((size_t)(nl ? nl : 1), sizeof *km->layers))) {
-        rc = oom(err);
+        rc = ll_model_oom(err);
         goto out;
     }
     int i = 0;
@@ -921,7 +911,7 @@ int ll_keras_load(ll_model *m, ll_err *err)
         }
         klayer *l = new_layer(cls, name);
         if (!l) {
-            rc = oom(err);
+            rc = ll_model_oom(err);
             goto out;
         }
         km->layers[km->n++] = l;

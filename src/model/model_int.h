@@ -28,6 +28,18 @@ int ll_keras_load(ll_model *m, ll_err *err);
  * that nn.lua's Sequential:save writes (PyTorch names and layouts). */
 int ll_nnflavor_load(ll_model *m, ll_err *err);
 
+/* Out of memory, as a status with its message. */
+static inline int ll_model_oom(ll_err *err)
+{
+    return ll_err_set(err, LL_ENOMEM, "out of memory");
+}
+
+/* The status of a failed tensor call (its message is already in err). */
+static inline int ll_model_tensor_err(ll_err *err)
+{
+    return err && err->code ? err->code : LL_ENOMEM;
+}
+
 /* cfg.c: config.json readers shared by the flavors.  An integer option
  * absent from c is `def`, or an error naming file and layer when def <
  * min (required). */

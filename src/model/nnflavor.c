@@ -122,16 +122,6 @@ static const char *nmodel_layer_type(void *p, int i)
     return nm->layers[i]->type;
 }
 
-static int oom(ll_err *err)
-{
-    return ll_err_set(err, LL_ENOMEM, "out of memory");
-}
-
-static int tensor_err(ll_err *err)
-{
-    return err && err->code ? err->code : LL_ENOMEM;
-}
-
 /* ---- config --------------------------------------------------------------
  */
 
@@ -173,7 +163,7 @@ static int get_weight(const nload *ld, const nlayer *l, const char *w, int nd,
             shape_text(nd, shape, b, sizeof b));
     }
     *out = ll_contiguous(t, err);
-    return *out ? LL_OK : tensor_err(err);
+    return *out ? LL_OK : ll_model_tensor_err(err);
 }
 
 static int shape_err(const nload *ld, const nlayer *l, const char *want,
@@ -242,7 +232,7 @@ static int build_rnn(const nload *ld, nlayer *l, const cJSON *c, nshape *s,
     l->b_ih = calloc(n, sizeof *l->b_ih);
     l->b_hh = calloc(n, sizeof *l->b_hh);
     if (!l->w_ih || !l->w_hh || !l->b_ih || !l->b_hh)
-        return oom(err);
+        return ll_model_oom(err);
     for (int k = 0; k < l->nlayers; k++)
         for (int d = 0; d < l->dirs; d++) {
             int i = k * l->dirs + d;
@@ -615,7 +605,7 @@ static int nmodel_forward(void *p, ll_tensor *x, ll_tensor **y, ll_err *err)
         ll_tensor *nx = layer_forward(nm->layers[i], cur, err);
         ll_tensor_free(cur);
         if (!nx) {
-            int rc = tensor_err(err);
+            int rc = ll_model_tensor_err(err);
             ll_err_prefix(err, "predict");
             return rc;
         }
@@ -731,7 +721,7 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
     int nl = cJSON_GetArraySize(layers);
     if (!nm ||
         !(nm->layers = calloc((size_t)(nl ? nl : 1), sizeof *nm->layers))) {
-        rc = oom(err);
+        rc = ll_model_oom(err);
         goto out;
     }
     int i = 0;
@@ -748,7 +738,7 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
         }
         nlayer *l = new_layer(ty->valuestring, nmj->valuestring);
         if (!l) {
-            rc = oom(err);
+            rc = ll_model_oom(err);
             goto out;
         }
         nm->layers[nm->n++] = l;

@@ -251,15 +251,7 @@ static void push_nested(lua_State *L, ll_tensor *t, int level, int64_t *pos)
 /* t:plot{...}: the chart is built in lua/lualab/_plotting.lua. */
 static int l_t_plot(lua_State *L)
 {
-    lua_settop(L, 2);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "lualab._plotting");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "tensor");
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_call(L, 2, 1);
-    return 1;
+    return ll_lua_call_module(L, "lualab._plotting", "tensor", 2);
 }
 
 static int l_t_tolist(lua_State *L)
