@@ -83,7 +83,8 @@ typedef struct reader {
     int nout; /* columns kept */
     colb *cols;
     char **names;
-    int trailing_sep; /* header ended with an empty name */
+    ll_strhash names_h; /* names[i] has id i */
+    int have_names_h;
     /* row state */
     int field;
     int64_t row_len_at_start;
@@ -105,7 +106,7 @@ typedef struct reader {
     /* header capture */
     int header_mode;
     char **hdr;
-    int nhdr;
+    int nhdr, hdr_cap;
     int hdr_done;
 } reader;
 
@@ -479,12 +480,16 @@ static void on_field(void *s0, size_t n, void *ud)
     if (r->header_mode) {
         if (r->hdr_done)
             return;
-        char **h = realloc(r->hdr, sizeof *h * (size_t)(r->nhdr + 1));
-        if (!h) {
-            r->rc = LL_ENOMEM;
-            return;
+        if (r->nhdr == r->hdr_cap) {
+            int cap = r->hdr_cap ? r->hdr_cap * 2 : 16;
+            char **h = realloc(r->hdr, sizeof *h * (size_t)cap);
+            if (!h) {
+                r->rc = LL_ENOMEM;
+                return;
+            }
+            r->hdr = h;
+            r->hdr_cap = cap;
         }
-        r->hdr = h;
         r->hdr[r->nhdr] = strndup(s, n);
         if (!r->hdr[r->nhdr]) {
             r->rc = LL_ENOMEM;
@@ -735,6 +740,8 @@ static void free_reader(reader *r)
         for (int i = 0; i < r->ncol; i++)
             free(r->names[i]);
     free(r->names);
+    if (r->have_names_h)
+        ll_strhash_free(&r->names_h);
     for (int i = 0; i < r->nhdr; i++)
         free(r->hdr[i]);
     free(r->hdr);
@@ -803,12 +810,90 @@ static int init_parser(reader *r, struct csv_parser *p, char sep)
     return LL_OK;
 }
 
-static int find_name(char **names, int n, const char *s)
+/* The column named s, or -1. */
+static int find_name(const reader *r, const char *s)
 {
+    return (int)ll_strhash_get(&r->names_h, s, strlen(s));
+}
+
+/* Name the columns as pandas does: V1..Vn without a header; an empty name
+ * is "Unnamed: i" (i counted from 0); a repeated name x becomes x.1, x.2,
+ * ... skipping every name the header holds or was already given.  Hash
+ * sets keep this linear in the number of columns.  Warnings for unnamed
+ * (but the first, see index_warning) and renamed columns. */
+static int name_columns(reader *r)
+{
+    const ll_csv_opts *o = r->o;
+    int n = r->ncol, rc = LL_OK;
+    ll_strhash orig;
+    int64_t *next = calloc((size_t)n + 1, sizeof *next);
+    char **base = calloc((size_t)n + 1, sizeof *base);
+    if (next && base && !ll_strhash_init(&r->names_h, n))
+        r->have_names_h = 1;
+    if (!r->have_names_h || ll_strhash_init(&orig, n)) {
+        free(next);
+        free(base);
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        char nm[64];
+        const char *b = r->hdr[i];
+        if (!o->header) {
+            snprintf(nm, sizeof nm, "V%d", i + 1);
+            b = nm;
+        } else if (!b[0]) {
+            snprintf(nm, sizeof nm, "Unnamed: %d", i);
+            b = nm;
+            if (r->warn && i > 0)
+                ll_buf_printf(r->warn,
+                              "%s: column %d has no name; named '%s'\n",
+                              r->name, i + 1, nm);
+        }
+        base[i] = strdup(b);
+        if (!base[i] || ll_strhash_put(&orig, b, strlen(b)) < 0)
+            rc = LL_ENOMEM;
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        const char *b = base[i];
+        size_t bl = strlen(b);
+        char *cand = NULL;
+        if (ll_strhash_get(&r->names_h, b, bl) < 0) {
+            cand = strdup(b);
+        } else {
+            int64_t id = ll_strhash_get(&orig, b, bl);
+            int64_t k = next[id] ? next[id] : 1;
+            size_t cap = bl + 24;
+            cand = malloc(cap);
+            for (; cand; k++) {
+                snprintf(cand, cap, "%s.%lld", b, (long long)k);
+                size_t cl = strlen(cand);
+                if (ll_strhash_get(&r->names_h, cand, cl) < 0 &&
+                    ll_strhash_get(&orig, cand, cl) < 0)
+                    break;
+            }
+            next[id] = k + 1;
+            if (cand && r->warn)
+                ll_buf_printf(r->warn,
+                              "%s: duplicate column name '%s' renamed to "
+                              "'%s'\n",
+                              r->name, b, cand);
+        }
+        if (!cand ||
+            ll_strhash_put(&r->names_h, cand, strlen(cand)) != (int64_t)i) {
+            free(cand);
+            rc = LL_ENOMEM;
+            break;
+        }
+        r->names[i] = cand;
+    }
     for (int i = 0; i < n; i++)
-        if (!strcmp(names[i], s))
-            return i;
-    return -1;
+        free(base[i]);
+    free(base);
+    free(next);
+    ll_strhash_free(&orig);
+    if (rc)
+        return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+    return LL_OK;
 }
 
 static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
@@ -883,6 +968,30 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
         ll_col_finish(col);
     }
     return col;
+}
+
+/* pandas writes its row index as a first column with an empty name and
+ * the values 0..n-1: say so, and how to drop it. */
+static void index_warning(const reader *r, const ll_frame *f)
+{
+    if (!r->warn || !r->o->header || r->hdr[0][0])
+        return;
+    int index = r->ncol > 1 && r->cols[0].keep && f->ncol > 0 && f->nrow > 0;
+    const ll_column *c = index ? f->cols[0] : NULL;
+    if (c && (c->type != LL_INT || c->null_count))
+        index = 0;
+    for (int64_t i = 0; index && i < c->len; i++)
+        if (LL_I64(c)[i] != i)
+            index = 0;
+    if (index)
+        ll_buf_printf(r->warn,
+                      "%s: column 1 has no name and holds 0..%lld, the row "
+                      "index pandas writes; named '%s' (drop it with "
+                      "f = f:drop(\"%s\"))\n",
+                      r->name, (long long)c->len - 1, r->names[0], r->names[0]);
+    else
+        ll_buf_printf(r->warn, "%s: column 1 has no name; named '%s'\n",
+                      r->name, r->names[0]);
 }
 
 /* --- several threads: chunks split at row boundaries, merged after --- */
@@ -1336,10 +1445,6 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
     int prev_cr_after_header = hend > 0 && data[hend - 1] == '\r';
     int64_t data_line = r.line;
     r.ncol = r.nhdr;
-    if (o->header && r.ncol > 1 && r.hdr[r.ncol - 1][0] == 0) {
-        r.trailing_sep = 1;
-        r.ncol--;
-    }
     r.names = calloc((size_t)r.ncol + 1, sizeof *r.names);
     r.cols = calloc((size_t)r.ncol + 1, sizeof *r.cols);
     r.sample_types = malloc(sizeof(int) * ((size_t)r.ncol + 1));
@@ -1348,36 +1453,9 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;
     }
+    if (name_columns(&r))
+        goto done;
     for (int i = 0; i < r.ncol; i++) {
-        char nm[64];
-        const char *base = r.hdr[i];
-        if (!o->header) {
-            snprintf(nm, sizeof nm, "V%d", i + 1);
-            base = nm;
-        } else if (!base[0]) {
-            snprintf(nm, sizeof nm, "Unnamed: %d", i);
-            base = nm;
-            if (warn)
-                ll_buf_printf(warn, "%s: column %d has no name; named '%s'\n",
-                              name, i + 1, nm);
-        }
-        char *cand = strdup(base);
-        for (int k = 1; cand && find_name(r.names, i, cand) >= 0; k++) {
-            free(cand);
-            size_t l = strlen(base) + 24;
-            cand = malloc(l);
-            if (cand)
-                snprintf(cand, l, "%s_%d", base, k);
-        }
-        if (!cand) {
-            ll_err_set(err, LL_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (strcmp(cand, base) && warn)
-            ll_buf_printf(warn,
-                          "%s: duplicate column name '%s' renamed to '%s'\n",
-                          name, base, cand);
-        r.names[i] = cand;
         r.cols[i].type = T_UNKNOWN;
         r.cols[i].keep = 1;
         ll_sb_init(&r.cols[i].sb);
@@ -1388,7 +1466,7 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         for (int i = 0; i < r.ncol; i++)
             r.cols[i].keep = 0;
         for (int k = 0; k < o->nusecols; k++) {
-            int i = find_name(r.names, r.ncol, o->usecols[k]);
+            int i = find_name(&r, o->usecols[k]);
             if (i < 0) {
                 ll_frame tmpf = {r.ncol, r.ncol, 0, NULL, r.names};
                 ll_frame_col(&tmpf, o->usecols[k], err);
@@ -1399,7 +1477,7 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         }
     }
     for (int k = 0; k < o->ntypes; k++) {
-        int i = find_name(r.names, r.ncol, o->type_cols[k]);
+        int i = find_name(&r, o->type_cols[k]);
         if (i < 0) {
             ll_frame tmpf = {r.ncol, r.ncol, 0, NULL, r.names};
             ll_frame_col(&tmpf, o->type_cols[k], err);
@@ -1417,7 +1495,7 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         }
     }
     for (int k = 0; k < o->nparse_dates; k++) {
-        int i = find_name(r.names, r.ncol, o->parse_dates[k]);
+        int i = find_name(&r, o->parse_dates[k]);
         if (i < 0) {
             ll_frame tmpf = {r.ncol, r.ncol, 0, NULL, r.names};
             ll_frame_col(&tmpf, o->parse_dates[k], err);
@@ -1540,16 +1618,19 @@ build:
             ll_err_set(err, LL_ENOMEM, "out of memory");
             goto fail;
         }
-        int rc = ll_frame_set(f, r.names[i], col, err);
+        int rc = ll_frame_append(f, r.names[i], col, err);
         ll_col_unref(col);
         if (rc)
             goto fail;
     }
+    index_warning(&r, f);
     if (o->nusecols > 0) {
         /* keep usecols order */
         ll_frame *sel = ll_frame_select(f, o->usecols, o->nusecols, err);
         ll_frame_free(f);
         f = sel;
+        if (!f)
+            goto done;
     }
     f->nrow = r.rows;
     goto done;

@@ -308,6 +308,18 @@ static int frame_push(ll_frame *f, const char *name, ll_column *col)
     return LL_OK;
 }
 
+int ll_frame_append(ll_frame *f, const char *name, ll_column *col, ll_err *err)
+{
+    if (f->ncol > 0 && col->len != f->nrow)
+        return ll_err_set(err, LL_EINVAL,
+                          "column '%s' has %lld rows, the frame has %lld", name,
+                          (long long)col->len, (long long)f->nrow);
+    if (frame_push(f, name, col))
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    f->nrow = col->len;
+    return LL_OK;
+}
+
 int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err)
 {
     if (f->ncol > 0 && col->len != f->nrow)
@@ -727,16 +739,24 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             ll_col_reduce(c, "count", 0, &cnt, err);
             ll_buf tmp;
             ll_buf_init(&tmp);
+            /* NA is no value: not counted as unique, never the top */
+            int64_t top = -1, nuniq = 0;
+            for (int64_t j = 0; j < vc->nrow; j++)
+                if (!ll_col_isna(vc->cols[0], j)) {
+                    nuniq++;
+                    if (top < 0)
+                        top = j;
+                }
             for (int s = 0; s < nstat; s++) {
                 ll_buf_reset(&tmp);
                 if (s == 0)
                     ll_buf_printf(&tmp, "%lld", (long long)cnt);
                 else if (s == 8)
-                    ll_buf_printf(&tmp, "%lld", (long long)vc->nrow);
-                else if (s == 9 && vc->nrow)
-                    ll_col_format(vc->cols[0], 0, &tmp);
-                else if (s == 10 && vc->nrow)
-                    ll_col_format(vc->cols[1], 0, &tmp);
+                    ll_buf_printf(&tmp, "%lld", (long long)nuniq);
+                else if (s == 9 && top >= 0)
+                    ll_col_format(vc->cols[0], top, &tmp);
+                else if (s == 10 && top >= 0)
+                    ll_col_format(vc->cols[1], top, &tmp);
                 if (tmp.len || s == 0 || s == 8)
                     ll_sb_push(&ob, tmp.data ? tmp.data : "", tmp.len);
                 else

@@ -23,6 +23,7 @@
 #define FRAME_MT "lualab.Frame"
 #define COLUMN_MT "lualab.Column"
 #define GROUP_MT "lualab.GroupBy"
+#define NA_MT "lualab.NA"
 
 typedef struct lframe {
     ll_frame *f;
@@ -191,6 +192,12 @@ static void push_value(lua_State *L, const ll_column *c, int64_t i)
     }
 }
 
+/* Is the value at idx df.NA (a userdata of its own class)? */
+static int is_na_value(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TUSERDATA && luaL_testudata(L, idx, NA_MT);
+}
+
 /* A column built from the Lua array at idx (df.NA or nil holes are NA;
  * n given by the caller when the array has holes). */
 static ll_column *col_from_lua(lua_State *L, int idx, int64_t n,
@@ -207,7 +214,7 @@ static ll_column *col_from_lua(lua_State *L, int idx, int64_t n,
             k = lua_isinteger(L, -1) ? 1 : 2;
         else if (t == LUA_TSTRING)
             k = 3;
-        else if (t != LUA_TNIL && t != LUA_TLIGHTUSERDATA) {
+        else if (t != LUA_TNIL && !is_na_value(L, -1)) {
             lua_pop(L, 1);
             ll_err_set(err, LL_EINVAL,
                        "item %lld: boolean, number or string expected, got %s",
@@ -258,7 +265,7 @@ static ll_column *col_from_lua(lua_State *L, int idx, int64_t n,
             return NULL;
         for (int64_t i = 1; i <= n; i++) {
             int t = lua_geti(L, idx, i);
-            if (t == LUA_TNIL || t == LUA_TLIGHTUSERDATA)
+            if (t == LUA_TNIL || is_na_value(L, -1))
                 ll_col_set_na(c, i - 1);
             else if (kind == 0)
                 LL_U8(c)[i - 1] = (uint8_t)lua_toboolean(L, -1);
@@ -2541,6 +2548,12 @@ static void index_fn(lua_State *L, lua_CFunction fn)
     lua_setfield(L, -2, "__index");
 }
 
+static int l_na_tostring(lua_State *L)
+{
+    lua_pushliteral(L, "NA");
+    return 1;
+}
+
 int luaopen_lualab_df(lua_State *L);
 int luaopen_lualab_df(lua_State *L)
 {
@@ -2554,7 +2567,14 @@ int luaopen_lualab_df(lua_State *L)
     lua_pop(L, 1);
     lua_newtable(L);
     ll_lua_setfuncs(L, "df", df_fns);
-    lua_pushlightuserdata(L, NULL);
+    /* df.NA: one userdata that prints (and displays) as NA */
+    lua_newuserdatauv(L, 0, 0);
+    luaL_newmetatable(L, NA_MT);
+    lua_pushliteral(L, "NA");
+    lua_setfield(L, -2, "__name");
+    lua_pushcfunction(L, l_na_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, -2);
     lua_setfield(L, -2, "NA");
     return 1;
 }
