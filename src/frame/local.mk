@@ -4,7 +4,8 @@ liblualab_a_SOURCES += src/frame/column.c src/frame/column.h \
 	src/frame/parse.c src/frame/csv_read.c src/frame/csv_write.c \
 	src/frame/sort.c src/frame/groupby.c src/frame/join.c \
 	src/frame/timeseries.c src/frame/print.c src/frame/expr.c \
-	src/frame/lua_frame.c
+	src/frame/missing.c src/frame/matrix.c \
+	src/frame/lua_frame.c src/frame/lua_frame.h
 LL_MODULES += df
 
 TESTS += tests/lua/frame_spec.lua
@@ -15,6 +16,11 @@ TESTS += tests/c/test_frame
 tests_c_test_frame_SOURCES = tests/c/test_frame.c
 tests_c_test_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_frame_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/c/test_frame_core
+TESTS += tests/c/test_frame_core
+tests_c_test_frame_core_SOURCES = tests/c/test_frame_core.c
+tests_c_test_frame_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_frame_core_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/frame_peer_spec.lua
 EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
 	tests/fixtures/make_frame.py

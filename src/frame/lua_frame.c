@@ -16,12 +16,13 @@
 
 #include "frame/frame.h"
 #include "frame/frame_int.h"
+#include "frame/lua_frame.h"
 #include "host/lua_util.h"
 #include "nn/lua_nn.h"
 #include "nn/tensor.h"
 
-#define FRAME_MT "lualab.Frame"
-#define COLUMN_MT "lualab.Column"
+#define FRAME_MT LL_FRAME_MT
+#define COLUMN_MT LL_COLUMN_MT
 #define GROUP_MT "lualab.GroupBy"
 #define NA_MT "lualab.NA"
 
@@ -78,6 +79,35 @@ static lcol *check_lcol(lua_State *L, int idx)
 static ll_column *check_col(lua_State *L, int idx)
 {
     return check_lcol(L, idx)->c;
+}
+
+/* --- the public face (lua_frame.h) --- */
+
+ll_frame *ll_lua_check_frame(lua_State *L, int idx)
+{
+    return check_frame(L, idx);
+}
+
+ll_frame *ll_lua_test_frame(lua_State *L, int idx)
+{
+    if (!luaL_testudata(L, idx, FRAME_MT))
+        return NULL;
+    return check_frame(L, idx);
+}
+
+ll_frame **ll_lua_new_frame(lua_State *L)
+{
+    return &new_frame_ud(L)->f;
+}
+
+ll_column *ll_lua_check_column(lua_State *L, int idx)
+{
+    return check_col(L, idx);
+}
+
+ll_column **ll_lua_new_column(lua_State *L, const char *name)
+{
+    return &new_col_ud(L, name)->c;
 }
 
 /* Set the frame made by a core call into u, or raise its error. */
@@ -1381,8 +1411,10 @@ static int l_frame_dropna(lua_State *L)
     return push_names_op(L, f, subset, n, ll_frame_dropna);
 }
 
-/* Group ids and time order from opts {by=, order=} at idx; both NULL when
- * neither is given.  Arrays live in scratch userdata on the stack. */
+/* Group ids and time order from opts {by=, order=} at idx (see
+ * ll_frame_group_order); both NULL when neither is given.  The arrays are
+ * copied into scratch userdata left on the stack, so a later Lua error
+ * leaks nothing. */
 static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
                         int64_t **group, int need_order)
 {
@@ -1398,51 +1430,52 @@ static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
         if (!lua_isnil(L, -1))
             ord = str_list(L, -1, &nord, "option 'order'");
     }
-    if (nby + nord == 0)
-        return;
-    if (nby > 15 || nord > 15)
-        luaL_error(L, "too many by/order columns");
-    int cols[32];
+    int64_t *o, *g;
     ll_err err;
     ll_err_clear(&err);
-    for (int k = 0; k < nby + nord; k++) {
-        const char *nm = k < nby ? by[k] : ord[k - nby];
-        cols[k] = ll_frame_col(f, nm, &err);
-        if (cols[k] < 0) {
-            ll_err_prefix(&err, "option '%s'", k < nby ? "by" : "order");
-            ll_lua_raise(L, &err);
-        }
-    }
+    if (ll_frame_group_order(f, by, nby, ord, nord, need_order, &o, &g, &err))
+        ll_lua_raise(L, &err);
     size_t sz = sizeof(int64_t) * (size_t)(f->nrow + 1);
-    if (nord || need_order) {
-        int64_t *o = lua_newuserdatauv(L, sz, 0);
-        int64_t *perm;
-        if (ll_frame_order(f, cols, NULL, nby + nord, &perm, &err))
-            ll_lua_raise(L, &err);
-        memcpy(o, perm, sizeof(int64_t) * (size_t)f->nrow);
-        free(perm);
-        *order = o;
-    }
-    if (nby) {
-        int64_t *g = lua_newuserdatauv(L, sz, 0);
-        int64_t *grp, *first, ng;
-        if (ll_group_rows(f, cols, nby, &grp, &ng, &first, &err))
-            ll_lua_raise(L, &err);
-        memcpy(g, grp, sizeof(int64_t) * (size_t)f->nrow);
-        free(grp);
-        free(first);
-        *group = g;
+    int64_t *lo = o ? lua_newuserdatauv(L, sz, 0) : NULL;
+    int64_t *lg = g ? lua_newuserdatauv(L, sz, 0) : NULL;
+    if (lo)
+        memcpy(lo, o, sizeof(int64_t) * (size_t)f->nrow);
+    if (lg)
+        memcpy(lg, g, sizeof(int64_t) * (size_t)f->nrow);
+    free(o);
+    free(g);
+    *order = lo;
+    *group = lg;
+}
+
+/* fillna(value | {col = value} | "ffill" | "bfill" [, {by=, order=}]):
+ * the Lua values become ll_fill entries; the policy is the core's. */
+static int fill_value(lua_State *L, int vi, const char *col, ll_fill *out)
+{
+    out->col = col;
+    out->str = NULL;
+    out->num = 0;
+    switch (lua_type(L, vi)) {
+    case LUA_TNUMBER:
+        out->kind = LL_FILL_NUM;
+        out->num = lua_tonumber(L, vi);
+        return 1;
+    case LUA_TSTRING:
+        out->kind = LL_FILL_STR;
+        out->str = lua_tostring(L, vi);
+        return 1;
+    case LUA_TBOOLEAN:
+        out->kind = LL_FILL_BOOL;
+        out->num = lua_toboolean(L, vi);
+        return 1;
+    default:
+        return 0;
     }
 }
 
 static int l_frame_fillna(lua_State *L)
 {
     ll_frame *f = check_frame(L, 1);
-    lframe *u = new_frame_ud(L);
-    int uidx = lua_gettop(L);
-    u->f = ll_frame_copy(f);
-    if (!u->f)
-        return luaL_error(L, "out of memory");
     ll_err err;
     ll_err_clear(&err);
     int t = lua_type(L, 2);
@@ -1450,81 +1483,49 @@ static int l_frame_fillna(lua_State *L)
     if (s && (!strcmp(s, "ffill") || !strcmp(s, "bfill"))) {
         int64_t *order, *group;
         group_order(L, 3, f, &order, &group, 1);
-        for (int i = 0; i < f->ncol; i++) {
-            ll_column *c = ll_col_fill_dir(f->cols[i], s[0] == 'f' ? 1 : -1,
-                                           order, group, &err);
-            if (!c)
-                return ll_lua_raise(L, &err);
-            int rc = ll_frame_set(u->f, f->names[i], c, &err);
-            ll_col_unref(c);
-            if (rc)
-                return ll_lua_raise(L, &err);
-        }
-        lua_settop(L, uidx);
-        return 1;
+        lframe *u = new_frame_ud(L);
+        return give_frame(
+            L, u,
+            ll_frame_fill_dir(f, s[0] == 'f' ? 1 : -1, order, group, &err),
+            &err);
     }
-    for (int i = 0; i < f->ncol; i++) {
-        const ll_column *src = f->cols[i];
-        int vi = 2;
-        if (t == LUA_TTABLE) {
-            lua_getfield(L, 2, f->names[i]);
-            vi = lua_gettop(L);
-            if (lua_isnil(L, vi)) {
-                lua_pop(L, 1);
-                continue;
-            }
-        }
-        if (!src->valid && src->type != LL_FLOAT) {
-            if (t == LUA_TTABLE)
-                lua_pop(L, 1);
-            continue;
-        }
-        ll_column *c = NULL;
-        int vt = lua_type(L, vi);
-        int str = src->type == LL_STR || src->type == LL_CAT;
-        if (vt == LUA_TNUMBER && !str)
-            c = ll_col_fillna_num(src, lua_tonumber(L, vi), &err);
-        else if (vt == LUA_TSTRING &&
-                 (str || src->type == LL_DATE || src->type == LL_DATETIME))
-            c = ll_col_fillna_str(src, lua_tostring(L, vi), &err);
-        else if (vt == LUA_TBOOLEAN && src->type == LL_BOOL)
-            c = ll_col_fillna_num(src, lua_toboolean(L, vi), &err);
-        else if (t == LUA_TTABLE)
-            return luaL_error(L, "fillna: column '%s' (%s) cannot take a %s",
-                              f->names[i], ll_dtype_name(src->type),
-                              luaL_typename(L, vi));
-        else {
-            continue; /* a scalar fills the columns of its kind */
-        }
-        if (!c) {
-            ll_err_prefix(&err, "fillna: column '%s'", f->names[i]);
-            return ll_lua_raise(L, &err);
-        }
-        int rc = ll_frame_set(u->f, f->names[i], c, &err);
-        ll_col_unref(c);
-        if (rc)
-            return ll_lua_raise(L, &err);
-        if (t == LUA_TTABLE)
-            lua_pop(L, 1);
-    }
+    ll_fill one, *fills = &one;
+    int n = 0;
     if (t == LUA_TTABLE) {
-        /* names that are not columns are a mistake */
+        lua_Integer cnt = 0;
         lua_pushnil(L);
         while (lua_next(L, 2)) {
-            if (lua_type(L, -2) == LUA_TSTRING &&
-                ll_frame_col(f, lua_tostring(L, -2), &err) < 0) {
-                ll_err_prefix(&err, "fillna");
-                return ll_lua_raise(L, &err);
-            }
+            cnt++;
             lua_pop(L, 1);
         }
-    } else if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+        fills = lua_newuserdatauv(L, sizeof *fills * (size_t)(cnt + 1), 0);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_error(L, "fillna: {column = value} expected");
+            const char *col = lua_tostring(L, -2);
+            if (!fill_value(L, -1, col, &fills[n])) {
+                int i = ll_frame_col(f, col, &err);
+                if (i < 0) {
+                    ll_err_prefix(&err, "fillna");
+                    return ll_lua_raise(L, &err);
+                }
+                return luaL_error(
+                    L, "fillna: column '%s' (%s) cannot take a %s", col,
+                    ll_dtype_name(f->cols[i]->type), luaL_typename(L, -1));
+            }
+            n++;
+            lua_pop(L, 1);
+        }
+    } else if (fill_value(L, 2, NULL, &one)) {
+        n = 1;
+    } else {
         return luaL_argerror(L, 2,
                              "value, {col = value}, \"ffill\" or \"bfill\" "
                              "expected");
     }
-    lua_settop(L, uidx);
-    return 1;
+    lframe *u = new_frame_ud(L);
+    return give_frame(L, u, ll_frame_fillna(f, fills, n, &err), &err);
 }
 
 static int shift(lua_State *L, int sign)
@@ -1678,8 +1679,7 @@ static int l_frame_to_csv(lua_State *L)
 }
 
 /* to_tensor{cols..., dtype="float32", categorical="codes"|"onehot"}: a
- * [rows, features] float32 tensor.  Categories and strings become codes or
- * one-hot blocks; dates are days since 1970, datetimes milliseconds. */
+ * [rows, features] float32 tensor by ll_frame_to_matrix's rules. */
 static void need_nn(lua_State *L);
 
 /* f:plot{...}: the chart is built in lua/lualab/_plotting.lua. */
@@ -1712,70 +1712,30 @@ static int l_frame_to_tensor(lua_State *L)
                           cat);
     if (n < 1)
         return luaL_error(L, "to_tensor: no columns");
-    /* the columns as numbers or categories, kept alive by a scratch frame */
-    lframe *tmp = new_frame_ud(L);
-    tmp->f = ll_frame_new();
-    if (!tmp->f)
-        return luaL_error(L, "out of memory");
-    int64_t width = 0;
+    int *cols = lua_newuserdatauv(L, sizeof(int) * (size_t)n, 0);
     ll_err err;
     ll_err_clear(&err);
     for (int k = 0; k < n; k++) {
-        int i = ll_frame_col(f, names[k], &err);
-        if (i < 0) {
+        cols[k] = ll_frame_col(f, names[k], &err);
+        if (cols[k] < 0) {
             ll_err_prefix(&err, "to_tensor");
             return ll_lua_raise(L, &err);
         }
-        const ll_column *c = f->cols[i];
-        if (c->null_count > 0) /* NaN in floats is checked below */
-            return luaL_error(L,
-                              "to_tensor: column '%s' has %d NA values "
-                              "(fillna or dropna first)",
-                              names[k], (int)c->null_count);
-        ll_column *use = c->type == LL_STR ? ll_col_to_category(c)
-                                           : ll_col_ref(ll_col_mut(c));
-        if (!use)
-            return luaL_error(L, "out of memory");
-        char key[32];
-        snprintf(key, sizeof key, "%d", k);
-        int rc = ll_frame_set(tmp->f, key, use, &err);
-        ll_col_unref(use);
-        if (rc)
-            return ll_lua_raise(L, &err);
-        width += use->type == LL_CAT && onehot ? use->dict->len : 1;
     }
-    int64_t rows = f->nrow;
-    int64_t shape[2] = {rows, width};
+    int64_t width;
+    if (ll_frame_matrix_width(f, cols, n, onehot, &width, &err)) {
+        ll_err_prefix(&err, "to_tensor");
+        return ll_lua_raise(L, &err);
+    }
+    int64_t shape[2] = {f->nrow, width};
     ll_tensor *t = ll_tensor_new(2, shape, &err);
     if (!t)
         return ll_lua_raise(L, &err);
-    float *out = ll_tensor_data(t);
-    int64_t col0 = 0;
-    for (int k = 0; k < n; k++) {
-        const ll_column *c = tmp->f->cols[k];
-        if (c->type == LL_CAT) {
-            const int32_t *codes = LL_I32(c);
-            for (int64_t r = 0; r < rows; r++) {
-                if (onehot)
-                    out[r * width + col0 + codes[r]] = 1.0f;
-                else
-                    out[r * width + col0] = (float)codes[r];
-            }
-            col0 += onehot ? c->dict->len : 1;
-            continue;
-        }
-        for (int64_t r = 0; r < rows; r++) {
-            double x = ll_col_num(c, r);
-            if (x != x) {
-                ll_tensor_free(t);
-                return luaL_error(L,
-                                  "to_tensor: column '%s' has NaN at row "
-                                  "%d (fillna or dropna first)",
-                                  names[k], (int)r + 1);
-            }
-            out[r * width + col0] = (float)x;
-        }
-        col0++;
+    if (ll_frame_to_matrix(f, cols, n, onehot, ll_tensor_data(t), width,
+                           &err)) {
+        ll_tensor_free(t);
+        ll_err_prefix(&err, "to_tensor");
+        return ll_lua_raise(L, &err);
     }
     ll_lua_push_tensor(L, t);
     return 1;
