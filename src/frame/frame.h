@@ -158,7 +158,7 @@ int ll_frame_render(const ll_frame *f, int width, int max_rows, ll_buf *out);
 int ll_col_render(const ll_column *c, const char *name, int width, int max_rows,
                   ll_buf *out);
 
-/* CSV (csv_read.c, csv_write.c). */
+/* CSV (csv_read.c and the files of csv_int.h; csv_write.c). */
 typedef struct ll_csv_opts {
     char sep;              /* 0 = detect among , ; tab | */
     int header;            /* 1 (default) or 0: names V1..Vn */

@@ -1,7 +1,9 @@
 # frame/: columnar dataframes, CSV on libcsv, the `df` Lua module.
 liblualab_a_SOURCES += src/frame/column.c src/frame/column.h \
 	src/frame/frame.c src/frame/frame.h src/frame/frame_int.h \
-	src/frame/parse.c src/frame/csv_read.c src/frame/csv_write.c \
+	src/frame/parse.c src/frame/csv_int.h src/frame/csv_read.c \
+	src/frame/csv_parse.c src/frame/csv_infer.c src/frame/csv_text.c \
+	src/frame/csv_threads.c src/frame/csv_write.c \
 	src/frame/sort.c src/frame/groupby.c src/frame/join.c \
 	src/frame/timeseries.c src/frame/print.c src/frame/expr.c \
 	src/frame/missing.c src/frame/matrix.c \
