@@ -1,5 +1,6 @@
 # frame/: columnar dataframes, CSV on libcsv, the `df` Lua module.
-liblualab_a_SOURCES += src/frame/column.c src/frame/column.h \
+liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c \
+	src/frame/column.h \
 	src/frame/frame.c src/frame/frame.h src/frame/frame_int.h \
 	src/frame/parse.c src/frame/csv_int.h src/frame/csv_read.c \
 	src/frame/csv_parse.c src/frame/csv_infer.c src/frame/csv_text.c \
