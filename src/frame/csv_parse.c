@@ -29,7 +29,7 @@ static int cb_reserve(colb *c)
         return LL_OK;
     /* the first allocation takes the row estimate from the sample, so a
      * big file is not built by doubling (which would need twice its size) */
-    int64_t cap = c->cap ? c->cap * 2 : (c->hint > 1024 ? c->hint : 1024);
+    int64_t cap = c->cap ? c->cap * 2 : (c->hint > 0 ? c->hint : 1024);
     /* category codes are int32; every other type sits in 8-byte slots */
     size_t es = c->type == LL_CAT ? 4 : 8;
     void *d = realloc(c->data, (size_t)cap * es);
@@ -37,10 +37,13 @@ static int cb_reserve(colb *c)
         return LL_ENOMEM;
     c->data = d;
     if (c->valid) {
-        uint8_t *v = realloc(c->valid, (size_t)cap / 8 + 1);
+        /* mark only the new bytes valid: the old last byte holds the NA
+         * bits of rows already read */
+        size_t had = (size_t)c->cap / 8 + 1, need = (size_t)cap / 8 + 1;
+        uint8_t *v = realloc(c->valid, need);
         if (!v)
             return LL_ENOMEM;
-        memset(v + c->cap / 8, 0xFF, (size_t)(cap - c->cap) / 8 + 1);
+        memset(v + had, 0xFF, need - had);
         c->valid = v;
     }
     c->cap = cap;

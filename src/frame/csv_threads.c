@@ -101,11 +101,12 @@ static int merge_col(reader *r, colb *dst, colb *part)
             return LL_ENOMEM;
         dst->data = d;
         if (dst->valid) {
-            uint8_t *v = realloc(dst->valid, (size_t)cap / 8 + 1);
+            /* only the new bytes: the old last one holds NA bits */
+            size_t had = (size_t)dst->cap / 8 + 1, need = (size_t)cap / 8 + 1;
+            uint8_t *v = realloc(dst->valid, need);
             if (!v)
                 return LL_ENOMEM;
-            memset(v + dst->cap / 8, 0xFF,
-                   (size_t)(cap / 8 - dst->cap / 8) + 1);
+            memset(v + had, 0xFF, need - had);
             dst->valid = v;
         }
         dst->cap = cap;

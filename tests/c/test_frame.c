@@ -545,6 +545,61 @@ static void test_sort_full_range_with_na(void **state)
     ll_frame_free(f);
 }
 
+/* A file whose sampled rows are long and the others short: the row
+ * estimate falls short and the columns grow past it; NA bits read before
+ * a growth must survive it. */
+static void test_csv_growth_keeps_na(void **state)
+{
+    (void)state;
+    const size_t target = 6000000;
+    ll_buf text;
+    ll_buf_init(&text);
+    ll_buf_puts(&text, "a,s\n");
+    char pad[151];
+    memset(pad, 'x', 150);
+    pad[150] = 0;
+    int64_t n = 0;
+    while (text.len < target) {
+        size_t pos = text.len;
+        int sampled = pos < 300000;
+        for (int k = 1; k <= 10 && !sampled; k++) {
+            size_t at = target / 11 * (size_t)k;
+            sampled = pos + 20000 >= at && pos < at + 80000;
+        }
+        if (n % 3 == 0)
+            ll_buf_puts(&text, ",");
+        else
+            ll_buf_printf(&text, "%lld,", (long long)n);
+        ll_buf_puts(&text, sampled ? pad : "b");
+        ll_buf_puts(&text, "\n");
+        n++;
+    }
+    for (int t = 1; t <= 2; t++) {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        o.threads = t;
+        ll_err err;
+        ll_err_clear(&err);
+        ll_frame *f = ll_frame_read_csv_mem(ll_buf_str(&text), text.len,
+                                            "g.csv", &o, NULL, &err);
+        if (!f)
+            fail_msg("%s", err.msg);
+        assert_int_equal(f->nrow, n);
+        const ll_column *a = col(f, "a");
+        assert_int_equal(a->type, LL_INT);
+        assert_int_equal(a->null_count, (n + 2) / 3);
+        for (int64_t i = 0; i < n; i++) {
+            if (ll_col_isna(a, i) != (i % 3 == 0))
+                fail_msg("threads %d row %lld: NA flag %d", t, (long long)i,
+                         ll_col_isna(a, i));
+            if (i % 3)
+                assert_int_equal(LL_I64(a)[i], i);
+        }
+        ll_frame_free(f);
+    }
+    ll_buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_csv_wide_is_linear),
         cmocka_unit_test(test_describe_na_not_unique),
         cmocka_unit_test(test_sort_full_range_with_na),
+        cmocka_unit_test(test_csv_growth_keeps_na),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
