@@ -25,6 +25,7 @@ typedef struct colb {
     int forced;    /* type given by the caller */
     int date_only; /* parse_dates: date or datetime */
     int keep;      /* in usecols */
+    int built;     /* handed to the frame */
     int64_t len, cap;
     int64_t hint; /* expected rows */
     void *data;

@@ -234,8 +234,9 @@ static void index_warning(const reader *r, const ll_frame *f)
 {
     if (!r->warn || !r->o->header || r->hdr[0][0])
         return;
-    int index = r->ncol > 1 && r->cols[0].keep && f->ncol > 0 && f->nrow > 0;
-    const ll_column *c = index ? f->cols[0] : NULL;
+    int j = r->cols[0].keep ? ll_frame_find(f, r->names[0]) : -1;
+    int index = r->ncol > 1 && j >= 0 && f->nrow > 0;
+    const ll_column *c = index ? f->cols[j] : NULL;
     if (c && (c->type != LL_INT || c->null_count))
         index = 0;
     for (int64_t i = 0; index && i < c->len; i++)
@@ -508,10 +509,15 @@ build:
         ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;
     }
-    for (int i = 0; i < r.ncol; i++) {
+    /* in file order, or in usecols order (each once), without lookups by
+     * name in the frame: linear in the number of columns */
+    int nbuild = o->nusecols > 0 ? o->nusecols : r.ncol;
+    for (int k = 0; k < nbuild; k++) {
+        int i = o->nusecols > 0 ? find_name(&r, o->usecols[k]) : k;
         colb *c = &r.cols[i];
-        if (!c->keep)
+        if (!c->keep || c->built)
             continue;
+        c->built = 1;
         while (c->len < r.rows)
             if (llcsv_cb_push_na(c)) {
                 ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -528,14 +534,6 @@ build:
             goto fail;
     }
     index_warning(&r, f);
-    if (o->nusecols > 0) {
-        /* keep usecols order */
-        ll_frame *sel = ll_frame_select(f, o->usecols, o->nusecols, err);
-        ll_frame_free(f);
-        f = sel;
-        if (!f)
-            goto done;
-    }
     f->nrow = r.rows;
     goto done;
 fail:

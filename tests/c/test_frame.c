@@ -445,6 +445,28 @@ static void test_csv_pandas_index_warning(void **state)
                         "with f = f:drop(\"Unnamed: 0\"))\n");
     ll_frame_free(f);
     ll_buf_reset(&w);
+    /* usecols may put the index column elsewhere, or name it twice */
+    ll_buf_reset(&w);
+    {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        const char *use[] = {"a", "Unnamed: 0", "a"};
+        o.usecols = use;
+        o.nusecols = 3;
+        ll_err err;
+        ll_err_clear(&err);
+        const char *t = ",a\n0,5\n1,6\n";
+        f = ll_frame_read_csv_mem(t, strlen(t), "h.csv", &o, &w, &err);
+        assert_non_null(f);
+        const char *want[] = {"a", "Unnamed: 0"};
+        assert_names(f, want, 2);
+        assert_string_equal(ll_buf_str(&w),
+                            "h.csv: column 1 has no name and holds 0..1, the "
+                            "row index pandas writes; named 'Unnamed: 0' "
+                            "(drop it with f = f:drop(\"Unnamed: 0\"))\n");
+        ll_frame_free(f);
+    }
+    ll_buf_reset(&w);
     f = csv_warn(",a\n1,5\n0,6\n", &w);
     assert_string_equal(ll_buf_str(&w),
                         "h.csv: column 1 has no name; named 'Unnamed: 0'\n");
@@ -482,6 +504,25 @@ static void test_csv_wide_is_linear(void **state)
     assert_int_equal(LL_I64(f->cols[39999])[2], 2 + 39999);
     print_message("40000 columns x 3 rows: %.3f s CPU\n", secs);
     assert_true(secs < LL_TEST_WIDE_SECS);
+    /* every column by usecols, in reverse order */
+    const char **use = malloc(sizeof *use * (size_t)ncol);
+    assert_non_null(use);
+    for (int c = 0; c < ncol; c++)
+        use[c] = f->names[ncol - 1 - c];
+    o.usecols = use;
+    o.nusecols = ncol;
+    t0 = clock();
+    ll_frame *u = ll_frame_read_csv_mem(ll_buf_str(&text), text.len, "w.csv",
+                                        &o, NULL, &err);
+    secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_non_null(u);
+    print_message("the same by usecols: %.3f s CPU\n", secs);
+    assert_true(secs < LL_TEST_WIDE_SECS);
+    assert_int_equal(u->ncol, ncol);
+    assert_string_equal(u->names[0], "c19999.1");
+    assert_int_equal(LL_I64(u->cols[0])[2], 2 + 39999);
+    ll_frame_free(u);
+    free(use);
     ll_frame_free(f);
     ll_buf_free(&text);
 }
