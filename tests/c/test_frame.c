@@ -20,7 +20,12 @@
  * slower) */
 #if defined(__SANITIZE_ADDRESS__)
 #define LL_TEST_WIDE_SECS 5.0
-#else
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_TEST_WIDE_SECS 5.0
+#endif
+#endif
+#ifndef LL_TEST_WIDE_SECS
 #define LL_TEST_WIDE_SECS 1.0
 #endif
 
