@@ -394,17 +394,28 @@ static ll_frame *frame_arg(lua_State *L, int idx, int *owned)
                        (int)r, luaL_typename(L, -1));
         }
         ll_buf_puts(&b, r > 1 ? ",{" : "{");
-        int first = 1;
+        /* Lua tables have no key order: columns go by name, sorted. */
+        lua_newtable(L);
+        int nkeys = 0;
         lua_pushnil(L);
-        while (lua_next(L, -2)) {
-            if (lua_type(L, -2) != LUA_TSTRING) {
-                lua_pop(L, 1);
-                continue;
+        while (lua_next(L, -3)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_pushvalue(L, -1);
+                lua_rawseti(L, -3, ++nkeys);
             }
-            if (!first)
+        }
+        lua_getglobal(L, "table");
+        lua_getfield(L, -1, "sort");
+        lua_remove(L, -2);
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 0);
+        for (int k = 1; k <= nkeys; k++) {
+            lua_rawgeti(L, -1, k);
+            if (k > 1)
                 ll_buf_putc(&b, ',');
-            first = 0;
-            ll_buf_printf(&b, "\"%s\":", lua_tostring(L, -2));
+            ll_buf_printf(&b, "\"%s\":", lua_tostring(L, -1));
+            lua_gettable(L, -3);
             if (lua_type(L, -1) == LUA_TNUMBER) {
                 ll_buf_printf(&b, "%.17g", (double)lua_tonumber(L, -1));
             } else if (lua_type(L, -1) == LUA_TBOOLEAN) {
@@ -423,6 +434,7 @@ static ll_frame *frame_arg(lua_State *L, int idx, int *owned)
             }
             lua_pop(L, 1);
         }
+        lua_pop(L, 1); /* the sorted keys */
         ll_buf_putc(&b, '}');
         lua_pop(L, 1);
     }

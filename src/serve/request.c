@@ -518,7 +518,7 @@ static int from_csv(const char *body, size_t len, ll_req_input *in, ll_err *err)
     for (int c = 0; c < f->ncol; c++) {
         in->bad_row[c] = -1;
         const ll_column *col = f->cols[c];
-        if (col->type != LL_STR)
+        if (col->type != LL_STR && col->type != LL_CAT)
             continue;
         /* A text column among numbers: its first value that is no number. */
         for (int64_t r = 0; r < col->len; r++) {
@@ -957,8 +957,13 @@ int ll_req_frame_to_split(const ll_frame *f, ll_buf *out)
                 if (isnan(x) || isinf(x)) {
                     ll_buf_puts(out, "null");
                 } else {
+                    /* The shortest text that reads back as x. */
                     char s[40];
-                    snprintf(s, sizeof s, "%.17g", x);
+                    for (int digits = 15; digits <= 17; digits++) {
+                        snprintf(s, sizeof s, "%.*g", digits, x);
+                        if (strtod(s, NULL) == x)
+                            break;
+                    }
                     ll_buf_puts(out, s);
                 }
             } else {

@@ -244,8 +244,16 @@ static ll_mhd_result handle(void *cls, struct MHD_Connection *c,
         pthread_mutex_unlock(&s->lock);
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > s->o.max_body)
+        if (cl && strtoull(cl, NULL, 10) > s->o.max_body) {
+            /* Refuse before the body is sent: no "100 Continue". */
             r->too_big = 1;
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "the request body is larger than the limit of %zu "
+                     "bytes (--max-body)",
+                     s->o.max_body);
+            return reply_error(c, r, 413, "REQUEST_LIMIT_EXCEEDED", msg);
+        }
         return MHD_YES;
     }
     if (r->status) /* answered already (413): drop the rest */
