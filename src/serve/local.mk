@@ -28,4 +28,4 @@ tests_fuzz_fuzz_serve_LDADD = $(LL_LIBS)
 TESTS += tests/fuzz/run_fuzz_serve.sh
 endif
 
-EXTRA_DIST += bench/serve/run.sh bench/serve/make_model.lua
+EXTRA_DIST += bench/serve/run.sh tests/fixtures/serve/rows.csv

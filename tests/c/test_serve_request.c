@@ -97,9 +97,9 @@ static void test_instances_tensor(void **state)
     ll_req_input_clear(&in);
 
     /* a list of scalars: one value per row */
-    assert_int_equal(parse(NULL, "{\"inputs\": [1, 2, 3]}", LL_REQ_MLFLOW, &in,
-                           NULL, &err),
-                     0);
+    assert_int_equal(
+        parse(NULL, "{\"inputs\": [1, 2, 3]}", LL_REQ_MLFLOW, &in, NULL, &err),
+        0);
     assert_int_equal(ll_tensor_shape(in.tensor)[0], 3);
     assert_int_equal(ll_tensor_shape(in.tensor)[1], 1);
     ll_req_input_clear(&in);
@@ -148,9 +148,9 @@ static void test_csv(void **state)
     (void)state;
     ll_req_input in;
     ll_err err;
-    assert_int_equal(parse("text/csv", "a,b\n1,2\n3,x\n", LL_REQ_MLFLOW, &in,
-                           NULL, &err),
-                     0);
+    assert_int_equal(
+        parse("text/csv", "a,b\n1,2\n3,x\n", LL_REQ_MLFLOW, &in, NULL, &err),
+        0);
     assert_int_equal(in.frame->nrow, 2);
     const char *names[] = {"a", "b"};
     assert_int_equal(ll_req_check_numeric(&in, names, 2, &err), LL_EINVAL);
@@ -244,12 +244,11 @@ static void test_responses(void **state)
     (void)state;
     ll_req_input in;
     ll_err err;
-    assert_int_equal(
-        parse(NULL,
-              "{\"dataframe_records\": [{\"prediction\": 0.5}, "
-              "{\"prediction\": null}]}",
-              LL_REQ_MLFLOW, &in, NULL, &err),
-        0);
+    assert_int_equal(parse(NULL,
+                           "{\"dataframe_records\": [{\"prediction\": 0.5}, "
+                           "{\"prediction\": null}]}",
+                           LL_REQ_MLFLOW, &in, NULL, &err),
+                     0);
     ll_buf b;
     ll_buf_init(&b);
     ll_req_write_frame(in.frame, LL_REQ_MLFLOW, &b);
@@ -285,8 +284,9 @@ static void test_responses(void **state)
     assert_string_equal(err.msg, "BAD_REQUEST: x");
     ll_buf_reset(&b);
     ll_req_write_error("BAD_REQUEST", "row \"1\"\n", &b);
-    assert_string_equal(ll_buf_str(&b), "{\"error_code\":\"BAD_REQUEST\","
-                                        "\"message\":\"row \\\"1\\\"\\u000a\"}");
+    assert_string_equal(ll_buf_str(&b),
+                        "{\"error_code\":\"BAD_REQUEST\","
+                        "\"message\":\"row \\\"1\\\"\\u000a\"}");
     ll_buf_free(&b);
 }
 
@@ -308,9 +308,8 @@ static void test_split_round_trip(void **state)
                         "\"data\":[[0.1,\"q\\\"x\"],[1e+300,"
                         "null]]}}");
     ll_req_input back;
-    assert_int_equal(parse(NULL, ll_buf_str(&b), LL_REQ_MLFLOW, &back, NULL,
-                           &err),
-                     0);
+    assert_int_equal(
+        parse(NULL, ll_buf_str(&b), LL_REQ_MLFLOW, &back, NULL, &err), 0);
     assert_true(num(back.frame, "a", 0) == 0.1);
     ll_req_input_clear(&back);
     ll_req_input_clear(&in);

@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ll_req_frame_to_split(in.frame, &out);
         ll_req_input back;
         if (in.frame->ncol > 0 &&
-            ll_req_parse("application/json", out.data, out.len,
-                         LL_REQ_MLFLOW, &back, NULL, &err) != LL_OK)
+            ll_req_parse("application/json", out.data, out.len, LL_REQ_MLFLOW,
+                         &back, NULL, &err) != LL_OK)
             __builtin_trap(); /* what we write, we must read */
         if (in.frame->ncol > 0)
             ll_req_input_clear(&back);
