@@ -83,6 +83,28 @@ is "$(req POST /ping $J '{}')" \
    '405 {"error_code":"METHOD_NOT_ALLOWED","message":"POST /ping is not allowed (use GET)"}' "POST to a GET endpoint: 405"
 is "$(req GET /)" "200 Healthy" "a bad request never takes the server down"
 
+# Scoring is thread-safe: 8 clients at once, 25 requests each, every
+# answer equal to the single-threaded reference.
+for c in 1 2 3 4 5 6 7 8; do
+    (for i in $(seq 1 25); do
+        curl -s -H "Content-Type: $J" -d '{"instances": [[1, 2, 3], [0.5, -1, 2], [-3, 0, 0.25]]}' "$url/invocations"
+        echo
+    done > "$tap_tmp/conc$c") &
+done
+for j in $(jobs -p); do [ "$j" = "$pid" ] || wait "$j"; done
+agree=$(cat "$tap_tmp"/conc* | python3 -c '
+import sys, json
+want = sys.argv[1]
+n = bad = 0
+for line in sys.stdin:
+    line = line.strip()
+    if not line: continue
+    n += 1
+    got = ",".join("%.6f" % x for x in json.loads(line)["predictions"])
+    if got != want: bad += 1
+print(n, bad)' "$ref")
+is "$agree" "200 0" "200 concurrent requests on 2 workers all equal the reference"
+
 # SIGTERM: stop accepting, finish, exit 0.
 kill -TERM $pid
 wait $pid
