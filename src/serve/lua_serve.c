@@ -21,18 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame/lua_frame.h"
 #include "host/lua_util.h"
 #include "serve/request.h"
 #include "util/buf.h"
 
 #define SERVICE_MT "lualab.Service"
-#define FRAME_MT "lualab.Frame"
 #define REGISTRY_KEY "lualab.serve.services"
-
-/* frame/lua_frame.c's Frame userdata: a block holding one ll_frame *. */
-typedef struct lframe {
-    ll_frame *f;
-} lframe;
 
 typedef struct service {
     pid_t pid; /* 0 once stopped */
@@ -366,12 +361,9 @@ static int l_wait_healthy(lua_State *L)
  * table; converted through the server's own JSON reader. */
 static ll_frame *frame_arg(lua_State *L, int idx, int *owned)
 {
-    lframe *fu = luaL_testudata(L, idx, FRAME_MT);
-    if (fu) {
-        if (!fu->f)
-            luaL_error(L, "attempt to use a closed Frame");
+    if (ll_lua_test_frame(L, idx)) {
         *owned = 0;
-        return fu->f;
+        return ll_lua_check_frame(L, idx);
     }
     luaL_argexpected(L, lua_type(L, idx) == LUA_TTABLE, idx,
                      "Frame or table of rows");
@@ -460,9 +452,7 @@ static int l_predict(lua_State *L)
 {
     service *s = check_service(L, 1);
     /* The result's userdata first, so no error can leak C memory later. */
-    lframe *out = lua_newuserdatauv(L, sizeof *out, 0);
-    out->f = NULL;
-    luaL_setmetatable(L, FRAME_MT);
+    ll_frame **out = ll_lua_new_frame(L);
     int owned = 0;
     ll_frame *f = frame_arg(L, 2, &owned);
     ll_buf body;
@@ -485,8 +475,7 @@ static int l_predict(lua_State *L)
         return luaL_error(L, "predict: %s", msg);
     }
     ll_err err = {0};
-    rc = ll_req_parse_response(resp.data ? resp.data : "", resp.len, &out->f,
-                               &err);
+    rc = ll_req_parse_response(resp.data ? resp.data : "", resp.len, out, &err);
     ll_buf_free(&resp);
     if (rc != LL_OK)
         return luaL_error(L, "predict: HTTP %d: %s", (int)st, err.msg);
