@@ -147,6 +147,10 @@ void ll_fc_residuals(const ll_fc_fit *f, const double *y, double *out);
 /* The standard normal quantile for a two-sided level in percent
  * (95 -> 1.959964). */
 double ll_fc_normal_quantile(double level);
+/* Quantiles of the standard normal and of Student's t with df degrees of
+ * freedom at probability p. */
+double ll_fc_qnorm(double p);
+double ll_fc_qt(double p, double df);
 /* Information criteria from a log-likelihood with npar parameters. */
 void ll_fc_set_ic(ll_fc_fit *f, double loglik, size_t npar, size_t nobs);
 

@@ -1,0 +1,11 @@
+/*
+ * families: the family tables defined by each model file, for registry.c
+ * (and tests that call a family directly).
+ */
+#ifndef LL_FC_FAMILIES_H
+#define LL_FC_FAMILIES_H
+
+#include "forecast/forecast.h"
+
+
+#endif

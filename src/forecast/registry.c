@@ -1,0 +1,26 @@
+/*
+ * registry: every forecasting family, listed once.  A family file defines
+ * its ll_fc_family and adds one line here.
+ */
+#include "forecast/forecast.h"
+
+#include <string.h>
+
+#include "forecast/families.h"
+
+const ll_fc_family *const ll_fc_families[] = {
+    /* naive.c, ets.c, theta.c (the core families) */
+    /* arima.c */
+    /* prophet.c, mstl.c, croston.c */
+    NULL,
+};
+
+const ll_fc_family *ll_fc_family_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; ll_fc_families[i]; i++)
+        if (strcmp(ll_fc_families[i]->name, name) == 0)
+            return ll_fc_families[i];
+    return NULL;
+}
