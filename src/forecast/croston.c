@@ -43,8 +43,8 @@ static void croston_free(ll_fc_fit *f)
 }
 
 static int croston_predict(const ll_fc_fit *f, size_t h, const double *xf,
-                           const double *levels, size_t nlevels,
-                           double *mean, double *lo, double *hi, ll_err *err)
+                           const double *levels, size_t nlevels, double *mean,
+                           double *lo, double *hi, ll_err *err)
 {
     (void)xf;
     (void)err;
@@ -126,8 +126,8 @@ static int variant_of(const char *family)
 /* Runs the two smoothings over y with the given alphas and fills the fit:
  * rate, fitted values, sigma2 and params. */
 static int croston_build(const ll_fc_family *fam, const ll_fc_spec *spec,
-                         const ll_fc_data *data, double alpha_z,
-                         double alpha_p, ll_fc_fit **out, ll_err *err)
+                         const ll_fc_data *data, double alpha_z, double alpha_p,
+                         ll_fc_fit **out, ll_err *err)
 {
     int variant = variant_of(fam->name);
     double factor = 1.0;
@@ -149,14 +149,14 @@ static int croston_build(const ll_fc_family *fam, const ll_fc_spec *spec,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     /* After each prefix y[0..t], the forecast for t + 1. */
-    double z = 0, p = 0;     /* smoothed size and interval */
-    size_t demands = 0;      /* non-zero values seen */
-    size_t last = 0;         /* 1-based position of the last demand */
+    double z = 0, p = 0; /* smoothed size and interval */
+    size_t demands = 0;  /* non-zero values seen */
+    size_t last = 0;     /* 1-based position of the last demand */
     double rate = 0;
     double sse = 0;
     size_t nerr = 0;
     for (size_t t = 0; t < n; t++) {
-        f->fitted[t] = t == 0 ? NAN : rate;
+        f->fitted[t] = t == 0 ? (double)NAN : rate;
         if (t > 0) {
             double e = data->y[t] - rate;
             sse += e * e;
@@ -184,8 +184,7 @@ static int croston_build(const ll_fc_family *fam, const ll_fc_spec *spec,
                                   "interval"};
     double values[] = {alpha_z, alpha_p, z, p};
     for (size_t i = 0; i < 4; i++) {
-        snprintf(f->params[i].name, sizeof f->params[i].name, "%s",
-                 names[i]);
+        snprintf(f->params[i].name, sizeof f->params[i].name, "%s", names[i]);
         f->params[i].value = values[i];
     }
     f->nparams = 4;
@@ -287,14 +286,12 @@ static size_t croston_min_length(const ll_fc_spec *spec)
     return 1;
 }
 
-const ll_fc_family ll_fc_croston = {"Croston", croston_fit_fn,
-                                    croston_restore, croston_min_length, 0};
+const ll_fc_family ll_fc_croston = {"Croston", croston_fit_fn, croston_restore,
+                                    croston_min_length, 0};
 const ll_fc_family ll_fc_croston_sba = {"CrostonSBA", croston_fit_fn,
-                                        croston_restore, croston_min_length,
-                                        0};
+                                        croston_restore, croston_min_length, 0};
 const ll_fc_family ll_fc_croston_optimized = {
-    "CrostonOptimized", croston_fit_fn, croston_restore, croston_min_length,
-    0};
+    "CrostonOptimized", croston_fit_fn, croston_restore, croston_min_length, 0};
 
 static const ll_fc_family *family_named(const char *name)
 {

@@ -8,3 +8,15 @@ TESTS += tests/c/test_forecast_optim
 tests_c_test_forecast_optim_SOURCES = tests/c/test_forecast_optim.c
 tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
+# prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
+liblualab_a_SOURCES += src/forecast/croston.c
+
+check_PROGRAMS += tests/c/test_forecast_croston
+TESTS += tests/c/test_forecast_croston
+tests_c_test_forecast_croston_SOURCES = tests/c/test_forecast_croston.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more
