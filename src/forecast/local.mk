@@ -10,7 +10,8 @@ tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 
 # prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
-liblualab_a_SOURCES += src/forecast/croston.c
+liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \
+	src/forecast/mstl.h
 
 check_PROGRAMS += tests/c/test_forecast_croston
 TESTS += tests/c/test_forecast_croston
@@ -20,3 +21,11 @@ tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
 tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more
+
+check_PROGRAMS += tests/c/test_forecast_mstl
+TESTS += tests/c/test_forecast_mstl
+tests_c_test_forecast_mstl_SOURCES = tests/c/test_forecast_mstl.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_mstl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_mstl_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
