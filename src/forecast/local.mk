@@ -11,7 +11,7 @@ tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 
 # prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
 liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \
-	src/forecast/mstl.h
+	src/forecast/mstl.h src/forecast/prophet.c src/forecast/prophet.h
 
 check_PROGRAMS += tests/c/test_forecast_croston
 TESTS += tests/c/test_forecast_croston
@@ -29,3 +29,11 @@ tests_c_test_forecast_mstl_SOURCES = tests/c/test_forecast_mstl.c \
 tests_c_test_forecast_mstl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
 tests_c_test_forecast_mstl_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/c/test_forecast_prophet
+TESTS += tests/c/test_forecast_prophet
+tests_c_test_forecast_prophet_SOURCES = tests/c/test_forecast_prophet.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_prophet_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_prophet_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

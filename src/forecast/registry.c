@@ -12,6 +12,7 @@ const ll_fc_family *const ll_fc_families[] = {
     /* naive.c, ets.c, theta.c (the core families) */
     /* arima.c */
     /* prophet.c, mstl.c, croston.c */
+    &ll_fc_prophet,
     &ll_fc_mstl,
     &ll_fc_croston,
     &ll_fc_croston_sba,
