@@ -8,4 +8,12 @@
 #include "forecast/forecast.h"
 
 
+/* naive.c */
+extern const ll_fc_family ll_fc_naive;
+extern const ll_fc_family ll_fc_seasonal_naive;
+extern const ll_fc_family ll_fc_historic_average;
+extern const ll_fc_family ll_fc_window_average;
+extern const ll_fc_family ll_fc_seasonal_window_average;
+extern const ll_fc_family ll_fc_rw_drift;
+
 #endif

@@ -10,6 +10,12 @@
 
 const ll_fc_family *const ll_fc_families[] = {
     /* naive.c, ets.c, theta.c (the core families) */
+    &ll_fc_naive,
+    &ll_fc_seasonal_naive,
+    &ll_fc_historic_average,
+    &ll_fc_window_average,
+    &ll_fc_seasonal_window_average,
+    &ll_fc_rw_drift,
     /* arima.c */
     /* prophet.c, mstl.c, croston.c */
     NULL,
