@@ -16,6 +16,10 @@ const ll_fc_family *const ll_fc_families[] = {
     &ll_fc_window_average,
     &ll_fc_seasonal_window_average,
     &ll_fc_rw_drift,
+    &ll_fc_autoets,
+    &ll_fc_ses,
+    &ll_fc_holt,
+    &ll_fc_holtwinters,
     /* arima.c */
     /* prophet.c, mstl.c, croston.c */
     NULL,
