@@ -304,45 +304,6 @@ static int small_ols(const double *X, const double *y, size_t n, size_t k,
     return 0;
 }
 
-/* Classical decomposition (R's decompose): the seasonal figure of each
- * position (position 0 = y[0]), normalised. */
-static void classical_figure(const double *y, size_t n, size_t m, int mult,
-                             double *figure)
-{
-    size_t half = m / 2;
-    double *sum = calloc(m, sizeof *sum);
-    size_t *cnt = calloc(m, sizeof *cnt);
-    if (!sum || !cnt) {
-        free(sum), free(cnt);
-        for (size_t i = 0; i < m; i++)
-            figure[i] = mult ? 1 : 0;
-        return;
-    }
-    for (size_t t = half; t + half < n; t++) {
-        double tr = 0;
-        if (m % 2 == 0) {
-            tr = 0.5 * (y[t - half] + y[t + half]);
-            for (size_t j = t - half + 1; j < t + half; j++)
-                tr += y[j];
-        } else {
-            for (size_t j = t - half; j <= t + half; j++)
-                tr += y[j];
-        }
-        tr /= (double)m;
-        sum[t % m] += mult ? y[t] / tr : y[t] - tr;
-        cnt[t % m]++;
-    }
-    double mean = 0;
-    for (size_t i = 0; i < m; i++) {
-        figure[i] = cnt[i] ? sum[i] / (double)cnt[i] : (mult ? 1 : 0);
-        mean += figure[i];
-    }
-    mean /= (double)m;
-    for (size_t i = 0; i < m; i++)
-        figure[i] = mult ? figure[i] / mean : figure[i] - mean;
-    free(sum), free(cnt);
-}
-
 /* R's initstate(): initial l, b, s1..sm into x0.  seasadj is scratch
  * (n values). */
 static int ets_initstate(const ets_form *f, size_t m, const double *y, size_t n,
@@ -382,7 +343,10 @@ static int ets_initstate(const ets_form *f, size_t m, const double *y, size_t n,
             }
         } else {
             double fig[ETS_MAX_M];
-            classical_figure(y, n, m, f->season == 2, fig);
+            if (ll_fc_classical_figure(y, n, m, f->season == 2, fig) < 0) {
+                free(seas);
+                return LL_ENOMEM;
+            }
             for (size_t t = 0; t < n; t++)
                 seas[t] = fig[t % m];
         }
