@@ -214,6 +214,27 @@ static void test_mstl_forecast_matches_r(void **state)
     }
 }
 
+static void test_mstl_constant_series(void **state)
+{
+    (void)state;
+    double y[50];
+    for (int t = 0; t < 50; t++)
+        y[t] = 7.5;
+    ll_fc_spec spec;
+    ll_fc_spec_init(&spec, "MSTL");
+    spec.season_length = 12;
+    ll_fc_data data = {y, 50, NULL, 0, 0, 0};
+    ll_fc_fit *fit;
+    ll_err err;
+    assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_OK);
+    double mean[30];
+    assert_int_equal(
+        ll_fc_predict(fit, 30, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
+    for (int i = 0; i < 30; i++)
+        assert_float_equal(mean[i], 7.5, 1e-9);
+    ll_fc_fit_free(fit);
+}
+
 static void test_mstl_bad_input(void **state)
 {
     (void)state;
@@ -259,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_stl_recovers_pure_season),
         cmocka_unit_test(test_mstl_drops_long_seasons),
         cmocka_unit_test(test_mstl_forecast_matches_r),
+        cmocka_unit_test(test_mstl_constant_series),
         cmocka_unit_test(test_mstl_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

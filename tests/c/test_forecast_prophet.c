@@ -358,6 +358,18 @@ static void test_prophet_constant_and_auto_seasons(void **state)
     fit = fit_prophet(&spec, z, 20, NULL, 0, 10000, 30.4375);
     assert_string_equal(fit->method, "Prophet(15 changepoints)");
     ll_fc_fit_free(fit);
+    /* Hourly steps over 20 days: weekly and daily on. */
+    double hourly[480];
+    for (int i = 0; i < 480; i++)
+        hourly[i] = 5 + sin(2 * M_PI * i / 24);
+    fit = fit_prophet(&spec, hourly, 480, NULL, 0, 20000, 1.0 / 24);
+    assert_string_equal(fit->method,
+                        "Prophet(25 changepoints, weekly 3, daily 4)");
+    assert_int_equal(
+        ll_fc_predict(fit, 5, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
+    for (int i = 0; i < 5; i++)
+        assert_float_equal(mean[i], 5 + sin(2 * M_PI * (480 + i) / 24), 0.05);
+    ll_fc_fit_free(fit);
     ll_fc_spec off = spec;
     off.weekly = 0;
     off.n_changepoints = 3;
