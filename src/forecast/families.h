@@ -7,7 +7,6 @@
 
 #include "forecast/forecast.h"
 
-
 /* naive.c */
 extern const ll_fc_family ll_fc_naive;
 extern const ll_fc_family ll_fc_seasonal_naive;

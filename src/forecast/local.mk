@@ -2,7 +2,9 @@
 liblualab_a_SOURCES += src/forecast/forecast.h src/forecast/optim.h \
 	src/forecast/families.h src/forecast/forecast.c \
 	src/forecast/registry.c src/forecast/optim.c src/forecast/naive.c \
-	src/forecast/ets.c src/forecast/theta.c
+	src/forecast/ets.c src/forecast/theta.c \
+	src/forecast/panel.h src/forecast/panel.c src/forecast/lua_forecast.c
+LL_MODULES += forecast
 
 EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
 	tests/c/forecast_fixture.h
