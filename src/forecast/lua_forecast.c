@@ -1056,6 +1056,7 @@ static int l_panel_predict(lua_State *L)
     const char *sname = lua_tostring(L, -1);
     lua_pushvalue(L, idcol);
     add_column(L, list, &pos, sname);
+    lua_pop(L, 1); /* sname */
     lua_getfield(L, uv, "time_col");
     const char *tname = lua_tostring(L, -1);
     /* The time column in its own type: dates and datetimes as text the
@@ -1084,6 +1085,7 @@ static int l_panel_predict(lua_State *L)
         lua_call(L, 2, 1);
     }
     add_column(L, list, &pos, tname);
+    lua_pop(L, 1); /* tname */
     push_number_array(L, mean, rows);
     add_column(L, list, &pos, "mean");
     for (size_t l = 0; l < nl; l++) {
@@ -1095,6 +1097,7 @@ static int l_panel_predict(lua_State *L)
         level_name(name, sizeof name, "hi", levels[l]);
         add_column(L, list, &pos, name);
     }
+    lua_pushvalue(L, list);
     make_frame(L);
     return 1;
 }
