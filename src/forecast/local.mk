@@ -25,3 +25,5 @@ tests_c_test_forecast_ets_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_forecast_theta_SOURCES = tests/c/test_forecast_theta.c
 tests_c_test_forecast_theta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_theta_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/forecast_spec.lua
+EXTRA_DIST += tests/lua/forecast_spec.lua
