@@ -10,9 +10,11 @@ EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
 	tests/c/forecast_fixture.h
 
 check_PROGRAMS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
-	tests/c/test_forecast_ets tests/c/test_forecast_theta
+	tests/c/test_forecast_ets tests/c/test_forecast_theta \
+	tests/c/test_forecast_panel
 TESTS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
-	tests/c/test_forecast_ets tests/c/test_forecast_theta
+	tests/c/test_forecast_ets tests/c/test_forecast_theta \
+	tests/c/test_forecast_panel
 tests_c_test_forecast_optim_SOURCES = tests/c/test_forecast_optim.c
 tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
@@ -27,3 +29,6 @@ tests_c_test_forecast_theta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_theta_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/forecast_spec.lua
 EXTRA_DIST += tests/lua/forecast_spec.lua
+tests_c_test_forecast_panel_SOURCES = tests/c/test_forecast_panel.c
+tests_c_test_forecast_panel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_forecast_panel_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
