@@ -2,15 +2,19 @@
 liblualab_a_SOURCES += src/forecast/forecast.h src/forecast/optim.h \
 	src/forecast/families.h src/forecast/forecast.c \
 	src/forecast/registry.c src/forecast/optim.c src/forecast/naive.c \
-	src/forecast/ets.c src/forecast/theta.c
+	src/forecast/ets.c src/forecast/theta.c \
+	src/forecast/panel.h src/forecast/panel.c src/forecast/lua_forecast.c
+LL_MODULES += forecast
 
 EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
 	tests/c/forecast_fixture.h
 
 check_PROGRAMS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
-	tests/c/test_forecast_ets tests/c/test_forecast_theta
+	tests/c/test_forecast_ets tests/c/test_forecast_theta \
+	tests/c/test_forecast_panel
 TESTS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
-	tests/c/test_forecast_ets tests/c/test_forecast_theta
+	tests/c/test_forecast_ets tests/c/test_forecast_theta \
+	tests/c/test_forecast_panel
 tests_c_test_forecast_optim_SOURCES = tests/c/test_forecast_optim.c
 tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
@@ -23,6 +27,11 @@ tests_c_test_forecast_ets_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_forecast_theta_SOURCES = tests/c/test_forecast_theta.c
 tests_c_test_forecast_theta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_theta_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/forecast_spec.lua
+EXTRA_DIST += tests/lua/forecast_spec.lua
+tests_c_test_forecast_panel_SOURCES = tests/c/test_forecast_panel.c
+tests_c_test_forecast_panel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_forecast_panel_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 
 # prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
 liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \

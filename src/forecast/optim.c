@@ -61,7 +61,7 @@ static double opt_reltol(const ll_opt_opts *o)
 
 static double opt_abstol(const ll_opt_opts *o)
 {
-    return (o && o->abstol != 0) ? o->abstol : -INFINITY;
+    return (o && o->abstol != 0) ? o->abstol : -(double)INFINITY;
 }
 
 static void result_set(ll_opt_result *res, double v, int it, int ev, int conv)
