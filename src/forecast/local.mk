@@ -62,3 +62,5 @@ tests_c_test_forecast_prophet_SOURCES = tests/c/test_forecast_prophet.c \
 tests_c_test_forecast_prophet_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
 tests_c_test_forecast_prophet_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/forecast_more_spec.lua
+EXTRA_DIST += tests/lua/forecast_more_spec.lua
