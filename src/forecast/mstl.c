@@ -328,7 +328,8 @@ int ll_mstl(const double *y, size_t n, int *periods, size_t count,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     memcpy(deseas, y, n * sizeof *deseas);
     memset(seasonals, 0, m * n * sizeof *seasonals);
-    if (iterate < 1)
+    /* With one season a second pass redoes the same STL of y. */
+    if (iterate < 1 || m == 1)
         iterate = 1;
     int rc = LL_OK;
     for (int pass = 0; pass < iterate && rc == LL_OK; pass++)
