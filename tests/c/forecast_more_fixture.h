@@ -6,6 +6,7 @@
 #ifndef FORECAST_MORE_FIXTURE_H
 #define FORECAST_MORE_FIXTURE_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

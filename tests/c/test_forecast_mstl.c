@@ -100,6 +100,52 @@ static void test_stl_defaults_as_r(void **state)
     assert_int_equal(o.t_window, 561);
 }
 
+static void test_stl_robust_matches_r(void **state)
+{
+    (void)state;
+    /* USAccDeaths with three outliers, robust STL (one inner pass per
+     * robustness iteration).  Through 4 robustness iterations lualab equals
+     * R's stl(inner = 1, outer = 4).  From the 5th on R's partial sort
+     * returns a wrong pair of middle values for the median absolute
+     * residual (here 6 MAD = 735.06 where the residuals' true one is
+     * 804.80), so R's stl(robust = TRUE) drifts from the exact algorithm;
+     * lualab keeps the true median and stays within 0.2 of R. */
+    fixture fx;
+    assert_int_equal(fixture_load(&fx, "stl_robust"), 0);
+    size_t n, ns, nt;
+    double *y = fixture_numbers(&fx, "y", &n);
+    double *seasonal_r = fixture_numbers(&fx, "seasonal", &ns);
+    double *trend_r = fixture_numbers(&fx, "trend", &nt);
+    double *seasonal4_r = fixture_numbers(&fx, "seasonal4", &ns);
+    double *trend4_r = fixture_numbers(&fx, "trend4", &nt);
+    assert_int_equal(ns, n);
+    ll_stl_opts o;
+    ll_stl_default(&o, 12, 11);
+    o.inner = 1;
+    o.outer = 4;
+    double *seasonal = malloc(n * sizeof *seasonal);
+    double *trend = malloc(n * sizeof *trend);
+    ll_err err;
+    assert_int_equal(ll_stl(y, n, &o, seasonal, trend, &err), LL_OK);
+    assert_true(max_abs_diff(seasonal, seasonal4_r, n) < 1e-8);
+    assert_true(max_abs_diff(trend, trend4_r, n) < 1e-8);
+    o.outer = 15;
+    assert_int_equal(ll_stl(y, n, &o, seasonal, trend, &err), LL_OK);
+    print_message("robust: max |seasonal - R| %g, |trend - R| %g\n",
+                  max_abs_diff(seasonal, seasonal_r, n),
+                  max_abs_diff(trend, trend_r, n));
+    assert_true(max_abs_diff(seasonal, seasonal_r, n) < 0.2);
+    assert_true(max_abs_diff(trend, trend_r, n) < 0.2);
+    /* The outliers stay in the remainder instead of bending the season. */
+    ll_stl_default(&o, 12, 11);
+    double *plain = malloc(n * sizeof *plain);
+    assert_int_equal(ll_stl(y, n, &o, plain, trend, &err), LL_OK);
+    assert_true(max_abs_diff(plain, seasonal_r, n) > 100);
+    free(plain), free(seasonal), free(trend), free(y), free(seasonal_r);
+    free(trend_r), free(seasonal4_r), free(trend4_r);
+    fixture_free(&fx);
+}
+
 static void test_stl_recovers_pure_season(void **state)
 {
     (void)state;
@@ -277,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_stl_defaults_as_r),
         cmocka_unit_test(test_stl_matches_r),
         cmocka_unit_test(test_mstl_two_seasons_matches_r),
+        cmocka_unit_test(test_stl_robust_matches_r),
         cmocka_unit_test(test_stl_recovers_pure_season),
         cmocka_unit_test(test_mstl_drops_long_seasons),
         cmocka_unit_test(test_mstl_forecast_matches_r),
