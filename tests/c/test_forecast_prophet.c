@@ -357,6 +357,18 @@ static void test_prophet_constant_and_auto_seasons(void **state)
     for (int i = 0; i < 5; i++)
         assert_float_equal(mean[i], 42, 1e-6);
     ll_fc_fit_free(fit);
+    /* Tiny and all-zero series: no changepoints, a flat zero forecast. */
+    double zeros[3] = {0, 0, 0};
+    fit = fit_prophet(&spec, zeros, 2, NULL, 0, 0, 1);
+    assert_string_equal(fit->method, "Prophet(0 changepoints)");
+    double lo[5], hi[5], level = 95;
+    assert_int_equal(ll_fc_predict(fit, 5, NULL, &level, 1, mean, lo, hi, &err),
+                     LL_OK);
+    for (int i = 0; i < 5; i++) {
+        assert_float_equal(mean[i], 0, 1e-9);
+        assert_true(lo[i] <= mean[i] + 1e-9 && hi[i] >= mean[i] - 1e-9);
+    }
+    ll_fc_fit_free(fit);
     /* Monthly steps over 3 years: yearly on, weekly off; few points, so
      * fewer changepoints (floor(0.8 * 36) - 1). */
     double z[36];
