@@ -15,9 +15,10 @@ typedef struct fixture {
     char *text; /* the whole file */
 } fixture;
 
-static int fixture_load(fixture *fx, const char *name)
+static inline int fixture_load(fixture *fx, const char *name)
 {
     char path[512];
+    fx->text = NULL;
     snprintf(path, sizeof path, "%s/forecast_more/%s.txt", LL_TEST_FIXTURES,
              name);
     FILE *fp = fopen(path, "rb");
@@ -37,13 +38,13 @@ static int fixture_load(fixture *fx, const char *name)
     return 0;
 }
 
-static void fixture_free(fixture *fx)
+static inline void fixture_free(fixture *fx)
 {
     free(fx->text);
 }
 
 /* The line for key: a pointer just after "key ", or NULL. */
-static const char *fixture_line(const fixture *fx, const char *key)
+static inline const char *fixture_line(const fixture *fx, const char *key)
 {
     size_t len = strlen(key);
     const char *p = fx->text;
@@ -59,8 +60,8 @@ static const char *fixture_line(const fixture *fx, const char *key)
 
 /* The numbers of key as a new array; *count gets their number ("NA" reads
  * as NAN).  NULL when the key is missing. */
-static double *fixture_numbers(const fixture *fx, const char *key,
-                               size_t *count)
+static inline double *fixture_numbers(const fixture *fx, const char *key,
+                                      size_t *count)
 {
     const char *p = fixture_line(fx, key);
     *count = 0;
@@ -76,13 +77,13 @@ static double *fixture_numbers(const fixture *fx, const char *key,
             p++;
         if (p >= end)
             break;
-        char *next;
-        double value = strtod(p, &next);
-        if (next == p) { /* NA */
+        char *stop;
+        double value = strtod(p, &stop);
+        size_t used = (size_t)(stop - p);
+        if (used == 0) { /* NA */
             value = NAN;
-            while (p < end && *p != ' ')
-                p++;
-            next = (char *)p;
+            while (p + used < end && p[used] != ' ')
+                used++;
         }
         if (n == cap) {
             cap *= 2;
@@ -94,24 +95,24 @@ static double *fixture_numbers(const fixture *fx, const char *key,
             v = grown;
         }
         v[n++] = value;
-        p = next;
+        p += used;
     }
     *count = n;
     return v;
 }
 
-static double fixture_number(const fixture *fx, const char *key)
+static inline double fixture_number(const fixture *fx, const char *key)
 {
     size_t n;
     double *v = fixture_numbers(fx, key, &n);
-    double x = v && n > 0 ? v[0] : NAN;
+    double x = v && n > 0 ? v[0] : (double)NAN;
     free(v);
     return x;
 }
 
 /* The string value of key into out (cap bytes). */
-static void fixture_string(const fixture *fx, const char *key, char *out,
-                           size_t cap)
+static inline void fixture_string(const fixture *fx, const char *key, char *out,
+                                  size_t cap)
 {
     const char *p = fixture_line(fx, key);
     out[0] = 0;
@@ -124,6 +125,18 @@ static void fixture_string(const fixture *fx, const char *key, char *out,
         i++;
     }
     out[i] = 0;
+}
+
+/* cmocka's assert_float_equal compares floats; these tests need doubles. */
+#define assert_close(a, b, tol)                                                \
+    assert_close_at((double)(a), (double)(b), (double)(tol), __FILE__, __LINE__)
+static inline void assert_close_at(double a, double b, double tol,
+                                   const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%.17g != %.17g (tolerance %g)\n", a, b, tol);
+        _fail(file, line);
+    }
 }
 
 #endif

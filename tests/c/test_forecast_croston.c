@@ -51,10 +51,10 @@ static void check_against_r(const char *name, const char *family, double alpha)
     assert_int_equal(
         ll_fc_predict(fit, h, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
     for (size_t i = 0; i < h; i++)
-        assert_float_equal(mean[i], mean_r[i], 1e-12);
+        assert_close(mean[i], mean_r[i], 1e-12);
     assert_true(isnan(fit->fitted[0]));
     for (size_t t = 1; t < n; t++)
-        assert_float_equal(fit->fitted[t], fitted_r[t], 1e-12);
+        assert_close(fit->fitted[t], fitted_r[t], 1e-12);
     ll_fc_fit_free(fit);
     free(y);
     free(mean_r);
@@ -84,15 +84,15 @@ static void test_croston_by_hand(void **state)
     ll_err err;
     assert_int_equal(
         ll_fc_predict(fit, 3, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
-    assert_float_equal(mean[2], z / p, 1e-14);
-    assert_float_equal(fit->fitted[2], 4.0 / 2.0, 1e-14);
+    assert_close(mean[2], z / p, 1e-14);
+    assert_close(fit->fitted[2], 4.0 / 2.0, 1e-14);
     assert_string_equal(fit->method, "Croston");
     ll_fc_fit_free(fit);
 
     fit = fit_named("CrostonSBA", y, 7);
     assert_int_equal(
         ll_fc_predict(fit, 1, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
-    assert_float_equal(mean[0], 0.95 * z / p, 1e-14);
+    assert_close(mean[0], 0.95 * z / p, 1e-14);
     ll_fc_fit_free(fit);
 }
 
@@ -105,8 +105,8 @@ static void test_croston_all_zero_and_intervals(void **state)
     ll_err err;
     assert_int_equal(ll_fc_predict(fit, 2, NULL, levels, 2, mean, lo, hi, &err),
                      LL_OK);
-    assert_float_equal(mean[0], 0, 0);
-    assert_float_equal(hi[3], 0, 0);
+    assert_close(mean[0], 0, 0);
+    assert_close(hi[3], 0, 0);
     ll_fc_fit_free(fit);
 
     double y[] = {0, 3, 0, 0, 5, 0, 1, 0, 0, 4, 0, 2};
@@ -117,9 +117,9 @@ static void test_croston_all_zero_and_intervals(void **state)
     for (size_t t = 1; t < 12; t++)
         sse += (y[t] - fit->fitted[t]) * (y[t] - fit->fitted[t]);
     double sigma = sqrt(sse / 11);
-    assert_float_equal(hi[0], mean[0] + 1.2815515655446004 * sigma, 1e-9);
-    assert_float_equal(hi[2], mean[0] + 1.959963984540054 * sigma, 1e-9);
-    assert_float_equal(lo[2], 0, 0); /* demand is never negative */
+    assert_close(hi[0], mean[0] + 1.2815515655446004 * sigma, 1e-9);
+    assert_close(hi[2], mean[0] + 1.959963984540054 * sigma, 1e-9);
+    assert_close(lo[2], 0, 0); /* demand is never negative */
     assert_true(hi[2] > hi[0]);
     ll_fc_fit_free(fit);
 }

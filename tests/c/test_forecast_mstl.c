@@ -162,8 +162,8 @@ static void test_stl_recovers_pure_season(void **state)
     ll_err err;
     assert_int_equal(ll_stl(y, N, &o, seasonal, trend, &err), LL_OK);
     for (int t = 0; t < N; t++) {
-        assert_float_equal(seasonal[t], pattern[t % P], 1e-9);
-        assert_float_equal(trend[t], 10, 1e-9);
+        assert_close(seasonal[t], pattern[t % P], 1e-9);
+        assert_close(trend[t], 10, 1e-9);
     }
 }
 
@@ -277,7 +277,7 @@ static void test_mstl_constant_series(void **state)
     assert_int_equal(
         ll_fc_predict(fit, 30, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
     for (int i = 0; i < 30; i++)
-        assert_float_equal(mean[i], 7.5, 1e-9);
+        assert_close(mean[i], 7.5, 1e-9);
     ll_fc_fit_free(fit);
 }
 

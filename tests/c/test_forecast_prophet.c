@@ -85,15 +85,14 @@ static void check_map_against_r(const char *name, const char *method)
     print_message("max |fitted - R fitted| = %g (max |y| %g)\n", worst, scale);
     assert_true(worst < 1e-3 * scale);
     if (x)
-        assert_float_equal(param(fit, "coef_x1"),
-                           fixture_number(&fx, "reg_coef"), 1e-3);
-    assert_float_equal(param(fit, "k"), fixture_number(&fx, "k"), 1e-3);
-    assert_float_equal(param(fit, "sigma_obs"), fixture_number(&fx, "sigma"),
-                       1e-5);
-    char key[16];
+        assert_close(param(fit, "coef_x1"), fixture_number(&fx, "reg_coef"),
+                     1e-3);
+    assert_close(param(fit, "k"), fixture_number(&fx, "k"), 1e-3);
+    assert_close(param(fit, "sigma_obs"), fixture_number(&fx, "sigma"), 1e-5);
+    char key[32];
     for (size_t j = 0; j < 25; j++) {
         snprintf(key, sizeof key, "delta%zu", j + 1);
-        assert_float_equal(param(fit, key), delta_r[j], 2e-3);
+        assert_close(param(fit, key), delta_r[j], 2e-3);
     }
     ll_fc_fit_free(fit);
     free(y), free(x), free(fitted_r), free(delta_r);
@@ -128,9 +127,9 @@ static void test_prophet_recovers_known_model(void **state)
     size_t count;
     const double *cp = ll_fc_prophet_changepoints(fit, &count);
     assert_int_equal(count, 25);
-    assert_float_equal(cp[0], 26.0 / 799.0, 1e-15);
-    assert_float_equal(cp[24], 639.0 / 799.0, 1e-15);
-    assert_float_equal(param(fit, "coef_x1"), 0.7, 0.03);
+    assert_close(cp[0], 26.0 / 799.0, 1e-15);
+    assert_close(cp[24], 639.0 / 799.0, 1e-15);
+    assert_close(param(fit, "coef_x1"), 0.7, 0.03);
     double sse = 0, scale = 0;
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / (double)(n - 1), day = t0 + (double)i;
@@ -158,7 +157,7 @@ static void test_prophet_recovers_known_model(void **state)
         slope *= scale;
         print_message("slope at %.2f: %g (true %g)\n", slope_at[s], slope,
                       truth[s]);
-        assert_float_equal(slope, truth[s], 12);
+        assert_close(slope, truth[s], 12);
     }
     ll_fc_fit_free(fit);
     free(y), free(x);
@@ -179,7 +178,7 @@ static void test_prophet_lab_linear_regressor(void **state)
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "Prophet");
     ll_fc_fit *fit = fit_prophet(&spec, y, FIT, x, 1, 17000, 1);
-    assert_float_equal(param(fit, "coef_x1"), 0.00246, 1e-5);
+    assert_close(param(fit, "coef_x1"), 0.00246, 1e-5);
     double mean[H], lo[H], hi[H], level = 95;
     ll_err err;
     assert_int_equal(
@@ -323,8 +322,8 @@ static void test_prophet_seeded_and_restored(void **state)
     assert_int_equal(
         ll_fc_predict(back, H, NULL, &level, 1, m2, lo2, hi2, &err), LL_OK);
     for (int i = 0; i < H; i++) {
-        assert_float_equal(m1[i], m2[i], 1e-12);
-        assert_float_equal(lo1[i], lo2[i], 1e-12);
+        assert_close(m1[i], m2[i], 1e-12);
+        assert_close(lo1[i], lo2[i], 1e-12);
     }
     ll_fc_fit_free(back);
     ll_fc_spec other = fit->spec;
@@ -355,7 +354,7 @@ static void test_prophet_constant_and_auto_seasons(void **state)
     assert_int_equal(
         ll_fc_predict(fit, 5, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
     for (int i = 0; i < 5; i++)
-        assert_float_equal(mean[i], 42, 1e-6);
+        assert_close(mean[i], 42, 1e-6);
     ll_fc_fit_free(fit);
     /* Tiny and all-zero series: no changepoints, a flat zero forecast. */
     double zeros[3] = {0, 0, 0};
@@ -365,7 +364,7 @@ static void test_prophet_constant_and_auto_seasons(void **state)
     assert_int_equal(ll_fc_predict(fit, 5, NULL, &level, 1, mean, lo, hi, &err),
                      LL_OK);
     for (int i = 0; i < 5; i++) {
-        assert_float_equal(mean[i], 0, 1e-9);
+        assert_close(mean[i], 0, 1e-9);
         assert_true(lo[i] <= mean[i] + 1e-9 && hi[i] >= mean[i] - 1e-9);
     }
     ll_fc_fit_free(fit);
@@ -390,7 +389,7 @@ static void test_prophet_constant_and_auto_seasons(void **state)
     assert_int_equal(
         ll_fc_predict(fit, 5, NULL, NULL, 0, mean, NULL, NULL, &err), LL_OK);
     for (int i = 0; i < 5; i++)
-        assert_float_equal(mean[i], 5 + sin(2 * M_PI * (480 + i) / 24), 0.05);
+        assert_close(mean[i], 5 + sin(2 * M_PI * (480 + i) / 24), 0.05);
     ll_fc_fit_free(fit);
     ll_fc_spec off = spec;
     off.weekly = 0;
