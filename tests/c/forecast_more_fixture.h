@@ -70,9 +70,12 @@ static inline double *fixture_numbers(const fixture *fx, const char *key,
     const char *end = strchr(p, '\n');
     if (!end)
         end = p + strlen(p);
-    size_t cap = 16, n = 0;
+    /* At most one value per space-separated token. */
+    size_t cap = 1, n = 0;
+    for (const char *q = p; q < end; q++)
+        cap += *q == ' ';
     double *v = malloc(cap * sizeof *v);
-    while (v && p < end) {
+    while (v && p < end && n < cap) {
         while (p < end && *p == ' ')
             p++;
         if (p >= end)
@@ -84,15 +87,6 @@ static inline double *fixture_numbers(const fixture *fx, const char *key,
             value = NAN;
             while (p + used < end && p[used] != ' ')
                 used++;
-        }
-        if (n == cap) {
-            cap *= 2;
-            double *grown = realloc(v, cap * sizeof *v);
-            if (!grown) {
-                free(v);
-                return NULL;
-            }
-            v = grown;
         }
         v[n++] = value;
         p += used;

@@ -146,7 +146,7 @@ static void test_prophet_recovers_known_model(void **state)
      * from the breaks where the Laplace prior spreads the change over
      * neighbouring changepoints: 40, 100, then -50. */
     double slope_at[3] = {0.2, 0.55, 0.9}, truth[3] = {40, 100, -50};
-    char name[16];
+    char name[32];
     for (int s = 0; s < 3; s++) {
         double slope = param(fit, "k");
         for (size_t j = 0; j < count; j++) {
