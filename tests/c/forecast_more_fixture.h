@@ -27,13 +27,14 @@ static inline int fixture_load(fixture *fx, const char *name)
     fseek(fp, 0, SEEK_END);
     long size = ftell(fp);
     fseek(fp, 0, SEEK_SET);
-    fx->text = malloc((size_t)size + 1);
-    if (!fx->text || fread(fx->text, 1, (size_t)size, fp) != (size_t)size) {
+    char *text = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    if (!text || fread(text, 1, (size_t)size, fp) != (size_t)size) {
         fclose(fp);
-        free(fx->text);
+        free(text);
         return -1;
     }
-    fx->text[size] = 0;
+    text[size] = 0;
+    fx->text = text;
     fclose(fp);
     return 0;
 }
