@@ -604,13 +604,8 @@ static int prophet_finish(prophet_fit *p, ll_err *err)
     if (!f->fitted || !f->params)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     history_mean(d, p->k, p->m, p->delta, p->beta, f->fitted);
-    double rss = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         f->fitted[i] *= d->y_scale;
-        rss += (d->ys[i] * d->y_scale - f->fitted[i]) *
-               (d->ys[i] * d->y_scale - f->fitted[i]);
-    }
-    (void)rss;
     f->sigma2 = p->sigma * d->y_scale * p->sigma * d->y_scale;
     f->loglik = f->aic = f->aicc = f->bic = NAN;
     size_t c = 0;
