@@ -109,6 +109,15 @@ static void test_croston_all_zero_and_intervals(void **state)
     assert_close(hi[3], 0, 0);
     ll_fc_fit_free(fit);
 
+    double constant[6] = {4, 4, 4, 4, 4, 4};
+    fit = fit_named("CrostonOptimized", constant, 6);
+    assert_int_equal(ll_fc_predict(fit, 2, NULL, levels, 2, mean, lo, hi,
+                                   &err),
+                     LL_OK);
+    assert_close(mean[1], 4, 1e-12); /* a constant forecasts itself */
+    assert_close(hi[3] - lo[3], 0, 1e-12);
+    ll_fc_fit_free(fit);
+
     double y[] = {0, 3, 0, 0, 5, 0, 1, 0, 0, 4, 0, 2};
     fit = fit_named("Croston", y, 12);
     assert_int_equal(ll_fc_predict(fit, 2, NULL, levels, 2, mean, lo, hi, &err),
