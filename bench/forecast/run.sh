@@ -11,7 +11,7 @@ trap 'rm -rf "$out"' EXIT
 : > "$out/battery.csv"
 for seed in $(seq 1 30); do
     "$lualab" gen daily-battery-time-series --seed "$seed" \
-        --out "$out/b.csv" >/dev/null
+        --out "$out/b.csv" >/dev/null 2>&1
     if [ ! -s "$out/battery.csv" ]; then
         head -1 "$out/b.csv" > "$out/battery.csv"
     fi
