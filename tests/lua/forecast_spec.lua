@@ -93,8 +93,6 @@ describe("forecast", function()
             assert.matches("forecast%." .. name, tostring(forecast[name]{}))
         end
         assert.is_true(#forecast.families() >= 13)
-        local h = lualab.help(forecast.AutoETS)
-        assert.matches("^forecast%.AutoETS{season_length, model=\"ZZZ\", damped} %-> Spec", h)
     end)
 
     it("fixed forms SES, Holt and HoltWinters", function()
