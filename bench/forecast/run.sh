@@ -9,7 +9,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # The lab's battery data: one series per seed.
 : > "$out/battery.csv"
-for seed in $(seq 1 30); do
+for seed in $(seq 1 15); do
     "$lualab" gen daily-battery-time-series --seed "$seed" \
         --out "$out/b.csv" >/dev/null 2>&1
     if [ ! -s "$out/battery.csv" ]; then
