@@ -32,6 +32,8 @@ EXTRA_DIST += tests/lua/forecast_spec.lua
 tests_c_test_forecast_panel_SOURCES = tests/c/test_forecast_panel.c
 tests_c_test_forecast_panel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_panel_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += docs/forecast.md bench/forecast/run.sh bench/forecast/r_bench.R \
+	bench/forecast/bench.lua bench/forecast/scale.lua
 
 # prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
 liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \

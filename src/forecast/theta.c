@@ -269,8 +269,11 @@ static int theta_run(enum theta_kind kind, const ll_fc_family *fam,
             theta_free(&t->head);
             return ll_err_set(err, LL_ENOMEM, "out of memory");
         }
+        /* As R, near-zero season factors fall back to the non-seasonal
+         * method; so do undefined ones (a zero or negative moving
+         * average, which R would carry into its forecasts as NaN). */
         for (size_t j = 0; j < m; j++)
-            if (fabs(t->figure[j]) < 1e-4)
+            if (!isfinite(t->figure[j]) || fabs(t->figure[j]) < 1e-4)
                 t->seasonal = 0;
         if (t->seasonal)
             for (size_t i = 0; i < n; i++)

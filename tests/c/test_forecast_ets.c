@@ -46,7 +46,10 @@ static void test_autoets_vs_r(void **state)
         fx_file fx;
         assert_int_equal(fx_load(fx_series[s], &fx), 0);
         ll_fc_fit *f = fit_auto(&fx, NULL, -1);
-        const char *rm = fx_get(&fx, "ets_method")->text;
+        const fx_line *ml = fx_get(&fx, "ets_method");
+        assert_non_null(ml);
+        char rm[256];
+        snprintf(rm, sizeof rm, "%s", ml->text);
         if (strcmp(rm, f->method) != 0) {
             print_error("%s: %s, R %s\n", fx_series[s], f->method, rm);
             fail();
