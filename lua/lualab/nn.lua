@@ -48,16 +48,22 @@ function nn.Parameter(t, requires_grad)
 end
 doc(nn.Parameter, "Parameter(t [, requires_grad=true]) -> t -- Mark a tensor as a module parameter.")
 
-function nn.no_grad(fn, ...)
-    local prev = C.set_grad_enabled(false)
-    local res = table.pack(pcall(fn, ...))
-    C.set_grad_enabled(prev)
-    if not res[1] then
-        error(res[2], 0)
-    end
-    return table.unpack(res, 2, res.n)
+-- A to-be-closed value that puts grad mode back to `prev` when its scope
+-- ends: on return, on error and when an interrupted cell's coroutine is
+-- closed (code after a pcall would never run then).
+local GradGuard = { __close = function(g) C.set_grad_enabled(g.prev) end }
+function nn.grad_mode_guard(on)
+    return setmetatable({ prev = C.set_grad_enabled(on and true or false) }, GradGuard)
 end
-doc(nn.no_grad, "no_grad(fn, ...) -> results -- Call fn with autograd recording off.")
+doc(nn.grad_mode_guard, "grad_mode_guard(on) -> guard -- Set grad mode; `local g <close> = nn.grad_mode_guard(false)` " ..
+    "puts the previous mode back when g goes out of scope, even if the cell is interrupted.")
+
+function nn.no_grad(fn, ...)
+    local guard <close> = nn.grad_mode_guard(false)
+    return fn(...)
+end
+doc(nn.no_grad, "no_grad(fn, ...) -> results -- Call fn with autograd recording off (restored on return, " ..
+    "error or interrupt).")
 
 -- ---- Module ------------------------------------------------------------
 

@@ -1,0 +1,7 @@
+# lua/: tests of the Lua layer (nn.lua, keras/, _mlflow.lua) that need a
+# kernel around them.
+check_PROGRAMS += tests/c/test_lua_interrupt
+TESTS += tests/c/test_lua_interrupt
+tests_c_test_lua_interrupt_SOURCES = tests/c/test_lua_interrupt.c
+tests_c_test_lua_interrupt_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_lua_interrupt_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
