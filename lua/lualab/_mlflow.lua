@@ -230,7 +230,14 @@ return function(M)
         return tostring(k)
     end
 
-    local function valstr(v)
+    -- Params and tags are strings: scalars are turned into one, anything
+    -- else (a table would be stored as 'table: 0x...') is refused.
+    local function valstr(fn, what, k, v)
+        local t = type(v)
+        if t ~= "string" and t ~= "number" and t ~= "boolean" and t ~= "nil" then
+            error(string.format("%s: value of %s '%s' must be a string, number or boolean, got %s",
+                fn, what, tostring(k), t), 3)
+        end
         if type(v) == "boolean" then return v and "True" or "False" end
         if math.type(v) == "float" and v == math.floor(v) and v == v and math.abs(v) < 1e16 then
             return M._pyfloat(v)
@@ -240,22 +247,24 @@ return function(M)
 
     def("log_param", "log_param(key, value) -- Log an immutable parameter of the active run.",
         function(k, v)
-            store():log_param(current(), keystr("log_param", k), valstr(v))
+            store():log_param(current(), keystr("log_param", k), valstr("log_param", "param", k, v))
             return v
         end)
 
     def("log_params", "log_params{key=value...} -- Log several parameters.",
         function(t)
             if type(t) ~= "table" then error("log_params: expected a table of key = value", 2) end
-            local id = current()
-            local keys = {}
+            local keys, vals = {}, {}
             for k in pairs(t) do keys[#keys + 1] = keystr("log_params", k) end
             table.sort(keys)
-            for _, k in ipairs(keys) do
+            -- check every value before logging any
+            for i, k in ipairs(keys) do
                 local v = t[k]
                 if v == nil then v = t[tonumber(k)] end
-                store():log_param(id, k, valstr(v))
+                vals[i] = valstr("log_params", "param", k, v)
             end
+            local id = current()
+            for i, k in ipairs(keys) do store():log_param(id, k, vals[i]) end
         end)
 
     local function metric_value(fn, k, v)
@@ -293,12 +302,12 @@ return function(M)
         end)
 
     def("set_tag", "set_tag(key, value) -- Set a tag of the active run.",
-        function(k, v) store():set_tag(current(), keystr("set_tag", k), valstr(v)) end)
+        function(k, v) store():set_tag(current(), keystr("set_tag", k), valstr("set_tag", "tag", k, v)) end)
 
     def("set_tags", "set_tags{key=value...} -- Set several tags.",
         function(t)
             local id = current()
-            for k, v in pairs(t) do store():set_tag(id, keystr("set_tags", k), valstr(v)) end
+            for k, v in pairs(t) do store():set_tag(id, keystr("set_tags", k), valstr("set_tags", "tag", k, v)) end
         end)
 
     def("flush", "flush() -- Write buffered metric points now.",

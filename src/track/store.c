@@ -348,13 +348,12 @@ int ll_track_schema_version(ll_track *t)
     return v;
 }
 
-int ll_track_open(const char *db_path, const char *artifact_root,
-                  ll_track **out, ll_err *err)
+/* A handle without a connection yet; NULL when out of memory. */
+static ll_track *track_new(const char *db_path, const char *artifact_root)
 {
-    *out = NULL;
     ll_track *t = calloc(1, sizeof *t);
     if (!t)
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->wake, NULL);
     t->db_path = ll_strdup(db_path);
@@ -374,8 +373,54 @@ int ll_track_open(const char *db_path, const char *artifact_root,
     }
     if (!t->db_path || !t->artifact_root) {
         ll_track_free(t);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
     }
+    return t;
+}
+
+int ll_track_open_existing(const char *db_path, ll_track **out, ll_err *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(db_path, &st) != 0 || !S_ISREG(st.st_mode))
+        return ll_err_set(err, LL_ENOTFOUND, "no tracking store at %s",
+                          db_path);
+    ll_track *t = track_new(db_path, NULL);
+    if (!t)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    int rc = LL_OK;
+    if (sqlite3_open_v2(db_path, &t->db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = ll_err_set(err, LL_EIO, "%s: cannot open: %s", db_path,
+                        t->db ? sqlite3_errmsg(t->db) : "out of memory");
+        ll_track_free(t);
+        return rc;
+    }
+    sqlite3_busy_timeout(t->db, 30000);
+    rc = exec_retry(t, "PRAGMA case_sensitive_like=ON;", err);
+    int have = rc == LL_OK ? ll_track_schema_version(t) : 0;
+    if (rc == LL_OK && have == 0)
+        rc = ll_err_set(err, LL_EPARSE, "%s is not a lualab tracking store",
+                        db_path);
+    if (rc != LL_OK || have < LL_TRACK_SCHEMA_VERSION) {
+        ll_track_free(t);
+        if (rc != LL_OK)
+            return rc;
+        /* an older store: migrate it (it exists; nothing is created) */
+        return ll_track_open(db_path, NULL, out, err);
+    }
+    *out = t;
+    return LL_OK;
+}
+
+int ll_track_open(const char *db_path, const char *artifact_root,
+                  ll_track **out, ll_err *err)
+{
+    *out = NULL;
+    ll_track *t = track_new(db_path, artifact_root);
+    if (!t)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
     char *dir = ll_strdup(db_path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash && slash != dir) {

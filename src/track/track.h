@@ -108,6 +108,11 @@ typedef struct ll_track_model {
  * database).  *out is owned by the caller (ll_track_free). */
 int ll_track_open(const char *db_path, const char *artifact_root,
                   ll_track **out, ll_err *err);
+/* Open an existing store for reading (the read-only commands): a missing
+ * file is LL_ENOTFOUND "no tracking store at PATH" and nothing is created.
+ * A store of an older schema is migrated first.  Writes through this
+ * handle fail. */
+int ll_track_open_existing(const char *db_path, ll_track **out, ll_err *err);
 /* Flush buffered metrics and close; accepts NULL. */
 void ll_track_free(ll_track *t);
 int ll_track_flush(ll_track *t, ll_err *err);

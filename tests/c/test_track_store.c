@@ -395,6 +395,41 @@ static void test_uri_and_artifacts(void **state)
     assert_int_equal(ll_track_copy(src, dst, &err), LL_ENOTFOUND);
 }
 
+static void test_open_existing_creates_nothing(void **state)
+{
+    fx *f = *state;
+    ll_err err;
+    ll_track *r = NULL;
+    char missing[200];
+    snprintf(missing, sizeof missing, "%s/typo/x.db", f->dir);
+    assert_int_equal(ll_track_open_existing(missing, &r, &err), LL_ENOTFOUND);
+    assert_null(r);
+    char want[260];
+    snprintf(want, sizeof want, "no tracking store at %s", missing);
+    assert_string_equal(err.msg, want);
+    char typo_dir[200];
+    snprintf(typo_dir, sizeof typo_dir, "%s/typo", f->dir);
+    assert_false(ll_file_exists(typo_dir));
+    /* a file that is not a store is refused, and left as it was */
+    char other[200];
+    snprintf(other, sizeof other, "%s/notes.db", f->dir);
+    assert_int_equal(ll_write_file_atomic(other, "", 0, &err), LL_OK);
+    assert_int_equal(ll_track_open_existing(other, &r, &err), LL_EPARSE);
+    snprintf(want, sizeof want, "%s is not a lualab tracking store", other);
+    assert_string_equal(err.msg, want);
+    /* an existing store reads; writing through the handle fails */
+    char id[33];
+    assert_int_equal(ll_track_run_create(f->t, 0, "r", "u", "s", 0, id, &err),
+                     LL_OK);
+    assert_int_equal(ll_track_open_existing(f->db, &r, &err), LL_OK);
+    ll_track_run *run = NULL;
+    assert_int_equal(ll_track_run_get(r, id, &run, &err), LL_OK);
+    assert_string_equal(run->name, "r");
+    ll_track_run_free(run);
+    assert_int_not_equal(ll_track_set_tag(r, id, "k", "v", &err), LL_OK);
+    ll_track_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +442,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test(test_filter_errors),
+        cmocka_unit_test_setup_teardown(test_open_existing_creates_nothing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_and_artifacts, setup,
                                         teardown),
     };

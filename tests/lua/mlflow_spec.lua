@@ -125,6 +125,14 @@ describe("mlflow", function()
         assert.equal("param 'lr' was already logged as '0.001' for run " .. id ..
             "; params are immutable, cannot change it to '0.01'",
             errmsg(mlflow.log_param, "lr", 0.01))
+        assert.equal("log_param: value of param 'layers' must be a string, number or boolean, got table",
+            errmsg(mlflow.log_param, "layers", { 64, 32 }))
+        assert.equal("log_param: value of param 'act' must be a string, number or boolean, got function",
+            errmsg(mlflow.log_param, "act", print))
+        assert.equal("log_params: value of param 'units' must be a string, number or boolean, got table",
+            errmsg(mlflow.log_params, { units = { 1 } }))
+        assert.equal("set_tag: value of tag 'who' must be a string, number or boolean, got table",
+            errmsg(mlflow.set_tag, "who", {}))
         for step = 0, 4 do mlflow.log_metric("loss", 1 / (step + 1), step) end
         mlflow.log_metrics({ acc = 0.5, val_acc = 0.25 }, 7)
         assert.equal("log_metric: value of metric 'loss' must be a number, got string",
@@ -375,6 +383,14 @@ describe("mlflow", function()
         out, rc = run_cmd(LUALAB_BIN .. " models" .. uri)
         assert.equal(0, rc)
         assert.equal("(no registered models)\n", out)
+        -- read-only commands never create a store
+        for _, cmd in ipairs({ " runs", " runs list", " models" }) do
+            out, rc = run_cmd(LUALAB_BIN .. cmd .. " --tracking-uri 'sqlite:///" .. dir .. "/typo/x.db' 2>&1")
+            assert.equal(1, rc)
+            assert.equal("lualab: no tracking store at " .. dir .. "/typo/x.db\n", out)
+        end
+        assert.falsy(io.open(dir .. "/typo/x.db"))
+        assert.falsy(io.open(dir .. "/typo"))
         out, rc = run_cmd(LUALAB_BIN .. " models extra" .. uri .. " 2>&1")
         assert.equal(2, rc)
     end)
