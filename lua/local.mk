@@ -5,3 +5,6 @@ TESTS += tests/c/test_lua_interrupt
 tests_c_test_lua_interrupt_SOURCES = tests/c/test_lua_interrupt.c
 tests_c_test_lua_interrupt_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_lua_interrupt_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+LL_LUA_FILES += lua/lualab/_args.lua
+TESTS += tests/lua/one_table_spec.lua
+EXTRA_DIST += tests/lua/one_table_spec.lua

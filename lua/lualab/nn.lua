@@ -6,6 +6,7 @@
 -- kept (named_parameters and state_dict follow it, as in PyTorch).  Dims and
 -- indices given to tensor methods are 0-based like PyTorch's.
 local C = require("lualab._nn")
+local split_args = require("lualab._args").split
 
 local nn = {}
 for k, v in pairs(C) do
@@ -117,10 +118,17 @@ function Module:extend(name)
     return cls
 end
 
+-- A class with _positional = {names...} also takes Lua's one-table call:
+-- nn.Linear{4, 2, bias = false} is nn.Linear(4, 2, {bias = false}).
 function Module:new(...)
     local obj = setmetatable({ _order = {}, training = true }, instance_mt(self))
     if obj.init then
-        obj:init(...)
+        local names = rawget(self, "_positional") -- not a subclass's
+        if names then
+            obj:init(split_args(self.__name, names, 2, ...))
+        else
+            obj:init(...)
+        end
     end
     return obj
 end
@@ -360,6 +368,7 @@ end
 
 local Linear = Module:extend("Linear")
 nn.Linear = Linear
+Linear._positional = { "in_features", "out_features", "bias" }
 function Linear:init(in_f, out_f, opts)
     check_int("Linear", 1, in_f)
     check_int("Linear", 2, out_f)
@@ -390,6 +399,7 @@ end
 
 local Embedding = Module:extend("Embedding")
 nn.Embedding = Embedding
+Embedding._positional = { "num_embeddings", "embedding_dim" }
 function Embedding:init(n, d, opts)
     check_int("Embedding", 1, n)
     check_int("Embedding", 2, d)
@@ -446,10 +456,12 @@ local gates_of = { lstm = 4, gru = 3, tanh = 1, relu = 1 }
 
 local function make_rnn(cls_name, default_cell)
     local R = Module:extend(cls_name)
-    function R:init(opts, hidden, num_layers)
-        if type(opts) ~= "table" then
-            opts = { input_size = opts, hidden_size = hidden, num_layers = num_layers }
-        end
+    R._positional = { "input_size", "hidden_size", "num_layers" }
+    function R:init(input_size, hidden, num_layers, options)
+        local opts = {}
+        for k, v in pairs(options or {}) do opts[k] = v end
+        opts.input_size, opts.hidden_size = input_size, hidden
+        opts.num_layers = num_layers or opts.num_layers
         local label = cls_name
         if math.type(opts.input_size) ~= "integer" then
             error(label .. ": input_size must be an integer", 3)
@@ -575,6 +587,7 @@ nn.RNN = make_rnn("RNN", "tanh")
 
 local function make_cell(cls_name, cell)
     local R = Module:extend(cls_name)
+    R._positional = { "input_size", "hidden_size" }
     function R:init(in_size, hidden, opts)
         check_int(cls_name, 1, in_size)
         check_int(cls_name, 2, hidden)
@@ -629,6 +642,7 @@ nn.RNNCell = make_cell("RNNCell", "tanh")
 
 local Conv1d = Module:extend("Conv1d")
 nn.Conv1d = Conv1d
+Conv1d._positional = { "in_channels", "out_channels", "kernel_size" }
 function Conv1d:init(in_c, out_c, k, opts)
     check_int("Conv1d", 1, in_c)
     check_int("Conv1d", 2, out_c)
@@ -653,10 +667,14 @@ end
 
 local function pool_class(name, is_max)
     local P = Module:extend(name)
-    function P:init(k, opts)
+    P._positional = { "kernel_size", "stride" }
+    function P:init(k, stride, opts)
         check_int(name, 1, k)
-        opts = type(opts) == "table" and opts or { stride = opts }
-        self.kernel_size, self.stride, self.padding = k, opts.stride or k, opts.padding or 0
+        if type(stride) == "table" then
+            stride, opts = nil, stride
+        end
+        opts = opts or {}
+        self.kernel_size, self.stride, self.padding = k, stride or opts.stride or k, opts.padding or 0
     end
     function P:forward(x)
         return C.pool1d(x, is_max, self.kernel_size, self.stride, self.padding, name)
@@ -681,6 +699,7 @@ end
 
 local Dropout = Module:extend("Dropout")
 nn.Dropout = Dropout
+Dropout._positional = { "p" }
 function Dropout:init(p)
     p = p or 0.5
     if type(p) ~= "number" or p < 0 or p > 1 then
@@ -697,6 +716,7 @@ end
 
 local LayerNorm = Module:extend("LayerNorm")
 nn.LayerNorm = LayerNorm
+LayerNorm._positional = { "normalized_shape" }
 function LayerNorm:init(d, opts)
     check_int("LayerNorm", 1, d)
     opts = opts or {}
@@ -708,8 +728,9 @@ function LayerNorm:forward(x)
     return C.layer_norm(x, self.weight, self.bias, self.eps, "LayerNorm(" .. self.normalized_shape .. ")")
 end
 
-local function act(name, fn)
+local function act(name, fn, arg_name)
     local A = Module:extend(name)
+    A._positional = { arg_name }
     function A:init(arg)
         self.arg = arg
     end
@@ -722,11 +743,11 @@ act("ReLU", function(x) return x:relu() end)
 act("Tanh", function(x) return x:tanh() end)
 act("Sigmoid", function(x) return x:sigmoid() end)
 act("Softplus", function(x) return x:softplus() end)
-act("LeakyReLU", function(x, a) return x:leaky_relu(a or 0.01) end)
-act("ELU", function(x, a) return x:elu(a or 1) end)
-act("Softmax", function(x, d) return x:softmax(d or -1) end)
-act("LogSoftmax", function(x, d) return x:log_softmax(d or -1) end)
-act("Flatten", function(x, d) return x:flatten(d or 1) end)
+act("LeakyReLU", function(x, a) return x:leaky_relu(a or 0.01) end, "negative_slope")
+act("ELU", function(x, a) return x:elu(a or 1) end, "alpha")
+act("Softmax", function(x, d) return x:softmax(d or -1) end, "dim")
+act("LogSoftmax", function(x, d) return x:log_softmax(d or -1) end, "dim")
+act("Flatten", function(x, d) return x:flatten(d or 1) end, "start_dim")
 act("Identity", function(x) return x end)
 
 local Sequential = Module:extend("Sequential")

@@ -3,6 +3,7 @@
 local B = require("lualab.keras.backend")
 local L = require("lualab.keras.layers")
 local json = require("lualab.keras.json")
+local split = require("lualab._args").split
 
 local M = {}
 
@@ -30,6 +31,11 @@ local function optimizer(kind, defaults)
     return function(opts)
         opts = opts or {}
         if type(opts) == "number" then opts = {learning_rate = opts} end
+        if type(opts) == "table" and getmetatable(opts) == nil and opts[1] ~= nil then
+            -- Adam{0.01, beta_1 = 0.8}: the learning rate by position
+            local lr, rest = split("keras.optimizers." .. kind, {"learning_rate"}, 2, opts)
+            rest.learning_rate, opts = lr, rest
+        end
         local o = setmetatable({kind = kind}, Optimizer)
         for k, v in pairs(defaults) do o[k] = v end
         for k, v in pairs(opts) do
