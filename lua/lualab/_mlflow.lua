@@ -2,6 +2,9 @@
 -- artifacts, models, the registry by URI and autolog.  lua_track.c builds
 -- the module table with the store bindings and calls the function this
 -- file returns to complete it.  Design: DESIGN.md 5.8, docs/tracking.md.
+local json = require("lualab.json")
+local fs = require("lualab._fs")
+
 return function(M)
     local state = {
         uri = nil,         -- set_tracking_uri; else MLFLOW_TRACKING_URI
@@ -344,13 +347,10 @@ return function(M)
             error("artifact file name must be a non-empty string", 3)
         end
         local dir, name = file:match("^(.*)/([^/]+)$")
-        local target = artifact_dir(dir) .. "/" .. (name or file)
-        local tmp = os.tmpname()
-        local f = assert(io.open(tmp, "wb"))
-        f:write(data)
-        f:close()
-        local ok, err = M._copy(tmp, target)
-        os.remove(tmp)
+        local parent = artifact_dir(dir)
+        local target = parent .. "/" .. (name or file)
+        local ok, err = fs.mkdir_p(parent)
+        if ok then ok, err = fs.write_file(target, data) end
         if not ok then error(err, 3) end
         return target
     end
@@ -364,7 +364,7 @@ return function(M)
     def("log_artifacts", "log_artifacts(dir [, artifact_path]) -- Copy a directory's files into the artifacts.",
         function(dir, artifact_path)
             local files, err = M._list_files(dir)
-            if not files or (#files == 0 and not io.open(dir)) then
+            if not files or (#files == 0 and not fs.is_dir(dir)) then
                 error("log_artifacts: " .. (err or (dir .. ": no such directory")), 2)
             end
             local ok, e2 = M._copy(dir, artifact_dir(artifact_path))
@@ -374,65 +374,20 @@ return function(M)
     def("log_text", "log_text(text, artifact_file) -- Save a string as an artifact.",
         function(text, file) write_artifact(file, tostring(text)) end)
 
-    -- JSON the way Python's json.dumps(indent=2) lays it out (keys sorted).
-    local function json_encode(v, indent, depth)
-        depth = depth or 0
-        local t = type(v)
-        if v == nil or v == M.null then return "null" end
-        if t == "boolean" then return tostring(v) end
-        if t == "number" then
-            if v ~= v then return "NaN" end
-            if v == math.huge then return "Infinity" end
-            if v == -math.huge then return "-Infinity" end
-            if math.type(v) == "integer" then return tostring(v) end
-            return M._pyfloat(v)
-        end
-        if t == "string" then
-            return '"' .. v:gsub('[%c"\\]', function(c)
-                local map = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t",
-                    ["\r"] = "\\r", ["\b"] = "\\b", ["\f"] = "\\f" }
-                return map[c] or string.format("\\u%04x", c:byte())
-            end) .. '"'
-        end
-        if t ~= "table" then error("log_dict: cannot encode a " .. t .. " as JSON", 4) end
-        local pad = indent and ("\n" .. string.rep(" ", indent * (depth + 1))) or ""
-        local close = indent and ("\n" .. string.rep(" ", indent * depth)) or ""
-        local sep = indent and "," or ", "
-        local n = #v
-        local is_array = n > 0 or next(v) == nil and getmetatable(v) == M.array_mt
-        local parts = {}
-        if next(v) == nil then return is_array and "[]" or "{}" end
-        if n > 0 then
-            for i = 1, n do parts[i] = pad .. json_encode(v[i], indent, depth + 1) end
-            return "[" .. table.concat(parts, sep) .. close .. "]"
-        end
-        local keys = {}
-        for k in pairs(v) do keys[#keys + 1] = tostring(k) end
-        table.sort(keys)
-        for i, k in ipairs(keys) do
-            local val = v[k]
-            if val == nil then val = v[tonumber(k)] end
-            parts[i] = pad .. json_encode(k) .. ": " .. json_encode(val, indent, depth + 1)
-        end
-        return "{" .. table.concat(parts, sep) .. close .. "}"
-    end
-    M._json = json_encode
 
     def("log_dict", "log_dict(table, artifact_file) -- Save a table as JSON (.json) or YAML (.yaml/.yml).",
         function(t, file)
             if type(t) ~= "table" then error("log_dict: expected a table, got " .. type(t), 2) end
+            -- as MLflow: yaml.safe_dump(default_flow_style=False) or
+            -- json.dumps(indent=2)
+            local ok, text
             if type(file) == "string" and file:match("%.ya?ml$") then
-                local lines = {}
-                local keys = {}
-                for k in pairs(t) do keys[#keys + 1] = tostring(k) end
-                table.sort(keys)
-                for _, k in ipairs(keys) do
-                    lines[#lines + 1] = k .. ": " .. json_encode(t[k])
-                end
-                write_artifact(file, table.concat(lines, "\n") .. "\n")
+                ok, text = pcall(fs.yaml, t)
             else
-                write_artifact(file, json_encode(t, 2))
+                ok, text = pcall(json.encode, t, 2)
             end
+            if not ok then error("log_dict: " .. text, 2) end
+            write_artifact(file, text)
         end)
 
     local function figure_svg(fig)
@@ -483,42 +438,33 @@ return function(M)
         return (b:gsub(".", function(c) return string.format("%02x", c:byte()) end))
     end
 
-    local function yaml_str(s)
-        s = tostring(s)
-        if s == "" or s:match("^[%d%.%-+eE_:]+$") or s:match("^[%s%-?:,%[%]{}#&*!|>'\"%%@`]")
-            or s:find(": ") or s:find(" #") or s:match("%s$")
-            or ({ yes = 1, no = 1, ["true"] = 1, ["false"] = 1, on = 1, off = 1, null = 1, ["~"] = 1 })[s:lower()] then
-            return "'" .. s:gsub("'", "''") .. "'"
-        end
-        return s
-    end
-
     local function utc_now()
         local ms = M._now_ms()
         return os.date("!%Y-%m-%d %H:%M:%S", ms // 1000) .. string.format(".%06d", (ms % 1000) * 1000)
     end
 
-    local function signature_yaml(model)
+    -- MLmodel's signature: each part a JSON string, as MLflow stores it.
+    local function signature(model)
         if type(model.signature) ~= "function" then return nil end
         local ok, sig = pcall(model.signature, model)
         if not ok or type(sig) ~= "table" then return nil end
-        local out = { "signature:" }
+        local out = {}
         for _, part in ipairs({ "inputs", "outputs" }) do
             if sig[part] then
-                local cols = {}
+                local cols = json.array()
                 for i, c in ipairs(sig[part]) do
-                    local fields = {}
-                    if c.name then fields[#fields + 1] = '"name": ' .. json_encode(c.name) end
-                    fields[#fields + 1] = '"type": ' .. json_encode(c.type or "tensor")
-                    if c.dtype then fields[#fields + 1] = '"tensor-spec": {"dtype": ' .. json_encode(c.dtype) ..
-                        ', "shape": ' .. json_encode(c.shape or {}) .. '}'
-                    elseif c.shape then fields[#fields + 1] = '"shape": ' .. json_encode(c.shape) end
-                    cols[i] = "{" .. table.concat(fields, ", ") .. "}"
+                    local col = { name = c.name, type = c.type or "tensor" }
+                    if c.dtype then
+                        col["tensor-spec"] = { dtype = c.dtype, shape = json.array(c.shape or {}) }
+                    elseif c.shape then
+                        col.shape = json.array(c.shape)
+                    end
+                    cols[i] = col
                 end
-                out[#out + 1] = "  " .. part .. ": '[" .. table.concat(cols, ", "):gsub("'", "''") .. "]'"
+                out[part] = json.encode(cols)
             end
         end
-        return table.concat(out, "\n")
+        return next(out) and out or nil
     end
 
     def("log_model",
@@ -538,21 +484,17 @@ return function(M)
             local ok, err = pcall(model.save, model, dir)
             if not ok then error("log_model: " .. flavor .. " model:save failed: " .. tostring(err), 2) end
             local uuid = random_hex()
-            local lines = {
-                "artifact_path: " .. yaml_str(artifact_path),
-                "flavors:",
-                "  " .. flavor .. ":",
-                "    loader_module: lualab." .. flavor,
-                "    lualab_version: " .. yaml_str((lualab and lualab.version) or "0.1"),
-                "model_uuid: " .. uuid,
-                "run_id: " .. id,
+            local meta = {
+                artifact_path = artifact_path,
+                flavors = { [flavor] = { loader_module = "lualab." .. flavor,
+                    lualab_version = tostring((lualab and lualab.version) or "0.1") } },
+                model_uuid = uuid,
+                run_id = id,
+                signature = signature(model),
+                utc_time_created = utc_now(),
             }
-            local sig = signature_yaml(model)
-            if sig then lines[#lines + 1] = sig end
-            lines[#lines + 1] = "utc_time_created: '" .. utc_now() .. "'"
-            local f = assert(io.open(dir .. "/MLmodel", "w"))
-            f:write(table.concat(lines, "\n"), "\n")
-            f:close()
+            local wok, werr = fs.write_file(dir .. "/MLmodel", fs.yaml(meta))
+            if not wok then error("log_model: " .. werr, 2) end
             local info = { model_uri = "runs:/" .. id .. "/" .. artifact_path, run_id = id,
                 artifact_path = artifact_path, flavors = { [flavor] = true }, model_uuid = uuid }
             if opts.registered_model_name then
@@ -561,8 +503,31 @@ return function(M)
             return info
         end)
 
+    -- A local model directory: a plain path, or file:///abs/path,
+    -- file://localhost/abs/path, file:rel/path (%XX escapes decoded).
+    local function local_model_dir(uri)
+        local path = uri
+        if uri:match("^file:") then
+            path = uri:match("^file://localhost(/.*)$") or uri:match("^file://(/.*)$")
+            if not path and uri:match("^file://") then
+                error("unsupported model URI '" .. uri .. "' (a file:// URI names a local path: file:///abs/path)", 4)
+            end
+            path = (path or uri:sub(6)):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+        end
+        path = path:gsub("(.)/+$", "%1")
+        if path == "" then error("empty model path", 4) end
+        if not fs.is_dir(path) then
+            error("model directory '" .. path .. "' does not exist" ..
+                (fs.exists(path) and " (it is a file)" or ""), 4)
+        end
+        return path
+    end
+
     local function parse_model_uri(uri)
         if type(uri) ~= "string" then error("model URI must be a string", 3) end
+        if uri:match("^file:") or not uri:match("^%a[%w+.-]*:") then
+            return local_model_dir(uri), nil
+        end
         local s = store()
         local run_id, path = uri:match("^runs:/([^/]+)/(.+)$")
         if run_id then
@@ -571,7 +536,7 @@ return function(M)
         end
         local name, rest = uri:match("^models:/([^/@]+)(.*)$")
         if not name then
-            error("unsupported model URI '" .. uri .. "' (expected runs:/<run_id>/<path>, models:/<name>/<version|stage|latest> or models:/<name>@<alias>)", 3)
+            error("unsupported model URI '" .. uri .. "' (expected runs:/<run_id>/<path>, models:/<name>/<version|stage|latest>, models:/<name>@<alias>, a directory or file:///abs/path)", 3)
         end
         local v
         if rest:match("^@") then
@@ -589,25 +554,10 @@ return function(M)
     end
     M._model_dir = function(uri) return (parse_model_uri(uri)) end
 
+    -- MLmodel is read in C (src/model/mlmodel.c), as C scoring reads it.
     local function read_mlmodel(dir)
-        local f = io.open(dir .. "/MLmodel", "r")
-        if not f then error("no MLmodel file in " .. dir, 3) end
-        local text = f:read("a")
-        f:close()
-        local flavors, in_flavors = {}, false
-        local meta = {}
-        for line in text:gmatch("[^\n]+") do
-            if line == "flavors:" then in_flavors = true
-            elseif line:match("^%S") then
-                in_flavors = false
-                local k, v = line:match("^([%w_]+):%s*(.*)$")
-                if k then meta[k] = v:gsub("^'(.*)'$", "%1") end
-            elseif in_flavors then
-                local fl = line:match("^  ([%w_]+):%s*$")
-                if fl then flavors[#flavors + 1] = fl end
-            end
-        end
-        meta.flavors = flavors
+        local meta, err = require("lualab._model").read_mlmodel(dir)
+        if not meta then error(err, 3) end
         return meta
     end
     M._read_mlmodel = read_mlmodel
@@ -625,9 +575,7 @@ return function(M)
             if not ok or type(nn.load) ~= "function" then
                 error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
             end
-            local cf = io.open(dir .. "/config.json", "r")
-            if cf then
-                cf:close()
+            if fs.exists(dir .. "/config.json") then
                 return nn.load_model(dir)
             end
             for _, f in ipairs(M._list_files(dir) or {}) do
@@ -648,19 +596,19 @@ return function(M)
         local m, e = require("lualab._model").load(parse_model_uri(uri))
         if not m then error("load_model: " .. e, 2) end
         return m
-    end, "mlflow.pyfunc.load_model(uri) -> Model -- Load a logged model for scoring in C; Model:predict(Tensor|Frame).")
+    end, "mlflow.pyfunc.load_model(uri) -> Model -- Load a logged model (any URI load_model takes) for scoring in C; Model:predict(Tensor|Frame).")
 
     def("load_model",
-        "load_model(uri) -> model -- Load runs:/ID/model, models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS through its flavor's loader (mlflow.flavors[name].load).",
+        "load_model(uri) -> model -- Load runs:/ID/model, models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, a model directory or file:///abs/dir through its flavor's loader (mlflow.flavors[name].load).",
         function(uri)
             local dir = parse_model_uri(uri)
             local meta = read_mlmodel(dir)
-            for _, fl in ipairs(meta.flavors) do
+            for _, fl in ipairs(meta.flavor_names) do
                 local h = M.flavors[fl]
                 if h and type(h.load) == "function" then return h.load(dir, meta) end
             end
             error(string.format("load_model: no loader for flavor(s) %s of %s (register one in mlflow.flavors)",
-                table.concat(meta.flavors, ", "), uri), 2)
+                table.concat(meta.flavor_names, ", "), uri), 2)
         end)
 
     -------------------------------------------------------------- registry
@@ -674,7 +622,7 @@ return function(M)
                 run_id = s:get_run(run_id).info.run_id
             end
             local dir = parse_model_uri(uri)
-            if not io.open(dir .. "/MLmodel", "r") then
+            if not fs.exists(dir .. "/MLmodel") then
                 error("register_model: " .. uri .. " has no MLmodel (log it with mlflow.log_model first)", 2)
             end
             local v = s:register(name, uri, run_id)

@@ -1122,23 +1122,8 @@ local function time_major(kids)
     return nil
 end
 
-local function write_atomic(path, data)
-    local tmp = path .. ".tmp"
-    local f, msg = io.open(tmp, "wb")
-    if not f then
-        error("save: " .. msg, 3)
-    end
-    f:write(data)
-    f:close()
-    local ok, err = os.rename(tmp, path)
-    if not ok then
-        os.remove(tmp)
-        error("save: " .. err, 3)
-    end
-end
-
 function Sequential:get_config()
-    local json = require("lualab.keras.json")
+    local json = require("lualab.json")
     local layers = {}
     local kids = self:named_children()
     for i, kv in ipairs(kids) do
@@ -1171,7 +1156,7 @@ function Sequential:save(dir, opts)
         error("save: bad argument #1 (directory path expected, got " .. type(dir) .. ")", 2)
     end
     opts = opts or {}
-    local json = require("lualab.keras.json")
+    local json, fs = require("lualab.json"), require("lualab._fs")
     local saved = self.input_shape
     if opts.input_shape then
         self.input_shape = opts.input_shape
@@ -1181,7 +1166,10 @@ function Sequential:save(dir, opts)
     if not ok then
         error(cfg, 2)
     end
-    os.execute(string.format("mkdir -p '%s'", dir:gsub("'", "'\\''")))
+    local mok, merr = fs.mkdir_p(dir)
+    if not mok then
+        error("save: " .. merr, 2)
+    end
     -- Weights first: config.json appearing marks a complete model.
     local names, ts = {}, {}
     for _, kv in ipairs(self:named_parameters()) do
@@ -1192,7 +1180,10 @@ function Sequential:save(dir, opts)
     if not wok then
         error("save: " .. err, 2)
     end
-    write_atomic(dir .. "/config.json", json.encode(cfg, "  ") .. "\n")
+    local cok, cerr = fs.write_file(dir .. "/config.json", json.encode(cfg, 2) .. "\n")
+    if not cok then
+        error("save: " .. cerr, 2)
+    end
     return dir
 end
 doc(Sequential.save, "Sequential:save(dir [, {input_shape=}]) -> dir -- Write dir/config.json (the layers and " ..
@@ -1202,17 +1193,15 @@ function nn.load_model(dir)
     if type(dir) ~= "string" then
         error("load_model: bad argument #1 (directory path expected, got " .. type(dir) .. ")", 2)
     end
-    local json = require("lualab.keras.json")
+    local json, fs = require("lualab.json"), require("lualab._fs")
     local cfile, wfile = dir .. "/config.json", dir .. "/weights.safetensors"
-    local f, msg = io.open(cfile, "r")
-    if not f then
+    local text, msg = fs.read_file(cfile)
+    if not text then
         error("load_model: " .. msg, 2)
     end
-    local text = f:read("a")
-    f:close()
-    local ok, cfg = pcall(json.decode, text)
-    if not ok then
-        error("load_model: " .. cfile .. ": " .. tostring(cfg), 2)
+    local cfg, jerr = json.decode(text, cfile)
+    if jerr then
+        error("load_model: " .. jerr, 2)
     end
     if type(cfg) ~= "table" or cfg.class_name ~= "Sequential" or type(cfg.layers) ~= "table" then
         error("load_model: " .. cfile .. ": not an nn.Sequential config (class_name and layers)", 2)

@@ -11,6 +11,7 @@
 #include "host/lua_util.h"
 #include "track/track.h"
 #include "track/view.h"
+#include "util/json.h"
 #include "util/signals.h"
 
 #define STORE "lualab.TrackStore"
@@ -595,7 +596,7 @@ static int l_track_uri_path(lua_State *L)
 static int l_track_pyfloat(lua_State *L)
 {
     char buf[64];
-    ll_track_pyfloat((double)luaL_checknumber(L, 1), buf, sizeof buf);
+    ll_fmt_double((double)luaL_checknumber(L, 1), buf, sizeof buf);
     lua_pushstring(L, buf);
     return 1;
 }

@@ -253,11 +253,6 @@ void ll_track_models_free(ll_track_model *m, size_t n);
 /* Write every experiment, run and registered model in MLflow's file-store
  * layout under dir (created). */
 int ll_track_export_mlflow(ll_track *t, const char *dir, ll_err *err);
-/* Python's repr() of a float ("1.0", "0.1", "1e-05", "nan", "inf"). */
-void ll_track_pyfloat(double v, char *out, size_t cap);
-/* A string as PyYAML's safe_dump writes it as a mapping value starting at
- * column `column` (quoted when needed, long lines folded at spaces). */
-int ll_track_yaml_scalar(const char *s, size_t column, char **out);
 
 /* ---- store_int (shared between the track files) ---- */
 void *ll_track_db(ll_track *t); /* the sqlite3 handle */

@@ -246,7 +246,7 @@ describe("mlflow", function()
         assert.truthy(mlmodel:find("\nrun_id: " .. run.info.run_id .. "\n", 1, true))
         assert.truthy(mlmodel:find("\nmodel_uuid: %x+\n"))
         assert.truthy(mlmodel:find(
-            "\nsignature:\n  inputs: '[{\"name\": \"x\", \"type\": \"double\", \"shape\": [-1, 4]}]'\n", 1, true))
+            "\nsignature:\n  inputs: '[{\"name\": \"x\", \"shape\": [-1, 4], \"type\": \"double\"}]'\n", 1, true))
         assert.truthy(mlmodel:find("\nutc_time_created: '%d%d%d%d%-%d%d%-%d%d %d%d:%d%d:%d%d%.%d+'\n"))
         assert.equal("v-one", slurp(run.info.artifact_uri .. "/model/weights.txt"))
 
@@ -273,6 +273,20 @@ describe("mlflow", function()
         assert.equal("model 'battery' has no version 7", errmsg(mlflow.load_model, "models:/battery/7"))
         assert.equal("model 'battery' has no alias 'gone'", errmsg(mlflow.load_model, "models:/battery@gone"))
         assert.truthy(errmsg(mlflow.load_model, "s3://bucket/x"):find("unsupported model URI 's3://bucket/x'", 1, true))
+        -- local directories and file:// URIs, as MLflow takes them
+        local mdir = run.info.artifact_uri .. "/model"
+        assert.equal("v-one", mlflow.load_model(mdir).tag)
+        assert.equal("v-one", mlflow.load_model(mdir .. "/").tag)
+        assert.equal("v-one", mlflow.load_model("file://" .. mdir).tag)
+        assert.equal("v-one", mlflow.load_model("file://localhost" .. mdir).tag)
+        assert.equal("model directory '" .. dir .. "/nope/model' does not exist",
+            errmsg(mlflow.load_model, dir .. "/nope/model"):gsub("^.-:%d+: ", ""))
+        assert.equal("model directory '" .. dir .. "/nope' does not exist",
+            errmsg(mlflow.load_model, "file://" .. dir .. "/nope"):gsub("^.-:%d+: ", ""))
+        assert.equal("no MLmodel file in " .. dir,
+            errmsg(mlflow.load_model, dir):gsub("^.-:%d+: ", ""))
+        assert.equal("unsupported model URI 'file://host/x' (a file:// URI names a local path: file:///abs/path)",
+            errmsg(mlflow.load_model, "file://host/x"):gsub("^.-:%d+: ", ""))
         mlflow.flavors.fake = nil
         assert.truthy(errmsg(mlflow.load_model, "models:/battery/1")
             :find("load_model: no loader for flavor(s) fake of models:/battery/1", 1, true))

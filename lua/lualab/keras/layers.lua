@@ -762,7 +762,7 @@ function M.from_config(spec)
     local cls = spec.class_name
     local opts = {}
     for k, v in pairs(c) do
-        if v ~= require("lualab.keras.json").null then opts[k] = v end
+        if v ~= require("lualab.json").null then opts[k] = v end
     end
     opts.name = spec.name
     opts.trainable = spec.trainable
