@@ -127,7 +127,7 @@ static void test_json_parse_names_position(void **state)
                         "x:1:3: invalid JSON: text after the value near '2'");
     /* the length bounds the text: no NUL needed */
     assert_null(ll_json_parse("[1]xyz", 2, "x", &err));
-    assert_string_equal(err.msg, "x:1:3: invalid JSON: unexpected end");
+    assert_string_equal(err.msg, "x:1:2: invalid JSON near '1'");
 }
 
 static void test_json_writers(void **state)
