@@ -101,7 +101,7 @@ typedef struct ll_track_model {
     long long latest_version; /* 0 when none */
 } ll_track_model;
 
-/* ---- store.c ---- */
+/* ---- store.c (open, close), experiments.c, runs.c, metrics.c ---- */
 
 /* Open (creating and migrating as needed) the database at db_path.
  * Artifacts live under artifact_root (NULL: "mlartifacts" beside the
@@ -182,7 +182,7 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     size_t n_order, long long max_results, ll_track_run ***out,
                     size_t *n, ll_err *err);
 
-/* ---- artifacts (store.c) ---- */
+/* ---- artifacts.c ---- */
 /* Copy a file or a directory tree src to dst (parents created). */
 int ll_track_copy(const char *src, const char *dst, ll_err *err);
 /* Relative paths of every file under dir, sorted, '\n'-separated, into
@@ -254,7 +254,7 @@ void ll_track_models_free(ll_track_model *m, size_t n);
  * layout under dir (created). */
 int ll_track_export_mlflow(ll_track *t, const char *dir, ll_err *err);
 
-/* ---- store_int (shared between the track files) ---- */
+/* ---- store.c: transactions for registry.c and filter.c ---- */
 void *ll_track_db(ll_track *t); /* the sqlite3 handle */
 int ll_track_begin(ll_track *t, ll_err *err);
 int ll_track_commit(ll_track *t, ll_err *err);
