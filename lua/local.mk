@@ -8,3 +8,4 @@ tests_c_test_lua_interrupt_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 LL_LUA_FILES += lua/lualab/_args.lua
 TESTS += tests/lua/one_table_spec.lua
 EXTRA_DIST += tests/lua/one_table_spec.lua
+LL_LUA_FILES += lua/lualab/nn/layers.lua lua/lualab/nn/optim.lua lua/lualab/nn/io.lua
