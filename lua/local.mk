@@ -9,3 +9,5 @@ LL_LUA_FILES += lua/lualab/_args.lua
 TESTS += tests/lua/one_table_spec.lua
 EXTRA_DIST += tests/lua/one_table_spec.lua
 LL_LUA_FILES += lua/lualab/nn/layers.lua lua/lualab/nn/optim.lua lua/lualab/nn/io.lua
+LL_LUA_FILES += lua/lualab/_mlflow/artifacts.lua lua/lualab/_mlflow/models.lua \
+	lua/lualab/_mlflow/search.lua lua/lualab/_mlflow/autolog.lua
