@@ -282,7 +282,7 @@ static int l_encode(lua_State *L)
                              "indent (integer or string) or options "
                              "table expected");
     }
-    lua_settop(L, 1);
+    lua_settop(L, 2); /* the indent string stays anchored */
     ll_buf_puts(&e.path, "$");
     int rc = encode(&e, 1, 0);
     ll_buf_free(&e.path);
