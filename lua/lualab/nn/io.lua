@@ -191,14 +191,19 @@ function Sequential:save(dir, opts)
     end
     opts = opts or {}
     local json, fs = require("lualab.json"), require("lualab._fs")
-    local saved = self.input_shape
-    if opts.input_shape then
-        self.input_shape = opts.input_shape
-    end
-    local ok, cfg = pcall(self.get_config, self)
-    self.input_shape = saved
-    if not ok then
-        error(cfg, 2)
+    local cfg
+    do
+        -- input_shape= holds only for this save, even if it is interrupted
+        local saved = self.input_shape
+        local restore <close> = setmetatable({}, { __close = function() self.input_shape = saved end })
+        if opts.input_shape then
+            self.input_shape = opts.input_shape
+        end
+        local ok
+        ok, cfg = pcall(self.get_config, self)
+        if not ok then
+            error(cfg, 2)
+        end
     end
     local mok, merr = fs.mkdir_p(dir)
     if not mok then
