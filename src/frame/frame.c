@@ -1,5 +1,5 @@
-/* frame: see frame.h.  Column sets, row selection, missing values,
- * describe and the string hash the other files share. */
+/* frame: see frame.h.  Column sets, row selection, describe and the
+ * string hash the other files share (missing values: missing.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "frame/frame.h"
 #include "frame/frame_int.h"
@@ -308,6 +308,18 @@ static int frame_push(ll_frame *f, const char *name, ll_column *col)
     return LL_OK;
 }
 
+int ll_frame_append(ll_frame *f, const char *name, ll_column *col, ll_err *err)
+{
+    if (f->ncol > 0 && col->len != f->nrow)
+        return ll_err_set(err, LL_EINVAL,
+                          "column '%s' has %lld rows, the frame has %lld", name,
+                          (long long)col->len, (long long)f->nrow);
+    if (frame_push(f, name, col))
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    f->nrow = col->len;
+    return LL_OK;
+}
+
 int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err)
 {
     if (f->ncol > 0 && col->len != f->nrow)
@@ -533,151 +545,6 @@ ll_frame *ll_frame_concat(const ll_frame *a, const ll_frame *b, ll_err *err)
     return r;
 }
 
-/* --- missing values --- */
-
-ll_frame *ll_frame_dropna(const ll_frame *f, const char *const *subset, int n,
-                          ll_err *err)
-{
-    int *cols = malloc(sizeof(int) * (size_t)(f->ncol + 1));
-    if (!cols)
-        return NULL;
-    int nc = 0;
-    if (subset) {
-        for (int k = 0; k < n; k++) {
-            int i = ll_frame_col(f, subset[k], err);
-            if (i < 0) {
-                free(cols);
-                return NULL;
-            }
-            cols[nc++] = i;
-        }
-    } else {
-        for (int i = 0; i < f->ncol; i++)
-            cols[nc++] = i;
-    }
-    ll_column *mask = ll_col_new(LL_BOOL, f->nrow);
-    if (!mask) {
-        free(cols);
-        return NULL;
-    }
-    for (int64_t r = 0; r < f->nrow; r++) {
-        int keep = 1;
-        for (int k = 0; k < nc && keep; k++) {
-            const ll_column *c = f->cols[cols[k]];
-            keep = !ll_col_isna(c, r) &&
-                   !(c->type == LL_FLOAT && isnan(LL_F64(c)[r]));
-        }
-        LL_U8(mask)[r] = (uint8_t)keep;
-    }
-    free(cols);
-    ll_frame *r = ll_frame_filter(f, mask, err);
-    ll_col_unref(mask);
-    return r;
-}
-
-ll_column *ll_col_fillna_num(const ll_column *c, double v, ll_err *err)
-{
-    if (!ll_col_is_numeric(c) && c->type != LL_DATE && c->type != LL_DATETIME) {
-        ll_err_set(err, LL_EINVAL, "fillna: a number for a %s column",
-                   ll_dtype_name(c->type));
-        return NULL;
-    }
-    ll_dtype t = c->type;
-    if (t != LL_FLOAT && v != floor(v))
-        t = LL_FLOAT;
-    ll_column *r = ll_col_new(t, c->len);
-    if (!r)
-        return NULL;
-    for (int64_t i = 0; i < c->len; i++) {
-        int na =
-            ll_col_isna(c, i) || (c->type == LL_FLOAT && isnan(LL_F64(c)[i]));
-        switch (t) {
-        case LL_FLOAT:
-            LL_F64(r)[i] = na ? v : ll_col_num(c, i);
-            break;
-        case LL_BOOL:
-            LL_U8(r)[i] = na ? v != 0 : LL_U8(c)[i];
-            break;
-        case LL_DATE:
-            LL_I32(r)[i] = na ? (int32_t)v : LL_I32(c)[i];
-            break;
-        default:
-            LL_I64(r)[i] = na ? (int64_t)v : LL_I64(c)[i];
-        }
-    }
-    return r;
-}
-
-ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err)
-{
-    if (c->type != LL_STR && c->type != LL_CAT) {
-        if (c->type == LL_DATE || c->type == LL_DATETIME) {
-            int32_t d;
-            int64_t ms;
-            size_t n = strlen(v);
-            if (c->type == LL_DATE && ll_parse_date(v, n, &d))
-                return ll_col_fillna_num(c, d, err);
-            if (c->type == LL_DATETIME && ll_parse_datetime(v, n, &ms))
-                return ll_col_fillna_num(c, (double)ms, err);
-        }
-        ll_err_set(err, LL_EINVAL, "fillna: '%s' for a %s column", v,
-                   ll_dtype_name(c->type));
-        return NULL;
-    }
-    ll_strbuilder sb;
-    ll_sb_init(&sb);
-    size_t vn = strlen(v);
-    for (int64_t i = 0; i < c->len; i++) {
-        size_t n;
-        const char *s = ll_col_isna(c, i) ? v : ll_col_str(c, i, &n);
-        if (ll_sb_push(&sb, s, ll_col_isna(c, i) ? vn : n)) {
-            ll_sb_free(&sb);
-            return NULL;
-        }
-    }
-    ll_column *r = ll_sb_finish(&sb);
-    if (r && c->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(r);
-        ll_col_unref(r);
-        r = cat;
-    }
-    return r;
-}
-
-ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
-                           const int64_t *group, ll_err *err)
-{
-    int64_t n = c->len;
-    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
-    if (!idx) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
-        return NULL;
-    }
-    for (int64_t i = 0; i < n; i++)
-        idx[i] = i;
-    int64_t last = -1, last_group = -1;
-    for (int64_t k = 0; k < n; k++) {
-        int64_t pos = dir > 0 ? k : n - 1 - k;
-        int64_t row = order ? order[pos] : pos;
-        int64_t g = group ? group[row] : 0;
-        if (g != last_group) {
-            last = -1;
-            last_group = g;
-        }
-        int na = ll_col_isna(c, row) ||
-                 (c->type == LL_FLOAT && isnan(LL_F64(c)[row]));
-        if (na)
-            idx[row] = last;
-        else
-            last = row;
-    }
-    ll_column *r = ll_col_take(c, idx, n);
-    free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
-    return r;
-}
-
 /* --- describe --- */
 
 ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
@@ -727,16 +594,24 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             ll_col_reduce(c, "count", 0, &cnt, err);
             ll_buf tmp;
             ll_buf_init(&tmp);
+            /* NA is no value: not counted as unique, never the top */
+            int64_t top = -1, nuniq = 0;
+            for (int64_t j = 0; j < vc->nrow; j++)
+                if (!ll_col_isna(vc->cols[0], j)) {
+                    nuniq++;
+                    if (top < 0)
+                        top = j;
+                }
             for (int s = 0; s < nstat; s++) {
                 ll_buf_reset(&tmp);
                 if (s == 0)
                     ll_buf_printf(&tmp, "%lld", (long long)cnt);
                 else if (s == 8)
-                    ll_buf_printf(&tmp, "%lld", (long long)vc->nrow);
-                else if (s == 9 && vc->nrow)
-                    ll_col_format(vc->cols[0], 0, &tmp);
-                else if (s == 10 && vc->nrow)
-                    ll_col_format(vc->cols[1], 0, &tmp);
+                    ll_buf_printf(&tmp, "%lld", (long long)nuniq);
+                else if (s == 9 && top >= 0)
+                    ll_col_format(vc->cols[0], top, &tmp);
+                else if (s == 10 && top >= 0)
+                    ll_col_format(vc->cols[1], top, &tmp);
                 if (tmp.len || s == 0 || s == 8)
                     ll_sb_push(&ob, tmp.data ? tmp.data : "", tmp.len);
                 else

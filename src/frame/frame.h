@@ -86,6 +86,37 @@ ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err);
 ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
                            const int64_t *group, ll_err *err);
 
+/* fillna with values (missing.c).  A value with col == NULL fills every
+ * column of its kind (a number: all but text; a string: text, dates and
+ * datetimes, parsed; a boolean: bool columns), the first that fits; one
+ * with col fills that column and must fit it ("fillna: column 'b'
+ * (string) cannot take a number").  An unknown col is an error with a
+ * suggestion.  NA is a missing value or NaN in a float column. */
+enum { LL_FILL_NUM, LL_FILL_STR, LL_FILL_BOOL };
+typedef struct ll_fill {
+    const char *col; /* NULL = every column of this kind */
+    int kind;        /* LL_FILL_NUM / STR / BOOL */
+    double num;      /* NUM; BOOL as 0 or 1 */
+    const char *str; /* STR */
+} ll_fill;
+ll_frame *ll_frame_fillna(const ll_frame *f, const ll_fill *fills, int n,
+                          ll_err *err);
+/* ffill (dir=1) or bfill (dir=-1) every column, within groups and in the
+ * order given (see ll_frame_group_order; both may be NULL). */
+ll_frame *ll_frame_fill_dir(const ll_frame *f, int dir, const int64_t *order,
+                            const int64_t *group, ll_err *err);
+
+/* The arrays behind lag, lead, rolling and ffill/bfill by group
+ * (timeseries.c): *group gets a group id per row from the by columns
+ * (numbered in order of first appearance; NULL when nby == 0) and *order
+ * a permutation of rows sorted by (by..., order...), stable (NULL when
+ * both lists are empty, or when norder == 0 and !need_order).  An unknown
+ * column is "option 'by': no column 'x' (did you mean ...)".  The caller
+ * frees both. */
+int ll_frame_group_order(const ll_frame *f, const char *const *by, int nby,
+                         const char *const *order, int norder, int need_order,
+                         int64_t **order_out, int64_t **group_out, ll_err *err);
+
 /* Time series (timeseries.c).  order: a permutation of rows (time order
  * within groups) or NULL for row order; group: group id per row or NULL. */
 ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
@@ -105,6 +136,19 @@ int ll_frame_split_index(const ll_frame *f, double test, uint64_t seed,
                          int shuffle, const char *time_col, int64_t **perm,
                          int64_t *n_train, ll_err *err);
 
+/* Frame -> float matrix (matrix.c): the one conversion for models.
+ * Columns cols[0..n) of f in that order: bool as 0/1, int and float as
+ * they are, date as days and datetime as milliseconds since 1970-01-01,
+ * category and string columns as codes into their sorted distinct values
+ * (onehot = 0) or as one-hot blocks of that many columns (onehot = 1).
+ * Any NA, or NaN in a float column, is an error "column 'x' row 3 is NA"
+ * (rows counted from 1).  ll_frame_matrix_width gives the number of matrix
+ * columns; ll_frame_to_matrix fills out[nrow * width] row by row. */
+int ll_frame_matrix_width(const ll_frame *f, const int *cols, int n, int onehot,
+                          int64_t *width, ll_err *err);
+int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
+                       float *out, int64_t width, ll_err *err);
+
 /* describe(): one row per statistic, one column per input column. */
 ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err);
 
@@ -114,7 +158,7 @@ int ll_frame_render(const ll_frame *f, int width, int max_rows, ll_buf *out);
 int ll_col_render(const ll_column *c, const char *name, int width, int max_rows,
                   ll_buf *out);
 
-/* CSV (csv_read.c, csv_write.c). */
+/* CSV (csv_read.c and the files of csv_int.h; csv_write.c). */
 typedef struct ll_csv_opts {
     char sep;              /* 0 = detect among , ; tab | */
     int header;            /* 1 (default) or 0: names V1..Vn */

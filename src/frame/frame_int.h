@@ -86,9 +86,13 @@ int64_t *ll_mask_rows(const ll_column *mask, int64_t *n);
 ll_column *ll_col_split_part(const ll_column *c, const char *sep, int64_t k,
                              int64_t *nparts_max, ll_err *err);
 
+typedef struct ll_frame ll_frame;
+/* ll_frame_set for a name the caller knows is not in f yet: no lookup, so
+ * building a frame of n columns stays linear in n. */
+int ll_frame_append(ll_frame *f, const char *name, ll_column *col, ll_err *err);
+
 /* Row ids grouped by keys: group[i] in [0, ngroups), groups numbered in
  * order of first appearance.  Caller frees *group. */
-typedef struct ll_frame ll_frame;
 int ll_group_rows(const ll_frame *f, const int *keycols, int nkeys,
                   int64_t **group, int64_t *ngroups, int64_t **first_row,
                   ll_err *err);

@@ -3,11 +3,12 @@
  *
  * Each key is mapped to an order-preserving unsigned integer (strings
  * through a sorted dictionary), shifted to start at 0, with NA one past the
- * largest value (NA last both ways; desc reverses the values only).  When
- * the keys' bit widths fit in 64 bits they are packed into one key and
- * sorted in one radix run; otherwise one stable run per key, last key
- * first.  Radix passes whose byte is the same for every row are skipped,
- * so small integer ranges cost one or two passes.
+ * largest value (NA last both ways; desc reverses the values only).  A key
+ * whose values span all 64 bits has no room for that: it becomes two keys,
+ * an NA flag and the values.  When the keys' bit widths fit in 64 bits they are
+ * packed into one key and sorted in one radix run; otherwise one stable run per
+ * key, last key first.  Radix passes whose byte is the same for every row are
+ * skipped, so small integer ranges cost one or two passes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frame/frame.h"
@@ -140,8 +141,10 @@ int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
 {
     int64_t n = f->nrow;
     size_t sz = (size_t)(n ? n : 1);
-    uint64_t **u = calloc((size_t)nkeys + 1, sizeof *u);
-    int *bits = calloc((size_t)nkeys + 1, sizeof *bits);
+    /* sub-keys: one per key, two (NA flag, value) for a key whose values
+     * span all 64 bits and leave no room for NA */
+    uint64_t **u = calloc((size_t)nkeys * 2 + 1, sizeof *u);
+    int *bits = calloc((size_t)nkeys * 2 + 1, sizeof *bits);
     uint8_t *na = malloc(sz);
     int64_t *idx = malloc(sz * sizeof *idx);
     uint64_t *key = malloc(sz * sizeof *key);
@@ -149,10 +152,11 @@ int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
     *perm = NULL;
     if (!u || !bits || !na || !idx || !key)
         goto done;
-    int total = 0;
-    for (int k = 0; k < nkeys; k++) {
+    int total = 0, nsub = 0;
+    for (int key_i = 0; key_i < nkeys; key_i++) {
+        int k = nsub++;
         u[k] = malloc(sz * sizeof **u);
-        if (!u[k] || column_keys(f->cols[keys[k]], u[k], na))
+        if (!u[k] || column_keys(f->cols[keys[key_i]], u[k], na))
             goto done;
         uint64_t mn = UINT64_MAX, mx = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -173,17 +177,28 @@ int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
                 continue;
             }
             uint64_t v = u[k][i] - mn;
-            u[k][i] = desc && desc[k] ? range - v : v;
+            u[k][i] = desc && desc[key_i] ? range - v : v;
+        }
+        if (has_na && range == UINT64_MAX) {
+            /* no room for NA one past the top: order by an NA flag first,
+             * then by the values (NA rows hold 0 there) */
+            u[nsub] = u[k];
+            bits[nsub] = 64;
+            nsub++;
+            u[k] = malloc(sz * sizeof **u);
+            if (!u[k])
+                goto done;
+            for (int64_t i = 0; i < n; i++) {
+                u[k][i] = na[i];
+                if (na[i])
+                    u[nsub - 1][i] = 0;
+            }
+            bits[k] = 1;
+            total += 65;
+            continue;
         }
         if (has_na) {
-            /* NA one past the top; if that overflows, sort NA separately */
-            if (range == UINT64_MAX) {
-                rc = ll_err_set(err, LL_ERANGE,
-                                "sort: key '%s' spans the full 64-bit range "
-                                "and has NA",
-                                f->names[keys[k]]);
-                goto done;
-            }
+            /* NA one past the top */
             for (int64_t i = 0; i < n; i++)
                 if (na[i])
                     u[k][i] = range + 1;
@@ -197,14 +212,14 @@ int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
     if (total <= 64) {
         for (int64_t i = 0; i < n; i++) {
             uint64_t v = 0;
-            for (int k = 0; k < nkeys; k++)
+            for (int k = 0; k < nsub; k++)
                 v = bits[k] >= 64 ? u[k][i] : (v << bits[k]) | u[k][i];
             key[i] = v;
         }
         if (radix_sort(key, idx, n, total))
             goto done;
     } else {
-        for (int k = nkeys - 1; k >= 0; k--) {
+        for (int k = nsub - 1; k >= 0; k--) {
             for (int64_t i = 0; i < n; i++)
                 key[i] = u[k][idx[i]];
             if (radix_sort(key, idx, n, bits[k]))
@@ -216,7 +231,7 @@ int ll_frame_order(const ll_frame *f, const int *keys, const int *desc,
     rc = LL_OK;
 done:
     if (u)
-        for (int k = 0; k < nkeys; k++)
+        for (int k = 0; k < nkeys * 2; k++)
             free(u[k]);
     free(u);
     free(bits);

@@ -2,9 +2,9 @@
  * timeseries: lag/lead and rolling windows within groups in time order,
  * resampling to day/week/month bins, and train/test split indices.
  *
- * `order` is a permutation of rows sorted by group then time (the binding
- * builds it with ll_frame_order), `group` a group id per row; windows never
- * cross a group boundary.  Results are in the frame's row order.
+ * `order` is a permutation of rows sorted by group then time, `group` a
+ * group id per row (both from ll_frame_group_order); windows never cross a
+ * group boundary.  Results are in the frame's row order.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frame/frame.h"
@@ -14,6 +14,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int ll_frame_group_order(const ll_frame *f, const char *const *by, int nby,
+                         const char *const *order, int norder, int need_order,
+                         int64_t **order_out, int64_t **group_out, ll_err *err)
+{
+    *order_out = NULL;
+    *group_out = NULL;
+    if (nby + norder == 0)
+        return LL_OK;
+    int *cols = malloc(sizeof(int) * (size_t)(nby + norder));
+    if (!cols)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    int rc = LL_OK;
+    for (int k = 0; k < nby + norder; k++) {
+        const char *nm = k < nby ? by[k] : order[k - nby];
+        cols[k] = ll_frame_col(f, nm, err);
+        if (cols[k] < 0) {
+            ll_err_prefix(err, "option '%s'", k < nby ? "by" : "order");
+            free(cols);
+            return LL_ENOTFOUND;
+        }
+    }
+    if (norder || need_order)
+        rc = ll_frame_order(f, cols, NULL, nby + norder, order_out, err);
+    if (!rc && nby) {
+        int64_t *first = NULL, ng;
+        rc = ll_group_rows(f, cols, nby, group_out, &ng, &first, err);
+        free(first);
+        if (rc) {
+            free(*order_out);
+            *order_out = NULL;
+        }
+    }
+    free(cols);
+    return rc;
+}
 
 ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
                         const int64_t *group, ll_err *err)

@@ -8,17 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "frame/lua_frame.h"
 #include "host/lua_util.h"
 #include "model/mlmodel.h"
 #include "model/model.h"
 #include "nn/lua_nn.h"
 
 #define MODEL_MT "lualab.Model"
-/* frame/lua_frame.c's Frame userdata: a block holding one ll_frame *. */
-#define FRAME_MT "lualab.Frame"
-typedef struct lframe {
-    ll_frame *f;
-} lframe;
 
 typedef struct lmodel {
     ll_model *m;
@@ -92,16 +88,12 @@ static int l_predict(lua_State *L)
         ll_lua_push_tensor(L, y);
         return 1;
     }
-    lframe *fu = luaL_testudata(L, 2, FRAME_MT);
-    if (!fu)
+    ll_frame *in = ll_lua_test_frame(L, 2);
+    if (!in)
         return luaL_error(L, "predict: a Tensor or Frame expected, got %s",
                           luaL_typename(L, 2));
-    if (!fu->f)
-        return luaL_error(L, "attempt to use a closed Frame");
-    lframe *out = lua_newuserdatauv(L, sizeof *out, 0);
-    out->f = NULL;
-    luaL_setmetatable(L, FRAME_MT);
-    if (ll_model_predict(m, fu->f, &out->f, &err))
+    ll_frame **out = ll_lua_new_frame(L);
+    if (ll_model_predict(m, in, out, &err))
         return ll_lua_raise(L, &err);
     return 1;
 }

@@ -284,22 +284,14 @@ int ll_model_predict(ll_model *m, const ll_frame *in, ll_frame **out,
         free(idx);
         return err ? err->code : LL_ENOMEM;
     }
-    float *xd = ll_tensor_data(x);
-    for (int j = 0; j < ncols; j++) {
-        const ll_column *c = in->cols[idx[j]];
-        for (int64_t r = 0; r < in->nrow; r++) {
-            if (ll_col_isna(c, r)) {
-                rc = ll_err_set(err, LL_EINVAL,
-                                "predict: column '%s' row %lld is NA",
-                                in->names[idx[j]], (long long)r + 1);
-                free(idx);
-                ll_tensor_free(x);
-                return rc;
-            }
-            xd[r * width + j] = (float)ll_col_num(c, r);
-        }
-    }
+    /* the one frame -> matrix conversion (frame/matrix.c) */
+    rc = ll_frame_to_matrix(in, idx, ncols, 0, ll_tensor_data(x), width, err);
     free(idx);
+    if (rc) {
+        ll_err_prefix(err, "predict");
+        ll_tensor_free(x);
+        return rc;
+    }
     ll_tensor *y = NULL;
     rc = ll_model_predict_tensor(m, x, &y, err);
     ll_tensor_free(x);

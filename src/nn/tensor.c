@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,14 @@
 #include <pmmintrin.h>
 #endif
 
-static int grad_on = 1;
+/* Grad mode is per thread, so scoring threads (the scoring server's
+ * workers) never see a training thread's mode or each other's. */
+static _Thread_local int grad_on = 1;
+
+/* Reference counts are atomic: a loaded model's weight tensors are shared
+ * read-only by every scoring thread, and views of them take references. */
+#define REF_INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
+#define REF_DEC(x) __atomic_sub_fetch(&(x), 1, __ATOMIC_ACQ_REL)
 
 /* ---- buffer pool --------------------------------------------------------
  * Step activations are freed and reallocated every training step; large
@@ -28,6 +36,7 @@ static int grad_on = 1;
 #define POOL_DEPTH 16
 #define POOL_CAP ((size_t)512 << 20)
 
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static float *pool[POOL_CLASSES][POOL_DEPTH];
 static int pool_n[POOL_CLASSES];
 static size_t pool_bytes;
@@ -48,10 +57,15 @@ float *ll_fbuf_alloc(int64_t n)
     int c = pool_class(n);
     if (c < 0)
         return malloc((size_t)(n ? n : 1) * sizeof(float));
+    float *p = NULL;
+    pthread_mutex_lock(&pool_lock);
     if (pool_n[c] > 0) {
         pool_bytes -= (size_t)1 << (POOL_MIN_LOG2 + c);
-        return pool[c][--pool_n[c]];
+        p = pool[c][--pool_n[c]];
     }
+    pthread_mutex_unlock(&pool_lock);
+    if (p)
+        return p;
     return malloc((size_t)1 << (POOL_MIN_LOG2 + c));
 }
 
@@ -69,20 +83,29 @@ void ll_fbuf_free(float *p, int64_t n)
         return;
     int c = pool_class(n);
     size_t bytes = c < 0 ? 0 : (size_t)1 << (POOL_MIN_LOG2 + c);
-    if (c < 0 || pool_n[c] == POOL_DEPTH || pool_bytes + bytes > POOL_CAP) {
+    if (c < 0) {
         free(p);
         return;
     }
-    pool[c][pool_n[c]++] = p;
-    pool_bytes += bytes;
+    pthread_mutex_lock(&pool_lock);
+    int kept = pool_n[c] < POOL_DEPTH && pool_bytes + bytes <= POOL_CAP;
+    if (kept) {
+        pool[c][pool_n[c]++] = p;
+        pool_bytes += bytes;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (!kept)
+        free(p);
 }
 
 void ll_fbuf_trim(void)
 {
+    pthread_mutex_lock(&pool_lock);
     for (int c = 0; c < POOL_CLASSES; c++)
         while (pool_n[c] > 0)
             free(pool[c][--pool_n[c]]);
     pool_bytes = 0;
+    pthread_mutex_unlock(&pool_lock);
 }
 
 ll_storage *ll_storage_new(int64_t n, int zero)
@@ -102,7 +125,7 @@ ll_storage *ll_storage_new(int64_t n, int zero)
 
 void ll_storage_unref(ll_storage *st)
 {
-    if (st && --st->refs == 0) {
+    if (st && REF_DEC(st->refs) == 0) {
         ll_fbuf_free(st->data, st->n);
         free(st);
     }
@@ -377,7 +400,7 @@ void ll_nn_ftz(void)
 ll_tensor *ll_tensor_ref(ll_tensor *t)
 {
     if (t)
-        t->refs++;
+        REF_INC(t->refs);
     return t;
 }
 
@@ -385,7 +408,7 @@ static void node_unref(ll_node *n);
 
 void ll_tensor_free(ll_tensor *t)
 {
-    if (!t || --t->refs > 0)
+    if (!t || REF_DEC(t->refs) > 0)
         return;
     ll_storage_unref(t->st);
     ll_tensor_free(t->grad);
@@ -408,7 +431,7 @@ ll_tensor *ll_tensor_view_of(ll_tensor *base, int ndim, const int64_t *shape,
     t->offset = offset;
     t->numel = ll_shape_numel(ndim, shape);
     t->st = base->st;
-    t->st->refs++;
+    REF_INC(t->st->refs);
     return t;
 }
 

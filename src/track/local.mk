@@ -3,7 +3,8 @@ liblualab_a_SOURCES += src/track/track.h src/track/store_int.h \
 	src/track/store.c src/track/experiments.c src/track/runs.c \
 	src/track/metrics.c src/track/artifacts.c \
 	src/track/filter.c src/track/registry.c src/track/export_mlflow.c \
-	src/track/view.h src/track/view.c src/track/cli.c src/track/lua_track.c
+	src/track/view.h src/track/view.c src/track/cli.c src/track/lua_track.c \
+	src/track/model_uri.c
 LL_MODULES += mlflow
 LL_COMMANDS += runs models
 LL_LUA_FILES += lua/lualab/_mlflow.lua

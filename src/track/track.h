@@ -264,4 +264,14 @@ void ll_track_rollback(ll_track *t);
 int ll_track_end(ll_track *t, int rc, ll_err *err);
 int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what);
 
+/* ---- model_uri.c ---- */
+
+/* The directory of the model a URI names: models:/NAME/VERSION,
+ * models:/NAME/STAGE, models:/NAME/latest, models:/NAME@ALIAS,
+ * runs:/RUN_ID/PATH, file://PATH or a directory.  The store is
+ * tracking_uri (NULL: MLFLOW_TRACKING_URI, else sqlite:///mlruns.db); a
+ * missing store is an error, never created.  *dir is the caller's (free). */
+int ll_track_model_uri_dir(const char *uri, const char *tracking_uri,
+                           char **dir, ll_err *err);
+
 #endif

@@ -12,7 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "frame/frame.h"
+
+/* CPU seconds allowed for the 40,000-column read (sanitizers are ~10x
+ * slower) */
+#if defined(__SANITIZE_ADDRESS__)
+#define LL_TEST_WIDE_SECS 5.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_TEST_WIDE_SECS 5.0
+#endif
+#endif
+#ifndef LL_TEST_WIDE_SECS
+#define LL_TEST_WIDE_SECS 1.0
+#endif
 
 static ll_frame *csv(const char *text)
 {
@@ -363,6 +378,274 @@ static void test_threads_agree(void **state)
     ll_buf_free(&text);
 }
 
+/* Header names as pandas gives them: an empty last name is a column, not a
+ * trailing separator; repeats become x.1, x.2 skipping names taken. */
+static ll_frame *csv_warn(const char *text, ll_buf *warn)
+{
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    ll_err err;
+    ll_err_clear(&err);
+    ll_frame *f =
+        ll_frame_read_csv_mem(text, strlen(text), "h.csv", &o, warn, &err);
+    if (!f)
+        fail_msg("%s", err.msg);
+    return f;
+}
+
+static void assert_names(const ll_frame *f, const char *const *want, int n)
+{
+    assert_int_equal(f->ncol, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(f->names[i], want[i]);
+}
+
+static void test_csv_header_names(void **state)
+{
+    (void)state;
+    ll_buf w;
+    ll_buf_init(&w);
+    ll_frame *f = csv_warn("a,b,\n1,2,3\n", &w);
+    const char *n1[] = {"a", "b", "Unnamed: 2"};
+    assert_names(f, n1, 3);
+    assert_int_equal(f->nrow, 1);
+    assert_int_equal(LL_I64(col(f, "Unnamed: 2"))[0], 3);
+    assert_string_equal(ll_buf_str(&w),
+                        "h.csv: column 3 has no name; named 'Unnamed: 2'\n");
+    ll_frame_free(f);
+    ll_buf_reset(&w);
+    f = csv_warn("x,x,\n1,2,3\n", &w);
+    const char *n2[] = {"x", "x.1", "Unnamed: 2"};
+    assert_names(f, n2, 3);
+    assert_int_equal(LL_I64(col(f, "x.1"))[0], 2);
+    ll_frame_free(f);
+    ll_buf_reset(&w);
+    f = csv_warn("x,x,x.1,x\n1,2,3,4\n", &w);
+    const char *n3[] = {"x", "x.2", "x.1", "x.3"};
+    assert_names(f, n3, 4);
+    assert_string_equal(ll_buf_str(&w),
+                        "h.csv: duplicate column name 'x' renamed to 'x.2'\n"
+                        "h.csv: duplicate column name 'x' renamed to 'x.3'\n");
+    ll_frame_free(f);
+    /* the trailing empty name with empty values: an all-NA column */
+    f = csv_warn("a,b,\n1,2,\n3,4,\n", NULL);
+    const char *n4[] = {"a", "b", "Unnamed: 2"};
+    assert_names(f, n4, 3);
+    assert_int_equal(col(f, "Unnamed: 2")->null_count, 2);
+    ll_frame_free(f);
+    ll_buf_free(&w);
+}
+
+/* pandas writes its index as an unnamed first column of 0..n-1. */
+static void test_csv_pandas_index_warning(void **state)
+{
+    (void)state;
+    ll_buf w;
+    ll_buf_init(&w);
+    ll_frame *f = csv_warn(",a\n0,5\n1,6\n2,7\n", &w);
+    assert_string_equal(f->names[0], "Unnamed: 0");
+    assert_string_equal(ll_buf_str(&w),
+                        "h.csv: column 1 has no name and holds 0..2, the row "
+                        "index pandas writes; named 'Unnamed: 0' (drop it "
+                        "with f = f:drop(\"Unnamed: 0\"))\n");
+    ll_frame_free(f);
+    ll_buf_reset(&w);
+    /* usecols may put the index column elsewhere, or name it twice */
+    ll_buf_reset(&w);
+    {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        const char *use[] = {"a", "Unnamed: 0", "a"};
+        o.usecols = use;
+        o.nusecols = 3;
+        ll_err err;
+        ll_err_clear(&err);
+        const char *t = ",a\n0,5\n1,6\n";
+        f = ll_frame_read_csv_mem(t, strlen(t), "h.csv", &o, &w, &err);
+        assert_non_null(f);
+        const char *want[] = {"a", "Unnamed: 0"};
+        assert_names(f, want, 2);
+        assert_string_equal(ll_buf_str(&w),
+                            "h.csv: column 1 has no name and holds 0..1, the "
+                            "row index pandas writes; named 'Unnamed: 0' "
+                            "(drop it with f = f:drop(\"Unnamed: 0\"))\n");
+        ll_frame_free(f);
+    }
+    ll_buf_reset(&w);
+    f = csv_warn(",a\n1,5\n0,6\n", &w);
+    assert_string_equal(ll_buf_str(&w),
+                        "h.csv: column 1 has no name; named 'Unnamed: 0'\n");
+    ll_frame_free(f);
+    ll_buf_free(&w);
+}
+
+/* Reading is linear in the number of columns: 40,000 columns x 3 rows. */
+static void test_csv_wide_is_linear(void **state)
+{
+    (void)state;
+    ll_buf text;
+    ll_buf_init(&text);
+    int ncol = 40000;
+    for (int r = -1; r < 3; r++)
+        for (int c = 0; c < ncol; c++) {
+            if (r < 0)
+                ll_buf_printf(&text, "c%d", c % 20000); /* repeats too */
+            else
+                ll_buf_printf(&text, "%d", r + c);
+            ll_buf_puts(&text, c + 1 < ncol ? "," : "\n");
+        }
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    ll_err err;
+    ll_err_clear(&err);
+    clock_t t0 = clock();
+    ll_frame *f = ll_frame_read_csv_mem(ll_buf_str(&text), text.len, "w.csv",
+                                        &o, NULL, &err);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_non_null(f);
+    assert_int_equal(f->ncol, ncol);
+    assert_int_equal(f->nrow, 3);
+    assert_string_equal(f->names[20000], "c0.1");
+    assert_int_equal(LL_I64(f->cols[39999])[2], 2 + 39999);
+    print_message("40000 columns x 3 rows: %.3f s CPU\n", secs);
+    assert_true(secs < LL_TEST_WIDE_SECS);
+    /* every column by usecols, in reverse order */
+    const char **use = malloc(sizeof *use * (size_t)ncol);
+    assert_non_null(use);
+    for (int c = 0; c < ncol; c++)
+        use[c] = f->names[ncol - 1 - c];
+    o.usecols = use;
+    o.nusecols = ncol;
+    t0 = clock();
+    ll_frame *u = ll_frame_read_csv_mem(ll_buf_str(&text), text.len, "w.csv",
+                                        &o, NULL, &err);
+    secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_non_null(u);
+    print_message("the same by usecols: %.3f s CPU\n", secs);
+    assert_true(secs < LL_TEST_WIDE_SECS);
+    assert_int_equal(u->ncol, ncol);
+    assert_string_equal(u->names[0], "c19999.1");
+    assert_int_equal(LL_I64(u->cols[0])[2], 2 + 39999);
+    ll_frame_free(u);
+    free(use);
+    ll_frame_free(f);
+    ll_buf_free(&text);
+}
+
+/* describe(): NA is no unique value and never the top. */
+static void test_describe_na_not_unique(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("s\nx\n\n\n\ny\nx\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_frame *d = ll_frame_describe(f, &err);
+    assert_non_null(d);
+    size_t len;
+    const ll_column *c = col(d, "s");
+    const char *v = ll_col_str(c, 0, &len); /* count */
+    assert_memory_equal(v, "3", len);
+    v = ll_col_str(c, 8, &len); /* unique */
+    assert_int_equal(len, 1);
+    assert_memory_equal(v, "2", 1);
+    v = ll_col_str(c, 9, &len); /* top */
+    assert_int_equal(len, 1);
+    assert_memory_equal(v, "x", 1);
+    v = ll_col_str(c, 10, &len); /* freq */
+    assert_memory_equal(v, "2", len);
+    ll_frame_free(d);
+    ll_frame_free(f);
+}
+
+/* Integer keys spanning the full 64-bit range sort with NA (last). */
+static void test_sort_full_range_with_na(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("i,j\n9223372036854775807,1\n,2\n"
+                      "-9223372036854775808,3\n5,4\n,5\n");
+    ll_err err;
+    ll_err_clear(&err);
+    const char *keys[] = {"i", "j"};
+    int desc[] = {0, 1};
+    for (int d = 0; d < 2; d++) {
+        desc[0] = d;
+        ll_frame *s = ll_frame_sort(f, keys, desc, 2, &err);
+        if (!s)
+            fail_msg("%s", err.msg);
+        const ll_column *i = col(s, "i"), *j = col(s, "j");
+        int64_t asc[] = {INT64_MIN, 5, INT64_MAX};
+        for (int r = 0; r < 3; r++)
+            assert_true(LL_I64(i)[r] == asc[d ? 2 - r : r]);
+        assert_true(ll_col_isna(i, 3) && ll_col_isna(i, 4));
+        /* NA rows ordered by j descending */
+        assert_int_equal(LL_I64(j)[3], 5);
+        assert_int_equal(LL_I64(j)[4], 2);
+        ll_frame_free(s);
+    }
+    ll_frame *d = ll_frame_describe(f, &err);
+    if (!d)
+        fail_msg("%s", err.msg);
+    assert_true(LL_F64(col(d, "i"))[0] == 3);
+    assert_true(LL_F64(col(d, "i"))[5] == 5); /* median */
+    ll_frame_free(d);
+    ll_frame_free(f);
+}
+
+/* A file whose sampled rows are long and the others short: the row
+ * estimate falls short and the columns grow past it; NA bits read before
+ * a growth must survive it. */
+static void test_csv_growth_keeps_na(void **state)
+{
+    (void)state;
+    const size_t target = 6000000;
+    ll_buf text;
+    ll_buf_init(&text);
+    ll_buf_puts(&text, "a,s\n");
+    char pad[151];
+    memset(pad, 'x', 150);
+    pad[150] = 0;
+    int64_t n = 0;
+    while (text.len < target) {
+        size_t pos = text.len;
+        int sampled = pos < 300000;
+        for (int k = 1; k <= 10 && !sampled; k++) {
+            size_t at = target / 11 * (size_t)k;
+            sampled = pos + 20000 >= at && pos < at + 80000;
+        }
+        if (n % 3 == 0)
+            ll_buf_puts(&text, ",");
+        else
+            ll_buf_printf(&text, "%lld,", (long long)n);
+        ll_buf_puts(&text, sampled ? pad : "b");
+        ll_buf_puts(&text, "\n");
+        n++;
+    }
+    for (int t = 1; t <= 2; t++) {
+        ll_csv_opts o;
+        ll_csv_opts_init(&o);
+        o.threads = t;
+        ll_err err;
+        ll_err_clear(&err);
+        ll_frame *f = ll_frame_read_csv_mem(ll_buf_str(&text), text.len,
+                                            "g.csv", &o, NULL, &err);
+        if (!f)
+            fail_msg("%s", err.msg);
+        assert_int_equal(f->nrow, n);
+        const ll_column *a = col(f, "a");
+        assert_int_equal(a->type, LL_INT);
+        assert_int_equal(a->null_count, (n + 2) / 3);
+        for (int64_t i = 0; i < n; i++) {
+            if (ll_col_isna(a, i) != (i % 3 == 0))
+                fail_msg("threads %d row %lld: NA flag %d", t, (long long)i,
+                         ll_col_isna(a, i));
+            if (i % 3)
+                assert_int_equal(LL_I64(a)[i], i);
+        }
+        ll_frame_free(f);
+    }
+    ll_buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +659,12 @@ int main(void)
         cmocka_unit_test(test_csv_errors_and_roundtrip),
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_csv_header_names),
+        cmocka_unit_test(test_csv_pandas_index_warning),
+        cmocka_unit_test(test_csv_wide_is_linear),
+        cmocka_unit_test(test_describe_na_not_unique),
+        cmocka_unit_test(test_sort_full_range_with_na),
+        cmocka_unit_test(test_csv_growth_keeps_na),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

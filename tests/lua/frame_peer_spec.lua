@@ -86,3 +86,37 @@ describe("frame vs pandas", function()
         end)
     end
 end)
+
+describe("CSV headers vs pandas", function()
+    for line in io.lines(DIR .. "header_names.txt") do
+        local header, rest = line:match("^([^\t]*)\t(.*)$")
+        local want = {}
+        for name in rest:gmatch("[^\t]+") do want[#want + 1] = name end
+        it("names " .. header, function()
+            local n = select(2, header:gsub(",", "")) + 1
+            local row = {}
+            for i = 1, n do row[i] = tostring(i - 1) end
+            local got = assert(df.parse_csv(header .. "\n" .. table.concat(row, ",") .. "\n"))
+            assert.same(want, got:columns())
+            assert.equals(n, #got:columns())
+            assert.equals(n - 1, got[got:columns()[n]][1])
+        end)
+    end
+
+    it("reads the index pandas writes as Unnamed: 0", function()
+        local got = assert(df.read_csv(DIR .. "with_index.csv"))
+        assert.same({"Unnamed: 0", "a"}, got:columns())
+        assert.same({0, 1, 2}, got["Unnamed: 0"]:to_table())
+        assert.same({"a"}, got:drop("Unnamed: 0"):columns())
+    end)
+
+    it("describes text with NA as pandas", function()
+        local want = read("describe_na.csv")
+        local d = df.frame{s = {"x", df.NA, df.NA, df.NA, "y", "x", n = 6}}:describe()
+        local got = {}
+        for i = 1, #d do got[d.stat[i]] = d.s[i] end
+        for i = 1, #want do
+            assert.equals(tostring(want.s[i]), got[want.stat[i]])
+        end
+    end)
+end)
