@@ -430,6 +430,47 @@ static void test_open_existing_creates_nothing(void **state)
     ll_track_free(r);
 }
 
+static void test_model_uri_dir(void **state)
+{
+    fx *f = *state;
+    ll_err err;
+    char *dir = NULL;
+    char uri[300], want[400];
+    /* a plain directory, file:///, file://localhost/, file: with %XX */
+    assert_int_equal(ll_track_model_uri_dir(f->dir, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    snprintf(uri, sizeof uri, "file://%s/", f->dir);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    snprintf(uri, sizeof uri, "file://localhost%s", f->dir);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    /* "/tmp/ll-track-..." with its first "-" escaped */
+    snprintf(uri, sizeof uri, "file:%.*s%%2D%s", 7, f->dir, f->dir + 8);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    assert_int_equal(ll_track_model_uri_dir("file://host/x", NULL, &dir, &err),
+                     LL_EINVAL);
+    assert_string_equal(err.msg, "model URI 'file://host/x': a file URI names "
+                                 "a local path (file:///abs/path)");
+    /* a store that does not exist is reported, not created */
+    char tu[300];
+    snprintf(tu, sizeof tu, "sqlite:///%s/typo/x.db", f->dir);
+    assert_int_equal(ll_track_model_uri_dir("models:/m/1", tu, &dir, &err),
+                     LL_ENOTFOUND);
+    snprintf(want, sizeof want,
+             "models:/m/1: no tracking store at %s/typo/x.db (set "
+             "MLFLOW_TRACKING_URI or --tracking-uri)",
+             f->dir);
+    assert_string_equal(err.msg, want);
+    snprintf(uri, sizeof uri, "%s/typo", f->dir);
+    assert_false(ll_file_exists(uri));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_filter_errors),
         cmocka_unit_test_setup_teardown(test_open_existing_creates_nothing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_uri_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_and_artifacts, setup,
                                         teardown),
     };

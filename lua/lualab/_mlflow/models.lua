@@ -84,54 +84,15 @@ return function(M, shared)
             return info
         end)
 
-    -- A local model directory: a plain path, or file:///abs/path,
-    -- file://localhost/abs/path, file:rel/path (%XX escapes decoded).
-    local function local_model_dir(uri)
-        local path = uri
-        if uri:match("^file:") then
-            path = uri:match("^file://localhost(/.*)$") or uri:match("^file://(/.*)$")
-            if not path and uri:match("^file://") then
-                error("unsupported model URI '" .. uri .. "' (a file:// URI names a local path: file:///abs/path)", 4)
-            end
-            path = (path or uri:sub(6)):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
-        end
-        path = path:gsub("(.)/+$", "%1")
-        if path == "" then error("empty model path", 4) end
-        if not fs.is_dir(path) then
-            error("model directory '" .. path .. "' does not exist" ..
-                (fs.exists(path) and " (it is a file)" or ""), 4)
-        end
-        return path
-    end
-
+    -- A model URI to its directory: resolved in C (src/track/model_uri.c),
+    -- the one resolver the scoring server uses too: models:/NAME/VERSION,
+    -- models:/NAME/STAGE, models:/NAME/latest, models:/NAME@ALIAS,
+    -- runs:/RUN_ID/PATH, file:///abs/path or a directory.
     local function parse_model_uri(uri)
         if type(uri) ~= "string" then error("model URI must be a string", 3) end
-        if uri:match("^file:") or not uri:match("^%a[%w+.-]*:") then
-            return local_model_dir(uri), nil
-        end
-        local s = store()
-        local run_id, path = uri:match("^runs:/([^/]+)/(.+)$")
-        if run_id then
-            local r = s:get_run(run_id)
-            return r.info.artifact_uri .. "/" .. path:gsub("/+$", ""), nil
-        end
-        local name, rest = uri:match("^models:/([^/@]+)(.*)$")
-        if not name then
-            error("unsupported model URI '" .. uri .. "' (expected runs:/<run_id>/<path>, models:/<name>/<version|stage|latest>, models:/<name>@<alias>, a directory or file:///abs/path)", 3)
-        end
-        local v
-        if rest:match("^@") then
-            v = s:model_version(name, "alias", rest:sub(2))
-        elseif rest:match("^/%d+$") then
-            v = s:model_version(name, "version", tonumber(rest:sub(2)))
-        elseif rest == "/latest" or rest == "" then
-            v = s:model_version(name, "latest")
-        elseif rest:match("^/%a+$") then
-            v = s:model_version(name, "stage", rest:sub(2))
-        else
-            error("bad model URI '" .. uri .. "'", 3)
-        end
-        return parse_model_uri(v.source), v
+        local dir, err = M._model_uri_dir(uri, M.get_tracking_uri())
+        if not dir then error(err, 3) end
+        return dir
     end
     M._model_dir = function(uri) return (parse_model_uri(uri)) end
 
