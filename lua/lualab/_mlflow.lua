@@ -1,7 +1,11 @@
--- The fluent half of the `mlflow` module: active runs, <close> runs,
--- artifacts, models, the registry by URI and autolog.  lua_track.c builds
--- the module table with the store bindings and calls the function this
--- file returns to complete it.  Design: DESIGN.md 5.8, docs/tracking.md.
+-- The fluent half of the `mlflow` module: the store, experiments, active
+-- runs (<close> runs), params, metrics and tags; artifacts, models and the
+-- registry, search and views, and autolog are in lua/lualab/_mlflow/.
+-- lua_track.c builds the module table with the store bindings and calls
+-- the function this file returns to complete it.  Design: DESIGN.md 5.8, docs/tracking.md.
+local json = require("lualab.json")
+local fs = require("lualab._fs")
+
 return function(M)
     local state = {
         uri = nil,         -- set_tracking_uri; else MLFLOW_TRACKING_URI
@@ -230,7 +234,14 @@ return function(M)
         return tostring(k)
     end
 
-    local function valstr(v)
+    -- Params and tags are strings: scalars are turned into one, anything
+    -- else (a table would be stored as 'table: 0x...') is refused.
+    local function valstr(fn, what, k, v)
+        local t = type(v)
+        if t ~= "string" and t ~= "number" and t ~= "boolean" and t ~= "nil" then
+            error(string.format("%s: value of %s '%s' must be a string, number or boolean, got %s",
+                fn, what, tostring(k), t), 3)
+        end
         if type(v) == "boolean" then return v and "True" or "False" end
         if math.type(v) == "float" and v == math.floor(v) and v == v and math.abs(v) < 1e16 then
             return M._pyfloat(v)
@@ -240,22 +251,24 @@ return function(M)
 
     def("log_param", "log_param(key, value) -- Log an immutable parameter of the active run.",
         function(k, v)
-            store():log_param(current(), keystr("log_param", k), valstr(v))
+            store():log_param(current(), keystr("log_param", k), valstr("log_param", "param", k, v))
             return v
         end)
 
     def("log_params", "log_params{key=value...} -- Log several parameters.",
         function(t)
             if type(t) ~= "table" then error("log_params: expected a table of key = value", 2) end
-            local id = current()
-            local keys = {}
+            local keys, vals = {}, {}
             for k in pairs(t) do keys[#keys + 1] = keystr("log_params", k) end
             table.sort(keys)
-            for _, k in ipairs(keys) do
+            -- check every value before logging any
+            for i, k in ipairs(keys) do
                 local v = t[k]
                 if v == nil then v = t[tonumber(k)] end
-                store():log_param(id, k, valstr(v))
+                vals[i] = valstr("log_params", "param", k, v)
             end
+            local id = current()
+            for i, k in ipairs(keys) do store():log_param(id, k, vals[i]) end
         end)
 
     local function metric_value(fn, k, v)
@@ -293,12 +306,12 @@ return function(M)
         end)
 
     def("set_tag", "set_tag(key, value) -- Set a tag of the active run.",
-        function(k, v) store():set_tag(current(), keystr("set_tag", k), valstr(v)) end)
+        function(k, v) store():set_tag(current(), keystr("set_tag", k), valstr("set_tag", "tag", k, v)) end)
 
     def("set_tags", "set_tags{key=value...} -- Set several tags.",
         function(t)
             local id = current()
-            for k, v in pairs(t) do store():set_tag(id, keystr("set_tags", k), valstr(v)) end
+            for k, v in pairs(t) do store():set_tag(id, keystr("set_tags", k), valstr("set_tags", "tag", k, v)) end
         end)
 
     def("flush", "flush() -- Write buffered metric points now.",
@@ -314,595 +327,13 @@ return function(M)
     def("get_metric_history", "get_metric_history(run_id, key) -> {{step=, value=, timestamp=}...}",
         function(id, key) return store():metric_history(store():get_run(id).info.run_id, key) end)
 
-    ------------------------------------------------------------- artifacts
-
-    local function basename(p) return (p:gsub("/+$", ""):match("([^/]+)$")) end
-
-    local function artifact_dir(artifact_path)
-        local id = current()
-        local root = store():get_run(id).info.artifact_uri
-        if artifact_path and artifact_path ~= "" then
-            if artifact_path:find("%.%.") or artifact_path:sub(1, 1) == "/" then
-                error("artifact_path '" .. artifact_path .. "' must be relative and without '..'", 3)
-            end
-            return root .. "/" .. artifact_path:gsub("/+$", "")
-        end
-        return root
-    end
-
-    local function write_artifact(file, data)
-        if type(file) ~= "string" or file == "" then
-            error("artifact file name must be a non-empty string", 3)
-        end
-        local dir, name = file:match("^(.*)/([^/]+)$")
-        local target = artifact_dir(dir) .. "/" .. (name or file)
-        local tmp = os.tmpname()
-        local f = assert(io.open(tmp, "wb"))
-        f:write(data)
-        f:close()
-        local ok, err = M._copy(tmp, target)
-        os.remove(tmp)
-        if not ok then error(err, 3) end
-        return target
-    end
-
-    def("log_artifact", "log_artifact(path [, artifact_path]) -- Copy a file into the run's artifacts.",
-        function(path, artifact_path)
-            local ok, err = M._copy(path, artifact_dir(artifact_path) .. "/" .. basename(path))
-            if not ok then error("log_artifact: " .. err, 2) end
-        end)
-
-    def("log_artifacts", "log_artifacts(dir [, artifact_path]) -- Copy a directory's files into the artifacts.",
-        function(dir, artifact_path)
-            local files, err = M._list_files(dir)
-            if not files or (#files == 0 and not io.open(dir)) then
-                error("log_artifacts: " .. (err or (dir .. ": no such directory")), 2)
-            end
-            local ok, e2 = M._copy(dir, artifact_dir(artifact_path))
-            if not ok then error("log_artifacts: " .. e2, 2) end
-        end)
-
-    def("log_text", "log_text(text, artifact_file) -- Save a string as an artifact.",
-        function(text, file) write_artifact(file, tostring(text)) end)
-
-    -- JSON the way Python's json.dumps(indent=2) lays it out (keys sorted).
-    local function json_encode(v, indent, depth)
-        depth = depth or 0
-        local t = type(v)
-        if v == nil or v == M.null then return "null" end
-        if t == "boolean" then return tostring(v) end
-        if t == "number" then
-            if v ~= v then return "NaN" end
-            if v == math.huge then return "Infinity" end
-            if v == -math.huge then return "-Infinity" end
-            if math.type(v) == "integer" then return tostring(v) end
-            return M._pyfloat(v)
-        end
-        if t == "string" then
-            return '"' .. v:gsub('[%c"\\]', function(c)
-                local map = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t",
-                    ["\r"] = "\\r", ["\b"] = "\\b", ["\f"] = "\\f" }
-                return map[c] or string.format("\\u%04x", c:byte())
-            end) .. '"'
-        end
-        if t ~= "table" then error("log_dict: cannot encode a " .. t .. " as JSON", 4) end
-        local pad = indent and ("\n" .. string.rep(" ", indent * (depth + 1))) or ""
-        local close = indent and ("\n" .. string.rep(" ", indent * depth)) or ""
-        local sep = indent and "," or ", "
-        local n = #v
-        local is_array = n > 0 or next(v) == nil and getmetatable(v) == M.array_mt
-        local parts = {}
-        if next(v) == nil then return is_array and "[]" or "{}" end
-        if n > 0 then
-            for i = 1, n do parts[i] = pad .. json_encode(v[i], indent, depth + 1) end
-            return "[" .. table.concat(parts, sep) .. close .. "]"
-        end
-        local keys = {}
-        for k in pairs(v) do keys[#keys + 1] = tostring(k) end
-        table.sort(keys)
-        for i, k in ipairs(keys) do
-            local val = v[k]
-            if val == nil then val = v[tonumber(k)] end
-            parts[i] = pad .. json_encode(k) .. ": " .. json_encode(val, indent, depth + 1)
-        end
-        return "{" .. table.concat(parts, sep) .. close .. "}"
-    end
-    M._json = json_encode
-
-    def("log_dict", "log_dict(table, artifact_file) -- Save a table as JSON (.json) or YAML (.yaml/.yml).",
-        function(t, file)
-            if type(t) ~= "table" then error("log_dict: expected a table, got " .. type(t), 2) end
-            if type(file) == "string" and file:match("%.ya?ml$") then
-                local lines = {}
-                local keys = {}
-                for k in pairs(t) do keys[#keys + 1] = tostring(k) end
-                table.sort(keys)
-                for _, k in ipairs(keys) do
-                    lines[#lines + 1] = k .. ": " .. json_encode(t[k])
-                end
-                write_artifact(file, table.concat(lines, "\n") .. "\n")
-            else
-                write_artifact(file, json_encode(t, 2))
-            end
-        end)
-
-    local function figure_svg(fig)
-        local ok, svg
-        if type(fig) == "string" then return fig end
-        local mt = getmetatable(fig)
-        local has_svg = (type(fig) == "table" or type(fig) == "userdata") and
-            ((type(fig) == "table" and fig.svg) or (mt and mt.__index and
-            (type(mt.__index) == "table" and mt.__index.svg or type(mt.__index) == "function" and fig.svg)))
-        if has_svg then
-            ok, svg = pcall(fig.svg, fig)
-            if ok and type(svg) == "string" then return svg end
-        end
-        if mt and mt.__display then
-            local d = mt.__display(fig, { width = 80, height = 20 })
-            if type(d) == "table" and d.svg then return d.svg end
-        end
-        error("log_figure: the figure has no :svg() method and no svg in its __display", 3)
-    end
-
-    def("log_figure", "log_figure(plot, artifact_file) -- Save a plot as SVG (its :svg() or __display().svg).",
-        function(fig, file)
-            if type(file) ~= "string" or not file:match("%.svg$") then
-                error("log_figure: artifact file must end in .svg, got " .. tostring(file), 2)
-            end
-            write_artifact(file, figure_svg(fig))
-        end)
-
-    def("log_image", "log_image(svg_or_plot, artifact_file) -- Same as log_figure.",
-        function(fig, file) M.log_figure(fig, file) end)
-
-    def("list_artifacts", "list_artifacts([run_id]) -> {path...} -- Files under the run's artifacts.",
-        function(id)
-            local r = store():get_run(id or current())
-            return M._list_files(r.info.artifact_uri) or {}
-        end)
-
-    ---------------------------------------------------------------- models
-
-    local function random_hex()
-        local f = io.open("/dev/urandom", "rb")
-        local b = f and f:read(16)
-        if f then f:close() end
-        if not b or #b < 16 then
-            b = ""
-            for _ = 1, 16 do b = b .. string.char(math.random(0, 255)) end
-        end
-        return (b:gsub(".", function(c) return string.format("%02x", c:byte()) end))
-    end
-
-    local function yaml_str(s)
-        s = tostring(s)
-        if s == "" or s:match("^[%d%.%-+eE_:]+$") or s:match("^[%s%-?:,%[%]{}#&*!|>'\"%%@`]")
-            or s:find(": ") or s:find(" #") or s:match("%s$")
-            or ({ yes = 1, no = 1, ["true"] = 1, ["false"] = 1, on = 1, off = 1, null = 1, ["~"] = 1 })[s:lower()] then
-            return "'" .. s:gsub("'", "''") .. "'"
-        end
-        return s
-    end
-
-    local function utc_now()
-        local ms = M._now_ms()
-        return os.date("!%Y-%m-%d %H:%M:%S", ms // 1000) .. string.format(".%06d", (ms % 1000) * 1000)
-    end
-
-    local function signature_yaml(model)
-        if type(model.signature) ~= "function" then return nil end
-        local ok, sig = pcall(model.signature, model)
-        if not ok or type(sig) ~= "table" then return nil end
-        local out = { "signature:" }
-        for _, part in ipairs({ "inputs", "outputs" }) do
-            if sig[part] then
-                local cols = {}
-                for i, c in ipairs(sig[part]) do
-                    local fields = {}
-                    if c.name then fields[#fields + 1] = '"name": ' .. json_encode(c.name) end
-                    fields[#fields + 1] = '"type": ' .. json_encode(c.type or "tensor")
-                    if c.dtype then fields[#fields + 1] = '"tensor-spec": {"dtype": ' .. json_encode(c.dtype) ..
-                        ', "shape": ' .. json_encode(c.shape or {}) .. '}'
-                    elseif c.shape then fields[#fields + 1] = '"shape": ' .. json_encode(c.shape) end
-                    cols[i] = "{" .. table.concat(fields, ", ") .. "}"
-                end
-                out[#out + 1] = "  " .. part .. ": '[" .. table.concat(cols, ", "):gsub("'", "''") .. "]'"
-            end
-        end
-        return table.concat(out, "\n")
-    end
-
-    def("log_model",
-        "log_model(model, artifact_path [, {registered_model_name=}]) -> {model_uri=, run_id=, ...} -- Save a model (model:save(dir), model._flavor) as an MLmodel directory.",
-        function(model, artifact_path, opts)
-            artifact_path = artifact_path or "model"
-            opts = opts or {}
-            if (type(model) ~= "table" and type(model) ~= "userdata") or type(model.save) ~= "function" then
-                error("log_model: the model needs a save(dir) method", 2)
-            end
-            local flavor = model._flavor
-            if type(flavor) ~= "string" then
-                error("log_model: the model needs a string field _flavor ('keras' or 'nn')", 2)
-            end
-            local id = current()
-            local dir = artifact_dir(artifact_path)
-            local ok, err = pcall(model.save, model, dir)
-            if not ok then error("log_model: " .. flavor .. " model:save failed: " .. tostring(err), 2) end
-            local uuid = random_hex()
-            local lines = {
-                "artifact_path: " .. yaml_str(artifact_path),
-                "flavors:",
-                "  " .. flavor .. ":",
-                "    loader_module: lualab." .. flavor,
-                "    lualab_version: " .. yaml_str((lualab and lualab.version) or "0.1"),
-                "model_uuid: " .. uuid,
-                "run_id: " .. id,
-            }
-            local sig = signature_yaml(model)
-            if sig then lines[#lines + 1] = sig end
-            lines[#lines + 1] = "utc_time_created: '" .. utc_now() .. "'"
-            local f = assert(io.open(dir .. "/MLmodel", "w"))
-            f:write(table.concat(lines, "\n"), "\n")
-            f:close()
-            local info = { model_uri = "runs:/" .. id .. "/" .. artifact_path, run_id = id,
-                artifact_path = artifact_path, flavors = { [flavor] = true }, model_uuid = uuid }
-            if opts.registered_model_name then
-                info.registered_model_version = M.register_model(info.model_uri, opts.registered_model_name).version
-            end
-            return info
-        end)
-
-    local function parse_model_uri(uri)
-        if type(uri) ~= "string" then error("model URI must be a string", 3) end
-        local s = store()
-        local run_id, path = uri:match("^runs:/([^/]+)/(.+)$")
-        if run_id then
-            local r = s:get_run(run_id)
-            return r.info.artifact_uri .. "/" .. path:gsub("/+$", ""), nil
-        end
-        local name, rest = uri:match("^models:/([^/@]+)(.*)$")
-        if not name then
-            error("unsupported model URI '" .. uri .. "' (expected runs:/<run_id>/<path>, models:/<name>/<version|stage|latest> or models:/<name>@<alias>)", 3)
-        end
-        local v
-        if rest:match("^@") then
-            v = s:model_version(name, "alias", rest:sub(2))
-        elseif rest:match("^/%d+$") then
-            v = s:model_version(name, "version", tonumber(rest:sub(2)))
-        elseif rest == "/latest" or rest == "" then
-            v = s:model_version(name, "latest")
-        elseif rest:match("^/%a+$") then
-            v = s:model_version(name, "stage", rest:sub(2))
-        else
-            error("bad model URI '" .. uri .. "'", 3)
-        end
-        return parse_model_uri(v.source), v
-    end
-    M._model_dir = function(uri) return (parse_model_uri(uri)) end
-
-    local function read_mlmodel(dir)
-        local f = io.open(dir .. "/MLmodel", "r")
-        if not f then error("no MLmodel file in " .. dir, 3) end
-        local text = f:read("a")
-        f:close()
-        local flavors, in_flavors = {}, false
-        local meta = {}
-        for line in text:gmatch("[^\n]+") do
-            if line == "flavors:" then in_flavors = true
-            elseif line:match("^%S") then
-                in_flavors = false
-                local k, v = line:match("^([%w_]+):%s*(.*)$")
-                if k then meta[k] = v:gsub("^'(.*)'$", "%1") end
-            elseif in_flavors then
-                local fl = line:match("^  ([%w_]+):%s*$")
-                if fl then flavors[#flavors + 1] = fl end
-            end
-        end
-        meta.flavors = flavors
-        return meta
-    end
-    M._read_mlmodel = read_mlmodel
-
-    M.flavors.keras = {
-        load = function(dir) return require("lualab.keras").models.load_model(dir) end,
-    }
-    -- nn models: an nn.Sequential saved with config.json loads as the
-    -- model (nn.load_model); a directory holding only a .safetensors file
-    -- (a state dict) loads as the state dict (module:load_state_dict(sd)
-    -- puts it into a module).
-    M.flavors.nn = {
-        load = function(dir)
-            local ok, nn = pcall(require, "lualab.nn")
-            if not ok or type(nn.load) ~= "function" then
-                error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
-            end
-            local cf = io.open(dir .. "/config.json", "r")
-            if cf then
-                cf:close()
-                return nn.load_model(dir)
-            end
-            for _, f in ipairs(M._list_files(dir) or {}) do
-                if f:match("%.safetensors$") then
-                    local sd, err = nn.load(dir .. "/" .. f)
-                    if not sd then error("load_model: " .. err, 2) end
-                    return sd
-                end
-            end
-            error("load_model: no .safetensors file in " .. dir, 2)
-        end,
-    }
-
-    -- Predict-only loading of any logged model, scored in C without Lua
-    -- (src/model), as MLflow's mlflow.pyfunc.load_model.
-    M.pyfunc = {}
-    M.pyfunc.load_model = lualab.doc(function(uri)
-        local m, e = require("lualab._model").load(parse_model_uri(uri))
-        if not m then error("load_model: " .. e, 2) end
-        return m
-    end, "mlflow.pyfunc.load_model(uri) -> Model -- Load a logged model for scoring in C; Model:predict(Tensor|Frame).")
-
-    def("load_model",
-        "load_model(uri) -> model -- Load runs:/ID/model, models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS through its flavor's loader (mlflow.flavors[name].load).",
-        function(uri)
-            local dir = parse_model_uri(uri)
-            local meta = read_mlmodel(dir)
-            for _, fl in ipairs(meta.flavors) do
-                local h = M.flavors[fl]
-                if h and type(h.load) == "function" then return h.load(dir, meta) end
-            end
-            error(string.format("load_model: no loader for flavor(s) %s of %s (register one in mlflow.flavors)",
-                table.concat(meta.flavors, ", "), uri), 2)
-        end)
-
-    -------------------------------------------------------------- registry
-
-    def("register_model", "register_model(model_uri, name) -> ModelVersion -- Register a logged model as the next version of name.",
-        function(uri, name)
-            if type(uri) ~= "string" then error("register_model: model URI must be a string", 2) end
-            local s = store()
-            local run_id = uri:match("^runs:/(%x+)/")
-            if run_id then
-                run_id = s:get_run(run_id).info.run_id
-            end
-            local dir = parse_model_uri(uri)
-            if not io.open(dir .. "/MLmodel", "r") then
-                error("register_model: " .. uri .. " has no MLmodel (log it with mlflow.log_model first)", 2)
-            end
-            local v = s:register(name, uri, run_id)
-            print(string.format("mlflow: registered model '%s' version %d", name, v))
-            return s:model_version(name, "version", v)
-        end)
-
-    def("create_registered_model", "create_registered_model(name) -- An empty registered model.",
-        function(name) store():create_model(name, false) end)
-
-    def("get_model_version", "get_model_version(name, version) -> ModelVersion",
-        function(name, version) return store():model_version(name, "version", math.tointeger(tonumber(version)) or -1) end)
-
-    def("get_model_version_by_alias", "get_model_version_by_alias(name, alias) -> ModelVersion",
-        function(name, alias) return store():model_version(name, "alias", alias) end)
-
-    def("search_model_versions", "search_model_versions(name) -> {ModelVersion...}",
-        function(name) return store():model_versions(name) end)
-
-    def("search_registered_models", "search_registered_models() -> {RegisteredModel...}",
-        function() return store():list_models() end)
-
-    def("set_registered_model_alias", "set_registered_model_alias(name, alias, version) -- Point alias at a version.",
-        function(name, alias, version)
-            store():set_alias(name, alias, math.tointeger(tonumber(version)) or -1)
-        end)
-
-    def("delete_registered_model_alias", "delete_registered_model_alias(name, alias)",
-        function(name, alias) store():delete_alias(name, alias) end)
-
-    def("transition_model_version_stage",
-        "transition_model_version_stage(name, version, stage [, archive_existing_versions]) -> ModelVersion",
-        function(name, version, stage, archive)
-            local v = math.tointeger(tonumber(version)) or -1
-            store():transition(name, v, stage, archive and true or false)
-            return store():model_version(name, "version", v)
-        end)
-
-    ---------------------------------------------------------------- search
-
-    local function text_table(columns, rows, width)
-        width = width or 100
-        local w = {}
-        local cells = {}
-        for c, name in ipairs(columns) do w[c] = math.min(#name, 24) end
-        for r, row in ipairs(rows) do
-            cells[r] = {}
-            for c, name in ipairs(columns) do
-                local v = row[name]
-                local s
-                if v == nil then s = ""
-                elseif math.type(v) == "float" then s = string.format("%.6g", v)
-                else s = tostring(v) end
-                if name == "run_id" then s = s:sub(1, 8) end
-                if #s > 24 then s = s:sub(1, 23) .. "~" end
-                cells[r][c] = s
-                if #s > w[c] then w[c] = #s end
-            end
-        end
-        local shown, used = {}, 0
-        for c = 1, #columns do
-            if used + w[c] + 2 > width and #shown > 0 then break end
-            shown[#shown + 1] = c
-            used = used + w[c] + 2
-        end
-        local function line(vals)
-            local parts = {}
-            for i, c in ipairs(shown) do
-                local s = vals[c]
-                if #s > w[c] then s = s:sub(1, w[c]) end
-                parts[i] = s .. string.rep(" ", w[c] - #s)
-            end
-            return (table.concat(parts, "  "):gsub("%s+$", ""))
-        end
-        local head = {}
-        for c, name in ipairs(columns) do head[c] = name end
-        local out = { line(head) }
-        local rule = {}
-        for c = 1, #columns do rule[c] = string.rep("-", w[c]) end
-        out[2] = line(rule)
-        for r = 1, #rows do out[#out + 1] = line(cells[r]) end
-        if #shown < #columns then
-            out[#out + 1] = string.format("(%d of %d columns shown)", #shown, #columns)
-        end
-        out[#out + 1] = string.format("[%d runs x %d columns]", #rows, #columns)
-        return table.concat(out, "\n")
-    end
-    M._text_table = text_table
-
-    local Rows = {}
-    local RowsMT = { __index = Rows, __name = "lualab.Runs" }
-    function Rows:column(name)
-        local out = {}
-        for i, row in ipairs(self) do out[i] = row[name] end
-        return out
-    end
-    RowsMT.__display = function(self, opts)
-        return { text = text_table(self.columns, self, opts and opts.width), kind = "frame" }
-    end
-    RowsMT.__tostring = function(self) return text_table(self.columns, self, 100) end
-
-    def("search_runs",
-        "search_runs{experiment_names=, experiment_ids=, filter=, order_by=, max_results=, as_table=} -> Frame -- Runs as a dataframe (columns run_id, ..., status, start_time, metrics.*, params.*, tags.*); as_table=true gives Lua rows.",
-        function(opts)
-            opts = opts or {}
-            local s = store()
-            local ids = {}
-            for _, name in ipairs(opts.experiment_names or {}) do
-                local e = s:get_experiment(name)
-                if not e then error("search_runs: experiment '" .. tostring(name) .. "' not found", 2) end
-                ids[#ids + 1] = e.experiment_id
-            end
-            for _, id in ipairs(opts.experiment_ids or {}) do ids[#ids + 1] = math.tointeger(tonumber(id)) end
-            if #ids == 0 and not opts.search_all_experiments then ids[1] = default_experiment() end
-            local order = opts.order_by
-            if type(order) == "string" then order = { order } end
-            local runs = s:search(ids, opts.filter_string or opts.filter, order or {}, opts.max_results or 100000)
-            local fixed = { "run_id", "experiment_id", "run_name", "status", "start_time", "end_time", "artifact_uri" }
-            local seen, extra = {}, {}
-            local rows = setmetatable({}, RowsMT)
-            for i, r in ipairs(runs) do
-                local row = {}
-                for _, c in ipairs(fixed) do row[c] = r.info[c] end
-                for kind, tbl in pairs({ metrics = r.data.metrics, params = r.data.params, tags = r.data.tags }) do
-                    for k, v in pairs(tbl) do
-                        local col = kind .. "." .. k
-                        row[col] = v
-                        if not seen[col] then seen[col] = true; extra[#extra + 1] = col end
-                    end
-                end
-                rows[i] = row
-            end
-            local rank = { metrics = 1, params = 2, tags = 3 }
-            table.sort(extra, function(a, b)
-                local ka, kb = rank[a:match("^(%a+)")], rank[b:match("^(%a+)")]
-                if ka ~= kb then return ka < kb end
-                return a < b
-            end)
-            local cols = {}
-            for _, c in ipairs(fixed) do cols[#cols + 1] = c end
-            for _, c in ipairs(extra) do cols[#cols + 1] = c end
-            rows.columns = cols
-            -- a dataframe Frame when the frame module is there (as_table=true
-            -- or no frame module: the rows as Lua tables)
-            local ok, df = pcall(require, "lualab.df")
-            if opts.as_table or not ok or type(df) ~= "table" or type(df.frame) ~= "function" then
-                return rows
-            end
-            local spec = {}
-            for _, c in ipairs(cols) do
-                local typ = c:match("^metrics%.") and "float"
-                    or ((c == "start_time" or c == "end_time" or c == "experiment_id") and "int")
-                    or "string"
-                local vals = {}
-                for i, row in ipairs(rows) do
-                    local v = row[c]
-                    if v == nil then v = df.NA end
-                    vals[i] = v
-                end
-                spec[#spec + 1] = { c, df.column(vals, typ, c) }
-            end
-            return df.frame(spec)
-        end)
-
-    ------------------------------------------------------------- viewers
-
-    local function view(text)
-        return setmetatable({ __display_text = function() return text end },
-            { __display = function() return { text = text, kind = "text" } end,
-              __tostring = function() return text end })
-    end
-
-    def("show_run", "show_run(run_id) -> view -- Params, latest metrics, tags, artifacts and metric charts of a run.",
-        function(id) return view(store():render_run(tostring(id), 100)) end)
-
-    def("compare", "compare{run_id, run_id...} -> view -- Runs side by side with overlaid metric charts.",
-        function(ids)
-            if type(ids) ~= "table" or #ids < 1 then error("compare: expected a list of run ids", 2) end
-            local list = {}
-            for i, id in ipairs(ids) do
-                list[i] = type(id) == "table" and id.info and id.info.run_id or tostring(id)
-            end
-            return view(store():render_compare(list, 100))
-        end)
-
-    --------------------------------------------------------------- autolog
-
-    def("autolog", "autolog([{disable=false}]) -- Keras-style fit logs params, per-epoch metrics, summary, curves and the model.",
-        function(opts)
-            state.autolog = not (type(opts) == "table" and opts.disable)
-        end)
-
-    M._autolog_enabled = function() return state.autolog end
-
-    M._autolog_fit_start = function(model, params)
-        if not state.autolog then return end
-        if not state.stack[#state.stack] then
-            state.autolog_run = M.start_run()
-        end
-        local keep = { "epochs", "batch_size", "optimizer", "learning_rate", "loss" }
-        local p = {}
-        for _, k in ipairs(keep) do
-            if params and params[k] ~= nil then p[k] = params[k] end
-        end
-        M.log_params(p)
-        if model and type(model.summary_text) == "function" then
-            local ok, text = pcall(model.summary_text, model)
-            if ok and type(text) == "string" then
-                M.set_tag("mlflow.note.content", text)
-                M.log_text(text, "model_summary.txt")
-            end
-        end
-    end
-
-    M._autolog_epoch_end = function(epoch, logs)
-        if not state.autolog or type(logs) ~= "table" then return end
-        local m = {}
-        for k, v in pairs(logs) do
-            if type(v) == "number" then m[k] = v end
-        end
-        M.log_metrics(m, math.tointeger(epoch) or 0)
-    end
-
-    M._autolog_fit_end = function(model, history)
-        if not state.autolog then return end
-        if history and type(history.plot) == "function" and package.preload["lualab.plot"] then
-            local ok, fig = pcall(history.plot, history)
-            if ok and fig then pcall(M.log_figure, fig, "training_curves.svg") end
-        end
-        if model and type(model.save) == "function" and type(model._flavor) == "string" then
-            M.log_model(model, "model")
-        end
-        if state.autolog_run and state.stack[#state.stack] == state.autolog_run then
-            M.end_run("FINISHED")
-        end
-        state.autolog_run = nil
-    end
+    -- The rest of the module, one file per job (lua/lualab/_mlflow/).
+    local shared = { state = state, def = def, doc = doc, store = store, current = current,
+        default_experiment = default_experiment, json = json, fs = fs, RunMT = RunMT }
+    require("lualab._mlflow.artifacts")(M, shared)
+    require("lualab._mlflow.models")(M, shared)
+    require("lualab._mlflow.search")(M, shared)
+    require("lualab._mlflow.autolog")(M, shared)
 
     return M
 end

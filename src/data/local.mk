@@ -18,7 +18,7 @@ EXTRA_DIST += tests/lua/datasets_spec.lua tests/gen.sh \
 
 # The Keras-style front end (Lua over nn) and its text tools.
 LL_LUA_FILES += lua/lualab/keras.lua lua/lualab/keras/text.lua \
-	lua/lualab/keras/json.lua lua/lualab/keras/backend.lua \
+	lua/lualab/keras/backend.lua \
 	lua/lualab/keras/layers.lua lua/lualab/keras/models.lua \
 	lua/lualab/keras/callbacks.lua
 TESTS += tests/lua/keras_spec.lua

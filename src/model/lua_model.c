@@ -1,13 +1,16 @@
 /*
  * lua_model: lualab._model, the Lua face of model/ (C scoring of logged
- * models): load(dir) -> Model; Model:predict(Tensor | Frame).
+ * models): load(dir) -> Model; Model:predict(Tensor | Frame);
+ * read_mlmodel(dir) -> the MLmodel file as a table (mlflow.load_model).
  */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "frame/lua_frame.h"
 #include "host/lua_util.h"
+#include "model/mlmodel.h"
 #include "model/model.h"
 #include "nn/lua_nn.h"
 
@@ -151,6 +154,89 @@ static int l_output_names(lua_State *L)
     return 1;
 }
 
+#define MLMODEL_MT "lualab.MLmodelReader"
+
+static int mlmodel_gc(lua_State *L)
+{
+    ll_mlmodel_clear(luaL_checkudata(L, 1, MLMODEL_MT));
+    return 0;
+}
+
+/* read_mlmodel(dir) -> {key = value | {...}, flavor_names = {...}} */
+static int l_read_mlmodel(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    /* boxed, so a Lua error while building the table cannot leak it */
+    ll_mlmodel *y = lua_newuserdatauv(L, sizeof *y, 0);
+    memset(y, 0, sizeof *y);
+    if (luaL_newmetatable(L, MLMODEL_MT)) {
+        lua_pushcfunction(L, mlmodel_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    ll_err err;
+    if (ll_mlmodel_read(dir, y, &err) != LL_OK)
+        return ll_lua_fail(L, &err);
+    lua_newtable(L); /* the result */
+    int res = lua_gettop(L);
+    lua_newtable(L); /* flavor_names */
+    int names = lua_gettop(L);
+    lua_Integer nflavors = 0;
+    for (int i = 0; i < y->n; i++) {
+        const char *path = y->e[i].path;
+        lua_pushvalue(L, res);
+        /* walk the dotted path, creating mappings */
+        const char *p = path;
+        for (;;) {
+            const char *dot = strchr(p, '.');
+            size_t n = dot ? (size_t)(dot - p) : strlen(p);
+            lua_pushlstring(L, p, n);
+            if (!dot) {
+                if (y->e[i].value) {
+                    lua_pushstring(L, y->e[i].value);
+                    lua_rawset(L, -3);
+                } else {
+                    lua_pushvalue(L, -1);
+                    lua_rawget(L, -3);
+                    int have = lua_istable(L, -1);
+                    lua_pop(L, 1);
+                    if (!have) {
+                        lua_newtable(L);
+                        lua_rawset(L, -3);
+                    } else {
+                        lua_pop(L, 1);
+                    }
+                }
+                break;
+            }
+            lua_pushvalue(L, -1);
+            lua_rawget(L, -3);
+            if (!lua_istable(L, -1)) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushvalue(L, -2);
+                lua_pushvalue(L, -2);
+                lua_rawset(L, -5);
+            }
+            lua_remove(L, -2);
+            lua_remove(L, -2);
+            p = dot + 1;
+        }
+        lua_settop(L, names);
+        if (strncmp(path, "flavors.", 8) == 0 && !strchr(path + 8, '.')) {
+            lua_pushstring(L, path + 8);
+            lua_rawseti(L, names, ++nflavors);
+        }
+    }
+    lua_pushvalue(L, names);
+    lua_setfield(L, res, "flavor_names");
+    lua_pushstring(L, y->file);
+    lua_setfield(L, res, "file");
+    ll_mlmodel_clear(y);
+    lua_pushvalue(L, res);
+    return 1;
+}
+
 static const ll_lua_fn model_methods[] = {
     {"predict", l_predict,
      "Model:predict(x) -> Tensor | Frame -- Predict from a Tensor [N, input "
@@ -178,6 +264,9 @@ static const ll_lua_fn module_fns[] = {
     {"load", l_load,
      "load(dir) -> Model | nil, msg -- Load a logged model directory "
      "(MLmodel + the flavor's files) for scoring in C."},
+    {"read_mlmodel", l_read_mlmodel,
+     "read_mlmodel(dir) -> table | nil, msg -- DIR/MLmodel as nested tables "
+     "of strings, plus flavor_names (in file order) and file."},
     {NULL, NULL, NULL}};
 
 int luaopen_lualab__model(lua_State *L);

@@ -1,5 +1,6 @@
 /*
- * model: MLmodel reading, flavor dispatch, frame <-> tensor (see model.h).
+ * model: flavor dispatch, frame <-> tensor (see model.h); MLmodel is read
+ * by mlmodel.c.
  */
 #include "model/model_int.h"
 
@@ -8,237 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/mlmodel.h"
 #include "util/fsutil.h"
-
-/* ---- a small YAML reader for the MLmodel keys lualab (and MLflow) write -- */
-
-/* One scalar entry: its dotted path ("flavors.keras.loader_module"). */
-typedef struct yentry {
-    char *path;
-    char *value; /* NULL for a mapping start ("flavors:") */
-    int line;
-} yentry;
-
-typedef struct yaml {
-    yentry *e;
-    int n, cap;
-} yaml;
-
-static void yaml_free(yaml *y)
-{
-    for (int i = 0; i < y->n; i++) {
-        free(y->e[i].path);
-        free(y->e[i].value);
-    }
-    free(y->e);
-}
-
-static int yaml_add(yaml *y, char *path, char *value, int line)
-{
-    if (y->n == y->cap) {
-        int cap = y->cap ? 2 * y->cap : 16;
-        yentry *e = realloc(y->e, (size_t)cap * sizeof *e);
-        if (!e)
-            return -1;
-        y->e = e;
-        y->cap = cap;
-    }
-    y->e[y->n].path = path;
-    y->e[y->n].value = value;
-    y->e[y->n].line = line;
-    y->n++;
-    return 0;
-}
-
-static const yentry *yaml_get(const yaml *y, const char *path)
-{
-    for (int i = 0; i < y->n; i++)
-        if (strcmp(y->e[i].path, path) == 0)
-            return &y->e[i];
-    return NULL;
-}
-
-static char *strndup_(const char *s, size_t n)
-{
-    char *r = malloc(n + 1);
-    if (r) {
-        memcpy(r, s, n);
-        r[n] = 0;
-    }
-    return r;
-}
-
-/* Lines of text: *p advances past the next line; returns its start and
- * length (without the newline), NULL at the end. */
-static const char *next_line(const char **p, size_t *len)
-{
-    const char *s = *p;
-    if (!*s)
-        return NULL;
-    const char *e = strchr(s, '\n');
-    if (!e)
-        e = s + strlen(s);
-    *len = (size_t)(e - s);
-    if (*len && s[*len - 1] == '\r')
-        (*len)--;
-    *p = *e ? e + 1 : e;
-    return s;
-}
-
-/* Parse a scalar that starts at v (n bytes left on the line); quoted
- * scalars may continue on the following lines (folded with one space). */
-static int yaml_scalar(const char *v, size_t n, const char **rest, int *lineno,
-                       char **out, const char *file, ll_err *err)
-{
-    ll_buf b;
-    ll_buf_init(&b);
-    int start = *lineno;
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-        n--;
-    if (n == 0 || (v[0] != '\'' && v[0] != '"')) {
-        /* A plain scalar; drop a trailing comment. */
-        for (size_t i = 0; i < n; i++)
-            if (v[i] == '#' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
-                n = i;
-                while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-                    n--;
-                break;
-            }
-        *out = strndup_(v, n);
-        return *out ? LL_OK : ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    char q = v[0];
-    size_t i = 1;
-    for (;;) {
-        while (i < n) {
-            char c = v[i];
-            if (c == q) {
-                if (q == '\'' && i + 1 < n && v[i + 1] == '\'') {
-                    ll_buf_putc(&b, '\'');
-                    i += 2;
-                    continue;
-                }
-                *out = ll_buf_take(&b);
-                if (!*out)
-                    return ll_err_set(err, LL_ENOMEM, "out of memory");
-                return LL_OK;
-            }
-            if (q == '"' && c == '\\' && i + 1 < n) {
-                char d = v[i + 1];
-                ll_buf_putc(&b, d == 'n' ? '\n' : d == 't' ? '\t' : d);
-                i += 2;
-                continue;
-            }
-            ll_buf_putc(&b, c);
-            i++;
-        }
-        /* Continue on the next line (folded). */
-        size_t len;
-        const char *line = next_line(rest, &len);
-        if (!line) {
-            ll_buf_free(&b);
-            return ll_err_set(err, LL_EPARSE,
-                              "%s:%d: unterminated quoted string", file, start);
-        }
-        (*lineno)++;
-        while (len && (*line == ' ' || *line == '\t')) {
-            line++;
-            len--;
-        }
-        ll_buf_putc(&b, ' ');
-        v = line;
-        n = len;
-        i = 0;
-    }
-}
-
-static int yaml_parse(const char *text, const char *file, yaml *y, ll_err *err)
-{
-    /* A stack of (indent, key) for nested mappings. */
-    int ind[16];
-    char *keys[16];
-    int depth = 0;
-    int lineno = 0;
-    const char *p = text;
-    size_t len;
-    const char *line;
-    int rc = LL_OK;
-    while ((line = next_line(&p, &len))) {
-        lineno++;
-        size_t k = 0;
-        while (k < len && line[k] == ' ')
-            k++;
-        if (k == len || line[k] == '#')
-            continue;
-        if (line[k] == '-' || (line[k] == '.' && k + 2 < len))
-            continue; /* sequences and document markers: not ours */
-        int indent = (int)k;
-        const char *colon = memchr(line + k, ':', len - k);
-        if (!colon) {
-            rc = ll_err_set(err, LL_EPARSE, "%s:%d: expected 'key: value'",
-                            file, lineno);
-            goto out;
-        }
-        while (depth > 0 && ind[depth - 1] >= indent) {
-            depth--;
-            free(keys[depth]);
-        }
-        size_t klen = (size_t)(colon - (line + k));
-        ll_buf path;
-        ll_buf_init(&path);
-        for (int d = 0; d < depth; d++) {
-            ll_buf_puts(&path, keys[d]);
-            ll_buf_putc(&path, '.');
-        }
-        ll_buf_append(&path, line + k, klen);
-        char *ps = ll_buf_take(&path);
-        const char *v = colon + 1;
-        size_t vn = (size_t)(line + len - v);
-        while (vn && (*v == ' ' || *v == '\t')) {
-            v++;
-            vn--;
-        }
-        char *value = NULL;
-        int at = lineno;
-        if (vn && *v != '#') {
-            rc = yaml_scalar(v, vn, &p, &lineno, &value, file, err);
-            if (rc) {
-                free(ps);
-                goto out;
-            }
-        } else if (depth < 16) {
-            ind[depth] = indent;
-            keys[depth] = strndup_(line + k, klen);
-            if (!keys[depth]) {
-                free(ps);
-                rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-                goto out;
-            }
-            depth++;
-        }
-        if (!ps || yaml_add(y, ps, value, at)) {
-            free(ps);
-            free(value);
-            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
-out:
-    while (depth > 0)
-        free(keys[--depth]);
-    return rc;
-}
 
 /* ---- signature ------------------------------------------------------------
  */
 
 /* Names of the column entries of a signature part (JSON array). */
-static int sig_names(const yaml *y, const char *part, const char *file,
+static int sig_names(const ll_mlmodel *y, const char *part, const char *file,
                      char ***names, int *n, ll_err *err)
 {
     char path[64];
     snprintf(path, sizeof path, "signature.%s", part);
-    const yentry *e = yaml_get(y, path);
+    const ll_mlmodel_entry *e = ll_mlmodel_get(y, path);
     *names = NULL;
     *n = 0;
     if (!e || !e->value)
@@ -320,25 +103,19 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
     ll_model *m = calloc(1, sizeof *m);
     if (!m)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
-    m->dir = strndup_(dir, dl);
+    m->dir = malloc(dl + 1);
+    if (m->dir) {
+        memcpy(m->dir, dir, dl);
+        m->dir[dl] = '\0';
+    }
     char *file = m->dir ? malloc(dl + 16) : NULL;
     if (!file) {
         ll_model_free(m);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     snprintf(file, dl + 16, "%s/MLmodel", m->dir);
-    char *text = NULL;
-    size_t tlen = 0;
-    yaml y = {0};
-    int rc;
-    if (!ll_file_exists(file)) {
-        rc = ll_err_set(err, LL_ENOTFOUND, "no MLmodel file in %s", m->dir);
-        goto fail;
-    }
-    rc = ll_read_file(file, &text, &tlen, err);
-    if (rc)
-        goto fail;
-    rc = yaml_parse(text, file, &y, err);
+    ll_mlmodel y = {0};
+    int rc = ll_mlmodel_read(m->dir, &y, err);
     if (rc)
         goto fail;
     /* The flavor: the first child of flavors we know, else the first. */
@@ -379,14 +156,12 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
                                    : ll_keras_load(m, err);
     if (rc)
         goto fail;
-    yaml_free(&y);
-    free(text);
+    ll_mlmodel_clear(&y);
     free(file);
     *out = m;
     return LL_OK;
 fail:
-    yaml_free(&y);
-    free(text);
+    ll_mlmodel_clear(&y);
     free(file);
     ll_model_free(m);
     return rc;

@@ -3,7 +3,7 @@
 liblualab_a_SOURCES += src/plot/plot.h src/plot/plot_int.h \
 	src/plot/canvas.c src/plot/canvas.h src/plot/chart.c \
 	src/plot/render_text.c src/plot/render_svg.c src/plot/lua_plot.c \
-	src/plot/progress.c src/plot/progress.h
+	src/plot/progress.c src/plot/progress.h src/plot/sparkline_text.c
 LL_MODULES += plot
 
 check_PROGRAMS += tests/c/test_plot tests/c/test_canvas tests/c/test_progress

@@ -172,4 +172,12 @@ int ll_plot_parse_date(const char *s, double *v, int *x_type);
 int ll_plot_hist_bins(const double *y, size_t n, int bins, double **edges,
                       double **counts, size_t *nbins, ll_err *err);
 
+/* A series as one line of text, one of the eight Unicode block characters
+ * per column (the mean of the points that fall in it; NaN points are
+ * skipped, a column of only NaN is a space), at most width columns, scaled
+ * from the series' min to max (a flat series sits in the middle).
+ * Appends to out; LL_OK or LL_ENOMEM. */
+int ll_plot_sparkline_text(const double *v, size_t n, size_t width,
+                           ll_buf *out);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * cli: `lualab runs ...` and `lualab models`, the terminal views of the
  * tracking store.  The database is MLFLOW_TRACKING_URI (sqlite:///PATH)
- * or ./mlruns.db, or the one given with --tracking-uri URI.
+ * or ./mlruns.db, or the one given with --tracking-uri URI.  Every
+ * command only reads the store: it is opened read-only and never created.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static int open_store(int *argc, char **argv, const char *usage, ll_track **t)
     char path[4096];
     ll_err err;
     if (ll_track_uri_to_path(uri, path, sizeof path, &err) != LL_OK ||
-        ll_track_open(path, NULL, t, &err) != LL_OK) {
+        ll_track_open_existing(path, t, &err) != LL_OK) {
         fprintf(stderr, "lualab: %s\n", err.msg);
         return 1;
     }

@@ -29,198 +29,13 @@
 #include "track/track.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
-
-void ll_track_pyfloat(double v, char *out, size_t cap)
-{
-    if (isnan(v)) {
-        snprintf(out, cap, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(out, cap, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    char buf[64];
-    int prec;
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    /* buf is [-]d[.ddd]e[+-]XX: split into digits and exponent */
-    const char *p = buf;
-    int neg = 0;
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    char digits[32];
-    size_t nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (isdigit((unsigned char)*p))
-            digits[nd++] = *p;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-    int exp10 = atoi(p + 1);
-    int decpt = exp10 + 1;
-    if (v == 0.0)
-        decpt = 1;
-    ll_buf b;
-    ll_buf_init(&b);
-    if (neg)
-        ll_buf_putc(&b, '-');
-    if (decpt > 16 || decpt < -3) {
-        ll_buf_putc(&b, digits[0]);
-        if (nd > 1)
-            ll_buf_printf(&b, ".%s", digits + 1);
-        ll_buf_printf(&b, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
-    } else if (decpt <= 0) {
-        ll_buf_puts(&b, "0.");
-        for (int i = 0; i < -decpt; i++)
-            ll_buf_putc(&b, '0');
-        ll_buf_puts(&b, digits);
-    } else if ((size_t)decpt >= nd) {
-        ll_buf_puts(&b, digits);
-        for (size_t i = nd; i < (size_t)decpt; i++)
-            ll_buf_putc(&b, '0');
-        ll_buf_puts(&b, ".0");
-    } else {
-        ll_buf_append(&b, digits, (size_t)decpt);
-        ll_buf_printf(&b, ".%s", digits + decpt);
-    }
-    snprintf(out, cap, "%s", ll_buf_str(&b));
-    ll_buf_free(&b);
-}
-
-/* Would YAML 1.1's implicit resolvers (as PyYAML has them) read s as
- * something other than a string? */
-static int resolves_implicitly(const char *s)
-{
-    static const char *const words[] = {
-        "yes",   "Yes",   "YES",   "no",    "No",   "NO",   "true",  "True",
-        "TRUE",  "false", "False", "FALSE", "on",   "On",   "ON",    "off",
-        "Off",   "OFF",   "null",  "Null",  "NULL", "~",    "<<",    "=",
-        ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf", ".INF", "+.inf", "-.inf",
-        "+.Inf", "-.Inf", "+.INF", "-.INF"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(s, words[i]) == 0)
-            return 1;
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    /* ints: decimal with '_', 0x.., 0b.., octal 0.., sexagesimal a:b */
-    if (*p && strspn(p, "0123456789_:") == strlen(p) &&
-        isdigit((unsigned char)*p))
-        return 1;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'b') && p[2])
-        return 1;
-    /* floats: [-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)? */
-    size_t i = strspn(p, "0123456789_");
-    if (p[i] == '.') {
-        size_t j = i + 1 + strspn(p + i + 1, "0123456789_");
-        if (i == 0 && j == 1)
-            return 0; /* "." alone */
-        if (!p[j])
-            return 1;
-        if ((p[j] == 'e' || p[j] == 'E') &&
-            (p[j + 1] == '+' || p[j + 1] == '-') && p[j + 2] &&
-            strspn(p + j + 2, "0123456789") == strlen(p + j + 2))
-            return 1;
-    }
-    /* timestamps: YYYY-MM-DD... */
-    if (strlen(s) >= 8 && isdigit((unsigned char)s[0]) &&
-        isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
-        isdigit((unsigned char)s[3]) && s[4] == '-')
-        return 1;
-    return 0;
-}
-
-/* Characters (UTF-8 code points) in s[0..len). */
-static size_t chars(const char *s, size_t len)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < len; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
-/* Write s plain or single-quoted from column col, breaking the line at a
- * single space once past column 80 (indent 2), as PyYAML's emitter does
- * for a block mapping value. */
-static int emit_scalar(ll_buf *b, const char *s, int quoted, size_t col)
-{
-    size_t n = strlen(s), column = col, start = 0;
-    int spaces = 0, rc = LL_OK;
-    if (quoted) {
-        rc |= ll_buf_putc(b, '\'');
-        column++;
-    }
-    for (size_t end = 0; end <= n && rc == LL_OK; end++) {
-        char ch = end < n ? s[end] : '\0';
-        if (spaces) {
-            if (ch != ' ') {
-                if (start + 1 == end && column > 80 && start != 0 && end != n) {
-                    rc |= ll_buf_puts(b, "\n  ");
-                    column = 2;
-                } else {
-                    rc |= ll_buf_append(b, s + start, end - start);
-                    column += chars(s + start, end - start);
-                }
-                start = end;
-            }
-        } else if (ch == '\0' || ch == ' ' || (quoted && ch == '\'')) {
-            if (start < end) {
-                rc |= ll_buf_append(b, s + start, end - start);
-                column += chars(s + start, end - start);
-                start = end;
-            }
-        }
-        if (quoted && ch == '\'') {
-            rc |= ll_buf_puts(b, "''");
-            column += 2;
-            start = end + 1;
-        }
-        if (ch)
-            spaces = ch == ' ';
-    }
-    if (quoted)
-        rc |= ll_buf_putc(b, '\'');
-    return rc;
-}
-
-int ll_track_yaml_scalar(const char *s, size_t column, char **out)
-{
-    int quote = !*s || resolves_implicitly(s);
-    size_t n = strlen(s);
-    if (!quote && (strchr("#,[]{}&*!|>'\"%@`", s[0]) ||
-                   (strchr("?:-", s[0]) && (s[1] == ' ' || !s[1]))))
-        quote = 1;
-    if (!quote &&
-        (s[0] == ' ' || s[n - 1] == ' ' || strstr(s, ": ") || strstr(s, " #") ||
-         s[n - 1] == ':' || strchr(s, '\n') || strchr(s, '\t')))
-        quote = 1;
-    ll_buf b;
-    ll_buf_init(&b);
-    if (emit_scalar(&b, s, quote, column) != LL_OK) {
-        ll_buf_free(&b);
-        return LL_ENOMEM;
-    }
-    *out = ll_buf_take(&b);
-    return *out ? LL_OK : LL_ENOMEM;
-}
+#include "util/json.h"
+#include "util/yaml.h"
 
 /* "key: value\n" with value as a YAML string (NULL -> null). */
 static int yaml_str(ll_buf *b, const char *key, const char *value)
 {
-    if (!value)
-        return ll_buf_printf(b, "%s: null\n", key);
-    char *q;
-    if (ll_track_yaml_scalar(value, strlen(key) + 2, &q) != LL_OK)
-        return LL_ENOMEM;
-    int rc = ll_buf_printf(b, "%s: %s\n", key, q);
-    free(q);
-    return rc;
+    return ll_yaml_str(b, 0, key, value);
 }
 
 static int write_text(const char *dir, const char *rel, const char *data,
@@ -302,10 +117,9 @@ static int export_metrics(ll_track *t, const char *run_dir, const char *run_id,
             memcpy(cur, key, n);
         }
         char val[64];
-        ll_track_pyfloat(sqlite3_column_int(st, 2)
-                             ? (double)NAN
-                             : sqlite3_column_double(st, 1),
-                         val, sizeof val);
+        ll_fmt_double(sqlite3_column_int(st, 2) ? (double)NAN
+                                                : sqlite3_column_double(st, 1),
+                      val, sizeof val);
         if (ll_buf_printf(&lines, "%lld %s %lld\n",
                           (long long)sqlite3_column_int64(st, 3), val,
                           (long long)sqlite3_column_int64(st, 4)) != LL_OK)
@@ -451,17 +265,9 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
             rc |= ll_buf_puts(&y, "aliases: {}\n");
         } else {
             rc |= ll_buf_puts(&y, "aliases:\n");
-            for (size_t k = 0; k < m->n_aliases; k++) {
-                char *q;
-                if (ll_track_yaml_scalar(m->aliases[k].value,
-                                         strlen(m->aliases[k].key) + 4,
-                                         &q) != LL_OK) {
-                    rc = LL_ENOMEM;
-                    break;
-                }
-                rc |= ll_buf_printf(&y, "  %s: %s\n", m->aliases[k].key, q);
-                free(q);
-            }
+            for (size_t k = 0; k < m->n_aliases; k++)
+                rc |=
+                    ll_yaml_str(&y, 2, m->aliases[k].key, m->aliases[k].value);
         }
         rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n", m->creation_time);
         rc |= yaml_str(&y, "description", m->description);
@@ -496,7 +302,7 @@ static int export_models(ll_track *t, const char *dir, ll_err *err)
             else {
                 rc |= ll_buf_puts(&y, "aliases:\n");
                 for (size_t a = 0; a < v[k].n_aliases; a++)
-                    rc |= ll_buf_printf(&y, "- %s\n", v[k].aliases[a]);
+                    rc |= ll_yaml_item(&y, 0, v[k].aliases[a]);
             }
             rc |= ll_buf_printf(&y, "creation_timestamp: %lld\n",
                                 v[k].creation_time);

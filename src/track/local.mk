@@ -1,5 +1,7 @@
 # track/: experiment tracking and the model registry on SQLite (DESIGN 5.8).
-liblualab_a_SOURCES += src/track/track.h src/track/store.c \
+liblualab_a_SOURCES += src/track/track.h src/track/store_int.h \
+	src/track/store.c src/track/experiments.c src/track/runs.c \
+	src/track/metrics.c src/track/artifacts.c \
 	src/track/filter.c src/track/registry.c src/track/export_mlflow.c \
 	src/track/view.h src/track/view.c src/track/cli.c src/track/lua_track.c \
 	src/track/model_uri.c

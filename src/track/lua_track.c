@@ -11,6 +11,7 @@
 #include "host/lua_util.h"
 #include "track/track.h"
 #include "track/view.h"
+#include "util/json.h"
 #include "util/signals.h"
 
 #define STORE "lualab.TrackStore"
@@ -592,10 +593,22 @@ static int l_track_uri_path(lua_State *L)
     return 1;
 }
 
+static int l_track_model_uri_dir(lua_State *L)
+{
+    char *dir;
+    ll_err err;
+    if (ll_track_model_uri_dir(luaL_checkstring(L, 1),
+                               luaL_optstring(L, 2, NULL), &dir, &err) != LL_OK)
+        return ll_lua_fail(L, &err);
+    lua_pushstring(L, dir);
+    free(dir);
+    return 1;
+}
+
 static int l_track_pyfloat(lua_State *L)
 {
     char buf[64];
-    ll_track_pyfloat((double)luaL_checknumber(L, 1), buf, sizeof buf);
+    ll_fmt_double((double)luaL_checknumber(L, 1), buf, sizeof buf);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -735,6 +748,9 @@ static const ll_lua_fn module_fns[] = {
      "_uri_path(uri) -> path -- The database path of sqlite:///PATH."},
     {"_now_ms", l_track_now_ms,
      "_now_ms() -> integer -- Milliseconds since the epoch."},
+    {"_model_uri_dir", l_track_model_uri_dir,
+     "_model_uri_dir(uri [, tracking_uri]) -> dir | nil, msg -- The "
+     "directory a model URI names (models:/, runs:/, file://, a directory)."},
     {"_pyfloat", l_track_pyfloat,
      "_pyfloat(x) -> string -- x as Python's repr(float)."},
     {NULL, NULL, NULL}};

@@ -2,8 +2,10 @@
  * model_uri: a model URI into the directory that holds the model, as
  * MLflow resolves them: models:/NAME/VERSION, models:/NAME/STAGE,
  * models:/NAME/latest, models:/NAME@ALIAS, runs:/RUN_ID/PATH, file://PATH
- * and a plain directory.  The scoring server and the streaming engine
- * find their models here.
+ * (also file://localhost/PATH and file:PATH, %XX escapes decoded) and a
+ * plain directory.  The scoring server, the streaming engine and the
+ * mlflow module's load_model / pyfunc.load_model find their models here.
+ * The store is only read: it is opened read-only and never created.
  */
 #include "config.h"
 
@@ -21,6 +23,67 @@ static int is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A copy of path[0..n) without trailing slashes (but "/" stays). */
+static int dir_copy(const char *path, size_t n, char **dir, ll_err *err)
+{
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    ll_buf b;
+    ll_buf_init(&b);
+    if (ll_buf_append(&b, path, n) != LL_OK || !(*dir = ll_buf_take(&b)))
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    return LL_OK;
+}
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
+}
+
+/* file:///abs, file://localhost/abs, file:/abs or file:rel: the local
+ * path, %XX decoded. */
+static int file_uri(const char *uri, char **dir, ll_err *err)
+{
+    const char *p = uri + 5;
+    if (strncmp(p, "//", 2) == 0) {
+        p += 2;
+        if (strncmp(p, "localhost/", 10) == 0)
+            p += 9;
+        else if (*p != '/')
+            return ll_err_set(err, LL_EINVAL,
+                              "model URI '%s': a file URI names a local "
+                              "path (file:///abs/path)",
+                              uri);
+    }
+    ll_buf b;
+    ll_buf_init(&b);
+    int rc = LL_OK;
+    for (; *p && rc == LL_OK; p++) {
+        if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            rc = ll_buf_putc(&b, (char)(hexval((unsigned char)p[1]) * 16 +
+                                        hexval((unsigned char)p[2])));
+            p += 2;
+        } else {
+            rc = ll_buf_putc(&b, *p);
+        }
+    }
+    if (rc != LL_OK) {
+        ll_buf_free(&b);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    if (b.len == 0 || !is_dir(ll_buf_str(&b))) {
+        rc = ll_err_set(err, LL_ENOTFOUND,
+                        "model URI '%s': no such directory %s", uri,
+                        ll_buf_str(&b));
+        ll_buf_free(&b);
+        return rc;
+    }
+    rc = dir_copy(b.data, b.len, dir, err);
+    ll_buf_free(&b);
+    return rc;
 }
 
 static int from_store(const char *uri, const char *tracking_uri, ll_track **t,
@@ -42,7 +105,7 @@ static int from_store(const char *uri, const char *tracking_uri, ll_track **t,
                           "%s: no tracking store at %s (set "
                           "MLFLOW_TRACKING_URI or --tracking-uri)",
                           uri, path);
-    rc = ll_track_open(path, NULL, t, err);
+    rc = ll_track_open_existing(path, t, err);
     if (rc != LL_OK)
         ll_err_prefix(err, "%s", uri);
     return rc;
@@ -56,16 +119,8 @@ static int resolve(const char *uri, const char *tracking_uri, ll_track **t,
                           "model URI '%s': registered versions point at each "
                           "other",
                           uri);
-    if (strncmp(uri, "file://", 7) == 0) {
-        const char *p = uri + 7;
-        if (strncmp(p, "localhost/", 10) == 0)
-            p += 9;
-        if (!is_dir(p))
-            return ll_err_set(err, LL_ENOTFOUND,
-                              "model URI '%s': no such directory", uri);
-        *dir = ll_strdup(p);
-        return *dir ? LL_OK : ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
+    if (strncmp(uri, "file:", 5) == 0)
+        return file_uri(uri, dir, err);
     if (strncmp(uri, "runs:/", 6) == 0) {
         const char *id = uri + 6;
         const char *slash = strchr(id, '/');
@@ -157,8 +212,7 @@ static int resolve(const char *uri, const char *tracking_uri, ll_track **t,
                           "models:/NAME/VERSION, models:/NAME@ALIAS, "
                           "runs:/RUN_ID/PATH or a directory)",
                           uri);
-    *dir = ll_strdup(uri);
-    return *dir ? LL_OK : ll_err_set(err, LL_ENOMEM, "out of memory");
+    return dir_copy(uri, strlen(uri), dir, err);
 }
 
 int ll_track_model_uri_dir(const char *uri, const char *tracking_uri,

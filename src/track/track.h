@@ -101,13 +101,18 @@ typedef struct ll_track_model {
     long long latest_version; /* 0 when none */
 } ll_track_model;
 
-/* ---- store.c ---- */
+/* ---- store.c (open, close), experiments.c, runs.c, metrics.c ---- */
 
 /* Open (creating and migrating as needed) the database at db_path.
  * Artifacts live under artifact_root (NULL: "mlartifacts" beside the
  * database).  *out is owned by the caller (ll_track_free). */
 int ll_track_open(const char *db_path, const char *artifact_root,
                   ll_track **out, ll_err *err);
+/* Open an existing store for reading (the read-only commands): a missing
+ * file is LL_ENOTFOUND "no tracking store at PATH" and nothing is created.
+ * A store of an older schema is migrated first.  Writes through this
+ * handle fail. */
+int ll_track_open_existing(const char *db_path, ll_track **out, ll_err *err);
 /* Flush buffered metrics and close; accepts NULL. */
 void ll_track_free(ll_track *t);
 int ll_track_flush(ll_track *t, ll_err *err);
@@ -177,7 +182,7 @@ int ll_track_search(ll_track *t, const long long *exp_ids, size_t n_exp,
                     size_t n_order, long long max_results, ll_track_run ***out,
                     size_t *n, ll_err *err);
 
-/* ---- artifacts (store.c) ---- */
+/* ---- artifacts.c ---- */
 /* Copy a file or a directory tree src to dst (parents created). */
 int ll_track_copy(const char *src, const char *dst, ll_err *err);
 /* Relative paths of every file under dir, sorted, '\n'-separated, into
@@ -248,13 +253,8 @@ void ll_track_models_free(ll_track_model *m, size_t n);
 /* Write every experiment, run and registered model in MLflow's file-store
  * layout under dir (created). */
 int ll_track_export_mlflow(ll_track *t, const char *dir, ll_err *err);
-/* Python's repr() of a float ("1.0", "0.1", "1e-05", "nan", "inf"). */
-void ll_track_pyfloat(double v, char *out, size_t cap);
-/* A string as PyYAML's safe_dump writes it as a mapping value starting at
- * column `column` (quoted when needed, long lines folded at spaces). */
-int ll_track_yaml_scalar(const char *s, size_t column, char **out);
 
-/* ---- store_int (shared between the track files) ---- */
+/* ---- store.c: transactions for registry.c and filter.c ---- */
 void *ll_track_db(ll_track *t); /* the sqlite3 handle */
 int ll_track_begin(ll_track *t, ll_err *err);
 int ll_track_commit(ll_track *t, ll_err *err);

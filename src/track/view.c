@@ -3,9 +3,9 @@
  * / `lualab models` and by mlflow.show_run / mlflow.compare in notebooks.
  *
  * Tables are plain text padded to the widest cell.  A metric's history is
- * a sparkline (the eight Unicode block characters, one per column, the
- * series resampled to fit) in the metrics table, and a line chart drawn by
- * plot/ (ll_plot_render_text) per metric; compare overlays the runs'
+ * a sparkline in the metrics table and a line chart per metric, both
+ * drawn by plot/ (ll_plot_sparkline_text, ll_plot_render_text): track/
+ * draws no charts itself; compare overlays the runs'
  * histories of each metric on one chart, a series per run.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -18,9 +18,6 @@
 #include "track/track.h"
 #include "plot/plot.h"
 #include "track/view.h"
-
-static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
-                                      "\u2585", "\u2586", "\u2587", "\u2588"};
 
 static void fmt_time(long long ms, char *out, size_t cap)
 {
@@ -145,40 +142,6 @@ static int table_render(const table *t, ll_buf *out)
 }
 
 /* ---- charts ---- */
-
-int ll_track_sparkline(const double *v, size_t n, size_t width, ll_buf *out)
-{
-    if (n == 0 || width == 0)
-        return LL_OK;
-    double lo = HUGE_VAL, hi = -HUGE_VAL;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]))
-            continue;
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    size_t cols = n < width ? n : width;
-    int rc = LL_OK;
-    for (size_t c = 0; c < cols && rc == LL_OK; c++) {
-        /* the mean of the points that fall into this column */
-        size_t a = c * n / cols, b = (c + 1) * n / cols;
-        double sum = 0;
-        size_t k = 0;
-        for (size_t i = a; i < b; i++)
-            if (!isnan(v[i])) {
-                sum += v[i];
-                k++;
-            }
-        if (k == 0) {
-            rc = ll_buf_putc(out, ' ');
-            continue;
-        }
-        double x = sum / (double)k;
-        int level = hi > lo ? (int)lround((x - lo) / (hi - lo) * 7.0) : 3;
-        rc = ll_buf_puts(out, blocks[level < 0 ? 0 : level > 7 ? 7 : level]);
-    }
-    return rc;
-}
 
 static int oom(ll_err *err)
 {
@@ -411,7 +374,7 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
                                r->metrics[m].key, a, b, c)
                : LL_ENOMEM;
         if (rc == LL_OK)
-            rc = ll_track_sparkline(v, n, spark, out);
+            rc = ll_plot_sparkline_text(v, n, spark, out);
         if (rc == LL_OK)
             rc = ll_buf_printf(out, " (%zu)\n", n);
         free(v);

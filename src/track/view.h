@@ -1,6 +1,7 @@
 /*
  * view: text views of the tracking store for the terminal and notebooks
- * (tables, sparklines, overlaid metric charts).  Each appends UTF-8 text to
+ * (tables with sparklines, overlaid metric charts, all drawn by plot/).
+ * Each appends UTF-8 text to
  * out and returns LL_OK or an error with err filled.
  */
 #ifndef LL_TRACK_VIEW_H
@@ -11,8 +12,6 @@
 #include "track/track.h"
 #include "util/buf.h"
 
-/* One block character per column, the series resampled to width. */
-int ll_track_sparkline(const double *v, size_t n, size_t width, ll_buf *out);
 int ll_track_view_experiments(ll_track *t, ll_buf *out, ll_err *err);
 /* experiment NULL: every experiment. */
 int ll_track_view_runs(ll_track *t, const char *experiment, ll_buf *out,

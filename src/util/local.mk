@@ -2,10 +2,15 @@
 liblualab_a_SOURCES += src/util/err.c src/util/err.h src/util/buf.c \
 	src/util/buf.h src/util/fsutil.c src/util/fsutil.h \
 	src/util/signals.c src/util/signals.h \
-	src/util/calendar.c src/util/calendar.h
+	src/util/calendar.c src/util/calendar.h \
+	src/util/json.c src/util/json.h src/util/yaml.c src/util/yaml.h \
+	src/util/lua_json.c src/util/lua_fs.c
+LL_MODULES += json _fs
 
 check_PROGRAMS += tests/c/test_util
 TESTS += tests/c/test_util
 tests_c_test_util_SOURCES = tests/c/test_util.c
 tests_c_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_util_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/lua/json_spec.lua
+EXTRA_DIST += tests/lua/json_spec.lua

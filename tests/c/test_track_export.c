@@ -17,6 +17,8 @@
 #include "track/track.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "util/json.h"
+#include "util/yaml.h"
 
 static char fixtures[1024];
 
@@ -42,7 +44,7 @@ static void test_pyfloat(void **state)
         *tab = '\0';
         double v = strtod(line, NULL);
         char got[64];
-        ll_track_pyfloat(v, got, sizeof got);
+        ll_fmt_double(v, got, sizeof got);
         if (strcmp(got, tab + 1) != 0)
             fail_msg("repr(%s): want %s, got %s", line, tab + 1, got);
         lines++;
@@ -73,7 +75,7 @@ static void test_yaml_scalars(void **state)
                 break;
         }
         char *got;
-        assert_int_equal(ll_track_yaml_scalar(line, 3, &got), LL_OK);
+        assert_int_equal(ll_yaml_scalar(line, 0, 3, &got), LL_OK);
         if (strcmp(got, tab + 1) != 0)
             fail_msg("yaml(%s): want %s, got %s", line, tab + 1, got);
         free(got);

@@ -395,6 +395,82 @@ static void test_uri_and_artifacts(void **state)
     assert_int_equal(ll_track_copy(src, dst, &err), LL_ENOTFOUND);
 }
 
+static void test_open_existing_creates_nothing(void **state)
+{
+    fx *f = *state;
+    ll_err err;
+    ll_track *r = NULL;
+    char missing[200];
+    snprintf(missing, sizeof missing, "%s/typo/x.db", f->dir);
+    assert_int_equal(ll_track_open_existing(missing, &r, &err), LL_ENOTFOUND);
+    assert_null(r);
+    char want[260];
+    snprintf(want, sizeof want, "no tracking store at %s", missing);
+    assert_string_equal(err.msg, want);
+    char typo_dir[200];
+    snprintf(typo_dir, sizeof typo_dir, "%s/typo", f->dir);
+    assert_false(ll_file_exists(typo_dir));
+    /* a file that is not a store is refused, and left as it was */
+    char other[200];
+    snprintf(other, sizeof other, "%s/notes.db", f->dir);
+    assert_int_equal(ll_write_file_atomic(other, "", 0, &err), LL_OK);
+    assert_int_equal(ll_track_open_existing(other, &r, &err), LL_EPARSE);
+    snprintf(want, sizeof want, "%s is not a lualab tracking store", other);
+    assert_string_equal(err.msg, want);
+    /* an existing store reads; writing through the handle fails */
+    char id[33];
+    assert_int_equal(ll_track_run_create(f->t, 0, "r", "u", "s", 0, id, &err),
+                     LL_OK);
+    assert_int_equal(ll_track_open_existing(f->db, &r, &err), LL_OK);
+    ll_track_run *run = NULL;
+    assert_int_equal(ll_track_run_get(r, id, &run, &err), LL_OK);
+    assert_string_equal(run->name, "r");
+    ll_track_run_free(run);
+    assert_int_not_equal(ll_track_set_tag(r, id, "k", "v", &err), LL_OK);
+    ll_track_free(r);
+}
+
+static void test_model_uri_dir(void **state)
+{
+    fx *f = *state;
+    ll_err err;
+    char *dir = NULL;
+    char uri[300], want[400];
+    /* a plain directory, file:///, file://localhost/, file: with %XX */
+    assert_int_equal(ll_track_model_uri_dir(f->dir, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    snprintf(uri, sizeof uri, "file://%s/", f->dir);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    snprintf(uri, sizeof uri, "file://localhost%s", f->dir);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    /* "/tmp/ll-track-..." with its first "-" escaped */
+    snprintf(uri, sizeof uri, "file:%.*s%%2D%s", 7, f->dir, f->dir + 8);
+    assert_int_equal(ll_track_model_uri_dir(uri, NULL, &dir, &err), LL_OK);
+    assert_string_equal(dir, f->dir);
+    free(dir);
+    assert_int_equal(ll_track_model_uri_dir("file://host/x", NULL, &dir, &err),
+                     LL_EINVAL);
+    assert_string_equal(err.msg, "model URI 'file://host/x': a file URI names "
+                                 "a local path (file:///abs/path)");
+    /* a store that does not exist is reported, not created */
+    char tu[300];
+    snprintf(tu, sizeof tu, "sqlite:///%s/typo/x.db", f->dir);
+    assert_int_equal(ll_track_model_uri_dir("models:/m/1", tu, &dir, &err),
+                     LL_ENOTFOUND);
+    snprintf(want, sizeof want,
+             "models:/m/1: no tracking store at %s/typo/x.db (set "
+             "MLFLOW_TRACKING_URI or --tracking-uri)",
+             f->dir);
+    assert_string_equal(err.msg, want);
+    snprintf(uri, sizeof uri, "%s/typo", f->dir);
+    assert_false(ll_file_exists(uri));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +483,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test(test_filter_errors),
+        cmocka_unit_test_setup_teardown(test_open_existing_creates_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_uri_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_and_artifacts, setup,
                                         teardown),
     };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "track/track.h"
+#include "plot/plot.h"
 #include "track/view.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
@@ -22,15 +23,15 @@ static void test_sparkline(void **state)
     ll_buf b;
     ll_buf_init(&b);
     const double ramp[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    assert_int_equal(ll_track_sparkline(ramp, 8, 40, &b), LL_OK);
+    assert_int_equal(ll_plot_sparkline_text(ramp, 8, 40, &b), LL_OK);
     assert_string_equal(b.data, "▁▂▃▄▅▆▇█");
     ll_buf_reset(&b);
     /* 8 points into 4 columns: the mean of each pair */
-    assert_int_equal(ll_track_sparkline(ramp, 8, 4, &b), LL_OK);
+    assert_int_equal(ll_plot_sparkline_text(ramp, 8, 4, &b), LL_OK);
     assert_string_equal(b.data, "▂▄▆█"); /* levels round(0.5), ... */
     ll_buf_reset(&b);
     const double flat[3] = {2, 2, NAN};
-    assert_int_equal(ll_track_sparkline(flat, 3, 10, &b), LL_OK);
+    assert_int_equal(ll_plot_sparkline_text(flat, 3, 10, &b), LL_OK);
     assert_string_equal(b.data, "▄▄ ");
     ll_buf_free(&b);
 }

@@ -1,4 +1,4 @@
-/* Tests for util/: err, buf, fsutil. */
+/* Tests for util/: err, buf, fsutil, json, yaml. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +14,8 @@
 #include "util/calendar.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json.h"
+#include "util/yaml.h"
 
 static void test_err_set_and_prefix(void **state)
 {
@@ -105,6 +107,76 @@ static void test_calendar_round_trip(void **state)
     }
 }
 
+static void test_json_parse_names_position(void **state)
+{
+    (void)state;
+    ll_err err;
+    const char *ok = "{\"a\": [1, 2]}  \n";
+    cJSON *j = ll_json_parse(ok, strlen(ok), "x.json", &err);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "a")), 2);
+    cJSON_Delete(j);
+    const char *bad = "{\n  \"a\": [1,, 2]\n}";
+    assert_null(ll_json_parse(bad, strlen(bad), "config.json", &err));
+    assert_int_equal(err.code, LL_EPARSE);
+    assert_string_equal(err.msg, "config.json:2:11: invalid JSON near ', 2]'");
+    assert_null(ll_json_parse("{\"a\": 1", 7, "x", &err));
+    assert_string_equal(err.msg, "x:1:7: invalid JSON near '1'");
+    assert_null(ll_json_parse("1 2", 3, "x", &err));
+    assert_string_equal(err.msg,
+                        "x:1:3: invalid JSON: text after the value near '2'");
+    /* the length bounds the text: no NUL needed */
+    assert_null(ll_json_parse("[1]xyz", 2, "x", &err));
+    assert_string_equal(err.msg, "x:1:2: invalid JSON near '1'");
+}
+
+static void test_json_writers(void **state)
+{
+    (void)state;
+    ll_buf b;
+    ll_buf_init(&b);
+    assert_int_equal(ll_json_put_string(&b, "a\"b\\c\n\x01\xc3\xa9", 9), LL_OK);
+    assert_string_equal(ll_buf_str(&b), "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
+    ll_buf_reset(&b);
+    const double v[] = {0.1, 1.0, 1e-7, 1e16, 1e17, 123.456, -0.0, 0.0001};
+    const char *want = "0.1 1.0 1e-07 1e+16 1e+17 123.456 -0.0 0.0001 ";
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ll_json_put_double(&b, v[i]);
+        ll_buf_putc(&b, ' ');
+    }
+    assert_string_equal(ll_buf_str(&b), want);
+    ll_buf_free(&b);
+}
+
+static void test_yaml_writer(void **state)
+{
+    (void)state;
+    ll_buf b;
+    ll_buf_init(&b);
+    assert_int_equal(ll_yaml_key(&b, 0, "flavors"), LL_OK);
+    assert_int_equal(ll_yaml_key(&b, 2, "keras"), LL_OK);
+    assert_int_equal(ll_yaml_str(&b, 4, "loader_module", "lualab.keras"),
+                     LL_OK);
+    assert_int_equal(ll_yaml_str(&b, 4, "lualab_version", "0.1"), LL_OK);
+    assert_int_equal(ll_yaml_str(&b, 0, "description", NULL), LL_OK);
+    assert_int_equal(ll_yaml_raw(&b, 0, "version", "3"), LL_OK);
+    assert_int_equal(ll_yaml_key(&b, 0, "aliases"), LL_OK);
+    assert_int_equal(ll_yaml_item(&b, 0, "yes"), LL_OK);
+    assert_int_equal(ll_yaml_str(&b, 0, "when", "2026-12-04 10:00:00"), LL_OK);
+    assert_int_equal(ll_yaml_str(&b, 0, "note", "it's: here"), LL_OK);
+    assert_string_equal(ll_buf_str(&b), "flavors:\n"
+                                        "  keras:\n"
+                                        "    loader_module: lualab.keras\n"
+                                        "    lualab_version: '0.1'\n"
+                                        "description: null\n"
+                                        "version: 3\n"
+                                        "aliases:\n"
+                                        "- 'yes'\n"
+                                        "when: '2026-12-04 10:00:00'\n"
+                                        "note: 'it''s: here'\n");
+    ll_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +186,9 @@ int main(void)
         cmocka_unit_test(test_read_missing_file_names_it),
         cmocka_unit_test(test_path_ext),
         cmocka_unit_test(test_calendar_round_trip),
+        cmocka_unit_test(test_json_parse_names_position),
+        cmocka_unit_test(test_json_writers),
+        cmocka_unit_test(test_yaml_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

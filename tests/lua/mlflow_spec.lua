@@ -125,6 +125,14 @@ describe("mlflow", function()
         assert.equal("param 'lr' was already logged as '0.001' for run " .. id ..
             "; params are immutable, cannot change it to '0.01'",
             errmsg(mlflow.log_param, "lr", 0.01))
+        assert.equal("log_param: value of param 'layers' must be a string, number or boolean, got table",
+            errmsg(mlflow.log_param, "layers", { 64, 32 }))
+        assert.equal("log_param: value of param 'act' must be a string, number or boolean, got function",
+            errmsg(mlflow.log_param, "act", print))
+        assert.equal("log_params: value of param 'units' must be a string, number or boolean, got table",
+            errmsg(mlflow.log_params, { units = { 1 } }))
+        assert.equal("set_tag: value of tag 'who' must be a string, number or boolean, got table",
+            errmsg(mlflow.set_tag, "who", {}))
         for step = 0, 4 do mlflow.log_metric("loss", 1 / (step + 1), step) end
         mlflow.log_metrics({ acc = 0.5, val_acc = 0.25 }, 7)
         assert.equal("log_metric: value of metric 'loss' must be a number, got string",
@@ -238,7 +246,7 @@ describe("mlflow", function()
         assert.truthy(mlmodel:find("\nrun_id: " .. run.info.run_id .. "\n", 1, true))
         assert.truthy(mlmodel:find("\nmodel_uuid: %x+\n"))
         assert.truthy(mlmodel:find(
-            "\nsignature:\n  inputs: '[{\"name\": \"x\", \"type\": \"double\", \"shape\": [-1, 4]}]'\n", 1, true))
+            "\nsignature:\n  inputs: '[{\"name\": \"x\", \"shape\": [-1, 4], \"type\": \"double\"}]'\n", 1, true))
         assert.truthy(mlmodel:find("\nutc_time_created: '%d%d%d%d%-%d%d%-%d%d %d%d:%d%d:%d%d%.%d+'\n"))
         assert.equal("v-one", slurp(run.info.artifact_uri .. "/model/weights.txt"))
 
@@ -262,9 +270,27 @@ describe("mlflow", function()
         assert.equal("v-one", m.tag)
         assert.equal(6, m:predict(3))
         assert.same({ "champion" }, mlflow.get_model_version_by_alias("battery", "champion").aliases)
-        assert.equal("model 'battery' has no version 7", errmsg(mlflow.load_model, "models:/battery/7"))
-        assert.equal("model 'battery' has no alias 'gone'", errmsg(mlflow.load_model, "models:/battery@gone"))
-        assert.truthy(errmsg(mlflow.load_model, "s3://bucket/x"):find("unsupported model URI 's3://bucket/x'", 1, true))
+        assert.equal("model URI 'models:/battery/7': model 'battery' has no version 7",
+            errmsg(mlflow.load_model, "models:/battery/7"))
+        assert.equal("model URI 'models:/battery@gone': model 'battery' has no alias 'gone'",
+            errmsg(mlflow.load_model, "models:/battery@gone"))
+        assert.equal("model URI 's3://bucket/x': unsupported scheme (expected models:/, runs:/, file:// or a directory)",
+            errmsg(mlflow.load_model, "s3://bucket/x"))
+        -- local directories and file:// URIs, as MLflow takes them
+        local mdir = run.info.artifact_uri .. "/model"
+        assert.equal("v-one", mlflow.load_model(mdir).tag)
+        assert.equal("v-one", mlflow.load_model(mdir .. "/").tag)
+        assert.equal("v-one", mlflow.load_model("file://" .. mdir).tag)
+        assert.equal("v-one", mlflow.load_model("file://localhost" .. mdir).tag)
+        assert.equal("v-one", mlflow.load_model("file:" .. mdir:gsub("/model$", "/mod%%65l")).tag)
+        assert.equal("model URI '" .. dir .. "/nope/model': no such directory (expected models:/NAME/VERSION, " ..
+            "models:/NAME@ALIAS, runs:/RUN_ID/PATH or a directory)",
+            errmsg(mlflow.load_model, dir .. "/nope/model"))
+        assert.equal("model URI 'file://" .. dir .. "/nope': no such directory " .. dir .. "/nope",
+            errmsg(mlflow.load_model, "file://" .. dir .. "/nope"))
+        assert.equal("no MLmodel file in " .. dir, errmsg(mlflow.load_model, dir):gsub("^.-:%d+: ", ""))
+        assert.equal("model URI 'file://host/x': a file URI names a local path (file:///abs/path)",
+            errmsg(mlflow.load_model, "file://host/x"))
         mlflow.flavors.fake = nil
         assert.truthy(errmsg(mlflow.load_model, "models:/battery/1")
             :find("load_model: no loader for flavor(s) fake of models:/battery/1", 1, true))
@@ -375,6 +401,14 @@ describe("mlflow", function()
         out, rc = run_cmd(LUALAB_BIN .. " models" .. uri)
         assert.equal(0, rc)
         assert.equal("(no registered models)\n", out)
+        -- read-only commands never create a store
+        for _, cmd in ipairs({ " runs", " runs list", " models" }) do
+            out, rc = run_cmd(LUALAB_BIN .. cmd .. " --tracking-uri 'sqlite:///" .. dir .. "/typo/x.db' 2>&1")
+            assert.equal(1, rc)
+            assert.equal("lualab: no tracking store at " .. dir .. "/typo/x.db\n", out)
+        end
+        assert.falsy(io.open(dir .. "/typo/x.db"))
+        assert.falsy(io.open(dir .. "/typo"))
         out, rc = run_cmd(LUALAB_BIN .. " models extra" .. uri .. " 2>&1")
         assert.equal(2, rc)
     end)

@@ -219,12 +219,13 @@ function B.transpose2(t)
     return B.copy(t:t())
 end
 
+-- Grad mode is restored by a <close> guard, so an interrupt (which closes
+-- the cell's coroutine) cannot leave autograd off.
+local GradGuard = { __close = function(g) g.nn.set_grad_enabled(g.prev) end }
 function B.no_grad(fn)
     local nn = B.nn()
-    local prev = nn.set_grad_enabled(false)
-    local ok, err = pcall(fn)
-    nn.set_grad_enabled(prev)
-    if not ok then error(err, 0) end
+    local guard <close> = setmetatable({ nn = nn, prev = nn.set_grad_enabled(false) }, GradGuard)
+    fn()
 end
 
 local function last_dim(t)

@@ -5,6 +5,7 @@
 -- logs), on_batch_begin(batch, logs), on_batch_end(batch, logs); epochs
 -- and batches are 0-based as in Keras.  fit sets callback.model.
 local M = {}
+local split = require("lualab._args").split
 
 local function doc(f, s)
     if lualab and lualab.doc then lualab.doc(f, s) end
@@ -123,6 +124,7 @@ local function format_path(path, epoch, logs)
 end
 
 M.ModelCheckpoint = doc(function(filepath, opts)
+    filepath, opts = split("ModelCheckpoint", {"filepath"}, 2, filepath, opts)
     if type(filepath) ~= "string" then
         error("ModelCheckpoint: filepath must be a string, got " .. type(filepath), 2)
     end
@@ -233,6 +235,7 @@ end, "keras.callbacks.ReduceLROnPlateau{monitor='val_loss', factor=0.1, " ..
 -- CSVLogger ----------------------------------------------------------------
 
 M.CSVLogger = doc(function(filename, opts)
+    filename, opts = split("CSVLogger", {"filename"}, 2, filename, opts)
     if type(filename) ~= "string" then
         error("CSVLogger: filename must be a string, got " .. type(filename), 2)
     end

@@ -4,6 +4,7 @@
 -- in PyTorch's layout inside nn modules; get_weights/set_weights speak
 -- Keras' layout (Dense kernel in x out, LSTM kernel D x 4H, ...).
 local B = require("lualab.keras.backend")
+local split = require("lualab._args").split
 
 local M = {}
 
@@ -205,6 +206,10 @@ local function t2(t) return B.transpose2(t) end
 -- Input ---------------------------------------------------------------------
 
 M.Input = doc(function(opts)
+    if type(opts) == "table" and getmetatable(opts) == nil and opts[1] ~= nil then
+        local shape, rest = split("Input", {"shape"}, 2, opts)
+        rest.shape, opts = shape, rest
+    end
     if type(opts) ~= "table" or type(opts.shape) ~= "table" then
         error("Input: shape must be a table of sizes (without the batch), " ..
               "e.g. Input{shape={15}}", 2)
@@ -218,7 +223,7 @@ end, "keras.Input{shape={...}} -- The input of a Sequential model (shape " ..
 -- Dense -----------------------------------------------------------------------
 
 M.Dense = doc(function(units, opts)
-    if type(units) == "table" then opts, units = units, units.units end
+    units, opts = split("Dense", {"units"}, 2, units, opts)
     opts = opts or {}
     local l = new_layer("Dense", opts, set("units", "activation", "use_bias",
         "kernel_initializer", "bias_initializer"))
@@ -261,6 +266,7 @@ end, "keras.layers.Dense(units, {activation=, use_bias=true}) -- A densely " ..
 -- Activation / Dropout / Flatten / RepeatVector ---------------------------------
 
 M.Activation = doc(function(name, opts)
+    name, opts = split("Activation", {"activation"}, 2, name, opts)
     local l = new_layer("Activation", opts, set())
     l.activation = activation(name, "Activation")
     function l:compute_output_shape(s) return s end
@@ -271,6 +277,7 @@ M.Activation = doc(function(name, opts)
 end, "keras.layers.Activation(name) -- Apply an activation.")
 
 M.Dropout = doc(function(r, opts)
+    r, opts = split("Dropout", {"rate"}, 2, r, opts)
     local l = new_layer("Dropout", opts, set())
     l.rate = rate(r, "rate", "Dropout")
     function l:compute_output_shape(s) return s end
@@ -297,6 +304,7 @@ M.Flatten = doc(function(opts)
 end, "keras.layers.Flatten() -- Flatten all but the batch dimension.")
 
 M.RepeatVector = doc(function(n, opts)
+    n, opts = split("RepeatVector", {"n"}, 2, n, opts)
     local l = new_layer("RepeatVector", opts, set())
     l.n = positive_int(n, "n", "RepeatVector")
     function l:compute_output_shape(s) return {self.n, s[1]} end
@@ -314,9 +322,8 @@ end, "keras.layers.RepeatVector(n) -- (batch, d) -> (batch, n, d).")
 -- Embedding ---------------------------------------------------------------------
 
 M.Embedding = doc(function(input_dim, output_dim, opts)
-    if type(input_dim) == "table" then
-        opts, input_dim, output_dim = input_dim, input_dim.input_dim, input_dim.output_dim
-    end
+    input_dim, output_dim, opts = split("Embedding", {"input_dim", "output_dim"}, 2,
+                                        input_dim, output_dim, opts)
     opts = opts or {}
     local l = new_layer("Embedding", opts, set("input_dim", "output_dim",
         "input_length", "mask_zero", "weights", "embeddings_initializer"))
@@ -378,7 +385,7 @@ end, "keras.layers.Embedding(input_dim, output_dim, {input_length=, " ..
 -- z r h in Keras vs r z n in PyTorch: converted below).
 local function recurrent(class_name, gates, cell)
     return function(units, opts)
-        if type(units) == "table" then opts, units = units, units.units end
+        units, opts = split(class_name, {"units"}, 2, units, opts)
         opts = opts or {}
         local l = new_layer(class_name, opts, set("units", "activation",
             "recurrent_activation", "use_bias", "return_sequences",
@@ -527,6 +534,7 @@ M.SimpleRNN = doc(recurrent("SimpleRNN", 1, "rnn"),
 -- Bidirectional ----------------------------------------------------------------
 
 M.Bidirectional = doc(function(layer, opts)
+    layer, opts = split("Bidirectional", {"layer"}, 2, layer, opts)
     if type(layer) ~= "table" or not layer.cell then
         error("Bidirectional: a recurrent layer (LSTM, GRU, SimpleRNN) expected", 2)
     end
@@ -584,9 +592,8 @@ end, "keras.layers.Bidirectional(layer, {merge_mode='concat'}) -- Run a " ..
 -- Convolution and pooling --------------------------------------------------------
 
 M.Conv1D = doc(function(filters, kernel_size, opts)
-    if type(filters) == "table" then
-        opts, filters, kernel_size = filters, filters.filters, filters.kernel_size
-    end
+    filters, kernel_size, opts = split("Conv1D", {"filters", "kernel_size"}, 2,
+                                       filters, kernel_size, opts)
     opts = opts or {}
     local l = new_layer("Conv1D", opts, set("filters", "kernel_size", "strides",
         "padding", "activation", "use_bias", "dilation_rate",
@@ -661,7 +668,7 @@ end, "keras.layers.Conv1D(filters, kernel_size, {strides=1, padding='valid', " .
 
 local function pooling(class_name, is_max)
     return function(pool_size, opts)
-        if type(pool_size) == "table" then opts, pool_size = pool_size, pool_size.pool_size end
+        pool_size, opts = split(class_name, {"pool_size"}, 2, pool_size, opts)
         opts = opts or {}
         local l = new_layer(class_name, opts, set("pool_size", "strides", "padding"))
         l.pool_size = positive_int(pool_size or 2, "pool_size", class_name)
@@ -718,6 +725,7 @@ M.GlobalAveragePooling1D = doc(global_pool("GlobalAveragePooling1D", false),
 -- TimeDistributed ------------------------------------------------------------------
 
 M.TimeDistributed = doc(function(layer, opts)
+    layer, opts = split("TimeDistributed", {"layer"}, 2, layer, opts)
     if type(layer) ~= "table" or getmetatable(layer) ~= Layer then
         error("TimeDistributed: a layer expected", 2)
     end
@@ -754,7 +762,7 @@ function M.from_config(spec)
     local cls = spec.class_name
     local opts = {}
     for k, v in pairs(c) do
-        if v ~= require("lualab.keras.json").null then opts[k] = v end
+        if v ~= require("lualab.json").null then opts[k] = v end
     end
     opts.name = spec.name
     opts.trainable = spec.trainable

@@ -2,7 +2,9 @@
 -- load_model, optimizers, losses and metrics with Keras' semantics.
 local B = require("lualab.keras.backend")
 local L = require("lualab.keras.layers")
-local json = require("lualab.keras.json")
+local json = require("lualab.json")
+local fs = require("lualab._fs")
+local split = require("lualab._args").split
 
 local M = {}
 
@@ -30,6 +32,11 @@ local function optimizer(kind, defaults)
     return function(opts)
         opts = opts or {}
         if type(opts) == "number" then opts = {learning_rate = opts} end
+        if type(opts) == "table" and getmetatable(opts) == nil and opts[1] ~= nil then
+            -- Adam{0.01, beta_1 = 0.8}: the learning rate by position
+            local lr, rest = split("keras.optimizers." .. kind, {"learning_rate"}, 2, opts)
+            rest.learning_rate, opts = lr, rest
+        end
         local o = setmetatable({kind = kind}, Optimizer)
         for k, v in pairs(defaults) do o[k] = v end
         for k, v in pairs(opts) do
@@ -750,16 +757,6 @@ function Model:get_config()
             format = "lualab-keras 1"}
 end
 
-local function write_file(path, data)
-    local tmp = path .. ".tmp"
-    local f, msg = io.open(tmp, "wb")
-    if not f then error("save: " .. msg, 0) end
-    f:write(data)
-    f:close()
-    local ok, err = os.rename(tmp, path)
-    if not ok then error("save: " .. err, 0) end
-end
-
 function Model:save_weights(path)
     B.save(self:_named_weights(), path)
 end
@@ -801,9 +798,12 @@ function Model:save(dir)
         error("save: a directory path expected, got " .. type(dir), 2)
     end
     if not self.built then self:build() end
-    os.execute(string.format("mkdir -p '%s'", dir:gsub("'", "'\\''")))
-    write_file(dir .. "/config.json", json.encode(self:get_config(), "  ") .. "\n")
+    local ok, err = fs.mkdir_p(dir)
+    if not ok then error("save: " .. err, 2) end
+    -- weights first: config.json appearing marks a complete model
     self:save_weights(dir .. "/weights.safetensors")
+    ok, err = fs.write_file(dir .. "/config.json", json.encode(self:get_config(), 2) .. "\n")
+    if not ok then error("save: " .. err, 2) end
     return dir
 end
 
@@ -811,13 +811,11 @@ M.load_model = doc(function(dir)
     if type(dir) ~= "string" then
         error("load_model: a directory path expected, got " .. type(dir), 2)
     end
-    local f, msg = io.open(dir .. "/config.json", "r")
-    if not f then error("load_model: " .. msg, 2) end
-    local text = f:read("a")
-    f:close()
-    local ok, cfg = pcall(json.decode, text)
-    if not ok then error("load_model: " .. dir .. "/config.json: " .. cfg, 2) end
-    if cfg.class_name ~= "Sequential" then
+    local text, msg = fs.read_file(dir .. "/config.json")
+    if not text then error("load_model: " .. msg, 2) end
+    local cfg, jerr = json.decode(text, dir .. "/config.json")
+    if jerr then error("load_model: " .. jerr, 2) end
+    if type(cfg) ~= "table" or cfg.class_name ~= "Sequential" then
         error("load_model: " .. dir .. "/config.json is not a Sequential model", 2)
     end
     local layers = {}

@@ -1,0 +1,55 @@
+-- lualab._args: Lua's one-table call for constructors.
+--
+-- Keras' Dense(1, activation="sigmoid") reads in Lua as
+-- Dense(1, {activation = "sigmoid"}) or, with one table, as
+-- Dense{1, activation = "sigmoid"}.  split() turns the one-table form into
+-- the positional one: the table's array entries (or the entries named
+-- after the positions) become the leading arguments and the rest the
+-- options table, so a constructor has one code path for both forms.
+local A = {}
+
+-- split(where, names, a1, ..., an, opts) -> a1, ..., an, opts
+-- When a1 is a plain table (no metatable) and nothing follows it, it is
+-- read as {a1, ..., an, key = value...}; otherwise the arguments are
+-- returned as given.  `level` is the error level that names the
+-- constructor's caller from the constructor (usually 2).
+function A.split(where, names, level, ...)
+    local n = #names
+    local first = ...
+    if type(first) ~= "table" or getmetatable(first) ~= nil then
+        return ...
+    end
+    for i = 2, select("#", ...) do
+        if select(i, ...) ~= nil then return ... end
+    end
+    local t = first
+    local opts = {}
+    for k, v in pairs(t) do
+        if math.type(k) == "integer" then
+            if k < 1 or k > n then
+                if n == 0 then
+                    error(string.format("%s: takes no positional arguments, got one at [%d]",
+                        where, k), level + 1)
+                end
+                error(string.format("%s: too many positional arguments (at most %d: %s)",
+                    where, n, table.concat(names, ", ")), level + 1)
+            end
+        else
+            opts[k] = v
+        end
+    end
+    local args = {}
+    for i, name in ipairs(names) do
+        local v = t[i]
+        if v ~= nil and t[name] ~= nil then
+            error(string.format("%s: '%s' given both by position and by name", where, name), level + 1)
+        end
+        if v == nil then v = t[name] end
+        opts[name] = nil
+        args[i] = v
+    end
+    args[n + 1] = opts
+    return table.unpack(args, 1, n + 1)
+end
+
+return A
