@@ -32,7 +32,11 @@
 
 #include "frame/csv_int.h"
 
-static const char *const default_na[] = {"", "NA", "N/A", "NaN", "null", NULL};
+/* pandas' default NA strings (pandas.io.parsers: STR_NA_VALUES). */
+const char *const ll_csv_default_na[] = {
+    "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+    "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+    "NaN",  "None",   "n/a",      "nan",  "null",    NULL};
 
 void ll_csv_opts_init(ll_csv_opts *o)
 {
@@ -264,15 +268,24 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
     r.o = o;
     r.warn = warn;
     r.err = err;
-    r.na = o->na ? o->na : default_na;
-    for (const char *const *p = r.na; *p; p++) {
-        size_t l = strlen(*p);
-        if (l == 0)
-            r.na_has_empty = 1;
-        else
-            r.na_first[(unsigned char)(*p)[0]] = 1;
-        if (l > r.na_maxlen)
-            r.na_maxlen = l;
+    r.na = o->na ? o->na : ll_csv_default_na;
+    {
+        int nna = 0;
+        while (r.na[nna])
+            nna++;
+        r.na_len = malloc(sizeof(size_t) * (size_t)(nna + 1));
+        if (!r.na_len) {
+            ll_err_set(err, LL_ENOMEM, "out of memory");
+            return NULL;
+        }
+        for (int k = 0; k < nna; k++) {
+            size_t l = strlen(r.na[k]);
+            r.na_len[k] = l;
+            if (l == 0)
+                r.na_has_empty = 1;
+            else
+                r.na_lens[(unsigned char)r.na[k][0]] |= 1u << (l < 31 ? l : 31);
+        }
     }
     char *converted = NULL;
     ll_frame *f = NULL;
@@ -407,6 +420,14 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
             goto done;
         }
         r.cols[i].date_only = 1;
+        if (o->date_format || o->dayfirst) {
+            r.cols[i].fmt = 1;
+            r.cols[i].forced = 1;
+            r.cols[i].type =
+                o->date_format && ll_date_fmt_has_time(o->date_format)
+                    ? LL_DATETIME
+                    : LL_DATE;
+        }
     }
     size_t dstart = o->header ? hend : pos;
     if (!o->header)
@@ -544,6 +565,7 @@ done:
         csv_free(&p);
     free_reader(&r);
     free(converted);
+    free(r.na_len);
     return f;
 }
 

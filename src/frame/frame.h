@@ -177,7 +177,13 @@ typedef struct ll_csv_opts {
     int latin1;
     int threads;
     int strings_as; /* 0 auto (category when few distinct), 1 string, 2 cat */
+    const char *date_format; /* parse_dates columns in this format */
+    int dayfirst;            /* parse_dates columns as day/month/year */
+    int coerce; /* a value that does not fit a given type becomes NA */
 } ll_csv_opts;
+/* pandas' default NA strings (NULL-ended): "", "NA", "n/a", "NULL",
+ * "None", "NaN", "nan", "#N/A", ... */
+extern const char *const ll_csv_default_na[];
 void ll_csv_opts_init(ll_csv_opts *o);
 /* Read path; warnings (renamed headers, bad lines) are appended to warn
  * (may be NULL), one per line. */

@@ -2,7 +2,8 @@
 liblualab_a_SOURCES += src/util/err.c src/util/err.h src/util/buf.c \
 	src/util/buf.h src/util/fsutil.c src/util/fsutil.h \
 	src/util/signals.c src/util/signals.h \
-	src/util/calendar.c src/util/calendar.h
+	src/util/calendar.c src/util/calendar.h \
+	src/util/suggest.c src/util/suggest.h
 
 check_PROGRAMS += tests/c/test_util
 TESTS += tests/c/test_util
