@@ -67,8 +67,40 @@ ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
  * first. */
 ll_frame *ll_frame_value_counts(const ll_frame *f, const char *const *keys,
                                 int nkeys, ll_err *err);
+/* The same dropping the rows whose keys hold NA first when dropna (pandas'
+ * default: groupby(dropna=True), value_counts(dropna=True)). */
+ll_frame *ll_frame_groupby_opt(const ll_frame *f, const char *const *keys,
+                               int nkeys, const ll_agg *aggs, int naggs,
+                               int dropna, ll_err *err);
+ll_frame *ll_frame_value_counts_opt(const ll_frame *f, const char *const *keys,
+                                    int nkeys, int dropna, ll_err *err);
 ll_frame *ll_frame_unique(const ll_frame *f, const char *const *keys, int nkeys,
                           ll_err *err);
+
+/* Series verbs on one column (column_verbs.c); NA (and NaN) stays NA.
+ * fn: cumsum cumprod cummax cummin (bool sums as int). */
+ll_column *ll_col_cum(const ll_column *c, const char *fn, ll_err *err);
+/* x[i] - x[i - periods] and x[i] / x[i - periods] - 1, as floats. */
+ll_column *ll_col_diff(const ll_column *c, int64_t periods, ll_err *err);
+ll_column *ll_col_pct_change(const ll_column *c, int64_t periods, ll_err *err);
+/* Half to even at decimals (numpy's around); ints stay ints. */
+ll_column *ll_col_round(const ll_column *c, int decimals, ll_err *err);
+/* Bounds NaN = none; an int column stays int for whole bounds. */
+ll_column *ll_col_clip(const ll_column *c, double lo, double hi, ll_err *err);
+/* Whole values equal to from[k] become to[k]. */
+ll_column *ll_col_replace_num(const ll_column *c, const double *from,
+                              const double *to, int n, ll_err *err);
+ll_column *ll_col_replace_str(const ll_column *c, const char *const *from,
+                              const char *const *to, int n, ll_err *err);
+/* Every occurrence of pat (literal, not empty) inside each string. */
+ll_column *ll_col_str_replace(const ll_column *c, const char *pat,
+                              const char *repl, ll_err *err);
+/* Distinct values in order of appearance (NA once, where it appears). */
+ll_column *ll_col_unique(ll_column *c, ll_err *err);
+/* Columns name and count (or proportion when normalize), most frequent
+ * first, ties in value order. */
+ll_frame *ll_col_value_counts(ll_column *c, const char *name, int dropna,
+                              int normalize, ll_err *err);
 
 /* Joins (join.c): how is "inner" "left" "right" "outer". */
 ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,

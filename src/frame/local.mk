@@ -1,5 +1,5 @@
 # frame/: columnar dataframes, CSV on libcsv, the `df` Lua module.
-liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c \
+liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c src/frame/column_verbs.c \
 	src/frame/column.h \
 	src/frame/frame.c src/frame/frame.h src/frame/frame_int.h \
 	src/frame/parse.c src/frame/csv_int.h src/frame/csv_read.c \

@@ -203,8 +203,8 @@ static int is_na_value(lua_State *L, int idx)
 
 /* A column built from the Lua array at idx (df.NA or nil holes are NA;
  * n given by the caller when the array has holes). */
-static ll_column *col_from_lua(lua_State *L, int idx, int64_t n,
-                               const char *type_name, ll_err *err)
+ll_column *df_col_from_lua(lua_State *L, int idx, int64_t n,
+                           const char *type_name, ll_err *err)
 {
     idx = lua_absindex(L, idx);
     int kind = -1; /* 0 bool 1 int 2 float 3 string */
@@ -580,8 +580,8 @@ static int l_df_frame(lua_State *L)
         if (cu && cu->c) {
             c = ll_col_ref(cu->c);
         } else if (lua_istable(L, -1)) {
-            c = col_from_lua(L, -1, lua_array_len(L, lua_gettop(L)), NULL,
-                             &err);
+            c = df_col_from_lua(L, -1, lua_array_len(L, lua_gettop(L)), NULL,
+                                &err);
             if (!c) {
                 ll_err_prefix(&err, "df.frame: column '%s'", name);
                 return ll_lua_raise(L, &err);
@@ -610,7 +610,7 @@ static int l_df_column(lua_State *L)
     lcol *u = df_new_col_ud(L, name);
     ll_err err;
     ll_err_clear(&err);
-    ll_column *c = col_from_lua(L, 1, lua_array_len(L, 1), type, &err);
+    ll_column *c = df_col_from_lua(L, 1, lua_array_len(L, 1), type, &err);
     return df_give_col(L, u, c, &err);
 }
 
@@ -687,6 +687,8 @@ int luaopen_lualab_df(lua_State *L)
     index_fn(L, df_col_index);
     lua_pop(L, 1);
     ll_lua_newclass(L, GROUP_MT, df_group_methods, df_group_meta);
+    lua_pop(L, 1);
+    ll_lua_newclass(L, STR_MT, df_str_methods, df_str_meta);
     lua_pop(L, 1);
     lua_newtable(L);
     ll_lua_setfuncs(L, "df", df_fns);

@@ -906,19 +906,28 @@ static int l_frame_to_tensor(lua_State *L)
             return ll_lua_raise(L, &err);
         }
     }
+    return df_push_tensor(L, f, cols, n, onehot, 0, "to_tensor");
+}
+
+int df_push_tensor(lua_State *L, const ll_frame *f, const int *cols, int n,
+                   int onehot, int flat, const char *what)
+{
+    need_nn(L);
+    ll_err err;
+    ll_err_clear(&err);
     int64_t width;
     if (ll_frame_matrix_width(f, cols, n, onehot, &width, &err)) {
-        ll_err_prefix(&err, "to_tensor");
+        ll_err_prefix(&err, "%s", what);
         return ll_lua_raise(L, &err);
     }
     int64_t shape[2] = {f->nrow, width};
-    ll_tensor *t = ll_tensor_new(2, shape, &err);
+    ll_tensor *t = ll_tensor_new(flat && width == 1 ? 1 : 2, shape, &err);
     if (!t)
         return ll_lua_raise(L, &err);
     if (ll_frame_to_matrix(f, cols, n, onehot, ll_tensor_data(t), width,
                            &err)) {
         ll_tensor_free(t);
-        ll_err_prefix(&err, "to_tensor");
+        ll_err_prefix(&err, "%s", what);
         return ll_lua_raise(L, &err);
     }
     ll_lua_push_tensor(L, t);
