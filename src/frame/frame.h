@@ -102,6 +102,35 @@ ll_column *ll_col_unique(ll_column *c, ll_err *err);
 ll_frame *ll_col_value_counts(ll_column *c, const char *name, int dropna,
                               int normalize, ll_err *err);
 
+/* Reshaping and row pickers (reshape.c).  melt: id columns repeated, a
+ * var_name column of value column names and a value_name column of their
+ * values, one value column after the other (nvals == 0: every column not
+ * an id).  pivot: one row per distinct index value and one column per
+ * distinct columns value (both sorted, NA left out) holding values; a
+ * pair seen twice is an error.  pivot_table: the same after grouping by
+ * (index, columns) with aggfunc (any groupby function).  corr (Pearson)
+ * and cov (sample) of the bool/int/float columns over pairwise complete
+ * rows: a "column" column of names, then one float column each.  sample:
+ * n rows (n < 0: round(frac * rows)) in random order, seeded (splitmix64
+ * Fisher-Yates), with or without replacement.  nlargest/nsmallest: the n
+ * rows with the largest/smallest keys, sorted so, ties in row order, rows
+ * with an NA first key left out. */
+ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
+                        const char *const *vals, int nvals,
+                        const char *var_name, const char *value_name,
+                        ll_err *err);
+ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
+                         const char *columns, const char *values, ll_err *err);
+ll_frame *ll_frame_pivot_table(const ll_frame *f, const char *index,
+                               const char *columns, const char *values,
+                               const char *aggfunc, ll_err *err);
+ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err);
+ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
+                          int replace, uint64_t seed, ll_err *err);
+ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
+                            const char *const *cols, int ncols, int largest,
+                            ll_err *err);
+
 /* Joins (join.c): how is "inner" "left" "right" "outer". */
 ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
                         const char *const *on, int non, const char *how,

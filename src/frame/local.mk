@@ -7,7 +7,7 @@ liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c src/frame/colum
 	src/frame/csv_threads.c src/frame/csv_write.c \
 	src/frame/sort.c src/frame/groupby.c src/frame/join.c \
 	src/frame/timeseries.c src/frame/print.c src/frame/expr.c \
-	src/frame/missing.c src/frame/matrix.c \
+	src/frame/missing.c src/frame/matrix.c src/frame/reshape.c \
 	src/frame/lua_frame.h src/frame/lua_frame_int.h src/frame/lua_df.c \
 	src/frame/lua_frame.c src/frame/lua_column.c src/frame/lua_groupby.c
 LL_MODULES += df

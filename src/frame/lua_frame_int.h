@@ -33,6 +33,7 @@ typedef struct lcol {
 typedef struct lgroup {
     ll_frame *f;
     int nkeys;
+    int dropna; /* leave out rows whose keys hold NA (pandas' default) */
     char keys[16][128];
 } lgroup;
 
