@@ -25,8 +25,9 @@ TESTS += tests/c/test_frame_core
 tests_c_test_frame_core_SOURCES = tests/c/test_frame_core.c
 tests_c_test_frame_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_frame_core_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/lua/frame_peer_spec.lua
-EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
+TESTS += tests/lua/frame_peer_spec.lua tests/lua/frame_verbs_spec.lua
+EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/lua/frame_verbs_spec.lua \
+	tests/fixtures/frame \
 	tests/fixtures/make_frame.py
 
 # The CSV fuzz target (./configure --enable-fuzzing, clang; see docs/frame.md).

@@ -562,6 +562,8 @@ static int sort_spec(lua_State *L, int idx, const char ***keys, int **desc)
 {
     int all_desc = 0;
     if (lua_istable(L, idx + 1)) {
+        static const char *const opts[] = {"desc", NULL};
+        ll_lua_check_opts(L, idx + 1, "sort", opts);
         lua_getfield(L, idx + 1, "desc");
         all_desc = lua_toboolean(L, -1);
         lua_pop(L, 1);
@@ -620,6 +622,8 @@ static int l_frame_join(lua_State *L)
     ll_frame *a = df_check_frame(L, 1);
     ll_frame *b = df_check_frame(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
+    static const char *const opts[] = {"on", "how", "suffixes", NULL};
+    ll_lua_check_opts(L, 3, "join", opts);
     lua_getfield(L, 3, "on");
     if (lua_isnil(L, -1))
         return luaL_error(L, "join: option 'on' (key names) is required");
@@ -697,6 +701,8 @@ static int l_frame_dropna(lua_State *L)
     const char **subset = NULL;
     int n = 0;
     if (lua_istable(L, 2)) {
+        static const char *const opts[] = {"subset", NULL};
+        ll_lua_check_opts(L, 2, "dropna", opts);
         lua_getfield(L, 2, "subset");
         if (!lua_isnil(L, -1))
             subset = df_str_list(L, -1, &n, "dropna: subset");
@@ -709,8 +715,13 @@ static int l_frame_dropna(lua_State *L)
  * copied into scratch userdata left on the stack, so a later Lua error
  * leaks nothing. */
 static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
-                        int64_t **group, int need_order)
+                        int64_t **group, int need_order, const char *fname)
 {
+    static const char *const by_order[] = {"by", "order", NULL};
+    static const char *const rolling[] = {"by", "order", "min_periods", NULL};
+    if (lua_istable(L, idx))
+        ll_lua_check_opts(L, idx, fname,
+                          strcmp(fname, "rolling") ? by_order : rolling);
     *order = NULL;
     *group = NULL;
     int nby = 0, nord = 0;
@@ -775,7 +786,7 @@ static int l_frame_fillna(lua_State *L)
     const char *s = t == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
     if (s && (!strcmp(s, "ffill") || !strcmp(s, "bfill"))) {
         int64_t *order, *group;
-        group_order(L, 3, f, &order, &group, 1);
+        group_order(L, 3, f, &order, &group, 1, "fillna");
         lframe *u = df_new_frame_ud(L);
         return df_give_frame(
             L, u,
@@ -830,7 +841,7 @@ static int shift(lua_State *L, int sign)
     ll_err err;
     ll_err_clear(&err);
     int64_t *order, *group;
-    group_order(L, 4, f, &order, &group, 1);
+    group_order(L, 4, f, &order, &group, 1, sign > 0 ? "lag" : "lead");
     lcol *u = df_new_col_ud(L, name);
     return df_give_col(
         L, u, ll_col_shift(f->cols[i], sign * k, order, group, &err), &err);
@@ -857,7 +868,7 @@ static int l_frame_rolling(lua_State *L)
     ll_err err;
     ll_err_clear(&err);
     int64_t *order, *group;
-    group_order(L, 5, f, &order, &group, 0);
+    group_order(L, 5, f, &order, &group, 0, "rolling");
     lcol *u = df_new_col_ud(L, name);
     return df_give_col(
         L, u, ll_col_rolling(f->cols[i], w, minp, fn, order, group, &err),
@@ -869,6 +880,8 @@ static int l_frame_resample(lua_State *L)
     ll_frame *f = df_check_frame(L, 1);
     const char *rule = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
+    static const char *const opts[] = {"on", "by", "agg", NULL};
+    ll_lua_check_opts(L, 3, "resample", opts);
     const char *on = ll_opt_str(L, 3, "on", NULL);
     if (!on)
         return luaL_error(L, "resample: option 'on' (the time column) is "
@@ -929,6 +942,8 @@ static int l_frame_astype(lua_State *L)
 static int l_frame_split(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
+    static const char *const opts[] = {"test", "seed", "time", "shuffle", NULL};
+    ll_lua_check_opts(L, 2, "train_test_split", opts);
     double test = ll_opt_num(L, 2, "test", 0.25);
     lua_Integer seed = ll_opt_int(L, 2, "seed", 0);
     const char *time = ll_opt_str(L, 2, "time", NULL);
@@ -953,6 +968,8 @@ static int l_frame_write_csv(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
     const char *path = luaL_checkstring(L, 2);
+    static const char *const opts[] = {"sep", NULL};
+    ll_lua_check_opts(L, 3, "write_csv", opts);
     const char *sep = ll_opt_str(L, 3, "sep", ",");
     ll_err err;
     ll_err_clear(&err);
@@ -965,6 +982,8 @@ static int l_frame_write_csv(lua_State *L)
 static int l_frame_to_csv(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
+    static const char *const opts[] = {"sep", NULL};
+    ll_lua_check_opts(L, 2, "to_csv", opts);
     const char *sep = ll_opt_str(L, 2, "sep", ",");
     ll_buf b;
     ll_buf_init(&b);
@@ -992,6 +1011,8 @@ static int l_frame_to_tensor(lua_State *L)
         names = df_str_list(L, 2, &n, "to_tensor");
     else
         names = cols_or_all(L, lua_gettop(L) + 1, f, &n, "to_tensor");
+    static const char *const opts[] = {"categorical", "dtype", NULL};
+    ll_lua_check_opts(L, 2, "to_tensor", opts);
     const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
     if (strcmp(dtype, "float32"))
         return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",

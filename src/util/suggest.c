@@ -42,5 +42,12 @@ const char *ll_suggest(const char *name, const char *const *candidates, int n)
             best = candidates[k];
         }
     }
-    return best && bestd <= limit ? best : NULL;
+    if (best && bestd <= limit)
+        return best;
+    /* a known name the misspelt one begins: 'agg' for 'aggfunc' */
+    if (len >= 3)
+        for (int k = 0; n < 0 ? candidates[k] != NULL : k < n; k++)
+            if (candidates[k] && !strncmp(candidates[k], name, len))
+                return candidates[k];
+    return NULL;
 }
