@@ -634,7 +634,17 @@ ll_frame *ll_frame_groupby_opt(const ll_frame *f, const char *const *keys,
                                int nkeys, const ll_agg *aggs, int naggs,
                                int dropna, ll_err *err)
 {
-    if (!dropna || nkeys < 1 || nkeys > 16)
+    int any_na = 0;
+    for (int k = 0; k < nkeys && dropna && !any_na && nkeys <= 16; k++) {
+        int j = ll_frame_find(f, keys[k]);
+        if (j < 0)
+            break; /* ll_frame_groupby names it */
+        const ll_column *c = f->cols[j];
+        any_na = c->null_count > 0;
+        for (int64_t i = 0; c->type == LL_FLOAT && !any_na && i < c->len; i++)
+            any_na = isnan(LL_F64(c)[i]);
+    }
+    if (!any_na)
         return ll_frame_groupby(f, keys, nkeys, aggs, naggs, err);
     ll_frame *kept = drop_na_keys(f, keys, nkeys, "groupby", err);
     if (!kept)
