@@ -191,6 +191,12 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         ll_err_prefix(err, "pivot");
         return NULL;
     }
+    if (ic == cc || vc == ic || vc == cc) {
+        ll_err_set(err, LL_EINVAL,
+                   "pivot: index, columns and values must be three different "
+                   "columns");
+        return NULL;
+    }
     int64_t *ri = NULL, *fi = NULL, *rc = NULL, *fc = NULL, *cell = NULL;
     ll_frame *r = NULL;
     int64_t ni = sorted_keys(f, ic, &ri, &fi, err);
@@ -266,9 +272,11 @@ ll_frame *ll_frame_pivot_table(const ll_frame *f, const char *index,
 {
     const char *keys[2] = {index, columns};
     ll_agg agg = {values, values, aggfunc};
-    if (!strcmp(values, index) || !strcmp(values, columns)) {
-        ll_err_set(err, LL_EINVAL, "pivot_table: values '%s' is also a key",
-                   values);
+    if (!strcmp(values, index) || !strcmp(values, columns) ||
+        !strcmp(index, columns)) {
+        ll_err_set(err, LL_EINVAL,
+                   "pivot_table: index, columns and values must be three "
+                   "different columns");
         return NULL;
     }
     ll_frame *g = ll_frame_groupby_opt(f, keys, 2, &agg, 1, 1, err);

@@ -250,6 +250,10 @@ describe("Frame verbs without a pandas twin", function()
                        err_of(d.pivot, d, {index = "i", columns = "c", values = "v"}), 1, true)
         assert.matches("pivot: option 'values' (a column name) is required",
                        err_of(d.pivot, d, {index = "i", columns = "c"}), 1, true)
+        assert.matches("pivot_table: index, columns and values must be three different columns",
+                       err_of(d.pivot_table, d, {index = "i", columns = "i", values = "v"}), 1, true)
+        assert.matches("pivot: index, columns and values must be three different columns",
+                       err_of(d.pivot, d, {index = "i", columns = "c", values = "c"}), 1, true)
         assert.matches("pivot: no column 'cc' (did you mean 'c'?)",
                        err_of(d.pivot, d, {index = "i", columns = "cc", values = "v"}), 1, true)
     end)
