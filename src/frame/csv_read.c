@@ -383,6 +383,18 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         for (int i = 0; i < r.ncol; i++)
             r.cols[i].keep = 0;
         for (int k = 0; k < o->nusecols; k++) {
+            if (o->usecols_pos) {
+                int i = o->usecols_pos[k];
+                if (i < 0 || i >= r.ncol) {
+                    ll_err_set(err, LL_ENOTFOUND,
+                               "%s: usecols: no column %d (the file has %d, "
+                               "counted from 0)",
+                               name, i, r.ncol);
+                    goto done;
+                }
+                r.cols[i].keep = 1;
+                continue;
+            }
             int i = find_name(&r, o->usecols[k]);
             if (i < 0) {
                 ll_frame tmpf = {r.ncol, r.ncol, 0, NULL, r.names};
@@ -534,7 +546,9 @@ build:
      * name in the frame: linear in the number of columns */
     int nbuild = o->nusecols > 0 ? o->nusecols : r.ncol;
     for (int k = 0; k < nbuild; k++) {
-        int i = o->nusecols > 0 ? find_name(&r, o->usecols[k]) : k;
+        int i = o->nusecols == 0 ? k
+                : o->usecols_pos ? o->usecols_pos[k]
+                                 : find_name(&r, o->usecols[k]);
         colb *c = &r.cols[i];
         if (!c->keep || c->built)
             continue;

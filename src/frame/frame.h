@@ -231,9 +231,10 @@ typedef struct ll_csv_opts {
     int nparse_dates;
     const char *const *usecols;
     int nusecols;
-    int64_t nrows;    /* -1 = all */
-    int64_t skip;     /* lines skipped before the header */
-    int on_bad_lines; /* 0 error, 1 warn, 2 skip */
+    const int *usecols_pos; /* instead of names: positions from 0 */
+    int64_t nrows;          /* -1 = all */
+    int64_t skip;           /* lines skipped before the header */
+    int on_bad_lines;       /* 0 error, 1 warn, 2 skip */
     int strict;
     int latin1;
     int threads;

@@ -419,8 +419,31 @@ static int parse_csv_opts(lua_State *L, int idx, const char *fname,
         o->na = all;
     }
     if (lua_getfield(L, idx, "usecols") != LUA_TNIL) {
-        o->usecols = df_str_list(L, -1, &n, "option 'usecols'");
-        o->nusecols = n;
+        int first = LUA_TNIL;
+        if (lua_istable(L, -1)) {
+            first = lua_geti(L, -1, 1);
+            lua_pop(L, 1);
+        }
+        if (first == LUA_TNUMBER) {
+            /* pandas' positions, counted from 0 */
+            int cnt = (int)luaL_len(L, -1);
+            int *pos = lua_newuserdatauv(L, sizeof *pos * (size_t)(cnt + 1), 0);
+            for (int k = 0; k < cnt; k++) {
+                lua_geti(L, -2, k + 1);
+                if (!lua_isinteger(L, -1))
+                    luaL_error(L,
+                               "option 'usecols': item %d: column position "
+                               "(an integer) expected, got %s",
+                               k + 1, luaL_typename(L, -1));
+                pos[k] = (int)lua_tointeger(L, -1);
+                lua_pop(L, 1);
+            }
+            o->usecols_pos = pos;
+            o->nusecols = cnt;
+        } else {
+            o->usecols = df_str_list(L, -1, &n, "option 'usecols'");
+            o->nusecols = n;
+        }
     } else {
         lua_pushnil(L);
     }

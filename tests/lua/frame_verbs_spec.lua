@@ -301,6 +301,12 @@ describe("read_csv options vs pandas", function()
         assert.equal(2, #f)
         assert.equal("string", f:dtypes().c)
         assert.is_nil(f.b[2])
+        -- positions as pandas counts them, from 0
+        f = assert(df.parse_csv("a,b,c\n1,2,3\n", {usecols = {2, 0}}))
+        assert.same({"c", "a"}, f:columns())
+        local g, err = df.parse_csv("a,b\n1,2\n", {usecols = {5}})
+        assert.is_nil(g)
+        assert.equal("<string>: usecols: no column 5 (the file has 2, counted from 0)", err)
     end)
 
     it("rejects unknown and conflicting options", function()
