@@ -5,8 +5,8 @@
  * distance (insertions, deletions, substitutions), when it is close enough
  * to be a likely typo: at most max(2, strlen(name) / 2) edits; failing
  * that, the first candidate that begins with name (3 bytes or more: 'agg'
- * for 'aggfunc').  Ties go to the first candidate.  Bindings reach it for option tables through
- * ll_lua_check_opts (host/lua_util.h).
+ * for 'aggfunc').  Ties go to the first candidate.  Bindings reach it for
+ * option tables through ll_lua_check_opts (host/lua_util.h).
  */
 #ifndef LL_SUGGEST_H
 #define LL_SUGGEST_H
