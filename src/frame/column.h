@@ -166,6 +166,13 @@ int ll_parse_datetime(const char *s, size_t n, int64_t *ms);
 int ll_format_float(double x, char *out, size_t cap);
 void ll_format_date(int32_t days, char *out, size_t cap);
 void ll_format_datetime(int64_t ms, char *out, size_t cap);
+/* A date or datetime in a strptime-style format (%Y %y %m %d %H %M %S %f
+ * %b %%; other characters must match) as ms since 1970-01-01 UTC;
+ * ll_date_fmt_has_time: the format has a time of day; ll_date_fmt_check:
+ * only those directives are used. */
+int ll_parse_date_fmt(const char *s, size_t n, const char *fmt, int64_t *ms);
+int ll_date_fmt_has_time(const char *fmt);
+int ll_date_fmt_check(const char *fmt);
 /* Is s[0..n) valid UTF-8? */
 int ll_utf8_valid(const char *s, size_t n);
 

@@ -24,6 +24,7 @@ typedef struct colb {
     int type;      /* T_UNKNOWN or ll_dtype */
     int forced;    /* type given by the caller */
     int date_only; /* parse_dates: date or datetime */
+    int fmt;       /* parse_dates with date_format or dayfirst */
     int keep;      /* in usecols */
     int built;     /* handed to the frame */
     int64_t len, cap;
@@ -52,8 +53,10 @@ typedef struct reader {
     int rc;
     /* NA strings */
     const char *const *na;
-    size_t na_maxlen;
-    uint8_t na_first[256];
+    /* bit min(length, 31) of na_lens[c] is set when an NA string of that
+     * length starts with byte c: most fields are ruled out at once */
+    uint32_t na_lens[256];
+    size_t *na_len; /* strlen of each NA string */
     int na_has_empty;
     /* columns */
     int ncol; /* fields per row */
@@ -91,10 +94,10 @@ static inline int is_na(const reader *r, const char *s, size_t n)
 {
     if (n == 0)
         return r->na_has_empty;
-    if (n > r->na_maxlen || !r->na_first[(unsigned char)s[0]])
+    if (!((r->na_lens[(unsigned char)s[0]] >> (n < 31 ? n : 31)) & 1))
         return 0;
-    for (const char *const *p = r->na; *p; p++)
-        if (strlen(*p) == n && !memcmp(*p, s, n))
+    for (int k = 0; r->na[k]; k++)
+        if (r->na_len[k] == n && !memcmp(r->na[k], s, n))
             return 1;
     return 0;
 }

@@ -269,10 +269,56 @@ static int parse_into(colb *c, int type, const char *s, size_t n)
     }
 }
 
+/* A parse_dates value in opts.date_format, or day first. */
+static int parse_fmt(const reader *r, const char *s, size_t n, int64_t *ms)
+{
+    static const char *const dayfirst[] = {"%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y",
+                                           "%Y-%m-%d", NULL};
+    if (r->o->date_format)
+        return ll_parse_date_fmt(s, n, r->o->date_format, ms);
+    for (int k = 0; dayfirst[k]; k++)
+        if (ll_parse_date_fmt(s, n, dayfirst[k], ms))
+            return 1;
+    return 0;
+}
+
+static int bad_value(reader *r, colb *c, const char *s, size_t n)
+{
+    if (r->o->coerce)
+        return cb_push_na(c);
+    if (c->fmt && r->o->date_format)
+        return ll_err_set(r->err, LL_EPARSE,
+                          "%s:%lld: column '%s': cannot parse '%.*s' with "
+                          "date_format '%s'",
+                          r->name, (long long)r->row_line,
+                          r->names[r->cur_field], (int)(n > 40 ? 40 : n), s,
+                          r->o->date_format);
+    return ll_err_set(r->err, LL_EPARSE,
+                      "%s:%lld: column '%s': cannot parse '%.*s' as %s",
+                      r->name, (long long)r->row_line, r->names[r->cur_field],
+                      (int)(n > 40 ? 40 : n), s,
+                      c->fmt         ? "a day-first date"
+                      : c->date_only ? "a date"
+                                     : ll_dtype_name((ll_dtype)c->type));
+}
+
 static int put_value(reader *r, colb *c, const char *s, size_t n)
 {
     if (cb_reserve(c))
         return LL_ENOMEM;
+    if (c->fmt) {
+        int64_t ms;
+        if (!parse_fmt(r, s, n, &ms))
+            return bad_value(r, c, s, n);
+        if (c->valid)
+            set_valid(c, c->len, 1);
+        if (c->type == LL_DATE)
+            ((int64_t *)c->data)[c->len++] =
+                ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+        else
+            ((int64_t *)c->data)[c->len++] = ms;
+        return LL_OK;
+    }
     if (c->valid)
         set_valid(c, c->len, 1);
     if (c->type == LL_STR || c->type == LL_CAT) {
@@ -299,14 +345,8 @@ static int put_value(reader *r, colb *c, const char *s, size_t n)
         if (c->date_only && c->type == T_UNKNOWN &&
             (vt == LL_DATE || vt == LL_DATETIME))
             ok_widen = 1;
-        if (!ok_widen) {
-            return ll_err_set(r->err, LL_EPARSE,
-                              "%s:%lld: column '%s': cannot parse '%.*s' as %s",
-                              r->name, (long long)r->row_line,
-                              r->names[r->cur_field], (int)(n > 40 ? 40 : n), s,
-                              c->date_only ? "a date"
-                                           : ll_dtype_name((ll_dtype)c->type));
-        }
+        if (!ok_widen)
+            return bad_value(r, c, s, n);
     }
     int to = llcsv_join_type(c->type, vt);
     if (to == LL_STR)
@@ -377,9 +417,11 @@ void llcsv_on_field(void *s0, size_t n, void *ud)
         return;
     /* CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted
      * one ("") as an empty string, which is a value, not NA */
-    int na = s0 ? (n > 0 && n <= r->na_maxlen &&
-                   r->na_first[(unsigned char)s[0]] && is_na(r, s, n))
-                : 1;
+    int na =
+        s0 ? (n > 0 &&
+              ((r->na_lens[(unsigned char)s[0]] >> (n < 31 ? n : 31)) & 1) &&
+              is_na(r, s, n))
+           : 1;
     if (!na && c->len < c->cap && (c->type == LL_INT || c->type == LL_FLOAT)) {
         /* the common case inline: a number into a numeric column with
          * room (put_value tries the same parse first) */

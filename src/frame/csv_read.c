@@ -32,7 +32,11 @@
 
 #include "frame/csv_int.h"
 
-static const char *const default_na[] = {"", "NA", "N/A", "NaN", "null", NULL};
+/* pandas' default NA strings (pandas.io.parsers: STR_NA_VALUES). */
+const char *const ll_csv_default_na[] = {
+    "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+    "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+    "NaN",  "None",   "n/a",      "nan",  "null",    NULL};
 
 void ll_csv_opts_init(ll_csv_opts *o)
 {
@@ -264,15 +268,24 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
     r.o = o;
     r.warn = warn;
     r.err = err;
-    r.na = o->na ? o->na : default_na;
-    for (const char *const *p = r.na; *p; p++) {
-        size_t l = strlen(*p);
-        if (l == 0)
-            r.na_has_empty = 1;
-        else
-            r.na_first[(unsigned char)(*p)[0]] = 1;
-        if (l > r.na_maxlen)
-            r.na_maxlen = l;
+    r.na = o->na ? o->na : ll_csv_default_na;
+    {
+        int nna = 0;
+        while (r.na[nna])
+            nna++;
+        r.na_len = malloc(sizeof(size_t) * (size_t)(nna + 1));
+        if (!r.na_len) {
+            ll_err_set(err, LL_ENOMEM, "out of memory");
+            return NULL;
+        }
+        for (int k = 0; k < nna; k++) {
+            size_t l = strlen(r.na[k]);
+            r.na_len[k] = l;
+            if (l == 0)
+                r.na_has_empty = 1;
+            else
+                r.na_lens[(unsigned char)r.na[k][0]] |= 1u << (l < 31 ? l : 31);
+        }
     }
     char *converted = NULL;
     ll_frame *f = NULL;
@@ -370,6 +383,18 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
         for (int i = 0; i < r.ncol; i++)
             r.cols[i].keep = 0;
         for (int k = 0; k < o->nusecols; k++) {
+            if (o->usecols_pos) {
+                int i = o->usecols_pos[k];
+                if (i < 0 || i >= r.ncol) {
+                    ll_err_set(err, LL_ENOTFOUND,
+                               "%s: usecols: no column %d (the file has %d, "
+                               "counted from 0)",
+                               name, i, r.ncol);
+                    goto done;
+                }
+                r.cols[i].keep = 1;
+                continue;
+            }
             int i = find_name(&r, o->usecols[k]);
             if (i < 0) {
                 ll_frame tmpf = {r.ncol, r.ncol, 0, NULL, r.names};
@@ -407,6 +432,14 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
             goto done;
         }
         r.cols[i].date_only = 1;
+        if (o->date_format || o->dayfirst) {
+            r.cols[i].fmt = 1;
+            r.cols[i].forced = 1;
+            r.cols[i].type =
+                o->date_format && ll_date_fmt_has_time(o->date_format)
+                    ? LL_DATETIME
+                    : LL_DATE;
+        }
     }
     size_t dstart = o->header ? hend : pos;
     if (!o->header)
@@ -513,7 +546,9 @@ build:
      * name in the frame: linear in the number of columns */
     int nbuild = o->nusecols > 0 ? o->nusecols : r.ncol;
     for (int k = 0; k < nbuild; k++) {
-        int i = o->nusecols > 0 ? find_name(&r, o->usecols[k]) : k;
+        int i = o->nusecols == 0 ? k
+                : o->usecols_pos ? o->usecols_pos[k]
+                                 : find_name(&r, o->usecols[k]);
         colb *c = &r.cols[i];
         if (!c->keep || c->built)
             continue;
@@ -544,6 +579,7 @@ done:
         csv_free(&p);
     free_reader(&r);
     free(converted);
+    free(r.na_len);
     return f;
 }
 

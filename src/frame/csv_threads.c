@@ -236,6 +236,7 @@ int llcsv_read_threads(reader *r, const char *data, size_t dstart, size_t len,
             dst->type = src->type;
             dst->forced = src->forced;
             dst->date_only = src->date_only;
+            dst->fmt = src->fmt;
             dst->keep = src->keep;
             dst->hint = src->hint / nt + 16;
             ll_sb_init(&dst->sb);

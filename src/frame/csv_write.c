@@ -23,9 +23,9 @@ static int needs_quote(const char *s, size_t n, char sep)
         if (c == sep || c == '"' || c == '\n' || c == '\r')
             return 1;
     }
-    static const char *const na[] = {"NA", "N/A", "NaN", "null"};
-    for (int k = 0; k < 4; k++)
-        if (strlen(na[k]) == n && !memcmp(na[k], s, n))
+    for (int k = 0; ll_csv_default_na[k]; k++)
+        if (strlen(ll_csv_default_na[k]) == n &&
+            !memcmp(ll_csv_default_na[k], s, n))
             return 1;
     return 0;
 }

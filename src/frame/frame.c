@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "frame/frame.h"
 #include "frame/frame_int.h"
+#include "util/suggest.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -240,45 +241,13 @@ int ll_frame_find(const ll_frame *f, const char *name)
     return -1;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t an = strlen(a), bn = strlen(b);
-    if (an > 200 || bn > 200)
-        return (size_t)-1;
-    size_t row[201];
-    for (size_t j = 0; j <= bn; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= an; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= bn; j++) {
-            size_t cur = row[j];
-            size_t sub = prev + (a[i - 1] != b[j - 1]);
-            size_t del = row[j] + 1, ins = row[j - 1] + 1;
-            row[j] =
-                sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            prev = cur;
-        }
-    }
-    return row[bn];
-}
-
 int ll_frame_col(const ll_frame *f, const char *name, ll_err *err)
 {
     int i = ll_frame_find(f, name);
     if (i >= 0)
         return i;
-    const char *best = NULL;
-    size_t bestd = (size_t)-1, len = strlen(name);
-    size_t limit = len / 2 > 2 ? len / 2 : 2;
-    for (int k = 0; k < f->ncol; k++) {
-        size_t d = edit_distance(name, f->names[k]);
-        if (d < bestd) {
-            bestd = d;
-            best = f->names[k];
-        }
-    }
-    if (best && bestd <= limit)
+    const char *best = ll_suggest(name, (const char *const *)f->names, f->ncol);
+    if (best)
         ll_err_set(err, LL_ENOTFOUND, "no column '%s' (did you mean '%s'?)",
                    name, best);
     else

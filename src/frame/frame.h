@@ -67,8 +67,69 @@ ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
  * first. */
 ll_frame *ll_frame_value_counts(const ll_frame *f, const char *const *keys,
                                 int nkeys, ll_err *err);
+/* The same dropping the rows whose keys hold NA first when dropna (pandas'
+ * default: groupby(dropna=True), value_counts(dropna=True)). */
+ll_frame *ll_frame_groupby_opt(const ll_frame *f, const char *const *keys,
+                               int nkeys, const ll_agg *aggs, int naggs,
+                               int dropna, ll_err *err);
+ll_frame *ll_frame_value_counts_opt(const ll_frame *f, const char *const *keys,
+                                    int nkeys, int dropna, ll_err *err);
 ll_frame *ll_frame_unique(const ll_frame *f, const char *const *keys, int nkeys,
                           ll_err *err);
+
+/* Series verbs on one column (column_verbs.c); NA (and NaN) stays NA.
+ * fn: cumsum cumprod cummax cummin (bool sums as int). */
+ll_column *ll_col_cum(const ll_column *c, const char *fn, ll_err *err);
+/* x[i] - x[i - periods] and x[i] / x[i - periods] - 1, as floats. */
+ll_column *ll_col_diff(const ll_column *c, int64_t periods, ll_err *err);
+ll_column *ll_col_pct_change(const ll_column *c, int64_t periods, ll_err *err);
+/* Half to even at decimals (numpy's around); ints stay ints. */
+ll_column *ll_col_round(const ll_column *c, int decimals, ll_err *err);
+/* Bounds NaN = none; an int column stays int for whole bounds. */
+ll_column *ll_col_clip(const ll_column *c, double lo, double hi, ll_err *err);
+/* Whole values equal to from[k] become to[k]. */
+ll_column *ll_col_replace_num(const ll_column *c, const double *from,
+                              const double *to, int n, ll_err *err);
+ll_column *ll_col_replace_str(const ll_column *c, const char *const *from,
+                              const char *const *to, int n, ll_err *err);
+/* Every occurrence of pat (literal, not empty) inside each string. */
+ll_column *ll_col_str_replace(const ll_column *c, const char *pat,
+                              const char *repl, ll_err *err);
+/* Distinct values in order of appearance (NA once, where it appears). */
+ll_column *ll_col_unique(ll_column *c, ll_err *err);
+/* Columns name and count (or proportion when normalize), most frequent
+ * first, ties in value order. */
+ll_frame *ll_col_value_counts(ll_column *c, const char *name, int dropna,
+                              int normalize, ll_err *err);
+
+/* Reshaping and row pickers (reshape.c).  melt: id columns repeated, a
+ * var_name column of value column names and a value_name column of their
+ * values, one value column after the other (nvals == 0: every column not
+ * an id).  pivot: one row per distinct index value and one column per
+ * distinct columns value (both sorted, NA left out) holding values; a
+ * pair seen twice is an error.  pivot_table: the same after grouping by
+ * (index, columns) with aggfunc (any groupby function).  corr (Pearson)
+ * and cov (sample) of the bool/int/float columns over pairwise complete
+ * rows: a "column" column of names, then one float column each.  sample:
+ * n rows (n < 0: round(frac * rows)) in random order, seeded (splitmix64
+ * Fisher-Yates), with or without replacement.  nlargest/nsmallest: the n
+ * rows with the largest/smallest keys, sorted so, ties in row order, rows
+ * with an NA first key left out. */
+ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
+                        const char *const *vals, int nvals,
+                        const char *var_name, const char *value_name,
+                        ll_err *err);
+ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
+                         const char *columns, const char *values, ll_err *err);
+ll_frame *ll_frame_pivot_table(const ll_frame *f, const char *index,
+                               const char *columns, const char *values,
+                               const char *aggfunc, ll_err *err);
+ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err);
+ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
+                          int replace, uint64_t seed, ll_err *err);
+ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
+                            const char *const *cols, int ncols, int largest,
+                            ll_err *err);
 
 /* Joins (join.c): how is "inner" "left" "right" "outer". */
 ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
@@ -170,14 +231,21 @@ typedef struct ll_csv_opts {
     int nparse_dates;
     const char *const *usecols;
     int nusecols;
-    int64_t nrows;    /* -1 = all */
-    int64_t skip;     /* lines skipped before the header */
-    int on_bad_lines; /* 0 error, 1 warn, 2 skip */
+    const int *usecols_pos; /* instead of names: positions from 0 */
+    int64_t nrows;          /* -1 = all */
+    int64_t skip;           /* lines skipped before the header */
+    int on_bad_lines;       /* 0 error, 1 warn, 2 skip */
     int strict;
     int latin1;
     int threads;
     int strings_as; /* 0 auto (category when few distinct), 1 string, 2 cat */
+    const char *date_format; /* parse_dates columns in this format */
+    int dayfirst;            /* parse_dates columns as day/month/year */
+    int coerce; /* a value that does not fit a given type becomes NA */
 } ll_csv_opts;
+/* pandas' default NA strings (NULL-ended): "", "NA", "n/a", "NULL",
+ * "None", "NaN", "nan", "#N/A", ... */
+extern const char *const ll_csv_default_na[];
 void ll_csv_opts_init(ll_csv_opts *o);
 /* Read path; warnings (renamed headers, bad lines) are appended to warn
  * (may be NULL), one per line. */

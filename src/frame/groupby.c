@@ -601,11 +601,74 @@ done:
     return r;
 }
 
+/* f without the rows where a key is NA (or NaN); NULL with err set when a
+ * key is unknown or memory runs out. */
+static ll_frame *drop_na_keys(const ll_frame *f, const char *const *keys,
+                              int nkeys, const char *what, ll_err *err)
+{
+    ll_column *mask = ll_col_new(LL_BOOL, f->nrow);
+    if (!mask) {
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memset(mask->data, 1, (size_t)f->nrow);
+    for (int k = 0; k < nkeys; k++) {
+        int j = ll_frame_col(f, keys[k], err);
+        if (j < 0) {
+            ll_err_prefix(err, "%s", what);
+            ll_col_unref(mask);
+            return NULL;
+        }
+        const ll_column *c = f->cols[j];
+        for (int64_t i = 0; i < f->nrow; i++)
+            if (ll_col_isna(c, i) ||
+                (c->type == LL_FLOAT && isnan(LL_F64(c)[i])))
+                LL_U8(mask)[i] = 0;
+    }
+    ll_frame *r = ll_frame_filter(f, mask, err);
+    ll_col_unref(mask);
+    return r;
+}
+
+ll_frame *ll_frame_groupby_opt(const ll_frame *f, const char *const *keys,
+                               int nkeys, const ll_agg *aggs, int naggs,
+                               int dropna, ll_err *err)
+{
+    int any_na = 0;
+    for (int k = 0; k < nkeys && dropna && !any_na && nkeys <= 16; k++) {
+        int j = ll_frame_find(f, keys[k]);
+        if (j < 0)
+            break; /* ll_frame_groupby names it */
+        const ll_column *c = f->cols[j];
+        any_na = c->null_count > 0;
+        for (int64_t i = 0; c->type == LL_FLOAT && !any_na && i < c->len; i++)
+            any_na = isnan(LL_F64(c)[i]);
+    }
+    if (!any_na)
+        return ll_frame_groupby(f, keys, nkeys, aggs, naggs, err);
+    ll_frame *kept = drop_na_keys(f, keys, nkeys, "groupby", err);
+    if (!kept)
+        return NULL;
+    ll_frame *r = ll_frame_groupby(kept, keys, nkeys, aggs, naggs, err);
+    ll_frame_free(kept);
+    return r;
+}
+
 ll_frame *ll_frame_value_counts(const ll_frame *f, const char *const *keys,
                                 int nkeys, ll_err *err)
 {
+    return ll_frame_value_counts_opt(f, keys, nkeys, 0, err);
+}
+
+ll_frame *ll_frame_value_counts_opt(const ll_frame *f, const char *const *keys,
+                                    int nkeys, int dropna, ll_err *err)
+{
+    if (nkeys < 1) {
+        ll_err_set(err, LL_EINVAL, "value_counts: no columns");
+        return NULL;
+    }
     ll_agg agg = {"count", keys[0], "size"};
-    ll_frame *g = ll_frame_groupby(f, keys, nkeys, &agg, 1, err);
+    ll_frame *g = ll_frame_groupby_opt(f, keys, nkeys, &agg, 1, dropna, err);
     if (!g)
         return NULL;
     const char *cnt = "count";

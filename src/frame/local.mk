@@ -1,5 +1,5 @@
 # frame/: columnar dataframes, CSV on libcsv, the `df` Lua module.
-liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c \
+liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c src/frame/column_verbs.c \
 	src/frame/column.h \
 	src/frame/frame.c src/frame/frame.h src/frame/frame_int.h \
 	src/frame/parse.c src/frame/csv_int.h src/frame/csv_read.c \
@@ -7,7 +7,7 @@ liblualab_a_SOURCES += src/frame/column.c src/frame/column_ops.c \
 	src/frame/csv_threads.c src/frame/csv_write.c \
 	src/frame/sort.c src/frame/groupby.c src/frame/join.c \
 	src/frame/timeseries.c src/frame/print.c src/frame/expr.c \
-	src/frame/missing.c src/frame/matrix.c \
+	src/frame/missing.c src/frame/matrix.c src/frame/reshape.c \
 	src/frame/lua_frame.h src/frame/lua_frame_int.h src/frame/lua_df.c \
 	src/frame/lua_frame.c src/frame/lua_column.c src/frame/lua_groupby.c
 LL_MODULES += df
@@ -25,8 +25,9 @@ TESTS += tests/c/test_frame_core
 tests_c_test_frame_core_SOURCES = tests/c/test_frame_core.c
 tests_c_test_frame_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_frame_core_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/lua/frame_peer_spec.lua
-EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/fixtures/frame \
+TESTS += tests/lua/frame_peer_spec.lua tests/lua/frame_verbs_spec.lua
+EXTRA_DIST += tests/lua/frame_peer_spec.lua tests/lua/frame_verbs_spec.lua \
+	tests/fixtures/frame \
 	tests/fixtures/make_frame.py
 
 # The CSV fuzz target (./configure --enable-fuzzing, clang; see docs/frame.md).

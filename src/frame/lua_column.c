@@ -53,6 +53,8 @@ static int l_col_length(lua_State *L)
     return 1;
 }
 
+static int push_str_accessor(lua_State *L, lcol *a);
+
 int df_col_index(lua_State *L)
 {
     ll_column *c = df_check_col(L, 1);
@@ -69,6 +71,8 @@ int df_col_index(lua_State *L)
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;
+    if (lua_type(L, 2) == LUA_TSTRING && !strcmp(lua_tostring(L, 2), "str"))
+        return push_str_accessor(L, df_check_lcol(L, 1));
     return luaL_error(L, "Column has no method '%s'",
                       luaL_tolstring(L, 2, NULL));
 }
@@ -313,9 +317,20 @@ static int l_col_notna(lua_State *L)
     return df_give_col(L, u, ll_col_isna_mask(a->c, 0), &err);
 }
 
+/* The column of c.str (or of a Column: c:lower() works too). */
+static lcol *str_self(lua_State *L)
+{
+    lcol *u = luaL_testudata(L, 1, STR_MT);
+    if (!u)
+        return df_check_lcol(L, 1);
+    if (!u->c)
+        luaL_error(L, "attempt to use a closed Column");
+    return u;
+}
+
 static int strfn(lua_State *L, const char *fn)
 {
-    lcol *a = df_check_lcol(L, 1);
+    lcol *a = str_self(L);
     const char *arg = luaL_optstring(L, 2, NULL);
     lcol *u = df_new_col_ud(L, a->name);
     ll_err err;
@@ -341,7 +356,7 @@ STRFN(endswith)
 
 static int l_col_split(lua_State *L)
 {
-    lcol *a = df_check_lcol(L, 1);
+    lcol *a = str_self(L);
     const char *sep = luaL_optstring(L, 2, " ");
     lua_newtable(L);
     int t = lua_gettop(L);
@@ -540,6 +555,346 @@ static int l_col_bnot(lua_State *L)
     return df_give_col(L, u, ll_col_not(a->c, &err), &err);
 }
 
+/* --- pandas Series verbs --- */
+
+static int give(lua_State *L, lcol *a, ll_column *r, ll_err *err,
+                const char *what)
+{
+    lcol *u = df_new_col_ud(L, a->name);
+    if (!r && err->code != LL_ENOMEM)
+        ll_err_prefix(err, "column '%s'", a->name);
+    (void)what;
+    return df_give_col(L, u, r, err);
+}
+
+static int l_col_head(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer n = luaL_optinteger(L, 2, 5);
+    int64_t len = a->c->len;
+    if (n < 0)
+        n = len + n < 0 ? 0 : len + n; /* pandas: all but the last -n */
+    lcol *u = df_new_col_ud(L, a->name);
+    u->c = ll_col_slice(a->c, 0, n < len ? n : len);
+    return u->c ? 1 : luaL_error(L, "out of memory");
+}
+
+static int l_col_tail(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer n = luaL_optinteger(L, 2, 5);
+    int64_t len = a->c->len;
+    if (n < 0)
+        n = len + n < 0 ? 0 : len + n;
+    if (n > len)
+        n = len;
+    lcol *u = df_new_col_ud(L, a->name);
+    u->c = ll_col_slice(a->c, len - n, n);
+    return u->c ? 1 : luaL_error(L, "out of memory");
+}
+
+/* map(fn | table [, {na_action = "ignore"}]): the function is called with
+ * each value (nil for NA) and its results make the new column, typed by
+ * what they are; a table maps values to values (absent keys give NA). */
+static int l_col_map(lua_State *L)
+{
+    static const char *const opts[] = {"na_action", NULL};
+    lcol *a = df_check_lcol(L, 1);
+    int ft = lua_type(L, 2);
+    if (ft != LUA_TFUNCTION && ft != LUA_TTABLE &&
+        !luaL_getmetafield(L, 2, "__call"))
+        return luaL_error(L, "map: a function or a table expected, got %s",
+                          luaL_typename(L, 2));
+    if (!lua_isnoneornil(L, 3))
+        luaL_checktype(L, 3, LUA_TTABLE);
+    ll_lua_check_opts(L, 3, "map", opts);
+    const char *na_action = ll_opt_str(L, 3, "na_action", NULL);
+    if (na_action && strcmp(na_action, "ignore"))
+        return luaL_error(L,
+                          "map: option 'na_action': \"ignore\" expected, got "
+                          "'%s'",
+                          na_action);
+    lua_settop(L, 3);
+    int64_t n = a->c->len;
+    lua_createtable(L, n < INT32_MAX ? (int)n : 0, 0);
+    for (int64_t i = 0; i < n; i++) {
+        int na = ll_col_isna(a->c, i);
+        if (na && na_action)
+            continue;
+        if (ft == LUA_TTABLE) {
+            if (na)
+                continue;
+            df_push_value(L, a->c, i);
+            lua_gettable(L, 2);
+        } else {
+            lua_pushvalue(L, 2);
+            if (na)
+                lua_pushnil(L);
+            else
+                df_push_value(L, a->c, i);
+            lua_call(L, 1, 1);
+        }
+        lua_rawseti(L, 4, i + 1);
+    }
+    lcol *u = df_new_col_ud(L, a->name);
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *r = df_col_from_lua(L, 4, n, NULL, &err);
+    if (!r)
+        ll_err_prefix(&err, "map");
+    return df_give_col(L, u, r, &err);
+}
+
+static int cum(lua_State *L, const char *fn)
+{
+    lcol *a = df_check_lcol(L, 1);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_cum(a->c, fn, &err), &err, fn);
+}
+static int l_col_cumsum(lua_State *L)
+{
+    return cum(L, "cumsum");
+}
+static int l_col_cumprod(lua_State *L)
+{
+    return cum(L, "cumprod");
+}
+static int l_col_cummax(lua_State *L)
+{
+    return cum(L, "cummax");
+}
+static int l_col_cummin(lua_State *L)
+{
+    return cum(L, "cummin");
+}
+
+static int l_col_diff(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer k = luaL_optinteger(L, 2, 1);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_diff(a->c, k, &err), &err, "diff");
+}
+
+static int l_col_pct_change(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer k = luaL_optinteger(L, 2, 1);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_pct_change(a->c, k, &err), &err, "pct_change");
+}
+
+static int l_col_shift(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer k = luaL_optinteger(L, 2, 1);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_shift(a->c, k, NULL, NULL, &err), &err, "shift");
+}
+
+static int l_col_round(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    lua_Integer d = luaL_optinteger(L, 2, 0);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_round(a->c, (int)d, &err), &err, "round");
+}
+
+/* clip(lower, upper) or clip{lower=, upper=}; nil leaves a side open. */
+static int l_col_clip(lua_State *L)
+{
+    static const char *const opts[] = {"lower", "upper", NULL};
+    lcol *a = df_check_lcol(L, 1);
+    double lo = LL_NAN, hi = LL_NAN;
+    if (lua_istable(L, 2)) {
+        ll_lua_check_opts(L, 2, "clip", opts);
+        lo = ll_opt_num(L, 2, "lower", LL_NAN);
+        hi = ll_opt_num(L, 2, "upper", LL_NAN);
+    } else {
+        lo = luaL_optnumber(L, 2, LL_NAN);
+        hi = luaL_optnumber(L, 3, LL_NAN);
+    }
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_clip(a->c, lo, hi, &err), &err, "clip");
+}
+
+/* replace(old, new) or replace{[old] = new, ...}: whole values. */
+static int l_col_replace(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    int n = 0;
+    if (lua_istable(L, 2)) {
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            n++;
+            lua_pop(L, 1);
+        }
+    } else {
+        luaL_checkany(L, 3);
+        lua_settop(L, 3);
+        lua_newtable(L);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, 3);
+        lua_settable(L, 4);
+        lua_replace(L, 2);
+        lua_settop(L, 2);
+        n = 1;
+    }
+    int str = a->c->type == LL_STR || a->c->type == LL_CAT;
+    const char **sf = lua_newuserdatauv(L, sizeof *sf * (size_t)(n + 1), 0);
+    const char **st = lua_newuserdatauv(L, sizeof *st * (size_t)(n + 1), 0);
+    double *nf = lua_newuserdatauv(L, sizeof *nf * (size_t)(n + 1), 0);
+    double *nt = lua_newuserdatauv(L, sizeof *nt * (size_t)(n + 1), 0);
+    int k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        int want = str ? LUA_TSTRING : LUA_TNUMBER;
+        if (lua_type(L, -2) != want || lua_type(L, -1) != want)
+            return luaL_error(L,
+                              "replace: column '%s' (%s) takes %s for %s, "
+                              "got %s for %s",
+                              a->name, ll_dtype_name(a->c->type),
+                              str ? "strings" : "numbers",
+                              str ? "strings" : "numbers", luaL_typename(L, -1),
+                              luaL_typename(L, -2));
+        if (str) {
+            sf[k] = lua_tostring(L, -2);
+            st[k] = lua_tostring(L, -1);
+        } else {
+            nf[k] = lua_tonumber(L, -2);
+            nt[k] = lua_tonumber(L, -1);
+        }
+        k++;
+        lua_pop(L, 1);
+    }
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *r = str ? ll_col_replace_str(a->c, sf, st, n, &err)
+                       : ll_col_replace_num(a->c, nf, nt, n, &err);
+    return give(L, a, r, &err, "replace");
+}
+
+static int l_col_unique(lua_State *L)
+{
+    lcol *a = df_check_lcol(L, 1);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_unique(a->c, &err), &err, "unique");
+}
+
+static int l_col_value_counts(lua_State *L)
+{
+    static const char *const opts[] = {"dropna", "normalize", NULL};
+    lcol *a = df_check_lcol(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "value_counts", opts);
+    int dropna = ll_opt_bool(L, 2, "dropna", 1);
+    int normalize = ll_opt_bool(L, 2, "normalize", 0);
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u,
+                         ll_col_value_counts(a->c,
+                                             a->name[0] ? a->name : "value",
+                                             dropna, normalize, &err),
+                         &err);
+}
+
+static int l_col_to_tensor(lua_State *L)
+{
+    static const char *const opts[] = {"categorical", "dtype", NULL};
+    lcol *a = df_check_lcol(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "to_tensor", opts);
+    const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
+    if (strcmp(dtype, "float32"))
+        return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
+                          dtype);
+    const char *cat = ll_opt_str(L, 2, "categorical", "codes");
+    int onehot = !strcmp(cat, "onehot");
+    if (!onehot && strcmp(cat, "codes"))
+        return luaL_error(L,
+                          "to_tensor: categorical must be \"codes\" or "
+                          "\"onehot\", got '%s'",
+                          cat);
+    lframe *tmp = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    tmp->f = ll_frame_new();
+    if (!tmp->f ||
+        ll_frame_set(tmp->f, a->name[0] ? a->name : "value", a->c, &err))
+        return luaL_error(L, "out of memory");
+    int col = 0;
+    return df_push_tensor(L, tmp->f, &col, 1, onehot, 1, "to_tensor");
+}
+
+/* c.str: the string methods as pandas spells them (c.str:lower()). */
+static int l_str_close(lua_State *L)
+{
+    lcol *u = luaL_checkudata(L, 1, STR_MT);
+    ll_col_unref(u->c);
+    u->c = NULL;
+    return 0;
+}
+
+static int push_str_accessor(lua_State *L, lcol *a)
+{
+    lcol *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->c = NULL;
+    memcpy(u->name, a->name, sizeof u->name);
+    luaL_setmetatable(L, STR_MT);
+    u->c = ll_col_ref(a->c);
+    return 1;
+}
+
+static int l_str_tostring(lua_State *L)
+{
+    lcol *u = luaL_checkudata(L, 1, STR_MT);
+    lua_pushfstring(L, "string methods of column '%s'", u->name);
+    return 1;
+}
+
+static int l_str_replace(lua_State *L)
+{
+    lcol *a = str_self(L);
+    const char *pat = luaL_checkstring(L, 2);
+    const char *repl = luaL_checkstring(L, 3);
+    ll_err err;
+    ll_err_clear(&err);
+    return give(L, a, ll_col_str_replace(a->c, pat, repl, &err), &err,
+                "str.replace");
+}
+
+const ll_lua_fn df_str_methods[] = {
+    {"lower", l_col_lower, "str:lower() -> Column -- Lower-case strings."},
+    {"upper", l_col_upper, "str:upper() -> Column -- Upper-case strings."},
+    {"strip", l_col_strip,
+     "str:strip() -> Column -- Without leading and trailing white space."},
+    {"len", l_col_len, "str:len() -> Column -- String lengths in characters."},
+    {"contains", l_col_contains,
+     "str:contains(s) -> mask -- Substring test (literal, not a pattern)."},
+    {"startswith", l_col_startswith, "str:startswith(s) -> mask -- Prefix."},
+    {"endswith", l_col_endswith, "str:endswith(s) -> mask -- Suffix."},
+    {"replace", l_str_replace,
+     "str:replace(pat, repl) -> Column -- Every occurrence of pat (literal) "
+     "replaced."},
+    {"split", l_col_split,
+     "str:split([sep=\" \"]) -> {Column, ...} -- One Column per part."},
+    {NULL, NULL, NULL}};
+
+const ll_lua_fn df_str_meta[] = {{"__gc", l_str_close, NULL},
+                                 {"__close", l_str_close, NULL},
+                                 {"__tostring", l_str_tostring, NULL},
+                                 {NULL, NULL, NULL}};
+
 const ll_lua_fn df_col_methods[] = {
     {"sum", l_col_sum, "sum() -> number -- Sum, NA skipped."},
     {"mean", l_col_mean, "mean() -> number -- Mean, NA skipped."},
@@ -594,6 +949,41 @@ const ll_lua_fn df_col_methods[] = {
      "astype(type) -> Column -- Convert the "
      "column."},
     {"fillna", l_col_fillna, "fillna(value) -> Column -- Fill NA."},
+    {"head", l_col_head, "head([n=5]) -> Column -- The first n values."},
+    {"tail", l_col_tail, "tail([n=5]) -> Column -- The last n values."},
+    {"map", l_col_map,
+     "map(fn | table [, {na_action=\"ignore\"}]) -> Column -- fn(value) "
+     "for each value (nil for NA), typed by the results; a table maps "
+     "values."},
+    {"apply", l_col_map, "apply(fn) -> Column -- Same as map."},
+    {"cumsum", l_col_cumsum, "cumsum() -> Column -- Running sum, NA kept."},
+    {"cumprod", l_col_cumprod,
+     "cumprod() -> Column -- Running product, NA kept."},
+    {"cummax", l_col_cummax, "cummax() -> Column -- Running maximum."},
+    {"cummin", l_col_cummin, "cummin() -> Column -- Running minimum."},
+    {"diff", l_col_diff,
+     "diff([periods=1]) -> Column -- x[i] - x[i-periods] (float)."},
+    {"shift", l_col_shift,
+     "shift([periods=1]) -> Column -- Values moved down (up when "
+     "negative), NA filled."},
+    {"pct_change", l_col_pct_change,
+     "pct_change([periods=1]) -> Column -- x[i] / x[i-periods] - 1."},
+    {"round", l_col_round,
+     "round([decimals=0]) -> Column -- Half to even, as pandas."},
+    {"clip", l_col_clip,
+     "clip(lower, upper) | clip{lower=, upper=} -> Column -- Values bounded "
+     "(nil: no bound)."},
+    {"replace", l_col_replace,
+     "replace(old, new) | replace{[old] = new} -> Column -- Whole values "
+     "replaced."},
+    {"unique", l_col_unique,
+     "unique() -> Column -- Distinct values in order of appearance."},
+    {"value_counts", l_col_value_counts,
+     "value_counts([{dropna=true, normalize=false}]) -> Frame -- Values and "
+     "their count (or proportion), most frequent first."},
+    {"to_tensor", l_col_to_tensor,
+     "to_tensor([{categorical=\"codes\"|\"onehot\"}]) -> Tensor -- A "
+     "float32 [rows] tensor ([rows, k] one-hot)."},
     {"to_table", l_col_to_table,
      "to_table() -> {values} -- A Lua array; numeric NA becomes NaN, other "
      "NA leaves a hole."},

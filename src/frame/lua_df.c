@@ -203,8 +203,8 @@ static int is_na_value(lua_State *L, int idx)
 
 /* A column built from the Lua array at idx (df.NA or nil holes are NA;
  * n given by the caller when the array has holes). */
-static ll_column *col_from_lua(lua_State *L, int idx, int64_t n,
-                               const char *type_name, ll_err *err)
+ll_column *df_col_from_lua(lua_State *L, int idx, int64_t n,
+                           const char *type_name, ll_err *err)
 {
     idx = lua_absindex(L, idx);
     int kind = -1; /* 0 bool 1 int 2 float 3 string */
@@ -309,12 +309,40 @@ static int64_t lua_array_len(lua_State *L, int idx)
 
 /* --- df module functions --- */
 
-static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
+static const char *const csv_opt_names[] = {
+    "sep",     "header",      "na",          "na_values", "types",
+    "dtype",   "parse_dates", "date_format", "dayfirst",  "errors",
+    "usecols", "nrows",       "skip",        "skiprows",  "on_bad_lines",
+    "strict",  "encoding",    "threads",     "strings",   NULL};
+
+static int parse_csv_opts(lua_State *L, int idx, const char *fname,
+                          ll_csv_opts *o)
 {
     ll_csv_opts_init(o);
     if (lua_isnoneornil(L, idx))
         return 0;
     luaL_checktype(L, idx, LUA_TTABLE);
+    ll_lua_check_opts(L, idx, fname, csv_opt_names);
+    o->date_format = ll_opt_str(L, idx, "date_format", NULL);
+    if (o->date_format && !ll_date_fmt_check(o->date_format))
+        luaL_error(L,
+                   "option 'date_format': '%s' uses a directive other than "
+                   "%%Y %%y %%m %%d %%H %%M %%S %%f %%b %%%%",
+                   o->date_format);
+    o->dayfirst = ll_opt_bool(L, idx, "dayfirst", 0);
+    const char *errs = ll_opt_str(L, idx, "errors", "raise");
+    if (!strcmp(errs, "coerce"))
+        o->coerce = 1;
+    else if (strcmp(errs, "raise"))
+        luaL_error(L,
+                   "option 'errors': \"raise\" or \"coerce\" expected, got "
+                   "'%s'",
+                   errs);
+    int has_skip = lua_getfield(L, idx, "skip") != LUA_TNIL;
+    int has_skiprows = lua_getfield(L, idx, "skiprows") != LUA_TNIL;
+    lua_pop(L, 2);
+    if (has_skip && has_skiprows)
+        luaL_error(L, "options 'skip' and 'skiprows' mean the same: give one");
     const char *sep = ll_opt_str(L, idx, "sep", NULL);
     if (sep) {
         if (!strcmp(sep, "\\t") || !strcmp(sep, "tab"))
@@ -326,7 +354,7 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
     }
     o->header = ll_opt_bool(L, idx, "header", 1);
     o->nrows = ll_opt_int(L, idx, "nrows", -1);
-    o->skip = ll_opt_int(L, idx, "skip", 0);
+    o->skip = ll_opt_int(L, idx, has_skiprows ? "skiprows" : "skip", 0);
     o->strict = ll_opt_bool(L, idx, "strict", 0);
     o->threads = (int)ll_opt_int(L, idx, "threads", 1);
     if (o->threads < 1)
@@ -375,9 +403,47 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
         lua_pushnil(L);
         lua_pushnil(L);
     }
+    if (lua_getfield(L, idx, "na_values") != LUA_TNIL) {
+        /* pandas: na_values add to the NA strings (the defaults or na) */
+        int extra;
+        const char **more = df_str_list(L, -1, &extra, "option 'na_values'");
+        const char *const *base = o->na ? o->na : ll_csv_default_na;
+        int nb = 0;
+        while (base[nb])
+            nb++;
+        const char **all =
+            lua_newuserdatauv(L, sizeof *all * (size_t)(nb + extra + 1), 0);
+        memcpy(all, base, sizeof *all * (size_t)nb);
+        memcpy(all + nb, more, sizeof *all * (size_t)extra);
+        all[nb + extra] = NULL;
+        o->na = all;
+    }
     if (lua_getfield(L, idx, "usecols") != LUA_TNIL) {
-        o->usecols = df_str_list(L, -1, &n, "option 'usecols'");
-        o->nusecols = n;
+        int first = LUA_TNIL;
+        if (lua_istable(L, -1)) {
+            first = lua_geti(L, -1, 1);
+            lua_pop(L, 1);
+        }
+        if (first == LUA_TNUMBER) {
+            /* pandas' positions, counted from 0 */
+            int cnt = (int)luaL_len(L, -1);
+            int *pos = lua_newuserdatauv(L, sizeof *pos * (size_t)(cnt + 1), 0);
+            for (int k = 0; k < cnt; k++) {
+                lua_geti(L, -2, k + 1);
+                if (!lua_isinteger(L, -1))
+                    luaL_error(L,
+                               "option 'usecols': item %d: column position "
+                               "(an integer) expected, got %s",
+                               k + 1, luaL_typename(L, -1));
+                pos[k] = (int)lua_tointeger(L, -1);
+                lua_pop(L, 1);
+            }
+            o->usecols_pos = pos;
+            o->nusecols = cnt;
+        } else {
+            o->usecols = df_str_list(L, -1, &n, "option 'usecols'");
+            o->nusecols = n;
+        }
     } else {
         lua_pushnil(L);
     }
@@ -387,7 +453,13 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
     } else {
         lua_pushnil(L);
     }
-    if (lua_getfield(L, idx, "types") != LUA_TNIL) {
+    int has_dtype = lua_getfield(L, idx, "dtype") != LUA_TNIL;
+    if (lua_getfield(L, idx, "types") != LUA_TNIL && has_dtype)
+        luaL_error(L, "options 'types' and 'dtype' mean the same: give one");
+    const char *tkey = has_dtype ? "dtype" : "types";
+    if (has_dtype)
+        lua_pop(L, 1); /* the dtype table is on top */
+    if (!lua_isnil(L, -1)) {
         int tidx = lua_gettop(L);
         luaL_checktype(L, tidx, LUA_TTABLE);
         int cnt = 0;
@@ -404,13 +476,13 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
         while (lua_next(L, tidx)) {
             if (lua_type(L, -2) != LUA_TSTRING ||
                 lua_type(L, -1) != LUA_TSTRING)
-                luaL_error(L, "option 'types': {column = \"type\"} expected");
+                luaL_error(L, "option '%s': {column = \"type\"} expected",
+                           tkey);
             cols[k] = lua_tostring(L, -2);
             int t = ll_dtype_parse(lua_tostring(L, -1));
             if (t < 0)
-                luaL_error(L,
-                           "option 'types': unknown type '%s' for column '%s'",
-                           lua_tostring(L, -1), cols[k]);
+                luaL_error(L, "option '%s': unknown type '%s' for column '%s'",
+                           tkey, lua_tostring(L, -1), cols[k]);
             vals[k++] = t;
             lua_pop(L, 1);
         }
@@ -418,6 +490,9 @@ static int parse_csv_opts(lua_State *L, int idx, ll_csv_opts *o)
         o->type_vals = vals;
         o->ntypes = cnt;
     }
+    if ((o->date_format || o->dayfirst) && o->nparse_dates == 0)
+        luaL_error(L, "options 'date_format' and 'dayfirst' apply to the "
+                      "columns named in parse_dates");
     return 0;
 }
 
@@ -445,7 +520,7 @@ static int l_df_read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     ll_csv_opts o;
-    parse_csv_opts(L, 2, &o);
+    parse_csv_opts(L, 2, "read_csv", &o);
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
@@ -460,7 +535,7 @@ static int l_df_parse_csv(lua_State *L)
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     ll_csv_opts o;
-    parse_csv_opts(L, 2, &o);
+    parse_csv_opts(L, 2, "parse_csv", &o);
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
@@ -528,8 +603,8 @@ static int l_df_frame(lua_State *L)
         if (cu && cu->c) {
             c = ll_col_ref(cu->c);
         } else if (lua_istable(L, -1)) {
-            c = col_from_lua(L, -1, lua_array_len(L, lua_gettop(L)), NULL,
-                             &err);
+            c = df_col_from_lua(L, -1, lua_array_len(L, lua_gettop(L)), NULL,
+                                &err);
             if (!c) {
                 ll_err_prefix(&err, "df.frame: column '%s'", name);
                 return ll_lua_raise(L, &err);
@@ -558,7 +633,7 @@ static int l_df_column(lua_State *L)
     lcol *u = df_new_col_ud(L, name);
     ll_err err;
     ll_err_clear(&err);
-    ll_column *c = col_from_lua(L, 1, lua_array_len(L, 1), type, &err);
+    ll_column *c = df_col_from_lua(L, 1, lua_array_len(L, 1), type, &err);
     return df_give_col(L, u, c, &err);
 }
 
@@ -635,6 +710,8 @@ int luaopen_lualab_df(lua_State *L)
     index_fn(L, df_col_index);
     lua_pop(L, 1);
     ll_lua_newclass(L, GROUP_MT, df_group_methods, df_group_meta);
+    lua_pop(L, 1);
+    ll_lua_newclass(L, STR_MT, df_str_methods, df_str_meta);
     lua_pop(L, 1);
     lua_newtable(L);
     ll_lua_setfuncs(L, "df", df_fns);

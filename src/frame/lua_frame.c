@@ -206,14 +206,79 @@ static int l_frame_columns(lua_State *L)
     return 1;
 }
 
+/* dtypes: {name = type}, whose pairs() and display follow the column
+ * order (the names are kept in the metatable's __order). */
+static int dtypes_next(lua_State *L)
+{
+    lua_Integer k = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+    if (lua_geti(L, lua_upvalueindex(1), k) == LUA_TNIL)
+        return 0;
+    lua_pushinteger(L, k);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_pushvalue(L, -1);
+    lua_rawget(L, 1);
+    return 2;
+}
+
+static int dtypes_pairs(lua_State *L)
+{
+    luaL_getmetafield(L, 1, "__order");
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, dtypes_next, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int dtypes_tostring(lua_State *L)
+{
+    luaL_getmetafield(L, 1, "__order");
+    int order = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    size_t w = 0;
+    for (lua_Integer k = 1; lua_geti(L, order, k) != LUA_TNIL; k++) {
+        size_t len = lua_rawlen(L, -1);
+        w = len > w ? len : w;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    for (lua_Integer k = 1; lua_geti(L, order, k) != LUA_TNIL; k++) {
+        size_t len;
+        const char *name = lua_tolstring(L, -1, &len);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, 1);
+        const char *t = lua_tostring(L, -1);
+        luaL_addlstring(&b, name, len);
+        for (size_t i = len; i < w + 2; i++)
+            luaL_addchar(&b, ' ');
+        luaL_addstring(&b, t ? t : "?");
+        luaL_addchar(&b, '\n');
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static int l_frame_dtypes(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
     lua_createtable(L, 0, f->ncol);
+    lua_createtable(L, 0, 4); /* metatable */
+    lua_createtable(L, f->ncol, 0);
     for (int i = 0; i < f->ncol; i++) {
         lua_pushstring(L, ll_dtype_name(f->cols[i]->type));
-        lua_setfield(L, -2, f->names[i]);
+        lua_setfield(L, -4, f->names[i]);
+        lua_pushstring(L, f->names[i]);
+        lua_rawseti(L, -2, i + 1);
     }
+    lua_setfield(L, -2, "__order");
+    lua_pushcfunction(L, dtypes_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, dtypes_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, -2);
     return 1;
 }
 
@@ -242,9 +307,42 @@ static int l_frame_drop(lua_State *L)
     return df_push_names_op(L, f, names, n, ll_frame_drop);
 }
 
+/* rename(fn): fn(name) gives each new name (nil keeps it). */
+static int rename_fn(lua_State *L, ll_frame *f)
+{
+    const char **from =
+        lua_newuserdatauv(L, sizeof *from * (size_t)(f->ncol + 1), 0);
+    const char **to =
+        lua_newuserdatauv(L, sizeof *to * (size_t)(f->ncol + 1), 0);
+    int base = lua_gettop(L), k = 0;
+    for (int i = 0; i < f->ncol; i++) {
+        lua_pushvalue(L, 2);
+        lua_pushstring(L, f->names[i]);
+        lua_call(L, 1, 1);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L,
+                              "rename: the function gave a %s for column "
+                              "'%s' (a string or nil expected)",
+                              luaL_typename(L, -1), f->names[i]);
+        from[k] = f->names[i];
+        to[k++] = lua_tostring(L, -1); /* kept on the stack */
+    }
+    (void)base;
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u, ll_frame_rename(f, from, to, k, &err), &err);
+}
+
 static int l_frame_rename(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
+    if (lua_isfunction(L, 2))
+        return rename_fn(L, f);
     luaL_checktype(L, 2, LUA_TTABLE);
     int cnt = 0;
     lua_pushnil(L);
@@ -464,6 +562,8 @@ static int sort_spec(lua_State *L, int idx, const char ***keys, int **desc)
 {
     int all_desc = 0;
     if (lua_istable(L, idx + 1)) {
+        static const char *const opts[] = {"desc", NULL};
+        ll_lua_check_opts(L, idx + 1, "sort", opts);
         lua_getfield(L, idx + 1, "desc");
         all_desc = lua_toboolean(L, -1);
         lua_pop(L, 1);
@@ -522,6 +622,8 @@ static int l_frame_join(lua_State *L)
     ll_frame *a = df_check_frame(L, 1);
     ll_frame *b = df_check_frame(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
+    static const char *const opts[] = {"on", "how", "suffixes", NULL};
+    ll_lua_check_opts(L, 3, "join", opts);
     lua_getfield(L, 3, "on");
     if (lua_isnil(L, -1))
         return luaL_error(L, "join: option 'on' (key names) is required");
@@ -576,10 +678,21 @@ static int l_frame_unique(lua_State *L)
 
 static int l_frame_value_counts(lua_State *L)
 {
+    static const char *const opts[] = {"dropna", NULL};
     ll_frame *f = df_check_frame(L, 1);
     int n;
     const char **cols = df_str_list(L, 2, &n, "value_counts");
-    return df_push_names_op(L, f, cols, n, ll_frame_value_counts);
+    int oi = lua_istable(L, 3) ? 3 : lua_istable(L, 2) ? 2 : 0;
+    int dropna = 1;
+    if (oi) {
+        ll_lua_check_opts(L, oi, "value_counts", opts);
+        dropna = ll_opt_bool(L, oi, "dropna", 1);
+    }
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(
+        L, u, ll_frame_value_counts_opt(f, cols, n, dropna, &err), &err);
 }
 
 static int l_frame_dropna(lua_State *L)
@@ -588,6 +701,8 @@ static int l_frame_dropna(lua_State *L)
     const char **subset = NULL;
     int n = 0;
     if (lua_istable(L, 2)) {
+        static const char *const opts[] = {"subset", NULL};
+        ll_lua_check_opts(L, 2, "dropna", opts);
         lua_getfield(L, 2, "subset");
         if (!lua_isnil(L, -1))
             subset = df_str_list(L, -1, &n, "dropna: subset");
@@ -600,8 +715,13 @@ static int l_frame_dropna(lua_State *L)
  * copied into scratch userdata left on the stack, so a later Lua error
  * leaks nothing. */
 static void group_order(lua_State *L, int idx, ll_frame *f, int64_t **order,
-                        int64_t **group, int need_order)
+                        int64_t **group, int need_order, const char *fname)
 {
+    static const char *const by_order[] = {"by", "order", NULL};
+    static const char *const rolling[] = {"by", "order", "min_periods", NULL};
+    if (lua_istable(L, idx))
+        ll_lua_check_opts(L, idx, fname,
+                          strcmp(fname, "rolling") ? by_order : rolling);
     *order = NULL;
     *group = NULL;
     int nby = 0, nord = 0;
@@ -666,7 +786,7 @@ static int l_frame_fillna(lua_State *L)
     const char *s = t == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
     if (s && (!strcmp(s, "ffill") || !strcmp(s, "bfill"))) {
         int64_t *order, *group;
-        group_order(L, 3, f, &order, &group, 1);
+        group_order(L, 3, f, &order, &group, 1, "fillna");
         lframe *u = df_new_frame_ud(L);
         return df_give_frame(
             L, u,
@@ -721,7 +841,7 @@ static int shift(lua_State *L, int sign)
     ll_err err;
     ll_err_clear(&err);
     int64_t *order, *group;
-    group_order(L, 4, f, &order, &group, 1);
+    group_order(L, 4, f, &order, &group, 1, sign > 0 ? "lag" : "lead");
     lcol *u = df_new_col_ud(L, name);
     return df_give_col(
         L, u, ll_col_shift(f->cols[i], sign * k, order, group, &err), &err);
@@ -748,7 +868,7 @@ static int l_frame_rolling(lua_State *L)
     ll_err err;
     ll_err_clear(&err);
     int64_t *order, *group;
-    group_order(L, 5, f, &order, &group, 0);
+    group_order(L, 5, f, &order, &group, 0, "rolling");
     lcol *u = df_new_col_ud(L, name);
     return df_give_col(
         L, u, ll_col_rolling(f->cols[i], w, minp, fn, order, group, &err),
@@ -760,6 +880,8 @@ static int l_frame_resample(lua_State *L)
     ll_frame *f = df_check_frame(L, 1);
     const char *rule = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
+    static const char *const opts[] = {"on", "by", "agg", NULL};
+    ll_lua_check_opts(L, 3, "resample", opts);
     const char *on = ll_opt_str(L, 3, "on", NULL);
     if (!on)
         return luaL_error(L, "resample: option 'on' (the time column) is "
@@ -820,6 +942,8 @@ static int l_frame_astype(lua_State *L)
 static int l_frame_split(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
+    static const char *const opts[] = {"test", "seed", "time", "shuffle", NULL};
+    ll_lua_check_opts(L, 2, "train_test_split", opts);
     double test = ll_opt_num(L, 2, "test", 0.25);
     lua_Integer seed = ll_opt_int(L, 2, "seed", 0);
     const char *time = ll_opt_str(L, 2, "time", NULL);
@@ -844,6 +968,8 @@ static int l_frame_write_csv(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
     const char *path = luaL_checkstring(L, 2);
+    static const char *const opts[] = {"sep", NULL};
+    ll_lua_check_opts(L, 3, "write_csv", opts);
     const char *sep = ll_opt_str(L, 3, "sep", ",");
     ll_err err;
     ll_err_clear(&err);
@@ -856,6 +982,8 @@ static int l_frame_write_csv(lua_State *L)
 static int l_frame_to_csv(lua_State *L)
 {
     ll_frame *f = df_check_frame(L, 1);
+    static const char *const opts[] = {"sep", NULL};
+    ll_lua_check_opts(L, 2, "to_csv", opts);
     const char *sep = ll_opt_str(L, 2, "sep", ",");
     ll_buf b;
     ll_buf_init(&b);
@@ -883,6 +1011,8 @@ static int l_frame_to_tensor(lua_State *L)
         names = df_str_list(L, 2, &n, "to_tensor");
     else
         names = cols_or_all(L, lua_gettop(L) + 1, f, &n, "to_tensor");
+    static const char *const opts[] = {"categorical", "dtype", NULL};
+    ll_lua_check_opts(L, 2, "to_tensor", opts);
     const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
     if (strcmp(dtype, "float32"))
         return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
@@ -906,19 +1036,28 @@ static int l_frame_to_tensor(lua_State *L)
             return ll_lua_raise(L, &err);
         }
     }
+    return df_push_tensor(L, f, cols, n, onehot, 0, "to_tensor");
+}
+
+int df_push_tensor(lua_State *L, const ll_frame *f, const int *cols, int n,
+                   int onehot, int flat, const char *what)
+{
+    need_nn(L);
+    ll_err err;
+    ll_err_clear(&err);
     int64_t width;
     if (ll_frame_matrix_width(f, cols, n, onehot, &width, &err)) {
-        ll_err_prefix(&err, "to_tensor");
+        ll_err_prefix(&err, "%s", what);
         return ll_lua_raise(L, &err);
     }
     int64_t shape[2] = {f->nrow, width};
-    ll_tensor *t = ll_tensor_new(2, shape, &err);
+    ll_tensor *t = ll_tensor_new(flat && width == 1 ? 1 : 2, shape, &err);
     if (!t)
         return ll_lua_raise(L, &err);
     if (ll_frame_to_matrix(f, cols, n, onehot, ll_tensor_data(t), width,
                            &err)) {
         ll_tensor_free(t);
-        ll_err_prefix(&err, "to_tensor");
+        ll_err_prefix(&err, "%s", what);
         return ll_lua_raise(L, &err);
     }
     ll_lua_push_tensor(L, t);
@@ -942,6 +1081,160 @@ static int l_frame_copy(lua_State *L)
     return df_give_frame(L, u, ll_frame_copy(f), &err);
 }
 
+/* --- pandas reshaping verbs --- */
+
+static int l_frame_melt(lua_State *L)
+{
+    static const char *const opts[] = {"id_vars", "value_vars", "var_name",
+                                       "value_name", NULL};
+    ll_frame *f = df_check_frame(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "melt", opts);
+    lua_settop(L, 2);
+    int nid = 0, nval = 0;
+    const char **ids = NULL, **vals = NULL;
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "id_vars") != LUA_TNIL)
+        ids = df_str_list(L, -1, &nid, "melt: id_vars");
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "value_vars") != LUA_TNIL)
+        vals = df_str_list(L, -1, &nval, "melt: value_vars");
+    const char *var = ll_opt_str(L, 2, "var_name", "variable");
+    const char *value = ll_opt_str(L, 2, "value_name", "value");
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(
+        L, u, ll_frame_melt(f, ids, nid, vals, nval, var, value, &err), &err);
+}
+
+static const char *need_str(lua_State *L, int idx, const char *fn,
+                            const char *key)
+{
+    const char *s = ll_opt_str(L, idx, key, NULL);
+    if (!s)
+        luaL_error(L, "%s: option '%s' (a column name) is required", fn, key);
+    return s;
+}
+
+static int l_frame_pivot(lua_State *L)
+{
+    static const char *const opts[] = {"index", "columns", "values", NULL};
+    ll_frame *f = df_check_frame(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "pivot", opts);
+    const char *index = need_str(L, 2, "pivot", "index");
+    const char *columns = need_str(L, 2, "pivot", "columns");
+    const char *values = need_str(L, 2, "pivot", "values");
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u, ll_frame_pivot(f, index, columns, values, &err),
+                         &err);
+}
+
+static int l_frame_pivot_table(lua_State *L)
+{
+    static const char *const opts[] = {"index", "columns", "values", "aggfunc",
+                                       NULL};
+    ll_frame *f = df_check_frame(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "pivot_table", opts);
+    const char *index = need_str(L, 2, "pivot_table", "index");
+    const char *columns = need_str(L, 2, "pivot_table", "columns");
+    const char *values = need_str(L, 2, "pivot_table", "values");
+    const char *agg = ll_opt_str(L, 2, "aggfunc", "mean");
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(
+        L, u, ll_frame_pivot_table(f, index, columns, values, agg, &err), &err);
+}
+
+static int corr_cov(lua_State *L, int corr)
+{
+    static const char *const opts[] = {"method", NULL};
+    ll_frame *f = df_check_frame(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, corr ? "corr" : "cov", opts);
+    const char *method = ll_opt_str(L, 2, "method", "pearson");
+    if (strcmp(method, "pearson"))
+        return luaL_error(L, "%s: method \"pearson\" expected, got '%s'",
+                          corr ? "corr" : "cov", method);
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u, ll_frame_corr(f, corr, &err), &err);
+}
+
+static int l_frame_corr(lua_State *L)
+{
+    return corr_cov(L, 1);
+}
+
+static int l_frame_cov(lua_State *L)
+{
+    return corr_cov(L, 0);
+}
+
+static int l_frame_sample(lua_State *L)
+{
+    static const char *const opts[] = {"n", "frac", "seed", "replace", NULL};
+    ll_frame *f = df_check_frame(L, 1);
+    int64_t n = -1;
+    double frac = LL_NAN;
+    uint64_t seed = 0;
+    int replace = 0;
+    if (lua_isinteger(L, 2)) {
+        n = lua_tointeger(L, 2);
+    } else {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        ll_lua_check_opts(L, 2, "sample", opts);
+        n = ll_opt_int(L, 2, "n", -1);
+        frac = ll_opt_num(L, 2, "frac", LL_NAN);
+        seed = (uint64_t)ll_opt_int(L, 2, "seed", 0);
+        replace = ll_opt_bool(L, 2, "replace", 0);
+        if (n >= 0 && !isnan(frac))
+            return luaL_error(L, "sample: give n or frac, not both");
+        if (n < 0 && isnan(frac))
+            n = 1; /* pandas: one row */
+    }
+    if (n < -1)
+        return luaL_error(L, "sample: n must be >= 0, got %d", (int)n);
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u, ll_frame_sample(f, n, frac, replace, seed, &err),
+                         &err);
+}
+
+static int nlargest(lua_State *L, int largest)
+{
+    ll_frame *f = df_check_frame(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n < 0)
+        return luaL_error(L, "%s: n must be >= 0, got %d",
+                          largest ? "nlargest" : "nsmallest", (int)n);
+    int nc;
+    const char **cols =
+        df_str_list(L, 3, &nc, largest ? "nlargest" : "nsmallest");
+    lframe *u = df_new_frame_ud(L);
+    ll_err err;
+    ll_err_clear(&err);
+    return df_give_frame(L, u, ll_frame_nlargest(f, n, cols, nc, largest, &err),
+                         &err);
+}
+
+static int l_frame_nlargest(lua_State *L)
+{
+    return nlargest(L, 1);
+}
+
+static int l_frame_nsmallest(lua_State *L)
+{
+    return nlargest(L, 0);
+}
+
 const ll_lua_fn df_frame_methods[] = {
     {"head", l_frame_head, "head([n=5]) -> Frame -- The first n rows."},
     {"tail", l_frame_tail, "tail([n=5]) -> Frame -- The last n rows."},
@@ -951,7 +1244,29 @@ const ll_lua_fn df_frame_methods[] = {
     {"columns", l_frame_columns,
      "columns() -> {names} -- Column names in "
      "order."},
-    {"dtypes", l_frame_dtypes, "dtypes() -> {name = type} -- Column types."},
+    {"dtypes", l_frame_dtypes,
+     "dtypes() -> {name = type} -- Column types; pairs() and printing "
+     "follow the column order."},
+    {"melt", l_frame_melt,
+     "melt{id_vars=, value_vars=, var_name=\"variable\", "
+     "value_name=\"value\"} -> Frame -- Wide to long."},
+    {"pivot", l_frame_pivot,
+     "pivot{index=, columns=, values=} -> Frame -- Long to wide, one column "
+     "per distinct value of columns."},
+    {"pivot_table", l_frame_pivot_table,
+     "pivot_table{index=, columns=, values=, aggfunc=\"mean\"} -> Frame -- "
+     "pivot of aggregated values."},
+    {"corr", l_frame_corr,
+     "corr() -> Frame -- Pearson correlations of the numeric columns."},
+    {"cov", l_frame_cov,
+     "cov() -> Frame -- Sample covariances of the numeric columns."},
+    {"sample", l_frame_sample,
+     "sample(n | {n=, frac=, seed=0, replace=false}) -> Frame -- Random "
+     "rows."},
+    {"nlargest", l_frame_nlargest,
+     "nlargest(n, cols) -> Frame -- The n rows with the largest values."},
+    {"nsmallest", l_frame_nsmallest,
+     "nsmallest(n, cols) -> Frame -- The n rows with the smallest values."},
     {"describe", l_frame_describe,
      "describe() -> Frame -- count mean std min quartiles max; unique top "
      "freq for strings."},
@@ -961,8 +1276,8 @@ const ll_lua_fn df_frame_methods[] = {
      "columns, in this order."},
     {"drop", l_frame_drop, "drop{names} -> Frame -- Remove columns."},
     {"rename", l_frame_rename,
-     "rename{old = new} -> Frame -- Rename "
-     "columns."},
+     "rename{old = new} | rename(fn) -> Frame -- Rename columns (fn(name) "
+     "gives the new name)."},
     {"filter", l_frame_filter,
      "filter(mask | expr | fn(row)) -> Frame -- Rows where the mask, "
      "expression or function is true."},

@@ -19,6 +19,7 @@
 #define COLUMN_MT LL_COLUMN_MT
 #define GROUP_MT "lualab.GroupBy"
 #define NA_MT "lualab.NA"
+#define STR_MT "lualab.StringMethods" /* c.str: a Column's string methods */
 
 typedef struct lframe {
     ll_frame *f;
@@ -32,6 +33,7 @@ typedef struct lcol {
 typedef struct lgroup {
     ll_frame *f;
     int nkeys;
+    int dropna; /* leave out rows whose keys hold NA (pandas' default) */
     char keys[16][128];
 } lgroup;
 
@@ -59,6 +61,16 @@ void df_sort_names(lua_State *L, int names);
 /* A string or an array of strings at idx, as a C array kept alive in a
  * scratch userdata pushed on the stack. */
 const char **df_str_list(lua_State *L, int idx, int *n, const char *what);
+/* A column from the Lua array at idx, rows 1..n (nil or df.NA are NA),
+ * typed by its values (all integers: int, numbers: float, booleans: bool,
+ * strings: string) or cast to type_name when given. */
+ll_column *df_col_from_lua(lua_State *L, int idx, int64_t n,
+                           const char *type_name, ll_err *err);
+/* Push columns cols[0..n) of f as a float32 Tensor (lua_frame.c): [rows,
+ * width], or [rows] when flat and the width is 1; errors prefixed with
+ * what. */
+int df_push_tensor(lua_State *L, const ll_frame *f, const int *cols, int n,
+                   int onehot, int flat, const char *what);
 /* Row i of c as a Lua value (nil for NA). */
 void df_push_value(lua_State *L, const ll_column *c, int64_t i);
 
@@ -77,5 +89,6 @@ int df_frame_groupby(lua_State *L);
 extern const ll_lua_fn df_frame_methods[], df_frame_meta[];
 extern const ll_lua_fn df_col_methods[], df_col_meta[];
 extern const ll_lua_fn df_group_methods[], df_group_meta[];
+extern const ll_lua_fn df_str_methods[], df_str_meta[];
 
 #endif

@@ -28,6 +28,13 @@ int df_frame_groupby(lua_State *L)
     g->f = NULL;
     luaL_setmetatable(L, GROUP_MT);
     g->nkeys = n;
+    g->dropna = 1;
+    int oi = lua_istable(L, 3) ? 3 : lua_istable(L, 2) ? 2 : 0;
+    if (oi) {
+        static const char *const opts[] = {"dropna", NULL};
+        ll_lua_check_opts(L, oi, "groupby", opts);
+        g->dropna = ll_opt_bool(L, oi, "dropna", 1);
+    }
     for (int k = 0; k < n; k++)
         snprintf(g->keys[k], sizeof g->keys[k], "%s", keys[k]);
     g->f = ll_frame_copy(f);
@@ -182,7 +189,9 @@ static int l_group_agg(lua_State *L)
     ll_err err;
     ll_err_clear(&err);
     return df_give_frame(
-        L, u, ll_frame_groupby(g->f, keys, g->nkeys, aggs, na, &err), &err);
+        L, u,
+        ll_frame_groupby_opt(g->f, keys, g->nkeys, aggs, na, g->dropna, &err),
+        &err);
 }
 
 static int l_group_size(lua_State *L)
@@ -198,7 +207,9 @@ static int l_group_size(lua_State *L)
     ll_err err;
     ll_err_clear(&err);
     return df_give_frame(
-        L, u, ll_frame_groupby(g->f, keys, g->nkeys, &a, 1, &err), &err);
+        L, u,
+        ll_frame_groupby_opt(g->f, keys, g->nkeys, &a, 1, g->dropna, &err),
+        &err);
 }
 
 static int l_group_close(lua_State *L)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static inline int is_space(char c)
 {
@@ -335,5 +336,122 @@ int ll_utf8_valid(const char *str, size_t n)
             return 0;
         i += k + 1;
     }
+    return 1;
+}
+
+/* A run of 1..width digits at s[*at]; strptime reads %m 3 as well as 03. */
+static int fmt_digits(const char *s, size_t n, size_t *at, int width, int *out)
+{
+    int v = 0, k = 0;
+    while (k < width && *at < n && s[*at] >= '0' && s[*at] <= '9') {
+        v = v * 10 + (s[*at] - '0');
+        (*at)++;
+        k++;
+    }
+    *out = v;
+    return k > 0;
+}
+
+int ll_parse_date_fmt(const char *s, size_t n, const char *fmt, int64_t *ms)
+{
+    static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+    trim(&s, &n);
+    int y = 1970, m = 1, d = 1, hh = 0, mi = 0, ss = 0, frac = 0;
+    size_t at = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%') {
+            if (at >= n || s[at] != *f)
+                return 0;
+            at++;
+            continue;
+        }
+        f++;
+        int ok = 1;
+        switch (*f) {
+        case 'Y':
+            ok = fmt_digits(s, n, &at, 4, &y);
+            break;
+        case 'y':
+            ok = fmt_digits(s, n, &at, 2, &y);
+            y += y < 69 ? 2000 : 1900; /* as POSIX strptime */
+            break;
+        case 'm':
+            ok = fmt_digits(s, n, &at, 2, &m);
+            break;
+        case 'd':
+            ok = fmt_digits(s, n, &at, 2, &d);
+            break;
+        case 'H':
+            ok = fmt_digits(s, n, &at, 2, &hh);
+            break;
+        case 'M':
+            ok = fmt_digits(s, n, &at, 2, &mi);
+            break;
+        case 'S':
+            ok = fmt_digits(s, n, &at, 2, &ss);
+            break;
+        case 'f': {
+            size_t st = at;
+            ok = fmt_digits(s, n, &at, 9, &frac);
+            for (size_t k = at - st; k > 3; k--)
+                frac /= 10;
+            for (size_t k = at - st; k < 3; k++)
+                frac *= 10;
+            break;
+        }
+        case 'b': {
+            ok = 0;
+            if (at + 3 <= n)
+                for (int k = 0; k < 12 && !ok; k++)
+                    if (!strncasecmp(s + at, mon[k], 3)) {
+                        m = k + 1;
+                        ok = 1;
+                    }
+            at += 3;
+            break;
+        }
+        case '%':
+            ok = at < n && s[at] == '%';
+            at++;
+            break;
+        default:
+            return 0;
+        }
+        if (!ok)
+            return 0;
+    }
+    if (at != n || m < 1 || m > 12 || d < 1 || hh > 23 || mi > 59 || ss > 60)
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return 0;
+    *ms = (ll_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + hh * 3600 +
+           mi * 60 + ss) *
+              (int64_t)1000 +
+          frac;
+    return 1;
+}
+
+int ll_date_fmt_has_time(const char *fmt)
+{
+    for (const char *f = fmt; *f; f++)
+        if (*f == '%' && f[1]) {
+            f++;
+            if (strchr("HMSf", *f))
+                return 1;
+        }
+    return 0;
+}
+
+int ll_date_fmt_check(const char *fmt)
+{
+    for (const char *f = fmt; *f; f++)
+        if (*f == '%') {
+            f++;
+            if (!*f || !strchr("YymdHMSfb%", *f))
+                return 0;
+        }
     return 1;
 }

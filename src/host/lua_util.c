@@ -1,5 +1,6 @@
 /* lua_util: see lua_util.h. */
 #include "host/lua_util.h"
+#include "util/suggest.h"
 
 #include <string.h>
 
@@ -190,4 +191,29 @@ const char *ll_opt_str(lua_State *L, int idx, const char *key, const char *def)
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);
     return s;
+}
+
+void ll_lua_check_opts(lua_State *L, int idx, const char *fname,
+                       const char *const *known)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue; /* array items (column lists) are not options */
+        const char *key = lua_tostring(L, -1);
+        int found = 0;
+        for (int k = 0; known[k] && !found; k++)
+            found = !strcmp(known[k], key);
+        if (found)
+            continue;
+        const char *best = ll_suggest(key, known, -1);
+        if (best)
+            luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?)", fname,
+                       key, best);
+        luaL_error(L, "%s: unknown option '%s'", fname, key);
+    }
 }

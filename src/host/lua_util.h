@@ -55,4 +55,12 @@ int ll_opt_bool(lua_State *L, int idx, const char *key, int def);
 /* The string stays valid while the table is on the stack. */
 const char *ll_opt_str(lua_State *L, int idx, const char *key, const char *def);
 
+/* Raise "<fname>: unknown option 'titel' (did you mean 'title'?)" when the
+ * table at idx has a string key not in known (NULL-ended); the suggestion
+ * is the closest known name (ll_suggest, util/suggest.h), left out when
+ * none is close.  Integer keys (list items) are not checked; a non-table
+ * at idx is ignored. */
+void ll_lua_check_opts(lua_State *L, int idx, const char *fname,
+                       const char *const *known);
+
 #endif

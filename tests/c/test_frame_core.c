@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "frame/frame.h"
+#include "frame/frame_int.h"
 
 static ll_frame *csv(const char *text)
 {
@@ -228,6 +229,161 @@ static void test_matrix_rules(void **state)
     ll_frame_free(f);
 }
 
+static double num(const ll_column *c, int64_t i)
+{
+    return ll_col_isna(c, i) ? -999 : ll_col_num(c, i);
+}
+
+static void test_series_verbs(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("x,k\n1.5,3\n,1\n-2.5,4\n4,1\n");
+    const ll_column *x = col(f, "x"), *k = col(f, "k");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *r = ll_col_cum(x, "cumsum", &err);
+    assert_true(r->type == LL_FLOAT);
+    assert_true(num(r, 0) == 1.5 && num(r, 1) == -999 && num(r, 2) == -1 &&
+                num(r, 3) == 3);
+    ll_col_unref(r);
+    r = ll_col_cum(k, "cumprod", &err);
+    assert_true(r->type == LL_INT && LL_I64(r)[3] == 12);
+    ll_col_unref(r);
+    r = ll_col_diff(k, 1, &err);
+    assert_true(r->type == LL_FLOAT && num(r, 0) == -999 && num(r, 1) == -2 &&
+                num(r, 3) == -3);
+    ll_col_unref(r);
+    r = ll_col_pct_change(x, -1, &err); /* x[i] / x[i+1] - 1 */
+    assert_true(num(r, 0) == -999 && num(r, 2) == -1.625);
+    ll_col_unref(r);
+    r = ll_col_round(x, 0, &err); /* half to even: 1.5 -> 2, -2.5 -> -2 */
+    assert_true(num(r, 0) == 2 && num(r, 2) == -2);
+    ll_col_unref(r);
+    r = ll_col_clip(k, 2, LL_NAN, &err);
+    assert_true(r->type == LL_INT && LL_I64(r)[1] == 2 && LL_I64(r)[2] == 4);
+    ll_col_unref(r);
+    assert_null(ll_col_clip(k, 3, 2, &err));
+    assert_string_equal(err.msg, "clip: lower 3 is above upper 2");
+    double from = 1, to = 0.5;
+    r = ll_col_replace_num(k, &from, &to, 1, &err);
+    assert_true(r->type == LL_FLOAT && num(r, 1) == 0.5 && num(r, 0) == 3);
+    ll_col_unref(r);
+    r = ll_col_unique(ll_col_mut(k), &err);
+    assert_int_equal(r->len, 3);
+    assert_true(LL_I64(r)[0] == 3 && LL_I64(r)[1] == 1 && LL_I64(r)[2] == 4);
+    ll_col_unref(r);
+    ll_frame *vc = ll_col_value_counts(ll_col_mut(x), "x", 0, 0, &err);
+    assert_int_equal(vc->nrow, 4); /* NA kept as a value */
+    ll_frame_free(vc);
+    vc = ll_col_value_counts(ll_col_mut(k), "k", 1, 1, &err);
+    assert_true(num(vc->cols[0], 0) == 1 && num(vc->cols[1], 0) == 0.5);
+    assert_string_equal(vc->names[1], "proportion");
+    ll_frame_free(vc);
+    assert_null(ll_col_cum(x, "cumfoo", &err));
+    assert_string_equal(err.msg, "unknown cumulative function 'cumfoo'");
+    ll_frame_free(f);
+}
+
+static void test_str_replace(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("s\naXa\nXX\nb\n\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_column *r = ll_col_str_replace(col(f, "s"), "X", "yz", &err);
+    assert_str(r, 0, "ayza");
+    assert_str(r, 1, "yzyz");
+    assert_str(r, 2, "b");
+    ll_col_unref(r);
+    assert_null(ll_col_str_replace(col(f, "s"), "", "y", &err));
+    assert_string_equal(err.msg, "str.replace: empty pattern");
+    ll_frame_free(f);
+}
+
+static void test_reshape(void **state)
+{
+    (void)state;
+    ll_frame *f = csv("i,c,v\nb,x,1\na,y,2\na,x,3\nb,y,4\n,x,5\n");
+    ll_err err;
+    ll_err_clear(&err);
+    ll_frame *p = ll_frame_pivot(f, "i", "c", "v", &err);
+    assert_non_null(p);
+    assert_int_equal(p->nrow, 2); /* the NA index is left out */
+    assert_string_equal(p->names[1], "x");
+    assert_str(col(p, "i"), 0, "a");
+    assert_true(LL_I64(col(p, "x"))[0] == 3 && LL_I64(col(p, "y"))[1] == 4);
+    ll_frame_free(p);
+    const char *id = "i";
+    ll_frame *m = ll_frame_melt(f, &id, 1, NULL, 0, "var", "val", &err);
+    assert_int_equal(m->nrow, 10);
+    assert_str(col(m, "var"), 5, "v");
+    ll_frame_free(m);
+    ll_frame *c = ll_frame_corr(f, 1, &err);
+    assert_int_equal(c->ncol, 2);
+    assert_true(LL_F64(c->cols[1])[0] == 1.0);
+    ll_frame_free(c);
+    const char *v = "v";
+    ll_frame *top = ll_frame_nlargest(f, 2, &v, 1, 1, &err);
+    assert_true(LL_I64(col(top, "v"))[0] == 5 && LL_I64(col(top, "v"))[1] == 4);
+    ll_frame_free(top);
+    ll_frame *s1 = ll_frame_sample(f, 3, LL_NAN, 0, 9, &err);
+    ll_frame *s2 = ll_frame_sample(f, 3, LL_NAN, 0, 9, &err);
+    assert_int_equal(s1->nrow, 3);
+    for (int64_t i = 0; i < 3; i++)
+        assert_true(LL_I64(col(s1, "v"))[i] == LL_I64(col(s2, "v"))[i]);
+    ll_frame_free(s1);
+    ll_frame_free(s2);
+    assert_null(ll_frame_sample(f, 6, LL_NAN, 0, 1, &err));
+    ll_frame *dup = ll_frame_concat(f, f, &err);
+    assert_null(ll_frame_pivot(dup, "i", "c", "v", &err));
+    assert_string_equal(err.msg, "pivot: index 'b' and column 'x' appear "
+                                 "together twice (use pivot_table to "
+                                 "aggregate)");
+    ll_frame *pt = ll_frame_pivot_table(dup, "i", "c", "v", "sum", &err);
+    assert_true(LL_I64(col(pt, "x"))[0] == 6);
+    ll_frame_free(pt);
+    ll_frame_free(dup);
+    ll_frame_free(f);
+}
+
+static void test_date_formats_and_coerce(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_true(ll_parse_date_fmt("03/15/2024", 10, "%m/%d/%Y", &ms));
+    assert_true(ms == 1710460800000LL);
+    assert_true(ll_parse_date_fmt("15 Mar 24 10:20:30.5", 20,
+                                  "%d %b %y %H:%M:%S.%f", &ms));
+    assert_true(ms == 1710460800000LL + 37230500);
+    assert_false(ll_parse_date_fmt("02/30/2024", 10, "%m/%d/%Y", &ms));
+    assert_false(ll_parse_date_fmt("03/15/2024x", 11, "%m/%d/%Y", &ms));
+    assert_true(ll_date_fmt_has_time("%Y %H"));
+    assert_false(ll_date_fmt_has_time("%Y-%m-%d"));
+    assert_false(ll_date_fmt_check("%Y %Q"));
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    const char *pd[] = {"d"};
+    o.parse_dates = pd;
+    o.nparse_dates = 1;
+    o.dayfirst = 1;
+    o.coerce = 1;
+    const char *text = "d\n15/03/2024\nsoon\nNone\n";
+    ll_err err;
+    ll_err_clear(&err);
+    ll_frame *f =
+        ll_frame_read_csv_mem(text, strlen(text), "t.csv", &o, NULL, &err);
+    assert_non_null(f);
+    assert_true(f->cols[0]->type == LL_DATE && f->cols[0]->null_count == 2);
+    assert_int_equal(LL_I32(f->cols[0])[0], 19797);
+    ll_frame_free(f);
+    o.coerce = 0;
+    assert_null(
+        ll_frame_read_csv_mem(text, strlen(text), "t.csv", &o, NULL, &err));
+    assert_string_equal(err.msg,
+                        "t.csv:3: column 'd': cannot parse 'soon' as a "
+                        "day-first date");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +391,10 @@ int main(void)
         cmocka_unit_test(test_fillna_per_column_and_errors),
         cmocka_unit_test(test_group_order_arrays),
         cmocka_unit_test(test_matrix_rules),
+        cmocka_unit_test(test_series_verbs),
+        cmocka_unit_test(test_str_replace),
+        cmocka_unit_test(test_reshape),
+        cmocka_unit_test(test_date_formats_and_coerce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "util/calendar.h"
 #include "util/err.h"
+#include "util/suggest.h"
 #include "util/fsutil.h"
 #include "util/json.h"
 #include "util/yaml.h"
@@ -177,6 +178,26 @@ static void test_yaml_writer(void **state)
     ll_buf_free(&b);
 }
 
+static void test_suggest(void **state)
+{
+    (void)state;
+    static const char *const known[] = {"title", "xlabel", "aggfunc", "dropna",
+                                        NULL};
+    assert_int_equal(ll_edit_distance("titel", "title"), 2);
+    assert_int_equal(ll_edit_distance("", "abc"), 3);
+    assert_string_equal(ll_suggest("titel", known, -1), "title");
+    assert_string_equal(ll_suggest("dropnan", known, -1), "dropna");
+    assert_string_equal(ll_suggest("agg", known, -1), "aggfunc");
+    assert_null(ll_suggest("colour", known, -1));
+    assert_null(ll_suggest("ag", known, -1)); /* too short to be a prefix */
+    const char *two[] = {"ylabel", NULL, "xlabel"};
+    assert_string_equal(ll_suggest("xlabl", two, 3), "xlabel");
+    char big[300];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_null(ll_suggest(big, known, -1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_json_parse_names_position),
         cmocka_unit_test(test_json_writers),
         cmocka_unit_test(test_yaml_writer),
+        cmocka_unit_test(test_suggest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
