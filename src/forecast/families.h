@@ -16,4 +16,15 @@ extern const ll_fc_family ll_fc_window_average;
 extern const ll_fc_family ll_fc_seasonal_window_average;
 extern const ll_fc_family ll_fc_rw_drift;
 
+/* ets.c */
+extern const ll_fc_family ll_fc_autoets;
+extern const ll_fc_family ll_fc_ses;
+extern const ll_fc_family ll_fc_holt;
+extern const ll_fc_family ll_fc_holtwinters;
+
+/* theta.c */
+extern const ll_fc_family ll_fc_theta;
+extern const ll_fc_family ll_fc_optimized_theta;
+extern const ll_fc_family ll_fc_dynamic_optimized_theta;
+
 #endif

@@ -16,6 +16,13 @@ const ll_fc_family *const ll_fc_families[] = {
     &ll_fc_window_average,
     &ll_fc_seasonal_window_average,
     &ll_fc_rw_drift,
+    &ll_fc_autoets,
+    &ll_fc_ses,
+    &ll_fc_holt,
+    &ll_fc_holtwinters,
+    &ll_fc_theta,
+    &ll_fc_optimized_theta,
+    &ll_fc_dynamic_optimized_theta,
     /* arima.c */
     /* prophet.c, mstl.c, croston.c */
     NULL,

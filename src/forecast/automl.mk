@@ -1,0 +1,10 @@
+# Automated ML forecasting (issue 13): featurization, metrics, regression
+# models, the search, the pipeline and its model flavor, the `automl` Lua
+# module.  Included from src/forecast/local.mk.
+liblualab_a_SOURCES += src/forecast/automl.h src/forecast/automl_int.h \
+	src/forecast/metrics.c src/forecast/features.c src/forecast/linear.c \
+	src/forecast/trees.c src/forecast/knn.c src/forecast/automl.c \
+	src/forecast/pipeline.c src/forecast/pipeline_io.c src/forecast/explain.c \
+	src/forecast/lua_automl.c src/forecast/flavor.c
+LL_MODULES += automl
+LL_LUA_FILES += lua/lualab/_automl.lua
