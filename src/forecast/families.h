@@ -7,6 +7,12 @@
 
 #include "forecast/forecast.h"
 
+/* prophet.c, mstl.c, croston.c */
+extern const ll_fc_family ll_fc_prophet;
+extern const ll_fc_family ll_fc_mstl;
+extern const ll_fc_family ll_fc_croston;
+extern const ll_fc_family ll_fc_croston_sba;
+extern const ll_fc_family ll_fc_croston_optimized;
 
 /* naive.c */
 extern const ll_fc_family ll_fc_naive;

@@ -24,5 +24,35 @@ tests_c_test_forecast_theta_SOURCES = tests/c/test_forecast_theta.c
 tests_c_test_forecast_theta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_theta_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 
+# prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
+liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \
+	src/forecast/mstl.h src/forecast/prophet.c src/forecast/prophet.h
+
+check_PROGRAMS += tests/c/test_forecast_croston
+TESTS += tests/c/test_forecast_croston
+tests_c_test_forecast_croston_SOURCES = tests/c/test_forecast_croston.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more \
+	docs/forecast-more.md
+
+check_PROGRAMS += tests/c/test_forecast_mstl
+TESTS += tests/c/test_forecast_mstl
+tests_c_test_forecast_mstl_SOURCES = tests/c/test_forecast_mstl.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_mstl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_mstl_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/c/test_forecast_prophet
+TESTS += tests/c/test_forecast_prophet
+tests_c_test_forecast_prophet_SOURCES = tests/c/test_forecast_prophet.c \
+	tests/c/forecast_more_fixture.h
+tests_c_test_forecast_prophet_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
+tests_c_test_forecast_prophet_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+
 # Automated ML forecasting (issue 13).
 include src/forecast/automl.mk

@@ -25,6 +25,11 @@ const ll_fc_family *const ll_fc_families[] = {
     &ll_fc_dynamic_optimized_theta,
     /* arima.c */
     /* prophet.c, mstl.c, croston.c */
+    &ll_fc_prophet,
+    &ll_fc_mstl,
+    &ll_fc_croston,
+    &ll_fc_croston_sba,
+    &ll_fc_croston_optimized,
     NULL,
 };
 
