@@ -8,3 +8,13 @@ liblualab_a_SOURCES += src/forecast/automl.h src/forecast/automl_int.h \
 	src/forecast/lua_automl.c src/forecast/flavor.c
 LL_MODULES += automl
 LL_LUA_FILES += lua/lualab/_automl.lua
+
+check_PROGRAMS += tests/c/test_automl_metrics tests/c/test_automl_search
+TESTS += tests/c/test_automl_metrics tests/c/test_automl_search
+tests_c_test_automl_metrics_SOURCES = tests/c/test_automl_metrics.c
+tests_c_test_automl_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_automl_metrics_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+tests_c_test_automl_search_SOURCES = tests/c/test_automl_search.c
+tests_c_test_automl_search_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_automl_search_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/fixtures/make_automl.py tests/fixtures/automl

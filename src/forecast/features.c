@@ -90,10 +90,10 @@ static double time_value(const ll_column *c, int kind, int64_t i)
         const char *s = ll_col_str(c, i, &n);
         if (kind == LL_AML_TIME_DATE) {
             int32_t d;
-            return ll_parse_date(s, n, &d) == 0 ? (double)d : LL_NAN;
+            return ll_parse_date(s, n, &d) ? (double)d : LL_NAN;
         }
         int64_t ms;
-        return ll_parse_datetime(s, n, &ms) == 0 ? (double)ms : LL_NAN;
+        return ll_parse_datetime(s, n, &ms) ? (double)ms : LL_NAN;
     }
     default:
         return LL_NAN;
@@ -238,8 +238,8 @@ int ll_aml_table_from_frame(const ll_frame *f, const ll_aml_table_opts *o,
         for (int64_t i = 0; i < f->nrow && !s; i++)
             if (!ll_col_isna(ct, i))
                 s = ll_col_str(ct, i, &n);
-        kind = s && ll_parse_date(s, n, &d) == 0 ? LL_AML_TIME_DATE
-                                                 : LL_AML_TIME_DATETIME;
+        kind = s && ll_parse_date(s, n, &d) ? LL_AML_TIME_DATE
+                                            : LL_AML_TIME_DATETIME;
         break;
     }
     default:

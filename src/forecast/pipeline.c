@@ -541,9 +541,9 @@ ll_frame *ll_aml_pipeline_forecast(const ll_aml_pipeline *p, size_t h,
                     int32_t d;
                     int64_t ms;
                     if (t->time_kind == LL_AML_TIME_DATE &&
-                        ll_parse_date(str, n, &d) == 0)
+                        ll_parse_date(str, n, &d))
                         tv = d;
-                    else if (ll_parse_datetime(str, n, &ms) == 0)
+                    else if (ll_parse_datetime(str, n, &ms))
                         tv = t->time_kind == LL_AML_TIME_DATE
                                  ? floor((double)ms / 86400000.0)
                                  : (double)ms;
