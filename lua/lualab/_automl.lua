@@ -123,6 +123,12 @@ return function(M)
         job.run_id = parent.info.run_id
     end
 
+    -- mlflow.load_model finds saved pipelines through this loader.
+    local ok, mlflow = pcall(require, "lualab.mlflow")
+    if ok and type(mlflow) == "table" and type(mlflow.flavors) == "table" then
+        mlflow.flavors.forecast = {load = function(dir) return assert(M.load(dir)) end}
+    end
+
     M.forecast = doc(function(opts)
         if type(opts) ~= "table" then
             error("automl.forecast: options table expected, got " .. type(opts), 2)

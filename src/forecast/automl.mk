@@ -18,3 +18,5 @@ tests_c_test_automl_search_SOURCES = tests/c/test_automl_search.c
 tests_c_test_automl_search_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_automl_search_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/make_automl.py tests/fixtures/automl
+TESTS += tests/lua/automl_spec.lua
+EXTRA_DIST += tests/lua/automl_spec.lua
