@@ -7,7 +7,8 @@ liblualab_a_SOURCES += src/forecast/automl.h src/forecast/automl_int.h \
 	src/forecast/pipeline.c src/forecast/pipeline_io.c src/forecast/explain.c \
 	src/forecast/lua_automl.c src/forecast/flavor.c
 LL_MODULES += automl
-LL_LUA_FILES += lua/lualab/_automl.lua
+LL_LUA_FILES += lua/lualab/_automl.lua lua/lualab/_automl_cli.lua
+LL_COMMANDS += automl
 
 check_PROGRAMS += tests/c/test_automl_metrics tests/c/test_automl_search
 TESTS += tests/c/test_automl_metrics tests/c/test_automl_search
@@ -20,3 +21,5 @@ tests_c_test_automl_search_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/make_automl.py tests/fixtures/automl
 TESTS += tests/lua/automl_spec.lua
 EXTRA_DIST += tests/lua/automl_spec.lua
+TESTS += tests/automl_cli.sh
+EXTRA_DIST += tests/automl_cli.sh

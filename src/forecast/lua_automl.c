@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "forecast/automl.h"
+#include "host/host.h"
 #include "host/lua_util.h"
 
 #define JOB_MT "lualab.AutoMLJob"
@@ -492,4 +493,38 @@ int luaopen_lualab_automl(lua_State *L)
     lua_pushvalue(L, -2);
     lua_call(L, 1, 0);
     return 1;
+}
+
+/* `lualab automl ...`: a kernel runs lualab._automl_cli's main with the
+ * arguments after "automl"; its result is the exit code. */
+int ll_cmd_automl(int argc, char **argv);
+
+int ll_cmd_automl(int argc, char **argv)
+{
+    ll_err err = {0};
+    ll_host *h = ll_host_new(argc, argv, &err);
+    if (!h) {
+        fprintf(stderr, "lualab automl: %s\n", err.msg);
+        return 2;
+    }
+    lua_State *L = ll_host_lua(h);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "lualab._automl_cli");
+    int code = 2;
+    if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
+        lua_getfield(L, -1, "main");
+        lua_createtable(L, argc, 0);
+        for (int i = 1; i < argc; i++) {
+            lua_pushstring(L, argv[i]);
+            lua_rawseti(L, -2, i);
+        }
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK)
+            code = (int)luaL_optinteger(L, -1, 0);
+        else
+            fprintf(stderr, "lualab automl: %s\n", lua_tostring(L, -1));
+    } else
+        fprintf(stderr, "lualab automl: %s\n", lua_tostring(L, -1));
+    fflush(stdout);
+    ll_host_free(h);
+    return code;
 }
