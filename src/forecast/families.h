@@ -7,5 +7,9 @@
 
 #include "forecast/forecast.h"
 
+/* arima.c */
+extern const ll_fc_family ll_fc_arima_family;
+extern const ll_fc_family ll_fc_autoarima_family;
+
 
 #endif

@@ -11,6 +11,8 @@
 const ll_fc_family *const ll_fc_families[] = {
     /* naive.c, ets.c, theta.c (the core families) */
     /* arima.c */
+    &ll_fc_arima_family,
+    &ll_fc_autoarima_family,
     /* prophet.c, mstl.c, croston.c */
     NULL,
 };
