@@ -2,7 +2,8 @@
 liblualab_a_SOURCES += src/forecast/forecast.h src/forecast/optim.h \
 	src/forecast/families.h src/forecast/forecast.c \
 	src/forecast/registry.c src/forecast/optim.c src/forecast/naive.c \
-	src/forecast/ets.c src/forecast/theta.c
+	src/forecast/ets.c src/forecast/theta.c \
+	src/forecast/arima.h src/forecast/arima.c src/forecast/unitroot.c
 
 EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
 	tests/c/forecast_fixture.h
@@ -14,45 +15,9 @@ TESTS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
 tests_c_test_forecast_optim_SOURCES = tests/c/test_forecast_optim.c
 tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-tests_c_test_forecast_naive_SOURCES = tests/c/test_forecast_naive.c
-tests_c_test_forecast_naive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_c_test_forecast_naive_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-tests_c_test_forecast_ets_SOURCES = tests/c/test_forecast_ets.c
-tests_c_test_forecast_ets_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_c_test_forecast_ets_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-tests_c_test_forecast_theta_SOURCES = tests/c/test_forecast_theta.c
-tests_c_test_forecast_theta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_c_test_forecast_theta_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-
-# prophet.c, mstl.c, croston.c: Prophet, MSTL and the Croston family.
-liblualab_a_SOURCES += src/forecast/croston.c src/forecast/mstl.c \
-	src/forecast/mstl.h src/forecast/prophet.c src/forecast/prophet.h
-
-check_PROGRAMS += tests/c/test_forecast_croston
-TESTS += tests/c/test_forecast_croston
-tests_c_test_forecast_croston_SOURCES = tests/c/test_forecast_croston.c \
-	tests/c/forecast_more_fixture.h
-tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
-tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more \
-	docs/forecast-more.md
-
-check_PROGRAMS += tests/c/test_forecast_mstl
-TESTS += tests/c/test_forecast_mstl
-tests_c_test_forecast_mstl_SOURCES = tests/c/test_forecast_mstl.c \
-	tests/c/forecast_more_fixture.h
-tests_c_test_forecast_mstl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
-tests_c_test_forecast_mstl_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/c/test_forecast_prophet
-TESTS += tests/c/test_forecast_prophet
-tests_c_test_forecast_prophet_SOURCES = tests/c/test_forecast_prophet.c \
-	tests/c/forecast_more_fixture.h
-tests_c_test_forecast_prophet_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
-tests_c_test_forecast_prophet_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+	src/forecast/registry.c src/forecast/optim.c src/forecast/naive.c \
+	src/forecast/ets.c src/forecast/theta.c \
+	src/forecast/arima.h src/forecast/arima.c src/forecast/unitroot.c
 
 # Automated ML forecasting (issue 13).
 include src/forecast/automl.mk
