@@ -248,12 +248,47 @@ done:
     return rc;
 }
 
-/* The regressors a family sees: the varying ones (REG features). */
-size_t ll_aml_family_xreg(const ll_aml_featset *fs, int *idx)
+ll_fc_data ll_aml_fc_data(const ll_aml_table *t, size_t s, size_t n,
+                          const double *x, size_t k)
 {
+    double t0 = t->t[t->off[s]], step = t->step;
+    if (t->time_kind == LL_AML_TIME_DATETIME) {
+        t0 /= 86400000.0;
+        step /= 86400000.0;
+    } else if (t->monthly)
+        step = 30.4375 * t->monthly;
+    ll_fc_data d = {t->y + t->off[s], n, x, k, t0, step, NULL};
+    return d;
+}
+
+/* 1 when regressor j is an exact affine function of the position in every
+ * series (an age or a day counter): it duplicates the trend or drift a
+ * family models itself and makes its regression singular. */
+static int time_affine(const ll_aml_table *t, size_t j)
+{
+    for (size_t s = 0; s < t->nseries; s++) {
+        const double *x = t->x + t->off[s] * t->nreg + j;
+        for (size_t i = 2; i < t->len[s]; i++) {
+            double d2 = x[i * t->nreg] - 2 * x[(i - 1) * t->nreg] +
+                        x[(i - 2) * t->nreg];
+            if (fabs(d2) > 1e-9 * (fabs(x[i * t->nreg]) + 1))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+size_t ll_aml_family_xreg(const ll_aml_table *t, const ll_aml_featset *fs,
+                          const ll_fc_family *fam, int *idx)
+{
+    /* AutoARIMA searches the target alone, as AzureML's AutoArima; ARIMA
+     * (regression with ARIMA errors) and Prophet take the regressors. */
+    if (!fam->takes_regressors || strcmp(fam->name, "AutoARIMA") == 0)
+        return 0;
     size_t k = 0;
     for (size_t i = 0; i < fs->nf; i++)
-        if (fs->f[i].kind == LL_AML_F_REG)
+        if (fs->f[i].kind == LL_AML_F_REG &&
+            !time_affine(t, (size_t)fs->f[i].arg))
             idx[k++] = fs->f[i].arg;
     return k;
 }
@@ -264,7 +299,7 @@ static int cv_family(const ll_aml_job *j, const ll_fc_family *fam, double *cv,
     const ll_aml_table *t = j->tab;
     size_t h = j->opts.horizon, S = t->nseries;
     int *xi = malloc((t->nreg + 1) * sizeof *xi);
-    size_t k = xi && fam->takes_regressors ? ll_aml_family_xreg(&j->fs, xi) : 0;
+    size_t k = xi ? ll_aml_family_xreg(t, &j->fs, fam, xi) : 0;
     double *x = malloc((t->n * k + 1) * sizeof *x);
     if (!xi || !x) {
         free(xi);
@@ -281,9 +316,8 @@ static int cv_family(const ll_aml_job *j, const ll_fc_family *fam, double *cv,
     for (size_t f = 0; f < j->folds && rc == LL_OK; f++)
         for (size_t s = 0; s < S && rc == LL_OK; s++) {
             size_t ntr = j->origin[f * S + s];
-            ll_fc_data d = {
-                t->y + t->off[s], ntr,    k ? x + t->off[s] * k : NULL, k,
-                t->t[t->off[s]],  t->step};
+            ll_fc_data d =
+                ll_aml_fc_data(t, s, ntr, k ? x + t->off[s] * k : NULL, k);
             ll_fc_fit *fit = NULL;
             rc = ll_fc_fit_series(&spec, &d, &fit, err);
             if (rc == LL_OK)

@@ -5,6 +5,7 @@
 #define LL_FC_AUTOML_INT_H
 
 #include "forecast/automl.h"
+#include "forecast/forecast.h"
 
 /* Monotonic seconds. */
 double ll_aml_now(void);
@@ -14,8 +15,14 @@ int ll_aml_score(const ll_aml_job *j, const double *cv, double *out,
 /* CV predictions of regression model ops on feature matrix X (n x nf). */
 int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
                          const double *X, double *cv, ll_err *err);
-/* Indices of the regressors a family gets (the varying ones). */
-size_t ll_aml_family_xreg(const ll_aml_featset *fs, int *idx);
+/* Series s's first n values (and k regressors x) for a family, placed in
+ * time in days (dates, date-times) or steps. */
+ll_fc_data ll_aml_fc_data(const ll_aml_table *t, size_t s, size_t n,
+                          const double *x, size_t k);
+/* Indices of the regressors family fam gets: the varying ones, except
+ * those affine in time; none for AutoARIMA. */
+size_t ll_aml_family_xreg(const ll_aml_table *t, const ll_aml_featset *fs,
+                          const ll_fc_family *fam, int *idx);
 /* Add a column to f (taking the column's reference) and its variants. */
 int ll_aml_frame_add(ll_frame *f, const char *name, ll_column *c, ll_err *err);
 int ll_aml_frame_add_num(ll_frame *f, const char *name, const double *v,

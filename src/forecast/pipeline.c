@@ -104,7 +104,7 @@ static int fit_single(ll_aml_pipeline *p, const double *X, uint64_t seed,
     p->xi = malloc((t->nreg + 1) * sizeof *p->xi);
     if (!p->fits || !p->xi)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
-    p->nxi = fam->takes_regressors ? ll_aml_family_xreg(&p->fs, p->xi) : 0;
+    p->nxi = ll_aml_family_xreg(t, &p->fs, fam, p->xi);
     size_t k = p->nxi;
     double *x = malloc((t->n * k + 1) * sizeof *x);
     if (!x)
@@ -117,9 +117,8 @@ static int fit_single(ll_aml_pipeline *p, const double *X, uint64_t seed,
     spec.season_length = p->season > 0 ? p->season : 1;
     int rc = LL_OK;
     for (size_t s = 0; s < t->nseries && rc == LL_OK; s++) {
-        ll_fc_data d = {
-            t->y + t->off[s], t->len[s], k ? x + t->off[s] * k : NULL, k,
-            t->t[t->off[s]],  t->step};
+        ll_fc_data d =
+            ll_aml_fc_data(t, s, t->len[s], k ? x + t->off[s] * k : NULL, k);
         rc = ll_fc_fit_series(&spec, &d, &p->fits[s], err);
         if (rc && t->nseries > 1)
             ll_err_prefix(err, "series %s", t->keys[s]);

@@ -535,9 +535,8 @@ static int load_pipe(const cJSON *o, const char *prefix, const stfile *st,
                          cJSON_IsString(nm) ? nm->valuestring : "");
                 par[q].value = cJSON_GetArrayItem(pv, (int)q)->valuedouble;
             }
-            ll_fc_data d = {
-                t->y + t->off[s], t->len[s], k ? x + t->off[s] * k : NULL, k,
-                t->t[t->off[s]],  t->step};
+            ll_fc_data d = ll_aml_fc_data(t, s, t->len[s],
+                                          k ? x + t->off[s] * k : NULL, k);
             rc = fam->restore(&spec, par, np, &d, &p->fits[s], err);
             free(par);
         }
