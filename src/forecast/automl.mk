@@ -23,3 +23,4 @@ TESTS += tests/lua/automl_spec.lua
 EXTRA_DIST += tests/lua/automl_spec.lua
 TESTS += tests/automl_cli.sh
 EXTRA_DIST += tests/automl_cli.sh
+EXTRA_DIST += docs/automl.md
