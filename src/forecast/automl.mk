@@ -24,3 +24,6 @@ EXTRA_DIST += tests/lua/automl_spec.lua
 TESTS += tests/automl_cli.sh
 EXTRA_DIST += tests/automl_cli.sh
 EXTRA_DIST += docs/automl.md
+EXTRA_DIST += bench/automl/bench.sh bench/automl/peer.R \
+	bench/automl/bench_automl.lua bench/automl/battery.lua \
+	bench/automl/RESULTS.md
