@@ -57,7 +57,7 @@ static void test_metrics_vs_numpy(void **state)
 {
     (void)state;
     load_fixture();
-    size_t n;
+    size_t n = 0;
     const double *y = fxget("y", &n), *yhat = fxget("yhat", NULL);
     size_t n0 = (size_t)fxget("n0", NULL)[0];
     size_t off[3] = {0, n0, n};
