@@ -189,6 +189,9 @@ typedef struct ll_aml_reg_ops {
     void (*predict)(const ll_aml_regressor *r, const double *X, size_t n,
                     double *out);
     void (*free)(ll_aml_regressor *r);
+    /* Rebuild the model's state (impl) from its arrays after a load;
+     * NULL when the arrays are the whole state. */
+    int (*restore)(ll_aml_regressor *r, ll_err *err);
 } ll_aml_reg_ops;
 
 /* Every fitted regressor begins with this head.  Its parameters are
@@ -201,10 +204,12 @@ struct ll_aml_regressor {
     char arr_name[8][16];
     double *arr[8];
     size_t arr_len[8];
+    void *impl; /* a library's model (XGBoost's booster), or NULL */
+    void (*impl_free)(void *impl);
 };
 
 extern const ll_aml_reg_ops ll_aml_ridge, ll_aml_enet, ll_aml_rf,
-    ll_aml_extratrees, ll_aml_gbm, ll_aml_knn;
+    ll_aml_extratrees, ll_aml_gbm, ll_aml_knn, ll_aml_xgb;
 /* NULL-terminated list of the regression models. */
 extern const ll_aml_reg_ops *const ll_aml_regressors[];
 const ll_aml_reg_ops *ll_aml_regressor_find(const char *name);

@@ -87,4 +87,4 @@ static void knn_predict(const ll_aml_regressor *r, const double *X, size_t n,
 }
 
 const ll_aml_reg_ops ll_aml_knn = {"KNN", knn_fit, knn_predict,
-                                   ll_aml_regressor_free};
+                                   ll_aml_regressor_free, NULL};

@@ -10,8 +10,8 @@
 #include "forecast/automl.h"
 
 const ll_aml_reg_ops *const ll_aml_regressors[] = {
-    &ll_aml_ridge, &ll_aml_enet, &ll_aml_rf, &ll_aml_extratrees,
-    &ll_aml_gbm,   &ll_aml_knn,  NULL};
+    &ll_aml_ridge, &ll_aml_enet, &ll_aml_rf,  &ll_aml_extratrees,
+    &ll_aml_gbm,   &ll_aml_xgb,  &ll_aml_knn, NULL};
 
 const ll_aml_reg_ops *ll_aml_regressor_find(const char *name)
 {
@@ -49,6 +49,8 @@ void ll_aml_regressor_free(ll_aml_regressor *r)
 {
     if (!r)
         return;
+    if (r->impl && r->impl_free)
+        r->impl_free(r->impl);
     for (size_t i = 0; i < r->narr; i++)
         free(r->arr[i]);
     free(r);
@@ -69,6 +71,13 @@ int ll_aml_regressor_restore(const ll_aml_reg_ops *ops, size_t p,
             return ll_err_set(err, LL_ENOMEM, "out of memory");
         }
         memcpy(r->arr[k], arrs[i], lens[i] * sizeof(double));
+    }
+    if (ops->restore) {
+        int rc = ops->restore(r, err);
+        if (rc) {
+            ops->free(r);
+            return rc;
+        }
     }
     *out = r;
     return LL_OK;
@@ -323,6 +332,6 @@ static int enet_fit(const double *X, const double *y, size_t n, size_t p,
 }
 
 const ll_aml_reg_ops ll_aml_ridge = {"Ridge", ridge_fit, linear_predict,
-                                     ll_aml_regressor_free};
+                                     ll_aml_regressor_free, NULL};
 const ll_aml_reg_ops ll_aml_enet = {"ElasticNet", enet_fit, linear_predict,
-                                    ll_aml_regressor_free};
+                                    ll_aml_regressor_free, NULL};

@@ -381,8 +381,8 @@ static int gbm_fit(const double *X, const double *y, size_t n, size_t p,
 }
 
 const ll_aml_reg_ops ll_aml_rf = {"RandomForest", rf_fit, trees_predict,
-                                  ll_aml_regressor_free};
-const ll_aml_reg_ops ll_aml_extratrees = {"ExtremeRandomTrees", et_fit,
-                                          trees_predict, ll_aml_regressor_free};
+                                  ll_aml_regressor_free, NULL};
+const ll_aml_reg_ops ll_aml_extratrees = {
+    "ExtremeRandomTrees", et_fit, trees_predict, ll_aml_regressor_free, NULL};
 const ll_aml_reg_ops ll_aml_gbm = {"GradientBoosting", gbm_fit, trees_predict,
-                                   ll_aml_regressor_free};
+                                   ll_aml_regressor_free, NULL};
