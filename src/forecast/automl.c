@@ -15,6 +15,7 @@
 #include "forecast/automl.h"
 #include "forecast/automl_int.h"
 #include "forecast/forecast.h"
+#include "util/signals.h"
 
 void ll_aml_opts_init(ll_aml_opts *o)
 {
@@ -427,10 +428,18 @@ static void run_trial(ll_aml_job *j, ll_aml_trial *tr)
 
 /* ---- workers ---- */
 
+/* Trials run on worker threads; the calling thread coordinates: it
+ * reports each finished trial (progress callback, ll_progress_report) so
+ * front ends draw from the thread that owns them, and watches the timeout
+ * and interrupts.  With one thread it runs the trials itself. */
 typedef struct pool {
     ll_aml_job *j;
     pthread_mutex_t mu;
+    pthread_cond_t cv;
     size_t next, planned, done;
+    size_t *finished; /* trial indices, in order of completion */
+    size_t nfinished, reported;
+    int workers; /* still running */
     double start;
     int stop;
 } pool;
@@ -444,37 +453,142 @@ static int reached_exit(const ll_aml_job *j, const ll_aml_trial *tr)
     return ll_aml_metric_higher_better(j->opts.metric) ? v >= x : v <= x;
 }
 
+/* Under p->mu: 1 when no more trials may start. */
+static int must_stop(pool *p)
+{
+    ll_aml_job *j = p->j;
+    if (p->stop || p->next >= p->planned)
+        return 1;
+    if (j->opts.timeout > 0 && ll_aml_now() - p->start >= j->opts.timeout) {
+        j->timed_out = 1;
+        p->stop = 1;
+    }
+    if (ll_interrupted()) {
+        j->interrupted = 1;
+        p->stop = 1;
+    }
+    return p->stop;
+}
+
+/* Take the next trial, run it, queue it as finished; until told to stop. */
+static int run_next(pool *p)
+{
+    ll_aml_job *j = p->j;
+    pthread_mutex_lock(&p->mu);
+    if (must_stop(p)) {
+        pthread_mutex_unlock(&p->mu);
+        return 0;
+    }
+    size_t ti = p->next++;
+    pthread_mutex_unlock(&p->mu);
+    run_trial(j, &j->trials[ti]);
+    pthread_mutex_lock(&p->mu);
+    if (reached_exit(j, &j->trials[ti])) {
+        j->exited_early = 1;
+        p->stop = 1;
+    }
+    p->finished[p->nfinished++] = ti;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 1;
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
-    ll_aml_job *j = p->j;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        if (p->stop || p->next >= p->planned) {
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        if (j->opts.timeout > 0 && ll_aml_now() - p->start >= j->opts.timeout) {
-            j->timed_out = 1;
-            p->stop = 1;
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        ll_aml_trial *tr = &j->trials[p->next++];
-        pthread_mutex_unlock(&p->mu);
-        run_trial(j, tr);
-        pthread_mutex_lock(&p->mu);
-        tr->id = (int)p->done++ + 1;
-        j->ntrials_run++;
-        if (reached_exit(j, tr)) {
-            j->exited_early = 1;
-            p->stop = 1;
-        }
-        if (j->opts.progress)
-            j->opts.progress(j->opts.progress_ctx, tr, p->done, p->planned);
-        pthread_mutex_unlock(&p->mu);
-    }
+    while (run_next(p))
+        ;
+    pthread_mutex_lock(&p->mu);
+    p->workers--;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* Report trial tr (the calling thread's job). */
+static void report(pool *p, ll_aml_trial *tr)
+{
+    ll_aml_job *j = p->j;
+    tr->id = (int)++p->done;
+    j->ntrials_run++;
+    if (j->opts.progress)
+        j->opts.progress(j->opts.progress_ctx, tr, p->done, p->planned);
+    /* The best so far, for the live line. */
+    int m = j->opts.metric, hb = ll_aml_metric_higher_better(m);
+    const ll_aml_trial *best = NULL;
+    for (size_t i = 0; i < j->ntrials; i++) {
+        const ll_aml_trial *c = &j->trials[i];
+        if (c->id <= 0 || !c->ok || isnan(c->metrics[m]))
+            continue;
+        if (!best || (hb ? c->metrics[m] > best->metrics[m]
+                         : c->metrics[m] < best->metrics[m]))
+            best = c;
+    }
+    char metrics[192];
+    if (best)
+        snprintf(metrics, sizeof metrics, "best %s %s %.4g | last %s%s",
+                 best->model, ll_aml_metric_names[m], best->metrics[m],
+                 tr->model, tr->ok ? "" : " failed");
+    else
+        snprintf(metrics, sizeof metrics, "last %s%s", tr->model,
+                 tr->ok ? "" : " failed");
+    ll_progress pr = {"automl trials",
+                      (double)p->done,
+                      (double)p->planned,
+                      "model",
+                      metrics,
+                      0,
+                      p->done >= p->planned};
+    ll_progress_report(&pr);
+}
+
+static void run_pool(pool *p, int nt)
+{
+    pthread_t th[64];
+    int started = 0;
+    p->workers = 0;
+    for (int i = 0; i < nt && nt > 1; i++) {
+        pthread_mutex_lock(&p->mu);
+        p->workers++;
+        pthread_mutex_unlock(&p->mu);
+        if (pthread_create(&th[i], NULL, worker, p) == 0)
+            started++;
+        else {
+            pthread_mutex_lock(&p->mu);
+            p->workers--;
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+    }
+    if (started == 0) {
+        /* One thread: run and report in turn. */
+        while (run_next(p))
+            report(p, &p->j->trials[p->finished[p->reported++]]);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->reported < p->nfinished) {
+            size_t ti = p->finished[p->reported++];
+            pthread_mutex_unlock(&p->mu);
+            report(p, &p->j->trials[ti]);
+            pthread_mutex_lock(&p->mu);
+        }
+        if (p->workers == 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        must_stop(p); /* the timeout and interrupts, while trials run */
+    }
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
 }
 
 static int cmp_rank_ctx_metric;
@@ -605,26 +719,25 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         planned = (size_t)o->max_trials;
     {
         pool p = {.j = j, .planned = planned, .start = ll_aml_now()};
+        p.finished = calloc(planned + 1, sizeof *p.finished);
+        if (!p.finished) {
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            goto fail;
+        }
         pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
         int nt =
             o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
         if (nt < 1)
             nt = 1;
         if ((size_t)nt > planned)
             nt = (int)planned;
-        pthread_t th[64];
         if (nt > 64)
             nt = 64;
-        int started = 0;
-        for (int i = 1; i < nt; i++)
-            if (pthread_create(&th[i], NULL, worker, &p) == 0)
-                started++;
-            else
-                break;
-        worker(&p);
-        for (int i = 1; i <= started; i++)
-            pthread_join(th[i], NULL);
+        run_pool(&p, nt);
+        pthread_cond_destroy(&p.cv);
         pthread_mutex_destroy(&p.mu);
+        free(p.finished);
         /* Trials never started are dropped from the leaderboard. */
         j->ntrials = p.next;
         if (want_ens && j->ntrials >= 2 &&
@@ -636,10 +749,8 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
                 strstr(tr->error, "needs two"))
                 j->ntrials--; /* nothing to ensemble: no row */
             else {
-                tr->id = (int)++p.done;
-                j->ntrials_run++;
-                if (o->progress)
-                    o->progress(o->progress_ctx, tr, p.done, p.done);
+                p.planned = p.done + 1;
+                report(&p, tr);
             }
         }
     }

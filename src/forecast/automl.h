@@ -255,7 +255,8 @@ typedef struct ll_aml_opts {
     int explain;
     int ensemble; /* 1 default */
     uint64_t seed;
-    /* Called (serialised) after each trial with the leaderboard so far. */
+    /* Called on the calling thread after each trial (and the trial is
+     * also reported through ll_progress_report). */
     void (*progress)(void *ctx, const ll_aml_trial *t, size_t done,
                      size_t total);
     void *progress_ctx;
@@ -280,7 +281,7 @@ typedef struct ll_aml_job {
     size_t ntrials;
     size_t *order; /* trial indices best first */
     int best;      /* trial index, -1 none succeeded */
-    int timed_out, exited_early;
+    int timed_out, exited_early, interrupted;
     ll_aml_pipeline *pipe;
     /* Explanation: engineered features and their raw columns. */
     char **imp_name;

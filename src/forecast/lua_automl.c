@@ -274,6 +274,8 @@ static int l_job_info(lua_State *L)
     lua_setfield(L, -2, "timed_out");
     lua_pushboolean(L, j->exited_early);
     lua_setfield(L, -2, "exited_early");
+    lua_pushboolean(L, j->interrupted);
+    lua_setfield(L, -2, "interrupted");
     if (j->best >= 0) {
         const ll_aml_trial *b = &j->trials[j->best];
         lua_pushstring(L, b->model);

@@ -17,6 +17,7 @@
 #include "model/model.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "util/signals.h"
 
 static ll_frame *csv(const char *text)
 {
@@ -324,6 +325,59 @@ static void test_univariate_pipeline(void **state)
     ll_frame_free(f);
 }
 
+static int reports;
+static double last_done, last_total;
+static void count_report(void *ud, const ll_progress *p)
+{
+    (void)ud;
+    reports++;
+    last_done = p->done;
+    last_total = p->total;
+}
+
+/* exit_score stops the search after the trial that reaches it; a timeout
+ * or an interrupt before any trial leaves no model. */
+static void test_stopping(void **state)
+{
+    (void)state;
+    ll_frame *f = two_series(0, 70);
+    const char *allowed[] = {"Ridge", "KNN", "VotingEnsemble"};
+    ll_aml_opts o;
+    base_opts(&o, allowed, 3);
+    o.threads = 1;
+    o.exit_score = 1e-3;
+    ll_progress_set_handler(count_report, NULL);
+    reports = 0;
+    ll_aml_job *j = NULL;
+    ll_err err = {0};
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    assert_true(j->exited_early);
+    assert_int_equal(j->ntrials, 1); /* KNN never started, no ensemble */
+    assert_string_equal(j->trials[j->best].model, "Ridge");
+    assert_int_equal(reports, 1);
+    assert_true(last_done == 1 && last_total == 2);
+    ll_aml_job_free(j);
+
+    base_opts(&o, allowed, 3);
+    o.timeout = 1e-9;
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    assert_true(j->timed_out);
+    assert_int_equal(j->ntrials, 0);
+    assert_int_equal(j->best, -1);
+    assert_null(j->pipe);
+    ll_aml_job_free(j);
+
+    base_opts(&o, allowed, 3);
+    ll_interrupt_requested = 1;
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    ll_interrupt_requested = 0;
+    assert_true(j->interrupted);
+    assert_int_equal(j->best, -1);
+    ll_aml_job_free(j);
+    ll_progress_set_handler(NULL, NULL);
+    ll_frame_free(f);
+}
+
 static void expect_run_error(ll_frame *f, ll_aml_opts *o, const char *want)
 {
     ll_aml_job *j = NULL;
@@ -374,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_search_and_pipeline),
         cmocka_unit_test(test_univariate_pipeline),
         cmocka_unit_test(test_run_errors),
+        cmocka_unit_test(test_stopping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
