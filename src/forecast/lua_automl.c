@@ -182,6 +182,9 @@ static int l_run(lua_State *L)
     o.threads = (int)ll_opt_int(L, 1, "threads", 0);
     o.explain = ll_opt_bool(L, 1, "explain", 1);
     o.ensemble = ll_opt_bool(L, 1, "ensemble", 1);
+    if (ll_opt_bool(L, 1, "enable_dnn", 0))
+        return luaL_error(L, "automl.forecast: enable_dnn: the LSTM "
+                             "forecaster is not part of this version");
     o.seed = (uint64_t)ll_opt_int(L, 1, "seed", 42);
     if (ll_opt_bool(L, 1, "progress", 0)) {
         o.progress = progress_line;

@@ -135,6 +135,7 @@ describe("automl.forecast bad input", function()
         fails({primary_metric = "accuracy"}, "unknown primary_metric 'accuracy'")
         fails({data = train:head(0)}, "the table is empty")
         fails({horizon = 0}, "horizon must be a positive integer, got 0")
+        fails({enable_dnn = true}, "enable_dnn: the LSTM forecaster is not part of this version")
     end)
 end)
 
