@@ -72,6 +72,9 @@ typedef struct ll_fc_data {
     const double *x;
     size_t k;
     double t0, step;
+    /* k regressor names (NULL = unnamed): ARIMA names its coefficients
+     * after them. */
+    const char *const *x_names;
 } ll_fc_data;
 
 /* A named parameter of a fit ("alpha", "ar1", "drift", ...). */

@@ -24,6 +24,8 @@ const ll_fc_family *const ll_fc_families[] = {
     &ll_fc_optimized_theta,
     &ll_fc_dynamic_optimized_theta,
     /* arima.c */
+    &ll_fc_arima_family,
+    &ll_fc_autoarima_family,
     /* prophet.c, mstl.c, croston.c */
     &ll_fc_prophet,
     &ll_fc_mstl,
