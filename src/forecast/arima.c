@@ -1610,7 +1610,7 @@ static void method_string(const arima_res *r, char *out, size_t len)
         n += snprintf(out + n, len - (size_t)n, "(%d,%d,%d)[%d]", o->P, o->D,
                       o->Q, o->m);
     if (r->k > 0) {
-        char tmp[48];
+        char tmp[64];
         snprintf(tmp, sizeof tmp, "%s", out);
         snprintf(out, len, "Regression with %.40s errors", tmp);
     } else if (r->has_drift)
@@ -1843,8 +1843,8 @@ static double my_arima(auto_ctx *a, int p, int q, int P, int Q, int constant,
                 NULL, &r, &e) < 0)
         return HUGE_VAL;
     double aic, aicc, bic;
-    res_ic(&r, a->data->n, r.nfree, approx ? a->offset : NAN, &aic, &aicc,
-           &bic);
+    res_ic(&r, a->data->n, r.nfree, approx ? a->offset : (double)NAN, &aic,
+           &aicc, &bic);
     double ic = isnan(aic) ? HUGE_VAL : (a->use_aic ? aic : aicc);
     double minroot = 2;
     if (p + P > 0)

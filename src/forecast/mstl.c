@@ -475,7 +475,11 @@ static int mstl_build(const ll_fc_spec *spec, const ll_fc_param *params,
     } else {
         memcpy(es.ets_model, "ZZN", 4);
     }
-    ll_fc_data sad = {sa, n, NULL, 0, data->t0, data->step};
+    ll_fc_data sad = {0};
+    sad.y = sa;
+    sad.n = n;
+    sad.t0 = data->t0;
+    sad.step = data->step;
     if (params)
         rc = ets_family->restore(&es, params, nparams, &sad, &m->ets, err);
     else
