@@ -168,4 +168,20 @@ is "$(sed -n 1p "$t/err")" "lualab: cannot open '$t/nope.lua': no such file" "mi
 is "$(cat "$t/out")" "$(printf 'one\nnever')" "--run reads .ipynb"
 is "$(grep -c '"output_type": "error"' "$t/again.ipynb")" 1 "outputs are replaced, not appended"
 
+# -o naming the input notebook (directly, through another path or a
+# symlink) is refused before anything is written
+printf -- '-- %%%%\nprint("self")\n' > "$t/self.lua"
+cp "$t/self.lua" "$t/self.orig"
+mkdir -p "$t/sub"
+ln -s "$t/self.lua" "$t/link.lua"
+for out in "$t/self.lua" "$t/sub/../self.lua" "$t/link.lua"; do
+    "$LUALAB" --run "$t/self.lua" -o "$out" -p x 1 >/dev/null 2>"$t/err"
+    is "$?" 2 "-o $(basename "$out") (the input) exits 2"
+    is "$(sed -n 1p "$t/err")" "lualab: -o: '$out' is the input notebook; write the executed notebook to another file" "the message for -o $(basename "$out")"
+    cmp -s "$t/self.lua" "$t/self.orig"
+    ok $? "the source is untouched after -o $(basename "$out")"
+done
+(cd "$t" && "$LUALAB" --run self.lua -o ./self.lua >/dev/null 2>"$t/err")
+is "$?" 2 "a relative -o ./self.lua for self.lua exits 2"
+
 done_testing

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -160,6 +161,17 @@ static int parse_args(int argc, char **argv, run_opts *o)
         const char *ext = ll_path_ext(o->out);
         if (strcmp(ext, "ipynb") != 0 && strcmp(ext, "lua") != 0)
             return usage("-o: '%s' must end in .ipynb (or .lua)", o->out);
+        /* The same file under another name, through .. or a symlink (or a
+         * hard link): writing there would replace the source. */
+        struct stat in, out;
+        if (stat(o->path, &in) == 0 && stat(o->out, &out) == 0 &&
+            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+            fprintf(stderr,
+                    "lualab: -o: '%s' is the input notebook; write the "
+                    "executed notebook to another file\n",
+                    o->out);
+            return RUN_USAGE;
+        }
     }
     return 0;
 }
