@@ -183,4 +183,51 @@ not_see 'kernel: idle' "the notebook screen is gone after a crash"
 tm send-keys -l 'echo-after-crash'
 see '^echo-after-crash' "the terminal echoes input again after a crash"
 
+# another program changes the file while it is open: saving asks first
+printf -- '-- %%%%\nx = 1\n' > "$tap_tmp/shared.lua"
+ui_start shared.lua
+see 'kernel: idle' "a notebook opens for the changed-on-disk test"
+keys Enter
+type_text ' -- mine'
+esc
+see 'shared\.lua \[\+\]' "a local edit"
+printf -- '-- %%%%\nx = 1 -- theirs\n' > "$tap_tmp/shared.lua"
+sleep 0.5
+like "$(cat "$tap_tmp/shared.lua")" 'theirs' "autosave leaves the changed file alone"
+keys s
+see 'shared\.lua changed on disk since it was opened or saved: \(o\)verwrite \(r\)eload \(c\)ancel' "saving over a file changed on disk asks"
+keys c
+see 'not saved: shared\.lua changed on disk' "cancel says it was not saved"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs' "cancel keeps the other program's change"
+see 'shared\.lua \[\+\]' "the edit is still there, unsaved"
+keys s
+see 'changed on disk since it was opened' "asked again on the next save"
+keys r
+see 'x = 1 -- theirs' "reload shows the file's content"
+see 'reloaded shared\.lua from disk' "the status line says it reloaded"
+not_see 'shared\.lua \[\+\]' "the reloaded notebook is clean"
+keys Enter End
+type_text ' and mine'
+esc
+keys s
+see 'saved shared\.lua' "after a reload, saving does not ask"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs and mine' "the save holds both"
+printf -- '-- %%%%\nx = 2 -- theirs again\n' > "$tap_tmp/shared.lua"
+keys Enter End
+type_text ' -- overwrite'
+esc
+keys s
+see 'changed on disk since it was opened' "a change after our save is noticed too"
+keys o
+see 'saved shared\.lua' "overwrite saves"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs and mine -- overwrite' "overwrite writes our version"
+touch "$tap_tmp/shared.lua"
+keys Enter End
+type_text '!'
+esc
+keys s
+see 'saved shared\.lua' "a file only touched (same bytes) saves without asking"
+keys q
+see 'EXIT=0' "quits"
+
 done_testing
