@@ -184,4 +184,26 @@ done
 (cd "$t" && "$LUALAB" --run self.lua -o ./self.lua >/dev/null 2>"$t/err")
 is "$?" 2 "a relative -o ./self.lua for self.lua exits 2"
 
+# os.exit in a cell: the run stops, -o is written, the exit code is the cell's
+printf -- '-- %%%%\nprint("a")\nlocal x <close> = setmetatable({}, {__close = function() print("closed") end})\nos.exit(3)\n\n-- %%%%\nprint("never")\n' > "$t/exit.lua"
+"$LUALAB" --run "$t/exit.lua" -o "$t/exit.ipynb" >"$t/out" 2>"$t/err"
+is "$?" 3 "os.exit(3) in a cell exits 3"
+is "$(cat "$t/out")" "$(printf 'a\nclosed')" "the cell's output (and its <close> handler) came, the next cell did not run"
+is "$(sed -n 2p "$t/err")" "lualab: cell 1 called os.exit(3): the run stops here" "stderr says why the run stopped"
+/usr/bin/python3 - "$t/exit.ipynb" >"$t/cells" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+for c in nb["cells"]:
+    print(c["execution_count"], [(o["output_type"], o.get("ename"), o.get("evalue")) for o in c["outputs"]])
+PY
+is "$(cat "$t/cells")" "$(printf "1 [('stream', None, None), ('error', 'SystemExit', 'os.exit(3) called in a cell')]\nNone []")" "the output notebook was written with the SystemExit error"
+for c in 'pcall(os.exit, 5)=5' 'os.exit()=0' 'os.exit(false)=1' 'os.exit(true)=0' \
+    'string.gsub("x", "x", function() os.exit(6) end)=6' \
+    'coroutine.wrap(function() os.exit(7) end)()=7'; do
+    printf -- '-- %%%%\n%s\n\n-- %%%%\nprint("after")\n' "${c%=*}" > "$t/exit2.lua"
+    "$LUALAB" --run "$t/exit2.lua" -q >"$t/out" 2>&1
+    is "$?" "${c##*=}" "${c%=*} exits ${c##*=}"
+    is "$(cat "$t/out")" "" "nothing runs after ${c%=*}"
+done
+
 done_testing

@@ -58,6 +58,8 @@ typedef struct ll_cell_result {
     char *evalue;     /* the error message */
     char *traceback;  /* message + traceback, cell-relative lines */
     double seconds;   /* wall time of the run */
+    int exit_requested; /* the cell called os.exit (ll_host_trap_exit) */
+    int exit_code;      /* the code it asked for */
 } ll_cell_result;
 
 void ll_cell_result_free(ll_cell_result *r);
@@ -73,6 +75,15 @@ typedef struct ll_display_opts {
  * argv (may be NULL) becomes the global `arg` table, with arg[0] = argv[0]. */
 ll_host *ll_host_new(int argc, char **argv, ll_err *err);
 void ll_host_free(ll_host *h);
+/* Notebook kernels: os.exit does not end the process.  It stops the
+ * running cell (pcall cannot catch it where the cell can be suspended)
+ * and the cell's result says exit_requested, with exit_code (os.exit() and
+ * os.exit(true) 0, os.exit(false) 1) and status LL_CELL_ERROR, ename
+ * "SystemExit"; the front end decides (the curses notebook stays open,
+ * --run writes its output and exits with the code).  Kept across
+ * restarts.  Off by default (the REPL, --lua and -e exit as lua does). */
+void ll_host_trap_exit(ll_host *h, int on);
+
 /* Throw away the Lua state and make a fresh one (the "restart kernel"). */
 int ll_host_restart(ll_host *h, ll_err *err);
 lua_State *ll_host_lua(ll_host *h);

@@ -10,7 +10,8 @@
  * injected-parameters after the cell tagged parameters.
  *
  * Exit codes: 0 ok, 1 a cell failed, 2 usage or parse error, 3 a cell
- * timed out, 4 the run timed out, 130 interrupted.
+ * timed out, 4 the run timed out, 130 interrupted; a cell calling
+ * os.exit(n) stops the run after -o is written and the exit code is n.
  */
 #include "config.h"
 
@@ -447,7 +448,9 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         cache[i] = NULL;
         int wrote = write_out(nb, o->out, cache);
         int rc = RUN_OK;
-        if (status == LL_CELL_INTERRUPTED) {
+        if (res.exit_requested) {
+            /* handled below */
+        } else if (status == LL_CELL_INTERRUPTED) {
             report_failure("was interrupted", number, c, &res);
             rc = RUN_INTERRUPTED;
         } else if (status == LL_CELL_TIMEOUT) {
@@ -472,6 +475,18 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                 report_failure("failed", number, c, &res);
                 rc = RUN_CELL_ERROR;
             }
+        }
+        if (res.exit_requested) {
+            /* os.exit in a cell: the output notebook is written (above);
+             * stop here and exit with the code the cell asked for. */
+            if (!o->quiet)
+                fprintf(stderr,
+                        "lualab: cell %d called os.exit(%d): the run stops "
+                        "here\n",
+                        number, res.exit_code);
+            rc = res.exit_code;
+            ll_cell_result_free(&res);
+            return wrote != 0 && rc == 0 ? RUN_CELL_ERROR : rc;
         }
         ll_cell_result_free(&res);
         if (rc != RUN_OK)
@@ -540,6 +555,7 @@ int ll_nb_run_main(int argc, char **argv)
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
     ll_host_catch_sigint(h);
+    ll_host_trap_exit(h, 1);
     if (!o.quiet)
         rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
     rc = run_cells(nb, h, &o, &rs, cache);

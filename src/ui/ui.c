@@ -53,6 +53,7 @@ static struct termios saved_tty;
 static int have_saved_tty;
 static char restore_seq[256];
 static size_t restore_len;
+static int last_cell_exited; /* the last cell run called os.exit */
 static timer_t poll_timer;
 static int have_poll_timer;
 
@@ -592,7 +593,12 @@ int ui_run_cell(ui *u, int index)
     arm_poll_timer(1);
     /* Redraw (clock, live charts) even while the cell prints nothing. */
     ll_host_set_tick(u->host, on_kernel_tick, u, 0.1);
-    int status = ll_cell_execute(c, u->host, &u->counter, &sink);
+    ll_cell_result res;
+    int status =
+        ll_cell_execute_named(c, u->host, &u->counter, &sink, NULL, &res);
+    int exited = res.exit_requested, exit_code = res.exit_code;
+    last_cell_exited = exited;
+    ll_cell_result_free(&res);
     ll_host_set_tick(u->host, NULL, NULL, 0);
     arm_poll_timer(0);
     cell_running = 0;
@@ -613,6 +619,11 @@ int ui_run_cell(ui *u, int index)
                c->seconds >= 1 ? 2 : 1,
                c->seconds >= 1 ? c->seconds : c->seconds * 1000.0,
                c->seconds >= 1 ? "s" : "ms");
+    if (exited)
+        ui_message(u, 1,
+                   "cell %d called os.exit(%d): the notebook stays open "
+                   "with your edits (q quits)",
+                   index + 1, exit_code);
     if (u->nb->format == LL_NB_IPYNB)
         ui_touch(u);
     u->redraw = 1;
@@ -631,6 +642,8 @@ void ui_run_range(ui *u, int from, int to)
         int st = ui_run_cell(u, i);
         ran++;
         if (st != LL_CELL_OK || ui_signal_quit) {
+            if (last_cell_exited)
+                return; /* its message says what happened */
             ui_message(u, 1, "stopped at cell %d: %s", i + 1,
                        st == LL_CELL_INTERRUPTED ? "interrupted" : "error");
             return;
@@ -1105,6 +1118,8 @@ int ll_ui_main(const char *path)
                 (ll_monotonic() - u->start_time) * 1000.0);
     if (!u->host)
         u->kernel = UI_DEAD;
+    else
+        ll_host_trap_exit(u->host, 1);
     ui_restore_terminal_on_signals();
     if (start_terminal() != 0) {
         release_signals();

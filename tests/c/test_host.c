@@ -263,6 +263,39 @@ static void test_restart_gives_fresh_state(void **state)
     ll_cell_result_free(&r);
 }
 
+static void test_trapped_exit_stops_the_cell_only(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    ll_host_trap_exit(host, 1);
+    /* pcall does not catch it; the code after it does not run */
+    assert_int_equal(run("ran = 0\nprint(pcall(os.exit, 4))\nran = 1", &r),
+                     LL_CELL_ERROR);
+    assert_true(r.exit_requested);
+    assert_int_equal(r.exit_code, 4);
+    assert_string_equal(r.ename, "SystemExit");
+    assert_string_equal(r.evalue, "os.exit(4) called in a cell");
+    assert_string_equal(ll_buf_str(&cap.out), "");
+    ll_cell_result_free(&r);
+    run("ran", &r);
+    assert_int_equal(r.status, LL_CELL_OK);
+    assert_false(r.exit_requested);
+    assert_string_equal(r.value.text, "0");
+    ll_cell_result_free(&r);
+    /* a restart keeps the policy */
+    ll_err e;
+    assert_int_equal(ll_host_restart(host, &e), LL_OK);
+    run("trapped = os.exit\nos.exit(false)", &r);
+    assert_true(r.exit_requested);
+    assert_int_equal(r.exit_code, 1);
+    ll_cell_result_free(&r);
+    /* off again: os.exit is lua's own */
+    ll_host_trap_exit(host, 0);
+    run("os.exit ~= trapped and type(os.exit)", &r);
+    assert_string_equal(r.value.text, "function");
+    ll_cell_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_progress_reaches_sink),
         cmocka_unit_test(test_timeout_interrupts_and_state_survives),
         cmocka_unit_test(test_restart_gives_fresh_state),
+        cmocka_unit_test(test_trapped_exit_stops_the_cell_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -146,14 +146,27 @@ is "$msg_tty" "lualab: bad.ipynb:2:42: invalid JSON" "the exact message on a ter
 (cd "$tap_tmp" && "$LUALAB" bad.ipynb </dev/null >/dev/null 2>err)
 is "$(cat "$tap_tmp/err")" "$msg_tty" "the same message as without a terminal"
 
-# os.exit() from a cell
-printf -- '-- %%%%\nos.exit(3)\n' > "$tap_tmp/exit.lua"
+# os.exit() from a cell: the notebook stays open with its edits
+printf -- '-- %%%%\nos.exit(3)\n\n-- %%%%\nprint("next")\n' > "$tap_tmp/exit.lua"
 ui_start exit.lua
 see 'kernel: idle' "a notebook whose cell calls os.exit opens"
+keys Enter End
+type_text ' -- edited'
+esc
 keys C-e
-see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
-tm send-keys -l 'echo-after-exit'
-see '^echo-after-exit' "the terminal echoes input again after os.exit"
+see 'cell 1 called os\.exit\(3\): the notebook stays open with your edits \(q quits\)' "os.exit(3) in a cell says the notebook stays open"
+see '│ os\.exit\(3\) called in a cell' "the cell shows the os.exit error"
+not_see 'EXIT=' "lualab did not end"
+see 'exit\.lua \[\+\]' "the unsaved edit is still there"
+keys k
+keys R
+see 'cell 1 called os\.exit\(3\)' "run-all stops at the os.exit cell with the same message"
+not_see '│ next' "the cells after it did not run"
+keys q
+see 'Unsaved changes: save before quitting' "quitting still asks to save"
+keys y
+see 'EXIT=0' "then lualab ends normally"
+like "$(cat "$tap_tmp/exit.lua")" 'os.exit\(3\) -- edited' "the edit was saved"
 
 # SIGHUP (the terminal closed) writes the autosave before ending
 cp "$tap_tmp/orig.lua" "$tap_tmp/hup.lua"
