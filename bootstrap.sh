@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake pkg-config
  libcsv-dev libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev
  libmosquitto-dev mosquitto libcmocka-dev lua-busted tmux
  python3 python3-nbformat python3-jsonschema libxml2-utils
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev librsvg2-dev python3-nbconvert"
 
 missing=""
 for p in $PACKAGES; do

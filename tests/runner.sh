@@ -206,4 +206,28 @@ for c in 'pcall(os.exit, 5)=5' 'os.exit()=0' 'os.exit(false)=1' 'os.exit(true)=0
     is "$(cat "$t/out")" "" "nothing runs after ${c%=*}"
 done
 
+# charts: SVG without the XML declaration, and a PNG twin nbconvert can show
+printf -- '-- %%%%\np = plot.line{y = {1, 2, 3, 2, 5}, title = "t"}\np\n\n-- %%%%\ndisplay(p)\n' > "$t/chart.lua"
+"$LUALAB" --run "$t/chart.lua" -q -o "$t/chart.ipynb" >/dev/null 2>"$t/err"
+is "$?" 0 "a notebook with charts runs"
+/usr/bin/python3 - "$t/chart.ipynb" >"$t/imgs" <<'PY'
+import base64, json, struct, sys
+nb = json.load(open(sys.argv[1]))
+for c in nb["cells"]:
+    for o in c["outputs"]:
+        d = o.get("data", {})
+        svg = d.get("image/svg+xml")
+        svg = svg if isinstance(svg, str) else "".join(svg)
+        png = base64.b64decode(d["image/png"])
+        w, h = struct.unpack(">II", png[16:24])
+        print(o["output_type"], svg[:5], png[:8] == b"\x89PNG\r\n\x1a\n", w, h)
+PY
+is "$(cat "$t/imgs")" "$(printf 'execute_result <svg  True 640 400\ndisplay_data <svg  True 640 400')" "each chart output has its SVG (starting at <svg) and a 640x400 PNG"
+is "$(validate "$t/chart.ipynb")" "" "the notebook with PNG outputs validates"
+if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
+    (cd "$t" && /usr/bin/python3 -m nbconvert --to html chart.ipynb >conv.log 2>&1)
+    is "$?" 0 "nbconvert converts the executed notebook to HTML"
+    is "$(grep -o 'class="jp-RenderedSVG' "$t/chart.html" | wc -l | tr -d ' ')" 2 "the HTML shows both charts"
+fi
+
 done_testing

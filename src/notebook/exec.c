@@ -146,6 +146,25 @@ static void refresh_plots(exec_sink *es)
     }
 }
 
+/* Charts: drop the SVG's XML declaration and add the PNG twin. */
+static void add_png(ll_cell *c)
+{
+    for (int i = 0; i < c->noutputs; i++) {
+        ll_output *o = &c->outputs[i];
+        if (!o->svg)
+            continue;
+        const char *body = nb_svg_body(o->svg);
+        if (body != o->svg)
+            memmove(o->svg, body, strlen(body) + 1);
+        if (o->png)
+            continue;
+        ll_err err;
+        ll_err_clear(&err);
+        /* A chart that cannot be rasterized keeps its SVG alone. */
+        nb_svg_to_png(o->svg, &o->png, &err);
+    }
+}
+
 static void on_progress(void *ud, const ll_progress *p)
 {
     exec_sink *es = ud;
@@ -207,6 +226,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
         if (ll_cell_add_output(c, &o) != LL_OK)
             es.oom = 1;
     }
+    add_png(c);
     if (res_out)
         *res_out = res;
     else

@@ -132,6 +132,9 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
         out.text = tp ? join_lines(tp, &bad) : nb_strdup("");
         if (!bad && svg)
             out.svg = join_lines(svg, &bad);
+        const cJSON *png = cJSON_GetObjectItemCaseSensitive(d, "image/png");
+        if (!bad && png)
+            out.png = join_lines(png, &bad);
     } else if (strcmp(ty, "error") == 0) {
         out.type = LL_OUT_ERROR;
         const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "ename");
@@ -392,8 +395,10 @@ static cJSON *output_json(const ll_output *o)
             rc = add(j, "data", data);
         if (rc == LL_OK)
             rc = add(data, "text/plain", lines(o->text ? o->text : ""));
+        if (rc == LL_OK && o->png)
+            rc = add(data, "image/png", cJSON_CreateString(o->png));
         if (rc == LL_OK && o->svg)
-            rc = add(data, "image/svg+xml", lines(o->svg));
+            rc = add(data, "image/svg+xml", lines(nb_svg_body(o->svg)));
         if (rc == LL_OK)
             rc = add(j, "metadata", cJSON_CreateObject());
         if (rc == LL_OK && result)

@@ -3,7 +3,10 @@
 liblualab_a_SOURCES += src/notebook/notebook.h src/notebook/nb_int.h \
 	src/notebook/notebook.c src/notebook/format_percent.c \
 	src/notebook/format_ipynb.c src/notebook/format_md.c \
-	src/notebook/exec.c src/notebook/runner.c src/notebook/convert.c
+	src/notebook/exec.c src/notebook/runner.c src/notebook/convert.c \
+	src/notebook/svg_png.c
+# librsvg's headers for svg_png.c (configure marks them -isystem).
+AM_CFLAGS += $(RSVG_CFLAGS)
 LL_COMMANDS += convert
 
 check_PROGRAMS += tests/c/test_notebook tests/c/test_notebook_ipynb \

@@ -45,4 +45,10 @@ int nb_ipynb_cell_text(const ll_cell *c, char **out);
  * NULL entries are printed and stored, others are used as they are. */
 int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
 
+/* svg_png.c: svg past any "<?xml ...?>" / "<!DOCTYPE ...>" prologue. */
+const char *nb_svg_body(const char *svg);
+/* Rasterize an SVG (at its width x height in pixels) to PNG, base64
+ * encoded as nbformat stores image/png (*png_base64: caller frees). */
+int nb_svg_to_png(const char *svg, char **png_base64, ll_err *err);
+
 #endif

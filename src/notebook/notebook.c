@@ -381,6 +381,7 @@ void ll_output_free(ll_output *o)
     free(o->text);
     free(o->ansi);
     free(o->svg);
+    free(o->png);
     free(o->ename);
     free(o->evalue);
     free(o->traceback);
@@ -410,7 +411,8 @@ static int copy_output(ll_output *d, const ll_output *o)
     d->execution_count = o->execution_count;
     int bad = copy_str(&d->name, o->name) + copy_str(&d->text, o->text) +
               copy_str(&d->ansi, o->ansi) + copy_str(&d->svg, o->svg) +
-              copy_str(&d->ename, o->ename) + copy_str(&d->evalue, o->evalue) +
+              copy_str(&d->png, o->png) + copy_str(&d->ename, o->ename) +
+              copy_str(&d->evalue, o->evalue) +
               copy_str(&d->traceback, o->traceback);
     if (bad) {
         ll_output_free(d);

@@ -38,7 +38,8 @@ typedef struct ll_output {
     char *name;      /* stream: "stdout" or "stderr"; else NULL */
     char *text;      /* stream text or text/plain; NULL for errors */
     char *ansi;      /* text with ANSI colour for terminals, or NULL */
-    char *svg;       /* image/svg+xml, or NULL */
+    char *svg;       /* image/svg+xml (no <?xml?> declaration), or NULL */
+    char *png;       /* image/png, base64 (made from svg when run), or NULL */
     char *ename;     /* error only */
     char *evalue;    /* error only */
     char *traceback; /* error only: lines separated by '\n' */

@@ -157,6 +157,36 @@ static void test_ipynb_outputs_round_trip(void **state)
     ll_notebook_free(nb);
 }
 
+/* Charts: image/png kept beside image/svg+xml, and no XML declaration in
+ * the SVG written (nbconvert's HTML exporter cannot parse one). */
+static void test_ipynb_png_and_svg_prologue(void **state)
+{
+    (void)state;
+    ll_notebook *nb = ll_notebook_new();
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "p");
+    ll_output d = {0};
+    d.type = LL_OUT_DISPLAY;
+    d.text = (char[]){"chart"};
+    d.svg = (char[]){"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg/>"};
+    d.png = (char[]){"iVBORw0KGgo="};
+    ll_cell_add_output(c, &d);
+    char *s = to_ipynb(nb);
+    assert_null(strstr(s, "<?xml"));
+    assert_non_null(strstr(s, "\"image/png\": \"iVBORw0KGgo=\",\n"
+                              "      \"image/svg+xml\": [\n"
+                              "       \"<svg/>\"\n"));
+    ll_notebook *back = parse_ipynb(s);
+    assert_string_equal(back->cells[0].outputs[0].png, "iVBORw0KGgo=");
+    assert_string_equal(back->cells[0].outputs[0].svg, "<svg/>");
+    ll_cell copy;
+    assert_int_equal(ll_cell_copy(&back->cells[0], &copy), LL_OK);
+    assert_string_equal(copy.outputs[0].png, "iVBORw0KGgo=");
+    ll_cell_free(&copy);
+    ll_notebook_free(back);
+    free(s);
+    ll_notebook_free(nb);
+}
+
 static void assert_ipynb_error(const char *text, const char *msg)
 {
     ll_notebook *nb = NULL;
@@ -322,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipynb_write_shape),
         cmocka_unit_test(test_ipynb_outputs_round_trip),
+        cmocka_unit_test(test_ipynb_png_and_svg_prologue),
         cmocka_unit_test(test_ipynb_errors),
         cmocka_unit_test(test_ipynb_reads_strings_and_ids),
         cmocka_unit_test(test_markdown_reader),
