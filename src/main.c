@@ -114,7 +114,6 @@ static int run_string(int argc, char **argv)
     if (!h)
         return 1;
     ll_host_catch_sigint(h);
-    lua_State *L = ll_host_lua(h);
     int rc = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-e") != 0 || i + 1 >= argc) {
@@ -122,14 +121,9 @@ static int run_string(int argc, char **argv)
             break;
         }
         const char *code = argv[++i];
-        if (luaL_loadbuffer(L, code, strlen(code), "=(command line)") !=
-                LUA_OK ||
-            lua_pcall(L, 0, 0, 0) != LUA_OK) {
-            fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
-            lua_pop(L, 1);
-            rc = 1;
+        rc = ll_host_run_string(h, code, strlen(code));
+        if (rc != 0)
             break;
-        }
     }
     ll_host_free(h);
     return rc;

@@ -596,6 +596,25 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     return res->status;
 }
 
+int ll_host_run_string(ll_host *h, const char *code, size_t len)
+{
+    lua_State *L = h->L;
+    if (luaL_loadbuffer(L, code, len, "=(command line)") != LUA_OK) {
+        fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return 1;
+    }
+    char *evalue = NULL, *tb = NULL;
+    int status = run_protected(h, 0, 0, &evalue, &tb);
+    if (status != LUA_OK) {
+        fprintf(stderr, "lualab: %s\n", tb ? tb : "error");
+        fflush(stderr);
+    }
+    free(evalue);
+    free(tb);
+    return status == LUA_OK ? 0 : 1;
+}
+
 int ll_host_run_script(ll_host *h, const char *path)
 {
     lua_State *L = h->L;

@@ -103,6 +103,12 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
  * errors with traceback to stderr).  Returns a process exit code. */
 int ll_host_run_script(ll_host *h, const char *path);
 
+/* Run a string of Lua the way `lua -e` does: chunk name "=(command
+ * line)", errors to stderr as "lualab: message" plus a traceback, an error
+ * object that is not a string shown by its __tostring or as "(error object
+ * is a table value)".  Returns a process exit code. */
+int ll_host_run_string(ll_host *h, const char *code, size_t len);
+
 /* Ask the running cell to stop: safe to call from a signal handler. */
 void ll_host_interrupt(ll_host *h);
 /* Limit the next cells to `seconds` of wall time each (0: no limit). */
