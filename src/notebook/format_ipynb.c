@@ -199,7 +199,8 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
                     ci);
     if (!src)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
-    /* the model keeps no trailing newline */
+    /* no '\r' of CRLF line ends; the model keeps no trailing newline */
+    nb_strip_crlf(src);
     size_t n = strlen(src);
     while (n > 0 && src[n - 1] == '\n')
         src[--n] = '\0';

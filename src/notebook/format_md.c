@@ -143,8 +143,8 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
     return LL_OK;
 }
 
-int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
-                               ll_notebook **out, ll_err *err)
+static int parse_markdown(const char *text, size_t len, const char *path,
+                          ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     mdparser m = {text, path, err};
@@ -351,5 +351,23 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
         if (rc == LL_OK)
             rc = ll_buf_putc(out, '\n');
     }
+    return rc;
+}
+
+/* Files with CRLF line ends (Windows editors) read as if they had LF: no
+ * '\r' reaches a cell's source or the screen. */
+int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
+                               ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    if (nb_without_crlf(text, len, &copy, &copy_len) != LL_OK) {
+        *out = NULL;
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    if (!copy)
+        return parse_markdown(text, len, path, out, err);
+    int rc = parse_markdown(copy, copy_len, path, out, err);
+    free(copy);
     return rc;
 }

@@ -374,8 +374,8 @@ static int is_header_fence(const char *p, const char *end)
     return end - p == 6 && memcmp(p, "-- ---", 6) == 0;
 }
 
-int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
-                              ll_notebook **out, ll_err *err)
+static int parse_percent(const char *text, size_t len, const char *path,
+                         ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     parser ps = {text, path, err};
@@ -649,5 +649,23 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
             free(s);
         }
     }
+    return rc;
+}
+
+/* Files with CRLF line ends (Windows editors) read as if they had LF: no
+ * '\r' reaches a cell's source or the screen. */
+int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
+                              ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    if (nb_without_crlf(text, len, &copy, &copy_len) != LL_OK) {
+        *out = NULL;
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    if (!copy)
+        return parse_percent(text, len, path, out, err);
+    int rc = parse_percent(copy, copy_len, path, out, err);
+    free(copy);
     return rc;
 }

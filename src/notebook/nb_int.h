@@ -45,6 +45,13 @@ int nb_ipynb_cell_text(const ll_cell *c, char **out);
  * NULL entries are printed and stored, others are used as they are. */
 int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
 
+/* CRLF line ends: *copy is text with each "\r\n" made "\n" (NULL when
+ * there is none; then use text as it is).  LL_ENOMEM when out of memory. */
+int nb_without_crlf(const char *text, size_t len, char **copy,
+                    size_t *copy_len);
+/* The same in place on a NUL-terminated string (NULL is fine). */
+void nb_strip_crlf(char *s);
+
 /* svg_png.c: svg past any "<?xml ...?>" / "<!DOCTYPE ...>" prologue. */
 const char *nb_svg_body(const char *svg);
 /* Rasterize an SVG (at its width x height in pixels) to PNG, base64

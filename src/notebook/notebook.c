@@ -682,3 +682,33 @@ int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
 {
     return dump(v, b, indent, sort_keys, level);
 }
+
+int nb_without_crlf(const char *text, size_t len, char **copy, size_t *copy_len)
+{
+    *copy = NULL;
+    *copy_len = 0;
+    if (!memmem(text, len, "\r\n", 2))
+        return LL_OK;
+    char *c = malloc(len + 1);
+    if (!c)
+        return LL_ENOMEM;
+    size_t j = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+            c[j++] = text[i];
+    c[j] = '\0';
+    *copy = c;
+    *copy_len = j;
+    return LL_OK;
+}
+
+void nb_strip_crlf(char *s)
+{
+    if (!s || !strstr(s, "\r\n"))
+        return;
+    char *d = s;
+    for (const char *p = s; *p; p++)
+        if (!(p[0] == '\r' && p[1] == '\n'))
+            *d++ = *p;
+    *d = '\0';
+}

@@ -217,6 +217,51 @@ static void test_percent_parse(void **state)
     ll_notebook_free(nb);
 }
 
+/* CRLF files (Windows editors) read as LF files do, in all three formats. */
+static void test_crlf_readers(void **state)
+{
+    (void)state;
+    ll_err err;
+    ll_err_clear(&err);
+    const char *pct =
+        "-- ---\r\n-- title: T\r\n-- ---\r\n\r\n"
+        "-- %% [markdown] tags=[\"a\"]\r\n-- # Head\r\n-- text\r\n"
+        "\r\n-- %%\r\nx = 1\r\nprint(x)\r\n";
+    ll_notebook *nb = parse(pct);
+    assert_string_equal(nb->title, "T");
+    assert_string_equal(nb->header, "title: T");
+    assert_int_equal(nb->ncells, 2);
+    assert_string_equal(nb->cells[0].source, "# Head\ntext");
+    assert_true(ll_cell_has_tag(&nb->cells[0], "a"));
+    assert_string_equal(nb->cells[1].source, "x = 1\nprint(x)");
+    ll_notebook_free(nb);
+
+    const char *md = "---\r\ntitle: M\r\n---\r\n\r\n# Head\r\n\r\n"
+                     "```lua tags=[\"p\"]\r\ny = 2\r\nprint(y)\r\n```\r\n";
+    nb = NULL;
+    assert_int_equal(
+        ll_notebook_parse_markdown(md, strlen(md), "t.md", &nb, &err), LL_OK);
+    assert_string_equal(nb->title, "M");
+    assert_int_equal(nb->ncells, 2);
+    assert_string_equal(nb->cells[0].source, "# Head");
+    assert_string_equal(nb->cells[1].source, "y = 2\nprint(y)");
+    assert_true(ll_cell_has_tag(&nb->cells[1], "p"));
+    ll_notebook_free(nb);
+
+    const char *ipynb =
+        "{\r\n \"cells\": [{\"cell_type\": \"code\", \"metadata\": {}, "
+        "\"outputs\": [], \"execution_count\": null,\r\n"
+        "  \"source\": [\"z = 3\\r\\n\", \"print(z)\\r\\n\"]}],\r\n"
+        " \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}\r\n";
+    nb = NULL;
+    assert_int_equal(
+        ll_notebook_parse_ipynb(ipynb, strlen(ipynb), "t.ipynb", &nb, &err),
+        LL_OK);
+    assert_int_equal(nb->ncells, 1);
+    assert_string_equal(nb->cells[0].source, "z = 3\nprint(z)");
+    ll_notebook_free(nb);
+}
+
 static void test_percent_round_trip(void **state)
 {
     (void)state;
@@ -384,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_first_line),
         cmocka_unit_test(test_percent_parse),
         cmocka_unit_test(test_percent_round_trip),
+        cmocka_unit_test(test_crlf_readers),
         cmocka_unit_test(test_percent_awkward_metadata),
         cmocka_unit_test(test_percent_jupytext_shape),
         cmocka_unit_test(test_percent_no_marker_and_trailing_blanks),
