@@ -14,6 +14,7 @@
 
 #include "frontends.h"
 #include "host/host.h"
+#include "host/term_sink.h"
 #include "notebook/notebook.h"
 #include "util/fsutil.h"
 
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define LL_MODULE(name)
@@ -87,6 +89,33 @@ static ll_host *make_host(int argc, char **argv)
     return h;
 }
 
+/* Progress bars for --lua and -e: drawn on stderr when it is a terminal
+ * (elsewhere the output stays as lua's would be).  NULL when not drawn. */
+static ll_term_sink *bars_begin(ll_host *h)
+{
+    if (!isatty(STDERR_FILENO))
+        return NULL;
+    ll_term_sink *t = ll_term_sink_new(0, 0);
+    if (!t)
+        return NULL;
+    struct winsize ws;
+    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0
+                    ? ws.ws_col
+                    : 0;
+    ll_host_set_sink(h, ll_term_sink_get(t));
+    ll_term_sink_begin(t, width);
+    return t;
+}
+
+static void bars_end(ll_host *h, ll_term_sink *t)
+{
+    if (!t)
+        return;
+    ll_term_sink_end(t);
+    ll_host_set_sink(h, NULL);
+    ll_term_sink_free(t);
+}
+
 /* lualab --lua SCRIPT [ARGS]: arg[0] = SCRIPT, arg[-1] = the binary. */
 static int run_lua(int argc, char **argv)
 {
@@ -101,7 +130,9 @@ static int run_lua(int argc, char **argv)
     lua_rawseti(L, -2, -1);
     lua_pop(L, 1);
     ll_host_catch_sigint(h);
+    ll_term_sink *bars = bars_begin(h);
     int rc = ll_host_run_script(h, argv[2]);
+    bars_end(h, bars);
     ll_host_free(h);
     return rc;
 }
@@ -114,6 +145,7 @@ static int run_string(int argc, char **argv)
     if (!h)
         return 1;
     ll_host_catch_sigint(h);
+    ll_term_sink *bars = bars_begin(h);
     int rc = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-e") != 0 || i + 1 >= argc) {
@@ -125,6 +157,7 @@ static int run_string(int argc, char **argv)
         if (rc != 0)
             break;
     }
+    bars_end(h, bars);
     ll_host_free(h);
     return rc;
 }

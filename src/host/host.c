@@ -596,6 +596,16 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     return res->status;
 }
 
+/* "lualab: message" on stderr, through the sink when there is one (so a
+ * progress bar on the terminal is ended first). */
+static void report_error(ll_host *h, const char *msg)
+{
+    ll_host_write(h, "stderr", "lualab: ", 8);
+    ll_host_write(h, "stderr", msg, strlen(msg));
+    ll_host_write(h, "stderr", "\n", 1);
+    fflush(stderr);
+}
+
 int ll_host_run_string(ll_host *h, const char *code, size_t len)
 {
     lua_State *L = h->L;
@@ -606,10 +616,8 @@ int ll_host_run_string(ll_host *h, const char *code, size_t len)
     }
     char *evalue = NULL, *tb = NULL;
     int status = run_protected(h, 0, 0, &evalue, &tb);
-    if (status != LUA_OK) {
-        fprintf(stderr, "lualab: %s\n", tb ? tb : "error");
-        fflush(stderr);
-    }
+    if (status != LUA_OK)
+        report_error(h, tb ? tb : "error");
     free(evalue);
     free(tb);
     return status == LUA_OK ? 0 : 1;
@@ -636,10 +644,8 @@ int ll_host_run_script(ll_host *h, const char *path)
     }
     char *evalue = NULL, *tb = NULL;
     status = run_protected(h, nargs, 0, &evalue, &tb);
-    if (status != LUA_OK) {
-        fprintf(stderr, "lualab: %s\n", tb ? tb : "error");
-        fflush(stderr);
-    }
+    if (status != LUA_OK)
+        report_error(h, tb ? tb : "error");
     free(evalue);
     free(tb);
     return status == LUA_OK ? 0 : 1;
