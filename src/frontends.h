@@ -16,7 +16,11 @@ int ll_repl_main(ll_host *h, int interactive);
  * Returns the process exit code (128 + signal when ended by one). */
 int ll_ui_main(const char *path);
 
-/* Usage text printed by --help and after a usage error. */
+#include <stdio.h>
+
+/* Usage printed by --help and after a usage error: the modes (ll_usage),
+ * then every command of the generated registry with its help line. */
 extern const char ll_usage[];
+void ll_usage_print(FILE *f);
 
 #endif

@@ -26,8 +26,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* Each command may publish its --help line as
+ *   const char ll_cmd_NAME_help[] = "SYNOPSIS\tone-line summary";
+ * (a weak reference here: NULL when it does not). */
 #define LL_MODULE(name)
-#define LL_COMMAND(name) int ll_cmd_##name(int argc, char **argv);
+#define LL_COMMAND(name)                                                       \
+    int ll_cmd_##name(int argc, char **argv);                                  \
+    extern const char ll_cmd_##name##_help[] __attribute__((weak));
 #include "gen/registry.h"
 #undef LL_MODULE
 #undef LL_COMMAND
@@ -35,12 +40,26 @@
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
+    const char *help;
 } commands[] = {
 #define LL_MODULE(name)
-#define LL_COMMAND(name) {#name, ll_cmd_##name},
+#define LL_COMMAND(name) {#name, ll_cmd_##name, ll_cmd_##name##_help},
 #include "gen/registry.h"
 #undef LL_MODULE
 #undef LL_COMMAND
+    {NULL, NULL, NULL}};
+
+/* --help lines for the commands that do not publish their own. */
+static const struct {
+    const char *name;
+    const char *help;
+} known_help[] = {
+    {"runs", "runs [list|show|compare|export] ...\tthe tracked experiments "
+             "and runs (mlruns.db)"},
+    {"models", "models [--tracking-uri URI]\tregistered models and their "
+               "versions"},
+    {"gen", "gen NAME [--out FILE] [--seed N] ...\tgenerate one of the "
+            "lab's data sets"},
     {NULL, NULL}};
 
 const char ll_usage[] =
@@ -57,13 +76,37 @@ const char ll_usage[] =
     "                                     run a notebook headless; exit 0 "
     "ok, 1 cell error, 2 usage or\n"
     "                                     parse error, 3 cell timeout, 4 "
-    "run timeout, 130 interrupted\n"
-    "       lualab convert IN OUT         convert between .lua (percent), "
-    ".ipynb and .md\n"
+    "run timeout, 130 interrupted,\n"
+    "                                     n when a cell calls os.exit(n)\n"
     "       lualab --lua SCRIPT [ARGS]    run a Lua script, like `lua`, with "
     "every lualab module loaded\n"
     "       lualab -e CODE                run a string of Lua\n"
     "       lualab --version | --help\n";
+
+void ll_usage_print(FILE *f)
+{
+    fputs(ll_usage, f);
+    fputs("commands:\n", f);
+    for (int i = 0; commands[i].name; i++) {
+        const char *help = commands[i].help;
+        for (int k = 0; !help && known_help[k].name; k++)
+            if (strcmp(known_help[k].name, commands[i].name) == 0)
+                help = known_help[k].help;
+        const char *tab = help ? strchr(help, '\t') : NULL;
+        char synopsis[128];
+        if (tab)
+            snprintf(synopsis, sizeof synopsis, "lualab %.*s",
+                     (int)(tab - help), help);
+        else
+            snprintf(synopsis, sizeof synopsis, "lualab %s ...",
+                     commands[i].name);
+        const char *summary = tab ? tab + 1 : "(run it alone for its usage)";
+        if (strlen(synopsis) <= 29)
+            fprintf(f, "       %-29s %s\n", synopsis, summary);
+        else
+            fprintf(f, "       %s\n       %-29s %s\n", synopsis, "", summary);
+    }
+}
 
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -74,7 +117,8 @@ static int usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "lualab: ");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s", ll_usage);
+    fputc('\n', stderr);
+    ll_usage_print(stderr);
     va_end(ap);
     return 2;
 }
@@ -196,7 +240,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-        fputs(ll_usage, stdout);
+        ll_usage_print(stdout);
         return 0;
     }
     if (strcmp(a, "--lua") == 0)

@@ -36,4 +36,19 @@ is "$(cat "$tap_tmp/err")" "lualab: (command line):1: unexpected symbol near <eo
 is "$("$LUALAB" -e 'print(1)' -e 'print(2)' 2>&1)" "$(printf '1\n2')" "several -e run in order"
 
 
+# --help lists every registered command (from the generated registry)
+"$LUALAB" --help >"$tap_tmp/help" 2>&1
+is "$?" 0 "--help exits 0"
+cmds=$(sed -n 's/^LL_COMMAND(\(.*\))$/\1/p' "$top_builddir/src/gen/registry.h")
+ok $([ -n "$cmds" ]; echo $?) "the registry lists commands"
+for c in $cmds; do
+    like "$(cat "$tap_tmp/help")" "^       lualab $c( |$)" "--help lists the '$c' command"
+done
+for c in runs models gen convert; do
+    like "$(cat "$tap_tmp/help")" "^       lualab $c " "--help lists $c"
+done
+like "$(grep -A1 '^       lualab models' "$tap_tmp/help" | tail -1)" "registered models" "a command's line has its summary"
+"$LUALAB" --bogus >/dev/null 2>"$tap_tmp/err"
+like "$(cat "$tap_tmp/err")" "lualab runs " "the usage after an error lists the commands too"
+
 done_testing

@@ -65,7 +65,7 @@ static int usage(const char *fmt, ...)
     fputs("lualab: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
-    fputs(ll_usage, stderr);
+    ll_usage_print(stderr);
     va_end(ap);
     return RUN_USAGE;
 }
