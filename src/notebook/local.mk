@@ -33,7 +33,7 @@ EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md
 # libFuzzer targets for the three readers, each with a write-then-read round
 # trip (./configure --enable-fuzzing, clang; .ci/run runs every
 # tests/fuzz/run_fuzz_*.sh).
-EXTRA_DIST += tests/fuzz/fuzz_nb.h tests/fuzz/fuzz_nb_lib.sh \
+EXTRA_DIST += tests/fuzz/nb_fuzz.h tests/fuzz/nb_fuzz_lib.sh \
 	tests/fuzz/fuzz_nb_percent.c tests/fuzz/fuzz_nb_ipynb.c \
 	tests/fuzz/fuzz_nb_md.c tests/fuzz/run_fuzz_nb_percent.sh \
 	tests/fuzz/run_fuzz_nb_ipynb.sh tests/fuzz/run_fuzz_nb_md.sh

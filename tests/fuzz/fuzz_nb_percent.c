@@ -1,6 +1,6 @@
 /* libFuzzer target for the percent .lua reader, with a write-then-read round
- * trip of every notebook it reads (tests/fuzz/fuzz_nb.h). */
-#include "fuzz_nb.h"
+ * trip of every notebook it reads (tests/fuzz/nb_fuzz.h). */
+#include "nb_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
