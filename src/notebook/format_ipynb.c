@@ -272,8 +272,8 @@ static int read_metadata(reader *r, ll_notebook *nb, const cJSON *meta)
     return LL_OK;
 }
 
-int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
-                            ll_notebook **out, ll_err *err)
+static int parse_ipynb(const char *text, size_t len, const char *path,
+                       ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     reader r = {text, path, err};
@@ -601,4 +601,20 @@ int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err)
     if (rc != LL_OK)
         return ll_err_set(err, rc, "out of memory");
     return LL_OK;
+}
+
+/* The text parsed is a NUL-terminated copy (find_key and the messages'
+ * positions scan it as a C string). */
+int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
+                            ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse_ipynb(copy, copy_len, path, out, err);
+    free(copy);
+    return rc;
 }

@@ -14,7 +14,8 @@
  * backticks starting a line of its code (CommonMark), so code holding
  * ``` reads back.  Raw cells, and the Markdown cells that plain text would
  * not bring back as they were (one holding a fence, two in a row), are
- * written as explicit cells.
+ * written as explicit cells, unless the text holds a line that would close
+ * the explicit cell ("<!-- #endregion -->"): that one is written plain.
  */
 #include "config.h"
 
@@ -230,11 +231,9 @@ static int parse_markdown(const char *text, size_t len, const char *path,
                 q = qn ? qn + 1 : end;
             }
             if (!close) {
-                rc = merr(&m, p, "%s opened here is not closed (expected %s)",
-                          rtype == LL_CELL_RAW ? "<!-- #raw -->"
-                                               : "<!-- #region -->",
-                          rend);
-                break;
+                /* not closed: the line is Markdown text like any other */
+                p = body;
+                continue;
             }
             rc = add_markdown(&m, nb, md_start, p);
             const char *be = close > body ? close - 1 : body;
@@ -282,6 +281,12 @@ static int parse_markdown(const char *text, size_t len, const char *path,
                 break;
             }
             q = qn ? qn + 1 : end;
+        }
+        if (flen && !close && !is_lua) {
+            /* CommonMark: an unclosed fence runs to the end of the
+             * document; a Markdown cell may hold one */
+            cJSON_Delete(meta);
+            break;
         }
         if (flen && !close) {
             cJSON_Delete(meta);
@@ -390,10 +395,29 @@ static int has_block_line(const char *s)
  * same cell: it holds a fence (or a region line), it is blank, it is next
  * to another Markdown or raw cell (they would merge), or it could be taken
  * for the header. */
+/* Does a line of s read as `end` (the line closing an explicit cell)?
+ * Such text cannot be wrapped in that kind of cell (the line would end it
+ * early): it is written plain. */
+static int has_end_line(const char *s, const char *end)
+{
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        const char *e = nl ? nl : p + strlen(p);
+        if (is_line(p, e, end))
+            return 1;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return 0;
+}
+
 static int needs_region(const ll_notebook *nb, int i)
 {
     const ll_cell *c = &nb->cells[i];
     const char *src = c->source ? c->source : "";
+    if (has_end_line(src, "<!-- #endregion -->"))
+        return 0;
     if (has_block_line(src))
         return 1;
     if (i > 0 && nb->cells[i - 1].type != LL_CELL_CODE)
@@ -433,7 +457,8 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
         if (rc != LL_OK)
             break;
         if (c->type != LL_CELL_CODE) {
-            int raw = c->type == LL_CELL_RAW;
+            int raw = c->type == LL_CELL_RAW &&
+                      !has_end_line(src, "<!-- #endraw -->");
             int wrap = raw || needs_region(nb, i);
             if (wrap)
                 rc = ll_buf_puts(out, raw ? "<!-- #raw -->\n"
@@ -471,20 +496,19 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
     return rc;
 }
 
-/* Files with CRLF line ends (Windows editors) read as if they had LF: no
- * '\r' reaches a cell's source or the screen. */
+/* The text parsed is NUL-terminated, and files with CRLF line ends
+ * (Windows editors) read as if they had LF: no '\r' reaches a cell's
+ * source or the screen. */
 int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
                                ll_notebook **out, ll_err *err)
 {
     char *copy;
     size_t copy_len;
-    if (nb_without_crlf(text, len, &copy, &copy_len) != LL_OK) {
-        *out = NULL;
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    if (!copy)
-        return parse_markdown(text, len, path, out, err);
-    int rc = parse_markdown(copy, copy_len, path, out, err);
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse_markdown(copy, copy_len, path, out, err);
     free(copy);
     return rc;
 }

@@ -683,19 +683,28 @@ int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
     return dump(v, b, indent, sort_keys, level);
 }
 
-int nb_without_crlf(const char *text, size_t len, char **copy, size_t *copy_len)
+int nb_text_copy(const char *text, size_t len, const char *path, char **copy,
+                 size_t *copy_len, ll_err *err)
 {
     *copy = NULL;
     *copy_len = 0;
-    if (!memmem(text, len, "\r\n", 2))
-        return LL_OK;
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line, col; /* the bytes before the NUL hold no NUL */
+        nb_line_col(text, (size_t)(nul - text), &line, &col);
+        return ll_err_set(err, LL_EPARSE, "%s:%d:%d: NUL byte in the notebook",
+                          nb_name(path), line, col);
+    }
     char *c = malloc(len + 1);
     if (!c)
-        return LL_ENOMEM;
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
     size_t j = 0;
-    for (size_t i = 0; i < len; i++)
-        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '\r')
             c[j++] = text[i];
+        else if (!(i + 1 < len && text[i + 1] == '\n'))
+            c[j++] = '\n'; /* a lone CR (old Mac files) ends a line too */
+    }
     c[j] = '\0';
     *copy = c;
     *copy_len = j;

@@ -262,6 +262,39 @@ static void test_crlf_readers(void **state)
     ll_notebook_free(nb);
 }
 
+/* Found by the fuzz targets: NUL bytes are refused with a position, lone
+ * CRs end lines, and a reader never looks past len. */
+static void test_reader_bytes(void **state)
+{
+    (void)state;
+    ll_err err;
+    ll_err_clear(&err);
+    ll_notebook *nb = NULL;
+    const char nul[] = "-- %%\nx = 1\0\n";
+    assert_int_equal(
+        ll_notebook_parse_percent(nul, sizeof nul - 1, "t.lua", &nb, &err),
+        LL_EPARSE);
+    assert_null(nb);
+    assert_string_equal(err.msg, "t.lua:2:6: NUL byte in the notebook");
+    assert_int_equal(ll_notebook_parse_markdown("\r\0", 2, "t.md", &nb, &err),
+                     LL_EPARSE);
+    assert_string_equal(err.msg, "t.md:1:2: NUL byte in the notebook");
+    assert_int_equal(ll_notebook_parse_ipynb("{\0}", 3, "t.ipynb", &nb, &err),
+                     LL_EPARSE);
+    assert_string_equal(err.msg, "t.ipynb:1:2: NUL byte in the notebook");
+    nb = parse("-- %%\rx = 1\ry = 2\r");
+    assert_int_equal(nb->ncells, 1);
+    assert_string_equal(nb->cells[0].source, "x = 1\ny = 2");
+    ll_notebook_free(nb);
+    /* only the first len bytes count */
+    const char *two = "{\"nbformat\": 4, \"cells\": []}garbage";
+    assert_int_equal(
+        ll_notebook_parse_ipynb(two, strlen(two) - 7, "t.ipynb", &nb, &err),
+        LL_OK);
+    assert_int_equal(nb->ncells, 0);
+    ll_notebook_free(nb);
+}
+
 static void test_percent_round_trip(void **state)
 {
     (void)state;
@@ -271,6 +304,14 @@ static void test_percent_round_trip(void **state)
     assert_round_trip("-- ---\n-- ---\n");
     assert_round_trip("-- %% [markdown]\n-- a\n--\n--\n\n-- %%\nb()\n");
     assert_round_trip("-- %%\n\n\nleading_blank_lines()\n");
+    /* a header line "---" and Markdown lines starting with "%%" are
+     * escaped with one space and come back as they were */
+    assert_round_trip("-- ---\n-- a: 1\n--  ---\n--   --- \n-- ---\n");
+    ll_notebook *nb = parse("-- ---\n--  ---\n-- ---\n\n-- %% [markdown]\n"
+                            "--  %%\n--   %% x\n-- ---\n");
+    assert_string_equal(nb->header, "---");
+    assert_string_equal(nb->cells[0].source, "%%\n %% x\n---");
+    ll_notebook_free(nb);
 }
 
 static void test_percent_awkward_metadata(void **state)
@@ -288,11 +329,11 @@ static void test_percent_awkward_metadata(void **state)
     assert_string_equal(text, "-- %% [markdown] {\"a key\": 1, \"title\": "
                               "\"x=1\", \"k\": 2}\n"
                               "--  %% not a marker\n"
-                              "--  %% nor this\n");
+                              "--   %% nor this\n");
     ll_notebook *back = parse(text);
     assert_int_equal(back->ncells, 1);
-    assert_string_equal(back->cells[0].source,
-                        " %% not a marker\n %% nor this");
+    /* the escaping space is taken off: the lines come back as they were */
+    assert_string_equal(back->cells[0].source, "%% not a marker\n %% nor this");
     assert_string_equal(back->cells[0].metadata_json,
                         "{\"a key\": 1, \"title\": \"x=1\", \"k\": 2}");
     char *again = to_percent(back);
@@ -430,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_percent_parse),
         cmocka_unit_test(test_percent_round_trip),
         cmocka_unit_test(test_crlf_readers),
+        cmocka_unit_test(test_reader_bytes),
         cmocka_unit_test(test_percent_awkward_metadata),
         cmocka_unit_test(test_percent_jupytext_shape),
         cmocka_unit_test(test_percent_no_marker_and_trailing_blanks),
