@@ -15,6 +15,7 @@
 #define LL_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <lua.h>
 
 #include "util/err.h"
@@ -24,10 +25,12 @@ typedef struct ll_host ll_host;
 
 /* A value shown by the display protocol (Jupyter's mime bundle). */
 typedef struct ll_display {
-    char *text; /* text/plain, always set */
-    char *ansi; /* the same with ANSI colour, or NULL */
-    char *svg;  /* image/svg+xml, or NULL */
-    char *kind; /* "value", "frame", "plot", "tensor", ... */
+    char *text;  /* text/plain, always set */
+    char *ansi;  /* the same with ANSI colour, or NULL */
+    char *svg;   /* image/svg+xml, or NULL */
+    char *kind;  /* "value", "frame", "plot", "tensor", ... */
+    uint64_t id; /* kind "plot": the chart's id (plot.h ll_plot_find), so a
+                    front end can redraw it live; else 0 */
 } ll_display;
 
 void ll_display_free(ll_display *d);
@@ -51,13 +54,13 @@ enum ll_cell_status {
 };
 
 typedef struct ll_cell_result {
-    int status;       /* enum ll_cell_status */
-    int has_value;    /* the cell ended in an expression with a value */
-    ll_display value; /* execute_result when has_value */
-    char *ename;      /* error class: "SyntaxError", "RuntimeError", ... */
-    char *evalue;     /* the error message */
-    char *traceback;  /* message + traceback, cell-relative lines */
-    double seconds;   /* wall time of the run */
+    int status;         /* enum ll_cell_status */
+    int has_value;      /* the cell ended in an expression with a value */
+    ll_display value;   /* execute_result when has_value */
+    char *ename;        /* error class: "SyntaxError", "RuntimeError", ... */
+    char *evalue;       /* the error message */
+    char *traceback;    /* message + traceback, cell-relative lines */
+    double seconds;     /* wall time of the run */
     int exit_requested; /* the cell called os.exit (ll_host_trap_exit) */
     int exit_code;      /* the code it asked for */
 } ll_cell_result;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "notebook/exec.h"
 #include "notebook/nb_int.h"
 #include "plot/plot.h"
 
@@ -101,7 +102,7 @@ static void on_display(void *ud, const ll_display *d)
         es->oom = 1;
     } else if (d->kind && strcmp(d->kind, "plot") == 0 &&
                es->nlive < LL_LIVE_PLOTS) {
-        ll_plot *p = ll_plot_find(ll_plot_last_displayed());
+        ll_plot *p = ll_plot_find(d->id);
         if (p) {
             live_plot *lp = &es->live[es->nlive++];
             lp->output = es->cell->noutputs - 1;

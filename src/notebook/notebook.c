@@ -9,6 +9,7 @@
 
 #include "notebook/nb_int.h"
 #include "util/fsutil.h"
+#include "util/signals.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "frontends.h"
+#include "notebook/exec.h"
 #include "notebook/nb_int.h"
 #include "plot/progress.h"
 #include "util/fsutil.h"

@@ -21,7 +21,7 @@
 #include "config.h"
 
 #include "frontends.h"
-#include "notebook/notebook.h"
+#include "notebook/exec.h"
 #include "host/term_sink.h"
 #include "repl/repl.h"
 #include "util/buf.h"

@@ -442,7 +442,7 @@ static void sink_display(void *ud, const ll_display *d)
     size_t start = l->shown.text.len;
     live_add(u, t, strlen(t), 0);
     ll_plot *p = d->kind && strcmp(d->kind, "plot") == 0
-                     ? ll_plot_find(ll_plot_last_displayed())
+                     ? ll_plot_find(d->id)
                      : NULL;
     if (p && !l->truncated && l->ncharts < UI_LIVE_CHARTS) {
         ui_live_chart *ch = &l->charts[l->ncharts++];

@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 #include "host/host.h"
-#include "notebook/notebook.h"
+#include "notebook/exec.h"
 #include "util/buf.h"
 
 /* ---- styles: fg/bg colour (0 = terminal default, else colour + 1) and

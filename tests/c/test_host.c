@@ -9,12 +9,17 @@
 #include <string.h>
 
 #include "host/host.h"
+#include <stdio.h>
+
+#include "plot/plot.h"
 #include "util/buf.h"
 
 typedef struct captured {
     ll_buf out;
     int displays;
     int progress;
+    uint64_t last_id;   /* id of the last display record */
+    char last_kind[16]; /* its kind */
 } captured;
 
 static void on_stream(void *ud, const char *name, const char *s, size_t n)
@@ -28,6 +33,8 @@ static void on_display(void *ud, const ll_display *d)
 {
     captured *c = ud;
     c->displays++;
+    c->last_id = d->id;
+    snprintf(c->last_kind, sizeof c->last_kind, "%s", d->kind ? d->kind : "");
     ll_buf_puts(&c->out, d->text);
 }
 
@@ -296,6 +303,36 @@ static void test_trapped_exit_stops_the_cell_only(void **state)
     ll_cell_result_free(&r);
 }
 
+/* A displayed chart's record carries its id (no global side channel):
+ * the front end finds the chart again with ll_plot_find. */
+static void test_display_record_names_the_chart(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    assert_int_equal(
+        run("p = plot.line{y = {1, 2, 3}}\nq = plot.line{y = {3, 2}}\n"
+            "display(p)",
+            &r),
+        LL_CELL_OK);
+    ll_cell_result_free(&r);
+    assert_string_equal(cap.last_kind, "plot");
+    ll_plot *p = ll_plot_find(cap.last_id);
+    assert_non_null(p);
+    uint64_t pid = cap.last_id;
+    run("display(q)", &r);
+    ll_cell_result_free(&r);
+    assert_true(cap.last_id != pid);
+    assert_non_null(ll_plot_find(cap.last_id));
+    /* a value that is not a chart has no id */
+    run("display({1})", &r);
+    ll_cell_result_free(&r);
+    assert_true(cap.last_id == 0);
+    /* the trailing expression's record has it too */
+    run("p", &r);
+    assert_true(r.value.id == pid);
+    ll_cell_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_timeout_interrupts_and_state_survives),
         cmocka_unit_test(test_restart_gives_fresh_state),
         cmocka_unit_test(test_trapped_exit_stops_the_cell_only),
+        cmocka_unit_test(test_display_record_names_the_chart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,11 @@
 
 #include "notebook/notebook.h"
 
+/* Layering: the notebook model and its formats need no Lua and no kernel. */
+#if defined(LL_HOST_H) || defined(lua_h)
+#error "notebook/notebook.h must not include the host or Lua"
+#endif
+
 static ll_notebook *parse(const char *text)
 {
     ll_notebook *nb = NULL;

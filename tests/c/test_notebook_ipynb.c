@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notebook/exec.h"
 #include "notebook/notebook.h"
 
 static char *to_ipynb(const ll_notebook *nb)
