@@ -6,14 +6,21 @@
  * librsvg at its own size (width and height in pixels) on cairo.  The
  * SVG kept in a notebook has no "<?xml ...?>" declaration (IPython strips
  * it too: an XML declaration inside HTML breaks nbconvert's templates).
+ *
+ * librsvg (with glib, cairo and pango: some 50 libraries) is opened with
+ * dlopen on the first chart, not linked: linking it made every start of
+ * lualab, charts or not, several times slower.  Its headers give the
+ * types.  When it cannot be loaded, charts keep their SVG alone.
  */
 #include "config.h"
 
 #include "notebook/nb_int.h"
 
 #include <cairo.h>
+#include <dlfcn.h>
 #include <librsvg/rsvg.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +68,69 @@ static int base64(const unsigned char *in, size_t n, char **out)
     return LL_OK;
 }
 
+/* The functions used, looked up in librsvg and its dependencies. */
+static struct {
+    int tried;
+    void *lib;
+    char why[200];
+    RsvgHandle *(*new_from_data)(const guint8 *, gsize, GError **);
+    gboolean (*size_in_pixels)(RsvgHandle *, gdouble *, gdouble *);
+    gboolean (*render)(RsvgHandle *, cairo_t *, const RsvgRectangle *,
+                       GError **);
+    void (*unref)(gpointer);
+    void (*error_free)(GError *);
+    cairo_surface_t *(*surface_create)(cairo_format_t, int, int);
+    cairo_t *(*create)(cairo_surface_t *);
+    cairo_status_t (*status)(cairo_t *);
+    void (*flush)(cairo_surface_t *);
+    cairo_status_t (*write_png)(cairo_surface_t *, cairo_write_func_t, void *);
+    void (*destroy)(cairo_t *);
+    void (*surface_destroy)(cairo_surface_t *);
+} rs;
+
+/* *fn = dlsym(...), without casting an object pointer to a function
+ * pointer (ISO C has no such conversion). */
+static int look_up(void *fn, size_t size, const char *name)
+{
+    void *p = dlsym(rs.lib, name);
+    memcpy(fn, &p, size);
+    if (!p)
+        snprintf(rs.why, sizeof rs.why, "no %s in librsvg-2.so.2", name);
+    return p != NULL;
+}
+
+#define LOOK_UP(field, name) look_up(&rs.field, sizeof rs.field, name)
+
+static int rsvg_open(void)
+{
+    if (rs.tried)
+        return rs.lib != NULL;
+    rs.tried = 1;
+    rs.lib = dlopen("librsvg-2.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!rs.lib) {
+        const char *e = dlerror();
+        snprintf(rs.why, sizeof rs.why, "%s", e ? e : "librsvg not found");
+        return 0;
+    }
+    int ok =
+        LOOK_UP(new_from_data, "rsvg_handle_new_from_data") &&
+        LOOK_UP(size_in_pixels, "rsvg_handle_get_intrinsic_size_in_pixels") &&
+        LOOK_UP(render, "rsvg_handle_render_document") &&
+        LOOK_UP(unref, "g_object_unref") &&
+        LOOK_UP(error_free, "g_error_free") &&
+        LOOK_UP(surface_create, "cairo_image_surface_create") &&
+        LOOK_UP(create, "cairo_create") && LOOK_UP(status, "cairo_status") &&
+        LOOK_UP(flush, "cairo_surface_flush") &&
+        LOOK_UP(write_png, "cairo_surface_write_to_png_stream") &&
+        LOOK_UP(destroy, "cairo_destroy") &&
+        LOOK_UP(surface_destroy, "cairo_surface_destroy");
+    if (!ok) {
+        dlclose(rs.lib);
+        rs.lib = NULL;
+    }
+    return ok;
+}
+
 static cairo_status_t to_buf(void *closure, const unsigned char *data,
                              unsigned int len)
 {
@@ -71,20 +141,20 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data,
 int nb_svg_to_png(const char *svg, char **png_base64, ll_err *err)
 {
     *png_base64 = NULL;
+    if (!rsvg_open())
+        return ll_err_set(err, LL_ENOTFOUND, "chart PNG: %s", rs.why);
     const char *body = nb_svg_body(svg);
     GError *gerr = NULL;
-    RsvgHandle *h =
-        rsvg_handle_new_from_data((const guint8 *)body, strlen(body), &gerr);
+    RsvgHandle *h = rs.new_from_data((const guint8 *)body, strlen(body), &gerr);
     if (!h) {
         int rc = ll_err_set(err, LL_EPARSE, "chart SVG: %s",
                             gerr ? gerr->message : "cannot be read");
         if (gerr)
-            g_error_free(gerr);
+            rs.error_free(gerr);
         return rc;
     }
     double w = 0, hgt = 0;
-    if (!rsvg_handle_get_intrinsic_size_in_pixels(h, &w, &hgt) || !(w >= 1) ||
-        !(hgt >= 1)) {
+    if (!rs.size_in_pixels(h, &w, &hgt) || !(w >= 1) || !(hgt >= 1)) {
         w = 640;
         hgt = 400;
     }
@@ -96,23 +166,21 @@ int nb_svg_to_png(const char *svg, char **png_base64, ll_err *err)
         pw = 1;
     if (ph < 1)
         ph = 1;
-    cairo_surface_t *surf =
-        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
-    cairo_t *cr = cairo_create(surf);
+    cairo_surface_t *surf = rs.surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
+    cairo_t *cr = rs.create(surf);
     RsvgRectangle vp = {0, 0, pw, ph};
     int rc = LL_OK;
-    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+    if (rs.status(cr) != CAIRO_STATUS_SUCCESS) {
         rc = ll_err_set(err, LL_ENOMEM, "chart PNG: out of memory");
-    } else if (!rsvg_handle_render_document(h, cr, &vp, &gerr)) {
+    } else if (!rs.render(h, cr, &vp, &gerr)) {
         rc = ll_err_set(err, LL_EPARSE, "chart SVG: %s",
                         gerr ? gerr->message : "cannot be drawn");
     }
     ll_buf png;
     ll_buf_init(&png);
     if (rc == LL_OK) {
-        cairo_surface_flush(surf);
-        if (cairo_surface_write_to_png_stream(surf, to_buf, &png) !=
-            CAIRO_STATUS_SUCCESS)
+        rs.flush(surf);
+        if (rs.write_png(surf, to_buf, &png) != CAIRO_STATUS_SUCCESS)
             rc = ll_err_set(err, LL_ENOMEM, "chart PNG: cannot encode");
     }
     if (rc == LL_OK &&
@@ -120,9 +188,9 @@ int nb_svg_to_png(const char *svg, char **png_base64, ll_err *err)
         rc = ll_err_set(err, LL_ENOMEM, "chart PNG: out of memory");
     ll_buf_free(&png);
     if (gerr)
-        g_error_free(gerr);
-    cairo_destroy(cr);
-    cairo_surface_destroy(surf);
-    g_object_unref(h);
+        rs.error_free(gerr);
+    rs.destroy(cr);
+    rs.surface_destroy(surf);
+    rs.unref(h);
     return rc;
 }
