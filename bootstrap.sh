@@ -12,7 +12,7 @@ PACKAGES="build-essential autoconf automake pkg-config
  libcurl4-openssl-dev curl
  libmosquitto-dev mosquitto libcmocka-dev lua-busted tmux
  python3 python3-nbformat python3-jsonschema libxml2-utils
- clang libclang-rt-14-dev libxgboost-dev"
+ clang libclang-rt-14-dev libxgboost-dev librsvg2-dev python3-nbconvert"
 
 missing=""
 for p in $PACKAGES; do

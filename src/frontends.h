@@ -5,6 +5,8 @@
 #ifndef LL_FRONTENDS_H
 #define LL_FRONTENDS_H
 
+#include <stdio.h>
+
 #include "host/host.h"
 
 /* repl/repl.c: the REPL on a terminal (interactive != 0), or run Lua read
@@ -16,7 +18,16 @@ int ll_repl_main(ll_host *h, int interactive);
  * Returns the process exit code (128 + signal when ended by one). */
 int ll_ui_main(const char *path);
 
-/* Usage text printed by --help and after a usage error. */
+/* notebook/runner.c: `lualab --run NOTEBOOK [options]` (argv[0] is
+ * "--run") and `lualab NOTEBOOK` off a terminal (argv = {"--run", path}).
+ * Returns the process exit code: 0 ok, 1 a cell failed, 2 usage or parse
+ * error, 3 cell timeout, 4 run timeout, 130 interrupted, n when a cell
+ * called os.exit(n). */
+int ll_nb_run_main(int argc, char **argv);
+
+/* Usage printed by --help and after a usage error: the modes (ll_usage),
+ * then every command of the generated registry with its help line. */
 extern const char ll_usage[];
+void ll_usage_print(FILE *f);
 
 #endif

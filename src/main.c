@@ -14,6 +14,7 @@
 
 #include "frontends.h"
 #include "host/host.h"
+#include "host/term_sink.h"
 #include "notebook/notebook.h"
 #include "util/fsutil.h"
 
@@ -22,10 +23,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+/* Each command may publish its --help line as
+ *   const char ll_cmd_NAME_help[] = "SYNOPSIS\tone-line summary";
+ * (a weak reference here: NULL when it does not). */
 #define LL_MODULE(name)
-#define LL_COMMAND(name) int ll_cmd_##name(int argc, char **argv);
+#define LL_COMMAND(name)                                                       \
+    int ll_cmd_##name(int argc, char **argv);                                  \
+    extern const char ll_cmd_##name##_help[] __attribute__((weak));
 #include "gen/registry.h"
 #undef LL_MODULE
 #undef LL_COMMAND
@@ -33,12 +40,26 @@
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
+    const char *help;
 } commands[] = {
 #define LL_MODULE(name)
-#define LL_COMMAND(name) {#name, ll_cmd_##name},
+#define LL_COMMAND(name) {#name, ll_cmd_##name, ll_cmd_##name##_help},
 #include "gen/registry.h"
 #undef LL_MODULE
 #undef LL_COMMAND
+    {NULL, NULL, NULL}};
+
+/* --help lines for the commands that do not publish their own. */
+static const struct {
+    const char *name;
+    const char *help;
+} known_help[] = {
+    {"runs", "runs [list|show|compare|export] ...\tthe tracked experiments "
+             "and runs (mlruns.db)"},
+    {"models", "models [--tracking-uri URI]\tregistered models and their "
+               "versions"},
+    {"gen", "gen NAME [--out FILE] [--seed N] ...\tgenerate one of the "
+            "lab's data sets"},
     {NULL, NULL}};
 
 const char ll_usage[] =
@@ -55,13 +76,37 @@ const char ll_usage[] =
     "                                     run a notebook headless; exit 0 "
     "ok, 1 cell error, 2 usage or\n"
     "                                     parse error, 3 cell timeout, 4 "
-    "run timeout, 130 interrupted\n"
-    "       lualab convert IN OUT         convert between .lua (percent), "
-    ".ipynb and .md\n"
+    "run timeout, 130 interrupted,\n"
+    "                                     n when a cell calls os.exit(n)\n"
     "       lualab --lua SCRIPT [ARGS]    run a Lua script, like `lua`, with "
     "every lualab module loaded\n"
     "       lualab -e CODE                run a string of Lua\n"
     "       lualab --version | --help\n";
+
+void ll_usage_print(FILE *f)
+{
+    fputs(ll_usage, f);
+    fputs("commands:\n", f);
+    for (int i = 0; commands[i].name; i++) {
+        const char *help = commands[i].help;
+        for (int k = 0; !help && known_help[k].name; k++)
+            if (strcmp(known_help[k].name, commands[i].name) == 0)
+                help = known_help[k].help;
+        const char *tab = help ? strchr(help, '\t') : NULL;
+        char synopsis[128];
+        if (tab)
+            snprintf(synopsis, sizeof synopsis, "lualab %.*s",
+                     (int)(tab - help), help);
+        else
+            snprintf(synopsis, sizeof synopsis, "lualab %s ...",
+                     commands[i].name);
+        const char *summary = tab ? tab + 1 : "(run it alone for its usage)";
+        if (strlen(synopsis) <= 29)
+            fprintf(f, "       %-29s %s\n", synopsis, summary);
+        else
+            fprintf(f, "       %s\n       %-29s %s\n", synopsis, "", summary);
+    }
+}
 
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -72,7 +117,8 @@ static int usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "lualab: ");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s", ll_usage);
+    fputc('\n', stderr);
+    ll_usage_print(stderr);
     va_end(ap);
     return 2;
 }
@@ -85,6 +131,33 @@ static ll_host *make_host(int argc, char **argv)
     if (!h)
         fprintf(stderr, "lualab: %s\n", err.msg);
     return h;
+}
+
+/* Progress bars for --lua and -e: drawn on stderr when it is a terminal
+ * (elsewhere the output stays as lua's would be).  NULL when not drawn. */
+static ll_term_sink *bars_begin(ll_host *h)
+{
+    if (!isatty(STDERR_FILENO))
+        return NULL;
+    ll_term_sink *t = ll_term_sink_new(0, 0);
+    if (!t)
+        return NULL;
+    struct winsize ws;
+    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0
+                    ? ws.ws_col
+                    : 0;
+    ll_host_set_sink(h, ll_term_sink_get(t));
+    ll_term_sink_begin(t, width);
+    return t;
+}
+
+static void bars_end(ll_host *h, ll_term_sink *t)
+{
+    if (!t)
+        return;
+    ll_term_sink_end(t);
+    ll_host_set_sink(h, NULL);
+    ll_term_sink_free(t);
 }
 
 /* lualab --lua SCRIPT [ARGS]: arg[0] = SCRIPT, arg[-1] = the binary. */
@@ -101,7 +174,9 @@ static int run_lua(int argc, char **argv)
     lua_rawseti(L, -2, -1);
     lua_pop(L, 1);
     ll_host_catch_sigint(h);
+    ll_term_sink *bars = bars_begin(h);
     int rc = ll_host_run_script(h, argv[2]);
+    bars_end(h, bars);
     ll_host_free(h);
     return rc;
 }
@@ -114,7 +189,7 @@ static int run_string(int argc, char **argv)
     if (!h)
         return 1;
     ll_host_catch_sigint(h);
-    lua_State *L = ll_host_lua(h);
+    ll_term_sink *bars = bars_begin(h);
     int rc = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-e") != 0 || i + 1 >= argc) {
@@ -122,15 +197,11 @@ static int run_string(int argc, char **argv)
             break;
         }
         const char *code = argv[++i];
-        if (luaL_loadbuffer(L, code, strlen(code), "=(command line)") !=
-                LUA_OK ||
-            lua_pcall(L, 0, 0, 0) != LUA_OK) {
-            fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
-            lua_pop(L, 1);
-            rc = 1;
+        rc = ll_host_run_string(h, code, strlen(code));
+        if (rc != 0)
             break;
-        }
     }
+    bars_end(h, bars);
     ll_host_free(h);
     return rc;
 }
@@ -169,7 +240,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-        fputs(ll_usage, stdout);
+        ll_usage_print(stdout);
         return 0;
     }
     if (strcmp(a, "--lua") == 0)

@@ -23,7 +23,32 @@ like "$(cat "$tap_tmp/err")" "cannot open .*missing.lua" "--lua names the missin
 
 "$LUALAB" -e 'error("boom")' 2>"$tap_tmp/err"
 ok $([ $? -eq 1 ]; echo $?) "-e with an error exits 1"
-is "$(cat "$tap_tmp/err")" "lualab: (command line):1: boom" "-e error message"
+is "$(cat "$tap_tmp/err")" "$(printf "lualab: (command line):1: boom\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk")" "-e error message, with a traceback as --lua prints"
+"$LUALAB" -e 'error({code = 1})' 2>"$tap_tmp/err"
+is "$?" 1 "-e raising a table exits 1"
+is "$(sed -n 1p "$tap_tmp/err")" "lualab: (error object is a table value)" "-e raising a table says what lua says"
+like "$(sed -n 2p "$tap_tmp/err")" "^stack traceback:" "and a traceback follows"
+"$LUALAB" -e 'error(setmetatable({}, {__tostring = function() return "custom error" end}))' 2>"$tap_tmp/err"
+is "$(sed -n 1p "$tap_tmp/err")" "lualab: custom error" "-e raising an object with __tostring prints it"
+"$LUALAB" -e 'x =' 2>"$tap_tmp/err"
+is "$?" 1 "-e with a syntax error exits 1"
+is "$(cat "$tap_tmp/err")" "lualab: (command line):1: unexpected symbol near <eof>" "-e syntax error: the message alone, as lua prints it"
+is "$("$LUALAB" -e 'print(1)' -e 'print(2)' 2>&1)" "$(printf '1\n2')" "several -e run in order"
 
+
+# --help lists every registered command (from the generated registry)
+"$LUALAB" --help >"$tap_tmp/help" 2>&1
+is "$?" 0 "--help exits 0"
+cmds=$(sed -n 's/^LL_COMMAND(\(.*\))$/\1/p' "$top_builddir/src/gen/registry.h")
+ok $([ -n "$cmds" ]; echo $?) "the registry lists commands"
+for c in $cmds; do
+    like "$(cat "$tap_tmp/help")" "^       lualab $c( |$)" "--help lists the '$c' command"
+done
+for c in runs models gen convert; do
+    like "$(cat "$tap_tmp/help")" "^       lualab $c " "--help lists $c"
+done
+like "$(grep -A1 '^       lualab models' "$tap_tmp/help" | tail -1)" "registered models" "a command's line has its summary"
+"$LUALAB" --bogus >/dev/null 2>"$tap_tmp/err"
+like "$(cat "$tap_tmp/err")" "lualab runs " "the usage after an error lists the commands too"
 
 done_testing

@@ -110,4 +110,12 @@ ok "$([ $ms -lt 3000 ]; echo $?)" "500 cells in ${ms} ms (< 3000)"
 "$LUALAB" --run "$t/many.lua" --quiet -o "$t/many.ipynb"
 is "$(grep -c '"execution_count": 500' "$t/many.ipynb")" 1 "with -o the last cell ran as the 500th"
 
+# CRLF line ends (a notebook saved by a Windows editor) leave no \r behind
+printf -- '-- %%%%\r\nx = 1\r\nprint(x)\r\n\r\n-- %%%% [markdown]\r\n-- # Title\r\n' > "$tap_tmp/crlf.lua"
+"$LUALAB" convert "$tap_tmp/crlf.lua" "$tap_tmp/crlf.ipynb" 2>"$tap_tmp/err"
+is "$?" 0 "a CRLF notebook converts"
+is "$(grep -c '\\r' "$tap_tmp/crlf.ipynb")" 0 "the converted .ipynb has no \\r in its sources"
+"$LUALAB" convert "$tap_tmp/crlf.lua" "$tap_tmp/crlf.md" 2>"$tap_tmp/err"
+is "$(tr -d '\n' < "$tap_tmp/crlf.md" | od -c | grep -c '\\r')" 0 "the converted .md has no CR"
+
 done_testing

@@ -13,7 +13,7 @@ run() {
     name=$1
     shift
     t0=$(date +%s)
-    "$LUALAB" --run "$@" --timeout 60 >"$name.out" 2>"$name.err"
+    "$LUALAB" --run "$@" --timeout 60 -o "$name.ipynb" >"$name.out" 2>"$name.err"
     rc=$?
     secs=$(($(date +%s) - t0))
     if [ "$rc" -ne 0 ] && [ -z "$expect_failure" ]; then
@@ -122,5 +122,26 @@ is "$rc" 0 "text: runs with LUALAB_GLOVE set"
 has glove.out "^GloVe vectors from .*glove-mini\.txt: 5 words found, 60 missing$" \
     "text: says it used the GloVe file, with found and missing words"
 has glove.out "^embedding matrix: 10000 x 4$" "text: the matrix has the file's dimension"
+
+# --- the executed notebooks convert with Jupyter's nbconvert --------------------
+# (Debian python3-nbconvert; its HTML exporter parses every SVG output,
+# which it prefers to the image/png twin.)
+if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
+    for name in tour rnn text; do
+        /usr/bin/python3 -m nbconvert --to html "$name.ipynb" >"$name.conv" 2>&1
+        st=$?
+        ok $st "nbconvert: $name.ipynb converts to HTML"
+        [ $st -eq 0 ] || tail -5 "$name.conv" | sed 's/^/# /'
+        nsvg=$(grep -c '"image/svg+xml"' "$name.ipynb")
+        npng=$(grep -c '"image/png"' "$name.ipynb")
+        ok $([ "$nsvg" -gt 0 ] && [ "$npng" -eq "$nsvg" ]; echo $?) \
+            "nbconvert: every chart of $name ($nsvg) also has image/png ($npng)"
+        is "$(grep -c '<?xml' "$name.ipynb")" 0 "nbconvert: no XML declaration in $name's SVG outputs"
+        nimg=$(grep -o 'class="jp-RenderedSVG' "$name.html" | wc -l)
+        is "$nimg" "$nsvg" "nbconvert: $name.html shows the $nsvg charts"
+    done
+else
+    echo "# SKIP nbconvert: Debian python3-nbconvert is not installed"
+fi
 
 done_testing

@@ -168,4 +168,66 @@ is "$(sed -n 1p "$t/err")" "lualab: cannot open '$t/nope.lua': no such file" "mi
 is "$(cat "$t/out")" "$(printf 'one\nnever')" "--run reads .ipynb"
 is "$(grep -c '"output_type": "error"' "$t/again.ipynb")" 1 "outputs are replaced, not appended"
 
+# -o naming the input notebook (directly, through another path or a
+# symlink) is refused before anything is written
+printf -- '-- %%%%\nprint("self")\n' > "$t/self.lua"
+cp "$t/self.lua" "$t/self.orig"
+mkdir -p "$t/sub"
+ln -s "$t/self.lua" "$t/link.lua"
+for out in "$t/self.lua" "$t/sub/../self.lua" "$t/link.lua"; do
+    "$LUALAB" --run "$t/self.lua" -o "$out" -p x 1 >/dev/null 2>"$t/err"
+    is "$?" 2 "-o $(basename "$out") (the input) exits 2"
+    is "$(sed -n 1p "$t/err")" "lualab: -o: '$out' is the input notebook; write the executed notebook to another file" "the message for -o $(basename "$out")"
+    cmp -s "$t/self.lua" "$t/self.orig"
+    ok $? "the source is untouched after -o $(basename "$out")"
+done
+(cd "$t" && "$LUALAB" --run self.lua -o ./self.lua >/dev/null 2>"$t/err")
+is "$?" 2 "a relative -o ./self.lua for self.lua exits 2"
+
+# os.exit in a cell: the run stops, -o is written, the exit code is the cell's
+printf -- '-- %%%%\nprint("a")\nlocal x <close> = setmetatable({}, {__close = function() print("closed") end})\nos.exit(3)\n\n-- %%%%\nprint("never")\n' > "$t/exit.lua"
+"$LUALAB" --run "$t/exit.lua" -o "$t/exit.ipynb" >"$t/out" 2>"$t/err"
+is "$?" 3 "os.exit(3) in a cell exits 3"
+is "$(cat "$t/out")" "$(printf 'a\nclosed')" "the cell's output (and its <close> handler) came, the next cell did not run"
+is "$(sed -n 2p "$t/err")" "lualab: cell 1 called os.exit(3): the run stops here" "stderr says why the run stopped"
+/usr/bin/python3 - "$t/exit.ipynb" >"$t/cells" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+for c in nb["cells"]:
+    print(c["execution_count"], [(o["output_type"], o.get("ename"), o.get("evalue")) for o in c["outputs"]])
+PY
+is "$(cat "$t/cells")" "$(printf "1 [('stream', None, None), ('error', 'SystemExit', 'os.exit(3) called in a cell')]\nNone []")" "the output notebook was written with the SystemExit error"
+for c in 'pcall(os.exit, 5)=5' 'os.exit()=0' 'os.exit(false)=1' 'os.exit(true)=0' \
+    'string.gsub("x", "x", function() os.exit(6) end)=6' \
+    'coroutine.wrap(function() os.exit(7) end)()=7'; do
+    printf -- '-- %%%%\n%s\n\n-- %%%%\nprint("after")\n' "${c%=*}" > "$t/exit2.lua"
+    "$LUALAB" --run "$t/exit2.lua" -q >"$t/out" 2>&1
+    is "$?" "${c##*=}" "${c%=*} exits ${c##*=}"
+    is "$(cat "$t/out")" "" "nothing runs after ${c%=*}"
+done
+
+# charts: SVG without the XML declaration, and a PNG twin nbconvert can show
+printf -- '-- %%%%\np = plot.line{y = {1, 2, 3, 2, 5}, title = "t"}\np\n\n-- %%%%\ndisplay(p)\n' > "$t/chart.lua"
+"$LUALAB" --run "$t/chart.lua" -q -o "$t/chart.ipynb" >/dev/null 2>"$t/err"
+is "$?" 0 "a notebook with charts runs"
+/usr/bin/python3 - "$t/chart.ipynb" >"$t/imgs" <<'PY'
+import base64, json, struct, sys
+nb = json.load(open(sys.argv[1]))
+for c in nb["cells"]:
+    for o in c["outputs"]:
+        d = o.get("data", {})
+        svg = d.get("image/svg+xml")
+        svg = svg if isinstance(svg, str) else "".join(svg)
+        png = base64.b64decode(d["image/png"])
+        w, h = struct.unpack(">II", png[16:24])
+        print(o["output_type"], svg[:5], png[:8] == b"\x89PNG\r\n\x1a\n", w, h)
+PY
+is "$(cat "$t/imgs")" "$(printf 'execute_result <svg  True 640 400\ndisplay_data <svg  True 640 400')" "each chart output has its SVG (starting at <svg) and a 640x400 PNG"
+is "$(validate "$t/chart.ipynb")" "" "the notebook with PNG outputs validates"
+if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
+    (cd "$t" && /usr/bin/python3 -m nbconvert --to html chart.ipynb >conv.log 2>&1)
+    is "$?" 0 "nbconvert converts the executed notebook to HTML"
+    is "$(grep -o 'class="jp-RenderedSVG' "$t/chart.html" | wc -l | tr -d ' ')" 2 "the HTML shows both charts"
+fi
+
 done_testing

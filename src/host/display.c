@@ -320,6 +320,9 @@ int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out)
                     out->svg = dup_lua(L, -1);
                 if (lua_getfield(L, t, "kind") == LUA_TSTRING)
                     out->kind = dup_lua(L, -1);
+                if (lua_getfield(L, t, "id") == LUA_TNUMBER &&
+                    lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0)
+                    out->id = (uint64_t)lua_tointeger(L, -1);
             }
         } else {
             /* A broken __display must not hide the value. */

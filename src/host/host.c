@@ -172,6 +172,60 @@ static void set_arg_table(lua_State *L, int argc, char **argv)
     lua_setglobal(L, "arg");
 }
 
+/* os.exit in a notebook kernel: record the code and stop the cell. */
+static int trapped_exit(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    int code;
+    if (lua_isboolean(L, 1))
+        code = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+    else
+        code = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+    if (h) {
+        h->exit_requested = 1;
+        h->exit_code = code;
+    }
+    /* Yielding the cell's own thread unwinds through pcall; elsewhere
+     * (a coroutine of the cell, a C callback) raise an error. */
+    if (h && L == h->running && lua_isyieldable(L))
+        return lua_yield(L, 0);
+    return luaL_error(L, "os.exit(%d) called in a cell", code);
+}
+
+static void install_exit_trap(lua_State *L)
+{
+    lua_getglobal(L, "os");
+    if (lua_istable(L, -1)) {
+        lua_pushcfunction(L, trapped_exit);
+        lua_setfield(L, -2, "exit");
+    }
+    lua_pop(L, 1);
+}
+
+void ll_host_trap_exit(ll_host *h, int on)
+{
+    h->trap_exit = on != 0;
+    if (!h->L)
+        return;
+    if (on) {
+        install_exit_trap(h->L);
+    } else {
+        /* A fresh os library table holds lua's own exit. */
+        lua_pushcfunction(h->L, luaopen_os);
+        lua_call(h->L, 0, 1);
+        lua_getfield(h->L, -1, "exit");
+        lua_getglobal(h->L, "os");
+        if (lua_istable(h->L, -1)) {
+            lua_insert(h->L, -2);
+            lua_setfield(h->L, -2, "exit");
+            lua_pop(h->L, 1);
+        } else {
+            lua_pop(h->L, 2);
+        }
+        lua_pop(h->L, 1);
+    }
+}
+
 static int open_state(ll_host *h, ll_err *err)
 {
     lua_State *L = luaL_newstate();
@@ -182,6 +236,8 @@ static int open_state(ll_host *h, ll_err *err)
     lua_pushlightuserdata(L, h);
     lua_setfield(L, LUA_REGISTRYINDEX, LL_HOST_KEY);
     set_arg_table(L, h->argc, h->argv);
+    if (h->trap_exit)
+        install_exit_trap(L);
     ll_host_open_base(L);
     preload_modules(L);
     int rc = set_module_globals(L, err);
@@ -423,7 +479,12 @@ static int run_in_thread(ll_host *h, char **evalue, char **traceback)
         lua_remove(L, -nres - 1); /* the thread */
         return LUA_OK;
     }
-    if (status == LUA_YIELD) {
+    if (status == LUA_YIELD && h->exit_requested) {
+        status = LUA_ERRRUN;
+        lua_pushfstring(L, "os.exit(%d) called in a cell", h->exit_code);
+        luaL_traceback(L, co, lua_tostring(L, -1), 0);
+        lua_remove(L, -2);
+    } else if (status == LUA_YIELD) {
         const char *msg = h->stop_where[0]
                               ? h->stop_where
                               : "attempt to yield from the top of a cell";
@@ -461,6 +522,7 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     snprintf(chunkname, sizeof chunkname, "=%s", name ? name : "cell");
     int top = lua_gettop(L);
     ll_interrupt_requested = 0;
+    h->exit_requested = 0;
     int expr = compile_cell(L, code, len, chunkname);
     if (expr < 0) {
         res->status = LL_CELL_SYNTAX;
@@ -472,7 +534,21 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
         return res->status;
     }
     int status = run_in_thread(h, &res->evalue, &res->traceback);
-    if (status != LUA_OK) {
+    if (h->exit_requested) {
+        /* Even when a pcall caught the error form, the cell asked to end. */
+        res->status = LL_CELL_ERROR;
+        res->ename = ll_strdup("SystemExit");
+        res->exit_requested = 1;
+        res->exit_code = h->exit_code;
+        h->exit_requested = 0;
+        if (status == LUA_OK) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "os.exit(%d) called in a cell",
+                     res->exit_code);
+            res->evalue = ll_strdup(msg);
+            res->traceback = ll_strdup(msg);
+        }
+    } else if (status != LUA_OK) {
         if (ll_interrupt_requested == LL_INTERRUPT_TIMEOUT) {
             res->status = LL_CELL_TIMEOUT;
             res->ename = ll_strdup("TimeoutError");
@@ -520,6 +596,33 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     return res->status;
 }
 
+/* "lualab: message" on stderr, through the sink when there is one (so a
+ * progress bar on the terminal is ended first). */
+static void report_error(ll_host *h, const char *msg)
+{
+    ll_host_write(h, "stderr", "lualab: ", 8);
+    ll_host_write(h, "stderr", msg, strlen(msg));
+    ll_host_write(h, "stderr", "\n", 1);
+    fflush(stderr);
+}
+
+int ll_host_run_string(ll_host *h, const char *code, size_t len)
+{
+    lua_State *L = h->L;
+    if (luaL_loadbuffer(L, code, len, "=(command line)") != LUA_OK) {
+        fprintf(stderr, "lualab: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return 1;
+    }
+    char *evalue = NULL, *tb = NULL;
+    int status = run_protected(h, 0, 0, &evalue, &tb);
+    if (status != LUA_OK)
+        report_error(h, tb ? tb : "error");
+    free(evalue);
+    free(tb);
+    return status == LUA_OK ? 0 : 1;
+}
+
 int ll_host_run_script(ll_host *h, const char *path)
 {
     lua_State *L = h->L;
@@ -541,10 +644,8 @@ int ll_host_run_script(ll_host *h, const char *path)
     }
     char *evalue = NULL, *tb = NULL;
     status = run_protected(h, nargs, 0, &evalue, &tb);
-    if (status != LUA_OK) {
-        fprintf(stderr, "lualab: %s\n", tb ? tb : "error");
-        fflush(stderr);
-    }
+    if (status != LUA_OK)
+        report_error(h, tb ? tb : "error");
     free(evalue);
     free(tb);
     return status == LUA_OK ? 0 : 1;

@@ -15,6 +15,7 @@
 #define LL_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <lua.h>
 
 #include "util/err.h"
@@ -24,10 +25,12 @@ typedef struct ll_host ll_host;
 
 /* A value shown by the display protocol (Jupyter's mime bundle). */
 typedef struct ll_display {
-    char *text; /* text/plain, always set */
-    char *ansi; /* the same with ANSI colour, or NULL */
-    char *svg;  /* image/svg+xml, or NULL */
-    char *kind; /* "value", "frame", "plot", "tensor", ... */
+    char *text;  /* text/plain, always set */
+    char *ansi;  /* the same with ANSI colour, or NULL */
+    char *svg;   /* image/svg+xml, or NULL */
+    char *kind;  /* "value", "frame", "plot", "tensor", ... */
+    uint64_t id; /* kind "plot": the chart's id (plot.h ll_plot_find), so a
+                    front end can redraw it live; else 0 */
 } ll_display;
 
 void ll_display_free(ll_display *d);
@@ -51,13 +54,15 @@ enum ll_cell_status {
 };
 
 typedef struct ll_cell_result {
-    int status;       /* enum ll_cell_status */
-    int has_value;    /* the cell ended in an expression with a value */
-    ll_display value; /* execute_result when has_value */
-    char *ename;      /* error class: "SyntaxError", "RuntimeError", ... */
-    char *evalue;     /* the error message */
-    char *traceback;  /* message + traceback, cell-relative lines */
-    double seconds;   /* wall time of the run */
+    int status;         /* enum ll_cell_status */
+    int has_value;      /* the cell ended in an expression with a value */
+    ll_display value;   /* execute_result when has_value */
+    char *ename;        /* error class: "SyntaxError", "RuntimeError", ... */
+    char *evalue;       /* the error message */
+    char *traceback;    /* message + traceback, cell-relative lines */
+    double seconds;     /* wall time of the run */
+    int exit_requested; /* the cell called os.exit (ll_host_trap_exit) */
+    int exit_code;      /* the code it asked for */
 } ll_cell_result;
 
 void ll_cell_result_free(ll_cell_result *r);
@@ -73,6 +78,15 @@ typedef struct ll_display_opts {
  * argv (may be NULL) becomes the global `arg` table, with arg[0] = argv[0]. */
 ll_host *ll_host_new(int argc, char **argv, ll_err *err);
 void ll_host_free(ll_host *h);
+/* Notebook kernels: os.exit does not end the process.  It stops the
+ * running cell (pcall cannot catch it where the cell can be suspended)
+ * and the cell's result says exit_requested, with exit_code (os.exit() and
+ * os.exit(true) 0, os.exit(false) 1) and status LL_CELL_ERROR, ename
+ * "SystemExit"; the front end decides (the curses notebook stays open,
+ * --run writes its output and exits with the code).  Kept across
+ * restarts.  Off by default (the REPL, --lua and -e exit as lua does). */
+void ll_host_trap_exit(ll_host *h, int on);
+
 /* Throw away the Lua state and make a fresh one (the "restart kernel"). */
 int ll_host_restart(ll_host *h, ll_err *err);
 lua_State *ll_host_lua(ll_host *h);
@@ -91,6 +105,12 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
 /* Run a Lua script file the way the `lua` interpreter does (arg set,
  * errors with traceback to stderr).  Returns a process exit code. */
 int ll_host_run_script(ll_host *h, const char *path);
+
+/* Run a string of Lua the way `lua -e` does: chunk name "=(command
+ * line)", errors to stderr as "lualab: message" plus a traceback, an error
+ * object that is not a string shown by its __tostring or as "(error object
+ * is a table value)".  Returns a process exit code. */
+int ll_host_run_string(ll_host *h, const char *code, size_t len);
 
 /* Ask the running cell to stop: safe to call from a signal handler. */
 void ll_host_interrupt(ll_host *h);

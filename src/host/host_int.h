@@ -28,6 +28,9 @@ struct ll_host {
     double tick_every, last_tick;
     int warnings_off;     /* warn("@off") was called */
     char stop_where[256]; /* "cell 2:5: interrupted", set by the hook */
+    int trap_exit;        /* ll_host_trap_exit */
+    int exit_requested;   /* os.exit was called in the running cell */
+    int exit_code;
 };
 
 ll_host *ll_host_from_lua(lua_State *L);

@@ -1,7 +1,8 @@
 # host/: the kernel (one lua_State), display protocol, capture, interrupts.
 liblualab_a_SOURCES += src/host/host.c src/host/host.h src/host/host_int.h \
 	src/host/capture.c src/host/display.c src/host/interrupt.c \
-	src/host/lua_util.c src/host/lua_util.h
+	src/host/lua_util.c src/host/lua_util.h \
+	src/host/term_sink.c src/host/term_sink.h
 nodist_liblualab_a_SOURCES = src/gen/registry.h src/gen/lua_embed.inc
 
 check_PROGRAMS += tests/c/test_host

@@ -14,6 +14,9 @@
 #include <string.h>
 
 int ll_cmd_convert(int argc, char **argv);
+extern const char ll_cmd_convert_help[];
+const char ll_cmd_convert_help[] =
+    "convert IN OUT\tconvert between .lua (percent), .ipynb and .md";
 
 int ll_cmd_convert(int argc, char **argv)
 {
@@ -26,7 +29,8 @@ int ll_cmd_convert(int argc, char **argv)
              strcmp(ll_path_ext(argv[2]), "md") != 0)
         why = "convert writes .lua, .ipynb or .md files";
     if (why) {
-        fprintf(stderr, "lualab: %s\n%s", why, ll_usage);
+        fprintf(stderr, "lualab: %s\n", why);
+        ll_usage_print(stderr);
         return 2;
     }
     ll_err err;
@@ -35,7 +39,7 @@ int ll_cmd_convert(int argc, char **argv)
     if (ll_notebook_read(argv[1], &nb, &err) != LL_OK) {
         fprintf(stderr, "lualab: %s\n", err.msg);
         if (err.code == LL_ENOTFOUND || err.code == LL_EINVAL)
-            fputs(ll_usage, stderr);
+            ll_usage_print(stderr);
         return 2;
     }
     int rc = ll_notebook_write(nb, argv[2], &err);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "notebook/exec.h"
 #include "notebook/nb_int.h"
 #include "plot/plot.h"
 
@@ -101,7 +102,7 @@ static void on_display(void *ud, const ll_display *d)
         es->oom = 1;
     } else if (d->kind && strcmp(d->kind, "plot") == 0 &&
                es->nlive < LL_LIVE_PLOTS) {
-        ll_plot *p = ll_plot_find(ll_plot_last_displayed());
+        ll_plot *p = ll_plot_find(d->id);
         if (p) {
             live_plot *lp = &es->live[es->nlive++];
             lp->output = es->cell->noutputs - 1;
@@ -143,6 +144,25 @@ static void refresh_plots(exec_sink *es)
             replace_text(&o->svg, &b);
         ll_buf_free(&b);
         lp->version = ll_plot_version(p);
+    }
+}
+
+/* Charts: drop the SVG's XML declaration and add the PNG twin. */
+static void add_png(ll_cell *c)
+{
+    for (int i = 0; i < c->noutputs; i++) {
+        ll_output *o = &c->outputs[i];
+        if (!o->svg)
+            continue;
+        const char *body = nb_svg_body(o->svg);
+        if (body != o->svg)
+            memmove(o->svg, body, strlen(body) + 1);
+        if (o->png)
+            continue;
+        ll_err err;
+        ll_err_clear(&err);
+        /* A chart that cannot be rasterized keeps its SVG alone. */
+        nb_svg_to_png(o->svg, &o->png, &err);
     }
 }
 
@@ -207,6 +227,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
         if (ll_cell_add_output(c, &o) != LL_OK)
             es.oom = 1;
     }
+    add_png(c);
     if (res_out)
         *res_out = res;
     else

@@ -132,6 +132,9 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
         out.text = tp ? join_lines(tp, &bad) : nb_strdup("");
         if (!bad && svg)
             out.svg = join_lines(svg, &bad);
+        const cJSON *png = cJSON_GetObjectItemCaseSensitive(d, "image/png");
+        if (!bad && png)
+            out.png = join_lines(png, &bad);
     } else if (strcmp(ty, "error") == 0) {
         out.type = LL_OUT_ERROR;
         const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "ename");
@@ -196,7 +199,8 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
                     ci);
     if (!src)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
-    /* the model keeps no trailing newline */
+    /* no '\r' of CRLF line ends; the model keeps no trailing newline */
+    nb_strip_crlf(src);
     size_t n = strlen(src);
     while (n > 0 && src[n - 1] == '\n')
         src[--n] = '\0';
@@ -268,8 +272,8 @@ static int read_metadata(reader *r, ll_notebook *nb, const cJSON *meta)
     return LL_OK;
 }
 
-int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
-                            ll_notebook **out, ll_err *err)
+static int parse_ipynb(const char *text, size_t len, const char *path,
+                       ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     reader r = {text, path, err};
@@ -392,8 +396,10 @@ static cJSON *output_json(const ll_output *o)
             rc = add(j, "data", data);
         if (rc == LL_OK)
             rc = add(data, "text/plain", lines(o->text ? o->text : ""));
+        if (rc == LL_OK && o->png)
+            rc = add(data, "image/png", cJSON_CreateString(o->png));
         if (rc == LL_OK && o->svg)
-            rc = add(data, "image/svg+xml", lines(o->svg));
+            rc = add(data, "image/svg+xml", lines(nb_svg_body(o->svg)));
         if (rc == LL_OK)
             rc = add(j, "metadata", cJSON_CreateObject());
         if (rc == LL_OK && result)
@@ -595,4 +601,20 @@ int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err)
     if (rc != LL_OK)
         return ll_err_set(err, rc, "out of memory");
     return LL_OK;
+}
+
+/* The text parsed is a NUL-terminated copy (find_key and the messages'
+ * positions scan it as a C string). */
+int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
+                            ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse_ipynb(copy, copy_len, path, out, err);
+    free(copy);
+    return rc;
 }

@@ -6,8 +6,16 @@
  * them is a Markdown cell.  A leading "---" YAML block is the header.
  * Fences of other languages stay inside the Markdown.
  *
- * Writing does the reverse.  Markdown has no cell boundaries of its own, so
- * two Markdown cells in a row read back as one.
+ * jupytext's explicit cells are read too: the lines between
+ * "<!-- #region -->" and "<!-- #endregion -->" make one Markdown cell,
+ * between "<!-- #raw -->" and "<!-- #endraw -->" one raw cell, verbatim.
+ *
+ * Writing does the reverse.  A code cell's fence is longer than any run of
+ * backticks starting a line of its code (CommonMark), so code holding
+ * ``` reads back.  Raw cells, and the Markdown cells that plain text would
+ * not bring back as they were (one holding a fence, two in a row), are
+ * written as explicit cells, unless the text holds a line that would close
+ * the explicit cell ("<!-- #endregion -->"): that one is written plain.
  */
 #include "config.h"
 
@@ -93,6 +101,28 @@ static int add_markdown(mdparser *m, ll_notebook *nb, const char *s,
     return LL_OK;
 }
 
+/* Is [p, e) the line `want`, give or take spaces around it? */
+static int is_line(const char *p, const char *e, const char *want)
+{
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    size_t n = strlen(want);
+    return (size_t)(e - p) == n && memcmp(p, want, n) == 0;
+}
+
+/* jupytext's explicit cells: a line "<!-- #region -->" (LL_CELL_MARKDOWN)
+ * or "<!-- #raw -->" (LL_CELL_RAW) opens one; -1 for any other line. */
+static int region_open(const char *p, const char *e)
+{
+    if (is_line(p, e, "<!-- #region -->"))
+        return LL_CELL_MARKDOWN;
+    if (is_line(p, e, "<!-- #raw -->"))
+        return LL_CELL_RAW;
+    return -1;
+}
+
 /* Parse "lua key=JSON ..." after a fence.  *is_lua = 0 for other
  * languages (the block stays Markdown). */
 static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
@@ -143,8 +173,8 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
     return LL_OK;
 }
 
-int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
-                               ll_notebook **out, ll_err *err)
+static int parse_markdown(const char *text, size_t len, const char *path,
+                          ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     mdparser m = {text, path, err};
@@ -184,6 +214,37 @@ int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
     while (p < end && rc == LL_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
+        int rtype = region_open(p, le);
+        if (rtype >= 0) {
+            const char *rend = rtype == LL_CELL_RAW ? "<!-- #endraw -->"
+                                                    : "<!-- #endregion -->";
+            const char *body = nl ? nl + 1 : end;
+            const char *q = body, *close = NULL, *after = end;
+            while (q < end) {
+                const char *qn = memchr(q, '\n', (size_t)(end - q));
+                const char *qe = qn ? qn : end;
+                if (is_line(q, qe, rend)) {
+                    close = q;
+                    after = qn ? qn + 1 : end;
+                    break;
+                }
+                q = qn ? qn + 1 : end;
+            }
+            if (!close) {
+                /* not closed: the line is Markdown text like any other */
+                p = body;
+                continue;
+            }
+            rc = add_markdown(&m, nb, md_start, p);
+            const char *be = close > body ? close - 1 : body;
+            char *src =
+                rc == LL_OK ? nb_strndup(body, (size_t)(be - body)) : NULL;
+            if (rc == LL_OK &&
+                (!src || !nb_append_cell(nb, (ll_cell_type)rtype, src)))
+                rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            p = md_start = after;
+            continue;
+        }
         char ch;
         const char *info;
         int flen = fence(p, le, &ch, &info);
@@ -220,6 +281,12 @@ int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
                 break;
             }
             q = qn ? qn + 1 : end;
+        }
+        if (flen && !close && !is_lua) {
+            /* CommonMark: an unclosed fence runs to the end of the
+             * document; a Markdown cell may hold one */
+            cJSON_Delete(meta);
+            break;
         }
         if (flen && !close) {
             cJSON_Delete(meta);
@@ -302,6 +369,71 @@ static int put_md_meta(ll_buf *b, const ll_cell *c)
     return rc;
 }
 
+/* Does a line of s open a fence or an explicit cell, or is s blank? */
+static int has_block_line(const char *s)
+{
+    if (only_space(s, s + strlen(s)))
+        return 1;
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        const char *e = nl ? nl : p + strlen(p);
+        char ch;
+        const char *info;
+        if (fence(p, e, &ch, &info) || region_open(p, e) >= 0 ||
+            is_line(p, e, "<!-- #endregion -->") ||
+            is_line(p, e, "<!-- #endraw -->"))
+            return 1;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+/* A Markdown cell is written inside <!-- #region --> ... <!-- #endregion -->
+ * (jupytext's explicit cell) when plain text would not read back as the
+ * same cell: it holds a fence (or a region line), it is blank, it is next
+ * to another Markdown or raw cell (they would merge), or it could be taken
+ * for the header. */
+/* Does a line of s read as `end` (the line closing an explicit cell)?
+ * Such text cannot be wrapped in that kind of cell (the line would end it
+ * early): it is written plain. */
+static int has_end_line(const char *s, const char *end)
+{
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        const char *e = nl ? nl : p + strlen(p);
+        if (is_line(p, e, end))
+            return 1;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+static int needs_region(const ll_notebook *nb, int i)
+{
+    const ll_cell *c = &nb->cells[i];
+    const char *src = c->source ? c->source : "";
+    if (has_end_line(src, "<!-- #endregion -->"))
+        return 0;
+    if (has_block_line(src))
+        return 1;
+    if (i > 0 && nb->cells[i - 1].type != LL_CELL_CODE)
+        return 1;
+    if (i + 1 < nb->ncells && nb->cells[i + 1].type != LL_CELL_CODE)
+        return 1;
+    if (i == 0 && !nb->header && strncmp(src, "---", 3) == 0)
+        return 1;
+    /* leading or trailing blank lines would be trimmed */
+    size_t n = strlen(src);
+    if (src[0] == '\n' || src[0] == ' ' || src[0] == '\t' ||
+        src[n - 1] == '\n' || src[n - 1] == ' ' || src[n - 1] == '\t')
+        return 1;
+    return 0;
+}
+
 int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
 {
     int rc = LL_OK;
@@ -325,9 +457,19 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
         if (rc != LL_OK)
             break;
         if (c->type != LL_CELL_CODE) {
-            rc = ll_buf_puts(out, src);
-            if (rc == LL_OK && *src)
+            int raw = c->type == LL_CELL_RAW &&
+                      !has_end_line(src, "<!-- #endraw -->");
+            int wrap = raw || needs_region(nb, i);
+            if (wrap)
+                rc = ll_buf_puts(out, raw ? "<!-- #raw -->\n"
+                                          : "<!-- #region -->\n");
+            if (rc == LL_OK)
+                rc = ll_buf_puts(out, src);
+            if (rc == LL_OK && (*src || wrap))
                 rc = ll_buf_putc(out, '\n');
+            if (rc == LL_OK && wrap)
+                rc = ll_buf_puts(out, raw ? "<!-- #endraw -->\n"
+                                          : "<!-- #endregion -->\n");
             continue;
         }
         /* a fence longer than any backtick run inside the code */
@@ -351,5 +493,22 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
         if (rc == LL_OK)
             rc = ll_buf_putc(out, '\n');
     }
+    return rc;
+}
+
+/* The text parsed is NUL-terminated, and files with CRLF line ends
+ * (Windows editors) read as if they had LF: no '\r' reaches a cell's
+ * source or the screen. */
+int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
+                               ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse_markdown(copy, copy_len, path, out, err);
+    free(copy);
     return rc;
 }

@@ -139,15 +139,35 @@ static int is_blank_text(const char *p, const char *end)
     return 1;
 }
 
-/* "-- x" -> "x", "--" -> "", anything else verbatim. */
-static void uncomment(const char **p, const char **end)
+/* Is [t, e) spaces, "---", spaces: a line that would close the header? */
+static int is_dashes(const char *t, const char *e)
+{
+    while (t < e && *t == ' ')
+        t++;
+    while (e > t && (e[-1] == ' ' || e[-1] == '\r'))
+        e--;
+    return e - t == 3 && memcmp(t, "---", 3) == 0;
+}
+
+/* "-- x" -> "x", "--" -> "", anything else verbatim.  put_commented
+ * writes a line that starts (after spaces) with "%%" -- or, in the header,
+ * a "---" line -- with one more space, so it cannot pass for a marker or
+ * the header's end: that space is taken off again. */
+static void uncomment(const char **p, const char **end, int header)
 {
     const char *s = *p, *e = *end;
     if (e - s >= 2 && s[0] == '-' && s[1] == '-') {
         if (e - s == 2 || (e - s == 3 && s[2] == '\r'))
             *p = e;
-        else if (s[2] == ' ')
-            *p = s + 3;
+        else if (s[2] == ' ') {
+            const char *t = s + 3;
+            while (t < e && *t == ' ')
+                t++;
+            int escaped =
+                t > s + 3 && ((e - t >= 2 && t[0] == '%' && t[1] == '%') ||
+                              (header && is_dashes(s + 4, e)));
+            *p = s + 3 + escaped;
+        }
     }
 }
 
@@ -323,7 +343,7 @@ static int add_cell(parser *ps, ll_notebook *nb, ll_cell_type type, cJSON *meta,
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *le = nl ? nl : end;
             const char *s = p, *e = le;
-            uncomment(&s, &e);
+            uncomment(&s, &e, 0);
             if (p > start)
                 rc = ll_buf_putc(&src, '\n');
             if (rc == LL_OK)
@@ -374,8 +394,8 @@ static int is_header_fence(const char *p, const char *end)
     return end - p == 6 && memcmp(p, "-- ---", 6) == 0;
 }
 
-int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
-                              ll_notebook **out, ll_err *err)
+static int parse_percent(const char *text, size_t len, const char *path,
+                         ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     parser ps = {text, path, err};
@@ -424,7 +444,7 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
                 break;
             }
             const char *s = q, *e = qe;
-            uncomment(&s, &e);
+            uncomment(&s, &e, 1);
             if (yaml.len || hline > line + 1)
                 rc = ll_buf_putc(&yaml, '\n');
             if (rc == LL_OK)
@@ -511,7 +531,7 @@ static int skip_key(const char *k)
     return 0;
 }
 
-static int put_commented(ll_buf *b, const char *s)
+static int put_commented(ll_buf *b, const char *s, int header)
 {
     int rc = LL_OK;
     while (rc == LL_OK) {
@@ -520,9 +540,12 @@ static int put_commented(ll_buf *b, const char *s)
         if (n == 0)
             rc = ll_buf_puts(b, "--\n");
         else {
-            /* "-- %%" would start a cell: a second space keeps the line
-             * text (read back with one leading space) */
-            rc = ll_buf_puts(b, strncmp(s, "%%", 2) == 0 ? "--  " : "-- ");
+            /* "-- %%" would start a cell: a line starting (after spaces)
+             * with "%%" gets one more space, which uncomment takes off */
+            size_t sp = strspn(s, " ");
+            int escape = (sp + 2 <= n && s[sp] == '%' && s[sp + 1] == '%') ||
+                         (header && is_dashes(s, s + n));
+            rc = ll_buf_puts(b, escape ? "--  " : "-- ");
             if (rc == LL_OK)
                 rc = ll_buf_append(b, s, n);
             if (rc == LL_OK)
@@ -614,7 +637,7 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
     if (rc == LL_OK && nb->header) {
         rc = ll_buf_puts(out, "-- ---\n");
         if (rc == LL_OK && nb->header[0])
-            rc = put_commented(out, nb->header);
+            rc = put_commented(out, nb->header, 1);
         if (rc == LL_OK)
             rc = ll_buf_puts(out, "-- ---\n");
         if (rc == LL_OK && nb->ncells)
@@ -645,9 +668,26 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
                 rc = ll_buf_putc(out, '\n');
         } else {
             char *s = nb_strndup(src, n);
-            rc = s ? put_commented(out, s) : LL_ENOMEM;
+            rc = s ? put_commented(out, s, 0) : LL_ENOMEM;
             free(s);
         }
     }
+    return rc;
+}
+
+/* The text parsed is NUL-terminated, and files with CRLF line ends
+ * (Windows editors) read as if they had LF: no '\r' reaches a cell's
+ * source or the screen. */
+int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
+                              ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse_percent(copy, copy_len, path, out, err);
+    free(copy);
     return rc;
 }

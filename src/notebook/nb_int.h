@@ -45,4 +45,21 @@ int nb_ipynb_cell_text(const ll_cell *c, char **out);
  * NULL entries are printed and stored, others are used as they are. */
 int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
 
+/* What the readers parse: a NUL-terminated copy of text[0..len) (the
+ * caller's bytes need not end in a NUL) with each "\r\n" and each lone
+ * "\r" made "\n" (Python's universal newlines), so CRLF files read as LF
+ * files do.  A NUL byte in the text is refused
+ * (LL_EPARSE "path:line:col: NUL byte in the notebook"): cells are C
+ * strings.  *copy: caller frees. */
+int nb_text_copy(const char *text, size_t len, const char *path, char **copy,
+                 size_t *copy_len, ll_err *err);
+/* The same in place on a NUL-terminated string (NULL is fine). */
+void nb_strip_crlf(char *s);
+
+/* svg_png.c: svg past any "<?xml ...?>" / "<!DOCTYPE ...>" prologue. */
+const char *nb_svg_body(const char *svg);
+/* Rasterize an SVG (at its width x height in pixels) to PNG, base64
+ * encoded as nbformat stores image/png (*png_base64: caller frees). */
+int nb_svg_to_png(const char *svg, char **png_base64, ll_err *err);
+
 #endif

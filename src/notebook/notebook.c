@@ -9,6 +9,7 @@
 
 #include "notebook/nb_int.h"
 #include "util/fsutil.h"
+#include "util/signals.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -381,6 +382,7 @@ void ll_output_free(ll_output *o)
     free(o->text);
     free(o->ansi);
     free(o->svg);
+    free(o->png);
     free(o->ename);
     free(o->evalue);
     free(o->traceback);
@@ -410,7 +412,8 @@ static int copy_output(ll_output *d, const ll_output *o)
     d->execution_count = o->execution_count;
     int bad = copy_str(&d->name, o->name) + copy_str(&d->text, o->text) +
               copy_str(&d->ansi, o->ansi) + copy_str(&d->svg, o->svg) +
-              copy_str(&d->ename, o->ename) + copy_str(&d->evalue, o->evalue) +
+              copy_str(&d->png, o->png) + copy_str(&d->ename, o->ename) +
+              copy_str(&d->evalue, o->evalue) +
               copy_str(&d->traceback, o->traceback);
     if (bad) {
         ll_output_free(d);
@@ -679,4 +682,43 @@ int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
                     int level)
 {
     return dump(v, b, indent, sort_keys, level);
+}
+
+int nb_text_copy(const char *text, size_t len, const char *path, char **copy,
+                 size_t *copy_len, ll_err *err)
+{
+    *copy = NULL;
+    *copy_len = 0;
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line, col; /* the bytes before the NUL hold no NUL */
+        nb_line_col(text, (size_t)(nul - text), &line, &col);
+        return ll_err_set(err, LL_EPARSE, "%s:%d:%d: NUL byte in the notebook",
+                          nb_name(path), line, col);
+    }
+    char *c = malloc(len + 1);
+    if (!c)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    size_t j = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '\r')
+            c[j++] = text[i];
+        else if (!(i + 1 < len && text[i + 1] == '\n'))
+            c[j++] = '\n'; /* a lone CR (old Mac files) ends a line too */
+    }
+    c[j] = '\0';
+    *copy = c;
+    *copy_len = j;
+    return LL_OK;
+}
+
+void nb_strip_crlf(char *s)
+{
+    if (!s || !strstr(s, "\r\n"))
+        return;
+    char *d = s;
+    for (const char *p = s; *p; p++)
+        if (!(p[0] == '\r' && p[1] == '\n'))
+            *d++ = *p;
+    *d = '\0';
 }

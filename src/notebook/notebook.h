@@ -2,6 +2,10 @@
  * notebook: the in-memory notebook (cells and their outputs), its file
  * formats and the execution of one cell into outputs.
  *
+ * This header and the format code need no Lua and no kernel: running a
+ * cell in the host is notebook/exec.h, the headless runner's entry point
+ * is in frontends.h.
+ *
  * Formats: jupytext's percent format for Lua (.lua, the source of truth),
  * Jupyter's nbformat 4.5 (.ipynb, with outputs), and Markdown (.md, for
  * reading).  Readers report malformed input as LL_EPARSE with
@@ -16,7 +20,6 @@
 
 #include <stddef.h>
 
-#include "host/host.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -38,7 +41,8 @@ typedef struct ll_output {
     char *name;      /* stream: "stdout" or "stderr"; else NULL */
     char *text;      /* stream text or text/plain; NULL for errors */
     char *ansi;      /* text with ANSI colour for terminals, or NULL */
-    char *svg;       /* image/svg+xml, or NULL */
+    char *svg;       /* image/svg+xml (no <?xml?> declaration), or NULL */
+    char *png;       /* image/png, base64 (made from svg when run), or NULL */
     char *ename;     /* error only */
     char *evalue;    /* error only */
     char *traceback; /* error only: lines separated by '\n' */
@@ -124,29 +128,5 @@ void ll_output_free(ll_output *o);
 /* A deep copy of a cell (for copy/paste), with a fresh id. */
 int ll_cell_copy(const ll_cell *src, ll_cell *dst);
 void ll_cell_free(ll_cell *c);
-
-/*
- * Run one code cell in the host: clears its outputs, runs it, and fills
- * outputs (streams merged as they come, display_data, execute_result,
- * error).  `forward` (may be NULL) also receives every event as it
- * happens, so a front end can draw output while the cell runs.  *counter
- * is the kernel's execution counter: incremented and stored in the cell.
- * Afterwards the host's sink is `forward` (plain stdout when NULL).
- * Returns the host's ll_cell_status.
- */
-int ll_cell_execute(ll_cell *c, ll_host *h, int *counter,
-                    const ll_sink *forward);
-/* The same with the chunk name used in tracebacks ("cell 3"); when
- * res is not NULL it receives the host's result (free it with
- * ll_cell_result_free). */
-int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
-                          const ll_sink *forward, const char *name,
-                          ll_cell_result *res);
-
-/* runner.c: `lualab --run NOTEBOOK [options]` (argv[0] is "--run") and
- * `lualab NOTEBOOK` (run_defaults: argv = {"--run", path}).  Returns the
- * process exit code: 0 ok, 1 a cell failed, 2 usage or parse error, 3 cell
- * timeout, 4 run timeout, 130 interrupted. */
-int ll_nb_run_main(int argc, char **argv);
 
 #endif

@@ -10,11 +10,13 @@
  * injected-parameters after the cell tagged parameters.
  *
  * Exit codes: 0 ok, 1 a cell failed, 2 usage or parse error, 3 a cell
- * timed out, 4 the run timed out, 130 interrupted.
+ * timed out, 4 the run timed out, 130 interrupted; a cell calling
+ * os.exit(n) stops the run after -o is written and the exit code is n.
  */
 #include "config.h"
 
 #include "frontends.h"
+#include "notebook/exec.h"
 #include "notebook/nb_int.h"
 #include "plot/progress.h"
 #include "util/fsutil.h"
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -63,7 +66,7 @@ static int usage(const char *fmt, ...)
     fputs("lualab: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
-    fputs(ll_usage, stderr);
+    ll_usage_print(stderr);
     va_end(ap);
     return RUN_USAGE;
 }
@@ -160,6 +163,17 @@ static int parse_args(int argc, char **argv, run_opts *o)
         const char *ext = ll_path_ext(o->out);
         if (strcmp(ext, "ipynb") != 0 && strcmp(ext, "lua") != 0)
             return usage("-o: '%s' must end in .ipynb (or .lua)", o->out);
+        /* The same file under another name, through .. or a symlink (or a
+         * hard link): writing there would replace the source. */
+        struct stat in, out;
+        if (stat(o->path, &in) == 0 && stat(o->out, &out) == 0 &&
+            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+            fprintf(stderr,
+                    "lualab: -o: '%s' is the input notebook; write the "
+                    "executed notebook to another file\n",
+                    o->out);
+            return RUN_USAGE;
+        }
     }
     return 0;
 }
@@ -435,7 +449,9 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         cache[i] = NULL;
         int wrote = write_out(nb, o->out, cache);
         int rc = RUN_OK;
-        if (status == LL_CELL_INTERRUPTED) {
+        if (res.exit_requested) {
+            /* handled below */
+        } else if (status == LL_CELL_INTERRUPTED) {
             report_failure("was interrupted", number, c, &res);
             rc = RUN_INTERRUPTED;
         } else if (status == LL_CELL_TIMEOUT) {
@@ -460,6 +476,18 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                 report_failure("failed", number, c, &res);
                 rc = RUN_CELL_ERROR;
             }
+        }
+        if (res.exit_requested) {
+            /* os.exit in a cell: the output notebook is written (above);
+             * stop here and exit with the code the cell asked for. */
+            if (!o->quiet)
+                fprintf(stderr,
+                        "lualab: cell %d called os.exit(%d): the run stops "
+                        "here\n",
+                        number, res.exit_code);
+            rc = res.exit_code;
+            ll_cell_result_free(&res);
+            return wrote != 0 && rc == 0 ? RUN_CELL_ERROR : rc;
         }
         ll_cell_result_free(&res);
         if (rc != RUN_OK)
@@ -528,6 +556,7 @@ int ll_nb_run_main(int argc, char **argv)
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
     ll_host_catch_sigint(h);
+    ll_host_trap_exit(h, 1);
     if (!o.quiet)
         rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
     rc = run_cells(nb, h, &o, &rs, cache);

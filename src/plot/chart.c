@@ -17,7 +17,6 @@
 static ll_plot *live_head;
 static uint64_t next_id = 1;
 static uint64_t changes;
-static uint64_t last_displayed;
 
 static void bump(ll_plot *p)
 {
@@ -46,16 +45,6 @@ ll_plot *ll_plot_find(uint64_t id)
         if (p->id == id)
             return p;
     return NULL;
-}
-
-uint64_t ll_plot_last_displayed(void)
-{
-    return last_displayed;
-}
-
-void ll_plot_mark_displayed(const ll_plot *p)
-{
-    last_displayed = p ? p->id : 0;
 }
 
 void ll_plot_set_shown_size(ll_plot *p, int width, int height)
@@ -139,8 +128,6 @@ void ll_plot_free(ll_plot *p)
         live_head = p->live_next;
     if (p->live_next)
         p->live_next->live_prev = p->live_prev;
-    if (last_displayed == p->id)
-        last_displayed = 0;
     ll_plot_clear_series(p);
     for (int i = 0; i < 3; i++)
         free(p->text[i]);

@@ -750,8 +750,10 @@ static int l_plot_display(lua_State *L)
     ll_buf_free(&b);
     lua_pushliteral(L, "plot");
     lua_setfield(L, -2, "kind");
+    /* the display record carries the chart's id to the front end */
+    lua_pushinteger(L, (lua_Integer)ll_plot_id(lp->p));
+    lua_setfield(L, -2, "id");
     ll_plot_set_shown_size(lp->p, w, h);
-    ll_plot_mark_displayed(lp->p);
     return 1;
 }
 

@@ -15,7 +15,8 @@
  * and a version that every change bumps (append, set, new data, options).
  * A front end that shows a chart while a cell runs does this:
  *   1. in its sink's display callback, when the display's kind is "plot",
- *      remember id = ll_plot_last_displayed() beside that output;
+ *      remember the display record's id (the chart's, set by its
+ *      __display) beside that output;
  *   2. on its redraw tick (at most ~10/s; the progress callback is a good
  *      place), if ll_plot_changes() differs from the value it saw last, look
  *      each remembered id up with ll_plot_find(id) (NULL once the chart was
@@ -135,10 +136,6 @@ uint64_t ll_plot_changes(void);
 /* The chart with this id, or NULL once freed.  Borrowed: valid until Lua
  * code runs again (a collection may free it). */
 ll_plot *ll_plot_find(uint64_t id);
-/* The id of the chart most recently rendered for display (0: none).  The
- * Lua binding records it in __display. */
-uint64_t ll_plot_last_displayed(void);
-void ll_plot_mark_displayed(const ll_plot *p);
 /* The size in cells of the chart's last text display (its __display
  * records it); 0 when it was never displayed. */
 void ll_plot_set_shown_size(ll_plot *p, int width, int height);

@@ -21,8 +21,8 @@
 #include "config.h"
 
 #include "frontends.h"
-#include "notebook/notebook.h"
-#include "plot/progress.h"
+#include "notebook/exec.h"
+#include "host/term_sink.h"
 #include "repl/repl.h"
 #include "util/buf.h"
 
@@ -52,17 +52,13 @@ enum chunk_kind { CHUNK_LUA, CHUNK_TIME };
 
 typedef struct repl {
     ll_host *h;
-    int color;              /* stdout: a terminal and NO_COLOR unset */
-    int err_color;          /* the same for stderr */
-    char *histfile;         /* NULL: no history file */
-    ll_buf chunk;           /* the lines read so far of the current chunk */
-    int kind;               /* enum chunk_kind of the current chunk */
-    size_t code_at;         /* where the Lua code starts in chunk */
-    ll_progress_term *bars; /* draws progress on stderr during a chunk */
-    FILE *bars_out;         /* what it draws on: stderr, unless muted */
-    int bars_mute;          /* drop what the renderer writes */
-    int bars_tty;           /* stderr is a terminal */
-    int progress_open;      /* a bar line is on the terminal, unfinished */
+    int color;         /* stdout: a terminal and NO_COLOR unset */
+    int err_color;     /* the same for stderr */
+    char *histfile;    /* NULL: no history file */
+    ll_buf chunk;      /* the lines read so far of the current chunk */
+    int kind;          /* enum chunk_kind of the current chunk */
+    size_t code_at;    /* where the Lua code starts in chunk */
+    ll_term_sink *out; /* streams, displays, progress bars */
 } repl;
 
 /* ---- signals ---- */
@@ -136,106 +132,14 @@ static void suspend_at_prompt(void)
 
 static int terminal_width(void);
 
-/*
- * Progress bars: plot/progress.h draws them, one renderer per chunk so
- * elapsed times and rates start with it.  Output in the middle of a bar
- * erases the bar's line first and the next report draws it again below.
- * The renderer writes through bars_out, which forwards to stderr except
- * while muted: freeing a renderer ends its line with a newline, which must
- * not appear after a line erased here.
- */
-static ssize_t bars_write(void *cookie, const char *buf, size_t n)
-{
-    repl *r = cookie;
-    if (!r->bars_mute)
-        fwrite(buf, 1, n, stderr);
-    return (ssize_t)n;
-}
-
-static void bars_new(repl *r)
-{
-    r->bars =
-        r->bars_out ? ll_progress_term_new(r->bars_out, r->bars_tty, 0) : NULL;
-    if (r->bars)
-        ll_progress_term_set_width(r->bars, terminal_width());
-}
-
-/* Free the renderer; keep its unfinished line on screen or not. */
-static void bars_free(repl *r, int keep_line)
-{
-    r->bars_mute = !keep_line;
-    ll_progress_term_free(r->bars);
-    r->bars_mute = 0;
-    r->bars = NULL;
-}
-
-static void bars_start(repl *r)
-{
-    ll_progress_reset();
-    bars_new(r);
-    r->progress_open = 0;
-}
-
-/* The chunk is over: an unfinished bar stays on screen as it last was. */
-static void bars_end(repl *r)
-{
-    bars_free(r, r->progress_open);
-    r->progress_open = 0;
-}
-
-static void progress_close(repl *r)
-{
-    if (!r->progress_open)
-        return;
-    fputs("\r\033[K", stderr);
-    fflush(stderr);
-    bars_free(r, 0);
-    bars_new(r);
-    r->progress_open = 0;
-}
-
-static void sink_stream(void *ud, const char *name, const char *data,
-                        size_t len)
-{
-    repl *r = ud;
-    progress_close(r);
-    FILE *f = strcmp(name, "stderr") == 0 ? stderr : stdout;
-    fwrite(data, 1, len, f);
-    fflush(f);
-}
-
 static void show_display(repl *r, const ll_display *d)
 {
-    const char *t = r->color && d->ansi ? d->ansi : d->text;
-    if (!t)
-        return;
-    size_t n = strlen(t);
-    fwrite(t, 1, n, stdout);
-    if (n == 0 || t[n - 1] != '\n')
-        fputc('\n', stdout);
-    fflush(stdout);
-}
-
-static void sink_display(void *ud, const ll_display *d)
-{
-    repl *r = ud;
-    progress_close(r);
-    show_display(r, d);
-}
-
-static void sink_progress(void *ud, const ll_progress *p)
-{
-    repl *r = ud;
-    if (!r->bars)
-        return;
-    ll_progress_term_update(r->bars, p);
-    if (r->bars_tty)
-        r->progress_open = !(p->finished && p->depth <= 0);
+    ll_term_sink_show(r->out, d);
 }
 
 static void print_error(repl *r, const char *msg)
 {
-    progress_close(r);
+    ll_term_sink_break(r->out);
     fflush(stdout);
     size_t n = strlen(msg);
     int nl = n > 0 && msg[n - 1] == '\n';
@@ -295,11 +199,11 @@ static int run_code(repl *r, const char *code, size_t len, const char *name,
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 
-    bars_start(r);
+    ll_term_sink_begin(r->out, terminal_width());
     running_begin();
     int status = ll_host_run_cell(r->h, code, len, name, &res);
     running_end();
-    bars_end(r);
+    ll_term_sink_end(r->out);
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     fflush(stdout);
@@ -433,7 +337,7 @@ static void cmd_run(repl *r, const char *arg)
     }
     ll_display_opts o = {terminal_width(), 0, r->color};
     ll_host_set_display_opts(r->h, &o);
-    ll_sink sink = {sink_stream, sink_display, sink_progress, r};
+    const ll_sink *sink = ll_term_sink_get(r->out);
     int counter = 0, number = 0, ran = 0, stopped = 0;
     double seconds = 0;
     for (int i = 0; i < nb->ncells && !stopped; i++) {
@@ -444,12 +348,11 @@ static void cmd_run(repl *r, const char *arg)
         char name[32];
         snprintf(name, sizeof name, "cell %d", number);
         ll_cell_result res;
-        bars_start(r);
+        ll_term_sink_begin(r->out, terminal_width());
         running_begin();
-        int status =
-            ll_cell_execute_named(c, r->h, &counter, &sink, name, &res);
+        int status = ll_cell_execute_named(c, r->h, &counter, sink, name, &res);
         running_end();
-        bars_end(r);
+        ll_term_sink_end(r->out);
         ran++;
         seconds += res.seconds;
         if (res.has_value)
@@ -752,14 +655,15 @@ static int interactive_loop(ll_host *h)
     int no_color = nc && *nc;
     r.color = !no_color && isatty(STDOUT_FILENO);
     r.err_color = !no_color && isatty(STDERR_FILENO);
-    r.bars_tty = isatty(STDERR_FILENO);
-    cookie_io_functions_t bars_io = {NULL, bars_write, NULL, NULL};
-    r.bars_out = fopencookie(&r, "w", bars_io);
+    r.out = ll_term_sink_new(r.color, 1);
+    if (!r.out) {
+        fputs("lualab: out of memory\n", stderr);
+        return 1;
+    }
     ll_buf_init(&r.chunk);
     chunk_reset(&r);
 
-    ll_sink sink = {sink_stream, sink_display, sink_progress, &r};
-    ll_host_set_sink(h, &sink);
+    ll_host_set_sink(h, ll_term_sink_get(r.out));
 
     rl_readline_name = "lualab";
     rl_catch_signals = 0;
@@ -858,8 +762,7 @@ static int interactive_loop(ll_host *h)
     completing = NULL;
     history_close(&r);
     ll_host_set_sink(h, NULL);
-    if (r.bars_out)
-        fclose(r.bars_out);
+    ll_term_sink_free(r.out);
     ll_buf_free(&r.chunk);
     return 0;
 }

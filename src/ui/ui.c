@@ -53,6 +53,7 @@ static struct termios saved_tty;
 static int have_saved_tty;
 static char restore_seq[256];
 static size_t restore_len;
+static int last_cell_exited; /* the last cell run called os.exit */
 static timer_t poll_timer;
 static int have_poll_timer;
 
@@ -162,11 +163,113 @@ static void autosave(ui *u)
     ll_buf_free(&b);
 }
 
+/* ---- the file on disk ---- */
+
+void ui_disk_of(const char *path, ui_disk *out)
+{
+    memset(out, 0, sizeof *out);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return;
+    out->exists = 1;
+    out->size = (long long)st.st_size;
+    out->mtime_ns =
+        (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    out->hash = 0xcbf29ce484222325ULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    unsigned char buf[65536];
+    size_t n;
+    long long total = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            out->hash ^= buf[i];
+            out->hash *= 0x100000001b3ULL;
+        }
+        total += (long long)n;
+    }
+    fclose(f);
+    out->size = total;
+}
+
+int ui_disk_changed(const ui_disk *then, const ui_disk *now)
+{
+    if (!now->exists)
+        return 0; /* deleted: saving puts it back, nothing to lose */
+    if (!then->exists)
+        return 1; /* created by someone else since we opened */
+    return then->size != now->size || then->hash != now->hash;
+}
+
+static void replace_notebook(ui *u, ll_notebook *nb)
+{
+    ui_leave_edit(u);
+    ll_notebook_free(u->nb);
+    u->nb = nb;
+    for (int i = 0; i < u->nviews; i++) {
+        ui_rows_free(&u->views[i].src);
+        ui_rows_free(&u->views[i].out);
+    }
+    u->nviews = 0;
+    for (int i = 0; i < nb->ncells; i++)
+        ui_view_insert(u, i);
+    if (u->cur >= nb->ncells)
+        u->cur = nb->ncells > 0 ? nb->ncells - 1 : 0;
+    u->top_cell = u->top_skip = 0;
+    u->redraw = 1;
+}
+
+/* Read the file again, dropping the edits (the "reload" answer). */
+static int reload(ui *u)
+{
+    ll_err err;
+    ll_err_clear(&err);
+    ll_notebook *nb = NULL;
+    int rc = ll_notebook_read(u->path, &nb, &err);
+    if (rc != LL_OK) {
+        ui_message(u, 1, "not reloaded: %s", err.msg);
+        return rc;
+    }
+    nb->format = u->nb->format;
+    replace_notebook(u, nb);
+    ui_disk_of(u->path, &u->disk);
+    u->dirty = 0;
+    u->autosave_pending = 0;
+    if (u->autosave_path)
+        remove(u->autosave_path);
+    ui_message(u, 0, "reloaded %s from disk (your edits were dropped)",
+               u->path);
+    return LL_OK;
+}
+
 int ui_save(ui *u)
 {
     if (u->mode == UI_EDIT)
         ll_cell_set_source(&u->nb->cells[u->cur],
                            u->ed.text.data ? u->ed.text.data : "");
+    ui_disk now;
+    ui_disk_of(u->path, &now);
+    if (ui_disk_changed(&u->disk, &now)) {
+        const char *base = strrchr(u->path, '/');
+        base = base ? base + 1 : u->path;
+        char q[400];
+        snprintf(q, sizeof q,
+                 "%s changed on disk since it was opened or saved: "
+                 "(o)verwrite (r)eload (c)ancel",
+                 base);
+        int k = ui_ask(u, q, "orc");
+        if (k == 'r') {
+            reload(u);
+            return LL_EIO;
+        }
+        if (k != 'o') {
+            ui_message(u, 1,
+                       "not saved: %s changed on disk (s then r reloads it)",
+                       base);
+            return LL_EIO;
+        }
+    }
     ll_err err;
     ll_err_clear(&err);
     int rc = ll_notebook_write(u->nb, u->path, &err);
@@ -174,6 +277,7 @@ int ui_save(ui *u)
         ui_message(u, 1, "not saved: %s", err.msg);
         return rc;
     }
+    ui_disk_of(u->path, &u->disk);
     u->dirty = 0;
     u->autosave_pending = 0;
     if (u->autosave_path)
@@ -338,7 +442,7 @@ static void sink_display(void *ud, const ll_display *d)
     size_t start = l->shown.text.len;
     live_add(u, t, strlen(t), 0);
     ll_plot *p = d->kind && strcmp(d->kind, "plot") == 0
-                     ? ll_plot_find(ll_plot_last_displayed())
+                     ? ll_plot_find(d->id)
                      : NULL;
     if (p && !l->truncated && l->ncharts < UI_LIVE_CHARTS) {
         ui_live_chart *ch = &l->charts[l->ncharts++];
@@ -489,7 +593,12 @@ int ui_run_cell(ui *u, int index)
     arm_poll_timer(1);
     /* Redraw (clock, live charts) even while the cell prints nothing. */
     ll_host_set_tick(u->host, on_kernel_tick, u, 0.1);
-    int status = ll_cell_execute(c, u->host, &u->counter, &sink);
+    ll_cell_result res;
+    int status =
+        ll_cell_execute_named(c, u->host, &u->counter, &sink, NULL, &res);
+    int exited = res.exit_requested, exit_code = res.exit_code;
+    last_cell_exited = exited;
+    ll_cell_result_free(&res);
     ll_host_set_tick(u->host, NULL, NULL, 0);
     arm_poll_timer(0);
     cell_running = 0;
@@ -510,6 +619,11 @@ int ui_run_cell(ui *u, int index)
                c->seconds >= 1 ? 2 : 1,
                c->seconds >= 1 ? c->seconds : c->seconds * 1000.0,
                c->seconds >= 1 ? "s" : "ms");
+    if (exited)
+        ui_message(u, 1,
+                   "cell %d called os.exit(%d): the notebook stays open "
+                   "with your edits (q quits)",
+                   index + 1, exit_code);
     if (u->nb->format == LL_NB_IPYNB)
         ui_touch(u);
     u->redraw = 1;
@@ -528,6 +642,8 @@ void ui_run_range(ui *u, int from, int to)
         int st = ui_run_cell(u, i);
         ran++;
         if (st != LL_CELL_OK || ui_signal_quit) {
+            if (last_cell_exited)
+                return; /* its message says what happened */
             ui_message(u, 1, "stopped at cell %d: %s", i + 1,
                        st == LL_CELL_INTERRUPTED ? "interrupted" : "error");
             return;
@@ -831,6 +947,7 @@ static int open_notebook(ui *u, const char *path, ll_err *err)
     u->autosave_path = autosave_name(path);
     if (!u->path || !u->autosave_path)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
+    ui_disk_of(path, &u->disk);
     if (ll_file_exists(path)) {
         int rc = ll_notebook_read(path, &u->nb, err);
         if (rc != LL_OK)
@@ -884,16 +1001,8 @@ static void offer_recovery(ui *u)
     }
     free(text);
     nb->format = u->nb->format;
-    ll_notebook_free(u->nb);
-    u->nb = nb;
-    for (int i = 0; i < u->nviews; i++) {
-        ui_rows_free(&u->views[i].src);
-        ui_rows_free(&u->views[i].out);
-    }
-    u->nviews = 0;
-    for (int i = 0; i < nb->ncells; i++)
-        ui_view_insert(u, i);
-    u->cur = u->top_cell = u->top_skip = 0;
+    replace_notebook(u, nb);
+    u->cur = 0;
     u->dirty = 1;
     ui_message(u, 0, "recovered from %s: s saves it", base);
 }
@@ -1009,6 +1118,8 @@ int ll_ui_main(const char *path)
                 (ll_monotonic() - u->start_time) * 1000.0);
     if (!u->host)
         u->kernel = UI_DEAD;
+    else
+        ll_host_trap_exit(u->host, 1);
     ui_restore_terminal_on_signals();
     if (start_terminal() != 0) {
         release_signals();

@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 #include "host/host.h"
-#include "notebook/notebook.h"
+#include "notebook/exec.h"
 #include "util/buf.h"
 
 /* ---- styles: fg/bg colour (0 = terminal default, else colour + 1) and
@@ -188,8 +188,24 @@ typedef struct ui_progress {
     int active;
 } ui_progress;
 
+/* What the notebook file on disk was when last read or written, so a save
+ * can tell that another program changed it meanwhile. */
+typedef struct ui_disk {
+    int exists;
+    long long size;
+    long long mtime_ns;
+    uint64_t hash; /* FNV-1a of the bytes */
+} ui_disk;
+
+/* Read path's identity (exists 0 when there is no file). */
+void ui_disk_of(const char *path, ui_disk *out);
+/* Has the file changed in content (size or bytes) from `then`?  A file
+ * that only got a new mtime (touch) has not. */
+int ui_disk_changed(const ui_disk *then, const ui_disk *now);
+
 typedef struct ui {
     ll_notebook *nb;
+    ui_disk disk; /* the file when opened or last saved */
     char *path;
     ll_host *host;
     int counter; /* the kernel's execution counter */
@@ -237,6 +253,9 @@ extern volatile sig_atomic_t ui_signal_quit;
 int ui_run_cell(ui *u, int index); /* returns the cell status */
 void ui_run_range(ui *u, int from, int to);
 void ui_interrupt(ui *u);
+/* Save to the file; when another program changed the file since it was
+ * opened or saved, ask: overwrite, reload (drop the edits) or cancel.
+ * LL_OK only when the notebook was written. */
 int ui_save(ui *u);
 void ui_touch(ui *u);                 /* the notebook changed */
 void ui_cell_changed(ui *u, int idx); /* its source changed */

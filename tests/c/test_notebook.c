@@ -12,6 +12,11 @@
 
 #include "notebook/notebook.h"
 
+/* Layering: the notebook model and its formats need no Lua and no kernel. */
+#if defined(LL_HOST_H) || defined(lua_h)
+#error "notebook/notebook.h must not include the host or Lua"
+#endif
+
 static ll_notebook *parse(const char *text)
 {
     ll_notebook *nb = NULL;
@@ -217,6 +222,84 @@ static void test_percent_parse(void **state)
     ll_notebook_free(nb);
 }
 
+/* CRLF files (Windows editors) read as LF files do, in all three formats. */
+static void test_crlf_readers(void **state)
+{
+    (void)state;
+    ll_err err;
+    ll_err_clear(&err);
+    const char *pct =
+        "-- ---\r\n-- title: T\r\n-- ---\r\n\r\n"
+        "-- %% [markdown] tags=[\"a\"]\r\n-- # Head\r\n-- text\r\n"
+        "\r\n-- %%\r\nx = 1\r\nprint(x)\r\n";
+    ll_notebook *nb = parse(pct);
+    assert_string_equal(nb->title, "T");
+    assert_string_equal(nb->header, "title: T");
+    assert_int_equal(nb->ncells, 2);
+    assert_string_equal(nb->cells[0].source, "# Head\ntext");
+    assert_true(ll_cell_has_tag(&nb->cells[0], "a"));
+    assert_string_equal(nb->cells[1].source, "x = 1\nprint(x)");
+    ll_notebook_free(nb);
+
+    const char *md = "---\r\ntitle: M\r\n---\r\n\r\n# Head\r\n\r\n"
+                     "```lua tags=[\"p\"]\r\ny = 2\r\nprint(y)\r\n```\r\n";
+    nb = NULL;
+    assert_int_equal(
+        ll_notebook_parse_markdown(md, strlen(md), "t.md", &nb, &err), LL_OK);
+    assert_string_equal(nb->title, "M");
+    assert_int_equal(nb->ncells, 2);
+    assert_string_equal(nb->cells[0].source, "# Head");
+    assert_string_equal(nb->cells[1].source, "y = 2\nprint(y)");
+    assert_true(ll_cell_has_tag(&nb->cells[1], "p"));
+    ll_notebook_free(nb);
+
+    const char *ipynb =
+        "{\r\n \"cells\": [{\"cell_type\": \"code\", \"metadata\": {}, "
+        "\"outputs\": [], \"execution_count\": null,\r\n"
+        "  \"source\": [\"z = 3\\r\\n\", \"print(z)\\r\\n\"]}],\r\n"
+        " \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}\r\n";
+    nb = NULL;
+    assert_int_equal(
+        ll_notebook_parse_ipynb(ipynb, strlen(ipynb), "t.ipynb", &nb, &err),
+        LL_OK);
+    assert_int_equal(nb->ncells, 1);
+    assert_string_equal(nb->cells[0].source, "z = 3\nprint(z)");
+    ll_notebook_free(nb);
+}
+
+/* Found by the fuzz targets: NUL bytes are refused with a position, lone
+ * CRs end lines, and a reader never looks past len. */
+static void test_reader_bytes(void **state)
+{
+    (void)state;
+    ll_err err;
+    ll_err_clear(&err);
+    ll_notebook *nb = NULL;
+    const char nul[] = "-- %%\nx = 1\0\n";
+    assert_int_equal(
+        ll_notebook_parse_percent(nul, sizeof nul - 1, "t.lua", &nb, &err),
+        LL_EPARSE);
+    assert_null(nb);
+    assert_string_equal(err.msg, "t.lua:2:6: NUL byte in the notebook");
+    assert_int_equal(ll_notebook_parse_markdown("\r\0", 2, "t.md", &nb, &err),
+                     LL_EPARSE);
+    assert_string_equal(err.msg, "t.md:1:2: NUL byte in the notebook");
+    assert_int_equal(ll_notebook_parse_ipynb("{\0}", 3, "t.ipynb", &nb, &err),
+                     LL_EPARSE);
+    assert_string_equal(err.msg, "t.ipynb:1:2: NUL byte in the notebook");
+    nb = parse("-- %%\rx = 1\ry = 2\r");
+    assert_int_equal(nb->ncells, 1);
+    assert_string_equal(nb->cells[0].source, "x = 1\ny = 2");
+    ll_notebook_free(nb);
+    /* only the first len bytes count */
+    const char *two = "{\"nbformat\": 4, \"cells\": []}garbage";
+    assert_int_equal(
+        ll_notebook_parse_ipynb(two, strlen(two) - 7, "t.ipynb", &nb, &err),
+        LL_OK);
+    assert_int_equal(nb->ncells, 0);
+    ll_notebook_free(nb);
+}
+
 static void test_percent_round_trip(void **state)
 {
     (void)state;
@@ -226,6 +309,14 @@ static void test_percent_round_trip(void **state)
     assert_round_trip("-- ---\n-- ---\n");
     assert_round_trip("-- %% [markdown]\n-- a\n--\n--\n\n-- %%\nb()\n");
     assert_round_trip("-- %%\n\n\nleading_blank_lines()\n");
+    /* a header line "---" and Markdown lines starting with "%%" are
+     * escaped with one space and come back as they were */
+    assert_round_trip("-- ---\n-- a: 1\n--  ---\n--   --- \n-- ---\n");
+    ll_notebook *nb = parse("-- ---\n--  ---\n-- ---\n\n-- %% [markdown]\n"
+                            "--  %%\n--   %% x\n-- ---\n");
+    assert_string_equal(nb->header, "---");
+    assert_string_equal(nb->cells[0].source, "%%\n %% x\n---");
+    ll_notebook_free(nb);
 }
 
 static void test_percent_awkward_metadata(void **state)
@@ -243,11 +334,11 @@ static void test_percent_awkward_metadata(void **state)
     assert_string_equal(text, "-- %% [markdown] {\"a key\": 1, \"title\": "
                               "\"x=1\", \"k\": 2}\n"
                               "--  %% not a marker\n"
-                              "--  %% nor this\n");
+                              "--   %% nor this\n");
     ll_notebook *back = parse(text);
     assert_int_equal(back->ncells, 1);
-    assert_string_equal(back->cells[0].source,
-                        " %% not a marker\n %% nor this");
+    /* the escaping space is taken off: the lines come back as they were */
+    assert_string_equal(back->cells[0].source, "%% not a marker\n %% nor this");
     assert_string_equal(back->cells[0].metadata_json,
                         "{\"a key\": 1, \"title\": \"x=1\", \"k\": 2}");
     char *again = to_percent(back);
@@ -384,6 +475,8 @@ int main(void)
         cmocka_unit_test(test_first_line),
         cmocka_unit_test(test_percent_parse),
         cmocka_unit_test(test_percent_round_trip),
+        cmocka_unit_test(test_crlf_readers),
+        cmocka_unit_test(test_reader_bytes),
         cmocka_unit_test(test_percent_awkward_metadata),
         cmocka_unit_test(test_percent_jupytext_shape),
         cmocka_unit_test(test_percent_no_marker_and_trailing_blanks),

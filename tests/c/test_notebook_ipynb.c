@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notebook/exec.h"
 #include "notebook/notebook.h"
 
 static char *to_ipynb(const ll_notebook *nb)
@@ -155,6 +156,98 @@ static void test_ipynb_outputs_round_trip(void **state)
     ll_notebook_free(back);
     free(s);
     ll_notebook_free(nb);
+}
+
+/* Charts: image/png kept beside image/svg+xml, and no XML declaration in
+ * the SVG written (nbconvert's HTML exporter cannot parse one). */
+static void test_ipynb_png_and_svg_prologue(void **state)
+{
+    (void)state;
+    ll_notebook *nb = ll_notebook_new();
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "p");
+    ll_output d = {0};
+    d.type = LL_OUT_DISPLAY;
+    d.text = (char[]){"chart"};
+    d.svg = (char[]){"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg/>"};
+    d.png = (char[]){"iVBORw0KGgo="};
+    ll_cell_add_output(c, &d);
+    char *s = to_ipynb(nb);
+    assert_null(strstr(s, "<?xml"));
+    assert_non_null(strstr(s, "\"image/png\": \"iVBORw0KGgo=\",\n"
+                              "      \"image/svg+xml\": [\n"
+                              "       \"<svg/>\"\n"));
+    ll_notebook *back = parse_ipynb(s);
+    assert_string_equal(back->cells[0].outputs[0].png, "iVBORw0KGgo=");
+    assert_string_equal(back->cells[0].outputs[0].svg, "<svg/>");
+    ll_cell copy;
+    assert_int_equal(ll_cell_copy(&back->cells[0], &copy), LL_OK);
+    assert_string_equal(copy.outputs[0].png, "iVBORw0KGgo=");
+    ll_cell_free(&copy);
+    ll_notebook_free(back);
+    free(s);
+    ll_notebook_free(nb);
+}
+
+/* Markdown: what is written reads back as the same cells, code holding
+ * fences included (CommonMark's longer fence). */
+static void test_markdown_round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        ll_cell_type type;
+        const char *src;
+    } cells[] = {
+        {LL_CELL_MARKDOWN, "# Title\n\nSome text."},
+        {LL_CELL_CODE, "s = [[\n```\ncode\n```\n]]"},
+        {LL_CELL_CODE, "t = [[\n````lua\n]]\nu = \"```\""},
+        {LL_CELL_CODE, "v = [[\n  ```\n~~~\n]]"},
+        {LL_CELL_MARKDOWN, "Use a fence:\n```\nunclosed"},
+        {LL_CELL_MARKDOWN, "```lua\nx = 1\n```"},
+        {LL_CELL_MARKDOWN, "two in a row"},
+        {LL_CELL_RAW, "raw\n\n text"},
+        {LL_CELL_CODE, ""},
+        {LL_CELL_MARKDOWN, ""},
+        {LL_CELL_MARKDOWN, "last"},
+    };
+    int n = (int)(sizeof cells / sizeof cells[0]);
+    ll_notebook *nb = ll_notebook_new();
+    for (int i = 0; i < n; i++)
+        assert_non_null(
+            ll_notebook_insert_cell(nb, i, cells[i].type, cells[i].src));
+    ll_cell_add_tag(&nb->cells[1], "parameters");
+    ll_buf b;
+    ll_buf_init(&b);
+    assert_int_equal(ll_notebook_to_markdown(nb, &b), LL_OK);
+    assert_non_null(strstr(ll_buf_str(&b), "````lua tags=[\"parameters\"]\n"
+                                           "s = [[\n```\ncode\n```\n]]\n"
+                                           "````\n"));
+    assert_non_null(strstr(ll_buf_str(&b), "`````lua\nt = [["));
+    ll_notebook *back = NULL;
+    ll_err err;
+    ll_err_clear(&err);
+    int rc = ll_notebook_parse_markdown(b.data, b.len, "t.md", &back, &err);
+    if (rc != LL_OK)
+        fprintf(stderr, "# %s\n%s", err.msg, ll_buf_str(&b));
+    assert_int_equal(rc, LL_OK);
+    assert_int_equal(back->ncells, n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(back->cells[i].type, cells[i].type);
+        assert_string_equal(back->cells[i].source, cells[i].src);
+    }
+    assert_true(ll_cell_has_tag(&back->cells[1], "parameters"));
+    ll_notebook_free(back);
+    ll_buf_free(&b);
+    ll_notebook_free(nb);
+    /* an explicit cell that is not closed is Markdown text */
+    const char *open = "text\n<!-- #region -->\nnot closed\n";
+    back = NULL;
+    assert_int_equal(
+        ll_notebook_parse_markdown(open, strlen(open), "t.md", &back, &err),
+        LL_OK);
+    assert_int_equal(back->ncells, 1);
+    assert_string_equal(back->cells[0].source,
+                        "text\n<!-- #region -->\nnot closed");
+    ll_notebook_free(back);
 }
 
 static void assert_ipynb_error(const char *text, const char *msg)
@@ -322,9 +415,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipynb_write_shape),
         cmocka_unit_test(test_ipynb_outputs_round_trip),
+        cmocka_unit_test(test_ipynb_png_and_svg_prologue),
         cmocka_unit_test(test_ipynb_errors),
         cmocka_unit_test(test_ipynb_reads_strings_and_ids),
         cmocka_unit_test(test_markdown_reader),
+        cmocka_unit_test(test_markdown_round_trip),
         cmocka_unit_test(test_execute_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -569,11 +569,8 @@ static void test_live_registry(void **state)
     ll_err err;
     assert_int_equal(ll_plot_append(p, 3, 1, 1, &err), LL_EINVAL);
     assert_string_equal(err.msg, "plot: append: no series 4 (the chart has 1)");
-    ll_plot_mark_displayed(p);
-    assert_true(ll_plot_last_displayed() == id);
     ll_plot_free(p);
     assert_null(ll_plot_find(id));
-    assert_true(ll_plot_last_displayed() == 0);
 }
 
 static void test_svg_content(void **state)

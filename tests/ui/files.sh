@@ -146,14 +146,27 @@ is "$msg_tty" "lualab: bad.ipynb:2:42: invalid JSON" "the exact message on a ter
 (cd "$tap_tmp" && "$LUALAB" bad.ipynb </dev/null >/dev/null 2>err)
 is "$(cat "$tap_tmp/err")" "$msg_tty" "the same message as without a terminal"
 
-# os.exit() from a cell
-printf -- '-- %%%%\nos.exit(3)\n' > "$tap_tmp/exit.lua"
+# os.exit() from a cell: the notebook stays open with its edits
+printf -- '-- %%%%\nos.exit(3)\n\n-- %%%%\nprint("next")\n' > "$tap_tmp/exit.lua"
 ui_start exit.lua
 see 'kernel: idle' "a notebook whose cell calls os.exit opens"
+keys Enter End
+type_text ' -- edited'
+esc
 keys C-e
-see 'EXIT=3' "os.exit(3) in a cell ends lualab with 3"
-tm send-keys -l 'echo-after-exit'
-see '^echo-after-exit' "the terminal echoes input again after os.exit"
+see 'cell 1 called os\.exit\(3\): the notebook stays open with your edits \(q quits\)' "os.exit(3) in a cell says the notebook stays open"
+see '│ os\.exit\(3\) called in a cell' "the cell shows the os.exit error"
+not_see 'EXIT=' "lualab did not end"
+see 'exit\.lua \[\+\]' "the unsaved edit is still there"
+keys k
+keys R
+see 'cell 1 called os\.exit\(3\)' "run-all stops at the os.exit cell with the same message"
+not_see '│ next' "the cells after it did not run"
+keys q
+see 'Unsaved changes: save before quitting' "quitting still asks to save"
+keys y
+see 'EXIT=0' "then lualab ends normally"
+like "$(cat "$tap_tmp/exit.lua")" 'os.exit\(3\) -- edited' "the edit was saved"
 
 # SIGHUP (the terminal closed) writes the autosave before ending
 cp "$tap_tmp/orig.lua" "$tap_tmp/hup.lua"
@@ -182,5 +195,52 @@ see 'EXIT=1[0-9][0-9]' "lualab ends by the signal"
 not_see 'kernel: idle' "the notebook screen is gone after a crash"
 tm send-keys -l 'echo-after-crash'
 see '^echo-after-crash' "the terminal echoes input again after a crash"
+
+# another program changes the file while it is open: saving asks first
+printf -- '-- %%%%\nx = 1\n' > "$tap_tmp/shared.lua"
+ui_start shared.lua
+see 'kernel: idle' "a notebook opens for the changed-on-disk test"
+keys Enter
+type_text ' -- mine'
+esc
+see 'shared\.lua \[\+\]' "a local edit"
+printf -- '-- %%%%\nx = 1 -- theirs\n' > "$tap_tmp/shared.lua"
+sleep 0.5
+like "$(cat "$tap_tmp/shared.lua")" 'theirs' "autosave leaves the changed file alone"
+keys s
+see 'shared\.lua changed on disk since it was opened or saved: \(o\)verwrite \(r\)eload \(c\)ancel' "saving over a file changed on disk asks"
+keys c
+see 'not saved: shared\.lua changed on disk' "cancel says it was not saved"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs' "cancel keeps the other program's change"
+see 'shared\.lua \[\+\]' "the edit is still there, unsaved"
+keys s
+see 'changed on disk since it was opened' "asked again on the next save"
+keys r
+see 'x = 1 -- theirs' "reload shows the file's content"
+see 'reloaded shared\.lua from disk' "the status line says it reloaded"
+not_see 'shared\.lua \[\+\]' "the reloaded notebook is clean"
+keys Enter End
+type_text ' and mine'
+esc
+keys s
+see 'saved shared\.lua' "after a reload, saving does not ask"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs and mine' "the save holds both"
+printf -- '-- %%%%\nx = 2 -- theirs again\n' > "$tap_tmp/shared.lua"
+keys Enter End
+type_text ' -- overwrite'
+esc
+keys s
+see 'changed on disk since it was opened' "a change after our save is noticed too"
+keys o
+see 'saved shared\.lua' "overwrite saves"
+like "$(cat "$tap_tmp/shared.lua")" 'theirs and mine -- overwrite' "overwrite writes our version"
+touch "$tap_tmp/shared.lua"
+keys Enter End
+type_text '!'
+esc
+keys s
+see 'saved shared\.lua' "a file only touched (same bytes) saves without asking"
+keys q
+see 'EXIT=0' "quits"
 
 done_testing
