@@ -16,7 +16,7 @@ static ll_fc_fit *fit_named(const char *family, const double *y, size_t n)
 {
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, family);
-    ll_fc_data data = {y, n, NULL, 0, 0, 0};
+    ll_fc_data data = {.y = y, .n = n, .x = NULL, .k = 0, .t0 = 0, .step = 0};
     ll_fc_fit *fit = NULL;
     ll_err err;
     assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_OK);
@@ -41,7 +41,8 @@ static void check_against_r(const char *name, const char *family, double alpha)
         ll_fc_spec_init(&spec, family);
         ll_fc_param params[2] = {{"alpha_demand", alpha},
                                  {"alpha_interval", alpha}};
-        ll_fc_data data = {y, n, NULL, 0, 0, 0};
+        ll_fc_data data = {
+            .y = y, .n = n, .x = NULL, .k = 0, .t0 = 0, .step = 0};
         ll_err err;
         assert_int_equal(
             ll_fc_croston.restore(&spec, params, 2, &data, &fit, &err), LL_OK);
@@ -111,8 +112,7 @@ static void test_croston_all_zero_and_intervals(void **state)
 
     double constant[6] = {4, 4, 4, 4, 4, 4};
     fit = fit_named("CrostonOptimized", constant, 6);
-    assert_int_equal(ll_fc_predict(fit, 2, NULL, levels, 2, mean, lo, hi,
-                                   &err),
+    assert_int_equal(ll_fc_predict(fit, 2, NULL, levels, 2, mean, lo, hi, &err),
                      LL_OK);
     assert_close(mean[1], 4, 1e-12); /* a constant forecasts itself */
     assert_close(hi[3] - lo[3], 0, 1e-12);
@@ -182,7 +182,7 @@ static void test_croston_bad_input(void **state)
     double y[] = {0, 2, -1, 0};
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "Croston");
-    ll_fc_data data = {y, 4, NULL, 0, 0, 0};
+    ll_fc_data data = {.y = y, .n = 4, .x = NULL, .k = 0, .t0 = 0, .step = 0};
     ll_fc_fit *fit = NULL;
     ll_err err;
     assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_EINVAL);

@@ -212,7 +212,8 @@ static void test_mstl_forecast_matches_r(void **state)
         for (size_t i = 0; i < np; i++)
             spec.season_lengths[i] = (int)pd[i];
         spec.n_season_lengths = (int)np;
-        ll_fc_data data = {y, n, NULL, 0, 0, 0};
+        ll_fc_data data = {
+            .y = y, .n = n, .x = NULL, .k = 0, .t0 = 0, .step = 0};
         ll_fc_fit *fit;
         ll_err err;
         assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_OK);
@@ -269,7 +270,7 @@ static void test_mstl_constant_series(void **state)
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "MSTL");
     spec.season_length = 12;
-    ll_fc_data data = {y, 50, NULL, 0, 0, 0};
+    ll_fc_data data = {.y = y, .n = 50, .x = NULL, .k = 0, .t0 = 0, .step = 0};
     ll_fc_fit *fit;
     ll_err err;
     assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_OK);
@@ -292,7 +293,7 @@ static void test_mstl_bad_input(void **state)
     spec.season_lengths[0] = 7;
     spec.season_lengths[1] = 365;
     spec.n_season_lengths = 2;
-    ll_fc_data data = {y, 10, NULL, 0, 0, 0};
+    ll_fc_data data = {.y = y, .n = 10, .x = NULL, .k = 0, .t0 = 0, .step = 0};
     ll_fc_fit *fit = NULL;
     ll_err err;
     assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_EINVAL);

@@ -44,7 +44,7 @@ static double test_normal(void)
 static ll_fc_fit *fit_prophet(const ll_fc_spec *spec, const double *y, size_t n,
                               const double *x, size_t k, double t0, double step)
 {
-    ll_fc_data data = {y, n, x, k, t0, step};
+    ll_fc_data data = {.y = y, .n = n, .x = x, .k = k, .t0 = t0, .step = step};
     ll_fc_fit *fit = NULL;
     ll_err err;
     int rc = ll_fc_fit_series(spec, &data, &fit, &err);
@@ -315,7 +315,7 @@ static void test_prophet_seeded_and_restored(void **state)
     /* Intervals widen with the horizon (future trend changes). */
     assert_true(hi1[H - 1] - lo1[H - 1] > hi1[0] - lo1[0]);
     ll_fc_fit *back;
-    ll_fc_data data = {y, N, NULL, 0, 0, 0};
+    ll_fc_data data = {.y = y, .n = N, .x = NULL, .k = 0, .t0 = 0, .step = 0};
     assert_int_equal(ll_fc_prophet.restore(&fit->spec, fit->params,
                                            fit->nparams, &data, &back, &err),
                      LL_OK);
@@ -406,7 +406,7 @@ static void test_prophet_bad_input(void **state)
     double y[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, x[10] = {0};
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "Prophet");
-    ll_fc_data data = {y, 1, NULL, 0, 0, 1};
+    ll_fc_data data = {.y = y, .n = 1, .x = NULL, .k = 0, .t0 = 0, .step = 1};
     ll_fc_fit *fit = NULL;
     ll_err err;
     assert_int_equal(ll_fc_fit_series(&spec, &data, &fit, &err), LL_EINVAL);
