@@ -2352,8 +2352,9 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
         }
         if (constant)
             if (try_cand(&a, &best, 0, 0, 0, 0, 0, approx)) {
+                /* R leaves the search's constant as it was here: the
+                 * neighbours are explored with it still on */
                 p = q = P = Q = 0;
-                constant = 0;
             }
         int startk = 0;
         while (startk < a.k && a.k < MAX_MODELS) {

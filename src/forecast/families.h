@@ -7,9 +7,27 @@
 
 #include "forecast/forecast.h"
 
+/* naive.c */
+extern const ll_fc_family ll_fc_naive;
+extern const ll_fc_family ll_fc_seasonal_naive;
+extern const ll_fc_family ll_fc_historic_average;
+extern const ll_fc_family ll_fc_window_average;
+extern const ll_fc_family ll_fc_seasonal_window_average;
+extern const ll_fc_family ll_fc_rw_drift;
+
+/* ets.c */
+extern const ll_fc_family ll_fc_autoets;
+extern const ll_fc_family ll_fc_ses;
+extern const ll_fc_family ll_fc_holt;
+extern const ll_fc_family ll_fc_holtwinters;
+
+/* theta.c */
+extern const ll_fc_family ll_fc_theta;
+extern const ll_fc_family ll_fc_optimized_theta;
+extern const ll_fc_family ll_fc_dynamic_optimized_theta;
+
 /* arima.c */
 extern const ll_fc_family ll_fc_arima_family;
 extern const ll_fc_family ll_fc_autoarima_family;
-
 
 #endif

@@ -108,7 +108,7 @@ void ll_fc_fit_free(ll_fc_fit *f)
 void ll_fc_residuals(const ll_fc_fit *f, const double *y, double *out)
 {
     for (size_t i = 0; i < f->n; i++)
-        out[i] = f->fitted ? y[i] - f->fitted[i] : NAN;
+        out[i] = f->fitted ? y[i] - f->fitted[i] : (double)NAN;
 }
 
 /* The standard normal quantile: a rational first guess (Acklam's
@@ -244,5 +244,81 @@ void ll_fc_set_ic(ll_fc_fit *f, double loglik, size_t npar, size_t nobs)
     f->loglik = loglik;
     f->aic = -2 * loglik + 2 * k;
     f->bic = f->aic + (log(n) - 2) * k;
-    f->aicc = n - k - 1 > 0 ? f->aic + 2 * k * (k + 1) / (n - k - 1) : INFINITY;
+    f->aicc = n - k - 1 > 0 ? f->aic + 2 * k * (k + 1) / (n - k - 1)
+                            : (double)INFINITY;
+}
+
+/* Classical decomposition (R's decompose): the seasonal figure of each
+ * position (position 0 = y[0]), normalised. */
+int ll_fc_classical_figure(const double *y, size_t n, size_t m, int mult,
+                           double *figure)
+{
+    size_t half = m / 2;
+    double *sum = calloc(m, sizeof *sum);
+    size_t *cnt = calloc(m, sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum), free(cnt);
+        return LL_ENOMEM;
+    }
+    for (size_t t = half; t + half < n; t++) {
+        double tr = 0;
+        if (m % 2 == 0) {
+            tr = 0.5 * (y[t - half] + y[t + half]);
+            for (size_t j = t - half + 1; j < t + half; j++)
+                tr += y[j];
+        } else {
+            for (size_t j = t - half; j <= t + half; j++)
+                tr += y[j];
+        }
+        tr /= (double)m;
+        sum[t % m] += mult ? y[t] / tr : y[t] - tr;
+        cnt[t % m]++;
+    }
+    double mean = 0;
+    for (size_t i = 0; i < m; i++) {
+        figure[i] = cnt[i] ? sum[i] / (double)cnt[i] : (mult ? 1 : 0);
+        mean += figure[i];
+    }
+    mean /= (double)m;
+    for (size_t i = 0; i < m; i++)
+        figure[i] = mult ? figure[i] / mean : figure[i] - mean;
+    free(sum), free(cnt);
+    return LL_OK;
+}
+
+int ll_fc_fill(double *y, size_t n, int mode, size_t *skip, ll_err *err)
+{
+    *skip = 0;
+    if (mode == LL_FC_FILL_NONE) {
+        for (size_t i = 0; i < n; i++)
+            if (isnan(y[i]))
+                return ll_err_set(err, LL_EINVAL,
+                                  "the target has a missing value (NA) at "
+                                  "position %zu; use fill = \"ffill\" or "
+                                  "\"interpolate\"",
+                                  i + 1);
+        return LL_OK;
+    }
+    size_t first = 0;
+    while (first < n && isnan(y[first]))
+        first++;
+    if (first == n)
+        return ll_err_set(err, LL_EINVAL, "the target has no values");
+    *skip = first;
+    size_t last = first; /* the last present value */
+    for (size_t i = first + 1; i < n; i++) {
+        if (isnan(y[i]))
+            continue;
+        if (i > last + 1) {
+            for (size_t j = last + 1; j < i; j++)
+                y[j] = mode == LL_FC_FILL_FFILL
+                           ? y[last]
+                           : y[last] + (y[i] - y[last]) * (double)(j - last) /
+                                           (double)(i - last);
+        }
+        last = i;
+    }
+    for (size_t j = last + 1; j < n; j++)
+        y[j] = y[last];
+    return LL_OK;
 }

@@ -47,8 +47,8 @@ typedef struct ll_fc_spec {
     /* WindowAverage / SeasonalWindowAverage. */
     int window;
     /* Prophet. */
-    int yearly, weekly, daily; /* Fourier orders; -1 auto, 0 off */
-    int n_changepoints;        /* -1 = 25 */
+    int yearly, weekly, daily;      /* Fourier orders; -1 auto, 0 off */
+    int n_changepoints;             /* -1 = 25 */
     double changepoint_prior_scale; /* 0 = 0.05 */
     /* MSTL: up to 4 season lengths, ascending. */
     int season_lengths[4];
@@ -101,13 +101,13 @@ typedef struct ll_fc_fit_ops {
 struct ll_fc_fit {
     const ll_fc_fit_ops *ops;
     const struct ll_fc_family *family;
-    ll_fc_spec spec;  /* as fitted: automatic choices filled in */
-    char method[64];  /* "ETS(M,Ad,M)", "ARIMA(0,1,1)(0,1,1)[12]" */
+    ll_fc_spec spec; /* as fitted: automatic choices filled in */
+    char method[64]; /* "ETS(M,Ad,M)", "ARIMA(0,1,1)(0,1,1)[12]" */
     double loglik, aic, aicc, bic; /* NAN where a family has none */
-    double sigma2;    /* innovation variance */
-    size_t n;         /* observations fitted */
-    size_t k;         /* regressors */
-    double *fitted;   /* n one-step-ahead fitted values (NAN where none) */
+    double sigma2;                 /* innovation variance */
+    size_t n;                      /* observations fitted */
+    size_t k;                      /* regressors */
+    double *fitted; /* n one-step-ahead fitted values (NAN where none) */
     ll_fc_param *params;
     size_t nparams;
 };
@@ -115,8 +115,8 @@ struct ll_fc_fit {
 typedef struct ll_fc_family {
     const char *name; /* as on the leaderboard: "AutoETS" */
     /* Fit spec to data.  *out is a new fit. */
-    int (*fit)(const ll_fc_spec *spec, const ll_fc_data *data,
-               ll_fc_fit **out, ll_err *err);
+    int (*fit)(const ll_fc_spec *spec, const ll_fc_data *data, ll_fc_fit **out,
+               ll_err *err);
     /* Rebuild a fit from what a fit reported: its spec (automatic choices
      * already made), its params, and the same data, with no search and no
      * optimisation.  Forecasts equal the original fit's. */
@@ -154,6 +154,20 @@ double ll_fc_normal_quantile(double level);
  * freedom at probability p. */
 double ll_fc_qnorm(double p);
 double ll_fc_qt(double p, double df);
+/* The seasonal figure of a classical decomposition (R's decompose()):
+ * a centred moving average of order m as the trend, the mean detrended
+ * value of each position (position 0 = y[0]), normalised to mean 0
+ * (additive) or 1 (multiplicative, mult = 1).  figure gets m values.
+ * Needs n >= 2m.  Returns 0 or LL_ENOMEM. */
+int ll_fc_classical_figure(const double *y, size_t n, size_t m, int mult,
+                           double *figure);
+/* Fill missing values (NaN) of y in place: LL_FC_FILL_FFILL carries the
+ * last value forward, LL_FC_FILL_INTERPOLATE joins neighbours by a
+ * straight line (the end by the last value).  Leading NaNs cannot be
+ * filled: *skip gets their count (the caller drops them).  With
+ * LL_FC_FILL_NONE, any NaN is an error naming its position. */
+enum { LL_FC_FILL_NONE, LL_FC_FILL_FFILL, LL_FC_FILL_INTERPOLATE };
+int ll_fc_fill(double *y, size_t n, int mode, size_t *skip, ll_err *err);
 /* Information criteria from a log-likelihood with npar parameters. */
 void ll_fc_set_ic(ll_fc_fit *f, double loglik, size_t npar, size_t nobs);
 

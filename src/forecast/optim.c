@@ -1,7 +1,9 @@
 /*
- * optim: Nelder-Mead (the variant of R's optim: reflection 1, contraction
- * 0.5, expansion 2, shrink toward the best vertex, relative tolerance on
- * the spread of the simplex), BFGS with an Armijo backtracking line search
+ * optim: Nelder-Mead (the variant of R's optim: one initial step for every
+ * coordinate, reflection 1, expansion 2, contraction 0.5 after every
+ * reflection that does not beat the best vertex, shrink toward the best
+ * vertex, stop when the spread of values falls under the tolerance
+ * relative to the start value), BFGS with an Armijo backtracking line search
  * (as R's vmmin) and limited-memory BFGS with box bounds by projection.
  *
  * Non-finite objective values are replaced by a huge finite value so an
@@ -59,7 +61,7 @@ static double opt_reltol(const ll_opt_opts *o)
 
 static double opt_abstol(const ll_opt_opts *o)
 {
-    return (o && o->abstol != 0) ? o->abstol : -INFINITY;
+    return (o && o->abstol != 0) ? o->abstol : -(double)INFINITY;
 }
 
 static void result_set(ll_opt_result *res, double v, int it, int ev, int conv)
@@ -77,6 +79,7 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
 {
     optim_eval e = {fn, ctx, opts ? opts->lower : NULL,
                     opts ? opts->upper : NULL, 0};
+    /* As R's optim, max_iter bounds the number of evaluations. */
     int maxit = (opts && opts->max_iter > 0) ? opts->max_iter : 2000;
     double reltol = opt_reltol(opts), abstol = opt_abstol(opts);
     double rel_step = (opts && opts->step > 0) ? opts->step : 0.1;
@@ -89,34 +92,38 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
     double *p = malloc(np * n * sizeof *p); /* vertices, row-major */
     double *f = malloc(np * sizeof *f);
     double *c = malloc(n * sizeof *c);   /* centroid of all but worst */
-    double *xr = malloc(n * sizeof *xr); /* trial points */
-    double *xe = malloc(n * sizeof *xe);
-    if (!p || !f || !c || !xr || !xe) {
-        free(p), free(f), free(c), free(xr), free(xe);
+    double *xr = malloc(n * sizeof *xr); /* reflected point */
+    double *xt = malloc(n * sizeof *xt); /* trial point */
+    if (!p || !f || !c || !xr || !xt) {
+        free(p), free(f), free(c), free(xr), free(xt);
         return LL_ENOMEM;
     }
     project(x, n, e.lower, e.upper);
-    double size = 0;
+    /* One step for every coordinate: rel_step times the largest |x|. */
+    double step = 0;
     for (size_t j = 0; j < n; j++)
-        size = fmax(size, fabs(x[j]) * rel_step);
-    if (size == 0)
-        size = rel_step;
+        step = fmax(step, fabs(x[j]) * rel_step);
+    if (step == 0)
+        step = rel_step;
     memcpy(p, x, n * sizeof *x);
     f[0] = eval(&e, p, n);
     double convtol = reltol * (fabs(f[0]) + reltol);
+    double size = 0;
     for (size_t i = 1; i < np; i++) {
         double *v = p + i * n;
         memcpy(v, x, n * sizeof *x);
-        v[i - 1] += size;
-        /* A step out of the box goes the other way. */
-        if ((e.upper && v[i - 1] > e.upper[i - 1]) ||
-            (e.lower && v[i - 1] < e.lower[i - 1]))
-            v[i - 1] = x[i - 1] - size;
+        double s = step;
+        int flip = (e.upper && x[i - 1] + s > e.upper[i - 1]);
+        while (v[i - 1] == x[i - 1]) {
+            v[i - 1] = flip ? x[i - 1] - s : x[i - 1] + s;
+            s *= 10;
+        }
+        size += fabs(v[i - 1] - x[i - 1]);
         f[i] = eval(&e, v, n);
     }
+    double oldsize = size;
     int it = 0, conv = 0;
     for (;;) {
-        /* Best (lo) and worst (hi) and second worst (hi2). */
         size_t lo = 0, hi = 0;
         for (size_t i = 1; i < np; i++) {
             if (f[i] < f[lo])
@@ -124,15 +131,11 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
             if (f[i] > f[hi])
                 hi = i;
         }
-        size_t hi2 = lo;
-        for (size_t i = 0; i < np; i++)
-            if (i != hi && f[i] > f[hi2])
-                hi2 = i;
         if (f[hi] <= f[lo] + convtol || f[lo] <= abstol) {
             conv = 1;
             break;
         }
-        if (it >= maxit)
+        if (e.evaluations > maxit)
             break;
         it++;
         for (size_t j = 0; j < n; j++) {
@@ -147,11 +150,12 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
             xr[j] = 2.0 * c[j] - w[j];
         double fr = eval(&e, xr, n);
         if (fr < f[lo]) {
+            /* Expand; keep the better of the two. */
             for (size_t j = 0; j < n; j++)
-                xe[j] = c[j] + 2.0 * (xr[j] - c[j]);
-            double fe = eval(&e, xe, n);
+                xt[j] = 2.0 * xr[j] - c[j];
+            double fe = eval(&e, xt, n);
             if (fe < fr) {
-                memcpy(w, xe, n * sizeof *w);
+                memcpy(w, xt, n * sizeof *w);
                 f[hi] = fe;
             } else {
                 memcpy(w, xr, n * sizeof *w);
@@ -159,35 +163,44 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
             }
             continue;
         }
-        if (fr < f[hi2]) {
-            memcpy(w, xr, n * sizeof *w);
-            f[hi] = fr;
-            continue;
-        }
-        /* Contract: outside when the reflection improved on the worst,
-         * inside otherwise. */
+        /* Otherwise contract toward the centroid from the worst vertex
+         * (or from the reflection when it improved on the worst). */
+        double fhi_old = f[hi];
         if (fr < f[hi]) {
             memcpy(w, xr, n * sizeof *w);
             f[hi] = fr;
         }
         for (size_t j = 0; j < n; j++)
-            xe[j] = c[j] + 0.5 * (w[j] - c[j]);
-        double fc = eval(&e, xe, n);
+            xt[j] = 0.5 * w[j] + 0.5 * c[j];
+        double fc = eval(&e, xt, n);
         if (fc < f[hi]) {
-            memcpy(w, xe, n * sizeof *w);
+            memcpy(w, xt, n * sizeof *w);
             f[hi] = fc;
             continue;
         }
-        /* Shrink toward the best vertex. */
+        if (fr < fhi_old)
+            continue;
+        /* Shrink toward the best vertex; stop when the simplex no longer
+         * gets smaller. */
         const double *b = p + lo * n;
+        size = 0;
         for (size_t i = 0; i < np; i++) {
             if (i == lo)
                 continue;
             double *v = p + i * n;
-            for (size_t j = 0; j < n; j++)
+            for (size_t j = 0; j < n; j++) {
                 v[j] = b[j] + 0.5 * (v[j] - b[j]);
-            f[i] = eval(&e, v, n);
+                size += fabs(v[j] - b[j]);
+            }
         }
+        if (size < oldsize) {
+            oldsize = size;
+        } else {
+            break;
+        }
+        for (size_t i = 0; i < np; i++)
+            if (i != lo)
+                f[i] = eval(&e, p + i * n, n);
     }
     size_t lo = 0;
     for (size_t i = 1; i < np; i++)
@@ -195,7 +208,7 @@ int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
             lo = i;
     memcpy(x, p + lo * n, n * sizeof *x);
     result_set(res, f[lo], it, e.evaluations, conv);
-    free(p), free(f), free(c), free(xr), free(xe);
+    free(p), free(f), free(c), free(xr), free(xt);
     return LL_OK;
 }
 

@@ -36,8 +36,8 @@ typedef struct ll_opt_result {
  * point found).  Returns 0, or LL_ENOMEM. opts may be NULL. */
 int ll_opt_nelder_mead(ll_opt_fn fn, void *ctx, double *x, size_t n,
                        const ll_opt_opts *opts, ll_opt_result *res);
-int ll_opt_bfgs(ll_opt_fn fn, ll_opt_grad grad, void *ctx, double *x,
-                size_t n, const ll_opt_opts *opts, ll_opt_result *res);
+int ll_opt_bfgs(ll_opt_fn fn, ll_opt_grad grad, void *ctx, double *x, size_t n,
+                const ll_opt_opts *opts, ll_opt_result *res);
 int ll_opt_lbfgsb(ll_opt_fn fn, ll_opt_grad grad, void *ctx, double *x,
                   size_t n, const ll_opt_opts *opts, ll_opt_result *res);
 

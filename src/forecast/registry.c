@@ -10,6 +10,19 @@
 
 const ll_fc_family *const ll_fc_families[] = {
     /* naive.c, ets.c, theta.c (the core families) */
+    &ll_fc_naive,
+    &ll_fc_seasonal_naive,
+    &ll_fc_historic_average,
+    &ll_fc_window_average,
+    &ll_fc_seasonal_window_average,
+    &ll_fc_rw_drift,
+    &ll_fc_autoets,
+    &ll_fc_ses,
+    &ll_fc_holt,
+    &ll_fc_holtwinters,
+    &ll_fc_theta,
+    &ll_fc_optimized_theta,
+    &ll_fc_dynamic_optimized_theta,
     /* arima.c */
     &ll_fc_arima_family,
     &ll_fc_autoarima_family,

@@ -261,8 +261,12 @@ static void test_auto_orders(void **state)
     printf("# AutoARIMA: same order as R on %d of %d series; CPU %.3f s "
            "(R %.3f s, ratio %.3f)\n",
            st.same, st.total, st.cpu, st.r_cpu, st.cpu / st.r_cpu);
-    assert_true(st.total >= 30);
-    assert_true(st.same * 10 >= st.total * 8);
+    assert_true(st.total >= 45);
+    /* R forecast 8.20 picks the same order on all of them today; leave
+     * room for a near tie (checked per series above) */
+    assert_true(st.same * 20 >= st.total * 19);
+    /* the bound: at most a quarter of R's CPU (about 2% here) */
+    assert_true(st.cpu < 0.25 * st.r_cpu);
 }
 
 /* ---- unit-root tests -------------------------------------------------- */

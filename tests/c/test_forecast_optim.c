@@ -49,9 +49,10 @@ static void test_nm_rosenbrock(void **state)
     ll_opt_result r;
     assert_int_equal(ll_opt_nelder_mead(rosen, NULL, x, 2, NULL, &r), 0);
     assert_true(r.converged);
-    assert_true(fabs(x[0] - 1) < 2e-3 && fabs(x[1] - 1) < 4e-3);
-    assert_true(r.value < 1e-6);
-    assert_true(r.evaluations > 150 && r.evaluations < 250);
+    assert_true(fabs(x[0] - 1.000260) < 1e-6);
+    assert_true(fabs(x[1] - 1.000506) < 1e-6);
+    assert_true(fabs(r.value - 8.825241e-08) < 1e-12);
+    assert_int_equal(r.evaluations, 195);
 }
 
 static void test_nm_inadmissible(void **state)

@@ -1,0 +1,87 @@
+/*
+ * panel: many series from one long table (a series id, a time and a
+ * value per row), fitted on several threads, and the calendar of their
+ * forecasts.
+ *
+ * The time may be a date (days since 1970-01-01), a datetime (ms since
+ * the epoch, UTC) or a plain number.  The frequency is inferred from the
+ * most common step between consecutive times of a series: daily, weekly,
+ * monthly, quarterly, yearly, hourly, or a plain step; it sets the default
+ * season_length (7, 52, 12, 4, 1, 24, 1).  Forecast times continue the
+ * calendar (the same day of the month for monthly data, clamped to the
+ * month's length).
+ *
+ * Threads share nothing but the read-only input and take the next series
+ * from an atomic counter; each series gets its own fit or error.
+ */
+#ifndef LL_FC_PANEL_H
+#define LL_FC_PANEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forecast/forecast.h"
+
+enum { LL_FC_TIME_NUMBER, LL_FC_TIME_DATE, LL_FC_TIME_DATETIME };
+
+enum {
+    LL_FC_FREQ_STEP,
+    LL_FC_FREQ_DAILY,
+    LL_FC_FREQ_WEEKLY,
+    LL_FC_FREQ_MONTHLY,
+    LL_FC_FREQ_QUARTERLY,
+    LL_FC_FREQ_YEARLY,
+    LL_FC_FREQ_HOURLY
+};
+
+typedef struct ll_fc_freq {
+    int kind;          /* LL_FC_FREQ_* */
+    double step;       /* in time units (days, ms or numbers); months for
+                          monthly/quarterly/yearly (1, 3, 12) */
+    int season_length; /* the default m */
+    double days;       /* one step in days (ll_fc_data.step); 0 = none */
+    const char *name;  /* "daily", "monthly", "step 5", ... */
+    char buf[32];
+} ll_fc_freq;
+
+/* Infer the frequency of sorted times t[0..n) of kind time_kind (n >= 2).
+ * Returns 0 or LL_EINVAL when the times do not advance. */
+int ll_fc_infer_freq(const double *t, size_t n, int time_kind, ll_fc_freq *out,
+                     ll_err *err);
+/* The time k periods after t. */
+double ll_fc_next_time(const ll_fc_freq *f, int time_kind, double t, size_t k);
+/* Format a time ("2024-03-01", "2024-03-01 10:00:00" or the number). */
+void ll_fc_format_time(int time_kind, double t, char *buf, size_t cap);
+
+typedef struct ll_fc_panel_opts {
+    const ll_fc_spec *spec; /* season_length 0 = from the frequency */
+    int threads;            /* >= 1 */
+    int fill;               /* LL_FC_FILL_* for NA in the target */
+    int time_kind;
+} ll_fc_panel_opts;
+
+typedef struct ll_fc_panel {
+    size_t nseries;
+    int time_kind;
+    ll_fc_freq freq;
+    ll_fc_spec spec;     /* as used (season_length filled in) */
+    ll_fc_fit **fits;    /* nseries; NULL where the series failed */
+    ll_err *errs;        /* nseries; why a fit is NULL */
+    double *last_time;   /* nseries: the last time of each series */
+    size_t *start, *len; /* rows of series g in order: order[start..+len) */
+    double *y;           /* values sorted by series then time */
+} ll_fc_panel;
+
+/* Fit opts->spec to every series.  group[i] in [0, ngroups) is the series
+ * of row i, t[i] its time, y[i] its value (NaN = NA).  Rows may come in
+ * any order.  A series that cannot be fitted gets its error in errs; the
+ * function itself fails only for out of memory, duplicate times or a
+ * frequency it cannot infer. */
+int ll_fc_panel_fit(const int64_t *group, size_t ngroups, const double *t,
+                    const double *y, size_t nrow, const ll_fc_panel_opts *o,
+                    ll_fc_panel **out, ll_err *err);
+/* The time k (>= 1) periods after the end of series g. */
+double ll_fc_panel_future_time(const ll_fc_panel *p, size_t g, size_t k);
+void ll_fc_panel_free(ll_fc_panel *p);
+
+#endif

@@ -1,0 +1,139 @@
+/* forecast/panel: frequency inference, the forecast calendar, and fitting
+ * many series on several threads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forecast/panel.h"
+#include "util/calendar.h"
+
+static double day(int y, int m, int d)
+{
+    return (double)ll_days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
+static void test_infer(void **state)
+{
+    (void)state;
+    double t[24];
+    ll_fc_freq f;
+    ll_err err = {0};
+    for (int i = 0; i < 24; i++)
+        t[i] = day(2020 + i / 12, i % 12 + 1, 1);
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_DATE, &f, &err), 0);
+    assert_string_equal(f.name, "monthly");
+    assert_int_equal(f.season_length, 12);
+    for (int i = 0; i < 24; i++)
+        t[i] = day(2020, 1, 1) + 7 * i;
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_DATE, &f, &err), 0);
+    assert_string_equal(f.name, "weekly");
+    assert_int_equal(f.season_length, 52);
+    for (int i = 0; i < 24; i++)
+        t[i] = day(2000 + i / 4, 3 * (i % 4) + 1, 1);
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_DATE, &f, &err), 0);
+    assert_string_equal(f.name, "quarterly");
+    assert_int_equal(f.season_length, 4);
+    for (int i = 0; i < 24; i++)
+        t[i] = 1.7e12 + 3600e3 * i; /* hourly datetimes, ms */
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_DATETIME, &f, &err), 0);
+    assert_string_equal(f.name, "hourly");
+    assert_int_equal(f.season_length, 24);
+    for (int i = 0; i < 24; i++)
+        t[i] = 5 * i;
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_NUMBER, &f, &err), 0);
+    assert_string_equal(f.name, "step 5");
+    for (int i = 0; i < 24; i++)
+        t[i] = 3;
+    assert_int_equal(ll_fc_infer_freq(t, 24, LL_FC_TIME_NUMBER, &f, &err),
+                     LL_EINVAL);
+    assert_string_equal(err.msg, "the time column does not advance "
+                                 "(duplicate times in a series)");
+}
+
+static void test_calendar(void **state)
+{
+    (void)state;
+    ll_fc_freq f;
+    ll_err err = {0};
+    double t[3] = {day(2023, 11, 30), day(2023, 12, 31), day(2024, 1, 31)};
+    assert_int_equal(ll_fc_infer_freq(t, 3, LL_FC_TIME_DATE, &f, &err), 0);
+    /* The ends of months stay ends of months, across a leap February. */
+    assert_true(ll_fc_next_time(&f, LL_FC_TIME_DATE, t[2], 1) ==
+                day(2024, 2, 29));
+    assert_true(ll_fc_next_time(&f, LL_FC_TIME_DATE, t[2], 2) ==
+                day(2024, 3, 31));
+    assert_true(ll_fc_next_time(&f, LL_FC_TIME_DATE, t[2], 14) ==
+                day(2025, 3, 31));
+    /* A mid-month day keeps its day. */
+    assert_true(ll_fc_next_time(&f, LL_FC_TIME_DATE, day(2024, 1, 15), 13) ==
+                day(2025, 2, 15));
+    char buf[40];
+    ll_fc_format_time(LL_FC_TIME_DATE, day(2024, 2, 29), buf, sizeof buf);
+    assert_string_equal(buf, "2024-02-29");
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    /* 40 series of 60 monthly values, rows shuffled. */
+    size_t ns = 40, len = 60, n = ns * len;
+    int64_t *g = malloc(n * sizeof *g);
+    double *t = malloc(n * sizeof *t), *y = malloc(n * sizeof *y);
+    uint64_t s = 99;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i / len, j = i % len;
+        g[i] = (int64_t)k;
+        t[i] = day(2015 + (int)j / 12, (int)j % 12 + 1, 1);
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        y[i] = 100 + (double)k + 10 * sin(2 * M_PI * (double)j / 12) +
+               0.3 * (double)j + (double)(s % 1000) / 200.0;
+    }
+    for (size_t i = n - 1; i > 0; i--) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        size_t r = s % (i + 1);
+        int64_t tg = g[i];
+        g[i] = g[r], g[r] = tg;
+        double tt = t[i];
+        t[i] = t[r], t[r] = tt;
+        tt = y[i], y[i] = y[r], y[r] = tt;
+    }
+    ll_fc_spec spec;
+    ll_fc_spec_init(&spec, "AutoETS");
+    ll_fc_panel *p1, *p2;
+    ll_err err = {0};
+    ll_fc_panel_opts o = {&spec, 1, LL_FC_FILL_NONE, LL_FC_TIME_DATE};
+    assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p1, &err), 0);
+    o.threads = 2;
+    assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p2, &err), 0);
+    assert_int_equal(p1->spec.season_length, 12);
+    for (size_t k = 0; k < ns; k++) {
+        assert_non_null(p1->fits[k]);
+        assert_string_equal(p1->fits[k]->method, p2->fits[k]->method);
+        assert_true(p1->fits[k]->aicc == p2->fits[k]->aicc);
+        assert_true(ll_fc_panel_future_time(p1, k, 1) == day(2020, 1, 1));
+    }
+    ll_fc_panel_free(p1);
+    ll_fc_panel_free(p2);
+    /* A duplicate time in one series. */
+    t[1] = t[0];
+    g[1] = g[0];
+    assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p1, &err), LL_EINVAL);
+    assert_non_null(strstr(err.msg, "has two rows at time"));
+    free(g), free(t), free(y);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_infer),
+        cmocka_unit_test(test_calendar),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
