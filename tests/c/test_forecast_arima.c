@@ -146,14 +146,14 @@ static int for_each_fixture(const char *prefix, fx_fn fn, void *ctx)
     struct dirent *e;
     while ((e = readdir(dir)) && count < 128)
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            snprintf(names[count++], sizeof names[0], "%s", e->d_name);
+            snprintf(names[count++], sizeof names[0], "%.100s", e->d_name);
     closedir(dir);
     qsort(names, (size_t)count, sizeof names[0],
           (int (*)(const void *, const void *))strcmp);
     for (int i = 0; i < count; i++) {
-        char path[512];
+        char path[1024];
         fixture f;
-        snprintf(path, sizeof path, "%s/%s", FIXTURE_DIR, names[i]);
+        snprintf(path, sizeof path, "%s/%.127s", FIXTURE_DIR, names[i]);
         assert_int_equal(fx_load(path, &f), 0);
         fn(names[i], &f, ctx);
         fx_free(&f);
@@ -235,11 +235,11 @@ static void check_auto(const char *name, const fixture *f, void *ctx)
     st->same += same;
     st->cpu += cpu;
     st->r_cpu += rcpu ? rcpu->v[0] : 0;
-    double fe = same ? forecast_err(f, fit) : NAN;
+    double fe = same ? forecast_err(f, fit) : (double)NAN;
     printf("# %-28s %-42s R %-42s aicc %.3f (R %.3f) fc %.1e cpu %.3f s "
            "(R %.3f s)\n",
            name, fit->method, want, fit->aicc, fx_get(f, "aicc")->v[0], fe, cpu,
-           rcpu ? rcpu->v[0] : NAN);
+           rcpu ? rcpu->v[0] : (double)NAN);
     if (same) {
         assert_true(rel_err(fit->aicc, fx_get(f, "aicc")->v[0]) < 1e-3);
         assert_true(fe < 1e-2);
