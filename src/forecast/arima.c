@@ -38,6 +38,8 @@
 #include "forecast/forecast.h"
 
 #define KAPPA 1e6
+/* The most coefficients one model may have (ARMA and regressors). */
+#define MAXPAR 64
 #define NDEPS 1e-3
 
 /* ---- polynomials ---------------------------------------------------- */
@@ -503,7 +505,12 @@ static int work_init(arima_work *w, const arma_order *o)
     w->Pprev = w->P + 3 * rd * rd;
     /* Delta: the coefficients of (1 - B)^d (1 - B^m)^D, negated, without
      * the leading 1 (R's arima). */
-    double poly[1024] = {1};
+    double *poly = calloc((size_t)w->nd + 1, sizeof *poly);
+    if (!poly) {
+        work_free(w);
+        return LL_ENOMEM;
+    }
+    poly[0] = 1;
     int deg = 0;
     for (int i = 0; i < o->d; i++) {
         for (int j = deg + 1; j >= 1; j--)
@@ -517,6 +524,7 @@ static int work_init(arima_work *w, const arma_order *o)
     }
     for (int i = 0; i < w->nd; i++)
         w->delta[i] = -poly[i + 1];
+    free(poly);
     return LL_OK;
 }
 
@@ -938,7 +946,7 @@ static double opt_f(opt_state *s, const double *x)
  * difference is not finite (R's optim stops with an error there). */
 static int opt_grad(opt_state *s, const double *x, double *g)
 {
-    double xx[128];
+    double xx[MAXPAR];
     memcpy(xx, x, (size_t)s->n * sizeof *xx);
     for (int i = 0; i < s->n; i++) {
         xx[i] = x[i] + NDEPS;
@@ -961,7 +969,7 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
     const double stepredn = 0.2, acctol = 0.0001, reltest = 10.0;
     const double reltol = 1.490116119384765625e-8;
     int n = s->n;
-    double g[128], t[128], X[128], c[128], B[128 * 128];
+    double g[MAXPAR], t[MAXPAR], X[MAXPAR], c[MAXPAR], B[MAXPAR * MAXPAR];
     double f = opt_f(s, b);
     *fail = 0;
     if (maxit <= 0) {
@@ -1077,7 +1085,7 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
 static int opt_hessian(opt_state *s, const double *par, double *H)
 {
     int n = s->n;
-    double dpar[128], g1[128], g2[128];
+    double dpar[MAXPAR], g1[MAXPAR], g2[MAXPAR];
     for (int i = 0; i < n; i++)
         dpar[i] = par[i] / s->parscale[i];
     for (int i = 0; i < n; i++) {
@@ -1194,7 +1202,7 @@ typedef struct arima_res {
     int has_mean, has_drift, k;
     int ncx;
     int narma;
-    double coef[128]; /* narma + ncx, natural (unrotated) scale */
+    double coef[MAXPAR]; /* narma + ncx, natural (unrotated) scale */
     int nfree;
     double loglik, aic, sigma2_fit; /* aic NAN for CSS */
     double sigma2;                  /* adjusted */
@@ -1286,18 +1294,19 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     int narma = narma_of(o), npar = narma + ncx;
     out->ncx = ncx;
     out->narma = narma;
-    if (npar > 120 || o->p > 100 || o->P > 100) {
+    if (npar > MAXPAR) {
         free(X);
-        return ll_err_set(err, LL_EINVAL, "ARIMA: too many parameters (%d)",
-                          npar);
+        return ll_err_set(err, LL_EINVAL,
+                          "ARIMA: too many parameters (%d; at most %d)", npar,
+                          MAXPAR);
     }
     fit_ctx c;
     memset(&c, 0, sizeof c);
     int rc = work_init(&c.w, o);
     double *buf = malloc((4 * n + 16) * sizeof *buf);
     double *V = NULL;
-    int mask[128];
-    double coef[128], parscale[128], init[128];
+    int mask[MAXPAR];
+    double coef[MAXPAR], parscale[MAXPAR], init[MAXPAR];
     if (rc < 0 || !buf) {
         rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;
@@ -1416,13 +1425,13 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
         }
         c.use_diff = 1;
     }
-    double x[128], ps[128], tmp[128];
+    double x[MAXPAR], ps[MAXPAR], tmp[MAXPAR];
     int nf = 0;
     for (int i = 0; i < npar; i++)
         if (mask[i])
             ps[nf++] = parscale[i];
     opt_state os = {NULL, &c, nfree, ps, tmp};
-    double H[128 * 128], Hinv[128 * 128], Hw[128 * 128];
+    double H[MAXPAR * MAXPAR], Hinv[MAXPAR * MAXPAR], Hw[MAXPAR * MAXPAR];
     double fval = 0;
     int fail = 0, have_hessian = 0;
     if (method == METHOD_CSS || method == METHOD_CSS_ML) {
@@ -1475,7 +1484,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     if (method != METHOD_CSS) {
         c.ncond = 0;
         if (trans) {
-            double t2[128];
+            double t2[MAXPAR];
             inv_blocks(o, init, t2);
             memcpy(init, t2, (size_t)narma * sizeof *init);
             if (o->q > 0)
@@ -1551,10 +1560,10 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         /* Jacobian of the transform (forward differences, as R) */
-        double A[128 * 128];
+        double A[MAXPAR * MAXPAR];
         for (int i = 0; i < nfree * nfree; i++)
             A[i] = 0;
-        int fidx[128];
+        int fidx[MAXPAR];
         for (int i = 0, j = 0; i < npar; i++)
             if (mask[i])
                 fidx[i] = j++;
@@ -1569,7 +1578,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                 int off = blocks[b][0], len = blocks[b][1];
                 if (len == 0)
                     continue;
-                double w1[128], w2[128], w3[128];
+                double w1[MAXPAR], w2[MAXPAR], w3[MAXPAR];
                 memcpy(w1, coef + off, (size_t)len * sizeof *w1);
                 partrans(len, w1, w2);
                 for (int i = 0; i < len; i++) {
@@ -1612,7 +1621,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     }
     /* undo the transform for the reported coefficients */
     if (method != METHOD_CSS && trans) {
-        double t2[128];
+        double t2[MAXPAR];
         trans_blocks(o, coef, t2, 1);
         memcpy(coef, t2, (size_t)narma * sizeof *coef);
     }
@@ -1929,7 +1938,8 @@ static int order_of(const ll_fc_spec *spec, arma_order *o, ll_err *err)
                           "ARIMA: order (%d,%d,%d)(%d,%d,%d) is out of range "
                           "(p, q <= 30; P, Q <= 5; d <= 3; D <= 2)",
                           o->p, o->d, o->q, o->P, o->D, o->Q);
-    if (o->p + o->m * o->P > 500 || o->q + o->m * o->Q > 500)
+    if (o->p + o->m * o->P > 500 || o->q + o->m * o->Q > 500 ||
+        o->d + o->m * o->D > 1000)
         return ll_err_set(err, LL_EINVAL,
                           "ARIMA: the seasonal order is too large for "
                           "season_length %d",
@@ -1979,8 +1989,8 @@ static int arima_restore(const ll_fc_spec *spec, const ll_fc_param *params,
         return ll_err_set(err, LL_EINVAL,
                           "ARIMA restore: expected %zu parameters, got %zu",
                           need, nparams);
-    double fixed[128];
-    for (size_t i = 0; i < need && i < 128; i++)
+    double fixed[MAXPAR];
+    for (size_t i = 0; i < need && i < MAXPAR; i++)
         fixed[i] = params[i].value;
     arima_res r;
     rc = fit_one(data, &o, mean, drift, METHOD_ML, fixed, &r, err);
