@@ -1196,6 +1196,63 @@ static double obj_ml(const double *x, void *vc)
     return 0.5 * (log(s2) + sumlog / nu);
 }
 
+static size_t diff_rows(double *X, size_t len, int k, int d, int D, int m);
+
+int ll_fc_arima_loglik(const double *y, size_t n, const int order[7],
+                       const double *coef, int fast, double *loglik)
+{
+    arma_order o = {order[0],
+                    order[1],
+                    order[2],
+                    order[3],
+                    order[4],
+                    order[5],
+                    order[6] > 0 ? order[6] : 1};
+    arima_work w;
+    if (o.p < 0 || o.q < 0 || o.P < 0 || o.Q < 0 || o.d < 0 || o.D < 0 ||
+        narma_of(&o) > MAXPAR)
+        return LL_EINVAL;
+    if (work_init(&w, &o) < 0)
+        return LL_ENOMEM;
+    size_t nd = (size_t)w.nd;
+    if (n <= nd) {
+        work_free(&w);
+        return LL_EINVAL;
+    }
+    double ssq, sumlog;
+    int nu, rc = LL_OK;
+    if (fast) {
+        arima_work wd;
+        arma_order od = o;
+        od.d = od.D = 0;
+        double *dy = malloc(n * sizeof *dy);
+        if (!dy || work_init(&wd, &od) < 0) {
+            free(dy);
+            work_free(&w);
+            return LL_ENOMEM;
+        }
+        memcpy(dy, y, n * sizeof *dy);
+        size_t len = diff_rows(dy, n, 1, o.d, o.D, o.m);
+        expand(&od, coef, 0, wd.phi, wd.theta);
+        if (chandrasekhar(&wd, dy, len, &ssq, &sumlog, &nu) < 0)
+            rc = LL_ERANGE;
+        free(dy);
+        work_free(&wd);
+    } else {
+        expand(&o, coef, 0, w.phi, w.theta);
+        if (model_start(&w) < 0)
+            rc = LL_ERANGE;
+        else
+            kalman(&w, y, n, &ssq, &sumlog, &nu, NULL);
+    }
+    work_free(&w);
+    if (rc < 0)
+        return rc;
+    double dn = (double)(n - nd), f = 0.5 * (log(ssq / nu) + sumlog / nu);
+    *loglik = -0.5 * (2 * dn * f + dn + dn * log(2 * M_PI));
+    return LL_OK;
+}
+
 /* What one fit produces. */
 typedef struct arima_res {
     arma_order o;
