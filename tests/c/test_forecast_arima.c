@@ -281,6 +281,7 @@ static void check_auto(const char *name, const fixture *f, void *ctx)
     auto_stats *st = ctx;
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "AutoARIMA");
+    spec.stepwise = strncmp(name, "exh_", 4) != 0;
     ll_fc_fit *fit = NULL;
     ll_err err = {0};
     clock_t t0 = clock();
@@ -319,6 +320,7 @@ static void test_auto_orders(void **state)
     for_each_fixture("auto_", check_auto, &st);
     for_each_fixture("xreg_auto", check_auto, &st);
     for_each_fixture("xreg_dax", check_auto, &st);
+    for_each_fixture("exh_", check_auto, &st);
     printf("# AutoARIMA: same order as R on %d of %d series; CPU %.3f s "
            "(R %.3f s, ratio %.3f)\n",
            st.same, st.total, st.cpu, st.r_cpu, st.cpu / st.r_cpu);
