@@ -1351,6 +1351,10 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     int narma = narma_of(o), npar = narma + ncx;
     out->ncx = ncx;
     out->narma = narma;
+    if (o->p + o->m * o->P > 350 || o->q + o->m * o->Q > 350) {
+        free(X);
+        return ll_err_set(err, LL_EINVAL, "maximum supported lag is 350");
+    }
     if (npar > MAXPAR) {
         free(X);
         return ll_err_set(err, LL_EINVAL,
