@@ -1970,6 +1970,8 @@ static int make_fit(const ll_fc_family *fam, const ll_fc_spec *spec,
         const char *nm = data->x_names ? data->x_names[i] : NULL;
         if (nm)
             snprintf(f->params[j].name, sizeof f->params[j].name, "%s", nm);
+        else if (r->k == 1) /* R's names for unnamed regressors */
+            snprintf(f->params[j].name, sizeof f->params[j].name, "xreg");
         else
             snprintf(f->params[j].name, sizeof f->params[j].name, "xreg%d",
                      i + 1);
@@ -2189,6 +2191,21 @@ static int cand_cmp(const void *x, const void *y)
     return 0;
 }
 
+/* 1 when some column of X (len rows, k columns) is constant as R's
+ * is.constant sees it. */
+static int any_constant_column(const double *X, size_t len, int k)
+{
+    double *col = malloc((len ? len : 1) * sizeof *col);
+    int any = 0;
+    for (int j = 0; j < k && col && !any; j++) {
+        for (size_t t = 0; t < len; t++)
+            col[t] = X[t * (size_t)k + (size_t)j];
+        any = ll_fc_is_constant(col, len);
+    }
+    free(col);
+    return any;
+}
+
 static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
                        ll_fc_fit **out, ll_err *err)
 {
@@ -2234,7 +2251,7 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
             int cst = 1;
             for (size_t t = 0; t < n && cst; t++)
                 cst = data->x[t * (size_t)k + (size_t)j] == col0;
-            if (cst) {
+            if (cst) { /* R drops it with a warning; say so instead */
                 free(xx), free(dxr);
                 return ll_err_set(err, LL_EINVAL,
                                   "AutoARIMA: regressor %d is constant; drop "
@@ -2278,15 +2295,8 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
         if (D > 0 && k > 0) {
             memcpy(dxr, data->x, n * (size_t)k * sizeof *dxr);
             size_t len = diff_rows(dxr, n, k, 0, D, m);
-            for (int j = 0; j < k; j++) {
-                int cst = 1;
-                for (size_t t = 1; t < len && cst; t++)
-                    cst = dxr[t * (size_t)k + (size_t)j] == dxr[(size_t)j];
-                if (cst)
-                    D--;
-                if (cst)
-                    break;
-            }
+            if (any_constant_column(dxr, len, k))
+                D--;
         }
     }
     size_t len = n;
@@ -2298,15 +2308,8 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
     if (d > 0 && k > 0) {
         memcpy(dxr, data->x, n * (size_t)k * sizeof *dxr);
         size_t l2 = diff_rows(dxr, n, k, d, D, m);
-        for (int j = 0; j < k; j++) {
-            int cst = 1;
-            for (size_t t = 1; t < l2 && cst; t++)
-                cst = dxr[t * (size_t)k + (size_t)j] == dxr[(size_t)j];
-            if (cst) {
-                d--;
-                break;
-            }
-        }
+        if (any_constant_column(dxr, l2, k))
+            d--;
     }
     if (d > 0)
         len = diff_rows(dx, len, 1, d, 0, m);
@@ -2351,7 +2354,8 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
     int approx =
         spec->approximation >= 0 ? spec->approximation : (n > 150 || m > 12);
     if (approx) {
-        arma_order o = {1, d, 0, 0, D, 0, m};
+        /* the white-noise model's -2 loglik - n log sigma2 (R's offset) */
+        arma_order o = {0, d, 0, 0, D, 0, m};
         arima_res r;
         ll_err e;
         a.offset = 0;
