@@ -1329,6 +1329,8 @@ static size_t diff_rows(double *X, size_t len, int k, int d, int D, int m)
 /* Fit one model as R's arima() with the given method.  fixed: narma + ncx
  * values, NAN = estimate (NULL = all estimated).  On failure returns a
  * negative code with a message (R's error). */
+static double fit_min_root(const arima_res *r, int ar);
+
 static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                    int drift, int method, const double *fixed, arima_res *out,
                    ll_err *err)
@@ -1476,6 +1478,9 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         c.wd.steady_ok = 1;
+        /* the search's final pass may stop updating a converged P too:
+         * its values move by 1e-13 relative at most */
+        c.w.steady_ok = 1;
         c.dw = c.dy + n;
         c.dX = c.dy + 2 * n;
         memcpy(c.dy, data->y, n * sizeof *c.dy);
@@ -1685,6 +1690,16 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
         double t2[MAXPAR];
         trans_blocks(o, coef, t2, 1);
         memcpy(coef, t2, (size_t)narma * sizeof *coef);
+    }
+    /* The search rejects this fit anyway (R's myarima: invalid variance,
+     * or a root within 1.01 of the unit circle): spare the final pass. */
+    if (fast) {
+        memcpy(out->coef, coef, (size_t)npar * sizeof *coef);
+        if (!out->var_ok || (o->p + o->P > 0 && fit_min_root(out, 1) < 1.01) ||
+            (o->q + o->Q > 0 && fit_min_root(out, 0) < 1.01)) {
+            rc = ll_err_set(err, LL_ERANGE, "rejected: near a unit root");
+            goto done;
+        }
     }
     out->resid = malloc(n * sizeof *out->resid);
     if (!out->resid) {

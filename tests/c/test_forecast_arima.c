@@ -306,8 +306,24 @@ static void check_auto(const char *name, const fixture *f, void *ctx)
         assert_true(rel_err(fit->aicc, fx_get(f, "aicc")->v[0]) < 1e-3);
         assert_true(fe < 1e-2);
     } else {
-        /* a different choice must not be a worse one by R's own measure:
-         * our AICc within 2 of R's (a near tie) or better */
+        /* Where the order differs the reason is known, and the choice is
+         * not worse by R's own measure: our AICc within 2 of R's (a near
+         * tie) or better. */
+        static const struct {
+            const char *name, *why;
+        } known[] = {
+            {"auto_weekly52_polyroot.txt",
+             "R's polyroot() on the expanded degree-105 AR polynomial of "
+             "ARIMA(1,0,0)(2,1,0)[52] finds roots of modulus 0.6 (the "
+             "factors' are 1.0116), so R rejects that model after its ML "
+             "refit; the root check here works per factor"},
+        };
+        const char *why = NULL;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (strcmp(name, known[i].name) == 0)
+                why = known[i].why;
+        printf("#   differs from R: %s\n", why ? why : "(unexplained)");
+        assert_non_null(why);
         assert_true(fit->aicc < fx_get(f, "aicc")->v[0] + 2);
     }
     ll_fc_fit_free(fit);
