@@ -785,52 +785,63 @@ static int chandrasekhar(arima_work *w, const double *y, size_t n, double *ssq,
             v += phi[i - 1] * psi[j - i];
         psi[j] = v;
     }
-    /* gamma(0..p) from (p+1) linear equations, then the recursion */
-    int np1 = p + 1;
-    for (int k = 0; k <= p; k++) {
-        double c = 0;
-        for (int j = k; j <= q; j++)
-            c += (j == 0 ? 1 : theta[j - 1]) * psi[j - k];
-        for (int j = 0; j <= p; j++)
-            A[k * (np1 + 1) + j] = 0;
-        A[k * (np1 + 1) + k] += 1;
-        for (int j = 1; j <= p; j++)
-            A[k * (np1 + 1) + abs(k - j)] -= phi[j - 1];
-        A[k * (np1 + 1) + np1] = c;
-    }
-    for (int c = 0; c < np1; c++) {
-        int piv = c;
-        for (int i = c + 1; i < np1; i++)
-            if (fabs(A[i * (np1 + 1) + c]) > fabs(A[piv * (np1 + 1) + c]))
-                piv = i;
-        if (!(fabs(A[piv * (np1 + 1) + c]) > 1e-300))
+    /* Autocovariances of the ARMA process in O(r^2): those of the pure AR
+     * part x (phi(B) x = e) by the step-down and Levinson recursions, then
+     * y = theta(B) x.  A = kappa, cur, prev (p each) and gx (r + q + 1). */
+    double *kap = A, *cur = kap + p + 1, *prev = cur + p + 1,
+           *gx = prev + p + 1;
+    int L = r + q;
+    for (int j = 0; j < p; j++)
+        cur[j] = phi[j];
+    for (int m = p; m >= 1; m--) {
+        double k = cur[m - 1];
+        if (!(fabs(k) < 1))
             return -1;
-        if (piv != c)
-            for (int j = 0; j <= np1; j++) {
-                double t = A[c * (np1 + 1) + j];
-                A[c * (np1 + 1) + j] = A[piv * (np1 + 1) + j];
-                A[piv * (np1 + 1) + j] = t;
-            }
-        for (int i = c + 1; i < np1; i++) {
-            double f = A[i * (np1 + 1) + c] / A[c * (np1 + 1) + c];
-            if (f != 0)
-                for (int j = c; j <= np1; j++)
-                    A[i * (np1 + 1) + j] -= f * A[c * (np1 + 1) + j];
-        }
+        kap[m] = k;
+        double den = 1 - k * k;
+        for (int j = 0; j < m - 1; j++)
+            prev[j] = (cur[j] + k * cur[m - 2 - j]) / den;
+        memcpy(cur, prev, (size_t)(m > 1 ? m - 1 : 0) * sizeof *cur);
     }
-    for (int i = np1 - 1; i >= 0; i--) {
-        double v = A[i * (np1 + 1) + np1];
-        for (int j = i + 1; j < np1; j++)
-            v -= A[i * (np1 + 1) + j] * gam[j];
-        gam[i] = v / A[i * (np1 + 1) + i];
+    double var0 = 1;
+    for (int m = 1; m <= p; m++)
+        var0 /= 1 - kap[m] * kap[m];
+    gx[0] = var0;
+    for (int m = 1; m <= p; m++) {
+        /* prev = a^(m-1) (m - 1 values) */
+        double g = kap[m] * var0;
+        for (int j = 1; j < m; j++)
+            g += prev[j - 1] * gx[m - j];
+        gx[m] = g;
+        for (int j = 1; j < m; j++)
+            cur[j - 1] = prev[j - 1] - kap[m] * prev[m - j - 1];
+        cur[m - 1] = kap[m];
+        memcpy(prev, cur, (size_t)m * sizeof *cur);
+        var0 *= 1 - kap[m] * kap[m];
     }
-    for (int k = np1; k <= r; k++) {
-        double v = 0;
-        for (int j = k; j <= q; j++)
-            v += (j == 0 ? 1 : theta[j - 1]) * psi[j - k];
+    for (int k = p + 1; k <= L; k++) {
+        double g = 0;
         for (int j = 1; j <= p; j++)
-            v += phi[j - 1] * gam[k - j];
-        gam[k] = v;
+            if (phi[j - 1] != 0)
+                g += phi[j - 1] * gx[k - j];
+        gx[k] = g;
+    }
+    int nz[512], nnz = 0;
+    for (int j = 0; j <= q && nnz < 512; j++)
+        if (j == 0 || theta[j - 1] != 0)
+            nz[nnz++] = j;
+    for (int k = 0; k <= r; k++) {
+        double g = 0;
+        for (int a1 = 0; a1 < nnz; a1++) {
+            int j = nz[a1];
+            double tj = j == 0 ? 1 : theta[j - 1];
+            for (int a2 = 0; a2 < nnz; a2++) {
+                int l = nz[a2];
+                double tl = l == 0 ? 1 : theta[l - 1];
+                g += tj * tl * gx[abs(k + j - l)];
+            }
+        }
+        gam[k] = g;
     }
     if (!(gam[0] > 0) || !isfinite(gam[0]))
         return -1;
