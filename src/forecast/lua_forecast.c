@@ -736,8 +736,6 @@ static void push_ic(lua_State *L, double v)
         lua_pushnumber(L, v);
 }
 
-
-
 /* fit.<field> or fit:<method> */
 static int l_fit_index(lua_State *L)
 {

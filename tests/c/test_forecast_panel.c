@@ -128,12 +128,41 @@ static void test_threads(void **state)
     free(g), free(t), free(y);
 }
 
+static void test_fill(void **state)
+{
+    (void)state;
+    double a[7] = {NAN, 1, NAN, NAN, 4, NAN, NAN};
+    double b[7];
+    memcpy(b, a, sizeof a);
+    size_t skip;
+    ll_err err = {0};
+    assert_int_equal(ll_fc_fill(a, 7, LL_FC_FILL_FFILL, &skip, &err), 0);
+    assert_int_equal(skip, 1);
+    double fa[6] = {1, 1, 1, 4, 4, 4};
+    for (int i = 0; i < 6; i++)
+        assert_true(a[i + 1] == fa[i]);
+    assert_int_equal(ll_fc_fill(b, 7, LL_FC_FILL_INTERPOLATE, &skip, &err), 0);
+    double fb[6] = {1, 2, 3, 4, 4, 4};
+    for (int i = 0; i < 6; i++)
+        assert_true(fabs(b[i + 1] - fb[i]) < 1e-12);
+    double c[2] = {NAN, NAN};
+    assert_int_equal(ll_fc_fill(c, 2, LL_FC_FILL_FFILL, &skip, &err),
+                     LL_EINVAL);
+    assert_string_equal(err.msg, "the target has no values");
+    double d[3] = {1, NAN, 3};
+    assert_int_equal(ll_fc_fill(d, 3, LL_FC_FILL_NONE, &skip, &err), LL_EINVAL);
+    assert_string_equal(err.msg, "the target has a missing value (NA) at "
+                                 "position 2; use fill = \"ffill\" or "
+                                 "\"interpolate\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_infer),
         cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
