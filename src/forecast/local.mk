@@ -66,3 +66,5 @@ tests_c_test_forecast_prophet_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_c_test_forecast_prophet_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/forecast_more_spec.lua
 EXTRA_DIST += tests/lua/forecast_more_spec.lua
+TESTS += tests/lua/forecast_bind_spec.lua
+EXTRA_DIST += tests/lua/forecast_bind_spec.lua

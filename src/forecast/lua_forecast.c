@@ -89,6 +89,36 @@ static const family_doc family_docs[] = {
     {"DynamicOptimizedTheta",
      "forecast.DynamicOptimizedTheta{season_length} -> Spec -- The "
      "optimised theta model with the trend line updated at every step."},
+    {"AutoARIMA",
+     "forecast.AutoARIMA{season_length, stepwise=true, approximation, "
+     "include_drift, include_mean} -> Spec -- ARIMA chosen by the "
+     "Hyndman-Khandakar search of R's auto.arima(); takes regressors "
+     "(regression with ARIMA errors)."},
+    {"ARIMA",
+     "forecast.ARIMA{order={p,d,q}, seasonal_order={P,D,Q}, season_length, "
+     "include_drift, include_mean} -> Spec -- A fixed ARIMA model as R's "
+     "Arima(); takes regressors."},
+    {"Prophet",
+     "forecast.Prophet{yearly, weekly, daily, changepoints=25, "
+     "changepoint_prior_scale=0.05, regressors={names}, seed} -> Spec -- "
+     "Piecewise-linear trend with sparse changepoints, Fourier "
+     "seasonalities and additive regressors, fitted as MAP (Prophet). "
+     "yearly/weekly/daily: true = order 10/3/4, false = off, a number = "
+     "the order, nil = automatic; the calendar comes from fit's time or "
+     "forecast.fit's time column (else step 1 day)."},
+    {"MSTL",
+     "forecast.MSTL{season_lengths={7, 365}} -> Spec -- STL per season "
+     "(R's mstl()), the seasonally adjusted series by AutoETS, seasons "
+     "continued by seasonal naive."},
+    {"Croston",
+     "forecast.Croston{} -> Spec -- Intermittent demand: smoothed non-zero "
+     "sizes over smoothed intervals, alpha 0.1 (R's croston())."},
+    {"CrostonSBA",
+     "forecast.CrostonSBA{} -> Spec -- Croston times 1 - alpha/2 (the "
+     "Syntetos-Boylan approximation)."},
+    {"CrostonOptimized",
+     "forecast.CrostonOptimized{} -> Spec -- Croston with each alpha chosen "
+     "in [0.1, 0.3] by one-step squared error (statsforecast)."},
     {NULL, NULL}};
 
 static const char *doc_of(const char *family)
@@ -575,9 +605,9 @@ static double *read_fit_times(lua_State *L, int idx, size_t n)
             int64_t ms;
             if (ty == LUA_TNUMBER)
                 t[i] = lua_tonumber(L, -1);
-            else if (str && ll_parse_date(str, sl, &days) == 0)
+            else if (str && ll_parse_date(str, sl, &days) == 1)
                 t[i] = days;
-            else if (str && ll_parse_datetime(str, sl, &ms) == 0)
+            else if (str && ll_parse_datetime(str, sl, &ms) == 1)
                 t[i] = (double)ms / 86400000.0;
             else
                 luaL_error(L, "forecast: time[%d] is not a date", (int)i + 1);
@@ -626,6 +656,14 @@ static int l_spec_fit(lua_State *L)
         if (rows != n)
             luaL_error(L, "forecast: X has %d rows, the series %d", (int)rows,
                        (int)n);
+    }
+    if (!names && lua_getiuservalue(L, 1, 1) == LUA_TTABLE &&
+        luaL_len(L, -1) > 0) {
+        lua_geti(L, -1, 1);
+        return luaL_error(L,
+                          "forecast: the model takes the regressor '%s': fit "
+                          "needs X with it",
+                          lua_tostring(L, -1));
     }
     double t0 = 0, step = 0;
     const double *times = NULL;
@@ -1585,14 +1623,8 @@ int luaopen_lualab_forecast(lua_State *L)
         lua_pushstring(L, name);
         lua_pushcclosure(L, l_ctor, 1);
         const char *doc = doc_of(name);
-        char buf[160];
-        if (!doc) {
-            snprintf(buf, sizeof buf,
-                     "forecast.%s{...} -> Spec -- The %s model family.", name,
-                     name);
-            doc = buf;
-        }
-        ll_lua_setdoc(L, -1, doc);
+        if (doc)
+            ll_lua_setdoc(L, -1, doc);
         lua_setfield(L, -2, name);
     }
     return 1;
