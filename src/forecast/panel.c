@@ -209,19 +209,25 @@ static void fit_one(panel_job *job, size_t g)
         for (size_t j = 0; j < k; j++) {
             for (size_t i = 0; i < n; i++)
                 c[i] = x[i * k + j];
-            size_t xskip = 0;
-            int rc = ll_fc_fill(c, n, job->fill, &xskip, err);
-            if (rc == 0 && xskip > skip) {
+            /* The first row used whose regressor stays NA. */
+            size_t xskip = 0, bad = n;
+            int rc = 0;
+            if (job->fill == LL_FC_FILL_NONE) {
+                for (size_t i = skip; i < n && bad == n; i++)
+                    if (isnan(c[i]))
+                        bad = i;
+            } else if (ll_fc_fill(c, n, job->fill, &xskip, err) < 0 ||
+                       xskip > skip) {
+                bad = skip;
+            }
+            if (bad < n) {
                 char tb[40];
-                ll_fc_format_time(p->time_kind, row_time(p, g, skip), tb,
+                ll_fc_format_time(p->time_kind, row_time(p, g, bad), tb,
                                   sizeof tb);
                 rc = ll_err_set(err, LL_EINVAL,
                                 "regressor '%s' has a missing value (NA) at "
                                 "%s",
                                 job->xnames ? job->xnames[j] : "?", tb);
-            } else if (rc < 0) {
-                ll_err_prefix(err, "regressor '%s'",
-                              job->xnames ? job->xnames[j] : "?");
             }
             if (rc < 0) {
                 free(c);
