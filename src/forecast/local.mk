@@ -46,8 +46,7 @@ tests_c_test_forecast_croston_SOURCES = tests/c/test_forecast_croston.c \
 tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
 tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more \
-	docs/forecast-more.md
+EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more
 
 check_PROGRAMS += tests/c/test_forecast_mstl
 TESTS += tests/c/test_forecast_mstl

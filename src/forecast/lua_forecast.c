@@ -2,9 +2,11 @@
  * lua_forecast: the `forecast` module, the Lua face of forecast/.
  *
  *   local spec = forecast.AutoETS{season_length = 12}  -- a ForecastSpec
- *   local fit = spec:fit(y [, {X =, fill =, name =}])  -- a ForecastFit
+ *   local fit = spec:fit(y [, {X =, time =, fill =, name =}])  -- a ForecastFit
  *   fit:predict(h [, {level =, X =}])                  -- a Frame
- *   forecast.fit{data =, target =, time =, series =, model =, threads =}
+ *   local fits = forecast.fit{data =, target =, time =, series =, model =,
+ *                             X =, fill =, threads =}  -- a ForecastPanel
+ *   fits:predict(h [, {level =, X = future_frame}])    -- a Frame
  *
  * One constructor per registered family (the registry decides what
  * exists).  Series come as Lua arrays, Columns or Tensors; Frames and
@@ -106,10 +108,9 @@ static const family_doc family_docs[] = {
      "yearly/weekly/daily: true = order 10/3/4, false = off, a number = "
      "the order, nil = automatic; the calendar comes from fit's time or "
      "forecast.fit's time column (else step 1 day)."},
-    {"MSTL",
-     "forecast.MSTL{season_lengths={7, 365}} -> Spec -- STL per season "
-     "(R's mstl()), the seasonally adjusted series by AutoETS, seasons "
-     "continued by seasonal naive."},
+    {"MSTL", "forecast.MSTL{season_lengths={7, 365}} -> Spec -- STL per season "
+             "(R's mstl()), the seasonally adjusted series by AutoETS, seasons "
+             "continued by seasonal naive."},
     {"Croston",
      "forecast.Croston{} -> Spec -- Intermittent demand: smoothed non-zero "
      "sizes over smoothed intervals, alpha 0.1 (R's croston())."},
@@ -1549,9 +1550,10 @@ static int l_families(lua_State *L)
 
 static const ll_lua_fn spec_methods[] = {
     {"fit", l_spec_fit,
-     "fit(y [, {X =, fill = \"ffill\"|\"interpolate\", name =}]) -> "
+     "fit(y [, {X =, time =, fill = \"ffill\"|\"interpolate\", name =}]) -> "
      "ForecastFit | nil, msg -- Fit the model to a series (a Lua array, "
-     "Column or Tensor)."},
+     "Column or Tensor); X: regressors (a Frame or {name = values}); time: "
+     "the dates of y (the calendar of Prophet)."},
     {NULL, NULL, NULL}};
 
 static const ll_lua_fn spec_meta[] = {{"__tostring", l_spec_tostring, NULL},
@@ -1575,8 +1577,9 @@ static const ll_lua_fn fit_meta[] = {{"__gc", l_fit_gc, NULL},
 
 static const ll_lua_fn panel_methods[] = {
     {"predict", l_panel_predict,
-     "predict(h [, {level = {95}}]) -> Frame -- The next h periods of every "
-     "series: id, time, mean, lo_<level>, hi_<level>."},
+     "predict(h [, {level = {95}, X =}]) -> Frame -- The next h periods of "
+     "every series: id, time, mean, lo_<level>, hi_<level>; X: a Frame of "
+     "future regressors (series, time and regressor columns)."},
     {NULL, NULL, NULL}};
 
 static const ll_lua_fn panel_meta[] = {{"__gc", l_panel_gc, NULL},
@@ -1586,10 +1589,10 @@ static const ll_lua_fn panel_meta[] = {{"__gc", l_panel_gc, NULL},
 
 static const ll_lua_fn forecast_fns[] = {
     {"fit", l_panel_fit,
-     "fit{data, target, time, series, model, threads = 1, fill, on_error = "
-     "\"raise\"|\"skip\"} -> ForecastPanel -- Fit a model to every series "
-     "of a long frame; the frequency and season_length come from the time "
-     "column."},
+     "fit{data, target, time, series, model, X = {names}, threads = 1, "
+     "fill, on_error = \"raise\"|\"skip\"} -> ForecastPanel -- Fit a model "
+     "to every series of a long frame; the frequency and season_length come "
+     "from the time column; fill also fills gaps in a series' calendar."},
     {"families", l_families,
      "families() -> {names} -- The registered model families."},
     {NULL, NULL, NULL}};
