@@ -1277,7 +1277,7 @@ static double *read_future_x(lua_State *L, int xi, int uv, const ll_fc_panel *p,
     int kind;
     double *t = read_times(
         L, frame_column(L, fr, tname, "time", "forecast", "the future X"),
-        &kind, where);
+        &kind, "forecast: the future X:");
     if (kind != p->time_kind)
         luaL_error(L, "%s: the time column '%s' is not of the fitted type",
                    where, tname);

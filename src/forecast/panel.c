@@ -166,12 +166,10 @@ typedef struct panel_job {
     atomic_size_t next;
 } panel_job;
 
-/* Days since 1970 of a panel time (0 for plain numbers). */
+/* Days since 1970 of a date or datetime. */
 static double time_days(int time_kind, double t)
 {
-    return time_kind == LL_FC_TIME_DATE       ? t
-           : time_kind == LL_FC_TIME_DATETIME ? t / 86400000.0
-                                              : 0;
+    return time_kind == LL_FC_TIME_DATE ? t : t / 86400000.0;
 }
 
 /* The time of row i of series g. */
@@ -243,7 +241,9 @@ static void fit_one(panel_job *job, size_t g)
                     .n = n - skip,
                     .x = x ? x + skip * k : NULL,
                     .k = k,
-                    .t0 = time_days(p->time_kind, t0),
+                    .t0 = p->time_kind == LL_FC_TIME_NUMBER
+                              ? (double)skip
+                              : time_days(p->time_kind, t0),
                     .step = p->freq.days};
     ll_fc_fit_series(job->spec, &d, &p->fits[g], err);
 }

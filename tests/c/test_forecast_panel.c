@@ -107,7 +107,10 @@ static void test_threads(void **state)
     ll_fc_spec_init(&spec, "AutoETS");
     ll_fc_panel *p1, *p2;
     ll_err err = {0};
-    ll_fc_panel_opts o = {&spec, 1, LL_FC_FILL_NONE, LL_FC_TIME_DATE};
+    ll_fc_panel_opts o = {.spec = &spec,
+                          .threads = 1,
+                          .fill = LL_FC_FILL_NONE,
+                          .time_kind = LL_FC_TIME_DATE};
     assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p1, &err), 0);
     o.threads = 2;
     assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p2, &err), 0);
@@ -191,7 +194,10 @@ static void test_gaps_and_regressors(void **state)
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "HistoricAverage");
     ll_fc_panel *p;
-    ll_fc_panel_opts o = {&spec, 2, LL_FC_FILL_NONE, LL_FC_TIME_DATE};
+    ll_fc_panel_opts o = {.spec = &spec,
+                          .threads = 2,
+                          .fill = LL_FC_FILL_NONE,
+                          .time_kind = LL_FC_TIME_DATE};
     assert_int_equal(ll_fc_panel_fit(g, 2, t, y, n, &o, &p, &err), 0);
     assert_non_null(p->fits[0]);
     assert_null(p->fits[1]);
