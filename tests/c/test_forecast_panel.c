@@ -220,8 +220,12 @@ static void test_gaps_and_regressors(void **state)
     const char *names[] = {"temp"};
     ll_fc_spec_init(&spec, "Prophet");
     spec.n_changepoints = 0;
-    o = (ll_fc_panel_opts){&spec, 1,    LL_FC_FILL_NONE, LL_FC_TIME_DATE, x,
-                           1,     names};
+    o = (ll_fc_panel_opts){.spec = &spec,
+                           .threads = 1,
+                           .fill = LL_FC_FILL_NONE,
+                           .time_kind = LL_FC_TIME_DATE,
+                           .k = 1,
+                           .xnames = names};
     /* series 0 only, rows reversed */
     int64_t g0[LEN];
     double t0[LEN], y0[LEN], x0[LEN];
