@@ -894,11 +894,22 @@ static void push_ic(lua_State *L, double v)
 }
 
 /* A parameter's name with the regressor number j in "coef_x<j>",
- * "x<j>" or "<kind>_x<j>" replaced by the j-th regressor's name (names:
- * the fit's list of regressor names, 0 = none): coef_x1 -> temp,
+ * "xreg<j>", "x<j>" or "<kind>_x<j>" replaced by the j-th regressor's name
+ * (names: the fit's list of regressor names, 0 = none): coef_x1 -> temp,
  * beta_x1 -> beta_temp. */
 static void push_param_name(lua_State *L, const char *name, int names)
 {
+    /* ARIMA's regression coefficients: xreg<j>. */
+    if (names && strncmp(name, "xreg", 4) == 0 && name[4] >= '1' &&
+        name[4] <= '9') {
+        char *end;
+        long j = strtol(name + 4, &end, 10);
+        if (!*end) {
+            if (lua_geti(L, names, (lua_Integer)j) == LUA_TSTRING)
+                return;
+            lua_pop(L, 1);
+        }
+    }
     const char *x = names ? strrchr(name, 'x') : NULL;
     if (x && (x == name || x[-1] == '_') && x[1] >= '1' && x[1] <= '9') {
         char *end;
