@@ -47,8 +47,7 @@ tests_c_test_forecast_croston_SOURCES = tests/c/test_forecast_croston.c \
 tests_c_test_forecast_croston_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DLL_TEST_FIXTURES='"$(abs_top_srcdir)/tests/fixtures"'
 tests_c_test_forecast_croston_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more \
-	docs/forecast-more.md
+EXTRA_DIST += tests/fixtures/make_forecast_more.R tests/fixtures/forecast_more
 
 check_PROGRAMS += tests/c/test_forecast_mstl
 TESTS += tests/c/test_forecast_mstl
@@ -81,3 +80,5 @@ TESTS += tests/lua/forecast_arima_spec.lua
 
 # Automated ML forecasting (issue 13).
 include src/forecast/automl.mk
+TESTS += tests/lua/forecast_bind_spec.lua
+EXTRA_DIST += tests/lua/forecast_bind_spec.lua

@@ -56,8 +56,14 @@ void ll_fc_format_time(int time_kind, double t, char *buf, size_t cap);
 typedef struct ll_fc_panel_opts {
     const ll_fc_spec *spec; /* season_length 0 = from the frequency */
     int threads;            /* >= 1 */
-    int fill;               /* LL_FC_FILL_* for NA in the target */
+    int fill; /* LL_FC_FILL_* for NA in the target and in the regressors,
+                 and for rows missing from a series' calendar */
     int time_kind;
+    /* Regressors: nrow rows of k values, row-major, in the rows' order
+     * (NaN = NA); xnames names them in errors.  k 0 = none. */
+    const double *x;
+    size_t k;
+    const char *const *xnames;
 } ll_fc_panel_opts;
 
 typedef struct ll_fc_panel {
@@ -68,18 +74,33 @@ typedef struct ll_fc_panel {
     ll_fc_fit **fits;    /* nseries; NULL where the series failed */
     ll_err *errs;        /* nseries; why a fit is NULL */
     double *last_time;   /* nseries: the last time of each series */
-    size_t *start, *len; /* rows of series g in order: order[start..+len) */
+    double *first_time;  /* nseries: the first time of each series */
+    double *gap_time;    /* nseries: the first time missing inside a
+                            series' calendar (NAN: none) */
+    size_t *start, *len; /* rows of series g: y[start..start+len), gaps
+                            included as NaN */
     double *y;           /* values sorted by series then time */
+    size_t k;            /* regressors */
+    double *x;           /* k values per row of y, row-major */
 } ll_fc_panel;
 
 /* Fit opts->spec to every series.  group[i] in [0, ngroups) is the series
  * of row i, t[i] its time, y[i] its value (NaN = NA).  Rows may come in
- * any order.  A series that cannot be fitted gets its error in errs; the
+ * any order.  A time missing between two rows of a series (a gap in its
+ * calendar) becomes an NA row, filled by opts->fill; without a fill the
+ * series fails with the first missing time.  Each series is fitted with
+ * t0 = its first time in days since 1970 (dates and datetimes) and step =
+ * the frequency in days, so calendar seasonalities (Prophet) are in
+ * phase.  A series that cannot be fitted gets its error in errs; the
  * function itself fails only for out of memory, duplicate times or a
  * frequency it cannot infer. */
 int ll_fc_panel_fit(const int64_t *group, size_t ngroups, const double *t,
                     const double *y, size_t nrow, const ll_fc_panel_opts *o,
                     ll_fc_panel **out, ll_err *err);
+/* The number of periods from time a to the later time b of the calendar
+ * f: 1 when b is not k whole periods after a. */
+size_t ll_fc_periods_between(const ll_fc_freq *f, int time_kind, double a,
+                             double b);
 /* The time k (>= 1) periods after the end of series g. */
 double ll_fc_panel_future_time(const ll_fc_panel *p, size_t g, size_t k);
 void ll_fc_panel_free(ll_fc_panel *p);

@@ -107,7 +107,10 @@ static void test_threads(void **state)
     ll_fc_spec_init(&spec, "AutoETS");
     ll_fc_panel *p1, *p2;
     ll_err err = {0};
-    ll_fc_panel_opts o = {&spec, 1, LL_FC_FILL_NONE, LL_FC_TIME_DATE};
+    ll_fc_panel_opts o = {.spec = &spec,
+                          .threads = 1,
+                          .fill = LL_FC_FILL_NONE,
+                          .time_kind = LL_FC_TIME_DATE};
     assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p1, &err), 0);
     o.threads = 2;
     assert_int_equal(ll_fc_panel_fit(g, ns, t, y, n, &o, &p2, &err), 0);
@@ -156,6 +159,100 @@ static void test_fill(void **state)
                                  "\"interpolate\"");
 }
 
+static void test_gaps_and_regressors(void **state)
+{
+    (void)state;
+    /* Two monthly series of 24 months; series 1 lacks 2020-03 and 2020-04.
+     * y = 3 x exactly, x a regressor. */
+    enum { LEN = 24 };
+    int64_t g[2 * LEN];
+    double t[2 * LEN], y[2 * LEN], x[2 * LEN];
+    size_t n = 0;
+    for (int s = 0; s < 2; s++)
+        for (int j = 0; j < LEN; j++) {
+            if (s == 1 && (j == 2 || j == 3))
+                continue;
+            g[n] = s;
+            t[n] = day(2020 + j / 12, j % 12 + 1, 1);
+            x[n] = 10 + (j * 7 % 5);
+            y[n] = 3 * x[n];
+            n++;
+        }
+    ll_fc_freq f;
+    ll_err err = {0};
+    assert_int_equal(ll_fc_infer_freq(t, LEN, LL_FC_TIME_DATE, &f, &err), 0);
+    assert_int_equal(ll_fc_periods_between(&f, LL_FC_TIME_DATE, day(2020, 2, 1),
+                                           day(2020, 5, 1)),
+                     3);
+    assert_int_equal(ll_fc_periods_between(&f, LL_FC_TIME_DATE, day(2020, 2, 1),
+                                           day(2020, 3, 1)),
+                     1);
+    /* Off the calendar: one period. */
+    assert_int_equal(ll_fc_periods_between(&f, LL_FC_TIME_DATE, day(2020, 2, 1),
+                                           day(2020, 4, 17)),
+                     1);
+    ll_fc_spec spec;
+    ll_fc_spec_init(&spec, "HistoricAverage");
+    ll_fc_panel *p;
+    ll_fc_panel_opts o = {.spec = &spec,
+                          .threads = 2,
+                          .fill = LL_FC_FILL_NONE,
+                          .time_kind = LL_FC_TIME_DATE};
+    assert_int_equal(ll_fc_panel_fit(g, 2, t, y, n, &o, &p, &err), 0);
+    assert_non_null(p->fits[0]);
+    assert_null(p->fits[1]);
+    assert_string_equal(p->errs[1].msg,
+                        "no row at 2020-03-01 (a gap in the monthly "
+                        "calendar); use fill = \"ffill\" or \"interpolate\"");
+    assert_int_equal(p->len[1], LEN);
+    assert_true(p->gap_time[1] == day(2020, 3, 1));
+    assert_true(isnan(p->gap_time[0]));
+    ll_fc_panel_free(p);
+    o.fill = LL_FC_FILL_INTERPOLATE;
+    assert_int_equal(ll_fc_panel_fit(g, 2, t, y, n, &o, &p, &err), 0);
+    assert_non_null(p->fits[1]);
+    assert_int_equal(p->fits[1]->n, LEN);
+    /* months 2 and 3 interpolated between y[1] = 36 and y[4] = 39 */
+    assert_true(fabs(p->y[p->start[1] + 2] - 37) < 1e-12);
+    assert_true(fabs(p->y[p->start[1] + 3] - 38) < 1e-12);
+    ll_fc_panel_free(p);
+    /* Regressors go with their rows (reordered), NA named with its time. */
+    const char *names[] = {"temp"};
+    ll_fc_spec_init(&spec, "Prophet");
+    spec.n_changepoints = 0;
+    o = (ll_fc_panel_opts){.spec = &spec,
+                           .threads = 1,
+                           .fill = LL_FC_FILL_NONE,
+                           .time_kind = LL_FC_TIME_DATE,
+                           .k = 1,
+                           .xnames = names};
+    /* series 0 only, rows reversed */
+    int64_t g0[LEN];
+    double t0[LEN], y0[LEN], x0[LEN];
+    for (int j = 0; j < LEN; j++) {
+        g0[j] = 0;
+        t0[j] = t[LEN - 1 - j];
+        y0[j] = y[LEN - 1 - j];
+        x0[j] = x[LEN - 1 - j];
+    }
+    o.x = x0;
+    assert_int_equal(ll_fc_panel_fit(g0, 1, t0, y0, LEN, &o, &p, &err), 0);
+    assert_non_null(p->fits[0]);
+    assert_int_equal(p->fits[0]->k, 1);
+    assert_true(p->x[5] == x[5]);
+    double xf[2] = {20, 11}, mean[2];
+    assert_int_equal(
+        ll_fc_predict(p->fits[0], 2, xf, NULL, 0, mean, NULL, NULL, &err), 0);
+    assert_true(fabs(mean[0] - 60) < 1e-3 && fabs(mean[1] - 33) < 1e-3);
+    ll_fc_panel_free(p);
+    x0[LEN - 1 - 6] = NAN; /* 2020-07-01 */
+    assert_int_equal(ll_fc_panel_fit(g0, 1, t0, y0, LEN, &o, &p, &err), 0);
+    assert_null(p->fits[0]);
+    assert_string_equal(p->errs[0].msg, "regressor 'temp' has a missing "
+                                        "value (NA) at 2020-07-01");
+    ll_fc_panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_gaps_and_regressors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

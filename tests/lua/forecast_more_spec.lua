@@ -76,7 +76,9 @@ describe("forecast Prophet, MSTL, Croston", function()
         for i = 201, 230 do xf[#xf + 1] = x[i] end
         local fit = forecast.Prophet{seed = 3}:fit(ys, {X = {duration = xs}})
         assert.equal("Prophet(25 changepoints)", fit.method)
-        assert.is_true(close(fit.params.coef_x1, 0.00246, 1e-6))
+        assert.is_true(close(fit.params.duration, 0.00246, 1e-6))
+        assert.is_nil(fit.params.coef_x1)
+        assert.is_number(fit.params.beta_duration)
         local p = fit:predict(30, {X = {duration = xf}})
         local mean, lo, hi = col(p, "mean"), col(p, "lo_95"), col(p, "hi_95")
         local sse, ss, bar = 0, 0, 0
