@@ -74,7 +74,7 @@ tests_c_test_forecast_arima_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DFIXTURE_DIR='"$(abs_top_srcdir)/tests/fixtures/forecast_arima"'
 tests_c_test_forecast_arima_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/make_forecast_arima.R \
-	tests/fixtures/forecast_arima docs/forecast-arima.md \
+	tests/fixtures/forecast_arima \
 	tests/lua/forecast_arima_spec.lua
 TESTS += tests/lua/forecast_arima_spec.lua
 
