@@ -1,0 +1,13 @@
+# stream/: the micro-batch streaming engine (DESIGN 5.10) and the `stream`
+# module.
+liblualab_a_SOURCES += src/stream/stream.h src/stream/stream_int.h \
+	src/stream/strset.c src/stream/rows.c src/stream/checkpoint.c \
+	src/stream/source_file.c src/stream/ops.c src/stream/sinks.c \
+	src/stream/engine.c
+EXTRA_DIST += docs/stream.md
+
+check_PROGRAMS += tests/c/test_stream
+TESTS += tests/c/test_stream
+tests_c_test_stream_SOURCES = tests/c/test_stream.c
+tests_c_test_stream_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_stream_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
