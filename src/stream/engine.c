@@ -34,7 +34,7 @@ struct ll_query {
     int active;
     char *error;
     int64_t batches;
-    ll_progress hist[HISTORY];
+    ll_batch_progress hist[HISTORY];
     int nhist, hfirst;
     ll_text_fn log;
     void *log_ud;
@@ -66,7 +66,7 @@ void ll_query_set_log(ll_query *q, ll_text_fn fn, void *ud)
     q->log_ud = ud;
 }
 
-static void progress_free(ll_progress *p)
+static void progress_free(ll_batch_progress *p)
 {
     free(p->offsets);
     free(p->log);
@@ -203,7 +203,7 @@ fail:
     return NULL;
 }
 
-static void add_progress(ll_query *q, ll_progress *p)
+static void add_progress(ll_query *q, ll_batch_progress *p)
 {
     if (q->nhist == HISTORY) {
         progress_free(&q->hist[q->hfirst]);
@@ -266,7 +266,7 @@ static int run_batch(ll_query *q, const char *offsets, double start,
         return rc;
     }
     double end = ll_stream_now();
-    ll_progress p;
+    ll_batch_progress p;
     memset(&p, 0, sizeof p);
     p.batch_id = id;
     p.num_input_rows = in_rows;
@@ -398,7 +398,7 @@ int ll_query_progress_count(const ll_query *q)
     return q->nhist;
 }
 
-const ll_progress *ll_query_progress(const ll_query *q, int i)
+const ll_batch_progress *ll_query_progress(const ll_query *q, int i)
 {
     if (i < 0 || i >= q->nhist)
         return NULL;

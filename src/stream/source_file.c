@@ -21,7 +21,7 @@ typedef struct file_source {
     ll_source base;
     char *dir;
     char *format;
-    int max_files, mode, have_schema;
+    int max_files, mode, have_schema, unordered;
     ll_strset seen;
     ll_strset bound; /* available_now: the files there at the start */
     int bounded;
@@ -164,8 +164,42 @@ static int fs_restore(ll_source *base, const char *offsets, ll_err *err)
     return LL_OK;
 }
 
+/* Order the given schema's columns as the file has them. */
+static int order_schema(file_source *s, const char *path, ll_err *err)
+{
+    ll_schema file, out;
+    int rc = ll_stream_infer_schema(path, s->format, &file, err);
+    if (rc)
+        return rc;
+    ll_schema_init(&out);
+    for (int i = 0; !rc && i < file.n; i++)
+        for (int k = 0; !rc && k < s->base.schema.n; k++)
+            if (!strcmp(file.names[i], s->base.schema.names[k]))
+                rc = ll_schema_add(&out, s->base.schema.names[k],
+                                   s->base.schema.types[k], err);
+    for (int k = 0; !rc && k < s->base.schema.n; k++) {
+        int found = 0;
+        for (int i = 0; i < out.n; i++)
+            found |= !strcmp(out.names[i], s->base.schema.names[k]);
+        if (!found)
+            rc = ll_err_set(err, LL_EPARSE, "%s: no column '%s' (schema)", path,
+                            s->base.schema.names[k]);
+    }
+    ll_schema_free(&file);
+    if (rc) {
+        ll_schema_free(&out);
+        return rc;
+    }
+    ll_schema_free(&s->base.schema);
+    s->base.schema = out;
+    s->unordered = 0;
+    return LL_OK;
+}
+
 static int ensure_schema(file_source *s, const char *path, ll_err *err)
 {
+    if (s->unordered)
+        return order_schema(s, path, err);
     if (s->have_schema)
         return LL_OK;
     int rc = ll_stream_infer_schema(path, s->format, &s->base.schema, err);
@@ -332,5 +366,6 @@ ll_source *ll_source_files(const ll_file_source_opts *o, ll_err *err)
         return NULL;
     }
     s->have_schema = o->schema && o->schema->n;
+    s->unordered = s->have_schema && o->schema_unordered;
     return &s->base;
 }

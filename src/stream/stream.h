@@ -138,6 +138,9 @@ typedef struct ll_file_source_opts {
     const ll_schema *schema;   /* NULL = inferred from the first file */
     int max_files_per_trigger; /* 0 = no limit */
     int mode;
+    /* the schema's order is not the columns' order: take the first
+     * file's header order (a Lua table {col = type}) */
+    int schema_unordered;
 } ll_file_source_opts;
 ll_source *ll_source_files(const ll_file_source_opts *o, ll_err *err);
 
@@ -216,7 +219,7 @@ enum {
     LL_TRIGGER_ONCE             /* one batch of everything; stop */
 };
 
-typedef struct ll_progress {
+typedef struct ll_batch_progress {
     int64_t batch_id;
     int64_t num_input_rows;
     int64_t num_output_rows;
@@ -227,7 +230,7 @@ typedef struct ll_progress {
     double timestamp; /* seconds since 1970 when the batch started */
     char *offsets;    /* the source's offsets (JSON text) */
     char *log;        /* the batch's malformed-row lines ("" when none) */
-} ll_progress;
+} ll_batch_progress;
 
 typedef struct ll_query ll_query;
 
@@ -255,7 +258,7 @@ int64_t ll_query_batches(const ll_query *q);   /* batches run here */
 int64_t ll_query_lag(const ll_query *q);
 /* Recent progress, oldest first (up to 100); i < count. */
 int ll_query_progress_count(const ll_query *q);
-const ll_progress *ll_query_progress(const ll_query *q, int i);
+const ll_batch_progress *ll_query_progress(const ll_query *q, int i);
 /* Where malformed-row lines go as they happen (default: stderr). */
 void ll_query_set_log(ll_query *q, ll_text_fn fn, void *ud);
 

@@ -307,7 +307,7 @@ static ll_query *files_query(const char *chk, const char *db, int trigger,
     snprintf(in, sizeof in, "%s/tele", dir);
     ll_schema s;
     schema3(&s);
-    ll_file_source_opts o = {in, "csv", &s, 1, LL_MODE_PERMISSIVE};
+    ll_file_source_opts o = {in, "csv", &s, 1, LL_MODE_PERMISSIVE, 0};
     ll_source *src = ll_source_files(&o, err);
     ll_schema_free(&s);
     const char *key[] = {"id"};
@@ -331,7 +331,7 @@ static void test_query_restart(void **state)
     ll_query *q = files_query(chk, db, LL_TRIGGER_AVAILABLE_NOW, &err);
     assert_non_null(q);
     assert_int_equal(ll_query_step(q, ll_stream_now(), &err), LL_QUERY_RAN);
-    const ll_progress *p = ll_query_progress(q, 0);
+    const ll_batch_progress *p = ll_query_progress(q, 0);
     assert_int_equal(p->batch_id, 0);
     assert_int_equal(p->num_input_rows, 2);
     assert_int_equal(p->num_output_rows, 1);
@@ -369,7 +369,7 @@ static void test_query_dies_with_batch_id(void **state)
     char in[128];
     snprintf(in, sizeof in, "%s/tele", dir);
     ll_err err;
-    ll_file_source_opts o = {in, "csv", NULL, 0, LL_MODE_FAILFAST};
+    ll_file_source_opts o = {in, "csv", NULL, 0, LL_MODE_FAILFAST, 0};
     ll_source *src = ll_source_files(&o, &err);
     ll_op *ops[1] = {ll_op_new(LL_OP_FILTER, NULL, 0, "nope > 1", NULL, &err)};
     ll_query *q = ll_query_new("bad", src, ops, 1, ll_sink_memory("m", &err),
