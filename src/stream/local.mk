@@ -7,6 +7,8 @@ liblualab_a_SOURCES += src/stream/stream.h src/stream/stream_int.h \
 LL_MODULES += stream
 TESTS += tests/lua/stream_spec.lua
 EXTRA_DIST += tests/lua/stream_spec.lua tests/c/test_stream.c
+TESTS += tests/stream_kill.sh
+EXTRA_DIST += tests/stream_kill.sh tests/stream/fleet_query.lua
 EXTRA_DIST += docs/stream.md
 
 check_PROGRAMS += tests/c/test_stream
