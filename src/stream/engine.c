@@ -167,6 +167,8 @@ ll_query *ll_query_new(const char *name, ll_source *src, ll_op **ops, int nops,
     if (ll_ckpt_open(&q->ck, ckpt_dir, err))
         goto fail;
     memcpy(sink->query_id, q->ck.id, sizeof q->ck.id);
+    if (src->open && src->open(src, q->ck.dir, q->ck.id, err))
+        goto fail;
     for (int64_t b = 0; b <= q->ck.last_offsets; b++) {
         ll_err e;
         char *text = ll_ckpt_read_offsets(&q->ck, b, &e);

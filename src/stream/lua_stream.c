@@ -222,7 +222,7 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
     const char *kind = ll_opt_str(L, idx, "source", NULL);
     if (!kind)
         luaL_error(L, "stream.read: option 'source' is required (files, "
-                      "rate)");
+                      "mqtt, rate)");
     if (!strcmp(kind, "files")) {
         ll_file_source_opts o;
         memset(&o, 0, sizeof o);
@@ -250,13 +250,50 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         ll_schema_free(&s);
         return src;
     }
+    if (!strcmp(kind, "mqtt")) {
+        ll_mqtt_source_opts o;
+        memset(&o, 0, sizeof o);
+        o.url = ll_opt_str(L, idx, "url", "mqtt://127.0.0.1:1883");
+        o.topic = ll_opt_str(L, idx, "topic", NULL);
+        if (!o.topic)
+            luaL_error(L, "stream.read: option 'topic' is required");
+        o.qos = (int)ll_opt_int(L, idx, "qos", 1);
+        if (o.qos < 0 || o.qos > 2)
+            luaL_error(L, "stream.read: qos must be 0, 1 or 2");
+        o.client_id = ll_opt_str(L, idx, "client_id", NULL);
+        const char *format = ll_opt_str(L, idx, "format", "json");
+        if (strcmp(format, "json") && strcmp(format, "jsonl"))
+            luaL_error(L,
+                       "stream.read: the mqtt source reads format \"json\" "
+                       "(got '%s')",
+                       format);
+        const char *mode = ll_opt_str(L, idx, "mode", "permissive");
+        o.mode = ll_stream_mode_parse(mode);
+        if (o.mode < 0)
+            luaL_error(L,
+                       "stream.read: unknown mode '%s' (permissive, "
+                       "dropmalformed, failfast)",
+                       mode);
+        ll_schema sch;
+        ll_schema_init(&sch);
+        lua_getfield(L, idx, "schema");
+        if (!lua_isnil(L, -1)) {
+            int unordered;
+            parse_schema(L, lua_gettop(L), &sch, &unordered);
+        }
+        lua_pop(L, 1);
+        o.schema = &sch;
+        ll_source *src = ll_source_mqtt(&o, err);
+        ll_schema_free(&sch);
+        return src;
+    }
     if (!strcmp(kind, "rate")) {
         double rps = ll_opt_num(L, idx, "rows_per_second", 1);
         if (!(rps > 0))
             luaL_error(L, "stream.read: rows_per_second must be > 0");
         return ll_source_rate(rps, err);
     }
-    luaL_error(L, "stream.read: unknown source '%s' (files, rate)", kind);
+    luaL_error(L, "stream.read: unknown source '%s' (files, mqtt, rate)", kind);
     return NULL;
 }
 
@@ -389,6 +426,13 @@ static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
             luaL_error(L, "write: the memory sink needs a name (the table)");
         return ll_sink_memory(name, err);
     }
+    if (!strcmp(kind, "mqtt")) {
+        const char *topic = ll_opt_str(L, opts, "topic", NULL);
+        if (!topic)
+            luaL_error(L, "write: the mqtt sink needs a topic");
+        return ll_sink_mqtt(ll_opt_str(L, opts, "url", NULL), topic,
+                            (int)ll_opt_int(L, opts, "qos", 1), err);
+    }
     int npart;
     const char **part = opt_list(L, opts, "partition_by", &npart);
     ll_sink *s = NULL;
@@ -411,7 +455,7 @@ static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
         free(part);
         luaL_error(L,
                    "write: unknown sink '%s' (console, memory, csv, jsonl, "
-                   "sqlite, or a function)",
+                   "sqlite, mqtt, or a function)",
                    kind);
         return NULL;
     }
@@ -827,6 +871,7 @@ static const ll_lua_fn ds_methods[] = {
      "of each key ever seen (the keys are state in the checkpoint)."},
     {"write", ds_write,
      "ds:write{sink = \"console\"|\"memory\"|\"csv\"|\"jsonl\"|\"sqlite\"|"
+     "\"mqtt\"|"
      "function(batch, id), path, table, name, partition_by, checkpoint, "
      "trigger = {processing_time = s}|{available_now = true}|{once = true}}"
      " -> StreamingQuery -- Start the query; it runs while any await "
@@ -855,7 +900,9 @@ static const ll_lua_fn module_fns[] = {
      "stream.read{source = \"files\", path, format = \"csv\"|\"jsonl\", "
      "schema = {col = type}, max_files_per_trigger, mode = "
      "\"permissive\"|\"dropmalformed\"|\"failfast\"} | {source = \"rate\", "
-     "rows_per_second} -> DataStream -- A streaming source."},
+     "rows_per_second} | {source = \"mqtt\", url = \"mqtt://host:port\", "
+     "topic, qos = 1, format = \"json\", schema, client_id} -> DataStream -- "
+     "A streaming source."},
     {"table", l_table,
      "stream.table(name) -> Frame | nil, msg -- The rows a memory sink "
      "named name has received."},

@@ -113,6 +113,11 @@ char *ll_ckpt_path(const ll_checkpoint *c, const char *sub);
 typedef struct ll_source ll_source;
 struct ll_source {
     const char *kind; /* "files", "rate", ... */
+    /* Optional: called once the checkpoint is open, before restore
+     * (sources that keep files there, or a session named after the
+     * query). */
+    int (*open)(ll_source *s, const char *ckpt_dir, const char *query_id,
+                ll_err *err);
     /* The offsets (JSON text, caller frees) of the next batch after the
      * ones restored, or NULL when there is nothing new.  all: ignore the
      * per-trigger limits (trigger once). */
@@ -146,6 +151,18 @@ ll_source *ll_source_files(const ll_file_source_opts *o, ll_err *err);
 
 /* rows_per_second rows a second of (timestamp datetime, value int). */
 ll_source *ll_source_rate(double rows_per_second, ll_err *err);
+
+/* An MQTT topic (mqtt.c): JSON object payloads, a persistent session at
+ * QoS 1 and a write-ahead log in the checkpoint. */
+typedef struct ll_mqtt_source_opts {
+    const char *url;   /* mqtt://host:port */
+    const char *topic; /* may hold + and # */
+    int qos;
+    const char *client_id; /* NULL = from the query id */
+    const ll_schema *schema;
+    int mode;
+} ll_mqtt_source_opts;
+ll_source *ll_source_mqtt(const ll_mqtt_source_opts *o, ll_err *err);
 
 /* ---- operators (ops.c) ---- */
 
@@ -200,6 +217,9 @@ ll_sink *ll_sink_files(const char *dir, const char *format,
 ll_sink *ll_sink_sqlite(const char *path, const char *table,
                         const char *const *partition_by, int npart,
                         ll_err *err);
+/* MQTT: every row as a JSON object to topic (mqtt.c); at least once,
+ * with a user property key "<query id>:<batch>:<row>". */
+ll_sink *ll_sink_mqtt(const char *url, const char *topic, int qos, ll_err *err);
 /* foreachBatch: fn is called with every batch; its error stops the
  * query. */
 typedef int (*ll_batch_fn)(void *ud, const ll_frame *batch, int64_t id,
