@@ -74,7 +74,9 @@ static int list_new(file_source *s, entry **out, size_t *n, ll_err *err)
         char path[4096];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
-        if (stat(path, &st) || !S_ISREG(st.st_mode))
+        /* a file that cannot be read (a broken link, no permission) is
+         * taken too, and named and skipped when its batch reads it */
+        if (stat(path, &st) ? lstat(path, &st) != 0 : !S_ISREG(st.st_mode))
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
