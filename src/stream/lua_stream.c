@@ -222,7 +222,7 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
     const char *kind = ll_opt_str(L, idx, "source", NULL);
     if (!kind)
         luaL_error(L, "stream.read: option 'source' is required (files, "
-                      "mqtt, rate)");
+                      "mqtt, kafka, rate)");
     if (!strcmp(kind, "files")) {
         ll_file_source_opts o;
         memset(&o, 0, sizeof o);
@@ -287,13 +287,52 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         ll_schema_free(&sch);
         return src;
     }
+    if (!strcmp(kind, "kafka")) {
+        ll_kafka_source_opts o;
+        memset(&o, 0, sizeof o);
+        o.brokers = ll_opt_str(L, idx, "brokers", NULL);
+        o.topic = ll_opt_str(L, idx, "topic", NULL);
+        if (!o.brokers || !o.topic)
+            luaL_error(L, "stream.read: the kafka source needs brokers and "
+                          "a topic");
+        o.group = ll_opt_str(L, idx, "group", NULL);
+        o.starting_offsets = ll_opt_str(L, idx, "starting_offsets", NULL);
+        o.max_offsets_per_trigger =
+            ll_opt_int(L, idx, "max_offsets_per_trigger", 0);
+        const char *format = ll_opt_str(L, idx, "format", "json");
+        if (strcmp(format, "json") && strcmp(format, "jsonl"))
+            luaL_error(L,
+                       "stream.read: the kafka source reads format \"json\" "
+                       "(got '%s')",
+                       format);
+        const char *mode = ll_opt_str(L, idx, "mode", "permissive");
+        o.mode = ll_stream_mode_parse(mode);
+        if (o.mode < 0)
+            luaL_error(L,
+                       "stream.read: unknown mode '%s' (permissive, "
+                       "dropmalformed, failfast)",
+                       mode);
+        ll_schema sch;
+        ll_schema_init(&sch);
+        lua_getfield(L, idx, "schema");
+        if (!lua_isnil(L, -1)) {
+            int unordered;
+            parse_schema(L, lua_gettop(L), &sch, &unordered);
+        }
+        lua_pop(L, 1);
+        o.schema = &sch;
+        ll_source *src = ll_source_kafka(&o, err);
+        ll_schema_free(&sch);
+        return src;
+    }
     if (!strcmp(kind, "rate")) {
         double rps = ll_opt_num(L, idx, "rows_per_second", 1);
         if (!(rps > 0))
             luaL_error(L, "stream.read: rows_per_second must be > 0");
         return ll_source_rate(rps, err);
     }
-    luaL_error(L, "stream.read: unknown source '%s' (files, mqtt, rate)", kind);
+    luaL_error(L, "stream.read: unknown source '%s' (files, mqtt, kafka, rate)",
+               kind);
     return NULL;
 }
 
@@ -433,6 +472,13 @@ static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
         return ll_sink_mqtt(ll_opt_str(L, opts, "url", NULL), topic,
                             (int)ll_opt_int(L, opts, "qos", 1), err);
     }
+    if (!strcmp(kind, "kafka")) {
+        const char *brokers = ll_opt_str(L, opts, "brokers", NULL);
+        const char *topic = ll_opt_str(L, opts, "topic", NULL);
+        if (!brokers || !topic)
+            luaL_error(L, "write: the kafka sink needs brokers and a topic");
+        return ll_sink_kafka(brokers, topic, err);
+    }
     int npart;
     const char **part = opt_list(L, opts, "partition_by", &npart);
     ll_sink *s = NULL;
@@ -455,7 +501,7 @@ static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
         free(part);
         luaL_error(L,
                    "write: unknown sink '%s' (console, memory, csv, jsonl, "
-                   "sqlite, mqtt, or a function)",
+                   "sqlite, mqtt, kafka, or a function)",
                    kind);
         return NULL;
     }
@@ -871,8 +917,8 @@ static const ll_lua_fn ds_methods[] = {
      "of each key ever seen (the keys are state in the checkpoint)."},
     {"write", ds_write,
      "ds:write{sink = \"console\"|\"memory\"|\"csv\"|\"jsonl\"|\"sqlite\"|"
-     "\"mqtt\"|"
-     "function(batch, id), path, table, name, partition_by, checkpoint, "
+     "\"mqtt\"|\"kafka\"|function(batch, id), path, table, name, "
+     "partition_by, url, brokers, topic, qos, checkpoint, "
      "trigger = {processing_time = s}|{available_now = true}|{once = true}}"
      " -> StreamingQuery -- Start the query; it runs while any await "
      "runs."},
@@ -901,8 +947,10 @@ static const ll_lua_fn module_fns[] = {
      "schema = {col = type}, max_files_per_trigger, mode = "
      "\"permissive\"|\"dropmalformed\"|\"failfast\"} | {source = \"rate\", "
      "rows_per_second} | {source = \"mqtt\", url = \"mqtt://host:port\", "
-     "topic, qos = 1, format = \"json\", schema, client_id} -> DataStream -- "
-     "A streaming source."},
+     "topic, qos = 1, format = \"json\", schema, client_id} "
+     "| {source = \"kafka\", brokers, topic, group, starting_offsets, "
+     "max_offsets_per_trigger, schema} -> DataStream -- A streaming "
+     "source."},
     {"table", l_table,
      "stream.table(name) -> Frame | nil, msg -- The rows a memory sink "
      "named name has received."},

@@ -164,6 +164,19 @@ typedef struct ll_mqtt_source_opts {
 } ll_mqtt_source_opts;
 ll_source *ll_source_mqtt(const ll_mqtt_source_opts *o, ll_err *err);
 
+/* A Kafka topic (kafka.c): JSON values; offsets per partition in the
+ * checkpoint. */
+typedef struct ll_kafka_source_opts {
+    const char *brokers; /* bootstrap servers "host:port,..." */
+    const char *topic;
+    const char *group;            /* offsets committed there for monitoring */
+    const char *starting_offsets; /* "earliest" (default) or "latest" */
+    int64_t max_offsets_per_trigger; /* 0 = no limit */
+    const ll_schema *schema;
+    int mode;
+} ll_kafka_source_opts;
+ll_source *ll_source_kafka(const ll_kafka_source_opts *o, ll_err *err);
+
 /* ---- operators (ops.c) ---- */
 
 enum { LL_OP_SELECT, LL_OP_FILTER, LL_OP_WITH_COLUMN, LL_OP_DROP_DUPLICATES };
@@ -220,6 +233,9 @@ ll_sink *ll_sink_sqlite(const char *path, const char *table,
 /* MQTT: every row as a JSON object to topic (mqtt.c); at least once,
  * with a user property key "<query id>:<batch>:<row>". */
 ll_sink *ll_sink_mqtt(const char *url, const char *topic, int qos, ll_err *err);
+/* Kafka: every row as a JSON value keyed "<query id>:<batch>:<row>"
+ * (kafka.c); idempotent producer, at least once. */
+ll_sink *ll_sink_kafka(const char *brokers, const char *topic, ll_err *err);
 /* foreachBatch: fn is called with every batch; its error stops the
  * query. */
 typedef int (*ll_batch_fn)(void *ud, const ll_frame *batch, int64_t id,

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +390,119 @@ static void test_query_dies_with_batch_id(void **state)
                         "file source: /nonexistent/stream: not a folder");
 }
 
+/* ---- Kafka, against librdkafka's in-process mock cluster ---- */
+
+static void produce(const char *bootstraps, const char *topic, int from, int to)
+{
+    char msg[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    assert_int_equal(
+        rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, msg, sizeof msg),
+        RD_KAFKA_CONF_OK);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, c, msg, sizeof msg);
+    assert_non_null(p);
+    for (int i = from; i < to; i++) {
+        char v[64];
+        int n = snprintf(v, sizeof v, "{\"id\": %d, \"x\": %g}", i, i * 0.5);
+        assert_int_equal(
+            rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic),
+                              RD_KAFKA_V_PARTITION(i % 2),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_VALUE(v, (size_t)n), RD_KAFKA_V_END),
+            0);
+    }
+    assert_int_equal(rd_kafka_flush(p, 10000), 0);
+    rd_kafka_destroy(p);
+}
+
+/* Run a query from a Kafka topic to a memory table to its end. */
+static ll_frame *kafka_to_memory(const char *bootstraps, const char *topic,
+                                 const char *chk, const char *table,
+                                 ll_sink *sink)
+{
+    ll_err err;
+    ll_schema s;
+    ll_schema_init(&s);
+    ll_schema_add(&s, "id", LL_INT, NULL);
+    ll_schema_add(&s, "x", LL_FLOAT, NULL);
+    ll_kafka_source_opts o = {bootstraps, topic, "test",          NULL,
+                              4,          &s,    LL_MODE_FAILFAST};
+    ll_source *src = ll_source_kafka(&o, &err);
+    ll_schema_free(&s);
+    assert_non_null(src);
+    if (!sink)
+        sink = ll_sink_memory(table, &err);
+    ll_query *q = ll_query_new("k", src, NULL, 0, sink, chk,
+                               LL_TRIGGER_AVAILABLE_NOW, 0, &err);
+    if (!q)
+        fail_msg("%s", err.msg);
+    int rc;
+    while ((rc = ll_query_step(q, ll_stream_now(), &err)) == LL_QUERY_RAN)
+        ;
+    if (rc != LL_QUERY_DONE)
+        fail_msg("%s", err.msg);
+    ll_query_free(q);
+    return table ? ll_stream_table(table, &err) : NULL;
+}
+
+static void test_kafka_mock_cluster(void **state)
+{
+    (void)state;
+    char msg[256], chk[128], chk2[128], chk3[128];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "3", msg, sizeof msg);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, msg, sizeof msg);
+    assert_non_null(rk);
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, 1);
+    assert_non_null(mc);
+    const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "tele", 2, 1), 0);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "out", 1, 1), 0);
+    produce(bs, "tele", 0, 10);
+    snprintf(chk, sizeof chk, "%s/kchk", dir);
+    ll_frame *t = kafka_to_memory(bs, "tele", chk, "k", NULL);
+    assert_int_equal(t->nrow, 10);
+    int64_t sum = 0;
+    for (int64_t i = 0; i < t->nrow; i++)
+        sum += LL_I64(t->cols[0])[i];
+    assert_int_equal(sum, 45);
+    ll_frame_free(t);
+    /* max_offsets_per_trigger 4 over 2 partitions: 5 + 5 -> 3 batches */
+    char path[256];
+    snprintf(path, sizeof path, "%s/commits/2", chk);
+    assert_true(ll_file_exists(path));
+    snprintf(path, sizeof path, "%s/commits/3", chk);
+    assert_false(ll_file_exists(path));
+    /* restarted on its checkpoint: only the new messages */
+    produce(bs, "tele", 10, 15);
+    t = kafka_to_memory(bs, "tele", chk, "k", NULL);
+    assert_int_equal(t->nrow, 5);
+    sum = 0;
+    for (int64_t i = 0; i < t->nrow; i++)
+        sum += LL_I64(t->cols[0])[i];
+    assert_int_equal(sum, 10 + 11 + 12 + 13 + 14);
+    ll_frame_free(t);
+    /* the Kafka sink, read back */
+    ll_err err;
+    snprintf(chk2, sizeof chk2, "%s/kchk2", dir);
+    snprintf(chk3, sizeof chk3, "%s/kchk3", dir);
+    ll_sink *sink = ll_sink_kafka(bs, "out", &err);
+    assert_non_null(sink);
+    kafka_to_memory(bs, "tele", chk2, NULL, sink);
+    t = kafka_to_memory(bs, "out", chk3, "o", NULL);
+    assert_int_equal(t->nrow, 15);
+    assert_true(LL_F64(t->cols[1])[0] == 0.5 * (double)LL_I64(t->cols[0])[0]);
+    ll_frame_free(t);
+    /* a bad starting point is named */
+    ll_kafka_source_opts o = {bs,   "tele",          NULL, "middle", 0,
+                              NULL, LL_MODE_FAILFAST};
+    assert_null(ll_source_kafka(&o, &err));
+    assert_string_equal(
+        err.msg, "kafka source: starting_offsets 'middle' (earliest, latest)");
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +515,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_dies_with_batch_id, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_kafka_mock_cluster, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -179,7 +179,7 @@ describe("stream", function()
             assert.is_false(ok)
             return (e:gsub("^[^:]*stream_spec%.lua:%d+: ", ""))
         end
-        assert.equals("stream.read: unknown source 'ftp' (files, mqtt, rate)",
+        assert.equals("stream.read: unknown source 'ftp' (files, mqtt, kafka, rate)",
                       msg(function() stream.read{source = "ftp"} end))
         assert.equals("file source: /nonexistent/x: not a folder",
                       msg(function() stream.read{source = "files", path = "/nonexistent/x"} end))
@@ -188,7 +188,7 @@ describe("stream", function()
         assert.equals("option 'schema': column 'id': unknown type 'integer' (bool, int, float, string, category, date, datetime)",
                       msg(function() stream.read{source = "files", path = tmp, schema = {id = "integer"}} end))
         local ds = stream.read{source = "files", path = tmp .. "/in"}
-        assert.equals("write: unknown sink 'hdfs' (console, memory, csv, jsonl, sqlite, mqtt, or a function)",
+        assert.equals("write: unknown sink 'hdfs' (console, memory, csv, jsonl, sqlite, mqtt, kafka, or a function)",
                       msg(function() ds:write{sink = "hdfs"} end))
         assert.equals("write: the sqlite sink needs a path and a table",
                       msg(function() ds:write{sink = "sqlite", path = tmp .. "/x.db"} end))
