@@ -3,7 +3,7 @@
 liblualab_a_SOURCES += src/stream/stream.h src/stream/stream_int.h \
 	src/stream/strset.c src/stream/rows.c src/stream/checkpoint.c \
 	src/stream/source_file.c src/stream/ops.c src/stream/sinks.c \
-	src/stream/engine.c src/stream/source_rate.c src/stream/mqtt.c src/stream/kafka.c \
+	src/stream/engine.c src/stream/source_rate.c src/stream/source_replay.c src/stream/mqtt.c src/stream/kafka.c \
 	src/stream/lua_stream.c
 LL_MODULES += stream
 TESTS += tests/lua/stream_spec.lua

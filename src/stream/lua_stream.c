@@ -222,7 +222,7 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
     const char *kind = ll_opt_str(L, idx, "source", NULL);
     if (!kind)
         luaL_error(L, "stream.read: option 'source' is required (files, "
-                      "mqtt, kafka, rate)");
+                      "mqtt, kafka, rate, replay)");
     if (!strcmp(kind, "files")) {
         ll_file_source_opts o;
         memset(&o, 0, sizeof o);
@@ -325,14 +325,25 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         ll_schema_free(&sch);
         return src;
     }
+    if (!strcmp(kind, "replay")) {
+        const char *path = ll_opt_str(L, idx, "path", NULL);
+        const char *time = ll_opt_str(L, idx, "time", NULL);
+        if (!path || !time)
+            luaL_error(L, "stream.read: the replay source needs a path and "
+                          "a time column");
+        return ll_source_replay(path, time, ll_opt_num(L, idx, "speed", 1),
+                                err);
+    }
     if (!strcmp(kind, "rate")) {
         double rps = ll_opt_num(L, idx, "rows_per_second", 1);
         if (!(rps > 0))
             luaL_error(L, "stream.read: rows_per_second must be > 0");
         return ll_source_rate(rps, err);
     }
-    luaL_error(L, "stream.read: unknown source '%s' (files, mqtt, kafka, rate)",
-               kind);
+    luaL_error(
+        L,
+        "stream.read: unknown source '%s' (files, mqtt, kafka, rate, replay)",
+        kind);
     return NULL;
 }
 
@@ -949,7 +960,8 @@ static const ll_lua_fn module_fns[] = {
      "rows_per_second} | {source = \"mqtt\", url = \"mqtt://host:port\", "
      "topic, qos = 1, format = \"json\", schema, client_id} "
      "| {source = \"kafka\", brokers, topic, group, starting_offsets, "
-     "max_offsets_per_trigger, schema} -> DataStream -- A streaming "
+     "max_offsets_per_trigger, schema} | {source = \"replay\", path, time, "
+     "speed} -> DataStream -- A streaming "
      "source."},
     {"table", l_table,
      "stream.table(name) -> Frame | nil, msg -- The rows a memory sink "

@@ -152,6 +152,11 @@ ll_source *ll_source_files(const ll_file_source_opts *o, ll_err *err);
 /* rows_per_second rows a second of (timestamp datetime, value int). */
 ll_source *ll_source_rate(double rows_per_second, ll_err *err);
 
+/* A CSV file replayed in the time of column `time`, speed times faster
+ * than real time (source_replay.c). */
+ll_source *ll_source_replay(const char *path, const char *time, double speed,
+                            ll_err *err);
+
 /* An MQTT topic (mqtt.c): JSON object payloads, a persistent session at
  * QoS 1 and a write-ahead log in the checkpoint. */
 typedef struct ll_mqtt_source_opts {

@@ -159,6 +159,23 @@ describe("stream", function()
         assert.is_true(q1:await())
     end)
 
+    it("replays a file in the time of a column", function()
+        write(tmp .. "/r.csv", "day,v\n2024-01-02,3\n2024-01-01,1\n2024-01-01,2\n2024-01-11,5\n")
+        -- a day of data in 0.1 s: rows at 0, 0, 0.1 and 1 s
+        local q = stream.read{source = "replay", path = tmp .. "/r.csv", time = "day", speed = 864000}
+            :write{sink = "memory", name = "replay", trigger = {processing_time = 0.02}}
+        q:await(0.4)
+        local t = stream.table("replay")
+        assert.same({1, 2, 3}, {t.v[1], t.v[2], t.v[3]})
+        assert.equals(3, #t)
+        q:await(1.0)
+        assert.equals(4, #stream.table("replay"))
+        assert.equals(5, stream.table("replay").v[4])
+        q:stop()
+        assert.equals("replay source: /nonexistent.csv: no such file",
+                      select(2, pcall(stream.read, {source = "replay", path = "/nonexistent.csv", time = "day"})):gsub("^.-: replay", "replay"))
+    end)
+
     it("prints console batches", function()
         local out = {}
         local old = _G.print
@@ -179,7 +196,7 @@ describe("stream", function()
             assert.is_false(ok)
             return (e:gsub("^[^:]*stream_spec%.lua:%d+: ", ""))
         end
-        assert.equals("stream.read: unknown source 'ftp' (files, mqtt, kafka, rate)",
+        assert.equals("stream.read: unknown source 'ftp' (files, mqtt, kafka, rate, replay)",
                       msg(function() stream.read{source = "ftp"} end))
         assert.equals("file source: /nonexistent/x: not a folder",
                       msg(function() stream.read{source = "files", path = "/nonexistent/x"} end))
