@@ -23,7 +23,7 @@ struct ll_query {
     ll_source *src;
     ll_op **ops;
     int nops;
-    ll_sink *sink;
+    ll_stream_sink *sink;
     ll_checkpoint ck;
     char *tmp_dir; /* a checkpoint of our own, removed at the end */
     int trigger;
@@ -119,7 +119,7 @@ static int load_state(ll_query *q, int64_t id, ll_err *err)
 }
 
 ll_query *ll_query_new(const char *name, ll_source *src, ll_op **ops, int nops,
-                       ll_sink *sink, const char *ckpt_dir, int trigger,
+                       ll_stream_sink *sink, const char *ckpt_dir, int trigger,
                        double interval, ll_err *err)
 {
     ll_query *q = calloc(1, sizeof *q);
@@ -405,4 +405,18 @@ const ll_batch_progress *ll_query_progress(const ll_query *q, int i)
     if (i < 0 || i >= q->nhist)
         return NULL;
     return &q->hist[(q->hfirst + i) % HISTORY];
+}
+
+int ll_query_status(const ll_query *q, ll_buf *out)
+{
+    const ll_batch_progress *p =
+        q->nhist ? ll_query_progress(q, q->nhist - 1) : NULL;
+    int rc = ll_buf_printf(out, "%s: %lld batch%s, %.0f rows/s",
+                           *q->name ? q->name : "query", (long long)q->batches,
+                           q->batches == 1 ? "" : "es",
+                           p ? p->processed_rows_per_second : 0.0);
+    int64_t lag = q->active ? ll_query_lag(q) : -1;
+    if (!rc && lag >= 0)
+        rc = ll_buf_printf(out, ", lag %lld", (long long)lag);
+    return rc;
 }

@@ -461,7 +461,7 @@ ll_source *ll_source_kafka(const ll_kafka_source_opts *o, ll_err *err)
 /* ---- sink ---- */
 
 typedef struct kafka_sink {
-    ll_sink base;
+    ll_stream_sink base;
     char *brokers, *topic;
     rd_kafka_t *rk;
     int64_t delivered, failed;
@@ -480,7 +480,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *ud)
         s->delivered++;
 }
 
-static int kafka_write(ll_sink *base, const ll_frame *batch, int64_t id,
+static int kafka_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                        ll_err *err)
 {
     kafka_sink *s = (kafka_sink *)base;
@@ -529,7 +529,7 @@ static int kafka_write(ll_sink *base, const ll_frame *batch, int64_t id,
     return LL_OK;
 }
 
-static void kafka_sink_free(ll_sink *base)
+static void kafka_sink_free(ll_stream_sink *base)
 {
     kafka_sink *s = (kafka_sink *)base;
     if (s->rk) {
@@ -541,7 +541,8 @@ static void kafka_sink_free(ll_sink *base)
     free(s);
 }
 
-ll_sink *ll_sink_kafka(const char *brokers, const char *topic, ll_err *err)
+ll_stream_sink *ll_sink_kafka(const char *brokers, const char *topic,
+                              ll_err *err)
 {
     if (!brokers || !topic) {
         ll_err_set(err, LL_EINVAL,

@@ -453,7 +453,8 @@ static const char **opt_list(lua_State *L, int idx, const char *key, int *n)
     return names;
 }
 
-static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
+static ll_stream_sink *make_sink(lua_State *L, int opts, int *fn_ref,
+                                 ll_err *err)
 {
     *fn_ref = LUA_NOREF;
     lua_getfield(L, opts, "sink");
@@ -492,7 +493,7 @@ static ll_sink *make_sink(lua_State *L, int opts, int *fn_ref, ll_err *err)
     }
     int npart;
     const char **part = opt_list(L, opts, "partition_by", &npart);
-    ll_sink *s = NULL;
+    ll_stream_sink *s = NULL;
     if (!strcmp(kind, "csv") || !strcmp(kind, "jsonl")) {
         const char *path = ll_opt_str(L, opts, "path", NULL);
         if (!path) {
@@ -569,7 +570,7 @@ static int ds_write(lua_State *L)
     int qidx = lua_gettop(L);
     ll_err err;
     int fn_ref;
-    ll_sink *sink = make_sink(L, 2, &fn_ref, &err);
+    ll_stream_sink *sink = make_sink(L, 2, &fn_ref, &err);
     uq->fn_ref = fn_ref;
     if (!sink)
         return ll_lua_raise(L, &err);
@@ -617,6 +618,55 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
+/* The live line of the running queries, through the host's progress
+ * handler (the REPL and the notebook draw it): at most 4 times a second,
+ * and once finished when none is left. */
+static void report_status(lua_State *L, int force)
+{
+    static double last, last_done;
+    static char last_line[512];
+    static int open;
+    double now = ll_stream_now();
+    if (!force && now - last < 0.25)
+        return;
+    last = now;
+    ll_buf line;
+    ll_buf_init(&line);
+    double batches = 0;
+    int n = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, ACTIVE_KEY);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        query *q = lua_touserdata(L, -1);
+        if (!q || !q->q)
+            continue;
+        if (n++)
+            ll_buf_puts(&line, "; ");
+        ll_query_status(q->q, &line);
+        batches += (double)ll_query_batches(q->q);
+    }
+    lua_pop(L, 1);
+    if (n == 0 && !open) {
+        ll_buf_free(&line);
+        return;
+    }
+    ll_progress p;
+    memset(&p, 0, sizeof p);
+    p.label = "streaming";
+    p.unit = "batch";
+    if (n > 0) {
+        snprintf(last_line, sizeof last_line, "%s", ll_buf_str(&line));
+        last_done = batches;
+    }
+    p.done = last_done;
+    p.metrics = last_line;
+    p.finished = n == 0;
+    open = n > 0;
+    ll_progress_report(&p);
+    ll_buf_free(&line);
+}
+
 /* Step every active query once; returns the earliest next due time. */
 static double step_all(lua_State *L)
 {
@@ -640,6 +690,7 @@ static double step_all(lua_State *L)
     }
     lua_pop(L, 1);
     running_L = prev;
+    report_status(L, 0);
     /* drop the queries that ended */
     lua_getfield(L, LUA_REGISTRYINDEX, ACTIVE_KEY);
     lua_pushnil(L);
@@ -683,6 +734,7 @@ static int q_await(lua_State *L)
             wait = 0.05;
         sleep_s(wait);
     }
+    report_status(L, 1);
     if (ll_query_error(q->q))
         return luaL_error(L, "%s", ll_query_error(q->q));
     lua_pushboolean(L, 1);
@@ -792,6 +844,22 @@ static int q_index(lua_State *L)
         }
         if (!strcmp(k, "batches"))
             return lua_pushinteger(L, ll_query_batches(q->q)), 1;
+        if (!strcmp(k, "lag")) {
+            int64_t lag = ll_query_lag(q->q);
+            if (lag < 0)
+                lua_pushnil(L);
+            else
+                lua_pushinteger(L, (lua_Integer)lag);
+            return 1;
+        }
+        if (!strcmp(k, "status")) {
+            ll_buf b;
+            ll_buf_init(&b);
+            ll_query_status(q->q, &b);
+            lua_pushstring(L, ll_buf_str(&b));
+            ll_buf_free(&b);
+            return 1;
+        }
     }
     luaL_getmetafield(L, 1, "__methods");
     lua_getfield(L, -1, k);
@@ -899,8 +967,10 @@ static int l_await_all(lua_State *L)
         lua_pushnil(L);
         int any = lua_next(L, -2);
         lua_pop(L, any ? 3 : 1);
-        if (!any)
+        if (!any) {
+            report_status(L, 1);
             return lua_pushboolean(L, 1), 1;
+        }
         double now = ll_stream_now();
         if (now >= end)
             return lua_pushboolean(L, 0), 1;

@@ -551,7 +551,7 @@ ll_source *ll_source_mqtt(const ll_mqtt_source_opts *o, ll_err *err)
 /* ---- sink ---- */
 
 typedef struct mqtt_sink {
-    ll_sink base;
+    ll_stream_sink base;
     char *url, *topic;
     char host[256];
     int port, qos;
@@ -608,7 +608,7 @@ static int sink_connect(mqtt_sink *s, ll_err *err)
     return LL_OK;
 }
 
-static int mqtt_write(ll_sink *base, const ll_frame *batch, int64_t id,
+static int mqtt_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                       ll_err *err)
 {
     mqtt_sink *s = (mqtt_sink *)base;
@@ -665,7 +665,7 @@ static int mqtt_write(ll_sink *base, const ll_frame *batch, int64_t id,
     return LL_OK;
 }
 
-static void mqtt_sink_free(ll_sink *base)
+static void mqtt_sink_free(ll_stream_sink *base)
 {
     mqtt_sink *s = (mqtt_sink *)base;
     if (s->mosq) {
@@ -677,7 +677,8 @@ static void mqtt_sink_free(ll_sink *base)
     free(s);
 }
 
-ll_sink *ll_sink_mqtt(const char *url, const char *topic, int qos, ll_err *err)
+ll_stream_sink *ll_sink_mqtt(const char *url, const char *topic, int qos,
+                             ll_err *err)
 {
     mqtt_sink *s = calloc(1, sizeof *s);
     if (!s) {

@@ -84,14 +84,14 @@ int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out)
 /* ---- console ---- */
 
 typedef struct console_sink {
-    ll_sink base;
+    ll_stream_sink base;
     ll_text_fn out;
     void *ud;
     int max_rows;
 } console_sink;
 
-static int console_write(ll_sink *base, const ll_frame *batch, int64_t id,
-                         ll_err *err)
+static int console_write(ll_stream_sink *base, const ll_frame *batch,
+                         int64_t id, ll_err *err)
 {
     console_sink *s = (console_sink *)base;
     ll_buf b;
@@ -112,12 +112,12 @@ static int console_write(ll_sink *base, const ll_frame *batch, int64_t id,
     return LL_OK;
 }
 
-static void plain_free(ll_sink *s)
+static void plain_free(ll_stream_sink *s)
 {
     free(s);
 }
 
-ll_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows)
+ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows)
 {
     console_sink *s = calloc(1, sizeof *s);
     if (!s)
@@ -173,12 +173,12 @@ void ll_stream_tables_clear(void)
 }
 
 typedef struct memory_sink {
-    ll_sink base;
+    ll_stream_sink base;
     char *name;
     int64_t last; /* the last batch appended */
 } memory_sink;
 
-static int memory_write(ll_sink *base, const ll_frame *batch, int64_t id,
+static int memory_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                         ll_err *err)
 {
     memory_sink *s = (memory_sink *)base;
@@ -205,14 +205,14 @@ static int memory_write(ll_sink *base, const ll_frame *batch, int64_t id,
     return LL_OK;
 }
 
-static void memory_free(ll_sink *base)
+static void memory_free(ll_stream_sink *base)
 {
     memory_sink *s = (memory_sink *)base;
     free(s->name);
     free(s);
 }
 
-ll_sink *ll_sink_memory(const char *name, ll_err *err)
+ll_stream_sink *ll_sink_memory(const char *name, ll_err *err)
 {
     memory_sink *s = calloc(1, sizeof *s);
     if (!s || !(s->name = ll_strdup(name))) {
@@ -236,7 +236,7 @@ ll_sink *ll_sink_memory(const char *name, ll_err *err)
 /* ---- files ---- */
 
 typedef struct files_sink {
-    ll_sink base;
+    ll_stream_sink base;
     char *dir;
     int json;
     char **part;
@@ -299,7 +299,7 @@ static int folder_value(const ll_column *c, int64_t i, ll_buf *out)
     return rc;
 }
 
-static int files_write(ll_sink *base, const ll_frame *batch, int64_t id,
+static int files_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                        ll_err *err)
 {
     files_sink *s = (files_sink *)base;
@@ -360,7 +360,7 @@ done:
     return rc;
 }
 
-static void files_free(ll_sink *base)
+static void files_free(ll_stream_sink *base)
 {
     files_sink *s = (files_sink *)base;
     for (int i = 0; i < s->npart; i++)
@@ -370,8 +370,9 @@ static void files_free(ll_sink *base)
     free(s);
 }
 
-ll_sink *ll_sink_files(const char *dir, const char *format,
-                       const char *const *partition_by, int npart, ll_err *err)
+ll_stream_sink *ll_sink_files(const char *dir, const char *format,
+                              const char *const *partition_by, int npart,
+                              ll_err *err)
 {
     if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
         ll_err_set(err, LL_EINVAL,
@@ -410,7 +411,7 @@ nomem:
 /* ---- sqlite ---- */
 
 typedef struct sqlite_sink {
-    ll_sink base;
+    ll_stream_sink base;
     sqlite3 *db;
     char *path, *table;
     char **part;
@@ -530,7 +531,7 @@ static int bind_value(sqlite3_stmt *st, int k, const ll_column *c, int64_t i,
     }
 }
 
-static int sqlite_write(ll_sink *base, const ll_frame *batch, int64_t id,
+static int sqlite_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                         ll_err *err)
 {
     sqlite_sink *s = (sqlite_sink *)base;
@@ -628,7 +629,7 @@ rollback:
     return rc;
 }
 
-static void sqlite_free(ll_sink *base)
+static void sqlite_free(ll_stream_sink *base)
 {
     sqlite_sink *s = (sqlite_sink *)base;
     if (s->db)
@@ -641,8 +642,9 @@ static void sqlite_free(ll_sink *base)
     free(s);
 }
 
-ll_sink *ll_sink_sqlite(const char *path, const char *table,
-                        const char *const *partition_by, int npart, ll_err *err)
+ll_stream_sink *ll_sink_sqlite(const char *path, const char *table,
+                               const char *const *partition_by, int npart,
+                               ll_err *err)
 {
     sqlite_sink *s = calloc(1, sizeof *s);
     if (!s)
@@ -686,20 +688,20 @@ nomem:
 /* ---- foreachBatch ---- */
 
 typedef struct callback_sink {
-    ll_sink base;
+    ll_stream_sink base;
     ll_batch_fn fn;
     void *ud;
     void (*free_ud)(void *);
 } callback_sink;
 
-static int callback_write(ll_sink *base, const ll_frame *batch, int64_t id,
-                          ll_err *err)
+static int callback_write(ll_stream_sink *base, const ll_frame *batch,
+                          int64_t id, ll_err *err)
 {
     callback_sink *s = (callback_sink *)base;
     return s->fn(s->ud, batch, id, err);
 }
 
-static void callback_free(ll_sink *base)
+static void callback_free(ll_stream_sink *base)
 {
     callback_sink *s = (callback_sink *)base;
     if (s->free_ud)
@@ -707,7 +709,8 @@ static void callback_free(ll_sink *base)
     free(s);
 }
 
-ll_sink *ll_sink_callback(ll_batch_fn fn, void *ud, void (*free_ud)(void *))
+ll_stream_sink *ll_sink_callback(ll_batch_fn fn, void *ud,
+                                 void (*free_ud)(void *))
 {
     callback_sink *s = calloc(1, sizeof *s);
     if (!s)

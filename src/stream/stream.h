@@ -211,41 +211,46 @@ void ll_op_state_reset(ll_op *op);
 
 /* ---- sinks (sinks.c) ---- */
 
-typedef struct ll_sink ll_sink;
-struct ll_sink {
+typedef struct ll_stream_sink ll_stream_sink;
+struct ll_stream_sink {
     const char *kind;
     /* Write batch id; a batch the sink already holds is skipped. */
-    int (*write)(ll_sink *s, const ll_frame *batch, int64_t id, ll_err *err);
-    void (*free)(ll_sink *s);
+    int (*write)(ll_stream_sink *s, const ll_frame *batch, int64_t id,
+                 ll_err *err);
+    void (*free)(ll_stream_sink *s);
     char query_id[33]; /* set by the engine before the first write */
 };
 
 typedef void (*ll_text_fn)(void *ud, const char *text);
 /* Console: "Batch: N" and the batch as a table, through out. */
-ll_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows);
+ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows);
 /* Memory: appends to the named table (ll_stream_table). */
-ll_sink *ll_sink_memory(const char *name, ll_err *err);
+ll_stream_sink *ll_sink_memory(const char *name, ll_err *err);
 /* Files: part files per batch in dir, under partition_by folders
  * (col=value/); format "csv" or "jsonl". */
-ll_sink *ll_sink_files(const char *dir, const char *format,
-                       const char *const *partition_by, int npart, ll_err *err);
+ll_stream_sink *ll_sink_files(const char *dir, const char *format,
+                              const char *const *partition_by, int npart,
+                              ll_err *err);
 /* SQLite: rows appended to table (created from the first batch's columns)
  * in one transaction with the batch id recorded in
  * _lualab_stream_batches; partition_by columns get an index. */
-ll_sink *ll_sink_sqlite(const char *path, const char *table,
-                        const char *const *partition_by, int npart,
-                        ll_err *err);
+ll_stream_sink *ll_sink_sqlite(const char *path, const char *table,
+                               const char *const *partition_by, int npart,
+                               ll_err *err);
 /* MQTT: every row as a JSON object to topic (mqtt.c); at least once,
  * with a user property key "<query id>:<batch>:<row>". */
-ll_sink *ll_sink_mqtt(const char *url, const char *topic, int qos, ll_err *err);
+ll_stream_sink *ll_sink_mqtt(const char *url, const char *topic, int qos,
+                             ll_err *err);
 /* Kafka: every row as a JSON value keyed "<query id>:<batch>:<row>"
  * (kafka.c); idempotent producer, at least once. */
-ll_sink *ll_sink_kafka(const char *brokers, const char *topic, ll_err *err);
+ll_stream_sink *ll_sink_kafka(const char *brokers, const char *topic,
+                              ll_err *err);
 /* foreachBatch: fn is called with every batch; its error stops the
  * query. */
 typedef int (*ll_batch_fn)(void *ud, const ll_frame *batch, int64_t id,
                            ll_err *err);
-ll_sink *ll_sink_callback(ll_batch_fn fn, void *ud, void (*free_ud)(void *));
+ll_stream_sink *ll_sink_callback(ll_batch_fn fn, void *ud,
+                                 void (*free_ud)(void *));
 
 /* The memory sink's table (a new frame the caller owns), NULL with
  * LL_ENOTFOUND when no query wrote it. */
@@ -279,7 +284,7 @@ typedef struct ll_query ll_query;
  * sink, whatever the result.  Restores the checkpoint (ckpt_dir NULL = a
  * temporary one, removed by ll_query_free). */
 ll_query *ll_query_new(const char *name, ll_source *src, ll_op **ops, int nops,
-                       ll_sink *sink, const char *ckpt_dir, int trigger,
+                       ll_stream_sink *sink, const char *ckpt_dir, int trigger,
                        double interval, ll_err *err);
 void ll_query_free(ll_query *q);
 
@@ -300,6 +305,9 @@ int64_t ll_query_lag(const ll_query *q);
 /* Recent progress, oldest first (up to 100); i < count. */
 int ll_query_progress_count(const ll_query *q);
 const ll_batch_progress *ll_query_progress(const ll_query *q, int i);
+/* One line for a live display: "name: 12 batches, 3400 rows/s, lag 2"
+ * (the rate of the last batch; no lag when the source cannot tell). */
+int ll_query_status(const ll_query *q, ll_buf *out);
 /* Where malformed-row lines go as they happen (default: stderr). */
 void ll_query_set_log(ll_query *q, ll_text_fn fn, void *ud);
 

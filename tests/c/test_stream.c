@@ -249,7 +249,7 @@ static void test_sqlite_sink_idempotent(void **state)
     snprintf(db, sizeof db, "%s/out.db", dir);
     ll_err err;
     const char *part[] = {"id"};
-    ll_sink *s = ll_sink_sqlite(db, "scores", part, 1, &err);
+    ll_stream_sink *s = ll_sink_sqlite(db, "scores", part, 1, &err);
     assert_non_null(s);
     memcpy(s->query_id, "0123456789abcdef0123456789abcdef", 33);
     ll_frame *f = small_frame();
@@ -276,7 +276,7 @@ static void test_file_and_memory_sinks(void **state)
     snprintf(out, sizeof out, "%s/out", dir);
     ll_err err;
     const char *part[] = {"id"};
-    ll_sink *s = ll_sink_files(out, "jsonl", part, 1, &err);
+    ll_stream_sink *s = ll_sink_files(out, "jsonl", part, 1, &err);
     assert_non_null(s);
     ll_frame *f = small_frame();
     assert_int_equal(s->write(s, f, 3, &err), LL_OK);
@@ -315,7 +315,7 @@ static ll_query *files_query(const char *chk, const char *db, int trigger,
     const char *key[] = {"id"};
     ll_op *ops[2] = {ll_op_new(LL_OP_FILTER, NULL, 0, "x > 1", NULL, err),
                      ll_op_new(LL_OP_DROP_DUPLICATES, key, 1, NULL, NULL, err)};
-    ll_sink *sink = ll_sink_sqlite(db, "alerts", NULL, 0, err);
+    ll_stream_sink *sink = ll_sink_sqlite(db, "alerts", NULL, 0, err);
     return ll_query_new("alerts", src, ops, 2, sink, chk, trigger, 0, err);
 }
 
@@ -418,7 +418,7 @@ static void produce(const char *bootstraps, const char *topic, int from, int to)
 /* Run a query from a Kafka topic to a memory table to its end. */
 static ll_frame *kafka_to_memory(const char *bootstraps, const char *topic,
                                  const char *chk, const char *table,
-                                 ll_sink *sink)
+                                 ll_stream_sink *sink)
 {
     ll_err err;
     ll_schema s;
@@ -486,7 +486,7 @@ static void test_kafka_mock_cluster(void **state)
     ll_err err;
     snprintf(chk2, sizeof chk2, "%s/kchk2", dir);
     snprintf(chk3, sizeof chk3, "%s/kchk3", dir);
-    ll_sink *sink = ll_sink_kafka(bs, "out", &err);
+    ll_stream_sink *sink = ll_sink_kafka(bs, "out", &err);
     assert_non_null(sink);
     kafka_to_memory(bs, "tele", chk2, NULL, sink);
     t = kafka_to_memory(bs, "out", chk3, "o", NULL);

@@ -50,6 +50,14 @@ describe("stream", function()
         assert.is_true(p.processed_rows_per_second > 0)
         assert.equals(2, #q.recent_progress)
         assert.equals(0, q.recent_progress[1].batch_id)
+        assert.matches("^t1: 2 batches, %d+ rows/s$", q.status)
+        local live = stream.read{source = "files", path = tmp .. "/in", max_files_per_trigger = 1}
+            :write{sink = "memory", name = "live", trigger = {processing_time = 10}}
+        assert.equals(2, live.lag)
+        assert.is_false(live:await(0.2))
+        assert.equals(1, live.lag)
+        assert.matches("^live: 1 batch, %d+ rows/s, lag 1$", live.status)
+        live:stop()
     end)
 
     it("drop_duplicates keeps one row per key across batches and restarts", function()
