@@ -137,7 +137,7 @@ ll_query *ll_query_new(const char *name, ll_source *src, ll_op **ops, int nops,
     q->sink = sink;
     q->nops = nops;
     q->ops = calloc((size_t)(nops ? nops : 1), sizeof *q->ops);
-    if (q->ops)
+    if (q->ops && nops > 0)
         memcpy(q->ops, ops, sizeof *ops * (size_t)nops);
     else {
         for (int i = 0; i < nops; i++)
