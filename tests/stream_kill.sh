@@ -21,9 +21,9 @@ rows=$(($(wc -l < "$tap_tmp/all.csv") - 1))
 
 db="$tap_tmp/fleet.db"
 chk="$tap_tmp/chk"
+# first kill: once a few batches of both queries are committed
 "$LUALAB" --lua "$query" "$in" "$db" "$chk" slow > "$tap_tmp/run1.out" 2>&1 &
 pid=$!
-# kill it once a few batches of both queries are committed
 for i in $(seq 1 200); do
     n1=$(ls "$chk/scores/commits" 2>/dev/null | wc -l)
     n2=$(ls "$chk/alerts/commits" 2>/dev/null | wc -l)
@@ -37,6 +37,17 @@ ok $([ "$n1" -ge 3 ] && [ "$n1" -lt 20 ] && echo 0 || echo 1) \
     "killed after $n1 of 20 batches"
 before=$(sqlite3 "$db" "SELECT count(*) FROM scores")
 ok $([ "$before" -lt "$rows" ] && echo 0 || echo 1) "$before of $rows rows before the restart"
+# killed again at each instant of a batch's life: after its offsets
+# were written, after the sink committed it, after its state was written
+for at in scores:offsets:5 alerts:sink:8 alerts:state:10 scores:sink:12; do
+    LUALAB_STREAM_KILL_AT=$at "$LUALAB" --lua "$query" "$in" "$db" "$chk" slow \
+        >> "$tap_tmp/run1.out" 2>&1
+    st=$?
+    q=${at%%:*}
+    b=${at##*:}
+    ok $([ $st -eq 137 ] && [ -f "$chk/$q/offsets/$b" ] && [ ! -f "$chk/$q/commits/$b" ] \
+        && echo 0 || echo 1) "killed at $at: batch $b planned, not committed"
+done
 
 "$LUALAB" --lua "$query" "$in" "$db" "$chk" now > "$tap_tmp/run2.out" 2>&1
 is "$?" "0" "the restarted queries finish"

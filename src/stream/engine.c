@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stream/stream_int.h"
 #include "util/fsutil.h"
@@ -52,6 +54,21 @@ static double wall_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Fault injection for the kill tests: LUALAB_STREAM_KILL_AT =
+ * "QUERY:STAGE:BATCH" sends SIGKILL to this process when query QUERY
+ * reaches STAGE (offsets: offsets written; sink: the sink committed;
+ * state: state written, commit not) of batch BATCH. */
+static void kill_point(const ll_query *q, const char *stage, int64_t id)
+{
+    const char *spec = getenv("LUALAB_STREAM_KILL_AT");
+    if (!spec || !*spec)
+        return;
+    char want[256];
+    snprintf(want, sizeof want, "%s:%s:%lld", q->name, stage, (long long)id);
+    if (!strcmp(spec, want))
+        kill(getpid(), SIGKILL);
 }
 
 static void log_stderr(void *ud, const char *text)
@@ -244,6 +261,8 @@ static int run_batch(ll_query *q, const char *offsets, double start,
         return err->code ? err->code : LL_EINVAL;
     }
     rc = q->sink->write(q->sink, f, id, err);
+    if (!rc)
+        kill_point(q, "sink", id);
     int64_t out_rows = f->nrow;
     ll_frame_free(f);
     ll_buf state;
@@ -257,6 +276,8 @@ static int run_batch(ll_query *q, const char *offsets, double start,
                 &q->ck, i, id, state.data ? state.data : "", state.len, err);
     }
     ll_buf_free(&state);
+    if (!rc)
+        kill_point(q, "state", id);
     if (!rc)
         rc = ll_ckpt_write_commit(&q->ck, id, err);
     if (!rc)
@@ -337,6 +358,7 @@ int ll_query_step(ll_query *q, double now, ll_err *err)
             return die(q, q->next_batch, err);
         }
     }
+    kill_point(q, "offsets", q->next_batch);
     double start = ll_stream_now();
     int rc = run_batch(q, offsets, start, err);
     free(offsets);

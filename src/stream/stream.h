@@ -103,7 +103,8 @@ int ll_ckpt_read_state(const ll_checkpoint *c, int op, int64_t id, char **text,
                        ll_err *err);
 int ll_ckpt_write_state(const ll_checkpoint *c, int op, int64_t id,
                         const char *text, size_t len, ll_err *err);
-/* Remove offsets, commits and state older than keep_from. */
+/* Remove operators' state older than keep_from (offsets and commits
+ * stay: the file source's offsets name the files it has taken). */
 int ll_ckpt_purge(const ll_checkpoint *c, int64_t keep_from, ll_err *err);
 /* A path under the checkpoint ("sources/0"); caller frees. */
 char *ll_ckpt_path(const ll_checkpoint *c, const char *sub);
