@@ -12,7 +12,7 @@ PACKAGES="build-essential autoconf automake pkg-config
  libcurl4-openssl-dev curl
  libmosquitto-dev mosquitto mosquitto-clients librdkafka-dev libcmocka-dev lua-busted tmux
  python3 python3-nbformat python3-jsonschema libxml2-utils
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev libxgboost-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -72,6 +72,9 @@ typedef struct ll_fc_data {
     const double *x;
     size_t k;
     double t0, step;
+    /* k regressor names (NULL = unnamed): ARIMA names its coefficients
+     * after them. */
+    const char *const *x_names;
 } ll_fc_data;
 
 /* A named parameter of a fit ("alpha", "ar1", "drift", ...). */
@@ -147,6 +150,17 @@ void ll_fc_residuals(const ll_fc_fit *f, const double *y, double *out);
 /* The standard normal quantile for a two-sided level in percent
  * (95 -> 1.959964). */
 double ll_fc_normal_quantile(double level);
+/* Quantiles of the standard normal and of Student's t with df degrees of
+ * freedom at probability p. */
+double ll_fc_qnorm(double p);
+double ll_fc_qt(double p, double df);
+/* The seasonal figure of a classical decomposition (R's decompose()):
+ * a centred moving average of order m as the trend, the mean detrended
+ * value of each position (position 0 = y[0]), normalised to mean 0
+ * (additive) or 1 (multiplicative, mult = 1).  figure gets m values.
+ * Needs n >= 2m.  Returns 0 or LL_ENOMEM. */
+int ll_fc_classical_figure(const double *y, size_t n, size_t m, int mult,
+                           double *figure);
 /* Information criteria from a log-likelihood with npar parameters. */
 void ll_fc_set_ic(ll_fc_fit *f, double loglik, size_t npar, size_t nobs);
 

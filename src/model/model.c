@@ -351,7 +351,8 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
         if (!first)
             first = pth + 8;
         if (!chosen &&
-            (strcmp(pth + 8, "keras") == 0 || strcmp(pth + 8, "nn") == 0))
+            (strcmp(pth + 8, "keras") == 0 || strcmp(pth + 8, "nn") == 0 ||
+             strcmp(pth + 8, "forecast") == 0))
             chosen = pth + 8;
     }
     if (!first) {
@@ -375,8 +376,9 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
         rc = sig_names(&y, "outputs", file, &m->out_names, &m->nout, err);
     if (rc)
         goto fail;
-    rc = strcmp(chosen, "nn") == 0 ? ll_nnflavor_load(m, err)
-                                   : ll_keras_load(m, err);
+    rc = strcmp(chosen, "nn") == 0         ? ll_nnflavor_load(m, err)
+         : strcmp(chosen, "forecast") == 0 ? ll_forecast_flavor_load(m, err)
+                                           : ll_keras_load(m, err);
     if (rc)
         goto fail;
     yaml_free(&y);
@@ -450,6 +452,8 @@ int ll_model_predict(ll_model *m, const ll_frame *in, ll_frame **out,
                      ll_err *err)
 {
     *out = NULL;
+    if (m->predict_frame)
+        return m->predict_frame(m->impl, in, out, err);
     int64_t width = prod(m->in_ndim, m->in_shape);
     int ncols = 0;
     int *idx = calloc((size_t)(in->ncol + m->nin + 1), sizeof *idx);

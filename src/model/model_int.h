@@ -19,6 +19,9 @@ struct ll_model {
     void (*free_impl)(void *impl);
     int nlayers;
     const char *(*layer_type)(void *impl, int i);
+    /* Flavors that score frames directly (forecast): NULL otherwise. */
+    int (*predict_frame)(void *impl, const ll_frame *in, ll_frame **out,
+                         ll_err *err);
 };
 
 /* The keras flavor: reads m->dir's config.json and weights.safetensors,
@@ -27,6 +30,10 @@ int ll_keras_load(ll_model *m, ll_err *err);
 /* The nn flavor: the same from the config.json and weights.safetensors
  * that nn.lua's Sequential:save writes (PyTorch names and layouts). */
 int ll_nnflavor_load(ll_model *m, ll_err *err);
+
+/* The forecast flavor (src/forecast/flavor.c): an automated ML pipeline
+ * directory; it predicts frames of future rows. */
+int ll_forecast_flavor_load(ll_model *m, ll_err *err);
 
 /* Out of memory, as a status with its message. */
 static inline int ll_model_oom(ll_err *err)

@@ -1,0 +1,57 @@
+/*
+ * automl_int: helpers shared by the automated ML sources (not an API).
+ */
+#ifndef LL_FC_AUTOML_INT_H
+#define LL_FC_AUTOML_INT_H
+
+#include "forecast/automl.h"
+#include "forecast/forecast.h"
+
+/* Monotonic seconds. */
+double ll_aml_now(void);
+/* Metrics of CV predictions (folds x series x h) of job j. */
+int ll_aml_score(const ll_aml_job *j, const double *cv, double *out,
+                 ll_err *err);
+/* CV predictions of regression model ops on feature matrix X (n x nf). */
+int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
+                         const double *X, double *cv, ll_err *err);
+/* Series s's first n values (and k regressors x) for a family, placed in
+ * time in days (dates, date-times) or steps. */
+ll_fc_data ll_aml_fc_data(const ll_aml_table *t, size_t s, size_t n,
+                          const double *x, size_t k);
+/* Indices of the regressors family fam gets: the varying ones, except
+ * those affine in time; none for AutoARIMA. */
+size_t ll_aml_family_xreg(const ll_aml_table *t, const ll_aml_featset *fs,
+                          const ll_fc_family *fam, int *idx);
+/* Add a column to f (taking the column's reference) and its variants. */
+int ll_aml_frame_add(ll_frame *f, const char *name, ll_column *c, ll_err *err);
+int ll_aml_frame_add_num(ll_frame *f, const char *name, const double *v,
+                         size_t n, ll_err *err);
+int ll_aml_frame_add_str(ll_frame *f, const char *name, const char *const *v,
+                         size_t n, ll_err *err);
+
+/* The fitted pipeline (pipeline.c, pipeline_io.c). */
+enum { LL_AML_P_REG, LL_AML_P_FAMILY, LL_AML_P_ENSEMBLE };
+
+struct ll_aml_pipeline {
+    char model[48];
+    int kind;
+    ll_aml_table *tab;
+    ll_aml_featset fs;
+    int season;
+    size_t horizon;
+    ll_aml_regressor *reg;
+    struct ll_fc_fit **fits; /* per series */
+    int *xi;                 /* family regressors */
+    size_t nxi;
+    ll_aml_pipeline **members;
+    double *weights;
+    size_t nmembers;
+    double *sd; /* horizon values: CV RMSE per step */
+};
+
+/* A pipeline of model on t (a new reference) with a copy of fs. */
+ll_aml_pipeline *ll_aml_pipe_new(ll_aml_table *t, const ll_aml_featset *fs,
+                                 int season, const char *model);
+
+#endif

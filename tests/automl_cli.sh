@@ -1,0 +1,56 @@
+#!/bin/sh
+# `lualab automl forecast`: the lab's no-code path on 200 battery days, its
+# outputs (leaderboard, best metrics, top features, forecast CSV, saved
+# model, tracking) and its exit codes.
+. "$top_srcdir/tests/tap.sh"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$LUALAB" gen daily-battery-time-series --rows 200 --out "$dir/all.csv" 2>/dev/null
+head -171 "$dir/all.csv" >"$dir/train.csv"
+{ head -1 "$dir/all.csv"; tail -30 "$dir/all.csv"; } >"$dir/future.csv"
+excl="Unnamed: 0,Number_Of_Trips,Lifetime_Cycles_Used,Battery_Rated_Cycles"
+
+out=$(cd "$dir" && timeout 120 "$LUALAB" automl forecast train.csv --target Daily_Cycles_Used \
+    --time Date --series Battery_ID --horizon 30 --exclude "$excl" \
+    --allowed Ridge,Naive,SES,KNN --threads 2 --future future.csv --out fc.csv \
+    --save model --experiment battery-automl --register battery-cycles 2>"$dir/err.txt")
+is "$?" "0" "a successful search exits 0"
+like "$out" "best model: Ridge" "the best model is named"
+like "$out" "  nrmse +[0-9.e-]+" "its metrics are listed"
+like "$(printf '%s\n' "$out" | grep -A1 'top features')" "Daily_Trip_Duration" \
+    "Daily_Trip_Duration is the top feature"
+like "$out" "registered as battery-cycles" "where it was logged"
+like "$(cat "$dir/err.txt")" "automl: \[[0-9]/4\] Ridge +nrmse" "progress lines while it runs"
+is "$(wc -l <"$dir/fc.csv" | tr -d ' ')" "31" "the forecast CSV has 30 rows"
+is "$(head -1 "$dir/fc.csv")" "Battery_ID,Date,forecast,lower,upper" "its columns"
+ok "$([ -f "$dir/model/MLmodel" ] && [ -f "$dir/model/data.safetensors" ]; echo $?)" \
+    "the model directory is saved"
+# The forecast follows the given durations: cycles = k * duration.
+got=$("$LUALAB" -e "
+local f = df.read_csv('$dir/fc.csv'); local u = df.read_csv('$dir/future.csv')
+local a, b = f.forecast:to_table(), u.Daily_Cycles_Used:to_table()
+local m = 0; for i = 1, #a do m = math.max(m, math.abs(a[i] - b[i])) end
+print(m < 1e-6)" 2>/dev/null)
+is "$got" "true" "forecasts equal the true cycles of the future durations"
+
+"$LUALAB" automl forecast "$dir/train.csv" --time Date --horizon 30 >/dev/null 2>"$dir/e1"
+is "$?" "2" "a missing --target is a usage error (2)"
+like "$(cat "$dir/e1")" "--target is required" "and says so"
+"$LUALAB" automl forecast "$dir/train.csv" --target Nope --time Date --horizon 30 \
+    >/dev/null 2>"$dir/e2"
+is "$?" "2" "a data error exits 2"
+like "$(cat "$dir/e2")" "target column 'Nope' not found" "naming the column"
+"$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
+    --horizon 30 --allowed Ridge,Bogus >/dev/null 2>"$dir/e3"
+is "$?" "2" "an unknown model exits 2"
+like "$(cat "$dir/e3")" "allowed: unknown model 'Bogus'" "naming it"
+# Every trial fails: ETS seasonality stops at 24, the season is 60.
+"$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
+    --horizon 30 --exclude "$excl" --allowed HoltWinters --season-length 60 \
+    --quiet >/dev/null 2>"$dir/e4"
+is "$?" "1" "no successful model exits 1"
+like "$(cat "$dir/e4")" "no model succeeded" "and says so"
+"$LUALAB" automl models >"$dir/models"
+like "$(cat "$dir/models")" "^Naive" "automl models lists the families"
+like "$(cat "$dir/models")" "ExtremeRandomTrees" "and the regression models"
+done_testing

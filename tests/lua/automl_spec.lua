@@ -1,0 +1,160 @@
+-- The `automl` module: automl.forecast{} on a short battery series (the
+-- lab's shape), the job's leaderboard / best / explain / plot, bad inputs,
+-- save/load, and tracking through mlflow.
+
+local function tmpdir()
+    local p = os.tmpname()
+    os.remove(p)
+    assert(os.execute("mkdir -p '" .. p .. "'"))
+    return p
+end
+
+local function errmsg(f, ...)
+    local ok, e = pcall(f, ...)
+    assert(not ok, "expected an error")
+    return tostring(e)
+end
+
+-- 200 days of the lab's battery: Daily_Cycles_Used = k * Daily_Trip_Duration.
+local battery = df.parse_csv((datasets.generate("daily-battery-time-series", {rows = 200})))
+local excluded = {"Unnamed: 0", "Number_Of_Trips", "Lifetime_Cycles_Used", "Battery_Rated_Cycles"}
+local train = battery:head(170)
+local future = battery:tail(30)
+
+local function settings(extra)
+    local o = {data = train, target = "Daily_Cycles_Used", time = "Date", series = {"Battery_ID"},
+        horizon = 30, primary_metric = "nrmse", exclude_columns = excluded, threads = 2,
+        allowed = {"Ridge", "ElasticNet", "KNN", "Naive", "SeasonalNaive", "HistoricAverage",
+                   "RandomWalkWithDrift", "SES", "Theta", "WindowAverage", "VotingEnsemble"}}
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return o
+end
+
+describe("automl.forecast", function()
+    local job = automl.forecast(settings())
+
+    it("ranks every allowed model by NRMSE, best first", function()
+        local lb = job.leaderboard
+        assert.equal(11, #lb)
+        local cols = lb:columns()
+        assert.same({"rank", "model", "nrmse"}, {cols[1], cols[2], cols[3]})
+        for _, name in ipairs({"nmae", "r2", "spearman", "smape", "mase", "rmse", "mae", "mape",
+                               "explained_variance", "median_ae", "normalized_median_ae",
+                               "nrmsle", "rmsle", "fit_seconds", "error"}) do
+            assert.truthy(lb[name], name)
+        end
+        local nrmse = lb.nrmse:to_table()
+        for i = 2, #nrmse do assert.is_true(nrmse[i - 1] <= nrmse[i]) end
+        -- The duration regressor makes the linear model (nearly) exact.
+        assert.is_true(nrmse[1] <= 1e-3)
+        assert.is_true(lb.r2:to_table()[1] > 0.999)
+        -- A univariate baseline cannot see the duration.
+        local models = lb.model:to_table()
+        for i, m in ipairs(models) do
+            if m == "Naive" then assert.is_true(nrmse[i] > 0.05) end
+        end
+        assert.equal(30, job.info.horizon)
+        assert.equal(7, job.info.season_length)
+    end)
+
+    it("forecasts future rows from their durations", function()
+        local fc = job.best:forecast(future)
+        assert.same({"Battery_ID", "Date", "forecast", "lower", "upper"}, fc:columns())
+        assert.equal(30, #fc)
+        local got, want = fc.forecast:to_table(), future.Daily_Cycles_Used:to_table()
+        for i = 1, 30 do assert.is_true(math.abs(got[i] - want[i]) < 1e-6) end
+        local lo, hi = fc.lower:to_table(), fc.upper:to_table()
+        for i = 1, 30 do assert.is_true(lo[i] <= got[i] and got[i] <= hi[i]) end
+        assert.equal("forecast", job.best._flavor)
+        local none, msg = job.best:forecast(30)
+        assert.is_nil(none)
+        assert.matches("missing future regressors: .*Daily_Trip_Duration", msg)
+    end)
+
+    it("explains the best model with Daily_Trip_Duration first", function()
+        local e = job:explain()
+        assert.same({"feature", "kind", "importance"}, e:columns())
+        assert.equal("Daily_Trip_Duration", e.feature:to_table()[1])
+        assert.equal("raw", e.kind:to_table()[1])
+        local kinds = {}
+        for _, k in ipairs(e.kind:to_table()) do kinds[k] = true end
+        assert.is_true(kinds.engineered)
+    end)
+
+    it("draws its charts", function()
+        for _, kind in ipairs({"leaderboard", "predicted_vs_true", "residuals", "horizon", "importance"}) do
+            local p = job:plot(kind)
+            assert.truthy(p, kind)
+        end
+        assert.matches("unknown kind 'pie'", errmsg(job.plot, job, "pie"))
+    end)
+
+    it("saves a pipeline that loads and forecasts the same", function()
+        local dir = tmpdir() .. "/model"
+        job.best:save(dir)
+        local m = assert(automl.load(dir))
+        local a, b = job.best:forecast(future), m:forecast(future)
+        assert.same(a.forecast:to_table(), b.forecast:to_table())
+        local c = require("lualab._model").load(dir):predict(future)
+        assert.same(a.forecast:to_table(), c.forecast:to_table())
+        local none, msg = automl.load(dir .. "/nope")
+        assert.is_nil(none)
+        assert.matches("nope", msg)
+    end)
+end)
+
+describe("automl.forecast bad input", function()
+    local function fails(extra, want)
+        local msg = errmsg(automl.forecast, settings(extra))
+        assert.truthy(msg:find(want, 1, true), msg)
+    end
+
+    it("names a missing or non-numeric target", function()
+        fails({target = "Cycles"}, "target column 'Cycles' not found")
+        fails({target = "Date", time = "Battery_Age_Days"}, "target column 'Date' is not numeric (date)")
+    end)
+
+    it("names the series and time of a bad time stamp", function()
+        local dup = df.concat{train, train:tail(1)}
+        fails({data = dup}, "duplicated time 2013-06-19 in series 0 (rows 170 and 171)")
+        local t = df.parse_csv("Date,g,y\n2020-01-01,a,1\nyesterday,a,2\n")
+        local msg = errmsg(automl.forecast, {data = t, target = "y", time = "Date", series = "g", horizon = 1})
+        assert.truthy(msg:find("unparseable time 'yesterday' in row 2 (series a)", 1, true), msg)
+    end)
+
+    it("says the minimum length", function()
+        fails({data = train:head(40)},
+            "series 0 is too short: 40 rows, but horizon 30 with 1 fold 30 apart needs at least 44")
+        fails({cv_folds = 6},
+            "series 0 is too short: 170 rows, but horizon 30 with 6 folds 30 apart needs at least 194")
+    end)
+
+    it("refuses unknown models, metrics and an empty table", function()
+        fails({allowed = {"Ridge", "DeepAR"}}, "allowed: unknown model 'DeepAR'")
+        fails({blocked = {"Prophet2"}}, "blocked: unknown model 'Prophet2'")
+        fails({primary_metric = "accuracy"}, "unknown primary_metric 'accuracy'")
+        fails({data = train:head(0)}, "the table is empty")
+        fails({horizon = 0}, "horizon must be a positive integer, got 0")
+        fails({enable_dnn = true}, "enable_dnn: the LSTM forecaster is not part of this version")
+    end)
+end)
+
+describe("automl tracking", function()
+    it("logs a parent run, a nested run per trial and the registered model", function()
+        local dir = tmpdir()
+        mlflow.set_tracking_uri("sqlite:///" .. dir .. "/t.db")
+        local job = automl.forecast(settings{experiment = "battery-automl", register = "battery-cycles",
+            allowed = {"Ridge", "Naive", "HistoricAverage"}})
+        assert.truthy(job.run_id)
+        local runs = mlflow.search_runs{experiment_names = {"battery-automl"}}
+        assert.equal(4, #runs) -- the parent and three trials (no ensemble: not allowed)
+        local parent = mlflow.get_run(job.run_id)
+        assert.equal("30", parent.data.params.horizon)
+        assert.is_true(parent.data.metrics.nrmse <= 1e-3)
+        local versions = mlflow.search_model_versions("battery-cycles")
+        assert.equal(1, #versions)
+        local m = mlflow.load_model("models:/battery-cycles/1")
+        local fc = m:forecast(future)
+        assert.same(job.best:forecast(future).forecast:to_table(), fc.forecast:to_table())
+    end)
+end)
