@@ -3,11 +3,12 @@
 liblualab_a_SOURCES += src/stream/stream.h src/stream/stream_int.h \
 	src/stream/strset.c src/stream/rows.c src/stream/checkpoint.c \
 	src/stream/source_file.c src/stream/ops.c src/stream/sinks.c \
-	src/stream/engine.c src/stream/source_rate.c src/stream/source_replay.c src/stream/mqtt.c src/stream/kafka.c \
+	src/stream/engine.c src/stream/source_rate.c src/stream/source_replay.c src/stream/mqtt.c src/stream/kafka.c src/stream/forecast_op.c \
 	src/stream/lua_stream.c
 LL_MODULES += stream
-TESTS += tests/lua/stream_spec.lua
-EXTRA_DIST += tests/lua/stream_spec.lua tests/c/test_stream.c
+TESTS += tests/lua/stream_spec.lua tests/lua/stream_forecast_spec.lua
+EXTRA_DIST += tests/lua/stream_spec.lua tests/lua/stream_forecast_spec.lua \
+	tests/c/test_stream.c
 TESTS += tests/stream_kill.sh
 EXTRA_DIST += tests/stream_kill.sh tests/stream/fleet_query.lua
 TESTS += tests/stream_mqtt.sh

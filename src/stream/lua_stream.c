@@ -151,6 +151,29 @@ static int ds_drop_duplicates(lua_State *L)
     return push_op(L, LL_OP_DROP_DUPLICATES, names, n, NULL, NULL);
 }
 
+/* ds:with_forecast{model, by, time, target, horizon, name, tracking_uri,
+ * history} */
+static int ds_with_forecast(lua_State *L)
+{
+    check_ds(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    ll_forecast_opts o;
+    memset(&o, 0, sizeof o);
+    o.model = ll_opt_str(L, 2, "model", NULL);
+    o.by = ll_opt_str(L, 2, "by", NULL);
+    o.time = ll_opt_str(L, 2, "time", NULL);
+    o.target = ll_opt_str(L, 2, "target", NULL);
+    o.name = ll_opt_str(L, 2, "name", "forecast");
+    o.tracking_uri = ll_opt_str(L, 2, "tracking_uri", NULL);
+    o.horizon = (int)ll_opt_int(L, 2, "horizon", 0);
+    o.history = (int)ll_opt_int(L, 2, "history", 0);
+    ll_err err;
+    ll_op *op = ll_op_forecast(&o, &err);
+    if (!op)
+        return ll_lua_raise(L, &err);
+    return push_ds(L, 1, op);
+}
+
 static int ds_tostring(lua_State *L)
 {
     ds *d = check_ds(L, 1);
@@ -996,6 +1019,11 @@ static const ll_lua_fn ds_methods[] = {
     {"drop_duplicates", ds_drop_duplicates,
      "ds:drop_duplicates([{col, ...}]) -> DataStream -- Keep the first row "
      "of each key ever seen (the keys are state in the checkpoint)."},
+    {"with_forecast", ds_with_forecast,
+     "ds:with_forecast{model = URI | dir, by, time, target, horizon, name = "
+     "\"forecast\", tracking_uri, history = 1000} -> DataStream -- Add the "
+     "sum of a forecast pipeline's next horizon forecasts from each key's "
+     "history (kept as state in the checkpoint)."},
     {"write", ds_write,
      "ds:write{sink = \"console\"|\"memory\"|\"csv\"|\"jsonl\"|\"sqlite\"|"
      "\"mqtt\"|\"kafka\"|function(batch, id), path, table, name, "

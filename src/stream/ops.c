@@ -46,6 +46,8 @@ nomem:
 
 ll_op *ll_op_clone(const ll_op *op, ll_err *err)
 {
+    if (op->kind == LL_OP_WITH_FORECAST)
+        return ll_forecast_clone(op, err);
     return ll_op_new(op->kind, (const char *const *)op->names, op->n, op->expr,
                      op->name, err);
 }
@@ -63,12 +65,14 @@ void ll_op_free(ll_op *op)
         ll_strset_free(op->state);
         free(op->state);
     }
+    if (op->kind == LL_OP_WITH_FORECAST)
+        ll_forecast_state_free(op->state);
     free(op);
 }
 
 int ll_op_is_stateful(const ll_op *op)
 {
-    return op->kind == LL_OP_DROP_DUPLICATES;
+    return op->kind == LL_OP_DROP_DUPLICATES || op->kind == LL_OP_WITH_FORECAST;
 }
 
 int ll_row_key(const ll_frame *f, const int *cols, int n, int64_t i,
@@ -173,6 +177,8 @@ ll_frame *ll_op_apply(ll_op *op, const ll_frame *in, ll_err *err)
     }
     case LL_OP_DROP_DUPLICATES:
         return drop_duplicates(op, in, err);
+    case LL_OP_WITH_FORECAST:
+        return ll_forecast_apply(op, in, err);
     }
     ll_err_set(err, LL_EINVAL, "unknown operator %d", op->kind);
     return NULL;
@@ -182,11 +188,15 @@ void ll_op_state_reset(ll_op *op)
 {
     if (op->kind == LL_OP_DROP_DUPLICATES)
         ll_strset_free(op->state);
+    if (op->kind == LL_OP_WITH_FORECAST)
+        ll_forecast_state_reset(op->state);
 }
 
 int ll_op_state_save(const ll_op *op, ll_buf *out, ll_err *err)
 {
     ll_buf_reset(out);
+    if (op->kind == LL_OP_WITH_FORECAST)
+        return ll_forecast_state_save(op, out, err);
     if (op->kind != LL_OP_DROP_DUPLICATES)
         return LL_OK;
     const ll_strset *s = op->state;
@@ -215,6 +225,8 @@ int ll_op_state_save(const ll_op *op, ll_buf *out, ll_err *err)
 
 int ll_op_state_load(ll_op *op, const char *text, ll_err *err)
 {
+    if (op->kind == LL_OP_WITH_FORECAST)
+        return ll_forecast_state_load(op, text, err);
     ll_op_state_reset(op);
     if (op->kind != LL_OP_DROP_DUPLICATES || !text)
         return LL_OK;

@@ -185,15 +185,22 @@ ll_source *ll_source_kafka(const ll_kafka_source_opts *o, ll_err *err);
 
 /* ---- operators (ops.c) ---- */
 
-enum { LL_OP_SELECT, LL_OP_FILTER, LL_OP_WITH_COLUMN, LL_OP_DROP_DUPLICATES };
+enum {
+    LL_OP_SELECT,
+    LL_OP_FILTER,
+    LL_OP_WITH_COLUMN,
+    LL_OP_DROP_DUPLICATES,
+    LL_OP_WITH_FORECAST
+};
 
 typedef struct ll_op {
     int kind;
     char **names; /* select / drop_duplicates keys */
     int n;
-    char *expr;  /* filter / with_column */
-    char *name;  /* with_column's output */
-    void *state; /* stateful operators' state */
+    char *expr;           /* filter / with_column */
+    char *name;           /* with_column's and with_forecast's output */
+    int horizon, history; /* with_forecast */
+    void *state;          /* stateful operators' state */
 } ll_op;
 
 /* A new operator (a copy of its arguments, no state). */
@@ -202,6 +209,17 @@ ll_op *ll_op_new(int kind, const char *const *names, int n, const char *expr,
 ll_op *ll_op_clone(const ll_op *op, ll_err *err);
 void ll_op_free(ll_op *op);
 int ll_op_is_stateful(const ll_op *op);
+/* with_forecast (forecast_op.c): the sum of the next horizon forecasts
+ * of a saved forecast pipeline, from each key's history (the state). */
+typedef struct ll_forecast_opts {
+    const char *model;        /* models:/NAME@ALIAS, runs:/..., a folder */
+    const char *tracking_uri; /* NULL: MLFLOW_TRACKING_URI or the default */
+    const char *by, *time, *target;
+    const char *name; /* the output column ("forecast") */
+    int horizon;
+    int history; /* values kept per key; 0 = 1000 */
+} ll_forecast_opts;
+ll_op *ll_op_forecast(const ll_forecast_opts *o, ll_err *err);
 /* Apply to a batch; returns a new frame. */
 ll_frame *ll_op_apply(ll_op *op, const ll_frame *in, ll_err *err);
 /* State as text and back (stateful operators only). */

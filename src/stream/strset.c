@@ -29,6 +29,7 @@ void ll_strset_free(ll_strset *s)
     free(s->keys);
     free(s->lens);
     free(s->order);
+    free(s->idx);
     ll_strset_init(s);
 }
 
@@ -53,10 +54,12 @@ static int rehash(ll_strset *s, size_t cap)
     t.keys = calloc(cap, sizeof *t.keys);
     t.lens = calloc(cap, sizeof *t.lens);
     t.order = malloc(sizeof *t.order * (s->count + 1));
-    if (!t.keys || !t.lens || !t.order) {
+    t.idx = calloc(cap, sizeof *t.idx);
+    if (!t.keys || !t.lens || !t.order || !t.idx) {
         free(t.keys);
         free(t.lens);
         free(t.order);
+        free(t.idx);
         return LL_ENOMEM;
     }
     for (size_t j = 0; j < s->count; j++) {
@@ -65,11 +68,13 @@ static int rehash(ll_strset *s, size_t cap)
         t.keys[i] = s->keys[old];
         t.lens[i] = s->lens[old];
         t.order[j] = i;
+        t.idx[i] = j;
     }
     t.count = s->count;
     free(s->keys);
     free(s->lens);
     free(s->order);
+    free(s->idx);
     *s = t;
     return LL_OK;
 }
@@ -94,8 +99,17 @@ int ll_strset_add(ll_strset *s, const char *k, size_t n)
     c[n] = 0;
     s->keys[i] = c;
     s->lens[i] = n;
+    s->idx[i] = s->count;
     s->order[s->count++] = i;
     return 1;
+}
+
+long ll_strset_index(const ll_strset *s, const char *k, size_t n)
+{
+    if (!s->cap)
+        return -1;
+    size_t i = find(s, k, n);
+    return s->keys[i] ? (long)s->idx[i] : -1;
 }
 
 const char *ll_strset_at(const ll_strset *s, size_t j, size_t *n)
