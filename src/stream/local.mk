@@ -13,7 +13,8 @@ TESTS += tests/stream_kill.sh
 EXTRA_DIST += tests/stream_kill.sh tests/stream/fleet_query.lua
 TESTS += tests/stream_mqtt.sh
 EXTRA_DIST += tests/stream_mqtt.sh tests/stream/mqtt_query.lua
-EXTRA_DIST += docs/stream.md bench/stream/run.sh bench/stream/bench.lua
+EXTRA_DIST += docs/stream.md bench/stream/run.sh bench/stream/bench.lua \
+	bench/stream/forecast.lua
 
 check_PROGRAMS += tests/c/test_stream
 TESTS += tests/c/test_stream
