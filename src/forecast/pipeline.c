@@ -687,7 +687,13 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
             d0 /= 86400000.0;
             dstep /= 86400000.0;
         }
-        ll_fc_data d = {yf, len, kx ? x : NULL, kx, d0, dstep, NULL};
+        ll_fc_data d = {.y = yf,
+                        .n = len,
+                        .x = kx ? x : NULL,
+                        .k = kx,
+                        .t0 = d0,
+                        .step = dstep,
+                        .x_names = NULL};
         ll_fc_spec spec;
         ll_fc_spec_init(&spec, p->model);
         spec.season_length = p->season > 0 ? p->season : 1;
