@@ -72,6 +72,33 @@ describe("stream with_forecast", function()
         end)
     end
 
+    it("loads a registered model by alias, as the lab's query does", function()
+        local uri = "sqlite:///" .. tmp .. "/t.db"
+        mlflow.set_tracking_uri(uri)
+        local job = automl.forecast{data = fleet, target = "Daily_Cycles_Used", time = "Date",
+                                    series = {"Battery_ID"}, horizon = 7, exclude_columns = excluded,
+                                    allowed = {"Ridge"}, threads = 1, experiment = "fleet",
+                                    register = "battery-cycles"}
+        mlflow.set_registered_model_alias("battery-cycles", "champion", 1)
+        local want = {}
+        local fc = job.best:forecast(7)
+        for i = 1, #fc do
+            local b = tostring(fc.Battery_ID[i])
+            want[b] = (want[b] or 0) + fc.forecast[i]
+        end
+        files(tmp .. "/in", 1000)
+        local q = stream.read{source = "files", path = tmp .. "/in"}
+            :with_forecast{model = "models:/battery-cycles@champion", tracking_uri = uri,
+                           by = "Battery_ID", time = "Date", target = "Daily_Cycles_Used",
+                           horizon = 7, name = "f7"}
+            :write{sink = "memory", name = "fc_alias", trigger = {once = true}}
+        q:await()
+        local got = last_per_battery(stream.table("fc_alias"))
+        for b, w in pairs(want) do
+            assert.near(w, got[b], 1e-9 * math.max(1, math.abs(w)))
+        end
+    end)
+
     it("keeps each battery's history in the checkpoint across batches and a restart", function()
         local dir, want = train("Ridge")
         local n = files(tmp .. "/in", 40)
