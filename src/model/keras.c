@@ -19,6 +19,8 @@
 #include "model/model_int.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,7 +191,7 @@ static int get_weight(const kload *ld, const char *prefix, const char *sub,
     for (int i = 0; ok && i < nd; i++)
         ok = ll_tensor_shape(t)[i] == shape[i];
     if (!ok) {
-        char a[96], b[96];
+        char a[LL_MAXDIM * 24 + 4], b[LL_MAXDIM * 24 + 4];
         return ll_err_set(
             err, LL_EINVAL, "%s: weight '%s' has shape %s, expected %s",
             ld->wfile, ld->names[found],
@@ -231,7 +233,7 @@ typedef struct kshape {
 static int shape_err(const kload *ld, const klayer *l, const char *want,
                      const kshape *s, ll_err *err)
 {
-    char b[96];
+    char b[LL_MAXDIM * 24 + 4];
     return ll_err_set(err, LL_EINVAL, "%s: layer '%s' (%s): %s, got %s",
                       ld->cfgfile, l->name, l->cls, want,
                       shape_text(s->nd, s->d, b, sizeof b));
@@ -410,9 +412,7 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
     }
     if (strcmp(cls, "Flatten") == 0) {
         l->kind = K_FLATTEN;
-        int64_t n = 1;
-        for (int i = 0; i < s->nd; i++)
-            n *= s->d[i];
+        int64_t n = ll_shape_numel(s->nd, s->d); /* s is a valid shape */
         s->nd = 1;
         s->d[0] = n;
         return LL_OK;
@@ -505,9 +505,20 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
             return ll_err_set(err, LL_EINVAL,
                               "%s: layer '%s': unsupported padding '%s'",
                               ld->cfgfile, l->name, pad);
-        l->pad = same ? (l->k - 1) * l->dilation / 2 : 0;
+        int64_t eff = (int64_t)(l->k - 1) * l->dilation + 1;
+        if (same && (eff - 1) / 2 > INT_MAX)
+            return ll_err_set(err, LL_ERANGE,
+                              "%s: layer '%s': kernel_size x dilation_rate is "
+                              "too large",
+                              ld->cfgfile, l->name);
+        l->pad = same ? (int)((eff - 1) / 2) : 0;
         if (s->nd != 2)
             return shape_err(ld, l, "input must be (steps, channels)", s, err);
+        int64_t len = s->d[0];
+        int64_t o = same ? (len + l->stride - 1) / l->stride
+                         : (len + 2 * (int64_t)l->pad - eff) / l->stride + 1;
+        if (o < 1)
+            return shape_err(ld, l, "input is shorter than the kernel", s, err);
         int64_t ks[3] = {l->k, s->d[1], filters};
         ll_tensor *k = NULL;
         rc = get_weight(ld, wprefix, wsub, "kernel", 3, ks, &k, err);
@@ -525,12 +536,6 @@ static int build_layer(const kload *ld, klayer *l, const cJSON *c,
             if (rc)
                 return rc;
         }
-        int64_t len = s->d[0];
-        int64_t eff = (int64_t)(l->k - 1) * l->dilation + 1;
-        int64_t o = same ? (len + l->stride - 1) / l->stride
-                         : (len + 2 * l->pad - eff) / l->stride + 1;
-        if (o < 1)
-            return shape_err(ld, l, "input is shorter than the kernel", s, err);
         s->d[0] = o;
         s->d[1] = filters;
         return LL_OK;
@@ -870,13 +875,22 @@ int ll_keras_load(ll_model *m, ll_err *err)
     const cJSON *it;
     cJSON_ArrayForEach(it, ishape)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 1) {
+        double d = cJSON_IsNumber(it) ? it->valuedouble : 0;
+        if (!(d >= 1 && d <= (double)LL_NUMEL_MAX) || d != floor(d)) {
             rc = ll_err_set(err, LL_EPARSE,
-                            "%s: 'input_shape' must hold positive sizes",
+                            "%s: 'input_shape' must hold positive integer "
+                            "sizes",
                             ld.cfgfile);
             goto out;
         }
-        s.d[s.nd++] = (int64_t)it->valuedouble;
+        s.d[s.nd++] = (int64_t)d;
+    }
+    if (ll_shape_numel(s.nd, s.d) < 0) {
+        char b[LL_MAXDIM * 24 + 4];
+        rc = ll_err_set(err, LL_EPARSE,
+                        "%s: 'input_shape' %s has too many elements",
+                        ld.cfgfile, shape_text(s.nd, s.d, b, sizeof b));
+        goto out;
     }
     m->in_ndim = s.nd;
     memcpy(m->in_shape, s.d, sizeof s.d[0] * (size_t)s.nd);
@@ -920,6 +934,14 @@ int ll_keras_load(ll_model *m, ll_err *err)
             c = empty = cJSON_CreateObject();
         rc = build_layer(&ld, l, c, name, NULL, &s, err);
         cJSON_Delete(empty);
+        if (!rc && ll_shape_numel(s.nd, s.d) < 0) {
+            char b[LL_MAXDIM * 24 + 4];
+            rc = ll_err_set(err, LL_EINVAL,
+                            "%s: layer '%s' (%s): output shape %s has too "
+                            "many elements",
+                            ld.cfgfile, l->name, l->cls,
+                            shape_text(s.nd, s.d, b, sizeof b));
+        }
         if (rc)
             goto out;
         i++;

@@ -18,6 +18,8 @@
 #include "model/model_int.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +157,7 @@ static int get_weight(const nload *ld, const nlayer *l, const char *w, int nd,
     for (int i = 0; ok && i < nd; i++)
         ok = ll_tensor_shape(t)[i] == shape[i];
     if (!ok) {
-        char a[96], b[96];
+        char a[LL_MAXDIM * 24 + 4], b[LL_MAXDIM * 24 + 4];
         return ll_err_set(
             err, LL_EINVAL, "%s: weight '%s' has shape %s, expected %s",
             ld->wfile, full,
@@ -169,7 +171,7 @@ static int get_weight(const nload *ld, const nlayer *l, const char *w, int nd,
 static int shape_err(const nload *ld, const nlayer *l, const char *want,
                      const nshape *s, ll_err *err)
 {
-    char b[96];
+    char b[LL_MAXDIM * 24 + 4];
     return ll_err_set(err, LL_EINVAL, "%s: layer '%s' (%s): %s, got %s",
                       ld->cfgfile, l->name, l->type, want,
                       shape_text(s->nd, s->d, b, sizeof b));
@@ -226,7 +228,7 @@ static int build_rnn(const nload *ld, nlayer *l, const cJSON *c, nshape *s,
         snprintf(want, sizeof want, "input must be (time, %d)", in);
         return shape_err(ld, l, want, s, err);
     }
-    size_t n = (size_t)(l->nlayers * l->dirs);
+    size_t n = (size_t)l->nlayers * (size_t)l->dirs;
     l->w_ih = calloc(n, sizeof *l->w_ih);
     l->w_hh = calloc(n, sizeof *l->w_hh);
     l->b_ih = calloc(n, sizeof *l->b_ih);
@@ -341,7 +343,11 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
             rc = cfg_int(ld, l, c, "embedding_dim", -1, 1, &d, err);
         if (rc)
             return rc;
-        l->padding_idx = (int64_t)ll_cfg_num(c, "padding_idx", -1);
+        int pidx;
+        rc = cfg_int(ld, l, c, "padding_idx", -1, -1, &pidx, err);
+        if (rc)
+            return rc;
+        l->padding_idx = pidx;
         if (s->nd >= LL_MAXDIM - 1)
             return shape_err(ld, l, "too many dimensions", s, err);
         int64_t es[2] = {n, d};
@@ -378,7 +384,10 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     if (strcmp(t, "Softmax") == 0 || strcmp(t, "LogSoftmax") == 0) {
         l->kind = N_SOFTMAX;
         l->is_log = t[0] == 'L';
-        int dim = (int)ll_cfg_num(c, "dim", -1);
+        int dim;
+        rc = cfg_int(ld, l, c, "dim", -1, INT_MIN, &dim, err);
+        if (rc)
+            return rc;
         l->dim = map_dim(ld, dim, s->nd + 1);
         if (l->dim < 0)
             return ll_err_set(err, LL_EINVAL,
@@ -388,7 +397,10 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
     }
     if (strcmp(t, "Flatten") == 0) {
         l->kind = N_FLATTEN;
-        int start = (int)ll_cfg_num(c, "start_dim", 1);
+        int start;
+        rc = cfg_int(ld, l, c, "start_dim", 1, INT_MIN, &start, err);
+        if (rc)
+            return rc;
         if (ld->timed && ld->time_major)
             return ll_err_set(err, LL_EINVAL,
                               "%s: layer '%s': Flatten of a (time, batch, "
@@ -403,9 +415,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
                               "dimension after the batch",
                               ld->cfgfile, l->name, start);
         l->dim = start;
-        int64_t p = 1;
-        for (int i = start - 1; i < s->nd; i++)
-            p *= s->d[i];
+        int64_t p = ll_shape_numel(s->nd - start + 1, s->d + start - 1);
         s->nd = start;
         s->d[start - 1] = p;
         ld->timed = ld->timed && s->nd >= 2;
@@ -467,10 +477,10 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
             rc = get_weight(ld, l, "bias", 1, ws, &l->b, err);
         if (rc)
             return rc;
-        int64_t o =
-            (s->d[1] + 2 * l->pad - (int64_t)l->dilation * (l->k - 1) - 1) /
-                l->stride +
-            1;
+        int64_t o = (s->d[1] + 2 * (int64_t)l->pad -
+                     (int64_t)l->dilation * (l->k - 1) - 1) /
+                        l->stride +
+                    1;
         if (o < 1)
             return shape_err(ld, l, "input is shorter than the kernel", s, err);
         s->d[0] = out;
@@ -487,7 +497,7 @@ static int build_layer(nload *ld, nlayer *l, const cJSON *c, nshape *s,
             rc = cfg_int(ld, l, c, "padding", 0, 0, &l->pad, err);
         if (rc)
             return rc;
-        int64_t o = (s->d[1] + 2 * l->pad - l->k) / l->stride + 1;
+        int64_t o = (s->d[1] + 2 * (int64_t)l->pad - l->k) / l->stride + 1;
         if (o < 1)
             return shape_err(ld, l, "input is shorter than the kernel", s, err);
         s->d[1] = o;
@@ -695,13 +705,22 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
     const cJSON *it;
     cJSON_ArrayForEach(it, ishape)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 1) {
+        double d = cJSON_IsNumber(it) ? it->valuedouble : 0;
+        if (!(d >= 1 && d <= (double)LL_NUMEL_MAX) || d != floor(d)) {
             rc = ll_err_set(err, LL_EPARSE,
-                            "%s: 'input_shape' must hold positive sizes",
+                            "%s: 'input_shape' must hold positive integer "
+                            "sizes",
                             ld.cfgfile);
             goto out;
         }
-        s.d[s.nd++] = (int64_t)it->valuedouble;
+        s.d[s.nd++] = (int64_t)d;
+    }
+    if (ll_shape_numel(s.nd, s.d) < 0) {
+        char b[LL_MAXDIM * 24 + 4];
+        rc = ll_err_set(err, LL_EPARSE,
+                        "%s: 'input_shape' %s has too many elements",
+                        ld.cfgfile, shape_text(s.nd, s.d, b, sizeof b));
+        goto out;
     }
     m->in_ndim = s.nd;
     memcpy(m->in_shape, s.d, sizeof s.d[0] * (size_t)s.nd);
@@ -747,6 +766,14 @@ int ll_nnflavor_load(ll_model *m, ll_err *err)
             c = empty = cJSON_CreateObject();
         rc = build_layer(&ld, l, c, &s, err);
         cJSON_Delete(empty);
+        if (!rc && ll_shape_numel(s.nd, s.d) < 0) {
+            char b[LL_MAXDIM * 24 + 4];
+            rc = ll_err_set(err, LL_EINVAL,
+                            "%s: layer '%s' (%s): output shape %s has too "
+                            "many elements",
+                            ld.cfgfile, l->name, l->type,
+                            shape_text(s.nd, s.d, b, sizeof b));
+        }
         if (rc)
             goto out;
         i++;

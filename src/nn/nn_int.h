@@ -99,7 +99,6 @@ int ll_add_into(ll_tensor *a, ll_tensor *b, ll_err *err);
 /* Copy any-strided t into contiguous out buffer. */
 void ll_gather_to(const ll_tensor *t, float *out);
 int ll_oom(ll_err *err, const char *what);
-int64_t ll_shape_numel(int ndim, const int64_t *shape);
 /* Normalise a possibly negative dim; -1 if out of range. */
 int ll_wrap_dim(int dim, int ndim);
 

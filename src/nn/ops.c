@@ -197,11 +197,13 @@ ll_tensor *ll_reshape(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
             ll_err_set(err, LL_EINVAL, "reshape: bad size %lld",
                        (long long)s[i]);
             return NULL;
-        } else
-            known *= s[i];
+        }
     }
-    if (infer >= 0)
-        s[infer] = known ? t->numel / known : 0;
+    if (infer >= 0) {
+        s[infer] = 1;
+        known = ll_shape_numel(ndim, s);
+        s[infer] = known > 0 ? t->numel / known : 0;
+    }
     if (ll_shape_numel(ndim, s) != t->numel) {
         char a[96], b[96];
         ll_err_set(err, LL_EINVAL,
@@ -427,6 +429,12 @@ ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
         if (ts != s[d] && ts != 1)
             goto bad;
         st[d] = (k < 0 || ts != s[d]) ? 0 : t->stride[k];
+    }
+    if (ll_shape_numel(ndim, s) < 0) {
+        ll_err_set(err, LL_EINVAL,
+                   "expand: cannot expand %s to %s (too many elements)",
+                   sh(t, a, sizeof a), ll_shape_str(ndim, shape, b, sizeof b));
+        return NULL;
     }
     return finish(ll_tensor_view_of(t, ndim, s, st, t->offset), "Expand",
                   bw_expand, &t, 1, err);

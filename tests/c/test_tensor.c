@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "nn_gradcheck.h"
+#include "nn/fastmath.h"
 
 static ll_tensor *rnd(int nd, int64_t a, int64_t b, int64_t c)
 {
@@ -324,6 +325,83 @@ static void test_bad_shapes_named(void **state)
     ll_tensor_free(b);
 }
 
+/* Element counts that overflow int64 (or the address space) are refused
+ * with the shape in the message, never wrapped into a small buffer. */
+static void test_numel_overflow(void **state)
+{
+    (void)state;
+    ll_err err = {0};
+    int64_t big[1] = {INT64_C(4611686018427387904)};
+    assert_null(ll_tensor_new(1, big, &err));
+    assert_int_equal(err.code, LL_ERANGE);
+    assert_string_equal(err.msg, "tensor: shape [4611686018427387904] has "
+                                 "too many elements");
+    /* 2^31 * 2^31 * 4 wraps to 0 in int64 arithmetic. */
+    int64_t wrap[3] = {INT64_C(2147483648), INT64_C(2147483648), 4};
+    ll_err_clear(&err);
+    assert_null(ll_tensor_full(3, wrap, 1.0f, &err));
+    assert_string_equal(err.msg, "tensor: shape [2147483648, 2147483648, 4] "
+                                 "has too many elements");
+    /* A zero dimension makes an empty tensor whatever the others are. */
+    int64_t empty[2] = {0, INT64_C(4611686018427387904)};
+    ll_tensor *e = ll_tensor_new(2, empty, &err);
+    assert_non_null(e);
+    assert_int_equal(ll_tensor_numel(e), 0);
+    /* expand of a view must not wrap either. */
+    int64_t one[2] = {1, 1};
+    ll_tensor *t = ll_tensor_new(2, one, &err);
+    int64_t huge[2] = {INT64_C(4294967296), INT64_C(4294967296)};
+    ll_err_clear(&err);
+    assert_null(ll_expand(t, 2, huge, &err));
+    assert_string_equal(err.msg, "expand: cannot expand [1, 1] to "
+                                 "[4294967296, 4294967296] (too many "
+                                 "elements)");
+    /* reshape with a wrapping product is refused. */
+    int64_t rs[3] = {INT64_C(4611686018427387904), 4, 1};
+    ll_err_clear(&err);
+    assert_null(ll_reshape(e, 3, rs, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    ll_err_clear(&err);
+    assert_null(ll_tensor_arange(0, 1e30, 1, &err));
+    assert_string_equal(err.msg, "arange: 0..1e+30 step 1 has too many "
+                                 "elements");
+    ll_tensor_free(t);
+    ll_tensor_free(e);
+}
+
+/* The fast exp/sigmoid/tanh: NaN in gives NaN out; extremes saturate
+ * (no signed overflow in the exponent arithmetic). */
+static void test_fastmath_extremes(void **state)
+{
+    (void)state;
+    assert_true(isnan(ll_fexp(NAN)));
+    assert_true(isnan(ll_fsigmoid(NAN)));
+    assert_true(isnan(ll_ftanh(NAN)));
+    assert_true(ll_fexp(INFINITY) > 1e38f);
+    assert_true(ll_fexp(1e30f) > 1e38f);
+    assert_true(ll_fexp(-INFINITY) >= 0.0f && ll_fexp(-INFINITY) < 1e-37f);
+    assert_true(ll_fsigmoid(-1e30f) < 1e-37f);
+    assert_true(ll_fsigmoid(1e30f) == 1.0f);
+    assert_true(ll_fsigmoid(INFINITY) == 1.0f);
+    assert_true(ll_fsigmoid(-INFINITY) < 1e-37f);
+    assert_true(ll_ftanh(INFINITY) == 1.0f);
+    assert_true(ll_ftanh(-1e30f) == -1.0f);
+    float v[9] = {NAN,  INFINITY, -INFINITY, 1e30f, -1e30f,
+                  0.0f, NAN,      3.0f,      -3.0f};
+    float w[9];
+    memcpy(w, v, sizeof v);
+    ll_vsigmoid(v, 9);
+    ll_vtanh(w, 9);
+    assert_true(isnan(v[0]) && isnan(v[6]) && isnan(w[0]) && isnan(w[6]));
+    assert_true(v[1] == 1.0f && v[2] < 1e-37f && v[3] == 1.0f);
+    assert_true(v[4] < 1e-37f && v[5] == 0.5f);
+    assert_true(w[1] == 1.0f && w[2] == -1.0f && w[3] == 1.0f &&
+                w[4] == -1.0f && w[5] == 0.0f);
+    assert_true(fabsf(v[7] - ll_fsigmoid(3.0f)) == 0.0f);
+    assert_true(fabsf(w[8] - ll_ftanh(-3.0f)) == 0.0f);
+    assert_true(fabsf(v[7] - 1.0f / (1.0f + expf(-3.0f))) < 1e-6f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_gradcheck_index_select),
         cmocka_unit_test(test_gradcheck_softmax),
         cmocka_unit_test(test_bad_shapes_named),
+        cmocka_unit_test(test_numel_overflow),
+        cmocka_unit_test(test_fastmath_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
