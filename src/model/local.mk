@@ -1,6 +1,6 @@
 # model/: load logged models and predict in C (DESIGN 5.8).
 liblualab_a_SOURCES += src/model/model.h src/model/model_int.h \
-	src/model/model.c src/model/cfg.c src/model/keras.c src/model/nnflavor.c \
+	src/model/model.c src/model/cfg.c src/model/seq.c src/model/keras.c src/model/nnflavor.c \
 	src/model/lua_model.c
 LL_MODULES += _model
 EXTRA_DIST += docs/models.md tests/fixtures/model tests/fixtures/nn_model \
