@@ -1561,6 +1561,10 @@ done:
         csv_free(&p);
     free_reader(&r);
     free(converted);
+    if (!f && err && !err->msg[0]) { /* a callback's LL_ENOMEM */
+        ll_err_oom(err);
+        ll_err_prefix(err, "%s", name);
+    }
     return f;
 }
 

@@ -4,6 +4,7 @@
 #include "nn/safetensors.h"
 #include "nn/nn_int.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,15 @@
 
 #include "util/buf.h"
 #include "util/fsutil.h"
+
+static int add_number(cJSON *array, double v)
+{
+    cJSON *n = cJSON_CreateNumber(v);
+    if (n && cJSON_AddItemToArray(array, n))
+        return 1;
+    cJSON_Delete(n);
+    return 0;
+}
 
 int ll_safetensors_save(const char *path, const char *const *names,
                         ll_tensor **ts, int n, ll_err *err)
@@ -31,12 +41,14 @@ int ll_safetensors_save(const char *path, const char *const *names,
         cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
         if (!shape || !offs)
             goto done;
+        int ok = 1;
         for (int d = 0; d < ts[i]->ndim; d++)
-            cJSON_AddItemToArray(shape,
-                                 cJSON_CreateNumber((double)ts[i]->shape[d]));
+            ok = ok && add_number(shape, (double)ts[i]->shape[d]);
         int64_t bytes = ts[i]->numel * 4;
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(off + bytes)));
+        ok = ok && add_number(offs, (double)off) &&
+             add_number(offs, (double)(off + bytes));
+        if (!ok) /* a header missing a number would be written corrupt */
+            goto done;
         off += bytes;
     }
     char *hdr = cJSON_PrintUnformatted(root);
@@ -189,7 +201,12 @@ int ll_safetensors_load(const char *path, char ***names_out,
                         "%s: not a safetensors file (bad header length)", path);
         goto done;
     }
+    errno = 0;
     root = cJSON_ParseWithLength(data + 8, (size_t)hl);
+    if (!root && errno == ENOMEM) { /* a failed malloc, not the header */
+        rc = ll_oom(err, path);
+        goto done;
+    }
     if (!cJSON_IsObject(root)) {
         rc = ll_err_set(err, LL_EPARSE,
                         "%s: safetensors header is not a "

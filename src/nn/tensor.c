@@ -589,16 +589,37 @@ ll_tensor *ll_tensor_detach(ll_tensor *t, ll_err *err)
     return d;
 }
 
+int ll_node_wanted(ll_tensor **in, int nin)
+{
+    if (!grad_on)
+        return 0;
+    for (int k = 0; k < nin; k++)
+        if (in[k] && in[k]->requires_grad)
+            return 1;
+    return 0;
+}
+
+void ll_node_save(ll_node *n, int i, ll_tensor *t)
+{
+    n->saved[i] = ll_alias(t);
+    if (!n->saved[i])
+        n->broken = 1;
+}
+
+ll_tensor *ll_node_check(ll_node *n, ll_tensor **in, int nin, ll_tensor *out,
+                         const char *name, ll_err *err)
+{
+    if (!out || (n ? !n->broken : !ll_node_wanted(in, nin)))
+        return out;
+    ll_tensor_free(out);
+    ll_oom(err, name);
+    return NULL;
+}
+
 ll_node *ll_node_new(const char *name, ll_backward_fn bw, ll_tensor **in,
                      int nin)
 {
-    if (!grad_on)
-        return NULL;
-    int any = 0;
-    for (int k = 0; k < nin; k++)
-        if (in[k] && in[k]->requires_grad)
-            any = 1;
-    if (!any)
+    if (!ll_node_wanted(in, nin))
         return NULL;
     ll_node *n = calloc(1, sizeof *n);
     if (!n)

@@ -154,10 +154,11 @@ static int exec(ll_track *t, const char *sql, ll_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(t->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ll_err_set(err, LL_EIO, "%s: %s", t->db_path,
+        int code = sqlite3_errcode(t->db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
+        ll_err_set(err, code, "%s: %s", t->db_path,
                    msg ? msg : sqlite3_errmsg(t->db));
         sqlite3_free(msg);
-        return LL_EIO;
+        return code;
     }
     return LL_OK;
 }
@@ -292,6 +293,8 @@ static int exec_retry(ll_track *t, const char *sql, ll_err *err)
     }
 }
 
+static int schema_version(ll_track *t, int *v, ll_err *err);
+
 static int migrate(ll_track *t, ll_err *err)
 {
     int rc = exec_retry(t,
@@ -304,7 +307,11 @@ static int migrate(ll_track *t, ll_err *err)
     for (int target = 1; target <= n; target++) {
         if ((rc = ll_track_begin(t, err)) != LL_OK)
             return rc;
-        int have = ll_track_schema_version(t);
+        int have;
+        if ((rc = schema_version(t, &have, err)) != LL_OK) {
+            ll_track_rollback(t);
+            return rc;
+        }
         if (have >= target) {
             ll_track_rollback(t);
             continue;
@@ -335,17 +342,28 @@ static int migrate(ll_track *t, ll_err *err)
     return LL_OK;
 }
 
-int ll_track_schema_version(ll_track *t)
+/* The recorded version into *v; a failed query is an error, never
+ * "version 0" (which would run the migrations again). */
+static int schema_version(ll_track *t, int *v, ll_err *err)
 {
     sqlite3_stmt *st;
-    int v = 0;
+    *v = 0;
     if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version", -1,
                            &st, NULL) != SQLITE_OK)
-        return 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
+        return ll_track_sqlerr(t, err, "schema version");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    return v;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? LL_OK
+               : ll_track_sqlerr(t, err, "schema version");
+}
+
+int ll_track_schema_version(ll_track *t)
+{
+    int v;
+    return schema_version(t, &v, NULL) ? 0 : v;
 }
 
 int ll_track_open(const char *db_path, const char *artifact_root,
@@ -387,7 +405,9 @@ int ll_track_open(const char *db_path, const char *artifact_root,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
-        int rc = ll_err_set(err, LL_EIO, "%s: cannot open: %s", db_path,
+        int nomem = !t->db || sqlite3_errcode(t->db) == SQLITE_NOMEM;
+        int rc = ll_err_set(err, nomem ? LL_ENOMEM : LL_EIO,
+                            "%s: cannot open: %s", db_path,
                             t->db ? sqlite3_errmsg(t->db) : "out of memory");
         ll_track_free(t);
         return rc;
@@ -467,7 +487,7 @@ int ll_track_experiment_create(ll_track *t, const char *name,
                  &st, err);
     if (rc != LL_OK)
         goto fail;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, ll_now_ms());
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_errcode(t->db) == SQLITE_CONSTRAINT)
@@ -562,19 +582,24 @@ static int experiment_from_row(ll_track *t, sqlite3_stmt *st,
                      "SELECT key, value FROM experiment_tags WHERE "
                      "experiment_id = ? ORDER BY key",
                      &tg, err);
-    if (rc != LL_OK)
+    if (rc != LL_OK) {
+        ll_track_experiment_clear(e);
         return rc;
+    }
     sqlite3_bind_int64(tg, 1, e->id);
-    while (rc == LL_OK && sqlite3_step(tg) == SQLITE_ROW)
+    int s = SQLITE_DONE;
+    while (rc == LL_OK && (s = sqlite3_step(tg)) == SQLITE_ROW)
         rc = kv_append(&e->tags, &e->n_tags,
                        (const char *)sqlite3_column_text(tg, 0),
                        (const char *)sqlite3_column_text(tg, 1));
+    if (rc == LL_OK && s != SQLITE_DONE) /* not a short list of tags */
+        rc = ll_track_sqlerr(t, err, "reading experiment tags");
+    else if (rc != LL_OK)
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
     sqlite3_finalize(tg);
-    if (rc != LL_OK) {
+    if (rc != LL_OK)
         ll_track_experiment_clear(e);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    return LL_OK;
+    return rc;
 }
 
 #define EXP_COLS                                                               \
@@ -591,7 +616,7 @@ static int experiment_query(ll_track *t, const char *where, const char *name,
     if (rc != LL_OK)
         return rc;
     if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     else
         sqlite3_bind_int64(st, 1, id);
     int s = sqlite3_step(st);
@@ -632,8 +657,8 @@ int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
                       &st, err)) != LL_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc =
             sqlite3_errcode(t->db) == SQLITE_CONSTRAINT
@@ -728,13 +753,13 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
                  "(?,?,?,?,?,?,?)",
                  &st, err);
     if (rc == LL_OK) {
-        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, run_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, run_name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, experiment_id);
-        sqlite3_bind_text(st, 4, user ? user : "", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 5, source ? source : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, user ? user : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, source ? source : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, start_time);
-        sqlite3_bind_text(st, 7, uri, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, uri, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ll_track_sqlerr(t, err, "creating a run");
         sqlite3_finalize(st);
@@ -749,9 +774,9 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
         rc = prepare(t, "INSERT INTO tags VALUES (?, ?, ?)", &st, err);
         if (rc != LL_OK)
             break;
-        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, tags[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, tags[i][1], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, tags[i][1], -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ll_track_sqlerr(t, err, "tagging a run");
         sqlite3_finalize(st);
@@ -773,10 +798,14 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
                      &st, err);
     if (rc != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
-    int found = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    int found = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
+        if (!s) { /* the text could not be allocated */
+            step = SQLITE_NOMEM;
+            break;
+        }
         if (found == 0 || strcmp(s, ref) == 0)
             snprintf(id, 33, "%s", s);
         if (strcmp(s, ref) == 0) {
@@ -786,6 +815,9 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
         found++;
     }
     sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return step == SQLITE_NOMEM ? ll_err_oom(err)
+                                    : ll_track_sqlerr(t, err, "finding a run");
     if (found == 0)
         return ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", ref);
     if (found > 1)
@@ -800,9 +832,12 @@ static int run_exists(ll_track *t, const char *run_id, ll_err *err)
     int rc = prepare(t, "SELECT status FROM runs WHERE run_uuid = ?", &st, err);
     if (rc != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE)
         rc = ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", run_id);
+    else if (s != SQLITE_ROW) /* out of memory is not "not found" */
+        rc = ll_track_sqlerr(t, err, "reading a run");
     sqlite3_finalize(st);
     return rc;
 }
@@ -830,8 +865,8 @@ int ll_track_run_end(ll_track *t, const char *run_id, const char *status,
                       "= ?1",
                       &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, end_time);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = ll_track_sqlerr(t, err, "ending a run");
@@ -861,9 +896,9 @@ int ll_track_log_param(ll_track *t, const char *run_id, const char *key,
                       "DO NOTHING",
                       &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     while (s == SQLITE_ROW)
         s = sqlite3_step(st);
@@ -879,8 +914,8 @@ int ll_track_log_param(ll_track *t, const char *run_id, const char *key,
                       "= ?",
                       &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *old = (const char *)sqlite3_column_text(st, 0);
         if (strcmp(old, value) != 0)
@@ -908,17 +943,17 @@ int ll_track_set_tag(ll_track *t, const char *run_id, const char *key,
                       "UPDATE SET value = excluded.value",
                       &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = ll_track_sqlerr(t, err, "setting a tag");
     sqlite3_finalize(st);
     if (rc == LL_OK && strcmp(key, "mlflow.runName") == 0) {
         if (prepare(t, "UPDATE runs SET name = ?2 WHERE run_uuid = ?1", &st,
                     err) == LL_OK) {
-            sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
             sqlite3_step(st);
             sqlite3_finalize(st);
         }
@@ -1035,9 +1070,12 @@ static int write_batch(ll_track *t, sqlite3 *db, ll_err *err)
         if (strcmp(checked, p->run_id) != 0) {
             sqlite3_reset(chk);
             sqlite3_bind_text(chk, 1, p->run_id, -1, SQLITE_STATIC);
-            if (sqlite3_step(chk) != SQLITE_ROW) {
-                rc = ll_err_set(err, LL_ENOTFOUND, "run '%s' not found",
-                                p->run_id);
+            int s = sqlite3_step(chk);
+            if (s != SQLITE_ROW) {
+                rc = s == SQLITE_DONE
+                         ? ll_err_set(err, LL_ENOTFOUND, "run '%s' not found",
+                                      p->run_id)
+                         : db_err(t, db, err, "checking a run");
                 break;
             }
             memcpy(checked, p->run_id, 33);
@@ -1401,8 +1439,8 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
                       "timestamp, rowid",
                       &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     size_t cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (*n == cap) {
@@ -1451,7 +1489,7 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id)
     if (sqlite3_prepare_v2(t->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     if (run_id)
-        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
     long long c =
         sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
