@@ -189,6 +189,16 @@ int ll_safetensors_load(const char *path, char ***names_out,
     int rc = ll_read_file(path, &data, &len, err);
     if (rc)
         return rc;
+    rc = ll_safetensors_parse(path, data, len, names_out, ts_out, n_out, err);
+    free(data);
+    return rc;
+}
+
+int ll_safetensors_parse(const char *path, const char *data, size_t len,
+                         char ***names_out, ll_tensor ***ts_out, int *n_out,
+                         ll_err *err)
+{
+    int rc;
     cJSON *root = NULL;
     char **names = NULL;
     ll_tensor **ts = NULL;
@@ -308,6 +318,5 @@ int ll_safetensors_load(const char *path, char ***names_out,
 done:
     ll_safetensors_list_free(names, ts, n);
     cJSON_Delete(root);
-    free(data);
     return rc;
 }
