@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 #define LL_MAXDIM 8
@@ -67,6 +68,11 @@ int64_t ll_shape_numel(int ndim, const int64_t *shape);
 /* "[2, 3]" into buf. */
 const char *ll_shape_str(int ndim, const int64_t *shape, char *buf,
                          size_t size);
+/* Append t as PyTorch prints it (render.c): one number format for the
+ * whole tensor, entries right-aligned in columns, dims longer than 6
+ * elided, then ", shape=[...]" and grad_fn or requires_grad:
+ * "tensor([[ 1.,  2.],\n        [30.,  4.]], shape=[2, 2])". */
+int ll_tensor_render(const ll_tensor *t, ll_buf *out);
 /* The value at a flat row-major index (honours strides). */
 float ll_tensor_get(const ll_tensor *t, int64_t flat);
 

@@ -402,6 +402,52 @@ static void test_fastmath_extremes(void **state)
     assert_true(fabsf(v[7] - 1.0f / (1.0f + expf(-3.0f))) < 1e-6f);
 }
 
+static void expect_render(ll_tensor *t, const char *want)
+{
+    ll_buf b;
+    ll_buf_init(&b);
+    assert_int_equal(ll_tensor_render(t, &b), LL_OK);
+    assert_string_equal(ll_buf_str(&b), want);
+    ll_buf_free(&b);
+    ll_tensor_free(t);
+}
+
+/* Tensor text as PyTorch prints it: one format, right-aligned columns. */
+static void test_render(void **state)
+{
+    (void)state;
+    int64_t s22[2] = {2, 2}, s2[1] = {2}, s4[1] = {4}, s222[3] = {2, 2, 2};
+    float ints[4] = {1, 2, 30, 4}, fx[4] = {0.25f, -1.5f, 3, 4};
+    float sci[2] = {1e9f, 1.5f}, odd[4] = {NAN, INFINITY, -INFINITY, 2};
+    expect_render(ll_tensor_from(2, s22, ints, NULL),
+                  "tensor([[ 1.,  2.],\n"
+                  "        [30.,  4.]], shape=[2, 2])");
+    expect_render(ll_tensor_from(2, s22, fx, NULL),
+                  "tensor([[ 0.2500, -1.5000],\n"
+                  "        [ 3.0000,  4.0000]], shape=[2, 2])");
+    expect_render(ll_tensor_from(1, s2, sci, NULL),
+                  "tensor([1.0000e+09, 1.5000e+00], shape=[2])");
+    expect_render(ll_tensor_from(1, s4, odd, NULL),
+                  "tensor([ nan,  inf, -inf,   2.], shape=[4])");
+    expect_render(ll_tensor_arange(0, 20, 1, NULL),
+                  "tensor([ 0.,  1.,  2., ..., 17., 18., 19.], shape=[20])");
+    expect_render(ll_tensor_new(3, s222, NULL), "tensor([[[0., 0.],\n"
+                                                "         [0., 0.]],\n"
+                                                "\n"
+                                                "        [[0., 0.],\n"
+                                                "         [0., 0.]]], "
+                                                "shape=[2, 2, 2])");
+    expect_render(ll_tensor_scalar(3.5f, NULL), "tensor(3.5000, shape=[])");
+    /* a transposed view renders its logical order; grad marks follow */
+    ll_tensor *a = ll_tensor_from(2, s22, ints, NULL);
+    ll_tensor_set_requires_grad(a, 1, NULL);
+    ll_tensor *tr = ll_transpose(a, 0, 1, NULL);
+    expect_render(tr, "tensor([[ 1., 30.],\n"
+                      "        [ 2.,  4.]], shape=[2, 2], grad_fn=Permute)");
+    expect_render(a, "tensor([[ 1.,  2.],\n"
+                     "        [30.,  4.]], shape=[2, 2], requires_grad=true)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_bad_shapes_named),
         cmocka_unit_test(test_numel_overflow),
         cmocka_unit_test(test_fastmath_extremes),
+        cmocka_unit_test(test_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
