@@ -355,14 +355,20 @@ static void test_sgd_step_and_flat_buffers(void **state)
     ll_tensor_free(p);
 }
 
+/* Create the file named by the mkstemp template path. */
+static void temp_file(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
 static void test_safetensors_round_trip_and_errors(void **state)
 {
     (void)state;
     ll_err err = {0};
     char path[] = "nn_test_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    temp_file(path);
     ll_tensor *a = rnd(2, 2, 3, 0), *b = rnd(1, 4, 0, 0);
     ll_tensor *ts[2] = {a, b};
     const char *names[2] = {"weight", "bias"};
@@ -418,9 +424,7 @@ static void test_safetensors_hostile(void **state)
     (void)state;
     ll_err err = {0};
     char path[] = "nn_test_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    temp_file(path);
     char want[512];
     /* 2^62 * 4 wraps to 0 bytes: offsets [0, 0] would "match". */
     assert_int_equal(
