@@ -6,6 +6,7 @@ LL_MODULES += _nn
 LL_LUA_FILES += lua/lualab/nn.lua
 TESTS += tests/lua/nn_spec.lua
 EXTRA_DIST += tests/lua/nn_spec.lua tests/fixtures/make_nn.py \
+	tests/fixtures/make_nn_render.py tests/fixtures/nn/render.txt \
 	tests/fixtures/nn/conv1d.safetensors \
 	tests/fixtures/nn/embedding.safetensors \
 	tests/fixtures/nn/gru.safetensors \

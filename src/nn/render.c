@@ -1,9 +1,11 @@
 /*
  * render: a tensor as text, the way PyTorch prints one: one number format
  * for the whole tensor (integers as "3.", fixed "0.2500", or scientific
- * "1.0000e+09" when the magnitudes call for it), every entry right-aligned
- * to the widest, nested brackets with rows aligned under each other, and
- * the middle of dims longer than 6 elided ("...").
+ * "1.0000e+09" when the nonzero finite magnitudes span more than 1000x,
+ * pass 1e8 or, for fractions, fall under 1e-4), every entry right-aligned
+ * to the widest nonzero finite one, nested brackets with rows aligned
+ * under each other, and the middle of dims longer than 6 elided ("...",
+ * as PyTorch with edgeitems 3).
  */
 #include "config.h"
 
@@ -62,12 +64,17 @@ static void scan(const ll_tensor *t, int level, int64_t off, double *lo,
             scan(t, level + 1, off + i * t->stride[level], lo, hi, ints, any);
 }
 
+/* The width of the widest shown nonzero finite entry (PyTorch pads to it;
+ * nan, inf and zeros do not count). */
 static void widest(const ll_tensor *t, const fmt *f, int level, int64_t off,
                    int *w)
 {
     if (level == t->ndim) {
         char s[64];
-        int n = fmt_one(f, t->st->data[off], s, sizeof s);
+        float v = t->st->data[off];
+        if (!isfinite(v) || v == 0)
+            return;
+        int n = fmt_one(f, v, s, sizeof s);
         if (n > *w)
             *w = n;
         return;
@@ -99,7 +106,7 @@ static int nested(ll_buf *b, const ll_tensor *t, const fmt *f, int level,
     int rc = ll_buf_putc(b, '[');
     for (int64_t i = 0; i < n && !rc; i++) {
         if (!shown(n, i)) {
-            rc = ll_buf_puts(b, last ? "..., " : "...,\n");
+            rc = ll_buf_puts(b, last ? " ..., " : "...,\n");
             if (!last && !rc)
                 rc = pad(b, indent + 1);
             i = n - EDGE - 1;
@@ -124,9 +131,10 @@ int ll_tensor_render(const ll_tensor *t, ll_buf *out)
     int ints = 1, any = 0;
     scan(t, 0, t->offset, &lo, &hi, &ints, &any);
     fmt f = {1, 0};
+    int wide = any && isfinite(lo) && (hi > 1e8 || hi / lo > 1000.0);
     if (ints)
-        f.mode = hi > 1e8 ? 2 : 0;
-    else if (any && (hi > 1e8 || lo < 1e-4 || hi / lo > 1000.0))
+        f.mode = wide ? 2 : 0;
+    else if (wide || (any && lo < 1e-4))
         f.mode = 2;
     widest(t, &f, 0, t->offset, &f.width);
     const char *head = "tensor(";

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -428,9 +430,9 @@ static void test_render(void **state)
     expect_render(ll_tensor_from(1, s2, sci, NULL),
                   "tensor([1.0000e+09, 1.5000e+00], shape=[2])");
     expect_render(ll_tensor_from(1, s4, odd, NULL),
-                  "tensor([ nan,  inf, -inf,   2.], shape=[4])");
+                  "tensor([nan, inf, -inf, 2.], shape=[4])");
     expect_render(ll_tensor_arange(0, 20, 1, NULL),
-                  "tensor([ 0.,  1.,  2., ..., 17., 18., 19.], shape=[20])");
+                  "tensor([ 0.,  1.,  2.,  ..., 17., 18., 19.], shape=[20])");
     expect_render(ll_tensor_new(3, s222, NULL), "tensor([[[0., 0.],\n"
                                                 "         [0., 0.]],\n"
                                                 "\n"
@@ -446,6 +448,64 @@ static void test_render(void **state)
                       "        [ 2.,  4.]], shape=[2, 2], grad_fn=Permute)");
     expect_render(a, "tensor([[ 1.,  2.],\n"
                      "        [30.,  4.]], shape=[2, 2], requires_grad=true)");
+}
+
+/* The same tensors as tests/fixtures/make_nn_render.py prints with
+ * PyTorch (tests/fixtures/nn/render.txt): equal text, shape aside. */
+static void test_render_like_pytorch(void **state)
+{
+    (void)state;
+    const char *src = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/nn/render.txt",
+             src ? src : ".");
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char want[16384];
+    size_t wl = fread(want, 1, sizeof want - 1, fp);
+    fclose(fp);
+    want[wl] = '\0';
+    float nan = NAN, inf = INFINITY;
+    float c1[4] = {1, 2, 30, 4}, c2[4] = {0.25f, -1.5f, 3, 4};
+    float c3[2] = {1e9f, 1.5f}, c5[4] = {nan, inf, -inf, 2};
+    float c8[2] = {1e-5f, 1}, c9[2] = {0.001f, 2000}, c10[2] = {-1e9f, 3};
+    float c11[3] = {0.5f, 100.25f, -3.125f}, c12[64], c13[2] = {1, 2000};
+    float c14[24];
+    for (int i = 0; i < 64; i++)
+        c12[i] = (float)i / 7.0f;
+    for (int i = 0; i < 24; i++)
+        c14[i] = (float)i - 10;
+    int64_t s22[2] = {2, 2}, s2[1] = {2}, s3[1] = {3}, s4[1] = {4};
+    int64_t s222[3] = {2, 2, 2}, s88[2] = {8, 8}, s234[3] = {2, 3, 4};
+    ll_tensor *ts[] = {
+        ll_tensor_from(2, s22, c1, NULL), ll_tensor_from(2, s22, c2, NULL),
+        ll_tensor_from(1, s2, c3, NULL),  ll_tensor_new(3, s222, NULL),
+        ll_tensor_from(1, s4, c5, NULL),  ll_tensor_arange(0, 20, 1, NULL),
+        ll_tensor_scalar(3.5f, NULL),     ll_tensor_from(1, s2, c8, NULL),
+        ll_tensor_from(1, s2, c9, NULL),  ll_tensor_from(1, s2, c10, NULL),
+        ll_tensor_from(1, s3, c11, NULL), ll_tensor_from(2, s88, c12, NULL),
+        ll_tensor_from(1, s2, c13, NULL), ll_tensor_from(3, s234, c14, NULL),
+    };
+    const char *w = want;
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        const char *end = strstr(w, "\n====\n");
+        assert_non_null(end);
+        ll_buf b;
+        ll_buf_init(&b);
+        assert_int_equal(ll_tensor_render(ts[i], &b), LL_OK);
+        /* drop ", shape=[...]" before the closing parenthesis */
+        char *sh = strstr(b.data, ", shape=");
+        assert_non_null(sh);
+        sh[0] = ')';
+        sh[1] = '\0';
+        if (strlen(b.data) != (size_t)(end - w) ||
+            strncmp(b.data, w, (size_t)(end - w)) != 0)
+            fail_msg("case %zu: got\n%s\nPyTorch prints\n%.*s", i + 1, b.data,
+                     (int)(end - w), w);
+        ll_buf_free(&b);
+        ll_tensor_free(ts[i]);
+        w = end + 6;
+    }
 }
 
 int main(void)
@@ -467,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_numel_overflow),
         cmocka_unit_test(test_fastmath_extremes),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_render_like_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
