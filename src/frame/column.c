@@ -225,13 +225,17 @@ int ll_sb_push_na(ll_strbuilder *sb)
 
 ll_column *ll_sb_finish(ll_strbuilder *sb)
 {
+    /* The builder is consumed whether this succeeds or not. */
     ll_column *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        ll_sb_free(sb);
         return NULL;
+    }
     if (!sb->offs) {
         sb->offs = calloc(1, sizeof *sb->offs);
         if (!sb->offs) {
             free(c);
+            ll_sb_free(sb);
             return NULL;
         }
     }

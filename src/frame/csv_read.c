@@ -580,6 +580,10 @@ done:
     free_reader(&r);
     free(converted);
     free(r.na_len);
+    if (!f && err && !err->msg[0]) { /* a callback's LL_ENOMEM */
+        ll_err_oom(err);
+        ll_err_prefix(err, "%s", name);
+    }
     return f;
 }
 

@@ -531,13 +531,17 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
     ll_strbuilder sb;
     ll_sb_init(&sb);
     if (!r)
-        return NULL;
-    for (int s = 0; s < nstat; s++)
-        ll_sb_push(&sb, stats[s], strlen(stats[s]));
-    ll_column *names = ll_sb_finish(&sb);
-    if (!names || ll_frame_set(r, "stat", names, err))
         goto fail;
+    for (int s = 0; s < nstat; s++)
+        if (ll_sb_push(&sb, stats[s], strlen(stats[s]))) {
+            ll_sb_free(&sb);
+            goto fail;
+        }
+    ll_column *names = ll_sb_finish(&sb);
+    int set = names ? ll_frame_set(r, "stat", names, err) : LL_ENOMEM;
     ll_col_unref(names);
+    if (set)
+        goto fail;
     for (int i = 0; i < f->ncol; i++) {
         const ll_column *c = f->cols[i];
         ll_column *out;
@@ -560,7 +564,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             ll_strbuilder ob;
             ll_sb_init(&ob);
             double cnt;
-            ll_col_reduce(c, "count", 0, &cnt, err);
+            int bad = ll_col_reduce(c, "count", 0, &cnt, err);
             ll_buf tmp;
             ll_buf_init(&tmp);
             /* NA is no value: not counted as unique, never the top */
@@ -571,7 +575,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
                     if (top < 0)
                         top = j;
                 }
-            for (int s = 0; s < nstat; s++) {
+            for (int s = 0; s < nstat && !bad; s++) {
                 ll_buf_reset(&tmp);
                 if (s == 0)
                     ll_buf_printf(&tmp, "%lld", (long long)cnt);
@@ -581,13 +585,19 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
                     ll_col_format(vc->cols[0], top, &tmp);
                 else if (s == 10 && top >= 0)
                     ll_col_format(vc->cols[1], top, &tmp);
-                if (tmp.len || s == 0 || s == 8)
-                    ll_sb_push(&ob, tmp.data ? tmp.data : "", tmp.len);
+                if (tmp.failed)
+                    bad = LL_ENOMEM;
+                else if (tmp.len || s == 0 || s == 8)
+                    bad = ll_sb_push(&ob, tmp.data ? tmp.data : "", tmp.len);
                 else
-                    ll_sb_push_na(&ob);
+                    bad = ll_sb_push_na(&ob);
             }
             ll_buf_free(&tmp);
             ll_frame_free(vc);
+            if (bad) {
+                ll_sb_free(&ob);
+                goto fail;
+            }
             out = ll_sb_finish(&ob);
         } else {
             out = ll_col_new(LL_FLOAT, nstat);
@@ -595,12 +605,17 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
                 goto fail;
             double *v = LL_F64(out);
             const char *fns[] = {"count", "mean", "std", "min"};
-            for (int s = 0; s < 4; s++)
-                ll_col_reduce(c, fns[s], 0, &v[s], err);
-            ll_col_reduce(c, "quantile", 0.25, &v[4], err);
-            ll_col_reduce(c, "quantile", 0.5, &v[5], err);
-            ll_col_reduce(c, "quantile", 0.75, &v[6], err);
-            ll_col_reduce(c, "max", 0, &v[7], err);
+            int bad = 0;
+            for (int s = 0; s < 4 && !bad; s++)
+                bad = ll_col_reduce(c, fns[s], 0, &v[s], err);
+            for (int q = 1; q <= 3 && !bad; q++)
+                bad = ll_col_reduce(c, "quantile", 0.25 * q, &v[3 + q], err);
+            if (!bad)
+                bad = ll_col_reduce(c, "max", 0, &v[7], err);
+            if (bad) {
+                ll_col_unref(out);
+                goto fail;
+            }
             for (int s = 8; s < nstat; s++)
                 ll_col_set_na(out, s);
             if (c->type == LL_DATE || c->type == LL_DATETIME) {

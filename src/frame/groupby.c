@@ -539,8 +539,10 @@ ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
         }
     }
     int *aggcols = malloc(sizeof(int) * (size_t)(naggs + 1));
-    if (!aggcols)
+    if (!aggcols) {
+        ll_err_oom(err);
         return NULL;
+    }
     for (int a = 0; a < naggs; a++) {
         aggcols[a] = ll_frame_col(f, aggs[a].col, err);
         if (aggcols[a] < 0) {
@@ -697,6 +699,8 @@ ll_frame *ll_frame_unique(const ll_frame *f, const char *const *keys, int nkeys,
     free(group);
     ll_frame *sel = ll_frame_select(f, keys, nkeys, err);
     ll_frame *r = sel ? ll_frame_take(sel, first, ng) : NULL;
+    if (sel && !r)
+        ll_err_oom(err);
     ll_frame_free(sel);
     free(first);
     return r;

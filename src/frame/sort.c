@@ -247,8 +247,10 @@ ll_frame *ll_frame_sort(const ll_frame *f, const char *const *keys,
                         const int *desc, int nkeys, ll_err *err)
 {
     int *cols = malloc(sizeof(int) * (size_t)(nkeys + 1));
-    if (!cols)
+    if (!cols) {
+        ll_err_oom(err);
         return NULL;
+    }
     for (int k = 0; k < nkeys; k++) {
         cols[k] = ll_frame_col(f, keys[k], err);
         if (cols[k] < 0) {

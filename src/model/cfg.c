@@ -6,6 +6,10 @@
 
 #include "model/model_int.h"
 
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+
 const cJSON *ll_cfg_get(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -23,12 +27,23 @@ int ll_cfg_int(const char *file, const char *layer, const cJSON *c,
         *out = def;
         return LL_OK;
     }
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-        v->valuedouble < min)
+    /* Range first: converting an out-of-range double to int is undefined. */
+    double d = cJSON_IsNumber(v) ? v->valuedouble : 0;
+    if (cJSON_IsNumber(v) && d > INT_MAX) {
+        char num[64];
+        if (d < 9.2e18 && d == floor(d))
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%g", d);
+        return ll_err_set(err, LL_ERANGE,
+                          "%s: layer '%s': '%s' is %s, more than %d", file,
+                          layer, key, num, INT_MAX);
+    }
+    if (!cJSON_IsNumber(v) || !(d >= min) || d != floor(d))
         return ll_err_set(err, LL_EPARSE,
                           "%s: layer '%s': '%s' must be an integer >= %d", file,
                           layer, key, min);
-    *out = (int)v->valuedouble;
+    *out = (int)d;
     return LL_OK;
 }
 

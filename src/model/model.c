@@ -153,9 +153,12 @@ int ll_model_load(const char *dir, ll_model **out, ll_err *err)
         rc = sig_names(&y, "outputs", file, &m->out_names, &m->nout, err);
     if (rc)
         goto fail;
-    rc = strcmp(chosen, "nn") == 0         ? ll_nnflavor_load(m, err)
-         : strcmp(chosen, "forecast") == 0 ? ll_forecast_flavor_load(m, err)
-                                           : ll_keras_load(m, err);
+    rc = strcmp(chosen, "forecast") == 0
+             ? ll_forecast_flavor_load(m, err)
+             : ll_seq_load(m,
+                           strcmp(chosen, "nn") == 0 ? &ll_nn_flavor
+                                                     : &ll_keras_flavor,
+                           err);
     if (rc)
         goto fail;
     ll_mlmodel_clear(&y);

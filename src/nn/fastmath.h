@@ -3,7 +3,9 @@
  * (libm's expm1f/tanhf were over half of an LSTM step).  Cephes-style
  * range reduction and minimax polynomials, within about 2 ulp of libm; the
  * array versions run 4 lanes at a time with SSE2 where available and give
- * the same results as the scalar versions.
+ * the same results as the scalar versions.  NaN in gives NaN out; inputs
+ * beyond the float range saturate (exp clamps its argument to
+ * [-87.3, 88.4], so no exponent arithmetic overflows).
  */
 #ifndef LL_NN_FASTMATH_H
 #define LL_NN_FASTMATH_H
@@ -34,6 +36,8 @@
 
 static inline float ll_fexp(float x)
 {
+    if (x != x) /* NaN: the exponent arithmetic below needs a number */
+        return x;
     x = x > LL_EXP_HI ? LL_EXP_HI : x;
     x = x < LL_EXP_LO ? LL_EXP_LO : x;
     /* round to nearest even, as cvtps2dq does */
@@ -78,6 +82,9 @@ static inline float ll_ftanh(float x)
 #if defined(__SSE2__)
 static inline __m128 ll_exp_ps(__m128 x)
 {
+    /* min/max turn NaN into a bound: keep the NaN lanes aside. */
+    __m128 nan = _mm_cmpunord_ps(x, x);
+    __m128 xin = x;
     x = _mm_min_ps(x, _mm_set1_ps(LL_EXP_HI));
     x = _mm_max_ps(x, _mm_set1_ps(LL_EXP_LO));
     __m128i n = _mm_cvtps_epi32(_mm_mul_ps(x, _mm_set1_ps(LL_LOG2E)));
@@ -93,7 +100,8 @@ static inline __m128 ll_exp_ps(__m128 x)
     y = _mm_add_ps(_mm_add_ps(_mm_mul_ps(y, _mm_mul_ps(r, r)), r),
                    _mm_set1_ps(1.0f));
     __m128i bits = _mm_slli_epi32(_mm_add_epi32(n, _mm_set1_epi32(127)), 23);
-    return _mm_mul_ps(y, _mm_castsi128_ps(bits));
+    y = _mm_mul_ps(y, _mm_castsi128_ps(bits));
+    return _mm_or_ps(_mm_and_ps(nan, xin), _mm_andnot_ps(nan, y));
 }
 
 static inline __m128 ll_sigmoid_ps(__m128 x)

@@ -99,13 +99,13 @@ ll_tensor *ll_linear(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
     ll_node *n = ll_node_new("Linear", bw_linear, inp, 3);
     if (n) {
         n->i[0] = rows;
-        n->saved[0] = ll_alias(xc);
-        n->saved[1] = ll_alias(wc);
+        ll_node_save(n, 0, xc);
+        ll_node_save(n, 1, wc);
         ll_node_attach(n, y, 0);
     }
     ll_tensor_free(xc);
     ll_tensor_free(wc);
-    return y;
+    return ll_node_check(n, inp, 3, y, name, err);
 }
 
 /* ---- Embedding ------------------------------------------------------------
@@ -176,11 +176,11 @@ ll_tensor *ll_embedding(const char *name, ll_tensor *idx, ll_tensor *w,
     ll_node *n = ll_node_new("Embedding", bw_embedding, inp, 2);
     if (n) {
         n->i[0] = padding_idx;
-        n->saved[0] = ll_alias(ic);
+        ll_node_save(n, 0, ic);
         ll_node_attach(n, y, 0);
     }
     ll_tensor_free(ic);
-    return y;
+    return ll_node_check(n, inp, 2, y, name, err);
 }
 
 /* ---- Conv1d ------------------------------------------------------------- */
@@ -317,14 +317,14 @@ ll_tensor *ll_conv1d(const char *name, ll_tensor *x, ll_tensor *w, ll_tensor *b,
     if (n) {
         n->ctx = g;
         g = NULL;
-        n->saved[0] = ll_alias(xc);
-        n->saved[1] = ll_alias(wc);
+        ll_node_save(n, 0, xc);
+        ll_node_save(n, 1, wc);
         ll_node_attach(n, y, 0);
     }
     free(g);
     ll_tensor_free(xc);
     ll_tensor_free(wc);
-    return y;
+    return ll_node_check(n, inp, 3, y, name, err);
 }
 
 /* ---- pooling ------------------------------------------------------------ */
@@ -416,7 +416,7 @@ ll_tensor *ll_pool1d(const char *name, ll_tensor *x, int is_max, int k,
         ll_node_attach(n, y, 0);
     }
     free(arg);
-    return y;
+    return ll_node_check(n, &x, 1, y, name, err);
 }
 
 /* ---- dropout ------------------------------------------------------------ */
@@ -546,10 +546,10 @@ ll_tensor *ll_layer_norm(const char *name, ll_tensor *x, ll_tensor *w,
         n->i[0] = D;
         n->ctx = rstd;
         rstd = NULL;
-        n->saved[0] = ll_alias(xhat);
+        ll_node_save(n, 0, xhat);
         ll_node_attach(n, y, 0);
     }
     free(rstd);
     ll_tensor_free(xhat);
-    return y;
+    return ll_node_check(n, inp, 3, y, name, err);
 }

@@ -1,11 +1,12 @@
 # nn/: tensors, autograd, layers, losses, optimizers (DESIGN.md 5.7).
 liblualab_a_SOURCES += src/nn/tensor.h src/nn/nn_int.h src/nn/tensor.c src/nn/blas.c src/nn/blas.h \
 	src/nn/ops.c src/nn/fastmath.h src/nn/layers.h src/nn/rnn.c src/nn/layers.c \
-	src/nn/loss.c src/nn/optim.c src/nn/safetensors.h src/nn/safetensors.c src/nn/lua_nn.h src/nn/lua_nn.c
+	src/nn/loss.c src/nn/optim.c src/nn/safetensors.h src/nn/safetensors.c src/nn/render.c src/nn/lua_nn.h src/nn/lua_nn.c
 LL_MODULES += _nn
 LL_LUA_FILES += lua/lualab/nn.lua
 TESTS += tests/lua/nn_spec.lua
 EXTRA_DIST += tests/lua/nn_spec.lua tests/fixtures/make_nn.py \
+	tests/fixtures/make_nn_render.py tests/fixtures/nn/render.txt \
 	tests/fixtures/nn/conv1d.safetensors \
 	tests/fixtures/nn/embedding.safetensors \
 	tests/fixtures/nn/gru.safetensors \

@@ -197,6 +197,7 @@ ll_tensor *ll_loss(ll_loss_kind kind, ll_tensor *input, ll_tensor *target,
         d = NULL;
         ll_node_attach(n, out, 0);
     }
+    out = ll_node_check(n, &input, 1, out, name, err);
 done:
     free(d);
     free(terms);

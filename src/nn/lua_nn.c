@@ -332,73 +332,17 @@ static int check_dim(lua_State *L, int idx, const ll_tensor *t)
 /* ---- display --------------------------------------------------------------
  */
 
-static void fmt_val(luaL_Buffer *b, float v)
-{
-    char s[48];
-    if (v == floorf(v) && fabsf(v) < 1e7f)
-        snprintf(s, sizeof s, "%.0f.", (double)v);
-    else if (fabsf(v) >= 1e-3f && fabsf(v) < 1e5f)
-        snprintf(s, sizeof s, "%.4f", (double)v);
-    else
-        snprintf(s, sizeof s, "%.4e", (double)v);
-    luaL_addstring(b, s);
-}
-
-/* Nested brackets, eliding the middle of long dims (first 3 ... last 3). */
-static void fmt_nested(luaL_Buffer *b, const ll_tensor *t, int level,
-                       int64_t off, int indent)
-{
-    if (t->ndim == 0) {
-        fmt_val(b, t->st->data[t->offset]);
-        return;
-    }
-    int64_t n = t->shape[level];
-    int elide = n > 6;
-    luaL_addchar(b, '[');
-    for (int64_t i = 0; i < n; i++) {
-        if (elide && i == 3) {
-            luaL_addstring(b, level == t->ndim - 1 ? "..., " : "...,\n");
-            if (level != t->ndim - 1)
-                for (int k = 0; k < indent + 1; k++)
-                    luaL_addchar(b, ' ');
-            i = n - 3;
-        }
-        int64_t o = off + i * t->stride[level];
-        if (level == t->ndim - 1)
-            fmt_val(b, t->st->data[o]);
-        else
-            fmt_nested(b, t, level + 1, o, indent + 1);
-        if (i + 1 < n) {
-            luaL_addchar(b, ',');
-            if (level == t->ndim - 1)
-                luaL_addchar(b, ' ');
-            else {
-                luaL_addchar(b, '\n');
-                for (int k = 0; k < indent + 1; k++)
-                    luaL_addchar(b, ' ');
-            }
-        }
-    }
-    luaL_addchar(b, ']');
-}
-
 static int l_t_display(lua_State *L)
 {
     ll_tensor *t = ll_lua_check_tensor(L, 1);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, "tensor(");
-    fmt_nested(&b, t, 0, t->offset, 7);
-    char s[128];
-    luaL_addstring(&b, ", shape=");
-    luaL_addstring(&b, ll_shape_str(t->ndim, t->shape, s, sizeof s));
-    if (t->node) {
-        luaL_addstring(&b, ", grad_fn=");
-        luaL_addstring(&b, t->node->name);
-    } else if (t->requires_grad)
-        luaL_addstring(&b, ", requires_grad=true");
-    luaL_addchar(&b, ')');
-    luaL_pushresult(&b);
+    ll_buf b;
+    ll_buf_init(&b);
+    if (ll_tensor_render(t, &b)) {
+        ll_buf_free(&b);
+        return luaL_error(L, "tensor: out of memory");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    ll_buf_free(&b);
     return 1;
 }
 

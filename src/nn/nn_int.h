@@ -54,6 +54,7 @@ struct ll_node {
     int64_t i[8];
     int released;
     int visit;
+    int broken; /* a saved value could not be allocated */
 };
 
 /* Make a node for an op over inputs (refs taken) if any input requires grad
@@ -69,6 +70,16 @@ int ll_node_needs(const ll_node *n, int k);
 void ll_node_release(ll_node *n);
 /* Keep a value for backward without a ref cycle: a history-free alias. */
 ll_tensor *ll_alias(ll_tensor *t);
+/* n->saved[i] = an alias of t; marks n broken when that fails. */
+void ll_node_save(ll_node *n, int i, ll_tensor *t);
+/* Would an op over these inputs record a node? */
+int ll_node_wanted(ll_tensor **in, int nin);
+/* After an op attached its node n (NULL when none was made) to out:
+ * out, or NULL with "NAME: out of memory" in err (out released) when the
+ * node was wanted but not made or is broken: an op never returns a result
+ * that silently lost its history. */
+ll_tensor *ll_node_check(ll_node *n, ll_tensor **in, int nin, ll_tensor *out,
+                         const char *name, ll_err *err);
 
 /* Float buffers from the pool (see tensor.c); free with the same n. */
 float *ll_fbuf_alloc(int64_t n);
@@ -99,7 +110,6 @@ int ll_add_into(ll_tensor *a, ll_tensor *b, ll_err *err);
 /* Copy any-strided t into contiguous out buffer. */
 void ll_gather_to(const ll_tensor *t, float *out);
 int ll_oom(ll_err *err, const char *what);
-int64_t ll_shape_numel(int ndim, const int64_t *shape);
 /* Normalise a possibly negative dim; -1 if out of range. */
 int ll_wrap_dim(int dim, int ndim);
 

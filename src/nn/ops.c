@@ -20,7 +20,7 @@ static ll_tensor *finish(ll_tensor *out, const char *name, ll_backward_fn bw,
     ll_node *n = ll_node_new(name, bw, in, nin);
     if (n)
         ll_node_attach(n, out, 0);
-    return out;
+    return ll_node_check(n, in, nin, out, name, err);
 }
 
 ll_tensor *ll_contiguous(ll_tensor *t, ll_err *err)
@@ -197,11 +197,13 @@ ll_tensor *ll_reshape(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
             ll_err_set(err, LL_EINVAL, "reshape: bad size %lld",
                        (long long)s[i]);
             return NULL;
-        } else
-            known *= s[i];
+        }
     }
-    if (infer >= 0)
-        s[infer] = known ? t->numel / known : 0;
+    if (infer >= 0) {
+        s[infer] = 1;
+        known = ll_shape_numel(ndim, s);
+        s[infer] = known > 0 ? t->numel / known : 0;
+    }
     if (ll_shape_numel(ndim, s) != t->numel) {
         char a[96], b[96];
         ll_err_set(err, LL_EINVAL,
@@ -428,6 +430,12 @@ ll_tensor *ll_expand(ll_tensor *t, int ndim, const int64_t *shape, ll_err *err)
             goto bad;
         st[d] = (k < 0 || ts != s[d]) ? 0 : t->stride[k];
     }
+    if (ll_shape_numel(ndim, s) < 0) {
+        ll_err_set(err, LL_EINVAL,
+                   "expand: cannot expand %s to %s (too many elements)",
+                   sh(t, a, sizeof a), ll_shape_str(ndim, shape, b, sizeof b));
+        return NULL;
+    }
     return finish(ll_tensor_view_of(t, ndim, s, st, t->offset), "Expand",
                   bw_expand, &t, 1, err);
 bad:
@@ -615,10 +623,10 @@ ll_tensor *ll_binary(ll_binop op, ll_tensor *a, ll_tensor *b, ll_err *err)
     if (n) {
         n->i[0] = op;
         if (op == LL_POW)
-            n->saved[0] = ll_alias(out);
+            ll_node_save(n, 0, out);
         ll_node_attach(n, out, 0);
     }
-    return out;
+    return ll_node_check(n, in, 2, out, binop_name(op), err);
 }
 
 /* ---- elementwise unary -------------------------------------------------- */
@@ -783,10 +791,10 @@ ll_tensor *ll_unary(ll_unop op, ll_tensor *a, float arg, ll_err *err)
     if (n) {
         n->i[0] = op;
         n->f[0] = (double)arg;
-        n->saved[0] = ll_alias(out);
+        ll_node_save(n, 0, out);
         ll_node_attach(n, out, 0);
     }
-    return out;
+    return ll_node_check(n, &a, 1, out, unop_name(op), err);
 }
 
 /* ---- reductions -----------------------------------------------------------
@@ -966,11 +974,13 @@ ll_tensor *ll_reduce(ll_reduce_op op, ll_tensor *t, int dim, int keepdim,
         n->i[0] = op;
         n->i[1] = dim;
         n->ctx = arg;
-        n->saved[0] = ll_alias(out);
+        ll_node_save(n, 0, out);
         ll_node_attach(n, out, 0);
     } else
         free(arg);
-    return out;
+    if (op == LL_RARGMAX || op == LL_RARGMIN)
+        return out;
+    return ll_node_check(n, &t, 1, out, rname(op), err);
 }
 
 /* ---- matmul ------------------------------------------------------------- */
@@ -1077,8 +1087,8 @@ ll_tensor *ll_matmul(ll_tensor *a, ll_tensor *b, ll_err *err)
     ll_tensor *in[2] = {a, b};
     ll_node *n = ll_node_new("MatMul", bw_matmul, in, 2);
     if (n) {
-        n->saved[0] = ll_alias(ac);
-        n->saved[1] = ll_alias(bc);
+        ll_node_save(n, 0, ac);
+        ll_node_save(n, 1, bc);
         n->i[0] = batch;
         n->i[1] = rows;
         n->i[2] = k;
@@ -1088,7 +1098,7 @@ ll_tensor *ll_matmul(ll_tensor *a, ll_tensor *b, ll_err *err)
     }
     ll_tensor_free(ac);
     ll_tensor_free(bc);
-    return out;
+    return ll_node_check(n, in, 2, out, "matmul", err);
 bad:
     ll_err_set(err, LL_EINVAL, "matmul: shapes %s and %s do not match",
                sh(a, x, sizeof x), sh(b, y, sizeof y));
@@ -1154,7 +1164,7 @@ static ll_tensor *cat_chunk(ll_tensor **ts, int n, int dim, ll_err *err)
         node->i[0] = dim;
         ll_node_attach(node, out, 0);
     }
-    return out;
+    return ll_node_check(node, ts, n, out, "cat", err);
 }
 
 ll_tensor *ll_cat(ll_tensor **ts, int n, int dim, ll_err *err)
@@ -1297,10 +1307,10 @@ ll_tensor *ll_index_select(ll_tensor *t, int dim, ll_tensor *idx, ll_err *err)
     ll_node *n = ll_node_new("IndexSelect", bw_index_select, &t, 1);
     if (n) {
         n->i[0] = d;
-        n->saved[0] = ll_alias(idx);
+        ll_node_save(n, 0, idx);
         ll_node_attach(n, out, 0);
     }
-    return out;
+    return ll_node_check(n, &t, 1, out, "index_select", err);
 }
 
 /* ---- softmax --------------------------------------------------------------
@@ -1375,8 +1385,8 @@ ll_tensor *ll_softmax(ll_tensor *t, int dim, int lg, ll_err *err)
     if (n) {
         n->i[0] = d;
         n->i[1] = lg;
-        n->saved[0] = ll_alias(out);
+        ll_node_save(n, 0, out);
         ll_node_attach(n, out, 0);
     }
-    return out;
+    return ll_node_check(n, &t, 1, out, "softmax", err);
 }

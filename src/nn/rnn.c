@@ -404,14 +404,18 @@ LL_VEC int ll_rnn_layer(const char *name, ll_cell cell, ll_tensor *x,
         n->ctx = c;
         n->ctx_floats = ctx_floats;
         c = NULL;
-        n->saved[0] = ll_alias(xc);
-        n->saved[1] = ll_alias(o);
-        n->saved[2] = ll_alias(wih);
-        n->saved[3] = ll_alias(whh);
+        ll_node_save(n, 0, xc);
+        ll_node_save(n, 1, o);
+        ll_node_save(n, 2, wih);
+        ll_node_save(n, 3, whh);
         ll_node_attach(n, o, 0);
         ll_node_attach(n, hT, 1);
         if (cT)
             ll_node_attach(n, cT, 2);
+    }
+    if (n ? n->broken : ll_node_wanted(in, NIN)) {
+        rc = ll_oom(err, name);
+        goto fail;
     }
     ll_fbuf_free((float *)(void *)c, ctx_floats);
     ll_tensor_free(xc);

@@ -4,6 +4,7 @@
 #include "nn/safetensors.h"
 #include "nn/nn_int.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,15 @@
 
 #include "util/buf.h"
 #include "util/fsutil.h"
+
+static int add_number(cJSON *array, double v)
+{
+    cJSON *n = cJSON_CreateNumber(v);
+    if (n && cJSON_AddItemToArray(array, n))
+        return 1;
+    cJSON_Delete(n);
+    return 0;
+}
 
 int ll_safetensors_save(const char *path, const char *const *names,
                         ll_tensor **ts, int n, ll_err *err)
@@ -31,12 +41,14 @@ int ll_safetensors_save(const char *path, const char *const *names,
         cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
         if (!shape || !offs)
             goto done;
+        int ok = 1;
         for (int d = 0; d < ts[i]->ndim; d++)
-            cJSON_AddItemToArray(shape,
-                                 cJSON_CreateNumber((double)ts[i]->shape[d]));
+            ok = ok && add_number(shape, (double)ts[i]->shape[d]);
         int64_t bytes = ts[i]->numel * 4;
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(off + bytes)));
+        ok = ok && add_number(offs, (double)off) &&
+             add_number(offs, (double)(off + bytes));
+        if (!ok) /* a header missing a number would be written corrupt */
+            goto done;
         off += bytes;
     }
     char *hdr = cJSON_PrintUnformatted(root);
@@ -115,6 +127,18 @@ static int dtype_size(const char *dt, int *code)
     return 0;
 }
 
+/* A JSON number that is a whole size in [0, 2^63). */
+static int json_size(const cJSON *v, int64_t *out)
+{
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!(d >= 0 && d < 9223372036854775808.0) || d != floor(d))
+        return 0;
+    *out = (int64_t)d;
+    return 1;
+}
+
 static float load_elem(const unsigned char *p, int code)
 {
     union {
@@ -165,6 +189,16 @@ int ll_safetensors_load(const char *path, char ***names_out,
     int rc = ll_read_file(path, &data, &len, err);
     if (rc)
         return rc;
+    rc = ll_safetensors_parse(path, data, len, names_out, ts_out, n_out, err);
+    free(data);
+    return rc;
+}
+
+int ll_safetensors_parse(const char *path, const char *data, size_t len,
+                         char ***names_out, ll_tensor ***ts_out, int *n_out,
+                         ll_err *err)
+{
+    int rc;
     cJSON *root = NULL;
     char **names = NULL;
     ll_tensor **ts = NULL;
@@ -177,7 +211,12 @@ int ll_safetensors_load(const char *path, char ***names_out,
                         "%s: not a safetensors file (bad header length)", path);
         goto done;
     }
+    errno = 0;
     root = cJSON_ParseWithLength(data + 8, (size_t)hl);
+    if (!root && errno == ENOMEM) { /* a failed malloc, not the header */
+        rc = ll_oom(err, path);
+        goto done;
+    }
     if (!cJSON_IsObject(root)) {
         rc = ll_err_set(err, LL_EPARSE,
                         "%s: safetensors header is not a "
@@ -204,8 +243,8 @@ int ll_safetensors_load(const char *path, char ***names_out,
         cJSON *offs = cJSON_GetObjectItem(e, "data_offsets");
         int code = 0,
             size = cJSON_IsString(dt) ? dtype_size(dt->valuestring, &code) : 0;
-        if (!size || !cJSON_IsArray(shape) || !cJSON_IsArray(offs) ||
-            cJSON_GetArraySize(offs) != 2 ||
+        if (!size || !cJSON_IsObject(e) || !cJSON_IsArray(shape) ||
+            !cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
             cJSON_GetArraySize(shape) > LL_MAXDIM) {
             rc = ll_err_set(err, LL_EPARSE,
                             "%s: key '%s': unsupported dtype or bad entry",
@@ -215,12 +254,39 @@ int ll_safetensors_load(const char *path, char ***names_out,
         int64_t s[LL_MAXDIM];
         int nd = 0;
         cJSON *d;
-        cJSON_ArrayForEach(d, shape) s[nd++] = (int64_t)d->valuedouble;
-        size_t lo = (size_t)cJSON_GetArrayItem(offs, 0)->valuedouble;
-        size_t hi = (size_t)cJSON_GetArrayItem(offs, 1)->valuedouble;
+        cJSON_ArrayForEach(d, shape)
+        {
+            if (!json_size(d, &s[nd])) {
+                rc = ll_err_set(err, LL_EPARSE,
+                                "%s: key '%s': shape entry %d is not a "
+                                "non-negative integer",
+                                path, e->string, nd + 1);
+                goto done;
+            }
+            nd++;
+        }
         int64_t numel = ll_shape_numel(nd, s);
-        if (hi < lo || hi > avail ||
-            (hi - lo) != (size_t)numel * (size_t)size) {
+        if (numel < 0) {
+            char b[LL_MAXDIM * 24 + 4];
+            rc = ll_err_set(err, LL_EPARSE,
+                            "%s: key '%s': shape %s has too many elements",
+                            path, e->string, ll_shape_str(nd, s, b, sizeof b));
+            goto done;
+        }
+        int64_t lo, hi;
+        if (!json_size(cJSON_GetArrayItem(offs, 0), &lo) ||
+            !json_size(cJSON_GetArrayItem(offs, 1), &hi)) {
+            rc = ll_err_set(err, LL_EPARSE,
+                            "%s: key '%s': data_offsets must be two "
+                            "non-negative integers",
+                            path, e->string);
+            goto done;
+        }
+        /* numel <= LL_NUMEL_MAX and size <= 8: the division cannot be
+         * fooled by a wrapped product. */
+        if (hi < lo || (uint64_t)hi > avail ||
+            (uint64_t)(hi - lo) % (uint64_t)size != 0 ||
+            (uint64_t)(hi - lo) / (uint64_t)size != (uint64_t)numel) {
             rc = ll_err_set(err, LL_EPARSE,
                             "%s: key '%s': data offsets do not match its "
                             "shape",
@@ -228,8 +294,13 @@ int ll_safetensors_load(const char *path, char ***names_out,
             goto done;
         }
         ll_tensor *t = ll_tensor_empty(nd, s, err);
+        if (!t) {
+            rc = err && err->code ? err->code : LL_ENOMEM;
+            ll_err_prefix(err, "%s: key '%s'", path, e->string);
+            goto done;
+        }
         names[n] = strdup(e->string);
-        if (!t || !names[n]) {
+        if (!names[n]) {
             ll_tensor_free(t);
             rc = ll_oom(err, path);
             goto done;
@@ -247,6 +318,5 @@ int ll_safetensors_load(const char *path, char ***names_out,
 done:
     ll_safetensors_list_free(names, ts, n);
     cJSON_Delete(root);
-    free(data);
     return rc;
 }

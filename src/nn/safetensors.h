@@ -18,6 +18,9 @@ int ll_safetensors_save(const char *path, const char *const *names,
  * ll_safetensors_list_free. */
 int ll_safetensors_load(const char *path, char ***names, ll_tensor ***ts,
                         int *n, ll_err *err);
+/* The same from len bytes in memory; path names them in messages. */
+int ll_safetensors_parse(const char *path, const char *data, size_t len,
+                         char ***names, ll_tensor ***ts, int *n, ll_err *err);
 void ll_safetensors_list_free(char **names, ll_tensor **ts, int n);
 
 #endif

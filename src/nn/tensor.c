@@ -139,8 +139,17 @@ int ll_oom(ll_err *err, const char *what)
 int64_t ll_shape_numel(int ndim, const int64_t *shape)
 {
     int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return -1;
+        if (shape[i] == 0)
+            n = 0;
+    }
+    for (int i = 0; i < ndim && n; i++) {
+        if (shape[i] > LL_NUMEL_MAX / n)
+            return -1;
         n *= shape[i];
+    }
     return n;
 }
 
@@ -187,6 +196,12 @@ ll_tensor *ll_tensor_empty(int ndim, const int64_t *shape, ll_err *err)
             return NULL;
         }
     int64_t n = ll_shape_numel(ndim, shape);
+    if (n < 0) {
+        char b[LL_MAXDIM * 24 + 4];
+        ll_err_set(err, LL_ERANGE, "tensor: shape %s has too many elements",
+                   ll_shape_str(ndim, shape, b, sizeof b));
+        return NULL;
+    }
     ll_tensor *t = calloc(1, sizeof *t);
     ll_storage *st = ll_storage_new(n, 0);
     if (!t || !st) {
@@ -244,7 +259,15 @@ ll_tensor *ll_tensor_arange(double start, double stop, double step, ll_err *err)
                    stop, step);
         return NULL;
     }
-    int64_t n = (int64_t)ceil((stop - start) / step);
+    double nd = ceil((stop - start) / step);
+    if (!(nd <= (double)LL_NUMEL_MAX)) {
+        ll_err_set(err, LL_ERANGE,
+                   "arange: %g..%g step %g has too many "
+                   "elements",
+                   start, stop, step);
+        return NULL;
+    }
+    int64_t n = (int64_t)nd;
     ll_tensor *t = ll_tensor_empty(1, &n, err);
     if (t)
         for (int64_t i = 0; i < n; i++)
@@ -589,16 +612,37 @@ ll_tensor *ll_tensor_detach(ll_tensor *t, ll_err *err)
     return d;
 }
 
+int ll_node_wanted(ll_tensor **in, int nin)
+{
+    if (!grad_on)
+        return 0;
+    for (int k = 0; k < nin; k++)
+        if (in[k] && in[k]->requires_grad)
+            return 1;
+    return 0;
+}
+
+void ll_node_save(ll_node *n, int i, ll_tensor *t)
+{
+    n->saved[i] = ll_alias(t);
+    if (!n->saved[i])
+        n->broken = 1;
+}
+
+ll_tensor *ll_node_check(ll_node *n, ll_tensor **in, int nin, ll_tensor *out,
+                         const char *name, ll_err *err)
+{
+    if (!out || (n ? !n->broken : !ll_node_wanted(in, nin)))
+        return out;
+    ll_tensor_free(out);
+    ll_oom(err, name);
+    return NULL;
+}
+
 ll_node *ll_node_new(const char *name, ll_backward_fn bw, ll_tensor **in,
                      int nin)
 {
-    if (!grad_on)
-        return NULL;
-    int any = 0;
-    for (int k = 0; k < nin; k++)
-        if (in[k] && in[k]->requires_grad)
-            any = 1;
-    if (!any)
+    if (!ll_node_wanted(in, nin))
         return NULL;
     ll_node *n = calloc(1, sizeof *n);
     if (!n)

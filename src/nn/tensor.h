@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 #define LL_MAXDIM 8
@@ -59,9 +60,19 @@ const int64_t *ll_tensor_shape(const ll_tensor *t);
 const int64_t *ll_tensor_strides(const ll_tensor *t);
 int64_t ll_tensor_numel(const ll_tensor *t);
 int ll_tensor_is_contiguous(const ll_tensor *t);
+/* The element count of a shape, or -1 when a size is negative or the
+ * count exceeds LL_NUMEL_MAX (its bytes would not fit in ptrdiff_t).
+ * Every tensor's shape passes this; use it on shapes read from files. */
+#define LL_NUMEL_MAX ((int64_t)(PTRDIFF_MAX / (ptrdiff_t)sizeof(float)))
+int64_t ll_shape_numel(int ndim, const int64_t *shape);
 /* "[2, 3]" into buf. */
 const char *ll_shape_str(int ndim, const int64_t *shape, char *buf,
                          size_t size);
+/* Append t as PyTorch prints it (render.c): one number format for the
+ * whole tensor, entries right-aligned in columns, dims longer than 6
+ * elided, then ", shape=[...]" and grad_fn or requires_grad:
+ * "tensor([[ 1.,  2.],\n        [30.,  4.]], shape=[2, 2])". */
+int ll_tensor_render(const ll_tensor *t, ll_buf *out);
 /* The value at a flat row-major index (honours strides). */
 float ll_tensor_get(const ll_tensor *t, int64_t flat);
 

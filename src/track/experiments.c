@@ -40,7 +40,7 @@ int ll_track_experiment_create(ll_track *t, const char *name,
         &st, err);
     if (rc != LL_OK)
         goto fail;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, ll_now_ms());
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_errcode(t->db) == SQLITE_CONSTRAINT)
@@ -118,19 +118,24 @@ static int experiment_from_row(ll_track *t, sqlite3_stmt *st,
                             "SELECT key, value FROM experiment_tags WHERE "
                             "experiment_id = ? ORDER BY key",
                             &tg, err);
-    if (rc != LL_OK)
+    if (rc != LL_OK) {
+        ll_track_experiment_clear(e);
         return rc;
+    }
     sqlite3_bind_int64(tg, 1, e->id);
-    while (rc == LL_OK && sqlite3_step(tg) == SQLITE_ROW)
+    int s = SQLITE_DONE;
+    while (rc == LL_OK && (s = sqlite3_step(tg)) == SQLITE_ROW)
         rc = ll_trk_kv_append(&e->tags, &e->n_tags,
                               (const char *)sqlite3_column_text(tg, 0),
                               (const char *)sqlite3_column_text(tg, 1));
+    if (rc == LL_OK && s != SQLITE_DONE) /* not a short list of tags */
+        rc = ll_track_sqlerr(t, err, "reading experiment tags");
+    else if (rc != LL_OK)
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
     sqlite3_finalize(tg);
-    if (rc != LL_OK) {
+    if (rc != LL_OK)
         ll_track_experiment_clear(e);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    return LL_OK;
+    return rc;
 }
 
 #define EXP_COLS                                                               \
@@ -147,7 +152,7 @@ static int experiment_query(ll_track *t, const char *where, const char *name,
     if (rc != LL_OK)
         return rc;
     if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     else
         sqlite3_bind_int64(st, 1, id);
     int s = sqlite3_step(st);
@@ -188,8 +193,8 @@ int ll_track_experiment_set_tag(ll_track *t, long long id, const char *key,
                              &st, err)) != LL_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc =
             sqlite3_errcode(t->db) == SQLITE_CONSTRAINT

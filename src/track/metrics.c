@@ -130,9 +130,12 @@ static int write_batch(ll_track *t, sqlite3 *db, ll_err *err)
         if (strcmp(checked, p->run_id) != 0) {
             sqlite3_reset(chk);
             sqlite3_bind_text(chk, 1, p->run_id, -1, SQLITE_STATIC);
-            if (sqlite3_step(chk) != SQLITE_ROW) {
-                rc = ll_err_set(err, LL_ENOTFOUND, "run '%s' not found",
-                                p->run_id);
+            int s = sqlite3_step(chk);
+            if (s != SQLITE_ROW) {
+                rc = s == SQLITE_DONE
+                         ? ll_err_set(err, LL_ENOTFOUND, "run '%s' not found",
+                                      p->run_id)
+                         : db_err(t, db, err, "checking a run");
                 break;
             }
             memcpy(checked, p->run_id, 33);
@@ -245,8 +248,8 @@ int ll_track_metric_history(ll_track *t, const char *run_id, const char *key,
              "timestamp, rowid",
              &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     size_t cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (*n == cap) {

@@ -77,13 +77,13 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
         "(?,?,?,?,?,?,?)",
         &st, err);
     if (rc == LL_OK) {
-        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, run_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, run_name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, experiment_id);
-        sqlite3_bind_text(st, 4, user ? user : "", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 5, source ? source : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, user ? user : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, source ? source : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, start_time);
-        sqlite3_bind_text(st, 7, uri, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, uri, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ll_track_sqlerr(t, err, "creating a run");
         sqlite3_finalize(st);
@@ -98,9 +98,9 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
         rc = ll_trk_prepare(t, "INSERT INTO tags VALUES (?, ?, ?)", &st, err);
         if (rc != LL_OK)
             break;
-        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, 32, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, tags[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, tags[i][1], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, tags[i][1], -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ll_track_sqlerr(t, err, "tagging a run");
         sqlite3_finalize(st);
@@ -123,10 +123,14 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
                        &st, err);
     if (rc != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
-    int found = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    int found = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
+        if (!s) { /* the text could not be allocated */
+            step = SQLITE_NOMEM;
+            break;
+        }
         if (found == 0 || strcmp(s, ref) == 0)
             snprintf(id, 33, "%s", s);
         if (strcmp(s, ref) == 0) {
@@ -136,6 +140,9 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
         found++;
     }
     sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return step == SQLITE_NOMEM ? ll_err_oom(err)
+                                    : ll_track_sqlerr(t, err, "finding a run");
     if (found == 0)
         return ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", ref);
     if (found > 1)
@@ -151,9 +158,12 @@ static int run_exists(ll_track *t, const char *run_id, ll_err *err)
                             &st, err);
     if (rc != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE)
         rc = ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", run_id);
+    else if (s != SQLITE_ROW) /* out of memory is not "not found" */
+        rc = ll_track_sqlerr(t, err, "reading a run");
     sqlite3_finalize(st);
     return rc;
 }
@@ -182,8 +192,8 @@ int ll_track_run_end(ll_track *t, const char *run_id, const char *status,
              "= ?1",
              &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, end_time);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = ll_track_sqlerr(t, err, "ending a run");
@@ -214,9 +224,9 @@ int ll_track_log_param(ll_track *t, const char *run_id, const char *key,
              "DO NOTHING",
              &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     while (s == SQLITE_ROW)
         s = sqlite3_step(st);
@@ -233,8 +243,8 @@ int ll_track_log_param(ll_track *t, const char *run_id, const char *key,
              "= ?",
              &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *old = (const char *)sqlite3_column_text(st, 0);
         if (strcmp(old, value) != 0)
@@ -263,17 +273,17 @@ int ll_track_set_tag(ll_track *t, const char *run_id, const char *key,
              "UPDATE SET value = excluded.value",
              &st, err)) != LL_OK)
         return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = ll_track_sqlerr(t, err, "setting a tag");
     sqlite3_finalize(st);
     if (rc == LL_OK && strcmp(key, "mlflow.runName") == 0) {
         if (ll_trk_prepare(t, "UPDATE runs SET name = ?2 WHERE run_uuid = ?1",
                            &st, err) == LL_OK) {
-            sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
             sqlite3_step(st);
             sqlite3_finalize(st);
         }
@@ -550,7 +560,7 @@ long long ll_track_count(ll_track *t, const char *table, const char *run_id)
     if (sqlite3_prepare_v2(t->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     if (run_id)
-        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
     long long c =
         sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);

@@ -127,10 +127,11 @@ int ll_trk_exec(ll_track *t, const char *sql, ll_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(t->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ll_err_set(err, LL_EIO, "%s: %s", t->db_path,
+        int code = sqlite3_errcode(t->db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
+        ll_err_set(err, code, "%s: %s", t->db_path,
                    msg ? msg : sqlite3_errmsg(t->db));
         sqlite3_free(msg);
-        return LL_EIO;
+        return code;
     }
     return LL_OK;
 }
@@ -280,6 +281,8 @@ static int exec_retry(ll_track *t, const char *sql, ll_err *err)
     }
 }
 
+static int schema_version(ll_track *t, int *v, ll_err *err);
+
 static int migrate(ll_track *t, ll_err *err)
 {
     int rc = exec_retry(t,
@@ -292,7 +295,11 @@ static int migrate(ll_track *t, ll_err *err)
     for (int target = 1; target <= n; target++) {
         if ((rc = ll_track_begin(t, err)) != LL_OK)
             return rc;
-        int have = ll_track_schema_version(t);
+        int have;
+        if ((rc = schema_version(t, &have, err)) != LL_OK) {
+            ll_track_rollback(t);
+            return rc;
+        }
         if (have >= target) {
             ll_track_rollback(t);
             continue;
@@ -323,17 +330,28 @@ static int migrate(ll_track *t, ll_err *err)
     return LL_OK;
 }
 
-int ll_track_schema_version(ll_track *t)
+/* The recorded version into *v; a failed query is an error, never
+ * "version 0" (which would run the migrations again). */
+static int schema_version(ll_track *t, int *v, ll_err *err)
 {
     sqlite3_stmt *st;
-    int v = 0;
+    *v = 0;
     if (sqlite3_prepare_v2(t->db, "SELECT max(version) FROM schema_version", -1,
                            &st, NULL) != SQLITE_OK)
-        return 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
+        return ll_track_sqlerr(t, err, "schema version");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    return v;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? LL_OK
+               : ll_track_sqlerr(t, err, "schema version");
+}
+
+int ll_track_schema_version(ll_track *t)
+{
+    int v;
+    return schema_version(t, &v, NULL) ? 0 : v;
 }
 
 /* A handle without a connection yet; NULL when out of memory. */
@@ -420,7 +438,9 @@ int ll_track_open(const char *db_path, const char *artifact_root,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
-        int rc = ll_err_set(err, LL_EIO, "%s: cannot open: %s", db_path,
+        int nomem = !t->db || sqlite3_errcode(t->db) == SQLITE_NOMEM;
+        int rc = ll_err_set(err, nomem ? LL_ENOMEM : LL_EIO,
+                            "%s: cannot open: %s", db_path,
                             t->db ? sqlite3_errmsg(t->db) : "out of memory");
         ll_track_free(t);
         return rc;

@@ -11,6 +11,7 @@ void ll_buf_init(ll_buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->failed = 0;
 }
 
 void ll_buf_free(ll_buf *b)
@@ -22,23 +23,30 @@ void ll_buf_free(ll_buf *b)
 void ll_buf_reset(ll_buf *b)
 {
     b->len = 0;
+    b->failed = 0;
     if (b->data)
         b->data[0] = '\0';
 }
 
 int ll_buf_reserve(ll_buf *b, size_t extra)
 {
+    if (b->failed)
+        return LL_ENOMEM;
     if (b->len + extra + 1 <= b->cap)
         return LL_OK;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + extra + 1) {
-        if (cap > ((size_t)-1) / 2)
+        if (cap > ((size_t)-1) / 2) {
+            b->failed = 1;
             return LL_ENOMEM;
+        }
         cap *= 2;
     }
     char *p = realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = 1;
         return LL_ENOMEM;
+    }
     b->data = p;
     b->cap = cap;
     return LL_OK;
@@ -91,6 +99,10 @@ int ll_buf_printf(ll_buf *b, const char *fmt, ...)
 
 char *ll_buf_take(ll_buf *b)
 {
+    if (b->failed) {
+        ll_buf_free(b);
+        return NULL;
+    }
     char *p = b->data;
     if (!p) {
         p = malloc(1);

@@ -39,6 +39,11 @@ void ll_err_prefix(ll_err *err, const char *fmt, ...)
     err->msg[hl + 2 + ol] = '\0';
 }
 
+int ll_err_oom(ll_err *err)
+{
+    return ll_err_set(err, LL_ENOMEM, "out of memory");
+}
+
 void ll_err_clear(ll_err *err)
 {
     if (err) {

@@ -34,6 +34,10 @@ int ll_err_set(ll_err *err, int code, const char *fmt, ...)
 void ll_err_prefix(ll_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ll_err_clear(ll_err *err);
+/* Out of memory: code LL_ENOMEM and the message "out of memory"; returns
+ * LL_ENOMEM.  Every core function that fails to allocate reports through
+ * this (a caller may ll_err_prefix what it was doing). */
+int ll_err_oom(ll_err *err);
 /* A short name for a code: "out of memory", "I/O error", ... */
 const char *ll_err_name(int code);
 

@@ -15,3 +15,12 @@ tests_c_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_util_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/lua/json_spec.lua
 EXTRA_DIST += tests/lua/json_spec.lua
+
+# Fault injection: the core's allocations fail one at a time (test_oom.c).
+check_PROGRAMS += tests/c/test_oom
+TESTS += tests/c/test_oom
+tests_c_test_oom_SOURCES = tests/c/test_oom.c
+tests_c_test_oom_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_oom_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+	-Wl,--wrap=free,--wrap=strdup,--wrap=strndup
+tests_c_test_oom_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

@@ -379,6 +379,89 @@ static void test_embflat(void **state)
     check_model("embflat", "Embedding", 1, 1);
 }
 
+/* A model directory in a temporary folder: MLmodel of the flavor, the
+ * given config.json and the dense fixture's weights. */
+static void crafted_load(const char *flavor, const char *config,
+                         const char *tail)
+{
+    char tmpl[] = "/tmp/ll_model_XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "cp %s/dense/weights.safetensors %s/", fixdir,
+             dir);
+    assert_int_equal(system(cmd), 0);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/MLmodel", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "flavors:\n  %s:\n    loader_module: lualab.%s\n", flavor,
+            flavor);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(config, fp);
+    fclose(fp);
+    ll_model *m = NULL;
+    ll_err err = {0};
+    assert_int_not_equal(ll_model_load(dir, &m, &err), LL_OK);
+    assert_null(m);
+    char want[8192];
+    snprintf(want, sizeof want, "%s/config.json: %s", dir, tail);
+    assert_string_equal(err.msg, want);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Crafted configs: sizes that overflow int or the element count are
+ * refused naming the key or layer (found by fuzzing). */
+static void test_hostile_configs(void **state)
+{
+    (void)state;
+    crafted_load("keras",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":[4],"
+                 "\"layers\":[{\"class_name\":\"Dense\",\"name\":\"d\","
+                 "\"config\":{\"units\":4611686018427387904}}]}",
+                 "layer 'd': 'units' is 4611686018427387904, more than "
+                 "2147483647");
+    crafted_load("nn",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":[4],"
+                 "\"layers\":[{\"type\":\"Linear\",\"name\":\"0\","
+                 "\"config\":{\"in_features\":4,"
+                 "\"out_features\":1e300}}]}",
+                 "layer '0': 'out_features' is 1e+300, more than "
+                 "2147483647");
+    crafted_load("keras",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":"
+                 "[4294967296,4294967296],\"layers\":[]}",
+                 "'input_shape' [4294967296, 4294967296] has too many "
+                 "elements");
+    crafted_load("nn",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":[1e300],"
+                 "\"layers\":[]}",
+                 "'input_shape' must hold positive integer sizes");
+    crafted_load("keras",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":"
+                 "[1099511627776],\"layers\":[{\"class_name\":"
+                 "\"RepeatVector\",\"name\":\"rep\",\"config\":{\"n\":"
+                 "2147483647}},{\"class_name\":\"Flatten\",\"name\":\"f\"}]}",
+                 "layer 'rep' (RepeatVector): output shape [2147483647, "
+                 "1099511627776] has too many elements");
+    crafted_load("keras",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":[8,4],"
+                 "\"layers\":[{\"class_name\":\"Conv1D\",\"name\":\"c\","
+                 "\"config\":{\"filters\":2,\"kernel_size\":2147483647,"
+                 "\"dilation_rate\":2147483647}}]}",
+                 "layer 'c' (Conv1D): input is shorter than the kernel, got "
+                 "[8, 4]");
+    crafted_load("nn",
+                 "{\"class_name\":\"Sequential\",\"input_shape\":[4],"
+                 "\"layers\":[{\"type\":\"Softmax\",\"name\":\"s\","
+                 "\"config\":{\"dim\":1e300}}]}",
+                 "layer 's': 'dim' is 1e+300, more than 2147483647");
+}
+
 int main(void)
 {
     const char *src = getenv("top_srcdir");
@@ -398,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_frame_multi),
         cmocka_unit_test(test_yaml),
+        cmocka_unit_test(test_hostile_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,14 +355,20 @@ static void test_sgd_step_and_flat_buffers(void **state)
     ll_tensor_free(p);
 }
 
+/* Create the file named by the mkstemp template path. */
+static void temp_file(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
 static void test_safetensors_round_trip_and_errors(void **state)
 {
     (void)state;
     ll_err err = {0};
     char path[] = "nn_test_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    temp_file(path);
     ll_tensor *a = rnd(2, 2, 3, 0), *b = rnd(1, 4, 0, 0);
     ll_tensor *ts[2] = {a, b};
     const char *names[2] = {"weight", "bias"};
@@ -385,6 +391,112 @@ static void test_safetensors_round_trip_and_errors(void **state)
     free_all(ts, 2);
 }
 
+/* Write a safetensors file with the given JSON header and nbytes of zero
+ * data; load it and return the status (err filled). */
+static int load_crafted(const char *path, const char *hdr, size_t nbytes,
+                        ll_err *err)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t hl = strlen(hdr);
+    unsigned char len8[8];
+    for (int k = 0; k < 8; k++)
+        len8[k] = (unsigned char)((uint64_t)hl >> (8 * k));
+    fwrite(len8, 1, 8, f);
+    fwrite(hdr, 1, hl, f);
+    for (size_t i = 0; i < nbytes; i++)
+        fputc(0, f);
+    fclose(f);
+    char **rn = NULL;
+    ll_tensor **rt = NULL;
+    int n = 0;
+    ll_err_clear(err);
+    int rc = ll_safetensors_load(path, &rn, &rt, &n, err);
+    if (rc == 0)
+        ll_safetensors_list_free(rn, rt, n);
+    return rc;
+}
+
+/* Hostile headers: shapes whose element count overflows, negative and
+ * non-integer dimensions and offsets are refused naming the key. */
+static void test_safetensors_hostile(void **state)
+{
+    (void)state;
+    ll_err err = {0};
+    char path[] = "nn_test_XXXXXX";
+    temp_file(path);
+    char want[512];
+    /* 2^62 * 4 wraps to 0 bytes: offsets [0, 0] would "match". */
+    assert_int_equal(
+        LL_EPARSE,
+        load_crafted(
+            path,
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],"
+            "\"data_offsets\":[0,0]}}",
+            0, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'w': shape [4611686018427387904] has too many "
+             "elements",
+             path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(
+        LL_EPARSE,
+        load_crafted(path,
+                     "{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296,"
+                     "4294967296],\"data_offsets\":[0,0]}}",
+                     0, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'w': shape [4294967296, 4294967296] has too many "
+             "elements",
+             path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(
+        LL_EPARSE, load_crafted(path,
+                                "{\"bias\":{\"dtype\":\"F32\",\"shape\":[2,-2],"
+                                "\"data_offsets\":[0,16]}}",
+                                16, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'bias': shape entry 2 is not a non-negative integer",
+             path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(
+        LL_EPARSE, load_crafted(path,
+                                "{\"k\":{\"dtype\":\"F32\",\"shape\":[1,\"x\"],"
+                                "\"data_offsets\":[0,4]}}",
+                                4, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'k': shape entry 2 is not a non-negative integer", path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(LL_EPARSE,
+                     load_crafted(path,
+                                  "{\"k\":{\"dtype\":\"F32\",\"shape\":[1.5],"
+                                  "\"data_offsets\":[0,4]}}",
+                                  4, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'k': shape entry 1 is not a non-negative integer", path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(LL_EPARSE,
+                     load_crafted(path,
+                                  "{\"k\":{\"dtype\":\"F32\",\"shape\":[1],"
+                                  "\"data_offsets\":[-4,1e300]}}",
+                                  4, &err));
+    snprintf(want, sizeof want,
+             "%s: key 'k': data_offsets must be two non-negative integers",
+             path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(LL_EPARSE, load_crafted(path, "{\"k\":[1,2]}", 0, &err));
+    snprintf(want, sizeof want, "%s: key 'k': unsupported dtype or bad entry",
+             path);
+    assert_string_equal(err.msg, want);
+    /* A well-formed one still loads. */
+    assert_int_equal(
+        0, load_crafted(path,
+                        "{\"__metadata__\":{\"a\":\"b\"},\"k\":{\"dtype\":"
+                        "\"I8\",\"shape\":[2,0,3],\"data_offsets\":[0,0]}}",
+                        0, &err));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_loss_errors),
         cmocka_unit_test(test_sgd_step_and_flat_buffers),
         cmocka_unit_test(test_safetensors_round_trip_and_errors),
+        cmocka_unit_test(test_safetensors_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,11 +4,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "nn_gradcheck.h"
+#include "nn/fastmath.h"
 
 static ll_tensor *rnd(int nd, int64_t a, int64_t b, int64_t c)
 {
@@ -324,6 +327,187 @@ static void test_bad_shapes_named(void **state)
     ll_tensor_free(b);
 }
 
+/* Element counts that overflow int64 (or the address space) are refused
+ * with the shape in the message, never wrapped into a small buffer. */
+static void test_numel_overflow(void **state)
+{
+    (void)state;
+    ll_err err = {0};
+    int64_t big[1] = {INT64_C(4611686018427387904)};
+    assert_null(ll_tensor_new(1, big, &err));
+    assert_int_equal(err.code, LL_ERANGE);
+    assert_string_equal(err.msg, "tensor: shape [4611686018427387904] has "
+                                 "too many elements");
+    /* 2^31 * 2^31 * 4 wraps to 0 in int64 arithmetic. */
+    int64_t wrap[3] = {INT64_C(2147483648), INT64_C(2147483648), 4};
+    ll_err_clear(&err);
+    assert_null(ll_tensor_full(3, wrap, 1.0f, &err));
+    assert_string_equal(err.msg, "tensor: shape [2147483648, 2147483648, 4] "
+                                 "has too many elements");
+    /* A zero dimension makes an empty tensor whatever the others are. */
+    int64_t empty[2] = {0, INT64_C(4611686018427387904)};
+    ll_tensor *e = ll_tensor_new(2, empty, &err);
+    assert_non_null(e);
+    assert_int_equal(ll_tensor_numel(e), 0);
+    /* expand of a view must not wrap either. */
+    int64_t one[2] = {1, 1};
+    ll_tensor *t = ll_tensor_new(2, one, &err);
+    int64_t huge[2] = {INT64_C(4294967296), INT64_C(4294967296)};
+    ll_err_clear(&err);
+    assert_null(ll_expand(t, 2, huge, &err));
+    assert_string_equal(err.msg, "expand: cannot expand [1, 1] to "
+                                 "[4294967296, 4294967296] (too many "
+                                 "elements)");
+    /* reshape with a wrapping product is refused. */
+    int64_t rs[3] = {INT64_C(4611686018427387904), 4, 1};
+    ll_err_clear(&err);
+    assert_null(ll_reshape(e, 3, rs, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    ll_err_clear(&err);
+    assert_null(ll_tensor_arange(0, 1e30, 1, &err));
+    assert_string_equal(err.msg, "arange: 0..1e+30 step 1 has too many "
+                                 "elements");
+    ll_tensor_free(t);
+    ll_tensor_free(e);
+}
+
+/* The fast exp/sigmoid/tanh: NaN in gives NaN out; extremes saturate
+ * (no signed overflow in the exponent arithmetic). */
+static void test_fastmath_extremes(void **state)
+{
+    (void)state;
+    assert_true(isnan(ll_fexp(NAN)));
+    assert_true(isnan(ll_fsigmoid(NAN)));
+    assert_true(isnan(ll_ftanh(NAN)));
+    assert_true(ll_fexp(INFINITY) > 1e38f);
+    assert_true(ll_fexp(1e30f) > 1e38f);
+    assert_true(ll_fexp(-INFINITY) >= 0.0f && ll_fexp(-INFINITY) < 1e-37f);
+    assert_true(ll_fsigmoid(-1e30f) < 1e-37f);
+    assert_true(ll_fsigmoid(1e30f) == 1.0f);
+    assert_true(ll_fsigmoid(INFINITY) == 1.0f);
+    assert_true(ll_fsigmoid(-INFINITY) < 1e-37f);
+    assert_true(ll_ftanh(INFINITY) == 1.0f);
+    assert_true(ll_ftanh(-1e30f) == -1.0f);
+    float v[9] = {NAN,  INFINITY, -INFINITY, 1e30f, -1e30f,
+                  0.0f, NAN,      3.0f,      -3.0f};
+    float w[9];
+    memcpy(w, v, sizeof v);
+    ll_vsigmoid(v, 9);
+    ll_vtanh(w, 9);
+    assert_true(isnan(v[0]) && isnan(v[6]) && isnan(w[0]) && isnan(w[6]));
+    assert_true(v[1] == 1.0f && v[2] < 1e-37f && v[3] == 1.0f);
+    assert_true(v[4] < 1e-37f && v[5] == 0.5f);
+    assert_true(w[1] == 1.0f && w[2] == -1.0f && w[3] == 1.0f &&
+                w[4] == -1.0f && w[5] == 0.0f);
+    assert_true(fabsf(v[7] - ll_fsigmoid(3.0f)) == 0.0f);
+    assert_true(fabsf(w[8] - ll_ftanh(-3.0f)) == 0.0f);
+    assert_true(fabsf(v[7] - 1.0f / (1.0f + expf(-3.0f))) < 1e-6f);
+}
+
+static void expect_render(ll_tensor *t, const char *want)
+{
+    ll_buf b;
+    ll_buf_init(&b);
+    assert_int_equal(ll_tensor_render(t, &b), LL_OK);
+    assert_string_equal(ll_buf_str(&b), want);
+    ll_buf_free(&b);
+    ll_tensor_free(t);
+}
+
+/* Tensor text as PyTorch prints it: one format, right-aligned columns. */
+static void test_render(void **state)
+{
+    (void)state;
+    int64_t s22[2] = {2, 2}, s2[1] = {2}, s4[1] = {4}, s222[3] = {2, 2, 2};
+    float ints[4] = {1, 2, 30, 4}, fx[4] = {0.25f, -1.5f, 3, 4};
+    float sci[2] = {1e9f, 1.5f}, odd[4] = {NAN, INFINITY, -INFINITY, 2};
+    expect_render(ll_tensor_from(2, s22, ints, NULL),
+                  "tensor([[ 1.,  2.],\n"
+                  "        [30.,  4.]], shape=[2, 2])");
+    expect_render(ll_tensor_from(2, s22, fx, NULL),
+                  "tensor([[ 0.2500, -1.5000],\n"
+                  "        [ 3.0000,  4.0000]], shape=[2, 2])");
+    expect_render(ll_tensor_from(1, s2, sci, NULL),
+                  "tensor([1.0000e+09, 1.5000e+00], shape=[2])");
+    expect_render(ll_tensor_from(1, s4, odd, NULL),
+                  "tensor([nan, inf, -inf, 2.], shape=[4])");
+    expect_render(ll_tensor_arange(0, 20, 1, NULL),
+                  "tensor([ 0.,  1.,  2.,  ..., 17., 18., 19.], shape=[20])");
+    expect_render(ll_tensor_new(3, s222, NULL), "tensor([[[0., 0.],\n"
+                                                "         [0., 0.]],\n"
+                                                "\n"
+                                                "        [[0., 0.],\n"
+                                                "         [0., 0.]]], "
+                                                "shape=[2, 2, 2])");
+    expect_render(ll_tensor_scalar(3.5f, NULL), "tensor(3.5000, shape=[])");
+    /* a transposed view renders its logical order; grad marks follow */
+    ll_tensor *a = ll_tensor_from(2, s22, ints, NULL);
+    ll_tensor_set_requires_grad(a, 1, NULL);
+    ll_tensor *tr = ll_transpose(a, 0, 1, NULL);
+    expect_render(tr, "tensor([[ 1., 30.],\n"
+                      "        [ 2.,  4.]], shape=[2, 2], grad_fn=Permute)");
+    expect_render(a, "tensor([[ 1.,  2.],\n"
+                     "        [30.,  4.]], shape=[2, 2], requires_grad=true)");
+}
+
+/* The same tensors as tests/fixtures/make_nn_render.py prints with
+ * PyTorch (tests/fixtures/nn/render.txt): equal text, shape aside. */
+static void test_render_like_pytorch(void **state)
+{
+    (void)state;
+    const char *src = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/nn/render.txt",
+             src ? src : ".");
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char want[16384];
+    size_t wl = fread(want, 1, sizeof want - 1, fp);
+    fclose(fp);
+    want[wl] = '\0';
+    float nan = NAN, inf = INFINITY;
+    float c1[4] = {1, 2, 30, 4}, c2[4] = {0.25f, -1.5f, 3, 4};
+    float c3[2] = {1e9f, 1.5f}, c5[4] = {nan, inf, -inf, 2};
+    float c8[2] = {1e-5f, 1}, c9[2] = {0.001f, 2000}, c10[2] = {-1e9f, 3};
+    float c11[3] = {0.5f, 100.25f, -3.125f}, c12[64], c13[2] = {1, 2000};
+    float c14[24];
+    for (int i = 0; i < 64; i++)
+        c12[i] = (float)i / 7.0f;
+    for (int i = 0; i < 24; i++)
+        c14[i] = (float)i - 10;
+    int64_t s22[2] = {2, 2}, s2[1] = {2}, s3[1] = {3}, s4[1] = {4};
+    int64_t s222[3] = {2, 2, 2}, s88[2] = {8, 8}, s234[3] = {2, 3, 4};
+    ll_tensor *ts[] = {
+        ll_tensor_from(2, s22, c1, NULL), ll_tensor_from(2, s22, c2, NULL),
+        ll_tensor_from(1, s2, c3, NULL),  ll_tensor_new(3, s222, NULL),
+        ll_tensor_from(1, s4, c5, NULL),  ll_tensor_arange(0, 20, 1, NULL),
+        ll_tensor_scalar(3.5f, NULL),     ll_tensor_from(1, s2, c8, NULL),
+        ll_tensor_from(1, s2, c9, NULL),  ll_tensor_from(1, s2, c10, NULL),
+        ll_tensor_from(1, s3, c11, NULL), ll_tensor_from(2, s88, c12, NULL),
+        ll_tensor_from(1, s2, c13, NULL), ll_tensor_from(3, s234, c14, NULL),
+    };
+    const char *w = want;
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        const char *end = strstr(w, "\n====\n");
+        assert_non_null(end);
+        ll_buf b;
+        ll_buf_init(&b);
+        assert_int_equal(ll_tensor_render(ts[i], &b), LL_OK);
+        /* drop ", shape=[...]" before the closing parenthesis */
+        char *sh = strstr(b.data, ", shape=");
+        assert_non_null(sh);
+        sh[0] = ')';
+        sh[1] = '\0';
+        if (strlen(b.data) != (size_t)(end - w) ||
+            strncmp(b.data, w, (size_t)(end - w)) != 0)
+            fail_msg("case %zu: got\n%s\nPyTorch prints\n%.*s", i + 1, b.data,
+                     (int)(end - w), w);
+        ll_buf_free(&b);
+        ll_tensor_free(ts[i]);
+        w = end + 6;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +524,10 @@ int main(void)
         cmocka_unit_test(test_gradcheck_index_select),
         cmocka_unit_test(test_gradcheck_softmax),
         cmocka_unit_test(test_bad_shapes_named),
+        cmocka_unit_test(test_numel_overflow),
+        cmocka_unit_test(test_fastmath_extremes),
+        cmocka_unit_test(test_render),
+        cmocka_unit_test(test_render_like_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,4 +88,27 @@ describe("lualab._model", function()
             "predict: input has shape [2, 5], the model in " .. FIXTURES ..
             "/model/dense expects [N, 4]")
     end)
+
+    it("refuses a crafted config.json with a Dense of 2^62 units, in Lua and C", function()
+        local dir = tmp .. "/huge"
+        os.execute("mkdir -p '" .. dir .. "' && cp '" .. FIXTURES ..
+                   "/model/dense/MLmodel' '" .. FIXTURES ..
+                   "/model/dense/weights.safetensors' '" .. dir .. "/'")
+        local f = assert(io.open(FIXTURES .. "/model/dense/config.json"))
+        local text = f:read("a"):gsub('"units": 8', '"units": 4611686018427387904', 1)
+        f:close()
+        f = assert(io.open(dir .. "/config.json", "w"))
+        f:write(text)
+        f:close()
+        assert.has_error(function() K.models.load_model(dir) end,
+            "weight shape {4, 4611686018427387904} has too many elements")
+        local cm, msg = M.load(dir)
+        assert.is_nil(cm)
+        assert.equal(dir .. "/config.json: layer 'dense_1': 'units' is " ..
+                     "4611686018427387904, more than 2147483647", msg)
+        assert.has_error(function() nn.zeros({2^62}) end,
+            "tensor: shape [4611686018427387904] has too many elements")
+        assert.has_error(function() nn.ones({2^31, 2^31, 4}) end,
+            "tensor: shape [2147483648, 2147483648, 4] has too many elements")
+    end)
 end)

@@ -162,10 +162,10 @@ describe("nn tensors", function()
         end
     end)
 
-    it("displays shape and elided values", function()
+    it("displays shape and elided values as PyTorch does", function()
         local s = tostring(nn.zeros{2, 100})
         assert.matches("shape=[2, 100]", s, 1, true)
-        assert.matches("0., 0., 0., ..., 0., 0., 0.", s, 1, true)
+        assert.matches("0., 0., 0.,  ..., 0., 0., 0.", s, 1, true)
     end)
 end)
 

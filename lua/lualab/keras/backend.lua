@@ -88,9 +88,21 @@ local function fans(shape)
     return shape[#shape - 1] * rf, shape[#shape] * rf
 end
 
+-- The element count of a weight shape.  A count no tensor can hold (a
+-- crafted config.json with a Dense of 2^62 units) is refused here, before
+-- a loop over it could wrap or run for ever.
+local NUMEL_MAX = 1 << 61
 local function numel(shape)
     local n = 1
-    for _, d in ipairs(shape) do n = n * d end
+    for _, d in ipairs(shape) do
+        if d > 0 and n > NUMEL_MAX // d then
+            local s = {}
+            for i, v in ipairs(shape) do s[i] = string.format("%d", v) end
+            error("weight shape {" .. table.concat(s, ", ") ..
+                  "} has too many elements", 0)
+        end
+        n = n * d
+    end
     return n
 end
 
@@ -102,16 +114,13 @@ function B.init.glorot_uniform(shape)
     return B.uniform(numel(shape), -limit, limit)
 end
 
+-- Through a tensor, so that a size memory cannot hold fails at once.
 function B.init.zeros(shape)
-    local t = {}
-    for i = 1, numel(shape) do t[i] = 0.0 end
-    return t
+    return B.nn().zeros({numel(shape)}):tolist()
 end
 
 function B.init.ones(shape)
-    local t = {}
-    for i = 1, numel(shape) do t[i] = 1.0 end
-    return t
+    return B.nn().ones({numel(shape)}):tolist()
 end
 
 -- Keras' embeddings default: uniform(-0.05, 0.05).

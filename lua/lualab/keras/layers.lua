@@ -79,6 +79,7 @@ local function set(...)
 end
 
 local function positive_int(v, what, where)
+    v = math.tointeger(v) or v -- 8.0 read from JSON is the integer 8
     if math.type(v) ~= "integer" or v < 1 then
         error(string.format("%s: %s must be a positive integer, got %s",
                             where, what, tostring(v)), 4)

@@ -1,0 +1,461 @@
+/*
+ * Fault injection (SQLite's practice): every allocation of the core goes
+ * through the wrappers below (the binary is linked with --wrap=malloc,
+ * calloc, realloc, free, strdup, strndup; cJSON and SQLite get them as
+ * hooks).  Each scenario drives public entry points of the core; it is run
+ * with the N-th allocation failing, N = 1, 2, ... until a run allocates
+ * fewer than N times.  Every run must end with LL_OK (the failure was
+ * absorbed) or LL_ENOMEM and an "out of memory" message, must not crash
+ * and must give back every block it took.  LL_OOM_TRACE=1 prints a
+ * backtrace at each injected failure (addr2line -e tests/c/test_oom).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame/frame.h"
+#include "model/model.h"
+#include "nn/safetensors.h"
+#include "nn/tensor.h"
+#include "track/track.h"
+#include "util/buf.h"
+
+/* ---- the failing allocator --------------------------------------------- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static long fail_at;       /* the allocation to fail; 0 = none */
+static long n_allocs;      /* allocations counted since arming */
+static long live;          /* blocks taken and not given back */
+static __thread int armed; /* only the arming thread counts and fails */
+
+static int trace; /* LL_OOM_TRACE=1: print where each injected failure is */
+
+static int fail_now(void)
+{
+    if (!armed)
+        return 0;
+    if (++n_allocs != fail_at)
+        return 0;
+    if (trace) {
+        void *pcs[32];
+        int n = backtrace(pcs, 32);
+        fprintf(stderr, "-- allocation %ld fails here:\n", fail_at);
+        backtrace_symbols_fd(pcs, n, 2);
+    }
+    errno = ENOMEM;
+    return 1;
+}
+
+static void took(void *p)
+{
+    if (p)
+        __atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+}
+
+void *__wrap_malloc(size_t n)
+{
+    if (fail_now())
+        return NULL;
+    void *p = __real_malloc(n);
+    took(p);
+    return p;
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+    if (fail_now())
+        return NULL;
+    void *p = __real_calloc(k, n);
+    took(p);
+    return p;
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (fail_now())
+        return NULL;
+    void *q = __real_realloc(p, n);
+    if (!p)
+        took(q);
+    return q;
+}
+
+void __wrap_free(void *p)
+{
+    if (p)
+        __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+    __real_free(p);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = __wrap_malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+    size_t l = strnlen(s, n);
+    char *d = __wrap_malloc(l + 1);
+    if (d) {
+        memcpy(d, s, l);
+        d[l] = '\0';
+    }
+    return d;
+}
+
+/* SQLite's allocator, failing with the others. */
+static sqlite3_mem_methods sql_orig;
+
+static void *sql_malloc(int n)
+{
+    if (fail_now())
+        return NULL;
+    void *p = sql_orig.xMalloc(n);
+    took(p);
+    return p;
+}
+
+static void sql_free(void *p)
+{
+    if (p)
+        __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+    sql_orig.xFree(p);
+}
+
+static void *sql_realloc(void *p, int n)
+{
+    if (fail_now())
+        return NULL;
+    return sql_orig.xRealloc(p, n);
+}
+
+/* ---- the driver ---------------------------------------------------------- */
+
+static char fixdir[4096];
+static char tmpdir[64];
+
+typedef int (*scenario)(ll_err *err);
+
+/* Run sc with allocation N failing for N = 1, 2, ...; returns how many
+ * allocations a clean run makes. */
+static long inject(const char *name, scenario sc)
+{
+    ll_err err = {0};
+    /* A clean run first: it must pass, and warms caches (the tensor
+     * pool, SQLite's and cJSON's one-time state). */
+    long before = live;
+    int rc = sc(&err);
+    if (rc)
+        fail_msg("%s: clean run failed: %s", name, err.msg);
+    long baseline = live - before;
+    for (long n = 1;; n++) {
+        ll_err_clear(&err);
+        before = live;
+        n_allocs = 0;
+        fail_at = n;
+        armed = 1;
+        rc = sc(&err);
+        armed = 0;
+        fail_at = 0;
+        long leaked = live - before - baseline;
+        if (rc != LL_OK && rc != LL_ENOMEM)
+            fail_msg("%s: allocation %ld failed: status %d, not LL_ENOMEM "
+                     "(%s)",
+                     name, n, rc, err.msg);
+        if (rc == LL_ENOMEM &&
+            (err.code != LL_ENOMEM || !strstr(err.msg, "out of memory")))
+            fail_msg("%s: allocation %ld failed: message '%s' (code %d)", name,
+                     n, err.msg, err.code);
+        if (leaked)
+            fail_msg("%s: allocation %ld failed: %ld block(s) leaked", name, n,
+                     leaked);
+        if (n_allocs < n) {
+            if (rc)
+                fail_msg("%s: failed with no allocation failing: %s", name,
+                         err.msg);
+            print_message("%s: %ld allocations, each failed once\n", name,
+                          n - 1);
+            return n - 1;
+        }
+    }
+}
+
+/* The status of a pointer-returning call: its err when it failed. */
+static int st(const void *p, const ll_err *err)
+{
+    return p ? LL_OK : (err->code ? err->code : -99);
+}
+
+/* ---- scenarios ------------------------------------------------------------
+ */
+
+static int sc_tensor(ll_err *err)
+{
+    int64_t sx[2] = {4, 5}, sw[2] = {5, 3};
+    ll_tensor *x = ll_tensor_randn(2, sx, err);
+    ll_tensor *w = x ? ll_tensor_randn(2, sw, err) : NULL;
+    int rc = st(w, err);
+    if (!rc)
+        rc = ll_tensor_set_requires_grad(w, 1, err);
+    ll_tensor *y = rc ? NULL : ll_matmul(x, w, err);
+    ll_tensor *a = y ? ll_unary(LL_TANH, y, 0, err) : NULL;
+    ll_tensor *b = a ? ll_binary(LL_MUL, a, y, err) : NULL;
+    ll_tensor *s = b ? ll_softmax(b, 1, 0, err) : NULL;
+    ll_tensor *t = s ? ll_transpose(s, 0, 1, err) : NULL;
+    ll_tensor *c = t ? ll_contiguous(t, err) : NULL;
+    ll_tensor *r = c ? ll_reduce(LL_RSUM, c, LL_ALLDIMS, 0, err) : NULL;
+    if (!rc)
+        rc = st(r, err);
+    if (!rc)
+        rc = ll_tensor_backward(r, NULL, 0, err);
+    ll_tensor *cat[2] = {x, x};
+    ll_tensor *k = rc ? NULL : ll_cat(cat, 2, 0, err);
+    if (!rc)
+        rc = st(k, err);
+    ll_tensor *all[] = {x, w, y, a, b, s, t, c, r, k};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        ll_tensor_free(all[i]);
+    return rc;
+}
+
+static char st_path[128];
+
+static int sc_safetensors(ll_err *err)
+{
+    char **names = NULL;
+    ll_tensor **ts = NULL;
+    int n = 0;
+    int rc = ll_safetensors_load(st_path, &names, &ts, &n, err);
+    if (!rc)
+        rc = ll_safetensors_save(st_path, (const char *const *)names, ts, n,
+                                 err);
+    if (names)
+        ll_safetensors_list_free(names, ts, n);
+    return rc;
+}
+
+static int load_predict(const char *name, int frame, ll_err *err)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", fixdir, name);
+    ll_model *m = NULL;
+    int rc = ll_model_load(dir, &m, err);
+    if (rc)
+        return rc;
+    int64_t shape[LL_MAXDIM] = {3};
+    int nd = ll_model_input_ndim(m);
+    memcpy(shape + 1, ll_model_input_shape(m), (size_t)nd * sizeof shape[0]);
+    ll_tensor *x = ll_tensor_new(nd + 1, shape, err);
+    ll_tensor *y = NULL;
+    rc = st(x, err);
+    if (!rc)
+        rc = ll_model_predict_tensor(m, x, &y, err);
+    ll_frame *f = NULL, *out = NULL;
+    if (!rc && frame) {
+        f = ll_frame_new();
+        for (int j = 0; f && !rc && j < shape[1]; j++) {
+            char col[16];
+            snprintf(col, sizeof col, "c%d", j);
+            ll_column *c = ll_col_new(LL_FLOAT, 3);
+            rc = c ? ll_frame_set(f, col, c, err) : ll_err_oom(err);
+            ll_col_unref(c);
+        }
+        if (!f)
+            rc = ll_err_oom(err);
+        if (!rc)
+            rc = ll_model_predict(m, f, &out, err);
+    }
+    ll_frame_free(out);
+    ll_frame_free(f);
+    ll_tensor_free(x);
+    ll_tensor_free(y);
+    ll_model_free(m);
+    return rc;
+}
+
+static int sc_model_dense(ll_err *err)
+{
+    return load_predict("model/dense", 1, err);
+}
+
+static int sc_model_lab(ll_err *err)
+{
+    return load_predict("model/lab", 0, err);
+}
+
+static int sc_model_bidi(ll_err *err)
+{
+    return load_predict("model/bidi", 0, err);
+}
+
+static int sc_model_nn(ll_err *err)
+{
+    return load_predict("nn_model/gru_time_major", 0, err);
+}
+
+static const char csv[] = "city,temp,day,n\n"
+                          "Oslo,3.5,2024-01-01,1\n"
+                          "Rome,12.25,2024-01-02,\n"
+                          "Oslo,,2024-01-03,3\n"
+                          "\"Lima, PE\",20,2024-01-04,4\n";
+
+static int sc_frame(ll_err *err)
+{
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    o.threads = 1;
+    ll_frame *f =
+        ll_frame_read_csv_mem(csv, sizeof csv - 1, "t.csv", &o, NULL, err);
+    const char *keys[1] = {"city"};
+    int desc[1] = {1};
+    ll_frame *s = f ? ll_frame_sort(f, keys, desc, 1, err) : NULL;
+    ll_agg aggs[2] = {{"t", "temp", "mean"}, {"k", "n", "count"}};
+    ll_frame *g = s ? ll_frame_groupby(s, keys, 1, aggs, 2, err) : NULL;
+    ll_frame *d = g ? ll_frame_describe(f, err) : NULL;
+    ll_frame *v = d ? ll_frame_value_counts(f, keys, 1, err) : NULL;
+    int rc = st(v, err);
+    ll_frame_free(f);
+    ll_frame_free(s);
+    ll_frame_free(g);
+    ll_frame_free(d);
+    ll_frame_free(v);
+    return rc;
+}
+
+static int sc_track(ll_err *err)
+{
+    char db[128], cmd[256];
+    snprintf(db, sizeof db, "%s/t.db", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/t.db* %s/mlartifacts", tmpdir, tmpdir);
+    if (system(cmd) != 0)
+        return ll_err_set(err, LL_EIO, "rm failed");
+    ll_track *t = NULL;
+    long long exp = 0;
+    char run[33];
+    int rc = ll_track_open(db, NULL, &t, err);
+    if (!rc)
+        rc = ll_track_experiment_create(t, "oom", NULL, &exp, err);
+    if (!rc)
+        rc = ll_track_run_create(t, exp, "r", "u", "s", 1000, run, err);
+    if (!rc)
+        rc = ll_track_log_param(t, run, "lr", "0.1", err);
+    for (int i = 0; !rc && i < 3; i++)
+        rc = ll_track_log_metric(t, run, "loss", 1.0 / (i + 1), 1000 + i, i,
+                                 err);
+    if (!rc)
+        rc = ll_track_set_tag(t, run, "k", "v", err);
+    if (!rc)
+        rc = ll_track_flush(t, err);
+    if (!rc)
+        rc = ll_track_run_end(t, run, "FINISHED", 2000, err);
+    ll_track_free(t);
+    return rc;
+}
+
+/* ---- tests -----------------------------------------------------------------
+ */
+
+static void test_tensor(void **state)
+{
+    (void)state;
+    assert_true(inject("tensor ops and backward", sc_tensor) > 10);
+}
+
+static void test_safetensors(void **state)
+{
+    (void)state;
+    int64_t s[2] = {3, 4};
+    ll_err err = {0};
+    ll_tensor *a = ll_tensor_randn(2, s, &err),
+              *b = ll_tensor_randn(1, s, &err);
+    ll_tensor *ts[2] = {a, b};
+    const char *names[2] = {"a", "b"};
+    snprintf(st_path, sizeof st_path, "%s/w.safetensors", tmpdir);
+    assert_int_equal(ll_safetensors_save(st_path, names, ts, 2, &err), 0);
+    ll_tensor_free(a);
+    ll_tensor_free(b);
+    assert_true(inject("safetensors read and write", sc_safetensors) > 5);
+}
+
+static void test_model(void **state)
+{
+    (void)state;
+    assert_true(inject("keras Dense model load, predict tensor and frame",
+                       sc_model_dense) > 20);
+    assert_true(inject("keras Embedding+LSTM load and predict", sc_model_lab) >
+                20);
+    assert_true(inject("keras Bidirectional load and predict", sc_model_bidi) >
+                20);
+    assert_true(inject("nn time-major GRU load and predict", sc_model_nn) > 20);
+}
+
+static void test_frame(void **state)
+{
+    (void)state;
+    assert_true(inject("read_csv, sort, groupby, describe, value_counts",
+                       sc_frame) > 20);
+}
+
+static void test_track(void **state)
+{
+    (void)state;
+    assert_true(inject("tracking store open, run, log", sc_track) > 20);
+}
+
+int main(void)
+{
+    const char *src = getenv("top_srcdir");
+    snprintf(fixdir, sizeof fixdir, "%s/tests/fixtures", src ? src : ".");
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ll_oom_XXXXXX");
+    trace = getenv("LL_OOM_TRACE") != NULL;
+    if (trace) { /* backtrace loads its unwinder (allocating) on first use */
+        void *pc[1];
+        backtrace(pc, 1);
+    }
+    if (!mkdtemp(tmpdir))
+        return 1;
+    cJSON_Hooks hooks = {__wrap_malloc, __wrap_free};
+    cJSON_InitHooks(&hooks);
+    sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sql_orig);
+    sqlite3_mem_methods m = sql_orig;
+    m.xMalloc = sql_malloc;
+    m.xFree = sql_free;
+    m.xRealloc = sql_realloc;
+    sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tensor), cmocka_unit_test(test_safetensors),
+        cmocka_unit_test(test_model),  cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_track),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
