@@ -38,6 +38,8 @@
 #include "forecast/forecast.h"
 
 #define KAPPA 1e6
+/* The most coefficients one model may have (ARMA and regressors). */
+#define MAXPAR 64
 #define NDEPS 1e-3
 
 /* ---- polynomials ---------------------------------------------------- */
@@ -457,11 +459,12 @@ typedef struct arima_work {
     arma_order o;
     int np, nq; /* expanded orders */
     int r, nd, rd;
-    double *delta;        /* nd differencing coefficients */
-    double *phi, *theta;  /* np, r (theta padded) */
-    double *a, *anew, *M; /* rd */
-    double *P, *Pn, *mm;  /* rd * rd */
-    double *q0w;          /* 3 r * r for the stationary covariance */
+    double *delta;               /* nd differencing coefficients */
+    double *phi, *theta;         /* np, r (theta padded) */
+    double *a, *anew, *M;        /* rd */
+    double *P, *Pn, *mm, *Pprev; /* rd * rd */
+    double *q0w;                 /* 3 r * r for the stationary covariance */
+    int steady_ok; /* the filter may stop updating P once steady */
 } arima_work;
 
 static void work_free(arima_work *w)
@@ -487,8 +490,9 @@ static int work_init(arima_work *w, const arma_order *o)
     w->delta = calloc((size_t)w->nd + 1, sizeof *w->delta);
     w->phi = calloc((size_t)w->np + r + 1, sizeof *w->phi);
     w->a = calloc(3 * rd, sizeof *w->a);
-    w->P = calloc(3 * rd * rd, sizeof *w->P);
-    w->q0w = calloc(4 * r * r, sizeof *w->q0w);
+    w->P = calloc(4 * rd * rd, sizeof *w->P);
+    w->q0w =
+        calloc(4 * r * r + (r + 2) * (r + 2) + 8 * (r + 2), sizeof *w->q0w);
     if (!w->delta || !w->phi || !w->a || !w->P || !w->q0w) {
         work_free(w);
         return LL_ENOMEM;
@@ -498,9 +502,15 @@ static int work_init(arima_work *w, const arma_order *o)
     w->M = w->a + 2 * rd;
     w->Pn = w->P + rd * rd;
     w->mm = w->P + 2 * rd * rd;
+    w->Pprev = w->P + 3 * rd * rd;
     /* Delta: the coefficients of (1 - B)^d (1 - B^m)^D, negated, without
      * the leading 1 (R's arima). */
-    double poly[1024] = {1};
+    double *poly = calloc((size_t)w->nd + 1, sizeof *poly);
+    if (!poly) {
+        work_free(w);
+        return LL_ENOMEM;
+    }
+    poly[0] = 1;
     int deg = 0;
     for (int i = 0; i < o->d; i++) {
         for (int j = deg + 1; j >= 1; j--)
@@ -514,6 +524,7 @@ static int work_init(arima_work *w, const arma_order *o)
     }
     for (int i = 0; i < w->nd; i++)
         w->delta[i] = -poly[i + 1];
+    free(poly);
     return LL_OK;
 }
 
@@ -617,9 +628,10 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
     int r = w->r, d = w->nd, rd = w->rd, p = w->np, q = w->nq;
     const double *phi = w->phi, *theta = w->theta, *delta = w->delta;
     double *a = w->a, *anew = w->anew, *M = w->M, *P = w->P, *Pnew = w->Pn,
-           *mm = w->mm;
-    double s = 0, sl = 0;
-    int count = 0;
+           *mm = w->mm, *Pprev = w->Pprev;
+    double s = 0, sl = 0, gain = 1;
+    int count = 0, steady = 0;
+    size_t rd2 = (size_t)rd * (size_t)rd;
     for (size_t l = 0; l < n; l++) {
         for (int i = 0; i < r; i++) {
             double tmp = (i < r - 1) ? a[i + 1] : 0.0;
@@ -635,7 +647,7 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
                 tmp += delta[i] * a[r + i];
             anew[r] = tmp;
         }
-        if (l > 0) {
+        if (l > 0 && !steady) {
             if (d == 0) {
                 for (int i = 0; i < r; i++) {
                     double vi = i == 0 ? 1.0 : (i - 1 < q ? theta[i - 1] : 0);
@@ -702,17 +714,19 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
         double resid0 = y[l] - anew[0];
         for (int i = 0; i < d; i++)
             resid0 -= delta[i] * anew[r + i];
-        double gain = Pnew[0];
-        for (int i = 0; i < d; i++)
-            gain += delta[i] * Pnew[r + i];
-        for (int i = 0; i < rd; i++) {
-            double tmp = Pnew[i];
-            for (int j = 0; j < d; j++)
-                tmp += Pnew[i + rd * (r + j)] * delta[j];
-            M[i] = tmp;
+        if (!steady) {
+            gain = Pnew[0];
+            for (int i = 0; i < d; i++)
+                gain += delta[i] * Pnew[r + i];
+            for (int i = 0; i < rd; i++) {
+                double tmp = Pnew[i];
+                for (int j = 0; j < d; j++)
+                    tmp += Pnew[i + rd * (r + j)] * delta[j];
+                M[i] = tmp;
+            }
+            for (int i = 0; i < d; i++)
+                gain += delta[i] * M[r + i];
         }
-        for (int i = 0; i < d; i++)
-            gain += delta[i] * M[r + i];
         if (gain < 1e4) {
             count++;
             s += resid0 * resid0 / gain;
@@ -722,13 +736,156 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
             resid[l] = resid0 / sqrt(gain);
         for (int i = 0; i < rd; i++)
             a[i] = anew[i] + M[i] * resid0 / gain;
+        if (steady)
+            continue;
         for (int i = 0; i < rd; i++)
             for (int j = 0; j < rd; j++)
                 P[i + rd * j] = Pnew[i + rd * j] - M[i] * M[j] / gain;
+        /* Once the filtered covariance stops changing, the model being
+         * time-invariant, every later step has the same gain: only the
+         * state moves from then on. */
+        if (l > 0) {
+            double diff = 0, scale = 0;
+            for (size_t i = 0; i < rd2; i++) {
+                double dv = fabs(P[i] - Pprev[i]), sv = fabs(P[i]);
+                diff = dv > diff ? dv : diff;
+                scale = sv > scale ? sv : scale;
+            }
+            /* the filter runs at unit innovation variance: P is on the
+             * scale of 1 or more */
+            if (diff <= 1e-13 * (scale > 1 ? scale : 1) && w->steady_ok)
+                steady = 1;
+        }
+        memcpy(Pprev, P, rd2 * sizeof *P);
     }
     *ssq = s;
     *sumlog = sl;
     *nu = count;
+}
+
+/* The likelihood terms of a stationary ARMA model (no differencing) by
+ * the Chandrasekhar recursions (Morf, Sidhu and Kailath 1974): started at
+ * the stationary covariance, the one-step change of the prediction
+ * covariance has rank one, so each step costs O(r) instead of the
+ * Riccati update's O(r^2).  Only the first column of the stationary
+ * covariance is needed: from the autocovariances and psi weights.
+ * Returns -1 when the autocovariances cannot be solved for. */
+static int chandrasekhar(arima_work *w, const double *y, size_t n, double *ssq,
+                         double *sumlog, int *nu)
+{
+    int r = w->r, p = w->np, q = w->nq;
+    const double *phi = w->phi, *theta = w->theta;
+    double *buf = w->q0w; /* 4 r * r >= what is used here */
+    double *psi = buf, *gam = psi + r + 1, *col = gam + r + 1, *K = col + r + 1,
+           *wv = K + r + 1, *a = wv + r + 1, *u = a + r + 1, *A = u + r + 1;
+    /* psi weights 0..r */
+    for (int j = 0; j <= r; j++) {
+        double v = j == 0 ? 1 : (j <= q ? theta[j - 1] : 0);
+        for (int i = 1; i <= j && i <= p; i++)
+            v += phi[i - 1] * psi[j - i];
+        psi[j] = v;
+    }
+    /* gamma(0..p) from (p+1) linear equations, then the recursion */
+    int np1 = p + 1;
+    for (int k = 0; k <= p; k++) {
+        double c = 0;
+        for (int j = k; j <= q; j++)
+            c += (j == 0 ? 1 : theta[j - 1]) * psi[j - k];
+        for (int j = 0; j <= p; j++)
+            A[k * (np1 + 1) + j] = 0;
+        A[k * (np1 + 1) + k] += 1;
+        for (int j = 1; j <= p; j++)
+            A[k * (np1 + 1) + abs(k - j)] -= phi[j - 1];
+        A[k * (np1 + 1) + np1] = c;
+    }
+    for (int c = 0; c < np1; c++) {
+        int piv = c;
+        for (int i = c + 1; i < np1; i++)
+            if (fabs(A[i * (np1 + 1) + c]) > fabs(A[piv * (np1 + 1) + c]))
+                piv = i;
+        if (!(fabs(A[piv * (np1 + 1) + c]) > 1e-300))
+            return -1;
+        if (piv != c)
+            for (int j = 0; j <= np1; j++) {
+                double t = A[c * (np1 + 1) + j];
+                A[c * (np1 + 1) + j] = A[piv * (np1 + 1) + j];
+                A[piv * (np1 + 1) + j] = t;
+            }
+        for (int i = c + 1; i < np1; i++) {
+            double f = A[i * (np1 + 1) + c] / A[c * (np1 + 1) + c];
+            if (f != 0)
+                for (int j = c; j <= np1; j++)
+                    A[i * (np1 + 1) + j] -= f * A[c * (np1 + 1) + j];
+        }
+    }
+    for (int i = np1 - 1; i >= 0; i--) {
+        double v = A[i * (np1 + 1) + np1];
+        for (int j = i + 1; j < np1; j++)
+            v -= A[i * (np1 + 1) + j] * gam[j];
+        gam[i] = v / A[i * (np1 + 1) + i];
+    }
+    for (int k = np1; k <= r; k++) {
+        double v = 0;
+        for (int j = k; j <= q; j++)
+            v += (j == 0 ? 1 : theta[j - 1]) * psi[j - k];
+        for (int j = 1; j <= p; j++)
+            v += phi[j - 1] * gam[k - j];
+        gam[k] = v;
+    }
+    if (!(gam[0] > 0) || !isfinite(gam[0]))
+        return -1;
+    /* Cov(state i, y) */
+    col[0] = gam[0];
+    for (int i = 1; i < r; i++) {
+        double v = 0;
+        for (int k = i; k < r; k++) {
+            if (k < p)
+                v += phi[k] * gam[k - i + 1];
+            double rk = k == 0 ? 1 : (k - 1 < q ? theta[k - 1] : 0);
+            v += rk * psi[k - i];
+        }
+        col[i] = v;
+    }
+    col[r] = 0;
+    double F = col[0];
+    for (int i = 0; i < r; i++) {
+        K[i] = (i < p ? phi[i] * col[0] : 0) + col[i + 1];
+        wv[i] = K[i];
+        a[i] = 0;
+    }
+    double sv = -1 / F, ss = 0, sl = 0;
+    int count = 0;
+    for (size_t t = 0; t < n; t++) {
+        double v = y[t] - a[0];
+        if (F < 1e4) {
+            count++;
+            ss += v * v / F;
+            sl += log(F);
+        }
+        /* next predicted state: T a + K v / F */
+        double a0 = a[0], g = v / F;
+        for (int i = 0; i < r; i++)
+            a[i] = (i < p ? phi[i] * a0 : 0) + (i < r - 1 ? a[i + 1] : 0) +
+                   K[i] * g;
+        /* covariance change: rank one, s w w' */
+        double w0 = wv[0], w0F = w0 / F;
+        for (int i = 0; i < r; i++)
+            u[i] = (i < p ? phi[i] * w0 : 0) + (i < r - 1 ? wv[i + 1] : 0);
+        double Fn = F + sv * w0 * w0;
+        for (int i = 0; i < r; i++) {
+            double ki = K[i];
+            K[i] = ki + sv * w0 * u[i];
+            wv[i] = u[i] - w0F * ki;
+        }
+        sv = sv * F / Fn;
+        F = Fn;
+        if (!(F > 0))
+            return -1;
+    }
+    *ssq = ss;
+    *sumlog = sl;
+    *nu = count;
+    return 0;
 }
 
 /* Conditional sum of squares: the mean squared residual after ncond
@@ -789,7 +946,7 @@ static double opt_f(opt_state *s, const double *x)
  * difference is not finite (R's optim stops with an error there). */
 static int opt_grad(opt_state *s, const double *x, double *g)
 {
-    double xx[128];
+    double xx[MAXPAR];
     memcpy(xx, x, (size_t)s->n * sizeof *xx);
     for (int i = 0; i < s->n; i++) {
         xx[i] = x[i] + NDEPS;
@@ -812,7 +969,7 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
     const double stepredn = 0.2, acctol = 0.0001, reltest = 10.0;
     const double reltol = 1.490116119384765625e-8;
     int n = s->n;
-    double g[128], t[128], X[128], c[128], B[128 * 128];
+    double g[MAXPAR], t[MAXPAR], X[MAXPAR], c[MAXPAR], B[MAXPAR * MAXPAR];
     double f = opt_f(s, b);
     *fail = 0;
     if (maxit <= 0) {
@@ -928,7 +1085,7 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
 static int opt_hessian(opt_state *s, const double *par, double *H)
 {
     int n = s->n;
-    double dpar[128], g1[128], g2[128];
+    double dpar[MAXPAR], g1[MAXPAR], g2[MAXPAR];
     for (int i = 0; i < n; i++)
         dpar[i] = par[i] / s->parscale[i];
     for (int i = 0; i < n; i++) {
@@ -955,6 +1112,9 @@ static int opt_hessian(opt_state *s, const double *par, double *H)
 /* ---- one fit ---------------------------------------------------------- */
 
 enum { METHOD_CSS_ML = 0, METHOD_ML = 1, METHOD_CSS = 2 };
+/* Or'ed into the method: optimise the likelihood of the differenced
+ * series (the search's speed) rather than R's full filter. */
+#define METHOD_FAST 8
 
 typedef struct fit_ctx {
     arima_work w;
@@ -971,6 +1131,13 @@ typedef struct fit_ctx {
     double *resy; /* n: y - X beta */
     double *wbuf; /* n */
     double *res;  /* n */
+    /* The optimiser's likelihood on the differenced series: the ARMA block
+     * alone (wd) over dy - dX beta.  It equals the diffuse likelihood of
+     * the full model up to the 1e6 prior, at a fraction of the cost. */
+    int use_diff;
+    arima_work wd;
+    double *dy, *dX, *dw;
+    size_t nw;
 } fit_ctx;
 
 static void ctx_set(fit_ctx *c, const double *x)
@@ -998,6 +1165,26 @@ static double obj_css(const double *x, void *vc)
 static double obj_ml(const double *x, void *vc)
 {
     fit_ctx *c = vc;
+    if (c->use_diff) {
+        for (int i = 0, j = 0; i < c->narma + c->ncx; i++)
+            if (c->mask[i])
+                c->coef[i] = x[j++];
+        for (size_t t = 0; t < c->nw; t++) {
+            double v = c->dy[t];
+            for (int j = 0; j < c->ncx; j++)
+                v -= c->dX[t * (size_t)c->ncx + (size_t)j] *
+                     c->coef[c->narma + j];
+            c->dw[t] = v;
+        }
+        expand(&c->wd.o, c->coef, c->trans, c->wd.phi, c->wd.theta);
+        for (int i = c->wd.nq; i < c->wd.r; i++)
+            c->wd.theta[i] = 0;
+        double ssq, sumlog;
+        int nu;
+        if (chandrasekhar(&c->wd, c->dw, c->nw, &ssq, &sumlog, &nu) < 0)
+            return DBL_MAX;
+        return 0.5 * (log(ssq / nu) + sumlog / nu);
+    }
     ctx_set(c, x);
     expand(&c->w.o, c->coef, c->trans, c->w.phi, c->w.theta);
     if (model_start(&c->w) < 0)
@@ -1009,13 +1196,70 @@ static double obj_ml(const double *x, void *vc)
     return 0.5 * (log(s2) + sumlog / nu);
 }
 
+static size_t diff_rows(double *X, size_t len, int k, int d, int D, int m);
+
+int ll_fc_arima_loglik(const double *y, size_t n, const int order[7],
+                       const double *coef, int fast, double *loglik)
+{
+    arma_order o = {order[0],
+                    order[1],
+                    order[2],
+                    order[3],
+                    order[4],
+                    order[5],
+                    order[6] > 0 ? order[6] : 1};
+    arima_work w;
+    if (o.p < 0 || o.q < 0 || o.P < 0 || o.Q < 0 || o.d < 0 || o.D < 0 ||
+        narma_of(&o) > MAXPAR)
+        return LL_EINVAL;
+    if (work_init(&w, &o) < 0)
+        return LL_ENOMEM;
+    size_t nd = (size_t)w.nd;
+    if (n <= nd) {
+        work_free(&w);
+        return LL_EINVAL;
+    }
+    double ssq, sumlog;
+    int nu, rc = LL_OK;
+    if (fast) {
+        arima_work wd;
+        arma_order od = o;
+        od.d = od.D = 0;
+        double *dy = malloc(n * sizeof *dy);
+        if (!dy || work_init(&wd, &od) < 0) {
+            free(dy);
+            work_free(&w);
+            return LL_ENOMEM;
+        }
+        memcpy(dy, y, n * sizeof *dy);
+        size_t len = diff_rows(dy, n, 1, o.d, o.D, o.m);
+        expand(&od, coef, 0, wd.phi, wd.theta);
+        if (chandrasekhar(&wd, dy, len, &ssq, &sumlog, &nu) < 0)
+            rc = LL_ERANGE;
+        free(dy);
+        work_free(&wd);
+    } else {
+        expand(&o, coef, 0, w.phi, w.theta);
+        if (model_start(&w) < 0)
+            rc = LL_ERANGE;
+        else
+            kalman(&w, y, n, &ssq, &sumlog, &nu, NULL);
+    }
+    work_free(&w);
+    if (rc < 0)
+        return rc;
+    double dn = (double)(n - nd), f = 0.5 * (log(ssq / nu) + sumlog / nu);
+    *loglik = -0.5 * (2 * dn * f + dn + dn * log(2 * M_PI));
+    return LL_OK;
+}
+
 /* What one fit produces. */
 typedef struct arima_res {
     arma_order o;
     int has_mean, has_drift, k;
     int ncx;
     int narma;
-    double coef[128]; /* narma + ncx, natural (unrotated) scale */
+    double coef[MAXPAR]; /* narma + ncx, natural (unrotated) scale */
     int nfree;
     double loglik, aic, sigma2_fit; /* aic NAN for CSS */
     double sigma2;                  /* adjusted */
@@ -1090,6 +1334,8 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                    ll_err *err)
 {
     memset(out, 0, sizeof *out);
+    int fast = (method & METHOD_FAST) != 0;
+    method &= ~METHOD_FAST;
     out->o = *o;
     out->method = method;
     size_t n = data->n;
@@ -1105,18 +1351,23 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     int narma = narma_of(o), npar = narma + ncx;
     out->ncx = ncx;
     out->narma = narma;
-    if (npar > 120 || o->p > 100 || o->P > 100) {
+    if (o->p + o->m * o->P > 350 || o->q + o->m * o->Q > 350) {
         free(X);
-        return ll_err_set(err, LL_EINVAL, "ARIMA: too many parameters (%d)",
-                          npar);
+        return ll_err_set(err, LL_EINVAL, "maximum supported lag is 350");
+    }
+    if (npar > MAXPAR) {
+        free(X);
+        return ll_err_set(err, LL_EINVAL,
+                          "ARIMA: too many parameters (%d; at most %d)", npar,
+                          MAXPAR);
     }
     fit_ctx c;
     memset(&c, 0, sizeof c);
     int rc = work_init(&c.w, o);
     double *buf = malloc((4 * n + 16) * sizeof *buf);
     double *V = NULL;
-    int mask[128];
-    double coef[128], parscale[128], init[128];
+    int mask[MAXPAR];
+    double coef[MAXPAR], parscale[MAXPAR], init[MAXPAR];
     if (rc < 0 || !buf) {
         rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;
@@ -1215,13 +1466,33 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     for (int i = 0; i < npar; i++)
         if (!mask[i])
             init[i] = fixed[i];
-    double x[128], ps[128], tmp[128];
+    if (fast && method != METHOD_CSS) {
+        arma_order od = *o;
+        od.d = od.D = 0;
+        c.nw = n - (size_t)c.w.nd;
+        c.dy = malloc((2 * n + n * (size_t)ncx) * sizeof *c.dy);
+        if (!c.dy || work_init(&c.wd, &od) < 0) {
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            goto done;
+        }
+        c.wd.steady_ok = 1;
+        c.dw = c.dy + n;
+        c.dX = c.dy + 2 * n;
+        memcpy(c.dy, data->y, n * sizeof *c.dy);
+        diff_rows(c.dy, n, 1, o->d, o->D, o->m);
+        if (ncx > 0) {
+            memcpy(c.dX, X, n * (size_t)ncx * sizeof *c.dX);
+            diff_rows(c.dX, n, ncx, o->d, o->D, o->m);
+        }
+        c.use_diff = 1;
+    }
+    double x[MAXPAR], ps[MAXPAR], tmp[MAXPAR];
     int nf = 0;
     for (int i = 0; i < npar; i++)
         if (mask[i])
             ps[nf++] = parscale[i];
     opt_state os = {NULL, &c, nfree, ps, tmp};
-    double H[128 * 128], Hinv[128 * 128], Hw[128 * 128];
+    double H[MAXPAR * MAXPAR], Hinv[MAXPAR * MAXPAR], Hw[MAXPAR * MAXPAR];
     double fval = 0;
     int fail = 0, have_hessian = 0;
     if (method == METHOD_CSS || method == METHOD_CSS_ML) {
@@ -1274,7 +1545,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     if (method != METHOD_CSS) {
         c.ncond = 0;
         if (trans) {
-            double t2[128];
+            double t2[MAXPAR];
             inv_blocks(o, init, t2);
             memcpy(init, t2, (size_t)narma * sizeof *init);
             if (o->q > 0)
@@ -1350,10 +1621,10 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         /* Jacobian of the transform (forward differences, as R) */
-        double A[128 * 128];
+        double A[MAXPAR * MAXPAR];
         for (int i = 0; i < nfree * nfree; i++)
             A[i] = 0;
-        int fidx[128];
+        int fidx[MAXPAR];
         for (int i = 0, j = 0; i < npar; i++)
             if (mask[i])
                 fidx[i] = j++;
@@ -1368,7 +1639,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                 int off = blocks[b][0], len = blocks[b][1];
                 if (len == 0)
                     continue;
-                double w1[128], w2[128], w3[128];
+                double w1[MAXPAR], w2[MAXPAR], w3[MAXPAR];
                 memcpy(w1, coef + off, (size_t)len * sizeof *w1);
                 partrans(len, w1, w2);
                 for (int i = 0; i < len; i++) {
@@ -1411,7 +1682,7 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
     }
     /* undo the transform for the reported coefficients */
     if (method != METHOD_CSS && trans) {
-        double t2[128];
+        double t2[MAXPAR];
         trans_blocks(o, coef, t2, 1);
         memcpy(coef, t2, (size_t)narma * sizeof *coef);
     }
@@ -1438,6 +1709,9 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
         int nu;
         model_start(&c.w);
         kalman(&c.w, c.resy, n, &ssq, &sumlog, &nu, out->resid);
+        /* the reported likelihood from the full model's filter, as R */
+        fval = 0.5 * (log(ssq / nu) + sumlog / nu);
+        out->loglik = -0.5 * (2 * dn * fval + dn + dn * log(2 * M_PI));
         out->sigma2_fit = ssq / dn;
         out->aic = -2 * out->loglik + 2 * nfree + 2;
     }
@@ -1460,7 +1734,9 @@ done:
     free(buf);
     free(X);
     free(V);
+    free(c.dy);
     work_free(&c.w);
+    work_free(&c.wd);
     if (rc < 0)
         res_free(out);
     return rc;
@@ -1610,8 +1886,13 @@ static void method_string(const arima_res *r, char *out, size_t len)
         n += snprintf(out + n, len - (size_t)n, "(%d,%d,%d)[%d]", o->P, o->D,
                       o->Q, o->m);
     if (r->k > 0) {
+<<<<<<< HEAD
         char tmp[64];
         snprintf(tmp, sizeof tmp, "%s", out);
+=======
+        char tmp[48];
+        snprintf(tmp, sizeof tmp, "%.47s", out);
+>>>>>>> fcarima
         snprintf(out, len, "Regression with %.40s errors", tmp);
     } else if (r->has_drift)
         snprintf(out + n, len - (size_t)n, " with drift");
@@ -1723,7 +2004,8 @@ static int order_of(const ll_fc_spec *spec, arma_order *o, ll_err *err)
                           "ARIMA: order (%d,%d,%d)(%d,%d,%d) is out of range "
                           "(p, q <= 30; P, Q <= 5; d <= 3; D <= 2)",
                           o->p, o->d, o->q, o->P, o->D, o->Q);
-    if (o->p + o->m * o->P > 500 || o->q + o->m * o->Q > 500)
+    if (o->p + o->m * o->P > 500 || o->q + o->m * o->Q > 500 ||
+        o->d + o->m * o->D > 1000)
         return ll_err_set(err, LL_EINVAL,
                           "ARIMA: the seasonal order is too large for "
                           "season_length %d",
@@ -1773,8 +2055,8 @@ static int arima_restore(const ll_fc_spec *spec, const ll_fc_param *params,
         return ll_err_set(err, LL_EINVAL,
                           "ARIMA restore: expected %zu parameters, got %zu",
                           need, nparams);
-    double fixed[128];
-    for (size_t i = 0; i < need && i < 128; i++)
+    double fixed[MAXPAR];
+    for (size_t i = 0; i < need && i < MAXPAR; i++)
         fixed[i] = params[i].value;
     arima_res r;
     rc = fit_one(data, &o, mean, drift, METHOD_ML, fixed, &r, err);
@@ -1804,6 +2086,7 @@ typedef struct auto_ctx {
     const ll_fc_data *data;
     int d, D, m;
     int use_aic;
+    int exact; /* fit with R's full-filter objective */
     double offset;
     cand results[MAX_MODELS + 1];
     int k;
@@ -1839,8 +2122,9 @@ static double my_arima(auto_ctx *a, int p, int q, int P, int Q, int constant,
     ll_err e;
     if (keep)
         memset(keep, 0, sizeof *keep);
-    if (fit_one(a->data, &o, mean, drift, approx ? METHOD_CSS : METHOD_CSS_ML,
-                NULL, &r, &e) < 0)
+    int method =
+        approx ? METHOD_CSS : METHOD_CSS_ML | (a->exact ? 0 : METHOD_FAST);
+    if (fit_one(a->data, &o, mean, drift, method, NULL, &r, &e) < 0)
         return HUGE_VAL;
     double aic, aicc, bic;
     res_ic(&r, a->data->n, r.nfree, approx ? a->offset : (double)NAN, &aic,
@@ -2076,7 +2360,8 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
         arima_res r;
         ll_err e;
         a.offset = 0;
-        if (fit_one(data, &o, 1, 0, METHOD_CSS_ML, NULL, &r, &e) == 0) {
+        if (fit_one(data, &o, 1, 0, METHOD_CSS_ML | METHOD_FAST, NULL, &r,
+                    &e) == 0) {
             a.offset = -2 * r.loglik - (double)n * log(r.sigma2_fit);
             res_free(&r);
         }
@@ -2143,8 +2428,9 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
         }
         if (constant)
             if (try_cand(&a, &best, 0, 0, 0, 0, 0, approx)) {
+                /* R leaves the search's constant as it was here: the
+                 * neighbours are explored with it still on */
                 p = q = P = Q = 0;
-                constant = 0;
             }
         int startk = 0;
         while (startk < a.k && a.k < MAX_MODELS) {

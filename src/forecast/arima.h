@@ -40,4 +40,15 @@ double ll_fc_seasonal_strength(const double *x, size_t n, int m);
  * default "seas" test: difference while the strength exceeds 0.64. */
 int ll_fc_nsdiffs(const double *x, size_t n, int m, int max_D);
 
+/* The exact Gaussian log-likelihood (concentrated over the innovation
+ * variance, as R's arima() reports it) of y under an ARIMA model with
+ * order {p, d, q, P, D, Q, m} and coefficients ar, ma, sar, sma at coef.
+ * fast = 0: R's Kalman filter over the full state (diffuse differencing
+ * states); fast = 1: the Chandrasekhar recursions on the differenced
+ * series, as the AutoARIMA search uses.  Returns 0, LL_EINVAL (bad order
+ * or too few observations), LL_ERANGE (a non-stationary AR part) or
+ * LL_ENOMEM. */
+int ll_fc_arima_loglik(const double *y, size_t n, const int order[7],
+                       const double *coef, int fast, double *loglik);
+
 #endif

@@ -75,58 +75,9 @@ tests_c_test_forecast_arima_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DFIXTURE_DIR='"$(abs_top_srcdir)/tests/fixtures/forecast_arima"'
 tests_c_test_forecast_arima_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fixtures/make_forecast_arima.R \
-	tests/fixtures/forecast_arima/auto_AirPassengers.txt \
-	tests/fixtures/forecast_arima/auto_BJsales.txt \
-	tests/fixtures/forecast_arima/auto_JohnsonJohnson.txt \
-	tests/fixtures/forecast_arima/auto_LakeHuron.txt \
-	tests/fixtures/forecast_arima/auto_Nile.txt \
-	tests/fixtures/forecast_arima/auto_Nile_short.txt \
-	tests/fixtures/forecast_arima/auto_Seatbelts_front.txt \
-	tests/fixtures/forecast_arima/auto_UKDriverDeaths.txt \
-	tests/fixtures/forecast_arima/auto_UKgas.txt \
-	tests/fixtures/forecast_arima/auto_USAccDeaths.txt \
-	tests/fixtures/forecast_arima/auto_WWWusage.txt \
-	tests/fixtures/forecast_arima/auto_airmiles.txt \
-	tests/fixtures/forecast_arima/auto_austres.txt \
-	tests/fixtures/forecast_arima/auto_co2.txt \
-	tests/fixtures/forecast_arima/auto_discoveries.txt \
-	tests/fixtures/forecast_arima/auto_fdeaths.txt \
-	tests/fixtures/forecast_arima/auto_gas.txt \
-	tests/fixtures/forecast_arima/auto_gold_head.txt \
-	tests/fixtures/forecast_arima/auto_ldeaths.txt \
-	tests/fixtures/forecast_arima/auto_lh.txt \
-	tests/fixtures/forecast_arima/auto_logAirPassengers.txt \
-	tests/fixtures/forecast_arima/auto_lynx.txt \
-	tests/fixtures/forecast_arima/auto_mdeaths.txt \
-	tests/fixtures/forecast_arima/auto_nhtemp.txt \
-	tests/fixtures/forecast_arima/auto_nottem.txt \
-	tests/fixtures/forecast_arima/auto_precip_ts.txt \
-	tests/fixtures/forecast_arima/auto_rivers_ts.txt \
-	tests/fixtures/forecast_arima/auto_sunspot.year.txt \
-	tests/fixtures/forecast_arima/auto_taylor_tail.txt \
-	tests/fixtures/forecast_arima/auto_treering_tail.txt \
-	tests/fixtures/forecast_arima/auto_uspop.txt \
-	tests/fixtures/forecast_arima/auto_wineind.txt \
-	tests/fixtures/forecast_arima/auto_woolyrnq.txt \
-	tests/fixtures/forecast_arima/fixed_AirPassengers_211_011.txt \
-	tests/fixtures/forecast_arima/fixed_AirPassengers_log_airline.txt \
-	tests/fixtures/forecast_arima/fixed_BJsales_022.txt \
-	tests/fixtures/forecast_arima/fixed_JohnsonJohnson_log_010_011.txt \
-	tests/fixtures/forecast_arima/fixed_Nile_101.txt \
-	tests/fixtures/forecast_arima/fixed_USAccDeaths_011_011.txt \
-	tests/fixtures/forecast_arima/fixed_WWWusage_110_drift.txt \
-	tests/fixtures/forecast_arima/fixed_WWWusage_311.txt \
-	tests/fixtures/forecast_arima/fixed_austres_210_drift.txt \
-	tests/fixtures/forecast_arima/fixed_co2_112_011.txt \
-	tests/fixtures/forecast_arima/fixed_ldeaths_100_200.txt \
-	tests/fixtures/forecast_arima/fixed_lynx_200.txt \
-	tests/fixtures/forecast_arima/fixed_lynx_402_nomean.txt \
-	tests/fixtures/forecast_arima/fixed_nottem_100_100.txt \
-	tests/fixtures/forecast_arima/unitroot.txt \
-	tests/fixtures/forecast_arima/xreg_auto.txt \
-	tests/fixtures/forecast_arima/xreg_dax_cac.txt \
-	tests/fixtures/forecast_arima/xreg_fixed_101.txt \
-	tests/fixtures/forecast_arima/xreg_fixed_110_drift.txt
+	tests/fixtures/forecast_arima docs/forecast-arima.md \
+	tests/lua/forecast_arima_spec.lua
+TESTS += tests/lua/forecast_arima_spec.lua
 
 # Automated ML forecasting (issue 13).
 include src/forecast/automl.mk

@@ -146,19 +146,80 @@ static int for_each_fixture(const char *prefix, fx_fn fn, void *ctx)
     struct dirent *e;
     while ((e = readdir(dir)) && count < 128)
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            snprintf(names[count++], sizeof names[0], "%s", e->d_name);
+            snprintf(names[count++], sizeof names[0], "%.100s", e->d_name);
     closedir(dir);
     qsort(names, (size_t)count, sizeof names[0],
           (int (*)(const void *, const void *))strcmp);
     for (int i = 0; i < count; i++) {
-        char path[512];
+        char path[1024];
         fixture f;
-        snprintf(path, sizeof path, "%s/%s", FIXTURE_DIR, names[i]);
+        snprintf(path, sizeof path, "%s/%.127s", FIXTURE_DIR, names[i]);
         assert_int_equal(fx_load(path, &f), 0);
         fn(names[i], &f, ctx);
         fx_free(&f);
     }
     return count;
+}
+
+/* ---- the two likelihoods ----------------------------------------------- */
+
+static void test_filters_agree(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/auto_USAccDeaths.txt", FIXTURE_DIR);
+    fixture f;
+    assert_int_equal(fx_load(path, &f), 0);
+    const fx_line *y = fx_get(&f, "y");
+    /* stationary models: the Chandrasekhar recursions and the Kalman
+     * filter compute the same likelihood */
+    struct {
+        int order[7];
+        double coef[4];
+    } st[] = {
+        {{1, 0, 0, 0, 0, 0, 1}, {0.6}},
+        {{2, 0, 1, 0, 0, 0, 1}, {0.5, -0.3, 0.4}},
+        {{1, 0, 1, 1, 0, 1, 12}, {0.4, 0.2, 0.5, -0.3}},
+        {{0, 0, 2, 0, 0, 0, 1}, {-0.9, 0.2}},
+    };
+    double mean = 0;
+    for (size_t i = 0; i < y->n; i++)
+        mean += y->v[i];
+    mean /= (double)y->n;
+    double *yc = malloc(y->n * sizeof *yc);
+    for (size_t i = 0; i < y->n; i++)
+        yc[i] = y->v[i] - mean;
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        double l0, l1;
+        assert_int_equal(
+            ll_fc_arima_loglik(yc, y->n, st[i].order, st[i].coef, 0, &l0), 0);
+        assert_int_equal(
+            ll_fc_arima_loglik(yc, y->n, st[i].order, st[i].coef, 1, &l1), 0);
+        assert_true(rel_err(l1, l0) < 1e-10);
+    }
+    /* with differencing they differ only through R's finite diffuse prior
+     * (1e6): here by 0.0011 in -425.44 (2.6e-6); R's value for the airline
+     * model (fixed_USAccDeaths_011_011) is the full filter's */
+    int airline[7] = {0, 1, 1, 0, 1, 1, 12};
+    snprintf(path, sizeof path, "%s/fixed_USAccDeaths_011_011.txt",
+             FIXTURE_DIR);
+    fixture g;
+    assert_int_equal(fx_load(path, &g), 0);
+    const double *coef = fx_get(&g, "coef")->v;
+    double r_ll = fx_get(&g, "loglik")->v[0], l0, l1;
+    assert_int_equal(ll_fc_arima_loglik(y->v, y->n, airline, coef, 0, &l0), 0);
+    assert_int_equal(ll_fc_arima_loglik(y->v, y->n, airline, coef, 1, &l1), 0);
+    assert_true(rel_err(l0, r_ll) < 1e-9);
+    printf("# airline: full %.12g fast %.12g R %.12g\n", l0, l1, r_ll);
+    assert_true(rel_err(l1, l0) < 1e-5);
+    /* a non-stationary AR part has no stationary start */
+    int ar1[7] = {1, 0, 0, 0, 0, 0, 1};
+    double bad = 1.2;
+    assert_int_equal(ll_fc_arima_loglik(yc, y->n, ar1, &bad, 0, &l0),
+                     LL_ERANGE);
+    free(yc);
+    fx_free(&f);
+    fx_free(&g);
 }
 
 /* ---- fixed orders ------------------------------------------------------ */
@@ -220,6 +281,7 @@ static void check_auto(const char *name, const fixture *f, void *ctx)
     auto_stats *st = ctx;
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, "AutoARIMA");
+    spec.stepwise = strncmp(name, "exh_", 4) != 0;
     ll_fc_fit *fit = NULL;
     ll_err err = {0};
     clock_t t0 = clock();
@@ -235,11 +297,11 @@ static void check_auto(const char *name, const fixture *f, void *ctx)
     st->same += same;
     st->cpu += cpu;
     st->r_cpu += rcpu ? rcpu->v[0] : 0;
-    double fe = same ? forecast_err(f, fit) : NAN;
+    double fe = same ? forecast_err(f, fit) : (double)NAN;
     printf("# %-28s %-42s R %-42s aicc %.3f (R %.3f) fc %.1e cpu %.3f s "
            "(R %.3f s)\n",
            name, fit->method, want, fit->aicc, fx_get(f, "aicc")->v[0], fe, cpu,
-           rcpu ? rcpu->v[0] : NAN);
+           rcpu ? rcpu->v[0] : (double)NAN);
     if (same) {
         assert_true(rel_err(fit->aicc, fx_get(f, "aicc")->v[0]) < 1e-3);
         assert_true(fe < 1e-2);
@@ -258,11 +320,16 @@ static void test_auto_orders(void **state)
     for_each_fixture("auto_", check_auto, &st);
     for_each_fixture("xreg_auto", check_auto, &st);
     for_each_fixture("xreg_dax", check_auto, &st);
+    for_each_fixture("exh_", check_auto, &st);
     printf("# AutoARIMA: same order as R on %d of %d series; CPU %.3f s "
            "(R %.3f s, ratio %.3f)\n",
            st.same, st.total, st.cpu, st.r_cpu, st.cpu / st.r_cpu);
-    assert_true(st.total >= 30);
-    assert_true(st.same * 10 >= st.total * 8);
+    assert_true(st.total >= 45);
+    /* R forecast 8.20 picks the same order on all of them today; leave
+     * room for a near tie (checked per series above) */
+    assert_true(st.same * 20 >= st.total * 19);
+    /* the bound: at most a quarter of R's CPU (about 2% here) */
+    assert_true(st.cpu < 0.25 * st.r_cpu);
 }
 
 /* ---- unit-root tests -------------------------------------------------- */
@@ -445,6 +512,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unitroot),
+        cmocka_unit_test(test_filters_agree),
         cmocka_unit_test(test_fixed_orders),
         cmocka_unit_test(test_auto_orders),
         cmocka_unit_test(test_restore),
