@@ -1886,13 +1886,8 @@ static void method_string(const arima_res *r, char *out, size_t len)
         n += snprintf(out + n, len - (size_t)n, "(%d,%d,%d)[%d]", o->P, o->D,
                       o->Q, o->m);
     if (r->k > 0) {
-<<<<<<< HEAD
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%s", out);
-=======
         char tmp[48];
         snprintf(tmp, sizeof tmp, "%.47s", out);
->>>>>>> fcarima
         snprintf(out, len, "Regression with %.40s errors", tmp);
     } else if (r->has_drift)
         snprintf(out + n, len - (size_t)n, " with drift");

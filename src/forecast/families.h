@@ -7,7 +7,6 @@
 
 #include "forecast/forecast.h"
 
-<<<<<<< HEAD
 /* prophet.c, mstl.c, croston.c */
 extern const ll_fc_family ll_fc_prophet;
 extern const ll_fc_family ll_fc_mstl;
@@ -15,8 +14,6 @@ extern const ll_fc_family ll_fc_croston;
 extern const ll_fc_family ll_fc_croston_sba;
 extern const ll_fc_family ll_fc_croston_optimized;
 
-=======
->>>>>>> fcarima
 /* naive.c */
 extern const ll_fc_family ll_fc_naive;
 extern const ll_fc_family ll_fc_seasonal_naive;
@@ -39,9 +36,6 @@ extern const ll_fc_family ll_fc_dynamic_optimized_theta;
 /* arima.c */
 extern const ll_fc_family ll_fc_arima_family;
 extern const ll_fc_family ll_fc_autoarima_family;
-<<<<<<< HEAD
 
-=======
->>>>>>> fcarima
 
 #endif
