@@ -14,6 +14,9 @@ if arg[4] == "ets" then
 elseif arg[4] == "full" then
     models = {"Naive", "SeasonalNaive", "SES", "Theta", "OptimizedTheta", "AutoETS",
               "AutoARIMA", "Ridge", "VotingEnsemble"}
+elseif arg[4] == "combo" then
+    models = {"Naive", "SeasonalNaive", "SES", "Theta", "OptimizedTheta", "AutoETS",
+              "AutoARIMA", "StatisticalEnsemble", "VotingEnsemble"}
 end
 
 local series = df.read_csv(dir .. "/series.csv")
@@ -56,7 +59,8 @@ for _, m in ipairs({12, 4, 1}) do
     local h = part.h:to_table()[1]
     local job = automl.forecast{data = part:select{"series", "t", "y"}, target = "y", time = "t",
         series = "series", horizon = h, season_length = m, primary_metric = "mase",
-        cv_folds = 2, allowed = models, explain = false, threads = threads}
+        cv_folds = tonumber(os.getenv("AML_FOLDS") or "2"), allowed = models, explain = false, threads = threads}
+    if os.getenv("AML_BOARD") then print(job.leaderboard:select{"model", "mase", "smape", "fit_seconds"}) end
     local fc = job.best:forecast(h)
     local got = by_series(fc, "forecast")
     for k, v in pairs(got) do picks[k] = v end
