@@ -345,7 +345,7 @@ static int ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
     int metric = j->opts.metric, hb = ll_aml_metric_higher_better(metric);
     size_t nok = 0;
     for (size_t i = 0; i < j->ntrials; i++)
-        if (j->trials[i].ok && !j->trials[i].members)
+        if (j->trials[i].ok && strcmp(j->trials[i].model, LL_AML_ENSEMBLE))
             nok++;
     if (nok < 2)
         return ll_err_set(err, LL_EINVAL,
@@ -367,7 +367,7 @@ static int ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
         double bv = cur;
         for (size_t i = 0; i < j->ntrials; i++) {
             const ll_aml_trial *c = &j->trials[i];
-            if (!c->ok || c->members)
+            if (!c->ok || strcmp(c->model, LL_AML_ENSEMBLE) == 0)
                 continue;
             for (size_t q = 0; q < cells; q++)
                 cand[q] = (sum[q] + c->cv[q]) / (double)(r + 1);
