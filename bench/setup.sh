@@ -7,4 +7,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     hyperfine \
     python3-torch python3-numpy python3-pandas python3-matplotlib \
-    r-base-core r-cran-data.table r-cran-forecast >/dev/null
+    r-base-core r-cran-data.table r-cran-forecast \
+    r-cran-tseries r-cran-aer r-cran-quantreg r-cran-mass >/dev/null

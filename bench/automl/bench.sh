@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 rcpu=$(Rscript "$here/peer.R" "$dir" | sed -n 's/.*cpu \([0-9.]*\).*/\1/p')
 echo "R: ets + auto.arima + thetaf, CPU $rcpu s"
-for mode in ${1:-fast ets full}; do
+for mode in ${1:-combo}; do
     echo "== lualab automl ($mode, 1 thread)"
     OPENBLAS_NUM_THREADS=1 "$LUALAB" --lua "$here/bench_automl.lua" "$dir" "$rcpu" 1 "$mode"
 done

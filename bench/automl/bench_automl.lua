@@ -4,7 +4,10 @@
 -- the mean of R's ets, auto.arima and thetaf.  Usage:
 --   lualab --lua bench_automl.lua DIR R_CPU_SECONDS [threads] [full|fast]
 -- "fast" (default): the cheap families, Ridge and the ensemble; "ets" adds
--- AutoETS; "full" AutoETS and AutoARIMA.
+-- AutoETS; "full" AutoETS and AutoARIMA; "combo" (the default of bench.sh)
+-- the cheap families, AutoETS, AutoARIMA, their StatisticalEnsemble and the
+-- VotingEnsemble.  AML_METRIC (default mase) sets the primary metric,
+-- AML_FOLDS (default 2) the CV folds, AML_BOARD=1 prints each leaderboard.
 local dir, rcpu, threads = arg[1] or ".", tonumber(arg[2] or "0"), tonumber(arg[3] or "1")
 local models = {"Naive", "SeasonalNaive", "SES", "Holt", "Theta", "OptimizedTheta",
                 "DynamicOptimizedTheta", "Ridge", "VotingEnsemble"}
@@ -14,6 +17,9 @@ if arg[4] == "ets" then
 elseif arg[4] == "full" then
     models = {"Naive", "SeasonalNaive", "SES", "Theta", "OptimizedTheta", "AutoETS",
               "AutoARIMA", "Ridge", "VotingEnsemble"}
+elseif arg[4] == "combo" then
+    models = {"Naive", "SeasonalNaive", "SES", "Theta", "OptimizedTheta", "AutoETS",
+              "AutoARIMA", "StatisticalEnsemble", "VotingEnsemble"}
 end
 
 local series = df.read_csv(dir .. "/series.csv")
@@ -38,7 +44,10 @@ end
 
 local function smape(y, f)
     local s = 0
-    for i = 1, #y do s = s + 200 * math.abs(y[i] - f[i]) / (math.abs(y[i]) + math.abs(f[i])) end
+    for i = 1, #y do
+        local d = math.abs(y[i]) + math.abs(f[i])
+        if d > 0 then s = s + 200 * math.abs(y[i] - f[i]) / d end -- 0/0 counts 0
+    end
     return s / #y
 end
 local function mase(tr, y, f, m)
@@ -55,8 +64,9 @@ for _, m in ipairs({12, 4, 1}) do
     local part = series:filter(series.m:eq(m))
     local h = part.h:to_table()[1]
     local job = automl.forecast{data = part:select{"series", "t", "y"}, target = "y", time = "t",
-        series = "series", horizon = h, season_length = m, primary_metric = "mase",
-        cv_folds = 2, allowed = models, explain = false, threads = threads}
+        series = "series", horizon = h, season_length = m, primary_metric = os.getenv("AML_METRIC") or "mase",
+        cv_folds = tonumber(os.getenv("AML_FOLDS") or "2"), allowed = models, explain = false, threads = threads}
+    if os.getenv("AML_BOARD") then print(job.leaderboard:select{"model", "mase", "smape", "fit_seconds"}) end
     local fc = job.best:forecast(h)
     local got = by_series(fc, "forecast")
     for k, v in pairs(got) do picks[k] = v end

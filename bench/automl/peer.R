@@ -14,7 +14,12 @@ segments <- function(x, len) {
                                     frequency = frequency(x)))
 }
 S <- list()
-add <- function(name, x) S[[name]] <<- x
+seen <- character()
+add <- function(name, x) {
+  key <- paste(frequency(x), paste(signif(as.numeric(x), 8), collapse = ","))
+  if (key %in% seen) return(invisible())           # the same data under another name
+  seen <<- c(seen, key); S[[name]] <<- x
+}
 for (nm in c("AirPassengers", "UKDriverDeaths", "ldeaths", "mdeaths", "fdeaths",
              "USAccDeaths", "nottem")) add(nm, get(nm))
 for (j in 1:7) add(paste0("Seatbelts", j), Seatbelts[, j])
@@ -24,6 +29,39 @@ for (nm in c("JohnsonJohnson", "austres", "UKgas", "freeny.y")) add(nm, get(nm))
 for (nm in c("BJsales", "BJsales.lead", "WWWusage", "LakeHuron", "Nile", "discoveries",
              "lh", "lynx", "nhtemp", "sunspot.year")) add(nm, get(nm))
 sg <- segments(treering, 120); for (i in seq_along(sg)) add(paste0("treering_", i), sg[[i]])
+
+# Every other monthly, quarterly or annual `ts` shipped by Debian's R packages
+# forecast, tseries, AER, quantreg and MASS (each column of a multiple series,
+# at most 8 per data set), without missing values, long enough for the
+# hold-out and two CV folds (monthly 72, quarterly 40, annual 30 values), cut
+# to its last 240 / 120 / 120 values.
+minlen <- c(`1` = 30, `4` = 40, `12` = 72); maxlen <- c(`1` = 120, `4` = 120, `12` = 240)
+usable <- function(x) {
+  m <- frequency(x); k <- as.character(m)
+  if (!(m %in% c(1, 4, 12)) || anyNA(x) || length(x) < minlen[[k]]) return(NULL)
+  v <- as.numeric(x); n <- length(v); v <- v[max(1, n - maxlen[[k]] + 1):n]
+  h <- if (m == 12) 12 else if (m == 4) 8 else 6
+  tr <- v[1:(length(v) - h)]
+  if (length(unique(tr)) < 3 || all(diff(tr, lag = m) == 0)) return(NULL)
+  ts(v, frequency = m)
+}
+for (pkg in c("forecast", "tseries", "AER", "quantreg", "MASS")) {
+  items <- data(package = pkg)$results[, "Item"]
+  for (it in sub(" .*", "", items)) {
+    e <- new.env()
+    ok <- tryCatch({ suppressWarnings(data(list = it, package = pkg, envir = e)); TRUE },
+                   error = function(err) FALSE)
+    if (!ok) next
+    for (nm in ls(e)) {
+      x <- get(nm, envir = e)
+      if (!is.ts(x)) next
+      if (is.matrix(x)) {
+        cols <- seq_len(min(ncol(x), 8))
+        for (j in cols) { u <- usable(x[, j]); if (!is.null(u)) add(paste0(pkg, ".", nm, ".", j), u) }
+      } else { u <- usable(x); if (!is.null(u)) add(paste0(pkg, ".", nm), u) }
+    }
+  }
+}
 
 rows <- list(); hold <- list(); fc <- list()
 cpu <- 0

@@ -42,6 +42,8 @@ size_t ll_aml_model_names(const char **names, size_t cap)
     for (size_t i = 0; ll_aml_regressors[i] && n + 1 < cap; i++)
         names[n++] = ll_aml_regressors[i]->name;
     if (n + 1 < cap)
+        names[n++] = LL_AML_STAT_ENSEMBLE;
+    if (n + 1 < cap)
         names[n++] = LL_AML_ENSEMBLE;
     if (n < cap)
         names[n] = NULL;
@@ -51,7 +53,8 @@ size_t ll_aml_model_names(const char **names, size_t cap)
 static int known_model(const char *name)
 {
     return ll_fc_family_find(name) || ll_aml_regressor_find(name) ||
-           strcmp(name, LL_AML_ENSEMBLE) == 0;
+           strcmp(name, LL_AML_ENSEMBLE) == 0 ||
+           strcmp(name, LL_AML_STAT_ENSEMBLE) == 0;
 }
 
 void ll_aml_job_free(ll_aml_job *j)
@@ -342,7 +345,7 @@ static int ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
     int metric = j->opts.metric, hb = ll_aml_metric_higher_better(metric);
     size_t nok = 0;
     for (size_t i = 0; i < j->ntrials; i++)
-        if (j->trials[i].ok && !j->trials[i].members)
+        if (j->trials[i].ok && strcmp(j->trials[i].model, LL_AML_ENSEMBLE))
             nok++;
     if (nok < 2)
         return ll_err_set(err, LL_EINVAL,
@@ -364,7 +367,7 @@ static int ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
         double bv = cur;
         for (size_t i = 0; i < j->ntrials; i++) {
             const ll_aml_trial *c = &j->trials[i];
-            if (!c->ok || c->members)
+            if (!c->ok || strcmp(c->model, LL_AML_ENSEMBLE) == 0)
                 continue;
             for (size_t q = 0; q < cells; q++)
                 cand[q] = (sum[q] + c->cv[q]) / (double)(r + 1);
@@ -397,6 +400,36 @@ static int ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
     return ll_aml_score(j, tr->cv, tr->metrics, err);
 }
 
+/* The statistical combination: equal weights on the successful trials of
+ * AutoETS, AutoARIMA and Theta (at least two of them). */
+static int stat_ensemble_trial(ll_aml_job *j, ll_aml_trial *tr, ll_err *err)
+{
+    static const char *const want[] = {"AutoETS", "AutoARIMA", "Theta"};
+    size_t cells = j->folds * j->tab->nseries * j->opts.horizon;
+    size_t idx[3], n = 0;
+    for (size_t w = 0; w < 3; w++)
+        for (size_t i = 0; i < j->ntrials; i++)
+            if (j->trials[i].ok && strcmp(j->trials[i].model, want[w]) == 0)
+                idx[n++] = i;
+    if (n < 2)
+        return ll_err_set(err, LL_EINVAL,
+                          "StatisticalEnsemble needs two of AutoETS, "
+                          "AutoARIMA and Theta to succeed, got %zu",
+                          n);
+    tr->members = malloc(n * sizeof *tr->members);
+    if (!tr->members)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    for (size_t q = 0; q < cells; q++) {
+        double s = 0;
+        for (size_t m = 0; m < n; m++)
+            s += j->trials[idx[m]].cv[q];
+        tr->cv[q] = s / (double)n;
+    }
+    memcpy(tr->members, idx, n * sizeof *idx);
+    tr->nmembers = n;
+    return ll_aml_score(j, tr->cv, tr->metrics, err);
+}
+
 static void run_trial(ll_aml_job *j, ll_aml_trial *tr)
 {
     ll_err err = {0};
@@ -408,6 +441,8 @@ static void run_trial(ll_aml_job *j, ll_aml_trial *tr)
         rc = ll_err_set(&err, LL_ENOMEM, "out of memory");
     else if (strcmp(tr->model, LL_AML_ENSEMBLE) == 0)
         rc = ensemble_trial(j, tr, &err);
+    else if (strcmp(tr->model, LL_AML_STAT_ENSEMBLE) == 0)
+        rc = stat_ensemble_trial(j, tr, &err);
     else {
         const ll_aml_reg_ops *ops = ll_aml_regressor_find(tr->model);
         if (ops)
@@ -692,7 +727,7 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         goto fail;
     }
-    int want_ens = 0;
+    int want_ens = 0, want_stat = 0;
     for (size_t i = 0; i < nn; i++) {
         int ok = o->nallowed == 0;
         for (int a = 0; a < o->nallowed; a++)
@@ -704,6 +739,10 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
             continue;
         if (strcmp(names[i], LL_AML_ENSEMBLE) == 0) {
             want_ens = o->ensemble;
+            continue;
+        }
+        if (strcmp(names[i], LL_AML_STAT_ENSEMBLE) == 0) {
+            want_stat = o->ensemble;
             continue;
         }
         ll_aml_trial *tr = &j->trials[j->ntrials++];
@@ -740,6 +779,14 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         free(p.finished);
         /* Trials never started are dropped from the leaderboard. */
         j->ntrials = p.next;
+        if (want_stat && !p.stop &&
+            (o->max_trials <= 0 || (size_t)o->max_trials > j->ntrials)) {
+            ll_aml_trial *tr = &j->trials[j->ntrials++];
+            snprintf(tr->model, sizeof tr->model, "%s", LL_AML_STAT_ENSEMBLE);
+            run_trial(j, tr);
+            p.planned = p.done + 1;
+            report(&p, tr);
+        }
         if (want_ens && j->ntrials >= 2 &&
             (o->max_trials <= 0 || (size_t)o->max_trials > j->ntrials)) {
             ll_aml_trial *tr = &j->trials[j->ntrials++];

@@ -292,9 +292,14 @@ typedef struct ll_aml_job {
 } ll_aml_job;
 
 #define LL_AML_ENSEMBLE "VotingEnsemble"
+/* The statistical combination: the plain mean of AutoETS, AutoARIMA and
+ * Theta forecasts, per series (the forecasting literature's strong simple
+ * baseline), from the members' own CV predictions and fits. */
+#define LL_AML_STAT_ENSEMBLE "StatisticalEnsemble"
 
 /* Every model name the search knows (families of forecast.h, then the
- * regression models, then "VotingEnsemble"), NULL-terminated into names
+ * regression models, then "StatisticalEnsemble" and "VotingEnsemble"),
+ * NULL-terminated into names
  * (room for cap). */
 size_t ll_aml_model_names(const char **names, size_t cap);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "forecast/automl.h"
+#include "nn/blas.h"
 
 const ll_aml_reg_ops *const ll_aml_regressors[] = {
     &ll_aml_ridge, &ll_aml_enet, &ll_aml_rf,  &ll_aml_extratrees,
@@ -102,9 +103,9 @@ static void col_stats(const double *X, size_t n, size_t p, double *mean,
     }
 }
 
-/* Cholesky solve of the p x p SPD system A x = b in place (A destroyed).
- * Returns 0, or -1 when A is not positive definite. */
-static int chol_solve(double *A, double *b, size_t p)
+/* Cholesky factor of the p x p SPD matrix A in place (L in the lower
+ * triangle).  Returns 0, or -1 when A is not positive definite. */
+static int chol_factor(double *A, size_t p)
 {
     for (size_t j = 0; j < p; j++) {
         double d = A[j * p + j];
@@ -121,6 +122,12 @@ static int chol_solve(double *A, double *b, size_t p)
             A[i * p + j] = s / d;
         }
     }
+    return 0;
+}
+
+/* Solve L L' x = b in place with the factor of chol_factor. */
+static void chol_apply(const double *A, double *b, size_t p)
+{
     for (size_t i = 0; i < p; i++) {
         double s = b[i];
         for (size_t k = 0; k < i; k++)
@@ -133,7 +140,6 @@ static int chol_solve(double *A, double *b, size_t p)
             s -= A[k * p + i] * b[k];
         b[i] = s / A[i * p + i];
     }
-    return 0;
 }
 
 /* Arrays: mean, sd, coef (p each), icpt (1). */
@@ -178,10 +184,10 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
     size_t q = p ? p : 1;
     double *G = malloc(q * q * sizeof *G), *A = malloc(q * q * sizeof *A);
     double *c = malloc(q * sizeof *c), *b = malloc(q * sizeof *b);
-    double *Ai = malloc(q * q * sizeof *Ai), *e = malloc(q * sizeof *e);
-    if (!r || !G || !A || !c || !b || !Ai || !e) {
+    double *e = malloc(q * sizeof *e);
+    if (!r || !G || !A || !c || !b || !e) {
         ll_aml_regressor_free(r);
-        free(G), free(A), free(c), free(b), free(Ai), free(e);
+        free(G), free(A), free(c), free(b), free(e);
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     double *mean = r->arr[A_MEAN], *sd = r->arr[A_SD];
@@ -190,23 +196,24 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
     for (size_t i = 0; i < n; i++)
         my += y[i];
     my /= (double)n;
-    /* G = Z'Z, c = Z'(y - my). */
-    memset(G, 0, q * q * sizeof *G);
+    /* Z: the standardized features; G = Z'Z (one DSYRK through OpenBLAS:
+     * the O(n p^2) part), c = Z'(y - my). */
+    double *Z = malloc((n * q) * sizeof *Z);
+    if (!Z) {
+        ll_aml_regressor_free(r);
+        free(G), free(A), free(c), free(b), free(e);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     memset(c, 0, q * sizeof *c);
-    double *z = e;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < p; j++)
-            z[j] = (X[i * p + j] - mean[j]) / sd[j];
-        double yc = y[i] - my;
+        double *z = Z + i * p, yc = y[i] - my;
         for (size_t j = 0; j < p; j++) {
+            z[j] = (X[i * p + j] - mean[j]) / sd[j];
             c[j] += z[j] * yc;
-            for (size_t k = 0; k <= j; k++)
-                G[j * p + k] += z[j] * z[k];
         }
     }
-    for (size_t j = 0; j < p; j++)
-        for (size_t k = 0; k < j; k++)
-            G[k * p + j] = G[j * p + k];
+    if (p)
+        ll_blas_dsyrk_t((int)p, (int)n, Z, G);
     /* Penalties relative to n; pick the one with the least GCV. */
     static const double grid[] = {1e-10, 1e-7, 1e-5, 1e-3, 1e-2, 1e-1, 1, 10};
     double best_gcv = INFINITY;
@@ -215,19 +222,17 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
         memcpy(A, G, p * p * sizeof *A);
         for (size_t j = 0; j < p; j++)
             A[j * p + j] += lam;
-        memcpy(b, c, p * sizeof *b);
-        if (chol_solve(A, b, p))
+        if (chol_factor(A, p))
             continue;
-        /* Degrees of freedom: tr((G + lam I)^-1 G) = p - lam tr(inv). */
+        memcpy(b, c, p * sizeof *b);
+        chol_apply(A, b, p);
+        /* Degrees of freedom: tr((G + lam I)^-1 G) = p - lam tr(inv), the
+         * inverse's diagonal from the one factorization. */
         double tr = 0;
         for (size_t j = 0; j < p; j++) {
-            memcpy(Ai, G, p * p * sizeof *Ai);
-            for (size_t k = 0; k < p; k++)
-                Ai[k * p + k] += lam;
             for (size_t k = 0; k < p; k++)
                 e[k] = k == j;
-            if (chol_solve(Ai, e, p))
-                break;
+            chol_apply(A, e, p);
             tr += e[j];
         }
         double df = (double)p - lam * tr;
@@ -235,7 +240,7 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
         for (size_t i = 0; i < n; i++) {
             double s = 0;
             for (size_t j = 0; j < p; j++)
-                s += b[j] * (X[i * p + j] - mean[j]) / sd[j];
+                s += b[j] * Z[i * p + j];
             double d = y[i] - my - s;
             rss += d * d;
         }
@@ -248,7 +253,7 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
             memcpy(r->arr[A_COEF], b, p * sizeof *b);
         }
     }
-    free(G), free(A), free(c), free(b), free(Ai), free(e);
+    free(G), free(A), free(c), free(b), free(e), free(Z);
     if (!isfinite(best_gcv)) {
         ll_aml_regressor_free(r);
         return ll_err_set(err, LL_EINVAL,

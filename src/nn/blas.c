@@ -4,16 +4,20 @@
 #include "nn/blas.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The CBLAS enum values, fixed by the CBLAS standard. */
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112, LOWER = 122 };
 
 typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k,
                          float alpha, const float *a, int lda, const float *b,
                          int ldb, float beta, float *c, int ldc);
+typedef void (*dsyrk_fn)(int order, int uplo, int trans, int n, int k,
+                         double alpha, const double *a, int lda, double beta,
+                         double *c, int ldc);
 typedef void (*set_threads_fn)(int n);
 typedef int (*get_threads_fn)(void);
 
@@ -21,6 +25,7 @@ static struct {
     int tried;
     void *lib;
     sgemm_fn sgemm;
+    dsyrk_fn dsyrk;
     set_threads_fn set_threads;
     get_threads_fn get_threads;
     char name[256];
@@ -32,10 +37,10 @@ static void *symbol(void *lib, const char *name)
     return p;
 }
 
-static void blas_open(void)
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void blas_load(void)
 {
-    if (blas.tried)
-        return;
     blas.tried = 1;
     const char *off = getenv("LUALAB_NO_BLAS");
     if (off && *off) {
@@ -63,6 +68,8 @@ static void blas_open(void)
         }
         blas.lib = lib;
         blas.sgemm = sgemm;
+        p = symbol(lib, "cblas_dsyrk");
+        memcpy(&blas.dsyrk, &p, sizeof blas.dsyrk);
         p = symbol(lib, "openblas_set_num_threads");
         memcpy(&blas.set_threads, &p, sizeof blas.set_threads);
         p = symbol(lib, "openblas_get_num_threads");
@@ -75,6 +82,12 @@ static void blas_open(void)
             "lualab: OpenBLAS could not be loaded (%s); using a slow "
             "built-in GEMM\n",
             why);
+}
+
+/* Trial threads of automated ML may be the first to need BLAS. */
+static void blas_open(void)
+{
+    pthread_once(&blas_once, blas_load);
 }
 
 /* The fallback: correct and cache-aware enough for small shapes. */
@@ -112,6 +125,37 @@ void ll_blas_sgemm(int ta, int tb, int m, int n, int k, const float *a,
     }
     blas.sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
                1.0f, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+}
+
+void ll_blas_dsyrk_t(int n, int k, const double *a, double *c)
+{
+    blas_open();
+    if (blas.dsyrk)
+        blas.dsyrk(ROW_MAJOR, LOWER, TRANS, n, k, 1.0, a, n, 0.0, c, n);
+    else {
+        memset(c, 0, (size_t)n * (size_t)n * sizeof *c);
+        for (int r = 0; r < k; r++) {
+            const double *ar = a + (size_t)r * (size_t)n;
+            for (int i = 0; i < n; i++) {
+                double v = ar[i];
+                if (v == 0.0)
+                    continue;
+                double *ci = c + (size_t)i * (size_t)n;
+                for (int j = 0; j <= i; j++)
+                    ci[j] += v * ar[j];
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            c[(size_t)j * (size_t)n + (size_t)i] =
+                c[(size_t)i * (size_t)n + (size_t)j];
+}
+
+int ll_blas_has_dsyrk(void)
+{
+    blas_open();
+    return blas.dsyrk != NULL;
 }
 
 void ll_blas_set_threads(int n)

@@ -16,6 +16,12 @@
  * n x k when tb), C m x n. */
 void ll_blas_sgemm(int ta, int tb, int m, int n, int k, const float *a,
                    const float *b, float beta, float *c);
+/* C = A'A in double precision: A k x n row-major, C n x n (both
+ * triangles filled), through OpenBLAS' cblas_dsyrk when it is there, else a
+ * plain loop (the same sums, other rounding).  Thread-safe. */
+void ll_blas_dsyrk_t(int n, int k, const double *a, double *c);
+/* 1 when cblas_dsyrk was found in the OpenBLAS loaded. */
+int ll_blas_has_dsyrk(void);
 /* OpenBLAS' thread count (1 without OpenBLAS). */
 void ll_blas_set_threads(int n);
 int ll_blas_get_threads(void);

@@ -325,6 +325,112 @@ static void test_univariate_pipeline(void **state)
     ll_frame_free(f);
 }
 
+static int trial_of(const ll_aml_job *j, const char *model)
+{
+    for (size_t i = 0; i < j->ntrials; i++)
+        if (strcmp(j->trials[i].model, model) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* StatisticalEnsemble: the plain mean of AutoETS, AutoARIMA and Theta, in
+ * CV and as a pipeline (saved and scored from C); with its members
+ * blocked, a failed row that says why. */
+static void test_statistical_ensemble(void **state)
+{
+    (void)state;
+    ll_buf b;
+    ll_buf_init(&b);
+    ll_buf_puts(&b, "step,y\n");
+    for (int i = 0; i < 60; i++)
+        ll_buf_printf(&b, "%d,%.17g\n", i,
+                      50 + 0.5 * i + (i % 4) * 6 + 4 * xval(0, i));
+    ll_frame *f = csv(b.data);
+    ll_buf_free(&b);
+    const char *allowed[] = {"AutoETS", "AutoARIMA", "Theta",
+                             "StatisticalEnsemble"};
+    ll_aml_opts o;
+    ll_aml_opts_init(&o);
+    o.table.target = "y";
+    o.table.time = "step";
+    o.horizon = 4;
+    o.season_length = 4;
+    o.threads = 1;
+    o.allowed = allowed;
+    o.nallowed = 4;
+    ll_aml_job *j = NULL;
+    ll_err err = {0};
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    assert_int_equal(j->ntrials, 4);
+    int se = trial_of(j, "StatisticalEnsemble"), e = trial_of(j, "AutoETS"),
+        a = trial_of(j, "AutoARIMA"), t = trial_of(j, "Theta");
+    assert_true(se >= 0 && e >= 0 && a >= 0 && t >= 0);
+    assert_true(j->trials[se].ok);
+    assert_int_equal(j->trials[se].nmembers, 3);
+    size_t cells = j->folds * o.horizon;
+    for (size_t q = 0; q < cells; q++) {
+        double m =
+            (j->trials[e].cv[q] + j->trials[a].cv[q] + j->trials[t].cv[q]) / 3;
+        assert_true(fabs(j->trials[se].cv[q] - m) <= 1e-12 * fabs(m));
+    }
+    /* The pipeline forecasts the mean of its members' pipelines. */
+    ll_aml_pipeline *ps = NULL, *pm[3] = {NULL, NULL, NULL};
+    assert_int_equal(ll_aml_pipeline_fit_trial(j, se, &ps, &err), 0);
+    int mi[3] = {e, a, t};
+    ll_frame *fm[3];
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(ll_aml_pipeline_fit_trial(j, mi[k], &pm[k], &err), 0);
+        fm[k] = ll_aml_pipeline_forecast(pm[k], 4, NULL, &err);
+        assert_non_null(fm[k]);
+    }
+    ll_frame *fs = ll_aml_pipeline_forecast(ps, 4, NULL, &err);
+    assert_non_null(fs);
+    for (int i = 0; i < 4; i++) {
+        double m = (LL_F64(fm[0]->cols[1])[i] + LL_F64(fm[1]->cols[1])[i] +
+                    LL_F64(fm[2]->cols[1])[i]) /
+                   3;
+        assert_true(fabs(LL_F64(fs->cols[1])[i] - m) <= 1e-9 * fabs(m));
+    }
+    char dir[] = "/tmp/automl-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char mdir[4096];
+    snprintf(mdir, sizeof mdir, "%s/model", dir);
+    assert_int_equal(ll_aml_pipeline_save(ps, mdir, &err), 0);
+    ll_model *m = NULL;
+    assert_int_equal(ll_model_load(mdir, &m, &err), 0);
+    ll_aml_pipeline *p2 = NULL;
+    assert_int_equal(ll_aml_pipeline_load(mdir, &p2, &err), 0);
+    ll_frame *f2 = ll_aml_pipeline_forecast(p2, 4, NULL, &err);
+    assert_non_null(f2);
+    assert_memory_equal(LL_F64(fs->cols[1]), LL_F64(f2->cols[1]),
+                        4 * sizeof(double));
+    ll_frame_free(f2);
+    ll_aml_pipeline_free(p2);
+    ll_model_free(m);
+    assert_int_equal(ll_remove_tree(dir, &err), 0);
+    for (int k = 0; k < 3; k++) {
+        ll_frame_free(fm[k]);
+        ll_aml_pipeline_free(pm[k]);
+    }
+    ll_frame_free(fs);
+    ll_aml_pipeline_free(ps);
+    ll_aml_job_free(j);
+
+    const char *only[] = {"Theta", "StatisticalEnsemble"};
+    o.allowed = only;
+    o.nallowed = 2;
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    assert_int_equal(j->ntrials, 2);
+    se = trial_of(j, "StatisticalEnsemble");
+    assert_false(j->trials[se].ok);
+    assert_string_equal(j->trials[se].error,
+                        "StatisticalEnsemble needs two of AutoETS, AutoARIMA "
+                        "and Theta to succeed, got 1");
+    assert_string_equal(j->trials[j->best].model, "Theta");
+    ll_aml_job_free(j);
+    ll_frame_free(f);
+}
+
 static int reports;
 static double last_done, last_total;
 static void count_report(void *ud, const ll_progress *p)
@@ -427,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_pacf),
         cmocka_unit_test(test_search_and_pipeline),
         cmocka_unit_test(test_univariate_pipeline),
+        cmocka_unit_test(test_statistical_ensemble),
         cmocka_unit_test(test_run_errors),
         cmocka_unit_test(test_stopping),
     };

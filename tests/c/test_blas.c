@@ -51,12 +51,34 @@ static void check_all_shapes(void)
             }
 }
 
+/* C = A'A in double: both triangles, against the sums written out. */
+static void check_dsyrk(void)
+{
+    const int n = 6, k = 11;
+    double a[66], c[36];
+    unsigned seed = 777;
+    for (int i = 0; i < 66; i++)
+        a[i] =
+            (double)((seed = seed * 1103515245u + 12345u) % 1000) / 250.0 - 2;
+    ll_blas_dsyrk_t(n, k, a, c);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double want = 0;
+            for (int r = 0; r < k; r++)
+                want += a[r * n + i] * a[r * n + j];
+            assert_true(fabs(c[i * n + j] - want) < 1e-12 * (1 + fabs(want)));
+            assert_true(c[i * n + j] == c[j * n + i]);
+        }
+}
+
 static void test_openblas(void **state)
 {
     (void)state;
     assert_true(ll_blas_available());
     assert_string_equal(ll_blas_name(), "libopenblas.so.0");
     check_all_shapes();
+    assert_true(ll_blas_has_dsyrk());
+    check_dsyrk();
     ll_blas_set_threads(1);
     assert_int_equal(ll_blas_get_threads(), 1);
 }
@@ -67,6 +89,9 @@ int main(int argc, char **argv)
     if (argc > 1) {
         /* run as `test_blas plain` by the fallback test below */
         check_all_shapes();
+        check_dsyrk();
+        if (ll_blas_has_dsyrk())
+            return 1;
         return strcmp(ll_blas_name(), "plain C GEMM (LUALAB_NO_BLAS is set)") !=
                0;
     }

@@ -139,6 +139,50 @@ describe("automl.forecast bad input", function()
     end)
 end)
 
+describe("automl StatisticalEnsemble", function()
+    -- A trend and a weekly pattern: the mean of AutoETS, AutoARIMA and Theta.
+    local rows = {"t,y"}
+    for i = 0, 69 do
+        rows[#rows + 1] = string.format("%d,%.10g", i, 20 + 0.3 * i + ({0, 3, 5, 2, -1, -4, -2})[i % 7 + 1] + math.sin(i * 1.7))
+    end
+    local f = df.parse_csv(table.concat(rows, "\n") .. "\n")
+
+    it("is a model that averages its members", function()
+        local names = {}
+        for _, m in ipairs(automl.models()) do names[m] = true end
+        assert.is_true(names.StatisticalEnsemble)
+        local job = automl.forecast{data = f, target = "y", time = "t", horizon = 7, season_length = 7,
+            threads = 1, allowed = {"AutoETS", "AutoARIMA", "Theta", "StatisticalEnsemble"}}
+        assert.equal(4, #job.leaderboard)
+        local lb = job.leaderboard
+        local models = lb.model:to_table()
+        local mase = lb.mase:to_table()
+        local row
+        for i, m in ipairs(models) do if m == "StatisticalEnsemble" then row = i end end
+        assert.truthy(row)
+        assert.is_true(mase[row] < 2)
+        -- The error of a mean is at most the mean of the errors.
+        local sum, k = 0, 0
+        for i, m in ipairs(models) do
+            if m ~= "StatisticalEnsemble" then sum, k = sum + mase[i], k + 1 end
+        end
+        assert.equal(3, k)
+        assert.is_true(mase[row] <= sum / 3 + 1e-12)
+        assert.near(0.2498, mase[row], 1e-3)
+    end)
+
+    it("is a failed row without two of its members", function()
+        local job = automl.forecast{data = f, target = "y", time = "t", horizon = 7, season_length = 7,
+            threads = 1, allowed = {"Theta", "StatisticalEnsemble"}}
+        local lb = job.leaderboard
+        assert.equal(2, #lb)
+        assert.equal("Theta", lb.model:to_table()[1])
+        assert.equal("StatisticalEnsemble", lb.model:to_table()[2])
+        assert.equal("StatisticalEnsemble needs two of AutoETS, AutoARIMA and Theta to succeed, got 1",
+            lb.error:to_table()[2])
+    end)
+end)
+
 describe("automl tracking", function()
     it("logs a parent run, a nested run per trial and the registered model", function()
         local dir = tmpdir()
