@@ -10,6 +10,7 @@
 
 #include "host/host_int.h"
 #include "host/lua_util.h"
+#include "util/suggest.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -177,6 +178,67 @@ const char *ll_host_doc(lua_State *L, int idx)
     return doc;
 }
 
+/* lualab.check_opts(fname, opts, known [, level]): the one option check for
+ * the Lua layers (nn, keras, plot, mlflow), the same as the bindings'
+ * ll_lua_check_opts.  known is a list of names or a set (name -> true);
+ * level names the function whose caller is blamed, as error()'s does. */
+static int l_check_opts(lua_State *L)
+{
+    const char *fname = luaL_checkstring(L, 1);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int level = (int)luaL_optinteger(L, 4, 2);
+    if (lua_isnoneornil(L, 2)) {
+        lua_newtable(L);
+        return 1;
+    }
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        luaL_where(L, level);
+        return luaL_error(L, "%s%s: options table expected, got %s",
+                          lua_tostring(L, -1), fname, luaL_typename(L, 2));
+    }
+    /* The known names as a C array for ll_suggest. */
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+        lua_pop(L, 1);
+        n++;
+    }
+    const char **names =
+        lua_newuserdatauv(L, sizeof *names * (size_t)(n + 1), 0);
+    int k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+        if (lua_type(L, -2) == LUA_TSTRING)
+            names[k++] = lua_tostring(L, -2);
+        else if (lua_type(L, -1) == LUA_TSTRING)
+            names[k++] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    names[k] = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue;
+        const char *key = lua_tostring(L, -1);
+        int found = 0;
+        for (int i = 0; i < k && !found; i++)
+            found = !strcmp(names[i], key);
+        if (found)
+            continue;
+        const char *best = ll_suggest(key, (const char *const *)names, k);
+        luaL_where(L, level);
+        if (best)
+            return luaL_error(L,
+                              "%s%s: unknown option '%s' (did you mean '%s'?)",
+                              lua_tostring(L, -1), fname, key, best);
+        return luaL_error(L, "%s%s: unknown option '%s'", lua_tostring(L, -1),
+                          fname, key);
+    }
+    lua_settop(L, 2);
+    return 1;
+}
+
 static int l_doc(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -313,6 +375,10 @@ void ll_host_open_base(lua_State *L)
         {"doc", l_doc,
          "lualab.doc(f, text) -> f -- Register a one-line doc string for f."},
         {"help", l_help, "lualab.help(f) -- Same as help(f)."},
+        {"check_opts", l_check_opts,
+         "lualab.check_opts(fname, opts, known [, level=2]) -> opts -- Raise "
+         "\"fname: unknown option 'x' (did you mean 'y'?)\" for a key of opts "
+         "not in known (a list or set of names)."},
         {NULL, NULL, NULL}};
     lua_newtable(L);
     ll_lua_setfuncs(L, "lualab", lualab_fns);
