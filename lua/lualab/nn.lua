@@ -7,6 +7,8 @@
 -- indices given to tensor methods are 0-based like PyTorch's.
 local C = require("lualab._nn")
 local split_args = require("lualab._args").split
+local as_tensor = require("lualab._args").as_tensor
+local typename = require("lualab._args").typename
 
 local nn = {}
 for k, v in pairs(C) do
@@ -21,6 +23,9 @@ local function is_tensor(x)
     return type(x) == "userdata" and getmetatable(x) and getmetatable(x).__name == "lualab.Tensor"
 end
 nn.is_tensor = is_tensor
+nn.as_tensor = as_tensor
+doc(nn.as_tensor, "as_tensor(x) -> Tensor | x -- A Frame (its numeric columns, in order) or a Column as a " ..
+    "Tensor through to_tensor(); anything else as given.")
 
 local function shape_str(t)
     return "[" .. table.concat(t:shape(), ", ") .. "]"
@@ -95,7 +100,16 @@ local function instance_mt(cls)
             rawset(self, k, v)
         end,
         __call = function(self, ...)
-            return self:forward(...)
+            -- Frames and Columns go in as Tensors (numeric columns, in order).
+            local n = select("#", ...)
+            if n == 1 then
+                return self:forward(as_tensor((...)))
+            end
+            local args = table.pack(...)
+            for i = 1, n do
+                args[i] = as_tensor(args[i])
+            end
+            return self:forward(table.unpack(args, 1, n))
         end,
         __tostring = function(self)
             return self:__repr()
@@ -354,7 +368,7 @@ end
 nn._uniform = uniform
 
 local function argerr(name, n, what, got)
-    error(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, type(got)), 3)
+    error(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, typename(got)), 3)
 end
 
 -- The rest of the module, one file per job: layers (nn/layers.lua), losses

@@ -193,8 +193,9 @@ static int l_check_opts(lua_State *L)
     }
     if (lua_type(L, 2) != LUA_TTABLE) {
         luaL_where(L, level);
-        return luaL_error(L, "%s%s: options table expected, got %s",
-                          lua_tostring(L, -1), fname, luaL_typename(L, 2));
+        lua_pushfstring(L, "%s%s: options table expected, got %s",
+                        lua_tostring(L, -1), fname, luaL_typename(L, 2));
+        return lua_error(L);
     }
     /* The known names as a C array for ll_suggest. */
     int n = 0;
@@ -229,11 +230,12 @@ static int l_check_opts(lua_State *L)
         const char *best = ll_suggest(key, (const char *const *)names, k);
         luaL_where(L, level);
         if (best)
-            return luaL_error(L,
-                              "%s%s: unknown option '%s' (did you mean '%s'?)",
-                              lua_tostring(L, -1), fname, key, best);
-        return luaL_error(L, "%s%s: unknown option '%s'", lua_tostring(L, -1),
-                          fname, key);
+            lua_pushfstring(L, "%s%s: unknown option '%s' (did you mean '%s'?)",
+                            lua_tostring(L, -1), fname, key, best);
+        else
+            lua_pushfstring(L, "%s%s: unknown option '%s'", lua_tostring(L, -1),
+                            fname, key);
+        return lua_error(L);
     }
     lua_settop(L, 2);
     return 1;

@@ -43,12 +43,8 @@ local function check_opts(opts, where, allowed)
     if type(opts) ~= "table" then
         error(where .. ": options table expected, got " .. type(opts), 4)
     end
-    for k in pairs(opts) do
-        if not allowed[k] then
-            error(string.format("%s: unknown argument '%s'", where, tostring(k)), 4)
-        end
-    end
-    return opts
+    local checked = require("lualab._args").check_opts(where, opts, allowed, 4)
+    return checked -- not a tail call: the level counts this frame
 end
 
 local common = {name = true, trainable = true, input_shape = true,

@@ -1,0 +1,93 @@
+-- Daily-use edges: options checked the same way everywhere, Frames and
+-- Columns handed to models, errors that name the caller's line.
+local nn = require("lualab.nn")
+local keras = require("lualab.keras")
+
+-- Run src as a chunk named "user.lua"; returns the error message.
+local function err_at(src)
+    local f = assert(load(src, "=user.lua"))
+    local ok, e = pcall(f)
+    assert.is_false(ok)
+    return e
+end
+
+describe("common mistakes", function()
+    it("name the option, suggest the right one and point at the caller's line", function()
+        local cases = {
+            {"\nplot.line{y = {1}, titel = 'x'}",
+             "user.lua:2: plot.line: unknown option 'titel' (did you mean 'title'?)"},
+            {"local m = nn.Linear(2, 1)\nnn.optim.SGD(m:parameters(), {lr = 0.1, momentun = 0.9})",
+             "user.lua:2: SGD: unknown option 'momentun' (did you mean 'momentum'?)"},
+            {"nn.optim.Adam{}",
+             "user.lua:1: Adam: optimizer got an empty parameter list (pass model:parameters())"},
+            {"mlflow.start_run{run_nmae = 'x'}",
+             "user.lua:1: start_run: unknown option 'run_nmae' (did you mean 'run_name'?)"},
+            {"\n\nkeras.layers.Dense(3, {unit = 3})",
+             "user.lua:3: Dense: unknown option 'unit' (did you mean 'units'?)"},
+            {"local m = keras.Sequential{keras.layers.Dense(1)}\nm:compile{optimizer = 'sgd', los = 'mse'}",
+             "user.lua:2: compile: unknown option 'los' (did you mean 'loss'?)"},
+            {"local m = keras.Sequential{keras.layers.Dense(1)}\nm:compile{loss = 'mse'}\n" ..
+             "m:fit(df.frame{a = {1, 2}}, {1, 2}, {epocs = 1})",
+             "user.lua:3: fit: unknown option 'epocs' (did you mean 'epochs'?)"},
+            {"local m = keras.Sequential{keras.layers.Dense(1)}\nm:compile{loss = 'mse'}\n" ..
+             "m:fit('x', {1, 2})",
+             "user.lua:3: fit: x must be a Tensor, Frame, Column or table of numbers, got string"},
+            {"local m = keras.Sequential{keras.layers.Dense(1)}\nm:compile{loss = 'mse'}\n" ..
+             "m:predict(nn.zeros({2, 1}), {batch = 1})",
+             "user.lua:3: predict: unknown option 'batch' (did you mean 'batch_size'?)"},
+            {"lualab.check_opts('f', 5, {}, 1)", "user.lua:1: f: options table expected, got number"},
+        }
+        for _, c in ipairs(cases) do
+            assert.equals(c[2], err_at(c[1]))
+        end
+    end)
+
+    it("say what was expected and what was given", function()
+        local m = nn.Linear(2, 1)
+        local ok, e = pcall(m.forward, m, "x")
+        assert.is_false(ok)
+        assert.matches("Linear(2, 1): bad argument #1 (Tensor expected, got string)", e, 1, true)
+        local e2 = nn.Embedding(10, 3)
+        ok, e = pcall(e2, nn.tensor({1.5}))
+        assert.is_false(ok)
+        assert.matches("Embedding(10, 3): index 1.5 is not an integer", e, 1, true)
+        ok, e = pcall(e2, nn.tensor({12}))
+        assert.matches("Embedding(10, 3): index 12 out of range for 10 embeddings", e, 1, true)
+    end)
+end)
+
+describe("Frames meet models", function()
+    local f = df.frame{a = {1, 2, 3, 4}, b = {2, 3, 4, 6}, y = {3, 5, 7, 10}}
+
+    it("nn modules take a Frame's numeric columns in order, and Columns", function()
+        local m = nn.Linear(2, 1)
+        local X = f:select{"a", "b"}
+        local got = m(X):tolist()
+        local want = m(X:to_tensor()):tolist()
+        assert.same(want, got)
+        assert.same({4, 1}, m(X):shape())
+        local loss = nn.MSELoss()(m(X):reshape({4}), f.y)
+        assert.equals(nn.MSELoss()(m(X):reshape({4}), f.y:to_tensor()):item(), loss:item())
+        assert.same(X:to_tensor():tolist(), nn.as_tensor(X):tolist())
+    end)
+
+    it("keras fit, evaluate and predict take Frames and Columns", function()
+        local X = f:select{"a", "b"}
+        local function run(x, y)
+            keras.utils.set_random_seed(7)
+            local m = keras.Sequential{keras.layers.Dense(1)}
+            m:compile{optimizer = "sgd", loss = "mse"}
+            m:fit(x, y, {epochs = 3, verbose = 0})
+            return m:evaluate(x, y, {verbose = 0}), m:predict(x):tolist()
+        end
+        local l1, p1 = run(X, f.y)
+        local l2, p2 = run(X:to_tensor(), f.y:to_tensor())
+        assert.equals(l2, l1)
+        assert.same(p2, p1)
+    end)
+
+    it("plot takes a Frame as a heatmap's values", function()
+        local p = plot.heatmap{values = f:select{"a", "b"}}
+        assert.equals(plot.heatmap{values = {{1, 2}, {2, 3}, {3, 4}, {4, 6}}}:svg(), p:svg())
+    end)
+end)
