@@ -244,6 +244,14 @@ static int l_check_opts(lua_State *L)
 static int l_doc(lua_State *L)
 {
     luaL_checkany(L, 1);
+    if (lua_isnone(L, 2)) { /* lualab.doc(f): the doc string or nil */
+        const char *d = ll_host_doc(L, 1);
+        if (d)
+            lua_pushstring(L, d);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
     const char *doc = luaL_checkstring(L, 2);
     ll_lua_setdoc(L, 1, doc);
     lua_settop(L, 1);
@@ -375,7 +383,8 @@ void ll_host_open_base(lua_State *L)
          "lualab.progress{label=, done=, total=, metrics=, depth=, "
          "finished=} -- Report progress to the front end."},
         {"doc", l_doc,
-         "lualab.doc(f, text) -> f -- Register a one-line doc string for f."},
+         "lualab.doc(f, text) -> f -- Register a one-line doc string for f; "
+         "lualab.doc(f) returns it (nil when f has none)."},
         {"help", l_help, "lualab.help(f) -- Same as help(f)."},
         {"check_opts", l_check_opts,
          "lualab.check_opts(fname, opts, known [, level=2]) -> opts -- Raise "

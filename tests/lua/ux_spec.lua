@@ -91,3 +91,62 @@ describe("Frames meet models", function()
         assert.equals(plot.heatmap{values = {{1, 2}, {2, 3}, {3, 4}, {4, 6}}}:svg(), p:svg())
     end)
 end)
+
+describe("doc strings", function()
+    -- Every public function and class of the modules has one: help(f) and
+    -- ?name show it.
+    local modules = {"nn", "nn.optim", "nn.optim.lr_scheduler", "nn.utils", "keras",
+                     "keras.layers", "keras.callbacks", "keras.optimizers", "keras.utils",
+                     "plot", "mlflow", "df", "forecast", "automl", "serve", "json",
+                     "datasets"}
+    local function get(path)
+        local t = _G
+        for part in path:gmatch("[^.]+") do
+            if type(t) ~= "table" then return nil end
+            t = t[part]
+        end
+        return t
+    end
+    local function callable(v)
+        if type(v) == "function" then return true end
+        local mt = type(v) == "table" and getmetatable(v)
+        return mt and mt.__call ~= nil
+    end
+
+    it("are written for every public function and class", function()
+        local missing, seen = {}, 0
+        for _, m in ipairs(modules) do
+            local t = get(m)
+            if type(t) == "table" then
+                for k, v in pairs(t) do
+                    if type(k) == "string" and not k:match("^_") and callable(v) then
+                        seen = seen + 1
+                        local d = lualab.doc(v) or (type(v) == "table" and rawget(v, "__doc"))
+                        if not d or #d < 10 then missing[#missing + 1] = m .. "." .. k end
+                    end
+                end
+            end
+        end
+        table.sort(missing)
+        assert.same({}, missing)
+        assert.is_true(seen > 200)
+    end)
+
+    it("answer ?name for classes and methods of a value", function()
+        assert.matches("^nn%.Linear%(in_features", lualab.doc(nn.Linear))
+        assert.matches("^nn%.optim%.Adam%(params", lualab.doc(nn.optim.Adam))
+        assert.matches("^nn%.MSELoss", lualab.doc(nn.MSELoss))
+        assert.is_nil(lualab.doc(function() end))
+        local out = run_cmd(LUALAB_BIN .. [[ -e 'help("nn.LSTM")']])
+        assert.matches("Long short-term memory", out, 1, true)
+    end)
+
+    it("nn constructors reject unknown options", function()
+        local ok, e = pcall(nn.Linear, 2, 1, {bais = false})
+        assert.is_false(ok)
+        assert.matches("Linear: unknown option 'bais' (did you mean 'bias'?)", e, 1, true)
+        ok, e = pcall(nn.LSTM, 2, 3, {batchfirst = true})
+        assert.matches("LSTM: unknown option 'batchfirst' (did you mean 'batch_first'?)", e, 1, true)
+        assert.equals(2, nn.LSTM(2, 3, {num_layers = 2}).num_layers)
+    end)
+end)

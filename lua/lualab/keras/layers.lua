@@ -22,6 +22,9 @@ function M.unique_name(base)
     return base .. "_" .. (n + 1)
 end
 function M.reset_names() counters = {} end
+doc(M.unique_name, "keras.layers.unique_name(base) -> string -- The next automatic layer name: " ..
+    "\"dense\", \"dense_1\", ...")
+doc(M.reset_names, "keras.layers.reset_names() -- Start automatic layer names from \"dense\" again.")
 
 -- Keras' to_snake_case: "MaxPooling1D" -> "max_pooling1d".
 local function snake(class_name)
@@ -788,5 +791,8 @@ function M.from_config(spec)
     end
     error(string.format("load_model: unknown layer class '%s'", tostring(cls)), 0)
 end
+
+doc(M.from_config, "keras.layers.from_config{class_name=, config=} -> Layer -- Rebuild a layer " ..
+    "from its saved config (layer:get_config()).")
 
 return M
