@@ -105,24 +105,51 @@ static int l_display(lua_State *L)
 }
 
 /* Resolve "df.read_csv" or "Frame:head" style names from _G. */
+/* t[k] for the table or value t and key k on the stack (the help lookup
+ * runs it protected: a Frame's __index raises for a missing column). */
+static int get_field(lua_State *L)
+{
+    lua_gettable(L, 1);
+    return 1;
+}
+
 static int resolve_name(lua_State *L, const char *name)
 {
     lua_pushglobaltable(L);
     const char *p = name;
     while (*p) {
         const char *dot = p + strcspn(p, ".:");
-        lua_pushlstring(L, p, (size_t)(dot - p));
-        if (lua_type(L, -2) != LUA_TTABLE &&
-            !luaL_getmetafield(L, -2, "__index")) {
-            lua_pop(L, 2);
-            return 0;
+        int found = 0;
+        if (lua_type(L, -1) != LUA_TTABLE) {
+            /* A value's methods first: its class's __methods (a Frame,
+             * whose __index is a function that finds columns). */
+            if (luaL_getmetafield(L, -1, "__methods") == LUA_TTABLE) {
+                lua_pushlstring(L, p, (size_t)(dot - p));
+                if (lua_rawget(L, -2) != LUA_TNIL) {
+                    lua_remove(L, -2);
+                    lua_remove(L, -2);
+                    found = 1;
+                } else {
+                    lua_pop(L, 2);
+                }
+            }
         }
-        if (lua_type(L, -2) != LUA_TTABLE) {
-            lua_pop(L, 2);
-            return 0;
+        if (!found) {
+            if (lua_type(L, -1) != LUA_TTABLE &&
+                luaL_getmetafield(L, -1, "__index") == LUA_TNIL) {
+                lua_pop(L, 1);
+                return 0;
+            } else if (lua_type(L, -1) != LUA_TTABLE) {
+                lua_pop(L, 1); /* the __index found above */
+            }
+            lua_pushcfunction(L, get_field);
+            lua_insert(L, -2);
+            lua_pushlstring(L, p, (size_t)(dot - p));
+            if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+                lua_pop(L, 1);
+                return 0;
+            }
         }
-        lua_gettable(L, -2);
-        lua_remove(L, -2);
         if (*dot == '\0')
             break;
         p = dot + 1;
@@ -380,14 +407,14 @@ void ll_host_open_base(lua_State *L)
 
     static const ll_lua_fn lualab_fns[] = {
         {"progress", l_progress,
-         "lualab.progress{label=, done=, total=, metrics=, depth=, "
+         "progress{label=, done=, total=, metrics=, depth=, "
          "finished=} -- Report progress to the front end."},
         {"doc", l_doc,
-         "lualab.doc(f, text) -> f -- Register a one-line doc string for f; "
+         "doc(f, text) -> f -- Register a one-line doc string for f; "
          "lualab.doc(f) returns it (nil when f has none)."},
-        {"help", l_help, "lualab.help(f) -- Same as help(f)."},
+        {"help", l_help, "help(f) -- Same as help(f)."},
         {"check_opts", l_check_opts,
-         "lualab.check_opts(fname, opts, known [, level=2]) -> opts -- Raise "
+         "check_opts(fname, opts, known [, level=2]) -> opts -- Raise "
          "\"fname: unknown option 'x' (did you mean 'y'?)\" for a key of opts "
          "not in known (a list or set of names)."},
         {NULL, NULL, NULL}};

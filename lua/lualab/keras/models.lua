@@ -281,7 +281,7 @@ function Model:compile(opts)
     end
     self.compiled = true
     self._train_tensors = nil
-    return self
+    -- Nothing returned, as in Keras: the REPL then shows no summary again.
 end
 
 -- Forward ----------------------------------------------------------------------------------
