@@ -332,24 +332,88 @@ static int check_dim(lua_State *L, int idx, const ll_tensor *t)
 /* ---- display --------------------------------------------------------------
  */
 
-static void fmt_val(luaL_Buffer *b, float v)
+/* One format for every shown element, as PyTorch prints: whole numbers
+ * as "3.", others with 4 decimals, or all in scientific notation when the
+ * magnitudes span more than 1000x or leave [1e-4, 1e8); every element is
+ * right-aligned to the widest, so columns line up. */
+typedef struct tfmt {
+    int all_int, sci, width;
+    double amax, amin; /* over finite non-zero |v| */
+    int any;
+} tfmt;
+
+static int fmt_one(char *s, size_t cap, const tfmt *f, float v)
+{
+    if (isnan(v))
+        return snprintf(s, cap, "nan");
+    if (isinf(v))
+        return snprintf(s, cap, v > 0 ? "inf" : "-inf");
+    if (f->sci)
+        return snprintf(s, cap, "%.4e", (double)v);
+    if (f->all_int)
+        return snprintf(s, cap, "%.0f.", (double)v);
+    return snprintf(s, cap, "%.4f", (double)v);
+}
+
+/* Visit the shown elements (the middle of dims over 6 long is elided). */
+static void each_shown(const ll_tensor *t, int level, int64_t off,
+                       void (*fn)(tfmt *, float), tfmt *f)
+{
+    if (t->ndim == 0) {
+        fn(f, t->st->data[t->offset]);
+        return;
+    }
+    int64_t n = t->shape[level];
+    for (int64_t i = 0; i < n; i++) {
+        if (n > 6 && i == 3)
+            i = n - 3;
+        int64_t o = off + i * t->stride[level];
+        if (level == t->ndim - 1)
+            fn(f, t->st->data[o]);
+        else
+            each_shown(t, level + 1, o, fn, f);
+    }
+}
+
+static void scan_val(tfmt *f, float v)
+{
+    if (!isfinite(v))
+        return;
+    if (v != floorf(v))
+        f->all_int = 0;
+    double a = fabs((double)v);
+    if (a == 0)
+        return;
+    if (!f->any || a > f->amax)
+        f->amax = a;
+    if (!f->any || a < f->amin)
+        f->amin = a;
+    f->any = 1;
+}
+
+static void width_val(tfmt *f, float v)
 {
     char s[48];
-    if (v == floorf(v) && fabsf(v) < 1e7f)
-        snprintf(s, sizeof s, "%.0f.", (double)v);
-    else if (fabsf(v) >= 1e-3f && fabsf(v) < 1e5f)
-        snprintf(s, sizeof s, "%.4f", (double)v);
-    else
-        snprintf(s, sizeof s, "%.4e", (double)v);
+    int n = fmt_one(s, sizeof s, f, v);
+    if (n > f->width)
+        f->width = n;
+}
+
+static void fmt_val(luaL_Buffer *b, const tfmt *f, float v)
+{
+    char s[48];
+    int n = fmt_one(s, sizeof s, f, v);
+    for (int k = n; k < f->width; k++)
+        luaL_addchar(b, ' ');
     luaL_addstring(b, s);
 }
 
 /* Nested brackets, eliding the middle of long dims (first 3 ... last 3). */
-static void fmt_nested(luaL_Buffer *b, const ll_tensor *t, int level,
-                       int64_t off, int indent)
+static void fmt_nested(luaL_Buffer *b, const ll_tensor *t, const tfmt *f,
+                       int level, int64_t off, int indent)
 {
     if (t->ndim == 0) {
-        fmt_val(b, t->st->data[t->offset]);
+        fmt_val(b, f, t->st->data[t->offset]);
         return;
     }
     int64_t n = t->shape[level];
@@ -365,9 +429,9 @@ static void fmt_nested(luaL_Buffer *b, const ll_tensor *t, int level,
         }
         int64_t o = off + i * t->stride[level];
         if (level == t->ndim - 1)
-            fmt_val(b, t->st->data[o]);
+            fmt_val(b, f, t->st->data[o]);
         else
-            fmt_nested(b, t, level + 1, o, indent + 1);
+            fmt_nested(b, t, f, level + 1, o, indent + 1);
         if (i + 1 < n) {
             luaL_addchar(b, ',');
             if (level == t->ndim - 1)
@@ -388,7 +452,18 @@ static int l_t_display(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addstring(&b, "tensor(");
-    fmt_nested(&b, t, 0, t->offset, 7);
+    tfmt f = {1, 0, 0, 0, 0, 0};
+    int empty = 0;
+    for (int d = 0; d < t->ndim; d++)
+        empty |= t->shape[d] == 0;
+    if (!empty) {
+        each_shown(t, 0, t->offset, scan_val, &f);
+        if (f.any)
+            f.sci = f.amax / f.amin > 1000 || f.amax > 1e8 ||
+                    (!f.all_int && f.amin < 1e-4);
+        each_shown(t, 0, t->offset, width_val, &f);
+    }
+    fmt_nested(&b, t, &f, 0, t->offset, 7);
     char s[128];
     luaL_addstring(&b, ", shape=");
     luaL_addstring(&b, ll_shape_str(t->ndim, t->shape, s, sizeof s));

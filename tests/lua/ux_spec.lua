@@ -150,3 +150,16 @@ describe("doc strings", function()
         assert.equals(2, nn.LSTM(2, 3, {num_layers = 2}).num_layers)
     end)
 end)
+
+describe("tensors print", function()
+    it("column-aligned, in PyTorch's one format per tensor", function()
+        local cases = dofile(FIXTURES .. "/ux/tensor_print.lua")
+        for _, c in ipairs(cases) do
+            local t = nn.tensor(load("return " .. c[1])())
+            local got = tostring(t):gsub(", shape=%[[%d, ]*%]%)$", "")
+            assert.equals(c[2], got)
+        end
+        assert.equals("tensor([   nan, 1.5000,    inf], shape=[3])",
+                      tostring(nn.tensor({0 / 0, 1.5, 1 / 0})))
+    end)
+end)
