@@ -9,7 +9,8 @@ like "$out" "^lualab [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" "--version names lualab 
 "$LUALAB" --no-such-option >/dev/null 2>"$tap_tmp/err"
 ok $([ $? -eq 2 ]; echo $?) "unknown option exits 2"
 is "$(head -1 "$tap_tmp/err")" "lualab: unknown option '--no-such-option'" "unknown option message"
-like "$(sed -n 2p "$tap_tmp/err")" "^usage: lualab" "usage follows the message"
+is "$(sed -n 2p "$tap_tmp/err")" "see lualab --help" "a pointer to --help follows the message"
+is "$(wc -l < "$tap_tmp/err" | tr -d ' ')" "2" "a usage error is two lines, not the whole usage"
 
 printf 'print("from stdin")\n' | "$LUALAB" > "$tap_tmp/out"
 is "$(cat "$tap_tmp/out")" "from stdin" "reads Lua from stdin when it is not a terminal"
@@ -48,7 +49,16 @@ for c in runs models gen convert; do
     like "$(cat "$tap_tmp/help")" "^       lualab $c " "--help lists $c"
 done
 like "$(grep -A1 '^       lualab models' "$tap_tmp/help" | tail -1)" "registered models" "a command's line has its summary"
-"$LUALAB" --bogus >/dev/null 2>"$tap_tmp/err"
-like "$(cat "$tap_tmp/err")" "lualab runs " "the usage after an error lists the commands too"
+"$LUALAB" -e >/dev/null 2>"$tap_tmp/err"
+is "$?" 2 "-e without code exits 2"
+is "$(cat "$tap_tmp/err")" "$(printf 'lualab: -e needs an argument\nsee lualab --help')" "-e without code names the flag"
+"$LUALAB" --run "$tap_tmp" >/dev/null 2>"$tap_tmp/err"
+is "$?" 2 "--run DIR exits 2"
+like "$(head -1 "$tap_tmp/err")" "is a directory, not a notebook" "--run DIR says it is a directory"
+printf '{not json' > "$tap_tmp/bad.ipynb"
+for mode in "--run" "convert"; do
+    "$LUALAB" $mode "$tap_tmp/bad.ipynb" "$tap_tmp/out.lua" >/dev/null 2>"$tap_tmp/err"
+    is "$?" 2 "a notebook that fails to parse exits 2 ($mode)"
+done
 
 done_testing
