@@ -61,4 +61,23 @@ for mode in "--run" "convert"; do
     is "$?" 2 "a notebook that fails to parse exits 2 ($mode)"
 done
 
+# runs: run id messages, the metrics table, the user without $USER
+mkdir "$tap_tmp/trk"
+(cd "$tap_tmp/trk" && env -u USER -u LOGNAME "$LUALAB" -e '
+for i = 1, 3 do
+    mlflow.start_run{run_name = "dup"}
+    mlflow.log_metric("loss", 123456.789 * i)
+    mlflow.log_metric("validation_loss_long_name", -1234567.125)
+    mlflow.end_run()
+end')
+(cd "$tap_tmp/trk" && "$LUALAB" runs show dup >/dev/null 2>"$tap_tmp/err")
+like "$(cat "$tap_tmp/err")" "^lualab: run 'dup' is ambiguous: it matches 3 runs: [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\)$" "an ambiguous run name lists the matches"
+(cd "$tap_tmp/trk" && "$LUALAB" runs show abc >/dev/null 2>"$tap_tmp/err")
+is "$(cat "$tap_tmp/err")" "lualab: run 'abc' not found (a run id prefix needs at least 6 hex digits)" "a too-short run id says the minimum"
+id=$(cd "$tap_tmp/trk" && "$LUALAB" runs list | awk 'NR == 3 {print $2}')
+out=$(cd "$tap_tmp/trk" && "$LUALAB" runs show "$id")
+like "$out" "  metric  +latest  +min  +max  history" "runs show: the metrics table has a header"
+like "$out" "  validation_loss_long_name  -1.23457e\+06  -1.23457e\+06  -1.23457e\+06  " "runs show: metric columns are separated"
+like "$out" "status FINISHED, user $(id -un)" "without \$USER the run user is the login name"
+
 done_testing

@@ -190,7 +190,7 @@ return function(M)
             end
             local exp = opts.experiment_id and math.tointeger(tonumber(opts.experiment_id))
                 or default_experiment()
-            local user = os.getenv("USER") or os.getenv("LOGNAME") or "unknown"
+            local user = M._user()
             local id = s:create_run(exp, opts.run_name, user, source_name())
             if parent then s:set_tag(id, "mlflow.parentRunId", parent.info.run_id) end
             s:set_tag(id, "mlflow.source.type", "LOCAL")
