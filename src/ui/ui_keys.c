@@ -369,6 +369,11 @@ static void a_quit(ui *u)
     u->quit = 1;
 }
 
+static void a_pager(ui *u)
+{
+    ui_pager_open(u);
+}
+
 static void a_help(ui *u)
 {
     u->help_open = 1;
@@ -556,6 +561,8 @@ static const action actions[] = {
     {"quit", a_quit, "quit (asks when there are unsaved changes)"},
     {"help", a_help, "this help"},
     {"toggle-fold", a_fold, "expand or fold a long output"},
+    {"page-output", a_pager,
+     "read the cell's output full-screen (j/k, space/b, g/G, / n/N, q)"},
     {"redraw", a_redraw, "redraw the screen"},
     {"clear-message", a_escape,
      "clear the status message and the search highlight"},
@@ -594,8 +601,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "Home", "first-cell"},
                                    {T_COMMAND, "G", "last-cell"},
                                    {T_COMMAND, "End", "last-cell"},
-                                   {T_COMMAND, "NPage", "page-down-cells"},
-                                   {T_COMMAND, "PPage", "page-up-cells"},
+                                   {T_COMMAND, "PgDn", "page-down-cells"},
+                                   {T_COMMAND, "PgUp", "page-up-cells"},
                                    {T_COMMAND, "Enter", "edit-cell"},
                                    {T_COMMAND, "i", "edit-cell"},
                                    {T_COMMAND, "a", "insert-above"},
@@ -619,6 +626,7 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "0 0", "restart-kernel"},
                                    {T_COMMAND, "l", "clear-output"},
                                    {T_COMMAND, "o", "toggle-fold"},
+                                   {T_COMMAND, "O", "page-output"},
                                    {T_COMMAND, "/", "search"},
                                    {T_COMMAND, "n", "search-next"},
                                    {T_COMMAND, "C-s", "save"},
@@ -632,8 +640,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "Right", "cursor-right"},
                                    {T_EDIT, "Up", "cursor-up"},
                                    {T_EDIT, "Down", "cursor-down"},
-                                   {T_EDIT, "PPage", "page-up"},
-                                   {T_EDIT, "NPage", "page-down"},
+                                   {T_EDIT, "PgUp", "page-up"},
+                                   {T_EDIT, "PgDn", "page-down"},
                                    {T_EDIT, "Home", "line-start"},
                                    {T_EDIT, "C-a", "line-begin"},
                                    {T_EDIT, "End", "line-end"},
@@ -641,8 +649,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "M-b", "word-left"},
                                    {T_EDIT, "C-Right", "word-right"},
                                    {T_EDIT, "M-f", "word-right"},
-                                   {T_EDIT, "BSpace", "backspace"},
-                                   {T_EDIT, "DC", "delete-char"},
+                                   {T_EDIT, "Backspace", "backspace"},
+                                   {T_EDIT, "Delete", "delete-char"},
                                    {T_EDIT, "Enter", "newline"},
                                    {T_EDIT, "Tab", "indent"},
                                    {T_EDIT, "C-z", "undo"},
@@ -670,6 +678,11 @@ static const struct {
              {"Right", UI_KEY_CODE(KEY_RIGHT)},
              {"Home", UI_KEY_CODE(KEY_HOME)},
              {"End", UI_KEY_CODE(KEY_END)},
+             {"PgUp", UI_KEY_CODE(KEY_PPAGE)},
+             {"PgDn", UI_KEY_CODE(KEY_NPAGE)},
+             {"Delete", UI_KEY_CODE(KEY_DC)},
+             {"Backspace", UI_KEY_CODE(KEY_BACKSPACE)},
+             /* curses' names, still read */
              {"PPage", UI_KEY_CODE(KEY_PPAGE)},
              {"NPage", UI_KEY_CODE(KEY_NPAGE)},
              {"DC", UI_KEY_CODE(KEY_DC)},
