@@ -840,6 +840,11 @@ void ui_scroll_to_cursor(ui *u)
         int col;
         cursor_row(u, &want_top, &col);
         want_bot = want_top;
+    } else if (u->focus_row > 0 && u->focus_row <= h) {
+        /* a search match: its row, a third of the screen down */
+        int row = u->focus_row - 1;
+        want_top = row - avail / 3 > 0 ? row - avail / 3 : 0;
+        want_bot = row;
     } else if (want_bot - want_top + 1 > avail) {
         want_bot = want_top + avail - 1;
     }

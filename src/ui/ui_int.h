@@ -253,6 +253,7 @@ typedef struct ui {
     int help_open;
     int help_top;
     ui_pager pager;
+    int focus_row;  /* 1 + the row of the selected cell to show, 0: none */
     int last_shown; /* the last cell (even partly) on screen */
     FILE *timing;   /* LUALAB_UI_TIMING */
     double start_time;

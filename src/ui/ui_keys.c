@@ -314,6 +314,30 @@ static int cell_matches(const ll_cell *c, const char *q)
     return 0;
 }
 
+/* Scroll to the first row of cell i showing the search: a match in a
+ * folded part of the output unfolds it first. */
+static void focus_match(ui *u, int i)
+{
+    ui_view *v = &u->views[i];
+    ui_layout_cell(u, i);
+    int nsrc = v->src.n > 0 ? v->src.n : 1;
+    for (int r = 0; r < v->src.n; r++)
+        if (contains(v->src.v[r].text, u->search)) {
+            u->focus_row = r + 1;
+            return;
+        }
+    if (!v->expanded && v->out_total > v->out.n) {
+        v->expanded = 1;
+        v->out_dirty = 1;
+        ui_layout_cell(u, i);
+    }
+    for (int r = 0; r < v->out.n; r++)
+        if (contains(v->out.v[r].text, u->search)) {
+            u->focus_row = nsrc + r + 1;
+            return;
+        }
+}
+
 static void a_search_next(ui *u)
 {
     int n = u->nb->ncells;
@@ -326,6 +350,7 @@ static void a_search_next(ui *u)
         int i = (u->cur + k) % n;
         if (cell_matches(&u->nb->cells[i], u->search)) {
             u->cur = i;
+            focus_match(u, i);
             ui_message(u, 0, "/%s: cell %d%s", u->search, i + 1,
                        i <= u->cur && k > n - u->cur - 1 ? " (wrapped)" : "");
             return;
@@ -824,6 +849,7 @@ static void insert_char(ui *u, int key)
 int ui_key_dispatch(ui *u, int key)
 {
     key = normalise(key);
+    u->focus_row = 0; /* a search sets it again */
     int table = u->mode == UI_EDIT ? T_EDIT : T_COMMAND;
     int prev = u->pending_key;
     u->pending_key = 0;

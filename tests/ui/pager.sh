@@ -47,6 +47,15 @@ keys q
 see '\[1\]' "q goes back to the notebook"
 not_see 'OUTPUT of cell' "the pager is closed"
 
+# / on the notebook scrolls to a match inside a long output, unfolding it.
+keys /
+type_text 'row 180'
+keys Enter
+see '│ row 180$' "search scrolls to a match deep inside a folded output"
+not_see 'more rows' "the output was unfolded to show the match"
+keys Escape
+sleep 0.2
+
 keys '?'
 see 'PgDn' "the help screen names PgDn"
 not_see 'NPage|PPage' "no curses page key names in the help"
