@@ -85,6 +85,25 @@ local function is_module(x)
 end
 nn.is_module = is_module
 
+-- An error raised inside lualab's own Lua files (a C check called from
+-- nn/layers.lua, say), or one without a place, names the line of the code
+-- that called the module instead: m(x) in the user's cell.  Errors from
+-- the user's own forward keep their place.
+local function rethrow(e)
+    if type(e) == "string" then
+        local internal = e:match("^lua/lualab/[%w_/]+%.lua:%d+: ")
+        if internal or not e:match("^[^\n:]+:%d+: ") then
+            local info = debug.getinfo(3, "Sl")
+            local where = ""
+            if info and info.currentline > 0 then
+                where = info.short_src .. ":" .. info.currentline .. ": "
+            end
+            e = where .. (internal and e:sub(#internal + 1) or e)
+        end
+    end
+    error(e, 0)
+end
+
 -- A new instance of class cls: fields assigned to it are recorded in order.
 local function instance_mt(cls)
     local mt = rawget(cls, "_instance_mt")
@@ -102,15 +121,15 @@ local function instance_mt(cls)
         end,
         __call = function(self, ...)
             -- Frames and Columns go in as Tensors (numeric columns, in order).
-            local n = select("#", ...)
-            if n == 1 then
-                return self:forward(as_tensor((...)))
-            end
             local args = table.pack(...)
-            for i = 1, n do
+            for i = 1, args.n do
                 args[i] = as_tensor(args[i])
             end
-            return self:forward(table.unpack(args, 1, n))
+            local res = table.pack(pcall(self.forward, self, table.unpack(args, 1, args.n)))
+            if res[1] then
+                return table.unpack(res, 2, res.n)
+            end
+            rethrow(res[2]) -- not a tail call: level 3 is m(x)'s caller
         end,
         __tostring = function(self)
             return self:__repr()

@@ -36,6 +36,12 @@ describe("common mistakes", function()
              "m:predict(nn.zeros({2, 1}), {batch = 1})",
              "user.lua:3: predict: unknown option 'batch' (did you mean 'batch_size'?)"},
             {"lualab.check_opts('f', 5, {}, 1)", "user.lua:1: f: options table expected, got number"},
+            {"local e = nn.Embedding(10, 3)\nlocal y = e(nn.tensor({1.5}))",
+             "user.lua:2: Embedding(10, 3): index 1.5 is not an integer"},
+            {"local m = nn.Sequential{nn.Linear(2, 2)}\n\nlocal y = m(nn.zeros({3, 5}))",
+             "user.lua:3: Linear(2, 2): input has shape [3, 5], expected last dimension 2"},
+            {"local M = nn.Module{forward = function(self, x)\n error('mine')\nend}\nlocal y = M(1)",
+             "user.lua:2: mine"},
         }
         for _, c in ipairs(cases) do
             assert.equals(c[2], err_at(c[1]))
