@@ -1,7 +1,7 @@
 #!/bin/sh
 # The output pager: O shows the selected cell's whole output full-screen
 # (j/k, space/b, g/G, / with n/N, q back); the help screen names keys as
-# people write them.
+# people write them; an interrupted cell shows its traceback.
 . "$top_srcdir/tests/ui/ui_lib.sh"
 
 cat > "$tap_tmp/long.lua" <<'NB'
@@ -65,6 +65,27 @@ keys G
 see 'Backspace +backspace' "the help screen names Backspace"
 see 'Delete +delete-char' "the help screen names Delete"
 not_see 'BSpace|DC ' "no curses key names in the help"
+keys q
+keys q
+see 'EXIT=0' "the notebook quits"
+
+# An interrupted cell shows its traceback under it, and O pages it.
+cat > "$tap_tmp/spin.lua" <<'NB'
+-- %%
+local function spin()
+    while true do end
+end
+spin()
+NB
+ui_start spin.lua
+see 'kernel: idle' "the spinning notebook opens"
+keys C-e
+see 'kernel: busy' "the cell runs"
+keys C-c
+see 'cell 1:[0-9]+: interrupted' "the interrupt shows under the cell"
+see '│ stack traceback:' "with the traceback under it"
+keys O
+see '^stack traceback:' "O pages the traceback"
 keys q
 keys q
 see 'EXIT=0' "the notebook quits"
