@@ -25,9 +25,12 @@ int ll_ui_main(const char *path);
  * called os.exit(n). */
 int ll_nb_run_main(int argc, char **argv);
 
-/* Usage printed by --help and after a usage error: the modes (ll_usage),
+/* Usage printed by --help: the modes (ll_usage),
  * then every command of the generated registry with its help line. */
 extern const char ll_usage[];
 void ll_usage_print(FILE *f);
+/* After a usage error's one-line message: "see lualab --help" (the whole
+ * usage is for --help alone). */
+void ll_usage_hint(FILE *f);
 
 #endif

@@ -83,6 +83,11 @@ const char ll_usage[] =
     "       lualab -e CODE                run a string of Lua\n"
     "       lualab --version | --help\n";
 
+void ll_usage_hint(FILE *f)
+{
+    fputs("see lualab --help\n", f);
+}
+
 void ll_usage_print(FILE *f)
 {
     fputs(ll_usage, f);
@@ -118,7 +123,7 @@ static int usage_error(const char *fmt, ...)
     fprintf(stderr, "lualab: ");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
-    ll_usage_print(stderr);
+    ll_usage_hint(stderr);
     va_end(ap);
     return 2;
 }

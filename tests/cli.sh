@@ -9,7 +9,8 @@ like "$out" "^lualab [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" "--version names lualab 
 "$LUALAB" --no-such-option >/dev/null 2>"$tap_tmp/err"
 ok $([ $? -eq 2 ]; echo $?) "unknown option exits 2"
 is "$(head -1 "$tap_tmp/err")" "lualab: unknown option '--no-such-option'" "unknown option message"
-like "$(sed -n 2p "$tap_tmp/err")" "^usage: lualab" "usage follows the message"
+is "$(sed -n 2p "$tap_tmp/err")" "see lualab --help" "a pointer to --help follows the message"
+is "$(wc -l < "$tap_tmp/err" | tr -d ' ')" "2" "a usage error is two lines, not the whole usage"
 
 printf 'print("from stdin")\n' | "$LUALAB" > "$tap_tmp/out"
 is "$(cat "$tap_tmp/out")" "from stdin" "reads Lua from stdin when it is not a terminal"
@@ -48,7 +49,35 @@ for c in runs models gen convert; do
     like "$(cat "$tap_tmp/help")" "^       lualab $c " "--help lists $c"
 done
 like "$(grep -A1 '^       lualab models' "$tap_tmp/help" | tail -1)" "registered models" "a command's line has its summary"
-"$LUALAB" --bogus >/dev/null 2>"$tap_tmp/err"
-like "$(cat "$tap_tmp/err")" "lualab runs " "the usage after an error lists the commands too"
+"$LUALAB" -e >/dev/null 2>"$tap_tmp/err"
+is "$?" 2 "-e without code exits 2"
+is "$(cat "$tap_tmp/err")" "$(printf 'lualab: -e needs an argument\nsee lualab --help')" "-e without code names the flag"
+"$LUALAB" --run "$tap_tmp" >/dev/null 2>"$tap_tmp/err"
+is "$?" 2 "--run DIR exits 2"
+like "$(head -1 "$tap_tmp/err")" "is a directory, not a notebook" "--run DIR says it is a directory"
+printf '{not json' > "$tap_tmp/bad.ipynb"
+for mode in "--run" "convert"; do
+    "$LUALAB" $mode "$tap_tmp/bad.ipynb" "$tap_tmp/out.lua" >/dev/null 2>"$tap_tmp/err"
+    is "$?" 2 "a notebook that fails to parse exits 2 ($mode)"
+done
+
+# runs: run id messages, the metrics table, the user without $USER
+mkdir "$tap_tmp/trk"
+(cd "$tap_tmp/trk" && env -u USER -u LOGNAME "$LUALAB" -e '
+for i = 1, 3 do
+    mlflow.start_run{run_name = "dup"}
+    mlflow.log_metric("loss", 123456.789 * i)
+    mlflow.log_metric("validation_loss_long_name", -1234567.125)
+    mlflow.end_run()
+end')
+(cd "$tap_tmp/trk" && "$LUALAB" runs show dup >/dev/null 2>"$tap_tmp/err")
+like "$(cat "$tap_tmp/err")" "^lualab: run 'dup' is ambiguous: it matches 3 runs: [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\)$" "an ambiguous run name lists the matches"
+(cd "$tap_tmp/trk" && "$LUALAB" runs show abc >/dev/null 2>"$tap_tmp/err")
+is "$(cat "$tap_tmp/err")" "lualab: run 'abc' not found (a run id prefix needs at least 6 hex digits)" "a too-short run id says the minimum"
+id=$(cd "$tap_tmp/trk" && "$LUALAB" runs list | awk 'NR == 3 {print $2}')
+out=$(cd "$tap_tmp/trk" && "$LUALAB" runs show "$id")
+like "$out" "  metric  +latest  +min  +max  history" "runs show: the metrics table has a header"
+like "$out" "  validation_loss_long_name  -1.23457e\+06  -1.23457e\+06  -1.23457e\+06  " "runs show: metric columns are separated"
+like "$out" "status FINISHED, user $(id -un)" "without \$USER the run user is the login name"
 
 done_testing

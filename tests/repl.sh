@@ -156,6 +156,51 @@ wait_for a '^> config\.alpha$'
 ok $? "Tab completes a table field"
 key a C-u
 
+# Tab Tab lists the candidates, as in bash and Python's REPL.
+type a 'config.'
+key a Tab
+key a Tab
+wait_for a 'alpha +beta'
+ok $? "Tab Tab lists the candidates (config. -> alpha beta)"
+key a C-u
+
+# A Frame's methods complete, and ?value.method finds their doc.
+type a 'fr = df.frame{a = {1, 2}}'
+key a Enter
+type a 'fr:grou'
+key a Tab
+wait_for a '^> fr:groupby$'
+ok $? "Tab completes a Frame method (fr:grou -> groupby)"
+key a C-u
+type a '?fr.groupby'
+key a Enter
+wait_for a '^Frame:groupby\{keys\} -> GroupBy'
+ok $? "?fr.groupby shows the method's doc string"
+type a '?lualab.progress'
+key a Enter
+wait_for a '^lualab\.progress\{label='
+ok $? "?lualab.progress names the function once"
+is "$(screen a | grep -c 'lualab\.lualab')" "0" "no doubled prefix in help"
+
+# A <close> variable on its own entry is closed when the entry ends.
+type a 'local x <close> = setmetatable({}, {__close = function() print("closed now") end})'
+key a Enter
+wait_for a "^warning: 'x' <close> is closed as soon as this entry ends"
+ok $? "the REPL warns that a line's <close> variable closes at once"
+wait_for a '^closed now$'
+ok $? "the variable was indeed closed"
+
+# compile shows nothing (the model's summary is not printed again).
+type a 'km = keras.Sequential{keras.layers.Dense(1, {input_shape = {2}})}'
+key a Enter
+type a 'km:compile{loss = "mse"}'
+key a Enter
+type a 'print("compiled")'
+key a Enter
+wait_for a '^compiled$'
+ok $? "compile ran"
+is "$(screen a | grep -c 'Total params')" "0" "compile does not print the summary"
+
 # Help.
 type a '?print'
 key a Enter

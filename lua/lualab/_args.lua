@@ -52,4 +52,41 @@ function A.split(where, names, level, ...)
     return table.unpack(args, 1, n + 1)
 end
 
+-- check_opts(fname, opts, known [, level]) -> opts (a new table for nil):
+-- the one option check of nn, keras, plot and mlflow, raising
+-- "fname: unknown option 'titel' (did you mean 'title'?)" at the caller
+-- `level` (as error()'s level, counted from the function that calls
+-- check_opts; default 2, that function's caller).  known is a list or a set of names.
+function A.check_opts(fname, opts, known, level)
+    level = level or 2
+    if lualab and lualab.check_opts then
+        local checked = lualab.check_opts(fname, opts, known, level + 1)
+        return checked -- not a tail call: the levels count this frame
+    end
+    if opts == nil then return {} end
+    return opts
+end
+
+-- typename(x): what a value is, as messages name it: "Tensor", "Frame",
+-- "Column", "Module" or Lua's type.
+function A.typename(x)
+    local mt = getmetatable(x)
+    local n = type(mt) == "table" and rawget(mt, "__name")
+    if type(n) == "string" then
+        return (n:gsub("^lualab%.", ""))
+    end
+    return type(x)
+end
+
+-- as_tensor(x): a Frame's numeric columns (in order) or a Column as a
+-- Tensor, through the frame's one conversion (to_tensor); x otherwise.
+function A.as_tensor(x)
+    local mt = getmetatable(x)
+    local n = type(mt) == "table" and rawget(mt, "__name")
+    if n == "lualab.Frame" or n == "lualab.Column" then
+        return x:to_tensor()
+    end
+    return x
+end
+
 return A

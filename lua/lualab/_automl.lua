@@ -7,7 +7,7 @@ return function(M)
     Job.__index = Job
 
     local function doc(fn, text)
-        if lualab and lualab.setdoc then lualab.setdoc(fn, text) end
+        if lualab and lualab.doc then lualab.doc(fn, text) end
         return fn
     end
 

@@ -177,10 +177,11 @@ return function(M)
     def("start_run",
         "start_run{run_name=, nested=, tags=, experiment_id=, description=} -> Run -- Start a run (use as `local run <close> = ...`).",
         function(opts)
-            opts = opts or {}
-            if type(opts) ~= "table" then
+            if opts ~= nil and type(opts) ~= "table" then
                 error("start_run: expected an options table like {run_name='x'}", 2)
             end
+            opts = require("lualab._args").check_opts("start_run", opts,
+                {"run_name", "nested", "tags", "experiment_id", "description"})
             local s = store()
             local parent = state.stack[#state.stack]
             if parent and not opts.nested then
@@ -189,7 +190,7 @@ return function(M)
             end
             local exp = opts.experiment_id and math.tointeger(tonumber(opts.experiment_id))
                 or default_experiment()
-            local user = os.getenv("USER") or os.getenv("LOGNAME") or "unknown"
+            local user = M._user()
             local id = s:create_run(exp, opts.run_name, user, source_name())
             if parent then s:set_tag(id, "mlflow.parentRunId", parent.info.run_id) end
             s:set_tag(id, "mlflow.source.type", "LOCAL")

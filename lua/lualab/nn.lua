@@ -7,6 +7,9 @@
 -- indices given to tensor methods are 0-based like PyTorch's.
 local C = require("lualab._nn")
 local split_args = require("lualab._args").split
+local as_tensor = require("lualab._args").as_tensor
+local check_opts = require("lualab._args").check_opts
+local typename = require("lualab._args").typename
 
 local nn = {}
 for k, v in pairs(C) do
@@ -21,6 +24,9 @@ local function is_tensor(x)
     return type(x) == "userdata" and getmetatable(x) and getmetatable(x).__name == "lualab.Tensor"
 end
 nn.is_tensor = is_tensor
+nn.as_tensor = as_tensor
+doc(nn.as_tensor, "as_tensor(x) -> Tensor | x -- A Frame (its numeric columns, in order) or a Column as a " ..
+    "Tensor through to_tensor(); anything else as given.")
 
 local function shape_str(t)
     return "[" .. table.concat(t:shape(), ", ") .. "]"
@@ -79,6 +85,25 @@ local function is_module(x)
 end
 nn.is_module = is_module
 
+-- An error raised inside lualab's own Lua files (a C check called from
+-- nn/layers.lua, say), or one without a place, names the line of the code
+-- that called the module instead: m(x) in the user's cell.  Errors from
+-- the user's own forward keep their place.
+local function rethrow(e)
+    if type(e) == "string" then
+        local internal = e:match("^lua/lualab/[%w_/]+%.lua:%d+: ")
+        if internal or not e:match("^[^\n:]+:%d+: ") then
+            local info = debug.getinfo(3, "Sl")
+            local where = ""
+            if info and info.currentline > 0 then
+                where = info.short_src .. ":" .. info.currentline .. ": "
+            end
+            e = where .. (internal and e:sub(#internal + 1) or e)
+        end
+    end
+    error(e, 0)
+end
+
 -- A new instance of class cls: fields assigned to it are recorded in order.
 local function instance_mt(cls)
     local mt = rawget(cls, "_instance_mt")
@@ -95,7 +120,16 @@ local function instance_mt(cls)
             rawset(self, k, v)
         end,
         __call = function(self, ...)
-            return self:forward(...)
+            -- Frames and Columns go in as Tensors (numeric columns, in order).
+            local args = table.pack(...)
+            for i = 1, args.n do
+                args[i] = as_tensor(args[i])
+            end
+            local res = table.pack(pcall(self.forward, self, table.unpack(args, 1, args.n)))
+            if res[1] then
+                return table.unpack(res, 2, res.n)
+            end
+            rethrow(res[2]) -- not a tail call: level 3 is m(x)'s caller
         end,
         __tostring = function(self)
             return self:__repr()
@@ -125,7 +159,17 @@ function Module:new(...)
     if obj.init then
         local names = rawget(self, "_positional") -- not a subclass's
         if names then
-            obj:init(split_args(self.__name, names, 2, ...))
+            local args = table.pack(split_args(self.__name, names, 2, ...))
+            local known = rawget(self, "_options")
+            if known then -- positional arguments are numbers: a table is options
+                for i = 1, #names + 1 do
+                    local o = args[i]
+                    if type(o) == "table" and getmetatable(o) == nil then
+                        check_opts(self.__name, o, known, 2)
+                    end
+                end
+            end
+            obj:init(table.unpack(args, 1, args.n))
         else
             obj:init(...)
         end
@@ -354,7 +398,7 @@ end
 nn._uniform = uniform
 
 local function argerr(name, n, what, got)
-    error(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, type(got)), 3)
+    error(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, typename(got)), 3)
 end
 
 -- The rest of the module, one file per job: layers (nn/layers.lua), losses
@@ -366,5 +410,102 @@ local shared = { C = C, Tensor = Tensor, Module = Module, is_module = is_module,
 require("lualab.nn.layers")(nn, shared)
 require("lualab.nn.optim")(nn, shared)
 require("lualab.nn.io")(nn, shared)
+
+-- The options each class's constructor reads: others are errors.
+local rnn_opts = { "num_layers", "nonlinearity", "batch_first", "bidirectional", "dropout",
+    "recurrent_dropout", "bias" }
+local class_opts = {
+    Linear = { "bias" }, Embedding = { "padding_idx", "weight", "_weight", "freeze" },
+    LSTM = rnn_opts, GRU = rnn_opts, RNN = rnn_opts,
+    LSTMCell = { "bias" }, GRUCell = { "bias" }, RNNCell = { "nonlinearity", "bias" },
+    Conv1d = { "stride", "padding", "dilation", "bias" },
+    MaxPool1d = { "stride", "padding" }, AvgPool1d = { "stride", "padding" },
+    LayerNorm = { "eps" },
+}
+for name, known in pairs(class_opts) do
+    rawset(nn[name], "_options", known)
+end
+
+-- Doc strings of the classes (help(nn.Linear), ?nn.LSTM).
+local class_docs = {
+    Module = "Module:extend(name) -> class | Module{forward = fn, ...} -> module -- The base of every " ..
+        "layer: parameters(), named_parameters(), state_dict(), train()/eval(), zero_grad(); m(x) calls m:forward(x).",
+    Linear = "Linear(in_features, out_features [, {bias=true}]) -> Module -- y = x W^T + b over the last dim.",
+    Embedding = "Embedding(num_embeddings, embedding_dim [, {padding_idx=}]) -> Module -- Look up rows of " ..
+        "a learned table by integer index (0-based).",
+    LSTM = "LSTM(input_size, hidden_size [, num_layers=1] [, {batch_first=, bidirectional=, dropout=, bias=}]) " ..
+        "-> Module -- Long short-term memory over whole sequences; m(x [, {h0, c0}]) -> output, {h_n, c_n}.",
+    GRU = "GRU(input_size, hidden_size [, num_layers=1] [, {batch_first=, bidirectional=, dropout=, bias=}]) " ..
+        "-> Module -- Gated recurrent unit over whole sequences; m(x [, h0]) -> output, h_n.",
+    RNN = "RNN(input_size, hidden_size [, num_layers=1] [, {nonlinearity=\"tanh\"|\"relu\", batch_first=, " ..
+        "bidirectional=, dropout=, bias=}]) -> Module -- Elman recurrent network over whole sequences.",
+    LSTMCell = "LSTMCell(input_size, hidden_size [, {bias=true}]) -> Module -- One LSTM step: m(x, {h, c}) -> h, c.",
+    GRUCell = "GRUCell(input_size, hidden_size [, {bias=true}]) -> Module -- One GRU step: m(x, h) -> h.",
+    RNNCell = "RNNCell(input_size, hidden_size [, {nonlinearity=, bias=}]) -> Module -- One Elman step: m(x, h) -> h.",
+    Conv1d = "Conv1d(in_channels, out_channels, kernel_size [, {stride=1, padding=0, dilation=1, bias=true}]) " ..
+        "-> Module -- 1-D convolution over (batch, channels, length).",
+    MaxPool1d = "MaxPool1d(kernel_size [, stride=kernel_size] [, {padding=0}]) -> Module -- Max over sliding windows " ..
+        "of (batch, channels, length).",
+    AvgPool1d = "AvgPool1d(kernel_size [, stride=kernel_size] [, {padding=0}]) -> Module -- Mean over sliding " ..
+        "windows of (batch, channels, length).",
+    GlobalMaxPool1d = "GlobalMaxPool1d() -> Module -- Max over the last dim: (B, C, L) -> (B, C).",
+    GlobalAvgPool1d = "GlobalAvgPool1d() -> Module -- Mean over the last dim: (B, C, L) -> (B, C).",
+    Dropout = "Dropout([p=0.5]) -> Module -- Zero elements with probability p while training (scaled by 1/(1-p)).",
+    LayerNorm = "LayerNorm(normalized_shape [, {eps=1e-5}]) -> Module -- Normalize the last dim, then scale and shift.",
+    ReLU = "ReLU() -> Module -- max(x, 0) elementwise.",
+    Tanh = "Tanh() -> Module -- tanh(x) elementwise.",
+    Sigmoid = "Sigmoid() -> Module -- 1 / (1 + exp(-x)) elementwise.",
+    Softplus = "Softplus() -> Module -- log(1 + exp(x)) elementwise.",
+    LeakyReLU = "LeakyReLU([negative_slope=0.01]) -> Module -- x, or negative_slope * x below 0.",
+    ELU = "ELU([alpha=1]) -> Module -- x, or alpha * (exp(x) - 1) below 0.",
+    Softmax = "Softmax([dim=-1]) -> Module -- exp(x) / sum(exp(x)) along dim.",
+    LogSoftmax = "LogSoftmax([dim=-1]) -> Module -- log(Softmax(x)) along dim, computed stably.",
+    Flatten = "Flatten([start_dim=1]) -> Module -- Merge the dims from start_dim on into one.",
+    Identity = "Identity() -> Module -- Return the input unchanged.",
+    Sequential = "Sequential{m1, m2, ...} or Sequential(m1, m2, ...) -> Module -- Apply the modules in order.",
+    LastStep = "LastStep{batch_first=false} -> Module -- The last time step of a sequence (after an RNN).",
+    MSELoss = "MSELoss{reduction=\"mean\"} -> Module -- Mean squared error: loss(input, target).",
+    L1Loss = "L1Loss{reduction=\"mean\"} -> Module -- Mean absolute error: loss(input, target).",
+    HuberLoss = "HuberLoss{reduction=\"mean\", delta=1} -> Module -- Squared error below delta, absolute above.",
+    BCELoss = "BCELoss{reduction=\"mean\"} -> Module -- Binary cross-entropy of probabilities and 0/1 targets.",
+    BCEWithLogitsLoss = "BCEWithLogitsLoss{reduction=\"mean\"} -> Module -- Binary cross-entropy of logits " ..
+        "(sigmoid inside, stable).",
+    CrossEntropyLoss = "CrossEntropyLoss{reduction=\"mean\", ignore_index=-100} -> Module -- Softmax " ..
+        "cross-entropy of logits (N, C) and class indices (N).",
+    NLLLoss = "NLLLoss{reduction=\"mean\", ignore_index=-100} -> Module -- Negative log-likelihood of " ..
+        "log-probabilities (N, C) and class indices (N).",
+}
+for name, text in pairs(class_docs) do
+    doc(nn[name], "nn." .. text)
+end
+doc(nn.is_module, "is_module(x) -> boolean -- Whether x is an nn Module instance.")
+doc(nn.is_tensor, "is_tensor(x) -> boolean -- Whether x is a Tensor.")
+local optim_docs = {
+    SGD = "SGD(params [, {lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=false}]) -> Optimizer " ..
+        "-- Stochastic gradient descent; opt:step(), opt:zero_grad().",
+    Adam = "Adam(params [, {lr=1e-3, betas={0.9, 0.999}, eps=1e-8, weight_decay=0}]) -> Optimizer -- Adam.",
+    AdamW = "AdamW(params [, {lr=1e-3, betas={0.9, 0.999}, eps=1e-8, weight_decay=1e-2}]) -> Optimizer " ..
+        "-- Adam with decoupled weight decay.",
+    RMSprop = "RMSprop(params [, {lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0}]) -> Optimizer " ..
+        "-- RMSprop.",
+    Adagrad = "Adagrad(params [, {lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, " ..
+        "eps=1e-10}]) -> Optimizer -- Adagrad.",
+}
+for name, text in pairs(optim_docs) do
+    doc(nn.optim[name], "nn.optim." .. text)
+end
+local sched_docs = {
+    StepLR = "StepLR(opt, {step_size=, gamma=0.1}) -> scheduler -- Multiply lr by gamma every step_size steps.",
+    ExponentialLR = "ExponentialLR(opt, {gamma=}) -> scheduler -- Multiply lr by gamma every step.",
+    ReduceLROnPlateau = "ReduceLROnPlateau(opt, {mode=\"min\", factor=0.1, patience=10, threshold=1e-4, " ..
+        "cooldown=0, min_lr=0}) -> scheduler -- Lower lr when sched:step(metric) stops improving.",
+}
+for name, text in pairs(sched_docs) do
+    doc(nn.optim.lr_scheduler[name], "nn.optim.lr_scheduler." .. text)
+end
+doc(nn.utils.clip_grad_norm_, "nn.utils.clip_grad_norm_(params, max_norm) -> total_norm -- Scale the " ..
+    "gradients so their joint L2 norm is at most max_norm.")
+doc(nn.utils.clip_grad_value_, "nn.utils.clip_grad_value_(params, clip) -> nil -- Clamp every gradient " ..
+    "element to [-clip, clip].")
 
 return nn

@@ -10,6 +10,7 @@
 
 #include "host/host_int.h"
 #include "host/lua_util.h"
+#include "util/suggest.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -104,24 +105,51 @@ static int l_display(lua_State *L)
 }
 
 /* Resolve "df.read_csv" or "Frame:head" style names from _G. */
+/* t[k] for the table or value t and key k on the stack (the help lookup
+ * runs it protected: a Frame's __index raises for a missing column). */
+static int get_field(lua_State *L)
+{
+    lua_gettable(L, 1);
+    return 1;
+}
+
 static int resolve_name(lua_State *L, const char *name)
 {
     lua_pushglobaltable(L);
     const char *p = name;
     while (*p) {
         const char *dot = p + strcspn(p, ".:");
-        lua_pushlstring(L, p, (size_t)(dot - p));
-        if (lua_type(L, -2) != LUA_TTABLE &&
-            !luaL_getmetafield(L, -2, "__index")) {
-            lua_pop(L, 2);
-            return 0;
+        int found = 0;
+        if (lua_type(L, -1) != LUA_TTABLE) {
+            /* A value's methods first: its class's __methods (a Frame,
+             * whose __index is a function that finds columns). */
+            if (luaL_getmetafield(L, -1, "__methods") == LUA_TTABLE) {
+                lua_pushlstring(L, p, (size_t)(dot - p));
+                if (lua_rawget(L, -2) != LUA_TNIL) {
+                    lua_remove(L, -2);
+                    lua_remove(L, -2);
+                    found = 1;
+                } else {
+                    lua_pop(L, 2);
+                }
+            }
         }
-        if (lua_type(L, -2) != LUA_TTABLE) {
-            lua_pop(L, 2);
-            return 0;
+        if (!found) {
+            if (lua_type(L, -1) != LUA_TTABLE &&
+                luaL_getmetafield(L, -1, "__index") == LUA_TNIL) {
+                lua_pop(L, 1);
+                return 0;
+            } else if (lua_type(L, -1) != LUA_TTABLE) {
+                lua_pop(L, 1); /* the __index found above */
+            }
+            lua_pushcfunction(L, get_field);
+            lua_insert(L, -2);
+            lua_pushlstring(L, p, (size_t)(dot - p));
+            if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+                lua_pop(L, 1);
+                return 0;
+            }
         }
-        lua_gettable(L, -2);
-        lua_remove(L, -2);
         if (*dot == '\0')
             break;
         p = dot + 1;
@@ -177,9 +205,80 @@ const char *ll_host_doc(lua_State *L, int idx)
     return doc;
 }
 
+/* lualab.check_opts(fname, opts, known [, level]): the one option check for
+ * the Lua layers (nn, keras, plot, mlflow), the same as the bindings'
+ * ll_lua_check_opts.  known is a list of names or a set (name -> true);
+ * level names the function whose caller is blamed, as error()'s does. */
+static int l_check_opts(lua_State *L)
+{
+    const char *fname = luaL_checkstring(L, 1);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int level = (int)luaL_optinteger(L, 4, 2);
+    if (lua_isnoneornil(L, 2)) {
+        lua_newtable(L);
+        return 1;
+    }
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        luaL_where(L, level);
+        lua_pushfstring(L, "%s%s: options table expected, got %s",
+                        lua_tostring(L, -1), fname, luaL_typename(L, 2));
+        return lua_error(L);
+    }
+    /* The known names as a C array for ll_suggest. */
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+        lua_pop(L, 1);
+        n++;
+    }
+    const char **names =
+        lua_newuserdatauv(L, sizeof *names * (size_t)(n + 1), 0);
+    int k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+        if (lua_type(L, -2) == LUA_TSTRING)
+            names[k++] = lua_tostring(L, -2);
+        else if (lua_type(L, -1) == LUA_TSTRING)
+            names[k++] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    names[k] = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue;
+        const char *key = lua_tostring(L, -1);
+        int found = 0;
+        for (int i = 0; i < k && !found; i++)
+            found = !strcmp(names[i], key);
+        if (found)
+            continue;
+        const char *best = ll_suggest(key, (const char *const *)names, k);
+        luaL_where(L, level);
+        if (best)
+            lua_pushfstring(L, "%s%s: unknown option '%s' (did you mean '%s'?)",
+                            lua_tostring(L, -1), fname, key, best);
+        else
+            lua_pushfstring(L, "%s%s: unknown option '%s'", lua_tostring(L, -1),
+                            fname, key);
+        return lua_error(L);
+    }
+    lua_settop(L, 2);
+    return 1;
+}
+
 static int l_doc(lua_State *L)
 {
     luaL_checkany(L, 1);
+    if (lua_isnone(L, 2)) { /* lualab.doc(f): the doc string or nil */
+        const char *d = ll_host_doc(L, 1);
+        if (d)
+            lua_pushstring(L, d);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
     const char *doc = luaL_checkstring(L, 2);
     ll_lua_setdoc(L, 1, doc);
     lua_settop(L, 1);
@@ -308,11 +407,16 @@ void ll_host_open_base(lua_State *L)
 
     static const ll_lua_fn lualab_fns[] = {
         {"progress", l_progress,
-         "lualab.progress{label=, done=, total=, metrics=, depth=, "
+         "progress{label=, done=, total=, metrics=, depth=, "
          "finished=} -- Report progress to the front end."},
         {"doc", l_doc,
-         "lualab.doc(f, text) -> f -- Register a one-line doc string for f."},
-        {"help", l_help, "lualab.help(f) -- Same as help(f)."},
+         "doc(f, text) -> f -- Register a one-line doc string for f; "
+         "lualab.doc(f) returns it (nil when f has none)."},
+        {"help", l_help, "help(f) -- Same as help(f)."},
+        {"check_opts", l_check_opts,
+         "check_opts(fname, opts, known [, level=2]) -> opts -- Raise "
+         "\"fname: unknown option 'x' (did you mean 'y'?)\" for a key of opts "
+         "not in known (a list or set of names)."},
         {NULL, NULL, NULL}};
     lua_newtable(L);
     ll_lua_setfuncs(L, "lualab", lualab_fns);

@@ -36,6 +36,12 @@ static void set_doc_qualified(lua_State *L, int fn_idx, const char *qualifier,
 {
     if (!doc)
         return;
+    /* "t:sum(...)" or "df.read_csv(...)" is qualified already. */
+    size_t word = strspn(doc, "abcdefghijklmnopqrstuvwxyz"
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    if (word > 0 && (doc[word] == ':' || doc[word] == '.') &&
+        (doc[word + 1] != ' ' && doc[word + 1] != '\0'))
+        qualifier = NULL;
     if (qualifier && *qualifier) {
         luaL_Buffer b;
         fn_idx = lua_absindex(L, fn_idx);

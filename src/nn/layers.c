@@ -150,7 +150,13 @@ ll_tensor *ll_embedding(const char *name, ll_tensor *idx, ll_tensor *w,
         return NULL;
     for (int64_t q = 0; q < ic->numel; q++) {
         float v = LL_D(ic)[q];
-        if (!(v >= 0 && v < (float)nrows) || v != floorf(v)) {
+        if (isfinite(v) && v != floorf(v)) {
+            ll_err_set(err, LL_EINVAL, "%s: index %g is not an integer", name,
+                       (double)v);
+            ll_tensor_free(ic);
+            return NULL;
+        }
+        if (!(v >= 0 && v < (float)nrows)) {
             ll_err_set(err, LL_ERANGE,
                        "%s: index %g out of range for %lld embeddings", name,
                        (double)v, (long long)nrows);

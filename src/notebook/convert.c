@@ -30,7 +30,7 @@ int ll_cmd_convert(int argc, char **argv)
         why = "convert writes .lua, .ipynb or .md files";
     if (why) {
         fprintf(stderr, "lualab: %s\n", why);
-        ll_usage_print(stderr);
+        ll_usage_hint(stderr);
         return 2;
     }
     ll_err err;
@@ -39,7 +39,7 @@ int ll_cmd_convert(int argc, char **argv)
     if (ll_notebook_read(argv[1], &nb, &err) != LL_OK) {
         fprintf(stderr, "lualab: %s\n", err.msg);
         if (err.code == LL_ENOTFOUND || err.code == LL_EINVAL)
-            ll_usage_print(stderr);
+            ll_usage_hint(stderr);
         return 2;
     }
     int rc = ll_notebook_write(nb, argv[2], &err);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 char *nb_strndup(const char *s, size_t n)
@@ -482,6 +483,7 @@ int ll_notebook_read(const char *path, ll_notebook **out, ll_err *err)
 {
     *out = NULL;
     const char *ext = ll_path_ext(path);
+    struct stat st;
     int fmt;
     if (strcmp(ext, "lua") == 0)
         fmt = LL_NB_PERCENT;
@@ -489,6 +491,11 @@ int ll_notebook_read(const char *path, ll_notebook **out, ll_err *err)
         fmt = LL_NB_IPYNB;
     else if (strcmp(ext, "md") == 0)
         fmt = LL_NB_MARKDOWN;
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ll_err_set(err, LL_EINVAL,
+                          "%s: is a directory, not a notebook (.lua, .ipynb "
+                          "or .md)",
+                          path);
     else
         return ll_err_set(err, LL_EINVAL,
                           "%s: unknown notebook format (expected .lua, "

@@ -66,7 +66,7 @@ static int usage(const char *fmt, ...)
     fputs("lualab: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
-    ll_usage_print(stderr);
+    ll_usage_hint(stderr);
     va_end(ap);
     return RUN_USAGE;
 }

@@ -61,6 +61,18 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
         return idx;
     if (lua_istable(L, idx))
         lua_pop(L, 1); /* the metatable */
+    /* A Frame: its numeric columns, in order, through the Frame's one
+     * conversion (to_tensor), then as rows. */
+    if (luaL_testudata(L, idx, "lualab.Frame")) {
+        lua_getfield(L, idx, "to_tensor");
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 1);
+        lua_getfield(L, -1, "tolist");
+        lua_insert(L, -2);
+        lua_call(L, 1, 1);
+        lua_replace(L, idx);
+        return idx;
+    }
     static const char *const methods[] = {"to_table", "tolist"};
     if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) {
         for (int i = 0; i < 2; i++) {
@@ -80,10 +92,11 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
         if (lua_istable(L, idx))
             return idx;
     }
-    return luaL_error(L,
-                      "%s: option '%s': table, Column or Tensor expected, "
-                      "got %s",
-                      fn, key, luaL_typename(L, idx));
+    return luaL_error(
+        L,
+        "%s: option '%s': table, Column, Frame or Tensor expected, "
+        "got %s",
+        fn, key, luaL_typename(L, idx));
 }
 
 /* Read numbers from the array at idx into a userdata buffer pushed on the
@@ -471,9 +484,37 @@ static void read_data(lua_State *L, int idx, lplot *lp, const char *fn,
     }
 }
 
+/* The option names each kind of chart takes (unknown names are errors). */
+#define COMMON_OPTS                                                            \
+    "title", "xlabel", "ylabel", "width", "height", "xlim", "ylim", "log",     \
+        "xlog", "ylog", "x_type", "hline", "vline", "identity", "markers",     \
+        "sort", "bins"
+static const char *const series_opts[] = {
+    COMMON_OPTS, "x", "y", "series", "name", "color", "colour", NULL};
+static const char *const bar_opts[] = {COMMON_OPTS, "values", "labels", NULL};
+static const char *const matrix_opts[] = {COMMON_OPTS, "values", "xlabels",
+                                          "ylabels", NULL};
+static const char *const grid_opts[] = {COMMON_OPTS, NULL};
+
+static const char *const *opts_of(ll_plot_kind kind)
+{
+    switch (kind) {
+    case LL_PLOT_BAR:
+    case LL_PLOT_BARH:
+        return bar_opts;
+    case LL_PLOT_HEATMAP:
+        return matrix_opts;
+    case LL_PLOT_GRID:
+        return grid_opts;
+    default:
+        return series_opts;
+    }
+}
+
 static int make(lua_State *L, ll_plot_kind kind, const char *fn)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    ll_lua_check_opts(L, 1, fn, opts_of(kind));
     lplot *lp = new_plot(L, kind);
     read_options(L, 1, lp, fn);
     read_data(L, 1, lp, fn, 1);
@@ -518,6 +559,7 @@ static int l_plot_sparkline(lua_State *L)
 static int l_plot_grid(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    ll_lua_check_opts(L, 1, "plot.grid", grid_opts);
     lplot *lp = new_plot(L, LL_PLOT_GRID);
     read_options(L, 1, lp, "plot.grid");
     size_t n = (size_t)lua_rawlen(L, 1);
@@ -557,6 +599,9 @@ static int l_plot_text(lua_State *L)
 {
     lplot *lp = check_plot(L, 1);
     int w, h;
+    static const char *const text_opts[] = {"width", "height", "color", "ascii",
+                                            NULL};
+    ll_lua_check_opts(L, 2, "plot:text", text_opts);
     size_from(L, 2, lp, &w, &h, 80, 20);
     int color = 0, unicode = ll_plot_unicode_default();
     if (lua_istable(L, 2)) {
@@ -593,6 +638,8 @@ static int push_svg(lua_State *L, const lplot *lp, int w, int h)
 
 static void svg_size(lua_State *L, int idx, int *w, int *h)
 {
+    static const char *const svg_opts[] = {"width", "height", NULL};
+    ll_lua_check_opts(L, idx, "plot:svg", svg_opts);
     *w = 0;
     *h = 0;
     if (lua_istable(L, idx)) {
@@ -685,6 +732,7 @@ static int l_plot_set(lua_State *L)
 {
     lplot *lp = check_plot(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    ll_lua_check_opts(L, 2, "plot:set", opts_of(ll_plot_kind_of(lp->p)));
     read_options(L, 2, lp, "plot:set");
     read_data(L, 2, lp, "plot:set", 0);
     lua_settop(L, 1);

@@ -356,3 +356,125 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
     lua_settop(L, top);
     return cands_finish(&c);
 }
+
+/* ---- <close> at the top level of an entry ---- */
+
+/* Skip a long bracket [[...]] / [==[...]==] starting at p (which is '[');
+ * returns the index after it, or p unchanged when it is not one. */
+static size_t skip_long(const char *s, size_t n, size_t p)
+{
+    size_t q = p + 1, level = 0;
+    while (q < n && s[q] == '=')
+        q++, level++;
+    if (q >= n || s[q] != '[')
+        return p;
+    for (q++; q < n; q++) {
+        if (s[q] != ']')
+            continue;
+        size_t r = q + 1, l = 0;
+        while (r < n && s[r] == '=')
+            r++, l++;
+        if (l == level && r < n && s[r] == ']')
+            return r + 1;
+    }
+    return n;
+}
+
+int ll_repl_close_at_once(const char *code, size_t len, char *name, size_t cap)
+{
+    int depth = 0;
+    /* After a top-level `local`: 1 expecting a name, 2 after a name. */
+    int in_local = 0;
+    const char *last = NULL;
+    size_t last_n = 0;
+    size_t i = 0;
+    while (i < len) {
+        char c = code[i];
+        if (c == '-' && i + 1 < len && code[i + 1] == '-') {
+            i += 2;
+            if (i < len && code[i] == '[') {
+                size_t e = skip_long(code, len, i);
+                if (e != i) {
+                    i = e;
+                    continue;
+                }
+            }
+            while (i < len && code[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            for (i++; i < len && code[i] != c; i++)
+                if (code[i] == '\\')
+                    i++;
+            i++;
+            in_local = 0;
+            continue;
+        }
+        if (c == '[') {
+            size_t e = skip_long(code, len, i);
+            if (e != i) {
+                i = e;
+                in_local = 0;
+                continue;
+            }
+        }
+        if (is_ident_start((unsigned char)c)) {
+            size_t j = i;
+            while (j < len && is_ident_char((unsigned char)code[j]))
+                j++;
+            const char *w = code + i;
+            size_t wn = j - i;
+#define IS(kw) (wn == sizeof kw - 1 && memcmp(w, kw, wn) == 0)
+            if (IS("do") || IS("function") || IS("if") || IS("repeat")) {
+                depth++;
+                in_local = 0;
+            } else if (IS("end") || IS("until")) {
+                depth--;
+                in_local = 0;
+            } else if (IS("local") && depth == 0) {
+                in_local = 1;
+            } else if (in_local == 1) {
+                last = w;
+                last_n = wn;
+                in_local = 2;
+            } else {
+                in_local = 0;
+            }
+#undef IS
+            i = j;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            i++;
+            continue;
+        }
+        if (c == ',' && in_local == 2) {
+            in_local = 1;
+            i++;
+            continue;
+        }
+        if (c == '<' && in_local == 2) {
+            /* an attribute: <close> or <const> */
+            size_t j = i + 1;
+            while (j < len && (code[j] == ' ' || code[j] == '\t'))
+                j++;
+            if (len - j >= 5 && memcmp(code + j, "close", 5) == 0 &&
+                (j + 5 >= len || !is_ident_char((unsigned char)code[j + 5]))) {
+                if (cap > 0) {
+                    size_t n = last_n < cap - 1 ? last_n : cap - 1;
+                    memcpy(name, last, n);
+                    name[n] = '\0';
+                }
+                return 1;
+            }
+            while (j < len && code[j] != '>')
+                j++;
+            i = j + 1;
+            continue;
+        }
+        in_local = 0;
+        i++;
+    }
+    return 0;
+}

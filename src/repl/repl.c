@@ -506,8 +506,13 @@ static char **attempt_completion(const char *text, int start, int end)
 static int tab_key(int count, int key)
 {
     for (int i = 0; i < rl_point; i++)
-        if (rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t')
+        if (rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t') {
+            /* Tab Tab lists the candidates, as readline does when Tab is
+             * bound to rl_complete itself: it looks at rl_last_func. */
+            if (rl_last_func == tab_key)
+                rl_last_func = rl_complete;
             return rl_complete(count, key);
+        }
     return rl_insert_text("  ") >= 0 ? 0 : 1;
 }
 
@@ -627,6 +632,17 @@ static void handle_line(repl *r, const char *line)
         cmd_time(r, code, len);
     } else {
         history_add(r, r->chunk.data);
+        char var[64];
+        if (ll_repl_close_at_once(code, len, var, sizeof var)) {
+            ll_term_sink_break(r->out);
+            fflush(stdout);
+            fprintf(stderr,
+                    "warning: '%s' <close> is closed as soon as this entry "
+                    "ends (each entry is its own chunk); keep the work in "
+                    "one do ... end\n",
+                    var);
+            fflush(stderr);
+        }
         run_code(r, code, len, "stdin", NULL, NULL);
     }
     chunk_reset(r);

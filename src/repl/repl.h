@@ -35,4 +35,12 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
                           const char *text, int *filenames);
 void ll_repl_free_candidates(char **c);
 
+/* A REPL entry is a chunk of its own, so a `local x <close> = ...` at its
+ * top level is closed as soon as the entry has run.  Returns 1 and copies
+ * the first such variable's name into name (cap bytes, cut to fit) when
+ * code declares one outside any block (do, function, if, while, for,
+ * repeat); 0 otherwise.  Strings and comments are skipped. */
+int ll_repl_close_at_once(const char *code, size_t len, char *name,
+                          size_t cap);
+
 #endif

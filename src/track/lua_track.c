@@ -675,6 +675,13 @@ static int l_track_render_compare(lua_State *L)
     return 1;
 }
 
+static int l_track_user(lua_State *L)
+{
+    char buf[256];
+    lua_pushstring(L, ll_track_user(buf, sizeof buf));
+    return 1;
+}
+
 static int l_track_now_ms(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)ll_now_ms());
@@ -746,6 +753,9 @@ static const ll_lua_fn module_fns[] = {
      "_list_files(dir) -> {relative path...} | nil, msg"},
     {"_uri_path", l_track_uri_path,
      "_uri_path(uri) -> path -- The database path of sqlite:///PATH."},
+    {"_user", l_track_user,
+     "_user() -> string -- The user runs are recorded under: $LOGNAME, "
+     "$USER, ..., else the login name."},
     {"_now_ms", l_track_now_ms,
      "_now_ms() -> integer -- Milliseconds since the epoch."},
     {"_model_uri_dir", l_track_model_uri_dir,

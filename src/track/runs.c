@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,24 @@ static int random_hex(char out[33])
     for (int i = 0; i < 16; i++)
         snprintf(out + 2 * i, 3, "%02x", bytes[i]);
     return LL_OK;
+}
+
+const char *ll_track_user(char *buf, size_t cap)
+{
+    static const char *const vars[] = {"LOGNAME", "USER", "LNAME", "USERNAME"};
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof vars / sizeof *vars && !name; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            name = v;
+    }
+    if (!name) {
+        struct passwd *pw = getpwuid(geteuid());
+        if (pw && pw->pw_name && *pw->pw_name)
+            name = pw->pw_name;
+    }
+    snprintf(buf, cap, "%s", name ? name : "unknown");
+    return buf;
 }
 
 int ll_track_run_create(ll_track *t, long long experiment_id,
@@ -108,26 +127,32 @@ int ll_track_run_create(ll_track *t, long long experiment_id,
     return ll_track_end(t, rc, err);
 }
 
-/* Resolve a full id, a unique prefix or a run name to the 32-hex id. */
+/* Resolve a full id, a unique prefix or a run name to the 32-hex id.  An
+ * ambiguous reference lists the runs it matches (the first five); a short
+ * hex reference that matches nothing says how long a prefix must be. */
 static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
 {
     if (!ref || !*ref)
         return ll_err_set(err, LL_EINVAL, "run id must not be empty");
     sqlite3_stmt *st;
-    int rc =
-        ll_trk_prepare(t,
-                       "SELECT run_uuid FROM runs WHERE run_uuid = ?1 UNION "
-                       "SELECT run_uuid FROM runs WHERE length(?1) >= 6 AND "
-                       "run_uuid LIKE ?1 || '%' UNION "
-                       "SELECT run_uuid FROM runs WHERE name = ?1 LIMIT 3",
-                       &st, err);
+    int rc = ll_trk_prepare(
+        t,
+        "SELECT run_uuid, coalesce(name, '') FROM runs WHERE run_uuid = ?1 "
+        "UNION SELECT run_uuid, coalesce(name, '') FROM runs WHERE "
+        "length(?1) >= 6 AND run_uuid LIKE ?1 || '%' UNION "
+        "SELECT run_uuid, coalesce(name, '') FROM runs WHERE name = ?1 "
+        "LIMIT 6",
+        &st, err);
     if (rc != LL_OK)
         return rc;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     int found = 0, step;
+    char list[400] = "";
+    size_t used = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
-        if (!s) { /* the text could not be allocated */
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (!s || !name) { /* the text could not be allocated */
             step = SQLITE_NOMEM;
             break;
         }
@@ -137,17 +162,35 @@ static int resolve_run(ll_track *t, const char *ref, char id[33], ll_err *err)
             found = 1;
             break;
         }
+        if (found < 5 && used < sizeof list) {
+            int n = snprintf(list + used, sizeof list - used, "%s%.8s%s%s%s",
+                             found ? ", " : "", s, *name ? " (" : "", name,
+                             *name ? ")" : "");
+            if (n > 0)
+                used += (size_t)n;
+        } else if (found == 5 && used < sizeof list) {
+            snprintf(list + used, sizeof list - used, ", ...");
+            used = sizeof list;
+        }
         found++;
     }
     sqlite3_finalize(st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return step == SQLITE_NOMEM ? ll_err_oom(err)
                                     : ll_track_sqlerr(t, err, "finding a run");
-    if (found == 0)
+    if (found == 0) {
+        size_t n = strlen(ref);
+        if (n < 6 && strspn(ref, "0123456789abcdef") == n)
+            return ll_err_set(err, LL_ENOTFOUND,
+                              "run '%s' not found (a run id prefix needs at "
+                              "least 6 hex digits)",
+                              ref);
         return ll_err_set(err, LL_ENOTFOUND, "run '%s' not found", ref);
+    }
     if (found > 1)
-        return ll_err_set(err, LL_EINVAL,
-                          "run '%s' is ambiguous: several runs match", ref);
+        return ll_err_set(
+            err, LL_EINVAL, "run '%s' is ambiguous: it matches %s%d runs: %s",
+            ref, found > 5 ? "more than " : "", found > 5 ? 5 : found, list);
     return LL_OK;
 }
 

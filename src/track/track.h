@@ -142,6 +142,12 @@ int ll_track_experiment_list(ll_track *t, ll_track_experiment **out, size_t *n,
 void ll_track_experiment_clear(ll_track_experiment *e);
 void ll_track_experiments_free(ll_track_experiment *e, size_t n);
 
+/* The user a new run is recorded under, as MLflow's getpass.getuser():
+ * $LOGNAME, $USER, $LNAME, $USERNAME, then the login name of the process's
+ * user from the password database; "unknown" when none is known.  Written
+ * into buf (cap bytes); returns buf. */
+const char *ll_track_user(char *buf, size_t cap);
+
 /* A new RUNNING run; run_name NULL picks "run-<first 8 hex>".  The id is
  * written into run_id (33 bytes). */
 int ll_track_run_create(ll_track *t, long long experiment_id,

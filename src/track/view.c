@@ -347,31 +347,51 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
                        r->name, r->run_id, r->experiment_id, r->status, r->user,
                        start, end, dur);
     rc |= kv_section(out, "Params", r->params, r->n_params);
-    rc |= ll_buf_printf(out, "\nMetrics (%zu): latest, min, max, history\n",
-                        r->n_metrics);
-    size_t kw = 0;
-    for (size_t m = 0; m < r->n_metrics; m++)
+    /* A table with a header; every column as wide as its widest cell and
+     * two spaces apart, so long numbers never run together. */
+    rc |= ll_buf_printf(out, "\nMetrics (%zu)\n", r->n_metrics);
+    size_t nm = r->n_metrics;
+    char(*cell)[3][32] = calloc(nm ? nm : 1, sizeof *cell);
+    size_t kw = strlen("metric"), cw[3] = {6, 3, 3}; /* latest min max */
+    if (!cell)
+        rc = LL_ENOMEM;
+    for (size_t m = 0; m < nm && rc == LL_OK; m++) {
+        ll_track_metric *h;
+        size_t n;
+        if ((rc = ll_track_metric_history(t, r->run_id, r->metrics[m].key, &h,
+                                          &n, err)) != LL_OK)
+            break;
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (size_t i = 0; i < n; i++) {
+            lo = h[i].value < lo ? h[i].value : lo;
+            hi = h[i].value > hi ? h[i].value : hi;
+        }
+        ll_track_metrics_free(h, n);
+        fmt_num(r->metrics[m].value, cell[m][0], sizeof cell[m][0]);
+        fmt_num(lo, cell[m][1], sizeof cell[m][1]);
+        fmt_num(hi, cell[m][2], sizeof cell[m][2]);
         kw = strlen(r->metrics[m].key) > kw ? strlen(r->metrics[m].key) : kw;
-    size_t spark = width > kw + 50 ? width - kw - 50 : 10;
-    for (size_t m = 0; m < r->n_metrics && rc == LL_OK; m++) {
+        for (int c = 0; c < 3; c++)
+            cw[c] = strlen(cell[m][c]) > cw[c] ? strlen(cell[m][c]) : cw[c];
+    }
+    size_t used = kw + cw[0] + cw[1] + cw[2] + 10;
+    size_t spark = width > used + 8 ? width - used - 8 : 10;
+    if (rc == LL_OK && nm)
+        rc = ll_buf_printf(out, "  %-*s  %*s  %*s  %*s  history\n", (int)kw,
+                           "metric", (int)cw[0], "latest", (int)cw[1], "min",
+                           (int)cw[2], "max");
+    for (size_t m = 0; m < nm && rc == LL_OK; m++) {
         ll_track_metric *h;
         size_t n;
         if ((rc = ll_track_metric_history(t, r->run_id, r->metrics[m].key, &h,
                                           &n, err)) != LL_OK)
             break;
         double *v = malloc((n ? n : 1) * sizeof *v);
-        double lo = HUGE_VAL, hi = -HUGE_VAL;
-        for (size_t i = 0; v && i < n; i++) {
+        for (size_t i = 0; v && i < n; i++)
             v[i] = h[i].value;
-            lo = v[i] < lo ? v[i] : lo;
-            hi = v[i] > hi ? v[i] : hi;
-        }
-        char a[32], b[32], c[32];
-        fmt_num(r->metrics[m].value, a, sizeof a);
-        fmt_num(lo, b, sizeof b);
-        fmt_num(hi, c, sizeof c);
-        rc = v ? ll_buf_printf(out, "  %-*s  %10s %10s %10s  ", (int)kw,
-                               r->metrics[m].key, a, b, c)
+        rc = v ? ll_buf_printf(out, "  %-*s  %*s  %*s  %*s  ", (int)kw,
+                               r->metrics[m].key, (int)cw[0], cell[m][0],
+                               (int)cw[1], cell[m][1], (int)cw[2], cell[m][2])
                : LL_ENOMEM;
         if (rc == LL_OK)
             rc = ll_plot_sparkline_text(v, n, spark, out);
@@ -380,6 +400,7 @@ int ll_track_view_run(ll_track *t, const char *ref, size_t width, ll_buf *out,
         free(v);
         ll_track_metrics_free(h, n);
     }
+    free(cell);
     /* a chart of each metric that has a history */
     for (size_t m = 0; m < r->n_metrics && rc == LL_OK; m++)
         if (ll_track_count(t, "metrics", r->run_id) > (long long)r->n_metrics)

@@ -441,9 +441,8 @@ static void sink_display(void *ud, const ll_display *d)
         live_add(u, "\n", 1, 0);
     size_t start = l->shown.text.len;
     live_add(u, t, strlen(t), 0);
-    ll_plot *p = d->kind && strcmp(d->kind, "plot") == 0
-                     ? ll_plot_find(d->id)
-                     : NULL;
+    ll_plot *p =
+        d->kind && strcmp(d->kind, "plot") == 0 ? ll_plot_find(d->id) : NULL;
     if (p && !l->truncated && l->ncharts < UI_LIVE_CHARTS) {
         ui_live_chart *ch = &l->charts[l->ncharts++];
         ch->start = start;
@@ -1009,6 +1008,7 @@ static void offer_recovery(ui *u)
 
 static void ui_free(ui *u)
 {
+    ui_pager_close(u);
     if (u->mode == UI_EDIT)
         ui_edit_free(&u->ed);
     for (int i = 0; i < u->nviews; i++) {
@@ -1043,6 +1043,8 @@ static void use_utf8_locale(void)
 
 static void handle_key(ui *u, int key)
 {
+    if (ui_pager_key(u, key))
+        return;
     if (u->help_open) {
         if (key == 'q' || key == 27 || key == '?')
             u->help_open = 0;
@@ -1134,7 +1136,9 @@ int ll_ui_main(const char *path)
     int fast_errors = 0;
     while (!u->quit && !ui_signal_quit) {
         if (u->redraw) {
-            if (u->help_open) {
+            if (u->pager.open) {
+                ui_pager_draw(u);
+            } else if (u->help_open) {
                 ui_draw_help(u);
             } else {
                 ui_scroll_to_cursor(u);

@@ -648,6 +648,23 @@ static void add_output(ui_styled *s, const ll_output *o)
     ui_ansi_to_styled(s, t, n, base);
 }
 
+void ui_cell_output_styled(ui_styled *s, const ll_cell *c)
+{
+    for (int i = 0; i < c->noutputs; i++)
+        add_output(s, &c->outputs[i]);
+}
+
+void ui_put_styled(int y, int x, const char *t, const uint32_t *st, int len,
+                   int maxw)
+{
+    put_styled(y, x, t, st, len, maxw, 0);
+}
+
+void ui_put_text(int y, int x, const char *s, uint32_t st, int maxw)
+{
+    put_text(y, x, s, st, maxw);
+}
+
 void ui_layout_cell(ui *u, int idx)
 {
     ui_view *v = &u->views[idx];
@@ -740,7 +757,8 @@ void ui_layout_cell(ui *u, int idx)
                 v->out_total = total;
                 if (limit >= 0 && total > limit) {
                     char note[96];
-                    snprintf(note, sizeof note, "... %d more rows (o: expand)",
+                    snprintf(note, sizeof note,
+                             "... %d more rows (o: expand, O: page)",
                              total - limit);
                     ui_styled_reset(&s);
                     ui_styled_puts(&s, note, UI_S_DIM);
@@ -822,6 +840,11 @@ void ui_scroll_to_cursor(ui *u)
         int col;
         cursor_row(u, &want_top, &col);
         want_bot = want_top;
+    } else if (u->focus_row > 0 && u->focus_row <= h) {
+        /* a search match: its row, a third of the screen down */
+        int row = u->focus_row - 1;
+        want_top = row - avail / 3 > 0 ? row - avail / 3 : 0;
+        want_bot = row;
     } else if (want_bot - want_top + 1 > avail) {
         want_bot = want_top + avail - 1;
     }

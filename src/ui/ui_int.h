@@ -203,6 +203,17 @@ void ui_disk_of(const char *path, ui_disk *out);
  * that only got a new mtime (touch) has not. */
 int ui_disk_changed(const ui_disk *then, const ui_disk *now);
 
+/* The output pager (O): the selected cell's output full-screen. */
+typedef struct ui_pager {
+    int open;
+    int cell;  /* the cell whose output is shown */
+    int top;   /* first row on screen */
+    int width; /* the width rows were wrapped for, 0: wrap again */
+    int match; /* row of the current search match, or -1 */
+    char search[128];
+    ui_rows rows;
+} ui_pager;
+
 typedef struct ui {
     ll_notebook *nb;
     ui_disk disk; /* the file when opened or last saved */
@@ -241,6 +252,8 @@ typedef struct ui {
     int quit;
     int help_open;
     int help_top;
+    ui_pager pager;
+    int focus_row;  /* 1 + the row of the selected cell to show, 0: none */
     int last_shown; /* the last cell (even partly) on screen */
     FILE *timing;   /* LUALAB_UI_TIMING */
     double start_time;
@@ -282,6 +295,20 @@ void ui_layout_cell(ui *u, int idx);
 int ui_cell_height(ui *u, int idx);
 void ui_scroll_to_cursor(ui *u);
 int ui_screen_rows(void);
+
+/* The cell's outputs as shown under it (streams, results, errors with
+ * their tracebacks), unfolded. */
+void ui_cell_output_styled(ui_styled *s, const ll_cell *c);
+void ui_put_styled(int y, int x, const char *t, const uint32_t *st, int len,
+                   int maxw);
+void ui_put_text(int y, int x, const char *s, uint32_t st, int maxw);
+
+/* ui_pager.c */
+void ui_pager_open(ui *u);
+void ui_pager_close(ui *u);
+/* Handle a key while the pager is open; 0 when it is not open. */
+int ui_pager_key(ui *u, int key);
+void ui_pager_draw(ui *u);
 
 /* ui_keys.c */
 #define UI_KEY_SHIFT_ENTER 0x7fff0001

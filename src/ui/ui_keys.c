@@ -314,6 +314,30 @@ static int cell_matches(const ll_cell *c, const char *q)
     return 0;
 }
 
+/* Scroll to the first row of cell i showing the search: a match in a
+ * folded part of the output unfolds it first. */
+static void focus_match(ui *u, int i)
+{
+    ui_view *v = &u->views[i];
+    ui_layout_cell(u, i);
+    int nsrc = v->src.n > 0 ? v->src.n : 1;
+    for (int r = 0; r < v->src.n; r++)
+        if (contains(v->src.v[r].text, u->search)) {
+            u->focus_row = r + 1;
+            return;
+        }
+    if (!v->expanded && v->out_total > v->out.n) {
+        v->expanded = 1;
+        v->out_dirty = 1;
+        ui_layout_cell(u, i);
+    }
+    for (int r = 0; r < v->out.n; r++)
+        if (contains(v->out.v[r].text, u->search)) {
+            u->focus_row = nsrc + r + 1;
+            return;
+        }
+}
+
 static void a_search_next(ui *u)
 {
     int n = u->nb->ncells;
@@ -326,6 +350,7 @@ static void a_search_next(ui *u)
         int i = (u->cur + k) % n;
         if (cell_matches(&u->nb->cells[i], u->search)) {
             u->cur = i;
+            focus_match(u, i);
             ui_message(u, 0, "/%s: cell %d%s", u->search, i + 1,
                        i <= u->cur && k > n - u->cur - 1 ? " (wrapped)" : "");
             return;
@@ -367,6 +392,11 @@ static void a_quit(ui *u)
         }
     }
     u->quit = 1;
+}
+
+static void a_pager(ui *u)
+{
+    ui_pager_open(u);
 }
 
 static void a_help(ui *u)
@@ -556,6 +586,8 @@ static const action actions[] = {
     {"quit", a_quit, "quit (asks when there are unsaved changes)"},
     {"help", a_help, "this help"},
     {"toggle-fold", a_fold, "expand or fold a long output"},
+    {"page-output", a_pager,
+     "read the cell's output full-screen (j/k, space/b, g/G, / n/N, q)"},
     {"redraw", a_redraw, "redraw the screen"},
     {"clear-message", a_escape,
      "clear the status message and the search highlight"},
@@ -594,8 +626,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "Home", "first-cell"},
                                    {T_COMMAND, "G", "last-cell"},
                                    {T_COMMAND, "End", "last-cell"},
-                                   {T_COMMAND, "NPage", "page-down-cells"},
-                                   {T_COMMAND, "PPage", "page-up-cells"},
+                                   {T_COMMAND, "PgDn", "page-down-cells"},
+                                   {T_COMMAND, "PgUp", "page-up-cells"},
                                    {T_COMMAND, "Enter", "edit-cell"},
                                    {T_COMMAND, "i", "edit-cell"},
                                    {T_COMMAND, "a", "insert-above"},
@@ -619,6 +651,7 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_COMMAND, "0 0", "restart-kernel"},
                                    {T_COMMAND, "l", "clear-output"},
                                    {T_COMMAND, "o", "toggle-fold"},
+                                   {T_COMMAND, "O", "page-output"},
                                    {T_COMMAND, "/", "search"},
                                    {T_COMMAND, "n", "search-next"},
                                    {T_COMMAND, "C-s", "save"},
@@ -632,8 +665,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "Right", "cursor-right"},
                                    {T_EDIT, "Up", "cursor-up"},
                                    {T_EDIT, "Down", "cursor-down"},
-                                   {T_EDIT, "PPage", "page-up"},
-                                   {T_EDIT, "NPage", "page-down"},
+                                   {T_EDIT, "PgUp", "page-up"},
+                                   {T_EDIT, "PgDn", "page-down"},
                                    {T_EDIT, "Home", "line-start"},
                                    {T_EDIT, "C-a", "line-begin"},
                                    {T_EDIT, "End", "line-end"},
@@ -641,8 +674,8 @@ static const binding bindings[] = {{T_COMMAND, "Down", "next-cell"},
                                    {T_EDIT, "M-b", "word-left"},
                                    {T_EDIT, "C-Right", "word-right"},
                                    {T_EDIT, "M-f", "word-right"},
-                                   {T_EDIT, "BSpace", "backspace"},
-                                   {T_EDIT, "DC", "delete-char"},
+                                   {T_EDIT, "Backspace", "backspace"},
+                                   {T_EDIT, "Delete", "delete-char"},
                                    {T_EDIT, "Enter", "newline"},
                                    {T_EDIT, "Tab", "indent"},
                                    {T_EDIT, "C-z", "undo"},
@@ -670,6 +703,11 @@ static const struct {
              {"Right", UI_KEY_CODE(KEY_RIGHT)},
              {"Home", UI_KEY_CODE(KEY_HOME)},
              {"End", UI_KEY_CODE(KEY_END)},
+             {"PgUp", UI_KEY_CODE(KEY_PPAGE)},
+             {"PgDn", UI_KEY_CODE(KEY_NPAGE)},
+             {"Delete", UI_KEY_CODE(KEY_DC)},
+             {"Backspace", UI_KEY_CODE(KEY_BACKSPACE)},
+             /* curses' names, still read */
              {"PPage", UI_KEY_CODE(KEY_PPAGE)},
              {"NPage", UI_KEY_CODE(KEY_NPAGE)},
              {"DC", UI_KEY_CODE(KEY_DC)},
@@ -811,6 +849,7 @@ static void insert_char(ui *u, int key)
 int ui_key_dispatch(ui *u, int key)
 {
     key = normalise(key);
+    u->focus_row = 0; /* a search sets it again */
     int table = u->mode == UI_EDIT ? T_EDIT : T_COMMAND;
     int prev = u->pending_key;
     u->pending_key = 0;

@@ -337,7 +337,24 @@ int ui_markdown_render(ui_styled *out, const char *src, size_t len, int width)
                 add(out, t, lm, UI_BOLD);
             else
                 add(out, "\xe2\x80\xa2 ", 4, UI_BOLD);
-            inline_md(out, t + lm, tn - lm, 0);
+            /* The item's continuation lines join it, as a paragraph's do. */
+            ll_buf_reset(&para);
+            ll_buf_append(&para, t + lm, tn - lm);
+            while (i + 1 < k) {
+                const char *ns = ls[i + 1].s;
+                size_t nn = ls[i + 1].n;
+                size_t ni = skip_spaces(ns, nn);
+                int o2;
+                if (nn - ni == 0 || ns[ni] == '#' || ns[ni] == '>' ||
+                    ns[ni] == '|' || strncmp(ns + ni, "```", 3) == 0 ||
+                    list_marker(ns + ni, nn - ni, &o2) ||
+                    is_rule(ns + ni, nn - ni))
+                    break;
+                ll_buf_putc(&para, ' ');
+                ll_buf_append(&para, ns + ni, nn - ni);
+                i++;
+            }
+            inline_md(out, para.data, para.len, 0);
             add(out, "\n", 1, 0);
             continue;
         }

@@ -186,6 +186,45 @@ static void test_lazy_module_globals(void **state)
     ll_host_free(h);
 }
 
+static void test_close_at_once(void **state)
+{
+    (void)state;
+    char name[8];
+    static const char *const yes[] = {
+        "local run <close> = mlflow.start_run{}",
+        "  local a, b <close> = 1, f()",
+        "local x < close > = g()",
+        "do end local r <close> = h()",
+        "for i = 1, 2 do end; local r <close> = h()",
+    };
+    static const char *const want[] = {"run", "b", "x", "r", "r"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        assert_int_equal(
+            ll_repl_close_at_once(yes[i], strlen(yes[i]), name, sizeof name),
+            1);
+        assert_string_equal(name, want[i]);
+    }
+    static const char *const no[] = {
+        "do local run <close> = mlflow.start_run{} end",
+        "local function f() local g <close> = x() end",
+        "for i = 1, 3 do local g <close> = x() end",
+        "if a then local g <close> = x() elseif b then end",
+        "local c <const> = 1",
+        "s = \"local run <close> = x\"",
+        "-- local run <close> = x",
+        "--[[ local run <close> = x ]] y = [==[local z <close>]==]",
+        "x = a < close",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        assert_int_equal(
+            ll_repl_close_at_once(no[i], strlen(no[i]), name, sizeof name), 0);
+    /* A long name is cut to fit. */
+    const char *lng = "local a_very_long_name <close> = x";
+    assert_int_equal(ll_repl_close_at_once(lng, strlen(lng), name, sizeof name),
+                     1);
+    assert_string_equal(name, "a_very_");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_commands_and_files),
         cmocka_unit_test(test_lazy_module_globals),
+        cmocka_unit_test(test_close_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -104,6 +104,30 @@ static void test_edit_lines_indent_tab(void **state)
     ui_edit_free(&e);
 }
 
+/* A list item's continuation lines join it (reflow), as a paragraph's do;
+ * a blank line or the next marker ends it. */
+static void test_markdown_list_reflow(void **state)
+{
+    (void)state;
+    const char *md = "- first item that goes on\n"
+                     "  over a second line\n"
+                     "- second\n"
+                     "1. an ordered\n"
+                     "   item\n"
+                     "\n"
+                     "after\n";
+    ui_styled s;
+    ui_styled_init(&s);
+    assert_int_equal(ui_markdown_render(&s, md, strlen(md), 80), LL_OK);
+    const char *t = text_of(&s);
+    assert_non_null(
+        strstr(t, "\xe2\x80\xa2 first item that goes on over a second line\n"));
+    assert_non_null(strstr(t, "\xe2\x80\xa2 second\n"));
+    assert_non_null(strstr(t, "1. an ordered item\n"));
+    assert_non_null(strstr(t, "\nafter"));
+    ui_styled_free(&s);
+}
+
 static void test_markdown(void **state)
 {
     (void)state;
@@ -229,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_edit_utf8_and_words),
         cmocka_unit_test(test_edit_lines_indent_tab),
         cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_markdown_list_reflow),
         cmocka_unit_test(test_ansi),
         cmocka_unit_test(test_lua_highlight),
         cmocka_unit_test(test_wrap),

@@ -509,9 +509,9 @@ describe("keras training tools", function()
                        err_of(m.fit, m, nn.zeros({2, 4, 3}), nn.zeros({2})), 1, true)
         assert.matches("fit: x has 64 samples but y has 3",
                        err_of(m.fit, m, x, nn.zeros({3})), 1, true)
-        assert.matches("fit: unknown argument 'epoch'",
+        assert.matches("fit: unknown option 'epoch' (did you mean 'epochs'?)",
                        err_of(m.fit, m, x, y, {epoch = 2}), 1, true)
-        assert.matches("Dense: unknown argument 'unit'",
+        assert.matches("Dense: unknown option 'unit' (did you mean 'units'?)",
                        err_of(K.layers.Dense, 3, {unit = 3}), 1, true)
         assert.matches("Dense: units must be a positive integer, got 0",
                        err_of(K.layers.Dense, 0), 1, true)
@@ -529,7 +529,7 @@ describe("keras training tools", function()
         local unbuilt = K.Sequential{K.layers.Dense(2)}
         assert.matches("This model has not yet been built.",
                        err_of(unbuilt.summary_text, unbuilt), 1, true)
-        assert.matches("keras.optimizers.Adam: unknown argument 'learningrate'",
+        assert.matches("keras.optimizers.Adam: unknown option 'learningrate' (did you mean 'learning_rate'?)",
                        err_of(K.optimizers.Adam, {learningrate = 0.1}), 1, true)
         assert.matches("EarlyStopping: unknown option 'patient'",
                        err_of(K.callbacks.EarlyStopping, {patient = 2}), 1, true)

@@ -82,7 +82,7 @@ describe("keras constructors", function()
             errmsg(L.Dense, {1, units = 2}):gsub("^[^:]*:%d+: ", ""))
         assert.equal("Embedding: too many positional arguments (at most 2: input_dim, output_dim)",
             errmsg(L.Embedding, {10, 4, 5}):gsub("^[^:]*:%d+: ", ""))
-        assert.equal("LSTM: unknown argument 'dropuot'",
+        assert.equal("LSTM: unknown option 'dropuot' (did you mean 'dropout'?)",
             errmsg(L.LSTM, {4, dropuot = 0.1}):gsub("^[^:]*:%d+: ", ""))
     end)
 end)

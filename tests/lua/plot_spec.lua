@@ -225,7 +225,17 @@ describe("plot", function()
             {function() plot.line{x = {1}, y = {1, 2}} end,
              "plot.line: 'x' has 1 values but 'y' has 2"},
             {function() plot.line{y = 5} end,
-             "plot.line: option 'y': table, Column or Tensor expected, got number"},
+             "plot.line: option 'y': table, Column, Frame or Tensor expected, got number"},
+            {function() plot.line{y = {1}, titel = "x"} end,
+             "plot.line: unknown option 'titel' (did you mean 'title'?)"},
+            {function() plot.bar{values = {1}, lables = {"a"}} end,
+             "plot.bar: unknown option 'lables' (did you mean 'labels'?)"},
+            {function() plot.line{y = {1}}:set{colr = "red"} end,
+             "plot:set: unknown option 'colr' (did you mean 'color'?)"},
+            {function() plot.line{y = {1}}:text{widht = 3} end,
+             "plot:text: unknown option 'widht' (did you mean 'width'?)"},
+            {function() plot.line{y = {1}}:svg{hieght = 3} end,
+             "plot:svg: unknown option 'hieght' (did you mean 'height'?)"},
             {function() plot.line{y = {1}, color = "pink"} end,
              "plot.line: option 'color': unknown colour 'pink'"},
             {function() plot.line{y = {1}, log = "z"} end,
@@ -270,6 +280,13 @@ describe("plot", function()
                                                ascii = false})
             f:close()
         end
+    end)
+
+    it("draws a Frame's numeric columns as a heatmap's rows and columns", function()
+        local f = df.frame{a = {1, 2}, b = {3, 4}}
+        local p = plot.heatmap{values = f}
+        local q = plot.heatmap{values = {{1, 3}, {2, 4}}}
+        assert.equals(q:svg(), p:svg())
     end)
 
     it("has doc strings", function()

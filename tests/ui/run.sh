@@ -126,14 +126,14 @@ NB
 ui_start long.lua
 see 'kernel: idle' "a third notebook opens"
 keys C-e
-see '\.\.\. [0-9]+ more rows \(o: expand\)' "a long output is folded"
+see '\.\.\. [0-9]+ more rows \(o: expand, O: page\)' "a long output is folded"
 not_see 'row 40' "folded rows are not shown"
 keys o
 see 'output expanded' "o expands the output"
 see 'row 20' "more rows are shown when expanded"
 keys j C-e
 see '│   \{3, "3"\},' "a huge table is shown"
-see '\.\.\. [0-9]+ more rows \(o: expand\)' "and folded"
+see '\.\.\. [0-9]+ more rows \(o: expand, O: page\)' "and folded"
 keys k
 see 'cell 1/2' "the notebook still answers keys after a huge value"
 

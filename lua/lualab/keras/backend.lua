@@ -41,12 +41,18 @@ function B.shape_str(shape)
 end
 
 -- Any x (tensor or nested tables) as a tensor.
+-- x as a Tensor: Tensors as they are, Frames (numeric columns, in order)
+-- and Columns through the frame's to_tensor, tables of numbers through
+-- nn.tensor.  The error blames the caller of fit/predict/evaluate (three
+-- levels up: check_data, the method, its caller).
+local A = require("lualab._args")
 function B.as_tensor(x, what)
     local nn = B.nn()
-    if type(x) == "userdata" and x.shape then return x end
-    if type(x) == "table" then return nn.tensor(x) end
-    error(string.format("%s must be a Tensor or a table of numbers, got %s",
-                        what or "x", type(x)), 3)
+    x = A.as_tensor(x)
+    if A.typename(x) == "Tensor" then return x end
+    if type(x) == "table" and getmetatable(x) == nil then return nn.tensor(x) end
+    error(string.format("%s must be a Tensor, Frame, Column or table of numbers, got %s",
+                        what or "x", A.typename(x)), 4)
 end
 
 -- Random numbers ------------------------------------------------------------

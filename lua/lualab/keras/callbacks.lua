@@ -17,12 +17,8 @@ local function check_opts(opts, where, allowed)
     if type(opts) ~= "table" then
         error(where .. ": options table expected, got " .. type(opts), 3)
     end
-    for k in pairs(opts) do
-        if not allowed[k] then
-            error(string.format("%s: unknown option '%s'", where, tostring(k)), 3)
-        end
-    end
-    return opts
+    local checked = require("lualab._args").check_opts(where, opts, allowed, 3)
+    return checked -- not a tail call: the level counts this frame
 end
 
 local function set(...)

@@ -22,6 +22,9 @@ function M.unique_name(base)
     return base .. "_" .. (n + 1)
 end
 function M.reset_names() counters = {} end
+doc(M.unique_name, "keras.layers.unique_name(base) -> string -- The next automatic layer name: " ..
+    "\"dense\", \"dense_1\", ...")
+doc(M.reset_names, "keras.layers.reset_names() -- Start automatic layer names from \"dense\" again.")
 
 -- Keras' to_snake_case: "MaxPooling1D" -> "max_pooling1d".
 local function snake(class_name)
@@ -43,12 +46,8 @@ local function check_opts(opts, where, allowed)
     if type(opts) ~= "table" then
         error(where .. ": options table expected, got " .. type(opts), 4)
     end
-    for k in pairs(opts) do
-        if not allowed[k] then
-            error(string.format("%s: unknown argument '%s'", where, tostring(k)), 4)
-        end
-    end
-    return opts
+    local checked = require("lualab._args").check_opts(where, opts, allowed, 4)
+    return checked -- not a tail call: the level counts this frame
 end
 
 local common = {name = true, trainable = true, input_shape = true,
@@ -793,5 +792,8 @@ function M.from_config(spec)
     end
     error(string.format("load_model: unknown layer class '%s'", tostring(cls)), 0)
 end
+
+doc(M.from_config, "keras.layers.from_config{class_name=, config=} -> Layer -- Rebuild a layer " ..
+    "from its saved config (layer:get_config()).")
 
 return M

@@ -1,6 +1,7 @@
 -- keras.models: Sequential, compile/fit/evaluate/predict, summary, save and
 -- load_model, optimizers, losses and metrics with Keras' semantics.
 local B = require("lualab.keras.backend")
+local check_opts = require("lualab._args").check_opts
 local L = require("lualab.keras.layers")
 local json = require("lualab.json")
 local fs = require("lualab._fs")
@@ -39,12 +40,11 @@ local function optimizer(kind, defaults)
         end
         local o = setmetatable({kind = kind}, Optimizer)
         for k, v in pairs(defaults) do o[k] = v end
+        local known = {lr = true}
+        for k in pairs(defaults) do known[k] = true end
+        check_opts("keras.optimizers." .. kind, opts, known)
         for k, v in pairs(opts) do
             if k == "lr" then k = "learning_rate" end
-            if defaults[k] == nil then
-                error(string.format("keras.optimizers.%s: unknown argument '%s'",
-                                    kind, tostring(k)), 2)
-            end
             if type(v) ~= type(defaults[k]) then
                 error(string.format("keras.optimizers.%s: '%s' must be a %s, got %s",
                                     kind, k, type(defaults[k]), type(v)), 2)
@@ -248,11 +248,7 @@ function Model:compile(opts)
     if type(opts) ~= "table" then
         error("compile: options table expected, got " .. type(opts), 2)
     end
-    for k in pairs(opts) do
-        if k ~= "optimizer" and k ~= "loss" and k ~= "metrics" then
-            error(string.format("compile: unknown argument '%s'", tostring(k)), 2)
-        end
-    end
+    check_opts("compile", opts, {"optimizer", "loss", "metrics"})
     local opt = opts.optimizer or "rmsprop"
     if type(opt) == "string" then
         local cls = optimizer_names[opt:lower()]
@@ -285,7 +281,7 @@ function Model:compile(opts)
     end
     self.compiled = true
     self._train_tensors = nil
-    return self
+    -- Nothing returned, as in Keras: the REPL then shows no summary again.
 end
 
 -- Forward ----------------------------------------------------------------------------------
@@ -497,11 +493,7 @@ function Model:fit(x, y, opts)
     if type(opts) ~= "table" then
         error("fit: options table expected, got " .. type(opts), 2)
     end
-    for k in pairs(opts) do
-        if not fit_args[k] then
-            error(string.format("fit: unknown argument '%s'", tostring(k)), 2)
-        end
-    end
+    check_opts("fit", opts, fit_args)
     if not self.compiled then
         error("fit: you must compile your model before training/testing. " ..
               "Use `model:compile(optimizer, loss)`.", 2)
@@ -648,7 +640,7 @@ function Model:fit(x, y, opts)
 end
 
 function Model:evaluate(x, y, opts)
-    opts = opts or {}
+    opts = check_opts("evaluate", opts, {"batch_size", "verbose", "return_dict"})
     if not self.compiled then
         error("evaluate: you must compile your model before training/testing. " ..
               "Use `model:compile(optimizer, loss)`.", 2)
@@ -671,7 +663,7 @@ function Model:evaluate(x, y, opts)
 end
 
 function Model:predict(x, opts)
-    opts = opts or {}
+    opts = check_opts("predict", opts, {"batch_size", "verbose"})
     x = check_data(x, nil, "predict")
     check_input(self, x, "predict")
     local batch_size = opts.batch_size or 32

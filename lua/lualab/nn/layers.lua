@@ -106,6 +106,9 @@ local function make_rnn(cls_name, default_cell)
     local R = Module:extend(cls_name)
     R._positional = { "input_size", "hidden_size", "num_layers" }
     function R:init(input_size, hidden, num_layers, options)
+        if type(num_layers) == "table" and options == nil then -- LSTM(4, 8, {...})
+            num_layers, options = nil, num_layers
+        end
         local opts = {}
         for k, v in pairs(options or {}) do opts[k] = v end
         opts.input_size, opts.hidden_size = input_size, hidden

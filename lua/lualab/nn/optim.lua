@@ -43,7 +43,9 @@ nn.optim = { lr_scheduler = {} }
 local Optim = {}
 Optim.__index = Optim
 
-local function params_list(params, name)
+local check_opts = require("lualab._args").check_opts
+
+local function params_list(params, name, need)
     if is_module(params) then
         params = params:parameters()
     end
@@ -57,8 +59,20 @@ local function params_list(params, name)
         end
         out[#out + 1] = p
     end
+    if need and #out == 0 then
+        error(name .. ": optimizer got an empty parameter list (pass model:parameters())", 3)
+    end
     return out
 end
+
+-- The options each optimizer reads (others are errors, with a suggestion).
+local optim_opts = {
+    SGD = { "lr", "momentum", "dampening", "weight_decay", "nesterov" },
+    Adam = { "lr", "betas", "eps", "weight_decay" },
+    AdamW = { "lr", "betas", "eps", "weight_decay" },
+    RMSprop = { "lr", "alpha", "eps", "weight_decay", "momentum" },
+    Adagrad = { "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps" },
+}
 
 local function optim_class(name, kind)
     nn.optim[name] = function(params, opts)
@@ -66,7 +80,8 @@ local function optim_class(name, kind)
         if type(opts) == "number" then
             opts = { lr = opts }
         end
-        local ps = params_list(params, name)
+        check_opts(name, opts, optim_opts[name])
+        local ps = params_list(params, name, true)
         local self = setmetatable({ name = name, params = ps, defaults = opts }, Optim)
         self._c = C.optimizer(kind, ps, opts)
         self.param_groups = { { lr = self._c:lr(), params = ps } }
