@@ -54,6 +54,33 @@ like "$out" "tour +1 " "tour: lualab runs lists the experiment with its run"
 out=$("$LUALAB" runs show tiny-linear 2>&1)
 like "$out" "cycles_per_minute" "tour: lualab runs show finds the run by name"
 
+# --- 01-automl-forecast (the lab's settings; the exit score ends it early) ------
+run automl "$nb/01-automl-forecast.lua" -p threads 2
+is "$rc" 0 "automl: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "automl: under 60 s ($secs s)"
+has automl.out "rated cycles \(200\) passed on 2016-11-07" "automl: the lifetime chart's finding"
+has automl.out "^AutoML job: [0-9]+ models, best " "automl: the job's summary"
+has automl.out "^ 1  (Ridge|VotingEnsemble|Prophet|ElasticNet|GradientBoosting|XGBoost) +nrmse [0-9.]+e-(0[5-9]|1[0-9]) " \
+    "automl: the leaderboard's first row is a model reading the trip minutes, NRMSE < 1e-4"
+has automl.out "^ *[0-9]+  AutoARIMA +nrmse 0\.1[3-7]" "automl: AutoARIMA near the lab's 0.136"
+has automl.out "^ *[0-9]+  ARIMA +failed: " "automl: a failed trial stays on the board with its error"
+has automl.out "^  nrmse +[0-9.]+e-" "automl: the best model's metrics"
+has automl.out "^top raw feature: Daily_Trip_Duration$" "automl: the explanation ranks Daily_Trip_Duration first"
+has automl.out "^registered battery-cycles version 1 as battery-cycles@champion$" "automl: registers the model"
+has automl.out "^service at http://127\.0\.0\.1:[0-9]+ answers: Healthy$" "automl: the service is Healthy"
+has automl.out "^status 200$" "automl: /score answers 200"
+is "$(grep -cE '^2017-03-2[0-6]  battery 0  trips +[0-9.]+ min  forecast 0\.1[0-9]+' automl.out)" 7 \
+    "automl: a forecast for each of the 7 requested days"
+rate=$(awk '/^2017-03-20  battery 0/{ printf "%.5f", $8 / $5 }' automl.out)
+ok $(num_lt 0.00245 "$rate" && num_lt "$rate" 0.00248; echo $?) \
+    "automl: the forecast is the trip minutes times the fleet's rate ($rate cycles/min)"
+has automl.out "^service running: false$" "automl: stops the service"
+port=$(sed -n 's/^service at http:\/\/127\.0\.0\.1:\([0-9]*\) .*/\1/p' automl.out)
+ok $(curl -s -m 2 "http://127.0.0.1:$port/" >/dev/null 2>&1; [ $? -ne 0 ]; echo $?) \
+    "automl: no server left on port $port"
+out=$("$LUALAB" models 2>&1)
+like "$out" "battery-cycles" "automl: lualab models lists the registered model"
+
 # --- 02-rnn-forecast (small: 16-unit cells, lr 0.05, 60 epochs) --------------
 run rnn "$nb/02-rnn-forecast.lua" -p epochs 60 -p hidden1 16 -p hidden2 16 -p lr 0.05 \
     -p further_epochs 10 -p further_windows 100 -p further_window 30 -p further_hidden 8
@@ -127,7 +154,7 @@ has glove.out "^embedding matrix: 10000 x 4$" "text: the matrix has the file's d
 # (Debian python3-nbconvert; its HTML exporter parses every SVG output,
 # which it prefers to the image/png twin.)
 if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
-    for name in tour rnn text; do
+    for name in tour automl rnn text; do
         /usr/bin/python3 -m nbconvert --to html "$name.ipynb" >"$name.conv" 2>&1
         st=$?
         ok $st "nbconvert: $name.ipynb converts to HTML"
