@@ -10,7 +10,7 @@ PACKAGES="build-essential autoconf automake pkg-config
  liblua5.4-dev lua5.4 libncurses-dev libreadline-dev libopenblas-dev
  libcsv-dev libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev
  libcurl4-openssl-dev curl
- libmosquitto-dev mosquitto libcmocka-dev lua-busted tmux
+ libmosquitto-dev mosquitto mosquitto-clients librdkafka-dev libcmocka-dev lua-busted tmux
  python3 python3-nbformat python3-jsonschema libxml2-utils
  clang libclang-rt-14-dev libxgboost-dev librsvg2-dev python3-nbconvert"
 

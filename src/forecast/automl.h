@@ -326,6 +326,23 @@ const ll_aml_table *ll_aml_pipeline_table(const ll_aml_pipeline *p);
  * forecast, lower, upper (95%). */
 ll_frame *ll_aml_pipeline_forecast(const ll_aml_pipeline *p, size_t h,
                                    const ll_frame *future, ll_err *err);
+/* Forecast h steps after a new history of one series (streaming): n
+ * (time, y) pairs in time order, times in the table's units (days for
+ * dates, ms for date-times), placed on the series' training grid from its
+ * first time.  The training values fill the positions the history does
+ * not reach (gaps take the last value); the forecast starts after the
+ * history's last time.  key names the series as in the table's keys (any
+ * key when the pipeline has one series).  xlast (nreg values, category
+ * codes) stands for the regressors of the history's new positions and of
+ * every future step; NULL when the pipeline uses none.  Family models are
+ * refitted on the history, regression models read their lags and windows
+ * from it.  mean gets h values.  LL_ERANGE when the history is still
+ * too short for the model (a family's minimum length). */
+int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p,
+                                     const char *key, const double *time,
+                                     const double *y, size_t n,
+                                     const double *xlast, size_t h,
+                                     double *mean, ll_err *err);
 int ll_aml_pipeline_save(const ll_aml_pipeline *p, const char *dir,
                          ll_err *err);
 int ll_aml_pipeline_load(const char *dir, ll_aml_pipeline **out, ll_err *err);

@@ -648,3 +648,153 @@ done:
         free(hi), free(sc), free(rc_idx);
     return out;
 }
+
+/* ---- forecasts from a new history (the stream's with_forecast) ---- */
+
+/* h forecasts of p for series s from yf/xf (len + h positions, the
+ * history in [0, len)), the grid starting at t0 with step. */
+static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
+                        const double *xf, size_t len, size_t h, double t0,
+                        double step, double *mean, ll_err *err)
+{
+    const ll_aml_table *t = p->tab;
+    if (p->kind == LL_AML_P_REG) {
+        size_t nf = p->fs.nf;
+        double *row = malloc((h * nf + 1) * sizeof *row);
+        if (!row)
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        for (size_t k = 0; k < h; k++)
+            ll_aml_feature_row(t, &p->fs, s, len + k, yf,
+                               xf ? xf + (len + k) * t->nreg : NULL,
+                               t0 + (double)(len + k) * step, row + k * nf);
+        p->reg->ops->predict(p->reg, row, h, mean);
+        free(row);
+        return LL_OK;
+    }
+    if (p->kind == LL_AML_P_FAMILY) {
+        size_t kx = p->nxi;
+        double *x = malloc(((len + h) * kx + 1) * sizeof *x);
+        double *lo = malloc((2 * h + 1) * sizeof *lo);
+        if (!x || !lo) {
+            free(x), free(lo);
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        }
+        for (size_t r = 0; r < len + h; r++)
+            for (size_t c = 0; c < kx; c++)
+                x[r * kx + c] = xf[r * t->nreg + (size_t)p->xi[c]];
+        double d0 = t0, dstep = step;
+        if (t->time_kind == LL_AML_TIME_DATETIME) {
+            d0 /= 86400000.0;
+            dstep /= 86400000.0;
+        }
+        ll_fc_data d = {yf, len, kx ? x : NULL, kx, d0, dstep, NULL};
+        ll_fc_spec spec;
+        ll_fc_spec_init(&spec, p->model);
+        spec.season_length = p->season > 0 ? p->season : 1;
+        const ll_fc_family *fam = ll_fc_family_find(p->model);
+        size_t need = fam && fam->min_length ? fam->min_length(&spec) : 1;
+        if (len < need) {
+            free(x), free(lo);
+            return ll_err_set(err, LL_ERANGE,
+                              "forecast: %s needs %zu values of history, "
+                              "has %zu",
+                              p->model, need, len);
+        }
+        ll_fc_fit *fit = NULL;
+        int rc = ll_fc_fit_series(&spec, &d, &fit, err);
+        double level = 95;
+        if (!rc)
+            rc = ll_fc_predict(fit, h, kx ? x + len * kx : NULL, &level, 1,
+                               mean, lo, lo + h, err);
+        ll_fc_fit_free(fit);
+        free(x), free(lo);
+        return rc;
+    }
+    double *tmp = malloc((h + 1) * sizeof *tmp);
+    if (!tmp)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < h; k++)
+        mean[k] = 0;
+    int rc = LL_OK;
+    for (size_t i = 0; i < p->nmembers && rc == LL_OK; i++) {
+        rc = hist_predict(p->members[i], s, yf, xf, len, h, t0, step, tmp,
+                          err);
+        for (size_t k = 0; k < h && rc == LL_OK; k++)
+            mean[k] += p->weights[i] * tmp[k];
+    }
+    free(tmp);
+    return rc;
+}
+
+int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p,
+                                     const char *key, const double *time,
+                                     const double *y, size_t n,
+                                     const double *xlast, size_t h,
+                                     double *mean, ll_err *err)
+{
+    const ll_aml_table *t = p->tab;
+    size_t s = 0;
+    if (t->nseries > 1) {
+        while (s < t->nseries && strcmp(t->keys[s], key) != 0)
+            s++;
+        if (s == t->nseries)
+            return ll_err_set(err, LL_ENOTFOUND,
+                              "forecast: unknown series '%s' (the pipeline "
+                              "knows %zu)",
+                              key, t->nseries);
+    }
+    if (t->monthly)
+        return ll_err_set(err, LL_EINVAL,
+                          "forecast: a monthly series has no fixed step for "
+                          "a streamed history");
+    if (h == 0)
+        return LL_OK;
+    if (t->nreg > 0 && !xlast && uses_regressors(p))
+        return ll_err_set(err, LL_EINVAL,
+                          "forecast: the pipeline uses regressors; give "
+                          "their values");
+    double t0 = t->t[t->off[s]], step = t->step > 0 ? t->step : 1;
+    size_t lens = t->len[s];
+    long last = (long)lens - 1;
+    if (n > 0)
+        last = lround((time[n - 1] - t0) / step);
+    if (last < 0)
+        return ll_err_set(err, LL_EINVAL,
+                          "forecast: the history ends before the series "
+                          "'%s' starts",
+                          t->keys[s]);
+    size_t len = (size_t)last + 1, nreg = t->nreg;
+    double *yf = malloc((len + h + 1) * sizeof *yf);
+    double *xf = malloc(((len + h) * nreg + 1) * sizeof *xf);
+    if (!yf || !xf) {
+        free(yf), free(xf);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < len + h; i++) {
+        yf[i] = i < lens && i < len ? t->y[t->off[s] + i] : LL_NAN;
+        for (size_t c = 0; c < nreg; c++)
+            xf[i * nreg + c] = i < lens && i < len
+                                   ? t->x[(t->off[s] + i) * nreg + c]
+                                   : (xlast ? xlast[c] : LL_NAN);
+    }
+    for (size_t i = 0; i < n; i++) {
+        long pos = lround((time[i] - t0) / step);
+        if (pos >= 0 && pos < (long)len && !isnan(y[i]))
+            yf[pos] = y[i];
+    }
+    /* gaps take the last value (the first known one at the start) */
+    double fill = LL_NAN;
+    for (size_t i = 0; i < len && isnan(fill); i++)
+        fill = yf[i];
+    for (size_t i = 0; i < len; i++) {
+        if (isnan(yf[i]))
+            yf[i] = fill;
+        fill = yf[i];
+    }
+    int rc = isnan(fill) ? ll_err_set(err, LL_EINVAL,
+                                      "forecast: the history has no value")
+                         : hist_predict(p, s, yf, nreg ? xf : NULL, len, h,
+                                        t0, step, mean, err);
+    free(yf), free(xf);
+    return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * source_replay: a CSV file replayed as a stream in the time of one of its
+ * columns, speed times faster than real time (speed 86400: a day of data
+ * a second).  The rows are sorted by the time column (stably); a row is
+ * available once (now - t0) * speed >= its time - the first row's time.
+ * A batch's offsets are a row range [start, end) and t0, so a restarted
+ * query goes on where it was, on the same clock.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "stream/stream_int.h"
+
+typedef struct replay_source {
+    ll_source base;
+    char *path, *time;
+    double speed;
+    ll_frame *rows; /* sorted by time */
+    double *secs;   /* each row's time in seconds from the first row */
+    int64_t t0_ms;  /* wall clock of the replay's start, -1 before */
+    int64_t next, bound;
+} replay_source;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int load(replay_source *s, ll_err *err)
+{
+    if (s->rows)
+        return LL_OK;
+    ll_csv_opts o;
+    ll_csv_opts_init(&o);
+    ll_frame *f = ll_frame_read_csv(s->path, &o, NULL, err);
+    if (!f)
+        return err->code ? err->code : LL_EIO;
+    int c = ll_frame_col(f, s->time, err);
+    if (c < 0) {
+        ll_err_prefix(err, "replay source %s: time", s->path);
+        ll_frame_free(f);
+        return LL_ENOTFOUND;
+    }
+    const ll_column *tc = f->cols[c];
+    double unit = tc->type == LL_DATE       ? 86400.0
+                  : tc->type == LL_DATETIME ? 0.001
+                                            : 1.0;
+    if (tc->type != LL_INT && tc->type != LL_FLOAT && tc->type != LL_DATE &&
+        tc->type != LL_DATETIME) {
+        ll_err_set(err, LL_EINVAL,
+                   "replay source %s: column '%s' is %s, not a time", s->path,
+                   s->time, ll_dtype_name(tc->type));
+        ll_frame_free(f);
+        return LL_EINVAL;
+    }
+    const char *keys[1] = {s->time};
+    int desc[1] = {0};
+    ll_frame *sorted = ll_frame_sort(f, keys, desc, 1, err);
+    ll_frame_free(f);
+    if (!sorted)
+        return err->code ? err->code : LL_ENOMEM;
+    s->secs = malloc(sizeof *s->secs * (size_t)(sorted->nrow + 1));
+    if (!s->secs) {
+        ll_frame_free(sorted);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    tc = sorted->cols[c];
+    double first = sorted->nrow ? ll_col_num(tc, 0) : 0;
+    for (int64_t i = 0; i < sorted->nrow; i++) {
+        double v = ll_col_num(tc, i);
+        s->secs[i] = isnan(v) ? HUGE_VAL : (v - first) * unit;
+    }
+    s->rows = sorted;
+    return LL_OK;
+}
+
+static int64_t available(const replay_source *s)
+{
+    if (s->t0_ms < 0 || !s->rows)
+        return 0;
+    double played = (double)(now_ms() - s->t0_ms) / 1000.0 * s->speed;
+    /* the first row whose time is still to come */
+    int64_t lo = 0, hi = s->rows->nrow;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->secs[mid] <= played)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (s->bound >= 0 && lo > s->bound)
+        lo = s->bound;
+    return lo;
+}
+
+static int rp_plan(ll_source *base, int all, char **offsets, ll_err *err)
+{
+    replay_source *s = (replay_source *)base;
+    (void)all;
+    *offsets = NULL;
+    int rc = load(s, err);
+    if (rc)
+        return rc;
+    if (s->t0_ms < 0)
+        s->t0_ms = now_ms();
+    int64_t end = available(s);
+    if (end <= s->next)
+        return LL_OK;
+    char buf[128];
+    snprintf(buf, sizeof buf, "{\"start\":%lld,\"end\":%lld,\"t0\":%lld}",
+             (long long)s->next, (long long)end, (long long)s->t0_ms);
+    if (!(*offsets = ll_strdup(buf)))
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    return LL_OK;
+}
+
+static int parse(const char *offsets, int64_t *a, int64_t *b, int64_t *t0,
+                 ll_err *err)
+{
+    cJSON *o = cJSON_Parse(offsets);
+    cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "start");
+    cJSON *y = cJSON_GetObjectItemCaseSensitive(o, "end");
+    cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t0");
+    if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !cJSON_IsNumber(t)) {
+        cJSON_Delete(o);
+        return ll_err_set(err, LL_EPARSE,
+                          "replay source: offsets without start, end, t0");
+    }
+    *a = (int64_t)x->valuedouble;
+    *b = (int64_t)y->valuedouble;
+    *t0 = (int64_t)t->valuedouble;
+    cJSON_Delete(o);
+    return LL_OK;
+}
+
+static int rp_restore(ll_source *base, const char *offsets, ll_err *err)
+{
+    replay_source *s = (replay_source *)base;
+    int64_t a, b, t0;
+    int rc = parse(offsets, &a, &b, &t0, err);
+    if (rc)
+        return rc;
+    s->t0_ms = t0;
+    if (b > s->next)
+        s->next = b;
+    return LL_OK;
+}
+
+static ll_frame *rp_read(ll_source *base, const char *offsets,
+                         int64_t *malformed, ll_buf *log, ll_err *err)
+{
+    replay_source *s = (replay_source *)base;
+    (void)log;
+    *malformed = 0;
+    int64_t a, b, t0;
+    if (parse(offsets, &a, &b, &t0, err) || load(s, err))
+        return NULL;
+    return ll_frame_slice(s->rows, a, b - a);
+}
+
+static int rp_snapshot(ll_source *base, ll_err *err)
+{
+    replay_source *s = (replay_source *)base;
+    int rc = load(s, err);
+    if (rc)
+        return rc;
+    if (s->t0_ms < 0)
+        s->t0_ms = now_ms();
+    s->bound = available(s);
+    return LL_OK;
+}
+
+static int rp_committed(ll_source *base, const char *offsets, ll_err *err)
+{
+    (void)base;
+    (void)offsets;
+    (void)err;
+    return LL_OK;
+}
+
+static int64_t rp_lag(ll_source *base)
+{
+    replay_source *s = (replay_source *)base;
+    int64_t n = available(s) - s->next;
+    return n > 0 ? n : 0;
+}
+
+static void rp_free(ll_source *base)
+{
+    replay_source *s = (replay_source *)base;
+    ll_frame_free(s->rows);
+    free(s->secs);
+    free(s->path);
+    free(s->time);
+    ll_schema_free(&s->base.schema);
+    free(s);
+}
+
+ll_source *ll_source_replay(const char *path, const char *time, double speed,
+                            ll_err *err)
+{
+    if (!(speed > 0)) {
+        ll_err_set(err, LL_EINVAL, "replay source: speed must be > 0");
+        return NULL;
+    }
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+        ll_err_set(err, LL_ENOTFOUND, "replay source: %s: no such file", path);
+        return NULL;
+    }
+    replay_source *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = ll_strdup(path)) || !(s->time = ll_strdup(time))) {
+        if (s)
+            rp_free(&s->base);
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->base.kind = "replay";
+    s->base.plan = rp_plan;
+    s->base.restore = rp_restore;
+    s->base.read = rp_read;
+    s->base.snapshot = rp_snapshot;
+    s->base.committed = rp_committed;
+    s->base.lag = rp_lag;
+    s->base.free = rp_free;
+    ll_schema_init(&s->base.schema);
+    s->speed = speed;
+    s->t0_ms = -1;
+    s->bound = -1;
+    s->next = 0;
+    return &s->base;
+}

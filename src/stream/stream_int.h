@@ -1,0 +1,46 @@
+/*
+ * stream_int: what the files of stream/ share and nothing else uses.
+ */
+#ifndef LL_STREAM_INT_H
+#define LL_STREAM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stream/stream.h"
+
+/* A set of byte strings in insertion order. */
+typedef struct ll_strset {
+    char **keys;
+    size_t *lens;
+    size_t *order; /* slots in insertion order */
+    size_t *idx;   /* per slot: its place in that order */
+    size_t cap, count;
+} ll_strset;
+void ll_strset_init(ll_strset *s);
+void ll_strset_free(ll_strset *s);
+int ll_strset_has(const ll_strset *s, const char *k, size_t n);
+/* 1 when added, 0 when it was there, LL_ENOMEM. */
+int ll_strset_add(ll_strset *s, const char *k, size_t n);
+/* The place of k in insertion order, -1 when absent. */
+long ll_strset_index(const ll_strset *s, const char *k, size_t n);
+/* The j-th key added (j < count). */
+const char *ll_strset_at(const ll_strset *s, size_t j, size_t *n);
+
+/* The key of row i over columns cols[0..n) as text (values joined by
+ * the unit separator) into out. */
+int ll_row_key(const ll_frame *f, const int *cols, int n, int64_t i,
+               ll_buf *out);
+
+/* with_forecast's parts (forecast_op.c). */
+ll_op *ll_forecast_clone(const ll_op *op, ll_err *err);
+void ll_forecast_state_free(void *state);
+void ll_forecast_state_reset(void *state);
+ll_frame *ll_forecast_apply(ll_op *op, const ll_frame *in, ll_err *err);
+int ll_forecast_state_save(const ll_op *op, ll_buf *out, ll_err *err);
+int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
+
+/* Row i as a JSON object (NA as null, dates as text) appended to out. */
+int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
+
+#endif

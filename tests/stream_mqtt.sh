@@ -1,0 +1,84 @@
+#!/bin/sh
+# The MQTT source and sink against a real mosquitto broker on a free
+# loopback port: a query killed with SIGKILL, messages published while it
+# is down, then started again with available_now: every message once in
+# SQLite (persistent session + write-ahead log), and one alert per
+# battery over its rated cycles on alerts/battery (seen by mosquitto_sub).
+. "$top_srcdir/tests/tap.sh"
+query="$top_srcdir/tests/stream/mqtt_query.lua"
+pids=""
+trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tap_tmp"' EXIT
+
+# a broker on the first free port from a pseudo-random start
+port=$((20000 + $$ % 20000))
+for try in 1 2 3 4 5 6 7 8 9 10; do
+    printf 'listener %d 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' \
+        "$port" > "$tap_tmp/broker.conf"
+    mosquitto -c "$tap_tmp/broker.conf" > "$tap_tmp/broker.log" 2>&1 &
+    broker=$!
+    sleep 0.3
+    kill -0 $broker 2>/dev/null && break
+    port=$((port + 1))
+done
+pids="$pids $broker"
+ok $(kill -0 $broker 2>/dev/null && echo 0 || echo 1) "mosquitto listens on $port"
+url="mqtt://127.0.0.1:$port"
+
+"$LUALAB" gen battery-fleet-telemetry --batteries 10 --days 1095 --seed 7 \
+    --out "$tap_tmp/all.csv" 2>/dev/null || exit 1
+tail -n +2 "$tap_tmp/all.csv" | awk -F, '{
+    printf "{\"Idx\":%s,\"Date\":\"%s\",\"Battery_ID\":%s,\"Daily_Trip_Duration\":%s,\"Lifetime_Cycles_Used\":%s,\"Battery_Rated_Cycles\":%s}\n",
+        $1, $2, $3, $6, $8, $9 }' > "$tap_tmp/all.jsonl"
+rows=$(wc -l < "$tap_tmp/all.jsonl")
+head -n 4000 "$tap_tmp/all.jsonl" > "$tap_tmp/first"
+tail -n +4001 "$tap_tmp/all.jsonl" > "$tap_tmp/second"
+
+mosquitto_sub -p "$port" -V 5 -q 1 -t alerts/battery -F '%P|%p' \
+    > "$tap_tmp/alerts.txt" 2>&1 &
+pids="$pids $!"
+
+db="$tap_tmp/fleet.db"
+chk="$tap_tmp/chk"
+"$LUALAB" --lua "$query" "$url" "$db" "$chk" slow > "$tap_tmp/run1.out" 2>&1 &
+pid=$!
+pids="$pids $pid"
+# the session exists once the query subscribed
+for i in $(seq 1 100); do
+    [ -d "$chk/scores/sources/0" ] && [ -d "$chk/alerts/sources/0" ] && break
+    sleep 0.05
+done
+sleep 0.3
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/first"
+for i in $(seq 1 200); do
+    n=$(sqlite3 "$db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)
+    [ "${n:-0}" -ge 4000 ] && break
+    sleep 0.05
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+is "$(sqlite3 "$db" "SELECT count(*) FROM scores")" "4000" \
+    "4000 messages in SQLite when the query is killed"
+
+# published while the query is down: the broker keeps them for the session
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/second"
+"$LUALAB" --lua "$query" "$url" "$db" "$chk" now > "$tap_tmp/run2.out" 2>&1
+is "$(cat "$tap_tmp/run2.out")" "done" "the restarted queries finish"
+
+cut -d, -f1 "$tap_tmp/all.jsonl" | sed 's/.*://' | sort > "$tap_tmp/want"
+sqlite3 "$db" "SELECT Idx FROM scores" | sort > "$tap_tmp/got"
+is "$(wc -l < "$tap_tmp/got" | tr -d ' ')" "$rows" "$rows rows in SQLite"
+ok $(cmp -s "$tap_tmp/want" "$tap_tmp/got" && echo 0 || echo 1) \
+    "every message exactly once"
+
+sleep 0.3
+tail -n +2 "$tap_tmp/all.csv" | awk -F, '$8 > $9 { print $3 }' | sort -un \
+    > "$tap_tmp/want_alerts"
+sed -n 's/.*"Battery_ID":\([0-9]*\).*/\1/p' "$tap_tmp/alerts.txt" | sort -n \
+    > "$tap_tmp/got_alerts"
+ok $([ -s "$tap_tmp/want_alerts" ] && echo 0 || echo 1) \
+    "$(wc -l < "$tap_tmp/want_alerts") batteries pass their rated cycles"
+ok $(cmp -s "$tap_tmp/want_alerts" "$tap_tmp/got_alerts" && echo 0 || echo 1) \
+    "one alert per battery on alerts/battery"
+like "$(head -1 "$tap_tmp/alerts.txt")" '^key:[0-9a-f]{32}:[0-9]+:[0-9]+\|\{"Battery_ID":' \
+    "alerts carry a key property"
+done_testing
