@@ -116,6 +116,40 @@ is "$(sed -n '/cell 5 failed/{n;p}' rnn-bad.err)" \
     "windows: 6 windows of 1000 days need 6002 values, the series has 1539" \
     "rnn: and say how many values they need"
 
+# --- 03-stream-scoring (small: 30 days of telemetry) -----------------------------
+run stream "$nb/03-stream-scoring.lua" -p stream_days 30
+is "$rc" 0 "stream: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "stream: under 60 s ($secs s)"
+has stream.out "^data/battery-fleet-telemetry-b20-d730\.csv: 14501 rows, 14457 after dropping repeated lines$" \
+    "stream: the fleet file, repeated lines dropped for training"
+has stream.out "^training on 2013-01-01 \.\. 2013-06-29: 3559 rows$" "stream: trains on the first 180 days"
+is "$(grep -cE '^[123]  (Ridge|ElasticNet|SES) +nrmse ' stream.out)" 3 "stream: a leaderboard of 3 models"
+is "$(grep -cE '^2013-(06-30|07-[0-2][0-9])  0\.[0-9]{5}    0\.[0-9]{5}$' stream.out)" 30 \
+    "stream: 30 rows of predicted next to actual"
+maxerr=$(awk '/^2013-0[67]-[0-9][0-9]  0\./{ e = $2 - $3; if (e < 0) e = -e; if (e > m) m = e } END { print m + 0 }' stream.out)
+ok $(num_lt "$maxerr" 0.002; echo $?) "stream: predicted within 0.002 of actual ($maxerr)"
+has stream.out "^30 files in telemetry/, 2013-06-30 \.\. 2013-07-29$" "stream: one file a day"
+has stream.out "^scores: 30 batches, " "stream: one micro-batch per file"
+has stream.out "^scores: [0-9]+ rows, 20 batteries, 30 micro-batches$" "stream: the table read back"
+has stream.out "^[0-9]+ rows read, [1-9][0-9]* repeated lines dropped$" "stream: drop_duplicates drops the resent lines"
+has stream.out "^ALERT 2013-07-01 battery 11: 183\.44 cycles used \+ [0-9.]+ forecast > 190 rated$" \
+    "stream: battery 11's alert"
+has stream.out "^ALERT 2013-07-15 battery 13: 177\.31 cycles used \+ [0-9.]+ forecast > 185 rated$" \
+    "stream: battery 13's alert"
+is "$(grep -c '^ALERT ' stream.out)" 2 "stream: one alert per battery"
+has stream.out "^2 alerts in fleet\.db \(table alerts\)$" "stream: the alerts table"
+if command -v sqlite3 >/dev/null 2>&1; then
+    is "$(sqlite3 fleet.db 'select Battery_ID, Date from alerts order by Date')" \
+        "11|2013-07-01
+13|2013-07-15" "stream: fleet.db holds the two alerts"
+fi
+has stream.out "^battery 13: rated 185 cycles, alert on 2013-07-15 \(day 16 of the stream\)$" \
+    "stream: the chart marks battery 13's alert"
+has stream.out "^30 batches, [0-9]+ input rows, median [0-9]+ rows/s$" "stream: the progress chart's numbers"
+has stream.out "^active queries: 0$" "stream: stops the queries"
+ls -d scores/Battery_ID=13 >/dev/null 2>&1
+ok $? "stream: the table is partitioned by Battery_ID"
+
 # --- 04-text-compliance (small: 3,000 notes, 3 epochs) -----------------------
 run text "$nb/04-text-compliance.lua" -p rows 3000 -p epochs 3
 is "$rc" 0 "text: runs to the end"
@@ -168,7 +202,7 @@ has glove-json.out "^GloVe vectors from .*/lualab/node_modules/wink-embeddings-s
 # (Debian python3-nbconvert; its HTML exporter parses every SVG output,
 # which it prefers to the image/png twin.)
 if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
-    for name in tour automl rnn text; do
+    for name in tour automl rnn stream text; do
         /usr/bin/python3 -m nbconvert --to html "$name.ipynb" >"$name.conv" 2>&1
         st=$?
         ok $st "nbconvert: $name.ipynb converts to HTML"
