@@ -316,8 +316,9 @@ print("service running: " .. tostring(svc.running))
 -- %% [markdown]
 -- ## The same run from the shell
 --
--- Everything up to the registration is one command (run it in the same
--- folder; `lualab gen daily-battery-time-series` writes the file):
+-- Everything up to the registration is one command. Run it in this
+-- folder, where the notebook wrote the data file (elsewhere, `lualab gen
+-- daily-battery-time-series --out battery.csv` writes it):
 --
 -- ```
 -- lualab automl forecast data/daily-battery-time-series.csv \

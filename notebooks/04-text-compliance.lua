@@ -38,6 +38,7 @@ batch_size = 16
 lr = 0.001
 seed = 42 -- shuffling, initial weights, dropout
 threads = 1 -- BLAS threads: one is fastest for these small matrices
+fill_missing = true -- words the GloVe file lacks get a stand-in vector, not zeros
 
 -- %% [markdown]
 -- ## 1. The data
@@ -163,6 +164,13 @@ print("[" .. table.concat(ints, " ") .. "]")
 -- one, lualab gives each word a fixed pseudo-random vector (the same on
 -- every machine). The classifier learns the rule either way: the rule
 -- depends on which words occur, not on what they mean.
+--
+-- A word the file lacks gets a row of zeros in the lab. The npm package
+-- leaves out numbers, so the notes' 50 years would all be the same zero
+-- vector and the model could not tell 1980 from 2015 (accuracy stays near
+-- the 0.875 of always answering "out of compliance"). With
+-- `fill_missing` (the default) those words get stand-in vectors instead,
+-- as every word has its own vector in the lab's `glove.6B.100d.txt`.
 
 -- %%
 local glove = datasets.glove_path()
@@ -176,6 +184,21 @@ if glove then
     if #report.missing_words > 0 then
         print("missing: " .. table.concat(report.missing_words, " ", 1,
             math.min(#report.missing_words, 10)))
+    end
+    if fill_missing and report.missing > 0 then
+        -- zero rows make the missing words look alike: give each its own
+        -- stand-in vector instead (the matrix plus the stand-ins of the
+        -- missing rows only)
+        local stand_in = datasets.word_vectors(
+            {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
+        local mask = {}
+        for i = 1, embedding_matrix:shape()[1] do mask[i] = {0} end
+        for _, w in ipairs(report.missing_words) do
+            mask[word_index[w] + 1] = {1}
+        end
+        embedding_matrix = embedding_matrix + stand_in * nn.tensor(mask)
+        print(string.format("the %d missing words get stand-in vectors (fill_missing)",
+            report.missing))
     end
 else
     embedding_matrix, report = datasets.word_vectors(
