@@ -150,6 +150,27 @@ has stream.out "^active queries: 0$" "stream: stops the queries"
 ls -d scores/Battery_ID=13 >/dev/null 2>&1
 ok $? "stream: the table is partitioned by Battery_ID"
 
+# The alerts published over MQTT too, when mqtt_url names a broker.
+if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null 2>&1; then
+    mport=$((20000 + $$ % 20000))
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$mport" >mosq.conf
+    /usr/sbin/mosquitto -c mosq.conf >mosq.log 2>&1 &
+    mpid=$!
+    sleep 1
+    timeout 60 mosquitto_sub -p "$mport" -t alerts/battery -C 2 >alerts.txt 2>&1 &
+    spid=$!
+    sleep 0.5
+    mkdir -p mq && cd mq && cp -r ../data . 2>/dev/null
+    run stream-mqtt "$nb/03-stream-scoring.lua" -p stream_days 30 -p mqtt_url "mqtt://127.0.0.1:$mport"
+    cd ..
+    wait $spid
+    kill $mpid 2>/dev/null
+    wait $mpid 2>/dev/null
+    is "$rc" 0 "stream: runs with mqtt_url set"
+    is "$(sed 's/,"Lifetime.*//' alerts.txt)" '{"Date":"2013-07-01","Battery_ID":11
+{"Date":"2013-07-15","Battery_ID":13' "stream: the two alerts arrive on alerts/battery"
+fi
+
 # --- 04-text-compliance (small: 3,000 notes, 3 epochs) -----------------------
 run text "$nb/04-text-compliance.lua" -p rows 3000 -p epochs 3
 is "$rc" 0 "text: runs to the end"
