@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
 #include "forecast/automl.h"
 #include "forecast/automl_int.h"
 #include "forecast/forecast.h"
@@ -157,11 +158,24 @@ static cJSON *str_array(char *const *v, size_t n)
     return a;
 }
 
+/* A number written with the fewest digits that read back exactly
+ * (cJSON's own printer settles for 15 digits within an ulp), so a loaded
+ * pipeline forecasts the same numbers to the last bit; null when not
+ * finite. */
+static cJSON *exact_number(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    char s[40];
+    ll_fmt_double(v, s, sizeof s);
+    return cJSON_CreateRaw(s);
+}
+
 static cJSON *num_array(const double *v, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+        cJSON_AddItemToArray(a, exact_number(v[i]));
     return a;
 }
 
@@ -192,8 +206,8 @@ static cJSON *spec_json(const ll_fc_spec *s)
     for (int i = 0; i < 17; i++)
         dv[i] = iv[i];
     cJSON_AddItemToObject(o, "ints", num_array(dv, 17));
-    cJSON_AddNumberToObject(o, "changepoint_prior_scale",
-                            s->changepoint_prior_scale);
+    cJSON_AddItemToObject(o, "changepoint_prior_scale",
+                          exact_number(s->changepoint_prior_scale));
     double sl[4];
     for (int i = 0; i < 4; i++)
         sl[i] = s->season_lengths[i];
@@ -336,7 +350,7 @@ int ll_aml_pipeline_save(const ll_aml_pipeline *p, const char *dir, ll_err *err)
                             : t->time_kind == LL_AML_TIME_DATETIME ? "datetime"
                                                                    : "int");
     cJSON_AddNumberToObject(tab, "monthly", t->monthly);
-    cJSON_AddNumberToObject(tab, "step", t->step);
+    cJSON_AddItemToObject(tab, "step", exact_number(t->step));
     cJSON_AddItemToObject(tab, "series_columns",
                           str_array(t->series_cols, (size_t)t->nseries_cols));
     double kn[64];
@@ -370,7 +384,7 @@ int ll_aml_pipeline_save(const ll_aml_pipeline *p, const char *dir, ll_err *err)
         cJSON_AddStringToObject(fo, "name", f->name);
         cJSON_AddStringToObject(fo, "raw", f->raw);
         cJSON_AddStringToObject(fo, "kind", kinds[f->kind]);
-        cJSON_AddNumberToObject(fo, "arg", f->arg);
+        cJSON_AddItemToObject(fo, "arg", exact_number(f->arg));
         cJSON_AddItemToArray(feats, fo);
     }
     cJSON_AddItemToObject(root, "features", feats);
