@@ -130,6 +130,19 @@ ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behin
 is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
 is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
 like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
+# temporary files: stale ones from a crashed run go, SIGTERM leaves none
+: > "$t/term.ipynb.tmp.2147483646.abc123"
+"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+ok "$([ ! -e "$t/term.ipynb.tmp.2147483646.abc123" ]; echo $?)" "a stale temporary file of a crashed run is removed"
+kill -TERM $pid
+wait $pid
+is "$?" 143 "SIGTERM ends --run at once (exit 143)"
+is "$(cat "$t/err")" "lualab: terminated (SIGTERM)" "SIGTERM message"
+like "$(cat "$t/term.ipynb")" '^ *"start\\n"$' "-o keeps the cells finished before SIGTERM"
+is "$(ls "$t" | grep -c 'term.ipynb.tmp')" 0 "no temporary file is left after SIGTERM"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C

@@ -582,6 +582,29 @@ static void watchdog_disarm(watchdog *w)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* SIGTERM, SIGHUP, SIGQUIT: -o already holds every finished cell; remove
+ * the temporary file of a write cut short and end the process. */
+static void on_fatal(int sig)
+{
+    ll_write_abort();
+    const char *m = sig == SIGTERM  ? "lualab: terminated (SIGTERM)\n"
+                    : sig == SIGHUP ? "lualab: hung up (SIGHUP)\n"
+                                    : "lualab: quit (SIGQUIT)\n";
+    write_all(2, m, strlen(m));
+    _exit(128 + sig);
+}
+
+static void catch_fatal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
 static int terminal_width(void)
 {
     struct winsize ws;
@@ -752,6 +775,9 @@ int ll_nb_run_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    catch_fatal();
+    if (o.out)
+        ll_remove_stale_tmp(o.out);
     if (write_out(nb, o.out, cache) != 0) {
         rc = RUN_USAGE;
         goto done;
