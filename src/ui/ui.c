@@ -1074,29 +1074,57 @@ static int open_notebook(ui *u, const char *path, ll_err *err)
     return LL_OK;
 }
 
-/* When an autosave newer than the file exists, offer it. */
+/* When an autosave newer than the file exists, offer it; else offer work
+ * an earlier session set aside (Esc at this question).  Esc keeps the
+ * work out of the way of this session's autosaves until the user
+ * chooses: the autosave is renamed NAME.aside (or, when one is already
+ * there, this session does not autosave). */
 static void offer_recovery(ui *u)
 {
+    char aside[4200];
+    snprintf(aside, sizeof aside, "%s.aside", u->autosave_path);
     struct stat as, fs;
-    if (stat(u->autosave_path, &as) != 0)
+    const char *from = NULL;
+    if (stat(u->autosave_path, &as) == 0) {
+        int newer = stat(u->path, &fs) != 0 ||
+                    as.st_mtim.tv_sec > fs.st_mtim.tv_sec ||
+                    (as.st_mtim.tv_sec == fs.st_mtim.tv_sec &&
+                     as.st_mtim.tv_nsec > fs.st_mtim.tv_nsec);
+        if (newer)
+            from = u->autosave_path;
+    }
+    int is_aside = 0;
+    if (!from && stat(aside, &as) == 0) {
+        from = aside;
+        is_aside = 1;
+    }
+    if (!from)
         return;
-    int newer = stat(u->path, &fs) != 0 ||
-                as.st_mtim.tv_sec > fs.st_mtim.tv_sec ||
-                (as.st_mtim.tv_sec == fs.st_mtim.tv_sec &&
-                 as.st_mtim.tv_nsec > fs.st_mtim.tv_nsec);
-    if (!newer)
-        return;
-    const char *base = strrchr(u->autosave_path, '/');
-    base = base ? base + 1 : u->autosave_path;
-    char q[400];
+    const char *base = strrchr(from, '/');
+    base = base ? base + 1 : from;
+    char q[4400];
     snprintf(q, sizeof q,
-             "Recover unsaved changes from %s (newer than the file)? "
-             "(y/n)",
+             is_aside ? "Recover unsaved changes kept in %s? (y/n)"
+                      : "Recover unsaved changes from %s (newer than the "
+                        "file)? (y/n)",
              base);
     int k = ui_ask(u, q, "yn");
+    if (k == 'n') {
+        remove(from);
+        return;
+    }
     if (k != 'y') {
-        if (k == 'n')
-            remove(u->autosave_path);
+        if (!is_aside && rename(from, aside) == 0) {
+            base = strrchr(aside, '/');
+            base = base ? base + 1 : aside;
+        } else if (!is_aside) {
+            free(u->autosave_path);
+            u->autosave_path = NULL;
+        }
+        ui_message(u, 0,
+                   "not recovered: the unsaved changes stay in %s (offered "
+                   "again when you reopen)%s",
+                   base, u->autosave_path ? "" : "; autosave is off");
         return;
     }
     char *text = NULL;
@@ -1104,9 +1132,14 @@ static void offer_recovery(ui *u)
     ll_err err;
     ll_err_clear(&err);
     ll_notebook *nb = NULL;
-    if (ll_read_file(u->autosave_path, &text, &len, &err) != LL_OK ||
+    if (ll_read_file(from, &text, &len, &err) != LL_OK ||
         parse_as(text, len, u->path, u->nb->format, &nb, &err) != LL_OK) {
         free(text);
+        /* keep the file: do not let an autosave replace it */
+        if (!is_aside && rename(from, aside) != 0) {
+            free(u->autosave_path);
+            u->autosave_path = NULL;
+        }
         ui_message(u, 1, "recovery failed: %s", err.msg);
         return;
     }
@@ -1115,6 +1148,8 @@ static void offer_recovery(ui *u)
     replace_notebook(u, nb);
     u->cur = 0;
     u->dirty = 1;
+    if (is_aside)
+        remove(aside);
     ui_message(u, 0, "recovered from %s: s saves it", base);
 }
 

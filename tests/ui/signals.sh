@@ -83,4 +83,33 @@ see 'Unsaved changes' "quitting asks to save the recovered edits"
 keys n
 see 'EXIT=0' "lualab ends normally after a restart"
 
+# Esc at the recovery question keeps the unrecovered work out of the way
+# of this session's autosaves, and it is offered again at the next open
+printf -- '-- %%%%\nx = 1\n' > "$tap_tmp/esc.lua"
+printf -- '-- %%%%\nx = 1 -- the day'"'"'s work\n' > "$tap_tmp/.esc.lua.autosave"
+touch -d '1 minute ago' "$tap_tmp/esc.lua"
+ui_start esc.lua
+see 'Recover unsaved changes from \.esc\.lua\.autosave' "an autosave newer than the file is offered"
+esc
+see 'not recovered: the unsaved changes stay in \.esc\.lua\.autosave\.aside' "Esc says where the work is kept"
+keys Enter
+type_text ' -- another edit'
+esc
+sleep 1
+like "$(cat "$tap_tmp/.esc.lua.autosave" 2>/dev/null)" 'another edit' "this session autosaves"
+like "$(cat "$tap_tmp/.esc.lua.autosave.aside" 2>/dev/null)" "the day's work" "without overwriting the unrecovered work"
+keys q
+see 'Unsaved changes' "quitting asks to save"
+keys n
+see 'EXIT=0' "lualab ends without saving"
+rm -f "$tap_tmp/.esc.lua.autosave"
+ui_start esc.lua
+see 'Recover unsaved changes kept in \.esc\.lua\.autosave\.aside\? \(y/n\)' "the work set aside is offered again"
+keys y
+see "x = 1 -- the day's work" "and recovered"
+ok $([ ! -e "$tap_tmp/.esc.lua.autosave.aside" ]; echo $?) "the file set aside is gone once recovered"
+keys q
+keys n
+see 'EXIT=0' "lualab ends"
+
 done_testing
