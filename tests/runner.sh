@@ -130,6 +130,19 @@ ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behin
 is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
 is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
 like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
+# a second SIGINT ends a run whose cell is stuck in C
+"$LUALAB" --run "$t/stuck.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 0.2
+kill -INT $pid
+sleep 0.3
+kill -INT $pid
+wait $pid
+is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
+is "$(cat "$t/err")" "lualab: interrupted twice: the run is stopped (the output notebook keeps the finished cells)" "the second SIGINT's message"
+like "$(cat "$t/int2.ipynb")" '^ *"start\\n"$' "-o keeps the cell finished before"
 # temporary files: stale ones from a crashed run go, SIGTERM leaves none
 : > "$t/term.ipynb.tmp.2147483646.abc123"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &

@@ -594,6 +594,38 @@ static void on_fatal(int sig)
     _exit(128 + sig);
 }
 
+/* SIGINT: the first stops the running cell at its next Lua instruction
+ * (the run then ends with 130 after -o is written); a cell stuck in one C
+ * call never gets there, so a second one ends the process at once, -o
+ * keeping the cells finished before. */
+static ll_host *volatile run_host;
+static volatile sig_atomic_t run_sigints;
+
+static void on_run_sigint(int sig)
+{
+    (void)sig;
+    if (run_sigints++ == 0) {
+        ll_host_interrupt(run_host);
+        return;
+    }
+    ll_write_abort();
+    const char *m = "lualab: interrupted twice: the run is stopped (the "
+                    "output notebook keeps the finished cells)\n";
+    write_all(2, m, strlen(m));
+    _exit(RUN_INTERRUPTED);
+}
+
+static void catch_sigint(ll_host *h)
+{
+    run_host = h;
+    run_sigints = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_run_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 static void catch_fatal(void)
 {
     struct sigaction sa;
@@ -798,7 +830,8 @@ int ll_nb_run_main(int argc, char **argv)
     }
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
-    ll_host_catch_sigint(h);
+    ll_host_catch_sigint(h); /* the host restores SIGINT when freed */
+    catch_sigint(h);
     ll_host_trap_exit(h, 1);
     if (!o.quiet)
         rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
