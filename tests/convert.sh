@@ -118,4 +118,19 @@ is "$(grep -c '\\r' "$tap_tmp/crlf.ipynb")" 0 "the converted .ipynb has no \\r i
 "$LUALAB" convert "$tap_tmp/crlf.lua" "$tap_tmp/crlf.md" 2>"$tap_tmp/err"
 is "$(tr -d '\n' < "$tap_tmp/crlf.md" | od -c | grep -c '\\r')" 0 "the converted .md has no CR"
 
+# notebook operations are linear in the number of cells: 100,000 cells
+# convert in well under the bound (quadratic id checks took minutes)
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "-- %%%%\nx = %d\n\n", i }' > "$t/big.lua"
+s0=$(date +%s)
+"$LUALAB" convert "$t/big.lua" "$t/big.md" && "$LUALAB" convert "$t/big.md" "$t/big.ipynb" &&
+    "$LUALAB" convert "$t/big.ipynb" "$t/big2.lua"
+is "$?" 0 "100,000 cells convert .lua -> .md -> .ipynb -> .lua"
+el=$(($(date +%s) - s0))
+ok "$([ "$el" -le 10 ]; echo $?)" "in linear time ($el s for three conversions)"
+is "$(grep -o '"id": "[^"]*"' "$t/big.ipynb" | sort -u | wc -l | tr -d ' ')" 100000 "every cell has its own id"
+printf '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [\n{"cell_type": "code", "id": "same", "metadata": {}, "source": "a = 1", "outputs": [], "execution_count": null},\n{"cell_type": "code", "id": "same", "metadata": {}, "source": "b = 2", "outputs": [], "execution_count": null}]}\n' > "$t/dup.ipynb"
+"$LUALAB" convert "$t/dup.ipynb" "$t/dup2.ipynb"
+is "$(grep -o '"id": "[^"]*"' "$t/dup2.ipynb" | head -1)" '"id": "same"' "the first of two cells with one id keeps it"
+is "$(grep -o '"id": "[^"]*"' "$t/dup2.ipynb" | sort -u | wc -l | tr -d ' ')" 2 "the second gets a fresh one"
+
 done_testing

@@ -388,6 +388,48 @@ key c C-c
 is "$(wait_rc c)" "130" "a second Ctrl-C within a second exits with 130"
 like "$(screen c)" "^lualab: interrupted twice, exiting$" "and says why"
 
+# A second Ctrl-C two seconds or more after the first offers to restart
+# the kernel: lualab executes itself again, the variables are gone.
+start r
+wait_for r '^> $|^>$'
+type r 'kept = 41'
+key r Enter
+type r 'print("stuck") string.rep("a", 200000):find(".-.-.-b")'
+key r Enter
+wait_for r '^stuck$'
+key r C-c
+sleep 2.2
+key r C-c
+wait_for r 'the chunk is stuck in a C function\. Restart the kernel\?'
+ok $? "a late second Ctrl-C offers to restart the kernel"
+type r y
+wait_count r '^lualab [0-9.]+ \(Lua' 2
+ok $? "lualab starts again (the banner shows twice)"
+type r 'print(kept, 1 + 1)'
+key r Enter
+wait_for r '^nil[[:space:]]+2$'
+ok $? "the new kernel runs, without the old variables"
+key r C-d
+is "$(wait_rc r)" "0" "the restarted session exits 0"
+
+# SIGTERM and SIGHUP at the prompt end lualab with the terminal as it was
+for sig in TERM HUP; do
+    rm -f "$tap_tmp/t$sig.rc"
+    tm new-session -d -s "t$sig" -x 100 -y 30 \
+        "LUALAB_HISTORY='$hist' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/t$sig.rc'; stty -a > '$tap_tmp/t$sig.stty'"
+    wait_for "t$sig" '^> $|^>$'
+    type "t$sig" 'half a line'
+    pid=$(pgrep -P "$(tm list-panes -t "t$sig" -F '#{pane_pid}')" -x lualab)
+    kill -$sig "$pid"
+    code=143
+    [ $sig = HUP ] && code=129
+    is "$(wait_rc "t$sig")" "$code" "SIG$sig at the prompt exits $code"
+    i=0
+    while [ ! -s "$tap_tmp/t$sig.stty" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    ok $(grep -Eq '(^| )-(icanon|echo|icrnl)( |$)' "$tap_tmp/t$sig.stty"; [ $? -ne 0 ]; echo $?) \
+        "after SIG$sig the terminal has icanon, echo and icrnl back"
+done
+
 # Ctrl-Z at the prompt suspends lualab; after `fg` the line is redrawn and
 # editing goes on (the terminal is handed back and taken again).
 if command -v bash >/dev/null 2>&1; then

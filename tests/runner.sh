@@ -113,6 +113,49 @@ is "$(validate "$t/loop.ipynb")" "" "the notebook written on a timeout validates
 "$LUALAB" --run "$t/loop.lua" --timeout 0.3 --cell-timeout 10 >/dev/null 2>"$t/err"
 is "$?" 4 "--timeout exits 4"
 like "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit \(0.3 s\)" "run timeout message"
+# a cell stuck inside one C call never reaches the Lua hook: the watchdog
+# writes -o with the cell timed out and ends the process a grace second later
+printf -- '-- %%%%\nprint("start")\n\n-- %%%%\nstring.rep("a", 200000):find(".-.-.-b")\n' > "$t/stuck.lua"
+s0=$(date +%s%N)
+"$LUALAB" --run "$t/stuck.lua" --quiet --cell-timeout 0.5 -o "$t/stuck.ipynb" >/dev/null 2>"$t/err"
+is "$?" 3 "a cell stuck in C still exits 3 on --cell-timeout"
+el=$(( ($(date +%s%N) - s0) / 1000000 ))
+ok "$([ "$el" -lt 3000 ]; echo $?)" "it stops within a few seconds of the limit (took $el ms)"
+is "$(cat "$t/err")" "lualab: cell 2 timed out after 0.5 s and did not stop (stuck in a C function): the process is stopped" "stuck cell message"
+is "$(validate "$t/stuck.ipynb")" "" "the notebook written by the watchdog validates"
+like "$(cat "$t/stuck.ipynb")" '"evalue": "cell timed out after 0.5 s in a C function' "the stuck cell is marked timed out in -o"
+like "$(cat "$t/stuck.ipynb")" '^ *"start\\n"$' "the cell before it keeps its output"
+ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behind"
+"$LUALAB" --run "$t/stuck.lua" --quiet --timeout 0.5 -o "$t/stuck2.ipynb" >/dev/null 2>"$t/err"
+is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
+is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
+like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
+# a second SIGINT ends a run whose cell is stuck in C
+"$LUALAB" --run "$t/stuck.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 0.2
+kill -INT $pid
+sleep 0.3
+kill -INT $pid
+wait $pid
+is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
+is "$(cat "$t/err")" "lualab: interrupted twice: the run is stopped (the output notebook keeps the finished cells)" "the second SIGINT's message"
+like "$(cat "$t/int2.ipynb")" '^ *"start\\n"$' "-o keeps the cell finished before"
+# temporary files: stale ones from a crashed run go, SIGTERM leaves none
+: > "$t/term.ipynb.tmp.2147483646.abc123"
+"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+ok "$([ ! -e "$t/term.ipynb.tmp.2147483646.abc123" ]; echo $?)" "a stale temporary file of a crashed run is removed"
+kill -TERM $pid
+wait $pid
+is "$?" 143 "SIGTERM ends --run at once (exit 143)"
+is "$(cat "$t/err")" "lualab: terminated (SIGTERM)" "SIGTERM message"
+like "$(cat "$t/term.ipynb")" '^ *"start\\n"$' "-o keeps the cells finished before SIGTERM"
+is "$(ls "$t" | grep -c 'term.ipynb.tmp')" 0 "no temporary file is left after SIGTERM"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C

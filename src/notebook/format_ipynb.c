@@ -209,17 +209,12 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(jc, "id");
     if (cJSON_IsString(id) && id->valuestring[0]) {
-        int dup = 0;
-        for (int i = 0; i < nb->ncells - 1; i++)
-            if (strcmp(nb->cells[i].id, id->valuestring) == 0)
-                dup = 1;
-        if (!dup) {
-            char *s = nb_strdup(id->valuestring);
-            if (!s)
-                return ll_err_set(r->err, LL_ENOMEM, "out of memory");
-            free(c->id);
-            c->id = s;
-        }
+        /* duplicates are given fresh ids after the last cell */
+        char *s = nb_strdup(id->valuestring);
+        if (!s)
+            return ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        free(c->id);
+        c->id = s;
     }
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(jc, "metadata");
     if (meta && !cJSON_IsObject(meta))
@@ -616,5 +611,10 @@ int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
         return rc;
     rc = parse_ipynb(copy, copy_len, path, out, err);
     free(copy);
+    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
+        ll_notebook_free(*out);
+        *out = NULL;
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     return rc;
 }

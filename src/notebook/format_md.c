@@ -211,6 +211,10 @@ static int parse_markdown(const char *text, size_t len, const char *path,
     }
 
     const char *md_start = p;
+    /* line numbers of fences, counted on from the last one (p only moves
+     * forward): linear in the size of the file */
+    const char *lc_at = text;
+    int lc_line = 1;
     while (p < end && rc == LL_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -264,8 +268,15 @@ static int parse_markdown(const char *text, size_t len, const char *path,
         }
         /* find the closing fence */
         const char *open = p;
-        int open_line, open_col;
-        nb_line_col(text, (size_t)(p - text), &open_line, &open_col);
+        int open_line;
+        while (lc_at < p) {
+            const char *n = memchr(lc_at, '\n', (size_t)(p - lc_at));
+            if (!n)
+                break;
+            lc_line++;
+            lc_at = n + 1;
+        }
+        open_line = lc_line;
         const char *body = nl ? nl + 1 : end;
         const char *q = body;
         const char *close = NULL, *after = end;
@@ -510,5 +521,10 @@ int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
         return rc;
     rc = parse_markdown(copy, copy_len, path, out, err);
     free(copy);
+    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
+        ll_notebook_free(*out);
+        *out = NULL;
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     return rc;
 }

@@ -689,5 +689,10 @@ int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
         return rc;
     rc = parse_percent(copy, copy_len, path, out, err);
     free(copy);
+    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
+        ll_notebook_free(*out);
+        *out = NULL;
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
     return rc;
 }

@@ -38,6 +38,9 @@ int nb_take_title(ll_notebook *nb);
 
 /* Append a cell and take ownership of source (malloc'd, may be NULL). */
 ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source);
+/* After nb_append_cell calls: the first cell with an id keeps it, later
+ * duplicates and empty ids get fresh ones (linear time). */
+int nb_unique_ids(ll_notebook *nb);
 
 /* One cell of an .ipynb as printed inside "cells" (*out: caller frees). */
 int nb_ipynb_cell_text(const ll_cell *c, char **out);

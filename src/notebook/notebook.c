@@ -105,6 +105,77 @@ static int assign_id(ll_notebook *nb, ll_cell *c)
     }
 }
 
+/* ---- unique ids in linear time (the readers) ---- */
+
+typedef struct id_set {
+    const char **slot;
+    size_t mask;
+} id_set;
+
+static size_t id_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return (size_t)h;
+}
+
+/* Add id unless it is there; 1 when added, 0 when it was there. */
+static int id_set_add(id_set *st, const char *id)
+{
+    size_t i = id_hash(id) & st->mask;
+    while (st->slot[i]) {
+        if (strcmp(st->slot[i], id) == 0)
+            return 0;
+        i = (i + 1) & st->mask;
+    }
+    st->slot[i] = id;
+    return 1;
+}
+
+int nb_unique_ids(ll_notebook *nb)
+{
+    size_t cap = 16;
+    while (cap < (size_t)nb->ncells * 2 + 2)
+        cap *= 2;
+    id_set st = {calloc(cap, sizeof *st.slot), cap - 1};
+    char *fresh = calloc((size_t)nb->ncells + 1, 1);
+    if (!st.slot || !fresh) {
+        free(st.slot);
+        free(fresh);
+        return LL_ENOMEM;
+    }
+    /* the first cell with an id keeps it; later copies and cells without
+     * one get fresh ids that no cell uses */
+    for (int i = 0; i < nb->ncells; i++) {
+        const char *id = nb->cells[i].id;
+        fresh[i] = !id || !id[0] || !id_set_add(&st, id);
+    }
+    int rc = LL_OK;
+    for (int i = 0; i < nb->ncells && rc == LL_OK; i++) {
+        if (!fresh[i])
+            continue;
+        for (;;) {
+            char *id = new_id();
+            if (!id) {
+                rc = LL_ENOMEM;
+                break;
+            }
+            if (id_set_add(&st, id)) {
+                free(nb->cells[i].id);
+                nb->cells[i].id = id;
+                break;
+            }
+            free(id);
+        }
+    }
+    free(st.slot);
+    free(fresh);
+    return rc;
+}
+
 /* ---- notebook ---- */
 
 ll_notebook *ll_notebook_new(void)
@@ -163,7 +234,7 @@ static int init_cell(ll_cell *c, ll_cell_type t, char *source)
 }
 
 static ll_cell *insert_owned(ll_notebook *nb, int index, ll_cell_type t,
-                             char *source)
+                             char *source, int check)
 {
     if (index < 0 || index > nb->ncells)
         index = nb->ncells;
@@ -178,7 +249,16 @@ static ll_cell *insert_owned(ll_notebook *nb, int index, ll_cell_type t,
             (size_t)(nb->ncells - index) * sizeof c);
     nb->cells[index] = c;
     nb->ncells++;
-    if (assign_id(nb, &nb->cells[index]) != LL_OK) {
+    /* readers take a fresh id here and make ids unique at the end
+     * (nb_unique_ids), in linear time */
+    int rc;
+    if (check) {
+        rc = assign_id(nb, &nb->cells[index]);
+    } else {
+        nb->cells[index].id = new_id();
+        rc = nb->cells[index].id ? LL_OK : LL_ENOMEM;
+    }
+    if (rc != LL_OK) {
         ll_notebook_delete_cell(nb, index);
         return NULL;
     }
@@ -187,7 +267,7 @@ static ll_cell *insert_owned(ll_notebook *nb, int index, ll_cell_type t,
 
 ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source)
 {
-    return insert_owned(nb, nb->ncells, t, source);
+    return insert_owned(nb, nb->ncells, t, source, 0);
 }
 
 ll_cell *ll_notebook_insert_cell(ll_notebook *nb, int index, ll_cell_type t,
@@ -196,7 +276,7 @@ ll_cell *ll_notebook_insert_cell(ll_notebook *nb, int index, ll_cell_type t,
     char *s = nb_strdup(source ? source : "");
     if (!s)
         return NULL;
-    return insert_owned(nb, index, t, s);
+    return insert_owned(nb, index, t, s, 1);
 }
 
 int ll_notebook_delete_cell(ll_notebook *nb, int index)

@@ -21,13 +21,17 @@
 #include "plot/progress.h"
 #include "util/fsutil.h"
 
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -367,6 +371,272 @@ static int write_out(const ll_notebook *nb, const char *out, char **cache)
     return 0;
 }
 
+/* ---- the watchdog ----
+ *
+ * The time limits stop a cell through the Lua hook, which a cell stuck
+ * inside one C call (a pattern match that backtracks for hours, say) never
+ * reaches.  The watchdog thread makes the limits hard: before each cell the
+ * main thread renders the output notebook as it would be with that cell
+ * timed out; if the cell is still running a grace period after its limit,
+ * the watchdog writes those bytes to -o and ends the process with _exit,
+ * leaving the stuck main thread alone (it touches no state the main thread
+ * may hold but the prepared buffer and its own stack). */
+
+#define WATCHDOG_GRACE 1.0
+
+typedef struct watchdog {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int started;
+    int armed; /* a cell with a limit is running */
+    int quit;
+    double deadline; /* ll_monotonic() when it fires */
+    int rc;          /* RUN_CELL_TIMEOUT or RUN_TIMEOUT */
+    char msg[256];   /* the line written to stderr */
+    const char *out; /* -o, or NULL */
+    ll_buf stuck;    /* the output notebook with the cell timed out */
+} watchdog;
+
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void *watchdog_main(void *arg)
+{
+    watchdog *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->quit) {
+        if (!w->armed) {
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        double left = w->deadline - ll_monotonic();
+        if (left > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            double s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + left;
+            ts.tv_sec = (time_t)s;
+            ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+            continue;
+        }
+        /* The cell is stuck: keep the mutex so the main thread cannot
+         * change the buffer, write the notebook and end the process. */
+        if (w->out && w->stuck.data) {
+            ll_err err;
+            ll_err_clear(&err);
+            if (ll_write_file_atomic(w->out, w->stuck.data, w->stuck.len,
+                                     &err) != LL_OK) {
+                write_all(2, "lualab: ", 8);
+                write_all(2, err.msg, strlen(err.msg));
+                write_all(2, "\n", 1);
+            }
+        }
+        write_all(2, w->msg, strlen(w->msg));
+        _exit(w->rc);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int watchdog_start(watchdog *w, const char *out)
+{
+    memset(w, 0, sizeof *w);
+    ll_buf_init(&w->stuck);
+    w->out = out;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return -1;
+    if (pthread_mutex_init(&w->mu, NULL) != 0) {
+        pthread_cond_destroy(&w->cv);
+        return -1;
+    }
+    /* The watchdog takes no signals: SIGINT and SIGALRM go to the main
+     * thread, whose handlers set the Lua hook. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&w->thread, NULL, watchdog_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        return -1;
+    }
+    w->started = 1;
+    return 0;
+}
+
+static void watchdog_stop(watchdog *w)
+{
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->quit = 1;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+    }
+    ll_buf_free(&w->stuck);
+}
+
+/* Render the notebook with cell i marked as stopped by the watchdog. */
+static int render_stuck(ll_notebook *nb, int i, int count, const char *out,
+                        char **cache, const char *evalue, ll_buf *b)
+{
+    ll_cell *c = &nb->cells[i];
+    ll_cell_clear_outputs(c);
+    c->execution_count = count;
+    char ename[] = "TimeoutError";
+    char ev[200], tb[320];
+    snprintf(ev, sizeof ev, "%s", evalue);
+    snprintf(tb, sizeof tb, "TimeoutError: %s", evalue);
+    ll_output o = {0};
+    o.type = LL_OUT_ERROR;
+    o.ename = ename;
+    o.evalue = ev;
+    o.traceback = tb;
+    int rc = ll_cell_add_output(c, &o);
+    b->len = 0;
+    if (rc == LL_OK) {
+        const char *ext = ll_path_ext(out);
+        free(cache[i]);
+        cache[i] = NULL;
+        if (strcmp(ext, "ipynb") == 0)
+            rc = nb_ipynb_assemble(nb, cache, b);
+        else if (strcmp(ext, "md") == 0)
+            rc = ll_notebook_to_markdown(nb, b);
+        else
+            rc = ll_notebook_to_percent(nb, b);
+        free(cache[i]);
+        cache[i] = NULL;
+    }
+    ll_cell_clear_outputs(c);
+    c->execution_count = 0;
+    return rc;
+}
+
+/* Arm the watchdog for cell i (number-th code cell) with the limit in
+ * seconds (0: no limit). */
+static void watchdog_arm(watchdog *w, ll_notebook *nb, int i, int number,
+                         int count, double limit, int run_bound,
+                         const run_opts *o, char **cache)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->armed = 0;
+    if (limit > 0) {
+        double shown = run_bound ? o->timeout : o->cell_timeout;
+        char evalue[160];
+        snprintf(evalue, sizeof evalue,
+                 run_bound ? "the run hit its time limit (%g s) in a C "
+                             "function; the process was stopped"
+                           : "cell timed out after %g s in a C function; "
+                             "the process was stopped",
+                 shown);
+        int ok = !w->out || render_stuck(nb, i, count, w->out, cache, evalue,
+                                         &w->stuck) == LL_OK;
+        if (!ok) {
+            ll_buf_free(&w->stuck);
+            ll_buf_init(&w->stuck);
+        }
+        snprintf(w->msg, sizeof w->msg,
+                 run_bound ? "lualab: cell %d hit the run's time limit (%g s) "
+                             "and did not stop (stuck in a C function): the "
+                             "process is stopped\n"
+                           : "lualab: cell %d timed out after %g s and did "
+                             "not stop (stuck in a C function): the process "
+                             "is stopped\n",
+                 number, shown);
+        w->rc = run_bound ? RUN_TIMEOUT : RUN_CELL_TIMEOUT;
+        w->deadline = ll_monotonic() + limit + WATCHDOG_GRACE;
+        w->armed = 1;
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void watchdog_disarm(watchdog *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->armed = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* SIGTERM, SIGHUP, SIGQUIT: -o already holds every finished cell; remove
+ * the temporary file of a write cut short and end the process. */
+static void on_fatal(int sig)
+{
+    ll_write_abort();
+    const char *m = sig == SIGTERM  ? "lualab: terminated (SIGTERM)\n"
+                    : sig == SIGHUP ? "lualab: hung up (SIGHUP)\n"
+                                    : "lualab: quit (SIGQUIT)\n";
+    write_all(2, m, strlen(m));
+    _exit(128 + sig);
+}
+
+/* SIGINT: the first stops the running cell at its next Lua instruction
+ * (the run then ends with 130 after -o is written); a cell stuck in one C
+ * call never gets there, so a second one ends the process at once, -o
+ * keeping the cells finished before. */
+static ll_host *volatile run_host;
+static volatile sig_atomic_t run_sigints;
+
+static void on_run_sigint(int sig)
+{
+    (void)sig;
+    if (run_sigints++ == 0) {
+        ll_host_interrupt(run_host);
+        return;
+    }
+    ll_write_abort();
+    const char *m = "lualab: interrupted twice: the run is stopped (the "
+                    "output notebook keeps the finished cells)\n";
+    write_all(2, m, strlen(m));
+    _exit(RUN_INTERRUPTED);
+}
+
+static void catch_sigint(ll_host *h)
+{
+    run_host = h;
+    run_sigints = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_run_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void catch_fatal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
 static int terminal_width(void)
 {
     struct winsize ws;
@@ -396,7 +666,7 @@ static void fwd_progress(void *ud, const ll_progress *p)
 }
 
 static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
-                     run_state *rs, char **cache)
+                     run_state *rs, char **cache, watchdog *w)
 {
     int ncode = 0;
     for (int i = 0; i < nb->ncells; i++)
@@ -434,7 +704,9 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         char name[32];
         snprintf(name, sizeof name, "cell %d", number);
         ll_cell_result res;
+        watchdog_arm(w, nb, i, number, counter + 1, limit, run_bound, o, cache);
         int status = ll_cell_execute_named(c, h, &counter, &fwd, name, &res);
+        watchdog_disarm(w);
         if (res.has_value)
             put_text(stdout, rs->color && res.value.ansi ? res.value.ansi
                              : res.value.text            ? res.value.text
@@ -535,6 +807,9 @@ int ll_nb_run_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    catch_fatal();
+    if (o.out)
+        ll_remove_stale_tmp(o.out);
     if (write_out(nb, o.out, cache) != 0) {
         rc = RUN_USAGE;
         goto done;
@@ -555,11 +830,24 @@ int ll_nb_run_main(int argc, char **argv)
     }
     ll_display_opts dopts = {terminal_width(), 0, rs.color};
     ll_host_set_display_opts(h, &dopts);
-    ll_host_catch_sigint(h);
+    ll_host_catch_sigint(h); /* the host restores SIGINT when freed */
+    catch_sigint(h);
     ll_host_trap_exit(h, 1);
     if (!o.quiet)
         rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
-    rc = run_cells(nb, h, &o, &rs, cache);
+    watchdog wd;
+    if ((o.cell_timeout > 0 || o.timeout > 0) &&
+        watchdog_start(&wd, o.out) != 0) {
+        fputs("lualab: cannot start the watchdog thread\n", stderr);
+        ll_progress_term_free(rs.progress);
+        ll_host_free(h);
+        rc = 1;
+        goto done;
+    }
+    if (!(o.cell_timeout > 0 || o.timeout > 0))
+        memset(&wd, 0, sizeof wd);
+    rc = run_cells(nb, h, &o, &rs, cache, &wd);
+    watchdog_stop(&wd);
     ll_progress_term_free(rs.progress);
     ll_host_free(h);
     fflush(stdout);

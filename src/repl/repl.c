@@ -16,7 +16,11 @@
  * (no longjmp out of readline); a Ctrl-C while a chunk runs goes to
  * ll_host_interrupt, which stops the chunk at its next instruction and
  * leaves the session usable.  A second Ctrl-C within a second while the
- * same chunk still runs (stuck in C code) exits with status 130.
+ * same chunk still runs (stuck in C code) exits with status 130; one two
+ * seconds or more after the first offers to restart the kernel (lualab
+ * executes itself again: the variables go, the history is on disk).
+ * SIGTERM and SIGHUP put the terminal back in the mode lualab found it
+ * in and end the process (128 + signal), at the prompt or in a chunk.
  */
 #include "config.h"
 
@@ -35,6 +39,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -71,6 +76,89 @@ static volatile sig_atomic_t interrupts_while_running;
 static ll_host *volatile sig_host;
 static struct timespec first_interrupt;
 
+static struct termios found_tty; /* the terminal as lualab found it */
+static int have_found_tty;
+static char self_exe[4096];
+static char cmdline[8192]; /* /proc/self/cmdline, NUL-separated */
+static char *self_argv[64];
+
+static void say(const char *s)
+{
+    ssize_t w = write(STDERR_FILENO, s, strlen(s));
+    (void)w;
+}
+
+/* What a restart executes, read before any signal can ask for it. */
+static void prepare_restart(void)
+{
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    self_exe[n > 0 ? n : 0] = '\0';
+    self_argv[0] = NULL;
+    int fd = open("/proc/self/cmdline", O_RDONLY);
+    if (fd < 0)
+        return;
+    ssize_t len = read(fd, cmdline, sizeof cmdline - 1);
+    close(fd);
+    if (len <= 0 || cmdline[len - 1] != '\0')
+        return; /* too long: no restart */
+    int k = 0;
+    for (ssize_t i = 0; i < len && k < 63; k++) {
+        self_argv[k] = cmdline + i;
+        i += (ssize_t)strlen(cmdline + i) + 1;
+    }
+    self_argv[k] = NULL;
+}
+
+/* A chunk ignored an interrupt for two seconds: it is stuck in C.  Ask
+ * (write and read only: this runs in the SIGINT handler). */
+static void offer_restart(void)
+{
+    if (!self_exe[0] || !self_argv[0])
+        return;
+    say("\nlualab: the chunk is stuck in a C function. Restart the kernel? "
+        "The variables are lost, the history is kept (y/n) ");
+    struct termios t, raw;
+    int have = tcgetattr(STDIN_FILENO, &t) == 0;
+    if (have) {
+        raw = t;
+        raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+        raw.c_cc[VMIN] = 1;
+        raw.c_cc[VTIME] = 0;
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    unsigned char c = 0;
+    for (;;) {
+        ssize_t r = read(STDIN_FILENO, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 27 ||
+            c == 3)
+            break;
+    }
+    if (have)
+        tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    if (c != 'y' && c != 'Y') {
+        say("\nlualab: still waiting for the chunk\n");
+        return;
+    }
+    if (have_found_tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &found_tty);
+    say("\nlualab: restarting the kernel\n");
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(self_exe, self_argv);
+    say("lualab: cannot restart; the chunk keeps running\n");
+}
+
+static void on_fatal(int sig)
+{
+    if (have_found_tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &found_tty);
+    say("\n");
+    _exit(128 + sig);
+}
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -78,6 +166,7 @@ static void on_sigint(int sig)
         sigint_seen = 1;
         return;
     }
+    int saved = errno;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (interrupts_while_running > 0) {
@@ -89,10 +178,17 @@ static void on_sigint(int sig)
             (void)w;
             _exit(130);
         }
+        if (dt >= 2.0) {
+            offer_restart();
+            clock_gettime(CLOCK_MONOTONIC, &first_interrupt);
+            errno = saved;
+            return;
+        }
     }
     first_interrupt = now;
     interrupts_while_running = 1;
     ll_host_interrupt(sig_host);
+    errno = saved;
 }
 
 static void on_sigwinch(int sig)
@@ -706,9 +802,14 @@ static int interactive_loop(ll_host *h)
     sigdelset(&waitmask, SIGINT);
     sigdelset(&waitmask, SIGWINCH);
     sigdelset(&waitmask, SIGTSTP);
-    struct sigaction sa, old_int, old_winch, old_tstp;
+    struct sigaction sa, old_int, old_winch, old_tstp, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
+    have_found_tty = tcgetattr(STDIN_FILENO, &found_tty) == 0;
+    prepare_restart();
+    sa.sa_handler = on_fatal;
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     sa.sa_handler = on_sigint; /* no SA_RESTART: pselect must wake */
     sig_host = h;
     sigaction(SIGINT, &sa, &old_int);
@@ -773,6 +874,8 @@ static int interactive_loop(ll_host *h)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGWINCH, &old_winch, NULL);
     sigaction(SIGTSTP, &old_tstp, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     sig_host = NULL;
     sigprocmask(SIG_UNBLOCK, &block, NULL);
     completing = NULL;

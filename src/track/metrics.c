@@ -82,7 +82,7 @@ static int db_err(ll_track *t, sqlite3 *db, ll_err *err, const char *what)
 {
     int rc = sqlite3_errcode(db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
     return ll_err_set(err, rc, "%s: %s: %s", t->db_path, what,
-                      sqlite3_errmsg(db));
+                      ll_trk_errmsg(db));
 }
 
 static int db_exec(ll_track *t, sqlite3 *db, const char *sql, ll_err *err)

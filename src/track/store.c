@@ -113,6 +113,18 @@ void *ll_track_db(ll_track *t)
     return t->db;
 }
 
+const char *ll_trk_errmsg(sqlite3 *db)
+{
+    if (!db)
+        return "out of memory";
+    /* a full disk shows as SQLITE_FULL, or as an I/O error (growing the WAL
+     * index, syncing) whose system error is ENOSPC */
+    if ((sqlite3_errcode(db) & 0xff) == SQLITE_FULL ||
+        sqlite3_system_errno(db) == ENOSPC)
+        return "disk is full";
+    return sqlite3_errmsg(db);
+}
+
 int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what)
 {
     int rc = sqlite3_errcode(t->db);
@@ -120,7 +132,7 @@ int ll_track_sqlerr(ll_track *t, ll_err *err, const char *what)
                : rc == SQLITE_CONSTRAINT ? LL_EINVAL
                                          : LL_EIO;
     return ll_err_set(err, code, "%s: %s: %s", t->db_path, what,
-                      sqlite3_errmsg(t->db));
+                      ll_trk_errmsg(t->db));
 }
 
 int ll_trk_exec(ll_track *t, const char *sql, ll_err *err)
@@ -128,8 +140,10 @@ int ll_trk_exec(ll_track *t, const char *sql, ll_err *err)
     char *msg = NULL;
     if (sqlite3_exec(t->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         int code = sqlite3_errcode(t->db) == SQLITE_NOMEM ? LL_ENOMEM : LL_EIO;
+        int full = (sqlite3_errcode(t->db) & 0xff) == SQLITE_FULL ||
+                   sqlite3_system_errno(t->db) == ENOSPC;
         ll_err_set(err, code, "%s: %s", t->db_path,
-                   msg ? msg : sqlite3_errmsg(t->db));
+                   msg && !full ? msg : ll_trk_errmsg(t->db));
         sqlite3_free(msg);
         return code;
     }
@@ -399,7 +413,7 @@ int ll_track_open_existing(const char *db_path, ll_track **out, ll_err *err)
                         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         rc = ll_err_set(err, LL_EIO, "%s: cannot open: %s", db_path,
-                        t->db ? sqlite3_errmsg(t->db) : "out of memory");
+                        ll_trk_errmsg(t->db));
         ll_track_free(t);
         return rc;
     }
@@ -441,7 +455,7 @@ int ll_track_open(const char *db_path, const char *artifact_root,
         int nomem = !t->db || sqlite3_errcode(t->db) == SQLITE_NOMEM;
         int rc = ll_err_set(err, nomem ? LL_ENOMEM : LL_EIO,
                             "%s: cannot open: %s", db_path,
-                            t->db ? sqlite3_errmsg(t->db) : "out of memory");
+                            ll_trk_errmsg(t->db));
         ll_track_free(t);
         return rc;
     }

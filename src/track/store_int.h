@@ -43,6 +43,9 @@ struct ll_track {
 
 /* store.c: run sql (no results); the error names the database. */
 int ll_trk_exec(ll_track *t, const char *sql, ll_err *err);
+/* sqlite3_errmsg, but "disk is full" for a full disk (SQLITE_FULL or an
+ * I/O error with ENOSPC) and "out of memory" without a handle. */
+const char *ll_trk_errmsg(sqlite3 *db);
 /* A malloc'd copy of column i (NULL when NULL or out of memory). */
 char *ll_trk_col_dup(sqlite3_stmt *st, int i);
 int ll_trk_prepare(ll_track *t, const char *sql, sqlite3_stmt **st,

@@ -30,6 +30,7 @@
 #include <langinfo.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,20 @@ static size_t restore_len;
 static int last_cell_exited; /* the last cell run called os.exit */
 static timer_t poll_timer;
 static int have_poll_timer;
+/* A cell stuck inside one C call never reaches the Lua hook, so neither an
+ * interrupt nor SIGTERM stops it.  SIGTERM/SIGHUP/SIGQUIT end the process
+ * STUCK_GRACE_MS after they came (the edits were autosaved before the cell
+ * ran); a second interrupt STUCK_GRACE_MS after the first offers to
+ * restart the kernel: the process executes itself again on the notebook,
+ * which comes back from the autosave. */
+#define STUCK_GRACE_MS 2000
+static volatile sig_atomic_t quit_ms;      /* when the quit signal came */
+static volatile sig_atomic_t interrupt_ms; /* first interrupt of this run */
+static volatile sig_atomic_t asking;       /* the restart question is open */
+static int running_index;                  /* the running cell (0-based) */
+static char self_exe[4096];
+static char *restart_argv[3];
+static char **restart_envp;
 
 /* ---- messages ---- */
 
@@ -317,6 +332,85 @@ static long long now_ms_signal_safe(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void emergency_restore(void);
+
+static void put_tty(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(1, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* The cell did not stop after an interrupt: ask (with write and read, this
+ * runs in a signal handler) whether to restart the kernel. */
+static void offer_restart(void)
+{
+    if (asking || !restart_envp || !self_exe[0])
+        return;
+    asking = 1;
+    char q[160];
+    /* no snprintf in a handler: format the cell number by hand */
+    char num[16];
+    int n = 0, v = running_index + 1;
+    char rev[16];
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 15);
+    for (int i = 0; i < n; i++)
+        num[i] = rev[n - 1 - i];
+    num[n] = '\0';
+    q[0] = '\0';
+    strcat(q, "\r\n\033[7m cell ");
+    strcat(q, num);
+    strcat(q, " is stuck in a C function. Restart the kernel? Your "
+              "notebook is autosaved and reopens (y/n) \033[0m");
+    put_tty(q);
+    unsigned char c = 0;
+    for (;;) {
+        ssize_t r = read(0, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 27 ||
+            c == 3)
+            break;
+    }
+    if (c == 'y' || c == 'Y') {
+        emergency_restore();
+        put_tty("lualab: restarting the kernel\r\n");
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(self_exe, restart_argv, restart_envp);
+        put_tty("lualab: cannot restart; the cell keeps running\r\n");
+    } else {
+        put_tty("\r\n still waiting for the cell (Ctrl-C twice asks "
+                "again) ");
+    }
+    interrupt_ms = 0;
+    asking = 0;
+}
+
+/* An interrupt from Ctrl-C, `i i` or SIGINT while a cell runs. */
+static void interrupt_running(void)
+{
+    if (!cell_running || !running_host)
+        return;
+    long long t = now_ms_signal_safe() & 0x3fffffff;
+    if (interrupt_ms && t - interrupt_ms >= STUCK_GRACE_MS) {
+        offer_restart();
+        return;
+    }
+    if (!interrupt_ms)
+        interrupt_ms = (sig_atomic_t)(t ? t : 1);
+    ll_host_interrupt(running_host);
+}
+
 /* Drain the terminal without blocking; `i i` (within a second)
  * interrupts.  Other keys typed while a cell runs are dropped.  Only
  * async-signal-safe calls: it also runs in the timer's handler. */
@@ -333,14 +427,12 @@ static void poll_run_keys(void)
                 long long t = now_ms_signal_safe() & 0x3fffffff;
                 if (last_i_ms && t - last_i_ms < 1000) {
                     last_i_ms = 0;
-                    if (cell_running && running_host)
-                        ll_host_interrupt(running_host);
+                    interrupt_running();
                 } else {
                     last_i_ms = (sig_atomic_t)(t ? t : 1);
                 }
             } else if (buf[i] == 3) {
-                if (cell_running && running_host)
-                    ll_host_interrupt(running_host);
+                interrupt_running();
             } else {
                 last_i_ms = 0;
             }
@@ -352,7 +444,16 @@ static void on_poll_timer(int sig)
 {
     (void)sig;
     int saved = errno;
-    if (cell_running)
+    if (cell_running && ui_signal_quit && quit_ms &&
+        (now_ms_signal_safe() & 0x3fffffff) - quit_ms >= STUCK_GRACE_MS) {
+        /* the cell ignored the quit signal: it is stuck in C; the edits
+         * were autosaved before it ran */
+        emergency_restore();
+        put_tty("lualab: the running cell did not stop; ended (unsaved "
+                "edits are in the autosave)\r\n");
+        _exit(128 + ui_signal_quit);
+    }
+    if (cell_running && !asking)
         poll_run_keys();
     errno = saved;
 }
@@ -564,6 +665,10 @@ int ui_run_cell(ui *u, int index)
     }
     if (u->mode == UI_EDIT && index == u->cur)
         ui_leave_edit(u);
+    /* A cell may never come back (a kill -9, a C call that does not
+     * stop): the edits made before it go to the autosave first. */
+    if (u->autosave_pending)
+        autosave(u);
     ui_view *v = &u->views[index];
     ui_styled_reset(&u->live.shown);
     u->live.truncated = 0;
@@ -587,6 +692,8 @@ int ui_run_cell(ui *u, int index)
                     .progress = sink_progress,
                     .ud = u};
     last_i_ms = 0;
+    interrupt_ms = 0;
+    running_index = index;
     running_host = u->host;
     cell_running = 1;
     arm_poll_timer(1);
@@ -800,6 +907,8 @@ static void on_quit_signal(int sig)
         _exit(128 + sig);
     }
     ui_signal_quit = sig;
+    long long t = now_ms_signal_safe() & 0x3fffffff;
+    quit_ms = (sig_atomic_t)(t ? t : 1);
     if (cell_running && running_host)
         ll_host_interrupt(running_host);
 }
@@ -807,10 +916,12 @@ static void on_quit_signal(int sig)
 static void on_sigint(int sig)
 {
     (void)sig;
+    int saved = errno;
     if (cell_running && running_host)
-        ll_host_interrupt(running_host);
+        interrupt_running();
     else
         idle_sigint = 1;
+    errno = saved;
 }
 
 int ui_restore_terminal_on_signals(void)
@@ -827,6 +938,7 @@ int ui_restore_terminal_on_signals(void)
     sa.sa_handler = on_quit_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_poll_timer;
@@ -846,8 +958,8 @@ static void release_signals(void)
         timer_delete(poll_timer);
         have_poll_timer = 0;
     }
-    int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE,
-                  SIGILL,  SIGTERM, SIGHUP, SIGINT};
+    int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL,
+                  SIGTERM, SIGHUP,  SIGINT, SIGQUIT};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         signal(sigs[i], SIG_DFL);
     signal(SIGRTMIN + 3, SIG_IGN);
@@ -962,29 +1074,57 @@ static int open_notebook(ui *u, const char *path, ll_err *err)
     return LL_OK;
 }
 
-/* When an autosave newer than the file exists, offer it. */
+/* When an autosave newer than the file exists, offer it; else offer work
+ * an earlier session set aside (Esc at this question).  Esc keeps the
+ * work out of the way of this session's autosaves until the user
+ * chooses: the autosave is renamed NAME.aside (or, when one is already
+ * there, this session does not autosave). */
 static void offer_recovery(ui *u)
 {
+    char aside[4200];
+    snprintf(aside, sizeof aside, "%s.aside", u->autosave_path);
     struct stat as, fs;
-    if (stat(u->autosave_path, &as) != 0)
+    const char *from = NULL;
+    if (stat(u->autosave_path, &as) == 0) {
+        int newer = stat(u->path, &fs) != 0 ||
+                    as.st_mtim.tv_sec > fs.st_mtim.tv_sec ||
+                    (as.st_mtim.tv_sec == fs.st_mtim.tv_sec &&
+                     as.st_mtim.tv_nsec > fs.st_mtim.tv_nsec);
+        if (newer)
+            from = u->autosave_path;
+    }
+    int is_aside = 0;
+    if (!from && stat(aside, &as) == 0) {
+        from = aside;
+        is_aside = 1;
+    }
+    if (!from)
         return;
-    int newer = stat(u->path, &fs) != 0 ||
-                as.st_mtim.tv_sec > fs.st_mtim.tv_sec ||
-                (as.st_mtim.tv_sec == fs.st_mtim.tv_sec &&
-                 as.st_mtim.tv_nsec > fs.st_mtim.tv_nsec);
-    if (!newer)
-        return;
-    const char *base = strrchr(u->autosave_path, '/');
-    base = base ? base + 1 : u->autosave_path;
-    char q[400];
+    const char *base = strrchr(from, '/');
+    base = base ? base + 1 : from;
+    char q[4400];
     snprintf(q, sizeof q,
-             "Recover unsaved changes from %s (newer than the file)? "
-             "(y/n)",
+             is_aside ? "Recover unsaved changes kept in %s? (y/n)"
+                      : "Recover unsaved changes from %s (newer than the "
+                        "file)? (y/n)",
              base);
     int k = ui_ask(u, q, "yn");
+    if (k == 'n') {
+        remove(from);
+        return;
+    }
     if (k != 'y') {
-        if (k == 'n')
-            remove(u->autosave_path);
+        if (!is_aside && rename(from, aside) == 0) {
+            base = strrchr(aside, '/');
+            base = base ? base + 1 : aside;
+        } else if (!is_aside) {
+            free(u->autosave_path);
+            u->autosave_path = NULL;
+        }
+        ui_message(u, 0,
+                   "not recovered: the unsaved changes stay in %s (offered "
+                   "again when you reopen)%s",
+                   base, u->autosave_path ? "" : "; autosave is off");
         return;
     }
     char *text = NULL;
@@ -992,9 +1132,14 @@ static void offer_recovery(ui *u)
     ll_err err;
     ll_err_clear(&err);
     ll_notebook *nb = NULL;
-    if (ll_read_file(u->autosave_path, &text, &len, &err) != LL_OK ||
+    if (ll_read_file(from, &text, &len, &err) != LL_OK ||
         parse_as(text, len, u->path, u->nb->format, &nb, &err) != LL_OK) {
         free(text);
+        /* keep the file: do not let an autosave replace it */
+        if (!is_aside && rename(from, aside) != 0) {
+            free(u->autosave_path);
+            u->autosave_path = NULL;
+        }
         ui_message(u, 1, "recovery failed: %s", err.msg);
         return;
     }
@@ -1003,6 +1148,8 @@ static void offer_recovery(ui *u)
     replace_notebook(u, nb);
     u->cur = 0;
     u->dirty = 1;
+    if (is_aside)
+        remove(aside);
     ui_message(u, 0, "recovered from %s: s saves it", base);
 }
 
@@ -1037,6 +1184,83 @@ static void use_utf8_locale(void)
     const char *cs = nl_langinfo(CODESET);
     if (!cs || strcasecmp(cs, "UTF-8") != 0)
         setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* ---- restarting a stuck kernel ---- */
+
+extern char **environ;
+
+#define RESTART_VAR "LUALAB_UI_RESTARTED="
+
+/* Prepare what offer_restart executes (nothing may be allocated in the
+ * signal handler): this binary on the same notebook, told by the
+ * environment that it restarts. */
+static void prepare_restart(const char *path)
+{
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    if (n <= 0) {
+        self_exe[0] = '\0';
+        return;
+    }
+    self_exe[n] = '\0';
+    size_t count = 0;
+    while (environ && environ[count])
+        count++;
+    restart_envp = calloc(count + 2, sizeof *restart_envp);
+    restart_argv[0] = strdup("lualab");
+    restart_argv[1] = strdup(path);
+    restart_argv[2] = NULL;
+    if (!restart_envp || !restart_argv[0] || !restart_argv[1]) {
+        free(restart_envp);
+        restart_envp = NULL;
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++)
+        if (strncmp(environ[i], RESTART_VAR, strlen(RESTART_VAR)) != 0)
+            restart_envp[k++] = environ[i];
+    restart_envp[k++] = (char *)(uintptr_t)RESTART_VAR "1";
+    restart_envp[k] = NULL;
+}
+
+static void free_restart(void)
+{
+    free(restart_envp);
+    restart_envp = NULL;
+    free(restart_argv[0]);
+    free(restart_argv[1]);
+    restart_argv[0] = restart_argv[1] = NULL;
+}
+
+/* After a restart: take the autosave (the edits before the stuck cell)
+ * without asking, and say what happened. */
+static int restarted_from_stuck(ui *u)
+{
+    const char *v = getenv("LUALAB_UI_RESTARTED");
+    if (!v)
+        return 0;
+    unsetenv("LUALAB_UI_RESTARTED");
+    char *text = NULL;
+    size_t len = 0;
+    ll_err err;
+    ll_err_clear(&err);
+    ll_notebook *nb = NULL;
+    if (ll_file_exists(u->autosave_path) &&
+        ll_read_file(u->autosave_path, &text, &len, &err) == LL_OK &&
+        parse_as(text, len, u->path, u->nb->format, &nb, &err) == LL_OK) {
+        nb->format = u->nb->format;
+        replace_notebook(u, nb);
+        u->dirty = 1;
+        ui_message(u, 0,
+                   "kernel restarted (a cell was stuck): your edits are "
+                   "back from the autosave; s saves them");
+    } else {
+        ui_message(u, 0,
+                   "kernel restarted (a cell was stuck): a fresh "
+                   "Lua state");
+    }
+    free(text);
+    return 1;
 }
 
 /* ---- the main loop ---- */
@@ -1131,7 +1355,9 @@ int ll_ui_main(const char *path)
     }
     if (!u->host)
         ui_message(u, 1, "no kernel: %s", err.msg);
-    offer_recovery(u);
+    prepare_restart(path);
+    if (!restarted_from_stuck(u))
+        offer_recovery(u);
     u->redraw = 1;
     int fast_errors = 0;
     while (!u->quit && !ui_signal_quit) {
@@ -1180,6 +1406,7 @@ int ll_ui_main(const char *path)
     }
     endwin();
     release_signals();
+    free_restart();
     ui_free(u);
     return code;
 }

@@ -13,8 +13,15 @@
 
 /* Read a whole file; *data (caller frees) is NUL-terminated. */
 int ll_read_file(const char *path, char **data, size_t *len, ll_err *err);
+/* A symbolic link is followed: the file it points to is replaced, the link
+ * kept.  The temporary file is PATH.tmp.PID.XXXXXX. */
 int ll_write_file_atomic(const char *path, const void *data, size_t len,
                          ll_err *err);
+/* Remove the temporary file of a write in progress (async-signal-safe: for
+ * handlers of fatal signals). */
+void ll_write_abort(void);
+/* Remove PATH.tmp.PID.* files left by writers that no longer run. */
+void ll_remove_stale_tmp(const char *path);
 /* mkdir -p; existing directories are fine. */
 int ll_mkdir_p(const char *path, ll_err *err);
 int ll_file_exists(const char *path);

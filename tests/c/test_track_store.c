@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +31,10 @@ static int setup(void **state)
         return -1;
     snprintf(f->db, sizeof f->db, "%s/runs.db", f->dir);
     ll_err err;
-    if (ll_track_open(f->db, NULL, &f->t, &err) != LL_OK)
+    if (ll_track_open(f->db, NULL, &f->t, &err) != LL_OK) {
+        fprintf(stderr, "%s\n", err.msg);
         return -1;
+    }
     *state = f;
     return 0;
 }
@@ -471,6 +475,76 @@ static void test_model_uri_dir(void **state)
     assert_false(ll_file_exists(uri));
 }
 
+/* A full disk: a VFS over the default one whose writes fail as on ENOSPC
+ * (an I/O error whose system error is ENOSPC, as growing the WAL index or
+ * syncing reports it), or with SQLITE_FULL. */
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs full_vfs;
+static sqlite3_io_methods full_io;
+static int full_rc;
+
+static int full_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
+{
+    (void)f;
+    (void)p;
+    (void)n;
+    (void)o;
+    return full_rc;
+}
+
+static int full_open(sqlite3_vfs *v, const char *name, sqlite3_file *f,
+                     int flags, int *out_flags)
+{
+    (void)v;
+    int rc = real_vfs->xOpen(real_vfs, name, f, flags, out_flags);
+    if (rc == SQLITE_OK && f->pMethods) {
+        full_io = *f->pMethods;
+        full_io.xWrite = full_write;
+        f->pMethods = &full_io;
+    }
+    return rc;
+}
+
+static int full_last_error(sqlite3_vfs *v, int n, char *buf)
+{
+    (void)v;
+    (void)n;
+    (void)buf;
+    return ENOSPC;
+}
+
+static void test_full_disk_says_so(void **state)
+{
+    (void)state;
+    real_vfs = sqlite3_vfs_find(NULL);
+    assert_non_null(real_vfs);
+    full_vfs = *real_vfs;
+    full_vfs.zName = "lualab-full";
+    full_vfs.xOpen = full_open;
+    full_vfs.xGetLastError = full_last_error;
+    assert_int_equal(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+    char dir[] = "/tmp/ll-track-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char db[128], want[200];
+    int rcs[] = {SQLITE_IOERR_WRITE, SQLITE_FULL};
+    for (int i = 0; i < 2; i++) {
+        snprintf(db, sizeof db, "%s/runs%d.db", dir, i);
+        full_rc = rcs[i];
+        ll_track *t = NULL;
+        ll_err err;
+        ll_err_clear(&err);
+        int rc = ll_track_open(db, NULL, &t, &err);
+        assert_int_equal(rc, LL_EIO);
+        assert_null(t);
+        snprintf(want, sizeof want, "%s: disk is full", db);
+        assert_non_null(strstr(err.msg, want));
+        assert_null(strstr(err.msg, "I/O error"));
+    }
+    sqlite3_vfs_unregister(&full_vfs);
+    ll_err err;
+    assert_int_equal(ll_remove_tree(dir, &err), LL_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +562,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_model_uri_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_and_artifacts, setup,
                                         teardown),
+        /* last: it replaces sqlite's default VFS */
+        cmocka_unit_test(test_full_disk_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

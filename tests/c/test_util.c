@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -71,6 +73,84 @@ static void test_atomic_write_and_read(void **state)
     free(data);
     assert_int_equal(ll_remove_tree(dir, &e), LL_OK);
     assert_false(ll_file_exists(dir));
+}
+
+static char *slurp(const char *path)
+{
+    char *data = NULL;
+    ll_err e;
+    if (ll_read_file(path, &data, NULL, &e) != LL_OK)
+        return NULL;
+    return data;
+}
+
+static void test_atomic_write_through_symlink(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lualab-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char real[256], link1[256], link2[256], dangling[256], made[256];
+    snprintf(real, sizeof real, "%s/real.lua", dir);
+    snprintf(link1, sizeof link1, "%s/link.lua", dir);
+    snprintf(link2, sizeof link2, "%s/link2.lua", dir);
+    snprintf(dangling, sizeof dangling, "%s/dangling.lua", dir);
+    snprintf(made, sizeof made, "%s/made.lua", dir);
+    ll_err e;
+    assert_int_equal(ll_write_file_atomic(real, "old", 3, &e), LL_OK);
+    assert_int_equal(symlink("real.lua", link1), 0); /* relative */
+    assert_int_equal(symlink(link1, link2), 0);      /* absolute, chained */
+    assert_int_equal(symlink("made.lua", dangling), 0);
+    assert_int_equal(ll_write_file_atomic(link2, "new", 3, &e), LL_OK);
+    struct stat st;
+    assert_int_equal(lstat(link1, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(lstat(link2, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    char *got = slurp(real);
+    assert_non_null(got);
+    assert_string_equal(got, "new");
+    free(got);
+    assert_int_equal(ll_write_file_atomic(dangling, "abc", 3, &e), LL_OK);
+    assert_int_equal(lstat(dangling, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    got = slurp(made);
+    assert_non_null(got);
+    assert_string_equal(got, "abc");
+    free(got);
+    /* a link loop is an error naming the path, not a replaced link */
+    char loop[256];
+    snprintf(loop, sizeof loop, "%s/loop.lua", dir);
+    assert_int_equal(symlink("loop.lua", loop), 0);
+    assert_int_equal(ll_write_file_atomic(loop, "x", 1, &e), LL_EIO);
+    char want[300];
+    snprintf(want, sizeof want, "%s: %s", loop, strerror(ELOOP));
+    assert_string_equal(e.msg, want);
+    assert_int_equal(ll_remove_tree(dir, &e), LL_OK);
+}
+
+static void test_stale_tmp_files_removed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lualab-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[256], stale[300], live[300], other[300];
+    snprintf(out, sizeof out, "%s/out.ipynb", dir);
+    /* pid 2^31-2 cannot run; our own pid does */
+    snprintf(stale, sizeof stale, "%s.tmp.2147483646.abcdef", out);
+    snprintf(live, sizeof live, "%s.tmp.%ld.abcdef", out, (long)getpid());
+    snprintf(other, sizeof other, "%s/other.ipynb.tmp.2147483646.abcdef", dir);
+    ll_err e;
+    assert_int_equal(ll_write_file_atomic(stale, "s", 1, &e), LL_OK);
+    assert_int_equal(ll_write_file_atomic(live, "l", 1, &e), LL_OK);
+    assert_int_equal(ll_write_file_atomic(other, "o", 1, &e), LL_OK);
+    ll_remove_stale_tmp(out);
+    assert_false(ll_file_exists(stale));
+    assert_true(ll_file_exists(live));
+    assert_true(ll_file_exists(other));
+    /* no temporary file is left by a write, and abort without one is a no-op */
+    ll_write_abort();
+    assert_true(ll_file_exists(live));
+    assert_int_equal(ll_remove_tree(dir, &e), LL_OK);
 }
 
 static void test_read_missing_file_names_it(void **state)
@@ -204,6 +284,8 @@ int main(void)
         cmocka_unit_test(test_err_set_and_prefix),
         cmocka_unit_test(test_buf_grows_and_takes),
         cmocka_unit_test(test_atomic_write_and_read),
+        cmocka_unit_test(test_atomic_write_through_symlink),
+        cmocka_unit_test(test_stale_tmp_files_removed),
         cmocka_unit_test(test_read_missing_file_names_it),
         cmocka_unit_test(test_path_ext),
         cmocka_unit_test(test_calendar_round_trip),
