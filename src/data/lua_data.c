@@ -120,6 +120,10 @@ static int l_fetch(lua_State *L)
         return luaL_error(L, "datasets.fetch: %s", err.msg);
     lua_pushstring(L, path);
     free(path);
+    /* One result unless asked: `df.read_csv(datasets.fetch(name))` must
+     * not hand the report to read_csv as its options. */
+    if (lua_isnoneornil(L, 2) || !ll_opt_bool(L, 2, "report", 0))
+        return 1;
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, rows);
     lua_setfield(L, -2, "rows");
@@ -332,8 +336,9 @@ static const ll_lua_fn datasets_fns[] = {
      "Generate a data set as CSV text (deterministic for a seed)."},
     {"fetch", l_fetch,
      "fetch(name [, {seed=, rows=, batteries=, days=, dir='data'}]) -> "
-     "path, info -- Write the data set as CSV under dir once; "
+     "path -- Write the data set as CSV under dir once; "
      "later calls reuse the file after checking its size and checksum. "
+     "With {report = true} also returns {rows=, reused=, seed=}. "
      "A folder it cannot write raises."},
     {"glove_path", l_glove_path,
      "glove_path() -> path | nil -- The word vectors to use: $LUALAB_GLOVE "
