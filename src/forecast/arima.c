@@ -51,7 +51,7 @@ static void poly_roots(const double *c, int deg, double complex *z)
     double complex w[64];
     double lead = c[deg];
     for (int i = 0; i < deg; i++)
-        z[i] = cpow(0.4 + 0.9 * I, i) * (1 + fabs(c[0] / lead));
+        z[i] = cpow(0.4 + 0.9 * (double complex)I, i) * (1 + fabs(c[0] / lead));
     for (int it = 0; it < 1000; it++) {
         double change = 0;
         for (int i = 0; i < deg; i++) {
