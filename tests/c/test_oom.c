@@ -381,11 +381,11 @@ static int sc_track(ll_err *err)
 /* Notebooks: each format parsed from text, written (atomically) and read
  * back from the file, then the cell operations of the editor. */
 static const char nb_percent[] =
-    "# ---\n# title: OOM\n# ---\n"
-    "# %% [markdown]\n# # Heading\n# Some *text*.\n\n"
-    "# %% tags=[\"parameters\"]\nx = 1\nprint(x)\n\n"
-    "# %% [raw]\n# raw text\n\n"
-    "# %% {\"tags\": [\"a\", \"b\"], \"k\": {\"n\": 1}}\nreturn x + 1\n";
+    "-- ---\n-- title: OOM\n-- ---\n\n"
+    "-- %% [markdown]\n-- # Heading\n-- Some *text*.\n\n"
+    "-- %% tags=[\"parameters\"] k={\"n\": [1, 2]}\nx = 1\nprint(x)\n\n"
+    "-- %% [raw]\n-- raw text\n\n"
+    "-- %% {\"tags\": [\"a\", \"b\"], \"a b\": 1}\nreturn x + 1\n";
 
 static const char nb_ipynb[] =
     "{\"cells\": ["
