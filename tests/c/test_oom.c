@@ -607,6 +607,23 @@ static void test_notebook(void **state)
     assert_true(inject("percent notebook to .ipynb and .md", sc_nb_convert) >
                 20);
     assert_true(inject("notebook cell operations", sc_nb_ops) > 20);
+    /* with memory to spare, bad metadata is still a parse error */
+    ll_err err = {0};
+    ll_notebook *nb = NULL;
+    static const char bad[] = "-- %% tags=[\"a\",]\nx = 1\n";
+    assert_int_equal(
+        ll_notebook_parse_percent(bad, sizeof bad - 1, "b.lua", &nb, &err),
+        LL_EPARSE);
+    assert_null(nb);
+    assert_string_equal(err.msg, "b.lua:1:12: bad metadata value for 'tags' "
+                                 "on the cell marker (expected JSON)");
+    ll_notebook *nb2 = ll_notebook_new();
+    ll_cell *c = nb2 ? ll_notebook_insert_cell(nb2, 0, LL_CELL_CODE, "") : NULL;
+    assert_non_null(c);
+    ll_err_clear(&err);
+    assert_int_equal(ll_cell_set_metadata(c, "[1]", &err), LL_EPARSE);
+    assert_string_equal(err.msg, "cell metadata is not a JSON object: [1]");
+    ll_notebook_free(nb2);
 }
 
 int main(void)
