@@ -11,6 +11,7 @@
 
 #include "notebook/nb_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
     if (!cJSON_IsString(t))
         return rerr(r, CELL_POS, "cells[%d].outputs[%d]: missing output_type",
                     ci, oi);
-    int bad = 0;
+    int bad = 0, oom = 0, svg_in = 0, png_in = 0;
     const char *ty = t->valuestring;
     if (strcmp(ty, "stream") == 0) {
         out.type = LL_OUT_STREAM;
@@ -130,9 +131,11 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
         const cJSON *tp = cJSON_GetObjectItemCaseSensitive(d, "text/plain");
         const cJSON *svg = cJSON_GetObjectItemCaseSensitive(d, "image/svg+xml");
         out.text = tp ? join_lines(tp, &bad) : nb_strdup("");
+        svg_in = svg != NULL;
         if (!bad && svg)
             out.svg = join_lines(svg, &bad);
         const cJSON *png = cJSON_GetObjectItemCaseSensitive(d, "image/png");
+        png_in = png != NULL;
         if (!bad && png)
             out.png = join_lines(png, &bad);
     } else if (strcmp(ty, "error") == 0) {
@@ -151,26 +154,40 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
             if (!cJSON_IsString(e))
                 bad = 1;
             else {
-                if (i++)
-                    ll_buf_putc(&b, '\n');
-                ll_buf_puts(&b, e->valuestring);
+                if (i++ && ll_buf_putc(&b, '\n') != LL_OK)
+                    oom = 1;
+                if (ll_buf_puts(&b, e->valuestring) != LL_OK)
+                    oom = 1;
             }
         }
-        out.traceback = ll_buf_take(&b);
+        if (b.failed)
+            oom = 1;
+        else if (!(out.traceback = ll_buf_take(&b)))
+            oom = 1;
         ll_buf_free(&b);
     } else {
         return rerr(r, CELL_POS,
                     "cells[%d].outputs[%d]: unknown output_type '%s'", ci, oi,
                     ty);
     }
+    /* every string an output type has was made (NULL: out of memory) */
+    if (!bad && !oom) {
+        if (out.type == LL_OUT_ERROR)
+            oom = !out.ename || !out.evalue || !out.traceback;
+        else
+            oom = !out.text || (out.type == LL_OUT_STREAM && !out.name) ||
+                  (svg_in && !out.svg) || (png_in && !out.png);
+    }
     int rc = LL_OK;
-    if (bad)
+    if (oom && !bad)
+        rc = ll_err_oom(r->err);
+    else if (bad)
         rc = rerr(r, CELL_POS,
                   "cells[%d].outputs[%d]: text must be a string or a list "
                   "of strings",
                   ci, oi);
     else if (ll_cell_add_output(c, &out) != LL_OK)
-        rc = ll_err_set(r->err, LL_ENOMEM, "out of memory");
+        rc = ll_err_oom(r->err);
     ll_output_free(&out);
     return rc;
 }
@@ -273,7 +290,10 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
     *out = NULL;
     reader r = {text, path, err};
     const char *end = NULL;
+    errno = 0;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root && errno == ENOMEM) /* a failed malloc, not the text */
+        return ll_err_oom(err);
     if (!root)
         return rerr(&r, end ? end : text, "invalid JSON");
     /* only whitespace may follow the document */
@@ -386,7 +406,7 @@ static cJSON *output_json(const ll_output *o)
         rc =
             add(j, "output_type",
                 cJSON_CreateString(result ? "execute_result" : "display_data"));
-        cJSON *data = cJSON_CreateObject();
+        cJSON *data = rc == LL_OK ? cJSON_CreateObject() : NULL;
         if (rc == LL_OK)
             rc = add(j, "data", data);
         if (rc == LL_OK)
@@ -412,7 +432,7 @@ static cJSON *output_json(const ll_output *o)
         if (rc == LL_OK)
             rc = add(j, "evalue",
                      cJSON_CreateString(o->evalue ? o->evalue : ""));
-        cJSON *tb = cJSON_CreateArray();
+        cJSON *tb = rc == LL_OK ? cJSON_CreateArray() : NULL;
         if (rc == LL_OK)
             rc = add(j, "traceback", tb);
         const char *s = o->traceback ? o->traceback : "";
@@ -447,20 +467,27 @@ static cJSON *cell_json(const ll_cell *c)
     int rc = add(j, "cell_type", cJSON_CreateString(types[c->type]));
     if (rc == LL_OK)
         rc = add(j, "id", cJSON_CreateString(c->id ? c->id : "cell"));
+    /* metadata that does not parse (set by hand) is written as {}; out
+     * of memory fails the write rather than drop the metadata */
+    errno = 0;
     cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
+    if (!meta && errno == ENOMEM)
+        rc = LL_ENOMEM;
     if (meta && !cJSON_IsObject(meta)) {
         cJSON_Delete(meta);
-        meta = cJSON_CreateObject();
+        meta = NULL;
     }
     if (rc == LL_OK)
         rc = add(j, "metadata", meta ? meta : cJSON_CreateObject());
+    else
+        cJSON_Delete(meta);
     if (rc == LL_OK)
         rc = add(j, "source", lines(c->source));
     if (rc == LL_OK && c->type == LL_CELL_CODE) {
         rc = add(j, "execution_count",
                  c->execution_count > 0 ? cJSON_CreateNumber(c->execution_count)
                                         : cJSON_CreateNull());
-        cJSON *outs = cJSON_CreateArray();
+        cJSON *outs = rc == LL_OK ? cJSON_CreateArray() : NULL;
         if (rc == LL_OK)
             rc = add(j, "outputs", outs);
         for (int i = 0; i < c->noutputs && rc == LL_OK; i++) {
@@ -481,7 +508,10 @@ static cJSON *cell_json(const ll_cell *c)
 /* Notebook metadata: what was read, with lualab's kernel filled in. */
 static cJSON *notebook_metadata(const ll_notebook *nb)
 {
+    errno = 0;
     cJSON *m = cJSON_Parse(nb->metadata_json ? nb->metadata_json : "{}");
+    if (!m && errno == ENOMEM) /* not dropped: the write fails */
+        return NULL;
     if (m && !cJSON_IsObject(m)) {
         cJSON_Delete(m);
         m = NULL;
@@ -498,7 +528,7 @@ static cJSON *notebook_metadata(const ll_notebook *nb)
         rc = add(ks, "display_name", cJSON_CreateString("Lua (lualab)"));
     if (rc == LL_OK)
         rc = add(ks, "language", cJSON_CreateString("lua"));
-    cJSON *li = cJSON_CreateObject();
+    cJSON *li = rc == LL_OK ? cJSON_CreateObject() : NULL;
     if (rc == LL_OK)
         rc = add(m, "language_info", li);
     if (rc == LL_OK)

@@ -21,6 +21,7 @@
 
 #include "notebook/nb_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,8 +159,11 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
         const char *vend = NULL;
+        errno = 0;
         cJSON *v =
             cJSON_ParseWithLengthOpts(eq + 1, (size_t)(end - eq - 1), &vend, 0);
+        if (!v && errno == ENOMEM) /* a failed malloc, not the text */
+            return ll_err_oom(m->err);
         if (!v || (vend < end && *vend != ' ' && *vend != '\t')) {
             cJSON_Delete(v);
             return merr(m, eq + 1,
@@ -167,7 +171,10 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
                         "(expected JSON)",
                         key);
         }
-        cJSON_AddItemToObject(*meta, key, v);
+        if (!cJSON_AddItemToObject(*meta, key, v)) {
+            cJSON_Delete(v);
+            return ll_err_oom(m->err);
+        }
         p = vend;
     }
     return LL_OK;
@@ -365,7 +372,10 @@ static int put_fence(ll_buf *b, int n)
 /* Metadata after the language, as key=JSON (what the reader takes). */
 static int put_md_meta(ll_buf *b, const ll_cell *c)
 {
+    errno = 0;
     cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
+    if (!meta && errno == ENOMEM) /* fail rather than drop the metadata */
+        return LL_ENOMEM;
     int rc = LL_OK;
     const cJSON *e;
     cJSON_ArrayForEach(e, meta)

@@ -22,6 +22,7 @@
 #include "notebook/nb_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,8 +232,13 @@ static int parse_marker(parser *ps, const char *p, const char *end,
             key[klen] = '\0';
             const char *v = k + 1;
             const char *vend = NULL;
+            errno = 0;
             cJSON *val =
                 cJSON_ParseWithLengthOpts(v, (size_t)(end - v), &vend, 0);
+            if (!val && errno == ENOMEM) { /* a failed malloc */
+                rc = ll_err_oom(ps->err);
+                break;
+            }
             if (!val) {
                 rc = perr(ps, v,
                           "bad metadata value for '%s' on the cell "
@@ -249,7 +255,11 @@ static int parse_marker(parser *ps, const char *p, const char *end,
                 break;
             }
             cJSON_DeleteItemFromObjectCaseSensitive(*meta, key);
-            cJSON_AddItemToObject(*meta, key, val);
+            if (!cJSON_AddItemToObject(*meta, key, val)) {
+                cJSON_Delete(val);
+                rc = ll_err_oom(ps->err);
+                break;
+            }
             in_meta = 1;
             p = vend;
             continue;
@@ -258,8 +268,13 @@ static int parse_marker(parser *ps, const char *p, const char *end,
             /* metadata as one JSON object (keys that key=value cannot
              * spell) */
             const char *vend = NULL;
+            errno = 0;
             cJSON *obj =
                 cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &vend, 0);
+            if (!obj && errno == ENOMEM) { /* a failed malloc */
+                rc = ll_err_oom(ps->err);
+                break;
+            }
             if (!cJSON_IsObject(obj) ||
                 (vend < end && *vend != ' ' && *vend != '\t')) {
                 cJSON_Delete(obj);
@@ -273,10 +288,16 @@ static int parse_marker(parser *ps, const char *p, const char *end,
                 cJSON *nextitem = item->next;
                 cJSON_DetachItemViaPointer(obj, item);
                 cJSON_DeleteItemFromObjectCaseSensitive(*meta, item->string);
-                cJSON_AddItemToObject(*meta, item->string, item);
+                if (!cJSON_AddItemToObject(*meta, item->string, item)) {
+                    cJSON_Delete(item);
+                    rc = ll_err_oom(ps->err);
+                    break;
+                }
                 item = nextitem;
             }
             cJSON_Delete(obj);
+            if (rc != LL_OK)
+                break;
             in_meta = 1;
             p = vend;
             continue;
@@ -575,7 +596,10 @@ static int plain_title(const char *t)
 static int put_marker(ll_buf *b, const ll_cell *c)
 {
     int rc = ll_buf_puts(b, "-- %%");
+    errno = 0;
     cJSON *meta = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
+    if (!meta && errno == ENOMEM) /* fail rather than drop the metadata */
+        return LL_ENOMEM;
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(meta, "title");
     int title_ok = cJSON_IsString(title) && plain_title(title->valuestring);
     if (rc == LL_OK && title_ok)
@@ -603,8 +627,16 @@ static int put_marker(ll_buf *b, const ll_cell *c)
         cJSON *rest = cJSON_CreateObject();
         cJSON_ArrayForEach(e, meta)
         {
-            if (!skip_key(e->string) || (e == title && !title_ok))
-                cJSON_AddItemToObject(rest, e->string, cJSON_Duplicate(e, 1));
+            if (!rest)
+                break;
+            if (skip_key(e->string) && !(e == title && !title_ok))
+                continue;
+            cJSON *dup = cJSON_Duplicate(e, 1);
+            if (!dup || !cJSON_AddItemToObject(rest, e->string, dup)) {
+                cJSON_Delete(dup);
+                cJSON_Delete(rest);
+                rest = NULL;
+            }
         }
         if (rc == LL_OK)
             rc = ll_buf_putc(b, ' ');

@@ -11,6 +11,7 @@
 #include "util/fsutil.h"
 #include "util/signals.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -383,7 +384,10 @@ int nb_cell_set_metadata_obj(ll_cell *c, const cJSON *obj)
 
 int ll_cell_set_metadata(ll_cell *c, const char *json, ll_err *err)
 {
+    errno = 0;
     cJSON *obj = cJSON_Parse(json ? json : "{}");
+    if (!obj && errno == ENOMEM) /* a failed malloc, not the text */
+        return ll_err_oom(err);
     if (!cJSON_IsObject(obj)) {
         cJSON_Delete(obj);
         return ll_err_set(err, LL_EPARSE,
@@ -401,7 +405,10 @@ int ll_cell_add_tag(ll_cell *c, const char *tag)
 {
     if (ll_cell_has_tag(c, tag))
         return LL_OK;
+    errno = 0;
     cJSON *obj = cJSON_Parse(c->metadata_json ? c->metadata_json : "{}");
+    if (!obj && errno == ENOMEM) /* fail rather than drop the metadata */
+        return LL_ENOMEM;
     if (!cJSON_IsObject(obj)) {
         cJSON_Delete(obj);
         obj = cJSON_CreateObject();

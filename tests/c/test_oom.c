@@ -27,6 +27,7 @@
 #include "frame/frame.h"
 #include "model/model.h"
 #include "nn/safetensors.h"
+#include "notebook/notebook.h"
 #include "nn/tensor.h"
 #include "track/track.h"
 #include "util/buf.h"
@@ -377,6 +378,175 @@ static int sc_track(ll_err *err)
     return rc;
 }
 
+/* Notebooks: each format parsed from text, written (atomically) and read
+ * back from the file, then the cell operations of the editor. */
+static const char nb_percent[] =
+    "-- ---\n-- title: OOM\n-- ---\n\n"
+    "-- %% [markdown]\n-- # Heading\n-- Some *text*.\n\n"
+    "-- %% tags=[\"parameters\"] k={\"n\": [1, 2]}\nx = 1\nprint(x)\n\n"
+    "-- %% [raw]\n-- raw text\n\n"
+    "-- %% {\"tags\": [\"a\", \"b\"], \"a b\": 1}\nreturn x + 1\n";
+
+static const char nb_ipynb[] =
+    "{\"cells\": ["
+    "{\"cell_type\": \"markdown\", \"id\": \"m1\", \"metadata\": {},"
+    " \"source\": [\"# Heading\\n\", \"text\"]},"
+    "{\"cell_type\": \"code\", \"execution_count\": 2, \"id\": \"c1\","
+    " \"metadata\": {\"tags\": [\"parameters\"], \"k\": [1, 2]},"
+    " \"outputs\": ["
+    "{\"name\": \"stdout\", \"output_type\": \"stream\", \"text\": [\"1\\n\"]},"
+    "{\"data\": {\"text/plain\": [\"2\"], \"image/svg+xml\": [\"<svg/>\"],"
+    " \"image/png\": \"iVBORw0KGgo=\"}, \"execution_count\": 2,"
+    " \"metadata\": {}, \"output_type\": \"execute_result\"},"
+    "{\"data\": {\"text/plain\": [\"d\"]}, \"metadata\": {},"
+    " \"output_type\": \"display_data\"},"
+    "{\"ename\": \"E\", \"evalue\": \"bad\", \"output_type\": \"error\","
+    " \"traceback\": [\"l1\", \"l2\"]}],"
+    " \"source\": [\"x = 1\\n\", \"print(x)\"]},"
+    "{\"cell_type\": \"raw\", \"id\": \"r1\", \"metadata\": {},"
+    " \"source\": \"raw\"}],"
+    " \"metadata\": {\"kernelspec\": {\"display_name\": \"Lua\","
+    " \"language\": \"lua\", \"name\": \"lualab\"}, \"title\": \"OOM\"},"
+    " \"nbformat\": 4, \"nbformat_minor\": 5}\n";
+
+static const char nb_md[] =
+    "# Heading\n\nSome *text*.\n\n"
+    "```lua tags=[\"parameters\"]\nx = 1\nprint(x)\n```\n\n"
+    "More text.\n\n"
+    "````lua k={\"n\": 1}\ns = \"```\"\n````\n";
+
+typedef int (*nb_parser)(const char *, size_t, const char *, ll_notebook **,
+                         ll_err *);
+
+/* Parse text, write it to file name in tmpdir, read that back. */
+static int nb_round_trip(nb_parser parse, const char *text, size_t len,
+                         const char *name, ll_err *err)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    ll_notebook *nb = NULL, *back = NULL;
+    int rc = parse(text, len, name, &nb, err);
+    if (!rc)
+        rc = ll_notebook_write(nb, path, err);
+    if (!rc)
+        rc = ll_notebook_read(path, &back, err);
+    if (!rc && back->ncells != nb->ncells)
+        rc = ll_err_set(err, LL_EPARSE, "%s: %d cells read back, not %d", name,
+                        back->ncells, nb->ncells);
+    ll_notebook_free(nb);
+    ll_notebook_free(back);
+    return rc;
+}
+
+static int sc_nb_percent(ll_err *err)
+{
+    return nb_round_trip(ll_notebook_parse_percent, nb_percent,
+                         sizeof nb_percent - 1, "nb.lua", err);
+}
+
+static int sc_nb_ipynb(ll_err *err)
+{
+    return nb_round_trip(ll_notebook_parse_ipynb, nb_ipynb, sizeof nb_ipynb - 1,
+                         "nb.ipynb", err);
+}
+
+static int sc_nb_md(ll_err *err)
+{
+    return nb_round_trip(ll_notebook_parse_markdown, nb_md, sizeof nb_md - 1,
+                         "nb.md", err);
+}
+
+/* The percent notebook written as .ipynb and .md (the conversions). */
+static int sc_nb_convert(ll_err *err)
+{
+    char path[128];
+    ll_notebook *nb = NULL;
+    int rc = ll_notebook_parse_percent(nb_percent, sizeof nb_percent - 1,
+                                       "nb.lua", &nb, err);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/conv.ipynb", tmpdir);
+        rc = ll_notebook_write(nb, path, err);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/conv.md", tmpdir);
+        rc = ll_notebook_write(nb, path, err);
+    }
+    ll_notebook_free(nb);
+    return rc;
+}
+
+/* The editor's operations: insert, edit, tag, metadata, outputs, copy,
+ * move, delete. */
+static int sc_nb_ops(ll_err *err)
+{
+    char s_out[] = "stdout", s_two[] = "2\n", s_three[] = "3",
+         s_svg[] = "<svg/>", s_e[] = "E", s_bad[] = "bad", s_tb[] = "l1\nl2";
+    ll_notebook *nb = ll_notebook_new();
+    if (!nb)
+        return ll_err_oom(err);
+    int rc = LL_OK;
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x = 1");
+    if (!c)
+        rc = ll_err_oom(err);
+    if (!rc && !ll_notebook_insert_cell(nb, 1, LL_CELL_MARKDOWN, "# Title"))
+        rc = ll_err_oom(err);
+    c = rc ? NULL : &nb->cells[0];
+    if (!rc && ll_cell_set_source(c, "x = 2\nprint(x)"))
+        rc = ll_err_oom(err);
+    if (!rc)
+        rc = ll_cell_set_metadata(c, "{\"tags\": [\"a\"], \"k\": {\"n\": [1]}}",
+                                  err);
+    if (!rc && ll_cell_add_tag(c, "parameters"))
+        rc = ll_err_oom(err);
+    if (!rc) {
+        ll_output o = {.type = LL_OUT_STREAM, .name = s_out, .text = s_two};
+        if (ll_cell_add_output(c, &o))
+            rc = ll_err_oom(err);
+    }
+    if (!rc) {
+        ll_output o = {.type = LL_OUT_RESULT,
+                       .text = s_three,
+                       .svg = s_svg,
+                       .execution_count = 1};
+        if (ll_cell_add_output(c, &o))
+            rc = ll_err_oom(err);
+    }
+    if (!rc) {
+        ll_output o = {.type = LL_OUT_ERROR,
+                       .ename = s_e,
+                       .evalue = s_bad,
+                       .traceback = s_tb};
+        if (ll_cell_add_output(c, &o))
+            rc = ll_err_oom(err);
+    }
+    if (!rc) {
+        char *first = ll_cell_first_line(c, 4);
+        if (!first)
+            rc = ll_err_oom(err);
+        free(first);
+    }
+    if (!rc) {
+        ll_cell copy;
+        memset(&copy, 0, sizeof copy);
+        if (ll_cell_copy(&nb->cells[0], &copy))
+            rc = ll_err_oom(err);
+        else
+            ll_cell_free(&copy);
+    }
+    if (!rc && ll_notebook_move_cell(nb, 0, 1))
+        rc = ll_err_oom(err);
+    if (!rc) {
+        ll_buf b;
+        ll_buf_init(&b);
+        rc = ll_notebook_to_ipynb(nb, &b, err);
+        ll_buf_free(&b);
+    }
+    if (!rc && ll_notebook_delete_cell(nb, 0))
+        rc = ll_err_oom(err);
+    ll_notebook_free(nb);
+    return rc;
+}
+
 /* ---- tests -----------------------------------------------------------------
  */
 
@@ -427,6 +597,35 @@ static void test_track(void **state)
     assert_true(inject("tracking store open, run, log", sc_track) > 20);
 }
 
+static void test_notebook(void **state)
+{
+    (void)state;
+    assert_true(inject("percent notebook parse, write, read", sc_nb_percent) >
+                20);
+    assert_true(inject("ipynb notebook parse, write, read", sc_nb_ipynb) > 20);
+    assert_true(inject("Markdown notebook parse, write, read", sc_nb_md) > 20);
+    assert_true(inject("percent notebook to .ipynb and .md", sc_nb_convert) >
+                20);
+    assert_true(inject("notebook cell operations", sc_nb_ops) > 20);
+    /* with memory to spare, bad metadata is still a parse error */
+    ll_err err = {0};
+    ll_notebook *nb = NULL;
+    static const char bad[] = "-- %% tags=[\"a\",]\nx = 1\n";
+    assert_int_equal(
+        ll_notebook_parse_percent(bad, sizeof bad - 1, "b.lua", &nb, &err),
+        LL_EPARSE);
+    assert_null(nb);
+    assert_string_equal(err.msg, "b.lua:1:12: bad metadata value for 'tags' "
+                                 "on the cell marker (expected JSON)");
+    ll_notebook *nb2 = ll_notebook_new();
+    ll_cell *c = nb2 ? ll_notebook_insert_cell(nb2, 0, LL_CELL_CODE, "") : NULL;
+    assert_non_null(c);
+    ll_err_clear(&err);
+    assert_int_equal(ll_cell_set_metadata(c, "[1]", &err), LL_EPARSE);
+    assert_string_equal(err.msg, "cell metadata is not a JSON object: [1]");
+    ll_notebook_free(nb2);
+}
+
 int main(void)
 {
     const char *src = getenv("top_srcdir");
@@ -450,7 +649,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tensor), cmocka_unit_test(test_safetensors),
         cmocka_unit_test(test_model),  cmocka_unit_test(test_frame),
-        cmocka_unit_test(test_track),
+        cmocka_unit_test(test_track),  cmocka_unit_test(test_notebook),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
