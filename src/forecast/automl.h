@@ -343,10 +343,9 @@ ll_frame *ll_aml_pipeline_forecast(const ll_aml_pipeline *p, size_t h,
  * refitted on the history, regression models read their lags and windows
  * from it.  mean gets h values.  LL_ERANGE when the history is still
  * too short for the model (a family's minimum length). */
-int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p,
-                                     const char *key, const double *time,
-                                     const double *y, size_t n,
-                                     const double *xlast, size_t h,
+int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
+                                     const double *time, const double *y,
+                                     size_t n, const double *xlast, size_t h,
                                      double *mean, ll_err *err);
 int ll_aml_pipeline_save(const ll_aml_pipeline *p, const char *dir,
                          ll_err *err);

@@ -37,5 +37,4 @@ extern const ll_fc_family ll_fc_dynamic_optimized_theta;
 extern const ll_fc_family ll_fc_arima_family;
 extern const ll_fc_family ll_fc_autoarima_family;
 
-
 #endif

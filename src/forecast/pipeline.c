@@ -723,8 +723,7 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
         mean[k] = 0;
     int rc = LL_OK;
     for (size_t i = 0; i < p->nmembers && rc == LL_OK; i++) {
-        rc = hist_predict(p->members[i], s, yf, xf, len, h, t0, step, tmp,
-                          err);
+        rc = hist_predict(p->members[i], s, yf, xf, len, h, t0, step, tmp, err);
         for (size_t k = 0; k < h && rc == LL_OK; k++)
             mean[k] += p->weights[i] * tmp[k];
     }
@@ -732,10 +731,9 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
     return rc;
 }
 
-int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p,
-                                     const char *key, const double *time,
-                                     const double *y, size_t n,
-                                     const double *xlast, size_t h,
+int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
+                                     const double *time, const double *y,
+                                     size_t n, const double *xlast, size_t h,
                                      double *mean, ll_err *err)
 {
     const ll_aml_table *t = p->tab;
@@ -799,8 +797,8 @@ int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p,
     }
     int rc = isnan(fill) ? ll_err_set(err, LL_EINVAL,
                                       "forecast: the history has no value")
-                         : hist_predict(p, s, yf, nreg ? xf : NULL, len, h,
-                                        t0, step, mean, err);
+                         : hist_predict(p, s, yf, nreg ? xf : NULL, len, h, t0,
+                                        step, mean, err);
     free(yf), free(xf);
     return rc;
 }

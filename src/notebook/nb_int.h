@@ -18,8 +18,6 @@ int nb_json_dump(const cJSON *v, ll_buf *b, int indent, int sort_keys);
 /* The same, as if nested `level` deep (for pieces of a larger document). */
 int nb_json_dump_at(const cJSON *v, ll_buf *b, int indent, int sort_keys,
                     int level);
-/* A JSON string literal of s[0..len). */
-int nb_json_string(ll_buf *b, const char *s, size_t len);
 
 /* The 1-based line and column of byte offset off in text. */
 void nb_line_col(const char *text, size_t off, int *line, int *col);

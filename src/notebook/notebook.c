@@ -9,6 +9,7 @@
 
 #include "notebook/nb_int.h"
 #include "util/fsutil.h"
+#include "util/json.h"
 #include "util/signals.h"
 
 #include <errno.h>
@@ -638,59 +639,6 @@ int ll_notebook_write(const ll_notebook *nb, const char *path, ll_err *err)
 
 /* ---- JSON printing ---- */
 
-int nb_json_string(ll_buf *b, const char *s, size_t len)
-{
-    int rc = ll_buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < len && rc == LL_OK; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[8];
-        switch (ch) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        default:
-            if (ch < 0x20) {
-                snprintf(u, sizeof u, "\\u%04x", ch);
-                esc = u;
-            }
-        }
-        if (esc) {
-            if (run)
-                rc = ll_buf_append(b, s + i - run, run);
-            run = 0;
-            if (rc == LL_OK)
-                rc = ll_buf_puts(b, esc);
-        } else {
-            run++;
-        }
-    }
-    if (rc == LL_OK && run)
-        rc = ll_buf_append(b, s + len - run, run);
-    if (rc == LL_OK)
-        rc = ll_buf_putc(b, '"');
-    return rc;
-}
-
 static int put_number(ll_buf *b, double d)
 {
     if (!isfinite(d))
@@ -730,7 +678,7 @@ static int dump(const cJSON *v, ll_buf *b, int indent, int sort, int level)
     if (cJSON_IsNumber(v))
         return put_number(b, v->valuedouble);
     if (cJSON_IsString(v))
-        return nb_json_string(b, v->valuestring, strlen(v->valuestring));
+        return ll_json_put_string(b, v->valuestring, strlen(v->valuestring));
     if (cJSON_IsRaw(v))
         return ll_buf_puts(b, v->valuestring);
     int obj = cJSON_IsObject(v);
@@ -752,7 +700,8 @@ static int dump(const cJSON *v, ll_buf *b, int indent, int sort, int level)
         if (rc == LL_OK && indent >= 0)
             rc = indent_to(b, indent, level + 1);
         if (rc == LL_OK && obj) {
-            rc = nb_json_string(b, items[i]->string, strlen(items[i]->string));
+            rc = ll_json_put_string(b, items[i]->string,
+                                    strlen(items[i]->string));
             if (rc == LL_OK)
                 rc = ll_buf_puts(b, ": ");
         }

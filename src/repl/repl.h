@@ -40,7 +40,6 @@ void ll_repl_free_candidates(char **c);
  * the first such variable's name into name (cap bytes, cut to fit) when
  * code declares one outside any block (do, function, if, while, for,
  * repeat); 0 otherwise.  Strings and comments are skipped. */
-int ll_repl_close_at_once(const char *code, size_t len, char *name,
-                          size_t cap);
+int ll_repl_close_at_once(const char *code, size_t len, char *name, size_t cap);
 
 #endif

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "serve/request.h"
+#include "util/json.h"
 
 void ll_req_input_clear(ll_req_input *in)
 {
@@ -28,21 +29,6 @@ void ll_req_input_clear(ll_req_input *in)
 }
 
 /* ---- JSON values into columns ------------------------------------------ */
-
-/* Where a parse stopped, as line and column (1-based). */
-static void where(const char *body, const char *at, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = body; p < at; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
 
 enum { K_NULL = 1, K_NUM = 2, K_BOOL = 4, K_STR = 8, K_OTHER = 16 };
 
@@ -599,7 +585,7 @@ int ll_req_parse(const char *content_type, const char *body, size_t len,
         const char *at = end ? end : body;
         if (at < body || at > body + len)
             at = body + len;
-        where(body, at, &line, &col);
+        ll_json_line_col(body, (size_t)(at - body), &line, &col);
         return ll_err_set(err, LL_EPARSE,
                           "malformed JSON at line %d, column %d", line, col);
     }
@@ -985,7 +971,7 @@ int ll_req_parse_response(const char *body, size_t len, ll_frame **out,
     if (!root) {
         int line, col;
         const char *at = end && end >= body && end <= body + len ? end : body;
-        where(body, at, &line, &col);
+        ll_json_line_col(body, (size_t)(at - body), &line, &col);
         return ll_err_set(err, LL_EPARSE,
                           "the server's answer is not JSON (line %d, column "
                           "%d)",

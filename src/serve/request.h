@@ -80,7 +80,8 @@ int ll_req_write_forecast(const ll_frame *pred, ll_buf *out, ll_err *err);
 void ll_req_write_error(const char *code, const char *msg, ll_buf *out);
 
 /* The client's side (serve.start's service): a frame as a
- * dataframe_split body (floats in the shortest text that reads back exactly), and a server's answer
+ * dataframe_split body (floats in the shortest text that reads back exactly),
+ * and a server's answer
  * ({"predictions": ...}, {"Results": ...} or the forecasting contract) as
  * a frame; an error answer becomes err "CODE: message". */
 int ll_req_frame_to_split(const ll_frame *f, ll_buf *out);

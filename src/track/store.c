@@ -453,9 +453,9 @@ int ll_track_open(const char *db_path, const char *artifact_root,
                             SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         int nomem = !t->db || sqlite3_errcode(t->db) == SQLITE_NOMEM;
-        int rc = ll_err_set(err, nomem ? LL_ENOMEM : LL_EIO,
-                            "%s: cannot open: %s", db_path,
-                            ll_trk_errmsg(t->db));
+        int rc =
+            ll_err_set(err, nomem ? LL_ENOMEM : LL_EIO, "%s: cannot open: %s",
+                       db_path, ll_trk_errmsg(t->db));
         ll_track_free(t);
         return rc;
     }
