@@ -1,7 +1,7 @@
 # stream/: the micro-batch streaming engine (DESIGN 5.10) and the `stream`
 # module.
 liblualab_a_SOURCES += src/stream/stream.h src/stream/stream_int.h \
-	src/stream/strset.c src/stream/rows.c src/stream/checkpoint.c \
+	src/stream/strset.c src/stream/rows.c src/stream/range.c src/stream/checkpoint.c \
 	src/stream/source_file.c src/stream/ops.c src/stream/sinks.c \
 	src/stream/engine.c src/stream/source_rate.c src/stream/source_replay.c src/stream/mqtt.c src/stream/kafka.c src/stream/forecast_op.c \
 	src/stream/lua_stream.c

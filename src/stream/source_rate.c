@@ -5,11 +5,9 @@
  * a restarted query goes on from where it was with the same timestamps.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "stream/stream_int.h"
 
@@ -21,18 +19,12 @@ typedef struct rate_source {
     int64_t bound; /* available_now: the values there at the start */
 } rate_source;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t available(const rate_source *s)
 {
     if (s->t0_ms < 0)
         return 0;
-    int64_t n = (int64_t)floor((double)(now_ms() - s->t0_ms) / 1000.0 * s->rps);
+    int64_t n = (int64_t)floor((double)(ll_stream_now_ms() - s->t0_ms) /
+                               1000.0 * s->rps);
     if (s->bound >= 0 && n > s->bound)
         n = s->bound;
     return n;
@@ -44,42 +36,18 @@ static int rate_plan(ll_source *base, int all, char **offsets, ll_err *err)
     (void)all;
     *offsets = NULL;
     if (s->t0_ms < 0)
-        s->t0_ms = now_ms();
+        s->t0_ms = ll_stream_now_ms();
     int64_t end = available(s);
     if (end <= s->next)
         return LL_OK;
-    char buf[128];
-    snprintf(buf, sizeof buf, "{\"start\":%lld,\"end\":%lld,\"t0\":%lld}",
-             (long long)s->next, (long long)end, (long long)s->t0_ms);
-    if (!(*offsets = ll_strdup(buf)))
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    return LL_OK;
-}
-
-static int parse(const char *offsets, int64_t *start, int64_t *end, int64_t *t0,
-                 ll_err *err)
-{
-    cJSON *o = cJSON_Parse(offsets);
-    cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "start");
-    cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "end");
-    cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t0");
-    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || !cJSON_IsNumber(t)) {
-        cJSON_Delete(o);
-        return ll_err_set(err, LL_EPARSE,
-                          "rate source: offsets without start, end, t0");
-    }
-    *start = (int64_t)a->valuedouble;
-    *end = (int64_t)b->valuedouble;
-    *t0 = (int64_t)t->valuedouble;
-    cJSON_Delete(o);
-    return LL_OK;
+    return ll_stream_range_offsets(s->next, end, s->t0_ms, offsets, err);
 }
 
 static int rate_restore(ll_source *base, const char *offsets, ll_err *err)
 {
     rate_source *s = (rate_source *)base;
     int64_t a, b, t0;
-    int rc = parse(offsets, &a, &b, &t0, err);
+    int rc = ll_stream_range_parse(offsets, "rate", &a, &b, &t0, err);
     if (rc)
         return rc;
     s->t0_ms = t0;
@@ -95,7 +63,7 @@ static ll_frame *rate_read(ll_source *base, const char *offsets,
     (void)log;
     *malformed = 0;
     int64_t a, b, t0;
-    if (parse(offsets, &a, &b, &t0, err))
+    if (ll_stream_range_parse(offsets, "rate", &a, &b, &t0, err))
         return NULL;
     int64_t n = b - a;
     ll_column *ts = ll_col_new(LL_DATETIME, n);
@@ -126,7 +94,7 @@ static int rate_snapshot(ll_source *base, ll_err *err)
     rate_source *s = (rate_source *)base;
     (void)err;
     if (s->t0_ms < 0)
-        s->t0_ms = now_ms();
+        s->t0_ms = ll_stream_now_ms();
     s->bound = available(s);
     return LL_OK;
 }

@@ -7,13 +7,11 @@
  * query goes on where it was, on the same clock.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "stream/stream_int.h"
 
@@ -26,13 +24,6 @@ typedef struct replay_source {
     int64_t t0_ms;  /* wall clock of the replay's start, -1 before */
     int64_t next, bound;
 } replay_source;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int load(replay_source *s, ll_err *err)
 {
@@ -86,7 +77,7 @@ static int64_t available(const replay_source *s)
 {
     if (s->t0_ms < 0 || !s->rows)
         return 0;
-    double played = (double)(now_ms() - s->t0_ms) / 1000.0 * s->speed;
+    double played = (double)(ll_stream_now_ms() - s->t0_ms) / 1000.0 * s->speed;
     /* the first row whose time is still to come */
     int64_t lo = 0, hi = s->rows->nrow;
     while (lo < hi) {
@@ -110,42 +101,18 @@ static int rp_plan(ll_source *base, int all, char **offsets, ll_err *err)
     if (rc)
         return rc;
     if (s->t0_ms < 0)
-        s->t0_ms = now_ms();
+        s->t0_ms = ll_stream_now_ms();
     int64_t end = available(s);
     if (end <= s->next)
         return LL_OK;
-    char buf[128];
-    snprintf(buf, sizeof buf, "{\"start\":%lld,\"end\":%lld,\"t0\":%lld}",
-             (long long)s->next, (long long)end, (long long)s->t0_ms);
-    if (!(*offsets = ll_strdup(buf)))
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    return LL_OK;
-}
-
-static int parse(const char *offsets, int64_t *a, int64_t *b, int64_t *t0,
-                 ll_err *err)
-{
-    cJSON *o = cJSON_Parse(offsets);
-    cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "start");
-    cJSON *y = cJSON_GetObjectItemCaseSensitive(o, "end");
-    cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t0");
-    if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !cJSON_IsNumber(t)) {
-        cJSON_Delete(o);
-        return ll_err_set(err, LL_EPARSE,
-                          "replay source: offsets without start, end, t0");
-    }
-    *a = (int64_t)x->valuedouble;
-    *b = (int64_t)y->valuedouble;
-    *t0 = (int64_t)t->valuedouble;
-    cJSON_Delete(o);
-    return LL_OK;
+    return ll_stream_range_offsets(s->next, end, s->t0_ms, offsets, err);
 }
 
 static int rp_restore(ll_source *base, const char *offsets, ll_err *err)
 {
     replay_source *s = (replay_source *)base;
     int64_t a, b, t0;
-    int rc = parse(offsets, &a, &b, &t0, err);
+    int rc = ll_stream_range_parse(offsets, "replay", &a, &b, &t0, err);
     if (rc)
         return rc;
     s->t0_ms = t0;
@@ -161,7 +128,8 @@ static ll_frame *rp_read(ll_source *base, const char *offsets,
     (void)log;
     *malformed = 0;
     int64_t a, b, t0;
-    if (parse(offsets, &a, &b, &t0, err) || load(s, err))
+    if (ll_stream_range_parse(offsets, "replay", &a, &b, &t0, err) ||
+        load(s, err))
         return NULL;
     return ll_frame_slice(s->rows, a, b - a);
 }
@@ -173,7 +141,7 @@ static int rp_snapshot(ll_source *base, ll_err *err)
     if (rc)
         return rc;
     if (s->t0_ms < 0)
-        s->t0_ms = now_ms();
+        s->t0_ms = ll_stream_now_ms();
     s->bound = available(s);
     return LL_OK;
 }

@@ -43,4 +43,12 @@ int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
 /* Row i as a JSON object (NA as null, dates as text) appended to out. */
 int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
 
+/* range.c: the offsets of the clocked sources (rate, replay):
+ * {"start":, "end":, "t0":}; "who" names the source in errors. */
+int64_t ll_stream_now_ms(void);
+int ll_stream_range_offsets(int64_t start, int64_t end, int64_t t0, char **out,
+                            ll_err *err);
+int ll_stream_range_parse(const char *offsets, const char *who, int64_t *start,
+                          int64_t *end, int64_t *t0, ll_err *err);
+
 #endif
