@@ -92,16 +92,121 @@ static int l_display(lua_State *L)
         ll_display d = {0};
         if (ll_host_display_at(h, L, i, &d) != LL_OK)
             return luaL_error(L, "display: out of memory");
-        if (h->has_sink && h->sink.display) {
-            h->sink.display(h->sink.ud, &d);
-        } else {
-            const char *t = h->dopts.color && d.ansi ? d.ansi : d.text;
-            ll_host_write(h, "stdout", t, strlen(t));
-            ll_host_write(h, "stdout", "\n", 1);
-        }
+        ll_host_emit_display(h, &d);
         ll_display_free(&d);
     }
     return 0;
+}
+
+/* ---- display handles (Jupyter's display(x, display_id=True)) ---- */
+
+#define HANDLE_MT "lualab.DisplayHandle"
+
+typedef struct dhandle {
+    uint64_t epoch; /* the host's display_epoch when it was made */
+    char id[32];    /* "ll-1" */
+} dhandle;
+
+/* Show the value at idx as version `update` of the display `id`. */
+static void show_versioned(lua_State *L, ll_host *h, int idx, const char *id,
+                           int update)
+{
+    ll_display d = {0};
+    if (ll_host_display_at(h, L, idx, &d) != LL_OK)
+        luaL_error(L, "display: out of memory");
+    d.display_id = ll_strdup(id);
+    d.update = update;
+    int rc = d.display_id ? ll_host_emit_display(h, &d) : LL_ENOMEM;
+    ll_display_free(&d);
+    if (rc != LL_OK)
+        luaL_error(L, "display: out of memory");
+}
+
+static int l_lualab_display(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    luaL_checkany(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = {"update", NULL};
+    ll_lua_check_opts(L, 2, "lualab.display", known);
+    int update = lua_istable(L, 2) && ll_opt_bool(L, 2, "update", 0);
+    if (!update) {
+        lua_settop(L, 1);
+        return l_display(L);
+    }
+    dhandle *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->epoch = h->display_epoch;
+    snprintf(u->id, sizeof u->id, "ll-%llu",
+             (unsigned long long)++h->next_display);
+    luaL_setmetatable(L, HANDLE_MT);
+    show_versioned(L, h, 1, u->id, 0);
+    return 1;
+}
+
+static int l_handle_update(lua_State *L)
+{
+    dhandle *u = luaL_checkudata(L, 1, HANDLE_MT);
+    luaL_checkany(L, 2);
+    ll_host *h = ll_host_from_lua(L);
+    if (u->epoch != h->display_epoch)
+        return luaL_error(L,
+                          "update: display %s belongs to a cell that has "
+                          "ended; show a new one with lualab.display(x, "
+                          "{update = true})",
+                          u->id);
+    show_versioned(L, h, 2, u->id, 1);
+    return 0;
+}
+
+static int l_handle_index(lua_State *L)
+{
+    dhandle *u = luaL_checkudata(L, 1, HANDLE_MT);
+    const char *k = luaL_checkstring(L, 2);
+    ll_host *h = ll_host_from_lua(L);
+    if (strcmp(k, "update") == 0) {
+        lua_getfield(L, LUA_REGISTRYINDEX, HANDLE_MT);
+        lua_getfield(L, -1, "update");
+    } else if (strcmp(k, "id") == 0) {
+        lua_pushstring(L, u->id);
+    } else if (strcmp(k, "live") == 0) {
+        lua_pushboolean(L, h->has_sink && h->sink.live &&
+                               u->epoch == h->display_epoch);
+    } else if (strcmp(k, "active") == 0) {
+        lua_pushboolean(L, u->epoch == h->display_epoch);
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+static int l_handle_tostring(lua_State *L)
+{
+    dhandle *u = luaL_checkudata(L, 1, HANDLE_MT);
+    lua_pushfstring(L, "DisplayHandle(%s)", u->id);
+    return 1;
+}
+
+static int l_display_live(lua_State *L)
+{
+    ll_host *h = ll_host_from_lua(L);
+    lua_pushboolean(L, h->has_sink && h->sink.live);
+    return 1;
+}
+
+static void open_handles(lua_State *L)
+{
+    luaL_newmetatable(L, HANDLE_MT);
+    lua_pushcfunction(L, l_handle_update);
+    ll_lua_setdoc(L, -1,
+                  "h:update(x) -- Replace the output h shows with x, in "
+                  "place (while the cell that made h runs).");
+    lua_setfield(L, -2, "update");
+    lua_pushcfunction(L, l_handle_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_handle_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
 }
 
 /* Resolve "df.read_csv" or "Frame:head" style names from _G. */
@@ -384,6 +489,7 @@ static void on_warning(void *ud, const char *msg, int tocont)
 void ll_host_open_base(lua_State *L)
 {
     lua_setwarnf(L, on_warning, ll_host_from_lua(L));
+    open_handles(L);
     static const ll_lua_fn base[] = {
         {"print", l_print,
          "print(...) -- Write the values to the cell's output, tab-separated."},
@@ -406,6 +512,17 @@ void ll_host_open_base(lua_State *L)
     lua_pop(L, 1);
 
     static const ll_lua_fn lualab_fns[] = {
+        {"display", l_lualab_display,
+         "display(x [, {update = true}]) -> handle -- Show x now; with "
+         "update = true return a handle whose h:update(y) replaces that "
+         "output in place while the cell runs (Jupyter's display_id): the "
+         "notebook and a terminal redraw it, a saved notebook keeps the "
+         "final version.  h.id is its id, h.live tells whether the front "
+         "end redraws it on screen."},
+        {"display_live", l_display_live,
+         "display_live() -> boolean -- Whether the front end redraws "
+         "updated displays on screen while the cell runs (the curses "
+         "notebook, a terminal); false headless."},
         {"progress", l_progress,
          "progress{label=, done=, total=, metrics=, depth=, "
          "finished=} -- Report progress to the front end."},

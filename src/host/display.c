@@ -349,3 +349,88 @@ int ll_host_display_at(ll_host *h, lua_State *L, int idx, ll_display *out)
     out->kind = ll_strdup("value");
     return out->text && out->kind ? LL_OK : LL_ENOMEM;
 }
+
+/* ---- updatable displays ---- */
+
+static void show_plain(ll_host *h, const ll_display *d)
+{
+    if (h->has_sink && h->sink.display) {
+        ll_display plain = *d;
+        plain.display_id = NULL;
+        plain.update = 0;
+        h->sink.display(h->sink.ud, &plain);
+        return;
+    }
+    const char *t = h->dopts.color && d->ansi ? d->ansi : d->text;
+    if (!t)
+        return;
+    ll_host_write(h, "stdout", t, strlen(t));
+    ll_host_write(h, "stdout", "\n", 1);
+}
+
+/* Move src's strings into dst (freeing dst's). */
+static void take_display(ll_display *dst, ll_display *src)
+{
+    ll_display_free(dst);
+    *dst = *src;
+    memset(src, 0, sizeof *src);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? ll_strdup(s) : NULL;
+}
+
+int ll_host_emit_display(ll_host *h, const ll_display *d)
+{
+    if (!d->display_id) {
+        show_plain(h, d);
+        return LL_OK;
+    }
+    if (h->has_sink && h->sink.display && h->sink.updates) {
+        h->sink.display(h->sink.ud, d);
+        return LL_OK;
+    }
+    /* Held: the first version takes a slot, later ones replace it. */
+    ll_display copy = {0};
+    copy.text = dup_or_null(d->text);
+    copy.ansi = dup_or_null(d->ansi);
+    copy.svg = dup_or_null(d->svg);
+    copy.kind = dup_or_null(d->kind);
+    copy.display_id = dup_or_null(d->display_id);
+    copy.id = d->id;
+    if ((d->text && !copy.text) || (d->ansi && !copy.ansi) ||
+        (d->svg && !copy.svg) || (d->kind && !copy.kind) || !copy.display_id) {
+        ll_display_free(&copy);
+        return LL_ENOMEM;
+    }
+    for (int i = 0; i < h->nheld; i++)
+        if (strcmp(h->held[i].display_id, d->display_id) == 0) {
+            take_display(&h->held[i], &copy);
+            return LL_OK;
+        }
+    if (h->nheld == h->capheld) {
+        int cap = h->capheld ? h->capheld * 2 : 4;
+        ll_display *n = realloc(h->held, sizeof *n * (size_t)cap);
+        if (!n) {
+            ll_display_free(&copy);
+            return LL_ENOMEM;
+        }
+        h->held = n;
+        h->capheld = cap;
+    }
+    h->held[h->nheld++] = copy;
+    return LL_OK;
+}
+
+void ll_host_flush_displays(ll_host *h)
+{
+    h->display_epoch++;
+    /* Shown in the order they were first displayed. */
+    int n = h->nheld;
+    h->nheld = 0;
+    for (int i = 0; i < n; i++) {
+        show_plain(h, &h->held[i]);
+        ll_display_free(&h->held[i]);
+    }
+}

@@ -54,6 +54,7 @@ void ll_display_free(ll_display *d)
     free(d->ansi);
     free(d->svg);
     free(d->kind);
+    free(d->display_id);
     memset(d, 0, sizeof *d);
 }
 
@@ -275,6 +276,9 @@ void ll_host_free(ll_host *h)
     ll_progress_set_handler(NULL, NULL);
     if (h->L)
         lua_close(h->L);
+    for (int i = 0; i < h->nheld; i++)
+        ll_display_free(&h->held[i]);
+    free(h->held);
     ll_buf_free(&h->warning);
     free(h);
 }
@@ -592,6 +596,7 @@ int ll_host_run_cell(ll_host *h, const char *code, size_t len, const char *name,
     }
     lua_settop(L, top);
     ll_interrupt_requested = 0;
+    ll_host_flush_displays(h);
     res->seconds = ll_monotonic() - t0;
     return res->status;
 }
@@ -616,6 +621,7 @@ int ll_host_run_string(ll_host *h, const char *code, size_t len)
     }
     char *evalue = NULL, *tb = NULL;
     int status = run_protected(h, 0, 0, &evalue, &tb);
+    ll_host_flush_displays(h);
     if (status != LUA_OK)
         report_error(h, tb ? tb : "error");
     free(evalue);
@@ -644,6 +650,7 @@ int ll_host_run_script(ll_host *h, const char *path)
     }
     char *evalue = NULL, *tb = NULL;
     status = run_protected(h, nargs, 0, &evalue, &tb);
+    ll_host_flush_displays(h);
     if (status != LUA_OK)
         report_error(h, tb ? tb : "error");
     free(evalue);

@@ -31,6 +31,12 @@ typedef struct ll_display {
     char *kind;  /* "value", "frame", "plot", "tensor", ... */
     uint64_t id; /* kind "plot": the chart's id (plot.h ll_plot_find), so a
                     front end can redraw it live; else 0 */
+    /* An updatable display (lualab.display(x, {update = true})): its id
+     * ("ll-1", Jupyter's transient display_id), else NULL.  update is 0 for
+     * the first version and 1 for a version that replaces, in place, the
+     * output first shown with the same id. */
+    char *display_id;
+    int update;
 } ll_display;
 
 void ll_display_free(ll_display *d);
@@ -43,6 +49,13 @@ typedef struct ll_sink {
     void (*display)(void *ud, const ll_display *d);
     void (*progress)(void *ud, const ll_progress *p);
     void *ud;
+    /* updates: display() understands display_id / update (it replaces the
+     * output in place).  A sink without it gets each updatable display
+     * once, in its final version, when the chunk ends.  live: the front
+     * end also redraws it on screen while the cell runs (the curses
+     * notebook, a terminal), so a live table is worth drawing. */
+    int updates;
+    int live;
 } ll_sink;
 
 enum ll_cell_status {
@@ -129,6 +142,13 @@ int ll_host_catch_sigint(ll_host *h);
 /* Render the value at idx with the display protocol (__display, then
  * __tostring, then the pretty printer). */
 int ll_host_display_value(ll_host *h, int idx, ll_display *out);
+
+/* End the chunk's updatable displays: the versions held for a sink
+ * without updates (or for plain stdout) are shown now, once, in their
+ * final form, and every handle made so far stops accepting updates.
+ * ll_host_run_cell, ll_host_run_script and ll_host_run_string call it when
+ * they end; a front end that calls Lua itself calls it when done. */
+void ll_host_flush_displays(ll_host *h);
 
 /* The one-line doc string registered for the value at idx, or NULL. */
 const char *ll_host_doc(lua_State *L, int idx);

@@ -31,6 +31,12 @@ struct ll_host {
     int trap_exit;        /* ll_host_trap_exit */
     int exit_requested;   /* os.exit was called in the running cell */
     int exit_code;
+    /* Updatable displays (lualab.display(x, {update = true})). */
+    uint64_t display_epoch; /* bumped when a chunk ends: older handles die */
+    uint64_t next_display;  /* the last display id handed out */
+    ll_display *held;       /* final versions kept for a sink without
+                               updates, shown when the chunk ends */
+    int nheld, capheld;
 };
 
 ll_host *ll_host_from_lua(lua_State *L);
@@ -39,6 +45,10 @@ void ll_host_progress_dispatch(void *ud, const ll_progress *p);
 /* capture.c: print, io.write, display(), help(), the lualab table */
 void ll_host_open_base(lua_State *L);
 void ll_host_write(ll_host *h, const char *stream, const char *s, size_t n);
+
+/* display.c: send d to the sink (or stdout); an updatable display goes to
+ * a sink with updates as it is, else is held until ll_host_flush_displays. */
+int ll_host_emit_display(ll_host *h, const ll_display *d);
 
 /* display.c: the pretty printer */
 typedef struct ll_pretty_opts {

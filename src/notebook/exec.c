@@ -28,6 +28,15 @@ typedef struct live_plot {
     uint64_t version;
 } live_plot;
 
+/* An updatable display (lualab.display(x, {update = true})): later
+ * versions replace its output in place, so the notebook keeps the final
+ * one, as Jupyter's update_display_data does. */
+#define LL_LIVE_DISPLAYS 64
+typedef struct live_display {
+    int output; /* index in the cell's outputs */
+    char id[32];
+} live_display;
+
 typedef struct exec_sink {
     ll_cell *cell;
     const ll_sink *forward;
@@ -38,6 +47,8 @@ typedef struct exec_sink {
     size_t dropped;  /* stream bytes not kept */
     live_plot live[LL_LIVE_PLOTS];
     int nlive;
+    live_display disp[LL_LIVE_DISPLAYS];
+    int ndisp;
 } exec_sink;
 
 static void on_stream(void *ud, const char *name, const char *data, size_t len)
@@ -90,9 +101,44 @@ static void on_stream(void *ud, const char *name, const char *data, size_t len)
     es->kept += len;
 }
 
+static void replace_text(char **field, ll_buf *b);
+
+static int set_field(char **field, const char *s)
+{
+    char *n = NULL;
+    if (s && !(n = nb_strdup(s)))
+        return LL_ENOMEM;
+    free(*field);
+    *field = n;
+    return LL_OK;
+}
+
+/* The output an updatable display first made, or NULL. */
+static live_display *find_display(exec_sink *es, const char *id)
+{
+    for (int i = 0; i < es->ndisp; i++)
+        if (strcmp(es->disp[i].id, id) == 0 &&
+            es->disp[i].output < es->cell->noutputs)
+            return &es->disp[i];
+    return NULL;
+}
+
 static void on_display(void *ud, const ll_display *d)
 {
     exec_sink *es = ud;
+    live_display *ld =
+        d->display_id && d->update ? find_display(es, d->display_id) : NULL;
+    if (ld) {
+        ll_output *o = &es->cell->outputs[ld->output];
+        if (set_field(&o->text, d->text) || set_field(&o->ansi, d->ansi) ||
+            set_field(&o->svg, d->svg))
+            es->oom = 1;
+        free(o->png); /* made again from the final svg */
+        o->png = NULL;
+        if (es->forward && es->forward->display && es->forward->updates)
+            es->forward->display(es->forward->ud, d);
+        return;
+    }
     ll_output o = {0};
     o.type = LL_OUT_DISPLAY;
     o.text = d->text;
@@ -110,8 +156,35 @@ static void on_display(void *ud, const ll_display *d)
             lp->version = ll_plot_version(p);
         }
     }
-    if (es->forward && es->forward->display)
+    int held = 0;
+    if (d->display_id && es->ndisp < LL_LIVE_DISPLAYS && !es->oom) {
+        live_display *nd = &es->disp[es->ndisp++];
+        nd->output = es->cell->noutputs - 1;
+        snprintf(nd->id, sizeof nd->id, "%s", d->display_id);
+        /* A front end without updates sees the final version at the end. */
+        held = !(es->forward && es->forward->updates);
+    }
+    if (!held && es->forward && es->forward->display)
         es->forward->display(es->forward->ud, d);
+}
+
+/* For a front end without updates: each updatable display once, final. */
+static void forward_final(exec_sink *es)
+{
+    if (!es->forward || !es->forward->display || es->forward->updates)
+        return;
+    for (int i = 0; i < es->ndisp; i++) {
+        if (es->disp[i].output >= es->cell->noutputs)
+            continue;
+        const ll_output *o = &es->cell->outputs[es->disp[i].output];
+        char kind[] = "value";
+        ll_display d = {0};
+        d.text = o->text;
+        d.ansi = o->ansi;
+        d.svg = o->svg;
+        d.kind = kind;
+        es->forward->display(es->forward->ud, &d);
+    }
 }
 
 static void replace_text(char **field, ll_buf *b)
@@ -181,7 +254,8 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     int count = counter ? ++*counter : c->execution_count + 1;
     c->execution_count = count;
     exec_sink es = {.cell = c, .forward = forward};
-    ll_sink sink = {on_stream, on_display, on_progress, &es};
+    ll_sink sink = {on_stream, on_display, on_progress, &es, 1,
+                    forward ? forward->live : 0};
     ll_host_set_sink(h, &sink);
     ll_cell_result res;
     const char *src = c->source ? c->source : "";
@@ -195,6 +269,7 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     c->seconds = res.seconds;
     c->stale = 0;
     refresh_plots(&es);
+    forward_final(&es);
     if (es.dropped > 0) {
         char note[96];
         snprintf(note, sizeof note,

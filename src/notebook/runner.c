@@ -672,7 +672,7 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
     for (int i = 0; i < nb->ncells; i++)
         if (nb->cells[i].type == LL_CELL_CODE)
             ncode++;
-    ll_sink fwd = {fwd_stream, fwd_display, fwd_progress, rs};
+    ll_sink fwd = {fwd_stream, fwd_display, fwd_progress, rs, 0, 0};
     double t0 = ll_monotonic();
     int counter = 0, number = 0;
     for (int i = 0; i < nb->ncells; i++) {

@@ -530,6 +530,47 @@ static void sink_stream(void *ud, const char *name, const char *data,
     tick(u, 0);
 }
 
+/* Append src's bytes [from, to) to dst with their styles. */
+static void styled_copy(ui_styled *dst, const ui_styled *src, size_t from,
+                        size_t to)
+{
+    size_t i = from;
+    while (i < to) {
+        size_t j = i + 1;
+        while (j < to && src->style[j] == src->style[i])
+            j++;
+        ui_styled_add(dst, src->text.data + i, j - i, src->style[i]);
+        i = j;
+    }
+}
+
+/* Replace the live output's bytes [start, end) with the ANSI text s; the
+ * charts and displays after it move.  Returns the new end. */
+static size_t live_replace(ui_live *l, size_t start, size_t end, const char *s,
+                           size_t n)
+{
+    ui_styled next;
+    ui_styled_init(&next);
+    styled_copy(&next, &l->shown, 0, start);
+    ui_ansi_to_styled(&next, s, n, 0);
+    size_t nend = next.text.len;
+    styled_copy(&next, &l->shown, end, l->shown.text.len);
+    ui_styled_free(&l->shown);
+    l->shown = next;
+    long delta = (long)nend - (long)end;
+    for (int k = 0; k < l->ncharts; k++)
+        if (l->charts[k].start >= end) {
+            l->charts[k].start = (size_t)((long)l->charts[k].start + delta);
+            l->charts[k].end = (size_t)((long)l->charts[k].end + delta);
+        }
+    for (int k = 0; k < l->ndisps; k++)
+        if (l->disps[k].start >= end) {
+            l->disps[k].start = (size_t)((long)l->disps[k].start + delta);
+            l->disps[k].end = (size_t)((long)l->disps[k].end + delta);
+        }
+    return nend;
+}
+
 static void sink_display(void *ud, const ll_display *d)
 {
     ui *u = ud;
@@ -537,6 +578,17 @@ static void sink_display(void *ud, const ll_display *d)
     const char *t = d->ansi ? d->ansi : d->text;
     if (!t)
         return;
+    if (d->display_id && d->update) {
+        for (int i = 0; i < l->ndisps; i++) {
+            ui_live_disp *ld = &l->disps[i];
+            if (strcmp(ld->id, d->display_id) != 0)
+                continue;
+            ld->end = live_replace(l, ld->start, ld->end, t, strlen(t));
+            /* The next tick redraws it: at most ten times a second. */
+            tick(u, 0);
+            return;
+        }
+    }
     size_t n = l->shown.text.len;
     if (n > 0 && l->shown.text.data[n - 1] != '\n')
         live_add(u, "\n", 1, 0);
@@ -551,22 +603,14 @@ static void sink_display(void *ud, const ll_display *d)
         ch->id = ll_plot_id(p);
         ch->version = ll_plot_version(p);
     }
+    if (d->display_id && !l->truncated && l->ndisps < UI_LIVE_DISPS) {
+        ui_live_disp *ld = &l->disps[l->ndisps++];
+        ld->start = start;
+        ld->end = l->shown.text.len;
+        snprintf(ld->id, sizeof ld->id, "%s", d->display_id);
+    }
     live_add(u, "\n", 1, 0);
     tick(u, 0);
-}
-
-/* Append src's bytes [from, to) to dst with their styles. */
-static void styled_copy(ui_styled *dst, const ui_styled *src, size_t from,
-                        size_t to)
-{
-    size_t i = from;
-    while (i < to) {
-        size_t j = i + 1;
-        while (j < to && src->style[j] == src->style[i])
-            j++;
-        ui_styled_add(dst, src->text.data + i, j - i, src->style[i]);
-        i = j;
-    }
 }
 
 /* Redraw in the live output the charts the cell changed since they were
@@ -590,22 +634,9 @@ static void refresh_live_charts(ui *u)
             ll_buf_free(&b);
             continue;
         }
-        ui_styled next;
-        ui_styled_init(&next);
-        styled_copy(&next, &l->shown, 0, ch->start);
-        ui_ansi_to_styled(&next, ll_buf_str(&b), b.len, 0);
-        size_t end = next.text.len;
-        styled_copy(&next, &l->shown, ch->end, l->shown.text.len);
+        ch->end = live_replace(l, ch->start, ch->end, ll_buf_str(&b), b.len);
         ll_buf_free(&b);
-        long delta = (long)end - (long)ch->end;
-        ui_styled_free(&l->shown);
-        l->shown = next;
-        ch->end = end;
         ch->version = ll_plot_version(p);
-        for (int k = i + 1; k < l->ncharts; k++) {
-            l->charts[k].start = (size_t)((long)l->charts[k].start + delta);
-            l->charts[k].end = (size_t)((long)l->charts[k].end + delta);
-        }
     }
 }
 
@@ -673,6 +704,7 @@ int ui_run_cell(ui *u, int index)
     ui_styled_reset(&u->live.shown);
     u->live.truncated = 0;
     u->live.ncharts = 0;
+    u->live.ndisps = 0;
     u->live.plot_changes = ll_plot_changes();
     u->live.cap = LIVE_CAP;
     u->live.started = ll_monotonic();
@@ -690,7 +722,9 @@ int ui_run_cell(ui *u, int index)
     ll_sink sink = {.stream = sink_stream,
                     .display = sink_display,
                     .progress = sink_progress,
-                    .ud = u};
+                    .ud = u,
+                    .updates = 1,
+                    .live = 1};
     last_i_ms = 0;
     interrupt_ms = 0;
     running_index = index;

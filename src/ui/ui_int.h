@@ -171,6 +171,15 @@ typedef struct ui_live_chart {
 
 #define UI_LIVE_CHARTS 16
 
+/* An updatable display (lualab.display(x, {update = true})) in the live
+ * output: h:update(y) replaces its bytes. */
+typedef struct ui_live_disp {
+    size_t start, end; /* its bytes in ui_live.shown */
+    char id[32];
+} ui_live_disp;
+
+#define UI_LIVE_DISPS 16
+
 /* What a running cell has printed and displayed so far. */
 typedef struct ui_live {
     ui_styled shown;
@@ -179,6 +188,8 @@ typedef struct ui_live {
     double started;
     ui_live_chart charts[UI_LIVE_CHARTS];
     int ncharts;
+    ui_live_disp disps[UI_LIVE_DISPS];
+    int ndisps;
     uint64_t plot_changes; /* ll_plot_changes() when last checked */
 } ui_live;
 
