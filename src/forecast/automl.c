@@ -548,6 +548,8 @@ static void report(pool *p, ll_aml_trial *tr)
     j->ntrials_run++;
     if (j->opts.progress)
         j->opts.progress(j->opts.progress_ctx, tr, p->done, p->planned);
+    if (j->opts.board)
+        j->opts.board(j->opts.progress_ctx, j);
     /* The best so far, for the live line. */
     int m = j->opts.metric, hb = ll_aml_metric_higher_better(m);
     const ll_aml_trial *best = NULL;
@@ -879,9 +881,39 @@ int ll_aml_frame_add_str(ll_frame *f, const char *name, const char *const *v,
     return ll_aml_frame_add(f, name, str_col(v, n), err);
 }
 
+/* The leaderboard of the trials order[0..n), in that order. */
+static ll_frame *leaderboard_of(const ll_aml_job *j, const size_t *order,
+                                size_t n, ll_err *err);
+
 ll_frame *ll_aml_leaderboard(const ll_aml_job *j, ll_err *err)
 {
-    size_t n = j->ntrials;
+    return leaderboard_of(j, j->order, j->ntrials, err);
+}
+
+ll_frame *ll_aml_leaderboard_live(const ll_aml_job *j, ll_err *err)
+{
+    size_t *ord = calloc(j->ntrials + 1, sizeof *ord);
+    if (!ord) {
+        ll_err_set(err, LL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < j->ntrials; i++)
+        if (j->trials[i].id > 0)
+            ord[n++] = i;
+    pthread_mutex_lock(&rank_mu);
+    cmp_rank_ctx_metric = j->opts.metric;
+    cmp_rank_ctx_trials = j->trials;
+    qsort(ord, n, sizeof *ord, cmp_rank);
+    pthread_mutex_unlock(&rank_mu);
+    ll_frame *f = leaderboard_of(j, ord, n, err);
+    free(ord);
+    return f;
+}
+
+static ll_frame *leaderboard_of(const ll_aml_job *j, const size_t *order,
+                                size_t n, ll_err *err)
+{
     ll_frame *f = ll_frame_new();
     double *v = malloc((n + 1) * sizeof *v);
     const char **s = malloc((n + 1) * sizeof *s);
@@ -900,7 +932,7 @@ ll_frame *ll_aml_leaderboard(const ll_aml_job *j, ll_err *err)
             goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        s[i] = j->trials[j->order[i]].model;
+        s[i] = j->trials[order[i]].model;
     if (ll_aml_frame_add_str(f, "model", s, n, err))
         goto fail;
     /* The primary metric first, then the others in AzureML's order. */
@@ -910,16 +942,16 @@ ll_frame *ll_aml_leaderboard(const ll_aml_job *j, ll_err *err)
         if (q >= 0 && m == pm)
             continue;
         for (size_t i = 0; i < n; i++)
-            v[i] = j->trials[j->order[i]].metrics[m];
+            v[i] = j->trials[order[i]].metrics[m];
         if (ll_aml_frame_add_num(f, ll_aml_metric_names[m], v, n, err))
             goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        v[i] = j->trials[j->order[i]].fit_seconds;
+        v[i] = j->trials[order[i]].fit_seconds;
     if (ll_aml_frame_add_num(f, "fit_seconds", v, n, err))
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        const ll_aml_trial *tr = &j->trials[j->order[i]];
+        const ll_aml_trial *tr = &j->trials[order[i]];
         s[i] = tr->ok ? NULL : tr->error;
     }
     if (ll_aml_frame_add_str(f, "error", s, n, err))

@@ -237,6 +237,8 @@ typedef struct ll_aml_trial {
     size_t nmembers;
 } ll_aml_trial;
 
+typedef struct ll_aml_job ll_aml_job;
+
 typedef struct ll_aml_opts {
     ll_aml_table_opts table;
     size_t horizon;
@@ -260,6 +262,10 @@ typedef struct ll_aml_opts {
     void (*progress)(void *ctx, const ll_aml_trial *t, size_t done,
                      size_t total);
     void *progress_ctx;
+    /* Called on the calling thread after each trial is reported, with the
+     * job as it stands, so a front end can redraw the live leaderboard
+     * (ll_aml_leaderboard_live).  ctx is progress_ctx. */
+    void (*board)(void *ctx, const ll_aml_job *j);
 } ll_aml_opts;
 
 void ll_aml_opts_init(ll_aml_opts *o);
@@ -308,6 +314,10 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
 void ll_aml_job_free(ll_aml_job *j);
 /* Leaderboard: rank, model, one column per metric, fit_seconds, error. */
 ll_frame *ll_aml_leaderboard(const ll_aml_job *j, ll_err *err);
+/* The leaderboard while the search runs (from opts.board): the trials
+ * reported so far, ranked as ll_aml_leaderboard ranks them, with the same
+ * columns; after the search it equals ll_aml_leaderboard. */
+ll_frame *ll_aml_leaderboard_live(const ll_aml_job *j, ll_err *err);
 /* Explanation: feature, kind ("raw" | "engineered"), importance. */
 ll_frame *ll_aml_explanation(const ll_aml_job *j, ll_err *err);
 /* CV predictions of the best trial against the truth: series, fold,

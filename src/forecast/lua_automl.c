@@ -117,10 +117,24 @@ static int auto_int(lua_State *L, int idx, const char *key)
     return v;
 }
 
+/* progress = true: on a front end that redraws displays in place (the
+ * curses notebook, a terminal) a live leaderboard table, updated after each
+ * trial, beside the progress bar; elsewhere a line per trial on stderr. */
+typedef struct progress_ctx {
+    lua_State *L;
+    const ll_aml_opts *o;
+    int table;  /* draw the live table (else lines) */
+    int handle; /* registry ref of the display handle, or LUA_NOREF */
+    const ll_aml_job *job; /* while show_board runs */
+} progress_ctx;
+
 static void progress_line(void *ctx, const ll_aml_trial *t, size_t done,
                           size_t total)
 {
-    const ll_aml_opts *o = ctx;
+    const progress_ctx *pc = ctx;
+    const ll_aml_opts *o = pc->o;
+    if (pc->table)
+        return;
     if (t->ok)
         fprintf(stderr, "automl: [%zu/%zu] %-24s %s %.6g  (%.2f s)\n", done,
                 total, t->model, ll_aml_metric_names[o->metric],
@@ -129,6 +143,93 @@ static void progress_line(void *ctx, const ll_aml_trial *t, size_t done,
         fprintf(stderr, "automl: [%zu/%zu] %-24s failed: %s\n", done, total,
                 t->model, t->error);
     fflush(stderr);
+}
+
+/* Protected: show or update the live table (arg 1: the progress_ctx,
+ * light userdata). */
+static int show_board(lua_State *L)
+{
+    progress_ctx *pc = lua_touserdata(L, 1);
+    const ll_aml_job *j = pc->job;
+    ll_err err = {0};
+    if (pc->handle == LUA_NOREF) {
+        lua_getglobal(L, "lualab");
+        lua_getfield(L, -1, "display");
+    } else {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, pc->handle);
+        lua_getfield(L, -1, "update");
+        lua_insert(L, -2);
+    }
+    /* The columns that fit a screen: rank, model, the primary metric, the
+     * other headline metrics, fit_seconds, error (job.leaderboard has
+     * every metric). */
+    push_frame(L, ll_aml_leaderboard_live(j, &err), &err);
+    lua_getfield(L, -1, "select");
+    lua_insert(L, -2);
+    static const char *const headline[] = {"nrmse", "nmae", "r2",
+                                           "spearman", "smape", "mase"};
+    const char *primary = ll_aml_metric_names[pc->o->metric];
+    lua_newtable(L);
+    int k = 0;
+    lua_pushstring(L, "rank");
+    lua_rawseti(L, -2, ++k);
+    lua_pushstring(L, "model");
+    lua_rawseti(L, -2, ++k);
+    lua_pushstring(L, primary);
+    lua_rawseti(L, -2, ++k);
+    for (size_t i = 0; i < sizeof headline / sizeof *headline; i++) {
+        if (strcmp(headline[i], primary) == 0)
+            continue;
+        lua_pushstring(L, headline[i]);
+        lua_rawseti(L, -2, ++k);
+    }
+    lua_pushstring(L, "fit_seconds");
+    lua_rawseti(L, -2, ++k);
+    lua_pushstring(L, "error");
+    lua_rawseti(L, -2, ++k);
+    lua_call(L, 2, 1);
+    if (pc->handle == LUA_NOREF) {
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "update");
+        lua_call(L, 2, 1);
+        pc->handle = luaL_ref(L, LUA_REGISTRYINDEX);
+    } else {
+        lua_call(L, 2, 0);
+    }
+    return 0;
+}
+
+static void progress_board(void *ctx, const ll_aml_job *j)
+{
+    progress_ctx *pc = ctx;
+    if (!pc->table)
+        return;
+    lua_State *L = pc->L;
+    pc->job = j;
+    lua_pushcfunction(L, show_board);
+    lua_pushlightuserdata(L, pc);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        /* A table that cannot be drawn falls back to the lines. */
+        pc->table = 0;
+        lua_pop(L, 1);
+    }
+}
+
+/* Whether the front end redraws displays in place (lualab.display_live). */
+static int display_live(lua_State *L)
+{
+    int live = 0;
+    if (lua_getglobal(L, "lualab") == LUA_TTABLE &&
+        lua_getfield(L, -1, "display_live") == LUA_TFUNCTION) {
+        if (lua_pcall(L, 0, 1, 0) == LUA_OK)
+            live = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return live;
 }
 
 static int l_run(lua_State *L)
@@ -186,9 +287,12 @@ static int l_run(lua_State *L)
         return luaL_error(L, "automl.forecast: enable_dnn: the LSTM "
                              "forecaster is not part of this version");
     o.seed = (uint64_t)ll_opt_int(L, 1, "seed", 42);
+    progress_ctx pc = {L, &o, 0, LUA_NOREF, NULL};
     if (ll_opt_bool(L, 1, "progress", 0)) {
+        pc.table = display_live(L);
         o.progress = progress_line;
-        o.progress_ctx = &o;
+        o.board = progress_board;
+        o.progress_ctx = &pc;
     }
     ljob *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->j = NULL;
@@ -203,9 +307,11 @@ static int l_run(lua_State *L)
     }
     int rc = ll_aml_run(f, &o, &u->j, &err);
     ll_frame_free(owned);
+    luaL_unref(L, LUA_REGISTRYINDEX, pc.handle);
     if (rc)
         return ll_lua_raise(L, &err);
     u->j->opts.progress = NULL;
+    u->j->opts.board = NULL;
     u->j->opts.progress_ctx = NULL;
     return 1;
 }
