@@ -1,6 +1,7 @@
 -- `lualab automl forecast DATA.csv --target COL --time COL ...`: the lab's
--- no-code path.  Progress lines while the search runs, then the leaderboard,
--- the best model's metrics, its top features and where it was logged.
+-- no-code path.  Progress lines while the search runs (on a terminal a live
+-- leaderboard table redrawn after each trial, and a progress bar), then the
+-- leaderboard, the best model's metrics, its top features and where it was logged.
 -- Exit codes: 0 ok, 1 no model succeeded, 2 usage or data error, 4 timeout
 -- with no model.
 local M = {}
@@ -108,7 +109,8 @@ function M.main(args)
     end
     local info = job.info
     local w = io.stdout
-    if not quiet then
+    -- On a terminal the live table (lualab.display_live) already shows it.
+    if not quiet and not lualab.display_live() then
         w:write("\n", tostring(job.leaderboard:select{"rank", "model", info.primary_metric,
             "nmae", "r2", "fit_seconds"}), "\n")
     end

@@ -14,6 +14,10 @@
 #include "forecast/automl.h"
 #include "host/host.h"
 #include "host/lua_util.h"
+#include "host/term_sink.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #define JOB_MT "lualab.AutoMLJob"
 #define FC_MT "lualab.Forecaster"
@@ -618,6 +622,20 @@ int ll_cmd_automl(int argc, char **argv)
         fprintf(stderr, "lualab automl: %s\n", err.msg);
         return 2;
     }
+    /* On a terminal the leaderboard is a live table redrawn in place and
+     * the search a progress bar; elsewhere progress lines. */
+    ll_term_sink *live = NULL;
+    if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
+        (live = ll_term_sink_new(0, 0)) != NULL) {
+        struct winsize ws;
+        int width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0
+                        ? ws.ws_col
+                        : 0;
+        ll_display_opts dopts = {width, 0, 0};
+        ll_host_set_display_opts(h, &dopts);
+        ll_host_set_sink(h, ll_term_sink_get(live));
+        ll_term_sink_begin(live, width);
+    }
     lua_State *L = ll_host_lua(h);
     lua_getglobal(L, "require");
     lua_pushliteral(L, "lualab._automl_cli");
@@ -635,6 +653,12 @@ int ll_cmd_automl(int argc, char **argv)
             fprintf(stderr, "lualab automl: %s\n", lua_tostring(L, -1));
     } else
         fprintf(stderr, "lualab automl: %s\n", lua_tostring(L, -1));
+    ll_host_flush_displays(h);
+    if (live) {
+        ll_term_sink_end(live);
+        ll_host_set_sink(h, NULL);
+        ll_term_sink_free(live);
+    }
     fflush(stdout);
     ll_host_free(h);
     return code;

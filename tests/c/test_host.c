@@ -35,6 +35,8 @@ static void on_display(void *ud, const ll_display *d)
     c->displays++;
     c->last_id = d->id;
     snprintf(c->last_kind, sizeof c->last_kind, "%s", d->kind ? d->kind : "");
+    if (d->display_id)
+        ll_buf_printf(&c->out, "{%s%s}", d->display_id, d->update ? "=" : "+");
     ll_buf_puts(&c->out, d->text);
 }
 
@@ -57,7 +59,7 @@ static int setup(void **state)
     if (!host)
         return -1;
     ll_buf_init(&cap.out);
-    ll_sink sink = {on_stream, on_display, on_progress, &cap};
+    ll_sink sink = {on_stream, on_display, on_progress, &cap, 0, 0};
     ll_host_set_sink(host, &sink);
     return 0;
 }
@@ -337,6 +339,81 @@ static void test_display_record_names_the_chart(void **state)
     ll_cell_result_free(&r);
 }
 
+static void set_sink(int updates, int live)
+{
+    ll_sink sink = {on_stream, on_display, on_progress, &cap, updates, live};
+    ll_host_set_sink(host, &sink);
+}
+
+static void test_updatable_display_replaces_in_place(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    /* A sink that replaces outputs gets each version with its id. */
+    set_sink(1, 1);
+    cap.displays = 0;
+    assert_int_equal(run("h = lualab.display('v1', {update = true})\n"
+                         "print(h.id, h.live)\nh:update('v2')\n"
+                         "h:update('v3')",
+                         &r),
+                     LL_CELL_OK);
+    ll_cell_result_free(&r);
+    assert_string_equal(ll_buf_str(&cap.out),
+                        "{ll-1+}v1ll-1\ttrue\n{ll-1=}v2{ll-1=}v3");
+    assert_int_equal(cap.displays, 3);
+    /* A sink without updates sees the final version once, at the end. */
+    set_sink(0, 0);
+    cap.displays = 0;
+    assert_int_equal(run("g = lualab.display('a', {update = true})\n"
+                         "print('mid', g.live)\ng:update('b')\n"
+                         "g:update('c')",
+                         &r),
+                     LL_CELL_OK);
+    ll_cell_result_free(&r);
+    assert_string_equal(ll_buf_str(&cap.out), "mid\tfalse\nc");
+    assert_int_equal(cap.displays, 1);
+    /* Without update = true it is display(x): no handle, no id. */
+    assert_int_equal(run("return lualab.display('plain')", &r), LL_CELL_OK);
+    assert_false(r.has_value);
+    ll_cell_result_free(&r);
+    assert_string_equal(ll_buf_str(&cap.out), "plain");
+    set_sink(0, 0);
+}
+
+static void test_display_handle_bad_input(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    run("kept = lualab.display(1, {update = true})", &r);
+    ll_cell_result_free(&r);
+    /* The cell that made it has ended. */
+    run("kept:update(2)", &r);
+    assert_int_equal(r.status, LL_CELL_ERROR);
+    assert_string_equal(r.evalue, "cell 1:1: update: display ll-3 belongs to a "
+                                  "cell "
+                                  "that has ended; show a new one with "
+                                  "lualab.display(x, {update = true})");
+    ll_cell_result_free(&r);
+    run("kept.active, kept.live", &r);
+    assert_string_equal(r.value.text, "false\tfalse");
+    ll_cell_result_free(&r);
+    run("local h = lualab.display(1, {update = true})\nh.update(42, 1)", &r);
+    assert_int_equal(r.status, LL_CELL_ERROR);
+    assert_string_equal(r.evalue,
+                        "cell 1:2: bad argument #1 to 'update' "
+                        "(lualab.DisplayHandle expected, got number)");
+    ll_cell_result_free(&r);
+    run("lualab.display(1, 'update')", &r);
+    assert_string_equal(r.evalue, "cell 1:1: bad argument #2 to 'display' "
+                                  "(table expected, got string)");
+    ll_cell_result_free(&r);
+    run("lualab.display(1, {updates = true})", &r);
+    assert_string_equal(r.evalue,
+                        "cell 1:1: lualab.display: unknown option 'updates' "
+                        "(did you mean 'update'?)");
+    ll_cell_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +431,8 @@ int main(void)
         cmocka_unit_test(test_restart_gives_fresh_state),
         cmocka_unit_test(test_trapped_exit_stops_the_cell_only),
         cmocka_unit_test(test_display_record_names_the_chart),
+        cmocka_unit_test(test_updatable_display_replaces_in_place),
+        cmocka_unit_test(test_display_handle_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

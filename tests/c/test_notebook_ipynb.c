@@ -374,7 +374,7 @@ static void test_execute_cell(void **state)
                                 "display('shown')\n"
                                 "6 * 7");
     seen s = {{0}, 0};
-    ll_sink fwd = {seen_stream, NULL, NULL, &s};
+    ll_sink fwd = {seen_stream, NULL, NULL, &s, 0, 0};
     int counter = 4;
     assert_int_equal(ll_cell_execute(c, h, &counter, &fwd), LL_CELL_OK);
     assert_int_equal(counter, 5);
