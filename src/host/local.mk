@@ -10,3 +10,5 @@ TESTS += tests/c/test_host
 tests_c_test_host_SOURCES = tests/c/test_host.c
 tests_c_test_host_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_host_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/display.sh
+EXTRA_DIST += tests/display.sh
