@@ -484,6 +484,67 @@ static void test_stopping(void **state)
     ll_frame_free(f);
 }
 
+/* opts.board: the live leaderboard after each trial. */
+typedef struct board_seen {
+    int calls;
+    int64_t rows[16];
+    int sorted; /* every table was ranked best first */
+    ll_frame *last;
+} board_seen;
+
+static void on_board(void *ctx, const ll_aml_job *j)
+{
+    board_seen *b = ctx;
+    ll_err err = {0};
+    ll_frame *f = ll_aml_leaderboard_live(j, &err);
+    assert_non_null(f);
+    if (b->calls < 16)
+        b->rows[b->calls] = f->nrow;
+    b->calls++;
+    const double *m = LL_F64(f->cols[2]); /* the primary metric */
+    for (int64_t i = 1; i < f->nrow; i++)
+        if (!isnan(m[i]) && !(m[i - 1] <= m[i]))
+            b->sorted = 0;
+    ll_frame_free(b->last);
+    b->last = f;
+}
+
+/* The live leaderboard grows a row per trial, ranked as the final one,
+ * and after the last trial it equals ll_aml_leaderboard. */
+static void test_live_leaderboard(void **state)
+{
+    (void)state;
+    ll_frame *f = two_series(0, 70);
+    const char *allowed[] = {"Naive", "HistoricAverage", "Ridge", "KNN",
+                             "VotingEnsemble"};
+    ll_aml_opts o;
+    base_opts(&o, allowed, 5);
+    board_seen b = {.sorted = 1};
+    o.board = on_board;
+    o.progress_ctx = &b;
+    ll_aml_job *j = NULL;
+    ll_err err = {0};
+    assert_int_equal(ll_aml_run(f, &o, &j, &err), 0);
+    assert_int_equal(b.calls, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(b.rows[i], i + 1);
+    assert_true(b.sorted);
+    ll_frame *lb = ll_aml_leaderboard(j, &err);
+    assert_non_null(lb);
+    assert_int_equal(b.last->nrow, lb->nrow);
+    assert_int_equal(b.last->ncol, lb->ncol);
+    for (int c = 0; c < lb->ncol; c++) {
+        assert_string_equal(b.last->names[c], lb->names[c]);
+        if (lb->cols[c]->type == LL_FLOAT)
+            assert_memory_equal(LL_F64(b.last->cols[c]), LL_F64(lb->cols[c]),
+                                (size_t)lb->nrow * sizeof(double));
+    }
+    ll_frame_free(lb);
+    ll_frame_free(b.last);
+    ll_aml_job_free(j);
+    ll_frame_free(f);
+}
+
 static void expect_run_error(ll_frame *f, ll_aml_opts *o, const char *want)
 {
     ll_aml_job *j = NULL;
@@ -536,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_statistical_ensemble),
         cmocka_unit_test(test_run_errors),
         cmocka_unit_test(test_stopping),
+        cmocka_unit_test(test_live_leaderboard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
