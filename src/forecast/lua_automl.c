@@ -170,7 +170,7 @@ static int show_board(lua_State *L)
     push_frame(L, ll_aml_leaderboard_live(j, &err), &err);
     lua_getfield(L, -1, "select");
     lua_insert(L, -2);
-    static const char *const headline[] = {"nrmse", "nmae", "r2",
+    static const char *const headline[] = {"nrmse",    "nmae",  "r2",
                                            "spearman", "smape", "mase"};
     const char *primary = ll_aml_metric_names[pc->o->metric];
     lua_newtable(L);

@@ -254,8 +254,8 @@ int ll_cell_execute_named(ll_cell *c, ll_host *h, int *counter,
     int count = counter ? ++*counter : c->execution_count + 1;
     c->execution_count = count;
     exec_sink es = {.cell = c, .forward = forward};
-    ll_sink sink = {on_stream, on_display, on_progress, &es, 1,
-                    forward ? forward->live : 0};
+    ll_sink sink = {on_stream, on_display, on_progress,
+                    &es,       1,          forward ? forward->live : 0};
     ll_host_set_sink(h, &sink);
     ll_cell_result res;
     const char *src = c->source ? c->source : "";
