@@ -142,7 +142,8 @@ return function(M)
         return job
     end, "automl.forecast{data=, target=, time=, series=, horizon=, primary_metric='nrmse', " ..
         "exclude_columns=, season_length='auto', cv_folds='auto', cv_step='auto', allowed=, blocked=, " ..
-        "exit_score=, timeout=, max_trials=, threads=, explain=true, experiment=, register=, progress=} " ..
+        "exit_score=, timeout=, max_trials=, threads=, explain=true, enable_dnn=false, dnn_hidden=16, " ..
+        "dnn_epochs=60, experiment=, register=, progress=} " ..
         "-> job -- Featurize, cross-validate every model family, rank them (job.leaderboard), " ..
         "refit the best (job.best:forecast(h | future)), explain it (job:explain()).")
 end
