@@ -9,11 +9,15 @@
  * its last hidden state plus a linear skip on the standardized row, in the
  * standardized target's units.  Without lags the sequence is one step.
  *
- * Training runs on the nn engine (float32 tensors, the fused LSTM layer,
- * autograd, Adam): minibatches of 32 shuffled by a generator seeded from
- * the trial's seed, early stopping on the latest rows in time (the top 15%
- * of the trend feature, else the last 15% of rows) with the best weights
- * kept.  Scoring runs the same equations in double precision over the saved
+ * The skip is solved first by least squares on the training rows and kept
+ * fixed; the LSTM and its head (starting at zero) learn what the linear part
+ * leaves.  Training runs on the nn engine (float32 tensors, the fused LSTM
+ * layer, autograd, Adam, gradients clipped to norm 1): minibatches of 32
+ * shuffled by a generator seeded from the trial's seed, early stopping on the
+ * latest rows in time (the top 15% of the trend feature, else the last 15%
+ * of rows) judged by the scoring forward, the best epoch kept (the untrained
+ * start counts, so the LSTM never scores worse there than its linear part).
+ * Scoring runs the same equations in double precision over the saved
  * weights, so a loaded model predicts without the tensor engine and two
  * predictions of the same rows agree exactly.
  *
@@ -211,36 +215,39 @@ static void fill_batch(const float *Zs, const float *ys, const layout *L,
     }
 }
 
-/* Mean squared error (standardized units) of the rows idx. */
-static int eval_rows(const net *m, const float *Zs, const float *ys,
-                     const layout *L, size_t p, const size_t *idx, size_t n,
-                     float *seq, float *z, float *yb, double *mse, ll_err *err)
+/* Write a float snapshot of the parameters into r's arrays: the skip in
+ * double precision as solved (it is not trained), the intercept moved by
+ * what training added in float. */
+static void put_arrays(ll_aml_regressor *r, const float *b, const double *wskip,
+                       size_t H, size_t D)
 {
-    size_t T = L->T ? L->T : 1, D = 1 + L->ns;
-    double sum = 0;
-    int prev = ll_grad_set_enabled(0);
-    int rc = LL_OK;
-    for (size_t at = 0; at < n && rc == LL_OK; at += 256) {
-        size_t B = n - at < 256 ? n - at : 256;
-        fill_batch(Zs, ys, L, p, idx + at, B, seq, z, yb);
-        int64_t ss[3] = {(int64_t)T, (int64_t)B, (int64_t)D};
-        int64_t zs[2] = {(int64_t)B, (int64_t)p};
-        ll_tensor *st = ll_tensor_from(3, ss, seq, err);
-        ll_tensor *zt = st ? ll_tensor_from(2, zs, z, err) : NULL;
-        ll_tensor *pr = zt ? net_forward(m, st, zt, err) : NULL;
-        if (!pr)
-            rc = err->code ? err->code : LL_ENOMEM;
-        else {
-            const float *d = ll_tensor_data(pr);
-            for (size_t b = 0; b < B; b++)
-                sum += ((double)d[b] - (double)yb[b]) *
-                       ((double)d[b] - (double)yb[b]);
-        }
-        ll_tensor_free(st), ll_tensor_free(zt), ll_tensor_free(pr);
+    size_t p = r->p;
+    double *wih = r->arr[A_WIH], *whh = r->arr[A_WHH], *bias = r->arr[A_BIAS],
+           *head = r->arr[A_HEAD];
+    for (size_t i = 0; i < 4 * H * D; i++)
+        wih[i] = *b++;
+    for (size_t i = 0; i < 4 * H * H; i++)
+        whh[i] = *b++;
+    for (size_t i = 0; i < 4 * H; i++)
+        bias[i] = *b++;
+    for (size_t i = 0; i < H; i++)
+        head[i] = *b++;
+    for (size_t i = 0; i < p; i++)
+        head[H + i] = wskip[i];
+    head[H + p] = wskip[p] + ((double)b[p] - (double)(float)wskip[p]);
+}
+
+/* Mean squared error (standardized units) of the scoring forward on the
+ * rows idx: early stopping judges what predict computes. */
+static double val_mse(const ll_aml_regressor *r, const double *X,
+                      const double *y, const size_t *idx, size_t n, double *scr)
+{
+    double q = 0, ysd = r->arr[A_YSTAT][1];
+    for (size_t i = 0; i < n; i++) {
+        double e = (forward_row(r, X + idx[i] * r->p, scr) - y[idx[i]]) / ysd;
+        q += e * e;
     }
-    ll_grad_set_enabled(prev);
-    *mse = n ? sum / (double)n : 0;
-    return rc;
+    return n ? q / (double)n : 0;
 }
 
 /* Copy the parameters' values (to == 1: into buf; 0: back from buf). */
@@ -313,26 +320,30 @@ static size_t split_rows(const ll_aml_featset *fs, const double *X, size_t n,
 }
 
 /* The skip: least squares of the standardized target on the standardized
- * rows idx[0..n) with an intercept (a ridge penalty 1e-6 n keeps it
+ * rows idx[0..n) with an intercept (a ridge penalty from 1e-10 n up keeps it
  * defined), into w (p weights, then the intercept). */
-static int skip_fit(const float *Zs, const float *ys, const size_t *idx,
-                    size_t n, size_t p, double *w)
+static int skip_fit(const ll_aml_regressor *r, const double *X, const double *y,
+                    const size_t *idx, size_t n, size_t p, double *w)
 {
     size_t q = p + 1;
     double *A = calloc(q * q, sizeof *A), *b = calloc(q, sizeof *b);
+    double *z = malloc(q * sizeof *z);
+    double ym = r->arr[A_YSTAT][0], ysd = r->arr[A_YSTAT][1];
     int rc = -1;
-    if (!A || !b)
+    if (!A || !b || !z)
         goto done;
     for (size_t i = 0; i < n; i++) {
-        const float *z = Zs + idx[i] * p;
+        for (size_t a = 0; a < p; a++)
+            z[a] = zval(r, X + idx[i] * p, (int)a);
+        z[p] = 1;
+        double yi = (y[idx[i]] - ym) / ysd;
         for (size_t a = 0; a < q; a++) {
-            double za = a < p ? (double)z[a] : 1;
-            b[a] += za * (double)ys[idx[i]];
+            b[a] += z[a] * yi;
             for (size_t c = 0; c <= a; c++)
-                A[a * q + c] += za * (c < p ? (double)z[c] : 1);
+                A[a * q + c] += z[a] * z[c];
         }
     }
-    for (double lam = 1e-6 * (double)n + 1e-9; lam < 1e12; lam *= 100) {
+    for (double lam = 1e-10 * (double)n + 1e-12; lam < 1e12; lam *= 100) {
         /* Cholesky of A + lam I (the intercept unpenalized) in w's
          * scratch: L in the lower triangle of a copy. */
         double *F = malloc(q * q * sizeof *F);
@@ -379,7 +390,7 @@ static int skip_fit(const float *Zs, const float *ys, const size_t *idx,
             break;
     }
 done:
-    free(A), free(b);
+    free(A), free(b), free(z);
     return rc;
 }
 
@@ -400,6 +411,8 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
     ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_lstm, p);
     float *Zs = NULL, *ys = NULL, *seqb = NULL, *zb = NULL, *yb = NULL,
           *best = NULL;
+    float *cur = NULL;
+    double *wskip = NULL, *scr = NULL;
     size_t *idx = NULL;
     net m = {0};
     ll_optim *opt = NULL;
@@ -480,18 +493,16 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
     /* The skip is the least-squares fit, kept fixed: the LSTM learns what
      * the linear part leaves, from a zero head (the start is the linear
      * model, which early stopping keeps when the LSTM does not help). */
+    wskip = malloc((p + 1) * sizeof *wskip);
+    if (!wskip || skip_fit(r, X, y, idx, ntr, p, wskip)) {
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+        goto done;
+    }
     {
-        double *w = malloc((p + 1) * sizeof *w);
-        if (!w || skip_fit(Zs, ys, idx, ntr, p, w)) {
-            free(w);
-            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-            goto done;
-        }
         float *ws = ll_tensor_data(m.ws);
         for (size_t i = 0; i < p; i++)
-            ws[i] = (float)w[i];
-        ll_tensor_data(m.bo)[0] = (float)w[p];
-        free(w);
+            ws[i] = (float)wskip[i];
+        ll_tensor_data(m.bo)[0] = (float)wskip[p];
         ll_tensor_set_requires_grad(m.ws, 0, err);
     }
     ll_opt_conf oc = {.kind = LL_OPT_ADAM,
@@ -503,7 +514,9 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
     opt = ll_optim_new(&oc, ps, 6, err);
     size_t np = 4 * H * D + 4 * H * H + 4 * H + H + p + 1;
     best = malloc(np * sizeof *best);
-    if (!opt || !best) {
+    cur = malloc(np * sizeof *cur);
+    scr = malloc((6 * H + D + 1) * sizeof *scr);
+    if (!opt || !best || !cur || !scr) {
         rc = opt ? ll_err_set(err, LL_ENOMEM, "out of memory")
                  : (err->code ? err->code : LL_ENOMEM);
         goto done;
@@ -511,10 +524,8 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
     snapshot(&m, best, 1);
     double best_loss = INFINITY;
     if (nval) {
-        rc = eval_rows(&m, Zs, ys, &L, p, idx + ntr, nval, seqb, zb, yb,
-                       &best_loss, err);
-        if (rc)
-            goto done;
+        put_arrays(r, best, wskip, H, D);
+        best_loss = val_mse(r, X, y, idx + ntr, nval, scr);
     }
     int since = 0;
     for (int ep = 0; ep < epochs && rc == LL_OK; ep++) {
@@ -545,17 +556,15 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
         }
         if (rc)
             break;
-        double vl;
+        double vl = (double)ep; /* no validation: keep the last epoch */
+        snapshot(&m, cur, 1);
         if (nval) {
-            rc = eval_rows(&m, Zs, ys, &L, p, idx + ntr, nval, seqb, zb, yb,
-                           &vl, err);
-            if (rc)
-                break;
-        } else
-            vl = (double)ep; /* no validation: keep the last epoch */
+            put_arrays(r, cur, wskip, H, D);
+            vl = val_mse(r, X, y, idx + ntr, nval, scr);
+        }
         if (!(vl >= best_loss)) {
             best_loss = vl;
-            snapshot(&m, best, 1);
+            memcpy(best, cur, np * sizeof *best);
             since = 0;
         } else if (++since >= PATIENCE)
             break;
@@ -564,27 +573,12 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
     }
     if (rc)
         goto done;
-    if (!nval)
-        snapshot(&m, best, 1);
-    /* The kept weights as doubles. */
-    {
-        const float *b = best;
-        double *wih = r->arr[A_WIH], *whh = r->arr[A_WHH],
-               *bias = r->arr[A_BIAS], *head = r->arr[A_HEAD];
-        for (size_t i = 0; i < 4 * H * D; i++)
-            wih[i] = *b++;
-        for (size_t i = 0; i < 4 * H * H; i++)
-            whh[i] = *b++;
-        for (size_t i = 0; i < 4 * H; i++)
-            bias[i] = *b++;
-        for (size_t i = 0; i < H + p + 1; i++)
-            head[i] = *b++;
-    }
+    put_arrays(r, best, wskip, H, D);
 done:
     ll_optim_free(opt);
     net_free(&m);
     free(L.lag), free(L.stat), free(Zs), free(ys), free(idx), free(seqb);
-    free(zb), free(yb), free(best);
+    free(zb), free(yb), free(best), free(wskip), free(cur), free(scr);
     if (rc) {
         ll_aml_regressor_free(r);
         return rc;
