@@ -98,7 +98,7 @@ return function(M)
             mlflow.log_params{task = "forecasting", target = opts.target, time = opts.time,
                 horizon = info.horizon, primary_metric = info.primary_metric,
                 cv_folds = info.cv_folds, cv_step = info.cv_step,
-                season_length = info.season_length,
+                season_length = info.season_length, enable_dnn = tostring(info.enable_dnn),
                 series = type(opts.series) == "table" and table.concat(opts.series, ",") or opts.series}
             for _, t in ipairs(info.trials) do
                 local child = mlflow.start_run{run_name = t.model, nested = true}

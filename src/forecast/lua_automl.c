@@ -285,6 +285,8 @@ static int l_job_info(lua_State *L)
     lua_setfield(L, -2, "n_series");
     lua_pushinteger(L, (lua_Integer)j->tab->filled);
     lua_setfield(L, -2, "rows_filled");
+    lua_pushboolean(L, j->opts.enable_dnn);
+    lua_setfield(L, -2, "enable_dnn");
     lua_pushboolean(L, j->timed_out);
     lua_setfield(L, -2, "timed_out");
     lua_pushboolean(L, j->exited_early);

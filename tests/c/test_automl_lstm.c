@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "forecast/automl.h"
+#include "forecast/automl_int.h"
 #include "model/model.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
@@ -181,6 +182,26 @@ static void test_learns_nonlinear(void **state)
     ll_aml_regressor_free(r);
     ll_aml_regressor_free(r2);
     ll_aml_regressor_free(lin);
+
+    /* A deadline already passed stops after the first epoch: the model of
+     * a one-epoch training. */
+    ll_aml_fit_ctx late = {&fs, 16, 200, ll_aml_now() - 1},
+                   one = {&fs, 16, 1, 0};
+    assert_int_equal(
+        ll_aml_regressor_fit(&ll_aml_lstm, &late, X, y, NTR, P, 7, &r, &err),
+        0);
+    assert_int_equal(
+        ll_aml_regressor_fit(&ll_aml_lstm, &one, X, y, NTR, P, 7, &r2, &err),
+        0);
+    for (size_t a = 0; a < 8; a++)
+        assert_memory_equal(r->arr[a], r2->arr[a],
+                            r->arr_len[a] * sizeof(double));
+    ll_aml_lstm.predict(r, Xte, N - NTR, pr);
+    double e1 = rmse(pr, yte, N - NTR);
+    print_message("one epoch: RMSE %.4f\n", e1);
+    assert_true(e1 > e);
+    ll_aml_regressor_free(r);
+    ll_aml_regressor_free(r2);
 
     assert_int_equal(
         ll_aml_regressor_fit(&ll_aml_lstm, &cx, X, y, 1, P, 7, &r, &err),

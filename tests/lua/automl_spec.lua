@@ -158,6 +158,7 @@ describe("automl LSTM (enable_dnn)", function()
         local lb = job.leaderboard
         assert.equal(2, #lb)
         assert.equal("LSTM", lb.model:to_table()[1])
+        assert.is_true(job.info.enable_dnn)
         local nrmse = lb.nrmse:to_table()[1]
         assert.is_true(nrmse < 1e-4, tostring(nrmse))
         assert.is_true(lb.fit_seconds:to_table()[1] >= 0)
