@@ -15,7 +15,8 @@
  * layer, autograd, Adam, gradients clipped to norm 1): minibatches of 32
  * shuffled by a generator seeded from the trial's seed, early stopping on the
  * latest rows in time (the top 15% of the trend feature, else the last 15%
- * of rows) judged by the scoring forward, the best epoch kept (the untrained
+ * of rows) judged by the scoring forward, the learning rate halved after 4
+ * epochs without improvement, the best epoch kept (the untrained
  * start counts, so the LSTM never scores worse there than its linear part).
  * Scoring runs the same equations in double precision over the saved
  * weights, so a loaded model predicts without the tensor engine and two
@@ -568,6 +569,8 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
             since = 0;
         } else if (++since >= PATIENCE)
             break;
+        else if (since % (PATIENCE / 2) == 0)
+            ll_optim_set_lr(opt, ll_optim_get_lr(opt) / 2);
         if (cx && cx->deadline > 0 && ll_aml_now() > cx->deadline)
             break;
     }
