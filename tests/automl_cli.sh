@@ -50,7 +50,18 @@ like "$(cat "$dir/e3")" "allowed: unknown model 'Bogus'" "naming it"
     --quiet >/dev/null 2>"$dir/e4"
 is "$?" "1" "no successful model exits 1"
 like "$(cat "$dir/e4")" "no model succeeded" "and says so"
+# --enable-dnn: the LSTM on the leaderboard; without it, asking for it is refused.
+out=$("$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
+    --series Battery_ID --horizon 30 --exclude "$excl" --allowed LSTM,Naive --threads 2 \
+    --enable-dnn --dnn-hidden 8 --dnn-epochs 20 --quiet 2>/dev/null)
+is "$?" "0" "--enable-dnn runs the LSTM"
+like "$out" "best model: LSTM" "and it beats Naive on the battery"
+"$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
+    --horizon 30 --allowed LSTM >/dev/null 2>"$dir/e5"
+is "$?" "2" "LSTM without --enable-dnn exits 2"
+like "$(cat "$dir/e5")" "allowed: LSTM is a deep learning model; set enable_dnn = true" "saying why"
 "$LUALAB" automl models >"$dir/models"
 like "$(cat "$dir/models")" "^Naive" "automl models lists the families"
 like "$(cat "$dir/models")" "ExtremeRandomTrees" "and the regression models"
+like "$(cat "$dir/models")" "LSTM" "and the LSTM"
 done_testing

@@ -98,7 +98,7 @@ return function(M)
             mlflow.log_params{task = "forecasting", target = opts.target, time = opts.time,
                 horizon = info.horizon, primary_metric = info.primary_metric,
                 cv_folds = info.cv_folds, cv_step = info.cv_step,
-                season_length = info.season_length,
+                season_length = info.season_length, enable_dnn = tostring(info.enable_dnn),
                 series = type(opts.series) == "table" and table.concat(opts.series, ",") or opts.series}
             for _, t in ipairs(info.trials) do
                 local child = mlflow.start_run{run_name = t.model, nested = true}
@@ -142,7 +142,8 @@ return function(M)
         return job
     end, "automl.forecast{data=, target=, time=, series=, horizon=, primary_metric='nrmse', " ..
         "exclude_columns=, season_length='auto', cv_folds='auto', cv_step='auto', allowed=, blocked=, " ..
-        "exit_score=, timeout=, max_trials=, threads=, explain=true, experiment=, register=, progress=} " ..
+        "exit_score=, timeout=, max_trials=, threads=, explain=true, enable_dnn=false, dnn_hidden=16, " ..
+        "dnn_epochs=60, experiment=, register=, progress=} " ..
         "-> job -- Featurize, cross-validate every model family, rank them (job.leaderboard), " ..
         "refit the best (job.best:forecast(h | future)), explain it (job:explain()).")
 end

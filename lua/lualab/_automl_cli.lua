@@ -12,7 +12,8 @@ usage: lualab automl forecast DATA.csv --target COL --time COL --horizon N
            [--cv-folds N] [--exit-score X] [--timeout S] [--threads N]
            [--allowed M,...] [--blocked M,...] [--experiment NAME]
            [--register NAME] [--future FUTURE.csv] [--out forecast.csv]
-           [--save DIR] [--quiet]
+           [--save DIR] [--quiet] [--enable-dnn] [--dnn-hidden N]
+           [--dnn-epochs N]
        lualab automl models           list the model names
 ]]
 
@@ -36,6 +37,7 @@ local flags = {
     ["--allowed"] = {"allowed", split}, ["--blocked"] = {"blocked", split},
     ["--experiment"] = {"experiment"}, ["--register"] = {"register"},
     ["--season-length"] = {"season_length", "int"}, ["--max-trials"] = {"max_trials", "int"},
+    ["--dnn-hidden"] = {"dnn_hidden", "int"}, ["--dnn-epochs"] = {"dnn_epochs", "int"},
 }
 
 function M.main(args)
@@ -62,6 +64,9 @@ function M.main(args)
             elseif a == "--future" then future = args[i + 1]
             else save = args[i + 1] end
             i = i + 2
+        elseif a == "--enable-dnn" then
+            opts.enable_dnn = true
+            i = i + 1
         elseif a == "--quiet" then
             quiet = true
             opts.progress = false

@@ -235,7 +235,10 @@ int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
             break;
         }
         ll_aml_regressor *r = NULL;
-        rc = ops->fit(Xtr, ytr, m, nf, j->opts.seed + f, &r, err);
+        ll_aml_fit_ctx cx = {&j->fs, j->opts.dnn_hidden, j->opts.dnn_epochs,
+                             j->deadline};
+        rc = ll_aml_regressor_fit(ops, &cx, Xtr, ytr, m, nf, j->opts.seed + f,
+                                  &r, err);
         if (rc)
             break;
         for (size_t s = 0; s < S; s++) {
@@ -676,10 +679,25 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         return ll_err_set(err, LL_EINVAL, "horizon must be at least 1");
     if (o->metric < 0 || o->metric >= LL_AML_NMETRICS)
         return ll_err_set(err, LL_EINVAL, "unknown primary metric");
-    for (int i = 0; i < o->nallowed; i++)
+    for (int i = 0; i < o->nallowed; i++) {
         if (!known_model(o->allowed[i]))
             return ll_err_set(err, LL_EINVAL, "allowed: unknown model '%s'",
                               o->allowed[i]);
+        const ll_aml_reg_ops *ops = ll_aml_regressor_find(o->allowed[i]);
+        if (ops && ll_aml_regressor_is_dnn(ops) && !o->enable_dnn)
+            return ll_err_set(err, LL_EINVAL,
+                              "allowed: %s is a deep learning model; set "
+                              "enable_dnn = true",
+                              o->allowed[i]);
+    }
+    if (o->dnn_hidden < 0 || o->dnn_hidden > 1024)
+        return ll_err_set(err, LL_EINVAL,
+                          "dnn_hidden must be in 1..1024, got %d",
+                          o->dnn_hidden);
+    if (o->dnn_epochs < 0 || o->dnn_epochs > 100000)
+        return ll_err_set(err, LL_EINVAL,
+                          "dnn_epochs must be in 1..100000, got %d",
+                          o->dnn_epochs);
     for (int i = 0; i < o->nblocked; i++)
         if (!known_model(o->blocked[i]))
             return ll_err_set(err, LL_EINVAL, "blocked: unknown model '%s'",
@@ -689,6 +707,8 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     j->opts = *o;
     j->best = -1;
+    if (o->timeout > 0)
+        j->deadline = ll_aml_now() + o->timeout;
     int rc = ll_aml_table_from_frame(f, &o->table, &j->tab, err);
     if (rc)
         goto fail;
@@ -737,6 +757,9 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         for (int b = 0; b < o->nblocked; b++)
             if (strcmp(o->blocked[b], names[i]) == 0)
                 ok = 0;
+        const ll_aml_reg_ops *rops = ll_aml_regressor_find(names[i]);
+        if (rops && ll_aml_regressor_is_dnn(rops) && !o->enable_dnn)
+            ok = 0;
         if (!ok)
             continue;
         if (strcmp(names[i], LL_AML_ENSEMBLE) == 0) {

@@ -182,6 +182,17 @@ void ll_aml_pacf(const double *y, size_t n, size_t K, double *pacf);
 /* ---- regression models (linear.c, trees.c, knn.c) ---- */
 
 typedef struct ll_aml_regressor ll_aml_regressor;
+
+/* What a fit may know beyond the matrix: the meaning of its columns (the
+ * LSTM reads the target lags as a sequence), the LSTM's size and a
+ * deadline (ll_aml_now() seconds, 0 none) past which training stops and
+ * keeps the best weights so far. */
+typedef struct ll_aml_fit_ctx {
+    const ll_aml_featset *fs; /* NULL: columns without meaning */
+    int hidden, epochs;       /* LSTM; 0 = defaults (16, 60) */
+    double deadline;
+} ll_aml_fit_ctx;
+
 typedef struct ll_aml_reg_ops {
     const char *name; /* "Ridge", "ElasticNet", "RandomForest", ... */
     int (*fit)(const double *X, const double *y, size_t n, size_t p,
@@ -192,6 +203,10 @@ typedef struct ll_aml_reg_ops {
     /* Rebuild the model's state (impl) from its arrays after a load;
      * NULL when the arrays are the whole state. */
     int (*restore)(ll_aml_regressor *r, ll_err *err);
+    /* The fit with its context, or NULL when fit needs none. */
+    int (*fit_ctx)(const ll_aml_fit_ctx *c, const double *X, const double *y,
+                   size_t n, size_t p, uint64_t seed, ll_aml_regressor **out,
+                   ll_err *err);
 } ll_aml_reg_ops;
 
 /* Every fitted regressor begins with this head.  Its parameters are
@@ -209,7 +224,14 @@ struct ll_aml_regressor {
 };
 
 extern const ll_aml_reg_ops ll_aml_ridge, ll_aml_enet, ll_aml_rf,
-    ll_aml_extratrees, ll_aml_gbm, ll_aml_knn, ll_aml_xgb;
+    ll_aml_extratrees, ll_aml_gbm, ll_aml_knn, ll_aml_xgb, ll_aml_lstm;
+/* The deep learning models: tried only with enable_dnn. */
+#define LL_AML_LSTM "LSTM"
+int ll_aml_regressor_is_dnn(const ll_aml_reg_ops *ops);
+/* ops->fit_ctx when there is one (c may be NULL), else ops->fit. */
+int ll_aml_regressor_fit(const ll_aml_reg_ops *ops, const ll_aml_fit_ctx *c,
+                         const double *X, const double *y, size_t n, size_t p,
+                         uint64_t seed, ll_aml_regressor **out, ll_err *err);
 /* NULL-terminated list of the regression models. */
 extern const ll_aml_reg_ops *const ll_aml_regressors[];
 const ll_aml_reg_ops *ll_aml_regressor_find(const char *name);
@@ -255,7 +277,9 @@ typedef struct ll_aml_opts {
     int max_trials;    /* 0 all */
     int threads;       /* 0 = cores */
     int explain;
-    int ensemble; /* 1 default */
+    int ensemble;               /* 1 default */
+    int enable_dnn;             /* try the LSTM (default 0) */
+    int dnn_hidden, dnn_epochs; /* its size; 0 = defaults */
     uint64_t seed;
     /* Called on the calling thread after each trial (and the trial is
      * also reported through ll_progress_report). */
@@ -289,6 +313,7 @@ typedef struct ll_aml_job {
     int best;      /* trial index, -1 none succeeded */
     int timed_out, exited_early, interrupted;
     ll_aml_pipeline *pipe;
+    double deadline; /* ll_aml_now() at the timeout, 0 none */
     /* Explanation: engineered features and their raw columns. */
     char **imp_name;
     int *imp_raw;

@@ -3,7 +3,8 @@
 # module.  Included from src/forecast/local.mk.
 liblualab_a_SOURCES += src/forecast/automl.h src/forecast/automl_int.h \
 	src/forecast/metrics.c src/forecast/features.c src/forecast/linear.c \
-	src/forecast/trees.c src/forecast/xgb.c src/forecast/knn.c src/forecast/automl.c \
+	src/forecast/trees.c src/forecast/xgb.c src/forecast/knn.c src/forecast/lstm.c \
+	src/forecast/automl.c \
 	src/forecast/pipeline.c src/forecast/pipeline_io.c src/forecast/explain.c \
 	src/forecast/lua_automl.c src/forecast/flavor.c
 LL_MODULES += automl
@@ -27,3 +28,12 @@ EXTRA_DIST += docs/automl.md
 EXTRA_DIST += bench/automl/bench.sh bench/automl/peer.R \
 	bench/automl/bench_automl.lua bench/automl/battery.lua \
 	bench/automl/RESULTS.md
+
+# The LSTM forecaster (enable_dnn).
+check_PROGRAMS += tests/c/test_automl_lstm
+TESTS += tests/c/test_automl_lstm
+tests_c_test_automl_lstm_SOURCES = tests/c/test_automl_lstm.c
+tests_c_test_automl_lstm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DFIXTURE_DIR='"$(abs_top_srcdir)/tests/fixtures/automl"'
+tests_c_test_automl_lstm_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/fixtures/make_automl_lstm.py

@@ -66,7 +66,9 @@ int ll_aml_explain(ll_aml_job *j, const char *model, ll_err *err)
             memcpy(yte + s * h, t->y + t->off[s] + ntr, h * sizeof *yte);
         }
         ll_aml_regressor *r = NULL;
-        rc = ops->fit(Xtr, ytr, m, nf, j->opts.seed + f, &r, err);
+        ll_aml_fit_ctx cx = {&j->fs, j->opts.dnn_hidden, j->opts.dnn_epochs, 0};
+        rc = ll_aml_regressor_fit(ops, &cx, Xtr, ytr, m, nf, j->opts.seed + f,
+                                  &r, err);
         if (rc)
             break;
         ops->predict(r, Xte, nte, pred);

@@ -86,5 +86,5 @@ static void knn_predict(const ll_aml_regressor *r, const double *X, size_t n,
     }
 }
 
-const ll_aml_reg_ops ll_aml_knn = {"KNN", knn_fit, knn_predict,
-                                   ll_aml_regressor_free, NULL};
+const ll_aml_reg_ops ll_aml_knn = {
+    "KNN", knn_fit, knn_predict, ll_aml_regressor_free, NULL, NULL};

@@ -11,8 +11,23 @@
 #include "nn/blas.h"
 
 const ll_aml_reg_ops *const ll_aml_regressors[] = {
-    &ll_aml_ridge, &ll_aml_enet, &ll_aml_rf,  &ll_aml_extratrees,
-    &ll_aml_gbm,   &ll_aml_xgb,  &ll_aml_knn, NULL};
+    &ll_aml_ridge,      &ll_aml_enet, &ll_aml_rf,
+    &ll_aml_extratrees, &ll_aml_gbm,  &ll_aml_xgb,
+    &ll_aml_knn,        &ll_aml_lstm, NULL};
+
+int ll_aml_regressor_is_dnn(const ll_aml_reg_ops *ops)
+{
+    return ops == &ll_aml_lstm;
+}
+
+int ll_aml_regressor_fit(const ll_aml_reg_ops *ops, const ll_aml_fit_ctx *c,
+                         const double *X, const double *y, size_t n, size_t p,
+                         uint64_t seed, ll_aml_regressor **out, ll_err *err)
+{
+    if (ops->fit_ctx)
+        return ops->fit_ctx(c, X, y, n, p, seed, out, err);
+    return ops->fit(X, y, n, p, seed, out, err);
+}
 
 const ll_aml_reg_ops *ll_aml_regressor_find(const char *name)
 {
@@ -336,7 +351,7 @@ static int enet_fit(const double *X, const double *y, size_t n, size_t p,
     return LL_OK;
 }
 
-const ll_aml_reg_ops ll_aml_ridge = {"Ridge", ridge_fit, linear_predict,
-                                     ll_aml_regressor_free, NULL};
-const ll_aml_reg_ops ll_aml_enet = {"ElasticNet", enet_fit, linear_predict,
-                                    ll_aml_regressor_free, NULL};
+const ll_aml_reg_ops ll_aml_ridge = {
+    "Ridge", ridge_fit, linear_predict, ll_aml_regressor_free, NULL, NULL};
+const ll_aml_reg_ops ll_aml_enet = {
+    "ElasticNet", enet_fit, linear_predict, ll_aml_regressor_free, NULL, NULL};

@@ -287,9 +287,21 @@ static int l_run(lua_State *L)
     o.threads = (int)ll_opt_int(L, 1, "threads", 0);
     o.explain = ll_opt_bool(L, 1, "explain", 1);
     o.ensemble = ll_opt_bool(L, 1, "ensemble", 1);
-    if (ll_opt_bool(L, 1, "enable_dnn", 0))
-        return luaL_error(L, "automl.forecast: enable_dnn: the LSTM "
-                             "forecaster is not part of this version");
+    o.enable_dnn = ll_opt_bool(L, 1, "enable_dnn", 0);
+    lua_Integer dh = ll_opt_int(L, 1, "dnn_hidden", 16);
+    lua_Integer de = ll_opt_int(L, 1, "dnn_epochs", 60);
+    if (dh < 1 || dh > 1024)
+        return luaL_error(L,
+                          "automl.forecast: dnn_hidden must be in 1..1024, "
+                          "got %d",
+                          (int)dh);
+    if (de < 1 || de > 100000)
+        return luaL_error(L,
+                          "automl.forecast: dnn_epochs must be in 1..100000, "
+                          "got %d",
+                          (int)de);
+    o.dnn_hidden = (int)dh;
+    o.dnn_epochs = (int)de;
     o.seed = (uint64_t)ll_opt_int(L, 1, "seed", 42);
     progress_ctx pc = {L, &o, 0, LUA_NOREF, NULL};
     if (ll_opt_bool(L, 1, "progress", 0)) {
@@ -383,6 +395,8 @@ static int l_job_info(lua_State *L)
     lua_setfield(L, -2, "n_series");
     lua_pushinteger(L, (lua_Integer)j->tab->filled);
     lua_setfield(L, -2, "rows_filled");
+    lua_pushboolean(L, j->opts.enable_dnn);
+    lua_setfield(L, -2, "enable_dnn");
     lua_pushboolean(L, j->timed_out);
     lua_setfield(L, -2, "timed_out");
     lua_pushboolean(L, j->exited_early);

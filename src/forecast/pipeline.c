@@ -73,7 +73,7 @@ ll_aml_pipeline *ll_aml_pipe_new(ll_aml_table *t, const ll_aml_featset *fs,
 
 /* Fit a non-ensemble model on all rows. */
 static int fit_single(ll_aml_pipeline *p, const double *X, uint64_t seed,
-                      ll_err *err)
+                      const ll_aml_fit_ctx *cx, ll_err *err)
 {
     const ll_aml_table *t = p->tab;
     const ll_aml_reg_ops *ops = ll_aml_regressor_find(p->model);
@@ -92,7 +92,8 @@ static int fit_single(ll_aml_pipeline *p, const double *X, uint64_t seed,
                 memcpy(Xtr + m * nf, X + r * nf, nf * sizeof *X);
                 ytr[m++] = t->y[r];
             }
-        int rc = ops->fit(Xtr, ytr, m, nf, seed, &p->reg, err);
+        int rc =
+            ll_aml_regressor_fit(ops, cx, Xtr, ytr, m, nf, seed, &p->reg, err);
         free(Xtr), free(ytr);
         return rc;
     }
@@ -169,8 +170,10 @@ int ll_aml_pipeline_fit_trial(const ll_aml_job *j, int trial,
                 p->nmembers++;
             }
         }
-    } else
-        rc = fit_single(p, j->X, j->opts.seed, err);
+    } else {
+        ll_aml_fit_ctx cx = {&j->fs, j->opts.dnn_hidden, j->opts.dnn_epochs, 0};
+        rc = fit_single(p, j->X, j->opts.seed, &cx, err);
+    }
     if (rc) {
         ll_err_prefix(err, "%s", tr->model);
         ll_aml_pipeline_free(p);

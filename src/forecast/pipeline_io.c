@@ -486,9 +486,12 @@ static int load_pipe(const cJSON *o, const char *prefix, const stfile *st,
             if (!vals[i])
                 rc = err->code ? err->code : LL_EPARSE;
         }
-        if (rc == LL_OK)
+        if (rc == LL_OK) {
             rc = ll_aml_regressor_restore(ops, fs->nf, (const char(*)[16])names,
                                           vals, lens, na, &p->reg, err);
+            if (rc)
+                ll_err_prefix(err, "%s: %sreg", path, prefix);
+        }
         for (size_t i = 0; i < na; i++)
             free(vals[i]);
     } else if (strcmp(kind, "family") == 0) {

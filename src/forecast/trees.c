@@ -380,9 +380,11 @@ static int gbm_fit(const double *X, const double *y, size_t n, size_t p,
     return trees_fit(&ll_aml_gbm, &c, X, y, n, p, seed, out, err);
 }
 
-const ll_aml_reg_ops ll_aml_rf = {"RandomForest", rf_fit, trees_predict,
-                                  ll_aml_regressor_free, NULL};
+const ll_aml_reg_ops ll_aml_rf = {"RandomForest",        rf_fit, trees_predict,
+                                  ll_aml_regressor_free, NULL,   NULL};
 const ll_aml_reg_ops ll_aml_extratrees = {
-    "ExtremeRandomTrees", et_fit, trees_predict, ll_aml_regressor_free, NULL};
-const ll_aml_reg_ops ll_aml_gbm = {"GradientBoosting", gbm_fit, trees_predict,
-                                   ll_aml_regressor_free, NULL};
+    "ExtremeRandomTrees",  et_fit, trees_predict,
+    ll_aml_regressor_free, NULL,   NULL};
+const ll_aml_reg_ops ll_aml_gbm = {
+    "GradientBoosting",    gbm_fit, trees_predict,
+    ll_aml_regressor_free, NULL,    NULL};

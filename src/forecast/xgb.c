@@ -165,5 +165,5 @@ static void xgb_predict(const ll_aml_regressor *r, const double *X, size_t n,
     free(xf);
 }
 
-const ll_aml_reg_ops ll_aml_xgb = {"XGBoost", xgb_fit, xgb_predict,
-                                   ll_aml_regressor_free, xgb_restore};
+const ll_aml_reg_ops ll_aml_xgb = {
+    "XGBoost", xgb_fit, xgb_predict, ll_aml_regressor_free, xgb_restore, NULL};

@@ -135,7 +135,92 @@ describe("automl.forecast bad input", function()
         fails({primary_metric = "accuracy"}, "unknown primary_metric 'accuracy'")
         fails({data = train:head(0)}, "the table is empty")
         fails({horizon = 0}, "horizon must be a positive integer, got 0")
-        fails({enable_dnn = true}, "enable_dnn: the LSTM forecaster is not part of this version")
+    end)
+
+    it("checks the deep learning settings", function()
+        fails({enable_dnn = "yes"}, "option 'enable_dnn': boolean expected, got string")
+        fails({allowed = {"LSTM"}}, "allowed: LSTM is a deep learning model; set enable_dnn = true")
+        fails({enable_dnn = true, dnn_hidden = 0}, "dnn_hidden must be in 1..1024, got 0")
+        fails({enable_dnn = true, dnn_epochs = -3}, "dnn_epochs must be in 1..100000, got -3")
+    end)
+end)
+
+describe("automl LSTM (enable_dnn)", function()
+    local function run() return automl.forecast(settings{enable_dnn = true, allowed = {"LSTM", "Naive"}}) end
+    local job = run()
+
+    local function row(lb, model)
+        local m = lb.model:to_table()
+        for i = 1, #m do if m[i] == model then return i end end
+    end
+
+    it("is a leaderboard row, best on the battery, reproducible", function()
+        local lb = job.leaderboard
+        assert.equal(2, #lb)
+        assert.equal("LSTM", lb.model:to_table()[1])
+        assert.is_true(job.info.enable_dnn)
+        local nrmse = lb.nrmse:to_table()[1]
+        assert.is_true(nrmse < 1e-4, tostring(nrmse))
+        assert.is_true(lb.fit_seconds:to_table()[1] >= 0)
+        local again = run()
+        assert.equal(nrmse, again.leaderboard.nrmse:to_table()[row(again.leaderboard, "LSTM")])
+        assert.same(job.best:forecast(future).forecast:to_table(),
+            again.best:forecast(future).forecast:to_table())
+    end)
+
+    it("is absent unless enabled", function()
+        local names = {}
+        for _, m in ipairs(automl.models()) do names[m] = true end
+        assert.is_true(names.LSTM)
+        local plain = automl.forecast(settings{allowed = nil, blocked = {"AutoARIMA", "ARIMA", "Prophet",
+            "XGBoost", "RandomForest", "ExtremeRandomTrees", "GradientBoosting", "MSTL"}, max_trials = 40})
+        assert.is_nil(row(plain.leaderboard, "LSTM"))
+    end)
+
+    it("forecasts the future durations, and the saved pipeline scores the same", function()
+        local fc = job.best:forecast(future)
+        local got, want = fc.forecast:to_table(), future.Daily_Cycles_Used:to_table()
+        for i = 1, 30 do assert.is_true(math.abs(got[i] - want[i]) < 1e-3 * math.abs(want[i]) + 1e-4) end
+        local dir = tmpdir() .. "/model"
+        job.best:save(dir)
+        local m = assert(automl.load(dir))
+        assert.same(got, m:forecast(future).forecast:to_table())
+        local c = require("lualab._model").load(dir):predict(future)
+        local cv = c.forecast:to_table()
+        for i = 1, 30 do assert.is_true(math.abs(cv[i] - got[i]) <= 1e-12 * math.abs(got[i])) end
+    end)
+
+    it("refuses hostile weight shapes, naming the key", function()
+        local dir = tmpdir() .. "/model"
+        job.best:save(dir)
+        local path = dir .. "/data.safetensors"
+        local fh = assert(io.open(path, "rb"))
+        local raw = fh:read("a")
+        fh:close()
+        local hl = string.unpack("<I8", raw)
+        local hdr = assert(require("lualab.json").decode(raw:sub(9, 8 + hl)))
+        local names = {}
+        for k in pairs(hdr) do if k ~= "__metadata__" then names[#names + 1] = k end end
+        table.sort(names, function(a, b) return hdr[a].data_offsets[1] < hdr[b].data_offsets[1] end)
+        -- Drop the last value of reg.w_hh.
+        local parts, data, off = {}, {}, 0
+        for _, k in ipairs(names) do
+            local e = hdr[k]
+            local bytes = raw:sub(9 + hl + e.data_offsets[1], 8 + hl + e.data_offsets[2])
+            if k == "reg.w_hh" then bytes = bytes:sub(1, #bytes - 8) end
+            parts[#parts + 1] = string.format('"%s":{"dtype":"F64","shape":[%d],"data_offsets":[%d,%d]}',
+                k, #bytes // 8, off, off + #bytes)
+            data[#data + 1] = bytes
+            off = off + #bytes
+        end
+        local h = "{" .. table.concat(parts, ",") .. "}"
+        h = h .. string.rep(" ", (8 - #h % 8) % 8)
+        fh = assert(io.open(path, "wb"))
+        fh:write(string.pack("<I8", #h), h, table.concat(data))
+        fh:close()
+        local none, msg = automl.load(dir)
+        assert.is_nil(none)
+        assert.truthy(msg:find("reg: LSTM: w_hh has 1023 values, expected 1024 (4 x hidden x hidden)", 1, true), msg)
     end)
 end)
 
