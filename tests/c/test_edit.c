@@ -186,6 +186,78 @@ static void test_lazy_module_globals(void **state)
     ll_host_free(h);
 }
 
+/* The keys completing the line's end as readline would: the word starts
+ * after the quote when ll_repl_key_start says the cursor is in t["...]. */
+static char *complete_key(lua_State *L, const char *line)
+{
+    size_t start;
+    if (!ll_repl_key_start(line, strlen(line), &start))
+        return "(no key)";
+    int files = -1, top = lua_gettop(L);
+    char **c = ll_repl_candidates(L, line, start, line + start, &files);
+    assert_int_equal(lua_gettop(L), top);
+    assert_int_equal(files, 0);
+    static char out[4096];
+    out[0] = '\0';
+    for (char **p = c; p && *p; p++) {
+        if (p != c)
+            strcat(out, "|");
+        strcat(out, *p);
+    }
+    ll_repl_free_candidates(c);
+    return out;
+}
+
+static void test_table_keys(void **state)
+{
+    lua_State *L = *state;
+    assert_int_equal(luaL_dostring(L, "d = {['key one'] = 1, keyboard = 2, "
+                                      "other = 3, [5] = 4, ['q\"x'] = 5, "
+                                      "['a.b'] = 6}\n"
+                                      "nest = {inner = d}"),
+                     LUA_OK);
+    assert_string_equal(complete_key(L, "d[\"ke"), "key one|keyboard");
+    assert_string_equal(complete_key(L, "d['key "), "key one");
+    assert_string_equal(complete_key(L, "print(d[\"o"), "other");
+    assert_string_equal(complete_key(L, "x = nest.inner[ 'a."), "a.b");
+    /* every string key, but not one holding the quote (it would need
+     * escaping), nor the integer key */
+    assert_string_equal(complete_key(L, "d[\""), "a.b|key one|keyboard|other");
+    assert_string_equal(complete_key(L, "d['"),
+                        "a.b|key one|keyboard|other|q\"x");
+    assert_string_equal(complete_key(L, "d[\"zz"), "");
+    assert_string_equal(complete_key(L, "nope[\"k"), "");
+    /* not a key: a plain string, a closed one, a comment, a long string */
+    assert_string_equal(complete_key(L, "print(\"ke"), "(no key)");
+    assert_string_equal(complete_key(L, "d[\"key\"] .. \"k"), "(no key)");
+    assert_string_equal(complete_key(L, "x = 1 -- d[\"k"), "(no key)");
+    assert_string_equal(complete_key(L, "s = [[d[\"k]] .. d[\"oth"), "other");
+    size_t start = 0;
+    assert_int_equal(ll_repl_key_start("f[ \"Col", 8, &start), 1);
+    assert_int_equal(start, 4);
+}
+
+/* A Frame's columns: keys after f[" and fields after f. */
+static void test_frame_columns(void **state)
+{
+    (void)state;
+    ll_err e;
+    ll_host *h = ll_host_new(0, NULL, &e);
+    assert_non_null(h);
+    lua_State *L = ll_host_lua(h);
+    assert_int_equal(luaL_dostring(L, "f = df.frame{Cycles = {1}, "
+                                      "['Cycle time'] = {2}, id = {3}}"),
+                     LUA_OK);
+    assert_string_equal(complete_key(L, "f[\"Cyc"), "Cycle time|Cycles");
+    assert_string_equal(complete_key(L, "f[\"i"), "id");
+    assert_string_equal(complete(L, "f.Cyc"), "Cycles");
+    /* a closed Frame offers nothing and raises nothing */
+    assert_int_equal(
+        luaL_dostring(L, "g = f:copy(); do local h <close> = g end"), LUA_OK);
+    assert_string_equal(complete_key(L, "g[\"C"), "");
+    ll_host_free(h);
+}
+
 static void test_close_at_once(void **state)
 {
     (void)state;
@@ -234,6 +306,8 @@ int main(void)
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_commands_and_files),
         cmocka_unit_test(test_lazy_module_globals),
+        cmocka_unit_test(test_table_keys),
+        cmocka_unit_test(test_frame_columns),
         cmocka_unit_test(test_close_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
