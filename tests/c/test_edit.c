@@ -188,7 +188,7 @@ static void test_lazy_module_globals(void **state)
 
 /* The keys completing the line's end as readline would: the word starts
  * after the quote when ll_repl_key_start says the cursor is in t["...]. */
-static char *complete_key(lua_State *L, const char *line)
+static const char *complete_key(lua_State *L, const char *line)
 {
     size_t start;
     if (!ll_repl_key_start(line, strlen(line), &start))
