@@ -466,17 +466,25 @@ static void read_series(lua_State *L, int idx, lplot *lp, const char *fn,
     lua_settop(L, top);
 }
 
+/* Push the option 'values' and return 1; without it, raise when need
+ * (a new chart) or push nothing and return 0 (p:set). */
+static int get_values(lua_State *L, int idx, const char *fn, int need)
+{
+    if (lua_getfield(L, idx, "values") != LUA_TNIL)
+        return 1;
+    if (need)
+        luaL_error(L, "%s: option 'values' is required", fn);
+    lua_pop(L, 1);
+    return 0;
+}
+
 static void read_bars(lua_State *L, int idx, lplot *lp, const char *fn,
                       int need)
 {
     int top = lua_gettop(L);
     ll_err err;
-    if (lua_getfield(L, idx, "values") == LUA_TNIL) {
-        if (need)
-            luaL_error(L, "%s: option 'values' is required", fn);
-        lua_settop(L, top);
+    if (!get_values(L, idx, fn, need))
         return;
-    }
     size_t n, nl;
     double *v = read_numbers(L, -1, fn, "values", &n);
     int has_labels = lua_getfield(L, idx, "labels") != LUA_TNIL;
@@ -545,12 +553,8 @@ static void read_matrix(lua_State *L, int idx, lplot *lp, const char *fn,
 {
     int top = lua_gettop(L);
     ll_err err;
-    if (lua_getfield(L, idx, "values") == LUA_TNIL) {
-        if (need)
-            luaL_error(L, "%s: option 'values' is required", fn);
-        lua_settop(L, top);
+    if (!get_values(L, idx, fn, need))
         return;
-    }
     size_t rows, cols;
     const ll_frame *f = ll_lua_test_frame(L, -1);
     double *m = f ? frame_matrix(L, f, fn, &rows, &cols)

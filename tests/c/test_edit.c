@@ -42,13 +42,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The candidates for the line, completing the word at its end, joined
- * with spaces ("" when none). */
-static char *complete(lua_State *L, const char *line)
+/* The candidates for the word of line that starts at start, joined with
+ * sep ("" when none). */
+static char *candidates(lua_State *L, const char *line, size_t start,
+                        const char *sep)
 {
-    size_t start = strlen(line);
-    while (start > 0 && !strchr(" \t()=,.:?", line[start - 1]))
-        start--;
     int files = -1;
     int top = lua_gettop(L);
     char **c = ll_repl_candidates(L, line, start, line + start, &files);
@@ -58,11 +56,21 @@ static char *complete(lua_State *L, const char *line)
     out[0] = '\0';
     for (char **p = c; p && *p; p++) {
         if (p != c)
-            strcat(out, " ");
+            strcat(out, sep);
         strcat(out, *p);
     }
     ll_repl_free_candidates(c);
     return out;
+}
+
+/* The candidates for the line, completing the word at its end, joined
+ * with spaces ("" when none). */
+static char *complete(lua_State *L, const char *line)
+{
+    size_t start = strlen(line);
+    while (start > 0 && !strchr(" \t()=,.:?", line[start - 1]))
+        start--;
+    return candidates(L, line, start, " ");
 }
 
 static void test_incomplete(void **state)
@@ -193,19 +201,7 @@ static const char *complete_key(lua_State *L, const char *line)
     size_t start;
     if (!ll_repl_key_start(line, strlen(line), &start))
         return "(no key)";
-    int files = -1, top = lua_gettop(L);
-    char **c = ll_repl_candidates(L, line, start, line + start, &files);
-    assert_int_equal(lua_gettop(L), top);
-    assert_int_equal(files, 0);
-    static char out[4096];
-    out[0] = '\0';
-    for (char **p = c; p && *p; p++) {
-        if (p != c)
-            strcat(out, "|");
-        strcat(out, *p);
-    }
-    ll_repl_free_candidates(c);
-    return out;
+    return candidates(L, line, start, "|");
 }
 
 static void test_table_keys(void **state)

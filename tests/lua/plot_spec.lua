@@ -20,6 +20,15 @@ local function epochs(n)
     return t, v
 end
 
+-- Each case's function fails with a message holding its text.
+local function assert_errors(cases)
+    for _, c in ipairs(cases) do
+        local ok, err = pcall(c[1])
+        assert.is_false(ok)
+        assert.matches(c[2], err, 1, true)
+    end
+end
+
 describe("plot", function()
     it("draws a line with a legend from the series call shape", function()
         local t, v = epochs(30)
@@ -259,11 +268,7 @@ describe("plot", function()
             {function() plot.bar{values = {1}}:append(1, 1) end,
              "plot:append: a bar chart has no series (use p:set{...})"},
         }
-        for _, c in ipairs(cases) do
-            local ok, err = pcall(c[1])
-            assert.is_false(ok)
-            assert.matches(c[2], err, 1, true)
-        end
+        assert_errors(cases)
     end)
 
     it("draws the lab's charts as reviewed (lab_*.svg, lab_*.txt)", function()
@@ -343,11 +348,7 @@ describe("plot", function()
             {function() plot.line{y = f.s} end,
              "plot.line: option 'y': element 1 is a string, number expected"},
         }
-        for _, c in ipairs(cases) do
-            local ok, err = pcall(c[1])
-            assert.is_false(ok)
-            assert.matches(c[2], err, 1, true)
-        end
+        assert_errors(cases)
     end)
 
     it("has doc strings", function()
