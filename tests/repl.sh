@@ -2,7 +2,8 @@
 # The interactive REPL on a real terminal: lualab runs in a detached tmux
 # pane; the test types into it and reads the screen back.  Covers the
 # banner, =expr and bare expressions, multi-line chunks, Tab completion
-# (globals, fields, methods through __index chains, userdata methods),
+# (globals, fields, methods through __index chains, userdata methods,
+# table keys after t[" and Frame columns),
 # ?name, :time, errors in red, Ctrl-C at the prompt and in a running
 # chunk, the history file, and Ctrl-D.
 . "$top_srcdir/tests/tap.sh"

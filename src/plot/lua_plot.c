@@ -63,12 +63,11 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
     if (lua_istable(L, idx) && !lua_getmetatable(L, idx))
         return idx;
     if (lua_istable(L, idx))
-        lua_pop(L, 1); /* the metatable */
-    if (ll_lua_test_frame(L, idx))
-        luaL_error(L,
-                   "%s: option '%s': a Frame gives several series, one "
-                   "expected (give one column, f.name)",
-                   fn, key);
+        lua_pop(L, 1);             /* the metatable */
+    if (ll_lua_test_frame(L, idx)) /* labels = f: which column? */
+        luaL_error(
+            L, "%s: option '%s': a Column expected, got Frame (give f.name)",
+            fn, key);
     static const char *const methods[] = {"to_table", "tolist"};
     if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) {
         for (int i = 0; i < 2; i++) {

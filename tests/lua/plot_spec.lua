@@ -347,6 +347,8 @@ describe("plot", function()
              "plot.line: 'x' has 3 values but 'y' has 2"},
             {function() plot.line{y = f.s} end,
              "plot.line: option 'y': element 1 is a string, number expected"},
+            {function() plot.bar{values = f.a, labels = f} end,
+             "plot.bar: option 'labels': a Column expected, got Frame (give f.name)"},
         }
         assert_errors(cases)
     end)
