@@ -205,6 +205,15 @@ key a Tab
 wait_for a '^> ages\["alice"\]$'
 ok $? "the key completes once unique (ages[\"ali -> ages[\"alice\"])"
 key a C-u
+type a 'ages['
+key a Tab
+wait_for a '^> ages\["$'
+ok $? "Tab after t[ opens the key's quote (ages[ -> ages[\")"
+key a Tab
+key a Tab
+wait_for a 'albert +alice +bob smith'
+ok $? "then Tab Tab lists the keys"
+key a C-u
 type a "cf = df.frame{Cycles = {7, 8}, ['Cycle time'] = {0.5, 0.25}}"
 key a Enter
 type a "=cf['Cycle t"

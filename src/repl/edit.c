@@ -341,9 +341,30 @@ static int plain_key(const char *key, size_t klen, char q)
     return 1;
 }
 
+/* Add key, or "key"] when quoted (t[<Tab> with nothing typed yet). */
+static void add_key(cands *c, const char *key, size_t klen, int quoted)
+{
+    if (!quoted) {
+        cands_add(c, key, klen);
+        return;
+    }
+    char *w = malloc(klen + 3);
+    if (!w) {
+        c->failed = 1;
+        return;
+    }
+    w[0] = '"';
+    memcpy(w + 1, key, klen);
+    w[klen + 1] = '"';
+    w[klen + 2] = ']';
+    cands_add(c, w, klen + 3);
+    free(w);
+}
+
 /* The string keys of the value at the top (a table's own keys, a Frame's
- * column names) that start with text: t["ke<Tab>. */
-static void collect_keys(lua_State *L, const char *text, char q, cands *c)
+ * column names) that start with text: t["ke<Tab>; quoted: t[<Tab>. */
+static void collect_keys(lua_State *L, const char *text, char q, int quoted,
+                         cands *c)
 {
     size_t tlen = strlen(text);
     const ll_frame *f = ll_lua_peek_frame(L, -1);
@@ -352,7 +373,7 @@ static void collect_keys(lua_State *L, const char *text, char q, cands *c)
             size_t klen = strlen(f->names[i]);
             if (klen >= tlen && memcmp(f->names[i], text, tlen) == 0 &&
                 plain_key(f->names[i], klen, q))
-                cands_add(c, f->names[i], klen);
+                add_key(c, f->names[i], klen, quoted);
         }
         return;
     }
@@ -365,7 +386,7 @@ static void collect_keys(lua_State *L, const char *text, char q, cands *c)
         if (lua_type(L, -2) == LUA_TSTRING &&
             (key = lua_tolstring(L, -2, &klen)) != NULL && klen >= tlen &&
             memcmp(key, text, tlen) == 0 && plain_key(key, klen, q))
-            cands_add(c, key, klen);
+            add_key(c, key, klen, quoted);
         lua_pop(L, 1);
     }
 }
@@ -419,9 +440,20 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
         size_t begin = path_begin(line, end);
         if (begin < end && !(begin > 0 && line[begin - 1] == ':') &&
             resolve_path(L, line + begin, end - begin))
-            collect_keys(L, text, line[start - 1], &c);
+            collect_keys(L, text, line[start - 1], 0, &c);
         lua_settop(L, top);
         return cands_finish(&c);
+    }
+    /* t[ with nothing typed yet: its keys quoted ("alice"]), as IPython
+     * offers them; names as usual when t has no string key. */
+    if (start > 0 && line[start - 1] == '[' && text[0] == '\0') {
+        size_t begin = path_begin(line, start - 1);
+        if (begin < start - 1 && !(begin > 0 && line[begin - 1] == ':') &&
+            resolve_path(L, line + begin, start - 1 - begin))
+            collect_keys(L, "", '"', 1, &c);
+        lua_settop(L, top);
+        if (c.n > 0)
+            return cands_finish(&c);
     }
 
     char sep = start > 0 ? line[start - 1] : '\0';

@@ -228,6 +228,13 @@ static void test_table_keys(void **state)
     assert_string_equal(complete_key(L, "d[\"key\"] .. \"k"), "(no key)");
     assert_string_equal(complete_key(L, "x = 1 -- d[\"k"), "(no key)");
     assert_string_equal(complete_key(L, "s = [[d[\"k]] .. d[\"oth"), "other");
+    /* t[ with nothing typed: the keys quoted; names when there are none */
+    assert_string_equal(candidates(L, "d[", 2, "|"),
+                        "\"a.b\"]|\"key one\"]|\"keyboard\"]|\"other\"]");
+    assert_string_equal(candidates(L, "x = nest.inner[", 15, "|"),
+                        "\"a.b\"]|\"key one\"]|\"keyboard\"]|\"other\"]");
+    assert_int_equal(luaL_dostring(L, "arr = {10, 20}"), LUA_OK);
+    assert_true(strstr(candidates(L, "arr[", 4, "|"), "|print|") != NULL);
     size_t start = 0;
     assert_int_equal(ll_repl_key_start("f[ \"Col", 8, &start), 1);
     assert_int_equal(start, 4);
