@@ -2,7 +2,8 @@
 # The interactive REPL on a real terminal: lualab runs in a detached tmux
 # pane; the test types into it and reads the screen back.  Covers the
 # banner, =expr and bare expressions, multi-line chunks, Tab completion
-# (globals, fields, methods through __index chains, userdata methods),
+# (globals, fields, methods through __index chains, userdata methods,
+# table keys after t[" and Frame columns),
 # ?name, :time, errors in red, Ctrl-C at the prompt and in a running
 # chunk, the history file, and Ctrl-D.
 . "$top_srcdir/tests/tap.sh"
@@ -181,6 +182,56 @@ key a Enter
 wait_for a '^lualab\.progress\{label='
 ok $? "?lualab.progress names the function once"
 is "$(screen a | grep -c 'lualab\.lualab')" "0" "no doubled prefix in help"
+
+# Keys of a table after t[" (closed with "] when one fits), and a Frame's
+# column names after f[" and f., as IPython completes dict keys.
+type a 'ages = {alice = 31, albert = 40, ["bob smith"] = 22}'
+key a Enter
+type a 'ages["bo'
+key a Tab
+wait_for a '^> ages\["bob smith"\]$'
+ok $? "Tab completes a table key and closes it (ages[\"bo -> ages[\"bob smith\"])"
+key a Enter
+wait_for a '^22$'
+ok $? "the completed key expression runs"
+type a 'ages["al'
+key a Tab
+wait_for a '^> ages\["al$'
+key a Tab
+wait_for a 'albert +alice'
+ok $? "Tab Tab lists the keys (ages[\"al -> albert alice)"
+type a 'i'
+key a Tab
+wait_for a '^> ages\["alice"\]$'
+ok $? "the key completes once unique (ages[\"ali -> ages[\"alice\"])"
+key a C-u
+type a 'ages['
+key a Tab
+wait_for a '^> ages\["$'
+ok $? "Tab after t[ opens the key's quote (ages[ -> ages[\")"
+key a Tab
+key a Tab
+wait_for a 'albert +alice +bob smith'
+ok $? "then Tab Tab lists the keys"
+key a C-u
+type a "cf = df.frame{Cycles = {7, 8}, ['Cycle time'] = {0.5, 0.25}}"
+key a Enter
+type a "=cf['Cycle t"
+key a Tab
+wait_for a "^> =cf\['Cycle time'\]\$"
+ok $? "Tab completes a Frame column name with a space (cf['Cycle t)"
+key a C-u
+type a 'cf["Cycle'
+key a Tab
+key a Tab
+wait_for a 'Cycle time +Cycles'
+ok $? "Tab Tab lists a Frame's column names"
+key a C-u
+type a 'cf.Cycl'
+key a Tab
+wait_for a '^> cf\.Cycles$'
+ok $? "Tab completes a Frame column as a field (cf.Cycl -> Cycles)"
+key a C-u
 
 # A <close> variable on its own entry is closed when the entry ends.
 type a 'local x <close> = setmetatable({}, {__close = function() print("closed now") end})'

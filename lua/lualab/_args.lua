@@ -67,6 +67,34 @@ function A.check_opts(fname, opts, known, level)
     return opts
 end
 
+-- user_level() -> the level, for error() in the function that calls
+-- user_level, of the nearest caller outside lualab's own Lua files
+-- (lua/lualab/...): a caller's mistake found however deep inside lualab
+-- names the caller's chunk and line, never lua/lualab/...:NNN.  C
+-- functions on the way (a binding that calls back into Lua, string.gsub
+-- with a function) are passed over, except pcall and xpcall: a caller
+-- that protects the call itself gets the message without a place, as
+-- error() at a C level gives it.
+local pcall, xpcall = pcall, xpcall
+function A.user_level()
+    local k = 3 -- 1: user_level, 2: the function raising, 3: its caller
+    while true do
+        local info = debug.getinfo(k, "Sf")
+        if not info or info.func == pcall or info.func == xpcall then
+            return k - 1
+        end
+        if info.what ~= "C" and info.source:sub(1, 12) ~= "@lua/lualab/" then
+            return k - 1
+        end
+        k = k + 1
+    end
+end
+
+-- raise(msg): error(msg) at the caller outside lualab (user_level).
+function A.raise(msg)
+    error(msg, A.user_level())
+end
+
 -- typename(x): what a value is, as messages name it: "Tensor", "Frame",
 -- "Column", "Module" or Lua's type.
 function A.typename(x)

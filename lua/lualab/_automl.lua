@@ -2,6 +2,7 @@
 -- C search (automl._run).  The job: leaderboard (Frame), best (Forecaster),
 -- explain(), plot(kind), cv(), info; tracking (experiment=, register=) goes
 -- through the mlflow module.
+local raise = require("lualab._args").raise
 return function(M)
     local Job = {}
     Job.__index = Job
@@ -13,7 +14,7 @@ return function(M)
 
     function Job:explain()
         local f, model = self._h:explanation()
-        if not f then error("explain: " .. tostring(model), 2) end
+        if not f then raise("explain: " .. tostring(model)) end
         self.explained_model = model
         return f
     end
@@ -76,8 +77,8 @@ return function(M)
                 title = "Permutation importance (" .. tostring(self.explained_model) .. ")",
                 xlabel = "RMSE increase"}
         end
-        error("plot: unknown kind '" .. tostring(kind) ..
-            "' (leaderboard, predicted_vs_true, residuals, horizon, importance)", 2)
+        raise("plot: unknown kind '" .. tostring(kind) ..
+            "' (leaderboard, predicted_vs_true, residuals, horizon, importance)")
     end
 
     function Job:__tostring()
@@ -131,7 +132,7 @@ return function(M)
 
     M.forecast = doc(function(opts)
         if type(opts) ~= "table" then
-            error("automl.forecast: options table expected, got " .. type(opts), 2)
+            raise("automl.forecast: options table expected, got " .. type(opts))
         end
         local h = M._run(opts)
         local job = setmetatable({_h = h}, Job)

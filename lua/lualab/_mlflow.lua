@@ -3,6 +3,7 @@
 -- registry, search and views, and autolog are in lua/lualab/_mlflow/.
 -- lua_track.c builds the module table with the store bindings and calls
 -- the function this file returns to complete it.  Design: DESIGN.md 5.8, docs/tracking.md.
+local raise = require("lualab._args").raise
 local json = require("lualab.json")
 local fs = require("lualab._fs")
 
@@ -63,7 +64,7 @@ return function(M)
     def("set_tracking_uri", "set_tracking_uri(uri) -- Log to sqlite:///PATH from now on.",
         function(uri)
             if type(uri) ~= "string" then
-                error("set_tracking_uri: expected a string like 'sqlite:///mlruns.db', got " .. type(uri), 2)
+                raise("set_tracking_uri: expected a string like 'sqlite:///mlruns.db', got " .. type(uri))
             end
             M._uri_path(uri) -- raises on a bad URI
             if state.store then
@@ -111,7 +112,7 @@ return function(M)
     def("set_experiment", "set_experiment(name) -> Experiment -- Use (creating if needed) this experiment.",
         function(name)
             if type(name) ~= "string" or name == "" then
-                error("set_experiment: expected an experiment name", 2)
+                raise("set_experiment: expected an experiment name")
             end
             local s = store()
             local e = s:get_experiment(name)
@@ -122,7 +123,7 @@ return function(M)
                     print(string.format("mlflow: created experiment '%s' (id %d)", name, id))
                 end
                 e = s:get_experiment(name)
-                if not e then error(id, 2) end
+                if not e then raise(id) end
             end
             state.experiment_id = e.experiment_id
             return experiment_obj(e)
@@ -178,15 +179,15 @@ return function(M)
         "start_run{run_name=, nested=, tags=, experiment_id=, description=} -> Run -- Start a run (use as `local run <close> = ...`).",
         function(opts)
             if opts ~= nil and type(opts) ~= "table" then
-                error("start_run: expected an options table like {run_name='x'}", 2)
+                raise("start_run: expected an options table like {run_name='x'}")
             end
             opts = require("lualab._args").check_opts("start_run", opts,
                 {"run_name", "nested", "tags", "experiment_id", "description"})
             local s = store()
             local parent = state.stack[#state.stack]
             if parent and not opts.nested then
-                error(string.format("Run with UUID %s is already active. To start a nested run, call start_run{nested=true}; end the active run with mlflow.end_run() first otherwise",
-                    parent.info.run_id), 2)
+                raise(string.format("Run with UUID %s is already active. To start a nested run, call start_run{nested=true}; end the active run with mlflow.end_run() first otherwise",
+                    parent.info.run_id))
             end
             local exp = opts.experiment_id and math.tointeger(tonumber(opts.experiment_id))
                 or default_experiment()
@@ -230,7 +231,7 @@ return function(M)
 
     local function keystr(fn, k)
         if type(k) ~= "string" and type(k) ~= "number" then
-            error(string.format("%s: key must be a string, got %s", fn, type(k)), 3)
+            raise(string.format("%s: key must be a string, got %s", fn, type(k)))
         end
         return tostring(k)
     end
@@ -240,8 +241,8 @@ return function(M)
     local function valstr(fn, what, k, v)
         local t = type(v)
         if t ~= "string" and t ~= "number" and t ~= "boolean" and t ~= "nil" then
-            error(string.format("%s: value of %s '%s' must be a string, number or boolean, got %s",
-                fn, what, tostring(k), t), 3)
+            raise(string.format("%s: value of %s '%s' must be a string, number or boolean, got %s",
+                fn, what, tostring(k), t))
         end
         if type(v) == "boolean" then return v and "True" or "False" end
         if math.type(v) == "float" and v == math.floor(v) and v == v and math.abs(v) < 1e16 then
@@ -250,15 +251,28 @@ return function(M)
         return tostring(v)
     end
 
+    -- store():method(...): what the store refuses (a name with a '*', a
+    -- param logged again with another value) is the caller's mistake,
+    -- raised at the caller's line.
+    local function to_store(method, ...)
+        local s = store()
+        local r = table.pack(pcall(s[method], s, ...))
+        if not r[1] then
+            raise((tostring(r[2]):gsub("^[^\n:]*:%d+: ", "")))
+        end
+        return table.unpack(r, 2, r.n)
+    end
+
     def("log_param", "log_param(key, value) -- Log an immutable parameter of the active run.",
         function(k, v)
-            store():log_param(current(), keystr("log_param", k), valstr("log_param", "param", k, v))
+            to_store("log_param", current(), keystr("log_param", k),
+                valstr("log_param", "param", k, v))
             return v
         end)
 
     def("log_params", "log_params{key=value...} -- Log several parameters.",
         function(t)
-            if type(t) ~= "table" then error("log_params: expected a table of key = value", 2) end
+            if type(t) ~= "table" then raise("log_params: expected a table of key = value") end
             local keys, vals = {}, {}
             for k in pairs(t) do keys[#keys + 1] = keystr("log_params", k) end
             table.sort(keys)
@@ -269,13 +283,13 @@ return function(M)
                 vals[i] = valstr("log_params", "param", k, v)
             end
             local id = current()
-            for i, k in ipairs(keys) do store():log_param(id, k, vals[i]) end
+            for i, k in ipairs(keys) do to_store("log_param", id, k, vals[i]) end
         end)
 
     local function metric_value(fn, k, v)
         if type(v) ~= "number" then
-            error(string.format("%s: value of metric '%s' must be a number, got %s",
-                fn, tostring(k), type(v)), 3)
+            raise(string.format("%s: value of metric '%s' must be a number, got %s",
+                fn, tostring(k), type(v)))
         end
         return v
     end
@@ -283,36 +297,41 @@ return function(M)
     local function step_value(fn, step)
         if step == nil then return 0 end
         local s = math.tointeger(step)
-        if not s then error(fn .. ": step must be an integer, got " .. tostring(step), 3) end
+        if not s then raise(fn .. ": step must be an integer, got " .. tostring(step)) end
         return s
     end
 
     def("log_metric", "log_metric(key, value [, step]) -- Log one point of a metric's history.",
         function(k, v, step)
-            store():log_metric(current(), keystr("log_metric", k),
+            to_store("log_metric", current(), keystr("log_metric", k),
                 metric_value("log_metric", k, v), nil, step_value("log_metric", step))
         end)
 
     def("log_metrics", "log_metrics({key=value...} [, step]) -- Log several metrics at one step.",
         function(t, step)
-            if type(t) ~= "table" then error("log_metrics: expected a table of key = number", 2) end
-            local id, s, st = current(), store(), step_value("log_metrics", step)
+            if type(t) ~= "table" then raise("log_metrics: expected a table of key = number") end
+            local id, st = current(), step_value("log_metrics", step)
             local now = M._now_ms()
             local keys = {}
             for k in pairs(t) do keys[#keys + 1] = keystr("log_metrics", k) end
             table.sort(keys)
             for _, k in ipairs(keys) do
-                s:log_metric(id, k, metric_value("log_metrics", k, t[k]), now, st)
+                to_store("log_metric", id, k, metric_value("log_metrics", k, t[k]), now, st)
             end
         end)
 
     def("set_tag", "set_tag(key, value) -- Set a tag of the active run.",
-        function(k, v) store():set_tag(current(), keystr("set_tag", k), valstr("set_tag", "tag", k, v)) end)
+        function(k, v)
+            to_store("set_tag", current(), keystr("set_tag", k), valstr("set_tag", "tag", k, v))
+        end)
 
     def("set_tags", "set_tags{key=value...} -- Set several tags.",
         function(t)
+            if type(t) ~= "table" then raise("set_tags: expected a table of key = value") end
             local id = current()
-            for k, v in pairs(t) do store():set_tag(id, keystr("set_tags", k), valstr("set_tags", "tag", k, v)) end
+            for k, v in pairs(t) do
+                to_store("set_tag", id, keystr("set_tags", k), valstr("set_tags", "tag", k, v))
+            end
         end)
 
     def("flush", "flush() -- Write buffered metric points now.",

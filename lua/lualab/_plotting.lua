@@ -1,6 +1,7 @@
 -- Charts straight from a Frame or a Tensor: f:plot{...} and t:plot{...}
 -- build the chart description from columns or rows and hand it to the plot
 -- module, so a learner need not pull the data out first.
+local raise = require("lualab._args").raise
 local M = {}
 
 local kinds = {line = true, scatter = true, bar = true, barh = true, hist = true}
@@ -23,12 +24,12 @@ end
 function M.frame(f, opts)
     opts = opts or {}
     if type(opts) ~= "table" then
-        error("plot: options table expected, got " .. type(opts), 3)
+        raise("plot: options table expected, got " .. type(opts))
     end
     local kind = opts.kind or "line"
     if not kinds[kind] then
-        error("plot: unknown kind '" .. tostring(kind) ..
-              "' (line, scatter, bar, barh, hist)", 3)
+        raise("plot: unknown kind '" .. tostring(kind) ..
+              "' (line, scatter, bar, barh, hist)")
     end
     local plot = require("lualab.plot")
     local ys = names_of(opts.y)
@@ -41,7 +42,7 @@ function M.frame(f, opts)
                 ys[#ys + 1] = name
             end
         end
-        if #ys == 0 then error("plot: no numeric column to draw", 3) end
+        if #ys == 0 then raise("plot: no numeric column to draw") end
     end
     local args = copy_opts(opts, {kind = true, x = true, y = true})
     if kind == "hist" then
@@ -94,10 +95,10 @@ function M.tensor(t, opts)
             args.series[j] = {name = (opts.names and opts.names[j]) or ("col " .. (j - 1)), y = ys}
         end
     else
-        error("plot: a 1-D or 2-D tensor expected, got " .. #shape .. "-D", 3)
+        raise("plot: a 1-D or 2-D tensor expected, got " .. #shape .. "-D")
     end
     if not kinds[kind] or kind == "bar" or kind == "barh" then
-        error("plot: kind '" .. tostring(kind) .. "' is not for tensors (line, scatter, hist)", 3)
+        raise("plot: kind '" .. tostring(kind) .. "' is not for tensors (line, scatter, hist)")
     end
     return plot[kind](args)
 end

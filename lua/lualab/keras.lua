@@ -3,6 +3,7 @@
 --   keras.callbacks.*, keras.models.load_model, keras.preprocessing.*,
 --   keras.utils.*
 -- Models and layers load lazily, so the text tools work without nn.
+local raise = require("lualab._args").raise
 local text = require("lualab.keras.text")
 
 local keras = {}
@@ -17,7 +18,7 @@ keras.preprocessing = {
 
 local function set_random_seed(seed)
     if math.type(seed) ~= "integer" then
-        error("set_random_seed: an integer expected, got " .. tostring(seed), 2)
+        raise("set_random_seed: an integer expected, got " .. tostring(seed))
     end
     math.randomseed(seed)
     local B = require("lualab.keras.backend")

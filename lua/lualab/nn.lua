@@ -5,6 +5,7 @@
 -- nn.Parameter, children are modules stored in fields.  Registration order is
 -- kept (named_parameters and state_dict follow it, as in PyTorch).  Dims and
 -- indices given to tensor methods are 0-based like PyTorch's.
+local raise = require("lualab._args").raise
 local C = require("lualab._nn")
 local split_args = require("lualab._args").split
 local as_tensor = require("lualab._args").as_tensor
@@ -44,7 +45,7 @@ local param_set = setmetatable({}, { __mode = "k" })
 
 function nn.Parameter(t, requires_grad)
     if not is_tensor(t) then
-        error("Parameter: bad argument #1 (Tensor expected, got " .. type(t) .. ")", 2)
+        raise("Parameter: bad argument #1 (Tensor expected, got " .. type(t) .. ")")
     end
     if requires_grad == nil then
         requires_grad = true
@@ -189,7 +190,7 @@ setmetatable(Module, {
 })
 
 function Module:forward()
-    error(self.__name .. ": forward is not implemented", 2)
+    raise(self.__name .. ": forward is not implemented")
 end
 
 function Module:register_parameter(name, t)
@@ -364,7 +365,7 @@ function Module:load_state_dict(sd, strict)
         msgs[#msgs + 1] = "unexpected keys: " .. table.concat(unexpected, ", ")
     end
     if #msgs > 0 then
-        error("load_state_dict for " .. self.__name .. ": " .. table.concat(msgs, "; "), 2)
+        raise("load_state_dict for " .. self.__name .. ": " .. table.concat(msgs, "; "))
     end
     for k, p in pairs(own) do
         if sd[k] ~= nil then
@@ -398,7 +399,7 @@ end
 nn._uniform = uniform
 
 local function argerr(name, n, what, got)
-    error(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, typename(got)), 3)
+    raise(string.format("%s: bad argument #%d (%s expected, got %s)", name, n, what, typename(got)))
 end
 
 -- The rest of the module, one file per job: layers (nn/layers.lua), losses

@@ -209,6 +209,10 @@ int ll_frame_matrix_width(const ll_frame *f, const int *cols, int n, int onehot,
                           int64_t *width, ll_err *err);
 int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
                        float *out, int64_t width, ll_err *err);
+/* The same rules with codes, but NA (and NaN) becomes NaN instead of an
+ * error: for charts, which draw a gap there. */
+int ll_frame_to_matrix_nan(const ll_frame *f, const int *cols, int n,
+                           float *out, int64_t width, ll_err *err);
 
 /* describe(): one row per statistic, one column per input column. */
 ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err);

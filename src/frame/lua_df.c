@@ -73,6 +73,12 @@ ll_frame *ll_lua_test_frame(lua_State *L, int idx)
     return df_check_frame(L, idx);
 }
 
+ll_frame *ll_lua_peek_frame(lua_State *L, int idx)
+{
+    lframe *u = luaL_testudata(L, idx, FRAME_MT);
+    return u ? u->f : NULL;
+}
+
 ll_frame **ll_lua_new_frame(lua_State *L)
 {
     return &df_new_frame_ud(L)->f;

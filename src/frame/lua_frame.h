@@ -20,6 +20,9 @@
 ll_frame *ll_lua_check_frame(lua_State *L, int idx);
 /* The same, or NULL when the value at idx is not a Frame. */
 ll_frame *ll_lua_test_frame(lua_State *L, int idx);
+/* The same, or NULL when it is not a Frame or is closed; never raises
+ * (the REPL's completion reads column names with it). */
+ll_frame *ll_lua_peek_frame(lua_State *L, int idx);
 /* Push an empty Frame and return its slot: *slot = frame hands the frame
  * (one reference) to Lua's garbage collector. */
 ll_frame **ll_lua_new_frame(lua_State *L);

@@ -63,8 +63,9 @@ static int na_error(const ll_frame *f, int col, int64_t row, ll_err *err)
                       f->names[col], (long long)row + 1);
 }
 
-int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
-                       float *out, int64_t width, ll_err *err)
+/* na_nan: NA becomes NaN (charts draw a gap) instead of an error. */
+static int to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
+                     int na_nan, float *out, int64_t width, ll_err *err)
 {
     int rc = check_cols(f, cols, n, err);
     if (rc)
@@ -72,7 +73,7 @@ int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
     int64_t rows = f->nrow, col0 = 0;
     for (int k = 0; k < n; k++) {
         const ll_column *src = f->cols[cols[k]];
-        if (src->null_count > 0)
+        if (src->null_count > 0 && !na_nan)
             for (int64_t r = 0; r < rows; r++)
                 if (ll_col_isna(src, r))
                     return na_error(f, cols[k], r, err);
@@ -92,7 +93,10 @@ int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
             const int32_t *codes = LL_I32(c);
             for (int64_t r = 0; r < rows; r++) {
                 float *row = out + r * width + col0;
-                if (onehot) {
+                if (na_nan && ll_col_isna(c, r)) {
+                    for (int64_t j = 0; j < span; j++)
+                        row[j] = NAN;
+                } else if (onehot) {
                     memset(row, 0, sizeof *row * (size_t)span);
                     row[codes[r]] = 1.0f;
                 } else {
@@ -104,7 +108,11 @@ int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
         case LL_FLOAT: {
             const double *v = LL_F64(c);
             for (int64_t r = 0; r < rows; r++) {
-                if (isnan(v[r])) {
+                if (na_nan && ll_col_isna(c, r)) {
+                    out[r * width + col0] = NAN;
+                    continue;
+                }
+                if (isnan(v[r]) && !na_nan) {
                     ll_col_unref(c);
                     return na_error(f, cols[k], r, err);
                 }
@@ -114,7 +122,7 @@ int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
         }
         default:
             for (int64_t r = 0; r < rows; r++)
-                out[r * width + col0] = (float)ll_col_num(c, r);
+                out[r * width + col0] = (float)ll_col_num(c, r); /* NA: NaN */
         }
         ll_col_unref(c);
         col0 += span;
@@ -124,4 +132,16 @@ int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
                           "the columns give %lld matrix columns, not %lld",
                           (long long)col0, (long long)width);
     return LL_OK;
+}
+
+int ll_frame_to_matrix(const ll_frame *f, const int *cols, int n, int onehot,
+                       float *out, int64_t width, ll_err *err)
+{
+    return to_matrix(f, cols, n, onehot, 0, out, width, err);
+}
+
+int ll_frame_to_matrix_nan(const ll_frame *f, const int *cols, int n,
+                           float *out, int64_t width, ll_err *err)
+{
+    return to_matrix(f, cols, n, 0, 1, out, width, err);
 }

@@ -4,7 +4,9 @@
  *
  * Data may be a Lua table of numbers (nil holes count as NaN) or any value
  * with a `to_table()` method (a dataframe Column) or a `tolist()` method (a
- * 1-D tensor): the Lua-level protocol, so this module depends on no other.
+ * 1-D tensor): the Lua-level protocol.  A Frame is read in C through the
+ * frame's one matrix conversion (frame/lua_frame.h): each numeric column a
+ * series named by its column.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "frame/lua_frame.h"
 #include "host/lua_util.h"
 #include "plot/plot.h"
 #include "util/fsutil.h"
@@ -60,19 +63,11 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
     if (lua_istable(L, idx) && !lua_getmetatable(L, idx))
         return idx;
     if (lua_istable(L, idx))
-        lua_pop(L, 1); /* the metatable */
-    /* A Frame: its numeric columns, in order, through the Frame's one
-     * conversion (to_tensor), then as rows. */
-    if (luaL_testudata(L, idx, "lualab.Frame")) {
-        lua_getfield(L, idx, "to_tensor");
-        lua_pushvalue(L, idx);
-        lua_call(L, 1, 1);
-        lua_getfield(L, -1, "tolist");
-        lua_insert(L, -2);
-        lua_call(L, 1, 1);
-        lua_replace(L, idx);
-        return idx;
-    }
+        lua_pop(L, 1);             /* the metatable */
+    if (ll_lua_test_frame(L, idx)) /* labels = f: which column? */
+        luaL_error(
+            L, "%s: option '%s': a Column expected, got Frame (give f.name)",
+            fn, key);
     static const char *const methods[] = {"to_table", "tolist"};
     if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) {
         for (int i = 0; i < 2; i++) {
@@ -99,6 +94,51 @@ static int as_table(lua_State *L, int idx, const char *fn, const char *key)
         fn, key, luaL_typename(L, idx));
 }
 
+/* The numeric (bool, int, float) columns of the Frame at idx as series.
+ * The values pass through the frame's one matrix conversion (NA becomes
+ * NaN, a gap in the chart) into a userdata pushed on the stack: column
+ * after column, f->nrow values each.  The frame, anchored at idx, keeps the
+ * names valid. */
+typedef struct frame_series {
+    int n;          /* numeric columns */
+    size_t rows;    /* values in each */
+    const int *col; /* their indexes in the frame */
+    double *v;      /* n * rows values, column-major */
+} frame_series;
+
+static void frame_numbers(lua_State *L, const ll_frame *f, const char *fn,
+                          const char *key, frame_series *fs)
+{
+    int *col =
+        lua_newuserdatauv(L, (size_t)(f->ncol ? f->ncol : 1) * sizeof *col, 0);
+    int n = 0;
+    for (int i = 0; i < f->ncol; i++) {
+        ll_dtype t = f->cols[i]->type;
+        if (t == LL_BOOL || t == LL_INT || t == LL_FLOAT)
+            col[n++] = i;
+    }
+    if (n == 0)
+        luaL_error(L, "%s: option '%s': the Frame has no numeric column", fn,
+                   key);
+    size_t rows = (size_t)f->nrow, cells = rows * (size_t)n;
+    float *m = lua_newuserdatauv(L, (cells ? cells : 1) * sizeof *m, 0);
+    ll_err err;
+    ll_err_clear(&err);
+    if (ll_frame_to_matrix_nan(f, col, n, m, n, &err) != LL_OK) {
+        ll_err_prefix(&err, "%s: option '%s'", fn, key);
+        ll_lua_raise(L, &err);
+    }
+    double *v = lua_newuserdatauv(L, (cells ? cells : 1) * sizeof *v, 0);
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < n; k++)
+            v[(size_t)k * rows + r] = m[r * (size_t)n + (size_t)k];
+    lua_remove(L, -2); /* the float matrix; col stays under v */
+    fs->n = n;
+    fs->rows = rows;
+    fs->col = col;
+    fs->v = v;
+}
+
 /* Read numbers from the array at idx into a userdata buffer pushed on the
  * stack (freed by the collector).  nil elements become NaN. */
 /* x given as ISO date strings: the type they had (0: numbers). */
@@ -108,6 +148,18 @@ static double *read_numbers(lua_State *L, int idx, const char *fn,
                             const char *key, size_t *n)
 {
     int is_x = strcmp(key, "x") == 0;
+    const ll_frame *f = ll_lua_test_frame(L, idx);
+    if (f) {
+        frame_series fs;
+        frame_numbers(L, f, fn, key, &fs);
+        if (fs.n != 1)
+            luaL_error(L,
+                       "%s: option '%s': the Frame has %d numeric columns, "
+                       "one expected (give a column, f.name)",
+                       fn, key, fs.n);
+        *n = fs.rows;
+        return fs.v;
+    }
     idx = as_table(L, idx, fn, key);
     size_t len = (size_t)lua_rawlen(L, idx);
     double *v = lua_newuserdatauv(L, (len ? len : 1) * sizeof *v, 0);
@@ -341,8 +393,32 @@ static void read_series(lua_State *L, int idx, lplot *lp, const char *fn,
         return;
     }
     ll_plot_clear_series(p);
+    const ll_frame *fy = NULL;
     if (has_y) {
         lua_getfield(L, idx, "y");
+        fy = ll_lua_test_frame(L, -1);
+    }
+    if (fy) { /* one series per numeric column, named by it */
+        frame_series fs;
+        frame_numbers(L, fy, fn, "y", &fs);
+        if (x && nx != fs.rows)
+            luaL_error(L, "%s: 'x' has %d values but 'y' has %d", fn, (int)nx,
+                       (int)fs.rows);
+        int color = read_color(L, idx, fn);
+        const char *name = ll_opt_str(L, idx, "name", NULL);
+        if (fs.n > 1 && (name || color))
+            luaL_error(L,
+                       "%s: option '%s': the Frame gives %d series; name "
+                       "and colour them with series={{name=, y=, "
+                       "color=}, ...}",
+                       fn, name ? "name" : "color", fs.n);
+        for (int k = 0; k < fs.n; k++)
+            check_rc(L,
+                     ll_plot_add_series(p, name ? name : fy->names[fs.col[k]],
+                                        x, fs.v + (size_t)k * fs.rows, fs.rows,
+                                        color, &err),
+                     &err);
+    } else if (has_y) {
         double *y = read_numbers(L, -1, fn, "y", &ny);
         if (x && nx != ny)
             luaL_error(L, "%s: 'x' has %d values but 'y' has %d", fn, (int)nx,
@@ -389,17 +465,25 @@ static void read_series(lua_State *L, int idx, lplot *lp, const char *fn,
     lua_settop(L, top);
 }
 
+/* Push the option 'values' and return 1; without it, raise when need
+ * (a new chart) or push nothing and return 0 (p:set). */
+static int get_values(lua_State *L, int idx, const char *fn, int need)
+{
+    if (lua_getfield(L, idx, "values") != LUA_TNIL)
+        return 1;
+    if (need)
+        luaL_error(L, "%s: option 'values' is required", fn);
+    lua_pop(L, 1);
+    return 0;
+}
+
 static void read_bars(lua_State *L, int idx, lplot *lp, const char *fn,
                       int need)
 {
     int top = lua_gettop(L);
     ll_err err;
-    if (lua_getfield(L, idx, "values") == LUA_TNIL) {
-        if (need)
-            luaL_error(L, "%s: option 'values' is required", fn);
-        lua_settop(L, top);
+    if (!get_values(L, idx, fn, need))
         return;
-    }
     size_t n, nl;
     double *v = read_numbers(L, -1, fn, "values", &n);
     int has_labels = lua_getfield(L, idx, "labels") != LUA_TNIL;
@@ -413,20 +497,15 @@ static void read_bars(lua_State *L, int idx, lplot *lp, const char *fn,
     lua_settop(L, top);
 }
 
-static void read_matrix(lua_State *L, int idx, lplot *lp, const char *fn,
-                        int need)
+/* The rows of the table of rows at idx as a row-major matrix in a userdata
+ * pushed on the stack (NULL when there are no rows). */
+static double *table_matrix(lua_State *L, int idx, const char *fn,
+                            size_t *nrows, size_t *ncols)
 {
-    int top = lua_gettop(L);
-    ll_err err;
-    if (lua_getfield(L, idx, "values") == LUA_TNIL) {
-        if (need)
-            luaL_error(L, "%s: option 'values' is required", fn);
-        lua_settop(L, top);
-        return;
-    }
-    int mt = as_table(L, -1, fn, "values");
+    int mt = as_table(L, idx, fn, "values");
     size_t rows = (size_t)lua_rawlen(L, mt), cols = 0;
     double *m = NULL;
+    lua_pushnil(L); /* the matrix's slot */
     for (size_t r = 0; r < rows; r++) {
         lua_rawgeti(L, mt, (lua_Integer)r + 1);
         size_t n;
@@ -435,8 +514,7 @@ static void read_matrix(lua_State *L, int idx, lplot *lp, const char *fn,
             cols = n;
             m = lua_newuserdatauv(
                 L, (rows * cols > 0 ? rows * cols : 1) * sizeof *m, 0);
-            lua_replace(L, mt + 1); /* anchor over the first row */
-            lua_pushnil(L);         /* keep the stack shape */
+            lua_replace(L, mt + 1);
         } else if (n != cols) {
             luaL_error(L,
                        "%s: option 'values': row %d has %d values, row 1 "
@@ -446,6 +524,40 @@ static void read_matrix(lua_State *L, int idx, lplot *lp, const char *fn,
         memcpy(m + r * cols, row, cols * sizeof *m);
         lua_settop(L, mt + 1);
     }
+    *nrows = rows;
+    *ncols = cols;
+    return m;
+}
+
+/* A Frame's numeric columns as a row-major matrix in a userdata pushed on
+ * the stack: the heatmap's columns are the frame's. */
+static double *frame_matrix(lua_State *L, const ll_frame *f, const char *fn,
+                            size_t *nrows, size_t *ncols)
+{
+    frame_series fs;
+    frame_numbers(L, f, fn, "values", &fs);
+    size_t rows = fs.rows, cols = (size_t)fs.n;
+    double *m = lua_newuserdatauv(
+        L, (rows * cols > 0 ? rows * cols : 1) * sizeof *m, 0);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++)
+            m[r * cols + c] = fs.v[c * rows + r];
+    *nrows = rows;
+    *ncols = cols;
+    return m;
+}
+
+static void read_matrix(lua_State *L, int idx, lplot *lp, const char *fn,
+                        int need)
+{
+    int top = lua_gettop(L);
+    ll_err err;
+    if (!get_values(L, idx, fn, need))
+        return;
+    size_t rows, cols;
+    const ll_frame *f = ll_lua_test_frame(L, -1);
+    double *m = f ? frame_matrix(L, f, fn, &rows, &cols)
+                  : table_matrix(L, -1, fn, &rows, &cols);
     size_t nx, ny;
     int hx = lua_getfield(L, idx, "xlabels") != LUA_TNIL;
     int hy = lua_getfield(L, idx, "ylabels") != LUA_TNIL;
@@ -832,7 +944,8 @@ static int l_plot_gc(lua_State *L)
 static const ll_lua_fn plot_fns[] = {
     {"line", l_plot_line,
      "line{x=, y= | series={{name=, y=}, ...}, title=, ...} -> Plot -- A "
-     "line chart."},
+     "line chart (y a table, Column, Tensor, or a Frame: one series per "
+     "numeric column)."},
     {"scatter", l_plot_scatter,
      "scatter{x=, y=, identity=, ...} -> Plot -- A scatter chart."},
     {"bar", l_plot_bar, "bar{labels=, values=, ...} -> Plot -- Vertical bars."},

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "repl/repl.h"
+#include "frame/lua_frame.h"
 
 #include <ctype.h>
 #include <lauxlib.h>
@@ -20,6 +21,8 @@ static const char *const keywords[] = {
     "repeat",   "return", "then", "true", "until",  "while", NULL};
 
 static const char *const commands[] = {"help", "run", "time", NULL};
+
+static size_t skip_long(const char *s, size_t n, size_t p);
 
 /* Load the chunk; 1 if it compiles, else 0 with *eof set when the syntax
  * error ends in "<eof>". */
@@ -293,6 +296,122 @@ static int resolve_path(lua_State *L, const char *path, size_t len)
     return 1;
 }
 
+int ll_repl_key_start(const char *line, size_t point, size_t *start)
+{
+    size_t i = 0;
+    while (i < point) {
+        char c = line[i];
+        if (c == '-' && i + 1 < point && line[i + 1] == '-')
+            return 0; /* a comment runs to the end of the line */
+        if (c == '[') {
+            size_t e = skip_long(line, point, i);
+            if (e != i) {
+                i = e;
+                continue;
+            }
+        }
+        if (c == '"' || c == '\'') {
+            size_t q = i;
+            for (i++; i < point && line[i] != c; i++)
+                if (line[i] == '\\')
+                    i++;
+            if (i >= point) { /* still open at the cursor */
+                size_t b = q;
+                while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+                    b--;
+                if (b == 0 || line[b - 1] != '[')
+                    return 0;
+                *start = q + 1;
+                return 1;
+            }
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* Can key be written between quote characters q as it is? */
+static int plain_key(const char *key, size_t klen, char q)
+{
+    for (size_t i = 0; i < klen; i++) {
+        unsigned char ch = (unsigned char)key[i];
+        if (ch == (unsigned char)q || ch == '\\' || ch < 0x20 || ch == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/* Add key, or "key"] when quoted (t[<Tab> with nothing typed yet). */
+static void add_key(cands *c, const char *key, size_t klen, int quoted)
+{
+    if (!quoted) {
+        cands_add(c, key, klen);
+        return;
+    }
+    char *w = malloc(klen + 3);
+    if (!w) {
+        c->failed = 1;
+        return;
+    }
+    w[0] = '"';
+    memcpy(w + 1, key, klen);
+    w[klen + 1] = '"';
+    w[klen + 2] = ']';
+    cands_add(c, w, klen + 3);
+    free(w);
+}
+
+/* The string keys of the value at the top (a table's own keys, a Frame's
+ * column names) that start with text: t["ke<Tab>; quoted: t[<Tab>. */
+static void collect_keys(lua_State *L, const char *text, char q, int quoted,
+                         cands *c)
+{
+    size_t tlen = strlen(text);
+    const ll_frame *f = ll_lua_peek_frame(L, -1);
+    if (f) {
+        for (int i = 0; i < f->ncol; i++) {
+            size_t klen = strlen(f->names[i]);
+            if (klen >= tlen && memcmp(f->names[i], text, tlen) == 0 &&
+                plain_key(f->names[i], klen, q))
+                add_key(c, f->names[i], klen, quoted);
+        }
+        return;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE)
+        return;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        size_t klen;
+        const char *key;
+        if (lua_type(L, -2) == LUA_TSTRING &&
+            (key = lua_tolstring(L, -2, &klen)) != NULL && klen >= tlen &&
+            memcmp(key, text, tlen) == 0 && plain_key(key, klen, q))
+            add_key(c, key, klen, quoted);
+        lua_pop(L, 1);
+    }
+}
+
+/* A Frame's column names that are identifiers, for f.Col<Tab>. */
+static void collect_columns(lua_State *L, const char *text, cands *c)
+{
+    const ll_frame *f = ll_lua_peek_frame(L, -1);
+    for (int i = 0; f && i < f->ncol; i++) {
+        size_t klen = strlen(f->names[i]);
+        if (wanted(f->names[i], klen, text))
+            cands_add(c, f->names[i], klen);
+    }
+}
+
+/* The start of the identifier path ("a.b.c") that ends at end. */
+static size_t path_begin(const char *line, size_t end)
+{
+    size_t begin = end;
+    while (begin > 0 && (is_ident_char((unsigned char)line[begin - 1]) ||
+                         line[begin - 1] == '.'))
+        begin--;
+    return begin;
+}
+
 char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
                           const char *text, int *filenames)
 {
@@ -309,6 +428,32 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
         (line[lead + 4] == ' ' || line[lead + 4] == '\t') && start > lead + 4) {
         *filenames = 1;
         return NULL;
+    }
+
+    /* t["ke: string keys of t (a Frame's column names). */
+    size_t ks;
+    if (ll_repl_key_start(line, start + strlen(text), &ks) && ks == start) {
+        size_t end = start - 1; /* the quote */
+        while (line[end - 1] != '[')
+            end--;
+        end--; /* the bracket */
+        size_t begin = path_begin(line, end);
+        if (begin < end && !(begin > 0 && line[begin - 1] == ':') &&
+            resolve_path(L, line + begin, end - begin))
+            collect_keys(L, text, line[start - 1], 0, &c);
+        lua_settop(L, top);
+        return cands_finish(&c);
+    }
+    /* t[ with nothing typed yet: its keys quoted ("alice"]), as IPython
+     * offers them; names as usual when t has no string key. */
+    if (start > 0 && line[start - 1] == '[' && text[0] == '\0') {
+        size_t begin = path_begin(line, start - 1);
+        if (begin < start - 1 && !(begin > 0 && line[begin - 1] == ':') &&
+            resolve_path(L, line + begin, start - 1 - begin))
+            collect_keys(L, "", '"', 1, &c);
+        lua_settop(L, top);
+        if (c.n > 0)
+            return cands_finish(&c);
     }
 
     char sep = start > 0 ? line[start - 1] : '\0';
@@ -330,10 +475,7 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
     }
 
     /* The path before the separator: identifiers joined by dots. */
-    size_t end = start - 1, begin = end;
-    while (begin > 0 && (is_ident_char((unsigned char)line[begin - 1]) ||
-                         line[begin - 1] == '.'))
-        begin--;
+    size_t end = start - 1, begin = path_begin(line, end);
     if (begin == end) {
         /* ":" alone at the start of the line: a REPL command. */
         if (sep == ':' && begin == lead &&
@@ -353,6 +495,8 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
         return cands_finish(&c);
     }
     collect(L, -1, text, sep == ':', &c);
+    if (sep == '.')
+        collect_columns(L, text, &c);
     lua_settop(L, top);
     return cands_finish(&c);
 }

@@ -330,7 +330,8 @@ static const char repl_help[] =
     "  :time CODE         run CODE, then print its wall and CPU time\n"
     "  :run NOTEBOOK      run a notebook's code cells in this session\n"
     "  :help              this help\n"
-    "Tab completes globals, fields after '.', methods after ':'.\n"
+    "Tab completes globals, fields after '.', methods after ':', keys "
+    "after t[\".\n"
     "Ctrl-C cancels the line or stops running code; Ctrl-D exits.\n"
     "History is kept in ~/.lualab_history (LUALAB_HISTORY names another "
     "file).\n";
@@ -594,6 +595,24 @@ static char **attempt_completion(const char *text, int start, int end)
     char **m = rl_completion_matches(text, cand_generator);
     ll_repl_free_candidates(cand_list);
     cand_list = NULL;
+    /* One key of t["ke: close the string and the bracket, as IPython
+     * does (unless they follow already). */
+    size_t ks;
+    if (m && m[0] && !m[1] &&
+        ll_repl_key_start(rl_line_buffer, (size_t)rl_point, &ks) &&
+        ks == (size_t)start) {
+        char q = rl_line_buffer[start - 1];
+        if (rl_line_buffer[rl_point] != q) {
+            size_t n = strlen(m[0]);
+            char *closed = realloc(m[0], n + 3);
+            if (closed) {
+                closed[n] = q;
+                closed[n + 1] = ']';
+                closed[n + 2] = '\0';
+                m[0] = closed;
+            }
+        }
+    }
     return m;
 }
 
@@ -612,10 +631,17 @@ static int tab_key(int count, int key)
     return rl_insert_text("  ") >= 0 ? 0 : 1;
 }
 
-/* After ":run " the whole path is one word: '/' and '.' do not break it. */
+/* After ":run " the whole path is one word: '/' and '.' do not break it.
+ * In t["ke the key runs from the quote: spaces and dots are part of it. */
 static char *word_breaks(void)
 {
     static char path_breaks[] = " \t\n";
+    static char key_breaks[2];
+    size_t ks;
+    if (ll_repl_key_start(rl_line_buffer, (size_t)rl_point, &ks)) {
+        key_breaks[0] = rl_line_buffer[ks - 1];
+        return key_breaks;
+    }
     const char *p = rl_line_buffer;
     while (*p == ' ' || *p == '\t')
         p++;
@@ -787,6 +813,9 @@ static int interactive_loop(ll_host *h)
     rl_basic_word_break_characters = breaks;
     rl_completer_word_break_characters = breaks;
     rl_completion_word_break_hook = word_breaks;
+    /* A quote before the word is no delimiter for readline to repeat
+     * after a single match: t["ke closes as "] by attempt_completion. */
+    rl_basic_quote_characters = "";
     rl_bind_key('\t', tab_key);
     completing = &r;
     history_open(&r);

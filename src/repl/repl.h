@@ -26,11 +26,21 @@ int ll_repl_incomplete(lua_State *L, const char *code, size_t len);
  *   a.b.name     fields of a.b, through __index tables (userdata too)
  *   a.b:name     functions of a.b, through __index tables
  *   :name        REPL commands (at the start of the line)
+ *   a.b["name    string keys of a.b (column names of a Frame), any
+ *                text but the quote and backslash (ll_repl_key_start)
+ * A Frame's column names that are identifiers are fields too (f.name).
  * Returns a sorted NULL-terminated array of unique malloc'd strings, or
  * NULL when there is nothing to offer.  *filenames is set to 1 when the
  * caller should complete file names instead (after ":run ").  Keys that
  * start with "__" are offered only when text does.
  */
+/* Is the cursor at point inside a string opened right after '[' (t["ke)?
+ * Then 1, with *start the index just after the opening quote: what is
+ * typed from there is a key, completed by ll_repl_candidates from the
+ * string keys of t (a Frame's column names).  Comments and long strings
+ * before point are skipped. */
+int ll_repl_key_start(const char *line, size_t point, size_t *start);
+
 char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
                           const char *text, int *filenames);
 void ll_repl_free_candidates(char **c);

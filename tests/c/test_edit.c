@@ -42,13 +42,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The candidates for the line, completing the word at its end, joined
- * with spaces ("" when none). */
-static char *complete(lua_State *L, const char *line)
+/* The candidates for the word of line that starts at start, joined with
+ * sep ("" when none). */
+static char *candidates(lua_State *L, const char *line, size_t start,
+                        const char *sep)
 {
-    size_t start = strlen(line);
-    while (start > 0 && !strchr(" \t()=,.:?", line[start - 1]))
-        start--;
     int files = -1;
     int top = lua_gettop(L);
     char **c = ll_repl_candidates(L, line, start, line + start, &files);
@@ -58,11 +56,21 @@ static char *complete(lua_State *L, const char *line)
     out[0] = '\0';
     for (char **p = c; p && *p; p++) {
         if (p != c)
-            strcat(out, " ");
+            strcat(out, sep);
         strcat(out, *p);
     }
     ll_repl_free_candidates(c);
     return out;
+}
+
+/* The candidates for the line, completing the word at its end, joined
+ * with spaces ("" when none). */
+static char *complete(lua_State *L, const char *line)
+{
+    size_t start = strlen(line);
+    while (start > 0 && !strchr(" \t()=,.:?", line[start - 1]))
+        start--;
+    return candidates(L, line, start, " ");
 }
 
 static void test_incomplete(void **state)
@@ -186,6 +194,73 @@ static void test_lazy_module_globals(void **state)
     ll_host_free(h);
 }
 
+/* The keys completing the line's end as readline would: the word starts
+ * after the quote when ll_repl_key_start says the cursor is in t["...]. */
+static const char *complete_key(lua_State *L, const char *line)
+{
+    size_t start;
+    if (!ll_repl_key_start(line, strlen(line), &start))
+        return "(no key)";
+    return candidates(L, line, start, "|");
+}
+
+static void test_table_keys(void **state)
+{
+    lua_State *L = *state;
+    assert_int_equal(luaL_dostring(L, "d = {['key one'] = 1, keyboard = 2, "
+                                      "other = 3, [5] = 4, ['q\"x'] = 5, "
+                                      "['a.b'] = 6}\n"
+                                      "nest = {inner = d}"),
+                     LUA_OK);
+    assert_string_equal(complete_key(L, "d[\"ke"), "key one|keyboard");
+    assert_string_equal(complete_key(L, "d['key "), "key one");
+    assert_string_equal(complete_key(L, "print(d[\"o"), "other");
+    assert_string_equal(complete_key(L, "x = nest.inner[ 'a."), "a.b");
+    /* every string key, but not one holding the quote (it would need
+     * escaping), nor the integer key */
+    assert_string_equal(complete_key(L, "d[\""), "a.b|key one|keyboard|other");
+    assert_string_equal(complete_key(L, "d['"),
+                        "a.b|key one|keyboard|other|q\"x");
+    assert_string_equal(complete_key(L, "d[\"zz"), "");
+    assert_string_equal(complete_key(L, "nope[\"k"), "");
+    /* not a key: a plain string, a closed one, a comment, a long string */
+    assert_string_equal(complete_key(L, "print(\"ke"), "(no key)");
+    assert_string_equal(complete_key(L, "d[\"key\"] .. \"k"), "(no key)");
+    assert_string_equal(complete_key(L, "x = 1 -- d[\"k"), "(no key)");
+    assert_string_equal(complete_key(L, "s = [[d[\"k]] .. d[\"oth"), "other");
+    /* t[ with nothing typed: the keys quoted; names when there are none */
+    assert_string_equal(candidates(L, "d[", 2, "|"),
+                        "\"a.b\"]|\"key one\"]|\"keyboard\"]|\"other\"]");
+    assert_string_equal(candidates(L, "x = nest.inner[", 15, "|"),
+                        "\"a.b\"]|\"key one\"]|\"keyboard\"]|\"other\"]");
+    assert_int_equal(luaL_dostring(L, "arr = {10, 20}"), LUA_OK);
+    assert_true(strstr(candidates(L, "arr[", 4, "|"), "|print|") != NULL);
+    size_t start = 0;
+    assert_int_equal(ll_repl_key_start("f[ \"Col", 8, &start), 1);
+    assert_int_equal(start, 4);
+}
+
+/* A Frame's columns: keys after f[" and fields after f. */
+static void test_frame_columns(void **state)
+{
+    (void)state;
+    ll_err e;
+    ll_host *h = ll_host_new(0, NULL, &e);
+    assert_non_null(h);
+    lua_State *L = ll_host_lua(h);
+    assert_int_equal(luaL_dostring(L, "f = df.frame{Cycles = {1}, "
+                                      "['Cycle time'] = {2}, id = {3}}"),
+                     LUA_OK);
+    assert_string_equal(complete_key(L, "f[\"Cyc"), "Cycle time|Cycles");
+    assert_string_equal(complete_key(L, "f[\"i"), "id");
+    assert_string_equal(complete(L, "f.Cyc"), "Cycles");
+    /* a closed Frame offers nothing and raises nothing */
+    assert_int_equal(
+        luaL_dostring(L, "g = f:copy(); do local h <close> = g end"), LUA_OK);
+    assert_string_equal(complete_key(L, "g[\"C"), "");
+    ll_host_free(h);
+}
+
 static void test_close_at_once(void **state)
 {
     (void)state;
@@ -234,6 +309,8 @@ int main(void)
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_commands_and_files),
         cmocka_unit_test(test_lazy_module_globals),
+        cmocka_unit_test(test_table_keys),
+        cmocka_unit_test(test_frame_columns),
         cmocka_unit_test(test_close_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -227,6 +227,17 @@ static void test_matrix_rules(void **state)
     assert_int_not_equal(ll_frame_matrix_width(f, c0, 0, 0, &w, &err), LL_OK);
     assert_string_equal(err.msg, "no columns");
     ll_frame_free(f);
+    /* for charts, NA (a missing int, a NaN, a missing string) is NaN */
+    f = csv("a,x,s\n1,0.5,p\n,NaN,\n3,2,q\n");
+    int c3[] = {0, 1, 2};
+    float g[9];
+    assert_int_equal(ll_frame_to_matrix_nan(f, c3, 3, g, 3, &err), LL_OK);
+    assert_true(g[0] == 1 && g[1] == 0.5f && g[2] == 0);
+    assert_true(isnan(g[3]) && isnan(g[4]) && isnan(g[5]));
+    assert_true(g[6] == 3 && g[7] == 2 && g[8] == 1);
+    assert_int_not_equal(ll_frame_to_matrix_nan(f, c3, 3, g, 2, &err), LL_OK);
+    assert_string_equal(err.msg, "the columns need more than 2 matrix columns");
+    ll_frame_free(f);
 }
 
 static double num(const ll_column *c, int64_t i)

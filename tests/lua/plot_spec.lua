@@ -20,6 +20,15 @@ local function epochs(n)
     return t, v
 end
 
+-- Each case's function fails with a message holding its text.
+local function assert_errors(cases)
+    for _, c in ipairs(cases) do
+        local ok, err = pcall(c[1])
+        assert.is_false(ok)
+        assert.matches(c[2], err, 1, true)
+    end
+end
+
 describe("plot", function()
     it("draws a line with a legend from the series call shape", function()
         local t, v = epochs(30)
@@ -259,11 +268,7 @@ describe("plot", function()
             {function() plot.bar{values = {1}}:append(1, 1) end,
              "plot:append: a bar chart has no series (use p:set{...})"},
         }
-        for _, c in ipairs(cases) do
-            local ok, err = pcall(c[1])
-            assert.is_false(ok)
-            assert.matches(c[2], err, 1, true)
-        end
+        assert_errors(cases)
     end)
 
     it("draws the lab's charts as reviewed (lab_*.svg, lab_*.txt)", function()
@@ -287,6 +292,65 @@ describe("plot", function()
         local p = plot.heatmap{values = f}
         local q = plot.heatmap{values = {{1, 3}, {2, 4}}}
         assert.equals(q:svg(), p:svg())
+    end)
+
+    it("draws each numeric column of a Frame as a series named by it", function()
+        local f = df.frame{a = {1, 2, 4}, b = {0.5, 0.25, 0 / 0},
+                           s = {"x", "y", "z"}}
+        local want = {{name = "a", y = {1, 2, 4}},
+                      {name = "b", y = {0.5, 0.25, 0 / 0}}}
+        local p = plot.line{y = f, title = "t"}
+        assert.equals("Plot(line, 2 series, 6 points)", tostring(p))
+        assert.equals(plot.line{series = want, title = "t"}:svg(), p:svg())
+        assert.matches(">a</text>", p:svg(), 1, true)
+        assert.matches(">b</text>", p:svg(), 1, true)
+        -- x as a Column, y as the Frame, for scatter and hist too
+        local s = plot.scatter{x = f.a, y = f}
+        assert.equals(plot.scatter{x = {1, 2, 4}, series = want}:svg(), s:svg())
+        local h = plot.hist{y = f, bins = 3}
+        assert.equals(plot.hist{series = want, bins = 3}:svg(), h:svg())
+        -- a Frame of one numeric column is that column (bar, sparkline)
+        local b = plot.bar{values = f:select{"a", "s"}, labels = f.s}
+        assert.equals(plot.bar{values = {1, 2, 4}, labels = {"x", "y", "z"}}
+                      :svg(), b:svg())
+        local one = plot.line{y = f:select{"b"}, color = "red"}
+        assert.equals(plot.line{y = {0.5, 0.25, 0 / 0}, name = "b",
+                                color = "red"}:svg(), one:svg())
+    end)
+
+    it("takes a date Column as x and a Frame as y", function()
+        local d = df.frame{d = {"2024-01-01", "2024-01-02", "2024-01-03"},
+                           v = {1, 3, 2}, w = {true, false, true}}
+        d.d = d.d:astype("date")
+        local p = plot.line{x = d.d, y = d}
+        local q = plot.line{x = {"2024-01-01", "2024-01-02", "2024-01-03"},
+                            series = {{name = "v", y = {1, 3, 2}},
+                                      {name = "w", y = {1, 0, 1}}}}
+        assert.equals(q:svg(), p:svg())
+        assert.matches("Jan 02", p:text{width = 50, height = 8}, 1, true)
+    end)
+
+    it("rejects Frames that do not fit the option", function()
+        local f = df.frame{a = {1, 2}, b = {3, 4}, s = {"x", "y"}}
+        local cases = {
+            {function() plot.line{y = f, name = "q"} end,
+             "plot.line: option 'name': the Frame gives 2 series; name and colour them with series={{name=, y=, color=}, ...}"},
+            {function() plot.line{y = f, color = "red"} end,
+             "plot.line: option 'color': the Frame gives 2 series;"},
+            {function() plot.line{x = f, y = f} end,
+             "plot.line: option 'x': the Frame has 2 numeric columns, one expected (give a column, f.name)"},
+            {function() plot.bar{values = f} end,
+             "plot.bar: option 'values': the Frame has 2 numeric columns, one expected (give a column, f.name)"},
+            {function() plot.line{y = f:select{"s"}} end,
+             "plot.line: option 'y': the Frame has no numeric column"},
+            {function() plot.line{x = {1, 2, 3}, y = f} end,
+             "plot.line: 'x' has 3 values but 'y' has 2"},
+            {function() plot.line{y = f.s} end,
+             "plot.line: option 'y': element 1 is a string, number expected"},
+            {function() plot.bar{values = f.a, labels = f} end,
+             "plot.bar: option 'labels': a Column expected, got Frame (give f.name)"},
+        }
+        assert_errors(cases)
     end)
 
     it("has doc strings", function()

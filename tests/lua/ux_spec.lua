@@ -48,6 +48,77 @@ describe("common mistakes", function()
         end
     end)
 
+    it("in keras and mlflow point at the caller's line, however deep they are found", function()
+        local dir = os.tmpname()
+        os.remove(dir)
+        assert(os.execute("mkdir -p '" .. dir .. "'"))
+        mlflow.set_tracking_uri("sqlite:///" .. dir .. "/t.db")
+        local m = "local m = keras.Sequential{keras.layers.Dense(1, {input_shape = {2}})}\n"
+        local mc = m .. "m:compile{loss = 'mse'}\n"
+        local x, y = "nn.zeros({2, 2})", "nn.zeros({2})"
+        local cases = {
+            {mc .. "m:compile{optimizer = 'adamm', loss = 'mse'}",
+             "user.lua:3: compile: unknown optimizer 'adamm' (adam, sgd, rmsprop, adagrad)"},
+            {mc .. "m:compile{loss = 'msee'}", "user.lua:3: compile: unknown loss 'msee'"},
+            {mc .. "m:compile{loss = 'mse', metrics = {'acc2'}}",
+             "user.lua:3: compile: unknown metric 'acc2'"},
+            {m .. "m:fit(" .. x .. ", " .. y .. ")",
+             "user.lua:2: fit: you must compile your model before training/testing. " ..
+             "Use `model:compile(optimizer, loss)`."},
+            {mc .. "m:fit(" .. x .. ", " .. y .. ", {epochs = -1})",
+             "user.lua:3: fit: epochs must be a non-negative integer, got -1"},
+            {mc .. "m:fit(nn.zeros({3, 2}), " .. y .. ")", "user.lua:3: fit: x has 3 samples but y has 2"},
+            {mc .. "m:evaluate({1, 'a'}, {1, 2})",
+             "user.lua:3: evaluate: x: element 2 is a string, not a number"},
+            {mc .. "m:predict(nn.zeros({2, 3}))",
+             "user.lua:3: predict: the model expects input of shape (None, 2), got (None, 3)"},
+            {"\nkeras.layers.Dense(0)", "user.lua:2: Dense: units must be a positive integer, got 0"},
+            {"keras.layers.Dense(3, {activation = 'relux'})", "user.lua:1: Dense: unknown activation 'relux'"},
+            {"keras.layers.Dropout(1.5)", "user.lua:1: Dropout: rate must be in [0, 1), got 1.5"},
+            {"keras.layers.Embedding(10)", "user.lua:1: Embedding: output_dim must be a positive integer, got nil"},
+            {"local s = keras.Sequential{5}", "user.lua:1: Sequential:add: a layer expected, got number"},
+            {"local s = keras.Sequential{keras.layers.Dense(1)}\ns:summary()",
+             "user.lua:2: This model has not yet been built. Build the model first by calling `build()` " ..
+             "or by calling `fit()` with some data, or specify an `input_shape` (or Embedding's " ..
+             "`input_length`) in the first layer."},
+            {"keras.callbacks.EarlyStopping{monitor = 5}",
+             "user.lua:1: EarlyStopping: monitor must be a metric name like 'val_loss', got number"},
+            -- raised from a callback inside fit, under string.gsub
+            {mc .. "m:fit(" .. x .. ", " .. y .. ", {verbose = 0, callbacks = " ..
+             "{keras.callbacks.ModelCheckpoint('" .. dir .. "/{nope}.x')}})",
+             "user.lua:3: ModelCheckpoint: filepath key 'nope' is not among the logs"},
+            {mc .. "m:compile{loss = 'mse', optimizer = keras.optimizers.Adam{amsgrad = true}}\n" ..
+             "m:fit(" .. x .. ", " .. y .. ", {verbose = 0})",
+             "user.lua:4: keras.optimizers.Adam: amsgrad is not supported"},
+            {"keras.models.load_model(5)", "user.lua:1: load_model: a directory path expected, got number"},
+            {"mlflow.start_run()\nmlflow.log_metric('loss', 'high')",
+             "user.lua:2: log_metric: value of metric 'loss' must be a number, got string"},
+            {"mlflow.log_metric('loss', 1, 'x')", "user.lua:1: log_metric: step must be an integer, got x"},
+            {"mlflow.log_param(true, 1)", "user.lua:1: log_param: key must be a string, got boolean"},
+            {"mlflow.log_param('a*b', 1)",
+             "user.lua:1: invalid param name 'a*b': only letters, digits, '_', '-', '.', ' ', ':' and '/' are allowed"},
+            {"mlflow.log_param('lr', 1)\n\nmlflow.log_param('lr', 2)", "user.lua:3: param 'lr' was already logged as '1'"},
+            {"mlflow.log_params(5)", "user.lua:1: log_params: expected a table of key = value"},
+            {"mlflow.set_tags(5)", "user.lua:1: set_tags: expected a table of key = value"},
+            {"mlflow.start_run()\nmlflow.start_run()", "user.lua:2: Run with UUID "},
+            {"mlflow.load_model(5)", "user.lua:1: model URI must be a string"},
+            {"mlflow.load_model('runs:/zz/model')", "user.lua:1: model URI 'runs:/zz/model': run 'zz' not found"},
+            {"mlflow.log_figure(plot.line{y = {1}}, 'a.png')",
+             "user.lua:1: log_figure: artifact file must end in .svg, got a.png"},
+        }
+        for _, c in ipairs(cases) do
+            pcall(mlflow.end_run)
+            local e = err_at(c[1])
+            assert.equals(c[2], e:sub(1, #c[2]))
+        end
+        pcall(mlflow.end_run)
+        -- a caller that protects the call itself gets the message alone
+        local ok, e = pcall(keras.layers.Dense, 0)
+        assert.is_false(ok)
+        assert.equals("Dense: units must be a positive integer, got 0", e)
+        os.execute("rm -rf '" .. dir .. "'")
+    end)
+
     it("say what was expected and what was given", function()
         local m = nn.Linear(2, 1)
         local ok, e = pcall(m.forward, m, "x")

@@ -2,6 +2,7 @@
 -- list_artifacts; every file is written atomically through lualab._fs.
 -- Part of the mlflow module (lualab._mlflow), which calls the function
 -- returned here with the module table and its shared helpers.
+local raise = require("lualab._args").raise
 return function(M, shared)
     local def, store, current, json, fs = shared.def, shared.store, shared.current, shared.json, shared.fs
 
@@ -14,7 +15,7 @@ return function(M, shared)
         local root = store():get_run(id).info.artifact_uri
         if artifact_path and artifact_path ~= "" then
             if artifact_path:find("%.%.") or artifact_path:sub(1, 1) == "/" then
-                error("artifact_path '" .. artifact_path .. "' must be relative and without '..'", 3)
+                raise("artifact_path '" .. artifact_path .. "' must be relative and without '..'")
             end
             return root .. "/" .. artifact_path:gsub("/+$", "")
         end
@@ -23,31 +24,31 @@ return function(M, shared)
 
     local function write_artifact(file, data)
         if type(file) ~= "string" or file == "" then
-            error("artifact file name must be a non-empty string", 3)
+            raise("artifact file name must be a non-empty string")
         end
         local dir, name = file:match("^(.*)/([^/]+)$")
         local parent = artifact_dir(dir)
         local target = parent .. "/" .. (name or file)
         local ok, err = fs.mkdir_p(parent)
         if ok then ok, err = fs.write_file(target, data) end
-        if not ok then error(err, 3) end
+        if not ok then raise(err) end
         return target
     end
 
     def("log_artifact", "log_artifact(path [, artifact_path]) -- Copy a file into the run's artifacts.",
         function(path, artifact_path)
             local ok, err = M._copy(path, artifact_dir(artifact_path) .. "/" .. basename(path))
-            if not ok then error("log_artifact: " .. err, 2) end
+            if not ok then raise("log_artifact: " .. err) end
         end)
 
     def("log_artifacts", "log_artifacts(dir [, artifact_path]) -- Copy a directory's files into the artifacts.",
         function(dir, artifact_path)
             local files, err = M._list_files(dir)
             if not files or (#files == 0 and not fs.is_dir(dir)) then
-                error("log_artifacts: " .. (err or (dir .. ": no such directory")), 2)
+                raise("log_artifacts: " .. (err or (dir .. ": no such directory")))
             end
             local ok, e2 = M._copy(dir, artifact_dir(artifact_path))
-            if not ok then error("log_artifacts: " .. e2, 2) end
+            if not ok then raise("log_artifacts: " .. e2) end
         end)
 
     def("log_text", "log_text(text, artifact_file) -- Save a string as an artifact.",
@@ -56,7 +57,7 @@ return function(M, shared)
 
     def("log_dict", "log_dict(table, artifact_file) -- Save a table as JSON (.json) or YAML (.yaml/.yml).",
         function(t, file)
-            if type(t) ~= "table" then error("log_dict: expected a table, got " .. type(t), 2) end
+            if type(t) ~= "table" then raise("log_dict: expected a table, got " .. type(t)) end
             -- as MLflow: yaml.safe_dump(default_flow_style=False) or
             -- json.dumps(indent=2)
             local ok, text
@@ -65,7 +66,7 @@ return function(M, shared)
             else
                 ok, text = pcall(json.encode, t, 2)
             end
-            if not ok then error("log_dict: " .. text, 2) end
+            if not ok then raise("log_dict: " .. text) end
             write_artifact(file, text)
         end)
 
@@ -84,13 +85,13 @@ return function(M, shared)
             local d = mt.__display(fig, { width = 80, height = 20 })
             if type(d) == "table" and d.svg then return d.svg end
         end
-        error("log_figure: the figure has no :svg() method and no svg in its __display", 3)
+        raise("log_figure: the figure has no :svg() method and no svg in its __display")
     end
 
     def("log_figure", "log_figure(plot, artifact_file) -- Save a plot as SVG (its :svg() or __display().svg).",
         function(fig, file)
             if type(file) ~= "string" or not file:match("%.svg$") then
-                error("log_figure: artifact file must end in .svg, got " .. tostring(file), 2)
+                raise("log_figure: artifact file must end in .svg, got " .. tostring(file))
             end
             write_artifact(file, figure_svg(fig))
         end)

@@ -3,6 +3,7 @@
 -- loaders, pyfunc, and the model registry.
 -- Part of the mlflow module (lualab._mlflow), which calls the function
 -- returned here with the module table and its shared helpers.
+local raise = require("lualab._args").raise
 return function(M, shared)
     local state, def, store, current, json, fs, artifact_dir = shared.state, shared.def, shared.store, shared.current, shared.json, shared.fs, shared.artifact_dir
 
@@ -54,16 +55,16 @@ return function(M, shared)
             artifact_path = artifact_path or "model"
             opts = opts or {}
             if (type(model) ~= "table" and type(model) ~= "userdata") or type(model.save) ~= "function" then
-                error("log_model: the model needs a save(dir) method", 2)
+                raise("log_model: the model needs a save(dir) method")
             end
             local flavor = model._flavor
             if type(flavor) ~= "string" then
-                error("log_model: the model needs a string field _flavor ('keras' or 'nn')", 2)
+                raise("log_model: the model needs a string field _flavor ('keras' or 'nn')")
             end
             local id = current()
             local dir = artifact_dir(artifact_path)
             local ok, err = pcall(model.save, model, dir)
-            if not ok then error("log_model: " .. flavor .. " model:save failed: " .. tostring(err), 2) end
+            if not ok then raise("log_model: " .. flavor .. " model:save failed: " .. tostring(err)) end
             local uuid = random_hex()
             local meta = {
                 artifact_path = artifact_path,
@@ -75,7 +76,7 @@ return function(M, shared)
                 utc_time_created = utc_now(),
             }
             local wok, werr = fs.write_file(dir .. "/MLmodel", fs.yaml(meta))
-            if not wok then error("log_model: " .. werr, 2) end
+            if not wok then raise("log_model: " .. werr) end
             local info = { model_uri = "runs:/" .. id .. "/" .. artifact_path, run_id = id,
                 artifact_path = artifact_path, flavors = { [flavor] = true }, model_uuid = uuid }
             if opts.registered_model_name then
@@ -89,9 +90,9 @@ return function(M, shared)
     -- models:/NAME/STAGE, models:/NAME/latest, models:/NAME@ALIAS,
     -- runs:/RUN_ID/PATH, file:///abs/path or a directory.
     local function parse_model_uri(uri)
-        if type(uri) ~= "string" then error("model URI must be a string", 3) end
+        if type(uri) ~= "string" then raise("model URI must be a string") end
         local dir, err = M._model_uri_dir(uri, M.get_tracking_uri())
-        if not dir then error(err, 3) end
+        if not dir then raise(err) end
         return dir
     end
     M._model_dir = function(uri) return (parse_model_uri(uri)) end
@@ -99,7 +100,7 @@ return function(M, shared)
     -- MLmodel is read in C (src/model/mlmodel.c), as C scoring reads it.
     local function read_mlmodel(dir)
         local meta, err = require("lualab._model").read_mlmodel(dir)
-        if not meta then error(err, 3) end
+        if not meta then raise(err) end
         return meta
     end
     M._read_mlmodel = read_mlmodel
@@ -115,7 +116,7 @@ return function(M, shared)
         load = function(dir)
             local ok, nn = pcall(require, "lualab.nn")
             if not ok or type(nn.load) ~= "function" then
-                error("load_model: the nn flavor needs nn.load, which this build lacks", 2)
+                raise("load_model: the nn flavor needs nn.load, which this build lacks")
             end
             if fs.exists(dir .. "/config.json") then
                 return nn.load_model(dir)
@@ -123,11 +124,11 @@ return function(M, shared)
             for _, f in ipairs(M._list_files(dir) or {}) do
                 if f:match("%.safetensors$") then
                     local sd, err = nn.load(dir .. "/" .. f)
-                    if not sd then error("load_model: " .. err, 2) end
+                    if not sd then raise("load_model: " .. err) end
                     return sd
                 end
             end
-            error("load_model: no .safetensors file in " .. dir, 2)
+            raise("load_model: no .safetensors file in " .. dir)
         end,
     }
 
@@ -136,7 +137,7 @@ return function(M, shared)
     M.pyfunc = {}
     M.pyfunc.load_model = lualab.doc(function(uri)
         local m, e = require("lualab._model").load(parse_model_uri(uri))
-        if not m then error("load_model: " .. e, 2) end
+        if not m then raise("load_model: " .. e) end
         return m
     end, "mlflow.pyfunc.load_model(uri) -> Model -- Load a logged model (any URI load_model takes) for scoring in C; Model:predict(Tensor|Frame).")
 
@@ -149,15 +150,15 @@ return function(M, shared)
                 local h = M.flavors[fl]
                 if h and type(h.load) == "function" then return h.load(dir, meta) end
             end
-            error(string.format("load_model: no loader for flavor(s) %s of %s (register one in mlflow.flavors)",
-                table.concat(meta.flavor_names, ", "), uri), 2)
+            raise(string.format("load_model: no loader for flavor(s) %s of %s (register one in mlflow.flavors)",
+                table.concat(meta.flavor_names, ", "), uri))
         end)
 
     -------------------------------------------------------------- registry
 
     def("register_model", "register_model(model_uri, name) -> ModelVersion -- Register a logged model as the next version of name.",
         function(uri, name)
-            if type(uri) ~= "string" then error("register_model: model URI must be a string", 2) end
+            if type(uri) ~= "string" then raise("register_model: model URI must be a string") end
             local s = store()
             local run_id = uri:match("^runs:/(%x+)/")
             if run_id then
@@ -165,7 +166,7 @@ return function(M, shared)
             end
             local dir = parse_model_uri(uri)
             if not fs.exists(dir .. "/MLmodel") then
-                error("register_model: " .. uri .. " has no MLmodel (log it with mlflow.log_model first)", 2)
+                raise("register_model: " .. uri .. " has no MLmodel (log it with mlflow.log_model first)")
             end
             local v = s:register(name, uri, run_id)
             print(string.format("mlflow: registered model '%s' version %d", name, v))

@@ -2,6 +2,7 @@
 -- views.
 -- Part of the mlflow module (lualab._mlflow), which calls the function
 -- returned here with the module table and its shared helpers.
+local raise = require("lualab._args").raise
 return function(M, shared)
     local def, store, default_experiment = shared.def, shared.store, shared.default_experiment
 
@@ -76,7 +77,7 @@ return function(M, shared)
             local ids = {}
             for _, name in ipairs(opts.experiment_names or {}) do
                 local e = s:get_experiment(name)
-                if not e then error("search_runs: experiment '" .. tostring(name) .. "' not found", 2) end
+                if not e then raise("search_runs: experiment '" .. tostring(name) .. "' not found") end
                 ids[#ids + 1] = e.experiment_id
             end
             for _, id in ipairs(opts.experiment_ids or {}) do ids[#ids + 1] = math.tointeger(tonumber(id)) end
@@ -144,7 +145,7 @@ return function(M, shared)
 
     def("compare", "compare{run_id, run_id...} -> view -- Runs side by side with overlaid metric charts.",
         function(ids)
-            if type(ids) ~= "table" or #ids < 1 then error("compare: expected a list of run ids", 2) end
+            if type(ids) ~= "table" or #ids < 1 then raise("compare: expected a list of run ids") end
             local list = {}
             for i, id in ipairs(ids) do
                 list[i] = type(id) == "table" and id.info and id.info.run_id or tostring(id)

@@ -1,5 +1,6 @@
 -- keras.backend: the few things the Keras front end needs from nn, in one
 -- place, and Keras' initializers.
+local raise = require("lualab._args").raise
 local B = {}
 
 local nn_cache
@@ -12,7 +13,7 @@ function B.nn()
             return nn
         end
     end
-    error("keras: this build has no neural-net engine (module nn)", 3)
+    raise("keras: this build has no neural-net engine (module nn)")
 end
 
 function B.available()
@@ -43,16 +44,21 @@ end
 -- Any x (tensor or nested tables) as a tensor.
 -- x as a Tensor: Tensors as they are, Frames (numeric columns, in order)
 -- and Columns through the frame's to_tensor, tables of numbers through
--- nn.tensor.  The error blames the caller of fit/predict/evaluate (three
--- levels up: check_data, the method, its caller).
+-- nn.tensor.  The error blames the caller of fit/predict/evaluate.
 local A = require("lualab._args")
 function B.as_tensor(x, what)
     local nn = B.nn()
     x = A.as_tensor(x)
     if A.typename(x) == "Tensor" then return x end
-    if type(x) == "table" and getmetatable(x) == nil then return nn.tensor(x) end
-    error(string.format("%s must be a Tensor, Frame, Column or table of numbers, got %s",
-                        what or "x", A.typename(x)), 4)
+    if type(x) == "table" and getmetatable(x) == nil then
+        local ok, t = pcall(nn.tensor, x)
+        if ok then return t end
+        -- "tensor: element 2 is a string, not a number", without a place
+        local msg = tostring(t):gsub("^[^\n:]*:%d+: ", ""):gsub("^tensor: ", "")
+        raise(string.format("%s: %s", what or "x", msg))
+    end
+    raise(string.format("%s must be a Tensor, Frame, Column or table of numbers, got %s",
+                        what or "x", A.typename(x)))
 end
 
 -- Random numbers ------------------------------------------------------------
@@ -104,8 +110,8 @@ local function numel(shape)
         if d > 0 and n > NUMEL_MAX // d then
             local s = {}
             for i, v in ipairs(shape) do s[i] = string.format("%d", v) end
-            error("weight shape {" .. table.concat(s, ", ") ..
-                  "} has too many elements", 0)
+            raise("weight shape {" .. table.concat(s, ", ") ..
+                  "} has too many elements")
         end
         n = n * d
     end
@@ -179,7 +185,7 @@ function B.initializer(name, where)
     if type(name) == "function" then return name end
     local f = B.init[name]
     if not f then
-        error(string.format("%s: unknown initializer '%s'", where, tostring(name)), 4)
+        raise(string.format("%s: unknown initializer '%s'", where, tostring(name)))
     end
     return f
 end
@@ -279,8 +285,8 @@ function B.recurrent(layer, x, training)
     local nn = B.nn()
     local shp = x:shape()
     if #shp ~= 3 then
-        error(string.format("%s: input must be 3-d (batch, time, features), " ..
-                            "got %s", layer_label(layer), B.dims_str(shp)), 0)
+        raise(string.format("%s: input must be 3-d (batch, time, features), " ..
+                            "got %s", layer_label(layer), B.dims_str(shp)))
     end
     local bsz, d = shp[1], shp[3]
     if training and layer.dropout > 0 then
@@ -440,7 +446,7 @@ function B.make_optimizer(o, ts)
     local nn = B.nn()
     if #ts == 0 then return nil end
     if o.kind == "Adam" then
-        if o.amsgrad then error("keras.optimizers.Adam: amsgrad is not supported", 0) end
+        if o.amsgrad then raise("keras.optimizers.Adam: amsgrad is not supported") end
         return nn.optimizer("adam", ts, {lr = o.learning_rate,
             betas = {o.beta_1, o.beta_2}, eps = o.epsilon})
     elseif o.kind == "SGD" then
@@ -453,7 +459,7 @@ function B.make_optimizer(o, ts)
         return nn.optimizer("adagrad", ts, {lr = o.learning_rate, eps = o.epsilon,
             initial_accumulator_value = o.initial_accumulator_value})
     end
-    error("unknown optimizer " .. tostring(o.kind), 0)
+    raise("unknown optimizer " .. tostring(o.kind))
 end
 
 function B.set_requires_grad(t, on) t:requires_grad_(on) end
@@ -473,12 +479,12 @@ function B.save(named, path)
     local ts = {}
     for i, k in ipairs(names) do ts[i] = named[k] end
     local ok, msg = B.nn().save_tensors(path, names, ts)
-    if not ok then error("save: " .. tostring(msg), 0) end
+    if not ok then raise("save: " .. tostring(msg)) end
 end
 
 function B.load(path)
     local sd, msg = B.nn().load_tensors(path)
-    if not sd then error("load: " .. tostring(msg), 0) end
+    if not sd then raise("load: " .. tostring(msg)) end
     return sd
 end
 

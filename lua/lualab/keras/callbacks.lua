@@ -4,6 +4,7 @@
 -- on_train_end(logs), on_epoch_begin(epoch, logs), on_epoch_end(epoch,
 -- logs), on_batch_begin(batch, logs), on_batch_end(batch, logs); epochs
 -- and batches are 0-based as in Keras.  fit sets callback.model.
+local raise = require("lualab._args").raise
 local M = {}
 local split = require("lualab._args").split
 
@@ -15,7 +16,7 @@ end
 local function check_opts(opts, where, allowed)
     if opts == nil then return {} end
     if type(opts) ~= "table" then
-        error(where .. ": options table expected, got " .. type(opts), 3)
+        raise(where .. ": options table expected, got " .. type(opts))
     end
     local checked = require("lualab._args").check_opts(where, opts, allowed, 3)
     return checked -- not a tail call: the level counts this frame
@@ -29,9 +30,13 @@ end
 
 -- Keras' "auto" mode: maximise accuracy-like metrics, minimise the rest.
 local function monitor_op(mode, monitor, where)
+    if type(monitor) ~= "string" then
+        raise(string.format("%s: monitor must be a metric name like 'val_loss', got %s",
+                            where, type(monitor)))
+    end
     if mode ~= "auto" and mode ~= "min" and mode ~= "max" then
-        error(string.format("%s: mode must be 'auto', 'min' or 'max', got '%s'",
-                            where, tostring(mode)), 4)
+        raise(string.format("%s: mode must be 'auto', 'min' or 'max', got '%s'",
+                            where, tostring(mode)))
     end
     if mode == "auto" then
         mode = (monitor:find("acc") or monitor:find("fmeasure") or
@@ -111,8 +116,8 @@ local function format_path(path, epoch, logs)
     return (path:gsub("{([%w_]+):?([^}]*)}", function(key, spec)
         local v = key == "epoch" and epoch + 1 or logs[key]
         if v == nil then
-            error(string.format("ModelCheckpoint: filepath key '%s' is not " ..
-                  "among the logs", key), 0)
+            raise(string.format("ModelCheckpoint: filepath key '%s' is not " ..
+                  "among the logs", key))
         end
         if spec == "" then return tostring(v) end
         return string.format("%" .. spec, v)
@@ -122,7 +127,7 @@ end
 M.ModelCheckpoint = doc(function(filepath, opts)
     filepath, opts = split("ModelCheckpoint", {"filepath"}, 2, filepath, opts)
     if type(filepath) ~= "string" then
-        error("ModelCheckpoint: filepath must be a string, got " .. type(filepath), 2)
+        raise("ModelCheckpoint: filepath must be a string, got " .. type(filepath))
     end
     opts = check_opts(opts, "ModelCheckpoint", set("monitor", "verbose",
         "save_best_only", "save_weights_only", "mode"))
@@ -181,7 +186,7 @@ M.ReduceLROnPlateau = doc(function(opts)
                 min_delta = opts.min_delta or 1e-4, cooldown = opts.cooldown or 0,
                 min_lr = opts.min_lr or 0, _name = "ReduceLROnPlateau"}
     if cb.factor >= 1.0 then
-        error("ReduceLROnPlateau: does not support a factor >= 1.0", 2)
+        raise("ReduceLROnPlateau: does not support a factor >= 1.0")
     end
     local better, init = monitor_op(opts.mode or "auto", cb.monitor,
                                     "ReduceLROnPlateau")
@@ -233,7 +238,7 @@ end, "keras.callbacks.ReduceLROnPlateau{monitor='val_loss', factor=0.1, " ..
 M.CSVLogger = doc(function(filename, opts)
     filename, opts = split("CSVLogger", {"filename"}, 2, filename, opts)
     if type(filename) ~= "string" then
-        error("CSVLogger: filename must be a string, got " .. type(filename), 2)
+        raise("CSVLogger: filename must be a string, got " .. type(filename))
     end
     opts = check_opts(opts, "CSVLogger", set("separator", "append"))
     local cb = {filename = filename, separator = opts.separator or ",",
@@ -243,7 +248,7 @@ M.CSVLogger = doc(function(filename, opts)
         cb.header_done = cb.append and exists ~= nil
         if exists then exists:close() end
         local f, msg = io.open(cb.filename, cb.append and "a" or "w")
-        if not f then error("CSVLogger: " .. msg, 0) end
+        if not f then raise("CSVLogger: " .. msg) end
         cb.file, cb.keys = f, nil
     end
     function cb.on_epoch_end(epoch, logs)
@@ -296,8 +301,8 @@ M.LambdaCallback = doc(function(opts)
     local cb = {_name = "LambdaCallback"}
     for k, f in pairs(opts) do
         if type(f) ~= "function" then
-            error(string.format("LambdaCallback: '%s' must be a function, got %s",
-                                k, type(f)), 2)
+            raise(string.format("LambdaCallback: '%s' must be a function, got %s",
+                                k, type(f)))
         end
         cb[k] = f
     end

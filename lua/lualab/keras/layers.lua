@@ -3,6 +3,7 @@
 -- with Keras' initializers, and runs forward through nn.  Weights are kept
 -- in PyTorch's layout inside nn modules; get_weights/set_weights speak
 -- Keras' layout (Dense kernel in x out, LSTM kernel D x 4H, ...).
+local raise = require("lualab._args").raise
 local B = require("lualab.keras.backend")
 local split = require("lualab._args").split
 
@@ -44,7 +45,7 @@ end
 local function check_opts(opts, where, allowed)
     if opts == nil then return {} end
     if type(opts) ~= "table" then
-        error(where .. ": options table expected, got " .. type(opts), 4)
+        raise(where .. ": options table expected, got " .. type(opts))
     end
     local checked = require("lualab._args").check_opts(where, opts, allowed, 4)
     return checked -- not a tail call: the level counts this frame
@@ -80,8 +81,8 @@ end
 local function positive_int(v, what, where)
     v = math.tointeger(v) or v -- 8.0 read from JSON is the integer 8
     if math.type(v) ~= "integer" or v < 1 then
-        error(string.format("%s: %s must be a positive integer, got %s",
-                            where, what, tostring(v)), 4)
+        raise(string.format("%s: %s must be a positive integer, got %s",
+                            where, what, tostring(v)))
     end
     return v
 end
@@ -89,8 +90,8 @@ end
 local function rate(v, what, where)
     v = v or 0
     if type(v) ~= "number" or v < 0 or v >= 1 then
-        error(string.format("%s: %s must be in [0, 1), got %s", where, what,
-                            tostring(v)), 4)
+        raise(string.format("%s: %s must be in [0, 1), got %s", where, what,
+                            tostring(v)))
     end
     return v
 end
@@ -111,7 +112,7 @@ M.activations = activations
 local function activation(name, where)
     if name == nil then return "linear" end
     if not activations[name] then
-        error(string.format("%s: unknown activation '%s'", where, tostring(name)), 4)
+        raise(string.format("%s: unknown activation '%s'", where, tostring(name)))
     end
     return name
 end
@@ -164,22 +165,22 @@ end
 
 function Layer:set_weights(ws)
     if #ws ~= #self.params then
-        error(string.format("layer %s: set_weights expects %d arrays, got %d",
-                            self.name, #self.params, #ws), 3)
+        raise(string.format("layer %s: set_weights expects %d arrays, got %d",
+                            self.name, #self.params, #ws))
     end
     for i, p in ipairs(self.params) do
         local w = ws[i]
         if type(w) ~= "table" and not (type(w) == "userdata" and w.shape) then
-            error(string.format("layer %s: weight '%s' must be a Tensor or " ..
-                "nested tables, got %s", self.name, p.name, type(w)), 3)
+            raise(string.format("layer %s: weight '%s' must be a Tensor or " ..
+                "nested tables, got %s", self.name, p.name, type(w)))
         end
         w = B.as_tensor(w, "weight")
         local got = w:shape()
         local ok = #got == #p.keras_shape
         for k = 1, #got do ok = ok and got[k] == p.keras_shape[k] end
         if not ok then
-            error(string.format("layer %s: weight '%s' has shape %s, expected %s",
-                self.name, p.name, B.dims_str(got), B.dims_str(p.keras_shape)), 3)
+            raise(string.format("layer %s: weight '%s' has shape %s, expected %s",
+                self.name, p.name, B.dims_str(got), B.dims_str(p.keras_shape)))
         end
         if p.assign then p.assign(w) else B.assign(p.tensor, p.from_keras(w)) end
     end
@@ -211,8 +212,8 @@ M.Input = doc(function(opts)
         rest.shape, opts = shape, rest
     end
     if type(opts) ~= "table" or type(opts.shape) ~= "table" then
-        error("Input: shape must be a table of sizes (without the batch), " ..
-              "e.g. Input{shape={15}}", 2)
+        raise("Input: shape must be a table of sizes (without the batch), " ..
+              "e.g. Input{shape={15}}")
     end
     for i, d in ipairs(opts.shape) do positive_int(d, "shape[" .. i .. "]", "Input") end
     return {class_name = "InputLayer", shape = opts.shape,
@@ -310,8 +311,8 @@ M.RepeatVector = doc(function(n, opts)
     function l:compute_output_shape(s) return {self.n, s[1]} end
     function l:build(s)
         if #s ~= 1 then
-            error(string.format("RepeatVector: input must be 2-d (batch, features), " ..
-                                "got %s", B.shape_str(s)), 0)
+            raise(string.format("RepeatVector: input must be 2-d (batch, features), " ..
+                                "got %s", B.shape_str(s)))
         end
     end
     function l:call(x) return B.repeat_time(x, self.n) end
@@ -336,8 +337,8 @@ M.Embedding = doc(function(input_dim, output_dim, opts)
     end
     l.mask_zero = opts.mask_zero == true
     if l.mask_zero then
-        error("Embedding: mask_zero=true is not supported (nn's recurrent " ..
-              "layers take no mask); pad with 'pre' padding instead", 2)
+        raise("Embedding: mask_zero=true is not supported (nn's recurrent " ..
+              "layers take no mask); pad with 'pre' padding instead")
     end
     l.initial_weights = opts.weights
     l.embeddings_initializer = B.initializer(opts.embeddings_initializer or
@@ -358,9 +359,9 @@ M.Embedding = doc(function(input_dim, output_dim, opts)
             t = B.copy(B.as_tensor(w, "Embedding weights"))
             local got = t:shape()
             if #got ~= 2 or got[1] ~= shape[1] or got[2] ~= shape[2] then
-                error(string.format("Embedding %s: weights have shape %s, " ..
+                raise(string.format("Embedding %s: weights have shape %s, " ..
                       "expected %s", self.name, B.dims_str(got),
-                      B.dims_str(shape)), 0)
+                      B.dims_str(shape)))
             end
             self.initial_weights = nil
         else
@@ -396,22 +397,22 @@ local function recurrent(class_name, gates, cell)
         l.activation = opts.activation or "tanh"
         if cell == "rnn" then
             if l.activation ~= "tanh" and l.activation ~= "relu" then
-                error(class_name .. ": activation must be 'tanh' or 'relu' " ..
-                      "(the nn engine's cells), got '" .. tostring(l.activation) .. "'", 2)
+                raise(class_name .. ": activation must be 'tanh' or 'relu' " ..
+                      "(the nn engine's cells), got '" .. tostring(l.activation) .. "'")
             end
         elseif l.activation ~= "tanh" then
-            error(class_name .. ": only activation='tanh' is supported, got '" ..
-                  tostring(l.activation) .. "'", 2)
+            raise(class_name .. ": only activation='tanh' is supported, got '" ..
+                  tostring(l.activation) .. "'")
         end
         if (opts.recurrent_activation or "sigmoid") ~= "sigmoid" then
-            error(class_name .. ": only recurrent_activation='sigmoid' is supported", 2)
+            raise(class_name .. ": only recurrent_activation='sigmoid' is supported")
         end
         if opts.stateful then
-            error(class_name .. ": stateful=true is not supported", 2)
+            raise(class_name .. ": stateful=true is not supported")
         end
         if cell == "gru" and opts.reset_after == false then
-            error("GRU: reset_after=false is not supported (the engine's GRU " ..
-                  "is PyTorch's, Keras' reset_after=true)", 2)
+            raise("GRU: reset_after=false is not supported (the engine's GRU " ..
+                  "is PyTorch's, Keras' reset_after=true)")
         end
         l.use_bias = opts.use_bias ~= false
         l.return_sequences = opts.return_sequences == true
@@ -431,9 +432,9 @@ local function recurrent(class_name, gates, cell)
         l.gates = gates
         function l:compute_output_shape(s)
             if #s ~= 2 then
-                error(string.format("%s %s: input must be 3-d (batch, time, " ..
+                raise(string.format("%s %s: input must be 3-d (batch, time, " ..
                       "features), got %s", class_name, self.name,
-                      B.shape_str(s)), 0)
+                      B.shape_str(s)))
             end
             if self.return_sequences then return {s[1], self.units} end
             return {self.units}
@@ -536,17 +537,17 @@ M.SimpleRNN = doc(recurrent("SimpleRNN", 1, "rnn"),
 M.Bidirectional = doc(function(layer, opts)
     layer, opts = split("Bidirectional", {"layer"}, 2, layer, opts)
     if type(layer) ~= "table" or not layer.cell then
-        error("Bidirectional: a recurrent layer (LSTM, GRU, SimpleRNN) expected", 2)
+        raise("Bidirectional: a recurrent layer (LSTM, GRU, SimpleRNN) expected")
     end
     opts = opts or {}
     local l = new_layer("Bidirectional", opts, set("merge_mode", "backward_layer"))
     l.merge_mode = opts.merge_mode or "concat"
     if not ({concat = true, sum = true, mul = true, ave = true})[l.merge_mode] then
-        error("Bidirectional: merge_mode must be 'concat', 'sum', 'mul' or 'ave', got '" ..
-              tostring(l.merge_mode) .. "'", 2)
+        raise("Bidirectional: merge_mode must be 'concat', 'sum', 'mul' or 'ave', got '" ..
+              tostring(l.merge_mode) .. "'")
     end
     if layer.return_state then
-        error("Bidirectional: return_state=true is not supported", 2)
+        raise("Bidirectional: return_state=true is not supported")
     end
     l.forward = layer
     local cfg = layer.opts
@@ -605,12 +606,12 @@ M.Conv1D = doc(function(filters, kernel_size, opts)
     l.dilation_rate = positive_int(opts.dilation_rate or 1, "dilation_rate", "Conv1D")
     l.padding = opts.padding or "valid"
     if l.padding ~= "valid" and l.padding ~= "same" then
-        error("Conv1D: padding must be 'valid' or 'same', got '" ..
-              tostring(l.padding) .. "'", 2)
+        raise("Conv1D: padding must be 'valid' or 'same', got '" ..
+              tostring(l.padding) .. "'")
     end
     if l.padding == "same" and (l.kernel_size * l.dilation_rate) % 2 == 0
         and l.kernel_size > 1 then
-        error("Conv1D: padding='same' needs an odd kernel_size here", 2)
+        raise("Conv1D: padding='same' needs an odd kernel_size here")
     end
     l.activation = activation(opts.activation, "Conv1D")
     l.use_bias = opts.use_bias ~= false
@@ -674,15 +675,15 @@ local function pooling(class_name, is_max)
         l.pool_size = positive_int(pool_size or 2, "pool_size", class_name)
         l.strides = positive_int(opts.strides or l.pool_size, "strides", class_name)
         if (opts.padding or "valid") ~= "valid" then
-            error(class_name .. ": only padding='valid' is supported", 2)
+            raise(class_name .. ": only padding='valid' is supported")
         end
         function l:compute_output_shape(s)
             return {(s[1] - self.pool_size) // self.strides + 1, s[2]}
         end
         function l:build(s)
             if #s ~= 2 then
-                error(string.format("%s: input must be 3-d (batch, steps, " ..
-                      "channels), got %s", class_name, B.shape_str(s)), 0)
+                raise(string.format("%s: input must be 3-d (batch, steps, " ..
+                      "channels), got %s", class_name, B.shape_str(s)))
             end
         end
         function l:call(x)
@@ -707,8 +708,8 @@ local function global_pool(class_name, is_max)
         function l:compute_output_shape(s) return {s[#s]} end
         function l:build(s)
             if #s ~= 2 then
-                error(string.format("%s: input must be 3-d (batch, steps, " ..
-                      "channels), got %s", class_name, B.shape_str(s)), 0)
+                raise(string.format("%s: input must be 3-d (batch, steps, " ..
+                      "channels), got %s", class_name, B.shape_str(s)))
             end
         end
         function l:call(x) return B.global_pool(x, is_max) end
@@ -727,7 +728,7 @@ M.GlobalAveragePooling1D = doc(global_pool("GlobalAveragePooling1D", false),
 M.TimeDistributed = doc(function(layer, opts)
     layer, opts = split("TimeDistributed", {"layer"}, 2, layer, opts)
     if type(layer) ~= "table" or getmetatable(layer) ~= Layer then
-        error("TimeDistributed: a layer expected", 2)
+        raise("TimeDistributed: a layer expected")
     end
     local l = new_layer("TimeDistributed", opts, set())
     l.inner = layer
@@ -790,7 +791,7 @@ function M.from_config(spec)
                                      config = c.layer.config})
         return M.TimeDistributed(inner, {name = opts.name})
     end
-    error(string.format("load_model: unknown layer class '%s'", tostring(cls)), 0)
+    raise(string.format("load_model: unknown layer class '%s'", tostring(cls)))
 end
 
 doc(M.from_config, "keras.layers.from_config{class_name=, config=} -> Layer -- Rebuild a layer " ..

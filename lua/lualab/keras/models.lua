@@ -1,5 +1,6 @@
 -- keras.models: Sequential, compile/fit/evaluate/predict, summary, save and
 -- load_model, optimizers, losses and metrics with Keras' semantics.
+local raise = require("lualab._args").raise
 local B = require("lualab.keras.backend")
 local check_opts = require("lualab._args").check_opts
 local L = require("lualab.keras.layers")
@@ -46,8 +47,8 @@ local function optimizer(kind, defaults)
         for k, v in pairs(opts) do
             if k == "lr" then k = "learning_rate" end
             if type(v) ~= type(defaults[k]) then
-                error(string.format("keras.optimizers.%s: '%s' must be a %s, got %s",
-                                    kind, k, type(defaults[k]), type(v)), 2)
+                raise(string.format("keras.optimizers.%s: '%s' must be a %s, got %s",
+                                    kind, k, type(defaults[k]), type(v)))
             end
             o[k] = v
         end
@@ -125,25 +126,25 @@ end, "keras.Sequential{layer, ...} -> model -- A linear stack of layers.")
 
 function Model:add(layer)
     if type(layer) ~= "table" then
-        error("Sequential:add: a layer expected, got " .. type(layer), 2)
+        raise("Sequential:add: a layer expected, got " .. type(layer))
     end
     if layer.is_input then
         if #self.layers > 0 then
-            error("Sequential:add: an Input must come first", 2)
+            raise("Sequential:add: an Input must come first")
         end
         self.input_shape = layer.shape
         return self
     end
     if getmetatable(layer) ~= L.Layer then
-        error("Sequential:add: a keras layer expected", 2)
+        raise("Sequential:add: a keras layer expected")
     end
     if #self.layers == 0 and layer.declared_input and not self.input_shape then
         self.input_shape = layer.declared_input
     end
     for _, l in ipairs(self.layers) do
         if l.name == layer.name then
-            error(string.format("Sequential:add: the layer name '%s' is used " ..
-                                "twice; names must be unique", layer.name), 2)
+            raise(string.format("Sequential:add: the layer name '%s' is used " ..
+                                "twice; names must be unique", layer.name))
         end
     end
     self.layers[#self.layers + 1] = layer
@@ -161,10 +162,10 @@ end
 function Model:build(input_shape)
     input_shape = input_shape or self.input_shape
     if not input_shape then
-        error("This model has not yet been built. Build the model first by " ..
+        raise("This model has not yet been built. Build the model first by " ..
               "calling `build()` or by calling `fit()` with some data, or " ..
               "specify an `input_shape` (or Embedding's `input_length`) in " ..
-              "the first layer.", 0)
+              "the first layer.")
     end
     self.input_shape = input_shape
     local s = input_shape
@@ -246,23 +247,23 @@ end
 
 function Model:compile(opts)
     if type(opts) ~= "table" then
-        error("compile: options table expected, got " .. type(opts), 2)
+        raise("compile: options table expected, got " .. type(opts))
     end
     check_opts("compile", opts, {"optimizer", "loss", "metrics"})
     local opt = opts.optimizer or "rmsprop"
     if type(opt) == "string" then
         local cls = optimizer_names[opt:lower()]
         if not cls then
-            error(string.format("compile: unknown optimizer '%s' (adam, sgd, " ..
-                                "rmsprop, adagrad)", opt), 2)
+            raise(string.format("compile: unknown optimizer '%s' (adam, sgd, " ..
+                                "rmsprop, adagrad)", opt))
         end
         opt = M.optimizers[cls]()
     elseif getmetatable(opt) ~= Optimizer then
-        error("compile: optimizer must be a name or a keras.optimizers object", 2)
+        raise("compile: optimizer must be a name or a keras.optimizers object")
     end
     local loss = opts.loss
     if type(loss) ~= "string" or not loss_aliases[loss] then
-        error(string.format("compile: unknown loss '%s'", tostring(loss)), 2)
+        raise(string.format("compile: unknown loss '%s'", tostring(loss)))
     end
     self.optimizer = opt
     self.loss = loss_aliases[loss]
@@ -276,7 +277,7 @@ function Model:compile(opts)
         elseif m == "mse" or m == "mae" then
             self.metrics[#self.metrics + 1] = {name = m, fn = m}
         else
-            error(string.format("compile: unknown metric '%s'", tostring(m)), 2)
+            raise(string.format("compile: unknown metric '%s'", tostring(m)))
         end
     end
     self.compiled = true
@@ -340,8 +341,8 @@ local function check_data(x, y, where)
     if y ~= nil then
         y = B.as_tensor(y, where .. ": y")
         if rows_of(x) ~= rows_of(y) then
-            error(string.format("%s: x has %d samples but y has %d", where,
-                                rows_of(x), rows_of(y)), 3)
+            raise(string.format("%s: x has %d samples but y has %d", where,
+                                rows_of(x), rows_of(y)))
         end
     end
     return x, y
@@ -359,8 +360,8 @@ local function check_input(self, x, where)
     local ok = #want == #got
     for i = 1, #want do ok = ok and want[i] == got[i] end
     if not ok then
-        error(string.format("%s: the model expects input of shape %s, got %s",
-                            where, B.shape_str(want), B.shape_str(got)), 3)
+        raise(string.format("%s: the model expects input of shape %s, got %s",
+                            where, B.shape_str(want), B.shape_str(got)))
     end
 end
 
@@ -435,7 +436,7 @@ function History:plot(opts)
     opts = opts or {}
     local ok, plot = pcall(require, "lualab.plot")
     if not ok or type(plot) ~= "table" or type(plot.line) ~= "function" then
-        error("History:plot: this build has no plot module (lualab.plot)", 2)
+        raise("History:plot: this build has no plot module (lualab.plot)")
     end
     local keys = {}
     for k in pairs(self.history) do
@@ -491,12 +492,12 @@ end
 function Model:fit(x, y, opts)
     opts = opts or {}
     if type(opts) ~= "table" then
-        error("fit: options table expected, got " .. type(opts), 2)
+        raise("fit: options table expected, got " .. type(opts))
     end
     check_opts("fit", opts, fit_args)
     if not self.compiled then
-        error("fit: you must compile your model before training/testing. " ..
-              "Use `model:compile(optimizer, loss)`.", 2)
+        raise("fit: you must compile your model before training/testing. " ..
+              "Use `model:compile(optimizer, loss)`.")
     end
     x, y = check_data(x, y, "fit")
     check_input(self, x, "fit")
@@ -506,17 +507,17 @@ function Model:fit(x, y, opts)
     local verbose = opts.verbose == nil and 1 or opts.verbose
     local initial_epoch = opts.initial_epoch or 0
     if math.type(epochs) ~= "integer" or epochs < 0 then
-        error("fit: epochs must be a non-negative integer, got " .. tostring(epochs), 2)
+        raise("fit: epochs must be a non-negative integer, got " .. tostring(epochs))
     end
     if math.type(batch_size) ~= "integer" or batch_size < 1 then
-        error("fit: batch_size must be a positive integer, got " .. tostring(batch_size), 2)
+        raise("fit: batch_size must be a positive integer, got " .. tostring(batch_size))
     end
     -- Keras: validation_split takes the last fraction, before shuffling.
     local xv, yv
     if opts.validation_data then
         local vd = opts.validation_data
         if type(vd) ~= "table" or vd[1] == nil or vd[2] == nil then
-            error("fit: validation_data must be {x_val, y_val}", 2)
+            raise("fit: validation_data must be {x_val, y_val}")
         end
         xv, yv = check_data(vd[1], vd[2], "fit: validation_data")
         check_input(self, xv, "fit: validation_data")
@@ -524,13 +525,13 @@ function Model:fit(x, y, opts)
     elseif opts.validation_split and opts.validation_split > 0 then
         local vs = opts.validation_split
         if vs >= 1 then
-            error("fit: validation_split must be in [0, 1), got " .. tostring(vs), 2)
+            raise("fit: validation_split must be in [0, 1), got " .. tostring(vs))
         end
         local n = rows_of(x)
         local split_at = math.floor(n * (1 - vs))
         if split_at < 1 or split_at >= n then
-            error(string.format("fit: validation_split=%g leaves no training " ..
-                                "or no validation samples of %d", vs, n), 2)
+            raise(string.format("fit: validation_split=%g leaves no training " ..
+                                "or no validation samples of %d", vs, n))
         end
         xv, yv = B.rows(x, split_at, n - split_at), B.rows(y, split_at, n - split_at)
         x, y = B.rows(x, 0, split_at), B.rows(y, 0, split_at)
@@ -642,8 +643,8 @@ end
 function Model:evaluate(x, y, opts)
     opts = check_opts("evaluate", opts, {"batch_size", "verbose", "return_dict"})
     if not self.compiled then
-        error("evaluate: you must compile your model before training/testing. " ..
-              "Use `model:compile(optimizer, loss)`.", 2)
+        raise("evaluate: you must compile your model before training/testing. " ..
+              "Use `model:compile(optimizer, loss)`.")
     end
     x, y = check_data(x, y, "evaluate")
     check_input(self, x, "evaluate")
@@ -699,8 +700,8 @@ function Model:set_weights(ws)
     local want = 0
     for _, l in ipairs(self.layers) do want = want + #l.params end
     if type(ws) ~= "table" or #ws ~= want then
-        error(string.format("set_weights: the model has %d weight arrays, got %s",
-            want, type(ws) == "table" and tostring(#ws) or type(ws)), 2)
+        raise(string.format("set_weights: the model has %d weight arrays, got %s",
+            want, type(ws) == "table" and tostring(#ws) or type(ws)))
     end
     for _, l in ipairs(self.layers) do
         local n = #l.params
@@ -779,7 +780,7 @@ function Model:load_weights(path)
         end
     end
     if #missing > 0 then
-        error("load_weights: " .. path .. " lacks " .. table.concat(missing, ", "), 2)
+        raise("load_weights: " .. path .. " lacks " .. table.concat(missing, ", "))
     end
     self:set_weights(ws)
 end
@@ -787,28 +788,28 @@ end
 -- A model directory: config.json + weights.safetensors.
 function Model:save(dir)
     if type(dir) ~= "string" then
-        error("save: a directory path expected, got " .. type(dir), 2)
+        raise("save: a directory path expected, got " .. type(dir))
     end
     if not self.built then self:build() end
     local ok, err = fs.mkdir_p(dir)
-    if not ok then error("save: " .. err, 2) end
+    if not ok then raise("save: " .. err) end
     -- weights first: config.json appearing marks a complete model
     self:save_weights(dir .. "/weights.safetensors")
     ok, err = fs.write_file(dir .. "/config.json", json.encode(self:get_config(), 2) .. "\n")
-    if not ok then error("save: " .. err, 2) end
+    if not ok then raise("save: " .. err) end
     return dir
 end
 
 M.load_model = doc(function(dir)
     if type(dir) ~= "string" then
-        error("load_model: a directory path expected, got " .. type(dir), 2)
+        raise("load_model: a directory path expected, got " .. type(dir))
     end
     local text, msg = fs.read_file(dir .. "/config.json")
-    if not text then error("load_model: " .. msg, 2) end
+    if not text then raise("load_model: " .. msg) end
     local cfg, jerr = json.decode(text, dir .. "/config.json")
-    if jerr then error("load_model: " .. jerr, 2) end
+    if jerr then raise("load_model: " .. jerr) end
     if type(cfg) ~= "table" or cfg.class_name ~= "Sequential" then
-        error("load_model: " .. dir .. "/config.json is not a Sequential model", 2)
+        raise("load_model: " .. dir .. "/config.json is not a Sequential model")
     end
     local layers = {}
     for _, spec in ipairs(cfg.layers) do layers[#layers + 1] = L.from_config(spec) end

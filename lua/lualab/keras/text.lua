@@ -6,6 +6,7 @@
 --  * word_index / word_counts are plain tables (no order); the order Keras
 --    keeps is in tokenizer.index_word (index -> word) and
 --    tokenizer.word_order (first-seen order of word_counts).
+local raise = require("lualab._args").raise
 local M = {}
 
 local function doc(f, s)
@@ -39,15 +40,15 @@ end
 
 local function check_split(split)
     if type(split) ~= "string" or split == "" then
-        error("split: a non-empty string expected, got " ..
-              (split == "" and "''" or type(split)), 3)
+        raise("split: a non-empty string expected, got " ..
+              (split == "" and "''" or type(split)))
     end
 end
 
 M.text_to_word_sequence = doc(function(text, opts)
     opts = opts or {}
     if type(text) ~= "string" then
-        error("text_to_word_sequence: text must be a string, got " .. type(text), 2)
+        raise("text_to_word_sequence: text must be a string, got " .. type(text))
     end
     local filters = opts.filters
     if filters == nil then filters = M.DEFAULT_FILTERS end
@@ -70,16 +71,16 @@ end
 M.Tokenizer = doc(function(opts)
     opts = opts or {}
     if type(opts) ~= "table" then
-        error("Tokenizer: options table expected, got " .. type(opts), 2)
+        raise("Tokenizer: options table expected, got " .. type(opts))
     end
     local num_words = opts.num_words
     if num_words ~= nil and (math.type(num_words) ~= "integer" or num_words < 0) then
-        error("Tokenizer: num_words must be a non-negative integer, got " ..
-              tostring(num_words), 2)
+        raise("Tokenizer: num_words must be a non-negative integer, got " ..
+              tostring(num_words))
     end
     local split = opts.split or " "
     if type(split) ~= "string" or split == "" then
-        error("Tokenizer: split must be a non-empty string", 2)
+        raise("Tokenizer: split must be a non-empty string")
     end
     local t = setmetatable({
         num_words = num_words,
@@ -101,15 +102,15 @@ function Tokenizer:_words(text, where)
         local seq = {}
         for i, w in ipairs(text) do
             if type(w) ~= "string" then
-                error(string.format("%s: word %d of a token list must be a string, got %s",
-                                    where, i, type(w)), 3)
+                raise(string.format("%s: word %d of a token list must be a string, got %s",
+                                    where, i, type(w)))
             end
             seq[i] = self.lower and w:lower() or w
         end
         return seq
     elseif type(text) ~= "string" then
-        error(where .. ": texts must be strings or lists of strings, got " ..
-              type(text), 3)
+        raise(where .. ": texts must be strings or lists of strings, got " ..
+              type(text))
     end
     if self.char_level then
         local s = self.lower and text:lower() or text
@@ -123,7 +124,7 @@ end
 
 local function check_list(x, what, where)
     if type(x) ~= "table" then
-        error(string.format("%s: %s must be a list, got %s", where, what, type(x)), 3)
+        raise(string.format("%s: %s must be a list, got %s", where, what, type(x)))
     end
 end
 
@@ -231,21 +232,21 @@ local matrix_modes = {binary = true, count = true, freq = true, tfidf = true}
 function Tokenizer:_sequences_to_rows(seqs, mode)
     mode = mode or "binary"
     if not matrix_modes[mode] then
-        error("sequences_to_matrix: Unknown vectorization mode: " .. tostring(mode), 3)
+        raise("sequences_to_matrix: Unknown vectorization mode: " .. tostring(mode))
     end
     local nw = self.num_words
     if nw == nil or nw == 0 then
         local n = 0
         for _ in pairs(self.word_index) do n = n + 1 end
         if n == 0 then
-            error("sequences_to_matrix: Specify a dimension (`num_words` " ..
-                  "argument), or fit on some text data first.", 3)
+            raise("sequences_to_matrix: Specify a dimension (`num_words` " ..
+                  "argument), or fit on some text data first.")
         end
         nw = n + 1
     end
     if mode == "tfidf" and self.document_count == 0 then
-        error("sequences_to_matrix: Fit the Tokenizer on some data before " ..
-              "using tfidf mode.", 3)
+        raise("sequences_to_matrix: Fit the Tokenizer on some data before " ..
+              "using tfidf mode.")
     end
     local rows = {}
     for i, seq in ipairs(seqs) do
@@ -327,24 +328,24 @@ M.pad_sequences = doc(function(sequences, opts)
         sequences = sequences:tolist()
     end
     if type(sequences) ~= "table" then
-        error("pad_sequences: sequences must be a list of lists, got " ..
-              type(sequences), 2)
+        raise("pad_sequences: sequences must be a list of lists, got " ..
+              type(sequences))
     end
     if padding ~= "pre" and padding ~= "post" then
-        error('pad_sequences: Padding type "' .. tostring(padding) ..
-              '" not understood', 2)
+        raise('pad_sequences: Padding type "' .. tostring(padding) ..
+              '" not understood')
     end
     if truncating ~= "pre" and truncating ~= "post" then
-        error('pad_sequences: Truncating type "' .. tostring(truncating) ..
-              '" not understood', 2)
+        raise('pad_sequences: Truncating type "' .. tostring(truncating) ..
+              '" not understood')
     end
     local int = dtype:match("^u?int") ~= nil
     if not int and not dtype:match("^float") then
-        error('pad_sequences: dtype "' .. tostring(dtype) ..
-              '" not understood (int32, int64, float32, float64)', 2)
+        raise('pad_sequences: dtype "' .. tostring(dtype) ..
+              '" not understood (int32, int64, float32, float64)')
     end
     if type(value) ~= "number" then
-        error("pad_sequences: value must be a number, got " .. type(value), 2)
+        raise("pad_sequences: value must be a number, got " .. type(value))
     end
     local function cast(v)
         if int then
@@ -358,16 +359,16 @@ M.pad_sequences = doc(function(sequences, opts)
     for i, s in ipairs(sequences) do
         local l = as_list(s)
         if l == nil then
-            error("pad_sequences: sequences must be a list of iterables. " ..
-                  "Found non-iterable: " .. tostring(s) .. " at position " .. i, 2)
+            raise("pad_sequences: sequences must be a list of iterables. " ..
+                  "Found non-iterable: " .. tostring(s) .. " at position " .. i)
         end
         lists[i] = l
         if #l > longest then longest = #l end
     end
     if maxlen == nil then maxlen = longest end
     if math.type(maxlen) ~= "integer" or maxlen < 0 then
-        error("pad_sequences: maxlen must be a non-negative integer, got " ..
-              tostring(maxlen), 2)
+        raise("pad_sequences: maxlen must be a non-negative integer, got " ..
+              tostring(maxlen))
     end
     local fill = cast(value)
     local rows = {}
@@ -388,8 +389,8 @@ M.pad_sequences = doc(function(sequences, opts)
             for k = 0, kept - 1 do
                 local v = l[first + k]
                 if type(v) ~= "number" then
-                    error(string.format("pad_sequences: sequence %d, item %d: " ..
-                          "number expected, got %s", i, first + k, type(v)), 2)
+                    raise(string.format("pad_sequences: sequence %d, item %d: " ..
+                          "number expected, got %s", i, first + k, type(v)))
                 end
                 row[offset + k + 1] = cast(v)
             end
@@ -406,16 +407,16 @@ M.to_categorical = doc(function(y, num_classes, dtype)
     local labels = y
     if type(y) == "userdata" and y.tolist then labels = y:tolist() end
     if type(labels) ~= "table" then
-        error("to_categorical: y must be a list of class indices, got " ..
-              type(y), 2)
+        raise("to_categorical: y must be a list of class indices, got " ..
+              type(y))
     end
     -- A trailing dimension of 1 ({{1},{0}}) is dropped, as in Keras.
     local flat = {}
     for i, v in ipairs(labels) do
         if type(v) == "table" and #v == 1 then v = v[1] end
         if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
-            error(string.format("to_categorical: label %d must be a " ..
-                  "non-negative integer, got %s", i, tostring(v)), 2)
+            raise(string.format("to_categorical: label %d must be a " ..
+                  "non-negative integer, got %s", i, tostring(v)))
         end
         flat[i] = math.tointeger(v)
     end
@@ -426,14 +427,14 @@ M.to_categorical = doc(function(y, num_classes, dtype)
         end
     end
     if math.type(num_classes) ~= "integer" or num_classes < 1 then
-        error("to_categorical: num_classes must be a positive integer, got " ..
-              tostring(num_classes), 2)
+        raise("to_categorical: num_classes must be a positive integer, got " ..
+              tostring(num_classes))
     end
     local rows = {}
     for i, v in ipairs(flat) do
         if v >= num_classes then
-            error(string.format("to_categorical: label %d is %d, out of range " ..
-                  "for %d classes", i, v, num_classes), 2)
+            raise(string.format("to_categorical: label %d is %d, out of range " ..
+                  "for %d classes", i, v, num_classes))
         end
         local row = {}
         for k = 1, num_classes do row[k] = 0.0 end

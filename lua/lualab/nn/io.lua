@@ -1,6 +1,7 @@
 -- lualab.nn.io: nn.save / nn.load (state dicts as safetensors) and model
 -- directories: Sequential:save(dir), nn.load_model(dir).
 -- Part of lualab.nn (nn.lua), which calls the function returned here.
+local raise = require("lualab._args").raise
 return function(nn, shared)
 local C, Tensor, Module, is_module, is_tensor, shape_str, new_state_dict, sd_keys, doc = shared.C, shared.Tensor, shared.Module, shared.is_module, shared.is_tensor, shared.shape_str, shared.new_state_dict, shared.sd_keys, shared.doc
 local Conv1d, Dropout, Embedding, LastStep, LayerNorm, Linear, Sequential = nn.Conv1d, nn.Dropout, nn.Embedding, nn.LastStep, nn.LayerNorm, nn.Linear, nn.Sequential
@@ -12,23 +13,23 @@ function nn.save(sd, path)
         sd = sd:state_dict()
     end
     if type(sd) ~= "table" then
-        error("save: bad argument #1 (state dict expected, got " .. type(sd) .. ")", 2)
+        raise("save: bad argument #1 (state dict expected, got " .. type(sd) .. ")")
     end
     if type(path) ~= "string" then
-        error("save: bad argument #2 (path expected, got " .. type(path) .. ")", 2)
+        raise("save: bad argument #2 (path expected, got " .. type(path) .. ")")
     end
     local names, ts = {}, {}
     local keys = sd_keys(sd)
     for _, k in ipairs(keys) do
         if not is_tensor(sd[k]) then
-            error("save: key '" .. k .. "' is a " .. type(sd[k]) .. ", not a Tensor", 2)
+            raise("save: key '" .. k .. "' is a " .. type(sd[k]) .. ", not a Tensor")
         end
         names[#names + 1] = k
         ts[#ts + 1] = sd[k]
     end
     local ok, err = C.save_tensors(path, names, ts)
     if not ok then
-        error("save: " .. err, 2)
+        raise("save: " .. err)
     end
     return true
 end
@@ -125,8 +126,8 @@ end
 Module._flavor = "nn"
 
 local function not_a_model(what)
-    error("save: " .. what .. "; only an nn.Sequential of built-in layers can be saved as a model " ..
-        "(config.json + weights.safetensors); save the weights with nn.save(model:state_dict(), path)", 3)
+    raise("save: " .. what .. "; only an nn.Sequential of built-in layers can be saved as a model " ..
+        "(config.json + weights.safetensors); save the weights with nn.save(model:state_dict(), path)")
 end
 
 function Module:save()
@@ -187,7 +188,7 @@ end
 
 function Sequential:save(dir, opts)
     if type(dir) ~= "string" then
-        error("save: bad argument #1 (directory path expected, got " .. type(dir) .. ")", 2)
+        raise("save: bad argument #1 (directory path expected, got " .. type(dir) .. ")")
     end
     opts = opts or {}
     local json, fs = require("lualab.json"), require("lualab._fs")
@@ -202,12 +203,12 @@ function Sequential:save(dir, opts)
         local ok
         ok, cfg = pcall(self.get_config, self)
         if not ok then
-            error(cfg, 2)
+            raise(cfg)
         end
     end
     local mok, merr = fs.mkdir_p(dir)
     if not mok then
-        error("save: " .. merr, 2)
+        raise("save: " .. merr)
     end
     -- Weights first: config.json appearing marks a complete model.
     local names, ts = {}, {}
@@ -217,11 +218,11 @@ function Sequential:save(dir, opts)
     end
     local wok, err = C.save_tensors(dir .. "/weights.safetensors", names, ts)
     if not wok then
-        error("save: " .. err, 2)
+        raise("save: " .. err)
     end
     local cok, cerr = fs.write_file(dir .. "/config.json", json.encode(cfg, 2) .. "\n")
     if not cok then
-        error("save: " .. cerr, 2)
+        raise("save: " .. cerr)
     end
     return dir
 end
@@ -230,28 +231,28 @@ doc(Sequential.save, "Sequential:save(dir [, {input_shape=}]) -> dir -- Write di
 
 function nn.load_model(dir)
     if type(dir) ~= "string" then
-        error("load_model: bad argument #1 (directory path expected, got " .. type(dir) .. ")", 2)
+        raise("load_model: bad argument #1 (directory path expected, got " .. type(dir) .. ")")
     end
     local json, fs = require("lualab.json"), require("lualab._fs")
     local cfile, wfile = dir .. "/config.json", dir .. "/weights.safetensors"
     local text, msg = fs.read_file(cfile)
     if not text then
-        error("load_model: " .. msg, 2)
+        raise("load_model: " .. msg)
     end
     local cfg, jerr = json.decode(text, cfile)
     if jerr then
-        error("load_model: " .. jerr, 2)
+        raise("load_model: " .. jerr)
     end
     if type(cfg) ~= "table" or cfg.class_name ~= "Sequential" or type(cfg.layers) ~= "table" then
-        error("load_model: " .. cfile .. ": not an nn.Sequential config (class_name and layers)", 2)
+        raise("load_model: " .. cfile .. ": not an nn.Sequential config (class_name and layers)")
     end
     local mods = {}
     for i, spec in ipairs(cfg.layers) do
         local kind = type(spec) == "table" and spec.type
         local h = model_layers[kind]
         if not h then
-            error(string.format("load_model: %s: layer %d ('%s'): unknown layer type '%s'", cfile, i,
-                tostring(type(spec) == "table" and spec.name), tostring(kind)), 2)
+            raise(string.format("load_model: %s: layer %d ('%s'): unknown layer type '%s'", cfile, i,
+                tostring(type(spec) == "table" and spec.name), tostring(kind)))
         end
         local c = {}
         for k, v in pairs(type(spec.config) == "table" and spec.config or {}) do
@@ -259,7 +260,7 @@ function nn.load_model(dir)
         end
         local bok, m = pcall(h.build, c)
         if not bok then
-            error(string.format("load_model: %s: layer %d ('%s'): %s", cfile, i, tostring(spec.name), m), 2)
+            raise(string.format("load_model: %s: layer %d ('%s'): %s", cfile, i, tostring(spec.name), m))
         end
         mods[i] = m
     end
@@ -269,23 +270,23 @@ function nn.load_model(dir)
     end
     local map, names = C.load_tensors(wfile)
     if not map then
-        error("load_model: " .. names, 2)
+        raise("load_model: " .. names)
     end
     local own = {}
     for _, kv in ipairs(model:named_parameters()) do
         local t = map[kv[1]]
         if t == nil then
-            error("load_model: " .. wfile .. " lacks the weight '" .. kv[1] .. "'", 2)
+            raise("load_model: " .. wfile .. " lacks the weight '" .. kv[1] .. "'")
         end
         if shape_str(t) ~= shape_str(kv[2]) then
-            error(string.format("load_model: %s: weight '%s' has shape %s, expected %s", wfile, kv[1], shape_str(t),
-                shape_str(kv[2])), 2)
+            raise(string.format("load_model: %s: weight '%s' has shape %s, expected %s", wfile, kv[1], shape_str(t),
+                shape_str(kv[2])))
         end
         own[kv[1]] = true
     end
     for _, n in ipairs(names) do
         if not own[n] then
-            error("load_model: " .. wfile .. ": unexpected weight '" .. n .. "'", 2)
+            raise("load_model: " .. wfile .. ": unexpected weight '" .. n .. "'")
         end
     end
     nn.no_grad(function()

@@ -1,6 +1,7 @@
 -- lualab.nn.layers: the built-in layers (Linear, Embedding, recurrent layers and
 -- cells, Conv1d, pools, Dropout, LayerNorm, activations, Sequential, LastStep).
 -- Part of lualab.nn (nn.lua), which calls the function returned here.
+local raise = require("lualab._args").raise
 return function(nn, shared)
 local C, Tensor, Module, is_module, is_tensor, shape_str, uniform, argerr = shared.C, shared.Tensor, shared.Module, shared.is_module, shared.is_tensor, shared.shape_str, shared.uniform, shared.argerr
 
@@ -63,7 +64,7 @@ function Embedding:init(n, d, opts)
             w = C.tensor(w)
         end
         if shape_str(w) ~= "[" .. n .. ", " .. d .. "]" then
-            error(string.format("Embedding(%d, %d): weight has shape %s, expected [%d, %d]", n, d, shape_str(w), n, d), 2)
+            raise(string.format("Embedding(%d, %d): weight has shape %s, expected [%d, %d]", n, d, shape_str(w), n, d))
         end
         w = w:clone():detach()
     else
@@ -115,16 +116,16 @@ local function make_rnn(cls_name, default_cell)
         opts.num_layers = num_layers or opts.num_layers
         local label = cls_name
         if math.type(opts.input_size) ~= "integer" then
-            error(label .. ": input_size must be an integer", 3)
+            raise(label .. ": input_size must be an integer")
         end
         if math.type(opts.hidden_size) ~= "integer" or opts.hidden_size < 1 then
-            error(label .. ": hidden_size must be a positive integer", 3)
+            raise(label .. ": hidden_size must be a positive integer")
         end
         self.cell = default_cell
         if cls_name == "RNN" and opts.nonlinearity then
             self.cell = opts.nonlinearity
             if self.cell ~= "tanh" and self.cell ~= "relu" then
-                error("RNN: unknown nonlinearity '" .. tostring(self.cell) .. "'", 3)
+                raise("RNN: unknown nonlinearity '" .. tostring(self.cell) .. "'")
             end
         end
         self.input_size, self.hidden_size = opts.input_size, opts.hidden_size
@@ -167,11 +168,11 @@ local function make_rnn(cls_name, default_cell)
             if c0 then c0 = c0:unsqueeze(1) end
         end
         if x:dim() ~= 3 then
-            error(string.format("%s: input has shape %s, expected 3 dimensions", self._label, shape_str(x)), 2)
+            raise(string.format("%s: input has shape %s, expected 3 dimensions", self._label, shape_str(x)))
         end
         if x:shape(-1) ~= self.input_size then
-            error(string.format("%s: input has shape %s, expected last dimension %d (input_size)", self._label,
-                shape_str(x), self.input_size), 2)
+            raise(string.format("%s: input has shape %s, expected last dimension %d (input_size)", self._label,
+                shape_str(x), self.input_size))
         end
         if self.batch_first then
             x = x:transpose(0, 1)
@@ -181,8 +182,8 @@ local function make_rnn(cls_name, default_cell)
         local nstate = self.num_layers * dirs
         for i, s in ipairs({ h0 or false, c0 or false }) do
             if s and shape_str(s) ~= string.format("[%d, %d, %d]", nstate, B, H) then
-                error(string.format("%s: %s has shape %s, expected [%d, %d, %d]", self._label,
-                    i == 1 and "h0" or "c0", shape_str(s), nstate, B, H), 2)
+                raise(string.format("%s: %s has shape %s, expected [%d, %d, %d]", self._label,
+                    i == 1 and "h0" or "c0", shape_str(s), nstate, B, H))
             end
         end
         local hs, cs = {}, {}
@@ -270,8 +271,8 @@ local function make_cell(cls_name, cell)
             if c then c = c:unsqueeze(0) end
         end
         if x:dim() ~= 2 or x:shape(1) ~= self.input_size then
-            error(string.format("%s: input has shape %s, expected [batch, %d]", self._label, shape_str(x),
-                self.input_size), 2)
+            raise(string.format("%s: input has shape %s, expected [batch, %d]", self._label, shape_str(x),
+                self.input_size))
         end
         local _, h1, c1 = C.rnn_layer(self.cell, x:unsqueeze(0), h, c, self.weight_ih, self.weight_hh,
             self.bias_ih, self.bias_hh, false, nil, self._label)
@@ -354,7 +355,7 @@ Dropout._positional = { "p" }
 function Dropout:init(p)
     p = p or 0.5
     if type(p) ~= "number" or p < 0 or p > 1 then
-        error("Dropout: probability has to be between 0 and 1, but got " .. tostring(p), 3)
+        raise("Dropout: probability has to be between 0 and 1, but got " .. tostring(p))
     end
     self.p = p
 end
@@ -409,7 +410,7 @@ function Sequential:init(mods, ...)
     end
     for i, m in ipairs(mods or {}) do
         if not is_module(m) then
-            error("Sequential: element " .. i .. " is not a module", 3)
+            raise("Sequential: element " .. i .. " is not a module")
         end
         self[tostring(i - 1)] = m
     end

@@ -1,5 +1,6 @@
 -- lualab.nn.optim: losses, optimizers and learning-rate schedulers.
 -- Part of lualab.nn (nn.lua), which calls the function returned here.
+local raise = require("lualab._args").raise
 return function(nn, shared)
 local C, Tensor, Module, is_module, is_tensor, argerr = shared.C, shared.Tensor, shared.Module, shared.is_module, shared.is_tensor, shared.argerr
 
@@ -50,17 +51,17 @@ local function params_list(params, name, need)
         params = params:parameters()
     end
     if type(params) ~= "table" then
-        error(name .. ": bad argument #1 (table of parameters expected, got " .. type(params) .. ")", 3)
+        raise(name .. ": bad argument #1 (table of parameters expected, got " .. type(params) .. ")")
     end
     local out = {}
     for i, p in ipairs(params) do
         if not is_tensor(p) then
-            error(name .. ": parameter " .. i .. " is a " .. type(p) .. ", not a Tensor", 3)
+            raise(name .. ": parameter " .. i .. " is a " .. type(p) .. ", not a Tensor")
         end
         out[#out + 1] = p
     end
     if need and #out == 0 then
-        error(name .. ": optimizer got an empty parameter list (pass model:parameters())", 3)
+        raise(name .. ": optimizer got an empty parameter list (pass model:parameters())")
     end
     return out
 end
@@ -143,7 +144,7 @@ sched("ExponentialLR", function(self)
 end)
 sched("ReduceLROnPlateau", function(self, metric)
     if type(metric) ~= "number" then
-        error("ReduceLROnPlateau:step: bad argument #1 (number expected, got " .. type(metric) .. ")", 2)
+        raise("ReduceLROnPlateau:step: bad argument #1 (number expected, got " .. type(metric) .. ")")
     end
     local o = self.opts
     local mode, th = o.mode or "min", o.threshold or 1e-4
