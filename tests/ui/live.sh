@@ -30,6 +30,9 @@ ok $([ $rc -eq 0 ] && [ $ended -ne 0 ]; echo $?) "the chart grows while the cell
 
 see '│ training done' "the cell ends" 10
 see '│ +6k┤' "the final chart shows the last points (80 squared)"
+# The cell's end message replaces the status line: save after it, or the
+# end of the cell can overwrite "saved" before the screen is read.
+wait_for 'cell 1: ' 10
 keys s
 see 'saved' "the notebook saves"
 ui_stop
