@@ -617,6 +617,88 @@ static int model_start(arima_work *w)
     return rc;
 }
 
+/* anew = T a: the state one step on, for the structured transition. */
+static void predict_state(const arima_work *w, const double *a, double *anew)
+{
+    int r = w->r, d = w->nd;
+    for (int i = 0; i < r; i++) {
+        double tmp = (i < r - 1) ? a[i + 1] : 0.0;
+        if (i < w->np)
+            tmp += w->phi[i] * a[0];
+        anew[i] = tmp;
+    }
+    if (d > 0) {
+        for (int i = r + 1; i < w->rd; i++)
+            anew[i] = a[i - 1];
+        double tmp = a[0];
+        for (int i = 0; i < d; i++)
+            tmp += w->delta[i] * a[r + i];
+        anew[r] = tmp;
+    }
+}
+
+/* Z a: the observation the state a stands for. */
+static double observe(const arima_work *w, const double *a)
+{
+    double z = a[0];
+    for (int i = 0; i < w->nd; i++)
+        z += w->delta[i] * a[w->r + i];
+    return z;
+}
+
+/* Pn = T P T' + R R' for the structured transition (d >= 0). */
+static void predict_cov(const arima_work *w, const double *P, double *Pn,
+                        double *mm)
+{
+    int r = w->r, d = w->nd, rd = w->rd, p = w->np, q = w->nq;
+    const double *phi = w->phi, *theta = w->theta, *delta = w->delta;
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < rd; j++) {
+            double tmp = 0.0;
+            if (i < p)
+                tmp += phi[i] * P[rd * j];
+            if (i < r - 1)
+                tmp += P[i + 1 + rd * j];
+            mm[i + rd * j] = tmp;
+        }
+    if (d > 0) {
+        for (int j = 0; j < rd; j++) {
+            double tmp = P[rd * j];
+            for (int k = 0; k < d; k++)
+                tmp += delta[k] * P[r + k + rd * j];
+            mm[r + rd * j] = tmp;
+        }
+        for (int i = 1; i < d; i++)
+            for (int j = 0; j < rd; j++)
+                mm[r + i + rd * j] = P[r + i - 1 + rd * j];
+    }
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < rd; j++) {
+            double tmp = 0.0;
+            if (i < p)
+                tmp += phi[i] * mm[j];
+            if (i < r - 1)
+                tmp += mm[rd * (i + 1) + j];
+            Pn[j + rd * i] = tmp;
+        }
+    if (d > 0) {
+        for (int j = 0; j < rd; j++) {
+            double tmp = mm[j];
+            for (int k = 0; k < d; k++)
+                tmp += delta[k] * mm[rd * (r + k) + j];
+            Pn[j + rd * r] = tmp;
+        }
+        for (int i = 1; i < d; i++)
+            for (int j = 0; j < rd; j++)
+                Pn[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
+    }
+    for (int i = 0; i <= q; i++) {
+        double vi = i == 0 ? 1. : theta[i - 1];
+        for (int j = 0; j <= q; j++)
+            Pn[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
+    }
+}
+
 /* The Kalman filter over y (n values) from the state set by model_start:
  * sum of squared standardised innovations, sum of log variances and their
  * count (observations whose innovation variance is below 1e4, so the
@@ -633,20 +715,7 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
     int count = 0, steady = 0;
     size_t rd2 = (size_t)rd * (size_t)rd;
     for (size_t l = 0; l < n; l++) {
-        for (int i = 0; i < r; i++) {
-            double tmp = (i < r - 1) ? a[i + 1] : 0.0;
-            if (i < p)
-                tmp += phi[i] * a[0];
-            anew[i] = tmp;
-        }
-        if (d > 0) {
-            for (int i = r + 1; i < rd; i++)
-                anew[i] = a[i - 1];
-            double tmp = a[0];
-            for (int i = 0; i < d; i++)
-                tmp += delta[i] * a[r + i];
-            anew[r] = tmp;
-        }
+        predict_state(w, a, anew);
         if (l > 0 && !steady) {
             if (d == 0) {
                 for (int i = 0; i < r; i++) {
@@ -666,51 +735,11 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
                     }
                 }
             } else {
-                /* mm = T P */
-                for (int i = 0; i < r; i++)
-                    for (int j = 0; j < rd; j++) {
-                        double tmp = 0.0;
-                        if (i < p)
-                            tmp += phi[i] * P[rd * j];
-                        if (i < r - 1)
-                            tmp += P[i + 1 + rd * j];
-                        mm[i + rd * j] = tmp;
-                    }
-                for (int j = 0; j < rd; j++) {
-                    double tmp = P[rd * j];
-                    for (int k = 0; k < d; k++)
-                        tmp += delta[k] * P[r + k + rd * j];
-                    mm[r + rd * j] = tmp;
-                }
-                for (int i = 1; i < d; i++)
-                    for (int j = 0; j < rd; j++)
-                        mm[r + i + rd * j] = P[r + i - 1 + rd * j];
-                /* Pnew = mm T' */
-                for (int i = 0; i < r; i++)
-                    for (int j = 0; j < rd; j++) {
-                        double tmp = 0.0;
-                        if (i < p)
-                            tmp += phi[i] * mm[j];
-                        if (i < r - 1)
-                            tmp += mm[rd * (i + 1) + j];
-                        Pnew[j + rd * i] = tmp;
-                    }
-                for (int j = 0; j < rd; j++) {
-                    double tmp = mm[j];
-                    for (int k = 0; k < d; k++)
-                        tmp += delta[k] * mm[rd * (r + k) + j];
-                    Pnew[j + rd * r] = tmp;
-                }
-                for (int i = 1; i < d; i++)
-                    for (int j = 0; j < rd; j++)
-                        Pnew[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
-                for (int i = 0; i <= q; i++) {
-                    double vi = i == 0 ? 1. : theta[i - 1];
-                    for (int j = 0; j <= q; j++)
-                        Pnew[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
-                }
+                predict_cov(w, P, Pnew, mm);
             }
         }
+        /* y - Z anew, subtracted term by term: the optimiser's path (and the
+         * coefficients the tests compare with R) depends on this rounding */
         double resid0 = y[l] - anew[0];
         for (int i = 0; i < d; i++)
             resid0 -= delta[i] * anew[r + i];
@@ -1770,59 +1799,6 @@ done:
 
 /* ---- forecasting from the final state -------------------------------- */
 
-/* Pn = T P T' + R R' for the structured transition (d >= 0). */
-static void predict_cov(const arima_work *w, const double *P, double *Pn,
-                        double *mm)
-{
-    int r = w->r, d = w->nd, rd = w->rd, p = w->np, q = w->nq;
-    const double *phi = w->phi, *theta = w->theta, *delta = w->delta;
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < rd; j++) {
-            double tmp = 0.0;
-            if (i < p)
-                tmp += phi[i] * P[rd * j];
-            if (i < r - 1)
-                tmp += P[i + 1 + rd * j];
-            mm[i + rd * j] = tmp;
-        }
-    if (d > 0) {
-        for (int j = 0; j < rd; j++) {
-            double tmp = P[rd * j];
-            for (int k = 0; k < d; k++)
-                tmp += delta[k] * P[r + k + rd * j];
-            mm[r + rd * j] = tmp;
-        }
-        for (int i = 1; i < d; i++)
-            for (int j = 0; j < rd; j++)
-                mm[r + i + rd * j] = P[r + i - 1 + rd * j];
-    }
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < rd; j++) {
-            double tmp = 0.0;
-            if (i < p)
-                tmp += phi[i] * mm[j];
-            if (i < r - 1)
-                tmp += mm[rd * (i + 1) + j];
-            Pn[j + rd * i] = tmp;
-        }
-    if (d > 0) {
-        for (int j = 0; j < rd; j++) {
-            double tmp = mm[j];
-            for (int k = 0; k < d; k++)
-                tmp += delta[k] * mm[rd * (r + k) + j];
-            Pn[j + rd * r] = tmp;
-        }
-        for (int i = 1; i < d; i++)
-            for (int j = 0; j < rd; j++)
-                Pn[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
-    }
-    for (int i = 0; i <= q; i++) {
-        double vi = i == 0 ? 1. : theta[i - 1];
-        for (int j = 0; j <= q; j++)
-            Pn[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
-    }
-}
-
 /* ---- the fitted model -------------------------------------------------- */
 
 typedef struct arima_fit {
@@ -1856,24 +1832,9 @@ static int arima_predict(const ll_fc_fit *f, size_t h, const double *xf,
     int r = w->r, d = w->nd;
     const double *beta = a->r.coef + a->r.narma;
     for (size_t l = 0; l < h; l++) {
-        for (int i = 0; i < r; i++) {
-            double tmp = (i < r - 1) ? st[i + 1] : 0.0;
-            if (i < w->np)
-                tmp += w->phi[i] * st[0];
-            sn[i] = tmp;
-        }
-        if (d > 0) {
-            for (int i = r + 1; i < w->rd; i++)
-                sn[i] = st[i - 1];
-            double tmp = st[0];
-            for (int i = 0; i < d; i++)
-                tmp += w->delta[i] * st[r + i];
-            sn[r] = tmp;
-        }
+        predict_state(w, st, sn);
         memcpy(st, sn, rd * sizeof *st);
-        double fc = st[0];
-        for (int i = 0; i < d; i++)
-            fc += w->delta[i] * st[r + i];
+        double fc = observe(w, st);
         predict_cov(w, P, Pn, mm);
         memcpy(P, Pn, rd * rd * sizeof *P);
         double var = P[0];
