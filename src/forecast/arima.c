@@ -239,19 +239,26 @@ static void expand(const arma_order *o, const double *par, int trans,
 
 /* ---- small dense linear algebra ------------------------------------- */
 
+/* The 1-norm (largest column sum of absolute values) of the n x n a. */
+static double norm1(const double *a, int n)
+{
+    double norm = 0;
+    for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += fabs(a[i * n + j]);
+        if (s > norm)
+            norm = s;
+    }
+    return norm;
+}
+
 /* Invert the n x n matrix a (row-major) into inv by Gauss-Jordan with
  * partial pivoting; returns the reciprocal 1-norm condition number (0
  * when singular). */
 static double mat_inverse(const double *a, int n, double *inv, double *work)
 {
-    double anorm = 0;
-    for (int j = 0; j < n; j++) {
-        double s = 0;
-        for (int i = 0; i < n; i++)
-            s += fabs(a[i * n + j]);
-        if (s > anorm)
-            anorm = s;
-    }
+    double anorm = norm1(a, n);
     memcpy(work, a, (size_t)n * (size_t)n * sizeof *work);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
@@ -286,14 +293,7 @@ static double mat_inverse(const double *a, int n, double *inv, double *work)
                 }
             }
     }
-    double inorm = 0;
-    for (int j = 0; j < n; j++) {
-        double s = 0;
-        for (int i = 0; i < n; i++)
-            s += fabs(inv[i * n + j]);
-        if (s > inorm)
-            inorm = s;
-    }
+    double inorm = norm1(inv, n);
     if (!(anorm > 0) || !(inorm > 0) || !isfinite(inorm))
         return 0;
     return 1 / (anorm * inorm);
@@ -1119,6 +1119,24 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
     return 0;
 }
 
+/* Minimise s->fn over the free parameters (mask[i] != 0 among npar),
+ * starting from init: x gets the minimum in natural units, *fval the
+ * value there, *fail vmmin's flag; -1 as vmmin. */
+static int optimise_free(opt_state *s, const double *init, const int *mask,
+                         int npar, double *x, double *fval, int *fail)
+{
+    for (int i = 0, j = 0; i < npar; i++)
+        if (mask[i]) {
+            x[j] = init[i] / s->parscale[j];
+            j++;
+        }
+    if (vmmin(s, x, s->n > 0 ? 100 : 0, fval, fail) < 0)
+        return -1;
+    for (int i = 0; i < s->n; i++)
+        x[i] *= s->parscale[i];
+    return 0;
+}
+
 /* The Hessian of the objective at unscaled parameters par (as R's
  * optimhess: differences of finite-difference gradients), symmetrised,
  * in unscaled coordinates.  -1 when a gradient is not finite. */
@@ -1550,17 +1568,11 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         os.fn = obj_css;
-        nf = 0;
-        for (int i = 0; i < npar; i++)
-            if (mask[i])
-                x[nf++] = init[i] / parscale[i];
-        if (vmmin(&os, x, nfree > 0 ? 100 : 0, &fval, &fail) < 0) {
+        if (optimise_free(&os, init, mask, npar, x, &fval, &fail) < 0) {
             rc = ll_err_set(err, LL_EINVAL,
                             "non-finite value in the CSS optimisation");
             goto done;
         }
-        for (int i = 0; i < nfree; i++)
-            x[i] *= ps[i];
         if (method == METHOD_CSS) {
             if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
                 rc = ll_err_set(err, LL_EINVAL,
@@ -1602,19 +1614,13 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
         os.fn = obj_ml;
         for (int i = 0; i < npar; i++)
             coef[i] = init[i];
-        nf = 0;
-        for (int i = 0; i < npar; i++)
-            if (mask[i])
-                x[nf++] = init[i] / parscale[i];
-        if (vmmin(&os, x, nfree > 0 ? 100 : 0, &fval, &fail) < 0) {
+        if (optimise_free(&os, init, mask, npar, x, &fval, &fail) < 0) {
             rc = ll_err_set(err, LL_EINVAL,
                             nfree > 0 ? "non-finite finite-difference value "
                                         "in the likelihood optimisation"
                                       : "non-finite likelihood");
             goto done;
         }
-        for (int i = 0; i < nfree; i++)
-            x[i] *= ps[i];
         if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
             rc = ll_err_set(err, LL_EINVAL,
                             "non-finite finite-difference value");
