@@ -1384,6 +1384,19 @@ static size_t diff_rows(double *X, size_t len, int k, int d, int D, int m)
     return len;
 }
 
+/* At the optimum x of os (natural units): the Hessian into H when any
+ * parameter is free (*have_hessian says whether), then c's coefficients
+ * set to x. */
+static int settle_at(opt_state *os, fit_ctx *c, const double *x, double *H,
+                     int *have_hessian, ll_err *err)
+{
+    *have_hessian = os->n > 0;
+    if (os->n > 0 && opt_hessian(os, x, H) < 0)
+        return ll_err_set(err, LL_EINVAL, "non-finite finite-difference value");
+    ctx_set(c, x);
+    return LL_OK;
+}
+
 /* Fit one model as R's arima() with the given method.  fixed: narma + ncx
  * values, NAN = estimate (NULL = all estimated).  On failure returns a
  * negative code with a message (R's error). */
@@ -1574,13 +1587,8 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         if (method == METHOD_CSS) {
-            if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
-                rc = ll_err_set(err, LL_EINVAL,
-                                "non-finite finite-difference value");
+            if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
                 goto done;
-            }
-            have_hessian = nfree > 0;
-            ctx_set(&c, x);
         } else {
             if (fail == 0) {
                 for (int i = 0, j = 0; i < npar; i++)
@@ -1621,13 +1629,8 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                                       : "non-finite likelihood");
             goto done;
         }
-        if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
-            rc = ll_err_set(err, LL_EINVAL,
-                            "non-finite finite-difference value");
+        if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
             goto done;
-        }
-        have_hessian = nfree > 0;
-        ctx_set(&c, x);
         if (trans) {
             int all_q = 1, all_Q = 1;
             for (int i = 0; i < o->q; i++)
@@ -1651,12 +1654,8 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                 fval = opt_f(&os, x);
                 for (int i = 0; i < nfree; i++)
                     x[i] *= ps[i];
-                if (opt_hessian(&os, x, H) < 0) {
-                    rc = ll_err_set(err, LL_EINVAL,
-                                    "non-finite finite-difference value");
+                if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
                     goto done;
-                }
-                ctx_set(&c, x);
             }
         }
     }
