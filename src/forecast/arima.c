@@ -2173,6 +2173,22 @@ static int try_cand(auto_ctx *a, best_t *b, int p, int q, int P, int Q, int K,
     return 0;
 }
 
+/* The whole grid: every order with p + q + P + Q <= 5 within the
+ * maxima, with and without the constant when allowed. */
+static void try_grid(auto_ctx *a, best_t *b, int max_p, int max_q, int max_P,
+                     int max_Q, int constant, int approx)
+{
+    for (int p = 0; p <= max_p; p++)
+        for (int q = 0; q <= max_q; q++)
+            for (int P = 0; P <= max_P; P++)
+                for (int Q = 0; Q <= max_Q; Q++)
+                    if (p + q + P + Q <= 5)
+                        for (int K = 0; K <= constant; K++) {
+                            a->k = 0;
+                            try_cand(a, b, p, q, P, Q, K, approx);
+                        }
+}
+
 static int cand_cmp(const void *x, const void *y)
 {
     const cand *a = x, *b = y;
@@ -2363,15 +2379,7 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
     best_t best = {.ic = HUGE_VAL};
     if (!spec->stepwise) {
         /* every model with p + q + P + Q <= 5 */
-        for (int i = 0; i <= max_p; i++)
-            for (int j = 0; j <= max_q; j++)
-                for (int I2 = 0; I2 <= max_P; I2++)
-                    for (int J = 0; J <= max_Q; J++)
-                        if (i + j + I2 + J <= 5)
-                            for (int K = 0; K <= constant; K++) {
-                                a.k = 0;
-                                try_cand(&a, &best, i, j, I2, J, K, approx);
-                            }
+        try_grid(&a, &best, max_p, max_q, max_P, max_Q, constant, approx);
         if (best.have && approx) {
             arima_res r;
             const arma_order *bo = &best.fit.o;
@@ -2384,15 +2392,7 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
                 res_free(&best.fit);
                 best.have = 0;
                 best.ic = HUGE_VAL;
-                for (int i = 0; i <= max_p; i++)
-                    for (int j = 0; j <= max_q; j++)
-                        for (int I2 = 0; I2 <= max_P; I2++)
-                            for (int J = 0; J <= max_Q; J++)
-                                if (i + j + I2 + J <= 5)
-                                    for (int K2 = 0; K2 <= constant; K2++) {
-                                        a.k = 0;
-                                        try_cand(&a, &best, i, j, I2, J, K2, 0);
-                                    }
+                try_grid(&a, &best, max_p, max_q, max_P, max_Q, constant, 0);
             }
         }
     } else {
