@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/rng.h"
 #include "util/signals.h"
 
 typedef struct word_table {
@@ -553,12 +554,7 @@ void ll_word_vector(const char *word, int dim, uint64_t seed, float *out)
 {
     uint64_t x =
         ll_fnv1a64(word, strlen(word)) ^ (seed * 0x9e3779b97f4a7c15ULL);
-    for (int k = 0; k < dim; k++) {
-        /* splitmix64 steps: well mixed, independent of the word length */
-        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        out[k] = (float)((double)(z >> 11) * 0x1.0p-53 - 0.5);
-    }
+    /* splitmix64 steps: well mixed, independent of the word length */
+    for (int k = 0; k < dim; k++)
+        out[k] = (float)(ll_rng_u53(ll_splitmix64(&x)) - 0.5);
 }

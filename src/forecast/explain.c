@@ -11,16 +11,9 @@
 
 #include "forecast/automl.h"
 #include "forecast/automl_int.h"
+#include "util/rng.h"
 
 enum { REPEATS = 5 };
-
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static double rmse(const double *a, const double *b, size_t n)
 {
@@ -76,7 +69,7 @@ int ll_aml_explain(ll_aml_job *j, const char *model, ll_err *err)
                 col[i] = Xte[i * nf + c];
             for (int rep = 0; rep < REPEATS; rep++) {
                 for (size_t i = nte; i > 1; i--) {
-                    size_t k = (size_t)(mix(&seed) % i);
+                    size_t k = (size_t)(ll_splitmix64(&seed) % i);
                     double tmp = Xte[(i - 1) * nf + c];
                     Xte[(i - 1) * nf + c] = Xte[k * nf + c];
                     Xte[k * nf + c] = tmp;
