@@ -222,6 +222,10 @@ void ll_aml_regressor_free(ll_aml_regressor *r);
 /* Internal: allocate the head with room for its arrays. */
 ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p);
 int ll_aml_regressor_add(ll_aml_regressor *r, const char *name, size_t len);
+/* Internal: the column means and standard deviations of the n x p
+ * row-major X (sd 1 for a constant column), to standardize features. */
+void ll_aml_col_stats(const double *X, size_t n, size_t p, double *mean,
+                      double *sd);
 
 /* ---- automl.c ---- */
 
