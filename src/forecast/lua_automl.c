@@ -12,16 +12,12 @@
 #include <string.h>
 
 #include "forecast/automl.h"
+#include "frame/lua_frame.h"
 #include "host/host.h"
 #include "host/lua_util.h"
 
 #define JOB_MT "lualab.AutoMLJob"
 #define FC_MT "lualab.Forecaster"
-#define FRAME_MT "lualab.Frame"
-
-typedef struct lframe {
-    ll_frame *f;
-} lframe;
 
 typedef struct ljob {
     ll_aml_job *j;
@@ -43,20 +39,8 @@ static int push_frame(lua_State *L, ll_frame *f, ll_err *err)
     if (!f)
         return ll_lua_raise(L, err);
     need_df(L);
-    lframe *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->f = f;
-    luaL_setmetatable(L, FRAME_MT);
+    *ll_lua_new_frame(L) = f;
     return 1;
-}
-
-static ll_frame *test_frame(lua_State *L, int idx)
-{
-    lframe *u = luaL_testudata(L, idx, FRAME_MT);
-    if (!u)
-        return NULL;
-    if (!u->f)
-        luaL_error(L, "attempt to use a closed Frame");
-    return u->f;
 }
 
 /* A string or a list of strings at field key of table idx into a new
@@ -140,7 +124,7 @@ static int l_run(lua_State *L)
     ll_frame *owned = NULL;
     const char *path = NULL;
     lua_getfield(L, 1, "data");
-    ll_frame *f = test_frame(L, -1);
+    ll_frame *f = ll_lua_test_frame(L, -1);
     if (!f && lua_type(L, -1) == LUA_TSTRING)
         path = lua_tostring(L, -1); /* anchored by the options table */
     lua_pop(L, 1);
@@ -363,7 +347,7 @@ static int l_fc_forecast(lua_State *L)
 {
     ll_aml_pipeline *p = check_fc(L, 1);
     ll_err err = {0};
-    ll_frame *fut = test_frame(L, 2);
+    ll_frame *fut = ll_lua_test_frame(L, 2);
     ll_frame *out;
     if (fut)
         out = ll_aml_pipeline_forecast(p, 0, fut, &err);

@@ -149,10 +149,11 @@ int ll_lua_regset_list(lua_State *L, const char *key)
 }
 
 /* Push field key of the options table at idx and return 1, or push
- * nothing and return 0 when idx is not a table or the field is nil. */
+ * nothing and return 0 when idx is 0 (no options), not a table, or the
+ * field is nil. */
 static int push_opt(lua_State *L, int idx, const char *key)
 {
-    if (lua_type(L, idx) != LUA_TTABLE)
+    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE)
         return 0;
     if (lua_getfield(L, idx, key) != LUA_TNIL)
         return 1;

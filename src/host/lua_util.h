@@ -54,7 +54,8 @@ void ll_lua_regset(lua_State *L, const char *key, int idx, int in);
 /* Push a new array of the members of the registry set key; returns 1. */
 int ll_lua_regset_list(lua_State *L, const char *key);
 
-/* Option readers for a table argument at idx (absent field -> default). */
+/* Option readers for a table argument at idx (absent field -> default;
+ * idx 0 or a non-table: no options, every reader gives its default). */
 lua_Integer ll_opt_int(lua_State *L, int idx, const char *key, lua_Integer def);
 lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def);
 int ll_opt_bool(lua_State *L, int idx, const char *key, int def);
