@@ -312,6 +312,16 @@ static int l_job_info(lua_State *L)
     return 1;
 }
 
+/* Push an empty Forecaster and return its slot: *slot = pipeline hands
+ * the pipeline to Lua's garbage collector. */
+static ll_aml_pipeline **new_forecaster(lua_State *L)
+{
+    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->p = NULL;
+    luaL_setmetatable(L, FC_MT);
+    return &u->p;
+}
+
 /* The fitted pipeline as a Forecaster (once; the job keeps none). */
 static int l_job_take_best(lua_State *L)
 {
@@ -320,10 +330,8 @@ static int l_job_take_best(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->p = j->pipe;
+    *new_forecaster(L) = j->pipe;
     j->pipe = NULL;
-    luaL_setmetatable(L, FC_MT);
     return 1;
 }
 
@@ -398,12 +406,9 @@ static int l_load(lua_State *L)
 {
     const char *dir = luaL_checkstring(L, 1);
     ll_err err = {0};
-    ll_aml_pipeline *p = NULL;
-    if (ll_aml_pipeline_load(dir, &p, &err))
+    ll_aml_pipeline **slot = new_forecaster(L);
+    if (ll_aml_pipeline_load(dir, slot, &err))
         return ll_lua_fail(L, &err);
-    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->p = p;
-    luaL_setmetatable(L, FC_MT);
     return 1;
 }
 
