@@ -46,16 +46,10 @@ int ll_aml_explain(ll_aml_job *j, const char *model, ll_err *err)
         goto done;
     }
     for (size_t f = 0; f < j->folds && rc == LL_OK; f++) {
-        size_t m = 0;
+        size_t m = ll_aml_fold_train(j, j->X, f, Xtr, ytr);
+        ll_aml_fold_test(j, j->X, f, Xte);
         for (size_t s = 0; s < S; s++) {
             size_t ntr = j->origin[f * S + s];
-            for (size_t i = (size_t)j->fs.maxlag; i < ntr; i++) {
-                size_t r = t->off[s] + i;
-                memcpy(Xtr + m * nf, j->X + r * nf, nf * sizeof *Xtr);
-                ytr[m++] = t->y[r];
-            }
-            memcpy(Xte + s * h * nf, j->X + (t->off[s] + ntr) * nf,
-                   h * nf * sizeof *Xte);
             memcpy(yte + s * h, t->y + t->off[s] + ntr, h * sizeof *yte);
         }
         ll_aml_regressor *r = NULL;
