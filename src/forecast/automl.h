@@ -120,6 +120,9 @@ void ll_aml_table_free(ll_aml_table *t);
 ll_aml_table *ll_aml_table_ref(ll_aml_table *t);
 /* The time of step k after the last row of series s (k >= 1). */
 double ll_aml_table_future_time(const ll_aml_table *t, size_t s, size_t k);
+/* Time v of t as text: a date, a date-time, or a step number. */
+void ll_aml_table_fmt_time(const ll_aml_table *t, double v, char *out,
+                           size_t cap);
 /* Season length guess from the frequency (7 daily, 52 weekly, 12 monthly,
  * 4 quarterly, 24 hourly) or, for integer time, from the autocorrelation
  * of the longest series. */

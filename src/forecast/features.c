@@ -17,6 +17,14 @@ ll_aml_table *ll_aml_table_ref(ll_aml_table *t)
     return t;
 }
 
+/* Free the n strings of v and v (NULL is fine). */
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void ll_aml_table_free(ll_aml_table *t)
 {
     if (!t || --t->refs > 0)
@@ -28,11 +36,8 @@ void ll_aml_table_free(ll_aml_table *t)
     free(t->series_cols);
     for (size_t s = 0; s < t->nseries; s++) {
         free(t->keys[s]);
-        if (t->key_parts && t->key_parts[s]) {
-            for (int c = 0; c < t->nseries_cols; c++)
-                free(t->key_parts[s][c]);
-            free(t->key_parts[s]);
-        }
+        if (t->key_parts)
+            free_strs(t->key_parts[s], (size_t)t->nseries_cols);
     }
     free(t->keys);
     free(t->key_parts);
@@ -43,11 +48,8 @@ void ll_aml_table_free(ll_aml_table *t)
     free(t->t);
     for (size_t j = 0; j < t->nreg; j++) {
         free(t->reg_names[j]);
-        if (t->reg_levels && t->reg_levels[j]) {
-            for (size_t l = 0; l < t->reg_nlevels[j]; l++)
-                free(t->reg_levels[j][l]);
-            free(t->reg_levels[j]);
-        }
+        if (t->reg_levels)
+            free_strs(t->reg_levels[j], t->reg_nlevels[j]);
     }
     free(t->reg_names);
     free(t->reg_levels);
@@ -158,7 +160,8 @@ static double add_months(double z, int64_t k)
     return (double)ll_days_from_civil(ny, nm, nd);
 }
 
-static void fmt_time(const ll_aml_table *t, double v, char *out, size_t cap)
+void ll_aml_table_fmt_time(const ll_aml_table *t, double v, char *out,
+                           size_t cap)
 {
     if (t->time_kind == LL_AML_TIME_DATE)
         ll_format_date((int32_t)v, out, cap);
@@ -437,7 +440,7 @@ keysdone : {
         if (rk[i].series == rk[i - 1].series && rk[i].t == rk[i - 1].t) {
             char tb[64];
             t->step = 1;
-            fmt_time(t, rk[i].t, tb, sizeof tb);
+            ll_aml_table_fmt_time(t, rk[i].t, tb, sizeof tb);
             rc = ll_err_set(err, LL_EINVAL,
                             "duplicated time %s in series %s (rows %lld and "
                             "%lld)",
@@ -499,7 +502,7 @@ keysdone : {
             long k = grid_steps(t, rk[i - 1].t, rk[i].t);
             if (k < 1) {
                 char tb[64];
-                fmt_time(t, rk[i].t, tb, sizeof tb);
+                ll_aml_table_fmt_time(t, rk[i].t, tb, sizeof tb);
                 rc = ll_err_set(err, LL_EINVAL,
                                 "irregular time %s in series %s: not a "
                                 "whole number of steps after the previous "
@@ -642,7 +645,7 @@ keysdone : {
                 if (isnan(y)) {
                     if (pos == t->off[s]) {
                         char tb[64];
-                        fmt_time(t, rk[r].t, tb, sizeof tb);
+                        ll_aml_table_fmt_time(t, rk[r].t, tb, sizeof tb);
                         rc = ll_err_set(
                             err, LL_EINVAL,
                             "target '%s' is missing at the start of series "
