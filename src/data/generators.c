@@ -27,26 +27,10 @@ const char *const ll_gen_names[] = {"daily-battery-time-series",
 /* Days from 1970-01-01 to 2013-01-01. */
 #define DAYS_2013 15706L
 
-/* Uniform in [0, 1). */
-static double rng_unif(ll_rng *r)
-{
-    return ll_rng_u53(ll_rng_next(r));
-}
-
 /* Uniform integer in [0, n). */
 static long rng_below(ll_rng *r, long n)
 {
-    return (long)(rng_unif(r) * (double)n);
-}
-
-/* Standard normal by Box-Muller (one value per call, simple and exact
- * enough for synthetic data). */
-static double rng_normal(ll_rng *r)
-{
-    double u1 = rng_unif(r), u2 = rng_unif(r);
-    if (u1 < 1e-300)
-        u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return (long)(ll_rng_unif(r) * (double)n);
 }
 
 uint64_t ll_fnv1a64(const void *data, size_t len)
@@ -108,7 +92,7 @@ static int gen_battery(const ll_gen_opts *o, ll_buf *out, long *rows_out,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     ll_rng_seed(&r, o->seed);
     for (long i = 0; i < n; i++)
-        dur[i] = round4(clampd(57.75 + 4.93 * rng_normal(&r), 42.9, 75.3));
+        dur[i] = round4(clampd(57.75 + 4.93 * ll_rng_normal(&r), 42.9, 75.3));
     if (n > cross_day) {
         /* Aim half a day's use past 200 at the crossing day. */
         double target = (200.0 + 0.07) / CYCLES_PER_MINUTE;
@@ -166,10 +150,10 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
     CHECK(ll_buf_puts(out, battery_header));
     for (int b = 0; b < batteries && written != limit; b++) {
         double rated = 150 + 5 * (double)rng_below(&r, 31);
-        double usage = exp(0.25 * rng_normal(&r));
+        double usage = exp(0.25 * ll_rng_normal(&r));
         long age0 = rng_below(&r, 731);
         double lifetime =
-            (double)age0 * 0.1421 * usage * (1 + 0.05 * rng_normal(&r));
+            (double)age0 * 0.1421 * usage * (1 + 0.05 * ll_rng_normal(&r));
         if (lifetime < 0)
             lifetime = 0;
         if (ll_interrupted())
@@ -182,13 +166,13 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
                 1 + 0.08 * sin(6.283185307179586 * ((double)t - 100) / 365.25);
             double wk = weekly[t % 7];
             double minutes =
-                57.75 * usage * wk * season + 4.93 * usage * rng_normal(&r);
+                57.75 * usage * wk * season + 4.93 * usage * ll_rng_normal(&r);
             minutes = round4(clampd(minutes, 5.0, 240.0));
-            double trips_f = 5 * usage * wk + rng_normal(&r);
+            double trips_f = 5 * usage * wk + ll_rng_normal(&r);
             long trips = lround(trips_f);
             double cycles = CYCLES_PER_MINUTE * minutes;
             lifetime += cycles;
-            double u = rng_unif(&r);
+            double u = ll_rng_unif(&r);
             if (u < 0.01)
                 continue; /* the report for this day never arrived */
             if (trips < 1)

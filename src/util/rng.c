@@ -3,6 +3,8 @@
  */
 #include "util/rng.h"
 
+#include <math.h>
+
 uint64_t ll_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
@@ -39,4 +41,17 @@ uint64_t ll_rng_next(ll_rng *r)
 double ll_rng_u53(uint64_t x)
 {
     return (double)(x >> 11) * 0x1.0p-53;
+}
+
+double ll_rng_unif(ll_rng *r)
+{
+    return ll_rng_u53(ll_rng_next(r));
+}
+
+double ll_rng_normal(ll_rng *r)
+{
+    double u1 = ll_rng_unif(r), u2 = ll_rng_unif(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }

@@ -26,5 +26,10 @@ void ll_rng_seed(ll_rng *r, uint64_t seed);
 uint64_t ll_rng_next(ll_rng *r);
 /* The top 53 bits of x as a double in [0, 1). */
 double ll_rng_u53(uint64_t x);
+/* Uniform in [0, 1): ll_rng_u53 of the next 64 bits. */
+double ll_rng_unif(ll_rng *r);
+/* Standard normal by Box-Muller from two uniforms (the first kept off 0),
+ * one value a call. */
+double ll_rng_normal(ll_rng *r);
 
 #endif

@@ -297,6 +297,11 @@ static void test_rng(void **state)
     assert_true(ll_rng_u53(0) == 0.0);
     assert_true(ll_rng_u53(UINT64_MAX) == 1.0 - 0x1.0p-53);
     assert_true(ll_rng_u53(1ULL << 63) == 0.5);
+    /* Box-Muller of the first two uniforms from seed 42 (Python's math) */
+    ll_rng_seed(&r, 42);
+    assert_float_equal(ll_rng_normal(&r), -1.6132237513849161, 1e-15);
+    ll_rng_seed(&r, 42);
+    assert_float_equal(ll_rng_unif(&r), 0.08386297105988216, 1e-17);
 }
 
 int main(void)
