@@ -123,6 +123,23 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Regressor j of t at row of col: the number, the index of a category
+ * among its levels, or NaN when missing or an unknown category. */
+static double reg_value(const ll_aml_table *t, size_t j, const ll_column *col,
+                        int64_t row)
+{
+    if (ll_col_isna(col, row))
+        return LL_NAN;
+    if (!t->reg_levels[j])
+        return ll_col_num(col, row);
+    char *cs = cell_str(col, row);
+    char **hit = cs ? bsearch(&cs, t->reg_levels[j], t->reg_nlevels[j],
+                              sizeof(char *), cmp_str)
+                    : NULL;
+    free(cs);
+    return hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -602,19 +619,7 @@ keysdone : {
                 const ll_column *col = f->cols[rc_idx[j]];
                 size_t nv = 0;
                 for (int64_t r = i; r < e; r++) {
-                    double v;
-                    if (ll_col_isna(col, rk[r].row))
-                        continue;
-                    if (t->reg_levels[j]) {
-                        char *cs = cell_str(col, rk[r].row);
-                        char **hit = cs ? bsearch(&cs, t->reg_levels[j],
-                                                  t->reg_nlevels[j],
-                                                  sizeof(char *), cmp_str)
-                                        : NULL;
-                        free(cs);
-                        v = hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
-                    } else
-                        v = ll_col_num(col, rk[r].row);
+                    double v = reg_value(t, j, col, rk[r].row);
                     if (!isnan(v))
                         tmp[nv++] = v;
                 }
@@ -662,20 +667,7 @@ keysdone : {
                 t->y[pos] = y;
                 t->t[pos] = rk[r].t;
                 for (size_t j = 0; j < t->nreg; j++) {
-                    const ll_column *col = f->cols[rc_idx[j]];
-                    double v = LL_NAN;
-                    if (!ll_col_isna(col, row)) {
-                        if (t->reg_levels[j]) {
-                            char *cs = cell_str(col, row);
-                            char **hit = cs ? bsearch(&cs, t->reg_levels[j],
-                                                      t->reg_nlevels[j],
-                                                      sizeof(char *), cmp_str)
-                                            : NULL;
-                            free(cs);
-                            v = hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
-                        } else
-                            v = ll_col_num(col, row);
-                    }
+                    double v = reg_value(t, j, f->cols[rc_idx[j]], row);
                     t->x[pos * t->nreg + j] = isnan(v) ? med[j] : v;
                 }
                 pos++;
