@@ -71,6 +71,22 @@ static long table_find(const word_table *t, const char *const *words,
     return -1;
 }
 
+/* Copy vec into each row not yet found whose word is w[0..len), from row
+ * (the first match) on: the same word may name several rows. */
+static void fill_rows(const word_table *t, const char *const *words,
+                      const char *w, size_t len, long row, const float *vec,
+                      int dim, float *out, unsigned char *found,
+                      size_t *found_count)
+{
+    for (; row >= 0; row = table_find(t, words, w, len, row)) {
+        if (found[row])
+            continue;
+        memcpy(out + (size_t)row * (size_t)dim, vec, (size_t)dim * sizeof *vec);
+        found[row] = 1;
+        (*found_count)++;
+    }
+}
+
 /* ---- the JSON form ---- */
 
 typedef struct jscan {
@@ -345,14 +361,8 @@ static int json_vectors(jscan *s, const word_table *t, const char *const *words,
                                   "%s:%ld:%ld: word '%s' has fewer than %d "
                                   "numbers",
                                   s->path, s->line, s->col, s->buf, dim);
-            for (; row >= 0; row = table_find(t, words, s->buf, s->len, row)) {
-                if (found[row])
-                    continue;
-                memcpy(out + (size_t)row * (size_t)dim, vec,
-                       (size_t)dim * sizeof *vec);
-                found[row] = 1;
-                (*found_count)++;
-            }
+            fill_rows(t, words, s->buf, s->len, row, vec, dim, out, found,
+                      found_count);
         }
         c = jnext(s);
         if (c == '}')
@@ -505,15 +515,8 @@ int ll_glove_load(const char *path, const char *const *words, size_t nwords,
                 path, lineno, (int)wlen, line, k < dim ? "fewer" : "more", dim);
             goto done;
         }
-        /* The same word may name several rows; fill each. */
-        for (; row >= 0; row = table_find(&t, words, line, wlen, row)) {
-            if (found[row])
-                continue;
-            memcpy(out + (size_t)row * (size_t)dim, vec,
-                   (size_t)dim * sizeof *vec);
-            found[row] = 1;
-            (*found_count)++;
-        }
+        fill_rows(&t, words, line, wlen, row, vec, dim, out, found,
+                  found_count);
     }
     if (ferror(f))
         rc = ll_err_set(err, LL_EIO, "%s: read error", path);
