@@ -328,44 +328,40 @@ static int trees_fit(const ll_aml_reg_ops *ops, const tree_cfg *cfg,
     return LL_OK;
 }
 
-/* Random forest: bootstrapped deep trees on a third of the features. */
-static const tree_cfg rf_cfg = {.ntrees = 60,
-                                .max_depth = 14,
-                                .min_leaf = 2,
-                                .mtry_frac = 1.0 / 3.0,
-                                .bootstrap = 1};
-/* Extremely randomized trees: every row, random thresholds. */
-static const tree_cfg et_cfg = {.ntrees = 60,
-                                .max_depth = 14,
-                                .min_leaf = 2,
-                                .mtry_frac = 1.0,
-                                .random_thr = 1,
-                                .subsample = 1};
-/* Gradient boosting: shallow trees on 80 % of the rows, step 0.1. */
-static const tree_cfg gbm_cfg = {.ntrees = 150,
-                                 .max_depth = 4,
-                                 .min_leaf = 5,
-                                 .mtry_frac = 1.0,
-                                 .boosted = 1,
-                                 .lr = 0.1,
-                                 .subsample = 0.8};
-
 static int rf_fit(const double *X, const double *y, size_t n, size_t p,
                   uint64_t seed, ll_aml_regressor **out, ll_err *err)
 {
-    return trees_fit(&ll_aml_rf, &rf_cfg, X, y, n, p, seed, out, err);
+    tree_cfg c = {.ntrees = 60,
+                  .max_depth = 14,
+                  .min_leaf = 2,
+                  .mtry_frac = 1.0 / 3.0,
+                  .bootstrap = 1};
+    return trees_fit(&ll_aml_rf, &c, X, y, n, p, seed, out, err);
 }
 
 static int et_fit(const double *X, const double *y, size_t n, size_t p,
                   uint64_t seed, ll_aml_regressor **out, ll_err *err)
 {
-    return trees_fit(&ll_aml_extratrees, &et_cfg, X, y, n, p, seed, out, err);
+    tree_cfg c = {.ntrees = 60,
+                  .max_depth = 14,
+                  .min_leaf = 2,
+                  .mtry_frac = 1.0,
+                  .random_thr = 1,
+                  .subsample = 1};
+    return trees_fit(&ll_aml_extratrees, &c, X, y, n, p, seed, out, err);
 }
 
 static int gbm_fit(const double *X, const double *y, size_t n, size_t p,
                    uint64_t seed, ll_aml_regressor **out, ll_err *err)
 {
-    return trees_fit(&ll_aml_gbm, &gbm_cfg, X, y, n, p, seed, out, err);
+    tree_cfg c = {.ntrees = 150,
+                  .max_depth = 4,
+                  .min_leaf = 5,
+                  .mtry_frac = 1.0,
+                  .boosted = 1,
+                  .lr = 0.1,
+                  .subsample = 0.8};
+    return trees_fit(&ll_aml_gbm, &c, X, y, n, p, seed, out, err);
 }
 
 const ll_aml_reg_ops ll_aml_rf = {"RandomForest", rf_fit, trees_predict,
