@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/fsutil.h"
+#include "util/rng.h"
 #include "util/signals.h"
 
 const char *const ll_gen_names[] = {"daily-battery-time-series",
@@ -26,63 +27,10 @@ const char *const ll_gen_names[] = {"daily-battery-time-series",
 /* Days from 1970-01-01 to 2013-01-01. */
 #define DAYS_2013 15706L
 
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, 1). */
-static double rng_unif(rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
 /* Uniform integer in [0, n). */
-static long rng_below(rng *r, long n)
+static long rng_below(ll_rng *r, long n)
 {
-    return (long)(rng_unif(r) * (double)n);
-}
-
-/* Standard normal by Box-Muller (one value per call, simple and exact
- * enough for synthetic data). */
-static double rng_normal(rng *r)
-{
-    double u1 = rng_unif(r), u2 = rng_unif(r);
-    if (u1 < 1e-300)
-        u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return (long)(ll_rng_unif(r) * (double)n);
 }
 
 uint64_t ll_fnv1a64(const void *data, size_t len)
@@ -139,12 +87,12 @@ static int gen_battery(const ll_gen_opts *o, ll_buf *out, long *rows_out,
     long n = o->rows > 0 ? o->rows : 1539;
     const long cross_day = 1406;
     double *dur = malloc((size_t)n * sizeof *dur);
-    rng r;
+    ll_rng r;
     if (!dur)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
-    rng_seed(&r, o->seed);
+    ll_rng_seed(&r, o->seed);
     for (long i = 0; i < n; i++)
-        dur[i] = round4(clampd(57.75 + 4.93 * rng_normal(&r), 42.9, 75.3));
+        dur[i] = round4(clampd(57.75 + 4.93 * ll_rng_normal(&r), 42.9, 75.3));
     if (n > cross_day) {
         /* Aim half a day's use past 200 at the crossing day. */
         double target = (200.0 + 0.07) / CYCLES_PER_MINUTE;
@@ -197,15 +145,15 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
     long written = 0, index = 0;
     /* Tue .. Mon: 2013-01-01 was a Tuesday; weekends are quieter. */
     static const double weekly[7] = {1.03, 1.03, 1.02, 1.08, 0.82, 0.78, 1.04};
-    rng r;
-    rng_seed(&r, o->seed);
+    ll_rng r;
+    ll_rng_seed(&r, o->seed);
     CHECK(ll_buf_puts(out, battery_header));
     for (int b = 0; b < batteries && written != limit; b++) {
         double rated = 150 + 5 * (double)rng_below(&r, 31);
-        double usage = exp(0.25 * rng_normal(&r));
+        double usage = exp(0.25 * ll_rng_normal(&r));
         long age0 = rng_below(&r, 731);
         double lifetime =
-            (double)age0 * 0.1421 * usage * (1 + 0.05 * rng_normal(&r));
+            (double)age0 * 0.1421 * usage * (1 + 0.05 * ll_rng_normal(&r));
         if (lifetime < 0)
             lifetime = 0;
         if (ll_interrupted())
@@ -218,13 +166,13 @@ static int gen_fleet(const ll_gen_opts *o, ll_buf *out, long *rows_out,
                 1 + 0.08 * sin(6.283185307179586 * ((double)t - 100) / 365.25);
             double wk = weekly[t % 7];
             double minutes =
-                57.75 * usage * wk * season + 4.93 * usage * rng_normal(&r);
+                57.75 * usage * wk * season + 4.93 * usage * ll_rng_normal(&r);
             minutes = round4(clampd(minutes, 5.0, 240.0));
-            double trips_f = 5 * usage * wk + rng_normal(&r);
+            double trips_f = 5 * usage * wk + ll_rng_normal(&r);
             long trips = lround(trips_f);
             double cycles = CYCLES_PER_MINUTE * minutes;
             lifetime += cycles;
-            double u = rng_unif(&r);
+            double u = ll_rng_unif(&r);
             if (u < 0.01)
                 continue; /* the report for this day never arrived */
             if (trips < 1)
@@ -278,7 +226,7 @@ static long year_count(int rank)
 
 /* Fill out[n] with k categories in proportion to counts[] (which sum to
  * 100000), largest remainder first, then shuffle. */
-static void fill_shuffled(rng *r, unsigned char *out, long n,
+static void fill_shuffled(ll_rng *r, unsigned char *out, long n,
                           const long *counts, int k)
 {
     long assigned = 0, exact[64];
@@ -316,14 +264,14 @@ static int gen_components(const ll_gen_opts *o, ll_buf *out, long *rows_out,
     long n = o->rows > 0 ? o->rows : 100000;
     unsigned char *cols = malloc((size_t)n * 4);
     long years[50];
-    rng r;
+    ll_rng r;
     if (!cols)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     unsigned char *tpl = cols, *yr = cols + n, *mat = cols + 2 * n,
                   *cond = cols + 3 * n;
     for (int i = 0; i < 50; i++)
         years[i] = year_count(i);
-    rng_seed(&r, o->seed);
+    ll_rng_seed(&r, o->seed);
     fill_shuffled(&r, tpl, n, template_counts, 3);
     fill_shuffled(&r, yr, n, years, 50);
     fill_shuffled(&r, mat, n, material_counts, 4);

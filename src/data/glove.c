@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/rng.h"
 #include "util/signals.h"
 
 typedef struct word_table {
@@ -68,6 +69,22 @@ static long table_find(const word_table *t, const char *const *words,
         h = (h + 1) & (t->cap - 1);
     }
     return -1;
+}
+
+/* Copy vec into each row not yet found whose word is w[0..len), from row
+ * (the first match) on: the same word may name several rows. */
+static void fill_rows(const word_table *t, const char *const *words,
+                      const char *w, size_t len, long row, const float *vec,
+                      int dim, float *out, unsigned char *found,
+                      size_t *found_count)
+{
+    for (; row >= 0; row = table_find(t, words, w, len, row)) {
+        if (found[row])
+            continue;
+        memcpy(out + (size_t)row * (size_t)dim, vec, (size_t)dim * sizeof *vec);
+        found[row] = 1;
+        (*found_count)++;
+    }
 }
 
 /* ---- the JSON form ---- */
@@ -344,14 +361,8 @@ static int json_vectors(jscan *s, const word_table *t, const char *const *words,
                                   "%s:%ld:%ld: word '%s' has fewer than %d "
                                   "numbers",
                                   s->path, s->line, s->col, s->buf, dim);
-            for (; row >= 0; row = table_find(t, words, s->buf, s->len, row)) {
-                if (found[row])
-                    continue;
-                memcpy(out + (size_t)row * (size_t)dim, vec,
-                       (size_t)dim * sizeof *vec);
-                found[row] = 1;
-                (*found_count)++;
-            }
+            fill_rows(t, words, s->buf, s->len, row, vec, dim, out, found,
+                      found_count);
         }
         c = jnext(s);
         if (c == '}')
@@ -504,15 +515,8 @@ int ll_glove_load(const char *path, const char *const *words, size_t nwords,
                 path, lineno, (int)wlen, line, k < dim ? "fewer" : "more", dim);
             goto done;
         }
-        /* The same word may name several rows; fill each. */
-        for (; row >= 0; row = table_find(&t, words, line, wlen, row)) {
-            if (found[row])
-                continue;
-            memcpy(out + (size_t)row * (size_t)dim, vec,
-                   (size_t)dim * sizeof *vec);
-            found[row] = 1;
-            (*found_count)++;
-        }
+        fill_rows(&t, words, line, wlen, row, vec, dim, out, found,
+                  found_count);
     }
     if (ferror(f))
         rc = ll_err_set(err, LL_EIO, "%s: read error", path);
@@ -553,12 +557,7 @@ void ll_word_vector(const char *word, int dim, uint64_t seed, float *out)
 {
     uint64_t x =
         ll_fnv1a64(word, strlen(word)) ^ (seed * 0x9e3779b97f4a7c15ULL);
-    for (int k = 0; k < dim; k++) {
-        /* splitmix64 steps: well mixed, independent of the word length */
-        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        out[k] = (float)((double)(z >> 11) * 0x1.0p-53 - 0.5);
-    }
+    /* splitmix64 steps: well mixed, independent of the word length */
+    for (int k = 0; k < dim; k++)
+        out[k] = (float)(ll_rng_u53(ll_splitmix64(&x)) - 0.5);
 }

@@ -239,19 +239,26 @@ static void expand(const arma_order *o, const double *par, int trans,
 
 /* ---- small dense linear algebra ------------------------------------- */
 
+/* The 1-norm (largest column sum of absolute values) of the n x n a. */
+static double norm1(const double *a, int n)
+{
+    double norm = 0;
+    for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += fabs(a[i * n + j]);
+        if (s > norm)
+            norm = s;
+    }
+    return norm;
+}
+
 /* Invert the n x n matrix a (row-major) into inv by Gauss-Jordan with
  * partial pivoting; returns the reciprocal 1-norm condition number (0
  * when singular). */
 static double mat_inverse(const double *a, int n, double *inv, double *work)
 {
-    double anorm = 0;
-    for (int j = 0; j < n; j++) {
-        double s = 0;
-        for (int i = 0; i < n; i++)
-            s += fabs(a[i * n + j]);
-        if (s > anorm)
-            anorm = s;
-    }
+    double anorm = norm1(a, n);
     memcpy(work, a, (size_t)n * (size_t)n * sizeof *work);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
@@ -286,14 +293,7 @@ static double mat_inverse(const double *a, int n, double *inv, double *work)
                 }
             }
     }
-    double inorm = 0;
-    for (int j = 0; j < n; j++) {
-        double s = 0;
-        for (int i = 0; i < n; i++)
-            s += fabs(inv[i * n + j]);
-        if (s > inorm)
-            inorm = s;
-    }
+    double inorm = norm1(inv, n);
     if (!(anorm > 0) || !(inorm > 0) || !isfinite(inorm))
         return 0;
     return 1 / (anorm * inorm);
@@ -617,6 +617,88 @@ static int model_start(arima_work *w)
     return rc;
 }
 
+/* anew = T a: the state one step on, for the structured transition. */
+static void predict_state(const arima_work *w, const double *a, double *anew)
+{
+    int r = w->r, d = w->nd;
+    for (int i = 0; i < r; i++) {
+        double tmp = (i < r - 1) ? a[i + 1] : 0.0;
+        if (i < w->np)
+            tmp += w->phi[i] * a[0];
+        anew[i] = tmp;
+    }
+    if (d > 0) {
+        for (int i = r + 1; i < w->rd; i++)
+            anew[i] = a[i - 1];
+        double tmp = a[0];
+        for (int i = 0; i < d; i++)
+            tmp += w->delta[i] * a[r + i];
+        anew[r] = tmp;
+    }
+}
+
+/* Z a: the observation the state a stands for. */
+static double observe(const arima_work *w, const double *a)
+{
+    double z = a[0];
+    for (int i = 0; i < w->nd; i++)
+        z += w->delta[i] * a[w->r + i];
+    return z;
+}
+
+/* Pn = T P T' + R R' for the structured transition (d >= 0). */
+static void predict_cov(const arima_work *w, const double *P, double *Pn,
+                        double *mm)
+{
+    int r = w->r, d = w->nd, rd = w->rd, p = w->np, q = w->nq;
+    const double *phi = w->phi, *theta = w->theta, *delta = w->delta;
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < rd; j++) {
+            double tmp = 0.0;
+            if (i < p)
+                tmp += phi[i] * P[rd * j];
+            if (i < r - 1)
+                tmp += P[i + 1 + rd * j];
+            mm[i + rd * j] = tmp;
+        }
+    if (d > 0) {
+        for (int j = 0; j < rd; j++) {
+            double tmp = P[rd * j];
+            for (int k = 0; k < d; k++)
+                tmp += delta[k] * P[r + k + rd * j];
+            mm[r + rd * j] = tmp;
+        }
+        for (int i = 1; i < d; i++)
+            for (int j = 0; j < rd; j++)
+                mm[r + i + rd * j] = P[r + i - 1 + rd * j];
+    }
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < rd; j++) {
+            double tmp = 0.0;
+            if (i < p)
+                tmp += phi[i] * mm[j];
+            if (i < r - 1)
+                tmp += mm[rd * (i + 1) + j];
+            Pn[j + rd * i] = tmp;
+        }
+    if (d > 0) {
+        for (int j = 0; j < rd; j++) {
+            double tmp = mm[j];
+            for (int k = 0; k < d; k++)
+                tmp += delta[k] * mm[rd * (r + k) + j];
+            Pn[j + rd * r] = tmp;
+        }
+        for (int i = 1; i < d; i++)
+            for (int j = 0; j < rd; j++)
+                Pn[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
+    }
+    for (int i = 0; i <= q; i++) {
+        double vi = i == 0 ? 1. : theta[i - 1];
+        for (int j = 0; j <= q; j++)
+            Pn[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
+    }
+}
+
 /* The Kalman filter over y (n values) from the state set by model_start:
  * sum of squared standardised innovations, sum of log variances and their
  * count (observations whose innovation variance is below 1e4, so the
@@ -633,20 +715,7 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
     int count = 0, steady = 0;
     size_t rd2 = (size_t)rd * (size_t)rd;
     for (size_t l = 0; l < n; l++) {
-        for (int i = 0; i < r; i++) {
-            double tmp = (i < r - 1) ? a[i + 1] : 0.0;
-            if (i < p)
-                tmp += phi[i] * a[0];
-            anew[i] = tmp;
-        }
-        if (d > 0) {
-            for (int i = r + 1; i < rd; i++)
-                anew[i] = a[i - 1];
-            double tmp = a[0];
-            for (int i = 0; i < d; i++)
-                tmp += delta[i] * a[r + i];
-            anew[r] = tmp;
-        }
+        predict_state(w, a, anew);
         if (l > 0 && !steady) {
             if (d == 0) {
                 for (int i = 0; i < r; i++) {
@@ -666,51 +735,11 @@ static void kalman(arima_work *w, const double *y, size_t n, double *ssq,
                     }
                 }
             } else {
-                /* mm = T P */
-                for (int i = 0; i < r; i++)
-                    for (int j = 0; j < rd; j++) {
-                        double tmp = 0.0;
-                        if (i < p)
-                            tmp += phi[i] * P[rd * j];
-                        if (i < r - 1)
-                            tmp += P[i + 1 + rd * j];
-                        mm[i + rd * j] = tmp;
-                    }
-                for (int j = 0; j < rd; j++) {
-                    double tmp = P[rd * j];
-                    for (int k = 0; k < d; k++)
-                        tmp += delta[k] * P[r + k + rd * j];
-                    mm[r + rd * j] = tmp;
-                }
-                for (int i = 1; i < d; i++)
-                    for (int j = 0; j < rd; j++)
-                        mm[r + i + rd * j] = P[r + i - 1 + rd * j];
-                /* Pnew = mm T' */
-                for (int i = 0; i < r; i++)
-                    for (int j = 0; j < rd; j++) {
-                        double tmp = 0.0;
-                        if (i < p)
-                            tmp += phi[i] * mm[j];
-                        if (i < r - 1)
-                            tmp += mm[rd * (i + 1) + j];
-                        Pnew[j + rd * i] = tmp;
-                    }
-                for (int j = 0; j < rd; j++) {
-                    double tmp = mm[j];
-                    for (int k = 0; k < d; k++)
-                        tmp += delta[k] * mm[rd * (r + k) + j];
-                    Pnew[j + rd * r] = tmp;
-                }
-                for (int i = 1; i < d; i++)
-                    for (int j = 0; j < rd; j++)
-                        Pnew[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
-                for (int i = 0; i <= q; i++) {
-                    double vi = i == 0 ? 1. : theta[i - 1];
-                    for (int j = 0; j <= q; j++)
-                        Pnew[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
-                }
+                predict_cov(w, P, Pnew, mm);
             }
         }
+        /* y - Z anew, subtracted term by term: the optimiser's path (and the
+         * coefficients the tests compare with R) depends on this rounding */
         double resid0 = y[l] - anew[0];
         for (int i = 0; i < d; i++)
             resid0 -= delta[i] * anew[r + i];
@@ -1090,6 +1119,24 @@ static int vmmin(opt_state *s, double *b, int maxit, double *fmin, int *fail)
     return 0;
 }
 
+/* Minimise s->fn over the free parameters (mask[i] != 0 among npar),
+ * starting from init: x gets the minimum in natural units, *fval the
+ * value there, *fail vmmin's flag; -1 as vmmin. */
+static int optimise_free(opt_state *s, const double *init, const int *mask,
+                         int npar, double *x, double *fval, int *fail)
+{
+    for (int i = 0, j = 0; i < npar; i++)
+        if (mask[i]) {
+            x[j] = init[i] / s->parscale[j];
+            j++;
+        }
+    if (vmmin(s, x, s->n > 0 ? 100 : 0, fval, fail) < 0)
+        return -1;
+    for (int i = 0; i < s->n; i++)
+        x[i] *= s->parscale[i];
+    return 0;
+}
+
 /* The Hessian of the objective at unscaled parameters par (as R's
  * optimhess: differences of finite-difference gradients), symmetrised,
  * in unscaled coordinates.  -1 when a gradient is not finite. */
@@ -1337,6 +1384,19 @@ static size_t diff_rows(double *X, size_t len, int k, int d, int D, int m)
     return len;
 }
 
+/* At the optimum x of os (natural units): the Hessian into H when any
+ * parameter is free (*have_hessian says whether), then c's coefficients
+ * set to x. */
+static int settle_at(opt_state *os, fit_ctx *c, const double *x, double *H,
+                     int *have_hessian, ll_err *err)
+{
+    *have_hessian = os->n > 0;
+    if (os->n > 0 && opt_hessian(os, x, H) < 0)
+        return ll_err_set(err, LL_EINVAL, "non-finite finite-difference value");
+    ctx_set(c, x);
+    return LL_OK;
+}
+
 /* Fit one model as R's arima() with the given method.  fixed: narma + ncx
  * values, NAN = estimate (NULL = all estimated).  On failure returns a
  * negative code with a message (R's error). */
@@ -1521,25 +1581,14 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
             goto done;
         }
         os.fn = obj_css;
-        nf = 0;
-        for (int i = 0; i < npar; i++)
-            if (mask[i])
-                x[nf++] = init[i] / parscale[i];
-        if (vmmin(&os, x, nfree > 0 ? 100 : 0, &fval, &fail) < 0) {
+        if (optimise_free(&os, init, mask, npar, x, &fval, &fail) < 0) {
             rc = ll_err_set(err, LL_EINVAL,
                             "non-finite value in the CSS optimisation");
             goto done;
         }
-        for (int i = 0; i < nfree; i++)
-            x[i] *= ps[i];
         if (method == METHOD_CSS) {
-            if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
-                rc = ll_err_set(err, LL_EINVAL,
-                                "non-finite finite-difference value");
+            if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
                 goto done;
-            }
-            have_hessian = nfree > 0;
-            ctx_set(&c, x);
         } else {
             if (fail == 0) {
                 for (int i = 0, j = 0; i < npar; i++)
@@ -1573,26 +1622,15 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
         os.fn = obj_ml;
         for (int i = 0; i < npar; i++)
             coef[i] = init[i];
-        nf = 0;
-        for (int i = 0; i < npar; i++)
-            if (mask[i])
-                x[nf++] = init[i] / parscale[i];
-        if (vmmin(&os, x, nfree > 0 ? 100 : 0, &fval, &fail) < 0) {
+        if (optimise_free(&os, init, mask, npar, x, &fval, &fail) < 0) {
             rc = ll_err_set(err, LL_EINVAL,
                             nfree > 0 ? "non-finite finite-difference value "
                                         "in the likelihood optimisation"
                                       : "non-finite likelihood");
             goto done;
         }
-        for (int i = 0; i < nfree; i++)
-            x[i] *= ps[i];
-        if (nfree > 0 && opt_hessian(&os, x, H) < 0) {
-            rc = ll_err_set(err, LL_EINVAL,
-                            "non-finite finite-difference value");
+        if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
             goto done;
-        }
-        have_hessian = nfree > 0;
-        ctx_set(&c, x);
         if (trans) {
             int all_q = 1, all_Q = 1;
             for (int i = 0; i < o->q; i++)
@@ -1616,12 +1654,8 @@ static int fit_one(const ll_fc_data *data, const arma_order *o, int mean,
                 fval = opt_f(&os, x);
                 for (int i = 0; i < nfree; i++)
                     x[i] *= ps[i];
-                if (opt_hessian(&os, x, H) < 0) {
-                    rc = ll_err_set(err, LL_EINVAL,
-                                    "non-finite finite-difference value");
+                if ((rc = settle_at(&os, &c, x, H, &have_hessian, err)) < 0)
                     goto done;
-                }
-                ctx_set(&c, x);
             }
         }
     }
@@ -1770,59 +1804,6 @@ done:
 
 /* ---- forecasting from the final state -------------------------------- */
 
-/* Pn = T P T' + R R' for the structured transition (d >= 0). */
-static void predict_cov(const arima_work *w, const double *P, double *Pn,
-                        double *mm)
-{
-    int r = w->r, d = w->nd, rd = w->rd, p = w->np, q = w->nq;
-    const double *phi = w->phi, *theta = w->theta, *delta = w->delta;
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < rd; j++) {
-            double tmp = 0.0;
-            if (i < p)
-                tmp += phi[i] * P[rd * j];
-            if (i < r - 1)
-                tmp += P[i + 1 + rd * j];
-            mm[i + rd * j] = tmp;
-        }
-    if (d > 0) {
-        for (int j = 0; j < rd; j++) {
-            double tmp = P[rd * j];
-            for (int k = 0; k < d; k++)
-                tmp += delta[k] * P[r + k + rd * j];
-            mm[r + rd * j] = tmp;
-        }
-        for (int i = 1; i < d; i++)
-            for (int j = 0; j < rd; j++)
-                mm[r + i + rd * j] = P[r + i - 1 + rd * j];
-    }
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < rd; j++) {
-            double tmp = 0.0;
-            if (i < p)
-                tmp += phi[i] * mm[j];
-            if (i < r - 1)
-                tmp += mm[rd * (i + 1) + j];
-            Pn[j + rd * i] = tmp;
-        }
-    if (d > 0) {
-        for (int j = 0; j < rd; j++) {
-            double tmp = mm[j];
-            for (int k = 0; k < d; k++)
-                tmp += delta[k] * mm[rd * (r + k) + j];
-            Pn[j + rd * r] = tmp;
-        }
-        for (int i = 1; i < d; i++)
-            for (int j = 0; j < rd; j++)
-                Pn[j + rd * (r + i)] = mm[rd * (r + i - 1) + j];
-    }
-    for (int i = 0; i <= q; i++) {
-        double vi = i == 0 ? 1. : theta[i - 1];
-        for (int j = 0; j <= q; j++)
-            Pn[i + rd * j] += vi * (j == 0 ? 1. : theta[j - 1]);
-    }
-}
-
 /* ---- the fitted model -------------------------------------------------- */
 
 typedef struct arima_fit {
@@ -1856,24 +1837,9 @@ static int arima_predict(const ll_fc_fit *f, size_t h, const double *xf,
     int r = w->r, d = w->nd;
     const double *beta = a->r.coef + a->r.narma;
     for (size_t l = 0; l < h; l++) {
-        for (int i = 0; i < r; i++) {
-            double tmp = (i < r - 1) ? st[i + 1] : 0.0;
-            if (i < w->np)
-                tmp += w->phi[i] * st[0];
-            sn[i] = tmp;
-        }
-        if (d > 0) {
-            for (int i = r + 1; i < w->rd; i++)
-                sn[i] = st[i - 1];
-            double tmp = st[0];
-            for (int i = 0; i < d; i++)
-                tmp += w->delta[i] * st[r + i];
-            sn[r] = tmp;
-        }
+        predict_state(w, st, sn);
         memcpy(st, sn, rd * sizeof *st);
-        double fc = st[0];
-        for (int i = 0; i < d; i++)
-            fc += w->delta[i] * st[r + i];
+        double fc = observe(w, st);
         predict_cov(w, P, Pn, mm);
         memcpy(P, Pn, rd * rd * sizeof *P);
         double var = P[0];
@@ -2207,6 +2173,22 @@ static int try_cand(auto_ctx *a, best_t *b, int p, int q, int P, int Q, int K,
     return 0;
 }
 
+/* The whole grid: every order with p + q + P + Q <= 5 within the
+ * maxima, with and without the constant when allowed. */
+static void try_grid(auto_ctx *a, best_t *b, int max_p, int max_q, int max_P,
+                     int max_Q, int constant, int approx)
+{
+    for (int p = 0; p <= max_p; p++)
+        for (int q = 0; q <= max_q; q++)
+            for (int P = 0; P <= max_P; P++)
+                for (int Q = 0; Q <= max_Q; Q++)
+                    if (p + q + P + Q <= 5)
+                        for (int K = 0; K <= constant; K++) {
+                            a->k = 0;
+                            try_cand(a, b, p, q, P, Q, K, approx);
+                        }
+}
+
 static int cand_cmp(const void *x, const void *y)
 {
     const cand *a = x, *b = y;
@@ -2397,15 +2379,7 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
     best_t best = {.ic = HUGE_VAL};
     if (!spec->stepwise) {
         /* every model with p + q + P + Q <= 5 */
-        for (int i = 0; i <= max_p; i++)
-            for (int j = 0; j <= max_q; j++)
-                for (int I2 = 0; I2 <= max_P; I2++)
-                    for (int J = 0; J <= max_Q; J++)
-                        if (i + j + I2 + J <= 5)
-                            for (int K = 0; K <= constant; K++) {
-                                a.k = 0;
-                                try_cand(&a, &best, i, j, I2, J, K, approx);
-                            }
+        try_grid(&a, &best, max_p, max_q, max_P, max_Q, constant, approx);
         if (best.have && approx) {
             arima_res r;
             const arma_order *bo = &best.fit.o;
@@ -2418,15 +2392,7 @@ static int auto_fit_fn(const ll_fc_spec *spec, const ll_fc_data *data,
                 res_free(&best.fit);
                 best.have = 0;
                 best.ic = HUGE_VAL;
-                for (int i = 0; i <= max_p; i++)
-                    for (int j = 0; j <= max_q; j++)
-                        for (int I2 = 0; I2 <= max_P; I2++)
-                            for (int J = 0; J <= max_Q; J++)
-                                if (i + j + I2 + J <= 5)
-                                    for (int K2 = 0; K2 <= constant; K2++) {
-                                        a.k = 0;
-                                        try_cand(&a, &best, i, j, I2, J, K2, 0);
-                                    }
+                try_grid(&a, &best, max_p, max_q, max_P, max_Q, constant, 0);
             }
         }
     } else {

@@ -204,6 +204,34 @@ int ll_aml_score(const ll_aml_job *j, const double *cv, double *out,
 
 /* ---- one trial ---- */
 
+size_t ll_aml_fold_train(const ll_aml_job *j, const double *X, size_t f,
+                         double *Xtr, double *ytr)
+{
+    const ll_aml_table *t = j->tab;
+    size_t nf = j->fs.nf, S = t->nseries, m = 0;
+    for (size_t s = 0; s < S; s++) {
+        size_t ntr = j->origin[f * S + s];
+        for (size_t i = (size_t)j->fs.maxlag; i < ntr; i++) {
+            size_t r = t->off[s] + i;
+            memcpy(Xtr + m * nf, X + r * nf, nf * sizeof *X);
+            ytr[m++] = t->y[r];
+        }
+    }
+    return m;
+}
+
+void ll_aml_fold_test(const ll_aml_job *j, const double *X, size_t f,
+                      double *Xte)
+{
+    const ll_aml_table *t = j->tab;
+    size_t nf = j->fs.nf, h = j->opts.horizon, S = t->nseries;
+    for (size_t s = 0; s < S; s++) {
+        size_t ntr = j->origin[f * S + s];
+        memcpy(Xte + s * h * nf, X + (t->off[s] + ntr) * nf,
+               h * nf * sizeof *X);
+    }
+}
+
 int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
                          const double *X, double *cv, ll_err *err)
 {
@@ -219,15 +247,7 @@ int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
         goto done;
     }
     for (size_t f = 0; f < j->folds && rc == LL_OK; f++) {
-        size_t m = 0;
-        for (size_t s = 0; s < S; s++) {
-            size_t ntr = j->origin[f * S + s];
-            for (size_t i = (size_t)j->fs.maxlag; i < ntr; i++) {
-                size_t r = t->off[s] + i;
-                memcpy(Xtr + m * nf, X + r * nf, nf * sizeof *X);
-                ytr[m++] = t->y[r];
-            }
-        }
+        size_t m = ll_aml_fold_train(j, X, f, Xtr, ytr);
         if (m < 2) {
             rc = ll_err_set(err, LL_EINVAL,
                             "fold %zu has %zu training rows after the lags",
@@ -241,11 +261,7 @@ int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
                                   &r, err);
         if (rc)
             break;
-        for (size_t s = 0; s < S; s++) {
-            size_t ntr = j->origin[f * S + s];
-            memcpy(Xte + s * h * nf, X + (t->off[s] + ntr) * nf,
-                   h * nf * sizeof *X);
-        }
+        ll_aml_fold_test(j, X, f, Xte);
         ops->predict(r, Xte, S * h, pte);
         memcpy(cv + f * S * h, pte, S * h * sizeof *pte);
         ll_aml_regressor_free(r);

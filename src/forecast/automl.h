@@ -120,6 +120,9 @@ void ll_aml_table_free(ll_aml_table *t);
 ll_aml_table *ll_aml_table_ref(ll_aml_table *t);
 /* The time of step k after the last row of series s (k >= 1). */
 double ll_aml_table_future_time(const ll_aml_table *t, size_t s, size_t k);
+/* Time v of t as text: a date, a date-time, or a step number. */
+void ll_aml_table_fmt_time(const ll_aml_table *t, double v, char *out,
+                           size_t cap);
 /* Season length guess from the frequency (7 daily, 52 weekly, 12 monthly,
  * 4 quarterly, 24 hourly) or, for integer time, from the autocorrelation
  * of the longest series. */
@@ -244,6 +247,10 @@ void ll_aml_regressor_free(ll_aml_regressor *r);
 /* Internal: allocate the head with room for its arrays. */
 ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p);
 int ll_aml_regressor_add(ll_aml_regressor *r, const char *name, size_t len);
+/* Internal: the column means and standard deviations of the n x p
+ * row-major X (sd 1 for a constant column), to standardize features. */
+void ll_aml_col_stats(const double *X, size_t n, size_t p, double *mean,
+                      double *sd);
 
 /* ---- automl.c ---- */
 

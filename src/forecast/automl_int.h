@@ -12,6 +12,14 @@ double ll_aml_now(void);
 /* Metrics of CV predictions (folds x series x h) of job j. */
 int ll_aml_score(const ll_aml_job *j, const double *cv, double *out,
                  ll_err *err);
+/* Fold f's training rows of X (n x nf; each series from its first row
+ * with every lag to its fold origin) into Xtr and their targets into
+ * ytr; returns how many. */
+size_t ll_aml_fold_train(const ll_aml_job *j, const double *X, size_t f,
+                         double *Xtr, double *ytr);
+/* Fold f's test rows of X (h a series, after its origin) into Xte. */
+void ll_aml_fold_test(const ll_aml_job *j, const double *X, size_t f,
+                      double *Xte);
 /* CV predictions of regression model ops on feature matrix X (n x nf). */
 int ll_aml_cv_regression(const ll_aml_job *j, const ll_aml_reg_ops *ops,
                          const double *X, double *cv, ll_err *err);

@@ -11,16 +11,9 @@
 
 #include "forecast/automl.h"
 #include "forecast/automl_int.h"
+#include "util/rng.h"
 
 enum { REPEATS = 5 };
-
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static double rmse(const double *a, const double *b, size_t n)
 {
@@ -53,16 +46,10 @@ int ll_aml_explain(ll_aml_job *j, const char *model, ll_err *err)
         goto done;
     }
     for (size_t f = 0; f < j->folds && rc == LL_OK; f++) {
-        size_t m = 0;
+        size_t m = ll_aml_fold_train(j, j->X, f, Xtr, ytr);
+        ll_aml_fold_test(j, j->X, f, Xte);
         for (size_t s = 0; s < S; s++) {
             size_t ntr = j->origin[f * S + s];
-            for (size_t i = (size_t)j->fs.maxlag; i < ntr; i++) {
-                size_t r = t->off[s] + i;
-                memcpy(Xtr + m * nf, j->X + r * nf, nf * sizeof *Xtr);
-                ytr[m++] = t->y[r];
-            }
-            memcpy(Xte + s * h * nf, j->X + (t->off[s] + ntr) * nf,
-                   h * nf * sizeof *Xte);
             memcpy(yte + s * h, t->y + t->off[s] + ntr, h * sizeof *yte);
         }
         ll_aml_regressor *r = NULL;
@@ -78,7 +65,7 @@ int ll_aml_explain(ll_aml_job *j, const char *model, ll_err *err)
                 col[i] = Xte[i * nf + c];
             for (int rep = 0; rep < REPEATS; rep++) {
                 for (size_t i = nte; i > 1; i--) {
-                    size_t k = (size_t)(mix(&seed) % i);
+                    size_t k = (size_t)(ll_splitmix64(&seed) % i);
                     double tmp = Xte[(i - 1) * nf + c];
                     Xte[(i - 1) * nf + c] = Xte[k * nf + c];
                     Xte[k * nf + c] = tmp;

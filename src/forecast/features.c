@@ -17,6 +17,14 @@ ll_aml_table *ll_aml_table_ref(ll_aml_table *t)
     return t;
 }
 
+/* Free the n strings of v and v (NULL is fine). */
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void ll_aml_table_free(ll_aml_table *t)
 {
     if (!t || --t->refs > 0)
@@ -28,11 +36,8 @@ void ll_aml_table_free(ll_aml_table *t)
     free(t->series_cols);
     for (size_t s = 0; s < t->nseries; s++) {
         free(t->keys[s]);
-        if (t->key_parts && t->key_parts[s]) {
-            for (int c = 0; c < t->nseries_cols; c++)
-                free(t->key_parts[s][c]);
-            free(t->key_parts[s]);
-        }
+        if (t->key_parts)
+            free_strs(t->key_parts[s], (size_t)t->nseries_cols);
     }
     free(t->keys);
     free(t->key_parts);
@@ -43,11 +48,8 @@ void ll_aml_table_free(ll_aml_table *t)
     free(t->t);
     for (size_t j = 0; j < t->nreg; j++) {
         free(t->reg_names[j]);
-        if (t->reg_levels && t->reg_levels[j]) {
-            for (size_t l = 0; l < t->reg_nlevels[j]; l++)
-                free(t->reg_levels[j][l]);
-            free(t->reg_levels[j]);
-        }
+        if (t->reg_levels)
+            free_strs(t->reg_levels[j], t->reg_nlevels[j]);
     }
     free(t->reg_names);
     free(t->reg_levels);
@@ -121,6 +123,23 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Regressor j of t at row of col: the number, the index of a category
+ * among its levels, or NaN when missing or an unknown category. */
+static double reg_value(const ll_aml_table *t, size_t j, const ll_column *col,
+                        int64_t row)
+{
+    if (ll_col_isna(col, row))
+        return LL_NAN;
+    if (!t->reg_levels[j])
+        return ll_col_num(col, row);
+    char *cs = cell_str(col, row);
+    char **hit = cs ? bsearch(&cs, t->reg_levels[j], t->reg_nlevels[j],
+                              sizeof(char *), cmp_str)
+                    : NULL;
+    free(cs);
+    return hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -158,7 +177,8 @@ static double add_months(double z, int64_t k)
     return (double)ll_days_from_civil(ny, nm, nd);
 }
 
-static void fmt_time(const ll_aml_table *t, double v, char *out, size_t cap)
+void ll_aml_table_fmt_time(const ll_aml_table *t, double v, char *out,
+                           size_t cap)
 {
     if (t->time_kind == LL_AML_TIME_DATE)
         ll_format_date((int32_t)v, out, cap);
@@ -437,7 +457,7 @@ keysdone : {
         if (rk[i].series == rk[i - 1].series && rk[i].t == rk[i - 1].t) {
             char tb[64];
             t->step = 1;
-            fmt_time(t, rk[i].t, tb, sizeof tb);
+            ll_aml_table_fmt_time(t, rk[i].t, tb, sizeof tb);
             rc = ll_err_set(err, LL_EINVAL,
                             "duplicated time %s in series %s (rows %lld and "
                             "%lld)",
@@ -499,7 +519,7 @@ keysdone : {
             long k = grid_steps(t, rk[i - 1].t, rk[i].t);
             if (k < 1) {
                 char tb[64];
-                fmt_time(t, rk[i].t, tb, sizeof tb);
+                ll_aml_table_fmt_time(t, rk[i].t, tb, sizeof tb);
                 rc = ll_err_set(err, LL_EINVAL,
                                 "irregular time %s in series %s: not a "
                                 "whole number of steps after the previous "
@@ -599,19 +619,7 @@ keysdone : {
                 const ll_column *col = f->cols[rc_idx[j]];
                 size_t nv = 0;
                 for (int64_t r = i; r < e; r++) {
-                    double v;
-                    if (ll_col_isna(col, rk[r].row))
-                        continue;
-                    if (t->reg_levels[j]) {
-                        char *cs = cell_str(col, rk[r].row);
-                        char **hit = cs ? bsearch(&cs, t->reg_levels[j],
-                                                  t->reg_nlevels[j],
-                                                  sizeof(char *), cmp_str)
-                                        : NULL;
-                        free(cs);
-                        v = hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
-                    } else
-                        v = ll_col_num(col, rk[r].row);
+                    double v = reg_value(t, j, col, rk[r].row);
                     if (!isnan(v))
                         tmp[nv++] = v;
                 }
@@ -642,7 +650,7 @@ keysdone : {
                 if (isnan(y)) {
                     if (pos == t->off[s]) {
                         char tb[64];
-                        fmt_time(t, rk[r].t, tb, sizeof tb);
+                        ll_aml_table_fmt_time(t, rk[r].t, tb, sizeof tb);
                         rc = ll_err_set(
                             err, LL_EINVAL,
                             "target '%s' is missing at the start of series "
@@ -659,20 +667,7 @@ keysdone : {
                 t->y[pos] = y;
                 t->t[pos] = rk[r].t;
                 for (size_t j = 0; j < t->nreg; j++) {
-                    const ll_column *col = f->cols[rc_idx[j]];
-                    double v = LL_NAN;
-                    if (!ll_col_isna(col, row)) {
-                        if (t->reg_levels[j]) {
-                            char *cs = cell_str(col, row);
-                            char **hit = cs ? bsearch(&cs, t->reg_levels[j],
-                                                      t->reg_nlevels[j],
-                                                      sizeof(char *), cmp_str)
-                                            : NULL;
-                            free(cs);
-                            v = hit ? (double)(hit - t->reg_levels[j]) : LL_NAN;
-                        } else
-                            v = ll_col_num(col, row);
-                    }
+                    double v = reg_value(t, j, f->cols[rc_idx[j]], row);
                     t->x[pos * t->nreg + j] = isnan(v) ? med[j] : v;
                 }
                 pos++;

@@ -159,6 +159,21 @@ double ll_fc_normal_quantile(double level)
     return ll_fc_qnorm(0.5 + level / 200.0);
 }
 
+/* One step of the modified Lentz method with coefficient aa: updates c
+ * and d (kept off zero) and returns the factor for the fraction. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    const double tiny = 1e-300;
+    *d = 1 + aa * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = 1 + aa / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
 /* The regularised incomplete beta function by its continued fraction. */
 static double betacf(double a, double b, double x)
 {
@@ -172,23 +187,9 @@ static double betacf(double a, double b, double x)
     for (int m = 1; m <= 300; m++) {
         int m2 = 2 * m;
         double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
+        h *= lentz_step(aa, &c, &d);
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        double del = d * c;
+        double del = lentz_step(aa, &c, &d);
         h *= del;
         if (fabs(del - 1) < 1e-15)
             break;

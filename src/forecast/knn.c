@@ -26,17 +26,7 @@ static int knn_fit(const double *X, const double *y, size_t n, size_t p,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     double *mean = r->arr[0], *sd = r->arr[1], *Z = r->arr[2];
-    for (size_t j = 0; j < p; j++) {
-        double m = 0, v = 0;
-        for (size_t i = 0; i < n; i++)
-            m += X[i * p + j];
-        m /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            v += (X[i * p + j] - m) * (X[i * p + j] - m);
-        v = n > 1 ? sqrt(v / (double)(n - 1)) : 0;
-        mean[j] = m;
-        sd[j] = v > 1e-12 * (fabs(m) + 1) ? v : 1;
-    }
+    ll_aml_col_stats(X, n, p, mean, sd);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++)
             Z[i * p + j] = (X[i * p + j] - mean[j]) / sd[j];

@@ -101,8 +101,7 @@ int ll_aml_regressor_restore(const ll_aml_reg_ops *ops, size_t p,
 
 /* ---- standardization ---- */
 
-/* Column means and standard deviations (1 for constant columns). */
-static void col_stats(const double *X, size_t n, size_t p, double *mean,
+void ll_aml_col_stats(const double *X, size_t n, size_t p, double *mean,
                       double *sd)
 {
     for (size_t j = 0; j < p; j++) {
@@ -206,7 +205,7 @@ static int ridge_fit(const double *X, const double *y, size_t n, size_t p,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     double *mean = r->arr[A_MEAN], *sd = r->arr[A_SD];
-    col_stats(X, n, p, mean, sd);
+    ll_aml_col_stats(X, n, p, mean, sd);
     double my = 0;
     for (size_t i = 0; i < n; i++)
         my += y[i];
@@ -301,7 +300,7 @@ static int enet_fit(const double *X, const double *y, size_t n, size_t p,
         return ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     double *mean = r->arr[A_MEAN], *sd = r->arr[A_SD], *w = r->arr[A_COEF];
-    col_stats(X, n, p, mean, sd);
+    ll_aml_col_stats(X, n, p, mean, sd);
     double my = 0;
     for (size_t i = 0; i < n; i++)
         my += y[i];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "forecast/automl.h"
+#include "frame/lua_frame.h"
 #include "host/host.h"
 #include "host/lua_util.h"
 #include "host/term_sink.h"
@@ -21,11 +22,6 @@
 
 #define JOB_MT "lualab.AutoMLJob"
 #define FC_MT "lualab.Forecaster"
-#define FRAME_MT "lualab.Frame"
-
-typedef struct lframe {
-    ll_frame *f;
-} lframe;
 
 typedef struct ljob {
     ll_aml_job *j;
@@ -47,20 +43,8 @@ static int push_frame(lua_State *L, ll_frame *f, ll_err *err)
     if (!f)
         return ll_lua_raise(L, err);
     need_df(L);
-    lframe *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->f = f;
-    luaL_setmetatable(L, FRAME_MT);
+    *ll_lua_new_frame(L) = f;
     return 1;
-}
-
-static ll_frame *test_frame(lua_State *L, int idx)
-{
-    lframe *u = luaL_testudata(L, idx, FRAME_MT);
-    if (!u)
-        return NULL;
-    if (!u->f)
-        luaL_error(L, "attempt to use a closed Frame");
-    return u->f;
 }
 
 /* A string or a list of strings at field key of table idx into a new
@@ -245,7 +229,7 @@ static int l_run(lua_State *L)
     ll_frame *owned = NULL;
     const char *path = NULL;
     lua_getfield(L, 1, "data");
-    ll_frame *f = test_frame(L, -1);
+    ll_frame *f = ll_lua_test_frame(L, -1);
     if (!f && lua_type(L, -1) == LUA_TSTRING)
         path = lua_tostring(L, -1); /* anchored by the options table */
     lua_pop(L, 1);
@@ -452,6 +436,16 @@ static int l_job_info(lua_State *L)
     return 1;
 }
 
+/* Push an empty Forecaster and return its slot: *slot = pipeline hands
+ * the pipeline to Lua's garbage collector. */
+static ll_aml_pipeline **new_forecaster(lua_State *L)
+{
+    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->p = NULL;
+    luaL_setmetatable(L, FC_MT);
+    return &u->p;
+}
+
 /* The fitted pipeline as a Forecaster (once; the job keeps none). */
 static int l_job_take_best(lua_State *L)
 {
@@ -460,10 +454,8 @@ static int l_job_take_best(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->p = j->pipe;
+    *new_forecaster(L) = j->pipe;
     j->pipe = NULL;
-    luaL_setmetatable(L, FC_MT);
     return 1;
 }
 
@@ -487,7 +479,7 @@ static int l_fc_forecast(lua_State *L)
 {
     ll_aml_pipeline *p = check_fc(L, 1);
     ll_err err = {0};
-    ll_frame *fut = test_frame(L, 2);
+    ll_frame *fut = ll_lua_test_frame(L, 2);
     ll_frame *out;
     if (fut)
         out = ll_aml_pipeline_forecast(p, 0, fut, &err);
@@ -538,12 +530,9 @@ static int l_load(lua_State *L)
 {
     const char *dir = luaL_checkstring(L, 1);
     ll_err err = {0};
-    ll_aml_pipeline *p = NULL;
-    if (ll_aml_pipeline_load(dir, &p, &err))
+    ll_aml_pipeline **slot = new_forecaster(L);
+    if (ll_aml_pipeline_load(dir, slot, &err))
         return ll_lua_fail(L, &err);
-    lfc *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->p = p;
-    luaL_setmetatable(L, FC_MT);
     return 1;
 }
 

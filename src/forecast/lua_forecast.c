@@ -775,21 +775,53 @@ static int frame_add(ll_frame *f, const char *name, ll_column *col, ll_err *err)
     return rc;
 }
 
-static void level_name(char *buf, size_t cap, const char *side, double lv)
+/* Add the columns mean, then lo_<level> and hi_<level> for each level,
+ * of n rows each: lo and hi hold one block of n values a level. */
+static int add_intervals(ll_frame *fr, const double *mean, const double *lo,
+                         const double *hi, const double *levels, size_t nl,
+                         size_t n, ll_err *err)
 {
-    snprintf(buf, cap, "%s_%g", side, lv);
+    int rc = frame_add(fr, "mean", float_column(mean, n), err);
+    for (size_t l = 0; l < nl && rc == 0; l++) {
+        char name[32];
+        snprintf(name, sizeof name, "lo_%g", levels[l]);
+        rc = frame_add(fr, name, float_column(lo + l * n, n), err);
+        snprintf(name, sizeof name, "hi_%g", levels[l]);
+        if (rc == 0)
+            rc = frame_add(fr, name, float_column(hi + l * n, n), err);
+    }
+    return rc;
+}
+
+/* Put fr in the frame slot made by ll_lua_new_frame and return it, or free
+ * it and raise err when rc < 0. */
+static int finish_frame(lua_State *L, ll_frame **slot, ll_frame *fr, int rc,
+                        const ll_err *err)
+{
+    if (rc < 0) {
+        ll_frame_free(fr);
+        return ll_lua_raise(L, err);
+    }
+    *slot = fr;
+    return 1;
+}
+
+/* The horizon h at idx: a positive integer up to a million. */
+static lua_Integer check_horizon(lua_State *L, int idx)
+{
+    lua_Integer h = luaL_checkinteger(L, idx);
+    if (h <= 0)
+        luaL_error(L, "forecast: h must be a positive integer, got %d", (int)h);
+    if (h > 1000000)
+        luaL_error(L, "forecast: h is too large (%d)", (int)h);
+    return h;
 }
 
 /* fit:predict(h [, {level =, X =}]) -> Frame step, mean, lo_*, hi_* */
 static int l_fit_predict(lua_State *L)
 {
     lfit *u = check_fit(L, 1);
-    lua_Integer h = luaL_checkinteger(L, 2);
-    if (h <= 0)
-        return luaL_error(L, "forecast: h must be a positive integer, got %d",
-                          (int)h);
-    if (h > 1000000)
-        return luaL_error(L, "forecast: h is too large (%d)", (int)h);
+    lua_Integer h = check_horizon(L, 2);
     int opts = lua_istable(L, 3) ? 3 : 0;
     lua_settop(L, 3);
     double levels[8];
@@ -831,21 +863,8 @@ static int l_fit_predict(lua_State *L)
                 : (ll_col_unref(steps),
                    ll_err_set(&err, LL_ENOMEM, "out of memory"));
     if (rc == 0)
-        rc = frame_add(fr, "mean", float_column(mean, hh), &err);
-    for (size_t l = 0; l < nl && rc == 0; l++) {
-        char cname[32];
-        level_name(cname, sizeof cname, "lo", levels[l]);
-        rc = frame_add(fr, cname, float_column(lo + l * hh, hh), &err);
-        level_name(cname, sizeof cname, "hi", levels[l]);
-        if (rc == 0)
-            rc = frame_add(fr, cname, float_column(hi + l * hh, hh), &err);
-    }
-    if (rc < 0) {
-        ll_frame_free(fr);
-        return ll_lua_raise(L, &err);
-    }
-    *slot = fr;
-    return 1;
+        rc = add_intervals(fr, mean, lo, hi, levels, nl, hh, &err);
+    return finish_frame(L, slot, fr, rc, &err);
 }
 
 static int l_fit_fitted(lua_State *L)
@@ -1398,12 +1417,7 @@ static ll_column *series_column(const ll_column *ids, const int64_t *group,
 static int l_panel_predict(lua_State *L)
 {
     lpanel *u = check_panel(L, 1);
-    lua_Integer h = luaL_checkinteger(L, 2);
-    if (h <= 0)
-        return luaL_error(L, "forecast: h must be a positive integer, got %d",
-                          (int)h);
-    if (h > 1000000)
-        return luaL_error(L, "forecast: h is too large (%d)", (int)h);
+    lua_Integer h = check_horizon(L, 2);
     int opts = lua_istable(L, 3) ? 3 : 0;
     lua_settop(L, 3);
     double levels[8];
@@ -1473,21 +1487,8 @@ static int l_panel_predict(lua_State *L)
     if (rc == 0)
         rc = frame_add(fr, tname, time_column(p->time_kind, times, rows), &err);
     if (rc == 0)
-        rc = frame_add(fr, "mean", float_column(mean, rows), &err);
-    for (size_t l = 0; l < nl && rc == 0; l++) {
-        char name[32];
-        level_name(name, sizeof name, "lo", levels[l]);
-        rc = frame_add(fr, name, float_column(lo + l * rows, rows), &err);
-        level_name(name, sizeof name, "hi", levels[l]);
-        if (rc == 0)
-            rc = frame_add(fr, name, float_column(hi + l * rows, rows), &err);
-    }
-    if (rc < 0) {
-        ll_frame_free(fr);
-        return ll_lua_raise(L, &err);
-    }
-    *slot = fr;
-    return 1;
+        rc = add_intervals(fr, mean, lo, hi, levels, nl, rows, &err);
+    return finish_frame(L, slot, fr, rc, &err);
 }
 
 /* fits.<field>: n (series fitted), errors {id = msg}, methods {id =

@@ -272,17 +272,6 @@ static int max_steps(const ll_aml_pipeline *p)
     return m;
 }
 
-static int fmt_time(const ll_aml_table *t, double v, char *out, size_t cap)
-{
-    if (t->time_kind == LL_AML_TIME_DATE)
-        ll_format_date((int32_t)v, out, cap);
-    else if (t->time_kind == LL_AML_TIME_DATETIME)
-        ll_format_datetime((int64_t)v, out, cap);
-    else
-        snprintf(out, cap, "%.0f", v);
-    return 0;
-}
-
 /* The output frame from per-row arrays. */
 static ll_frame *make_output(const ll_aml_pipeline *p, const size_t *ser,
                              const double *tm, const double *mean,
@@ -565,10 +554,11 @@ ll_frame *ll_aml_pipeline_forecast(const ll_aml_pipeline *p, size_t h,
                 ll_buf v;
                 ll_buf_init(&v);
                 ll_col_format(tcol, i, &v);
-                fmt_time(t, ll_aml_table_future_time(t, (size_t)s, 1), a,
-                         sizeof a);
-                fmt_time(t, ll_aml_table_future_time(t, (size_t)s, hs[s]), b,
-                         sizeof b);
+                ll_aml_table_fmt_time(
+                    t, ll_aml_table_future_time(t, (size_t)s, 1), a, sizeof a);
+                ll_aml_table_fmt_time(
+                    t, ll_aml_table_future_time(t, (size_t)s, hs[s]), b,
+                    sizeof b);
                 ll_err_set(err, LL_EINVAL,
                            "future row %lld: time %s of series %s is not one "
                            "of the %zu steps after its end (%s .. %s)",

@@ -39,6 +39,7 @@
 #include "forecast/forecast.h"
 #include "forecast/optim.h"
 #include "forecast/prophet.h"
+#include "util/rng.h"
 
 enum { PROPHET_SAMPLES = 1000 };
 
@@ -391,56 +392,19 @@ static void prophet_free(ll_fc_fit *f)
     free(f);
 }
 
-/* A small, fast generator (xoshiro256**) seeded through splitmix64. */
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
 /* Uniform on (0, 1). */
-static double rng_uniform(rng *r)
+static double rng_uniform(ll_rng *r)
 {
-    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return ((double)(ll_rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-static double rng_normal(rng *r)
+static double rng_normal(ll_rng *r)
 {
     double u = rng_uniform(r), v = rng_uniform(r);
     return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
-static double rng_laplace(rng *r, double scale)
+static double rng_laplace(ll_rng *r, double scale)
 {
     double u = rng_uniform(r) - 0.5;
     return u < 0 ? scale * log(1 + 2 * u) : -scale * log(1 - 2 * u);
@@ -533,8 +497,8 @@ static int prophet_predict(const ll_fc_fit *f, size_t h, const double *xf,
         slots > 0 ? fmin(1.0, (double)S * (T - 1) / (double)slots) : 0;
     if (S == 0)
         prob = 0;
-    rng r;
-    rng_seed(&r, f->spec.seed);
+    ll_rng r;
+    ll_rng_seed(&r, f->spec.seed);
     for (size_t s = 0; s < PROPHET_SAMPLES; s++) {
         size_t changes = 0;
         for (size_t c = 0; c < slots; c++)

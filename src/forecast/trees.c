@@ -11,23 +11,7 @@
 #include <string.h>
 
 #include "forecast/automl.h"
-
-typedef struct rng64 {
-    uint64_t s;
-} rng64;
-
-static uint64_t rnext(rng64 *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double runif(rng64 *r)
-{
-    return (double)(rnext(r) >> 11) * (1.0 / 9007199254740992.0);
-}
+#include "util/rng.h"
 
 typedef struct nodes {
     int *feat;
@@ -74,7 +58,7 @@ typedef struct grow {
     size_t min_leaf;
     size_t mtry;
     int random_thr; /* extra trees */
-    rng64 rng;
+    uint64_t rng;   /* splitmix64 state */
     nodes *t;
     double *vals; /* scratch n */
     size_t *scratch;
@@ -114,7 +98,7 @@ static int grow_node(grow *g, size_t *idx, size_t n, int depth, vi *buf)
     for (size_t j = 0; j < p; j++)
         g->feats[j] = (int)j;
     for (size_t j = 0; j < g->mtry && j < p; j++) {
-        size_t k = j + (size_t)(rnext(&g->rng) % (p - j));
+        size_t k = j + (size_t)(ll_splitmix64(&g->rng) % (p - j));
         int tmp = g->feats[j];
         g->feats[j] = g->feats[k];
         g->feats[k] = tmp;
@@ -133,7 +117,7 @@ static int grow_node(grow *g, size_t *idx, size_t n, int depth, vi *buf)
             }
             if (!(hi > lo))
                 continue;
-            double thr = lo + (hi - lo) * runif(&g->rng);
+            double thr = lo + (hi - lo) * ll_rng_u53(ll_splitmix64(&g->rng));
             double sl = 0, ql = 0, sr = 0, qr = 0;
             size_t nl = 0;
             for (size_t i = 0; i < n; i++) {
@@ -264,7 +248,7 @@ static int trees_fit(const ll_aml_reg_ops *ops, const tree_cfg *cfg,
     if (g.mtry < 1)
         g.mtry = 1;
     g.random_thr = cfg->random_thr;
-    g.rng.s = seed * 0x2545F4914F6CDD1DULL + 17;
+    g.rng = seed * 0x2545F4914F6CDD1DULL + 17;
     g.t = &t;
     double base = 0;
     for (size_t i = 0; i < n; i++)
@@ -278,11 +262,11 @@ static int trees_fit(const ll_aml_reg_ops *ops, const tree_cfg *cfg,
         size_t m = n;
         if (cfg->bootstrap)
             for (size_t i = 0; i < n; i++)
-                idx[i] = (size_t)(rnext(&g.rng) % n);
+                idx[i] = (size_t)(ll_splitmix64(&g.rng) % n);
         else if (cfg->subsample < 1) {
             m = 0;
             for (size_t i = 0; i < n; i++)
-                if (runif(&g.rng) < cfg->subsample)
+                if (ll_rng_u53(ll_splitmix64(&g.rng)) < cfg->subsample)
                     idx[m++] = i;
             if (m < 2 * cfg->min_leaf)
                 for (m = 0; m < n; m++)

@@ -10,6 +10,7 @@
 
 #include "frame/frame.h"
 #include "frame/frame_int.h"
+#include "util/rng.h"
 
 static void *nomem(ll_err *err)
 {
@@ -385,14 +386,6 @@ done:
 
 /* --- sample, nlargest, nsmallest --- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
                           int replace, uint64_t seed, ll_err *err)
 {
@@ -424,12 +417,12 @@ ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
     uint64_t s = seed;
     if (replace) {
         for (int64_t i = 0; i < n; i++)
-            p[i] = (int64_t)(splitmix(&s) % (uint64_t)f->nrow);
+            p[i] = (int64_t)(ll_splitmix64(&s) % (uint64_t)f->nrow);
     } else {
         for (int64_t i = 0; i < m; i++)
             p[i] = i;
         for (int64_t i = 0; i < n; i++) { /* partial Fisher-Yates */
-            int64_t j = i + (int64_t)(splitmix(&s) % (uint64_t)(m - i));
+            int64_t j = i + (int64_t)(ll_splitmix64(&s) % (uint64_t)(m - i));
             int64_t t = p[i];
             p[i] = p[j];
             p[j] = t;

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "frame/frame.h"
 #include "frame/frame_int.h"
+#include "util/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -603,14 +604,6 @@ done:
 
 /* --- split --- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 int ll_frame_split_index(const ll_frame *f, double test, uint64_t seed,
                          int shuffle, const char *time_col, int64_t **perm,
                          int64_t *n_train, ll_err *err)
@@ -639,7 +632,7 @@ int ll_frame_split_index(const ll_frame *f, double test, uint64_t seed,
         if (shuffle) {
             uint64_t s = seed;
             for (int64_t i = n - 1; i > 0; i--) {
-                int64_t j = (int64_t)(splitmix(&s) % (uint64_t)(i + 1));
+                int64_t j = (int64_t)(ll_splitmix64(&s) % (uint64_t)(i + 1));
                 int64_t t = p[i];
                 p[i] = p[j];
                 p[j] = t;

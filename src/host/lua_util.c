@@ -120,61 +120,85 @@ int ll_lua_fail(lua_State *L, const ll_err *err)
     return 2;
 }
 
-static int get_opt(lua_State *L, int idx, const char *key)
+void ll_lua_regset(lua_State *L, const char *key, int idx, int in)
 {
-    if (lua_type(L, idx) != LUA_TTABLE)
-        return LUA_TNIL;
-    return lua_getfield(L, idx, key);
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, key);
+    lua_pushvalue(L, idx);
+    if (in)
+        lua_pushboolean(L, 1);
+    else
+        lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+int ll_lua_regset_list(lua_State *L, const char *key)
+{
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, key);
+    lua_Integer i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -4, ++i);
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* Push field key of the options table at idx and return 1, or push
+ * nothing and return 0 when idx is 0 (no options), not a table, or the
+ * field is nil. */
+static int push_opt(lua_State *L, int idx, const char *key)
+{
+    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE)
+        return 0;
+    if (lua_getfield(L, idx, key) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* Raise "option 'key': <expected> expected, got <type>" for the value at
+ * the top of the stack. */
+static void opt_type_error(lua_State *L, const char *key, const char *expected)
+{
+    luaL_error(L, "option '%s': %s expected, got %s", key, expected,
+               luaL_typename(L, -1));
 }
 
 lua_Integer ll_opt_int(lua_State *L, int idx, const char *key, lua_Integer def)
 {
-    idx = lua_absindex(L, idx);
-    int t = get_opt(L, idx, key);
-    if (t == LUA_TNIL) {
-        if (lua_type(L, idx) == LUA_TTABLE)
-            lua_pop(L, 1);
+    if (!push_opt(L, idx, key))
         return def;
-    }
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
     if (!isnum)
-        luaL_error(L, "option '%s': integer expected, got %s", key,
-                   luaL_typename(L, -1));
+        opt_type_error(L, key, "integer");
     lua_pop(L, 1);
     return v;
 }
 
 lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def)
 {
-    idx = lua_absindex(L, idx);
-    int t = get_opt(L, idx, key);
-    if (t == LUA_TNIL) {
-        if (lua_type(L, idx) == LUA_TTABLE)
-            lua_pop(L, 1);
+    if (!push_opt(L, idx, key))
         return def;
-    }
     int isnum = 0;
     lua_Number v = lua_tonumberx(L, -1, &isnum);
     if (!isnum)
-        luaL_error(L, "option '%s': number expected, got %s", key,
-                   luaL_typename(L, -1));
+        opt_type_error(L, key, "number");
     lua_pop(L, 1);
     return v;
 }
 
 int ll_opt_bool(lua_State *L, int idx, const char *key, int def)
 {
-    idx = lua_absindex(L, idx);
-    int t = get_opt(L, idx, key);
-    if (t == LUA_TNIL) {
-        if (lua_type(L, idx) == LUA_TTABLE)
-            lua_pop(L, 1);
+    if (!push_opt(L, idx, key))
         return def;
-    }
-    if (t != LUA_TBOOLEAN)
-        luaL_error(L, "option '%s': boolean expected, got %s", key,
-                   luaL_typename(L, -1));
+    if (lua_type(L, -1) != LUA_TBOOLEAN)
+        opt_type_error(L, key, "boolean");
     int v = lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
@@ -182,16 +206,10 @@ int ll_opt_bool(lua_State *L, int idx, const char *key, int def)
 
 const char *ll_opt_str(lua_State *L, int idx, const char *key, const char *def)
 {
-    idx = lua_absindex(L, idx);
-    int t = get_opt(L, idx, key);
-    if (t == LUA_TNIL) {
-        if (lua_type(L, idx) == LUA_TTABLE)
-            lua_pop(L, 1);
+    if (!push_opt(L, idx, key))
         return def;
-    }
-    if (t != LUA_TSTRING)
-        luaL_error(L, "option '%s': string expected, got %s", key,
-                   luaL_typename(L, -1));
+    if (lua_type(L, -1) != LUA_TSTRING)
+        opt_type_error(L, key, "string");
     /* The string is referenced by the options table, which the caller
      * keeps on the stack, so it stays alive after the pop. */
     const char *s = lua_tostring(L, -1);

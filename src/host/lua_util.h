@@ -48,7 +48,14 @@ int ll_lua_raise(lua_State *L, const ll_err *err);
 /* Push nil, message and return 2: the expected-failure convention. */
 int ll_lua_fail(lua_State *L, const ll_err *err);
 
-/* Option readers for a table argument at idx (absent field -> default). */
+/* A set of live objects kept in the registry under key (a table made by
+ * the module opener): add (in != 0) or remove the value at idx. */
+void ll_lua_regset(lua_State *L, const char *key, int idx, int in);
+/* Push a new array of the members of the registry set key; returns 1. */
+int ll_lua_regset_list(lua_State *L, const char *key);
+
+/* Option readers for a table argument at idx (absent field -> default;
+ * idx 0 or a non-table: no options, every reader gives its default). */
 lua_Integer ll_opt_int(lua_State *L, int idx, const char *key, lua_Integer def);
 lua_Number ll_opt_num(lua_State *L, int idx, const char *key, lua_Number def);
 int ll_opt_bool(lua_State *L, int idx, const char *key, int def);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "nn/blas.h"
+#include "util/rng.h"
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
@@ -294,48 +295,22 @@ ll_tensor *ll_tensor_linspace(double start, double stop, int64_t n, ll_err *err)
 
 /* ---- generator: xoshiro256** seeded by splitmix64 ---------------------- */
 
-static uint64_t rng_s[4] = {0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL,
-                            0x94d049bb133111ebULL, 0x2545f4914f6cdd1dULL};
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(void)
-{
-    uint64_t r = rotl(rng_s[1] * 5, 7) * 9;
-    uint64_t t = rng_s[1] << 17;
-    rng_s[2] ^= rng_s[0];
-    rng_s[3] ^= rng_s[1];
-    rng_s[1] ^= rng_s[2];
-    rng_s[0] ^= rng_s[3];
-    rng_s[2] ^= t;
-    rng_s[3] = rotl(rng_s[3], 45);
-    return r;
-}
+static ll_rng rng = {{0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL,
+                      0x94d049bb133111ebULL, 0x2545f4914f6cdd1dULL}};
 
 void ll_manual_seed(uint64_t seed)
 {
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        rng_s[i] = z ^ (z >> 31);
-    }
+    ll_rng_seed(&rng, seed);
 }
 
 double ll_rand_uniform(void)
 {
-    return (double)(rng_next() >> 11) * (1.0 / 9007199254740992.0);
+    return ll_rng_unif(&rng);
 }
 
 double ll_rand_normal(void)
 {
-    double u1 = ll_rand_uniform(), u2 = ll_rand_uniform();
-    if (u1 < 1e-300)
-        u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return ll_rng_normal(&rng);
 }
 
 ll_tensor *ll_tensor_rand(int ndim, const int64_t *shape, ll_err *err)
@@ -367,8 +342,8 @@ ll_tensor *ll_tensor_randint(int64_t low, int64_t high, int ndim,
     ll_tensor *t = ll_tensor_empty(ndim, shape, err);
     if (t)
         for (int64_t i = 0; i < t->numel; i++)
-            t->st->data[i] =
-                (float)(low + (int64_t)(rng_next() % (uint64_t)(high - low)));
+            t->st->data[i] = (float)(low + (int64_t)(ll_rng_next(&rng) %
+                                                     (uint64_t)(high - low)));
     return t;
 }
 

@@ -19,30 +19,6 @@
 
 /* ---- reading ---- */
 
-typedef struct reader {
-    const char *text;
-    const char *path;
-    ll_err *err;
-} reader;
-
-static int rerr(reader *r, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* at: where in the text (NULL: the start) */
-static int rerr(reader *r, const char *at, const char *fmt, ...)
-{
-    int line = 1, col = 1;
-    if (at)
-        nb_line_col(r->text, (size_t)(at - r->text), &line, &col);
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ll_err_set(r->err, LL_EPARSE, "%s:%d:%d: %s", nb_name(r->path), line,
-                      col, msg);
-}
-
 /* Where the value of the n-th (0-based) occurrence of "key" sits in the
  * text, for messages about a parsed tree (cJSON keeps no positions). */
 static const char *find_key(const char *text, const char *key, int n)
@@ -104,14 +80,14 @@ static char *join_lines(const cJSON *v, int *bad)
  * for it on every cell made reading a big notebook quadratic. */
 #define CELL_POS find_key(r->text, "cell_type", ci)
 
-static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
+static int read_output(nb_src *r, const cJSON *o, ll_cell *c, int ci, int oi)
 {
     ll_output out;
     memset(&out, 0, sizeof out);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "output_type");
     if (!cJSON_IsString(t))
-        return rerr(r, CELL_POS, "cells[%d].outputs[%d]: missing output_type",
-                    ci, oi);
+        return nb_src_error(
+            r, CELL_POS, "cells[%d].outputs[%d]: missing output_type", ci, oi);
     int bad = 0, oom = 0, svg_in = 0, png_in = 0;
     const char *ty = t->valuestring;
     if (strcmp(ty, "stream") == 0) {
@@ -166,9 +142,9 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
             oom = 1;
         ll_buf_free(&b);
     } else {
-        return rerr(r, CELL_POS,
-                    "cells[%d].outputs[%d]: unknown output_type '%s'", ci, oi,
-                    ty);
+        return nb_src_error(r, CELL_POS,
+                            "cells[%d].outputs[%d]: unknown output_type '%s'",
+                            ci, oi, ty);
     }
     /* every string an output type has was made (NULL: out of memory) */
     if (!bad && !oom) {
@@ -182,21 +158,22 @@ static int read_output(reader *r, const cJSON *o, ll_cell *c, int ci, int oi)
     if (oom && !bad)
         rc = ll_err_oom(r->err);
     else if (bad)
-        rc = rerr(r, CELL_POS,
-                  "cells[%d].outputs[%d]: text must be a string or a list "
-                  "of strings",
-                  ci, oi);
+        rc = nb_src_error(
+            r, CELL_POS,
+            "cells[%d].outputs[%d]: text must be a string or a list "
+            "of strings",
+            ci, oi);
     else if (ll_cell_add_output(c, &out) != LL_OK)
         rc = ll_err_oom(r->err);
     ll_output_free(&out);
     return rc;
 }
 
-static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
+static int read_cell(nb_src *r, ll_notebook *nb, const cJSON *jc, int ci)
 {
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(jc, "cell_type");
     if (!cJSON_IsString(ct))
-        return rerr(r, CELL_POS, "cells[%d]: missing cell_type", ci);
+        return nb_src_error(r, CELL_POS, "cells[%d]: missing cell_type", ci);
     ll_cell_type type;
     if (strcmp(ct->valuestring, "code") == 0)
         type = LL_CELL_CODE;
@@ -205,15 +182,15 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
     else if (strcmp(ct->valuestring, "raw") == 0)
         type = LL_CELL_RAW;
     else
-        return rerr(r, CELL_POS, "cells[%d]: unknown cell_type '%s'", ci,
-                    ct->valuestring);
+        return nb_src_error(r, CELL_POS, "cells[%d]: unknown cell_type '%s'",
+                            ci, ct->valuestring);
     int bad = 0;
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(jc, "source");
     char *src = js ? join_lines(js, &bad) : nb_strdup("");
     if (bad)
-        return rerr(r, CELL_POS,
-                    "cells[%d]: source must be a string or a list of strings",
-                    ci);
+        return nb_src_error(
+            r, CELL_POS,
+            "cells[%d]: source must be a string or a list of strings", ci);
     if (!src)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     /* no '\r' of CRLF line ends; the model keeps no trailing newline */
@@ -235,7 +212,8 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
     }
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(jc, "metadata");
     if (meta && !cJSON_IsObject(meta))
-        return rerr(r, CELL_POS, "cells[%d]: metadata must be an object", ci);
+        return nb_src_error(r, CELL_POS,
+                            "cells[%d]: metadata must be an object", ci);
     if (meta && nb_cell_set_metadata_obj(c, meta) != LL_OK)
         return ll_err_set(r->err, LL_ENOMEM, "out of memory");
     const cJSON *ec = cJSON_GetObjectItemCaseSensitive(jc, "execution_count");
@@ -243,7 +221,8 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
         c->execution_count = ec->valueint;
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(jc, "outputs");
     if (outs && !cJSON_IsArray(outs))
-        return rerr(r, CELL_POS, "cells[%d]: outputs must be a list", ci);
+        return nb_src_error(r, CELL_POS, "cells[%d]: outputs must be a list",
+                            ci);
     const cJSON *o;
     int oi = 0;
     cJSON_ArrayForEach(o, outs)
@@ -255,13 +234,13 @@ static int read_cell(reader *r, ll_notebook *nb, const cJSON *jc, int ci)
     return LL_OK;
 }
 
-static int read_metadata(reader *r, ll_notebook *nb, const cJSON *meta)
+static int read_metadata(nb_src *r, ll_notebook *nb, const cJSON *meta)
 {
     if (!meta)
         return LL_OK;
     if (!cJSON_IsObject(meta))
-        return rerr(r, find_key(r->text, "metadata", 0),
-                    "notebook metadata must be an object");
+        return nb_src_error(r, find_key(r->text, "metadata", 0),
+                            "notebook metadata must be an object");
     ll_buf b;
     ll_buf_init(&b);
     int rc = nb_json_dump(meta, &b, -1, 0);
@@ -288,14 +267,14 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
                        ll_notebook **out, ll_err *err)
 {
     *out = NULL;
-    reader r = {text, path, err};
+    nb_src r = {text, path, err};
     const char *end = NULL;
     errno = 0;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root && errno == ENOMEM) /* a failed malloc, not the text */
         return ll_err_oom(err);
     if (!root)
-        return rerr(&r, end ? end : text, "invalid JSON");
+        return nb_src_error(&r, end ? end : text, "invalid JSON");
     /* only whitespace may follow the document */
     const char *p = end;
     while (p && p < text + len &&
@@ -303,22 +282,23 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
         p++;
     int rc = LL_OK;
     if (p && p < text + len && *p)
-        rc = rerr(&r, p, "invalid JSON: text after the notebook");
+        rc = nb_src_error(&r, p, "invalid JSON: text after the notebook");
     else if (!cJSON_IsObject(root))
-        rc = rerr(&r, text, "not a notebook (expected a JSON object)");
+        rc = nb_src_error(&r, text, "not a notebook (expected a JSON object)");
     ll_notebook *nb = NULL;
     if (rc == LL_OK) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "nbformat");
         const cJSON *cells = cJSON_GetObjectItemCaseSensitive(root, "cells");
         if (!cJSON_IsNumber(v))
-            rc = rerr(&r, text, "not a notebook (no nbformat)");
+            rc = nb_src_error(&r, text, "not a notebook (no nbformat)");
         else if (v->valuedouble != 4)
-            rc = rerr(&r, find_key(text, "nbformat", 0),
-                      "unsupported nbformat %g (lualab reads nbformat 4)",
-                      v->valuedouble);
+            rc = nb_src_error(
+                &r, find_key(text, "nbformat", 0),
+                "unsupported nbformat %g (lualab reads nbformat 4)",
+                v->valuedouble);
         else if (!cJSON_IsArray(cells))
-            rc = rerr(&r, cells ? find_key(text, "cells", 0) : text,
-                      "not a notebook (cells must be a list)");
+            rc = nb_src_error(&r, cells ? find_key(text, "cells", 0) : text,
+                              "not a notebook (cells must be a list)");
         else if (!(nb = ll_notebook_new()))
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         if (rc == LL_OK) {
@@ -332,8 +312,8 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
                 if (rc != LL_OK)
                     break;
                 if (!cJSON_IsObject(jc))
-                    rc = rerr(&r, find_key(text, "cells", 0),
-                              "cells[%d] is not an object", ci);
+                    rc = nb_src_error(&r, find_key(text, "cells", 0),
+                                      "cells[%d] is not an object", ci);
                 else
                     rc = read_cell(&r, nb, jc, ci);
                 ci++;
@@ -633,18 +613,5 @@ int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err)
 int ll_notebook_parse_ipynb(const char *text, size_t len, const char *path,
                             ll_notebook **out, ll_err *err)
 {
-    char *copy;
-    size_t copy_len;
-    *out = NULL;
-    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
-    if (rc != LL_OK)
-        return rc;
-    rc = parse_ipynb(copy, copy_len, path, out, err);
-    free(copy);
-    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
-        ll_notebook_free(*out);
-        *out = NULL;
-        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    return rc;
+    return nb_parse_text(parse_ipynb, text, len, path, out, err);
 }

@@ -27,28 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct mdparser {
-    const char *text;
-    const char *path;
-    ll_err *err;
-} mdparser;
-
-static int merr(mdparser *m, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int merr(mdparser *m, const char *at, const char *fmt, ...)
-{
-    int line, col;
-    nb_line_col(m->text, (size_t)(at - m->text), &line, &col);
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ll_err_set(m->err, LL_EPARSE, "%s:%d:%d: %s", nb_name(m->path), line,
-                      col, msg);
-}
-
 /* A fence line: up to 3 spaces, then 3+ backticks or tildes.  Returns the
  * fence length and sets *ch and *info (the text after the fence). */
 static int fence(const char *p, const char *end, char *ch, const char **info)
@@ -82,7 +60,7 @@ static int only_space(const char *p, const char *end)
 }
 
 /* Markdown text [s, e) as a cell, without blank lines around it. */
-static int add_markdown(mdparser *m, ll_notebook *nb, const char *s,
+static int add_markdown(nb_src *m, ll_notebook *nb, const char *s,
                         const char *e)
 {
     while (s < e && (*s == '\n' || *s == '\r')) {
@@ -126,7 +104,7 @@ static int region_open(const char *p, const char *e)
 
 /* Parse "lua key=JSON ..." after a fence.  *is_lua = 0 for other
  * languages (the block stays Markdown). */
-static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
+static int fence_info(nb_src *m, const char *p, const char *end, int *is_lua,
                       cJSON **meta)
 {
     *is_lua = 0;
@@ -155,7 +133,7 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
         while (eq < end && *eq != '=' && *eq != ' ')
             eq++;
         if (eq >= end || *eq != '=' || eq == p)
-            return merr(m, p, "expected key=value after ```lua");
+            return nb_src_error(m, p, "expected key=value after ```lua");
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
         const char *vend = NULL;
@@ -166,10 +144,10 @@ static int fence_info(mdparser *m, const char *p, const char *end, int *is_lua,
             return ll_err_oom(m->err);
         if (!v || (vend < end && *vend != ' ' && *vend != '\t')) {
             cJSON_Delete(v);
-            return merr(m, eq + 1,
-                        "bad metadata value for '%s' after ```lua "
-                        "(expected JSON)",
-                        key);
+            return nb_src_error(m, eq + 1,
+                                "bad metadata value for '%s' after ```lua "
+                                "(expected JSON)",
+                                key);
         }
         if (!cJSON_AddItemToObject(*meta, key, v)) {
             cJSON_Delete(v);
@@ -184,7 +162,7 @@ static int parse_markdown(const char *text, size_t len, const char *path,
                           ll_notebook **out, ll_err *err)
 {
     *out = NULL;
-    mdparser m = {text, path, err};
+    nb_src m = {text, path, err};
     ll_notebook *nb = ll_notebook_new();
     if (!nb)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -212,9 +190,9 @@ static int parse_markdown(const char *text, size_t len, const char *path,
             q = nl ? nl + 1 : end;
         }
         if (!nb->header && rc == LL_OK)
-            rc = merr(&m, text,
-                      "header block not closed (expected a '---' "
-                      "line)");
+            rc = nb_src_error(&m, text,
+                              "header block not closed (expected a '---' "
+                              "line)");
     }
 
     const char *md_start = p;
@@ -308,7 +286,7 @@ static int parse_markdown(const char *text, size_t len, const char *path,
         }
         if (flen && !close) {
             cJSON_Delete(meta);
-            rc = merr(&m, open, "code block opened here is not closed");
+            rc = nb_src_error(&m, open, "code block opened here is not closed");
             break;
         }
         if (!is_lua) {
@@ -523,18 +501,5 @@ int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out)
 int ll_notebook_parse_markdown(const char *text, size_t len, const char *path,
                                ll_notebook **out, ll_err *err)
 {
-    char *copy;
-    size_t copy_len;
-    *out = NULL;
-    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
-    if (rc != LL_OK)
-        return rc;
-    rc = parse_markdown(copy, copy_len, path, out, err);
-    free(copy);
-    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
-        ll_notebook_free(*out);
-        *out = NULL;
-        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    return rc;
+    return nb_parse_text(parse_markdown, text, len, path, out, err);
 }

@@ -172,28 +172,6 @@ static void uncomment(const char **p, const char **end, int header)
     }
 }
 
-typedef struct parser {
-    const char *text;
-    const char *path;
-    ll_err *err;
-} parser;
-
-static int perr(parser *ps, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int perr(parser *ps, const char *at, const char *fmt, ...)
-{
-    int line, col;
-    nb_line_col(ps->text, (size_t)(at - ps->text), &line, &col);
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ll_err_set(ps->err, LL_EPARSE, "%s:%d:%d: %s", nb_name(ps->path),
-                      line, col, msg);
-}
-
 static int is_key_char(char c)
 {
     return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
@@ -201,7 +179,7 @@ static int is_key_char(char c)
 
 /* Parse the marker text after "%%": [title] [markdown|md|raw] key=JSON...
  * Fills *type and a metadata object. */
-static int parse_marker(parser *ps, const char *p, const char *end,
+static int parse_marker(nb_src *ps, const char *p, const char *end,
                         ll_cell_type *type, cJSON **meta)
 {
     *type = LL_CELL_CODE;
@@ -240,18 +218,18 @@ static int parse_marker(parser *ps, const char *p, const char *end,
                 break;
             }
             if (!val) {
-                rc = perr(ps, v,
-                          "bad metadata value for '%s' on the cell "
-                          "marker (expected JSON)",
-                          key);
+                rc = nb_src_error(ps, v,
+                                  "bad metadata value for '%s' on the cell "
+                                  "marker (expected JSON)",
+                                  key);
                 break;
             }
             if (vend < end && *vend != ' ' && *vend != '\t') {
                 cJSON_Delete(val);
-                rc = perr(ps, vend,
-                          "unexpected text after the value of "
-                          "'%s' on the cell marker",
-                          key);
+                rc = nb_src_error(ps, vend,
+                                  "unexpected text after the value of "
+                                  "'%s' on the cell marker",
+                                  key);
                 break;
             }
             cJSON_DeleteItemFromObjectCaseSensitive(*meta, key);
@@ -278,9 +256,9 @@ static int parse_marker(parser *ps, const char *p, const char *end,
             if (!cJSON_IsObject(obj) ||
                 (vend < end && *vend != ' ' && *vend != '\t')) {
                 cJSON_Delete(obj);
-                rc = perr(ps, p,
-                          "bad metadata object on the cell marker "
-                          "(expected JSON)");
+                rc = nb_src_error(ps, p,
+                                  "bad metadata object on the cell marker "
+                                  "(expected JSON)");
                 break;
             }
             cJSON *item = obj->child;
@@ -309,8 +287,8 @@ static int parse_marker(parser *ps, const char *p, const char *end,
         if (in_meta) {
             char word[64];
             snprintf(word, sizeof word, "%.*s", (int)(wl < 60 ? wl : 60), p);
-            rc = perr(ps, p, "expected key=value on the cell marker, got '%s'",
-                      word);
+            rc = nb_src_error(
+                ps, p, "expected key=value on the cell marker, got '%s'", word);
             break;
         }
         if ((wl == 10 && memcmp(p, "[markdown]", 10) == 0) ||
@@ -341,7 +319,7 @@ static int parse_marker(parser *ps, const char *p, const char *end,
 
 /* A cell body: lines [start, end) of the file (end excludes the newline
  * before the next marker). */
-static int add_cell(parser *ps, ll_notebook *nb, ll_cell_type type, cJSON *meta,
+static int add_cell(nb_src *ps, ll_notebook *nb, ll_cell_type type, cJSON *meta,
                     const char *start, const char *end, int line)
 {
     /* drop trailing blank lines */
@@ -419,7 +397,7 @@ static int parse_percent(const char *text, size_t len, const char *path,
                          ll_notebook **out, ll_err *err)
 {
     *out = NULL;
-    parser ps = {text, path, err};
+    nb_src ps = {text, path, err};
     ll_notebook *nb = ll_notebook_new();
     if (!nb)
         return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -474,10 +452,10 @@ static int parse_percent(const char *text, size_t len, const char *path,
             hline++;
         }
         if (rc == LL_OK && !closed)
-            rc = perr(&ps, hdr,
-                      "header block not closed (expected a '%s' "
-                      "line)",
-                      "-- ---");
+            rc = nb_src_error(&ps, hdr,
+                              "header block not closed (expected a '%s' "
+                              "line)",
+                              "-- ---");
         else if (rc != LL_OK)
             rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         if (rc == LL_OK) {
@@ -713,18 +691,5 @@ int ll_notebook_to_percent(const ll_notebook *nb, ll_buf *out)
 int ll_notebook_parse_percent(const char *text, size_t len, const char *path,
                               ll_notebook **out, ll_err *err)
 {
-    char *copy;
-    size_t copy_len;
-    *out = NULL;
-    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
-    if (rc != LL_OK)
-        return rc;
-    rc = parse_percent(copy, copy_len, path, out, err);
-    free(copy);
-    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
-        ll_notebook_free(*out);
-        *out = NULL;
-        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    return rc;
+    return nb_parse_text(parse_percent, text, len, path, out, err);
 }

@@ -54,6 +54,25 @@ int nb_ipynb_assemble(const ll_notebook *nb, char **cell_text, ll_buf *out);
  * strings.  *copy: caller frees. */
 int nb_text_copy(const char *text, size_t len, const char *path, char **copy,
                  size_t *copy_len, ll_err *err);
+/* The text a reader parses, for messages naming a position in it. */
+typedef struct nb_src {
+    const char *text;
+    const char *path;
+    ll_err *err;
+} nb_src;
+
+/* Set src->err to "NAME:LINE:COL: <message>" for the byte at (NULL: the
+ * start of the text) and return LL_EPARSE. */
+int nb_src_error(const nb_src *src, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A format's parser: text[0..len) is such a copy; *out the notebook. */
+typedef int (*nb_parser)(const char *text, size_t len, const char *path,
+                         ll_notebook **out, ll_err *err);
+/* What every ll_notebook_parse_* does: parse the nb_text_copy of text,
+ * then give the cells unique ids (nb_unique_ids).  *out is NULL on error. */
+int nb_parse_text(nb_parser parse, const char *text, size_t len,
+                  const char *path, ll_notebook **out, ll_err *err);
 /* The same in place on a NUL-terminated string (NULL is fine). */
 void nb_strip_crlf(char *s);
 

@@ -13,6 +13,7 @@
 #include "util/signals.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -753,6 +754,39 @@ int nb_text_copy(const char *text, size_t len, const char *path, char **copy,
     *copy = c;
     *copy_len = j;
     return LL_OK;
+}
+
+int nb_src_error(const nb_src *src, const char *at, const char *fmt, ...)
+{
+    int line = 1, col = 1;
+    if (at)
+        nb_line_col(src->text, (size_t)(at - src->text), &line, &col);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ll_err_set(src->err, LL_EPARSE, "%s:%d:%d: %s", nb_name(src->path),
+                      line, col, msg);
+}
+
+int nb_parse_text(nb_parser parse, const char *text, size_t len,
+                  const char *path, ll_notebook **out, ll_err *err)
+{
+    char *copy;
+    size_t copy_len;
+    *out = NULL;
+    int rc = nb_text_copy(text, len, path, &copy, &copy_len, err);
+    if (rc != LL_OK)
+        return rc;
+    rc = parse(copy, copy_len, path, out, err);
+    free(copy);
+    if (rc == LL_OK && nb_unique_ids(*out) != LL_OK) {
+        ll_notebook_free(*out);
+        *out = NULL;
+        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    return rc;
 }
 
 void nb_strip_crlf(char *s)

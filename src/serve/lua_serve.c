@@ -268,11 +268,7 @@ static int l_start(lua_State *L)
     if (key)
         s->api_key = strdup(key);
     /* Keep it in the kernel's list until it is stopped. */
-    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_KEY);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    ll_lua_regset(L, REGISTRY_KEY, -1, 1);
     return 1;
 }
 
@@ -533,11 +529,7 @@ static int l_stop(lua_State *L)
 {
     service *s = check_service(L, 1);
     stop_child(s);
-    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_KEY);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    ll_lua_regset(L, REGISTRY_KEY, 1, 0);
     return 0;
 }
 
@@ -575,17 +567,7 @@ static int l_tostring(lua_State *L)
 /* serve.list() -> a list of the running services */
 static int l_list(lua_State *L)
 {
-    lua_newtable(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_KEY);
-    lua_Integer i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -4, ++i);
-    }
-    lua_pop(L, 1);
-    return 1;
+    return ll_lua_regset_list(L, REGISTRY_KEY);
 }
 
 static const ll_lua_fn service_methods[] = {

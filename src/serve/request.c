@@ -731,23 +731,6 @@ static void put_num(ll_buf *out, double x)
     ll_buf_puts(out, s);
 }
 
-static void put_str(ll_buf *out, const char *s, size_t n)
-{
-    ll_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            ll_buf_putc(out, '\\');
-            ll_buf_putc(out, (char)ch);
-        } else if (ch < 0x20) {
-            ll_buf_printf(out, "\\u%04x", ch);
-        } else {
-            ll_buf_putc(out, (char)ch);
-        }
-    }
-    ll_buf_putc(out, '"');
-}
-
 /* One cell of a frame as a JSON value. */
 static void put_cell(ll_buf *out, const ll_column *c, int64_t r)
 {
@@ -769,16 +752,16 @@ static void put_cell(ll_buf *out, const ll_column *c, int64_t r)
         break;
     case LL_DATE:
         ll_format_date(((const int32_t *)c->data)[r], s, sizeof s);
-        put_str(out, s, strlen(s));
+        ll_json_put_string(out, s, strlen(s));
         break;
     case LL_DATETIME:
         ll_format_datetime(((const int64_t *)c->data)[r], s, sizeof s);
-        put_str(out, s, strlen(s));
+        ll_json_put_string(out, s, strlen(s));
         break;
     default: {
         size_t n;
         const char *t = ll_col_str(c, r, &n);
-        put_str(out, t ? t : "", t ? n : 0);
+        ll_json_put_string(out, t ? t : "", t ? n : 0);
     }
     }
 }
@@ -791,7 +774,7 @@ static void put_record(ll_buf *out, const ll_frame *f, int64_t r,
         if (j)
             ll_buf_putc(out, ',');
         const char *nm = f->names[cols[j]];
-        put_str(out, nm, strlen(nm));
+        ll_json_put_string(out, nm, strlen(nm));
         ll_buf_putc(out, ':');
         put_cell(out, f->cols[cols[j]], r);
     }
@@ -914,9 +897,9 @@ int ll_req_write_forecast(const ll_frame *pred, ll_buf *out, ll_err *err)
 void ll_req_write_error(const char *code, const char *msg, ll_buf *out)
 {
     ll_buf_puts(out, "{\"error_code\":");
-    put_str(out, code, strlen(code));
+    ll_json_put_string(out, code, strlen(code));
     ll_buf_puts(out, ",\"message\":");
-    put_str(out, msg, strlen(msg));
+    ll_json_put_string(out, msg, strlen(msg));
     ll_buf_putc(out, '}');
 }
 
@@ -928,7 +911,7 @@ int ll_req_frame_to_split(const ll_frame *f, ll_buf *out)
     for (int j = 0; j < f->ncol; j++) {
         if (j)
             ll_buf_putc(out, ',');
-        put_str(out, f->names[j], strlen(f->names[j]));
+        ll_json_put_string(out, f->names[j], strlen(f->names[j]));
     }
     ll_buf_puts(out, "],\"data\":[");
     for (int64_t r = 0; r < f->nrow; r++) {

@@ -622,11 +622,7 @@ static int ds_write(lua_State *L)
     free(ops);
     if (!uq->q)
         return ll_lua_raise(L, &err);
-    lua_getfield(L, LUA_REGISTRYINDEX, ACTIVE_KEY);
-    lua_pushvalue(L, qidx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    ll_lua_regset(L, ACTIVE_KEY, qidx, 1);
     lua_pushvalue(L, qidx);
     return 1;
 }
@@ -768,10 +764,7 @@ static int q_stop(lua_State *L)
 {
     query *q = check_query(L, 1);
     ll_query_stop(q->q);
-    lua_getfield(L, LUA_REGISTRYINDEX, ACTIVE_KEY);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    lua_rawset(L, -3);
+    ll_lua_regset(L, ACTIVE_KEY, 1, 0);
     return 0;
 }
 
@@ -964,17 +957,7 @@ static int l_table(lua_State *L)
 
 static int l_active(lua_State *L)
 {
-    lua_newtable(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, ACTIVE_KEY);
-    lua_Integer i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -4, ++i);
-    }
-    lua_pop(L, 1);
-    return 1;
+    return ll_lua_regset_list(L, ACTIVE_KEY);
 }
 
 /* stream.await_all([timeout]) -> true when every query ended */

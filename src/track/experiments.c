@@ -84,11 +84,7 @@ void ll_track_experiment_clear(ll_track_experiment *e)
     free(e->name);
     free(e->artifact_location);
     free(e->lifecycle);
-    for (size_t i = 0; i < e->n_tags; i++) {
-        free(e->tags[i].key);
-        free(e->tags[i].value);
-    }
-    free(e->tags);
+    ll_trk_kv_free(e->tags, e->n_tags);
     memset(e, 0, sizeof *e);
 }
 

@@ -133,6 +133,21 @@ static int read_quoted(lexer *lx, char **s, size_t *len)
     return *s ? LL_OK : ll_err_set(lx->err, LL_ENOMEM, "out of memory");
 }
 
+/* Read the quoted string at the lexer and bind it as the next text
+ * parameter of q. */
+static int bind_quoted(lexer *lx, ll_track_query *q)
+{
+    char *s;
+    size_t len;
+    int rc = read_quoted(lx, &s, &len);
+    if (rc != LL_OK)
+        return rc;
+    rc = bind_text(q, s, len);
+    free(s);
+    return rc == LL_OK ? LL_OK
+                       : ll_err_set(lx->err, LL_ENOMEM, "out of memory");
+}
+
 static const char *attr_column(const char *key, int *numeric)
 {
     static const struct {
@@ -333,14 +348,9 @@ static int comparison(lexer *lx, ll_track_query *q, ll_buf *sql)
                 rc = fail(lx, lx->pos, "expected a quoted string");
                 goto out;
             }
-            char *s;
-            size_t len;
-            if ((rc = read_quoted(lx, &s, &len)) != LL_OK)
+            if ((rc = bind_quoted(lx, q)) != LL_OK)
                 goto out;
-            rc = bind_text(q, s, len);
-            free(s);
-            if (rc == LL_OK)
-                rc = ll_buf_puts(sql, first ? "?" : ", ?");
+            rc = ll_buf_puts(sql, first ? "?" : ", ?");
             skip_ws(lx);
             if (lx->src[lx->pos] == ',') {
                 lx->pos++;
@@ -374,13 +384,9 @@ static int comparison(lexer *lx, ll_track_query *q, ll_buf *sql)
                         : "expected a value, got the end");
             goto out;
         }
-        char *s;
-        size_t len;
-        if ((rc = read_quoted(lx, &s, &len)) != LL_OK)
+        if ((rc = bind_quoted(lx, q)) != LL_OK)
             goto out;
-        rc = bind_text(q, s, len);
-        free(s);
-        if (rc == LL_OK && strcmp(op, "ILIKE") == 0)
+        if (strcmp(op, "ILIKE") == 0)
             rc = ll_buf_printf(sql, "lower(%s) LIKE lower(?))", lhs);
         else if (rc == LL_OK)
             rc = ll_buf_printf(sql, "%s %s ?)", lhs, op);

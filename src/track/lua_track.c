@@ -78,6 +78,17 @@ static int l_track_paths(lua_State *L)
     return 2;
 }
 
+/* Push an array of n items of size bytes each, each pushed by push. */
+static void push_array(lua_State *L, const void *items, size_t n, size_t size,
+                       void (*push)(lua_State *, const void *))
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        push(L, (const char *)items + i * size);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
 static void push_kv_table(lua_State *L, const ll_track_kv *kv, size_t n)
 {
     lua_createtable(L, 0, (int)n);
@@ -101,8 +112,9 @@ static void set_str(lua_State *L, const char *k, const char *v)
     lua_setfield(L, -2, k);
 }
 
-static void push_experiment(lua_State *L, const ll_track_experiment *e)
+static void push_experiment(lua_State *L, const void *item)
 {
+    const ll_track_experiment *e = item;
     lua_createtable(L, 0, 7);
     set_int(L, "experiment_id", e->id);
     set_str(L, "name", e->name);
@@ -150,11 +162,7 @@ static int l_track_list_experiments(lua_State *L)
     size_t n;
     ll_err err;
     raise_if(L, ll_track_experiment_list(t, &e, &n, &err), &err);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        push_experiment(L, &e[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_array(L, e, n, sizeof *e, push_experiment);
     ll_track_experiments_free(e, n);
     return 1;
 }
@@ -163,12 +171,11 @@ static int l_track_set_experiment_tag(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_experiment_set_tag(t, luaL_checkinteger(L, 2),
-                                         luaL_checkstring(L, 3),
-                                         luaL_checkstring(L, 4), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_experiment_set_tag(t, luaL_checkinteger(L, 2),
+                                                luaL_checkstring(L, 3),
+                                                luaL_checkstring(L, 4), &err),
+                    &err);
 }
 
 static int l_track_create_run(lua_State *L)
@@ -192,56 +199,53 @@ static int l_track_end_run(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_run_end(t, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
-                              luaL_optinteger(L, 4, ll_now_ms()), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_run_end(t, luaL_checkstring(L, 2),
+                                     luaL_checkstring(L, 3),
+                                     luaL_optinteger(L, 4, ll_now_ms()), &err),
+                    &err);
 }
 
 static int l_track_log_param(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_log_param(t, luaL_checkstring(L, 2),
-                                luaL_checkstring(L, 3), luaL_checkstring(L, 4),
-                                &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_log_param(t, luaL_checkstring(L, 2),
+                                       luaL_checkstring(L, 3),
+                                       luaL_checkstring(L, 4), &err),
+                    &err);
 }
 
 static int l_track_log_metric(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_log_metric(t, luaL_checkstring(L, 2),
-                                 luaL_checkstring(L, 3),
-                                 (double)luaL_checknumber(L, 4),
-                                 luaL_optinteger(L, 5, ll_now_ms()),
-                                 luaL_optinteger(L, 6, 0), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_log_metric(t, luaL_checkstring(L, 2),
+                                        luaL_checkstring(L, 3),
+                                        (double)luaL_checknumber(L, 4),
+                                        luaL_optinteger(L, 5, ll_now_ms()),
+                                        luaL_optinteger(L, 6, 0), &err),
+                    &err);
 }
 
 static int l_track_set_tag(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_set_tag(t, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
-                              luaL_checkstring(L, 4), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_set_tag(t, luaL_checkstring(L, 2),
+                                     luaL_checkstring(L, 3),
+                                     luaL_checkstring(L, 4), &err),
+                    &err);
 }
 
 static int l_track_flush(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L, ll_track_flush(t, &err), &err);
-    return 0;
+    return raise_if(L, ll_track_flush(t, &err), &err);
 }
 
 /* A run as MLflow's Run: {info = {...}, data = {params, metrics, tags}}. */
@@ -274,6 +278,12 @@ static void push_run(lua_State *L, const ll_track_run *r)
     }
     lua_setfield(L, -2, "metrics");
     lua_setfield(L, -2, "data");
+}
+
+/* push_run for an item of an array of run pointers. */
+static void push_run_at(lua_State *L, const void *item)
+{
+    push_run(L, *(ll_track_run *const *)item);
 }
 
 static int l_track_get_run(lua_State *L)
@@ -311,6 +321,23 @@ static int l_track_metric_history(lua_State *L)
     return 1;
 }
 
+/* A userdata of size bytes (zeroed) whose __gc and __close call close,
+ * marked to be closed when the running function returns or raises: C
+ * memory it holds cannot leak through a Lua error. */
+static void *closing_box(lua_State *L, size_t size, lua_CFunction close)
+{
+    void *box = lua_newuserdatauv(L, size, 0);
+    memset(box, 0, size);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__close");
+    lua_setmetatable(L, -2);
+    lua_toclose(L, -1);
+    return box;
+}
+
 /* Free C arrays held while reading Lua tables if a Lua error escapes. */
 typedef struct search_scratch {
     long long *exp;
@@ -334,16 +361,7 @@ static int l_track_search(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     const char *filter = luaL_optstring(L, 3, NULL);
     lua_Integer max = luaL_optinteger(L, 5, 0);
-    search_scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-    s->exp = NULL;
-    s->order = NULL;
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, scratch_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, scratch_gc);
-    lua_setfield(L, -2, "__close");
-    lua_setmetatable(L, -2);
-    lua_toclose(L, -1);
+    search_scratch *s = closing_box(L, sizeof *s, scratch_gc);
     size_t n_exp = lua_rawlen(L, 2);
     s->exp = calloc(n_exp + 1, sizeof *s->exp);
     size_t n_order = lua_istable(L, 4) ? lua_rawlen(L, 4) : 0;
@@ -368,11 +386,7 @@ static int l_track_search(lua_State *L)
     int rc = ll_track_search(t, s->exp, n_exp, filter, s->order, n_order, max,
                              &runs, &n, &err);
     raise_if(L, rc, &err);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        push_run(L, runs[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_array(L, runs, n, sizeof *runs, push_run_at);
     ll_track_runs_free(runs, n);
     return 1;
 }
@@ -385,8 +399,9 @@ static int l_track_count(lua_State *L)
     return 1;
 }
 
-static void push_version(lua_State *L, const ll_track_model_version *v)
+static void push_version(lua_State *L, const void *item)
 {
+    const ll_track_model_version *v = item;
     lua_createtable(L, 0, 10);
     set_str(L, "name", v->name);
     set_int(L, "version", v->version);
@@ -423,11 +438,10 @@ static int l_track_create_model(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_model_create(t, luaL_checkstring(L, 2),
-                                   lua_toboolean(L, 3), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_model_create(t, luaL_checkstring(L, 2),
+                                          lua_toboolean(L, 3), &err),
+                    &err);
 }
 
 /* store:model_version(name, how, what): how = "version" | "alias" |
@@ -468,11 +482,7 @@ static int l_track_model_versions(lua_State *L)
     raise_if(L,
              ll_track_model_versions(t, luaL_checkstring(L, 2), &v, &n, &err),
              &err);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        push_version(L, &v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_array(L, v, n, sizeof *v, push_version);
     ll_track_model_versions_free(v, n);
     return 1;
 }
@@ -510,35 +520,32 @@ static int l_track_set_alias(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_model_alias_set(t, luaL_checkstring(L, 2),
-                                      luaL_checkstring(L, 3),
-                                      luaL_checkinteger(L, 4), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_model_alias_set(t, luaL_checkstring(L, 2),
+                                             luaL_checkstring(L, 3),
+                                             luaL_checkinteger(L, 4), &err),
+                    &err);
 }
 
 static int l_track_delete_alias(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_model_alias_delete(t, luaL_checkstring(L, 2),
-                                         luaL_checkstring(L, 3), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_model_alias_delete(t, luaL_checkstring(L, 2),
+                                                luaL_checkstring(L, 3), &err),
+                    &err);
 }
 
 static int l_track_transition(lua_State *L)
 {
     ll_track *t = check_store(L);
     ll_err err;
-    raise_if(L,
-             ll_track_model_version_stage(
-                 t, luaL_checkstring(L, 2), luaL_checkinteger(L, 3),
-                 luaL_checkstring(L, 4), lua_toboolean(L, 5), &err),
-             &err);
-    return 0;
+    return raise_if(L,
+                    ll_track_model_version_stage(
+                        t, luaL_checkstring(L, 2), luaL_checkinteger(L, 3),
+                        luaL_checkstring(L, 4), lua_toboolean(L, 5), &err),
+                    &err);
 }
 
 static int l_track_export(lua_State *L)
@@ -623,15 +630,8 @@ static int buf_close(lua_State *L)
 
 static ll_buf *boxed_buf(lua_State *L)
 {
-    ll_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+    ll_buf *b = closing_box(L, sizeof *b, buf_close);
     ll_buf_init(b);
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, buf_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, buf_close);
-    lua_setfield(L, -2, "__close");
-    lua_setmetatable(L, -2);
-    lua_toclose(L, -1);
     return b;
 }
 

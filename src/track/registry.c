@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "track/store_int.h"
 #include "track/track.h"
 #include "util/buf.h"
 #include "util/signals.h"
@@ -347,6 +348,27 @@ static int exec_bound(ll_track *t, const char *sql, const char *a,
     return rc;
 }
 
+/* In one transaction, check that version `version` of model `name`
+ * exists, run first (when not NULL) then sql, each bound to ?1 = name,
+ * ?2 = text, ?3 = version, ?4 = now, and touch the model. */
+static int update_version(ll_track *t, const char *name, long long version,
+                          const char *text, const char *first, const char *sql,
+                          ll_err *err)
+{
+    int rc = ll_track_begin(t, err);
+    if (rc != LL_OK)
+        return rc;
+    long long now = ll_now_ms();
+    rc = version_exists(t, name, version, err);
+    if (rc == LL_OK && first)
+        rc = exec_bound(t, first, name, text, version, now, err);
+    if (rc == LL_OK)
+        rc = exec_bound(t, sql, name, text, version, now, err);
+    if (rc == LL_OK)
+        rc = touch_model(t, name, now, err);
+    return ll_track_end(t, rc, err);
+}
+
 int ll_track_model_version_stage(ll_track *t, const char *name,
                                  long long version, const char *stage,
                                  int archive_existing, ll_err *err)
@@ -363,26 +385,17 @@ int ll_track_model_version_stage(ll_track *t, const char *name,
                           "archive_existing_versions needs stage Staging or "
                           "Production, not %s",
                           canon);
-    int rc = ll_track_begin(t, err);
-    if (rc != LL_OK)
-        return rc;
-    long long now = ll_now_ms();
-    rc = version_exists(t, name, version, err);
-    if (rc == LL_OK && archive_existing)
-        rc = exec_bound(t,
-                        "UPDATE model_versions SET current_stage = "
-                        "'Archived', last_updated_time = ?4 WHERE name = ?1 "
-                        "AND current_stage = ?2 AND version != ?3",
-                        name, canon, version, now, err);
-    if (rc == LL_OK)
-        rc = exec_bound(t,
-                        "UPDATE model_versions SET current_stage = ?2, "
-                        "last_updated_time = ?4 WHERE name = ?1 AND version "
-                        "= ?3",
-                        name, canon, version, now, err);
-    if (rc == LL_OK)
-        rc = touch_model(t, name, now, err);
-    return ll_track_end(t, rc, err);
+    return update_version(t, name, version, canon,
+                          archive_existing
+                              ? "UPDATE model_versions SET current_stage = "
+                                "'Archived', last_updated_time = ?4 WHERE "
+                                "name = ?1 AND current_stage = ?2 AND "
+                                "version != ?3"
+                              : NULL,
+                          "UPDATE model_versions SET current_stage = ?2, "
+                          "last_updated_time = ?4 WHERE name = ?1 AND "
+                          "version = ?3",
+                          err);
 }
 
 static int valid_alias(const char *alias, ll_err *err)
@@ -414,19 +427,11 @@ int ll_track_model_alias_set(ll_track *t, const char *name, const char *alias,
     int rc = valid_alias(alias, err);
     if (rc != LL_OK)
         return rc;
-    if ((rc = ll_track_begin(t, err)) != LL_OK)
-        return rc;
-    long long now = ll_now_ms();
-    rc = version_exists(t, name, version, err);
-    if (rc == LL_OK)
-        rc = exec_bound(t,
-                        "INSERT INTO registered_model_aliases VALUES (?1, "
-                        "?2, ?3) ON CONFLICT DO UPDATE SET version = "
-                        "excluded.version",
-                        name, alias, version, now, err);
-    if (rc == LL_OK)
-        rc = touch_model(t, name, now, err);
-    return ll_track_end(t, rc, err);
+    return update_version(t, name, version, alias, NULL,
+                          "INSERT INTO registered_model_aliases VALUES (?1, "
+                          "?2, ?3) ON CONFLICT DO UPDATE SET version = "
+                          "excluded.version",
+                          err);
 }
 
 int ll_track_model_alias_delete(ll_track *t, const char *name,
@@ -446,35 +451,10 @@ void ll_track_models_free(ll_track_model *m, size_t n)
     for (size_t i = 0; m && i < n; i++) {
         free(m[i].name);
         free(m[i].description);
-        for (size_t k = 0; k < m[i].n_aliases; k++) {
-            free(m[i].aliases[k].key);
-            free(m[i].aliases[k].value);
-        }
-        for (size_t k = 0; k < m[i].n_tags; k++) {
-            free(m[i].tags[k].key);
-            free(m[i].tags[k].value);
-        }
-        free(m[i].aliases);
-        free(m[i].tags);
+        ll_trk_kv_free(m[i].aliases, m[i].n_aliases);
+        ll_trk_kv_free(m[i].tags, m[i].n_tags);
     }
     free(m);
-}
-
-static int kv_push(ll_track_kv **arr, size_t *n, const char *k, const char *v)
-{
-    ll_track_kv *g = realloc(*arr, (*n + 1) * sizeof *g);
-    if (!g)
-        return LL_ENOMEM;
-    *arr = g;
-    g[*n].key = ll_strdup(k);
-    g[*n].value = ll_strdup(v);
-    if (!g[*n].key || !g[*n].value) {
-        free(g[*n].key);
-        free(g[*n].value);
-        return LL_ENOMEM;
-    }
-    (*n)++;
-    return LL_OK;
 }
 
 int ll_track_model_list(ll_track *t, ll_track_model **out, size_t *n,
@@ -522,10 +502,11 @@ int ll_track_model_list(ll_track *t, ll_track_model **out, size_t *n,
                 break;
             sqlite3_bind_text(sub, 1, m->name, -1, SQLITE_TRANSIENT);
             while (rc == LL_OK && sqlite3_step(sub) == SQLITE_ROW)
-                rc = kv_push(k == 0 ? &m->aliases : &m->tags,
-                             k == 0 ? &m->n_aliases : &m->n_tags,
-                             (const char *)sqlite3_column_text(sub, 0),
-                             (const char *)sqlite3_column_text(sub, 1));
+                rc =
+                    ll_trk_kv_append(k == 0 ? &m->aliases : &m->tags,
+                                     k == 0 ? &m->n_aliases : &m->n_tags,
+                                     (const char *)sqlite3_column_text(sub, 0),
+                                     (const char *)sqlite3_column_text(sub, 1));
             sqlite3_finalize(sub);
             if (rc == LL_ENOMEM)
                 ll_err_set(err, rc, "out of memory");

@@ -344,18 +344,10 @@ void ll_track_run_free(ll_track_run *r)
     free(r->status);
     free(r->lifecycle);
     free(r->artifact_uri);
-    for (size_t i = 0; i < r->n_params; i++) {
-        free(r->params[i].key);
-        free(r->params[i].value);
-    }
-    for (size_t i = 0; i < r->n_tags; i++) {
-        free(r->tags[i].key);
-        free(r->tags[i].value);
-    }
+    ll_trk_kv_free(r->params, r->n_params);
+    ll_trk_kv_free(r->tags, r->n_tags);
     for (size_t i = 0; i < r->n_metrics; i++)
         free(r->metrics[i].key);
-    free(r->params);
-    free(r->tags);
     free(r->metrics);
     free(r);
 }

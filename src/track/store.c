@@ -230,6 +230,15 @@ int ll_trk_kv_append(ll_track_kv **arr, size_t *n, const char *k, const char *v)
     return LL_OK;
 }
 
+void ll_trk_kv_free(ll_track_kv *kv, size_t n)
+{
+    for (size_t i = 0; kv && i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
 /* ---- open / close ---- */
 
 int ll_track_uri_to_path(const char *uri, char *out, size_t cap, ll_err *err)

@@ -55,6 +55,8 @@ int ll_trk_valid_key(const char *what, const char *key, ll_err *err);
 /* Append a copy of k/v to *arr. */
 int ll_trk_kv_append(ll_track_kv **arr, size_t *n, const char *k,
                      const char *v);
+/* Free the keys and values of kv[0..n) and kv itself. */
+void ll_trk_kv_free(ll_track_kv *kv, size_t n);
 /* metrics.c: the flusher thread's body (started by ll_track_open). */
 void *ll_trk_flusher_main(void *arg);
 

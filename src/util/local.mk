@@ -5,7 +5,8 @@ liblualab_a_SOURCES += src/util/err.c src/util/err.h src/util/buf.c \
 	src/util/calendar.c src/util/calendar.h \
 	src/util/json.c src/util/json.h src/util/yaml.c src/util/yaml.h \
 	src/util/lua_json.c src/util/lua_fs.c \
-	src/util/suggest.c src/util/suggest.h
+	src/util/suggest.c src/util/suggest.h \
+	src/util/rng.c src/util/rng.h
 LL_MODULES += json _fs
 
 check_PROGRAMS += tests/c/test_util

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "host/host.h"
+#include "host/lua_util.h"
+#include <lualib.h>
 #include <stdio.h>
 
 #include "plot/plot.h"
@@ -414,6 +416,41 @@ static void test_display_handle_bad_input(void **state)
     ll_cell_result_free(&r);
 }
 
+/* The option readers give a table's fields, defaults for absent ones and
+ * for idx 0 (no options table, even with a table on top); a registry set
+ * lists what was added and not removed. */
+static void test_option_readers_and_registry_sets(void **state)
+{
+    (void)state;
+    lua_State *L = luaL_newstate();
+    assert_non_null(L);
+    assert_int_equal(luaL_dostring(L, "return {n = 3, x = 1.5, b = true, "
+                                      "s = 'hi'}"),
+                     LUA_OK);
+    assert_int_equal(ll_opt_int(L, 1, "n", 0), 3);
+    assert_true(ll_opt_num(L, -1, "x", 0) == 1.5);
+    assert_int_equal(ll_opt_bool(L, 1, "b", 0), 1);
+    assert_string_equal(ll_opt_str(L, 1, "s", NULL), "hi");
+    assert_int_equal(ll_opt_int(L, 1, "missing", 7), 7);
+    assert_int_equal(ll_opt_int(L, 0, "n", 7), 7);
+    assert_null(ll_opt_str(L, 0, "s", NULL));
+    assert_int_equal(lua_gettop(L), 1);
+
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "test.set");
+    lua_pushliteral(L, "a");
+    ll_lua_regset(L, "test.set", -1, 1);
+    lua_pushliteral(L, "b");
+    ll_lua_regset(L, "test.set", -1, 1);
+    ll_lua_regset(L, "test.set", -2, 0); /* "a" leaves */
+    lua_settop(L, 0);
+    ll_lua_regset_list(L, "test.set");
+    assert_int_equal(lua_rawlen(L, 1), 1);
+    lua_rawgeti(L, 1, 1);
+    assert_string_equal(lua_tostring(L, -1), "b");
+    lua_close(L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_display_record_names_the_chart),
         cmocka_unit_test(test_updatable_display_replaces_in_place),
         cmocka_unit_test(test_display_handle_bad_input),
+        cmocka_unit_test(test_option_readers_and_registry_sets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

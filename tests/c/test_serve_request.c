@@ -286,7 +286,7 @@ static void test_responses(void **state)
     ll_req_write_error("BAD_REQUEST", "row \"1\"\n", &b);
     assert_string_equal(ll_buf_str(&b),
                         "{\"error_code\":\"BAD_REQUEST\","
-                        "\"message\":\"row \\\"1\\\"\\u000a\"}");
+                        "\"message\":\"row \\\"1\\\"\\n\"}");
     ll_buf_free(&b);
 }
 
