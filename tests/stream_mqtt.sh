@@ -81,4 +81,65 @@ ok $(cmp -s "$tap_tmp/want_alerts" "$tap_tmp/got_alerts" && echo 0 || echo 1) \
     "one alert per battery on alerts/battery"
 like "$(head -1 "$tap_tmp/alerts.txt")" '^key:[0-9a-f]{32}:[0-9]+:[0-9]+\|\{"Battery_ID":' \
     "alerts carry a key property"
+
+# A kill between a message's arrival and its record in the write-ahead
+# log (LUALAB_STREAM_KILL_AT=scores:message:N raises SIGKILL in the
+# message callback before the write): the PUBACK has not left, so the
+# broker sends the message again when the session resumes, and it is in
+# SQLite exactly once.  The message is the last one published before the
+# kill: with more messages unread, the kernel answers the close with a
+# reset that also discards a PUBACK already written, which would hide the
+# window.
+db2="$tap_tmp/fleet2.db"
+chk2="$tap_tmp/chk2"
+head -n 300 "$tap_tmp/all.jsonl" > "$tap_tmp/three"
+head -n 101 "$tap_tmp/three" > "$tap_tmp/three_a"
+tail -n +102 "$tap_tmp/three" > "$tap_tmp/three_b"
+LUALAB_STREAM_KILL_AT=scores:message:100 \
+    "$LUALAB" --lua "$query" "$url" "$db2" "$chk2" slow > "$tap_tmp/run3.out" 2>&1 &
+pid=$!
+pids="$pids $pid"
+for i in $(seq 1 100); do
+    [ -d "$chk2/scores/sources/0" ] && [ -d "$chk2/alerts/sources/0" ] && break
+    sleep 0.05
+done
+sleep 0.3
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
+wait $pid
+is "$?" "137" "the query killed itself at the 101st message, before its record"
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
+is "$(grep -c . "$chk2/scores/sources/0/wal" 2>/dev/null || echo 0)" "$(
+    sqlite3 "$db2" "SELECT 100 - count(*) FROM scores" 2>/dev/null || echo 100)" \
+    "the log holds the 100 messages before it that are not in SQLite"
+"$LUALAB" --lua "$query" "$url" "$db2" "$chk2" now > "$tap_tmp/run4.out" 2>&1
+is "$(cat "$tap_tmp/run4.out")" "done" "the restarted queries finish"
+cut -d, -f1 "$tap_tmp/three" | sed 's/.*://' | sort > "$tap_tmp/want3"
+sqlite3 "$db2" "SELECT Idx FROM scores" | sort > "$tap_tmp/got3"
+is "$(wc -l < "$tap_tmp/got3" | tr -d ' ')" "300" "300 rows in SQLite"
+ok $(cmp -s "$tap_tmp/want3" "$tap_tmp/got3" && echo 0 || echo 1) \
+    "every message exactly once, the one at the kill included"
+
+# A kill after the record, before its PUBACK left: the broker sends the
+# message again, the source finds it among the records and drops it.
+db3="$tap_tmp/fleet3.db"
+chk3="$tap_tmp/chk3"
+LUALAB_STREAM_KILL_AT=scores:logged:100 \
+    "$LUALAB" --lua "$query" "$url" "$db3" "$chk3" slow > "$tap_tmp/run5.out" 2>&1 &
+pid=$!
+pids="$pids $pid"
+for i in $(seq 1 100); do
+    [ -d "$chk3/scores/sources/0" ] && [ -d "$chk3/alerts/sources/0" ] && break
+    sleep 0.05
+done
+sleep 0.3
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
+wait $pid
+is "$?" "137" "the query killed itself after the 101st message's record"
+mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
+"$LUALAB" --lua "$query" "$url" "$db3" "$chk3" now > "$tap_tmp/run6.out" 2>&1
+is "$(cat "$tap_tmp/run6.out")" "done" "the restarted queries finish"
+sqlite3 "$db3" "SELECT Idx FROM scores" | sort > "$tap_tmp/got4"
+is "$(wc -l < "$tap_tmp/got4" | tr -d ' ')" "300" "300 rows in SQLite"
+ok $(cmp -s "$tap_tmp/want3" "$tap_tmp/got4" && echo 0 || echo 1) \
+    "every message exactly once, the one sent again included"
 done_testing

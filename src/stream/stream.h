@@ -113,7 +113,8 @@ char *ll_ckpt_path(const ll_checkpoint *c, const char *sub);
 
 typedef struct ll_source ll_source;
 struct ll_source {
-    const char *kind; /* "files", "rate", ... */
+    const char *kind;  /* "files", "rate", ... */
+    const char *query; /* the query's name, set before open */
     /* Optional: called once the checkpoint is open, before restore
      * (sources that keep files there, or a session named after the
      * query). */

@@ -9,6 +9,10 @@
 
 #include "stream/stream.h"
 
+/* The kill tests' fault injection (engine.c): SIGKILL this process when
+ * LUALAB_STREAM_KILL_AT is "QUERY:STAGE:N" for these values. */
+void ll_stream_kill_point(const char *query, const char *stage, int64_t n);
+
 /* A set of byte strings in insertion order. */
 typedef struct ll_strset {
     char **keys;
