@@ -152,7 +152,7 @@ static int ds_drop_duplicates(lua_State *L)
 }
 
 /* ds:with_forecast{model, by, time, target, horizon, name, tracking_uri,
- * history} */
+ * history, refit_every} */
 static int ds_with_forecast(lua_State *L)
 {
     check_ds(L, 1);
@@ -167,6 +167,7 @@ static int ds_with_forecast(lua_State *L)
     o.tracking_uri = ll_opt_str(L, 2, "tracking_uri", NULL);
     o.horizon = (int)ll_opt_int(L, 2, "horizon", 0);
     o.history = (int)ll_opt_int(L, 2, "history", 0);
+    o.refit_every = (int)ll_opt_int(L, 2, "refit_every", 0);
     ll_err err;
     ll_op *op = ll_op_forecast(&o, &err);
     if (!op)
@@ -1021,9 +1022,11 @@ static const ll_lua_fn ds_methods[] = {
      "of each key ever seen (the keys are state in the checkpoint)."},
     {"with_forecast", ds_with_forecast,
      "ds:with_forecast{model = URI | dir, by, time, target, horizon, name = "
-     "\"forecast\", tracking_uri, history = 1000} -> DataStream -- Add the "
-     "sum of a forecast pipeline's next horizon forecasts from each key's "
-     "history (kept as state in the checkpoint)."},
+     "\"forecast\", tracking_uri, history = 1000, refit_every = 0} -> "
+     "DataStream -- Add the sum of a forecast pipeline's next horizon "
+     "forecasts from each key's history (kept as state in the checkpoint); "
+     "a statistical model keeps its parameters and advances its states, "
+     "and is fitted again every refit_every new values (0 = never)."},
     {"write", ds_write,
      "ds:write{sink = \"console\"|\"memory\"|\"csv\"|\"jsonl\"|\"sqlite\"|"
      "\"mqtt\"|\"kafka\"|function(batch, id), path, table, name, "
