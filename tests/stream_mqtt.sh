@@ -37,17 +37,23 @@ mosquitto_sub -p "$port" -V 5 -q 1 -t alerts/battery -F '%P|%p' \
     > "$tap_tmp/alerts.txt" 2>&1 &
 pids="$pids $!"
 
+# start_slow DB CHECKPOINT [KILL_AT]: the queries in the background (pid),
+# until their sessions exist (once they subscribed)
+start_slow() {
+    LUALAB_STREAM_KILL_AT="${3:-}" \
+        "$LUALAB" --lua "$query" "$url" "$1" "$2" slow > "$2.out" 2>&1 &
+    pid=$!
+    pids="$pids $pid"
+    for i in $(seq 1 100); do
+        [ -d "$2/scores/sources/0" ] && [ -d "$2/alerts/sources/0" ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+}
+
 db="$tap_tmp/fleet.db"
 chk="$tap_tmp/chk"
-"$LUALAB" --lua "$query" "$url" "$db" "$chk" slow > "$tap_tmp/run1.out" 2>&1 &
-pid=$!
-pids="$pids $pid"
-# the session exists once the query subscribed
-for i in $(seq 1 100); do
-    [ -d "$chk/scores/sources/0" ] && [ -d "$chk/alerts/sources/0" ] && break
-    sleep 0.05
-done
-sleep 0.3
+start_slow "$db" "$chk"
 mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/first"
 for i in $(seq 1 200); do
     n=$(sqlite3 "$db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)
@@ -90,56 +96,33 @@ like "$(head -1 "$tap_tmp/alerts.txt")" '^key:[0-9a-f]{32}:[0-9]+:[0-9]+\|\{"Bat
 # kill: with more messages unread, the kernel answers the close with a
 # reset that also discards a PUBACK already written, which would hide the
 # window.
-db2="$tap_tmp/fleet2.db"
-chk2="$tap_tmp/chk2"
 head -n 300 "$tap_tmp/all.jsonl" > "$tap_tmp/three"
 head -n 101 "$tap_tmp/three" > "$tap_tmp/three_a"
 tail -n +102 "$tap_tmp/three" > "$tap_tmp/three_b"
-LUALAB_STREAM_KILL_AT=scores:message:100 \
-    "$LUALAB" --lua "$query" "$url" "$db2" "$chk2" slow > "$tap_tmp/run3.out" 2>&1 &
-pid=$!
-pids="$pids $pid"
-for i in $(seq 1 100); do
-    [ -d "$chk2/scores/sources/0" ] && [ -d "$chk2/alerts/sources/0" ] && break
-    sleep 0.05
-done
-sleep 0.3
-mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
-wait $pid
-is "$?" "137" "the query killed itself at the 101st message, before its record"
-mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
-is "$(grep -c . "$chk2/scores/sources/0/wal" 2>/dev/null || echo 0)" "$(
-    sqlite3 "$db2" "SELECT 100 - count(*) FROM scores" 2>/dev/null || echo 100)" \
-    "the log holds the 100 messages before it that are not in SQLite"
-"$LUALAB" --lua "$query" "$url" "$db2" "$chk2" now > "$tap_tmp/run4.out" 2>&1
-is "$(cat "$tap_tmp/run4.out")" "done" "the restarted queries finish"
 cut -d, -f1 "$tap_tmp/three" | sed 's/.*://' | sort > "$tap_tmp/want3"
-sqlite3 "$db2" "SELECT Idx FROM scores" | sort > "$tap_tmp/got3"
-is "$(wc -l < "$tap_tmp/got3" | tr -d ' ')" "300" "300 rows in SQLite"
-ok $(cmp -s "$tap_tmp/want3" "$tap_tmp/got3" && echo 0 || echo 1) \
-    "every message exactly once, the one at the kill included"
+# killed_at STAGE LOGGED WHAT: a fresh query killed at STAGE of message
+# 100, the last of three_a; LOGGED of the messages are then in the log or
+# in SQLite; three_b published while it is down; restarted.
+killed_at() {
+    d="$tap_tmp/$1"
+    start_slow "$d.db" "$d" "scores:$1:100"
+    mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
+    wait $pid
+    is "$?" "137" "killed at the 101st message ($1)"
+    is "$(($(grep -c . "$d/scores/sources/0/wal") + $(
+        sqlite3 "$d.db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)))" \
+        "$2" "$2 messages in the log or in SQLite ($1)"
+    mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
+    "$LUALAB" --lua "$query" "$url" "$d.db" "$d" now > "$d.out" 2>&1
+    is "$(cat "$d.out")" "done" "the restarted queries finish ($1)"
+    sqlite3 "$d.db" "SELECT Idx FROM scores" | sort > "$d.got"
+    is "$(wc -l < "$d.got" | tr -d ' ')" "300" "300 rows in SQLite ($1)"
+    ok $(cmp -s "$tap_tmp/want3" "$d.got" && echo 0 || echo 1) \
+        "every message exactly once, $3"
+}
+killed_at message 100 "the one at the kill included"
 
 # A kill after the record, before its PUBACK left: the broker sends the
 # message again, the source finds it among the records and drops it.
-db3="$tap_tmp/fleet3.db"
-chk3="$tap_tmp/chk3"
-LUALAB_STREAM_KILL_AT=scores:logged:100 \
-    "$LUALAB" --lua "$query" "$url" "$db3" "$chk3" slow > "$tap_tmp/run5.out" 2>&1 &
-pid=$!
-pids="$pids $pid"
-for i in $(seq 1 100); do
-    [ -d "$chk3/scores/sources/0" ] && [ -d "$chk3/alerts/sources/0" ] && break
-    sleep 0.05
-done
-sleep 0.3
-mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
-wait $pid
-is "$?" "137" "the query killed itself after the 101st message's record"
-mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
-"$LUALAB" --lua "$query" "$url" "$db3" "$chk3" now > "$tap_tmp/run6.out" 2>&1
-is "$(cat "$tap_tmp/run6.out")" "done" "the restarted queries finish"
-sqlite3 "$db3" "SELECT Idx FROM scores" | sort > "$tap_tmp/got4"
-is "$(wc -l < "$tap_tmp/got4" | tr -d ' ')" "300" "300 rows in SQLite"
-ok $(cmp -s "$tap_tmp/want3" "$tap_tmp/got4" && echo 0 || echo 1) \
-    "every message exactly once, the one sent again included"
+killed_at logged 101 "the one sent again included"
 done_testing

@@ -22,10 +22,8 @@ static void assert_close(double a, double b, const char *what)
     }
 }
 
-/* Fit spec on the first n0 values of y, feed the rest with update, and
- * compare with a restore on all n. */
-static void check_form(const char *family, const char *model, int damped, int m,
-                       const double *y, size_t n, size_t n0)
+static ll_fc_fit *fit_series(const char *family, const char *model, int damped,
+                             int m, const double *y, size_t n)
 {
     ll_fc_spec spec;
     ll_fc_spec_init(&spec, family);
@@ -34,13 +32,24 @@ static void check_form(const char *family, const char *model, int damped, int m,
         memcpy(spec.ets_model, model, 3);
         spec.damped = damped;
     }
-    ll_fc_data d = {.y = y, .n = n0};
-    ll_fc_fit *f = NULL, *g = NULL;
+    ll_fc_data d = {.y = y, .n = n};
+    ll_fc_fit *f = NULL;
     ll_err err = {0};
     if (ll_fc_fit_series(&spec, &d, &f, &err)) {
         print_error("%s %s: %s\n", family, model ? model : "", err.msg);
         fail();
     }
+    return f;
+}
+
+/* Fit on the first n0 values of y, feed the rest with update, and
+ * compare with a restore on all n. */
+static void check_form(const char *family, const char *model, int damped, int m,
+                       const double *y, size_t n, size_t n0)
+{
+    ll_fc_fit *f = fit_series(family, model, damped, m, y, n0), *g = NULL;
+    ll_fc_data d = {.y = y, .n = n};
+    ll_err err = {0};
     assert_non_null(f->ops->update);
     for (size_t t = n0; t < n; t++)
         assert_int_equal(f->ops->update(f, y[t], NULL, &err), 0);
@@ -99,22 +108,17 @@ static void test_every_form(void **state)
 static void test_no_update(void **state)
 {
     (void)state;
-    double y[30];
+    double flat[30];
     for (int i = 0; i < 30; i++)
-        y[i] = 7;
-    ll_fc_spec spec;
-    ll_fc_spec_init(&spec, "AutoETS");
-    ll_fc_data d = {.y = y, .n = 30};
-    ll_fc_fit *f;
+        flat[i] = 7;
+    ll_fc_fit *f = fit_series("AutoETS", NULL, -1, 1, flat, 30);
     ll_err err;
-    assert_int_equal(ll_fc_fit_series(&spec, &d, &f, &err), 0);
     assert_int_equal(f->ops->update(f, 7, NULL, &err), LL_EINVAL);
     assert_string_equal(err.msg, "AutoETS: a constant or broken-down fit has "
                                  "no states to advance");
     ll_fc_fit_free(f);
     /* families without an update say so by a NULL */
-    ll_fc_spec_init(&spec, "Naive");
-    assert_int_equal(ll_fc_fit_series(&spec, &d, &f, &err), 0);
+    f = fit_series("Naive", NULL, -1, 1, flat, 30);
     assert_null(f->ops->update);
     ll_fc_fit_free(f);
 }
