@@ -47,12 +47,28 @@ int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
 /* Row i as a JSON object (NA as null, dates as text) appended to out. */
 int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
 
-/* range.c: the offsets of the clocked sources (rate, replay):
- * {"start":, "end":, "t0":}; "who" names the source in errors. */
+/* range.c: a source on a clock (rate, replay).  A batch takes the values
+ * [start, end) the clock, started at t0 (wall clock, ms) with the first
+ * batch, had made available; its offsets are {"start":, "end":, "t0":},
+ * so a restarted query goes on where it was, on the same clock.  A
+ * clocked source begins with this struct; ll_clocked_init gives it
+ * plan, restore, snapshot, committed and lag, and it brings read, free,
+ * avail and (optional) prepare. */
+typedef struct ll_clocked ll_clocked;
+struct ll_clocked {
+    ll_source base;
+    int64_t t0_ms; /* -1 until the first batch */
+    int64_t next;  /* the first value not yet taken */
+    int64_t bound; /* available_now: the values there then; -1 = none */
+    /* How many values the clock has made available now (t0_ms set). */
+    int64_t (*avail)(const ll_clocked *c);
+    /* Called before the clock is read (loads input). */
+    int (*prepare)(ll_clocked *c, ll_err *err);
+};
+void ll_clocked_init(ll_clocked *c, const char *kind);
+/* The range of a batch's offsets, the source prepared (for read). */
+int ll_clocked_range(ll_clocked *c, const char *offsets, int64_t *start,
+                     int64_t *end, int64_t *t0, ll_err *err);
 int64_t ll_stream_now_ms(void);
-int ll_stream_range_offsets(int64_t start, int64_t end, int64_t t0, char **out,
-                            ll_err *err);
-int ll_stream_range_parse(const char *offsets, const char *who, int64_t *start,
-                          int64_t *end, int64_t *t0, ll_err *err);
 
 #endif
