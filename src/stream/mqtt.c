@@ -598,7 +598,7 @@ typedef struct mqtt_sink {
     int port, qos;
     struct mosquitto *mosq;
     int connected;
-    int64_t acked;
+    int64_t acked, sent;
 } mqtt_sink;
 
 static void sink_on_connect(struct mosquitto *m, void *ud, int rc, int flags,
@@ -649,6 +649,25 @@ static int sink_connect(mqtt_sink *s, ll_err *err)
     return LL_OK;
 }
 
+static int mqtt_send(void *ud, const char *key, size_t klen, char *msg,
+                     size_t len, ll_err *err)
+{
+    mqtt_sink *s = ud;
+    (void)klen;
+    mosquitto_property *props = NULL;
+    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "key",
+                                       key);
+    int prc = mosquitto_publish_v5(s->mosq, NULL, s->topic, (int)len, msg,
+                                   s->qos, false, props);
+    mosquitto_property_free_all(&props);
+    if (prc != MOSQ_ERR_SUCCESS)
+        return ll_err_set(err, LL_EIO, "mqtt sink %s: %s", s->url,
+                          mosquitto_strerror(prc));
+    if (++s->sent % 256 == 0)
+        mosquitto_loop(s->mosq, 0, 1);
+    return LL_OK;
+}
+
 static int mqtt_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                       ll_err *err)
 {
@@ -656,38 +675,10 @@ static int mqtt_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
     int rc = sink_connect(s, err);
     if (rc)
         return rc;
-    ll_buf msg;
-    ll_buf_init(&msg);
-    s->acked = 0;
-    int64_t sent = 0;
-    for (int64_t i = 0; i < batch->nrow; i++) {
-        ll_buf_reset(&msg);
-        if (ll_row_json(batch, i, &msg)) {
-            ll_buf_free(&msg);
-            return ll_err_set(err, LL_ENOMEM, "out of memory");
-        }
-        char key[96];
-        snprintf(key, sizeof key, "%s:%lld:%lld", s->base.query_id,
-                 (long long)id, (long long)i);
-        mosquitto_property *props = NULL;
-        mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY,
-                                           "key", key);
-        int prc;
-        while ((prc = mosquitto_publish_v5(
-                    s->mosq, NULL, s->topic, (int)msg.len, msg.data, s->qos,
-                    false, props)) == MOSQ_ERR_OVERSIZE_PACKET)
-            break;
-        mosquitto_property_free_all(&props);
-        if (prc != MOSQ_ERR_SUCCESS) {
-            ll_buf_free(&msg);
-            return ll_err_set(err, LL_EIO, "mqtt sink %s: %s", s->url,
-                              mosquitto_strerror(prc));
-        }
-        sent++;
-        if (sent % 256 == 0)
-            mosquitto_loop(s->mosq, 0, 1);
-    }
-    ll_buf_free(&msg);
+    s->acked = s->sent = 0;
+    if ((rc = ll_sink_send_rows(base, batch, id, mqtt_send, s, err)))
+        return rc;
+    int64_t sent = s->sent;
     if (s->qos == 0) {
         mosquitto_loop(s->mosq, 10, 1);
         return LL_OK;

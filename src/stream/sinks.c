@@ -81,6 +81,27 @@ int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out)
     return rc;
 }
 
+int ll_sink_send_rows(const ll_stream_sink *sink, const ll_frame *batch,
+                      int64_t id, ll_row_send_fn send, void *ud, ll_err *err)
+{
+    ll_buf msg;
+    ll_buf_init(&msg);
+    int rc = LL_OK;
+    for (int64_t i = 0; i < batch->nrow && !rc; i++) {
+        ll_buf_reset(&msg);
+        if (ll_row_json(batch, i, &msg)) {
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            break;
+        }
+        char key[96];
+        int kn = snprintf(key, sizeof key, "%s:%lld:%lld", sink->query_id,
+                          (long long)id, (long long)i);
+        rc = send(ud, key, (size_t)kn, msg.data, msg.len, err);
+    }
+    ll_buf_free(&msg);
+    return rc;
+}
+
 /* ---- console ---- */
 
 typedef struct console_sink {

@@ -46,6 +46,14 @@ int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
 
 /* Row i as a JSON object (NA as null, dates as text) appended to out. */
 int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
+/* The message sinks (mqtt, kafka): each row of batch as a JSON object
+ * handed to send with its key "<query id>:<batch>:<row>", which makes the
+ * duplicates of a batch sent again detectable; stops at send's first
+ * error. */
+typedef int (*ll_row_send_fn)(void *ud, const char *key, size_t klen, char *msg,
+                              size_t len, ll_err *err);
+int ll_sink_send_rows(const ll_stream_sink *sink, const ll_frame *batch,
+                      int64_t id, ll_row_send_fn send, void *ud, ll_err *err);
 
 /* range.c: a source on a clock (rate, replay).  A batch takes the values
  * [start, end) the clock, started at t0 (wall clock, ms) with the first
