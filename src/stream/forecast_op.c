@@ -358,14 +358,7 @@ int ll_forecast_state_save(const ll_op *op, ll_buf *out, ll_err *err)
         cJSON_AddItemToArray(e, ll_aml_stream_fit_save(h->fit));
         cJSON_AddItemToArray(keys, e);
     }
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!text || ll_buf_puts(out, text)) {
-        free(text);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    free(text);
-    return LL_OK;
+    return ll_stream_json_out(o, out, err);
 }
 
 static size_t read_array(const cJSON *a, double *v, size_t cap)

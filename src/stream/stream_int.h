@@ -44,6 +44,10 @@ ll_frame *ll_forecast_apply(ll_op *op, const ll_frame *in, ll_err *err);
 int ll_forecast_state_save(const ll_op *op, ll_buf *out, ll_err *err);
 int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
 
+/* o printed (compact) onto out, then deleted; NULL o: out of memory. */
+struct cJSON;
+int ll_stream_json_out(struct cJSON *o, ll_buf *out, ll_err *err);
+
 /* Row i as a JSON object (NA as null, dates as text) appended to out. */
 int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
 /* The message sinks (mqtt, kafka): each row of batch as a JSON object
