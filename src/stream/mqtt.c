@@ -186,10 +186,12 @@ static void on_message(struct mosquitto *m, void *ud,
     }
     memcpy(payload, msg->payload, (size_t)msg->payloadlen);
     payload[msg->payloadlen] = 0;
-    /* sent again after a kill between its record and its PUBACK */
-    for (size_t i = 0; i < s->nrecs; i++) {
+    /* sent again after a kill between its record and its PUBACK (QoS 1;
+     * QoS 0 messages all have id 0 and are never sent again) */
+    int mid = msg->qos == 1 ? msg->mid : -1;
+    for (size_t i = 0; mid >= 0 && i < s->nrecs; i++) {
         wal_rec *r = &s->recs[i];
-        if (!r->again && r->mid == msg->mid && !strcmp(r->topic, msg->topic) &&
+        if (!r->again && r->mid == mid && !strcmp(r->topic, msg->topic) &&
             r->len == (size_t)msg->payloadlen &&
             !memcmp(r->payload, payload, r->len)) {
             r->again = 1;
@@ -198,10 +200,10 @@ static void on_message(struct mosquitto *m, void *ud,
         }
     }
     ll_stream_kill_point(s->base.query, "message", s->next_seq);
-    char *line = wal_line(s->next_seq, msg->mid, msg->topic, payload);
+    char *line = wal_line(s->next_seq, mid, msg->topic, payload);
     if (!line || write_all(s->wal_fd, line, strlen(line)) ||
         write_all(s->wal_fd, "\n", 1) ||
-        add_rec(s, s->next_seq, msg->mid, msg->topic, payload,
+        add_rec(s, s->next_seq, mid, msg->topic, payload,
                 (size_t)msg->payloadlen)) {
         s->io_error = 1;
         snprintf(s->io_msg, sizeof s->io_msg, "%s: %s", s->wal_path,
