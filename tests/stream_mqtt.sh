@@ -37,17 +37,23 @@ mosquitto_sub -p "$port" -V 5 -q 1 -t alerts/battery -F '%P|%p' \
     > "$tap_tmp/alerts.txt" 2>&1 &
 pids="$pids $!"
 
+# start_slow DB CHECKPOINT [KILL_AT]: the queries in the background (pid),
+# until their sessions exist (once they subscribed)
+start_slow() {
+    LUALAB_STREAM_KILL_AT="${3:-}" \
+        "$LUALAB" --lua "$query" "$url" "$1" "$2" slow > "$2.out" 2>&1 &
+    pid=$!
+    pids="$pids $pid"
+    for i in $(seq 1 100); do
+        [ -d "$2/scores/sources/0" ] && [ -d "$2/alerts/sources/0" ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+}
+
 db="$tap_tmp/fleet.db"
 chk="$tap_tmp/chk"
-"$LUALAB" --lua "$query" "$url" "$db" "$chk" slow > "$tap_tmp/run1.out" 2>&1 &
-pid=$!
-pids="$pids $pid"
-# the session exists once the query subscribed
-for i in $(seq 1 100); do
-    [ -d "$chk/scores/sources/0" ] && [ -d "$chk/alerts/sources/0" ] && break
-    sleep 0.05
-done
-sleep 0.3
+start_slow "$db" "$chk"
 mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/first"
 for i in $(seq 1 200); do
     n=$(sqlite3 "$db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)
@@ -81,4 +87,42 @@ ok $(cmp -s "$tap_tmp/want_alerts" "$tap_tmp/got_alerts" && echo 0 || echo 1) \
     "one alert per battery on alerts/battery"
 like "$(head -1 "$tap_tmp/alerts.txt")" '^key:[0-9a-f]{32}:[0-9]+:[0-9]+\|\{"Battery_ID":' \
     "alerts carry a key property"
+
+# A kill between a message's arrival and its record in the write-ahead
+# log (LUALAB_STREAM_KILL_AT=scores:message:N raises SIGKILL in the
+# message callback before the write): the PUBACK has not left, so the
+# broker sends the message again when the session resumes, and it is in
+# SQLite exactly once.  The message is the last one published before the
+# kill: with more messages unread, the kernel answers the close with a
+# reset that also discards a PUBACK already written, which would hide the
+# window.
+head -n 300 "$tap_tmp/all.jsonl" > "$tap_tmp/three"
+head -n 101 "$tap_tmp/three" > "$tap_tmp/three_a"
+tail -n +102 "$tap_tmp/three" > "$tap_tmp/three_b"
+cut -d, -f1 "$tap_tmp/three" | sed 's/.*://' | sort > "$tap_tmp/want3"
+# killed_at STAGE LOGGED WHAT: a fresh query killed at STAGE of message
+# 100, the last of three_a; LOGGED of the messages are then in the log or
+# in SQLite; three_b published while it is down; restarted.
+killed_at() {
+    d="$tap_tmp/$1"
+    start_slow "$d.db" "$d" "scores:$1:100"
+    mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_a"
+    wait $pid
+    is "$?" "137" "killed at the 101st message ($1)"
+    is "$(($(grep -c . "$d/scores/sources/0/wal") + $(
+        sqlite3 "$d.db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)))" \
+        "$2" "$2 messages in the log or in SQLite ($1)"
+    mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/three_b"
+    "$LUALAB" --lua "$query" "$url" "$d.db" "$d" now > "$d.out" 2>&1
+    is "$(cat "$d.out")" "done" "the restarted queries finish ($1)"
+    sqlite3 "$d.db" "SELECT Idx FROM scores" | sort > "$d.got"
+    is "$(wc -l < "$d.got" | tr -d ' ')" "300" "300 rows in SQLite ($1)"
+    ok $(cmp -s "$tap_tmp/want3" "$d.got" && echo 0 || echo 1) \
+        "every message exactly once, $3"
+}
+killed_at message 100 "the one at the kill included"
+
+# A kill after the record, before its PUBACK left: the broker sends the
+# message again, the source finds it among the records and drops it.
+killed_at logged 101 "the one sent again included"
 done_testing

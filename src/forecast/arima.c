@@ -1867,7 +1867,7 @@ static int arima_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops arima_ops = {arima_predict, arima_free};
+static const ll_fc_fit_ops arima_ops = {arima_predict, arima_free, NULL};
 
 /* R's arima.string(). */
 static void method_string(const arima_res *r, char *out, size_t len)

@@ -389,6 +389,32 @@ int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
                                      const double *time, const double *y,
                                      size_t n, const double *xlast, size_t h,
                                      double *mean, ll_err *err);
+/* A stream's fitted model for one key (pipeline_stream.c): a family's
+ * parameters (the pipeline's own for the series until the first refit),
+ * the fit they give on the history seen so far, advanced one observation
+ * at a time where the family can (ETS) and restored on the whole history
+ * otherwise; an ensemble's per member. */
+typedef struct ll_aml_stream_fit ll_aml_stream_fit;
+struct cJSON;
+ll_aml_stream_fit *ll_aml_stream_fit_new(void);
+void ll_aml_stream_fit_free(ll_aml_stream_fit *c);
+/* As ll_aml_pipeline_forecast_history, but family models are not
+ * refitted on every call: c keeps the parameters and the fit, and a new
+ * model is searched and fitted only when the history has grown by
+ * refit_every positions since the parameters were chosen (0 = never:
+ * the pipeline's parameters stay).  The forecast equals a restore (no
+ * search, no optimisation) of those parameters on the history. */
+int ll_aml_pipeline_forecast_stream(const ll_aml_pipeline *p, const char *key,
+                                    const double *time, const double *y,
+                                    size_t n, const double *xlast, size_t h,
+                                    size_t refit_every, ll_aml_stream_fit *c,
+                                    double *mean, ll_err *err);
+/* c's parameters as JSON (a new cJSON object; NULL when out of memory)
+ * and back into an empty c for pipeline p (the fit is rebuilt on the
+ * next forecast). */
+struct cJSON *ll_aml_stream_fit_save(const ll_aml_stream_fit *c);
+int ll_aml_stream_fit_load(const ll_aml_pipeline *p, const struct cJSON *o,
+                           ll_aml_stream_fit *c, ll_err *err);
 int ll_aml_pipeline_save(const ll_aml_pipeline *p, const char *dir,
                          ll_err *err);
 int ll_aml_pipeline_load(const char *dir, ll_aml_pipeline **out, ll_err *err);

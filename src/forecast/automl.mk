@@ -8,6 +8,8 @@ liblualab_a_SOURCES += src/forecast/automl.h src/forecast/automl_int.h \
 	src/forecast/pipeline.c src/forecast/pipeline_io.c src/forecast/explain.c \
 	src/forecast/lua_automl.c src/forecast/flavor.c
 LL_MODULES += automl
+# a stream's fitted models (with_forecast)
+liblualab_a_SOURCES += src/forecast/pipeline_stream.c
 LL_LUA_FILES += lua/lualab/_automl.lua lua/lualab/_automl_cli.lua
 LL_COMMANDS += automl
 

@@ -58,6 +58,32 @@ struct ll_aml_pipeline {
     double *sd; /* horizon values: CV RMSE per step */
 };
 
+struct ll_aml_stream_fit {
+    int have;        /* params chosen */
+    ll_fc_spec spec; /* as fitted: automatic choices made */
+    ll_fc_param *params;
+    size_t nparams;
+    size_t fit_len;        /* the history's length when they were chosen */
+    struct ll_fc_fit *fit; /* params run over yk (NULL: restore first) */
+    double *yk;            /* the values fit has taken */
+    size_t lk, capk;
+    struct ll_aml_stream_fit **members; /* an ensemble's */
+    size_t nmembers;
+};
+
+/* h forecasts of family pipeline p for series s with c (see
+ * ll_aml_pipeline_forecast_stream): base is the spec to search with, d
+ * the history (d->n values), x its regressors and the future's
+ * ((d->n + h) rows of d->k). */
+int ll_aml_stream_family_predict(const ll_aml_pipeline *p, size_t s,
+                                 ll_aml_stream_fit *c, size_t refit_every,
+                                 const ll_fc_spec *base, const ll_fc_data *d,
+                                 const double *x, size_t h, double *mean,
+                                 ll_err *err);
+/* Give c a copy of spec and params (0 or LL_ENOMEM). */
+int ll_aml_stream_fit_set(ll_aml_stream_fit *c, const ll_fc_spec *spec,
+                          const ll_fc_param *params, size_t n);
+
 /* A pipeline of model on t (a new reference) with a copy of fs. */
 ll_aml_pipeline *ll_aml_pipe_new(ll_aml_table *t, const ll_aml_featset *fs,
                                  int season, const char *model);

@@ -63,7 +63,7 @@ static int croston_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops croston_ops = {croston_predict, croston_free};
+static const ll_fc_fit_ops croston_ops = {croston_predict, croston_free, NULL};
 
 /* One-step squared error of simple exponential smoothing over x[0..n-1]
  * started at x[0] (the first error, at t = 1, compares x[1] with x[0]). */

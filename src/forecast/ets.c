@@ -49,6 +49,8 @@ typedef struct ets_fit {
     double alpha, beta, gamma, phi;
     double *init;  /* initial states l, b, s1..sm */
     double *last;  /* the final states, same layout */
+    double sse;    /* sum of squared innovations */
+    double slog;   /* multiplicative errors: sum of log |one-step mean| */
     size_t nstate; /* 1 + trend + m * (season != 0) */
     int constant;  /* a constant series: forecasts its value, no spread */
     ll_fc_param *pbuf;
@@ -661,7 +663,64 @@ static int ets_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops ets_ops = {ets_predict, ets_free};
+/* One step of ets_filter from the final states, with the same
+ * arithmetic, so that n updates equal a restore on the n longer series. */
+static int ets_update(ll_fc_fit *f, double y, const double *x, ll_err *err)
+{
+    (void)x;
+    ets_fit *e = (ets_fit *)f;
+    const ets_form *fo = &e->form;
+    if (e->constant || isnan(f->loglik))
+        return ll_err_set(err, LL_EINVAL,
+                          "%s: a constant or broken-down fit has no states "
+                          "to advance",
+                          f->family->name);
+    size_t m = e->m, soff = 1 + (size_t)fo->trend;
+    double phi = fo->damped ? e->phi : 1;
+    double l = e->last[0], b = fo->trend ? e->last[1] : 0;
+    double q = l + phi * b;
+    double p = fo->season ? e->last[soff + m - 1] : 0;
+    double mu = fo->season == 1 ? q + p : fo->season == 2 ? q * p : q;
+    double r = y - mu, et = r;
+    if (fo->error == 2) {
+        if (fabs(mu) < ETS_TOL)
+            return ll_err_set(err, LL_ERANGE,
+                              "%s: the one-step forecast is zero under "
+                              "multiplicative errors",
+                              f->method);
+        et = r / mu;
+    }
+    double dl = fo->season == 2 ? r / p : r;
+    double nl = q + e->alpha * dl;
+    if (!isfinite(nl))
+        return ll_err_set(err, LL_ERANGE, "%s: the level is no longer finite",
+                          f->method);
+    double *fitted = realloc(f->fitted, (f->n + 1) * sizeof *fitted);
+    if (!fitted)
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    f->fitted = fitted;
+    fitted[f->n] = fo->error == 1 ? y - et : y / (1 + et);
+    e->last[0] = nl;
+    if (fo->trend)
+        e->last[1] = phi * b + e->beta * dl;
+    if (fo->season) {
+        double sn = p + e->gamma * (fo->season == 2 ? r / q : r);
+        memmove(e->last + soff + 1, e->last + soff, (m - 1) * sizeof *e->last);
+        e->last[soff] = sn;
+    }
+    e->sse += et * et;
+    if (fo->error == 2)
+        e->slog += log(fabs(mu));
+    f->n++;
+    size_t n = f->n, nsm = form_nsmooth(fo);
+    size_t nfree = nsm + 1 + (size_t)fo->trend + (fo->season ? m - 1 : 0);
+    f->sigma2 = n > nfree ? e->sse / (double)(n - nfree) : (double)NAN;
+    double lik = (double)n * log(e->sse) + 2 * e->slog;
+    ll_fc_set_ic(f, -0.5 * lik, nfree + 1, n);
+    return LL_OK;
+}
+
+static const ll_fc_fit_ops ets_ops = {ets_predict, ets_free, ets_update};
 
 static ets_fit *ets_alloc(const ll_fc_family *fam, const ll_fc_spec *spec,
                           const ets_form *form, size_t m, size_t n)
@@ -719,6 +778,8 @@ static int ets_finish(ets_fit *e, const double *y, size_t n)
         nsm + 1 + (size_t)e->form.trend + (e->form.season ? e->m - 1 : 0);
     e->head.sigma2 = n > nfree ? sse / (double)(n - nfree) : (double)NAN;
     ll_fc_set_ic(&e->head, -0.5 * lik, nfree + 1, n);
+    e->sse = sse;
+    e->slog = e->form.error == 2 ? 0.5 * (lik - (double)n * log(sse)) : 0;
     free(res), free(ring);
     char buf[24];
     form_name(&e->form, e->head.method, sizeof e->head.method);

@@ -94,6 +94,12 @@ typedef struct ll_fc_fit_ops {
                    const double *levels, size_t nlevels, double *mean,
                    double *lo, double *hi, ll_err *err);
     void (*free)(ll_fc_fit *f);
+    /* Optional: advance the fit by one new observation y (x: its k
+     * regressors, NULL when k == 0) with the parameters unchanged, as if
+     * the fit had been restored on the longer series: the states, n,
+     * fitted, sigma2 and the criteria move on.  NULL when the family has
+     * no such update (restore on the longer series instead). */
+    int (*update)(ll_fc_fit *f, double y, const double *x, ll_err *err);
 } ll_fc_fit_ops;
 
 /* The common head of every fitted model.  A family allocates a larger

@@ -12,10 +12,13 @@ EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
 
 check_PROGRAMS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
 	tests/c/test_forecast_ets tests/c/test_forecast_theta \
-	tests/c/test_forecast_panel
+	tests/c/test_forecast_panel tests/c/test_forecast_update
 TESTS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
 	tests/c/test_forecast_ets tests/c/test_forecast_theta \
-	tests/c/test_forecast_panel
+	tests/c/test_forecast_panel tests/c/test_forecast_update
+tests_c_test_forecast_update_SOURCES = tests/c/test_forecast_update.c
+tests_c_test_forecast_update_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_c_test_forecast_update_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_forecast_optim_SOURCES = tests/c/test_forecast_optim.c
 tests_c_test_forecast_optim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_forecast_optim_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)

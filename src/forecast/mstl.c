@@ -400,7 +400,7 @@ static int mstl_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops mstl_ops = {mstl_predict, mstl_free};
+static const ll_fc_fit_ops mstl_ops = {mstl_predict, mstl_free, NULL};
 
 /* The season lengths a spec asks for: season_lengths, else season_length. */
 static size_t spec_periods(const ll_fc_spec *spec, int *periods)

@@ -76,7 +76,7 @@ static int base_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops base_ops = {base_predict, base_free};
+static const ll_fc_fit_ops base_ops = {base_predict, base_free, NULL};
 
 static size_t season_of(const ll_fc_spec *s)
 {

@@ -645,10 +645,13 @@ done:
 /* ---- forecasts from a new history (the stream's with_forecast) ---- */
 
 /* h forecasts of p for series s from yf/xf (len + h positions, the
- * history in [0, len)), the grid starting at t0 with step. */
+ * history in [0, len)), the grid starting at t0 with step.  With a cache
+ * (the stream's), families keep their fitted model between calls
+ * (ll_aml_stream_family_predict); without, they are refitted. */
 static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
                         const double *xf, size_t len, size_t h, double t0,
-                        double step, double *mean, ll_err *err)
+                        double step, ll_aml_stream_fit *cache,
+                        size_t refit_every, double *mean, ll_err *err)
 {
     const ll_aml_table *t = p->tab;
     if (p->kind == LL_AML_P_REG) {
@@ -699,6 +702,12 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
                               "has %zu",
                               p->model, need, len);
         }
+        if (cache) {
+            int rc = ll_aml_stream_family_predict(p, s, cache, refit_every,
+                                                  &spec, &d, x, h, mean, err);
+            free(x), free(lo);
+            return rc;
+        }
         ll_fc_fit *fit = NULL;
         int rc = ll_fc_fit_series(&spec, &d, &fit, err);
         double level = 95;
@@ -715,8 +724,22 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
     for (size_t k = 0; k < h; k++)
         mean[k] = 0;
     int rc = LL_OK;
+    if (cache && !cache->members && p->nmembers) {
+        cache->members = calloc(p->nmembers, sizeof *cache->members);
+        if (cache->members)
+            cache->nmembers = p->nmembers;
+        for (size_t i = 0; cache->members && i < p->nmembers; i++)
+            if (!(cache->members[i] = calloc(1, sizeof **cache->members)))
+                rc = LL_ENOMEM;
+        if (!cache->members || rc) {
+            free(tmp);
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        }
+    }
     for (size_t i = 0; i < p->nmembers && rc == LL_OK; i++) {
-        rc = hist_predict(p->members[i], s, yf, xf, len, h, t0, step, tmp, err);
+        rc = hist_predict(p->members[i], s, yf, xf, len, h, t0, step,
+                          cache ? cache->members[i] : NULL, refit_every, tmp,
+                          err);
         for (size_t k = 0; k < h && rc == LL_OK; k++)
             mean[k] += p->weights[i] * tmp[k];
     }
@@ -724,10 +747,10 @@ static int hist_predict(const ll_aml_pipeline *p, size_t s, const double *yf,
     return rc;
 }
 
-int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
-                                     const double *time, const double *y,
-                                     size_t n, const double *xlast, size_t h,
-                                     double *mean, ll_err *err)
+static int forecast_history(const ll_aml_pipeline *p, const char *key,
+                            const double *time, const double *y, size_t n,
+                            const double *xlast, size_t h, size_t refit_every,
+                            ll_aml_stream_fit *cache, double *mean, ll_err *err)
 {
     const ll_aml_table *t = p->tab;
     size_t s = 0;
@@ -791,7 +814,26 @@ int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
     int rc = isnan(fill) ? ll_err_set(err, LL_EINVAL,
                                       "forecast: the history has no value")
                          : hist_predict(p, s, yf, nreg ? xf : NULL, len, h, t0,
-                                        step, mean, err);
+                                        step, cache, refit_every, mean, err);
     free(yf), free(xf);
     return rc;
+}
+
+int ll_aml_pipeline_forecast_history(const ll_aml_pipeline *p, const char *key,
+                                     const double *time, const double *y,
+                                     size_t n, const double *xlast, size_t h,
+                                     double *mean, ll_err *err)
+{
+    return forecast_history(p, key, time, y, n, xlast, h, 0, NULL, mean, err);
+}
+
+int ll_aml_pipeline_forecast_stream(const ll_aml_pipeline *p, const char *key,
+                                    const double *time, const double *y,
+                                    size_t n, const double *xlast, size_t h,
+                                    size_t refit_every,
+                                    ll_aml_stream_fit *cache, double *mean,
+                                    ll_err *err)
+{
+    return forecast_history(p, key, time, y, n, xlast, h, refit_every, cache,
+                            mean, err);
 }

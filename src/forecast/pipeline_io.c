@@ -765,3 +765,97 @@ done:
     cJSON_Delete(root);
     return rc;
 }
+
+/* ---- a stream's fitted models (pipeline_stream.c) ---- */
+
+cJSON *ll_aml_stream_fit_save(const ll_aml_stream_fit *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    if (c->have) {
+        cJSON_AddNumberToObject(o, "fit_len", (double)c->fit_len);
+        cJSON_AddItemToObject(o, "spec", spec_json(&c->spec));
+        cJSON *names = cJSON_AddArrayToObject(o, "param_names");
+        double *vals = malloc((c->nparams + 1) * sizeof *vals);
+        for (size_t k = 0; names && vals && k < c->nparams; k++) {
+            cJSON_AddItemToArray(names, cJSON_CreateString(c->params[k].name));
+            vals[k] = c->params[k].value;
+        }
+        cJSON_AddItemToObject(o, "param_values",
+                              num_array(vals, vals ? c->nparams : 0));
+        if (!vals || cJSON_GetArraySize(names) != (int)c->nparams) {
+            free(vals);
+            cJSON_Delete(o);
+            return NULL;
+        }
+        free(vals);
+    }
+    if (c->nmembers) {
+        cJSON *m = cJSON_AddArrayToObject(o, "members");
+        for (size_t i = 0; m && i < c->nmembers; i++) {
+            cJSON *e = ll_aml_stream_fit_save(c->members[i]);
+            if (!e || !cJSON_AddItemToArray(m, e)) {
+                cJSON_Delete(e);
+                cJSON_Delete(o);
+                return NULL;
+            }
+        }
+    }
+    return o;
+}
+
+int ll_aml_stream_fit_load(const ll_aml_pipeline *p, const cJSON *o,
+                           ll_aml_stream_fit *c, ll_err *err)
+{
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
+    if (spec && p->kind == LL_AML_P_FAMILY) {
+        const ll_fc_family *fam = ll_fc_family_find(p->model);
+        const cJSON *len = cJSON_GetObjectItemCaseSensitive(o, "fit_len");
+        const cJSON *pn = cJSON_GetObjectItemCaseSensitive(o, "param_names");
+        const cJSON *pv = cJSON_GetObjectItemCaseSensitive(o, "param_values");
+        size_t np = (size_t)cJSON_GetArraySize(pn);
+        ll_fc_spec sp;
+        if (!fam || !cJSON_IsNumber(len) || spec_from_json(spec, fam, &sp) ||
+            (size_t)cJSON_GetArraySize(pv) != np)
+            return ll_err_set(err, LL_EPARSE,
+                              "forecast: a malformed fitted model in the "
+                              "stream's state");
+        ll_fc_param *par = calloc(np + 1, sizeof *par);
+        if (!par)
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        for (size_t q = 0; q < np; q++) {
+            const cJSON *nm = cJSON_GetArrayItem(pn, (int)q);
+            const cJSON *v = cJSON_GetArrayItem(pv, (int)q);
+            snprintf(par[q].name, sizeof par[q].name, "%s",
+                     cJSON_IsString(nm) ? nm->valuestring : "");
+            par[q].value = cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
+        }
+        int rc = ll_aml_stream_fit_set(c, &sp, par, np);
+        free(par);
+        if (rc)
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        c->fit_len = (size_t)len->valuedouble;
+    }
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "members");
+    if (m && p->kind == LL_AML_P_ENSEMBLE) {
+        if ((size_t)cJSON_GetArraySize(m) != p->nmembers)
+            return ll_err_set(err, LL_EPARSE,
+                              "forecast: an ensemble's fitted models in the "
+                              "stream's state do not match its %zu members",
+                              p->nmembers);
+        if (!(c->members = calloc(p->nmembers, sizeof *c->members)))
+            return ll_err_set(err, LL_ENOMEM, "out of memory");
+        c->nmembers = p->nmembers;
+        for (size_t i = 0; i < p->nmembers; i++) {
+            if (!(c->members[i] = ll_aml_stream_fit_new()))
+                return ll_err_set(err, LL_ENOMEM, "out of memory");
+            int rc = ll_aml_stream_fit_load(p->members[i],
+                                            cJSON_GetArrayItem(m, (int)i),
+                                            c->members[i], err);
+            if (rc)
+                return rc;
+        }
+    }
+    return LL_OK;
+}

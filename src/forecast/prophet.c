@@ -536,7 +536,7 @@ static int prophet_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops prophet_ops = {prophet_predict, prophet_free};
+static const ll_fc_fit_ops prophet_ops = {prophet_predict, prophet_free, NULL};
 
 /* The name of beta b: yearly_sin1, weekly_cos2, daily_sin4, x1, ... */
 static void beta_name(const design *d, size_t b, char *out, size_t cap)

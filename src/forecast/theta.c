@@ -211,7 +211,7 @@ static int theta_predict(const ll_fc_fit *f, size_t h, const double *xf,
     return LL_OK;
 }
 
-static const ll_fc_fit_ops theta_ops = {theta_predict, theta_free};
+static const ll_fc_fit_ops theta_ops = {theta_predict, theta_free, NULL};
 
 static void put_param(theta_fit *t, const char *name, double v)
 {

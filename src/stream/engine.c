@@ -57,18 +57,25 @@ static double wall_now(void)
 }
 
 /* Fault injection for the kill tests: LUALAB_STREAM_KILL_AT =
- * "QUERY:STAGE:BATCH" sends SIGKILL to this process when query QUERY
- * reaches STAGE (offsets: offsets written; sink: the sink committed;
- * state: state written, commit not) of batch BATCH. */
-static void kill_point(const ll_query *q, const char *stage, int64_t id)
+ * "QUERY:STAGE:N" sends SIGKILL to this process when query QUERY reaches
+ * STAGE (offsets: offsets written; sink: the sink committed; state:
+ * state written, commit not; all of batch N) or when its MQTT source
+ * received message number N (message: before its write-ahead log holds
+ * it; logged: after, before the PUBACK left). */
+void ll_stream_kill_point(const char *query, const char *stage, int64_t n)
 {
     const char *spec = getenv("LUALAB_STREAM_KILL_AT");
-    if (!spec || !*spec)
+    if (!spec || !*spec || !query)
         return;
     char want[256];
-    snprintf(want, sizeof want, "%s:%s:%lld", q->name, stage, (long long)id);
+    snprintf(want, sizeof want, "%s:%s:%lld", query, stage, (long long)n);
     if (!strcmp(spec, want))
         kill(getpid(), SIGKILL);
+}
+
+static void kill_point(const ll_query *q, const char *stage, int64_t id)
+{
+    ll_stream_kill_point(q->name, stage, id);
 }
 
 static void log_stderr(void *ud, const char *text)
@@ -184,6 +191,7 @@ ll_query *ll_query_new(const char *name, ll_source *src, ll_op **ops, int nops,
     if (ll_ckpt_open(&q->ck, ckpt_dir, err))
         goto fail;
     memcpy(sink->query_id, q->ck.id, sizeof q->ck.id);
+    src->query = q->name;
     if (src->open && src->open(src, q->ck.dir, q->ck.id, err))
         goto fail;
     for (int64_t b = 0; b <= q->ck.last_offsets; b++) {

@@ -3,13 +3,15 @@
  * with a saved forecast pipeline (automated ML, flavor `forecast`).
  *
  * Its state is each key's history: the times and targets seen (the last
- * `history` of them) and the last row's regressors.  For each row, in
- * (key, time) order, the row joins its key's history and the pipeline
- * forecasts the next `horizon` steps from it
- * (ll_aml_pipeline_forecast_history); their sum is the row's output
+ * `history` of them), the last row's regressors and, for statistical
+ * models, the key's fitted model.  For each row, in (key, time) order,
+ * the row joins its key's history and the pipeline forecasts the next
+ * `horizon` steps from it (ll_aml_pipeline_forecast_stream: the model's
+ * parameters stay, its states advance with the new values; a new model
+ * is fitted every `refit_every` values); their sum is the row's output
  * column (NA while the history is too short for the model).  The state
  * is saved in the checkpoint after every batch, so a restarted query
- * forecasts from the same histories.
+ * forecasts from the same histories and parameters.
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -24,6 +26,7 @@
 typedef struct hist {
     double *t, *y, *x; /* x: the last row's regressors */
     size_t n, cap;
+    ll_aml_stream_fit *fit;
 } hist;
 
 typedef struct fc_state {
@@ -41,6 +44,7 @@ static void hists_free(fc_state *st)
         free(st->h[i].t);
         free(st->h[i].y);
         free(st->h[i].x);
+        ll_aml_stream_fit_free(st->h[i].fit);
     }
     free(st->h);
     st->h = NULL;
@@ -98,6 +102,12 @@ ll_op *ll_op_forecast(const ll_forecast_opts *o, ll_err *err)
         return NULL;
     op->horizon = o->horizon;
     op->history = o->history > 0 ? o->history : 1000;
+    if (o->refit_every < 0) {
+        ll_op_free(op);
+        ll_err_set(err, LL_EINVAL, "with_forecast: refit_every must be >= 0");
+        return NULL;
+    }
+    op->refit_every = o->refit_every;
     fc_state *st = calloc(1, sizeof *st);
     if (!st) {
         ll_op_free(op);
@@ -119,14 +129,10 @@ ll_op *ll_op_forecast(const ll_forecast_opts *o, ll_err *err)
 
 ll_op *ll_forecast_clone(const ll_op *op, ll_err *err)
 {
-    ll_forecast_opts o = {op->expr,
-                          op->names[F_TRACKING],
-                          op->names[F_BY],
-                          op->names[F_TIME],
-                          op->names[F_TARGET],
-                          op->name,
-                          op->horizon,
-                          op->history};
+    ll_forecast_opts o = {
+        op->expr,          op->names[F_TRACKING], op->names[F_BY],
+        op->names[F_TIME], op->names[F_TARGET],   op->name,
+        op->horizon,       op->history,           op->refit_every};
     return ll_op_forecast(&o, err);
 }
 
@@ -145,12 +151,16 @@ static hist *get_hist(fc_state *st, const char *key, size_t n, size_t nreg)
     }
     hist *h = &st->h[st->nh];
     memset(h, 0, sizeof *h);
-    if (nreg && !(h->x = malloc(sizeof *h->x * nreg)))
+    if (!(h->fit = ll_aml_stream_fit_new()) ||
+        (nreg && !(h->x = malloc(sizeof *h->x * nreg)))) {
+        ll_aml_stream_fit_free(h->fit);
         return NULL;
+    }
     for (size_t c = 0; c < nreg; c++)
         h->x[c] = LL_NAN;
     if (ll_strset_add(&st->keys, key, n) != 1) {
         free(h->x);
+        ll_aml_stream_fit_free(h->fit);
         return NULL;
     }
     st->nh++;
@@ -279,9 +289,9 @@ ll_frame *ll_forecast_apply(ll_op *op, const ll_frame *in, ll_err *err)
         }
         if (hs->n == 0)
             continue;
-        int frc =
-            ll_aml_pipeline_forecast_history(st->pipe, ll_buf_str(&key), hs->t,
-                                             hs->y, hs->n, hs->x, h, mean, err);
+        int frc = ll_aml_pipeline_forecast_stream(
+            st->pipe, ll_buf_str(&key), hs->t, hs->y, hs->n, hs->x, h,
+            (size_t)op->refit_every, hs->fit, mean, err);
         if (frc == LL_ERANGE)
             continue; /* too little history yet: NA */
         if (frc) {
@@ -345,16 +355,10 @@ int ll_forecast_state_save(const ll_op *op, ll_buf *out, ll_err *err)
         cJSON_AddItemToArray(e, num_array(h->t, h->n));
         cJSON_AddItemToArray(e, num_array(h->y, h->n));
         cJSON_AddItemToArray(e, num_array(h->x, nreg));
+        cJSON_AddItemToArray(e, ll_aml_stream_fit_save(h->fit));
         cJSON_AddItemToArray(keys, e);
     }
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!text || ll_buf_puts(out, text)) {
-        free(text);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
-    }
-    free(text);
-    return LL_OK;
+    return ll_stream_json_out(o, out, err);
 }
 
 static size_t read_array(const cJSON *a, double *v, size_t cap)
@@ -412,6 +416,10 @@ int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err)
             h->n = ny;
         if (nreg && cJSON_IsArray(xa))
             read_array(xa, h->x, nreg);
+        const cJSON *fa = cJSON_GetArrayItem(e, 4);
+        if (cJSON_IsObject(fa) &&
+            (rc = ll_aml_stream_fit_load(st->pipe, fa, h->fit, err)))
+            break;
     }
     cJSON_Delete(o);
     return rc;

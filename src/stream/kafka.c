@@ -480,42 +480,36 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *ud)
         s->delivered++;
 }
 
+static int kafka_send(void *ud, const char *key, size_t klen, char *msg,
+                      size_t len, ll_err *err)
+{
+    kafka_sink *s = ud;
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            s->rk, RD_KAFKA_V_TOPIC(s->topic),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, klen),
+            RD_KAFKA_V_VALUE(msg, len), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(s->rk, 50);
+            continue;
+        }
+        if (e)
+            return ll_err_set(err, LL_EIO, "kafka sink %s: %s: %s", s->brokers,
+                              s->topic, rd_kafka_err2str(e));
+        break;
+    }
+    rd_kafka_poll(s->rk, 0);
+    return LL_OK;
+}
+
 static int kafka_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                        ll_err *err)
 {
     kafka_sink *s = (kafka_sink *)base;
     s->delivered = s->failed = 0;
-    ll_buf msg;
-    ll_buf_init(&msg);
-    for (int64_t i = 0; i < batch->nrow; i++) {
-        ll_buf_reset(&msg);
-        if (ll_row_json(batch, i, &msg)) {
-            ll_buf_free(&msg);
-            return ll_err_set(err, LL_ENOMEM, "out of memory");
-        }
-        char key[96];
-        int kn = snprintf(key, sizeof key, "%s:%lld:%lld", s->base.query_id,
-                          (long long)id, (long long)i);
-        for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                s->rk, RD_KAFKA_V_TOPIC(s->topic),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_KEY(key, (size_t)kn),
-                RD_KAFKA_V_VALUE(msg.data, msg.len), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                rd_kafka_poll(s->rk, 50);
-                continue;
-            }
-            if (e) {
-                ll_buf_free(&msg);
-                return ll_err_set(err, LL_EIO, "kafka sink %s: %s: %s",
-                                  s->brokers, s->topic, rd_kafka_err2str(e));
-            }
-            break;
-        }
-        rd_kafka_poll(s->rk, 0);
-    }
-    ll_buf_free(&msg);
+    int rc = ll_sink_send_rows(base, batch, id, kafka_send, s, err);
+    if (rc)
+        return rc;
     rd_kafka_resp_err_t e = rd_kafka_flush(s->rk, 60000);
     if (e)
         return ll_err_set(err, LL_ETIMEOUT, "kafka sink %s: %s: flush: %s",

@@ -152,7 +152,7 @@ static int ds_drop_duplicates(lua_State *L)
 }
 
 /* ds:with_forecast{model, by, time, target, horizon, name, tracking_uri,
- * history} */
+ * history, refit_every} */
 static int ds_with_forecast(lua_State *L)
 {
     check_ds(L, 1);
@@ -167,6 +167,7 @@ static int ds_with_forecast(lua_State *L)
     o.tracking_uri = ll_opt_str(L, 2, "tracking_uri", NULL);
     o.horizon = (int)ll_opt_int(L, 2, "horizon", 0);
     o.history = (int)ll_opt_int(L, 2, "history", 0);
+    o.refit_every = (int)ll_opt_int(L, 2, "refit_every", 0);
     ll_err err;
     ll_op *op = ll_op_forecast(&o, &err);
     if (!op)
@@ -239,6 +240,42 @@ static int parse_schema(lua_State *L, int idx, ll_schema *s, int *unordered)
     return 0;
 }
 
+/* The options every reading source shares: mode (permissive,
+ * dropmalformed, failfast) returned, and an optional schema into sch
+ * (initialised here; *unordered as parse_schema says). */
+static int mode_and_schema(lua_State *L, int idx, ll_schema *sch,
+                           int *unordered)
+{
+    const char *mode = ll_opt_str(L, idx, "mode", "permissive");
+    int m = ll_stream_mode_parse(mode);
+    if (m < 0)
+        luaL_error(L,
+                   "stream.read: unknown mode '%s' (permissive, "
+                   "dropmalformed, failfast)",
+                   mode);
+    ll_schema_init(sch);
+    *unordered = 0;
+    lua_getfield(L, idx, "schema");
+    if (!lua_isnil(L, -1))
+        parse_schema(L, lua_gettop(L), sch, unordered);
+    lua_pop(L, 1);
+    return m;
+}
+
+/* The message sources (mqtt, kafka): JSON payloads, then the mode
+ * (returned) and schema as every source. */
+static int message_opts(lua_State *L, int idx, const char *kind, ll_schema *sch)
+{
+    const char *format = ll_opt_str(L, idx, "format", "json");
+    if (strcmp(format, "json") && strcmp(format, "jsonl"))
+        luaL_error(L,
+                   "stream.read: the %s source reads format \"json\" "
+                   "(got '%s')",
+                   kind, format);
+    int unordered;
+    return mode_and_schema(L, idx, sch, &unordered);
+}
+
 /* Build the source from the options table at idx. */
 static ll_source *make_source(lua_State *L, int idx, ll_err *err)
 {
@@ -255,19 +292,8 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         o.format = ll_opt_str(L, idx, "format", "csv");
         o.max_files_per_trigger =
             (int)ll_opt_int(L, idx, "max_files_per_trigger", 0);
-        const char *mode = ll_opt_str(L, idx, "mode", "permissive");
-        o.mode = ll_stream_mode_parse(mode);
-        if (o.mode < 0)
-            luaL_error(L,
-                       "stream.read: unknown mode '%s' (permissive, "
-                       "dropmalformed, failfast)",
-                       mode);
         ll_schema s;
-        ll_schema_init(&s);
-        lua_getfield(L, idx, "schema");
-        if (!lua_isnil(L, -1))
-            parse_schema(L, lua_gettop(L), &s, &o.schema_unordered);
-        lua_pop(L, 1);
+        o.mode = mode_and_schema(L, idx, &s, &o.schema_unordered);
         o.schema = &s;
         ll_source *src = ll_source_files(&o, err);
         ll_schema_free(&s);
@@ -284,27 +310,8 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         if (o.qos < 0 || o.qos > 2)
             luaL_error(L, "stream.read: qos must be 0, 1 or 2");
         o.client_id = ll_opt_str(L, idx, "client_id", NULL);
-        const char *format = ll_opt_str(L, idx, "format", "json");
-        if (strcmp(format, "json") && strcmp(format, "jsonl"))
-            luaL_error(L,
-                       "stream.read: the mqtt source reads format \"json\" "
-                       "(got '%s')",
-                       format);
-        const char *mode = ll_opt_str(L, idx, "mode", "permissive");
-        o.mode = ll_stream_mode_parse(mode);
-        if (o.mode < 0)
-            luaL_error(L,
-                       "stream.read: unknown mode '%s' (permissive, "
-                       "dropmalformed, failfast)",
-                       mode);
         ll_schema sch;
-        ll_schema_init(&sch);
-        lua_getfield(L, idx, "schema");
-        if (!lua_isnil(L, -1)) {
-            int unordered;
-            parse_schema(L, lua_gettop(L), &sch, &unordered);
-        }
-        lua_pop(L, 1);
+        o.mode = message_opts(L, idx, "mqtt", &sch);
         o.schema = &sch;
         ll_source *src = ll_source_mqtt(&o, err);
         ll_schema_free(&sch);
@@ -322,27 +329,8 @@ static ll_source *make_source(lua_State *L, int idx, ll_err *err)
         o.starting_offsets = ll_opt_str(L, idx, "starting_offsets", NULL);
         o.max_offsets_per_trigger =
             ll_opt_int(L, idx, "max_offsets_per_trigger", 0);
-        const char *format = ll_opt_str(L, idx, "format", "json");
-        if (strcmp(format, "json") && strcmp(format, "jsonl"))
-            luaL_error(L,
-                       "stream.read: the kafka source reads format \"json\" "
-                       "(got '%s')",
-                       format);
-        const char *mode = ll_opt_str(L, idx, "mode", "permissive");
-        o.mode = ll_stream_mode_parse(mode);
-        if (o.mode < 0)
-            luaL_error(L,
-                       "stream.read: unknown mode '%s' (permissive, "
-                       "dropmalformed, failfast)",
-                       mode);
         ll_schema sch;
-        ll_schema_init(&sch);
-        lua_getfield(L, idx, "schema");
-        if (!lua_isnil(L, -1)) {
-            int unordered;
-            parse_schema(L, lua_gettop(L), &sch, &unordered);
-        }
-        lua_pop(L, 1);
+        o.mode = message_opts(L, idx, "kafka", &sch);
         o.schema = &sch;
         ll_source *src = ll_source_kafka(&o, err);
         ll_schema_free(&sch);
@@ -1004,9 +992,11 @@ static const ll_lua_fn ds_methods[] = {
      "of each key ever seen (the keys are state in the checkpoint)."},
     {"with_forecast", ds_with_forecast,
      "ds:with_forecast{model = URI | dir, by, time, target, horizon, name = "
-     "\"forecast\", tracking_uri, history = 1000} -> DataStream -- Add the "
-     "sum of a forecast pipeline's next horizon forecasts from each key's "
-     "history (kept as state in the checkpoint)."},
+     "\"forecast\", tracking_uri, history = 1000, refit_every = 0} -> "
+     "DataStream -- Add the sum of a forecast pipeline's next horizon "
+     "forecasts from each key's history (kept as state in the checkpoint); "
+     "a statistical model keeps its parameters and advances its states, "
+     "and is fitted again every refit_every new values (0 = never)."},
     {"write", ds_write,
      "ds:write{sink = \"console\"|\"memory\"|\"csv\"|\"jsonl\"|\"sqlite\"|"
      "\"mqtt\"|\"kafka\"|function(batch, id), path, table, name, "

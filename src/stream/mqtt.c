@@ -5,12 +5,19 @@
  * id kept in the checkpoint) subscribed at QoS 1, so the broker keeps
  * the messages published while the query is down.  Every message is
  * appended to a write-ahead log in the checkpoint (sources/0/wal, one
- * JSON record {"s": seq, "t": topic, "p": payload} a line) as it
- * arrives; a batch's offsets are a range of sequence numbers, and the
- * log keeps the records not yet committed.  (libmosquitto 2.0.11, as in
- * Debian 12, sends the PUBACK just before the message callback; releases
- * that send it after close the last window in which a kill can lose a
- * message.)
+ * JSON record {"s": seq, "m": MQTT message id, "t": topic, "p": payload}
+ * a line) as it arrives; a batch's offsets are a range of sequence
+ * numbers, and the log keeps the records not yet committed.
+ *
+ * The PUBACK leaves after the record is written: libmosquitto (2.0.x)
+ * queues the PUBACK before it calls the message callback, and writes it
+ * at once unless the client is marked threaded
+ * (mosquitto_threaded_set), in which case the queue is written by the
+ * next mosquitto_loop call, after the callback returned.  A kill between
+ * the record and its PUBACK makes the broker send the message again
+ * when the session resumes; the source knows it by its message id,
+ * topic and payload among the records not yet committed, and drops it.
+ * pump() writes the queued PUBACKs before a batch is planned.
  *
  * Sink: each row as a JSON object to a topic at QoS 1 (MQTT 5), with a
  * user property key = "<query id>:<batch>:<row>" that makes the
@@ -81,6 +88,8 @@ static double now_s(void)
 
 typedef struct wal_rec {
     int64_t seq;
+    int mid;   /* the broker's message id, -1 when unknown */
+    int again; /* the broker sent it a second time (dropped) */
     char *topic;
     char *payload;
     size_t len;
@@ -104,7 +113,7 @@ typedef struct mqtt_source {
     char io_msg[256];
 } mqtt_source;
 
-static int add_rec(mqtt_source *s, int64_t seq, const char *topic,
+static int add_rec(mqtt_source *s, int64_t seq, int mid, const char *topic,
                    const char *payload, size_t len)
 {
     if (s->nrecs == s->cap) {
@@ -117,6 +126,8 @@ static int add_rec(mqtt_source *s, int64_t seq, const char *topic,
     }
     wal_rec *r = &s->recs[s->nrecs];
     r->seq = seq;
+    r->mid = mid;
+    r->again = 0;
     r->topic = ll_strdup(topic);
     r->payload = malloc(len + 1);
     if (!r->topic || !r->payload) {
@@ -131,10 +142,13 @@ static int add_rec(mqtt_source *s, int64_t seq, const char *topic,
     return LL_OK;
 }
 
-static char *wal_line(int64_t seq, const char *topic, const char *payload)
+static char *wal_line(int64_t seq, int mid, const char *topic,
+                      const char *payload)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "s", (double)seq);
+    if (mid >= 0)
+        cJSON_AddNumberToObject(o, "m", mid);
     cJSON_AddStringToObject(o, "t", topic);
     cJSON_AddStringToObject(o, "p", payload);
     char *text = cJSON_PrintUnformatted(o);
@@ -172,15 +186,32 @@ static void on_message(struct mosquitto *m, void *ud,
     }
     memcpy(payload, msg->payload, (size_t)msg->payloadlen);
     payload[msg->payloadlen] = 0;
-    char *line = wal_line(s->next_seq, msg->topic, payload);
+    /* sent again after a kill between its record and its PUBACK (QoS 1;
+     * QoS 0 messages all have id 0 and are never sent again) */
+    int mid = msg->qos == 1 ? msg->mid : -1;
+    for (size_t i = 0; mid >= 0 && i < s->nrecs; i++) {
+        wal_rec *r = &s->recs[i];
+        if (!r->again && r->mid == mid && !strcmp(r->topic, msg->topic) &&
+            r->len == (size_t)msg->payloadlen &&
+            !memcmp(r->payload, payload, r->len)) {
+            r->again = 1;
+            free(payload);
+            return;
+        }
+    }
+    ll_stream_kill_point(s->base.query, "message", s->next_seq);
+    char *line = wal_line(s->next_seq, mid, msg->topic, payload);
     if (!line || write_all(s->wal_fd, line, strlen(line)) ||
         write_all(s->wal_fd, "\n", 1) ||
-        add_rec(s, s->next_seq, msg->topic, payload, (size_t)msg->payloadlen)) {
+        add_rec(s, s->next_seq, mid, msg->topic, payload,
+                (size_t)msg->payloadlen)) {
         s->io_error = 1;
         snprintf(s->io_msg, sizeof s->io_msg, "%s: %s", s->wal_path,
                  strerror(errno));
-    } else
+    } else {
+        ll_stream_kill_point(s->base.query, "logged", s->next_seq);
         s->next_seq++;
+    }
     free(line);
     free(payload);
 }
@@ -241,6 +272,13 @@ static int pump(mqtt_source *s, double wait, double quiet, ll_err *err)
     if (!s->subscribed)
         return ll_err_set(err, LL_EIO, "mqtt %s: no answer to SUBSCRIBE %s",
                           s->url, s->topic);
+    /* the PUBACKs of what was read leave before the batch is planned */
+    for (int i = 0; i < 1000 && mosquitto_want_write(s->mosq); i++) {
+        int rc = mosquitto_loop_write(s->mosq, 1);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return ll_err_set(err, LL_EIO, "mqtt %s: %s", s->url,
+                              mosquitto_strerror(rc));
+    }
     return LL_OK;
 }
 
@@ -270,11 +308,14 @@ static int mq_open(ll_source *base, const char *dir, const char *query_id,
             *nl = 0;
             cJSON *o = cJSON_Parse(p);
             cJSON *sq = cJSON_GetObjectItemCaseSensitive(o, "s");
+            cJSON *mid = cJSON_GetObjectItemCaseSensitive(o, "m");
             cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t");
             cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "p");
             if (cJSON_IsNumber(sq) && cJSON_IsString(t) && cJSON_IsString(pl)) {
                 int64_t seq = (int64_t)sq->valuedouble;
-                if (add_rec(s, seq, t->valuestring, pl->valuestring,
+                if (add_rec(s, seq,
+                            cJSON_IsNumber(mid) ? (int)mid->valuedouble : -1,
+                            t->valuestring, pl->valuestring,
                             strlen(pl->valuestring))) {
                     cJSON_Delete(o);
                     free(text);
@@ -300,6 +341,8 @@ static int mq_open(ll_source *base, const char *dir, const char *query_id,
     s->mosq = mosquitto_new(s->client_id, false, s);
     if (!s->mosq)
         return ll_err_set(err, LL_ENOMEM, "mqtt: cannot make a client");
+    /* PUBACKs (and every packet) queued, written by mosquitto_loop */
+    mosquitto_threaded_set(s->mosq, true);
     mosquitto_connect_callback_set(s->mosq, on_connect);
     mosquitto_message_callback_set(s->mosq, on_message);
     mosquitto_subscribe_callback_set(s->mosq, on_subscribe);
@@ -449,8 +492,8 @@ static int mq_committed(ll_source *base, const char *offsets, ll_err *err)
     ll_buf text;
     ll_buf_init(&text);
     for (size_t i = 0; i < s->nrecs; i++) {
-        char *line =
-            wal_line(s->recs[i].seq, s->recs[i].topic, s->recs[i].payload);
+        char *line = wal_line(s->recs[i].seq, s->recs[i].mid, s->recs[i].topic,
+                              s->recs[i].payload);
         if (!line || ll_buf_puts(&text, line) || ll_buf_putc(&text, '\n')) {
             free(line);
             ll_buf_free(&text);
@@ -557,7 +600,7 @@ typedef struct mqtt_sink {
     int port, qos;
     struct mosquitto *mosq;
     int connected;
-    int64_t acked;
+    int64_t acked, sent;
 } mqtt_sink;
 
 static void sink_on_connect(struct mosquitto *m, void *ud, int rc, int flags,
@@ -608,6 +651,25 @@ static int sink_connect(mqtt_sink *s, ll_err *err)
     return LL_OK;
 }
 
+static int mqtt_send(void *ud, const char *key, size_t klen, char *msg,
+                     size_t len, ll_err *err)
+{
+    mqtt_sink *s = ud;
+    (void)klen;
+    mosquitto_property *props = NULL;
+    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "key",
+                                       key);
+    int prc = mosquitto_publish_v5(s->mosq, NULL, s->topic, (int)len, msg,
+                                   s->qos, false, props);
+    mosquitto_property_free_all(&props);
+    if (prc != MOSQ_ERR_SUCCESS)
+        return ll_err_set(err, LL_EIO, "mqtt sink %s: %s", s->url,
+                          mosquitto_strerror(prc));
+    if (++s->sent % 256 == 0)
+        mosquitto_loop(s->mosq, 0, 1);
+    return LL_OK;
+}
+
 static int mqtt_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                       ll_err *err)
 {
@@ -615,38 +677,10 @@ static int mqtt_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
     int rc = sink_connect(s, err);
     if (rc)
         return rc;
-    ll_buf msg;
-    ll_buf_init(&msg);
-    s->acked = 0;
-    int64_t sent = 0;
-    for (int64_t i = 0; i < batch->nrow; i++) {
-        ll_buf_reset(&msg);
-        if (ll_row_json(batch, i, &msg)) {
-            ll_buf_free(&msg);
-            return ll_err_set(err, LL_ENOMEM, "out of memory");
-        }
-        char key[96];
-        snprintf(key, sizeof key, "%s:%lld:%lld", s->base.query_id,
-                 (long long)id, (long long)i);
-        mosquitto_property *props = NULL;
-        mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY,
-                                           "key", key);
-        int prc;
-        while ((prc = mosquitto_publish_v5(
-                    s->mosq, NULL, s->topic, (int)msg.len, msg.data, s->qos,
-                    false, props)) == MOSQ_ERR_OVERSIZE_PACKET)
-            break;
-        mosquitto_property_free_all(&props);
-        if (prc != MOSQ_ERR_SUCCESS) {
-            ll_buf_free(&msg);
-            return ll_err_set(err, LL_EIO, "mqtt sink %s: %s", s->url,
-                              mosquitto_strerror(prc));
-        }
-        sent++;
-        if (sent % 256 == 0)
-            mosquitto_loop(s->mosq, 0, 1);
-    }
-    ll_buf_free(&msg);
+    s->acked = s->sent = 0;
+    if ((rc = ll_sink_send_rows(base, batch, id, mqtt_send, s, err)))
+        return rc;
+    int64_t sent = s->sent;
     if (s->qos == 0) {
         mosquitto_loop(s->mosq, 10, 1);
         return LL_OK;

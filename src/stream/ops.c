@@ -192,6 +192,18 @@ void ll_op_state_reset(ll_op *op)
         ll_forecast_state_reset(op->state);
 }
 
+int ll_stream_json_out(cJSON *o, ll_buf *out, ll_err *err)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text || ll_buf_puts(out, text)) {
+        free(text);
+        return ll_err_set(err, LL_ENOMEM, "out of memory");
+    }
+    free(text);
+    return LL_OK;
+}
+
 int ll_op_state_save(const ll_op *op, ll_buf *out, ll_err *err)
 {
     ll_buf_reset(out);
@@ -209,18 +221,12 @@ int ll_op_state_save(const ll_op *op, ll_buf *out, ll_err *err)
         }
     }
     cJSON *o = keys ? cJSON_CreateObject() : NULL;
-    char *text = NULL;
-    if (o && cJSON_AddItemToObject(o, "keys", keys))
-        text = cJSON_PrintUnformatted(o);
-    else
+    if (!o || !cJSON_AddItemToObject(o, "keys", keys)) {
         cJSON_Delete(keys);
-    cJSON_Delete(o);
-    if (!text || ll_buf_puts(out, text)) {
-        free(text);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        cJSON_Delete(o);
+        o = NULL;
     }
-    free(text);
-    return LL_OK;
+    return ll_stream_json_out(o, out, err);
 }
 
 int ll_op_state_load(ll_op *op, const char *text, ll_err *err)

@@ -81,6 +81,27 @@ int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out)
     return rc;
 }
 
+int ll_sink_send_rows(const ll_stream_sink *sink, const ll_frame *batch,
+                      int64_t id, ll_row_send_fn send, void *ud, ll_err *err)
+{
+    ll_buf msg;
+    ll_buf_init(&msg);
+    int rc = LL_OK;
+    for (int64_t i = 0; i < batch->nrow && !rc; i++) {
+        ll_buf_reset(&msg);
+        if (ll_row_json(batch, i, &msg)) {
+            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            break;
+        }
+        char key[96];
+        int kn = snprintf(key, sizeof key, "%s:%lld:%lld", sink->query_id,
+                          (long long)id, (long long)i);
+        rc = send(ud, key, (size_t)kn, msg.data, msg.len, err);
+    }
+    ll_buf_free(&msg);
+    return rc;
+}
+
 /* ---- console ---- */
 
 typedef struct console_sink {
@@ -233,14 +254,42 @@ ll_stream_sink *ll_sink_memory(const char *name, ll_err *err)
     return &s->base;
 }
 
+/* ---- partition_by (files, sqlite) ---- */
+
+typedef struct part_cols {
+    char **names;
+    int n;
+} part_cols;
+
+static void part_cols_free(part_cols *p)
+{
+    for (int i = 0; i < p->n; i++)
+        free(p->names[i]);
+    free(p->names);
+    p->names = NULL;
+    p->n = 0;
+}
+
+/* A copy of n column names; LL_ENOMEM (p freeable) when out of memory. */
+static int part_cols_copy(part_cols *p, const char *const *names, int n)
+{
+    if (n <= 0)
+        return LL_OK;
+    if (!(p->names = calloc((size_t)n, sizeof *p->names)))
+        return LL_ENOMEM;
+    for (; p->n < n; p->n++)
+        if (!(p->names[p->n] = ll_strdup(names[p->n])))
+            return LL_ENOMEM;
+    return LL_OK;
+}
+
 /* ---- files ---- */
 
 typedef struct files_sink {
     ll_stream_sink base;
     char *dir;
     int json;
-    char **part;
-    int npart;
+    part_cols part;
 } files_sink;
 
 static int render_rows(const files_sink *s, const ll_frame *f, ll_buf *out)
@@ -303,18 +352,18 @@ static int files_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                        ll_err *err)
 {
     files_sink *s = (files_sink *)base;
-    if (s->npart == 0)
+    if (s->part.n == 0)
         return write_part(s, NULL, batch, id, 0, err);
     int64_t *order = NULL, *group = NULL, *idx = NULL;
-    int rc = ll_frame_group_order(batch, (const char *const *)s->part, s->npart,
-                                  NULL, 0, 1, &order, &group, err);
+    int rc = ll_frame_group_order(batch, (const char *const *)s->part.names,
+                                  s->part.n, NULL, 0, 1, &order, &group, err);
     if (rc) {
         ll_err_prefix(err, "partition_by");
         return rc;
     }
-    ll_frame *rest =
-        ll_frame_drop(batch, (const char *const *)s->part, s->npart, err);
-    int *pc = malloc(sizeof *pc * (size_t)s->npart);
+    ll_frame *rest = ll_frame_drop(batch, (const char *const *)s->part.names,
+                                   s->part.n, err);
+    int *pc = malloc(sizeof *pc * (size_t)s->part.n);
     idx = malloc(sizeof *idx * (size_t)(batch->nrow ? batch->nrow : 1));
     ll_buf sub;
     ll_buf_init(&sub);
@@ -322,8 +371,8 @@ static int files_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
         rc = rest ? ll_err_set(err, LL_ENOMEM, "out of memory") : err->code;
         goto done;
     }
-    for (int k = 0; k < s->npart; k++)
-        pc[k] = ll_frame_find(batch, s->part[k]);
+    for (int k = 0; k < s->part.n; k++)
+        pc[k] = ll_frame_find(batch, s->part.names[k]);
     /* order sorts rows by the partition columns: runs are partitions */
     int64_t i = 0;
     while (i < batch->nrow) {
@@ -334,9 +383,9 @@ static int files_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
             j++;
         }
         ll_buf_reset(&sub);
-        for (int k = 0; k < s->npart && !rc; k++) {
+        for (int k = 0; k < s->part.n && !rc; k++) {
             if ((k && ll_buf_putc(&sub, '/')) ||
-                ll_buf_printf(&sub, "%s=", s->part[k]) ||
+                ll_buf_printf(&sub, "%s=", s->part.names[k]) ||
                 folder_value(batch->cols[pc[k]], order[i], &sub))
                 rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         }
@@ -363,9 +412,7 @@ done:
 static void files_free(ll_stream_sink *base)
 {
     files_sink *s = (files_sink *)base;
-    for (int i = 0; i < s->npart; i++)
-        free(s->part[i]);
-    free(s->part);
+    part_cols_free(&s->part);
     free(s->dir);
     free(s);
 }
@@ -382,20 +429,14 @@ ll_stream_sink *ll_sink_files(const char *dir, const char *format,
     files_sink *s = calloc(1, sizeof *s);
     if (!s)
         goto nomem;
-    s->base.kind = s->json ? "jsonl" : "csv";
     s->base.write = files_write;
     s->base.free = files_free;
     s->json = !strcmp(format, "jsonl");
     s->base.kind = s->json ? "jsonl" : "csv";
     if (!(s->dir = ll_strdup(dir)))
         goto nomem;
-    if (npart > 0) {
-        if (!(s->part = calloc((size_t)npart, sizeof *s->part)))
-            goto nomem;
-        for (int i = 0; i < npart; i++, s->npart++)
-            if (!(s->part[i] = ll_strdup(partition_by[i])))
-                goto nomem;
-    }
+    if (part_cols_copy(&s->part, partition_by, npart))
+        goto nomem;
     if (ll_mkdir_p(dir, err)) {
         files_free(&s->base);
         return NULL;
@@ -414,8 +455,7 @@ typedef struct sqlite_sink {
     ll_stream_sink base;
     sqlite3 *db;
     char *path, *table;
-    char **part;
-    int npart;
+    part_cols part;
     int created;
 } sqlite_sink;
 
@@ -473,22 +513,22 @@ static int create_table(sqlite_sink *s, const ll_frame *f, ll_err *err)
         rc = rc ? rc : ll_buf_printf(&b, " %s", sql_type(f->cols[i]->type));
     }
     rc = rc ? rc : ll_buf_puts(&b, ");");
-    if (s->npart) {
+    if (s->part.n) {
         rc = rc ? rc : ll_buf_puts(&b, "CREATE INDEX IF NOT EXISTS ");
         ll_buf idx;
         ll_buf_init(&idx);
         rc = rc ? rc : ll_buf_printf(&idx, "%s_by", s->table);
-        for (int k = 0; !rc && k < s->npart; k++)
-            rc = ll_buf_printf(&idx, "_%s", s->part[k]);
+        for (int k = 0; !rc && k < s->part.n; k++)
+            rc = ll_buf_printf(&idx, "_%s", s->part.names[k]);
         rc = rc ? rc : quote_ident(&b, idx.data);
         ll_buf_free(&idx);
         rc = rc ? rc : ll_buf_puts(&b, " ON ");
         rc = rc ? rc : quote_ident(&b, s->table);
         rc = rc ? rc : ll_buf_putc(&b, '(');
-        for (int k = 0; !rc && k < s->npart; k++) {
+        for (int k = 0; !rc && k < s->part.n; k++) {
             if (k)
                 rc = ll_buf_putc(&b, ',');
-            rc = rc ? rc : quote_ident(&b, s->part[k]);
+            rc = rc ? rc : quote_ident(&b, s->part.names[k]);
         }
         rc = rc ? rc : ll_buf_puts(&b, ");");
     }
@@ -634,9 +674,7 @@ static void sqlite_free(ll_stream_sink *base)
     sqlite_sink *s = (sqlite_sink *)base;
     if (s->db)
         sqlite3_close(s->db);
-    for (int i = 0; i < s->npart; i++)
-        free(s->part[i]);
-    free(s->part);
+    part_cols_free(&s->part);
     free(s->path);
     free(s->table);
     free(s);
@@ -654,13 +692,8 @@ ll_stream_sink *ll_sink_sqlite(const char *path, const char *table,
     s->base.free = sqlite_free;
     if (!(s->path = ll_strdup(path)) || !(s->table = ll_strdup(table)))
         goto nomem;
-    if (npart > 0) {
-        if (!(s->part = calloc((size_t)npart, sizeof *s->part)))
-            goto nomem;
-        for (int i = 0; i < npart; i++, s->npart++)
-            if (!(s->part[i] = ll_strdup(partition_by[i])))
-                goto nomem;
-    }
+    if (part_cols_copy(&s->part, partition_by, npart))
+        goto nomem;
     if (sqlite3_open(path, &s->db) != SQLITE_OK) {
         ll_err_set(err, LL_EIO, "sqlite sink %s: %s", path,
                    s->db ? sqlite3_errmsg(s->db) : "cannot open");

@@ -12,48 +12,15 @@
 #include "stream/stream_int.h"
 
 typedef struct rate_source {
-    ll_source base;
+    ll_clocked clk;
     double rps;
-    int64_t t0_ms; /* -1 until the first batch */
-    int64_t next;  /* the first value not yet taken */
-    int64_t bound; /* available_now: the values there at the start */
 } rate_source;
 
-static int64_t available(const rate_source *s)
+static int64_t available(const ll_clocked *c)
 {
-    if (s->t0_ms < 0)
-        return 0;
-    int64_t n = (int64_t)floor((double)(ll_stream_now_ms() - s->t0_ms) /
-                               1000.0 * s->rps);
-    if (s->bound >= 0 && n > s->bound)
-        n = s->bound;
-    return n;
-}
-
-static int rate_plan(ll_source *base, int all, char **offsets, ll_err *err)
-{
-    rate_source *s = (rate_source *)base;
-    (void)all;
-    *offsets = NULL;
-    if (s->t0_ms < 0)
-        s->t0_ms = ll_stream_now_ms();
-    int64_t end = available(s);
-    if (end <= s->next)
-        return LL_OK;
-    return ll_stream_range_offsets(s->next, end, s->t0_ms, offsets, err);
-}
-
-static int rate_restore(ll_source *base, const char *offsets, ll_err *err)
-{
-    rate_source *s = (rate_source *)base;
-    int64_t a, b, t0;
-    int rc = ll_stream_range_parse(offsets, "rate", &a, &b, &t0, err);
-    if (rc)
-        return rc;
-    s->t0_ms = t0;
-    if (b > s->next)
-        s->next = b;
-    return LL_OK;
+    const rate_source *s = (const rate_source *)c;
+    return (int64_t)floor((double)(ll_stream_now_ms() - c->t0_ms) / 1000.0 *
+                          s->rps);
 }
 
 static ll_frame *rate_read(ll_source *base, const char *offsets,
@@ -63,7 +30,7 @@ static ll_frame *rate_read(ll_source *base, const char *offsets,
     (void)log;
     *malformed = 0;
     int64_t a, b, t0;
-    if (ll_stream_range_parse(offsets, "rate", &a, &b, &t0, err))
+    if (ll_clocked_range(&s->clk, offsets, &a, &b, &t0, err))
         return NULL;
     int64_t n = b - a;
     ll_column *ts = ll_col_new(LL_DATETIME, n);
@@ -89,31 +56,6 @@ nomem:
     return NULL;
 }
 
-static int rate_snapshot(ll_source *base, ll_err *err)
-{
-    rate_source *s = (rate_source *)base;
-    (void)err;
-    if (s->t0_ms < 0)
-        s->t0_ms = ll_stream_now_ms();
-    s->bound = available(s);
-    return LL_OK;
-}
-
-static int rate_committed(ll_source *base, const char *offsets, ll_err *err)
-{
-    (void)base;
-    (void)offsets;
-    (void)err;
-    return LL_OK;
-}
-
-static int64_t rate_lag(ll_source *base)
-{
-    rate_source *s = (rate_source *)base;
-    int64_t n = available(s) - s->next;
-    return n > 0 ? n : 0;
-}
-
 static void rate_free(ll_source *base)
 {
     ll_schema_free(&base->schema);
@@ -131,17 +73,10 @@ ll_source *ll_source_rate(double rows_per_second, ll_err *err)
         ll_err_set(err, LL_ENOMEM, "out of memory");
         return NULL;
     }
-    s->base.kind = "rate";
-    s->base.plan = rate_plan;
-    s->base.restore = rate_restore;
-    s->base.read = rate_read;
-    s->base.snapshot = rate_snapshot;
-    s->base.committed = rate_committed;
-    s->base.lag = rate_lag;
-    s->base.free = rate_free;
-    ll_schema_init(&s->base.schema);
+    ll_clocked_init(&s->clk, "rate");
+    s->clk.avail = available;
+    s->clk.base.read = rate_read;
+    s->clk.base.free = rate_free;
     s->rps = rows_per_second;
-    s->t0_ms = -1;
-    s->bound = -1;
-    return &s->base;
+    return &s->clk.base;
 }

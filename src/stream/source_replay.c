@@ -16,17 +16,16 @@
 #include "stream/stream_int.h"
 
 typedef struct replay_source {
-    ll_source base;
+    ll_clocked clk;
     char *path, *time;
     double speed;
     ll_frame *rows; /* sorted by time */
     double *secs;   /* each row's time in seconds from the first row */
-    int64_t t0_ms;  /* wall clock of the replay's start, -1 before */
-    int64_t next, bound;
 } replay_source;
 
-static int load(replay_source *s, ll_err *err)
+static int load(ll_clocked *clk, ll_err *err)
 {
+    replay_source *s = (replay_source *)clk;
     if (s->rows)
         return LL_OK;
     ll_csv_opts o;
@@ -73,11 +72,12 @@ static int load(replay_source *s, ll_err *err)
     return LL_OK;
 }
 
-static int64_t available(const replay_source *s)
+static int64_t available(const ll_clocked *c)
 {
-    if (s->t0_ms < 0 || !s->rows)
+    const replay_source *s = (const replay_source *)c;
+    if (!s->rows)
         return 0;
-    double played = (double)(ll_stream_now_ms() - s->t0_ms) / 1000.0 * s->speed;
+    double played = (double)(ll_stream_now_ms() - c->t0_ms) / 1000.0 * s->speed;
     /* the first row whose time is still to come */
     int64_t lo = 0, hi = s->rows->nrow;
     while (lo < hi) {
@@ -87,38 +87,7 @@ static int64_t available(const replay_source *s)
         else
             hi = mid;
     }
-    if (s->bound >= 0 && lo > s->bound)
-        lo = s->bound;
     return lo;
-}
-
-static int rp_plan(ll_source *base, int all, char **offsets, ll_err *err)
-{
-    replay_source *s = (replay_source *)base;
-    (void)all;
-    *offsets = NULL;
-    int rc = load(s, err);
-    if (rc)
-        return rc;
-    if (s->t0_ms < 0)
-        s->t0_ms = ll_stream_now_ms();
-    int64_t end = available(s);
-    if (end <= s->next)
-        return LL_OK;
-    return ll_stream_range_offsets(s->next, end, s->t0_ms, offsets, err);
-}
-
-static int rp_restore(ll_source *base, const char *offsets, ll_err *err)
-{
-    replay_source *s = (replay_source *)base;
-    int64_t a, b, t0;
-    int rc = ll_stream_range_parse(offsets, "replay", &a, &b, &t0, err);
-    if (rc)
-        return rc;
-    s->t0_ms = t0;
-    if (b > s->next)
-        s->next = b;
-    return LL_OK;
 }
 
 static ll_frame *rp_read(ll_source *base, const char *offsets,
@@ -128,37 +97,9 @@ static ll_frame *rp_read(ll_source *base, const char *offsets,
     (void)log;
     *malformed = 0;
     int64_t a, b, t0;
-    if (ll_stream_range_parse(offsets, "replay", &a, &b, &t0, err) ||
-        load(s, err))
+    if (ll_clocked_range(&s->clk, offsets, &a, &b, &t0, err))
         return NULL;
     return ll_frame_slice(s->rows, a, b - a);
-}
-
-static int rp_snapshot(ll_source *base, ll_err *err)
-{
-    replay_source *s = (replay_source *)base;
-    int rc = load(s, err);
-    if (rc)
-        return rc;
-    if (s->t0_ms < 0)
-        s->t0_ms = ll_stream_now_ms();
-    s->bound = available(s);
-    return LL_OK;
-}
-
-static int rp_committed(ll_source *base, const char *offsets, ll_err *err)
-{
-    (void)base;
-    (void)offsets;
-    (void)err;
-    return LL_OK;
-}
-
-static int64_t rp_lag(ll_source *base)
-{
-    replay_source *s = (replay_source *)base;
-    int64_t n = available(s) - s->next;
-    return n > 0 ? n : 0;
 }
 
 static void rp_free(ll_source *base)
@@ -168,7 +109,7 @@ static void rp_free(ll_source *base)
     free(s->secs);
     free(s->path);
     free(s->time);
-    ll_schema_free(&s->base.schema);
+    ll_schema_free(&s->clk.base.schema);
     free(s);
 }
 
@@ -187,22 +128,15 @@ ll_source *ll_source_replay(const char *path, const char *time, double speed,
     replay_source *s = calloc(1, sizeof *s);
     if (!s || !(s->path = ll_strdup(path)) || !(s->time = ll_strdup(time))) {
         if (s)
-            rp_free(&s->base);
+            rp_free(&s->clk.base);
         ll_err_set(err, LL_ENOMEM, "out of memory");
         return NULL;
     }
-    s->base.kind = "replay";
-    s->base.plan = rp_plan;
-    s->base.restore = rp_restore;
-    s->base.read = rp_read;
-    s->base.snapshot = rp_snapshot;
-    s->base.committed = rp_committed;
-    s->base.lag = rp_lag;
-    s->base.free = rp_free;
-    ll_schema_init(&s->base.schema);
+    ll_clocked_init(&s->clk, "replay");
+    s->clk.avail = available;
+    s->clk.prepare = load;
+    s->clk.base.read = rp_read;
+    s->clk.base.free = rp_free;
     s->speed = speed;
-    s->t0_ms = -1;
-    s->bound = -1;
-    s->next = 0;
-    return &s->base;
+    return &s->clk.base;
 }

@@ -113,7 +113,8 @@ char *ll_ckpt_path(const ll_checkpoint *c, const char *sub);
 
 typedef struct ll_source ll_source;
 struct ll_source {
-    const char *kind; /* "files", "rate", ... */
+    const char *kind;  /* "files", "rate", ... */
+    const char *query; /* the query's name, set before open */
     /* Optional: called once the checkpoint is open, before restore
      * (sources that keep files there, or a session named after the
      * query). */
@@ -197,10 +198,10 @@ typedef struct ll_op {
     int kind;
     char **names; /* select / drop_duplicates keys */
     int n;
-    char *expr;           /* filter / with_column */
-    char *name;           /* with_column's and with_forecast's output */
-    int horizon, history; /* with_forecast */
-    void *state;          /* stateful operators' state */
+    char *expr; /* filter / with_column */
+    char *name; /* with_column's and with_forecast's output */
+    int horizon, history, refit_every; /* with_forecast */
+    void *state;                       /* stateful operators' state */
 } ll_op;
 
 /* A new operator (a copy of its arguments, no state). */
@@ -218,6 +219,9 @@ typedef struct ll_forecast_opts {
     const char *name; /* the output column ("forecast") */
     int horizon;
     int history; /* values kept per key; 0 = 1000 */
+    /* a family model is searched and fitted again on a key's history
+     * when it grew by this many values; 0 = never (the pipeline's) */
+    int refit_every;
 } ll_forecast_opts;
 ll_op *ll_op_forecast(const ll_forecast_opts *o, ll_err *err);
 /* Apply to a batch; returns a new frame. */

@@ -9,6 +9,10 @@
 
 #include "stream/stream.h"
 
+/* The kill tests' fault injection (engine.c): SIGKILL this process when
+ * LUALAB_STREAM_KILL_AT is "QUERY:STAGE:N" for these values. */
+void ll_stream_kill_point(const char *query, const char *stage, int64_t n);
+
 /* A set of byte strings in insertion order. */
 typedef struct ll_strset {
     char **keys;
@@ -40,15 +44,43 @@ ll_frame *ll_forecast_apply(ll_op *op, const ll_frame *in, ll_err *err);
 int ll_forecast_state_save(const ll_op *op, ll_buf *out, ll_err *err);
 int ll_forecast_state_load(ll_op *op, const char *text, ll_err *err);
 
+/* o printed (compact) onto out, then deleted; NULL o: out of memory. */
+struct cJSON;
+int ll_stream_json_out(struct cJSON *o, ll_buf *out, ll_err *err);
+
 /* Row i as a JSON object (NA as null, dates as text) appended to out. */
 int ll_row_json(const ll_frame *f, int64_t i, ll_buf *out);
+/* The message sinks (mqtt, kafka): each row of batch as a JSON object
+ * handed to send with its key "<query id>:<batch>:<row>", which makes the
+ * duplicates of a batch sent again detectable; stops at send's first
+ * error. */
+typedef int (*ll_row_send_fn)(void *ud, const char *key, size_t klen, char *msg,
+                              size_t len, ll_err *err);
+int ll_sink_send_rows(const ll_stream_sink *sink, const ll_frame *batch,
+                      int64_t id, ll_row_send_fn send, void *ud, ll_err *err);
 
-/* range.c: the offsets of the clocked sources (rate, replay):
- * {"start":, "end":, "t0":}; "who" names the source in errors. */
+/* range.c: a source on a clock (rate, replay).  A batch takes the values
+ * [start, end) the clock, started at t0 (wall clock, ms) with the first
+ * batch, had made available; its offsets are {"start":, "end":, "t0":},
+ * so a restarted query goes on where it was, on the same clock.  A
+ * clocked source begins with this struct; ll_clocked_init gives it
+ * plan, restore, snapshot, committed and lag, and it brings read, free,
+ * avail and (optional) prepare. */
+typedef struct ll_clocked ll_clocked;
+struct ll_clocked {
+    ll_source base;
+    int64_t t0_ms; /* -1 until the first batch */
+    int64_t next;  /* the first value not yet taken */
+    int64_t bound; /* available_now: the values there then; -1 = none */
+    /* How many values the clock has made available now (t0_ms set). */
+    int64_t (*avail)(const ll_clocked *c);
+    /* Called before the clock is read (loads input). */
+    int (*prepare)(ll_clocked *c, ll_err *err);
+};
+void ll_clocked_init(ll_clocked *c, const char *kind);
+/* The range of a batch's offsets, the source prepared (for read). */
+int ll_clocked_range(ll_clocked *c, const char *offsets, int64_t *start,
+                     int64_t *end, int64_t *t0, ll_err *err);
 int64_t ll_stream_now_ms(void);
-int ll_stream_range_offsets(int64_t start, int64_t end, int64_t t0, char **out,
-                            ll_err *err);
-int ll_stream_range_parse(const char *offsets, const char *who, int64_t *start,
-                          int64_t *end, int64_t *t0, ll_err *err);
 
 #endif

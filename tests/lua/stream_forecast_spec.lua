@@ -29,10 +29,10 @@ describe("stream with_forecast", function()
     end
 
     -- the fleet split into files of `per` rows
-    local function files(dir, per)
+    local function files(dir, per, csv)
         sh("mkdir -p '" .. dir .. "'")
         local lines = {}
-        for l in fleet_csv:gmatch("[^\n]+") do lines[#lines + 1] = l end
+        for l in (csv or fleet_csv):gmatch("[^\n]+") do lines[#lines + 1] = l end
         local k = 0
         for i = 2, #lines, per do
             k = k + 1
@@ -56,7 +56,7 @@ describe("stream with_forecast", function()
     end)
     after_each(function() sh("rm -rf '" .. tmp .. "'") end)
 
-    for _, model in ipairs({"Ridge", "SES"}) do
+    for _, model in ipairs({"Ridge", "SES", "AutoETS"}) do
         it("gives a " .. model .. " pipeline's own forecast at the end of its training data", function()
             local dir, want = train(model)
             files(tmp .. "/in", 1000)
@@ -127,6 +127,66 @@ describe("stream with_forecast", function()
         end
     end)
 
+    it("keeps an AutoETS model's parameters, refits every refit_every values, across a restart", function()
+        -- trained on the first 60 days, streamed all 90: the histories
+        -- outgrow the training and the model is fitted again at 70, 80, 90
+        local days, seen = {}, {}
+        for i = 1, #fleet do
+            local d = tostring(fleet.Date[i])
+            if not seen[d] then seen[d] = true; days[#days + 1] = d end
+        end
+        table.sort(days)
+        local cutoff = days[61]
+        local early = fleet:filter(function(r) return tostring(r.Date) < cutoff end)
+        local job = automl.forecast{data = early, target = "Daily_Cycles_Used", time = "Date",
+                                    series = {"Battery_ID"}, horizon = 7, exclude_columns = excluded,
+                                    allowed = {"AutoETS"}, threads = 1}
+        local dir = tmp .. "/ets"
+        job.best:save(dir)
+        fleet:sort("Date"):write_csv(tmp .. "/by-date.csv")
+        local f = assert(io.open(tmp .. "/by-date.csv"))
+        local n = files(tmp .. "/in", 75, f:read("a")) -- 25 days of the 3 batteries a file
+        f:close()
+        assert.is_true(n >= 4)
+        local function run(refit, chk, limit, got)
+            local q = stream.read{source = "files", path = tmp .. "/in", max_files_per_trigger = 1}
+                :with_forecast{model = dir, by = "Battery_ID", time = "Date", target = "Daily_Cycles_Used",
+                               horizon = 7, name = "f7", refit_every = refit}
+                :write{sink = function(b)
+                           for i = 1, #b do -- false: NA (a history too short)
+                               got[tostring(b.Date[i]) .. "|" .. b.Battery_ID[i]] = b.f7[i] or false
+                           end
+                       end, checkpoint = chk, trigger = {available_now = true}}
+            if limit then
+                for _ = 1, limit do q:await(0) end
+                q:stop()
+            else
+                q:await()
+            end
+            return got
+        end
+        local straight = run(10, tmp .. "/chk1", nil, {})
+        local resumed = run(10, tmp .. "/chk2", 3, {})
+        local state = io.popen("cat '" .. tmp .. "/chk2/state/'*/2"):read("a")
+        assert.matches('"fit_len":70', state, 1, true)
+        run(10, tmp .. "/chk2", nil, resumed)
+        local kept = run(0, tmp .. "/chk3", nil, {})
+        local rows, scored, differ = 0, 0, 0
+        for k, v in pairs(straight) do
+            rows = rows + 1
+            if v then
+                scored = scored + 1
+                assert.near(v, resumed[k], 1e-9 * math.max(1, math.abs(v)))
+                if math.abs(v - kept[k]) > 1e-6 then differ = differ + 1 end
+            else
+                assert.is_false(resumed[k])
+            end
+        end
+        assert.equals(#fleet, rows)
+        assert.is_true(scored > #fleet * 0.8)
+        assert.is_true(differ > 0) -- the refits changed the later forecasts
+    end)
+
     it("names bad options and unknown series", function()
         local ds = stream.read{source = "files", path = tmp}
         local ok, e = pcall(ds.with_forecast, ds, {model = tmp .. "/none", by = "b", time = "t",
@@ -136,6 +196,10 @@ describe("stream with_forecast", function()
         ok, e = pcall(ds.with_forecast, ds, {model = tmp, by = "b", time = "t", target = "y"})
         assert.is_false(ok)
         assert.matches("with_forecast: horizon must be >= 1$", e)
+        ok, e = pcall(ds.with_forecast, ds, {model = tmp, by = "b", time = "t", target = "y", horizon = 3,
+                                             refit_every = -1})
+        assert.is_false(ok)
+        assert.matches("with_forecast: refit_every must be >= 0$", e)
         local dir = train("Ridge")
         local f = assert(io.open(tmp .. "/x.csv", "w"))
         f:write("Date,Battery_ID,Daily_Cycles_Used\n2013-01-05,77,0.1\n")
