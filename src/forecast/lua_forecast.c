@@ -759,7 +759,7 @@ static void push_number_array(lua_State *L, const double *v, size_t n)
 /* A float column of v[0..n). */
 static ll_column *float_column(const double *v, size_t n)
 {
-    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n);
+    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n, NULL);
     if (c && n)
         memcpy(LL_F64(c), v, n * sizeof *v);
     return c;
@@ -822,14 +822,13 @@ static int l_fit_predict(lua_State *L)
                       nl ? hi : NULL, &err) < 0)
         return ll_lua_fail(L, &err);
     ll_frame **slot = ll_lua_new_frame(L);
-    ll_frame *fr = ll_frame_new();
-    ll_column *steps = ll_col_new(LL_INT, (int64_t)hh);
+    ll_frame *fr = ll_frame_new(&err);
+    ll_column *steps = ll_col_new(LL_INT, (int64_t)hh, NULL);
     if (steps)
         for (size_t i = 0; i < hh; i++)
             LL_I64(steps)[i] = (int64_t)i + 1;
     int rc = fr ? frame_add(fr, "step", steps, &err)
-                : (ll_col_unref(steps),
-                   ll_err_set(&err, LL_ENOMEM, "out of memory"));
+                : (ll_col_unref(steps), err.code);
     if (rc == 0)
         rc = frame_add(fr, "mean", float_column(mean, hh), &err);
     for (size_t l = 0; l < nl && rc == 0; l++) {
@@ -1365,7 +1364,7 @@ static ll_column *time_column(int kind, const double *times, size_t rows)
                   : kind == LL_FC_TIME_DATETIME ? LL_DATETIME
                   : integral                    ? LL_INT
                                                 : LL_FLOAT;
-    ll_column *c = ll_col_new(dt, (int64_t)rows);
+    ll_column *c = ll_col_new(dt, (int64_t)rows, NULL);
     for (size_t i = 0; c && i < rows; i++) {
         if (dt == LL_DATE)
             LL_I32(c)[i] = (int32_t)times[i];
@@ -1391,7 +1390,7 @@ static ll_column *series_column(const ll_column *ids, const int64_t *group,
             ll_sb_free(&sb);
             return NULL;
         }
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, NULL);
 }
 
 /* fits:predict(h [, {level =, X =}]) -> Frame id, time, mean, lo_*, hi_* */
@@ -1467,9 +1466,9 @@ static int l_panel_predict(lua_State *L)
     lua_getfield(L, uv, "time_col");
     tname = lua_tostring(L, -1);
     ll_frame **slot = ll_lua_new_frame(L);
-    ll_frame *fr = ll_frame_new();
+    ll_frame *fr = ll_frame_new(&err);
     int rc = fr ? frame_add(fr, sname, series_column(u->ids, group, rows), &err)
-                : ll_err_set(&err, LL_ENOMEM, "out of memory");
+                : err.code;
     if (rc == 0)
         rc = frame_add(fr, tname, time_column(p->time_kind, times, rows), &err);
     if (rc == 0)

@@ -57,8 +57,9 @@ int ll_dtype_parse(const char *name);
 size_t ll_dtype_size(ll_dtype t);
 
 /* A new column of len rows (data zeroed; all valid).  Caller owns it (one
- * reference).  For LL_STR use ll_col_from_strings or a ll_strbuilder. */
-ll_column *ll_col_new(ll_dtype type, int64_t len);
+ * reference).  For LL_STR use ll_col_from_strings or a ll_strbuilder.
+ * NULL with err filled on failure (LL_ENOMEM; LL_EINVAL when len < 0). */
+ll_column *ll_col_new(ll_dtype type, int64_t len, ll_err *err);
 ll_column *ll_col_ref(ll_column *c);
 void ll_col_unref(ll_column *c); /* accepts NULL */
 
@@ -97,8 +98,9 @@ typedef struct ll_strbuilder {
 void ll_sb_init(ll_strbuilder *sb);
 int ll_sb_push(ll_strbuilder *sb, const char *s, size_t n);
 int ll_sb_push_na(ll_strbuilder *sb);
-/* Hand the strings over as a column (NULL on out of memory); sb is reset. */
-ll_column *ll_sb_finish(ll_strbuilder *sb);
+/* Hand the strings over as a column (NULL and err filled on out of
+ * memory); sb is reset either way. */
+ll_column *ll_sb_finish(ll_strbuilder *sb, ll_err *err);
 void ll_sb_free(ll_strbuilder *sb);
 
 /* A view of rows [off, off + len) sharing c's memory. */

@@ -103,7 +103,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
             ll_frame_join(b, a, on, non, "left", suffix_b, suffix_a, err);
         if (!sw)
             return NULL;
-        ll_frame *out = ll_frame_new();
+        ll_frame *out = ll_frame_new(err);
         int ok = out != NULL;
         for (int side = 0; ok && side < 2; side++) {
             const ll_frame *x = side ? b : a, *y = side ? a : b;
@@ -129,7 +129,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
         }
         return out;
     }
-    ll_frame *keys = ll_frame_new();
+    ll_frame *keys = ll_frame_new(err);
     ll_frame *r = NULL;
     int64_t *group = NULL, *first = NULL, *start = NULL, *rows = NULL;
     uint8_t *matched = NULL;
@@ -199,9 +199,9 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
         for (int64_t j = 0; j < b->nrow; j++)
             if (!matched[j] && push_pair(&p, -1, j))
                 goto oom;
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
-        goto oom;
+        goto fail;
     kidx = malloc((size_t)(p.n ? p.n : 1) * sizeof *kidx);
     if (!kidx)
         goto oom;

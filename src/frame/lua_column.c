@@ -268,9 +268,10 @@ static int l_col_isin(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     int64_t n = (int64_t)luaL_len(L, 2);
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_new(LL_BOOL, a->c->len);
+    ll_err nerr;
+    u->c = ll_col_new(LL_BOOL, a->c->len, &nerr);
     if (!u->c)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &nerr);
     int str = a->c->type == LL_STR || a->c->type == LL_CAT;
     for (int64_t k = 1; k <= n; k++) {
         lua_geti(L, 2, k);
@@ -828,10 +829,10 @@ static int l_col_to_tensor(lua_State *L)
     lframe *tmp = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    tmp->f = ll_frame_new();
+    tmp->f = ll_frame_new(&err);
     if (!tmp->f ||
         ll_frame_set(tmp->f, a->name[0] ? a->name : "value", a->c, &err))
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &err);
     int col = 0;
     return df_push_tensor(L, tmp->f, &col, 1, onehot, 1, "to_tensor");
 }

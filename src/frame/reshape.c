@@ -74,7 +74,7 @@ ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
         goto oom;
     for (int64_t i = 0; i < total; i++)
         idx[i] = i % (n ? n : 1);
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
         goto oom;
     for (int k = 0; k < nids; k++)
@@ -89,7 +89,7 @@ ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
                 ll_sb_free(&sb);
                 goto oom;
             }
-    if (put(r, var_name, ll_sb_finish(&sb), err))
+    if (put(r, var_name, ll_sb_finish(&sb, err), err))
         goto fail;
     /* the values: one column after the other, widened as concat does
      * (int + float = float); kinds that do not mix become text */
@@ -140,7 +140,7 @@ static int64_t sorted_keys(const ll_frame *f, int col, int64_t **rank,
     *first = NULL;
     if (ll_group_rows(f, &col, 1, &group, &ng, &gfirst, err))
         return -1;
-    k = ll_frame_new();
+    k = ll_frame_new(err);
     if (!k || put(k, "k", ll_col_take(f->cols[col], gfirst, ng), err))
         goto fail;
     int zero = 0;
@@ -236,7 +236,7 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         }
         *at = i;
     }
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r || put(r, index, ll_col_take(f->cols[ic], fi, ni), err))
         goto oom;
     ll_buf name;
@@ -345,7 +345,7 @@ ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err)
             }
             out[a * m + b] = out[b * m + a] = val;
         }
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
         goto oom;
     ll_strbuilder sb;
@@ -355,10 +355,10 @@ ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err)
             ll_sb_free(&sb);
             goto oom;
         }
-    if (put(r, "column", ll_sb_finish(&sb), err))
+    if (put(r, "column", ll_sb_finish(&sb, err), err))
         goto fail;
     for (int b = 0; b < m; b++) {
-        ll_column *c = ll_col_new(LL_FLOAT, m);
+        ll_column *c = ll_col_new(LL_FLOAT, m, err);
         if (!c)
             goto oom;
         for (int a = 0; a < m; a++) {
@@ -435,9 +435,9 @@ ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
             p[j] = t;
         }
     }
-    ll_frame *r = ll_frame_take(f, p, n);
+    ll_frame *r = ll_frame_take(f, p, n, err);
     free(p);
-    return r ? r : nomem(err);
+    return r;
 }
 
 ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
@@ -477,7 +477,7 @@ ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
             continue;
         perm[m++] = i;
     }
-    ll_frame *r = ll_frame_take(f, perm, m);
+    ll_frame *r = ll_frame_take(f, perm, m, err);
     free(perm);
-    return r ? r : nomem(err);
+    return r;
 }

@@ -131,7 +131,7 @@ static ll_frame *rp_read(ll_source *base, const char *offsets,
     if (ll_stream_range_parse(offsets, "replay", &a, &b, &t0, err) ||
         load(s, err))
         return NULL;
-    return ll_frame_slice(s->rows, a, b - a);
+    return ll_frame_slice(s->rows, a, b - a, err);
 }
 
 static int rp_snapshot(ll_source *base, ll_err *err)

@@ -278,16 +278,16 @@ static int load_predict(const char *name, int frame, ll_err *err)
         rc = ll_model_predict_tensor(m, x, &y, err);
     ll_frame *f = NULL, *out = NULL;
     if (!rc && frame) {
-        f = ll_frame_new();
+        f = ll_frame_new(err);
         for (int j = 0; f && !rc && j < shape[1]; j++) {
             char col[16];
             snprintf(col, sizeof col, "c%d", j);
-            ll_column *c = ll_col_new(LL_FLOAT, 3);
-            rc = c ? ll_frame_set(f, col, c, err) : ll_err_oom(err);
+            ll_column *c = ll_col_new(LL_FLOAT, 3, err);
+            rc = c ? ll_frame_set(f, col, c, err) : err->code;
             ll_col_unref(c);
         }
         if (!f)
-            rc = ll_err_oom(err);
+            rc = err->code;
         if (!rc)
             rc = ll_model_predict(m, f, &out, err);
     }
