@@ -348,6 +348,103 @@ static int sc_frame(ll_err *err)
     return rc;
 }
 
+/* The frame constructors one by one: each failing allocation must give
+ * LL_ENOMEM and the message "out of memory", nothing else. */
+static ll_frame *base3; /* three rows: i (int), s (string) */
+
+static int only_oom(const void *p, ll_err *err)
+{
+    if (p)
+        return LL_OK;
+    if (err->code == LL_ENOMEM && strcmp(err->msg, "out of memory"))
+        return ll_err_set(err, LL_EINVAL, "message '%s', not 'out of memory'",
+                          err->msg);
+    return err->code ? err->code : -99;
+}
+
+static int sc_frame_new(ll_err *err)
+{
+    ll_frame *f = ll_frame_new(err);
+    int rc = only_oom(f, err);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_col_new(ll_err *err)
+{
+    ll_column *a = ll_col_new(LL_FLOAT, 5, err);
+    int rc = only_oom(a, err);
+    ll_column *b = rc ? NULL : ll_col_new(LL_STR, 5, err);
+    if (!rc)
+        rc = only_oom(b, err);
+    ll_col_unref(a);
+    ll_col_unref(b);
+    return rc;
+}
+
+static int sc_sb_finish(ll_err *err)
+{
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    /* pushes fail as ints (LL_ENOMEM, no err): report them the same way */
+    if (ll_sb_push(&sb, "Oslo", 4) || ll_sb_push_na(&sb) ||
+        ll_sb_push(&sb, "Rome", 4)) {
+        ll_sb_free(&sb);
+        return ll_err_oom(err);
+    }
+    ll_column *c = ll_sb_finish(&sb, err);
+    int rc = only_oom(c, err);
+    if (!rc && (c->len != 3 || c->null_count != 1))
+        rc = ll_err_set(err, LL_EINVAL, "sb_finish: %lld rows, %lld NA",
+                        (long long)c->len, (long long)c->null_count);
+    ll_col_unref(c);
+    ll_sb_free(&sb);
+    return rc;
+}
+
+static int sc_frame_copy(ll_err *err)
+{
+    ll_frame *f = ll_frame_copy(base3, err);
+    int rc = only_oom(f, err);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_frame_slice(ll_err *err)
+{
+    ll_frame *f = ll_frame_slice(base3, 1, 2, err);
+    int rc = only_oom(f, err);
+    if (!rc && f->nrow != 2)
+        rc = ll_err_set(err, LL_EINVAL, "slice: %lld rows", (long long)f->nrow);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_frame_take(ll_err *err)
+{
+    const int64_t idx[4] = {2, -1, 0, 2};
+    ll_frame *f = ll_frame_take(base3, idx, 4, err);
+    int rc = only_oom(f, err);
+    if (!rc && f->nrow != 4)
+        rc = ll_err_set(err, LL_EINVAL, "take: %lld rows", (long long)f->nrow);
+    ll_frame_free(f);
+    return rc;
+}
+
+/* The first allocation of the next call fails. */
+static void fail_first(void)
+{
+    n_allocs = 0;
+    fail_at = 1;
+    armed = 1;
+}
+
+static void disarm(void)
+{
+    armed = 0;
+    fail_at = 0;
+}
+
 static int sc_track(ll_err *err)
 {
     char db[128], cmd[256];
@@ -591,6 +688,108 @@ static void test_frame(void **state)
                        sc_frame) > 20);
 }
 
+static void test_frame_constructors(void **state)
+{
+    (void)state;
+    ll_err err = {0};
+    base3 = ll_frame_new(&err);
+    assert_non_null(base3);
+    ll_column *i = ll_col_new(LL_INT, 3, &err);
+    assert_non_null(i);
+    for (int k = 0; k < 3; k++)
+        LL_I64(i)[k] = 10 * (k + 1);
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    assert_int_equal(ll_sb_push(&sb, "a", 1), 0);
+    assert_int_equal(ll_sb_push(&sb, "bb", 2), 0);
+    assert_int_equal(ll_sb_push_na(&sb), 0);
+    ll_column *s = ll_sb_finish(&sb, &err);
+    assert_non_null(s);
+    assert_int_equal(ll_frame_set(base3, "i", i, &err), 0);
+    assert_int_equal(ll_frame_set(base3, "s", s, &err), 0);
+    ll_col_unref(i);
+    ll_col_unref(s);
+
+    assert_true(inject("ll_frame_new", sc_frame_new) >= 1);
+    assert_true(inject("ll_col_new (float and string)", sc_col_new) >= 4);
+    assert_true(inject("ll_sb_push and ll_sb_finish", sc_sb_finish) >= 4);
+    assert_true(inject("ll_frame_copy", sc_frame_copy) >= 4);
+    assert_true(inject("ll_frame_slice", sc_frame_slice) >= 4);
+    assert_true(inject("ll_frame_take", sc_frame_take) >= 4);
+
+    /* the exact message of each when its first allocation fails */
+    ll_frame *f;
+    ll_column *c;
+    static const char oom[] = "out of memory";
+#define FIRST_FAILS(call)                                                      \
+    do {                                                                       \
+        ll_err_clear(&err);                                                    \
+        fail_first();                                                          \
+        void *p_ = (void *)(call);                                             \
+        disarm();                                                              \
+        assert_null(p_);                                                       \
+        assert_int_equal(err.code, LL_ENOMEM);                                 \
+        assert_string_equal(err.msg, oom);                                     \
+    } while (0)
+    FIRST_FAILS(f = ll_frame_new(&err));
+    FIRST_FAILS(c = ll_col_new(LL_DATE, 7, &err));
+    FIRST_FAILS(c = ll_col_new(LL_STR, 7, &err));
+    FIRST_FAILS(f = ll_frame_copy(base3, &err));
+    FIRST_FAILS(f = ll_frame_slice(base3, 0, 2, &err));
+    int64_t idx[2] = {1, 0};
+    FIRST_FAILS(f = ll_frame_take(base3, idx, 2, &err));
+    ll_sb_init(&sb);
+    assert_int_equal(ll_sb_push(&sb, "x", 1), 0);
+    FIRST_FAILS(c = ll_sb_finish(&sb, &err));
+    assert_int_equal(sb.len, 0); /* consumed even so */
+    assert_null(sb.offs);
+    /* NULL err is allowed */
+    fail_first();
+    f = ll_frame_new(NULL);
+    disarm();
+    assert_null(f);
+#undef FIRST_FAILS
+
+    /* the other failures name what is wrong */
+    ll_err_clear(&err);
+    int64_t bad[3] = {0, 3, 1};
+    assert_null(ll_frame_take(base3, bad, 3, &err));
+    assert_int_equal(err.code, LL_ERANGE);
+    assert_string_equal(err.msg, "take: row index 3 (position 1) is out of "
+                                 "range for a frame of 3 rows");
+    ll_err_clear(&err);
+    assert_null(ll_frame_take(base3, idx, -2, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    assert_string_equal(err.msg, "take: row count -2 is negative");
+    ll_err_clear(&err);
+    assert_null(ll_col_new(LL_INT, -1, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    assert_string_equal(err.msg, "column length -1 is negative");
+    /* slice clamps: past the end is empty, not an error */
+    ll_err_clear(&err);
+    f = ll_frame_slice(base3, 7, 2, &err);
+    assert_non_null(f);
+    assert_int_equal(f->nrow, 0);
+    assert_int_equal(f->ncol, 2);
+    ll_frame_free(f);
+    f = ll_frame_slice(base3, -4, -1, &err);
+    assert_non_null(f);
+    assert_int_equal(f->nrow, 3);
+    assert_int_equal(LL_I64(f->cols[0])[2], 30);
+    ll_frame_free(f);
+    /* take: a negative index is a row of NA */
+    f = ll_frame_take(base3, (const int64_t[]){2, -1}, 2, &err);
+    assert_non_null(f);
+    assert_int_equal(LL_I64(f->cols[0])[0], 30);
+    assert_true(ll_col_isna(f->cols[0], 1));
+    assert_true(ll_col_isna(f->cols[1], 0)); /* row 2 of s is NA */
+    assert_true(ll_col_isna(f->cols[1], 1));
+    ll_frame_free(f);
+    (void)c;
+    ll_frame_free(base3);
+    base3 = NULL;
+}
+
 static void test_track(void **state)
 {
     (void)state;
@@ -647,9 +846,13 @@ int main(void)
     m.xRealloc = sql_realloc;
     sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tensor), cmocka_unit_test(test_safetensors),
-        cmocka_unit_test(test_model),  cmocka_unit_test(test_frame),
-        cmocka_unit_test(test_track),  cmocka_unit_test(test_notebook),
+        cmocka_unit_test(test_tensor),
+        cmocka_unit_test(test_safetensors),
+        cmocka_unit_test(test_model),
+        cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_frame_constructors),
+        cmocka_unit_test(test_track),
+        cmocka_unit_test(test_notebook),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
