@@ -1202,7 +1202,7 @@ static int l_panel_fit(lua_State *L)
             }
             lua_pop(L, 1);
         }
-        ids = ll_col_take(scol, firsts, (int64_t)ngroups);
+        ids = ll_col_take(scol, firsts, (int64_t)ngroups, NULL);
         if (!ids)
             return luaL_error(L, "out of memory");
     } else {
@@ -1382,7 +1382,7 @@ static ll_column *series_column(const ll_column *ids, const int64_t *group,
                                 size_t rows)
 {
     if (ids)
-        return ll_col_take(ids, group, (int64_t)rows);
+        return ll_col_take(ids, group, (int64_t)rows, NULL);
     ll_strbuilder sb;
     ll_sb_init(&sb);
     for (size_t r = 0; r < rows; r++)

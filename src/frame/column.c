@@ -281,12 +281,14 @@ void ll_sb_free(ll_strbuilder *sb)
 
 /* --- views and row selection --- */
 
-ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len)
+ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len, ll_err *err)
 {
     ll_column *root = c->base ? c->base : c;
     ll_column *v = calloc(1, sizeof *v);
-    if (!v)
+    if (!v) {
+        ll_err_oom(err);
         return NULL;
+    }
     v->refs = 1;
     v->type = c->type;
     v->len = len;
@@ -309,7 +311,8 @@ ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len)
     return v;
 }
 
-ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
+ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n,
+                       ll_err *err)
 {
     ll_column *r;
     if (c->type == LL_STR) {
@@ -326,12 +329,13 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
             }
             if (rc) {
                 ll_sb_free(&sb);
+                ll_err_oom(err);
                 return NULL;
             }
         }
-        return ll_sb_finish(&sb, NULL);
+        return ll_sb_finish(&sb, err);
     }
-    r = ll_col_new(c->type, n, NULL);
+    r = ll_col_new(c->type, n, err);
     if (!r)
         return NULL;
     size_t es = ll_dtype_size(c->type);
@@ -366,6 +370,7 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
         if (j < 0 || ll_col_isna(c, j)) {
             if (ll_col_set_na(r, i)) {
                 ll_col_unref(r);
+                ll_err_oom(err);
                 return NULL;
             }
             if (c->type == LL_CAT)
@@ -402,13 +407,15 @@ int64_t *ll_mask_rows(const ll_column *mask, int64_t *n)
     return idx;
 }
 
-ll_column *ll_col_filter(const ll_column *c, const ll_column *mask)
+ll_column *ll_col_filter(const ll_column *c, const ll_column *mask, ll_err *err)
 {
     int64_t n;
     int64_t *idx = ll_mask_rows(mask, &n);
-    if (!idx)
+    if (!idx) {
+        ll_err_oom(err);
         return NULL;
-    ll_column *r = ll_col_take(c, idx, n);
+    }
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
     return r;
 }
@@ -460,10 +467,8 @@ ll_column *ll_col_cast(const ll_column *c, ll_dtype to, ll_err *err)
             ll_err_oom(err);
             return NULL;
         }
-        ll_column *r = ll_col_to_category(s);
+        ll_column *r = ll_col_to_category(s, err);
         ll_col_unref(s);
-        if (!r)
-            ll_err_oom(err);
         return r;
     }
     ll_column *r = ll_col_new(to, c->len, err);
@@ -558,12 +563,14 @@ oom:
     return NULL;
 }
 
-ll_column *ll_col_to_category(const ll_column *c)
+ll_column *ll_col_to_category(const ll_column *c, ll_err *err)
 {
     /* distinct strings through a hash, then sort the dictionary */
     ll_strhash h;
-    if (ll_strhash_init(&h, 64))
+    if (ll_strhash_init(&h, 64)) {
+        ll_err_oom(err);
         return NULL;
+    }
     ll_column *r = ll_col_new(LL_CAT, c->len, NULL);
     int32_t *codes = r ? LL_I32(r) : NULL;
     if (!r)
@@ -589,6 +596,7 @@ ll_column *ll_col_to_category(const ll_column *c)
 fail:
     ll_strhash_free(&h);
     ll_col_unref(r);
+    ll_err_oom(err);
     return NULL;
 }
 
@@ -640,7 +648,7 @@ ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err)
         }
         r = ll_sb_finish(&sb, err);
         if (r && a->type == LL_CAT && b->type == LL_CAT) {
-            ll_column *cat = ll_col_to_category(r);
+            ll_column *cat = ll_col_to_category(r, err);
             ll_col_unref(r);
             r = cat;
         }

@@ -103,12 +103,15 @@ int ll_sb_push_na(ll_strbuilder *sb);
 ll_column *ll_sb_finish(ll_strbuilder *sb, ll_err *err);
 void ll_sb_free(ll_strbuilder *sb);
 
+/* These return NULL with err filled when memory runs out. */
 /* A view of rows [off, off + len) sharing c's memory. */
-ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len);
-/* Rows idx[0..n) of c in that order; idx < 0 gives NA. */
-ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n);
+ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len, ll_err *err);
+/* Rows idx[0..n) of c in that order (each < c->len); idx < 0 gives NA. */
+ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n,
+                       ll_err *err);
 /* Rows where mask (an LL_BOOL column of the same length) is true. */
-ll_column *ll_col_filter(const ll_column *c, const ll_column *mask);
+ll_column *ll_col_filter(const ll_column *c, const ll_column *mask,
+                         ll_err *err);
 /* a followed by b (same type; int+float widen to float, cat+str become
  * string). */
 ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err);
@@ -116,7 +119,7 @@ ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err);
  * row. */
 ll_column *ll_col_cast(const ll_column *c, ll_dtype to, ll_err *err);
 /* Category codes from strings (dictionary sorted). */
-ll_column *ll_col_to_category(const ll_column *c);
+ll_column *ll_col_to_category(const ll_column *c, ll_err *err);
 
 /* Format row i into out (NA -> "NA"); floats use the shortest text that
  * reads back to the same double. */
@@ -140,7 +143,7 @@ ll_column *ll_col_cmp_num(const ll_column *a, double x, const char *op,
                           ll_err *err);
 ll_column *ll_col_cmp_str(const ll_column *a, const char *s, const char *op,
                           ll_err *err);
-ll_column *ll_col_isna_mask(const ll_column *a, int want_na);
+ll_column *ll_col_isna_mask(const ll_column *a, int want_na, ll_err *err);
 /* Boolean logic on masks: op '&', '|' ; ll_col_not for '~'. */
 ll_column *ll_col_logic(const ll_column *a, const ll_column *b, char op,
                         ll_err *err);

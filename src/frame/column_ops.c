@@ -435,9 +435,9 @@ ll_column *ll_col_cmp_str(const ll_column *a, const char *s, const char *op,
     return r;
 }
 
-ll_column *ll_col_isna_mask(const ll_column *a, int want_na)
+ll_column *ll_col_isna_mask(const ll_column *a, int want_na, ll_err *err)
 {
-    ll_column *r = ll_col_new(LL_BOOL, a->len, NULL);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < a->len; i++) {

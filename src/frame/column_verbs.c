@@ -274,11 +274,9 @@ ll_column *ll_col_replace_str(const ll_column *c, const char *const *from,
     if (!r)
         return NULL;
     if (c->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(r);
+        ll_column *cat = ll_col_to_category(r, err);
         ll_col_unref(r);
         r = cat;
-        if (!r)
-            return nomem(err);
     }
     return r;
 }

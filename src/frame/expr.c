@@ -200,7 +200,7 @@ static int parse_primary(parser *ps, val *out)
             if (arg.kind != V_COL)
                 return fail(ps, "function needs a column");
             out->kind = V_COL;
-            out->c = k < 2 ? ll_col_isna_mask(arg.c, k == 0)
+            out->c = k < 2 ? ll_col_isna_mask(arg.c, k == 0, ps->err)
                            : ll_col_math(arg.c, fns[k], ps->err);
             vfree(&arg);
             if (!out->c) {

@@ -407,13 +407,14 @@ static ll_frame *pick_rows(const ll_frame *f, const int64_t *idx, int64_t off,
         return NULL;
     r->nrow = n;
     for (int i = 0; i < f->ncol; i++) {
-        ll_column *c = idx ? ll_col_take(f->cols[i], idx, n)
-                           : ll_col_slice(f->cols[i], off, n);
+        ll_column *c = idx ? ll_col_take(f->cols[i], idx, n, err)
+                           : ll_col_slice(f->cols[i], off, n, err);
         int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
+        if (c && rc)
+            ll_err_oom(err);
         ll_col_unref(c);
         if (rc) {
             ll_frame_free(r);
-            ll_err_oom(err);
             return NULL;
         }
     }

@@ -365,7 +365,7 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
                 (kind == 3 && row_less(c, p, i)))
                 pick[g] = i;
         }
-        r = ll_col_take(c, pick, ng);
+        r = ll_col_take(c, pick, ng, err);
         free(pick);
         return r;
     }
@@ -567,7 +567,7 @@ ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
     if (!r)
         goto done;
     for (int k = 0; k < nkeys; k++) {
-        ll_column *c = ll_col_take(f->cols[keycols[k]], first, ng);
+        ll_column *c = ll_col_take(f->cols[keycols[k]], first, ng, err);
         if (!c || ll_frame_set(r, keys[k], c, err)) {
             ll_col_unref(c);
             goto fail;

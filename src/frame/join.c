@@ -52,8 +52,8 @@ static int add_col(ll_frame *r, const char *name, const char *suffix,
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s%s", name, suffix ? suffix : "");
-    int rc = c ? ll_frame_set(r, buf, c, err)
-               : ll_err_set(err, LL_ENOMEM, "out of memory");
+    /* c is NULL when taking its rows failed, which filled err */
+    int rc = c ? ll_frame_set(r, buf, c, err) : LL_ENOMEM;
     ll_col_unref(c);
     return rc;
 }
@@ -67,10 +67,10 @@ static int add_key(ll_frame *r, const ll_frame *keys, const ll_frame *a,
     (void)on;
     (void)non;
     int k = ll_frame_find(keys, name);
-    ll_column *c = ll_col_take(keys->cols[k], kidx, n);
+    ll_column *c = ll_col_take(keys->cols[k], kidx, n, err);
     int ia = ll_frame_find(a, name);
     if (c && c->type == LL_STR && a->cols[ia]->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(c);
+        ll_column *cat = ll_col_to_category(c, err);
         ll_col_unref(c);
         c = cat;
     }
@@ -218,7 +218,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
                 continue;
             }
             int clash = ll_frame_find(y, x->names[j]) >= 0;
-            ll_column *c = ll_col_take(x->cols[j], idx, p.n);
+            ll_column *c = ll_col_take(x->cols[j], idx, p.n, err);
             if (add_col(r, x->names[j],
                         clash ? (side ? suffix_b : suffix_a) : NULL, c, err))
                 goto fail;

@@ -306,7 +306,7 @@ static int l_col_isna(lua_State *L)
     lcol *u = df_new_col_ud(L, a->name);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_col(L, u, ll_col_isna_mask(a->c, 1), &err);
+    return df_give_col(L, u, ll_col_isna_mask(a->c, 1, &err), &err);
 }
 
 static int l_col_notna(lua_State *L)
@@ -315,7 +315,7 @@ static int l_col_notna(lua_State *L)
     lcol *u = df_new_col_ud(L, a->name);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_col(L, u, ll_col_isna_mask(a->c, 0), &err);
+    return df_give_col(L, u, ll_col_isna_mask(a->c, 0, &err), &err);
 }
 
 /* The column of c.str (or of a Column: c:lower() works too). */
@@ -576,8 +576,9 @@ static int l_col_head(lua_State *L)
     if (n < 0)
         n = len + n < 0 ? 0 : len + n; /* pandas: all but the last -n */
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_slice(a->c, 0, n < len ? n : len);
-    return u->c ? 1 : luaL_error(L, "out of memory");
+    ll_err err;
+    u->c = ll_col_slice(a->c, 0, n < len ? n : len, &err);
+    return u->c ? 1 : ll_lua_raise(L, &err);
 }
 
 static int l_col_tail(lua_State *L)
@@ -590,8 +591,9 @@ static int l_col_tail(lua_State *L)
     if (n > len)
         n = len;
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_slice(a->c, len - n, n);
-    return u->c ? 1 : luaL_error(L, "out of memory");
+    ll_err err;
+    u->c = ll_col_slice(a->c, len - n, n, &err);
+    return u->c ? 1 : ll_lua_raise(L, &err);
 }
 
 /* map(fn | table [, {na_action = "ignore"}]): the function is called with

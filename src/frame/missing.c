@@ -116,11 +116,9 @@ ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err)
     }
     ll_column *r = ll_sb_finish(&sb, err);
     if (r && c->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(r);
+        ll_column *cat = ll_col_to_category(r, err);
         ll_col_unref(r);
         r = cat;
-        if (!r)
-            ll_err_oom(err);
     }
     return r;
 }
@@ -150,10 +148,8 @@ ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
         else
             last = row;
     }
-    ll_column *r = ll_col_take(c, idx, n);
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }
 

@@ -78,8 +78,8 @@ ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
     if (!r)
         goto oom;
     for (int k = 0; k < nids; k++)
-        if (put(r, f->names[idc[k]], ll_col_take(f->cols[idc[k]], idx, total),
-                err))
+        if (put(r, f->names[idc[k]],
+                ll_col_take(f->cols[idc[k]], idx, total, err), err))
             goto fail;
     ll_strbuilder sb;
     ll_sb_init(&sb);
@@ -141,7 +141,7 @@ static int64_t sorted_keys(const ll_frame *f, int col, int64_t **rank,
     if (ll_group_rows(f, &col, 1, &group, &ng, &gfirst, err))
         return -1;
     k = ll_frame_new(err);
-    if (!k || put(k, "k", ll_col_take(f->cols[col], gfirst, ng), err))
+    if (!k || put(k, "k", ll_col_take(f->cols[col], gfirst, ng, err), err))
         goto fail;
     int zero = 0;
     if (ll_frame_order(k, &zero, NULL, 1, &perm, err))
@@ -237,7 +237,7 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         *at = i;
     }
     r = ll_frame_new(err);
-    if (!r || put(r, index, ll_col_take(f->cols[ic], fi, ni), err))
+    if (!r || put(r, index, ll_col_take(f->cols[ic], fi, ni, err), err))
         goto oom;
     ll_buf name;
     ll_buf_init(&name);
@@ -245,7 +245,7 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         name.len = 0;
         if (ll_col_format(f->cols[cc], fc[c], &name) ||
             put(r, ll_buf_str(&name),
-                ll_col_take(f->cols[vc], cell + c * ni, ni), err)) {
+                ll_col_take(f->cols[vc], cell + c * ni, ni, err), err)) {
             ll_buf_free(&name);
             goto oom;
         }

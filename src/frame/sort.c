@@ -23,7 +23,7 @@ static int column_keys(const ll_column *c, uint64_t *u, uint8_t *na)
 {
     ll_column *cat = NULL;
     if (c->type == LL_STR) {
-        cat = ll_col_to_category(c);
+        cat = ll_col_to_category(c, NULL);
         if (!cat)
             return LL_ENOMEM;
         c = cat;

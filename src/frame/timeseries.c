@@ -70,10 +70,8 @@ ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
         int64_t srow = order ? order[src] : src;
         idx[row] = (!group || group[srow] == group[row]) ? srow : -1;
     }
-    ll_column *r = ll_col_take(c, idx, n);
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }
 
@@ -466,10 +464,8 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
         goto done;
     {
         /* rows with NA time drop out */
-        ll_column *ok = ll_col_isna_mask(bin, 0);
+        ll_column *ok = ll_col_isna_mask(bin, 0, err);
         ll_frame *kept = ok ? ll_frame_filter(tmp, ok, err) : NULL;
-        if (!ok)
-            ll_err_oom(err);
         ll_col_unref(ok);
         ll_frame_free(tmp);
         tmp = kept;
@@ -537,9 +533,7 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
         ll_column *bc = grid ? ll_col_new(LL_DATE, gn, err) : NULL;
         int ok = grid && bc;
         for (int k = 0; ok && k < nby; k++) {
-            ll_column *kc = ll_col_take(agg->cols[k], src, gn);
-            if (!kc)
-                ll_err_oom(err);
+            ll_column *kc = ll_col_take(agg->cols[k], src, gn, err);
             ok = kc && !ll_frame_set(grid, keys[k], kc, err);
             ll_col_unref(kc);
         }

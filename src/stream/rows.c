@@ -397,7 +397,7 @@ ll_frame *ll_rows_finish(ll_rows *r, ll_err *err)
             else
                 col = ll_sb_finish(&c->sb, NULL);
             if (col && c->type == LL_CAT) {
-                ll_column *cat = ll_col_to_category(col);
+                ll_column *cat = ll_col_to_category(col, NULL);
                 ll_col_unref(col);
                 col = cat;
             }
@@ -648,11 +648,10 @@ ll_frame *ll_stream_read_file(const char *path, const char *format,
         for (int i = 0; i < schema->n; i++) {
             if (schema->types[i] != LL_CAT || f->cols[i]->type == LL_CAT)
                 continue;
-            ll_column *c = ll_col_to_category(f->cols[i]);
+            ll_column *c = ll_col_to_category(f->cols[i], err);
             if (!c || ll_frame_set(f, schema->names[i], c, err)) {
                 ll_col_unref(c);
                 ll_frame_free(f);
-                ll_err_set(err, LL_ENOMEM, "out of memory");
                 return NULL;
             }
             ll_col_unref(c);

@@ -106,7 +106,7 @@ static void test_column_ops_and_views(void **state)
     assert_true(out == 7.0);
     ll_col_unref(s);
     /* a slice shares memory and holds a reference */
-    ll_column *v = ll_col_slice(b, 1, 2);
+    ll_column *v = ll_col_slice(b, 1, 2, NULL);
     assert_ptr_equal(v->base, b);
     assert_int_equal(b->refs, 2);
     assert_true(ll_col_isna(v, 0));

@@ -431,6 +431,35 @@ static int sc_frame_take(ll_err *err)
     return rc;
 }
 
+/* The column verbs behind them: take, slice, filter, to_category and
+ * isna_mask, on the string column of base3. */
+static int sc_col_verbs(ll_err *err)
+{
+    ll_column *s = base3->cols[1];
+    const int64_t idx[3] = {1, -1, 0};
+    ll_column *t = ll_col_take(s, idx, 3, err);
+    int rc = only_oom(t, err);
+    ll_column *v = rc ? NULL : ll_col_slice(s, 1, 2, err);
+    if (!rc)
+        rc = only_oom(v, err);
+    ll_column *m = rc ? NULL : ll_col_isna_mask(s, 0, err);
+    if (!rc)
+        rc = only_oom(m, err);
+    ll_column *f = rc ? NULL : ll_col_filter(s, m, err);
+    if (!rc)
+        rc = only_oom(f, err);
+    ll_column *c = rc ? NULL : ll_col_to_category(t, err);
+    if (!rc)
+        rc = only_oom(c, err);
+    if (!rc && (f->len != 2 || c->type != LL_CAT || c->null_count != 1))
+        rc = ll_err_set(err, LL_EINVAL, "col verbs: %lld rows, %lld NA",
+                        (long long)f->len, (long long)c->null_count);
+    ll_column *all[] = {t, v, m, f, c};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        ll_col_unref(all[i]);
+    return rc;
+}
+
 /* The first allocation of the next call fails. */
 static void fail_first(void)
 {
@@ -716,6 +745,8 @@ static void test_frame_constructors(void **state)
     assert_true(inject("ll_frame_copy", sc_frame_copy) >= 4);
     assert_true(inject("ll_frame_slice", sc_frame_slice) >= 4);
     assert_true(inject("ll_frame_take", sc_frame_take) >= 4);
+    assert_true(inject("ll_col_take, slice, isna_mask, filter, to_category",
+                       sc_col_verbs) >= 8);
 
     /* the exact message of each when its first allocation fails */
     ll_frame *f;
