@@ -27,6 +27,7 @@
 #include "frame/frame.h"
 #include "model/model.h"
 #include "nn/safetensors.h"
+#include "plot/plot.h"
 #include "notebook/notebook.h"
 #include "nn/tensor.h"
 #include "track/track.h"
@@ -474,6 +475,30 @@ static void disarm(void)
     fail_at = 0;
 }
 
+/* A chart built, copied into a grid and drawn as text (ll_plot_new,
+ * ll_plot_clone through ll_plot_grid_add, ll_canvas_new). */
+static int sc_plot(ll_err *err)
+{
+    static const double y[5] = {3, 1, 4, 1, 5};
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, err);
+    ll_plot *g = p ? ll_plot_new(LL_PLOT_GRID, err) : NULL;
+    int rc = st(g, err);
+    if (!rc)
+        rc = ll_plot_set_text(p, LL_PLOT_TITLE, "loss", err);
+    if (!rc && ll_plot_add_series(p, "train", NULL, y, 5, 0, err) < 0)
+        rc = err->code;
+    if (!rc)
+        rc = ll_plot_grid_add(g, p, err);
+    ll_buf b;
+    ll_buf_init(&b);
+    if (!rc)
+        rc = ll_plot_render_text(g, 40, 10, 1, 0, &b, err);
+    ll_buf_free(&b);
+    ll_plot_free(p);
+    ll_plot_free(g);
+    return rc;
+}
+
 static int sc_track(ll_err *err)
 {
     char db[128], cmd[256];
@@ -821,6 +846,19 @@ static void test_frame_constructors(void **state)
     base3 = NULL;
 }
 
+static void test_plot(void **state)
+{
+    (void)state;
+    assert_true(inject("chart, grid copy, text rendering", sc_plot) > 10);
+    ll_err err = {0};
+    fail_first();
+    ll_plot *p = ll_plot_new(LL_PLOT_BAR, &err);
+    disarm();
+    assert_null(p);
+    assert_int_equal(err.code, LL_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+}
+
 static void test_track(void **state)
 {
     (void)state;
@@ -882,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_frame_constructors),
+        cmocka_unit_test(test_plot),
         cmocka_unit_test(test_track),
         cmocka_unit_test(test_notebook),
     };
