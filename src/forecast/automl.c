@@ -872,7 +872,7 @@ fail:
 
 static ll_column *num_col(const double *v, size_t n)
 {
-    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n);
+    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n, NULL);
     if (!c)
         return NULL;
     for (size_t i = 0; i < n; i++) {
@@ -896,7 +896,7 @@ static ll_column *str_col(const char *const *v, size_t n)
             return NULL;
         }
     }
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, NULL);
 }
 
 int ll_aml_frame_add(ll_frame *f, const char *name, ll_column *c, ll_err *err)
@@ -933,7 +933,7 @@ ll_frame *ll_aml_leaderboard_live(const ll_aml_job *j, ll_err *err)
 {
     size_t *ord = calloc(j->ntrials + 1, sizeof *ord);
     if (!ord) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+        ll_err_oom(err);
         return NULL;
     }
     size_t n = 0;
@@ -953,7 +953,7 @@ ll_frame *ll_aml_leaderboard_live(const ll_aml_job *j, ll_err *err)
 static ll_frame *leaderboard_of(const ll_aml_job *j, const size_t *order,
                                 size_t n, ll_err *err)
 {
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(err);
     double *v = malloc((n + 1) * sizeof *v);
     const char **s = malloc((n + 1) * sizeof *s);
     if (!f || !v || !s)
@@ -961,7 +961,7 @@ static ll_frame *leaderboard_of(const ll_aml_job *j, const size_t *order,
     for (size_t i = 0; i < n; i++)
         v[i] = (double)(i + 1);
     {
-        ll_column *c = ll_col_new(LL_INT, (int64_t)n);
+        ll_column *c = ll_col_new(LL_INT, (int64_t)n, err);
         if (!c)
             goto nomem;
         for (size_t i = 0; i < n; i++)
@@ -1071,7 +1071,7 @@ ll_frame *ll_aml_explanation(const ll_aml_job *j, ll_err *err)
             k2[i] = kinds[ord[i]];
             i2[i] = imp[ord[i]];
         }
-        f = ll_frame_new();
+        f = ll_frame_new(err);
         int rc = !f || ll_aml_frame_add_str(f, "feature", n2, tot, err) ||
                  ll_aml_frame_add_str(f, "kind", k2, tot, err) ||
                  ll_aml_frame_add_num(f, "importance", i2, tot, err);
@@ -1105,7 +1105,7 @@ ll_frame *ll_aml_cv_frame(const ll_aml_job *j, int trial, ll_err *err)
     double *step = malloc((n + 1) * sizeof *step);
     double *act = malloc((n + 1) * sizeof *act);
     double *pred = malloc((n + 1) * sizeof *pred);
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(err);
     int rc = !key || !fold || !step || !act || !pred || !f;
     if (!rc) {
         size_t q = 0;

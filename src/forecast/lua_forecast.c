@@ -759,7 +759,7 @@ static void push_number_array(lua_State *L, const double *v, size_t n)
 /* A float column of v[0..n). */
 static ll_column *float_column(const double *v, size_t n)
 {
-    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n);
+    ll_column *c = ll_col_new(LL_FLOAT, (int64_t)n, NULL);
     if (c && n)
         memcpy(LL_F64(c), v, n * sizeof *v);
     return c;
@@ -854,14 +854,13 @@ static int l_fit_predict(lua_State *L)
                       nl ? hi : NULL, &err) < 0)
         return ll_lua_fail(L, &err);
     ll_frame **slot = ll_lua_new_frame(L);
-    ll_frame *fr = ll_frame_new();
-    ll_column *steps = ll_col_new(LL_INT, (int64_t)hh);
+    ll_frame *fr = ll_frame_new(&err);
+    ll_column *steps = ll_col_new(LL_INT, (int64_t)hh, NULL);
     if (steps)
         for (size_t i = 0; i < hh; i++)
             LL_I64(steps)[i] = (int64_t)i + 1;
     int rc = fr ? frame_add(fr, "step", steps, &err)
-                : (ll_col_unref(steps),
-                   ll_err_set(&err, LL_ENOMEM, "out of memory"));
+                : (ll_col_unref(steps), err.code);
     if (rc == 0)
         rc = add_intervals(fr, mean, lo, hi, levels, nl, hh, &err);
     return finish_frame(L, slot, fr, rc, &err);
@@ -1222,7 +1221,7 @@ static int l_panel_fit(lua_State *L)
             }
             lua_pop(L, 1);
         }
-        ids = ll_col_take(scol, firsts, (int64_t)ngroups);
+        ids = ll_col_take(scol, firsts, (int64_t)ngroups, NULL);
         if (!ids)
             return luaL_error(L, "out of memory");
     } else {
@@ -1384,7 +1383,7 @@ static ll_column *time_column(int kind, const double *times, size_t rows)
                   : kind == LL_FC_TIME_DATETIME ? LL_DATETIME
                   : integral                    ? LL_INT
                                                 : LL_FLOAT;
-    ll_column *c = ll_col_new(dt, (int64_t)rows);
+    ll_column *c = ll_col_new(dt, (int64_t)rows, NULL);
     for (size_t i = 0; c && i < rows; i++) {
         if (dt == LL_DATE)
             LL_I32(c)[i] = (int32_t)times[i];
@@ -1402,7 +1401,7 @@ static ll_column *series_column(const ll_column *ids, const int64_t *group,
                                 size_t rows)
 {
     if (ids)
-        return ll_col_take(ids, group, (int64_t)rows);
+        return ll_col_take(ids, group, (int64_t)rows, NULL);
     ll_strbuilder sb;
     ll_sb_init(&sb);
     for (size_t r = 0; r < rows; r++)
@@ -1410,7 +1409,7 @@ static ll_column *series_column(const ll_column *ids, const int64_t *group,
             ll_sb_free(&sb);
             return NULL;
         }
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, NULL);
 }
 
 /* fits:predict(h [, {level =, X =}]) -> Frame id, time, mean, lo_*, hi_* */
@@ -1481,9 +1480,9 @@ static int l_panel_predict(lua_State *L)
     lua_getfield(L, uv, "time_col");
     tname = lua_tostring(L, -1);
     ll_frame **slot = ll_lua_new_frame(L);
-    ll_frame *fr = ll_frame_new();
+    ll_frame *fr = ll_frame_new(&err);
     int rc = fr ? frame_add(fr, sname, series_column(u->ids, group, rows), &err)
-                : ll_err_set(&err, LL_ENOMEM, "out of memory");
+                : err.code;
     if (rc == 0)
         rc = frame_add(fr, tname, time_column(p->time_kind, times, rows), &err);
     if (rc == 0)

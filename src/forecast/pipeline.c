@@ -279,13 +279,13 @@ static ll_frame *make_output(const ll_aml_pipeline *p, const size_t *ser,
                              ll_err *err)
 {
     const ll_aml_table *t = p->tab;
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(err);
     if (!f)
         goto nomem;
     for (int c = 0; c < t->nseries_cols; c++) {
         ll_column *col;
         if (t->key_is_num[c]) {
-            col = ll_col_new(LL_FLOAT, (int64_t)n);
+            col = ll_col_new(LL_FLOAT, (int64_t)n, NULL);
             if (col) {
                 for (size_t i = 0; i < n; i++)
                     LL_F64(col)[i] = atof(t->key_parts[ser[i]][c]);
@@ -297,7 +297,7 @@ static ll_frame *make_output(const ll_aml_pipeline *p, const size_t *ser,
                 allint = LL_F64(col)[i] == floor(LL_F64(col)[i]) &&
                          fabs(LL_F64(col)[i]) < 9e15;
             if (col && allint) {
-                ll_column *ic = ll_col_new(LL_INT, (int64_t)n);
+                ll_column *ic = ll_col_new(LL_INT, (int64_t)n, NULL);
                 if (ic) {
                     for (size_t i = 0; i < n; i++)
                         LL_I64(ic)[i] = (int64_t)LL_F64(col)[i];
@@ -318,7 +318,7 @@ static ll_frame *make_output(const ll_aml_pipeline *p, const size_t *ser,
             for (size_t i = 0; i < n && !bad; i++)
                 bad = ll_sb_push(&sb, v[i], strlen(v[i]));
             free(v);
-            col = bad ? NULL : ll_sb_finish(&sb);
+            col = bad ? NULL : ll_sb_finish(&sb, NULL);
             if (bad)
                 ll_sb_free(&sb);
         }
@@ -329,7 +329,7 @@ static ll_frame *make_output(const ll_aml_pipeline *p, const size_t *ser,
         ll_dtype ty = t->time_kind == LL_AML_TIME_DATE       ? LL_DATE
                       : t->time_kind == LL_AML_TIME_DATETIME ? LL_DATETIME
                                                              : LL_INT;
-        ll_column *col = ll_col_new(ty, (int64_t)n);
+        ll_column *col = ll_col_new(ty, (int64_t)n, NULL);
         if (col) {
             for (size_t i = 0; i < n; i++) {
                 if (ty == LL_DATE)

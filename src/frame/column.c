@@ -49,11 +49,18 @@ size_t ll_dtype_size(ll_dtype t)
     }
 }
 
-ll_column *ll_col_new(ll_dtype type, int64_t len)
+ll_column *ll_col_new(ll_dtype type, int64_t len, ll_err *err)
 {
-    ll_column *c = calloc(1, sizeof *c);
-    if (!c)
+    if (len < 0) {
+        ll_err_set(err, LL_EINVAL, "column length %lld is negative",
+                   (long long)len);
         return NULL;
+    }
+    ll_column *c = calloc(1, sizeof *c);
+    if (!c) {
+        ll_err_oom(err);
+        return NULL;
+    }
     c->refs = 1;
     c->type = type;
     c->len = len;
@@ -62,6 +69,7 @@ ll_column *ll_col_new(ll_dtype type, int64_t len)
         c->bytes = malloc(1);
         if (!c->offs || !c->bytes) {
             ll_col_unref(c);
+            ll_err_oom(err);
             return NULL;
         }
         return c;
@@ -69,6 +77,7 @@ ll_column *ll_col_new(ll_dtype type, int64_t len)
     c->data = calloc((size_t)(len ? len : 1), ll_dtype_size(type));
     if (!c->data) {
         free(c);
+        ll_err_oom(err);
         return NULL;
     }
     return c;
@@ -223,12 +232,13 @@ int ll_sb_push_na(ll_strbuilder *sb)
     return LL_OK;
 }
 
-ll_column *ll_sb_finish(ll_strbuilder *sb)
+ll_column *ll_sb_finish(ll_strbuilder *sb, ll_err *err)
 {
     /* The builder is consumed whether this succeeds or not. */
     ll_column *c = calloc(1, sizeof *c);
     if (!c) {
         ll_sb_free(sb);
+        ll_err_oom(err);
         return NULL;
     }
     if (!sb->offs) {
@@ -236,6 +246,7 @@ ll_column *ll_sb_finish(ll_strbuilder *sb)
         if (!sb->offs) {
             free(c);
             ll_sb_free(sb);
+            ll_err_oom(err);
             return NULL;
         }
     }
@@ -253,6 +264,7 @@ ll_column *ll_sb_finish(ll_strbuilder *sb)
     sb->has_na = 0;
     if (!c->bytes) {
         ll_col_unref(c);
+        ll_err_oom(err);
         return NULL;
     }
     ll_col_finish(c);
@@ -269,12 +281,14 @@ void ll_sb_free(ll_strbuilder *sb)
 
 /* --- views and row selection --- */
 
-ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len)
+ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len, ll_err *err)
 {
     ll_column *root = c->base ? c->base : c;
     ll_column *v = calloc(1, sizeof *v);
-    if (!v)
+    if (!v) {
+        ll_err_oom(err);
         return NULL;
+    }
     v->refs = 1;
     v->type = c->type;
     v->len = len;
@@ -297,7 +311,8 @@ ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len)
     return v;
 }
 
-ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
+ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n,
+                       ll_err *err)
 {
     ll_column *r;
     if (c->type == LL_STR) {
@@ -314,12 +329,13 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
             }
             if (rc) {
                 ll_sb_free(&sb);
+                ll_err_oom(err);
                 return NULL;
             }
         }
-        return ll_sb_finish(&sb);
+        return ll_sb_finish(&sb, err);
     }
-    r = ll_col_new(c->type, n);
+    r = ll_col_new(c->type, n, err);
     if (!r)
         return NULL;
     size_t es = ll_dtype_size(c->type);
@@ -354,6 +370,7 @@ ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n)
         if (j < 0 || ll_col_isna(c, j)) {
             if (ll_col_set_na(r, i)) {
                 ll_col_unref(r);
+                ll_err_oom(err);
                 return NULL;
             }
             if (c->type == LL_CAT)
@@ -390,13 +407,15 @@ int64_t *ll_mask_rows(const ll_column *mask, int64_t *n)
     return idx;
 }
 
-ll_column *ll_col_filter(const ll_column *c, const ll_column *mask)
+ll_column *ll_col_filter(const ll_column *c, const ll_column *mask, ll_err *err)
 {
     int64_t n;
     int64_t *idx = ll_mask_rows(mask, &n);
-    if (!idx)
+    if (!idx) {
+        ll_err_oom(err);
         return NULL;
-    ll_column *r = ll_col_take(c, idx, n);
+    }
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
     return r;
 }
@@ -428,25 +447,31 @@ static ll_column *to_strings(const ll_column *c)
         }
     }
     ll_buf_free(&tmp);
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, NULL);
 }
 
 ll_column *ll_col_cast(const ll_column *c, ll_dtype to, ll_err *err)
 {
-    if (to == LL_STR)
-        return to_strings(c);
+    if (to == LL_STR) {
+        ll_column *r = to_strings(c);
+        if (!r)
+            ll_err_oom(err);
+        return r;
+    }
     if (to == LL_CAT) {
         if (c->type == LL_CAT)
             return ll_col_ref(ll_col_mut(c));
         ll_column *s =
             c->type == LL_STR ? ll_col_ref(ll_col_mut(c)) : to_strings(c);
-        if (!s)
+        if (!s) {
+            ll_err_oom(err);
             return NULL;
-        ll_column *r = ll_col_to_category(s);
+        }
+        ll_column *r = ll_col_to_category(s, err);
         ll_col_unref(s);
         return r;
     }
-    ll_column *r = ll_col_new(to, c->len);
+    ll_column *r = ll_col_new(to, c->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < c->len; i++) {
@@ -538,13 +563,15 @@ oom:
     return NULL;
 }
 
-ll_column *ll_col_to_category(const ll_column *c)
+ll_column *ll_col_to_category(const ll_column *c, ll_err *err)
 {
     /* distinct strings through a hash, then sort the dictionary */
     ll_strhash h;
-    if (ll_strhash_init(&h, 64))
+    if (ll_strhash_init(&h, 64)) {
+        ll_err_oom(err);
         return NULL;
-    ll_column *r = ll_col_new(LL_CAT, c->len);
+    }
+    ll_column *r = ll_col_new(LL_CAT, c->len, NULL);
     int32_t *codes = r ? LL_I32(r) : NULL;
     if (!r)
         goto fail;
@@ -569,6 +596,7 @@ ll_column *ll_col_to_category(const ll_column *c)
 fail:
     ll_strhash_free(&h);
     ll_col_unref(r);
+    ll_err_oom(err);
     return NULL;
 }
 
@@ -618,15 +646,15 @@ ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err)
                 }
             }
         }
-        r = ll_sb_finish(&sb);
+        r = ll_sb_finish(&sb, err);
         if (r && a->type == LL_CAT && b->type == LL_CAT) {
-            ll_column *cat = ll_col_to_category(r);
+            ll_column *cat = ll_col_to_category(r, err);
             ll_col_unref(r);
             r = cat;
         }
         goto done;
     }
-    r = ll_col_new(t, n);
+    r = ll_col_new(t, n, err);
     if (!r)
         goto done;
     size_t es = ll_dtype_size(t);

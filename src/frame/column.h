@@ -57,8 +57,9 @@ int ll_dtype_parse(const char *name);
 size_t ll_dtype_size(ll_dtype t);
 
 /* A new column of len rows (data zeroed; all valid).  Caller owns it (one
- * reference).  For LL_STR use ll_col_from_strings or a ll_strbuilder. */
-ll_column *ll_col_new(ll_dtype type, int64_t len);
+ * reference).  For LL_STR use ll_col_from_strings or a ll_strbuilder.
+ * NULL with err filled on failure (LL_ENOMEM; LL_EINVAL when len < 0). */
+ll_column *ll_col_new(ll_dtype type, int64_t len, ll_err *err);
 ll_column *ll_col_ref(ll_column *c);
 void ll_col_unref(ll_column *c); /* accepts NULL */
 
@@ -97,16 +98,20 @@ typedef struct ll_strbuilder {
 void ll_sb_init(ll_strbuilder *sb);
 int ll_sb_push(ll_strbuilder *sb, const char *s, size_t n);
 int ll_sb_push_na(ll_strbuilder *sb);
-/* Hand the strings over as a column (NULL on out of memory); sb is reset. */
-ll_column *ll_sb_finish(ll_strbuilder *sb);
+/* Hand the strings over as a column (NULL and err filled on out of
+ * memory); sb is reset either way. */
+ll_column *ll_sb_finish(ll_strbuilder *sb, ll_err *err);
 void ll_sb_free(ll_strbuilder *sb);
 
+/* These return NULL with err filled when memory runs out. */
 /* A view of rows [off, off + len) sharing c's memory. */
-ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len);
-/* Rows idx[0..n) of c in that order; idx < 0 gives NA. */
-ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n);
+ll_column *ll_col_slice(ll_column *c, int64_t off, int64_t len, ll_err *err);
+/* Rows idx[0..n) of c in that order (each < c->len); idx < 0 gives NA. */
+ll_column *ll_col_take(const ll_column *c, const int64_t *idx, int64_t n,
+                       ll_err *err);
 /* Rows where mask (an LL_BOOL column of the same length) is true. */
-ll_column *ll_col_filter(const ll_column *c, const ll_column *mask);
+ll_column *ll_col_filter(const ll_column *c, const ll_column *mask,
+                         ll_err *err);
 /* a followed by b (same type; int+float widen to float, cat+str become
  * string). */
 ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err);
@@ -114,7 +119,7 @@ ll_column *ll_col_concat(const ll_column *a, const ll_column *b, ll_err *err);
  * row. */
 ll_column *ll_col_cast(const ll_column *c, ll_dtype to, ll_err *err);
 /* Category codes from strings (dictionary sorted). */
-ll_column *ll_col_to_category(const ll_column *c);
+ll_column *ll_col_to_category(const ll_column *c, ll_err *err);
 
 /* Format row i into out (NA -> "NA"); floats use the shortest text that
  * reads back to the same double. */
@@ -138,7 +143,7 @@ ll_column *ll_col_cmp_num(const ll_column *a, double x, const char *op,
                           ll_err *err);
 ll_column *ll_col_cmp_str(const ll_column *a, const char *s, const char *op,
                           ll_err *err);
-ll_column *ll_col_isna_mask(const ll_column *a, int want_na);
+ll_column *ll_col_isna_mask(const ll_column *a, int want_na, ll_err *err);
 /* Boolean logic on masks: op '&', '|' ; ll_col_not for '~'. */
 ll_column *ll_col_logic(const ll_column *a, const ll_column *b, char op,
                         ll_err *err);

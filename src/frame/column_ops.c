@@ -117,11 +117,9 @@ static ll_column *arith(const ll_column *a, const ll_column *b, double x,
                    (long long)a->len, (long long)b->len);
         return NULL;
     }
-    ll_column *r = ll_col_new(t, a->len);
-    if (!r) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_column *r = ll_col_new(t, a->len, err);
+    if (!r)
         return NULL;
-    }
     int64_t xi = (int64_t)x;
     int fast = !a->valid && (!b || !b->valid);
     if (fast && t == LL_FLOAT && a->type == LL_FLOAT &&
@@ -208,7 +206,7 @@ ll_column *ll_col_math(const ll_column *a, const char *fn, ll_err *err)
         return NULL;
     }
     if (!strcmp(fn, "abs") && a->type == LL_INT) {
-        ll_column *r = ll_col_new(LL_INT, a->len);
+        ll_column *r = ll_col_new(LL_INT, a->len, err);
         if (!r)
             return NULL;
         for (int64_t i = 0; i < a->len; i++) {
@@ -228,7 +226,7 @@ ll_column *ll_col_math(const ll_column *a, const char *fn, ll_err *err)
         ll_err_set(err, LL_EINVAL, "unknown function '%s'", fn);
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_FLOAT, a->len);
+    ll_column *r = ll_col_new(LL_FLOAT, a->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < a->len; i++) {
@@ -306,7 +304,7 @@ ll_column *ll_col_cmp(const ll_column *a, const ll_column *b, const char *op,
                    (long long)a->len, (long long)b->len);
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     int both_int =
@@ -347,7 +345,7 @@ ll_column *ll_col_cmp_num(const ll_column *a, double x, const char *op,
                    ll_dtype_name(a->type));
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     uint8_t *o = LL_U8(r);
@@ -402,7 +400,7 @@ ll_column *ll_col_cmp_str(const ll_column *a, const char *s, const char *op,
                    ll_dtype_name(a->type));
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     if (a->type == LL_CAT) {
@@ -437,9 +435,9 @@ ll_column *ll_col_cmp_str(const ll_column *a, const char *s, const char *op,
     return r;
 }
 
-ll_column *ll_col_isna_mask(const ll_column *a, int want_na)
+ll_column *ll_col_isna_mask(const ll_column *a, int want_na, ll_err *err)
 {
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < a->len; i++) {
@@ -463,7 +461,7 @@ ll_column *ll_col_logic(const ll_column *a, const ll_column *b, char op,
                    (long long)a->len, (long long)b->len);
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < a->len; i++) {
@@ -481,7 +479,7 @@ ll_column *ll_col_not(const ll_column *a, ll_err *err)
                    ll_dtype_name(a->type));
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_BOOL, a->len);
+    ll_column *r = ll_col_new(LL_BOOL, a->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < a->len; i++)
@@ -650,7 +648,7 @@ ll_column *ll_col_strfn(const ll_column *c, const char *fn, const char *arg,
         return NULL;
     }
     if (kind >= 3) {
-        ll_column *r = ll_col_new(kind == 3 ? LL_INT : LL_BOOL, c->len);
+        ll_column *r = ll_col_new(kind == 3 ? LL_INT : LL_BOOL, c->len, err);
         if (!r)
             return NULL;
         for (int64_t i = 0; i < c->len; i++) {
@@ -718,7 +716,7 @@ ll_column *ll_col_strfn(const ll_column *c, const char *fn, const char *arg,
             goto oom;
     }
     free(tmp);
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, err);
 oom:
     free(tmp);
     ll_sb_free(&sb);
@@ -778,7 +776,7 @@ ll_column *ll_col_split_part(const ll_column *c, const char *sep, int64_t k,
     }
     if (nparts_max)
         *nparts_max = maxp;
-    return ll_sb_finish(&sb);
+    return ll_sb_finish(&sb, err);
 }
 
 ll_column *ll_col_datepart(const ll_column *c, const char *part, ll_err *err)
@@ -799,7 +797,7 @@ ll_column *ll_col_datepart(const ll_column *c, const char *part, ll_err *err)
         ll_err_set(err, LL_EINVAL, "unknown date part '%s'", part);
         return NULL;
     }
-    ll_column *r = ll_col_new(LL_INT, c->len);
+    ll_column *r = ll_col_new(LL_INT, c->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < c->len; i++) {

@@ -44,9 +44,9 @@ ll_column *ll_col_cum(const ll_column *c, const char *fn, ll_err *err)
     if (need_number(c, fn, sum || prod, err))
         return NULL;
     ll_dtype t = c->type == LL_FLOAT ? LL_FLOAT : LL_INT;
-    ll_column *r = ll_col_new(t, c->len);
+    ll_column *r = ll_col_new(t, c->len, err);
     if (!r)
-        return nomem(err);
+        return NULL;
     int started = 0;
     uint64_t iacc = prod ? 1 : 0; /* unsigned: overflow wraps as numpy's */
     int64_t iext = 0;
@@ -91,9 +91,9 @@ static ll_column *lagged(const ll_column *c, int64_t periods, int pct,
 {
     if (need_number(c, pct ? "pct_change" : "diff", 0, err))
         return NULL;
-    ll_column *r = ll_col_new(LL_FLOAT, c->len);
+    ll_column *r = ll_col_new(LL_FLOAT, c->len, err);
     if (!r)
-        return nomem(err);
+        return NULL;
     for (int64_t i = 0; i < c->len; i++) {
         int64_t j = i - periods;
         if (j < 0 || j >= c->len || missing(c, i) || missing(c, j)) {
@@ -127,9 +127,9 @@ ll_column *ll_col_pct_change(const ll_column *c, int64_t periods, ll_err *err)
 /* A copy of c's type and NA mask, values to be filled by the caller. */
 static ll_column *like(const ll_column *c, ll_dtype t, ll_err *err)
 {
-    ll_column *r = ll_col_new(t, c->len);
+    ll_column *r = ll_col_new(t, c->len, err);
     if (!r)
-        return nomem(err);
+        return NULL;
     for (int64_t i = 0; i < c->len; i++)
         if (missing(c, i) && ll_col_set_na(r, i)) {
             ll_col_unref(r);
@@ -270,15 +270,13 @@ ll_column *ll_col_replace_str(const ll_column *c, const char *const *from,
             return nomem(err);
         }
     }
-    ll_column *r = ll_sb_finish(&sb);
+    ll_column *r = ll_sb_finish(&sb, err);
     if (!r)
-        return nomem(err);
+        return NULL;
     if (c->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(r);
+        ll_column *cat = ll_col_to_category(r, err);
         ll_col_unref(r);
         r = cat;
-        if (!r)
-            return nomem(err);
     }
     return r;
 }
@@ -330,14 +328,13 @@ ll_column *ll_col_str_replace(const ll_column *c, const char *pat,
         }
     }
     ll_buf_free(&b);
-    ll_column *r = ll_sb_finish(&sb);
-    return r ? r : nomem(err);
+    return ll_sb_finish(&sb, err);
 }
 
 /* A one-column frame over c, named name. */
 static ll_frame *one(ll_column *c, const char *name, ll_err *err)
 {
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(err);
     if (!f)
         return NULL;
     if (ll_frame_set(f, name, c, err)) {
@@ -373,7 +370,7 @@ ll_frame *ll_col_value_counts(ll_column *c, const char *name, int dropna,
     ll_column *cnt = r->cols[1];
     for (int64_t i = 0; i < cnt->len; i++)
         total += LL_I64(cnt)[i];
-    ll_column *p = ll_col_new(LL_FLOAT, cnt->len);
+    ll_column *p = ll_col_new(LL_FLOAT, cnt->len, err);
     if (!p) {
         ll_frame_free(r);
         return NULL;

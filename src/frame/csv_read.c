@@ -165,11 +165,11 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
     if (c->type == T_UNKNOWN)
         c->type = c->date_only ? LL_DATE : LL_FLOAT;
     if (c->type == LL_STR) {
-        col = ll_sb_finish(&c->sb);
+        col = ll_sb_finish(&c->sb, NULL);
     } else if (c->type == LL_CAT) {
         int auto_str = r->o->strings_as == 0 && c->h.count * 2 > nrows &&
                        c->h.count > 16 && !c->forced;
-        col = ll_col_new(LL_CAT, 0);
+        col = ll_col_new(LL_CAT, 0, NULL);
         if (!col)
             return NULL;
         free(col->data);
@@ -191,7 +191,7 @@ static ll_column *finish_col(reader *r, colb *c, int64_t nrows)
                 return NULL;
         }
     } else {
-        col = ll_col_new((ll_dtype)c->type, 0);
+        col = ll_col_new((ll_dtype)c->type, 0, NULL);
         if (!col)
             return NULL;
         free(col->data);
@@ -537,11 +537,9 @@ static ll_frame *read_csv(const char *data, size_t len, const char *name,
     if (llcsv_run_csv(&r, data + dstart, len - dstart, 1, &p, dstart, data))
         goto done;
 build:
-    f = ll_frame_new();
-    if (!f) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    f = ll_frame_new(err);
+    if (!f)
         goto done;
-    }
     /* in file order, or in usecols order (each once), without lookups by
      * name in the frame: linear in the number of columns */
     int nbuild = o->nusecols > 0 ? o->nusecols : r.ncol;

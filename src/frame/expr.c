@@ -77,9 +77,9 @@ static int accept(parser *ps, const char *tok)
 }
 
 /* A constant bool mask of the frame's length. */
-static ll_column *const_mask(const ll_frame *f, int b)
+static ll_column *const_mask(const ll_frame *f, int b, ll_err *err)
 {
-    ll_column *m = ll_col_new(LL_BOOL, f->nrow);
+    ll_column *m = ll_col_new(LL_BOOL, f->nrow, err);
     if (m)
         memset(m->data, b ? 1 : 0, (size_t)f->nrow);
     return m;
@@ -90,17 +90,20 @@ static int to_col(parser *ps, val *v)
     if (v->kind == V_COL)
         return 0;
     if (v->kind == V_BOOL) {
-        v->c = const_mask(ps->f, v->x != 0);
+        v->c = const_mask(ps->f, v->x != 0, ps->err);
     } else if (v->kind == V_NUM) {
-        v->c = ll_col_new(LL_FLOAT, ps->f->nrow);
+        v->c = ll_col_new(LL_FLOAT, ps->f->nrow, ps->err);
         if (v->c)
             for (int64_t i = 0; i < ps->f->nrow; i++)
                 LL_F64(v->c)[i] = v->x;
     } else {
         return fail(ps, "a string cannot stand alone here");
     }
-    if (!v->c)
-        return fail(ps, "out of memory");
+    if (!v->c) {
+        ll_err_prefix(ps->err, "expression '%s'", ps->src);
+        ps->failed = 1;
+        return -1;
+    }
     v->kind = V_COL;
     return 0;
 }
@@ -197,7 +200,7 @@ static int parse_primary(parser *ps, val *out)
             if (arg.kind != V_COL)
                 return fail(ps, "function needs a column");
             out->kind = V_COL;
-            out->c = k < 2 ? ll_col_isna_mask(arg.c, k == 0)
+            out->c = k < 2 ? ll_col_isna_mask(arg.c, k == 0, ps->err)
                            : ll_col_math(arg.c, fns[k], ps->err);
             vfree(&arg);
             if (!out->c) {

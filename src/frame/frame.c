@@ -202,7 +202,7 @@ int ll_strhash_sorted_dict(ll_strhash *h, ll_column **dict, int32_t *codes,
     for (int64_t i = 0; i < n; i++)
         if (codes[i] >= 0)
             codes[i] = remap[codes[i]];
-    *dict = ll_sb_finish(&sb);
+    *dict = ll_sb_finish(&sb, NULL);
     free(ids);
     free(remap);
     return *dict ? LL_OK : LL_ENOMEM;
@@ -215,9 +215,12 @@ fail:
 
 /* --- frames --- */
 
-ll_frame *ll_frame_new(void)
+ll_frame *ll_frame_new(ll_err *err)
 {
-    return calloc(1, sizeof(ll_frame));
+    ll_frame *f = calloc(1, sizeof(ll_frame));
+    if (!f)
+        ll_err_oom(err);
+    return f;
 }
 
 void ll_frame_free(ll_frame *f)
@@ -308,15 +311,16 @@ int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err)
     return LL_OK;
 }
 
-ll_frame *ll_frame_copy(const ll_frame *f)
+ll_frame *ll_frame_copy(const ll_frame *f, ll_err *err)
 {
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     if (!r)
         return NULL;
     r->nrow = f->nrow;
     for (int i = 0; i < f->ncol; i++)
         if (frame_push(r, f->names[i], f->cols[i])) {
             ll_frame_free(r);
+            ll_err_oom(err);
             return NULL;
         }
     return r;
@@ -325,7 +329,7 @@ ll_frame *ll_frame_copy(const ll_frame *f)
 ll_frame *ll_frame_select(const ll_frame *f, const char *const *names, int n,
                           ll_err *err)
 {
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     if (!r)
         return NULL;
     r->nrow = f->nrow;
@@ -345,7 +349,7 @@ ll_frame *ll_frame_drop(const ll_frame *f, const char *const *names, int n,
     for (int k = 0; k < n; k++)
         if (ll_frame_col(f, names[k], err) < 0)
             return NULL;
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     if (!r)
         return NULL;
     r->nrow = f->nrow;
@@ -368,7 +372,7 @@ ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
     for (int k = 0; k < n; k++)
         if (ll_frame_col(f, from[k], err) < 0)
             return NULL;
-    ll_frame *r = ll_frame_copy(f);
+    ll_frame *r = ll_frame_copy(f, err);
     if (!r)
         return NULL;
     for (int k = 0; k < n; k++) {
@@ -376,6 +380,7 @@ ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
         char *dup = strdup(to[k]);
         if (!dup) {
             ll_frame_free(r);
+            ll_err_oom(err);
             return NULL;
         }
         free(r->names[i]);
@@ -395,16 +400,18 @@ ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
 /* A frame of n rows of f: rows idx[0..n) when idx is given, else the rows
  * off .. off + n - 1 (ll_col_slice). */
 static ll_frame *pick_rows(const ll_frame *f, const int64_t *idx, int64_t off,
-                           int64_t n)
+                           int64_t n, ll_err *err)
 {
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     if (!r)
         return NULL;
     r->nrow = n;
     for (int i = 0; i < f->ncol; i++) {
-        ll_column *c = idx ? ll_col_take(f->cols[i], idx, n)
-                           : ll_col_slice(f->cols[i], off, n);
+        ll_column *c = idx ? ll_col_take(f->cols[i], idx, n, err)
+                           : ll_col_slice(f->cols[i], off, n, err);
         int rc = c ? frame_push(r, f->names[i], c) : LL_ENOMEM;
+        if (c && rc)
+            ll_err_oom(err);
         ll_col_unref(c);
         if (rc) {
             ll_frame_free(r);
@@ -414,20 +421,35 @@ static ll_frame *pick_rows(const ll_frame *f, const int64_t *idx, int64_t off,
     return r;
 }
 
-ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len)
+ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len,
+                         ll_err *err)
 {
     if (off < 0)
         off = 0;
     if (off > f->nrow)
         off = f->nrow;
-    if (len < 0 || off + len > f->nrow)
+    if (len < 0 || len > f->nrow - off)
         len = f->nrow - off;
-    return pick_rows(f, NULL, off, len);
+    return pick_rows(f, NULL, off, len, err);
 }
 
-ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n)
+ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n,
+                        ll_err *err)
 {
-    return pick_rows(f, idx, 0, n);
+    if (n < 0) {
+        ll_err_set(err, LL_EINVAL, "take: row count %lld is negative",
+                   (long long)n);
+        return NULL;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (idx[i] >= f->nrow) {
+            ll_err_set(err, LL_ERANGE,
+                       "take: row index %lld (position %lld) is out of range "
+                       "for a frame of %lld rows",
+                       (long long)idx[i], (long long)i, (long long)f->nrow);
+            return NULL;
+        }
+    return pick_rows(f, idx, 0, n, err);
 }
 
 ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
@@ -449,14 +471,12 @@ ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask, ll_err *err)
         ll_err_set(err, LL_ENOMEM, "out of memory");
         return NULL;
     }
-    ll_frame *r = ll_frame_take(f, idx, n);
+    ll_frame *r = ll_frame_take(f, idx, n, err);
     free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }
 
-static ll_column *all_na(ll_dtype t, int64_t n)
+static ll_column *all_na(ll_dtype t, int64_t n, ll_err *err)
 {
     ll_column *c;
     if (t == LL_STR || t == LL_CAT) {
@@ -465,16 +485,18 @@ static ll_column *all_na(ll_dtype t, int64_t n)
         for (int64_t i = 0; i < n; i++)
             if (ll_sb_push_na(&sb)) {
                 ll_sb_free(&sb);
+                ll_err_oom(err);
                 return NULL;
             }
-        return ll_sb_finish(&sb);
+        return ll_sb_finish(&sb, err);
     }
-    c = ll_col_new(t, n);
+    c = ll_col_new(t, n, err);
     if (!c)
         return NULL;
     for (int64_t i = 0; i < n; i++)
         if (ll_col_set_na(c, i)) {
             ll_col_unref(c);
+            ll_err_oom(err);
             return NULL;
         }
     return c;
@@ -482,7 +504,7 @@ static ll_column *all_na(ll_dtype t, int64_t n)
 
 ll_frame *ll_frame_concat(const ll_frame *a, const ll_frame *b, ll_err *err)
 {
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     if (!r)
         return NULL;
     r->nrow = a->nrow + b->nrow;
@@ -494,16 +516,17 @@ ll_frame *ll_frame_concat(const ll_frame *a, const ll_frame *b, ll_err *err)
             int ia = ll_frame_find(a, x->names[i]);
             int ib = ll_frame_find(b, x->names[i]);
             ll_column *ca = ia >= 0 ? ll_col_ref(a->cols[ia])
-                                    : all_na(x->cols[i]->type, a->nrow);
+                                    : all_na(x->cols[i]->type, a->nrow, err);
             ll_column *cb = ib >= 0 ? ll_col_ref(b->cols[ib])
-                                    : all_na(x->cols[i]->type, b->nrow);
+                                    : all_na(x->cols[i]->type, b->nrow, err);
             ll_column *c = ca && cb ? ll_col_concat(ca, cb, err) : NULL;
             ll_col_unref(ca);
             ll_col_unref(cb);
             if (!c || frame_push(r, x->names[i], c)) {
-                if (c)
+                if (c) {
                     ll_col_unref(c);
-                else
+                    ll_err_oom(err);
+                } else
                     ll_err_prefix(err, "concat: column '%s'", x->names[i]);
                 ll_frame_free(r);
                 return NULL;
@@ -527,7 +550,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
         if (f->cols[i]->type == LL_STR || f->cols[i]->type == LL_CAT ||
             f->cols[i]->type == LL_BOOL)
             nstat = 11;
-    ll_frame *r = ll_frame_new();
+    ll_frame *r = ll_frame_new(err);
     ll_strbuilder sb;
     ll_sb_init(&sb);
     if (!r)
@@ -537,7 +560,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
             ll_sb_free(&sb);
             goto fail;
         }
-    ll_column *names = ll_sb_finish(&sb);
+    ll_column *names = ll_sb_finish(&sb, err);
     int set = names ? ll_frame_set(r, "stat", names, err) : LL_ENOMEM;
     ll_col_unref(names);
     if (set)
@@ -547,7 +570,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
         ll_column *out;
         if (c->type == LL_STR || c->type == LL_CAT || c->type == LL_BOOL) {
             /* counts: count unique top freq */
-            ll_frame *one = ll_frame_new();
+            ll_frame *one = ll_frame_new(err);
             ll_frame *vc = NULL;
             const char *nm = f->names[i];
             if (!one ||
@@ -598,9 +621,9 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
                 ll_sb_free(&ob);
                 goto fail;
             }
-            out = ll_sb_finish(&ob);
+            out = ll_sb_finish(&ob, err);
         } else {
-            out = ll_col_new(LL_FLOAT, nstat);
+            out = ll_col_new(LL_FLOAT, nstat, err);
             if (!out)
                 goto fail;
             double *v = LL_F64(out);
@@ -641,7 +664,7 @@ ll_frame *ll_frame_describe(const ll_frame *f, ll_err *err)
                     }
                 }
                 ll_col_unref(out);
-                out = ll_sb_finish(&db);
+                out = ll_sb_finish(&db, err);
             } else {
                 for (int s = 0; s < 8; s++)
                     if (isnan(v[s]))

@@ -22,10 +22,10 @@ typedef struct ll_frame {
     char **names;
 } ll_frame;
 
-ll_frame *ll_frame_new(void);
+ll_frame *ll_frame_new(ll_err *err);
 void ll_frame_free(ll_frame *f);
 /* A new frame sharing all of f's columns. */
-ll_frame *ll_frame_copy(const ll_frame *f);
+ll_frame *ll_frame_copy(const ll_frame *f, ll_err *err);
 /* Add (or replace by name) a column; takes a new reference to col.  The
  * length must match the frame's unless it has no columns. */
 int ll_frame_set(ll_frame *f, const char *name, ll_column *col, ll_err *err);
@@ -39,9 +39,14 @@ ll_frame *ll_frame_drop(const ll_frame *f, const char *const *names, int n,
                         ll_err *err);
 ll_frame *ll_frame_rename(const ll_frame *f, const char *const *from,
                           const char *const *to, int n, ll_err *err);
-/* Rows [off, off + len) as views (clamped to the frame). */
-ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len);
-ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n);
+/* Rows [off, off + len) as views (clamped to the frame: a negative off
+ * counts as 0, a negative len as "to the end"). */
+ll_frame *ll_frame_slice(const ll_frame *f, int64_t off, int64_t len,
+                         ll_err *err);
+/* Rows idx[0..n) in that order; idx < 0 gives a row of NA, idx >= the
+ * frame's rows is LL_ERANGE naming the index and the row count. */
+ll_frame *ll_frame_take(const ll_frame *f, const int64_t *idx, int64_t n,
+                        ll_err *err);
 ll_frame *ll_frame_filter(const ll_frame *f, const ll_column *mask,
                           ll_err *err);
 /* Rows of b under a's; columns matched by name (missing ones become NA). */

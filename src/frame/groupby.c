@@ -333,7 +333,7 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
     ll_column *r = NULL;
     if (!strcmp(fn, "size") || !strcmp(fn, "count")) {
         int all = fn[0] == 's';
-        r = ll_col_new(LL_INT, ng);
+        r = ll_col_new(LL_INT, ng, err);
         if (!r)
             return NULL;
         int64_t *o = LL_I64(r);
@@ -365,7 +365,7 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
                 (kind == 3 && row_less(c, p, i)))
                 pick[g] = i;
         }
-        r = ll_col_take(c, pick, ng);
+        r = ll_col_take(c, pick, ng, err);
         free(pick);
         return r;
     }
@@ -375,7 +375,7 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
         return NULL;
     }
     if (!strcmp(fn, "sum") && (c->type == LL_INT || c->type == LL_BOOL)) {
-        r = ll_col_new(LL_INT, ng);
+        r = ll_col_new(LL_INT, ng, err);
         if (!r)
             return NULL;
         int64_t *o = LL_I64(r);
@@ -394,11 +394,12 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
         !strcmp(fn, "var")) {
         double *sum = calloc((size_t)ng + 1, sizeof *sum);
         int64_t *cnt = calloc((size_t)ng + 1, sizeof *cnt);
-        r = ll_col_new(LL_FLOAT, ng);
+        r = ll_col_new(LL_FLOAT, ng, err);
         if (!sum || !cnt || !r) {
             free(sum);
             free(cnt);
             ll_col_unref(r);
+            ll_err_oom(err);
             return NULL;
         }
         if (c->type == LL_FLOAT && !c->valid) {
@@ -461,11 +462,12 @@ static ll_column *aggregate(const ll_column *c, const char *fn,
     }
     if (!strcmp(fn, "median") || !strcmp(fn, "nunique")) {
         int med = fn[0] == 'm';
-        r = ll_col_new(med ? LL_FLOAT : LL_INT, ng);
+        r = ll_col_new(med ? LL_FLOAT : LL_INT, ng, err);
         double *tmp = malloc((size_t)(n ? n : 1) * sizeof *tmp);
         if (!r || !tmp) {
             ll_col_unref(r);
             free(tmp);
+            ll_err_oom(err);
             return NULL;
         }
         for (int64_t g = 0; g < ng; g++) {
@@ -561,11 +563,11 @@ ll_frame *ll_frame_groupby(const ll_frame *f, const char *const *keys,
         ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;
     }
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
         goto done;
     for (int k = 0; k < nkeys; k++) {
-        ll_column *c = ll_col_take(f->cols[keycols[k]], first, ng);
+        ll_column *c = ll_col_take(f->cols[keycols[k]], first, ng, err);
         if (!c || ll_frame_set(r, keys[k], c, err)) {
             ll_col_unref(c);
             goto fail;
@@ -608,11 +610,9 @@ done:
 static ll_frame *drop_na_keys(const ll_frame *f, const char *const *keys,
                               int nkeys, const char *what, ll_err *err)
 {
-    ll_column *mask = ll_col_new(LL_BOOL, f->nrow);
-    if (!mask) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_column *mask = ll_col_new(LL_BOOL, f->nrow, err);
+    if (!mask)
         return NULL;
-    }
     memset(mask->data, 1, (size_t)f->nrow);
     for (int k = 0; k < nkeys; k++) {
         int j = ll_frame_col(f, keys[k], err);
@@ -698,9 +698,7 @@ ll_frame *ll_frame_unique(const ll_frame *f, const char *const *keys, int nkeys,
         return NULL;
     free(group);
     ll_frame *sel = ll_frame_select(f, keys, nkeys, err);
-    ll_frame *r = sel ? ll_frame_take(sel, first, ng) : NULL;
-    if (sel && !r)
-        ll_err_oom(err);
+    ll_frame *r = sel ? ll_frame_take(sel, first, ng, err) : NULL;
     ll_frame_free(sel);
     free(first);
     return r;

@@ -52,8 +52,8 @@ static int add_col(ll_frame *r, const char *name, const char *suffix,
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s%s", name, suffix ? suffix : "");
-    int rc = c ? ll_frame_set(r, buf, c, err)
-               : ll_err_set(err, LL_ENOMEM, "out of memory");
+    /* c is NULL when taking its rows failed, which filled err */
+    int rc = c ? ll_frame_set(r, buf, c, err) : LL_ENOMEM;
     ll_col_unref(c);
     return rc;
 }
@@ -67,10 +67,10 @@ static int add_key(ll_frame *r, const ll_frame *keys, const ll_frame *a,
     (void)on;
     (void)non;
     int k = ll_frame_find(keys, name);
-    ll_column *c = ll_col_take(keys->cols[k], kidx, n);
+    ll_column *c = ll_col_take(keys->cols[k], kidx, n, err);
     int ia = ll_frame_find(a, name);
     if (c && c->type == LL_STR && a->cols[ia]->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(c);
+        ll_column *cat = ll_col_to_category(c, err);
         ll_col_unref(c);
         c = cat;
     }
@@ -103,7 +103,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
             ll_frame_join(b, a, on, non, "left", suffix_b, suffix_a, err);
         if (!sw)
             return NULL;
-        ll_frame *out = ll_frame_new();
+        ll_frame *out = ll_frame_new(err);
         int ok = out != NULL;
         for (int side = 0; ok && side < 2; side++) {
             const ll_frame *x = side ? b : a, *y = side ? a : b;
@@ -129,7 +129,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
         }
         return out;
     }
-    ll_frame *keys = ll_frame_new();
+    ll_frame *keys = ll_frame_new(err);
     ll_frame *r = NULL;
     int64_t *group = NULL, *first = NULL, *start = NULL, *rows = NULL;
     uint8_t *matched = NULL;
@@ -199,9 +199,9 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
         for (int64_t j = 0; j < b->nrow; j++)
             if (!matched[j] && push_pair(&p, -1, j))
                 goto oom;
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
-        goto oom;
+        goto fail;
     kidx = malloc((size_t)(p.n ? p.n : 1) * sizeof *kidx);
     if (!kidx)
         goto oom;
@@ -218,7 +218,7 @@ ll_frame *ll_frame_join(const ll_frame *a, const ll_frame *b,
                 continue;
             }
             int clash = ll_frame_find(y, x->names[j]) >= 0;
-            ll_column *c = ll_col_take(x->cols[j], idx, p.n);
+            ll_column *c = ll_col_take(x->cols[j], idx, p.n, err);
             if (add_col(r, x->names[j],
                         clash ? (side ? suffix_b : suffix_a) : NULL, c, err))
                 goto fail;

@@ -268,9 +268,10 @@ static int l_col_isin(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     int64_t n = (int64_t)luaL_len(L, 2);
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_new(LL_BOOL, a->c->len);
+    ll_err nerr;
+    u->c = ll_col_new(LL_BOOL, a->c->len, &nerr);
     if (!u->c)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &nerr);
     int str = a->c->type == LL_STR || a->c->type == LL_CAT;
     for (int64_t k = 1; k <= n; k++) {
         lua_geti(L, 2, k);
@@ -305,7 +306,7 @@ static int l_col_isna(lua_State *L)
     lcol *u = df_new_col_ud(L, a->name);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_col(L, u, ll_col_isna_mask(a->c, 1), &err);
+    return df_give_col(L, u, ll_col_isna_mask(a->c, 1, &err), &err);
 }
 
 static int l_col_notna(lua_State *L)
@@ -314,7 +315,7 @@ static int l_col_notna(lua_State *L)
     lcol *u = df_new_col_ud(L, a->name);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_col(L, u, ll_col_isna_mask(a->c, 0), &err);
+    return df_give_col(L, u, ll_col_isna_mask(a->c, 0, &err), &err);
 }
 
 /* The column of c.str (or of a Column: c:lower() works too). */
@@ -575,8 +576,9 @@ static int l_col_head(lua_State *L)
     if (n < 0)
         n = len + n < 0 ? 0 : len + n; /* pandas: all but the last -n */
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_slice(a->c, 0, n < len ? n : len);
-    return u->c ? 1 : luaL_error(L, "out of memory");
+    ll_err err;
+    u->c = ll_col_slice(a->c, 0, n < len ? n : len, &err);
+    return u->c ? 1 : ll_lua_raise(L, &err);
 }
 
 static int l_col_tail(lua_State *L)
@@ -589,8 +591,9 @@ static int l_col_tail(lua_State *L)
     if (n > len)
         n = len;
     lcol *u = df_new_col_ud(L, a->name);
-    u->c = ll_col_slice(a->c, len - n, n);
-    return u->c ? 1 : luaL_error(L, "out of memory");
+    ll_err err;
+    u->c = ll_col_slice(a->c, len - n, n, &err);
+    return u->c ? 1 : ll_lua_raise(L, &err);
 }
 
 /* map(fn | table [, {na_action = "ignore"}]): the function is called with
@@ -828,10 +831,10 @@ static int l_col_to_tensor(lua_State *L)
     lframe *tmp = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    tmp->f = ll_frame_new();
+    tmp->f = ll_frame_new(&err);
     if (!tmp->f ||
         ll_frame_set(tmp->f, a->name[0] ? a->name : "value", a->c, &err))
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &err);
     int col = 0;
     return df_push_tensor(L, tmp->f, &col, 1, onehot, 1, "to_tensor");
 }

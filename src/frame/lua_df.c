@@ -264,12 +264,16 @@ ll_column *df_col_from_lua(lua_State *L, int idx, int64_t n,
             lua_pop(L, 1);
             if (rc) {
                 ll_sb_free(&sb);
+                ll_err_oom(err);
                 return NULL;
             }
         }
-        c = ll_sb_finish(&sb);
+        c = ll_sb_finish(&sb, err);
     } else {
-        c = ll_col_new(kind == 0 ? LL_BOOL : kind == 1 ? LL_INT : LL_FLOAT, n);
+        c = ll_col_new(kind == 0   ? LL_BOOL
+                       : kind == 1 ? LL_INT
+                                   : LL_FLOAT,
+                       n, err);
         if (!c)
             return NULL;
         for (int64_t i = 1; i <= n; i++) {
@@ -558,9 +562,9 @@ static int l_df_frame(lua_State *L)
     int ud = lua_gettop(L);
     ll_err err;
     ll_err_clear(&err);
-    u->f = ll_frame_new();
+    u->f = ll_frame_new(&err);
     if (!u->f)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &err);
     /* {{"name", values}, ...} keeps order; {name = values} sorts names */
     int64_t alen = (int64_t)luaL_len(L, 1);
     lua_newtable(L); /* names in order */
@@ -653,7 +657,7 @@ static int l_df_concat(lua_State *L)
     ll_err err;
     ll_err_clear(&err);
     lua_geti(L, 1, 1);
-    ll_frame *acc = ll_frame_copy(df_check_frame(L, -1));
+    ll_frame *acc = ll_frame_copy(df_check_frame(L, -1), &err);
     lua_pop(L, 1);
     for (int64_t i = 2; acc && i <= n; i++) {
         lua_geti(L, 1, i);

@@ -156,7 +156,7 @@ static int l_frame_head(lua_State *L)
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_frame(L, u, ll_frame_slice(f, 0, n < 0 ? 0 : n), &err);
+    return df_give_frame(L, u, ll_frame_slice(f, 0, n < 0 ? 0 : n, &err), &err);
 }
 
 static int l_frame_tail(lua_State *L)
@@ -170,7 +170,7 @@ static int l_frame_tail(lua_State *L)
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_frame(L, u, ll_frame_slice(f, f->nrow - n, n), &err);
+    return df_give_frame(L, u, ll_frame_slice(f, f->nrow - n, n, &err), &err);
 }
 
 static int l_frame_slice(lua_State *L)
@@ -183,7 +183,7 @@ static int l_frame_slice(lua_State *L)
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_frame(L, u, ll_frame_slice(f, from - 1, to - from + 1),
+    return df_give_frame(L, u, ll_frame_slice(f, from - 1, to - from + 1, &err),
                          &err);
 }
 
@@ -429,9 +429,9 @@ static int l_frame_filter(lua_State *L)
     }
     if (lua_isfunction(L, 2)) {
         lcol *m = df_new_col_ud(L, "mask");
-        m->c = ll_col_new(LL_BOOL, f->nrow);
+        m->c = ll_col_new(LL_BOOL, f->nrow, &err);
         if (!m->c)
-            return luaL_error(L, "out of memory");
+            return ll_lua_raise(L, &err);
         for (int64_t i = 0; i < f->nrow; i++) {
             lua_pushvalue(L, 2);
             push_row_table(L, f, i);
@@ -457,23 +457,24 @@ static int l_frame_eval(lua_State *L)
     return df_give_col(L, u, ll_frame_eval(f, e, &err), &err);
 }
 
-/* A constant column of n rows from a Lua scalar at idx. */
-static ll_column *const_col(lua_State *L, int idx, int64_t n)
+/* A constant column of n rows from a Lua scalar at idx; NULL with err
+ * filled when memory runs out, NULL with err untouched for another type. */
+static ll_column *const_col(lua_State *L, int idx, int64_t n, ll_err *err)
 {
     ll_column *c = NULL;
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
-        c = ll_col_new(LL_BOOL, n);
+        c = ll_col_new(LL_BOOL, n, err);
         if (c)
             memset(c->data, lua_toboolean(L, idx), (size_t)n);
         break;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
-            c = ll_col_new(LL_INT, n);
+            c = ll_col_new(LL_INT, n, err);
             for (int64_t i = 0; c && i < n; i++)
                 LL_I64(c)[i] = lua_tointeger(L, idx);
         } else {
-            c = ll_col_new(LL_FLOAT, n);
+            c = ll_col_new(LL_FLOAT, n, err);
             for (int64_t i = 0; c && i < n; i++)
                 LL_F64(c)[i] = lua_tonumber(L, idx);
         }
@@ -486,9 +487,10 @@ static ll_column *const_col(lua_State *L, int idx, int64_t n)
         for (int64_t i = 0; i < n; i++)
             if (ll_sb_push(&sb, s, len)) {
                 ll_sb_free(&sb);
+                ll_err_oom(err);
                 return NULL;
             }
-        c = ll_sb_finish(&sb);
+        c = ll_sb_finish(&sb, err);
         break;
     }
     default:
@@ -503,9 +505,11 @@ static int l_frame_mutate(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lframe *u = df_new_frame_ud(L);
     int uidx = lua_gettop(L);
-    u->f = ll_frame_copy(f);
+    ll_err cerr;
+    ll_err_clear(&cerr);
+    u->f = ll_frame_copy(f, &cerr);
     if (!u->f)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &cerr);
     /* names sorted so the new columns come in a stable order */
     lua_newtable(L);
     int names = lua_gettop(L);
@@ -540,7 +544,9 @@ static int l_frame_mutate(lua_State *L)
                                   name);
             c = ll_col_ref(cu->c);
         } else {
-            c = const_col(L, -1, u->f->nrow);
+            c = const_col(L, -1, u->f->nrow, &cerr);
+            if (!c && cerr.code)
+                return ll_lua_raise(L, &cerr);
             if (!c)
                 return luaL_error(L,
                                   "mutate: '%s': Column, function, number, "
@@ -909,11 +915,11 @@ static int l_frame_astype(lua_State *L)
     ll_frame *f = df_check_frame(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lframe *u = df_new_frame_ud(L);
-    u->f = ll_frame_copy(f);
-    if (!u->f)
-        return luaL_error(L, "out of memory");
     ll_err err;
     ll_err_clear(&err);
+    u->f = ll_frame_copy(f, &err);
+    if (!u->f)
+        return ll_lua_raise(L, &err);
     lua_pushnil(L);
     while (lua_next(L, 2)) {
         const char *name = lua_tostring(L, -2);
@@ -956,11 +962,12 @@ static int l_frame_split(lua_State *L)
     if (ll_frame_split_index(f, test, (uint64_t)seed, shuffle, time, &perm,
                              &ntrain, &err))
         return ll_lua_raise(L, &err);
-    tr->f = ll_frame_take(f, perm, ntrain);
-    te->f = ll_frame_take(f, perm + ntrain, f->nrow - ntrain);
+    tr->f = ll_frame_take(f, perm, ntrain, &err);
+    te->f =
+        tr->f ? ll_frame_take(f, perm + ntrain, f->nrow - ntrain, &err) : NULL;
     free(perm);
     if (!tr->f || !te->f)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &err);
     return 2;
 }
 
@@ -1078,7 +1085,7 @@ static int l_frame_copy(lua_State *L)
     lframe *u = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);
-    return df_give_frame(L, u, ll_frame_copy(f), &err);
+    return df_give_frame(L, u, ll_frame_copy(f, &err), &err);
 }
 
 /* --- pandas reshaping verbs --- */

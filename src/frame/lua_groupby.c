@@ -37,9 +37,9 @@ int df_frame_groupby(lua_State *L)
     }
     for (int k = 0; k < n; k++)
         snprintf(g->keys[k], sizeof g->keys[k], "%s", keys[k]);
-    g->f = ll_frame_copy(f);
+    g->f = ll_frame_copy(f, &err);
     if (!g->f)
-        return luaL_error(L, "out of memory");
+        return ll_lua_raise(L, &err);
     return 1;
 }
 

@@ -18,7 +18,7 @@
 /* The column as it enters the matrix: strings become categories. */
 static ll_column *matrix_col(const ll_column *c)
 {
-    return c->type == LL_STR ? ll_col_to_category(c)
+    return c->type == LL_STR ? ll_col_to_category(c, NULL)
                              : ll_col_ref(ll_col_mut(c));
 }
 

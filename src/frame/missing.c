@@ -17,8 +17,10 @@ ll_frame *ll_frame_dropna(const ll_frame *f, const char *const *subset, int n,
                           ll_err *err)
 {
     int *cols = malloc(sizeof(int) * (size_t)(f->ncol + 1));
-    if (!cols)
+    if (!cols) {
+        ll_err_oom(err);
         return NULL;
+    }
     int nc = 0;
     if (subset) {
         for (int k = 0; k < n; k++) {
@@ -33,7 +35,7 @@ ll_frame *ll_frame_dropna(const ll_frame *f, const char *const *subset, int n,
         for (int i = 0; i < f->ncol; i++)
             cols[nc++] = i;
     }
-    ll_column *mask = ll_col_new(LL_BOOL, f->nrow);
+    ll_column *mask = ll_col_new(LL_BOOL, f->nrow, err);
     if (!mask) {
         free(cols);
         return NULL;
@@ -62,7 +64,7 @@ ll_column *ll_col_fillna_num(const ll_column *c, double v, ll_err *err)
     ll_dtype t = c->type;
     if (t != LL_FLOAT && v != floor(v))
         t = LL_FLOAT;
-    ll_column *r = ll_col_new(t, c->len);
+    ll_column *r = ll_col_new(t, c->len, err);
     if (!r)
         return NULL;
     for (int64_t i = 0; i < c->len; i++) {
@@ -108,12 +110,13 @@ ll_column *ll_col_fillna_str(const ll_column *c, const char *v, ll_err *err)
         const char *s = ll_col_isna(c, i) ? v : ll_col_str(c, i, &n);
         if (ll_sb_push(&sb, s, ll_col_isna(c, i) ? vn : n)) {
             ll_sb_free(&sb);
+            ll_err_oom(err);
             return NULL;
         }
     }
-    ll_column *r = ll_sb_finish(&sb);
+    ll_column *r = ll_sb_finish(&sb, err);
     if (r && c->type == LL_CAT) {
-        ll_column *cat = ll_col_to_category(r);
+        ll_column *cat = ll_col_to_category(r, err);
         ll_col_unref(r);
         r = cat;
     }
@@ -145,10 +148,8 @@ ll_column *ll_col_fill_dir(const ll_column *c, int dir, const int64_t *order,
         else
             last = row;
     }
-    ll_column *r = ll_col_take(c, idx, n);
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }
 
@@ -188,11 +189,9 @@ ll_frame *ll_frame_fillna(const ll_frame *f, const ll_fill *fills, int n,
             ll_err_prefix(err, "fillna");
             return NULL;
         }
-    ll_frame *r = ll_frame_copy(f);
-    if (!r) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_frame *r = ll_frame_copy(f, err);
+    if (!r)
         return NULL;
-    }
     for (int i = 0; i < f->ncol; i++) {
         const ll_column *src = f->cols[i];
         const ll_fill *v = NULL;
@@ -234,11 +233,9 @@ ll_frame *ll_frame_fillna(const ll_frame *f, const ll_fill *fills, int n,
 ll_frame *ll_frame_fill_dir(const ll_frame *f, int dir, const int64_t *order,
                             const int64_t *group, ll_err *err)
 {
-    ll_frame *r = ll_frame_copy(f);
-    if (!r) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_frame *r = ll_frame_copy(f, err);
+    if (!r)
         return NULL;
-    }
     for (int i = 0; i < f->ncol; i++) {
         ll_column *c = ll_col_fill_dir(f->cols[i], dir, order, group, err);
         int rc = c ? ll_frame_set(r, f->names[i], c, err) : LL_ENOMEM;

@@ -75,12 +75,12 @@ ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
         goto oom;
     for (int64_t i = 0; i < total; i++)
         idx[i] = i % (n ? n : 1);
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
         goto oom;
     for (int k = 0; k < nids; k++)
-        if (put(r, f->names[idc[k]], ll_col_take(f->cols[idc[k]], idx, total),
-                err))
+        if (put(r, f->names[idc[k]],
+                ll_col_take(f->cols[idc[k]], idx, total, err), err))
             goto fail;
     ll_strbuilder sb;
     ll_sb_init(&sb);
@@ -90,7 +90,7 @@ ll_frame *ll_frame_melt(const ll_frame *f, const char *const *ids, int nids,
                 ll_sb_free(&sb);
                 goto oom;
             }
-    if (put(r, var_name, ll_sb_finish(&sb), err))
+    if (put(r, var_name, ll_sb_finish(&sb, err), err))
         goto fail;
     /* the values: one column after the other, widened as concat does
      * (int + float = float); kinds that do not mix become text */
@@ -141,8 +141,8 @@ static int64_t sorted_keys(const ll_frame *f, int col, int64_t **rank,
     *first = NULL;
     if (ll_group_rows(f, &col, 1, &group, &ng, &gfirst, err))
         return -1;
-    k = ll_frame_new();
-    if (!k || put(k, "k", ll_col_take(f->cols[col], gfirst, ng), err))
+    k = ll_frame_new(err);
+    if (!k || put(k, "k", ll_col_take(f->cols[col], gfirst, ng, err), err))
         goto fail;
     int zero = 0;
     if (ll_frame_order(k, &zero, NULL, 1, &perm, err))
@@ -237,8 +237,8 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         }
         *at = i;
     }
-    r = ll_frame_new();
-    if (!r || put(r, index, ll_col_take(f->cols[ic], fi, ni), err))
+    r = ll_frame_new(err);
+    if (!r || put(r, index, ll_col_take(f->cols[ic], fi, ni, err), err))
         goto oom;
     ll_buf name;
     ll_buf_init(&name);
@@ -246,7 +246,7 @@ ll_frame *ll_frame_pivot(const ll_frame *f, const char *index,
         name.len = 0;
         if (ll_col_format(f->cols[cc], fc[c], &name) ||
             put(r, ll_buf_str(&name),
-                ll_col_take(f->cols[vc], cell + c * ni, ni), err)) {
+                ll_col_take(f->cols[vc], cell + c * ni, ni, err), err)) {
             ll_buf_free(&name);
             goto oom;
         }
@@ -346,7 +346,7 @@ ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err)
             }
             out[a * m + b] = out[b * m + a] = val;
         }
-    r = ll_frame_new();
+    r = ll_frame_new(err);
     if (!r)
         goto oom;
     ll_strbuilder sb;
@@ -356,10 +356,10 @@ ll_frame *ll_frame_corr(const ll_frame *f, int corr, ll_err *err)
             ll_sb_free(&sb);
             goto oom;
         }
-    if (put(r, "column", ll_sb_finish(&sb), err))
+    if (put(r, "column", ll_sb_finish(&sb, err), err))
         goto fail;
     for (int b = 0; b < m; b++) {
-        ll_column *c = ll_col_new(LL_FLOAT, m);
+        ll_column *c = ll_col_new(LL_FLOAT, m, err);
         if (!c)
             goto oom;
         for (int a = 0; a < m; a++) {
@@ -428,9 +428,9 @@ ll_frame *ll_frame_sample(const ll_frame *f, int64_t n, double frac,
             p[j] = t;
         }
     }
-    ll_frame *r = ll_frame_take(f, p, n);
+    ll_frame *r = ll_frame_take(f, p, n, err);
     free(p);
-    return r ? r : nomem(err);
+    return r;
 }
 
 ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
@@ -470,7 +470,7 @@ ll_frame *ll_frame_nlargest(const ll_frame *f, int64_t n,
             continue;
         perm[m++] = i;
     }
-    ll_frame *r = ll_frame_take(f, perm, m);
+    ll_frame *r = ll_frame_take(f, perm, m, err);
     free(perm);
-    return r ? r : nomem(err);
+    return r;
 }

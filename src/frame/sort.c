@@ -23,7 +23,7 @@ static int column_keys(const ll_column *c, uint64_t *u, uint8_t *na)
 {
     ll_column *cat = NULL;
     if (c->type == LL_STR) {
-        cat = ll_col_to_category(c);
+        cat = ll_col_to_category(c, NULL);
         if (!cat)
             return LL_ENOMEM;
         c = cat;
@@ -264,9 +264,7 @@ ll_frame *ll_frame_sort(const ll_frame *f, const char *const *keys,
     free(cols);
     if (rc)
         return NULL;
-    ll_frame *r = ll_frame_take(f, perm, f->nrow);
+    ll_frame *r = ll_frame_take(f, perm, f->nrow, err);
     free(perm);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }

@@ -71,10 +71,8 @@ ll_column *ll_col_shift(const ll_column *c, int64_t k, const int64_t *order,
         int64_t srow = order ? order[src] : src;
         idx[row] = (!group || group[srow] == group[row]) ? srow : -1;
     }
-    ll_column *r = ll_col_take(c, idx, n);
+    ll_column *r = ll_col_take(c, idx, n, err);
     free(idx);
-    if (!r)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     return r;
 }
 
@@ -92,7 +90,7 @@ static ll_column *rolling_ring(const ll_column *c, int64_t window,
         double sum, sumsq;
         int64_t cnt, seen;
     } gstate;
-    ll_column *r = ll_col_new(LL_FLOAT, n);
+    ll_column *r = ll_col_new(LL_FLOAT, n, err);
     gstate *st = calloc((size_t)ng + 1, sizeof *st);
     double *ring = malloc(((size_t)ng * (size_t)window + 1) * sizeof *ring);
     if (!r || !st || !ring) {
@@ -219,7 +217,7 @@ ll_column *ll_col_rolling(const ll_column *c, int64_t window,
     if (!order && group)
         return rolling_ring(c, window, min_periods, kind, group, err);
     int64_t n = c->len;
-    ll_column *r = ll_col_new(LL_FLOAT, n);
+    ll_column *r = ll_col_new(LL_FLOAT, n, err);
     double *vals = malloc((size_t)(n ? n : 1) * sizeof *vals);
     int64_t *dq = malloc((size_t)(n ? n : 1) * sizeof *dq);
     if (!r || !vals || !dq) {
@@ -434,7 +432,7 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
     }
     int64_t n = f->nrow;
     int64_t origin = INT64_MAX;
-    ll_column *bin = ll_col_new(LL_DATE, n);
+    ll_column *bin = ll_col_new(LL_DATE, n, err);
     if (!bin)
         return NULL;
     for (int64_t i = 0; i < n; i++) {
@@ -456,7 +454,7 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
                         : (int64_t)floor((double)LL_I64(t)[i] / 86400000.0);
         LL_I32(bin)[i] = (int32_t)bin_of(d, count, unit, origin);
     }
-    ll_frame *tmp = ll_frame_copy(f);
+    ll_frame *tmp = ll_frame_copy(f, err);
     ll_frame *agg = NULL, *grid = NULL, *joined = NULL, *out = NULL;
     const char *keys[16];
     char binname[] = "__bin";
@@ -467,7 +465,7 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
         goto done;
     {
         /* rows with NA time drop out */
-        ll_column *ok = ll_col_isna_mask(bin, 0);
+        ll_column *ok = ll_col_isna_mask(bin, 0, err);
         ll_frame *kept = ok ? ll_frame_filter(tmp, ok, err) : NULL;
         ll_col_unref(ok);
         ll_frame_free(tmp);
@@ -532,11 +530,11 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
             ll_err_set(err, LL_ENOMEM, "out of memory");
             goto done;
         }
-        grid = ll_frame_new();
-        ll_column *bc = ll_col_new(LL_DATE, gn);
+        grid = ll_frame_new(err);
+        ll_column *bc = grid ? ll_col_new(LL_DATE, gn, err) : NULL;
         int ok = grid && bc;
         for (int k = 0; ok && k < nby; k++) {
-            ll_column *kc = ll_col_take(agg->cols[k], src, gn);
+            ll_column *kc = ll_col_take(agg->cols[k], src, gn, err);
             ok = kc && !ll_frame_set(grid, keys[k], kc, err);
             ll_col_unref(kc);
         }
@@ -567,7 +565,7 @@ ll_frame *ll_frame_resample(const ll_frame *f, const char *rule, const char *on,
     }
     /* the bin column takes the time column's name and type */
     {
-        out = ll_frame_new();
+        out = ll_frame_new(err);
         if (!out)
             goto done;
         int jb = ll_frame_find(joined, binname);

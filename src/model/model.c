@@ -312,10 +312,10 @@ int ll_model_predict(ll_model *m, const ll_frame *in, ll_frame **out,
     if (in->nrow == 0)
         q = prod(m->out_ndim, m->out_shape);
     const float *yd = ll_tensor_data(yc);
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(err);
     if (!f) {
         ll_tensor_free(yc);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     }
     for (int64_t j = 0; j < q; j++) {
         char name[64];
@@ -326,9 +326,9 @@ int ll_model_predict(ll_model *m, const ll_frame *in, ll_frame **out,
             nm = m->out_names[j];
         else
             snprintf(name, sizeof name, "prediction_%lld", (long long)j);
-        ll_column *c = ll_col_new(LL_FLOAT, in->nrow);
+        ll_column *c = ll_col_new(LL_FLOAT, in->nrow, err);
         if (!c) {
-            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            rc = LL_ENOMEM;
             break;
         }
         for (int64_t r = 0; r < in->nrow; r++)

@@ -33,15 +33,17 @@ void ll_plot_cells_free(ll_plot_cells *c)
     c->width = c->height = 0;
 }
 
-ll_canvas *ll_canvas_new(int width, int height, int unicode)
+ll_canvas *ll_canvas_new(int width, int height, int unicode, ll_err *err)
 {
     if (width < 1)
         width = 1;
     if (height < 1)
         height = 1;
     ll_canvas *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        ll_err_oom(err);
         return NULL;
+    }
     size_t n = (size_t)width * (size_t)height;
     c->w = width;
     c->h = height;
@@ -52,6 +54,7 @@ ll_canvas *ll_canvas_new(int width, int height, int unicode)
     c->fixed = calloc(n, 1);
     if (!c->cells || !c->dots || !c->dotcol || !c->fixed) {
         ll_canvas_free(c);
+        ll_err_oom(err);
         return NULL;
     }
     for (size_t i = 0; i < n; i++)

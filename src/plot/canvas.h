@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 enum { LL_CELL_BOLD = 1, LL_CELL_DIM = 2 };
 enum {
     LL_COLOR_DEFAULT = 0,
@@ -44,8 +46,9 @@ void ll_plot_cells_free(ll_plot_cells *c);
 
 typedef struct ll_canvas ll_canvas;
 
-/* A blank canvas of width x height cells; NULL when out of memory. */
-ll_canvas *ll_canvas_new(int width, int height, int unicode);
+/* A blank canvas of width x height cells; NULL with err filled when out
+ * of memory. */
+ll_canvas *ll_canvas_new(int width, int height, int unicode, ll_err *err);
 void ll_canvas_free(ll_canvas *c);
 int ll_canvas_width(const ll_canvas *c);
 int ll_canvas_height(const ll_canvas *c);

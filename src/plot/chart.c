@@ -78,11 +78,13 @@ int ll_plot_render_display(const ll_plot *p, int color, ll_buf *out,
 
 /* ---- model ---- */
 
-ll_plot *ll_plot_new(ll_plot_kind kind)
+ll_plot *ll_plot_new(ll_plot_kind kind, ll_err *err)
 {
     ll_plot *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!p) {
+        ll_err_oom(err);
         return NULL;
+    }
     p->kind = kind;
     p->o.xmin = p->o.xmax = p->o.ymin = p->o.ymax = NAN;
     p->o.hline = p->o.vline = NAN;
@@ -337,31 +339,30 @@ int ll_plot_set_matrix(ll_plot *p, const double *values, size_t rows,
     return LL_OK;
 }
 
-ll_plot *ll_plot_clone(const ll_plot *src)
+ll_plot *ll_plot_clone(const ll_plot *src, ll_err *err)
 {
-    ll_plot *p = ll_plot_new(src->kind);
+    ll_plot *p = ll_plot_new(src->kind, err);
     if (!p)
         return NULL;
     p->o = src->o;
     for (int i = 0; i < 3; i++)
-        if (src->text[i] && ll_plot_set_text(p, i, src->text[i], NULL) != 0)
+        if (src->text[i] && ll_plot_set_text(p, i, src->text[i], err) != 0)
             goto fail;
     for (size_t i = 0; i < src->ns; i++) {
         const ll_series *s = &src->s[i];
-        if (ll_plot_add_series(p, s->name, s->x, s->y, s->n, s->color, NULL) <
-            0)
+        if (ll_plot_add_series(p, s->name, s->x, s->y, s->n, s->color, err) < 0)
             goto fail;
     }
     if (src->nbars && ll_plot_set_bars(p, (const char *const *)src->labels,
-                                       src->values, src->nbars, NULL) != LL_OK)
+                                       src->values, src->nbars, err) != LL_OK)
         goto fail;
     if (src->m &&
         ll_plot_set_matrix(p, src->m, src->rows, src->cols,
                            (const char *const *)src->xl,
-                           (const char *const *)src->yl, NULL) != LL_OK)
+                           (const char *const *)src->yl, err) != LL_OK)
         goto fail;
     for (size_t i = 0; i < src->nkids; i++)
-        if (ll_plot_grid_add(p, src->kids[i], NULL) != LL_OK)
+        if (ll_plot_grid_add(p, src->kids[i], err) != LL_OK)
             goto fail;
     return p;
 fail:
@@ -378,9 +379,9 @@ int ll_plot_grid_add(ll_plot *grid, const ll_plot *child, ll_err *err)
     if (!k)
         return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
     grid->kids = k;
-    ll_plot *c = ll_plot_clone(child);
+    ll_plot *c = ll_plot_clone(child, err);
     if (!c)
-        return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
+        return LL_ENOMEM;
     grid->kids[grid->nkids++] = c;
     bump(grid);
     return LL_OK;

@@ -43,9 +43,12 @@ static lplot *new_plot(lua_State *L, ll_plot_kind kind)
     lp->p = NULL;
     lp->width = lp->height = 0;
     luaL_setmetatable(L, PLOT_MT);
-    lp->p = ll_plot_new(kind);
-    if (!lp->p)
-        luaL_error(L, "plot: out of memory");
+    ll_err err;
+    lp->p = ll_plot_new(kind, &err);
+    if (!lp->p) {
+        ll_err_prefix(&err, "plot");
+        ll_lua_raise(L, &err);
+    }
     return lp;
 }
 

@@ -6,7 +6,7 @@
  * matrix, or child charts for a grid) and options.  Nothing is laid out until
  * a renderer is asked for a size, so one chart can be drawn at any width.
  *
- *   ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+ *   ll_plot *p = ll_plot_new(LL_PLOT_LINE, &err);
  *   ll_plot_add_series(p, "loss", NULL, y, n, 0);
  *   ll_plot_set_text(p, LL_PLOT_TITLE, "Training loss");
  *   ll_plot_render_text(p, 60, 16, ll_plot_unicode_default(), 0, &buf, &err);
@@ -69,9 +69,11 @@ typedef struct ll_plot_opts {
 
 typedef struct ll_plot ll_plot;
 
-ll_plot *ll_plot_new(ll_plot_kind kind); /* NULL when out of memory */
+/* NULL with err filled when out of memory. */
+ll_plot *ll_plot_new(ll_plot_kind kind, ll_err *err);
 void ll_plot_free(ll_plot *p);
-ll_plot *ll_plot_clone(const ll_plot *p); /* deep copy; NULL on OOM */
+/* A deep copy; NULL with err filled when out of memory. */
+ll_plot *ll_plot_clone(const ll_plot *p, ll_err *err);
 ll_plot_kind ll_plot_kind_of(const ll_plot *p);
 const char *ll_plot_kind_name(ll_plot_kind k); /* "line", "bar", ... */
 

@@ -698,15 +698,16 @@ static void layout_grid(const ll_plot *p, ll_canvas *c, const glyphs *g,
         return;
     int cw = imax(10, (W - 2 * (k - 1)) / k);
     for (int i = 0; i < k; i++) {
-        ll_canvas *sub = ll_canvas_new(cw, imax(3, H - row), g == &uni);
+        ll_canvas *sub = ll_canvas_new(cw, imax(3, H - row), g == &uni, err);
         ll_plot_cells cells;
         if (!sub) {
-            *rc = ll_err_set(err, LL_ENOMEM, "plot: out of memory");
+            ll_err_prefix(err, "plot");
+            *rc = LL_ENOMEM;
             return;
         }
         *rc = layout(p->kids[i], sub, g, err);
-        if (*rc == 0)
-            *rc = ll_canvas_cells(sub, &cells);
+        if (*rc == 0 && ll_canvas_cells(sub, &cells) != LL_OK)
+            *rc = ll_err_set(err, LL_ENOMEM, "plot: out of memory");
         ll_canvas_free(sub);
         if (*rc)
             return;
@@ -761,9 +762,11 @@ int ll_plot_render_cells(const ll_plot *p, int width, int height, int unicode,
         height = 3;
     if (p->kind == LL_PLOT_SPARKLINE)
         height = 1;
-    ll_canvas *c = ll_canvas_new(width, height, unicode);
-    if (!c)
-        return ll_err_set(err, LL_ENOMEM, "plot: out of memory");
+    ll_canvas *c = ll_canvas_new(width, height, unicode, err);
+    if (!c) {
+        ll_err_prefix(err, "plot");
+        return LL_ENOMEM;
+    }
     int rc = layout(p, c, unicode ? &uni : &ascii, err);
     if (rc == 0 && ll_canvas_cells(c, out) != LL_OK)
         rc = ll_err_set(err, LL_ENOMEM, "plot: out of memory");

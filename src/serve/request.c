@@ -76,7 +76,7 @@ static ll_column *column_from(const cJSON *const *vals, int64_t n,
     }
     ll_column *c = NULL;
     if ((kinds & ~K_NULL) == K_NUM || kinds == K_NULL || kinds == 0) {
-        c = ll_col_new(LL_FLOAT, n);
+        c = ll_col_new(LL_FLOAT, n, NULL);
         if (!c)
             goto oom;
         double *d = c->data;
@@ -91,7 +91,7 @@ static ll_column *column_from(const cJSON *const *vals, int64_t n,
         free(*bad_value);
         *bad_value = NULL;
     } else if ((kinds & ~K_NULL) == K_BOOL) {
-        c = ll_col_new(LL_BOOL, n);
+        c = ll_col_new(LL_BOOL, n, NULL);
         if (!c)
             goto oom;
         uint8_t *d = c->data;
@@ -117,7 +117,7 @@ static ll_column *column_from(const cJSON *const *vals, int64_t n,
                 all_dt = 0;
         }
         if (all_date || all_dt) {
-            c = ll_col_new(all_date ? LL_DATE : LL_DATETIME, n);
+            c = ll_col_new(all_date ? LL_DATE : LL_DATETIME, n, NULL);
             if (!c)
                 goto oom;
             for (int64_t i = 0; i < n; i++) {
@@ -155,7 +155,7 @@ static ll_column *column_from(const cJSON *const *vals, int64_t n,
                     goto oom;
                 }
             }
-            c = ll_sb_finish(&sb);
+            c = ll_sb_finish(&sb, NULL);
             if (!c)
                 goto oom;
         }
@@ -591,10 +591,10 @@ int ll_req_parse(const char *content_type, const char *body, size_t len,
     }
     int rc = LL_OK;
     builder b = {0};
-    b.f = ll_frame_new();
+    b.f = ll_frame_new(err);
     if (!b.f) {
         cJSON_Delete(root);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     }
     if (!cJSON_IsObject(root)) {
         rc = ll_err_set(err, LL_EINVAL,
@@ -962,7 +962,7 @@ int ll_req_parse_response(const char *body, size_t len, ll_frame **out,
     }
     int rc = LL_OK;
     builder b = {0};
-    b.f = ll_frame_new();
+    b.f = ll_frame_new(err);
     const cJSON *err_code =
         cJSON_GetObjectItemCaseSensitive(root, "error_code");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
@@ -970,7 +970,7 @@ int ll_req_parse_response(const char *body, size_t len, ll_frame **out,
     if (!p)
         p = cJSON_GetObjectItemCaseSensitive(root, "Results");
     if (!b.f) {
-        rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+        rc = LL_ENOMEM;
     } else if (cJSON_IsString(err_code)) {
         rc = ll_err_set(err, LL_EINVAL, "%s: %s", err_code->valuestring,
                         cJSON_IsString(msg) ? msg->valuestring : "");

@@ -304,17 +304,14 @@ ll_frame *ll_forecast_apply(ll_op *op, const ll_frame *in, ll_err *err)
             sum += mean[k];
         out[i] = sum;
     }
-    ll_column *col = ll_col_new(LL_FLOAT, in->nrow);
-    if (!col) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_column *col = ll_col_new(LL_FLOAT, in->nrow, err);
+    if (!col)
         goto done;
-    }
     memcpy(col->data, out, sizeof *out * (size_t)in->nrow);
-    res = ll_frame_copy(in);
+    res = ll_frame_copy(in, err);
     if (!res || ll_frame_set(res, op->name, col, err)) {
         ll_frame_free(res);
         res = NULL;
-        ll_err_set(err, LL_ENOMEM, "out of memory");
     }
     ll_col_unref(col);
 done:

@@ -423,9 +423,9 @@ static int call_batch_fn(void *ud, const ll_frame *batch, int64_t id,
         return ll_err_set(err, LL_EINVAL, "foreach_batch: no Lua thread");
     lua_rawgeti(L, LUA_REGISTRYINDEX, b->ref);
     ll_frame **slot = ll_lua_new_frame(L);
-    if (!(*slot = ll_frame_copy(batch))) {
+    if (!(*slot = ll_frame_copy(batch, err))) {
         lua_pop(L, 2);
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     }
     lua_pushinteger(L, (lua_Integer)id);
     if (lua_pcall(L, 2, 0, 0) != LUA_OK) {

@@ -122,9 +122,7 @@ static ll_frame *drop_duplicates(ll_op *op, const ll_frame *in, ll_err *err)
         if (added)
             keep[nk++] = i;
     }
-    out = ll_frame_take(in, keep, nk);
-    if (!out)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    out = ll_frame_take(in, keep, nk, err);
 done:
     free(cols);
     free(keep);
@@ -165,11 +163,10 @@ ll_frame *ll_op_apply(ll_op *op, const ll_frame *in, ll_err *err)
             ll_err_prefix(err, "with_column(\"%s\")", op->name);
             return NULL;
         }
-        ll_frame *f = ll_frame_copy(in);
+        ll_frame *f = ll_frame_copy(in, err);
         if (!f || ll_frame_set(f, op->name, c, err)) {
             ll_frame_free(f);
             ll_col_unref(c);
-            ll_err_set(err, LL_ENOMEM, "out of memory");
             return NULL;
         }
         ll_col_unref(c);

@@ -385,26 +385,24 @@ done:
 
 ll_frame *ll_rows_finish(ll_rows *r, ll_err *err)
 {
-    ll_frame *f = ll_frame_new();
-    if (!f) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_frame *f = ll_frame_new(err);
+    if (!f)
         return NULL;
-    }
     for (int i = 0; i < r->schema.n; i++) {
         rcol *c = &r->cols[i];
         ll_column *col = NULL;
         if (is_text(c->type)) {
             if (c->sb.len == 0 && r->len == 0)
-                col = ll_col_new(LL_STR, 0);
+                col = ll_col_new(LL_STR, 0, NULL);
             else
-                col = ll_sb_finish(&c->sb);
+                col = ll_sb_finish(&c->sb, NULL);
             if (col && c->type == LL_CAT) {
-                ll_column *cat = ll_col_to_category(col);
+                ll_column *cat = ll_col_to_category(col, NULL);
                 ll_col_unref(col);
                 col = cat;
             }
         } else {
-            col = ll_col_new((ll_dtype)c->type, r->len);
+            col = ll_col_new((ll_dtype)c->type, r->len, NULL);
             if (col) {
                 for (int64_t k = 0; k < r->len; k++) {
                     if (c->na[k]) {
@@ -433,11 +431,12 @@ ll_frame *ll_rows_finish(ll_rows *r, ll_err *err)
                     ll_col_finish(col);
             }
         }
+        if (!col)
+            ll_err_oom(err);
         if (!col || ll_frame_set(f, r->schema.names[i], col, err)) {
             ll_col_unref(col);
             ll_frame_free(f);
             rows_clear(r);
-            ll_err_set(err, LL_ENOMEM, "out of memory");
             return NULL;
         }
         ll_col_unref(col);
@@ -649,11 +648,10 @@ ll_frame *ll_stream_read_file(const char *path, const char *format,
         for (int i = 0; i < schema->n; i++) {
             if (schema->types[i] != LL_CAT || f->cols[i]->type == LL_CAT)
                 continue;
-            ll_column *c = ll_col_to_category(f->cols[i]);
+            ll_column *c = ll_col_to_category(f->cols[i], err);
             if (!c || ll_frame_set(f, schema->names[i], c, err)) {
                 ll_col_unref(c);
                 ll_frame_free(f);
-                ll_err_set(err, LL_ENOMEM, "out of memory");
                 return NULL;
             }
             ll_col_unref(c);

@@ -176,10 +176,7 @@ ll_frame *ll_stream_table(const char *name, ll_err *err)
         ll_err_set(err, LL_ENOTFOUND, "no memory table '%s'", name);
         return NULL;
     }
-    ll_frame *f = t->frame ? ll_frame_copy(t->frame) : ll_frame_new();
-    if (!f)
-        ll_err_set(err, LL_ENOMEM, "out of memory");
-    return f;
+    return t->frame ? ll_frame_copy(t->frame, err) : ll_frame_new(err);
 }
 
 void ll_stream_tables_clear(void)
@@ -215,11 +212,10 @@ static int memory_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
         t->next = tables;
         tables = t;
     }
-    ll_frame *f =
-        t->frame ? ll_frame_concat(t->frame, batch, err) : ll_frame_copy(batch);
+    ll_frame *f = t->frame ? ll_frame_concat(t->frame, batch, err)
+                           : ll_frame_copy(batch, err);
     if (!f)
-        return err && err->code ? err->code
-                                : ll_err_set(err, LL_ENOMEM, "out of memory");
+        return err && err->code ? err->code : LL_ENOMEM;
     ll_frame_free(t->frame);
     t->frame = f;
     s->last = id;
@@ -389,9 +385,9 @@ static int files_write(ll_stream_sink *base, const ll_frame *batch, int64_t id,
                 folder_value(batch->cols[pc[k]], order[i], &sub))
                 rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         }
-        ll_frame *p = rc ? NULL : ll_frame_take(rest, idx, j - i);
+        ll_frame *p = rc ? NULL : ll_frame_take(rest, idx, j - i, err);
         if (!rc && !p)
-            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+            rc = err && err->code ? err->code : LL_ENOMEM;
         if (!rc)
             rc = write_part(s, sub.data, p, id, 0, err);
         ll_frame_free(p);

@@ -33,26 +33,25 @@ static ll_frame *rate_read(ll_source *base, const char *offsets,
     if (ll_clocked_range(&s->clk, offsets, &a, &b, &t0, err))
         return NULL;
     int64_t n = b - a;
-    ll_column *ts = ll_col_new(LL_DATETIME, n);
-    ll_column *v = ll_col_new(LL_INT, n);
-    ll_frame *f = ll_frame_new();
+    ll_column *ts = ll_col_new(LL_DATETIME, n, err);
+    ll_column *v = ts ? ll_col_new(LL_INT, n, err) : NULL;
+    ll_frame *f = v ? ll_frame_new(err) : NULL;
     if (!ts || !v || !f)
-        goto nomem;
+        goto fail;
     for (int64_t i = 0; i < n; i++) {
         LL_I64(v)[i] = a + i;
         LL_I64(ts)[i] = t0 + (int64_t)((double)(a + i) * 1000.0 / s->rps);
     }
     if (ll_frame_set(f, "timestamp", ts, err) ||
         ll_frame_set(f, "value", v, err))
-        goto nomem;
+        goto fail;
     ll_col_unref(ts);
     ll_col_unref(v);
     return f;
-nomem:
+fail:
     ll_col_unref(ts);
     ll_col_unref(v);
     ll_frame_free(f);
-    ll_err_set(err, LL_ENOMEM, "out of memory");
     return NULL;
 }
 

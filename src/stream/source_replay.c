@@ -99,7 +99,7 @@ static ll_frame *rp_read(ll_source *base, const char *offsets,
     int64_t a, b, t0;
     if (ll_clocked_range(&s->clk, offsets, &a, &b, &t0, err))
         return NULL;
-    return ll_frame_slice(s->rows, a, b - a);
+    return ll_frame_slice(s->rows, a, b - a, err);
 }
 
 static void rp_free(ll_source *base)

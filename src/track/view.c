@@ -153,9 +153,9 @@ static int metric_chart(const char *key, const char *const *labels,
                         ll_track_metric *const *hist, const size_t *n,
                         size_t runs, size_t width, ll_buf *out, ll_err *err)
 {
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, err);
     if (!p)
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     int rc = ll_plot_set_text(p, LL_PLOT_TITLE, key, err);
     ll_plot_set_text(p, LL_PLOT_XLABEL, "step", NULL);
     for (size_t r = 0; r < runs && rc >= 0; r++) {

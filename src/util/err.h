@@ -3,7 +3,9 @@
  *
  * Core functions return int status: LL_OK (0) or a negative LL_E* code, and
  * fill an ll_err whose message names the input (file, line, column, key).
- * Core never aborts or exits; running out of memory is LL_ENOMEM.
+ * Functions that return a pointer return NULL on failure and fill their
+ * err the same way (allocation-only constructors included).  err may be
+ * NULL.  Core never aborts or exits; running out of memory is LL_ENOMEM.
  */
 #ifndef LL_ERR_H
 #define LL_ERR_H

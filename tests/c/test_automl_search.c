@@ -141,7 +141,7 @@ static void test_table_errors(void **state)
     expect_table_error("t,g,y\n2020-01-01,A,\n2020-01-02,A,2\n", "y", 1,
                        "target 'y' is missing at the start of series A "
                        "(time 2020-01-01)");
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(NULL);
     ll_aml_table_opts o = {"y", "t", NULL, 0, NULL, 0};
     ll_aml_table *t = NULL;
     ll_err err = {0};

@@ -19,7 +19,7 @@ static ll_plot_cells cells_of(ll_canvas *c)
 static void test_braille_bits(void **state)
 {
     (void)state;
-    ll_canvas *c = ll_canvas_new(2, 1, 1);
+    ll_canvas *c = ll_canvas_new(2, 1, 1, NULL);
     /* all eight dots of cell 0, in the order of the braille pattern */
     ll_canvas_dot(c, 0, 0, 1); /* dot 1: 0x01 */
     ll_plot_cells o = cells_of(c);
@@ -41,7 +41,7 @@ static void test_braille_bits(void **state)
 static void test_ascii_and_put(void **state)
 {
     (void)state;
-    ll_canvas *c = ll_canvas_new(4, 1, 0);
+    ll_canvas *c = ll_canvas_new(4, 1, 0, NULL);
     ll_canvas_dot(c, 0, 1, 1);
     ll_canvas_dot(c, 2, 1, 2);
     ll_canvas_dot(c, 4, 1, 2);
@@ -58,7 +58,7 @@ static void test_ascii_and_put(void **state)
 static void test_clip_and_line(void **state)
 {
     (void)state;
-    ll_canvas *c = ll_canvas_new(3, 2, 1);
+    ll_canvas *c = ll_canvas_new(3, 2, 1, NULL);
     ll_canvas_clip(c, 2, 0, 3, 7); /* only the middle column of cells */
     ll_canvas_line(c, -10, 3, 20, 3, 1);
     ll_canvas_dot(c, 100, 100, 1); /* far outside: ignored */
@@ -78,7 +78,7 @@ static void test_clip_and_line(void **state)
 static void test_text(void **state)
 {
     (void)state;
-    ll_canvas *c = ll_canvas_new(6, 1, 1);
+    ll_canvas *c = ll_canvas_new(6, 1, 1, NULL);
     assert_int_equal(
         ll_canvas_text(c, 1, 0, "h\xc3\xa9\xe2\x82\xac!", 0, LL_CELL_BOLD), 4);
     ll_plot_cells o = cells_of(c);
@@ -89,7 +89,7 @@ static void test_text(void **state)
     ll_plot_cells_free(&o);
     ll_canvas_free(c);
     /* ASCII canvases replace what they cannot show */
-    c = ll_canvas_new(3, 1, 0);
+    c = ll_canvas_new(3, 1, 0, NULL);
     ll_canvas_text(c, 0, 0, "\xc3\xa9x", 0, 0);
     o = cells_of(c);
     assert_int_equal(o.cells[0].cp, '?');

@@ -106,7 +106,7 @@ static void test_column_ops_and_views(void **state)
     assert_true(out == 7.0);
     ll_col_unref(s);
     /* a slice shares memory and holds a reference */
-    ll_column *v = ll_col_slice(b, 1, 2);
+    ll_column *v = ll_col_slice(b, 1, 2, NULL);
     assert_ptr_equal(v->base, b);
     assert_int_equal(b->refs, 2);
     assert_true(ll_col_isna(v, 0));
@@ -115,7 +115,7 @@ static void test_column_ops_and_views(void **state)
     assert_true(LL_F64(v)[1] == 1.5); /* still alive */
     ll_col_unref(v);
     /* integer overflow gives NA, not garbage */
-    ll_column *big = ll_col_new(LL_INT, 1);
+    ll_column *big = ll_col_new(LL_INT, 1, NULL);
     LL_I64(big)[0] = INT64_MAX;
     ll_column *o = ll_col_arith_scalar(big, 1, '+', 0, &err);
     assert_true(ll_col_isna(o, 0));
@@ -213,7 +213,7 @@ static void test_join_kinds(void **state)
 static void test_shift_rolling(void **state)
 {
     (void)state;
-    ll_column *c = ll_col_new(LL_FLOAT, 6);
+    ll_column *c = ll_col_new(LL_FLOAT, 6, NULL);
     double v[] = {1, 2, 3, 10, 20, 30};
     memcpy(c->data, v, sizeof v);
     int64_t group[] = {0, 0, 0, 1, 1, 1};

@@ -204,7 +204,7 @@ static void test_matrix_rules(void **state)
     ll_sb_push(&sb, "q", 1);
     ll_sb_push(&sb, "p", 1);
     ll_sb_push(&sb, "q", 1);
-    ll_column *s = ll_sb_finish(&sb);
+    ll_column *s = ll_sb_finish(&sb, NULL);
     assert_int_equal(ll_frame_set(f, "s", s, &err), LL_OK);
     ll_col_unref(s);
     int cols3[] = {5};

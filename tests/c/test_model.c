@@ -193,10 +193,10 @@ static void test_width_mismatch(void **state)
              fixdir);
     assert_string_equal(err.msg, want);
     /* A frame without a signature: every numeric column, 3 of them. */
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(NULL);
     const char *names[3] = {"p", "q", "r"};
     for (int j = 0; j < 3; j++) {
-        ll_column *c = ll_col_new(j == 1 ? LL_INT : LL_FLOAT, 2);
+        ll_column *c = ll_col_new(j == 1 ? LL_INT : LL_FLOAT, 2, NULL);
         assert_int_equal(ll_frame_set(f, names[j], c, &err), LL_OK);
         ll_col_unref(c);
     }
@@ -225,18 +225,18 @@ static void test_frame(void **state)
     ll_tensor *x, *want;
     load_io("frame", &x, &want);
     int64_t n = ll_tensor_shape(x)[0];
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(NULL);
     const char *order[3] = {"c", "a", "b"};
     const int col_of[3] = {2, 0, 1};
     ll_strbuilder sb;
     ll_sb_init(&sb);
     for (int64_t r = 0; r < n; r++)
         assert_int_equal(ll_sb_push(&sb, "id", 2), LL_OK);
-    ll_column *ids = ll_sb_finish(&sb);
+    ll_column *ids = ll_sb_finish(&sb, NULL);
     assert_int_equal(ll_frame_set(f, "id", ids, &err), LL_OK);
     ll_col_unref(ids);
     for (int j = 0; j < 3; j++) {
-        ll_column *c = ll_col_new(LL_FLOAT, n);
+        ll_column *c = ll_col_new(LL_FLOAT, n, NULL);
         for (int64_t r = 0; r < n; r++)
             LL_F64(c)[r] = (double)ll_tensor_get(x, r * 3 + col_of[j]);
         assert_int_equal(ll_frame_set(f, order[j], c, &err), LL_OK);
@@ -258,7 +258,7 @@ static void test_frame(void **state)
     assert_non_null(strstr(err.msg, "predict (signature input 2): no column "
                                     "'b'"));
     ll_frame_free(g);
-    ll_column *na = ll_col_new(LL_FLOAT, n);
+    ll_column *na = ll_col_new(LL_FLOAT, n, NULL);
     assert_int_equal(ll_col_set_na(na, 1), LL_OK);
     assert_int_equal(ll_frame_set(f, "a", na, &err), LL_OK);
     ll_col_unref(na);
@@ -279,9 +279,9 @@ static void test_frame_multi(void **state)
     assert_int_equal(ll_model_load(fix("dense"), &m, &err), LL_OK);
     ll_tensor *x, *want;
     load_io("dense", &x, &want);
-    ll_frame *f = ll_frame_new();
+    ll_frame *f = ll_frame_new(NULL);
     for (int j = 0; j < 4; j++) {
-        ll_column *c = ll_col_new(LL_FLOAT, 5);
+        ll_column *c = ll_col_new(LL_FLOAT, 5, NULL);
         for (int64_t r = 0; r < 5; r++)
             LL_F64(c)[r] = (double)ll_tensor_get(x, r * 4 + j);
         char nm[8];

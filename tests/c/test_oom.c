@@ -27,6 +27,7 @@
 #include "frame/frame.h"
 #include "model/model.h"
 #include "nn/safetensors.h"
+#include "plot/plot.h"
 #include "notebook/notebook.h"
 #include "nn/tensor.h"
 #include "track/track.h"
@@ -278,16 +279,16 @@ static int load_predict(const char *name, int frame, ll_err *err)
         rc = ll_model_predict_tensor(m, x, &y, err);
     ll_frame *f = NULL, *out = NULL;
     if (!rc && frame) {
-        f = ll_frame_new();
+        f = ll_frame_new(err);
         for (int j = 0; f && !rc && j < shape[1]; j++) {
             char col[16];
             snprintf(col, sizeof col, "c%d", j);
-            ll_column *c = ll_col_new(LL_FLOAT, 3);
-            rc = c ? ll_frame_set(f, col, c, err) : ll_err_oom(err);
+            ll_column *c = ll_col_new(LL_FLOAT, 3, err);
+            rc = c ? ll_frame_set(f, col, c, err) : err->code;
             ll_col_unref(c);
         }
         if (!f)
-            rc = ll_err_oom(err);
+            rc = err->code;
         if (!rc)
             rc = ll_model_predict(m, f, &out, err);
     }
@@ -345,6 +346,156 @@ static int sc_frame(ll_err *err)
     ll_frame_free(g);
     ll_frame_free(d);
     ll_frame_free(v);
+    return rc;
+}
+
+/* The frame constructors one by one: each failing allocation must give
+ * LL_ENOMEM and the message "out of memory", nothing else. */
+static ll_frame *base3; /* three rows: i (int), s (string) */
+
+static int only_oom(const void *p, ll_err *err)
+{
+    if (p)
+        return LL_OK;
+    if (err->code == LL_ENOMEM && strcmp(err->msg, "out of memory"))
+        return ll_err_set(err, LL_EINVAL, "message '%s', not 'out of memory'",
+                          err->msg);
+    return err->code ? err->code : -99;
+}
+
+static int sc_frame_new(ll_err *err)
+{
+    ll_frame *f = ll_frame_new(err);
+    int rc = only_oom(f, err);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_col_new(ll_err *err)
+{
+    ll_column *a = ll_col_new(LL_FLOAT, 5, err);
+    int rc = only_oom(a, err);
+    ll_column *b = rc ? NULL : ll_col_new(LL_STR, 5, err);
+    if (!rc)
+        rc = only_oom(b, err);
+    ll_col_unref(a);
+    ll_col_unref(b);
+    return rc;
+}
+
+static int sc_sb_finish(ll_err *err)
+{
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    /* pushes fail as ints (LL_ENOMEM, no err): report them the same way */
+    if (ll_sb_push(&sb, "Oslo", 4) || ll_sb_push_na(&sb) ||
+        ll_sb_push(&sb, "Rome", 4)) {
+        ll_sb_free(&sb);
+        return ll_err_oom(err);
+    }
+    ll_column *c = ll_sb_finish(&sb, err);
+    int rc = only_oom(c, err);
+    if (!rc && (c->len != 3 || c->null_count != 1))
+        rc = ll_err_set(err, LL_EINVAL, "sb_finish: %lld rows, %lld NA",
+                        (long long)c->len, (long long)c->null_count);
+    ll_col_unref(c);
+    ll_sb_free(&sb);
+    return rc;
+}
+
+static int sc_frame_copy(ll_err *err)
+{
+    ll_frame *f = ll_frame_copy(base3, err);
+    int rc = only_oom(f, err);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_frame_slice(ll_err *err)
+{
+    ll_frame *f = ll_frame_slice(base3, 1, 2, err);
+    int rc = only_oom(f, err);
+    if (!rc && f->nrow != 2)
+        rc = ll_err_set(err, LL_EINVAL, "slice: %lld rows", (long long)f->nrow);
+    ll_frame_free(f);
+    return rc;
+}
+
+static int sc_frame_take(ll_err *err)
+{
+    const int64_t idx[4] = {2, -1, 0, 2};
+    ll_frame *f = ll_frame_take(base3, idx, 4, err);
+    int rc = only_oom(f, err);
+    if (!rc && f->nrow != 4)
+        rc = ll_err_set(err, LL_EINVAL, "take: %lld rows", (long long)f->nrow);
+    ll_frame_free(f);
+    return rc;
+}
+
+/* The column verbs behind them: take, slice, filter, to_category and
+ * isna_mask, on the string column of base3. */
+static int sc_col_verbs(ll_err *err)
+{
+    ll_column *s = base3->cols[1];
+    const int64_t idx[3] = {1, -1, 0};
+    ll_column *t = ll_col_take(s, idx, 3, err);
+    int rc = only_oom(t, err);
+    ll_column *v = rc ? NULL : ll_col_slice(s, 1, 2, err);
+    if (!rc)
+        rc = only_oom(v, err);
+    ll_column *m = rc ? NULL : ll_col_isna_mask(s, 0, err);
+    if (!rc)
+        rc = only_oom(m, err);
+    ll_column *f = rc ? NULL : ll_col_filter(s, m, err);
+    if (!rc)
+        rc = only_oom(f, err);
+    ll_column *c = rc ? NULL : ll_col_to_category(t, err);
+    if (!rc)
+        rc = only_oom(c, err);
+    if (!rc && (f->len != 2 || c->type != LL_CAT || c->null_count != 1))
+        rc = ll_err_set(err, LL_EINVAL, "col verbs: %lld rows, %lld NA",
+                        (long long)f->len, (long long)c->null_count);
+    ll_column *all[] = {t, v, m, f, c};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        ll_col_unref(all[i]);
+    return rc;
+}
+
+/* The first allocation of the next call fails. */
+static void fail_first(void)
+{
+    n_allocs = 0;
+    fail_at = 1;
+    armed = 1;
+}
+
+static void disarm(void)
+{
+    armed = 0;
+    fail_at = 0;
+}
+
+/* A chart built, copied into a grid and drawn as text (ll_plot_new,
+ * ll_plot_clone through ll_plot_grid_add, ll_canvas_new). */
+static int sc_plot(ll_err *err)
+{
+    static const double y[5] = {3, 1, 4, 1, 5};
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, err);
+    ll_plot *g = p ? ll_plot_new(LL_PLOT_GRID, err) : NULL;
+    int rc = st(g, err);
+    if (!rc)
+        rc = ll_plot_set_text(p, LL_PLOT_TITLE, "loss", err);
+    if (!rc && ll_plot_add_series(p, "train", NULL, y, 5, 0, err) < 0)
+        rc = err->code;
+    if (!rc)
+        rc = ll_plot_grid_add(g, p, err);
+    ll_buf b;
+    ll_buf_init(&b);
+    if (!rc)
+        rc = ll_plot_render_text(g, 40, 10, 1, 0, &b, err);
+    ll_buf_free(&b);
+    ll_plot_free(p);
+    ll_plot_free(g);
     return rc;
 }
 
@@ -591,6 +742,123 @@ static void test_frame(void **state)
                        sc_frame) > 20);
 }
 
+static void test_frame_constructors(void **state)
+{
+    (void)state;
+    ll_err err = {0};
+    base3 = ll_frame_new(&err);
+    assert_non_null(base3);
+    ll_column *i = ll_col_new(LL_INT, 3, &err);
+    assert_non_null(i);
+    for (int k = 0; k < 3; k++)
+        LL_I64(i)[k] = 10 * (k + 1);
+    ll_strbuilder sb;
+    ll_sb_init(&sb);
+    assert_int_equal(ll_sb_push(&sb, "a", 1), 0);
+    assert_int_equal(ll_sb_push(&sb, "bb", 2), 0);
+    assert_int_equal(ll_sb_push_na(&sb), 0);
+    ll_column *s = ll_sb_finish(&sb, &err);
+    assert_non_null(s);
+    assert_int_equal(ll_frame_set(base3, "i", i, &err), 0);
+    assert_int_equal(ll_frame_set(base3, "s", s, &err), 0);
+    ll_col_unref(i);
+    ll_col_unref(s);
+
+    assert_true(inject("ll_frame_new", sc_frame_new) >= 1);
+    assert_true(inject("ll_col_new (float and string)", sc_col_new) >= 4);
+    assert_true(inject("ll_sb_push and ll_sb_finish", sc_sb_finish) >= 4);
+    assert_true(inject("ll_frame_copy", sc_frame_copy) >= 4);
+    assert_true(inject("ll_frame_slice", sc_frame_slice) >= 4);
+    assert_true(inject("ll_frame_take", sc_frame_take) >= 4);
+    assert_true(inject("ll_col_take, slice, isna_mask, filter, to_category",
+                       sc_col_verbs) >= 8);
+
+    /* the exact message of each when its first allocation fails */
+    ll_frame *f;
+    ll_column *c;
+    static const char oom[] = "out of memory";
+#define FIRST_FAILS(call)                                                      \
+    do {                                                                       \
+        ll_err_clear(&err);                                                    \
+        fail_first();                                                          \
+        void *p_ = (void *)(call);                                             \
+        disarm();                                                              \
+        assert_null(p_);                                                       \
+        assert_int_equal(err.code, LL_ENOMEM);                                 \
+        assert_string_equal(err.msg, oom);                                     \
+    } while (0)
+    FIRST_FAILS(f = ll_frame_new(&err));
+    FIRST_FAILS(c = ll_col_new(LL_DATE, 7, &err));
+    FIRST_FAILS(c = ll_col_new(LL_STR, 7, &err));
+    FIRST_FAILS(f = ll_frame_copy(base3, &err));
+    FIRST_FAILS(f = ll_frame_slice(base3, 0, 2, &err));
+    int64_t idx[2] = {1, 0};
+    FIRST_FAILS(f = ll_frame_take(base3, idx, 2, &err));
+    ll_sb_init(&sb);
+    assert_int_equal(ll_sb_push(&sb, "x", 1), 0);
+    FIRST_FAILS(c = ll_sb_finish(&sb, &err));
+    assert_int_equal(sb.len, 0); /* consumed even so */
+    assert_null(sb.offs);
+    /* NULL err is allowed */
+    fail_first();
+    f = ll_frame_new(NULL);
+    disarm();
+    assert_null(f);
+#undef FIRST_FAILS
+
+    /* the other failures name what is wrong */
+    ll_err_clear(&err);
+    int64_t bad[3] = {0, 3, 1};
+    assert_null(ll_frame_take(base3, bad, 3, &err));
+    assert_int_equal(err.code, LL_ERANGE);
+    assert_string_equal(err.msg, "take: row index 3 (position 1) is out of "
+                                 "range for a frame of 3 rows");
+    ll_err_clear(&err);
+    assert_null(ll_frame_take(base3, idx, -2, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    assert_string_equal(err.msg, "take: row count -2 is negative");
+    ll_err_clear(&err);
+    assert_null(ll_col_new(LL_INT, -1, &err));
+    assert_int_equal(err.code, LL_EINVAL);
+    assert_string_equal(err.msg, "column length -1 is negative");
+    /* slice clamps: past the end is empty, not an error */
+    ll_err_clear(&err);
+    f = ll_frame_slice(base3, 7, 2, &err);
+    assert_non_null(f);
+    assert_int_equal(f->nrow, 0);
+    assert_int_equal(f->ncol, 2);
+    ll_frame_free(f);
+    f = ll_frame_slice(base3, -4, -1, &err);
+    assert_non_null(f);
+    assert_int_equal(f->nrow, 3);
+    assert_int_equal(LL_I64(f->cols[0])[2], 30);
+    ll_frame_free(f);
+    /* take: a negative index is a row of NA */
+    f = ll_frame_take(base3, (const int64_t[]){2, -1}, 2, &err);
+    assert_non_null(f);
+    assert_int_equal(LL_I64(f->cols[0])[0], 30);
+    assert_true(ll_col_isna(f->cols[0], 1));
+    assert_true(ll_col_isna(f->cols[1], 0)); /* row 2 of s is NA */
+    assert_true(ll_col_isna(f->cols[1], 1));
+    ll_frame_free(f);
+    (void)c;
+    ll_frame_free(base3);
+    base3 = NULL;
+}
+
+static void test_plot(void **state)
+{
+    (void)state;
+    assert_true(inject("chart, grid copy, text rendering", sc_plot) > 10);
+    ll_err err = {0};
+    fail_first();
+    ll_plot *p = ll_plot_new(LL_PLOT_BAR, &err);
+    disarm();
+    assert_null(p);
+    assert_int_equal(err.code, LL_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+}
+
 static void test_track(void **state)
 {
     (void)state;
@@ -647,9 +915,14 @@ int main(void)
     m.xRealloc = sql_realloc;
     sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tensor), cmocka_unit_test(test_safetensors),
-        cmocka_unit_test(test_model),  cmocka_unit_test(test_frame),
-        cmocka_unit_test(test_track),  cmocka_unit_test(test_notebook),
+        cmocka_unit_test(test_tensor),
+        cmocka_unit_test(test_safetensors),
+        cmocka_unit_test(test_model),
+        cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_frame_constructors),
+        cmocka_unit_test(test_plot),
+        cmocka_unit_test(test_track),
+        cmocka_unit_test(test_notebook),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

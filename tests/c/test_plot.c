@@ -78,7 +78,7 @@ static ll_plot *loss_curve(void)
         tr[i] = 0.9 * exp(-i / 8.0) + 0.04 + 0.01 * sin(i * 1.7);
         va[i] = 0.95 * exp(-i / 10.0) + 0.09 + 0.015 * cos(i * 1.3);
     }
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     assert_int_equal(ll_plot_add_series(p, "train", NULL, tr, 40, 0, NULL), 0);
     assert_int_equal(ll_plot_add_series(p, "val", NULL, va, 40, 0, NULL), 1);
     ll_plot_set_text(p, LL_PLOT_TITLE, "Training loss", NULL);
@@ -94,7 +94,7 @@ static ll_plot *pred_vs_true(void)
         x[i] = 200 + 10 * i;
         y[i] = x[i] + 40 * sin(i * 2.3) + 15 * cos(i * 0.7);
     }
-    ll_plot *p = ll_plot_new(LL_PLOT_SCATTER);
+    ll_plot *p = ll_plot_new(LL_PLOT_SCATTER, NULL);
     ll_plot_add_series(p, "forecast", x, y, 60, 0, NULL);
     ll_plot_options(p)->identity = 1;
     ll_plot_set_text(p, LL_PLOT_TITLE, "Cycles to failure: predicted vs true",
@@ -109,7 +109,7 @@ static ll_plot *importance(void)
     const char *names[] = {"cycle_count", "avg_temp", "max_discharge",
                            "age_days",    "trip_km",  "soc_min"};
     double v[] = {0.21, 0.34, 0.18, 0.12, 0.04, 0.11};
-    ll_plot *p = ll_plot_new(LL_PLOT_BARH);
+    ll_plot *p = ll_plot_new(LL_PLOT_BARH, NULL);
     ll_plot_set_bars(p, names, v, 6, NULL);
     ll_plot_set_text(p, LL_PLOT_TITLE, "Feature importance", NULL);
     return p;
@@ -119,7 +119,7 @@ static ll_plot *confusion(void)
 {
     const char *xl[] = {"ok", "fail"}, *yl[] = {"ok", "fail"};
     double m[] = {912, 14, 23, 51};
-    ll_plot *p = ll_plot_new(LL_PLOT_HEATMAP);
+    ll_plot *p = ll_plot_new(LL_PLOT_HEATMAP, NULL);
     ll_plot_set_matrix(p, m, 2, 2, xl, yl, NULL);
     ll_plot_set_text(p, LL_PLOT_TITLE, "Confusion matrix", NULL);
     ll_plot_set_text(p, LL_PLOT_XLABEL, "predicted", NULL);
@@ -164,7 +164,7 @@ static void test_golden_bar(void **state)
     (void)state;
     const char *days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     double v[] = {120, 135, 98, 160, 171, 64, 40};
-    ll_plot *p = ll_plot_new(LL_PLOT_BAR);
+    ll_plot *p = ll_plot_new(LL_PLOT_BAR, NULL);
     ll_plot_set_bars(p, days, v, 7, NULL);
     ll_plot_set_text(p, LL_PLOT_TITLE, "Trips per day", NULL);
     golden_both("bar", p, 50, 12);
@@ -177,7 +177,7 @@ static void test_golden_hist(void **state)
     double r[200];
     for (int i = 0; i < 200; i++) /* a deterministic bell-ish shape */
         r[i] = 3 * (sin(i * 12.9898) + sin(i * 78.233) + sin(i * 37.719));
-    ll_plot *p = ll_plot_new(LL_PLOT_HIST);
+    ll_plot *p = ll_plot_new(LL_PLOT_HIST, NULL);
     ll_plot_add_series(p, "residual", NULL, r, 200, 0, NULL);
     ll_plot_set_text(p, LL_PLOT_TITLE, "Residuals", NULL);
     golden_both("hist", p, 50, 12);
@@ -190,7 +190,7 @@ static void test_golden_sparkline(void **state)
     double y[30];
     for (int i = 0; i < 30; i++)
         y[i] = 100 + 50 * sin(i / 3.0);
-    ll_plot *p = ll_plot_new(LL_PLOT_SPARKLINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_SPARKLINE, NULL);
     ll_plot_add_series(p, NULL, NULL, y, 30, 0, NULL);
     ll_plot_set_text(p, LL_PLOT_TITLE, "msgs/s", NULL);
     golden_both("sparkline", p, 40, 1);
@@ -207,14 +207,15 @@ static void test_golden_grid(void **state)
         l[i] = exp(-i / 3.0);
         vl[i] = 0.1 + exp(-i / 3.5);
     }
-    ll_plot *a = ll_plot_new(LL_PLOT_LINE), *b = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *a = ll_plot_new(LL_PLOT_LINE, NULL),
+            *b = ll_plot_new(LL_PLOT_LINE, NULL);
     ll_plot_add_series(a, "training", NULL, acc, 10, 0, NULL);
     ll_plot_add_series(a, "validation", NULL, vacc, 10, 0, NULL);
     ll_plot_set_text(a, LL_PLOT_TITLE, "accuracy", NULL);
     ll_plot_add_series(b, "training", NULL, l, 10, 0, NULL);
     ll_plot_add_series(b, "validation", NULL, vl, 10, 0, NULL);
     ll_plot_set_text(b, LL_PLOT_TITLE, "loss", NULL);
-    ll_plot *g = ll_plot_new(LL_PLOT_GRID);
+    ll_plot *g = ll_plot_new(LL_PLOT_GRID, NULL);
     assert_int_equal(ll_plot_grid_add(g, a, NULL), 0);
     assert_int_equal(ll_plot_grid_add(g, b, NULL), 0);
     golden_both("grid", g, 80, 14);
@@ -438,7 +439,7 @@ static void test_hist_bad_bins(void **state)
 static void test_empty_and_nan(void **state)
 {
     (void)state;
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     char *t = render(p, 40, 8, 1, 0);
     assert_non_null(strstr(t, "(no data)"));
     free(t);
@@ -450,7 +451,7 @@ static void test_empty_and_nan(void **state)
     free(t);
     ll_plot_free(p);
     /* all NaN */
-    p = ll_plot_new(LL_PLOT_SCATTER);
+    p = ll_plot_new(LL_PLOT_SCATTER, NULL);
     double n[] = {NAN, NAN};
     ll_plot_add_series(p, NULL, NULL, n, 2, 0, NULL);
     t = render(p, 40, 8, 0, 0);
@@ -463,7 +464,7 @@ static void test_empty_and_nan(void **state)
 static void test_one_point_and_constant(void **state)
 {
     (void)state;
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     double one[] = {5};
     ll_plot_add_series(p, NULL, NULL, one, 1, 0, NULL);
     char *t = render(p, 40, 8, 0, 0);
@@ -472,7 +473,7 @@ static void test_one_point_and_constant(void **state)
     assert_non_null(strstr(t, "5.0"));
     free(t);
     ll_plot_free(p);
-    p = ll_plot_new(LL_PLOT_LINE);
+    p = ll_plot_new(LL_PLOT_LINE, NULL);
     double c[] = {0, 0, 0, 0};
     ll_plot_add_series(p, NULL, NULL, c, 4, 0, NULL);
     t = render(p, 40, 8, 1, 0);
@@ -481,7 +482,7 @@ static void test_one_point_and_constant(void **state)
     free(t);
     ll_plot_free(p);
     /* an empty heatmap and empty bars */
-    p = ll_plot_new(LL_PLOT_BARH);
+    p = ll_plot_new(LL_PLOT_BARH, NULL);
     ll_plot_set_bars(p, NULL, NULL, 0, NULL);
     t = render(p, 40, 6, 1, 0);
     assert_non_null(strstr(t, "(no data)"));
@@ -493,7 +494,7 @@ static void test_log_scale(void **state)
 {
     (void)state;
     double x[] = {1, 2, 3, 4, 5}, y[] = {1, 10, 100, 1000, -5};
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     ll_plot_add_series(p, NULL, x, y, 5, 0, NULL);
     ll_plot_options(p)->ylog = 1;
     char *t = render(p, 40, 12, 1, 0);
@@ -519,9 +520,9 @@ static void test_million_points_fast(void **state)
     double *y = malloc(n * sizeof *y);
     for (size_t i = 0; i < n; i++)
         y[i] = sin((double)i / 5000.0) + 0.1 * sin((double)i * 0.7);
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     ll_plot_add_series(p, NULL, NULL, y, n, 0, NULL);
-    ll_plot *s = ll_plot_new(LL_PLOT_SCATTER);
+    ll_plot *s = ll_plot_new(LL_PLOT_SCATTER, NULL);
     ll_plot_add_series(s, NULL, NULL, y, n, 0, NULL);
     free(y);
     struct timespec a, b;
@@ -556,7 +557,7 @@ static void test_million_points_fast(void **state)
 static void test_live_registry(void **state)
 {
     (void)state;
-    ll_plot *p = ll_plot_new(LL_PLOT_LINE);
+    ll_plot *p = ll_plot_new(LL_PLOT_LINE, NULL);
     uint64_t id = ll_plot_id(p), v0 = ll_plot_version(p);
     uint64_t c0 = ll_plot_changes();
     assert_ptr_equal(ll_plot_find(id), p);
