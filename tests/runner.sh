@@ -156,6 +156,30 @@ is "$?" 143 "SIGTERM ends --run at once (exit 143)"
 is "$(cat "$t/err")" "lualab: terminated (SIGTERM)" "SIGTERM message"
 like "$(cat "$t/term.ipynb")" '^ *"start\\n"$' "-o keeps the cells finished before SIGTERM"
 is "$(ls "$t" | grep -c 'term.ipynb.tmp')" 0 "no temporary file is left after SIGTERM"
+/usr/bin/python3 - "$t/term.ipynb" >"$t/cells" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["cells"]:
+    print(c["execution_count"], [(o.get("ename"), o.get("evalue")) for o in c["outputs"] if o["output_type"] == "error"])
+PY
+is "$(sed -n 2p "$t/cells")" "2 [('Terminated', 'the run was terminated (SIGTERM) while this cell ran')]" "the cell running at SIGTERM is marked Terminated in -o"
+# -o is written at most once a second, yet a kill -9 loses about a second
+# at most: 3000 quick cells, then one that runs on; one and a half seconds
+# into it the output notebook holds all 3000
+awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "-- %%%%\nprint(%d)\n\n", i; printf "-- %%%%\nwhile true do end\n" }' > "$t/long.lua"
+"$LUALAB" --run "$t/long.lua" --quiet -o "$t/long.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(tail -n 1 "$t/out")" != "3000" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 1.5
+kill -KILL $pid
+wait $pid
+is "$?" 137 "kill -9 during a long cell"
+/usr/bin/python3 - "$t/long.ipynb" >"$t/cells" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+print(len(cells), cells[2999]["execution_count"], "".join(cells[2999]["outputs"][0]["text"]).strip(), cells[3000]["execution_count"])
+PY
+is "$(cat "$t/cells")" "3001 3000 3000 None" "-o holds every cell finished more than a second before the kill -9"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C

@@ -23,8 +23,8 @@ tests_c_test_notebook_ipynb_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 tests_c_test_notebook_fuzz_SOURCES = tests/c/test_notebook_fuzz.c
 tests_c_test_notebook_fuzz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_fuzz_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/runner.sh tests/convert.sh
-EXTRA_DIST += tests/runner.sh tests/convert.sh
+TESTS += tests/runner.sh tests/convert.sh tests/nb_scale.sh
+EXTRA_DIST += tests/runner.sh tests/convert.sh tests/nb_scale.sh
 EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md
 
 # The lab notebooks install under $(pkgdatadir)/notebooks/.  List each one
