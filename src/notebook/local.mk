@@ -25,7 +25,8 @@ tests_c_test_notebook_fuzz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_c_test_notebook_fuzz_LDADD = $(LL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/runner.sh tests/convert.sh tests/nb_scale.sh
 EXTRA_DIST += tests/runner.sh tests/convert.sh tests/nb_scale.sh
-EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md
+EXTRA_DIST += docs/notebooks.md bench/startup/run.sh bench/startup/RESULTS.md \
+	bench/notebook/scale.sh
 
 # The lab notebooks install under $(pkgdatadir)/notebooks/.  List each one
 # here by name as it lands (no wildcards: automake needs the files), e.g.
