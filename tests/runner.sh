@@ -143,6 +143,7 @@ wait $pid
 is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
 is "$(cat "$t/err")" "lualab: interrupted twice: the run is stopped (the output notebook keeps the finished cells)" "the second SIGINT's message"
 like "$(cat "$t/int2.ipynb")" '^ *"start\\n"$' "-o keeps the cell finished before"
+like "$(cat "$t/int2.ipynb")" '"evalue": "the run was interrupted twice while this cell ran"' "-o marks the stuck cell Interrupted"
 # temporary files: stale ones from a crashed run go, SIGTERM leaves none
 : > "$t/term.ipynb.tmp.2147483646.abc123"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &

@@ -148,6 +148,9 @@ static void finish(nb_keeper *k, int code, const char *ename,
 static void *keeper_main(void *arg)
 {
     nb_keeper *k = arg;
+    /* take this thread's own allocator arena now, not first when a signal
+     * may have stopped the main thread inside malloc */
+    free(malloc(64));
     ll_buf b;
     ll_buf_init(&b);
     double last = ll_monotonic();
