@@ -38,14 +38,18 @@ struct nb_keeper {
     int limit_rc;
     char limit_evalue[200];
     char limit_msg[256];
-    /* set by a signal handler on the main thread */
-    volatile sig_atomic_t sig_code;
-    const char *volatile sig_msg;
-    const char *volatile sig_ename;
-    const char *volatile sig_evalue;
+    /* set by a signal handler on the main thread: the strings first, then
+     * sig_code (release), which the keeper reads (acquire) */
+    const char *sig_msg;
+    const char *sig_ename;
+    const char *sig_evalue;
+    atomic_int sig_code;
     /* the main thread holds (or is taking) mu */
-    volatile sig_atomic_t main_in;
+    atomic_int main_in;
 };
+
+/* A handler may touch the atomics only when they are lock-free. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int is lock-free");
 
 /* The running keeper, for signal handlers. */
 static nb_keeper *volatile active;
@@ -157,8 +161,9 @@ static void *keeper_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&k->mu);
         double now = ll_monotonic();
-        if (k->sig_code)
-            finish(k, k->sig_code, k->sig_ename, k->sig_evalue, k->sig_msg);
+        int sig_code = atomic_load(&k->sig_code);
+        if (sig_code)
+            finish(k, sig_code, k->sig_ename, k->sig_evalue, k->sig_msg);
         if (k->deadline > 0 && now >= k->deadline)
             finish(k, k->limit_rc, "TimeoutError", k->limit_evalue,
                    k->limit_msg);
@@ -196,7 +201,7 @@ static void *keeper_main(void *arg)
         double until = (k->dirty ? last : now) + NB_KEEP_INTERVAL;
         if (k->deadline > 0 && k->deadline < until)
             until = k->deadline;
-        int stop = k->quit || k->sig_code;
+        int stop = k->quit || atomic_load(&k->sig_code);
         pthread_mutex_unlock(&k->mu);
         if (stop)
             continue;
@@ -257,16 +262,14 @@ fail:
  * that arrives meanwhile not to wait for the keeper, which needs mu. */
 static void enter(nb_keeper *k)
 {
-    k->main_in = 1;
-    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store(&k->main_in, 1);
     pthread_mutex_lock(&k->mu);
 }
 
 static void leave(nb_keeper *k)
 {
     pthread_mutex_unlock(&k->mu);
-    atomic_signal_fence(memory_order_seq_cst);
-    k->main_in = 0;
+    atomic_store(&k->main_in, 0);
 }
 
 void nb_keeper_cell_start(nb_keeper *k, int i, int count, double limit, int rc,
@@ -329,10 +332,9 @@ int nb_keeper_fatal(int code, const char *msg, const char *ename,
     k->sig_msg = msg;
     k->sig_ename = ename;
     k->sig_evalue = evalue;
-    atomic_signal_fence(memory_order_seq_cst);
-    k->sig_code = code;
+    atomic_store(&k->sig_code, code);
     wake(k);
-    if (k->main_in)
+    if (atomic_load(&k->main_in))
         return 1; /* the keeper takes mu once this thread lets it go */
     /* Wait here so the cell makes no more output; the keeper ends the
      * process.  Should it not manage in a few seconds (the disk hangs),
