@@ -67,7 +67,7 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-static void say(const char *s)
+void nb_keeper_say(const char *s)
 {
     write_all(2, s, strlen(s));
 }
@@ -87,9 +87,9 @@ static int write_out(nb_keeper *k, const ll_buf *b)
     ll_err_clear(&err);
     if (ll_write_file_atomic(k->out, b->data, b->len, &err) == LL_OK)
         return 0;
-    say("lualab: ");
-    say(err.msg);
-    say("\n");
+    nb_keeper_say("lualab: ");
+    nb_keeper_say(err.msg);
+    nb_keeper_say("\n");
     return -1;
 }
 
@@ -142,10 +142,11 @@ static void finish(nb_keeper *k, int code, const char *ename,
         if (rc == LL_OK)
             write_out(k, &b);
         else
-            say("lualab: out of memory writing the output notebook\n");
+            nb_keeper_say(
+                "lualab: out of memory writing the output notebook\n");
         /* the process ends: no need to free b and marked */
     }
-    say(msg);
+    nb_keeper_say(msg);
     _exit(code);
 }
 
@@ -183,7 +184,8 @@ static void *keeper_main(void *arg)
         if (save) {
             int bad = rc != LL_OK;
             if (bad)
-                say("lualab: out of memory writing the output notebook\n");
+                nb_keeper_say(
+                    "lualab: out of memory writing the output notebook\n");
             else
                 bad = write_out(k, &b) != 0;
             if (bad) {

@@ -63,4 +63,7 @@ int nb_keeper_stop(nb_keeper *k);
 int nb_keeper_fatal(int code, const char *msg, const char *ename,
                     const char *evalue);
 
+/* Write s to stderr with write(2) alone (async-signal-safe). */
+void nb_keeper_say(const char *s);
+
 #endif

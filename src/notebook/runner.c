@@ -374,19 +374,6 @@ static int write_out(const ll_notebook *nb, const char *out, char **cache)
     return 0;
 }
 
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 /* SIGTERM, SIGHUP, SIGQUIT: the keeper writes -o with every finished cell
  * (the running one marked) and ends the process; without it (no -o, or it
  * does not answer) remove the temporary file of a write cut short and end
@@ -404,7 +391,7 @@ static void on_fatal(int sig)
     if (nb_keeper_fatal(128 + sig, m, "Terminated", ev))
         return;
     ll_write_abort();
-    write_all(2, m, strlen(m));
+    nb_keeper_say(m);
     _exit(128 + sig);
 }
 
@@ -428,7 +415,7 @@ static void on_run_sigint(int sig)
                         "the run was interrupted twice while this cell ran"))
         return;
     ll_write_abort();
-    write_all(2, m, strlen(m));
+    nb_keeper_say(m);
     _exit(RUN_INTERRUPTED);
 }
 
