@@ -130,11 +130,12 @@ ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behin
 is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
 is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
 like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
-# a second SIGINT ends a run whose cell is stuck in C
+# a second SIGINT ends a run whose cell is stuck in C (the waits below for
+# "start" allow 20 s for a process to start on a loaded machine)
 "$LUALAB" --run "$t/stuck.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 0.2
 kill -INT $pid
 sleep 0.3
@@ -149,7 +150,7 @@ like "$(cat "$t/int2.ipynb")" '"evalue": "the run was interrupted twice while th
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 ok "$([ ! -e "$t/term.ipynb.tmp.2147483646.abc123" ]; echo $?)" "a stale temporary file of a crashed run is removed"
 kill -TERM $pid
 wait $pid
@@ -185,7 +186,7 @@ is "$(cat "$t/cells")" "3001 3000 3000 None" "-o holds every cell finished more 
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 0.2
 kill -INT $pid
 wait $pid
