@@ -130,11 +130,12 @@ ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behin
 is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
 is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
 like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
-# a second SIGINT ends a run whose cell is stuck in C
+# a second SIGINT ends a run whose cell is stuck in C (the waits below for
+# "start" allow 20 s for a process to start on a loaded machine)
 "$LUALAB" --run "$t/stuck.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 0.2
 kill -INT $pid
 sleep 0.3
@@ -143,12 +144,13 @@ wait $pid
 is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
 is "$(cat "$t/err")" "lualab: interrupted twice: the run is stopped (the output notebook keeps the finished cells)" "the second SIGINT's message"
 like "$(cat "$t/int2.ipynb")" '^ *"start\\n"$' "-o keeps the cell finished before"
+like "$(cat "$t/int2.ipynb")" '"evalue": "the run was interrupted twice while this cell ran"' "-o marks the stuck cell Interrupted"
 # temporary files: stale ones from a crashed run go, SIGTERM leaves none
 : > "$t/term.ipynb.tmp.2147483646.abc123"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 ok "$([ ! -e "$t/term.ipynb.tmp.2147483646.abc123" ]; echo $?)" "a stale temporary file of a crashed run is removed"
 kill -TERM $pid
 wait $pid
@@ -156,11 +158,35 @@ is "$?" 143 "SIGTERM ends --run at once (exit 143)"
 is "$(cat "$t/err")" "lualab: terminated (SIGTERM)" "SIGTERM message"
 like "$(cat "$t/term.ipynb")" '^ *"start\\n"$' "-o keeps the cells finished before SIGTERM"
 is "$(ls "$t" | grep -c 'term.ipynb.tmp')" 0 "no temporary file is left after SIGTERM"
+/usr/bin/python3 - "$t/term.ipynb" >"$t/cells" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["cells"]:
+    print(c["execution_count"], [(o.get("ename"), o.get("evalue")) for o in c["outputs"] if o["output_type"] == "error"])
+PY
+is "$(sed -n 2p "$t/cells")" "2 [('Terminated', 'the run was terminated (SIGTERM) while this cell ran')]" "the cell running at SIGTERM is marked Terminated in -o"
+# -o is written at most once a second, yet a kill -9 loses about a second
+# at most: 3000 quick cells, then one that runs on; one and a half seconds
+# into it the output notebook holds all 3000
+awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "-- %%%%\nprint(%d)\n\n", i; printf "-- %%%%\nwhile true do end\n" }' > "$t/long.lua"
+"$LUALAB" --run "$t/long.lua" --quiet -o "$t/long.ipynb" >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+while [ "$(tail -n 1 "$t/out")" != "3000" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 1.5
+kill -KILL $pid
+wait $pid
+is "$?" 137 "kill -9 during a long cell"
+/usr/bin/python3 - "$t/long.ipynb" >"$t/cells" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+print(len(cells), cells[2999]["execution_count"], "".join(cells[2999]["outputs"][0]["text"]).strip(), cells[3000]["execution_count"])
+PY
+is "$(cat "$t/cells")" "3001 3000 3000 None" "-o holds every cell finished more than a second before the kill -9"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 # wait until the loop cell runs (the first cell has printed), then Ctrl-C
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 0.2
 kill -INT $pid
 wait $pid

@@ -5,9 +5,11 @@
  * comes; each code cell ends with a progress line on stderr
  * ("[3/12] first line ... 0.12 s").  The first failing cell stops the run
  * unless --allow-errors or the cell is tagged raises-exception.  With -o
- * the executed notebook is written (atomically) after every cell and when
- * a cell fails, so it is the log of the run.  -p/-r inject a cell tagged
- * injected-parameters after the cell tagged parameters.
+ * the executed notebook is written (atomically) before the first cell, by
+ * the keeper thread (keeper.c) at most once a second while cells finish or
+ * run long, and at the end of the run whatever ends it, so it is the log of
+ * the run and a kill -9 loses about a second of it at most.  -p/-r inject
+ * a cell tagged injected-parameters after the cell tagged parameters.
  *
  * Exit codes: 0 ok, 1 a cell failed, 2 usage or parse error, 3 a cell
  * timed out, 4 the run timed out, 130 interrupted; a cell calling
@@ -17,6 +19,7 @@
 
 #include "frontends.h"
 #include "notebook/exec.h"
+#include "notebook/keeper.h"
 #include "notebook/nb_int.h"
 #include "plot/progress.h"
 #include "util/fsutil.h"
@@ -343,8 +346,8 @@ static void fwd_display(void *ud, const ll_display *d)
     put_text(stdout, rs->color && d->ansi ? d->ansi : d->text ? d->text : "");
 }
 
-/* Write the notebook to -o; cache holds each cell's printed JSON so a
- * write after every cell re-prints only the cell that ran. */
+/* Write the notebook to -o from the main thread (before the run and after
+ * it); cache holds each cell's printed JSON, filled here. */
 static int write_out(const ll_notebook *nb, const char *out, char **cache)
 {
     if (!out)
@@ -371,226 +374,24 @@ static int write_out(const ll_notebook *nb, const char *out, char **cache)
     return 0;
 }
 
-/* ---- the watchdog ----
- *
- * The time limits stop a cell through the Lua hook, which a cell stuck
- * inside one C call (a pattern match that backtracks for hours, say) never
- * reaches.  The watchdog thread makes the limits hard: before each cell the
- * main thread renders the output notebook as it would be with that cell
- * timed out; if the cell is still running a grace period after its limit,
- * the watchdog writes those bytes to -o and ends the process with _exit,
- * leaving the stuck main thread alone (it touches no state the main thread
- * may hold but the prepared buffer and its own stack). */
-
-#define WATCHDOG_GRACE 1.0
-
-typedef struct watchdog {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
-    int started;
-    int armed; /* a cell with a limit is running */
-    int quit;
-    double deadline; /* ll_monotonic() when it fires */
-    int rc;          /* RUN_CELL_TIMEOUT or RUN_TIMEOUT */
-    char msg[256];   /* the line written to stderr */
-    const char *out; /* -o, or NULL */
-    ll_buf stuck;    /* the output notebook with the cell timed out */
-} watchdog;
-
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-static void *watchdog_main(void *arg)
-{
-    watchdog *w = arg;
-    pthread_mutex_lock(&w->mu);
-    while (!w->quit) {
-        if (!w->armed) {
-            pthread_cond_wait(&w->cv, &w->mu);
-            continue;
-        }
-        double left = w->deadline - ll_monotonic();
-        if (left > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            double s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + left;
-            ts.tv_sec = (time_t)s;
-            ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-            continue;
-        }
-        /* The cell is stuck: keep the mutex so the main thread cannot
-         * change the buffer, write the notebook and end the process. */
-        if (w->out && w->stuck.data) {
-            ll_err err;
-            ll_err_clear(&err);
-            if (ll_write_file_atomic(w->out, w->stuck.data, w->stuck.len,
-                                     &err) != LL_OK) {
-                write_all(2, "lualab: ", 8);
-                write_all(2, err.msg, strlen(err.msg));
-                write_all(2, "\n", 1);
-            }
-        }
-        write_all(2, w->msg, strlen(w->msg));
-        _exit(w->rc);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-static int watchdog_start(watchdog *w, const char *out)
-{
-    memset(w, 0, sizeof *w);
-    ll_buf_init(&w->stuck);
-    w->out = out;
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0)
-        return -1;
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (rc != 0)
-        return -1;
-    if (pthread_mutex_init(&w->mu, NULL) != 0) {
-        pthread_cond_destroy(&w->cv);
-        return -1;
-    }
-    /* The watchdog takes no signals: SIGINT and SIGALRM go to the main
-     * thread, whose handlers set the Lua hook. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&w->thread, NULL, watchdog_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        return -1;
-    }
-    w->started = 1;
-    return 0;
-}
-
-static void watchdog_stop(watchdog *w)
-{
-    if (w->started) {
-        pthread_mutex_lock(&w->mu);
-        w->quit = 1;
-        pthread_cond_signal(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->thread, NULL);
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-    }
-    ll_buf_free(&w->stuck);
-}
-
-/* Render the notebook with cell i marked as stopped by the watchdog. */
-static int render_stuck(ll_notebook *nb, int i, int count, const char *out,
-                        char **cache, const char *evalue, ll_buf *b)
-{
-    ll_cell *c = &nb->cells[i];
-    ll_cell_clear_outputs(c);
-    c->execution_count = count;
-    char ename[] = "TimeoutError";
-    char ev[200], tb[320];
-    snprintf(ev, sizeof ev, "%s", evalue);
-    snprintf(tb, sizeof tb, "TimeoutError: %s", evalue);
-    ll_output o = {0};
-    o.type = LL_OUT_ERROR;
-    o.ename = ename;
-    o.evalue = ev;
-    o.traceback = tb;
-    int rc = ll_cell_add_output(c, &o);
-    b->len = 0;
-    if (rc == LL_OK) {
-        const char *ext = ll_path_ext(out);
-        free(cache[i]);
-        cache[i] = NULL;
-        if (strcmp(ext, "ipynb") == 0)
-            rc = nb_ipynb_assemble(nb, cache, b);
-        else if (strcmp(ext, "md") == 0)
-            rc = ll_notebook_to_markdown(nb, b);
-        else
-            rc = ll_notebook_to_percent(nb, b);
-        free(cache[i]);
-        cache[i] = NULL;
-    }
-    ll_cell_clear_outputs(c);
-    c->execution_count = 0;
-    return rc;
-}
-
-/* Arm the watchdog for cell i (number-th code cell) with the limit in
- * seconds (0: no limit). */
-static void watchdog_arm(watchdog *w, ll_notebook *nb, int i, int number,
-                         int count, double limit, int run_bound,
-                         const run_opts *o, char **cache)
-{
-    if (!w->started)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->armed = 0;
-    if (limit > 0) {
-        double shown = run_bound ? o->timeout : o->cell_timeout;
-        char evalue[160];
-        snprintf(evalue, sizeof evalue,
-                 run_bound ? "the run hit its time limit (%g s) in a C "
-                             "function; the process was stopped"
-                           : "cell timed out after %g s in a C function; "
-                             "the process was stopped",
-                 shown);
-        int ok = !w->out || render_stuck(nb, i, count, w->out, cache, evalue,
-                                         &w->stuck) == LL_OK;
-        if (!ok) {
-            ll_buf_free(&w->stuck);
-            ll_buf_init(&w->stuck);
-        }
-        snprintf(w->msg, sizeof w->msg,
-                 run_bound ? "lualab: cell %d hit the run's time limit (%g s) "
-                             "and did not stop (stuck in a C function): the "
-                             "process is stopped\n"
-                           : "lualab: cell %d timed out after %g s and did "
-                             "not stop (stuck in a C function): the process "
-                             "is stopped\n",
-                 number, shown);
-        w->rc = run_bound ? RUN_TIMEOUT : RUN_CELL_TIMEOUT;
-        w->deadline = ll_monotonic() + limit + WATCHDOG_GRACE;
-        w->armed = 1;
-        pthread_cond_signal(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-}
-
-static void watchdog_disarm(watchdog *w)
-{
-    if (!w->started)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->armed = 0;
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* SIGTERM, SIGHUP, SIGQUIT: -o already holds every finished cell; remove
- * the temporary file of a write cut short and end the process. */
+/* SIGTERM, SIGHUP, SIGQUIT: the keeper writes -o with every finished cell
+ * (the running one marked) and ends the process; without it (no -o, or it
+ * does not answer) remove the temporary file of a write cut short and end
+ * the process here. */
 static void on_fatal(int sig)
 {
-    ll_write_abort();
     const char *m = sig == SIGTERM  ? "lualab: terminated (SIGTERM)\n"
                     : sig == SIGHUP ? "lualab: hung up (SIGHUP)\n"
                                     : "lualab: quit (SIGQUIT)\n";
-    write_all(2, m, strlen(m));
+    const char *ev = sig == SIGTERM ? "the run was terminated (SIGTERM) "
+                                      "while this cell ran"
+                     : sig == SIGHUP
+                         ? "the run was hung up (SIGHUP) while this cell ran"
+                         : "the run was quit (SIGQUIT) while this cell ran";
+    if (nb_keeper_fatal(128 + sig, m, "Terminated", ev))
+        return;
+    ll_write_abort();
+    nb_keeper_say(m);
     _exit(128 + sig);
 }
 
@@ -608,10 +409,13 @@ static void on_run_sigint(int sig)
         ll_host_interrupt(run_host);
         return;
     }
-    ll_write_abort();
     const char *m = "lualab: interrupted twice: the run is stopped (the "
                     "output notebook keeps the finished cells)\n";
-    write_all(2, m, strlen(m));
+    if (nb_keeper_fatal(RUN_INTERRUPTED, m, "Interrupted",
+                        "the run was interrupted twice while this cell ran"))
+        return;
+    ll_write_abort();
+    nb_keeper_say(m);
     _exit(RUN_INTERRUPTED);
 }
 
@@ -665,8 +469,55 @@ static void fwd_progress(void *ud, const ll_progress *p)
         ll_progress_term_update(rs->progress, p);
 }
 
+/* Tell the keeper that cell i (the number-th code cell) starts with the
+ * limit in seconds (0: none). */
+static void keeper_cell_start(nb_keeper *k, int i, int number, int count,
+                              double limit, int run_bound, const run_opts *o)
+{
+    if (!k)
+        return;
+    char evalue[200] = "", msg[256] = "";
+    if (limit > 0) {
+        double shown = run_bound ? o->timeout : o->cell_timeout;
+        snprintf(evalue, sizeof evalue,
+                 run_bound ? "the run hit its time limit (%g s) in a C "
+                             "function; the process was stopped"
+                           : "cell timed out after %g s in a C function; "
+                             "the process was stopped",
+                 shown);
+        snprintf(msg, sizeof msg,
+                 run_bound ? "lualab: cell %d hit the run's time limit (%g s) "
+                             "and did not stop (stuck in a C function): the "
+                             "process is stopped\n"
+                           : "lualab: cell %d timed out after %g s and did "
+                             "not stop (stuck in a C function): the process "
+                             "is stopped\n",
+                 number, shown);
+    }
+    nb_keeper_cell_start(k, i, count, limit,
+                         run_bound ? RUN_TIMEOUT : RUN_CELL_TIMEOUT, evalue,
+                         msg);
+}
+
+/* Hand cell i's new .ipynb text to the keeper.  Returns -1 when the output
+ * notebook cannot be kept (out of memory, a failed write). */
+static int keeper_cell_done(nb_keeper *k, const ll_notebook *nb, int i,
+                            const char *out)
+{
+    if (!k)
+        return 0;
+    char *text = NULL;
+    if (out && strcmp(ll_path_ext(out), "ipynb") == 0 &&
+        nb_ipynb_cell_text(&nb->cells[i], &text) != LL_OK) {
+        nb_keeper_cell_done(k, i, NULL);
+        fprintf(stderr, "lualab: %s: out of memory\n", out);
+        return -1;
+    }
+    return nb_keeper_cell_done(k, i, text);
+}
+
 static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
-                     run_state *rs, char **cache, watchdog *w)
+                     run_state *rs, nb_keeper *k)
 {
     int ncode = 0;
     for (int i = 0; i < nb->ncells; i++)
@@ -704,9 +555,9 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         char name[32];
         snprintf(name, sizeof name, "cell %d", number);
         ll_cell_result res;
-        watchdog_arm(w, nb, i, number, counter + 1, limit, run_bound, o, cache);
+        keeper_cell_start(k, i, number, counter + 1, limit, run_bound, o);
         int status = ll_cell_execute_named(c, h, &counter, &fwd, name, &res);
-        watchdog_disarm(w);
+        int kept = keeper_cell_done(k, nb, i, o->out);
         if (res.has_value)
             put_text(stdout, rs->color && res.value.ansi ? res.value.ansi
                              : res.value.text            ? res.value.text
@@ -717,9 +568,6 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                     first ? first : "", res.seconds);
             free(first);
         }
-        free(cache[i]);
-        cache[i] = NULL;
-        int wrote = write_out(nb, o->out, cache);
         int rc = RUN_OK;
         if (res.exit_requested) {
             /* handled below */
@@ -750,8 +598,8 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
             }
         }
         if (res.exit_requested) {
-            /* os.exit in a cell: the output notebook is written (above);
-             * stop here and exit with the code the cell asked for. */
+            /* os.exit in a cell: stop here and exit with the code the cell
+             * asked for once the output notebook is written. */
             if (!o->quiet)
                 fprintf(stderr,
                         "lualab: cell %d called os.exit(%d): the run stops "
@@ -759,12 +607,12 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                         number, res.exit_code);
             rc = res.exit_code;
             ll_cell_result_free(&res);
-            return wrote != 0 && rc == 0 ? RUN_CELL_ERROR : rc;
+            return kept != 0 && rc == 0 ? RUN_CELL_ERROR : rc;
         }
         ll_cell_result_free(&res);
         if (rc != RUN_OK)
             return rc;
-        if (wrote != 0)
+        if (kept != 0)
             return RUN_CELL_ERROR;
     }
     return RUN_OK;
@@ -835,19 +683,29 @@ int ll_nb_run_main(int argc, char **argv)
     ll_host_trap_exit(h, 1);
     if (!o.quiet)
         rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
-    watchdog wd;
-    if ((o.cell_timeout > 0 || o.timeout > 0) &&
-        watchdog_start(&wd, o.out) != 0) {
-        fputs("lualab: cannot start the watchdog thread\n", stderr);
+    /* The keeper writes .ipynb outputs while the run goes on (a .lua
+     * output holds no outputs: what was written above stays right) and
+     * makes the limits hard. */
+    const char *kept_out =
+        o.out && strcmp(ll_path_ext(o.out), "ipynb") == 0 ? o.out : NULL;
+    nb_keeper *k = NULL;
+    if ((kept_out || o.cell_timeout > 0 || o.timeout > 0) &&
+        !(k = nb_keeper_start(nb, cache, kept_out))) {
+        fputs("lualab: cannot start the thread that keeps the output "
+              "notebook\n",
+              stderr);
         ll_progress_term_free(rs.progress);
         ll_host_free(h);
         rc = 1;
         goto done;
     }
-    if (!(o.cell_timeout > 0 || o.timeout > 0))
-        memset(&wd, 0, sizeof wd);
-    rc = run_cells(nb, h, &o, &rs, cache, &wd);
-    watchdog_stop(&wd);
+    rc = run_cells(nb, h, &o, &rs, k);
+    int failed = nb_keeper_stop(k);
+    /* the last write: every error, timeout, interrupt and os.exit ends
+     * here with the whole run on disk */
+    if (kept_out && (failed || write_out(nb, kept_out, cache) != 0) &&
+        rc == RUN_OK)
+        rc = RUN_CELL_ERROR;
     ll_progress_term_free(rs.progress);
     ll_host_free(h);
     fflush(stdout);
