@@ -133,4 +133,19 @@ printf '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [\n{"cell_
 is "$(grep -o '"id": "[^"]*"' "$t/dup2.ipynb" | head -1)" '"id": "same"' "the first of two cells with one id keeps it"
 is "$(grep -o '"id": "[^"]*"' "$t/dup2.ipynb" | sort -u | wc -l | tr -d ' ')" 2 "the second gets a fresh one"
 
+# a NUL byte never cuts a cell silently: refused with its position in
+# each format, raw or (.ipynb) as the escape \u0000, and nothing written
+printf -- '-- %%%%\nx = "a\0b"\nprint(1)\n' > "$t/nul.lua"
+"$LUALAB" convert "$t/nul.lua" "$t/nul_out.ipynb" 2>"$t/err"
+is "$?" 2 "a NUL byte in a .lua notebook is refused"
+is "$(cat "$t/err")" "lualab: $t/nul.lua:2:7: NUL byte in the notebook" "with file:line:col"
+printf '# T\n\n```lua\nx = 1\0 y\n```\n\npara after\n' > "$t/nul.md"
+"$LUALAB" convert "$t/nul.md" "$t/nul_out.ipynb" 2>"$t/err"
+is "$(cat "$t/err")" "lualab: $t/nul.md:4:6: NUL byte in the notebook" "a NUL byte in a .md notebook is refused with file:line:col"
+printf '{"nbformat": 4, "metadata": {}, "cells": [\n {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1\\u0000\\ny = 2"}]}\n' > "$t/nul.ipynb"
+"$LUALAB" convert "$t/nul.ipynb" "$t/nul_out.lua" 2>"$t/err"
+is "$?" 2 "a \\u0000 in an .ipynb cell is refused (it used to cut the cell)"
+is "$(cat "$t/err")" "lualab: $t/nul.ipynb:2:71: NUL character (\\u0000) in the notebook" "with file:line:col"
+ok "$([ ! -e "$t/nul_out.lua" ] && [ ! -e "$t/nul_out.ipynb" ]; echo $?)" "nothing is written for a refused notebook"
+
 done_testing

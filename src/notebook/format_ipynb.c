@@ -263,6 +263,24 @@ static int read_metadata(nb_src *r, ll_notebook *nb, const cJSON *meta)
     return LL_OK;
 }
 
+/* The first "\u0000" escape in valid JSON text, or NULL.  cJSON ends its
+ * C strings there, which would cut the cell (or output) silently; cells
+ * are C strings, so the notebook is refused instead, like a raw NUL byte.
+ * In valid JSON a backslash only starts an escape inside a string, so
+ * stepping over each escape pair keeps "\\u0000" (an escaped backslash)
+ * apart from the escape itself. */
+static const char *find_nul_escape(const char *text, const char *end)
+{
+    for (const char *p = text; p < end; p++) {
+        if (*p != '\\')
+            continue;
+        if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+            return p;
+        p++; /* the escaped character */
+    }
+    return NULL;
+}
+
 static int parse_ipynb(const char *text, size_t len, const char *path,
                        ll_notebook **out, ll_err *err)
 {
@@ -281,8 +299,11 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
            (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     int rc = LL_OK;
+    const char *nul = NULL;
     if (p && p < text + len && *p)
         rc = nb_src_error(&r, p, "invalid JSON: text after the notebook");
+    else if ((nul = find_nul_escape(text, text + len)))
+        rc = nb_src_error(&r, nul, "NUL character (\\u0000) in the notebook");
     else if (!cJSON_IsObject(root))
         rc = nb_src_error(&r, text, "not a notebook (expected a JSON object)");
     ll_notebook *nb = NULL;

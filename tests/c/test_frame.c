@@ -591,6 +591,42 @@ static void test_sort_full_range_with_na(void **state)
     ll_frame_free(f);
 }
 
+/* A one-column file with blank lines (missing values) long enough to
+ * cross the reader's blocks: every blank row is NA, none reads as "". */
+static void test_csv_one_column_blank_rows(void **state)
+{
+    (void)state;
+    const int sizes[] = {1000, 10000};
+    for (int k = 0; k < 2; k++) {
+        ll_buf text;
+        ll_buf_init(&text);
+        ll_buf_puts(&text, "h\n");
+        for (int i = 0; i < sizes[k]; i++)
+            ll_buf_puts(&text, "x\n\n");
+        for (int t = 1; t <= 2; t++) {
+            ll_csv_opts o;
+            ll_csv_opts_init(&o);
+            o.threads = t;
+            ll_err err;
+            ll_err_clear(&err);
+            ll_frame *f = ll_frame_read_csv_mem(ll_buf_str(&text), text.len,
+                                                "t.csv", &o, NULL, &err);
+            if (!f)
+                fail_msg("%s", err.msg);
+            assert_int_equal(f->nrow, 2 * sizes[k]);
+            const ll_column *c = col(f, "h");
+            assert_int_equal(c->null_count, sizes[k]);
+            int64_t bad = -1;
+            for (int64_t i = 0; i < 2 * sizes[k] && bad < 0; i++)
+                if (ll_col_isna(c, i) != (i % 2 == 1))
+                    bad = i;
+            assert_int_equal(bad, -1);
+            ll_frame_free(f);
+        }
+        ll_buf_free(&text);
+    }
+}
+
 /* A file whose sampled rows are long and the others short: the row
  * estimate falls short and the columns grow past it; NA bits read before
  * a growth must survive it. */
@@ -664,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_csv_wide_is_linear),
         cmocka_unit_test(test_describe_na_not_unique),
         cmocka_unit_test(test_sort_full_range_with_na),
+        cmocka_unit_test(test_csv_one_column_blank_rows),
         cmocka_unit_test(test_csv_growth_keeps_na),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -287,6 +287,23 @@ static void test_reader_bytes(void **state)
     assert_int_equal(ll_notebook_parse_ipynb("{\0}", 3, "t.ipynb", &nb, &err),
                      LL_EPARSE);
     assert_string_equal(err.msg, "t.ipynb:1:2: NUL byte in the notebook");
+    /* the escaped form would end cJSON's C string and cut the cell */
+    const char *esc = "{\"nbformat\": 4, \"cells\": [{\"cell_type\": "
+                      "\"code\",\n \"source\": \"x = 1\\u0000\\ny = 2\"}]}";
+    assert_int_equal(
+        ll_notebook_parse_ipynb(esc, strlen(esc), "t.ipynb", &nb, &err),
+        LL_EPARSE);
+    assert_null(nb);
+    assert_string_equal(
+        err.msg, "t.ipynb:2:18: NUL character (\\u0000) in the notebook");
+    /* an escaped backslash before "u0000" is text, kept */
+    const char *bs = "{\"nbformat\": 4, \"cells\": [{\"cell_type\": "
+                     "\"code\", \"source\": \"s = '\\\\u0000'\"}]}";
+    assert_int_equal(
+        ll_notebook_parse_ipynb(bs, strlen(bs), "t.ipynb", &nb, &err), LL_OK);
+    assert_string_equal(nb->cells[0].source, "s = '\\u0000'");
+    ll_notebook_free(nb);
+    nb = NULL;
     nb = parse("-- %%\rx = 1\ry = 2\r");
     assert_int_equal(nb->ncells, 1);
     assert_string_equal(nb->cells[0].source, "x = 1\ny = 2");
