@@ -481,6 +481,27 @@ for sig in TERM HUP; do
         "after SIG$sig the terminal has icanon, echo and icrnl back"
 done
 
+# The first SIGTERM or SIGHUP also ends a chunk stuck in a C function
+# (it never reaches the interrupt hook), with the terminal restored
+for sig in TERM HUP; do
+    rm -f "$tap_tmp/s$sig.rc" "$tap_tmp/s$sig.stty"
+    tm new-session -d -s "s$sig" -x 100 -y 30 \
+        "LUALAB_HISTORY='$hist' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/s$sig.rc'; stty -a > '$tap_tmp/s$sig.stty'"
+    wait_for "s$sig" '^> $|^>$'
+    type "s$sig" 'print("stuck") string.rep("a", 200000):find(".-.-.-b")'
+    key "s$sig" Enter
+    wait_for "s$sig" '^stuck$'
+    pid=$(pgrep -P "$(tm list-panes -t "s$sig" -F '#{pane_pid}')" -x lualab)
+    kill -$sig "$pid"
+    code=143
+    [ $sig = HUP ] && code=129
+    is "$(wait_rc "s$sig")" "$code" "SIG$sig ends a chunk stuck in C with $code"
+    i=0
+    while [ ! -s "$tap_tmp/s$sig.stty" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    ok $([ -s "$tap_tmp/s$sig.stty" ] && ! grep -Eq '(^| )-(icanon|echo|icrnl)( |$)' "$tap_tmp/s$sig.stty"; echo $?) \
+        "after SIG$sig on a stuck chunk the terminal has icanon, echo and icrnl back"
+done
+
 # Ctrl-Z at the prompt suspends lualab; after `fg` the line is redrawn and
 # editing goes on (the terminal is handed back and taken again).
 if command -v bash >/dev/null 2>&1; then
