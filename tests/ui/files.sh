@@ -34,6 +34,23 @@ see 'saved save\.lua' "Ctrl-S saves"
 like "$(cat "$tap_tmp/save.lua")" 'y = 2' "the inserted cell is saved"
 ok $([ ! -f "$tap_tmp/.save.lua.autosave" ]; echo $?) "a clean save leaves no autosave"
 
+# saving a notebook opened through a symbolic link writes the file it
+# points to and keeps the link
+mkdir -p "$tap_tmp/real"
+cp "$tap_tmp/orig.lua" "$tap_tmp/real/target.lua"
+ln -s real/target.lua "$tap_tmp/link.lua"
+ui_start link.lua
+see 'kernel: idle' "a notebook opens through a symlink"
+keys Enter
+type_text ' -- via the link'
+esc
+keys s
+see 'saved link\.lua' "it saves"
+ok $([ -L "$tap_tmp/link.lua" ]; echo $?) "the link is still a link"
+is "$(readlink "$tap_tmp/link.lua")" "real/target.lua" "pointing where it did"
+like "$(cat "$tap_tmp/real/target.lua")" '^x = 1 -- via the link$' "the target holds the edit"
+ok $([ -z "$(ls -A "$tap_tmp/real" | grep -v '^target\.lua$')" ]; echo $?) "no temporary file is left beside the target"
+
 # .ipynb is saved with its outputs
 cat > "$tap_tmp/book.ipynb" <<'NB'
 {"cells": [{"cell_type": "code", "execution_count": null, "id": "c1",
