@@ -110,5 +110,7 @@ describe("lualab._model", function()
             "tensor: shape [4611686018427387904] has too many elements")
         assert.has_error(function() nn.ones({2^31, 2^31, 4}) end,
             "tensor: shape [2147483648, 2147483648, 4] has too many elements")
+        assert.has_error(function() nn.zeros({4294967296, 4294967296}) end,
+            "tensor: shape [4294967296, 4294967296] has too many elements")
     end)
 end)
