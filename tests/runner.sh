@@ -145,6 +145,7 @@ is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
 is "$(cat "$t/err")" "lualab: interrupted twice: the run is stopped (the output notebook keeps the finished cells)" "the second SIGINT's message"
 like "$(cat "$t/int2.ipynb")" '^ *"start\\n"$' "-o keeps the cell finished before"
 like "$(cat "$t/int2.ipynb")" '"evalue": "the run was interrupted twice while this cell ran"' "-o marks the stuck cell Interrupted"
+is "$(ls "$t" | grep -c 'int2.ipynb.tmp')" 0 "no temporary file is left after two SIGINTs"
 # temporary files: stale ones from a crashed run go, SIGTERM leaves none
 : > "$t/term.ipynb.tmp.2147483646.abc123"
 "$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
