@@ -300,4 +300,17 @@ if /usr/bin/python3 -c 'import nbconvert' 2>/dev/null; then
     is "$(grep -o 'class="jp-RenderedSVG' "$t/chart.html" | wc -l | tr -d ' ')" 2 "the HTML shows both charts"
 fi
 
+# a NUL byte in an output does not cut it: outputs are text, each NUL is
+# kept as U+FFFD and the rest of the output stays (it used to end at the NUL)
+printf -- '-- %%%%\nprint("a\\0b")\nio.write("c\\0d\\n")\ndisplay("e\\0f")\nlocal s = "g\\0h"\ns\n' > "$t/pnul.lua"
+"$LUALAB" --run "$t/pnul.lua" --quiet -o "$t/pnul.ipynb" >/dev/null 2>&1
+is "$?" 0 "a cell printing NUL bytes runs"
+is "$(validate "$t/pnul.ipynb")" "" "its output notebook validates"
+is "$(/usr/bin/python3 -c '
+import json, sys
+for o in json.load(open(sys.argv[1]))["cells"][0]["outputs"]:
+    print(repr(o.get("text") or o["data"]["text/plain"]))' "$t/pnul.ipynb")" "$(printf "['a\357\277\275b\\\\n', 'c\357\277\275d\\\\n']\n['e\357\277\275f']\n['g\357\277\275h']")" "each NUL is kept as U+FFFD, nothing after it is lost"
+"$LUALAB" convert "$t/pnul.ipynb" "$t/pnul2.ipynb"
+is "$?" 0 "lualab reads back the notebook it wrote"
+
 done_testing

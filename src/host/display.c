@@ -38,6 +38,20 @@ static int is_identifier(const char *s, size_t len)
     return 1;
 }
 
+/* Displayed text is kept as a C string: a NUL byte becomes U+FFFD so it
+ * cannot end the text early and drop the rest of the value. */
+static void put_text(ll_buf *out, const char *s, size_t len)
+{
+    const char *z;
+    while (len && (z = memchr(s, '\0', len))) {
+        ll_buf_append(out, s, (size_t)(z - s));
+        ll_buf_puts(out, "\xEF\xBF\xBD");
+        len -= (size_t)(z - s) + 1;
+        s = z + 1;
+    }
+    ll_buf_append(out, s, len);
+}
+
 static void put_quoted(ll_buf *out, const char *s, size_t len)
 {
     ll_buf_putc(out, '"');
@@ -84,7 +98,7 @@ static void put_scalar(lua_State *L, int idx, int top, ll_buf *out)
     if (lua_type(L, idx) == LUA_TSTRING) {
         const char *s = lua_tolstring(L, idx, &len);
         if (top)
-            ll_buf_append(out, s, len);
+            put_text(out, s, len);
         else
             put_quoted(out, s, len);
         return;
@@ -268,11 +282,11 @@ static char *dup_lua(lua_State *L, int idx)
     const char *s = lua_tolstring(L, idx, &len);
     if (!s)
         return NULL;
-    char *p = malloc(len + 1);
-    if (p) {
-        memcpy(p, s, len);
-        p[len] = '\0';
-    }
+    ll_buf b;
+    ll_buf_init(&b);
+    put_text(&b, s, len);
+    char *p = ll_buf_take(&b);
+    ll_buf_free(&b);
     return p;
 }
 

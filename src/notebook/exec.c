@@ -9,6 +9,7 @@
 #include "notebook/nb_int.h"
 #include "plot/plot.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,10 @@ typedef struct exec_sink {
     int ndisp;
 } exec_sink;
 
-static void on_stream(void *ud, const char *name, const char *data, size_t len)
+static void keep_stream(exec_sink *es, const char *name, const char *data,
+                        size_t len)
 {
-    exec_sink *es = ud;
     ll_cell *c = es->cell;
-    if (es->forward && es->forward->stream)
-        es->forward->stream(es->forward->ud, name, data, len);
     size_t room = es->kept < LL_STREAM_KEEP ? LL_STREAM_KEEP - es->kept : 0;
     if (len > room) {
         es->dropped += len - room;
@@ -99,6 +98,36 @@ static void on_stream(void *ud, const char *name, const char *data, size_t len)
         ll_output_free(&o);
     }
     es->kept += len;
+}
+
+/* Outputs are C strings: a NUL byte printed by a cell would end the text
+ * there and silently drop the rest of the output (in the notebook and in
+ * -o).  Each NUL is kept as U+FFFD instead, visible and never cutting. */
+static void on_stream(void *ud, const char *name, const char *data, size_t len)
+{
+    exec_sink *es = ud;
+    if (es->forward && es->forward->stream)
+        es->forward->stream(es->forward->ud, name, data, len);
+    if (!memchr(data, '\0', len)) {
+        keep_stream(es, name, data, len);
+        return;
+    }
+    char *t = len <= SIZE_MAX / 3 ? malloc(len * 3) : NULL;
+    if (!t) {
+        es->oom = 1;
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (data[i]) {
+            t[n++] = data[i];
+        } else {
+            memcpy(t + n, "\xEF\xBF\xBD", 3);
+            n += 3;
+        }
+    }
+    keep_stream(es, name, t, n);
+    free(t);
 }
 
 static void replace_text(char **field, ll_buf *b);
