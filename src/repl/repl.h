@@ -33,9 +33,9 @@ int ll_repl_incomplete(lua_State *L, const char *code, size_t len);
  * A Frame's column names that are identifiers are fields too (f.name).
  * Returns a sorted NULL-terminated array of unique malloc'd strings, or
  * NULL when there is nothing to offer (err untouched) or when out of
- * memory (err filled by ll_err_oom; err may be NULL).  *filenames is set to 1 when the
- * caller should complete file names instead (after ":run ").  Keys that
- * start with "__" are offered only when text does.
+ * memory (err filled by ll_err_oom; err may be NULL).  *filenames is set
+ * to 1 when the caller should complete file names instead (after
+ * ":run ").  Keys that start with "__" are offered only when text does.
  */
 /* Is the cursor at point inside a string opened right after '[' (t["ke)?
  * Then 1, with *start the index just after the opening quote: what is
