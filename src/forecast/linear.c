@@ -37,13 +37,16 @@ const ll_aml_reg_ops *ll_aml_regressor_find(const char *name)
     return NULL;
 }
 
-ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p)
+ll_aml_regressor *ll_aml_regressor_alloc(const ll_aml_reg_ops *ops, size_t p,
+                                         ll_err *err)
 {
     ll_aml_regressor *r = calloc(1, sizeof *r);
-    if (r) {
-        r->ops = ops;
-        r->p = p;
+    if (!r) {
+        ll_err_oom(err);
+        return NULL;
     }
+    r->ops = ops;
+    r->p = p;
     return r;
 }
 
@@ -77,9 +80,9 @@ int ll_aml_regressor_restore(const ll_aml_reg_ops *ops, size_t p,
                              const size_t *lens, size_t narr,
                              ll_aml_regressor **out, ll_err *err)
 {
-    ll_aml_regressor *r = ll_aml_regressor_alloc(ops, p);
+    ll_aml_regressor *r = ll_aml_regressor_alloc(ops, p, err);
     if (!r)
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     for (size_t i = 0; i < narr; i++) {
         int k = ll_aml_regressor_add(r, names[i], lens[i]);
         if (k < 0) {
@@ -161,7 +164,7 @@ enum { A_MEAN, A_SD, A_COEF, A_ICPT };
 
 static ll_aml_regressor *linear_alloc(const ll_aml_reg_ops *ops, size_t p)
 {
-    ll_aml_regressor *r = ll_aml_regressor_alloc(ops, p);
+    ll_aml_regressor *r = ll_aml_regressor_alloc(ops, p, NULL);
     if (!r)
         return NULL;
     if (ll_aml_regressor_add(r, "mean", p) < 0 ||

@@ -409,7 +409,7 @@ static int lstm_fit_ctx(const ll_aml_fit_ctx *cx, const double *X,
         return ll_err_set(err, LL_EINVAL,
                           "LSTM: hidden must be at most 1024, got %zu", H);
     layout L = {0};
-    ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_lstm, p);
+    ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_lstm, p, err);
     float *Zs = NULL, *ys = NULL, *seqb = NULL, *zb = NULL, *yb = NULL,
           *best = NULL;
     float *cur = NULL;

@@ -629,7 +629,7 @@ int ll_cmd_automl(int argc, char **argv)
      * the search a progress bar; elsewhere progress lines. */
     ll_term_sink *live = NULL;
     if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
-        (live = ll_term_sink_new(0, 0)) != NULL) {
+        (live = ll_term_sink_new(0, 0, NULL)) != NULL) {
         struct winsize ws;
         int width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0
                         ? ws.ws_col

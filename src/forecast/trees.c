@@ -295,7 +295,7 @@ static int trees_fit(const ll_aml_reg_ops *ops, const tree_cfg *cfg,
     }
     ll_aml_regressor *r = NULL;
     if (ok) {
-        r = ll_aml_regressor_alloc(ops, p);
+        r = ll_aml_regressor_alloc(ops, p, err);
         ok = r && ll_aml_regressor_add(r, "feat", t.n) >= 0 &&
              ll_aml_regressor_add(r, "thr", t.n) >= 0 &&
              ll_aml_regressor_add(r, "left", t.n) >= 0 &&

@@ -84,7 +84,7 @@ static int xgb_fit(const double *X, const double *y, size_t n, size_t p,
         rc = xgb_err(err, "saving the booster");
         goto done;
     }
-    r = ll_aml_regressor_alloc(&ll_aml_xgb, p);
+    r = ll_aml_regressor_alloc(&ll_aml_xgb, p, err);
     if (!r || ll_aml_regressor_add(r, "model", (size_t)len) < 0) {
         rc = ll_err_set(err, LL_ENOMEM, "out of memory");
         goto done;

@@ -220,17 +220,23 @@ static void on_progress(void *ud, const ll_progress *p)
         t->open = !(p->finished && p->depth <= 0);
 }
 
-ll_term_sink *ll_term_sink_new(int color, int plain_bars)
+ll_term_sink *ll_term_sink_new(int color, int plain_bars, ll_err *err)
 {
     ll_term_sink *t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        ll_err_oom(err);
         return NULL;
+    }
     t->color = color;
     t->tty = isatty(STDERR_FILENO);
     t->out_tty = isatty(STDOUT_FILENO);
     t->plain_bars = plain_bars;
     cookie_io_functions_t io = {NULL, out_write, NULL, NULL};
-    t->out = fopencookie(t, "w", io);
+    if (!(t->out = fopencookie(t, "w", io))) {
+        free(t);
+        ll_err_oom(err);
+        return NULL;
+    }
     t->sink.stream = on_stream;
     t->sink.display = on_display;
     t->sink.progress = on_progress;

@@ -18,9 +18,9 @@ typedef struct ll_term_sink ll_term_sink;
 
 /* color: print displays' ANSI form.  plain_bars: also draw bars when stderr
  * is not a terminal (a line every few seconds and one when a bar
- * finishes); otherwise bars draw only on a terminal.  NULL when out of
- * memory. */
-ll_term_sink *ll_term_sink_new(int color, int plain_bars);
+ * finishes); otherwise bars draw only on a terminal.  NULL and err filled
+ * (ll_err_oom) when out of memory. */
+ll_term_sink *ll_term_sink_new(int color, int plain_bars, ll_err *err);
 void ll_term_sink_free(ll_term_sink *t);
 /* The sink to give ll_host_set_sink or ll_cell_execute (valid while t
  * lives). */

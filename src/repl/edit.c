@@ -98,13 +98,16 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sort, drop duplicates, NULL-terminate; NULL when empty or on failure. */
-static char **cands_finish(cands *c)
+/* Sort, drop duplicates, NULL-terminate; NULL when empty or on failure
+ * (then err says out of memory). */
+static char **cands_finish(cands *c, ll_err *err)
 {
     if (c->failed || c->n == 0) {
         for (size_t i = 0; i < c->n; i++)
             free(c->v[i]);
         free(c->v);
+        if (c->failed)
+            ll_err_oom(err);
         return NULL;
     }
     qsort(c->v, c->n, sizeof *c->v, cmp_str);
@@ -413,7 +416,7 @@ static size_t path_begin(const char *line, size_t end)
 }
 
 char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
-                          const char *text, int *filenames)
+                          const char *text, int *filenames, ll_err *err)
 {
     cands c = {0};
     *filenames = 0;
@@ -442,7 +445,7 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
             resolve_path(L, line + begin, end - begin))
             collect_keys(L, text, line[start - 1], 0, &c);
         lua_settop(L, top);
-        return cands_finish(&c);
+        return cands_finish(&c, err);
     }
     /* t[ with nothing typed yet: its keys quoted ("alice"]), as IPython
      * offers them; names as usual when t has no string key. */
@@ -453,7 +456,7 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
             collect_keys(L, "", '"', 1, &c);
         lua_settop(L, top);
         if (c.n > 0)
-            return cands_finish(&c);
+            return cands_finish(&c, err);
     }
 
     char sep = start > 0 ? line[start - 1] : '\0';
@@ -471,7 +474,7 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
         for (int k = 0; keywords[k]; k++)
             if (strncmp(keywords[k], text, tlen) == 0)
                 cands_add(&c, keywords[k], strlen(keywords[k]));
-        return cands_finish(&c);
+        return cands_finish(&c, err);
     }
 
     /* The path before the separator: identifiers joined by dots. */
@@ -485,20 +488,20 @@ char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
                 if (strncmp(commands[k], text, tlen) == 0)
                     cands_add(&c, commands[k], strlen(commands[k]));
         }
-        return cands_finish(&c);
+        return cands_finish(&c, err);
     }
     /* "x:y.z" or "obj:m" after a call: nothing reliable to offer. */
     if (begin > 0 && line[begin - 1] == ':')
-        return cands_finish(&c);
+        return cands_finish(&c, err);
     if (!resolve_path(L, line + begin, end - begin)) {
         lua_settop(L, top);
-        return cands_finish(&c);
+        return cands_finish(&c, err);
     }
     collect(L, -1, text, sep == ':', &c);
     if (sep == '.')
         collect_columns(L, text, &c);
     lua_settop(L, top);
-    return cands_finish(&c);
+    return cands_finish(&c, err);
 }
 
 /* ---- <close> at the top level of an entry ---- */

@@ -583,14 +583,21 @@ static char **attempt_completion(const char *text, int start, int end)
     if (!completing)
         return NULL;
     int files = 0;
+    ll_err err = {0};
     cand_list = ll_repl_candidates(ll_host_lua(completing->h), rl_line_buffer,
-                                   (size_t)start, text, &files);
+                                   (size_t)start, text, &files, &err);
     if (files) {
         rl_attempted_completion_over = 0;
         return NULL;
     }
-    if (!cand_list)
+    if (!cand_list) {
+        if (err.code) { /* say so below the line, as a match list would */
+            fprintf(rl_outstream ? rl_outstream : stdout, "\ncompletion: %s\n",
+                    err.msg);
+            rl_on_new_line();
+        }
         return NULL;
+    }
     cand_next = 0;
     char **m = rl_completion_matches(text, cand_generator);
     ll_repl_free_candidates(cand_list);
@@ -793,9 +800,10 @@ static int interactive_loop(ll_host *h)
     int no_color = nc && *nc;
     r.color = !no_color && isatty(STDOUT_FILENO);
     r.err_color = !no_color && isatty(STDERR_FILENO);
-    r.out = ll_term_sink_new(r.color, 1);
+    ll_err err = {0};
+    r.out = ll_term_sink_new(r.color, 1, &err);
     if (!r.out) {
-        fputs("lualab: out of memory\n", stderr);
+        fprintf(stderr, "lualab: %s\n", err.msg);
         return 1;
     }
     ll_buf_init(&r.chunk);

@@ -12,6 +12,8 @@
 #include <lua.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Does this chunk need more lines?  1 when it (or "return " before it)
  * fails to compile only because it ends too early: the syntax error ends
  * in "<eof>", as lua.c decides.  0 when it compiles or has another error. */
@@ -30,9 +32,10 @@ int ll_repl_incomplete(lua_State *L, const char *code, size_t len);
  *                text but the quote and backslash (ll_repl_key_start)
  * A Frame's column names that are identifiers are fields too (f.name).
  * Returns a sorted NULL-terminated array of unique malloc'd strings, or
- * NULL when there is nothing to offer.  *filenames is set to 1 when the
- * caller should complete file names instead (after ":run ").  Keys that
- * start with "__" are offered only when text does.
+ * NULL when there is nothing to offer (err untouched) or when out of
+ * memory (err filled by ll_err_oom; err may be NULL).  *filenames is set
+ * to 1 when the caller should complete file names instead (after
+ * ":run ").  Keys that start with "__" are offered only when text does.
  */
 /* Is the cursor at point inside a string opened right after '[' (t["ke)?
  * Then 1, with *start the index just after the opening quote: what is
@@ -42,7 +45,7 @@ int ll_repl_incomplete(lua_State *L, const char *code, size_t len);
 int ll_repl_key_start(const char *line, size_t point, size_t *start);
 
 char **ll_repl_candidates(lua_State *L, const char *line, size_t start,
-                          const char *text, int *filenames);
+                          const char *text, int *filenames, ll_err *err);
 void ll_repl_free_candidates(char **c);
 
 /* A REPL entry is a chunk of its own, so a `local x <close> = ...` at its

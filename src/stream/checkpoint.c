@@ -23,15 +23,16 @@
 #include "stream/stream.h"
 #include "util/fsutil.h"
 
-char *ll_ckpt_path(const ll_checkpoint *c, const char *sub)
+char *ll_ckpt_path(const ll_checkpoint *c, const char *sub, ll_err *err)
 {
     ll_buf b;
     ll_buf_init(&b);
-    if (ll_buf_printf(&b, "%s/%s", c->dir, sub)) {
+    char *p = NULL;
+    if (ll_buf_printf(&b, "%s/%s", c->dir, sub) || !(p = ll_buf_take(&b))) {
         ll_buf_free(&b);
-        return NULL;
+        ll_err_oom(err);
     }
-    return ll_buf_take(&b);
+    return p;
 }
 
 /* The highest numbered file in dir/sub, -1 when none. */

@@ -310,9 +310,9 @@ static ll_frame *ks_read(ll_source *base, const char *offsets,
                 }
                 s->have_schema = 1;
             }
-            if (!r && !(r = ll_rows_new(&s->base.schema, s->mode))) {
+            if (!r && !(r = ll_rows_new(&s->base.schema, s->mode, err))) {
                 rd_kafka_message_destroy(m);
-                goto nomem;
+                goto done;
             }
             char src[300];
             snprintf(src, sizeof src, "%s[%d]", s->topic, p);
@@ -328,8 +328,8 @@ static ll_frame *ks_read(ll_source *base, const char *offsets,
         }
         rd_kafka_message_destroy(m);
     }
-    if (!r && !(r = ll_rows_new(&s->base.schema, s->mode)))
-        goto nomem;
+    if (!r && !(r = ll_rows_new(&s->base.schema, s->mode, err)))
+        goto done;
     *malformed = ll_rows_malformed(r);
     f = ll_rows_finish(r, err);
     goto done;

@@ -475,13 +475,13 @@ static ll_stream_sink *make_sink(lua_State *L, int opts, int *fn_ref,
             luaL_error(L, "out of memory");
         b->ref = luaL_ref(L, LUA_REGISTRYINDEX);
         *fn_ref = b->ref;
-        return ll_sink_callback(call_batch_fn, b, free_batch_fn);
+        return ll_sink_callback(call_batch_fn, b, free_batch_fn, err);
     }
     lua_pop(L, 1);
     const char *kind = ll_opt_str(L, opts, "sink", "console");
     if (!strcmp(kind, "console"))
         return ll_sink_console(print_text, NULL,
-                               (int)ll_opt_int(L, opts, "num_rows", 20));
+                               (int)ll_opt_int(L, opts, "num_rows", 20), err);
     if (!strcmp(kind, "memory")) {
         const char *name = ll_opt_str(L, opts, "name", NULL);
         if (!name)

@@ -441,11 +441,9 @@ static ll_frame *mq_read(ll_source *base, const char *offsets,
             break;
         }
     }
-    ll_rows *r = ll_rows_new(&s->base.schema, s->mode);
-    if (!r) {
-        ll_err_set(err, LL_ENOMEM, "out of memory");
+    ll_rows *r = ll_rows_new(&s->base.schema, s->mode, err);
+    if (!r)
         return NULL;
-    }
     for (size_t i = 0; i < s->nrecs; i++) {
         const wal_rec *w = &s->recs[i];
         if (w->seq < a || w->seq >= b)

@@ -109,14 +109,20 @@ static int is_text(int t)
     return t == LL_STR || t == LL_CAT;
 }
 
-ll_rows *ll_rows_new(const ll_schema *s, int mode)
+ll_rows *ll_rows_new(const ll_schema *s, int mode, ll_err *err)
 {
     ll_rows *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        ll_err_oom(err);
         return NULL;
-    if (ll_schema_copy(&r->schema, s, NULL) ||
-        !(r->cols = calloc((size_t)(s->n ? s->n : 1), sizeof *r->cols))) {
+    }
+    if (ll_schema_copy(&r->schema, s, err)) {
         ll_rows_free(r);
+        return NULL;
+    }
+    if (!(r->cols = calloc((size_t)(s->n ? s->n : 1), sizeof *r->cols))) {
+        ll_rows_free(r);
+        ll_err_oom(err);
         return NULL;
     }
     r->mode = mode;
@@ -513,14 +519,14 @@ static ll_frame *read_lines(const char *path, const char *format,
     size_t len = 0;
     if (ll_read_file(path, &data, &len, err))
         return NULL;
-    ll_rows *r = ll_rows_new(schema, mode);
+    ll_rows *r = ll_rows_new(schema, mode, err);
     const char **vals = NULL, **row = NULL;
     size_t *lens = NULL, *rlens = NULL;
     int *map = NULL, cap = 0, ncsv = 0;
     ll_frame *f = NULL;
     int json = !strcmp(format, "jsonl") || !strcmp(format, "json");
     if (!r)
-        goto nomem;
+        goto fail;
     row = calloc((size_t)schema->n + 1, sizeof *row);
     rlens = calloc((size_t)schema->n + 1, sizeof *rlens);
     if (!row || !rlens)

@@ -138,11 +138,14 @@ static void plain_free(ll_stream_sink *s)
     free(s);
 }
 
-ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows)
+ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows,
+                                ll_err *err)
 {
     console_sink *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        ll_err_oom(err);
         return NULL;
+    }
     s->base.kind = "console";
     s->base.write = console_write;
     s->base.free = plain_free;
@@ -739,11 +742,15 @@ static void callback_free(ll_stream_sink *base)
 }
 
 ll_stream_sink *ll_sink_callback(ll_batch_fn fn, void *ud,
-                                 void (*free_ud)(void *))
+                                 void (*free_ud)(void *), ll_err *err)
 {
     callback_sink *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        if (free_ud)
+            free_ud(ud);
+        ll_err_oom(err);
         return NULL;
+    }
     s->base.kind = "foreach_batch";
     s->base.write = callback_write;
     s->base.free = callback_free;

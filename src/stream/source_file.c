@@ -267,11 +267,9 @@ static ll_frame *fs_read(ll_source *base, const char *offsets,
     cJSON_Delete(o);
     if (!all) {
         /* nothing readable: an empty batch of the schema's columns */
-        ll_rows *r = ll_rows_new(&base->schema, s->mode);
-        if (!r) {
-            ll_err_set(err, LL_ENOMEM, "out of memory");
+        ll_rows *r = ll_rows_new(&base->schema, s->mode, err);
+        if (!r)
             return NULL;
-        }
         all = ll_rows_finish(r, err);
         ll_rows_free(r);
     }

@@ -53,7 +53,7 @@ int ll_schema_of(ll_schema *s, const ll_frame *f, ll_err *err);
  * kept with NA in its bad fields (permissive), dropped (dropmalformed) or
  * an LL_EPARSE error with that message (failfast). */
 typedef struct ll_rows ll_rows;
-ll_rows *ll_rows_new(const ll_schema *s, int mode);
+ll_rows *ll_rows_new(const ll_schema *s, int mode, ll_err *err);
 void ll_rows_free(ll_rows *r);
 /* One row: vals[i] / lens[i] for column i (vals[i] NULL = NA); nvals may
  * differ from the schema's width (a malformed row).  Returns LL_OK, or a
@@ -107,7 +107,7 @@ int ll_ckpt_write_state(const ll_checkpoint *c, int op, int64_t id,
  * stay: the file source's offsets name the files it has taken). */
 int ll_ckpt_purge(const ll_checkpoint *c, int64_t keep_from, ll_err *err);
 /* A path under the checkpoint ("sources/0"); caller frees. */
-char *ll_ckpt_path(const ll_checkpoint *c, const char *sub);
+char *ll_ckpt_path(const ll_checkpoint *c, const char *sub, ll_err *err);
 
 /* ---- sources (source_*.c) ---- */
 
@@ -246,7 +246,8 @@ struct ll_stream_sink {
 
 typedef void (*ll_text_fn)(void *ud, const char *text);
 /* Console: "Batch: N" and the batch as a table, through out. */
-ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows);
+ll_stream_sink *ll_sink_console(ll_text_fn out, void *ud, int max_rows,
+                                ll_err *err);
 /* Memory: appends to the named table (ll_stream_table). */
 ll_stream_sink *ll_sink_memory(const char *name, ll_err *err);
 /* Files: part files per batch in dir, under partition_by folders
@@ -269,11 +270,12 @@ ll_stream_sink *ll_sink_mqtt(const char *url, const char *topic, int qos,
 ll_stream_sink *ll_sink_kafka(const char *brokers, const char *topic,
                               ll_err *err);
 /* foreachBatch: fn is called with every batch; its error stops the
- * query. */
+ * query.  ud belongs to the sink (free_ud, may be NULL), also when this
+ * fails. */
 typedef int (*ll_batch_fn)(void *ud, const ll_frame *batch, int64_t id,
                            ll_err *err);
 ll_stream_sink *ll_sink_callback(ll_batch_fn fn, void *ud,
-                                 void (*free_ud)(void *));
+                                 void (*free_ud)(void *), ll_err *err);
 
 /* The memory sink's table (a new frame the caller owns), NULL with
  * LL_ENOTFOUND when no query wrote it. */

@@ -325,20 +325,44 @@ static void test_glove_path(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     setenv("LUALAB_GLOVE", "/some/glove.6B.100d.txt", 1);
-    p = ll_glove_path();
+    p = ll_glove_path(&err);
     assert_string_equal(p, "/some/glove.6B.100d.txt");
     free(p);
     unsetenv("LUALAB_GLOVE");
     setenv("XDG_DATA_HOME", dir, 1);
-    assert_null(ll_glove_path());
     snprintf(sub, sizeof sub, "%s/lualab/node_modules/%s", dir, LL_GLOVE_NPM);
     snprintf(want, sizeof want, "%s/%s.json", sub, LL_GLOVE_NPM);
+    /* not there: LL_ENOTFOUND naming the path looked for */
+    ll_err_clear(&err);
+    assert_null(ll_glove_path(&err));
+    assert_int_equal(err.code, LL_ENOTFOUND);
+    char msg[700];
+    snprintf(msg, sizeof msg,
+             "no word vectors: $LUALAB_GLOVE is not set and %s is not there",
+             want);
+    assert_string_equal(err.msg, msg);
+    /* nowhere to look */
+    const char *home = getenv("HOME");
+    char *home_copy = home ? strdup(home) : NULL;
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("HOME");
+    ll_err_clear(&err);
+    assert_null(ll_glove_path(&err));
+    assert_int_equal(err.code, LL_ENOTFOUND);
+    assert_string_equal(err.msg,
+                        "no word vectors: $LUALAB_GLOVE is not set and "
+                        "neither $XDG_DATA_HOME nor $HOME says where to look "
+                        "for " LL_GLOVE_NPM);
+    if (home_copy)
+        setenv("HOME", home_copy, 1);
+    free(home_copy);
+    setenv("XDG_DATA_HOME", dir, 1);
     assert_int_equal(ll_mkdir_p(sub, &err), LL_OK);
     FILE *f = fopen(want, "w");
     assert_non_null(f);
     fputs("{\"vectors\": {}}\n", f);
     fclose(f);
-    p = ll_glove_path();
+    p = ll_glove_path(&err);
     assert_string_equal(p, want);
     free(p);
     unsetenv("XDG_DATA_HOME");

@@ -49,9 +49,11 @@ static char *candidates(lua_State *L, const char *line, size_t start,
 {
     int files = -1;
     int top = lua_gettop(L);
-    char **c = ll_repl_candidates(L, line, start, line + start, &files);
+    ll_err err = {0};
+    char **c = ll_repl_candidates(L, line, start, line + start, &files, &err);
     assert_int_equal(lua_gettop(L), top);
     assert_int_equal(files, 0);
+    assert_int_equal(err.code, LL_OK); /* none is not an error */
     static char out[4096];
     out[0] = '\0';
     for (char **p = c; p && *p; p++) {
@@ -171,7 +173,7 @@ static void test_commands_and_files(void **state)
     assert_string_equal(complete(L, "::"), "");
     int files = 0;
     const char *line = ":run note";
-    char **c = ll_repl_candidates(L, line, 5, line + 5, &files);
+    char **c = ll_repl_candidates(L, line, 5, line + 5, &files, NULL);
     assert_null(c);
     assert_int_equal(files, 1);
 }

@@ -18,20 +18,28 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <lauxlib.h>
+#include <lualib.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "data/generators.h"
+#include "forecast/automl.h"
 #include "frame/frame.h"
+#include "host/term_sink.h"
 #include "model/model.h"
 #include "nn/safetensors.h"
 #include "plot/plot.h"
 #include "notebook/notebook.h"
+#include "repl/repl.h"
+#include "stream/stream.h"
 #include "nn/tensor.h"
 #include "track/track.h"
 #include "util/buf.h"
+#include "util/fsutil.h"
 
 /* ---- the failing allocator --------------------------------------------- */
 
@@ -698,6 +706,145 @@ static int sc_nb_ops(ll_err *err)
     return rc;
 }
 
+/* A batch of rows typed by a schema (ll_rows_new, add, finish), shown by
+ * the console sink and handed to a foreachBatch sink; a checkpoint path. */
+static ll_schema schema2;  /* id (int), x (float) */
+static int64_t batch_rows; /* what the callback saw */
+
+static void text_sink(void *ud, const char *text)
+{
+    *(size_t *)ud += strlen(text);
+}
+
+static int count_batch(void *ud, const ll_frame *batch, int64_t id, ll_err *err)
+{
+    (void)ud, (void)id, (void)err;
+    batch_rows = batch->nrow;
+    return LL_OK;
+}
+
+static int sc_stream(ll_err *err)
+{
+    ll_rows *r = ll_rows_new(&schema2, LL_MODE_PERMISSIVE, err);
+    int rc = st(r, err);
+    static const char *const rows[3][2] = {
+        {"1", "0.5"}, {"2", "x"}, {"3", NULL}};
+    for (int i = 0; !rc && i < 3; i++) {
+        size_t lens[2] = {strlen(rows[i][0]),
+                          rows[i][1] ? strlen(rows[i][1]) : 0};
+        rc = ll_rows_add(r, rows[i], lens, 2, "t.csv", i + 2, NULL, err);
+    }
+    ll_frame *f = rc ? NULL : ll_rows_finish(r, err);
+    if (!rc)
+        rc = st(f, err);
+    ll_rows_free(r);
+    size_t shown = 0;
+    ll_stream_sink *con =
+        rc ? NULL : ll_sink_console(text_sink, &shown, 5, err);
+    if (!rc)
+        rc = st(con, err);
+    if (!rc)
+        rc = con->write(con, f, 0, err);
+    if (!rc && shown == 0)
+        rc = ll_err_set(err, LL_EINVAL, "console sink printed nothing");
+    /* the callback's ud is the sink's: given back even when it fails */
+    void *ud = rc ? NULL : malloc(16);
+    if (!rc && !ud)
+        rc = ll_err_oom(err);
+    ll_stream_sink *cb =
+        rc ? NULL : ll_sink_callback(count_batch, ud, free, err);
+    if (!rc)
+        rc = st(cb, err);
+    batch_rows = 0;
+    if (!rc)
+        rc = cb->write(cb, f, 1, err);
+    if (!rc && batch_rows != 3)
+        rc = ll_err_set(err, LL_EINVAL, "callback saw %lld rows",
+                        (long long)batch_rows);
+    ll_checkpoint ck = {.dir = tmpdir};
+    char *path = rc ? NULL : ll_ckpt_path(&ck, "sources/0", err);
+    if (!rc)
+        rc = st(path, err);
+    free(path);
+    if (cb)
+        cb->free(cb);
+    if (con)
+        con->free(con);
+    ll_frame_free(f);
+    return rc;
+}
+
+/* Regressors of the search: fitted (Ridge through its own allocation,
+ * KNN), built head first and rebuilt from their arrays. */
+static int sc_regressors(ll_err *err)
+{
+    static const double X[8] = {1, 2, 2, 1, 3, 5, 4, 3}, y[4] = {1, 2, 4, 3};
+    ll_aml_regressor *r = ll_aml_regressor_alloc(&ll_aml_ridge, 2, err);
+    int rc = st(r, err);
+    ll_aml_regressor_free(r);
+    ll_aml_regressor *ridge = NULL, *knn = NULL, *back = NULL;
+    if (!rc)
+        rc = ll_aml_ridge.fit(X, y, 4, 2, 1, &ridge, err);
+    if (!rc)
+        rc = ll_aml_knn.fit(X, y, 4, 2, 1, &knn, err);
+    if (!rc)
+        rc = ll_aml_regressor_restore(
+            &ll_aml_knn, 2, (const char(*)[16])knn->arr_name, knn->arr,
+            knn->arr_len, knn->narr, &back, err);
+    if (!rc) {
+        double a[4], b[4];
+        ll_aml_knn.predict(knn, X, 4, a);
+        ll_aml_knn.predict(back, X, 4, b);
+        if (memcmp(a, b, sizeof a))
+            rc = ll_err_set(err, LL_EINVAL, "restored KNN predicts otherwise");
+    }
+    if (ridge)
+        ridge->ops->free(ridge);
+    if (knn)
+        knn->ops->free(knn);
+    if (back)
+        back->ops->free(back);
+    return rc;
+}
+
+/* The REPL's helpers: its terminal sink and completion candidates; the
+ * word vectors' path. */
+static lua_State *cand_L;
+static char glove_file[256];
+
+static int sc_front(ll_err *err)
+{
+    ll_term_sink *t = ll_term_sink_new(0, 0, err);
+    int rc = st(t, err);
+    ll_term_sink_free(t);
+    int files = 0;
+    const char *line = "tbl.al";
+    char **c =
+        rc ? NULL : ll_repl_candidates(cand_L, line, 4, line + 4, &files, err);
+    if (!rc)
+        rc = st(c, err);
+    if (!rc && (!c[0] || !c[1] || strcmp(c[0], "alpha") ||
+                strcmp(c[1], "alps") || c[2]))
+        rc = ll_err_set(err, LL_EINVAL, "candidates: %s %s", c[0] ? c[0] : "-",
+                        c[0] && c[1] ? c[1] : "-");
+    ll_repl_free_candidates(c);
+    setenv("LUALAB_GLOVE", "/some/glove.txt", 1);
+    char *p = rc ? NULL : ll_glove_path(err);
+    if (!rc)
+        rc = st(p, err);
+    free(p);
+    unsetenv("LUALAB_GLOVE");
+    setenv("XDG_DATA_HOME", tmpdir, 1);
+    p = rc ? NULL : ll_glove_path(err);
+    if (!rc)
+        rc = st(p, err);
+    if (!rc && strcmp(p, glove_file))
+        rc = ll_err_set(err, LL_EINVAL, "glove path %s", p);
+    free(p);
+    unsetenv("XDG_DATA_HOME");
+    return rc;
+}
+
 /* ---- tests -----------------------------------------------------------------
  */
 
@@ -859,6 +1006,81 @@ static void test_plot(void **state)
     assert_string_equal(err.msg, "out of memory");
 }
 
+#define FIRST_FAILS_OOM(call)                                                  \
+    do {                                                                       \
+        ll_err_clear(&err);                                                    \
+        fail_first();                                                          \
+        void *p_ = (void *)(call);                                             \
+        disarm();                                                              \
+        assert_null(p_);                                                       \
+        assert_int_equal(err.code, LL_ENOMEM);                                 \
+        assert_string_equal(err.msg, "out of memory");                         \
+    } while (0)
+
+static void test_stream(void **state)
+{
+    (void)state;
+    ll_schema_init(&schema2);
+    assert_int_equal(ll_schema_add(&schema2, "id", LL_INT, NULL), LL_OK);
+    assert_int_equal(ll_schema_add(&schema2, "x", LL_FLOAT, NULL), LL_OK);
+    assert_true(inject("stream rows, console and foreachBatch sinks, "
+                       "checkpoint path",
+                       sc_stream) > 10);
+    ll_err err = {0};
+    size_t shown = 0;
+    ll_checkpoint ck = {.dir = tmpdir};
+    FIRST_FAILS_OOM(ll_rows_new(&schema2, LL_MODE_FAILFAST, &err));
+    FIRST_FAILS_OOM(ll_sink_console(text_sink, &shown, 5, &err));
+    FIRST_FAILS_OOM(ll_sink_callback(count_batch, NULL, NULL, &err));
+    FIRST_FAILS_OOM(ll_ckpt_path(&ck, "sources/0", &err));
+    ll_schema_free(&schema2);
+}
+
+static void test_regressors(void **state)
+{
+    (void)state;
+    assert_true(inject("Ridge and KNN fit, KNN restore", sc_regressors) > 10);
+    ll_err err = {0};
+    FIRST_FAILS_OOM(ll_aml_regressor_alloc(&ll_aml_knn, 3, &err));
+}
+
+static void test_front(void **state)
+{
+    (void)state;
+    cand_L = luaL_newstate();
+    assert_non_null(cand_L);
+    assert_int_equal(luaL_dostring(cand_L, "tbl = {alpha = 1, alps = 2, beta "
+                                           "= 3}"),
+                     LUA_OK);
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/lualab/node_modules/%s", tmpdir,
+             LL_GLOVE_NPM);
+    snprintf(glove_file, sizeof glove_file, "%s/%s.json", sub, LL_GLOVE_NPM);
+    ll_err err = {0};
+    assert_int_equal(ll_mkdir_p(sub, &err), LL_OK);
+    FILE *f = fopen(glove_file, "w");
+    assert_non_null(f);
+    fputs("{\"vectors\": {}}\n", f);
+    fclose(f);
+    assert_true(
+        inject("terminal sink, completion, word vectors' path", sc_front) >= 5);
+    FIRST_FAILS_OOM(ll_term_sink_new(0, 1, &err));
+    int files = 0;
+    FIRST_FAILS_OOM(ll_repl_candidates(cand_L, "tbl.a", 4, "a", &files, &err));
+    setenv("LUALAB_GLOVE", "/some/glove.txt", 1);
+    FIRST_FAILS_OOM(ll_glove_path(&err));
+    unsetenv("LUALAB_GLOVE");
+    /* not there is not out of memory */
+    setenv("XDG_DATA_HOME", "/nonexistent", 1);
+    ll_err_clear(&err);
+    assert_null(ll_glove_path(&err));
+    assert_int_equal(err.code, LL_ENOTFOUND);
+    unsetenv("XDG_DATA_HOME");
+    lua_close(cand_L);
+    cand_L = NULL;
+}
+#undef FIRST_FAILS_OOM
+
 static void test_track(void **state)
 {
     (void)state;
@@ -923,6 +1145,9 @@ int main(void)
         cmocka_unit_test(test_plot),
         cmocka_unit_test(test_track),
         cmocka_unit_test(test_notebook),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_regressors),
+        cmocka_unit_test(test_front),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

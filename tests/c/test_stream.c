@@ -119,7 +119,7 @@ static void test_rows_modes(void **state)
     ll_buf log;
     ll_buf_init(&log);
     /* permissive: the row stays with NA */
-    ll_rows *r = ll_rows_new(&s, LL_MODE_PERMISSIVE);
+    ll_rows *r = ll_rows_new(&s, LL_MODE_PERMISSIVE, &err);
     assert_int_equal(ll_rows_add(r, good, gl, 3, "f.csv", 2, &log, &err), 0);
     assert_int_equal(ll_rows_add(r, bad, bl, 3, "f.csv", 3, &log, &err), 0);
     assert_int_equal(ll_rows_add(r, good, gl, 2, "f.csv", 4, &log, &err), 0);
@@ -137,7 +137,7 @@ static void test_rows_modes(void **state)
     ll_rows_free(r);
     /* dropmalformed: the row goes */
     ll_buf_reset(&log);
-    r = ll_rows_new(&s, LL_MODE_DROPMALFORMED);
+    r = ll_rows_new(&s, LL_MODE_DROPMALFORMED, &err);
     assert_int_equal(ll_rows_add(r, bad, bl, 3, "f.csv", 3, &log, &err), 0);
     assert_int_equal(ll_rows_add(r, good, gl, 3, "f.csv", 4, &log, &err), 0);
     f = ll_rows_finish(r, &err);
@@ -148,14 +148,14 @@ static void test_rows_modes(void **state)
     ll_frame_free(f);
     ll_rows_free(r);
     /* failfast: an error with file and line */
-    r = ll_rows_new(&s, LL_MODE_FAILFAST);
+    r = ll_rows_new(&s, LL_MODE_FAILFAST, &err);
     assert_int_equal(ll_rows_add(r, bad, bl, 3, "f.csv", 3, &log, &err),
                      LL_EPARSE);
     assert_string_equal(err.msg,
                         "f.csv:3: column 'id': cannot parse 'x' as int");
     ll_rows_free(r);
     /* JSON rows by name */
-    r = ll_rows_new(&s, LL_MODE_PERMISSIVE);
+    r = ll_rows_new(&s, LL_MODE_PERMISSIVE, &err);
     const char *js = "{\"x\": 2.25, \"id\": 7, \"day\": \"2024-02-01\"}";
     assert_int_equal(ll_rows_add_json(r, js, strlen(js), "m", 1, &log, &err),
                      0);
@@ -230,7 +230,7 @@ static ll_frame *small_frame(void)
 {
     ll_schema s;
     schema3(&s);
-    ll_rows *r = ll_rows_new(&s, LL_MODE_FAILFAST);
+    ll_rows *r = ll_rows_new(&s, LL_MODE_FAILFAST, NULL);
     const char *a[] = {"1", "2024-01-01", "0.5"};
     const char *b[] = {"2", "2024-01-02", "1.5"};
     size_t l[] = {1, 10, 3};

