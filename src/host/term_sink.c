@@ -48,7 +48,7 @@ static ssize_t out_write(void *cookie, const char *buf, size_t n)
 static void bars_new(ll_term_sink *t)
 {
     t->bars = t->out && (t->tty || t->plain_bars)
-                  ? ll_progress_term_new(t->out, t->tty, 0)
+                  ? ll_progress_term_new(t->out, t->tty, 0, NULL)
                   : NULL;
     if (t->bars && t->width > 0)
         ll_progress_term_set_width(t->bars, t->width);

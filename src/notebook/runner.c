@@ -682,7 +682,8 @@ int ll_nb_run_main(int argc, char **argv)
     catch_sigint(h);
     ll_host_trap_exit(h, 1);
     if (!o.quiet)
-        rs.progress = ll_progress_term_new(stderr, isatty(2), 0);
+        /* without memory for it the run goes on without progress lines */
+        rs.progress = ll_progress_term_new(stderr, isatty(2), 0, NULL);
     /* The keeper writes .ipynb outputs while the run goes on (a .lua
      * output holds no outputs: what was written above stays right) and
      * makes the limits hard. */

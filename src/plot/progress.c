@@ -242,11 +242,14 @@ struct ll_progress_term {
     ll_buf screen;
 };
 
-ll_progress_term *ll_progress_term_new(FILE *f, int is_tty, int quiet)
+ll_progress_term *ll_progress_term_new(FILE *f, int is_tty, int quiet,
+                                       ll_err *err)
 {
     ll_progress_term *t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        ll_err_oom(err);
         return NULL;
+    }
     t->f = f;
     t->tty = is_tty;
     t->quiet = quiet;

@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/signals.h"
 
 /* The clock used for elapsed time and throttling: seconds, monotonic.
@@ -57,9 +58,10 @@ typedef struct ll_progress_term ll_progress_term;
  * redrawn in place with '\r' at most ~10 times a second, nested bars shown
  * as "outer | inner"; 0: a plain line every few seconds and one when a bar
  * finishes; quiet 1: nothing at all.  Width comes from $COLUMNS (80 when
- * unset); Unicode from the locale (see ll_plot_unicode_default).  NULL when
- * out of memory. */
-ll_progress_term *ll_progress_term_new(FILE *f, int is_tty, int quiet);
+ * unset); Unicode from the locale (see ll_plot_unicode_default).  NULL with
+ * err filled when out of memory. */
+ll_progress_term *ll_progress_term_new(FILE *f, int is_tty, int quiet,
+                                       ll_err *err);
 void ll_progress_term_update(ll_progress_term *t, const ll_progress *p);
 /* Ends an open line.  Accepts NULL. */
 void ll_progress_term_free(ll_progress_term *t);

@@ -33,6 +33,7 @@
 #include "model/model.h"
 #include "nn/safetensors.h"
 #include "plot/plot.h"
+#include "plot/progress.h"
 #include "notebook/notebook.h"
 #include "repl/repl.h"
 #include "stream/stream.h"
@@ -1065,6 +1066,7 @@ static void test_front(void **state)
     assert_true(
         inject("terminal sink, completion, word vectors' path", sc_front) >= 5);
     FIRST_FAILS_OOM(ll_term_sink_new(0, 1, &err));
+    FIRST_FAILS_OOM(ll_progress_term_new(stderr, 0, 1, &err));
     int files = 0;
     FIRST_FAILS_OOM(ll_repl_candidates(cand_L, "tbl.a", 4, "a", &files, &err));
     setenv("LUALAB_GLOVE", "/some/glove.txt", 1);

@@ -133,7 +133,7 @@ static char *run_term(int tty, int quiet, double step)
     char *data = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&data, &len);
-    ll_progress_term *t = ll_progress_term_new(f, tty, quiet);
+    ll_progress_term *t = ll_progress_term_new(f, tty, quiet, NULL);
     ll_progress_term_set_width(t, 70);
     ll_progress_term_set_unicode(t, 0);
     ll_progress_term_set_interval(t, 5);
