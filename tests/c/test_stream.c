@@ -445,6 +445,58 @@ static ll_frame *kafka_to_memory(const char *bootstraps, const char *topic,
     return table ? ll_stream_table(table, &err) : NULL;
 }
 
+/* The keys of a topic's first N messages (partition 0), read with a plain
+ * consumer: the Kafka sink's "<query id>:<batch>:<row>". */
+static void check_keys(const char *bootstraps, const char *topic, int n)
+{
+    char msg[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    assert_int_equal(
+        rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, msg, sizeof msg),
+        RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(c, "group.id", "keys", msg, sizeof msg),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *k = rd_kafka_new(RD_KAFKA_CONSUMER, c, msg, sizeof msg);
+    assert_non_null(k);
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    assert_int_equal(rd_kafka_assign(k, parts), 0);
+    rd_kafka_topic_partition_list_destroy(parts);
+    char first_id[64] = "";
+    char seen[4][15] = {{0}};
+    int got = 0;
+    for (int tries = 0; got < n && tries < 100; tries++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            char key[128], id[64];
+            long long b, r;
+            assert_true(m->key_len > 0 && m->key_len < sizeof key);
+            memcpy(key, m->key, m->key_len);
+            key[m->key_len] = 0;
+            assert_int_equal(sscanf(key, "%63[0-9a-f]:%lld:%lld", id, &b, &r),
+                             3);
+            assert_int_equal(strlen(id), 32);
+            if (!got)
+                snprintf(first_id, sizeof first_id, "%s", id);
+            assert_string_equal(id, first_id); /* one query */
+            /* 15 rows in 4 batches (max_offsets_per_trigger 4 over two
+             * partitions), no key twice */
+            assert_true(b >= 0 && b < 4 && r >= 0 && r < 15);
+            assert_false(seen[b][r]);
+            seen[b][r] = 1;
+            got++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    assert_int_equal(got, n);
+    rd_kafka_consumer_close(k);
+    rd_kafka_destroy(k);
+}
+
 static void test_kafka_mock_cluster(void **state)
 {
     (void)state;
@@ -493,6 +545,8 @@ static void test_kafka_mock_cluster(void **state)
     assert_int_equal(t->nrow, 15);
     assert_true(LL_F64(t->cols[1])[0] == 0.5 * (double)LL_I64(t->cols[0])[0]);
     ll_frame_free(t);
+    /* every message keyed by query, batch and row */
+    check_keys(bs, "out", 15);
     /* a bad starting point is named */
     ll_kafka_source_opts o = {bs,   "tele",          NULL, "middle", 0,
                               NULL, LL_MODE_FAILFAST};
