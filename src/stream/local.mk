@@ -11,8 +11,8 @@ EXTRA_DIST += tests/lua/stream_spec.lua tests/lua/stream_forecast_spec.lua \
 	tests/c/test_stream.c
 TESTS += tests/stream_kill.sh
 EXTRA_DIST += tests/stream_kill.sh tests/stream/fleet_query.lua
-TESTS += tests/stream_mqtt.sh
-EXTRA_DIST += tests/stream_mqtt.sh tests/stream/mqtt_query.lua
+TESTS += tests/stream_mqtt.sh tests/stream_repl.sh
+EXTRA_DIST += tests/stream_mqtt.sh tests/stream/mqtt_query.lua tests/stream_repl.sh
 EXTRA_DIST += docs/stream.md bench/stream/run.sh bench/stream/bench.lua \
 	bench/stream/forecast.lua
 
