@@ -266,6 +266,18 @@ static void test_sqlite_sink_idempotent(void **state)
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master "
                                     "WHERE name = 'scores_by_id'"),
                      1);
+    /* the table was created from the schema: int INTEGER, date TEXT,
+     * float REAL */
+    assert_int_equal(
+        count_rows(db, "SELECT count(*) FROM pragma_table_info('scores') "
+                       "WHERE (name = 'id' AND type = 'INTEGER') OR (name = "
+                       "'day' AND type = 'TEXT') OR (name = 'x' AND type = "
+                       "'REAL')"),
+        3);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM scores WHERE "
+                                    "typeof(id) = 'integer' AND typeof(day) "
+                                    "= 'text' AND typeof(x) = 'real'"),
+                     4);
     ll_frame_free(f);
 }
 
