@@ -509,6 +509,31 @@ static void check_keys(const char *bootstraps, const char *topic, int n)
     rd_kafka_destroy(k);
 }
 
+/* The offsets the consumer group GROUP committed on TOPIC's partitions 0
+ * and 1 (what the usual tools show the lag from). */
+static void group_offsets(const char *bootstraps, const char *group,
+                          const char *topic, int64_t out[2])
+{
+    char msg[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    assert_int_equal(
+        rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, msg, sizeof msg),
+        RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(c, "group.id", group, msg, sizeof msg),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *k = rd_kafka_new(RD_KAFKA_CONSUMER, c, msg, sizeof msg);
+    assert_non_null(k);
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(parts, topic, 0);
+    rd_kafka_topic_partition_list_add(parts, topic, 1);
+    assert_int_equal(rd_kafka_committed(k, parts, 10000), 0);
+    out[0] = parts->elems[0].offset;
+    out[1] = parts->elems[1].offset;
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_destroy(k);
+}
+
 static void test_kafka_mock_cluster(void **state)
 {
     (void)state;
@@ -537,6 +562,11 @@ static void test_kafka_mock_cluster(void **state)
     assert_true(ll_file_exists(path));
     snprintf(path, sizeof path, "%s/commits/3", chk);
     assert_false(ll_file_exists(path));
+    /* the end offsets of the last batch, committed to the group */
+    int64_t committed[2];
+    group_offsets(bs, "test", "tele", committed);
+    assert_int_equal(committed[0], 5);
+    assert_int_equal(committed[1], 5);
     /* restarted on its checkpoint: only the new messages */
     produce(bs, "tele", 10, 15);
     t = kafka_to_memory(bs, "tele", chk, "k", NULL);
