@@ -589,6 +589,49 @@ static void test_kafka_mock_cluster(void **state)
     ll_frame_free(t);
     /* every message keyed by query, batch and row */
     check_keys(bs, "out", 15);
+    /* a malformed message stops a failfast query, named by topic,
+     * partition and offset, with the batch id */
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "badt", 1, 1), 0);
+    {
+        rd_kafka_conf_t *pc = rd_kafka_conf_new();
+        assert_int_equal(
+            rd_kafka_conf_set(pc, "bootstrap.servers", bs, msg, sizeof msg),
+            RD_KAFKA_CONF_OK);
+        rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, msg, sizeof msg);
+        assert_non_null(p);
+        char v0[] = "{\"id\": 1, \"x\": 0.5}",
+             v1[] = "{\"id\": 2, \"x\": \"oops\"}";
+        char *vals[] = {v0, v1};
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(
+                rd_kafka_producev(p, RD_KAFKA_V_TOPIC("badt"),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_VALUE(vals[i], strlen(vals[i])),
+                                  RD_KAFKA_V_END),
+                0);
+        assert_int_equal(rd_kafka_flush(p, 10000), 0);
+        rd_kafka_destroy(p);
+        ll_schema s;
+        ll_schema_init(&s);
+        ll_schema_add(&s, "id", LL_INT, NULL);
+        ll_schema_add(&s, "x", LL_FLOAT, NULL);
+        ll_kafka_source_opts bo = {bs, "badt", "test",          NULL,
+                                   0,  &s,     LL_MODE_FAILFAST};
+        ll_source *src = ll_source_kafka(&bo, &err);
+        ll_schema_free(&s);
+        assert_non_null(src);
+        ll_query *q =
+            ll_query_new("kbad", src, NULL, 0, ll_sink_memory("kb", &err), NULL,
+                         LL_TRIGGER_AVAILABLE_NOW, 0, &err);
+        assert_non_null(q);
+        int rc;
+        while ((rc = ll_query_step(q, ll_stream_now(), &err)) == LL_QUERY_RAN)
+            ;
+        assert_true(rc < 0);
+        assert_string_equal(err.msg, "query 'kbad' batch 0: badt[0]:1: column "
+                                     "'x': cannot parse 'oops' as float");
+        ll_query_free(q);
+    }
     /* a bad starting point is named */
     ll_kafka_source_opts o = {bs,   "tele",          NULL, "middle", 0,
                               NULL, LL_MODE_FAILFAST};
