@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
@@ -299,6 +300,24 @@ static void test_file_and_memory_sinks(void **state)
     assert_int_equal(ll_read_file(path, &text, &len, &err), LL_OK);
     assert_string_equal(text, "{\"day\":\"2024-01-02\",\"x\":1.5}\n");
     free(text);
+    /* batch 3 run again (after a crash): the same file, rewritten, and
+     * no temporary file left beside it */
+    s = ll_sink_files(out, "jsonl", part, 1, &err);
+    assert_int_equal(s->write(s, f, 3, &err), LL_OK);
+    s->free(s);
+    assert_int_equal(ll_read_file(path, &text, &len, &err), LL_OK);
+    assert_string_equal(text, "{\"day\":\"2024-01-02\",\"x\":1.5}\n");
+    free(text);
+    snprintf(path, sizeof path, "%s/id=2", out);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.' ||
+            (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
+            entries++;
+    closedir(d);
+    assert_int_equal(entries, 1);
     s = ll_sink_memory("t", &err);
     assert_int_equal(s->write(s, f, 0, &err), LL_OK);
     assert_int_equal(s->write(s, f, 0, &err), LL_OK);
