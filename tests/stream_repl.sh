@@ -35,7 +35,7 @@ for f in 1 2 3 4; do
     printf 'id,x\n%d,1\n%d,2\n%d,3\n' "$f" "$f" "$f" > "$tap_tmp/in/p$f.csv"
 done
 tm new-session -d -s s -x 110 -y 30 -c "$tap_tmp" \
-    "LUALAB_HISTORY='$tap_tmp/history' TERM=screen '$LUALAB'"
+    "LUALAB_HISTORY='$tap_tmp/history' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/rc'; sleep 30"
 wait_for "^> ?$"
 ok $? "the REPL starts"
 
@@ -57,4 +57,10 @@ type 'q:stop() print("active " .. #stream.active())'
 wait_for '^active 0$'
 ok $? "stopped, the query leaves stream.active()"
 tm send-keys -t s C-d
+i=0
+while [ $i -lt $((wait_s * 10)) ] && [ ! -s "$tap_tmp/rc" ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+is "$(cat "$tap_tmp/rc" 2>/dev/null)" "0" "Ctrl-D leaves the REPL with status 0"
 done_testing
