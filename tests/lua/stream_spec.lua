@@ -232,6 +232,8 @@ describe("stream", function()
                       msg(function() ds:write{sink = "memory", name = "x", trigger = {every = 1}} end))
         assert.equals("write: unknown sink 'hdfs' (console, memory, csv, jsonl, sqlite, mqtt, kafka, or a function)",
                       msg(function() ds:write{sink = "hdfs"} end))
+        assert.equals("csv sink: /proc/lualab-no: No such file or directory",
+                      msg(function() ds:write{sink = "csv", path = "/proc/lualab-no"} end))
         assert.equals("write: the sqlite sink needs a path and a table",
                       msg(function() ds:write{sink = "sqlite", path = tmp .. "/x.db"} end))
         local q = ds:select{"nope"}:write{sink = "memory", name = "x", trigger = {once = true}}
