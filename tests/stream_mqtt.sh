@@ -125,4 +125,40 @@ killed_at message 100 "the one at the kill included"
 # A kill after the record, before its PUBACK left: the broker sends the
 # message again, the source finds it among the records and drops it.
 killed_at logged 101 "the one sent again included"
+
+# Malformed messages (permissive): counted, kept with NA and named by
+# topic and message number, in the progress and on standard error.
+cat > "$tap_tmp/bad.lua" <<'LUA'
+local q = stream.read{source = "mqtt", url = arg[1], topic = "bad/+",
+                      schema = {{"id", "int"}, {"x", "float"}}}
+    :write{sink = "memory", name = "bad", checkpoint = arg[2], trigger = {processing_time = 0.1}}
+for _ = 1, 200 do
+    q:await(0.1)
+    if stream.table("bad") and #stream.table("bad") >= 3 then break end
+end
+q:stop()
+local n = 0
+for _, p in ipairs(q.recent_progress) do
+    n = n + p.num_malformed_rows
+    for _, m in ipairs(p.messages) do print(m) end
+end
+local t = stream.table("bad")
+print(string.format("rows %d, malformed %d, x %s %s", #t, n, t.x[1], tostring(t.x[2])))
+LUA
+"$LUALAB" --lua "$tap_tmp/bad.lua" "$url" "$tap_tmp/badchk" > "$tap_tmp/bad.out" 2> "$tap_tmp/bad.err" &
+pid=$!
+pids="$pids $pid"
+for i in $(seq 1 100); do
+    [ -d "$tap_tmp/badchk/sources/0" ] && break
+    sleep 0.05
+done
+sleep 0.3
+printf '{"id":1,"x":0.5}\n{"id":2,"x":"oops"}\nnot json\n' |
+    mosquitto_pub -p "$port" -q 1 -t bad/a -l
+wait $pid
+is "$(cat "$tap_tmp/bad.out")" "bad/a:1: column 'x': cannot parse 'oops' as float (kept with NA)
+bad/a:2: not a JSON object (kept with NA)
+rows 3, malformed 2, x 0.5 nil" "malformed messages named by topic and number, kept with NA"
+is "$(cat "$tap_tmp/bad.err")" "bad/a:1: column 'x': cannot parse 'oops' as float (kept with NA)
+bad/a:2: not a JSON object (kept with NA)" "and logged to standard error"
 done_testing

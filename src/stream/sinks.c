@@ -437,6 +437,7 @@ ll_stream_sink *ll_sink_files(const char *dir, const char *format,
     if (part_cols_copy(&s->part, partition_by, npart))
         goto nomem;
     if (ll_mkdir_p(dir, err)) {
+        ll_err_prefix(err, "%s sink", s->base.kind);
         files_free(&s->base);
         return NULL;
     }

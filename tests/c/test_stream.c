@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
@@ -266,6 +267,18 @@ static void test_sqlite_sink_idempotent(void **state)
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master "
                                     "WHERE name = 'scores_by_id'"),
                      1);
+    /* the table was created from the schema: int INTEGER, date TEXT,
+     * float REAL */
+    assert_int_equal(
+        count_rows(db, "SELECT count(*) FROM pragma_table_info('scores') "
+                       "WHERE (name = 'id' AND type = 'INTEGER') OR (name = "
+                       "'day' AND type = 'TEXT') OR (name = 'x' AND type = "
+                       "'REAL')"),
+        3);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM scores WHERE "
+                                    "typeof(id) = 'integer' AND typeof(day) "
+                                    "= 'text' AND typeof(x) = 'real'"),
+                     4);
     ll_frame_free(f);
 }
 
@@ -287,6 +300,24 @@ static void test_file_and_memory_sinks(void **state)
     assert_int_equal(ll_read_file(path, &text, &len, &err), LL_OK);
     assert_string_equal(text, "{\"day\":\"2024-01-02\",\"x\":1.5}\n");
     free(text);
+    /* batch 3 run again (after a crash): the same file, rewritten, and
+     * no temporary file left beside it */
+    s = ll_sink_files(out, "jsonl", part, 1, &err);
+    assert_int_equal(s->write(s, f, 3, &err), LL_OK);
+    s->free(s);
+    assert_int_equal(ll_read_file(path, &text, &len, &err), LL_OK);
+    assert_string_equal(text, "{\"day\":\"2024-01-02\",\"x\":1.5}\n");
+    free(text);
+    snprintf(path, sizeof path, "%s/id=2", out);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.' ||
+            (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
+            entries++;
+    closedir(d);
+    assert_int_equal(entries, 1);
     s = ll_sink_memory("t", &err);
     assert_int_equal(s->write(s, f, 0, &err), LL_OK);
     assert_int_equal(s->write(s, f, 0, &err), LL_OK);
@@ -445,6 +476,83 @@ static ll_frame *kafka_to_memory(const char *bootstraps, const char *topic,
     return table ? ll_stream_table(table, &err) : NULL;
 }
 
+/* The keys of a topic's first N messages (partition 0), read with a plain
+ * consumer: the Kafka sink's "<query id>:<batch>:<row>". */
+static void check_keys(const char *bootstraps, const char *topic, int n)
+{
+    char msg[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    assert_int_equal(
+        rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, msg, sizeof msg),
+        RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(c, "group.id", "keys", msg, sizeof msg),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *k = rd_kafka_new(RD_KAFKA_CONSUMER, c, msg, sizeof msg);
+    assert_non_null(k);
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    assert_int_equal(rd_kafka_assign(k, parts), 0);
+    rd_kafka_topic_partition_list_destroy(parts);
+    char first_id[64] = "";
+    char seen[4][15] = {{0}};
+    int got = 0;
+    for (int tries = 0; got < n && tries < 100; tries++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            char key[128], id[64];
+            long long b, r;
+            assert_true(m->key_len > 0 && m->key_len < sizeof key);
+            memcpy(key, m->key, m->key_len);
+            key[m->key_len] = 0;
+            assert_int_equal(sscanf(key, "%63[0-9a-f]:%lld:%lld", id, &b, &r),
+                             3);
+            assert_int_equal(strlen(id), 32);
+            if (!got)
+                snprintf(first_id, sizeof first_id, "%s", id);
+            assert_string_equal(id, first_id); /* one query */
+            /* 15 rows in 4 batches (max_offsets_per_trigger 4 over two
+             * partitions), no key twice */
+            assert_true(b >= 0 && b < 4 && r >= 0 && r < 15);
+            assert_false(seen[b][r]);
+            seen[b][r] = 1;
+            got++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    assert_int_equal(got, n);
+    rd_kafka_consumer_close(k);
+    rd_kafka_destroy(k);
+}
+
+/* The offsets the consumer group GROUP committed on TOPIC's partitions 0
+ * and 1 (what the usual tools show the lag from). */
+static void group_offsets(const char *bootstraps, const char *group,
+                          const char *topic, int64_t out[2])
+{
+    char msg[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    assert_int_equal(
+        rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, msg, sizeof msg),
+        RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(c, "group.id", group, msg, sizeof msg),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *k = rd_kafka_new(RD_KAFKA_CONSUMER, c, msg, sizeof msg);
+    assert_non_null(k);
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(parts, topic, 0);
+    rd_kafka_topic_partition_list_add(parts, topic, 1);
+    assert_int_equal(rd_kafka_committed(k, parts, 10000), 0);
+    out[0] = parts->elems[0].offset;
+    out[1] = parts->elems[1].offset;
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_destroy(k);
+}
+
 static void test_kafka_mock_cluster(void **state)
 {
     (void)state;
@@ -473,6 +581,11 @@ static void test_kafka_mock_cluster(void **state)
     assert_true(ll_file_exists(path));
     snprintf(path, sizeof path, "%s/commits/3", chk);
     assert_false(ll_file_exists(path));
+    /* the end offsets of the last batch, committed to the group */
+    int64_t committed[2];
+    group_offsets(bs, "test", "tele", committed);
+    assert_int_equal(committed[0], 5);
+    assert_int_equal(committed[1], 5);
     /* restarted on its checkpoint: only the new messages */
     produce(bs, "tele", 10, 15);
     t = kafka_to_memory(bs, "tele", chk, "k", NULL);
@@ -493,6 +606,51 @@ static void test_kafka_mock_cluster(void **state)
     assert_int_equal(t->nrow, 15);
     assert_true(LL_F64(t->cols[1])[0] == 0.5 * (double)LL_I64(t->cols[0])[0]);
     ll_frame_free(t);
+    /* every message keyed by query, batch and row */
+    check_keys(bs, "out", 15);
+    /* a malformed message stops a failfast query, named by topic,
+     * partition and offset, with the batch id */
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "badt", 1, 1), 0);
+    {
+        rd_kafka_conf_t *pc = rd_kafka_conf_new();
+        assert_int_equal(
+            rd_kafka_conf_set(pc, "bootstrap.servers", bs, msg, sizeof msg),
+            RD_KAFKA_CONF_OK);
+        rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, msg, sizeof msg);
+        assert_non_null(p);
+        char v0[] = "{\"id\": 1, \"x\": 0.5}",
+             v1[] = "{\"id\": 2, \"x\": \"oops\"}";
+        char *vals[] = {v0, v1};
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(
+                rd_kafka_producev(p, RD_KAFKA_V_TOPIC("badt"),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_VALUE(vals[i], strlen(vals[i])),
+                                  RD_KAFKA_V_END),
+                0);
+        assert_int_equal(rd_kafka_flush(p, 10000), 0);
+        rd_kafka_destroy(p);
+        ll_schema s;
+        ll_schema_init(&s);
+        ll_schema_add(&s, "id", LL_INT, NULL);
+        ll_schema_add(&s, "x", LL_FLOAT, NULL);
+        ll_kafka_source_opts bo = {bs, "badt", "test",          NULL,
+                                   0,  &s,     LL_MODE_FAILFAST};
+        ll_source *src = ll_source_kafka(&bo, &err);
+        ll_schema_free(&s);
+        assert_non_null(src);
+        ll_query *q =
+            ll_query_new("kbad", src, NULL, 0, ll_sink_memory("kb", &err), NULL,
+                         LL_TRIGGER_AVAILABLE_NOW, 0, &err);
+        assert_non_null(q);
+        int rc;
+        while ((rc = ll_query_step(q, ll_stream_now(), &err)) == LL_QUERY_RAN)
+            ;
+        assert_true(rc < 0);
+        assert_string_equal(err.msg, "query 'kbad' batch 0: badt[0]:1: column "
+                                     "'x': cannot parse 'oops' as float");
+        ll_query_free(q);
+    }
     /* a bad starting point is named */
     ll_kafka_source_opts o = {bs,   "tele",          NULL, "middle", 0,
                               NULL, LL_MODE_FAILFAST};

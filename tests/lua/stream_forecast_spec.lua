@@ -192,7 +192,11 @@ describe("stream with_forecast", function()
         local ok, e = pcall(ds.with_forecast, ds, {model = tmp .. "/none", by = "b", time = "t",
                                                    target = "y", horizon = 3})
         assert.is_false(ok)
-        assert.matches("with_forecast", e)
+        assert.equals("with_forecast: model URI '" .. tmp .. "/none': no such directory (expected "
+                      .. "models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH or a directory)", e)
+        ok, e = pcall(ds.with_forecast, ds, {by = "b", time = "t", target = "y", horizon = 3})
+        assert.is_false(ok)
+        assert.equals("with_forecast: model, by, time and target are required", e)
         ok, e = pcall(ds.with_forecast, ds, {model = tmp, by = "b", time = "t", target = "y"})
         assert.is_false(ok)
         assert.matches("with_forecast: horizon must be >= 1$", e)
@@ -210,5 +214,12 @@ describe("stream with_forecast", function()
         ok, e = pcall(q.await, q)
         assert.is_false(ok)
         assert.matches("batch 0: with_forecast: Battery_ID 77: forecast: unknown series '77' %(the pipeline knows 3%)$", e)
+        -- a stream without the key column
+        q = stream.read{source = "files", path = tmp}
+            :with_forecast{model = dir, by = "Car", time = "Date", target = "Daily_Cycles_Used", horizon = 7}
+            :write{sink = "memory", name = "nokey", trigger = {once = true}}
+        ok, e = pcall(q.await, q)
+        assert.is_false(ok)
+        assert.equals("query 'nokey' batch 0: with_forecast: no column 'Car'", e)
     end)
 end)

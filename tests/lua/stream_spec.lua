@@ -48,6 +48,10 @@ describe("stream", function()
         assert.equals(2, p.num_output_rows)
         assert.same({"b.csv"}, p.offsets.files)
         assert.is_true(p.processed_rows_per_second > 0)
+        assert.is_true(p.input_rows_per_second > 0)
+        assert.is_true(p.duration_ms >= 0 and p.duration_ms < 10000)
+        assert.matches("^%x+$", p.id)
+        assert.equals(32, #p.id)
         assert.equals(2, #q.recent_progress)
         assert.equals(0, q.recent_progress[1].batch_id)
         assert.matches("^t1: 2 batches, %d+ rows/s$", q.status)
@@ -212,9 +216,24 @@ describe("stream", function()
                       msg(function() stream.read{source = "files", path = tmp, mode = "lenient"} end))
         assert.equals("option 'schema': column 'id': unknown type 'integer' (bool, int, float, string, category, date, datetime)",
                       msg(function() stream.read{source = "files", path = tmp, schema = {id = "integer"}} end))
+        assert.equals("stream.read: the kafka source needs brokers and a topic",
+                      msg(function() stream.read{source = "kafka", brokers = "127.0.0.1:9"} end))
+        assert.equals("kafka source: starting_offsets 'middle' (earliest, latest)",
+                      msg(function() stream.read{source = "kafka", brokers = "127.0.0.1:9", topic = "t",
+                                                 starting_offsets = "middle"} end))
+        assert.equals("stream.read: the mqtt source reads format \"json\" (got 'csv')",
+                      msg(function() stream.read{source = "mqtt", topic = "a/b", format = "csv"} end))
+        assert.equals("mqtt: url 'http://x': only mqtt://host:port is supported",
+                      msg(function() stream.read{source = "mqtt", url = "http://x", topic = "a/b"} end))
         local ds = stream.read{source = "files", path = tmp .. "/in"}
+        assert.equals("write: the kafka sink needs brokers and a topic",
+                      msg(function() ds:write{sink = "kafka", topic = "out"} end))
+        assert.equals("write: option 'trigger': processing_time, available_now or once expected",
+                      msg(function() ds:write{sink = "memory", name = "x", trigger = {every = 1}} end))
         assert.equals("write: unknown sink 'hdfs' (console, memory, csv, jsonl, sqlite, mqtt, kafka, or a function)",
                       msg(function() ds:write{sink = "hdfs"} end))
+        assert.equals("csv sink: /proc/lualab-no: No such file or directory",
+                      msg(function() ds:write{sink = "csv", path = "/proc/lualab-no"} end))
         assert.equals("write: the sqlite sink needs a path and a table",
                       msg(function() ds:write{sink = "sqlite", path = tmp .. "/x.db"} end))
         local q = ds:select{"nope"}:write{sink = "memory", name = "x", trigger = {once = true}}

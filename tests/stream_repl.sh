@@ -1,0 +1,66 @@
+#!/bin/sh
+# Streaming queries in the interactive REPL on a real terminal (tmux): while
+# q:await runs, the REPL shows a live "streaming" line with each running
+# query's batches, rows/s and lag, updated as batches complete;
+# stream.active() lists the running queries until they stop.
+. "$top_srcdir/tests/tap.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux is not installed"
+    exit 0
+fi
+
+unset TMUX # run from inside tmux too
+sock=lualab-stream-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tap_tmp"' EXIT
+# Seconds to wait for the screen (sanitizer builds are slow).
+wait_s=${LUALAB_TEST_WAIT:-20}
+screen() { tm capture-pane -p -S -200 -t s; }
+# wait_for PATTERN: poll the screen until grep -E finds PATTERN
+wait_for() {
+    i=0
+    while [ $i -lt $((wait_s * 20)) ]; do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+type() { tm send-keys -t s -l "$1" && tm send-keys -t s Enter; }
+
+# four files of 3 rows; one file per batch, a batch every 0.6 s
+mkdir -p "$tap_tmp/in"
+for f in 1 2 3 4; do
+    printf 'id,x\n%d,1\n%d,2\n%d,3\n' "$f" "$f" "$f" > "$tap_tmp/in/p$f.csv"
+done
+tm new-session -d -s s -x 110 -y 30 -c "$tap_tmp" \
+    "LUALAB_HISTORY='$tap_tmp/history' TERM=screen '$LUALAB'; echo \$? > '$tap_tmp/rc'; sleep 30"
+wait_for "^> ?$"
+ok $? "the REPL starts"
+
+type 'q = stream.read{source = "files", path = "in", max_files_per_trigger = 1}:write{sink = "memory", name = "live", trigger = {processing_time = 0.6}}'
+type '=#stream.active()'
+wait_for '^1$'
+ok $? "stream.active() lists the started query"
+type 'q:await{timeout = 4}'
+wait_for '^streaming .*live: 1 batch, [0-9]+ rows/s, lag 3$'
+ok $? "the live line shows the first batch, its rows/s and a lag of 3 files"
+wait_for '^streaming .*live: 4 batches, [0-9]+ rows/s, lag 0$'
+ok $? "the same line counts up to 4 batches as they complete, lag 0"
+wait_for '^false$'
+ok $? "await returns false at its timeout"
+type '=#stream.table("live")'
+wait_for '^12$'
+ok $? "the memory table holds the 12 rows"
+type 'q:stop() print("active " .. #stream.active())'
+wait_for '^active 0$'
+ok $? "stopped, the query leaves stream.active()"
+tm send-keys -t s C-d
+i=0
+while [ $i -lt $((wait_s * 10)) ] && [ ! -s "$tap_tmp/rc" ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+is "$(cat "$tap_tmp/rc" 2>/dev/null)" "0" "Ctrl-D leaves the REPL with status 0"
+done_testing
