@@ -117,6 +117,15 @@ function Optim:set_lr(lr)
     self.param_groups[1].lr = lr
     self._c:lr(lr)
 end
+for name, text in pairs({
+    step = "opt:step([closure]) -> loss -- Update the parameters from their gradients " ..
+           "(closure, when given, recomputes the loss first and its value is returned).",
+    zero_grad = "opt:zero_grad() -- Set the gradients of the optimizer's parameters to zero.",
+    get_lr = "opt:get_lr() -> lr -- The learning rate (param_groups[1].lr).",
+    set_lr = "opt:set_lr(lr) -- Set the learning rate (schedulers call it).",
+}) do
+    shared.doc(Optim[name], text)
+end
 Optim.__tostring = function(self)
     return string.format("%s(lr=%g)", self.name, self:get_lr())
 end
