@@ -333,6 +333,10 @@ function Module:state_dict()
 end
 
 function Module:load_state_dict(sd, strict)
+    if type(sd) ~= "table" then
+        raise(string.format("load_state_dict: bad argument #1 (state dict expected, got %s)",
+            typename(sd)))
+    end
     if strict == nil then
         strict = true
     end

@@ -116,7 +116,13 @@ function Model.__display(m)
 end
 
 M.Sequential = doc(function(layers, opts)
-    opts = opts or {}
+    if layers ~= nil and (type(layers) ~= "table" or getmetatable(layers) ~= nil) then
+        if type(layers) == "table" and type(layers.get_weights) == "function" then
+            raise("Sequential: a list of layers expected, got one layer (write keras.Sequential{layer})")
+        end
+        raise("Sequential: a list of layers expected, got " .. require("lualab._args").typename(layers))
+    end
+    opts = check_opts("Sequential", opts, {"name"})
     local m = setmetatable({layers = {}, built = false, _flavor = "keras",
                             name = opts.name or L.unique_name("sequential"),
                             stop_training = false}, Model)
