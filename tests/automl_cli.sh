@@ -35,7 +35,8 @@ is "$got" "true" "forecasts equal the true cycles of the future durations"
 
 "$LUALAB" automl forecast "$dir/train.csv" --time Date --horizon 30 >/dev/null 2>"$dir/e1"
 is "$?" "2" "a missing --target is a usage error (2)"
-like "$(cat "$dir/e1")" "--target is required" "and says so"
+is "$(cat "$dir/e1")" "$(printf 'lualab automl: --target is required\nsee lualab automl --help')" \
+    "and says so in one line, then where the usage is"
 "$LUALAB" automl forecast "$dir/train.csv" --target Nope --time Date --horizon 30 \
     >/dev/null 2>"$dir/e2"
 is "$?" "2" "a data error exits 2"

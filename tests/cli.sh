@@ -74,6 +74,16 @@ end')
 like "$(cat "$tap_tmp/err")" "^lualab: run 'dup' is ambiguous: it matches 3 runs: [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\), [0-9a-f]{8} \(dup\)$" "an ambiguous run name lists the matches"
 (cd "$tap_tmp/trk" && "$LUALAB" runs show abc >/dev/null 2>"$tap_tmp/err")
 is "$(cat "$tap_tmp/err")" "lualab: run 'abc' not found (a run id prefix needs at least 6 hex digits)" "a too-short run id says the minimum"
+(cd "$tap_tmp/trk" && "$LUALAB" runs show >/dev/null 2>"$tap_tmp/err")
+is "$?" 2 "runs show without a RUN exits 2"
+is "$(cat "$tap_tmp/err")" "$(printf 'lualab: runs show: expected one RUN\nsee lualab runs --help')" \
+    "a runs usage error is one line and where the usage is"
+(cd "$tap_tmp" && "$LUALAB" runs --help >"$tap_tmp/out" 2>&1)
+is "$?" 0 "runs --help exits 0, without a store"
+like "$(head -1 "$tap_tmp/out")" "^usage: lualab runs" "runs --help prints the usage"
+(cd "$tap_tmp/trk" && "$LUALAB" models extra >/dev/null 2>"$tap_tmp/err")
+is "$(cat "$tap_tmp/err")" "$(printf 'lualab: models: unexpected argument extra\nsee lualab models --help')" \
+    "a models usage error is one line and where the usage is"
 id=$(cd "$tap_tmp/trk" && "$LUALAB" runs list | awk 'NR == 3 {print $2}')
 out=$(cd "$tap_tmp/trk" && "$LUALAB" runs show "$id")
 like "$out" "  metric  +latest  +min  +max  history" "runs show: the metrics table has a header"

@@ -251,6 +251,12 @@ key a Enter
 wait_for a '^compiled$'
 ok $? "compile ran"
 is "$(screen a | grep -c 'Total params')" "0" "compile does not print the summary"
+# A caller's mistake found deep in lualab names the line typed, also when
+# the entry is a bare call (shown as a value, so never a tail call).
+type a 'km:fit(nn.zeros({3, 3}), nn.zeros({3}))'
+key a Enter
+wait_for a '^stdin:1: fit: the model expects input of shape \(None, 2\), got \(None, 3\)$'
+ok $? "an error in a bare call names stdin:1, not lualab's own file"
 
 # Help.
 type a '?print'

@@ -127,7 +127,8 @@ return function(M)
     -- mlflow.load_model finds saved pipelines through this loader.
     local ok, mlflow = pcall(require, "lualab.mlflow")
     if ok and type(mlflow) == "table" and type(mlflow.flavors) == "table" then
-        mlflow.flavors.forecast = {load = function(dir) return assert(M.load(dir)) end}
+        mlflow.flavors.forecast = {load = doc(function(dir) return assert(M.load(dir)) end,
+            "mlflow.flavors.forecast.load(dir) -> pipeline -- The forecast flavor's loader: automl.load(dir) of a saved pipeline (used by mlflow.load_model).")}
     end
 
     M.forecast = doc(function(opts)

@@ -24,7 +24,7 @@ local function split(s)
 end
 
 local function usage_error(msg)
-    io.stderr:write("lualab automl: ", msg, "\n", M.usage)
+    io.stderr:write("lualab automl: ", msg, "\nsee lualab automl --help\n")
     return 2
 end
 

@@ -333,6 +333,10 @@ function Module:state_dict()
 end
 
 function Module:load_state_dict(sd, strict)
+    if type(sd) ~= "table" then
+        raise(string.format("load_state_dict: bad argument #1 (state dict expected, got %s)",
+            typename(sd)))
+    end
     if strict == nil then
         strict = true
     end
@@ -503,6 +507,48 @@ local sched_docs = {
 }
 for name, text in pairs(sched_docs) do
     doc(nn.optim.lr_scheduler[name], "nn.optim.lr_scheduler." .. text)
+end
+-- The methods every module has (?m.parameters, help(m.forward)).
+for name, text in pairs({
+    extend = "Module:extend(name) -> class -- A subclass: define cls:init(...) and cls:forward(x).",
+    new = "Class:new(...) -> module -- Make a module (the same as calling the class).",
+    forward = "m:forward(x, ...) -> output -- Compute the module's output; m(x) calls it.",
+    init = "m:init(...) -- Set up a new module from the constructor's arguments (subclasses define it).",
+    register_parameter = "m:register_parameter(name, tensor) -- Make tensor a parameter named name.",
+    named_children = "m:named_children() -> {{name, module}...} -- The direct submodules, in order.",
+    children = "m:children() -> {module...} -- The direct submodules, in order.",
+    named_parameters = "m:named_parameters([prefix]) -> {{name, Tensor}...} -- Every parameter " ..
+                       "with PyTorch's dotted name, frozen ones included.",
+    parameters = "m:parameters() -> {Tensor...} -- The parameters to hand to an optimizer.",
+    num_parameters = "m:num_parameters([trainable_only]) -> n -- The number of parameter elements.",
+    train = "m:train([on=true]) -> m -- Training mode (Dropout active) for m and its submodules.",
+    eval = "m:eval() -> m -- Evaluation mode, the same as m:train(false).",
+    zero_grad = "m:zero_grad() -- Set the gradients of every parameter to zero.",
+    state_dict = "m:state_dict() -> table -- The parameters by dotted name, in order (nn.save writes it).",
+    load_state_dict = "m:load_state_dict(sd [, strict=true]) -- Copy a state dict's tensors into the " ..
+                      "parameters; strict: missing or unexpected names are errors.",
+    extra_repr = "m:extra_repr() -> string -- The text inside the module's printed parentheses.",
+}) do
+    if Module[name] then doc(Module[name], text) end
+end
+-- A built-in class's own forward and init say whose they are.
+local has_doc = (lualab and lualab.doc) or function() return nil end
+for cname, cls in pairs(nn) do
+    if type(cls) == "table" and rawget(cls, "__index") == cls and cls.__is_module then
+        for _, meth in ipairs({"forward", "init", "extra_repr"}) do
+            local f = rawget(cls, meth)
+            local base = has_doc(Module[meth])
+            if type(f) == "function" and not has_doc(f) then
+                doc(f, string.format("nn.%s:%s(...) -- %s", cname, meth,
+                    base and base:match("%-%- (.*)$") or meth))
+            end
+        end
+    end
+end
+doc(nn.Sequential.add, "seq:add(module) -> seq -- Append a module to the Sequential.")
+if rawget(nn.Sequential, "get_config") then
+    doc(nn.Sequential.get_config, "seq:get_config() -> table -- The layers and input shape, as " ..
+        "config.json holds them (seq:save(dir) writes it).")
 end
 doc(nn.utils.clip_grad_norm_, "nn.utils.clip_grad_norm_(params, max_norm) -> total_norm -- Scale the " ..
     "gradients so their joint L2 norm is at most max_norm.")

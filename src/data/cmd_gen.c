@@ -29,7 +29,7 @@ static int gen_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "lualab gen: ");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s", gen_usage);
+    fprintf(stderr, "\nsee lualab gen --help\n");
     va_end(ap);
     return 2;
 }

@@ -273,8 +273,10 @@ static int l_help(lua_State *L)
         ll_host_write(h, "stdout", intro, sizeof intro - 1);
         return 0;
     }
+    const char *name = "x";
     if (lua_type(L, 1) == LUA_TSTRING) {
-        const char *name = lua_tostring(L, 1);
+        name = lua_tostring(L, 1);
+        lua_pushvalue(L, 1); /* keeps the name alive below */
         if (!resolve_name(L, name) || lua_isnil(L, -1))
             return luaL_error(L, "help: no such name '%s'", name);
         lua_replace(L, 1);
@@ -284,9 +286,27 @@ static int l_help(lua_State *L)
         lua_getfield(L, 1, "__doc");
         doc = lua_tostring(L, -1);
     }
+    /* A value of a named type (a Frame, a Tensor, a module) has no doc
+     * string of its own: say what it is, as IPython's ?x shows the type.
+     * The name stays on the stack while the buffer is built. */
+    const char *tname = NULL;
+    if (!doc && luaL_getmetafield(L, 1, "__name") != LUA_TNIL)
+        tname = lua_tostring(L, -1);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    luaL_addstring(&b, doc ? doc : "no documentation");
+    if (doc) {
+        luaL_addstring(&b, doc);
+    } else if (tname) {
+        if (strncmp(tname, "lualab.", 7) == 0)
+            tname += 7;
+        luaL_addstring(&b, "a ");
+        luaL_addstring(&b, tname);
+        luaL_addstring(&b, " value, without a doc string of its own; ?");
+        luaL_addstring(&b, name);
+        luaL_addstring(&b, ".method documents its methods");
+    } else {
+        luaL_addstring(&b, "no documentation");
+    }
     luaL_addchar(&b, '\n');
     luaL_pushresult(&b);
     size_t len;

@@ -439,15 +439,29 @@ static int compile_cell(lua_State *L, const char *code, size_t len,
         if (!skip && ll_buf_puts(&b, "return ") == LL_OK &&
             ll_buf_append(&b, code + start, len - start) == LL_OK &&
             compiles(L, b.data, b.len, chunkname)) {
-            ll_buf_reset(&b);
-            if (ll_buf_append(&b, code, start) == LL_OK &&
-                ll_buf_puts(&b, "return ") == LL_OK &&
-                ll_buf_append(&b, code + start, len - start) == LL_OK &&
-                luaL_loadbuffer(L, b.data, b.len, chunkname) == LUA_OK) {
-                ll_buf_free(&b);
-                return 1;
+            /* "return f(x)" would be a tail call: the cell's frame would
+             * leave the stack and an error raised for the caller's
+             * mistake inside f could not name the cell's line.  Passing
+             * the expression to an identity function keeps every value
+             * and evaluates it in the cell's own frame.  The closing
+             * parenthesis goes on a line of its own, after any trailing
+             * comment; without it (say "x;") the plain return is used. */
+            for (int wrap = 1; wrap >= 0; wrap--) {
+                ll_buf_reset(&b);
+                if (ll_buf_append(&b, code, start) == LL_OK &&
+                    ll_buf_puts(&b, wrap ? "return (function(...) return "
+                                           "... end)("
+                                         : "return ") == LL_OK &&
+                    ll_buf_append(&b, code + start, len - start) == LL_OK &&
+                    (!wrap || ll_buf_puts(&b, "\n)") == LL_OK)) {
+                    if (luaL_loadbuffer(L, b.data, b.len, chunkname) ==
+                        LUA_OK) {
+                        ll_buf_free(&b);
+                        return 1;
+                    }
+                    lua_pop(L, 1);
+                }
             }
-            lua_pop(L, 1);
         }
         if (start == 0)
             break;

@@ -24,11 +24,25 @@ static const char runs_usage[] =
     "RUN is a run id, a unique prefix of one (6+ hex digits) or a run "
     "name.\n";
 
-/* "lualab: <what><arg>" then the usage; exit code 2. */
+/* "lualab: <what><arg>" and where the usage is, as the other commands
+ * report a usage error (one line, then "see lualab CMD --help"); exit 2. */
 static int usage_error(const char *usage, const char *what, const char *arg)
 {
-    fprintf(stderr, "lualab: %s%s\n%s", what, arg, usage);
+    fprintf(stderr, "lualab: %s%s\nsee lualab %s --help\n", what, arg,
+            strstr(usage, "lualab models") ? "models" : "runs");
     return 2;
+}
+
+/* --help or -h anywhere: the usage on stdout (before the store is opened,
+ * so it works without one). */
+static int wants_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+    return 0;
 }
 
 /* Strip --tracking-uri URI from argv; open the store. */
@@ -72,6 +86,8 @@ static int finish(ll_track *t, int rc, const ll_err *err, ll_buf *out)
 int ll_cmd_runs(int argc, char **argv)
 {
     ll_track *t = NULL;
+    if (wants_help(argc, argv, runs_usage))
+        return 0;
     int code = open_store(&argc, argv, runs_usage, &t);
     if (code != 0)
         return code;
@@ -134,6 +150,8 @@ static const char models_usage[] =
 int ll_cmd_models(int argc, char **argv)
 {
     ll_track *t = NULL;
+    if (wants_help(argc, argv, models_usage))
+        return 0;
     int code = open_store(&argc, argv, models_usage, &t);
     if (code != 0)
         return code;

@@ -1358,9 +1358,11 @@ int ll_ui_main(const char *path)
     ll_err err;
     ll_err_clear(&err);
     if (open_notebook(u, path, &err) != LL_OK) {
+        /* A notebook that does not parse exits 2, as with --run and
+         * convert (see EXIT STATUS in lualab(1)). */
         fprintf(stderr, "lualab: %s\n", err.msg);
         ui_free(u);
-        return 1;
+        return 2;
     }
     for (int i = 0; i < u->nb->ncells; i++)
         if (ui_view_insert(u, i) != LL_OK) {

@@ -758,8 +758,8 @@ void ui_layout_cell(ui *u, int idx)
                 if (limit >= 0 && total > limit) {
                     char note[96];
                     snprintf(note, sizeof note,
-                             "... %d more rows (o: expand, O: page)",
-                             total - limit);
+                             "... %d more row%s (o: expand, O: page)",
+                             total - limit, total - limit == 1 ? "" : "s");
                     ui_styled_reset(&s);
                     ui_styled_puts(&s, note, UI_S_DIM);
                     ui_rows_wrap(&v->out, &s, width, 0, -1, NULL);

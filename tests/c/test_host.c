@@ -141,6 +141,34 @@ static void test_error_has_cell_relative_traceback(void **state)
     ll_cell_result_free(&r);
 }
 
+/* A cell ending in a call still names the cell's line for an error
+ * raised at the caller's level (error(msg, 2), as the libraries raise a
+ * caller's mistake): the call is not a tail call that drops the frame. */
+static void test_trailing_call_error_names_the_cell_line(void **state)
+{
+    (void)state;
+    ll_cell_result r;
+    assert_int_equal(
+        run("local function f(x) error('f: x is wrong', 2) end\n\nf(1)", &r),
+        LL_CELL_ERROR);
+    assert_string_equal(r.evalue, "cell 1:3: f: x is wrong");
+    ll_cell_result_free(&r);
+    assert_int_equal(
+        run("local function f() error('deep', 2) end\nf() -- c", &r),
+        LL_CELL_ERROR);
+    assert_string_equal(r.evalue, "cell 1:2: deep");
+    ll_cell_result_free(&r);
+    /* every value of the call is still shown; "x;" still displays */
+    run("local function two() return 3, 4 end\ntwo()", &r);
+    assert_true(r.has_value);
+    assert_string_equal(r.value.text, "3\t4");
+    ll_cell_result_free(&r);
+    run("local q = 9\nq;", &r);
+    assert_true(r.has_value);
+    assert_string_equal(r.value.text, "9");
+    ll_cell_result_free(&r);
+}
+
 static void test_syntax_error(void **state)
 {
     (void)state;
@@ -458,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_trailing_expression_is_displayed),
         cmocka_unit_test(test_globals_persist_between_cells),
         cmocka_unit_test(test_error_has_cell_relative_traceback),
+        cmocka_unit_test(test_trailing_call_error_names_the_cell_line),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_pretty_printer_limits),
         cmocka_unit_test(test_display_protocol),

@@ -12,6 +12,17 @@ describe("host", function()
         assert.is_function(f)
     end)
 
+    it("help of a value without a doc string names its type, as IPython's ?x does", function()
+        local out = run_cmd(LUALAB_BIN .. [[ -e 'f = df.frame{a = {1}}; help("f"); help("f.a"); ]] ..
+                            [[help(nn.zeros({1})); help(function() end); help("f.a.clip")']])
+        assert.equals("a Frame value, without a doc string of its own; ?f.method documents its methods\n" ..
+                      "a Column value, without a doc string of its own; ?f.a.method documents its methods\n" ..
+                      "a Tensor value, without a doc string of its own; ?x.method documents its methods\n" ..
+                      "no documentation\n" ..
+                      "Column:clip(lower, upper) | clip{lower=, upper=} -> Column -- Values bounded (nil: no bound).\n",
+                      out)
+    end)
+
     it("help of an unknown name is an error naming it", function()
         local ok, err = pcall(help, "no_such.thing")
         assert.is_false(ok)

@@ -38,6 +38,23 @@ describe("common mistakes", function()
             {"lualab.check_opts('f', 5, {}, 1)", "user.lua:1: f: options table expected, got number"},
             {"local e = nn.Embedding(10, 3)\nlocal y = e(nn.tensor({1.5}))",
              "user.lua:2: Embedding(10, 3): index 1.5 is not an integer"},
+            {"local m = nn.Linear(2, 1)\nm:load_state_dict(5)",
+             "user.lua:2: load_state_dict: bad argument #1 (state dict expected, got number)"},
+            {"local o = nn.optim.Adam(nn.Linear(1, 1):parameters())\n" ..
+             "nn.optim.lr_scheduler.StepLR(o, {step = 1})",
+             "user.lua:2: StepLR: unknown option 'step' (did you mean 'step_size'?)"},
+            {"local o = nn.optim.Adam(nn.Linear(1, 1):parameters())\nnn.optim.lr_scheduler.StepLR(o)",
+             "user.lua:2: StepLR: option 'step_size' (a number) is required"},
+            {"nn.optim.lr_scheduler.ExponentialLR(5, {gamma = 0.5})",
+             "user.lua:1: ExponentialLR: bad argument #1 (optimizer expected, got number)"},
+            {"local o = nn.optim.SGD(nn.Linear(1, 1):parameters(), {lr = 1})\n" ..
+             "nn.optim.lr_scheduler.ReduceLROnPlateau(o, {patiance = 2})",
+             "user.lua:2: ReduceLROnPlateau: unknown option 'patiance' (did you mean 'patience'?)"},
+            {"\nkeras.Sequential(5)", "user.lua:2: Sequential: a list of layers expected, got number"},
+            {"keras.Sequential(keras.layers.Dense(1))",
+             "user.lua:1: Sequential: a list of layers expected, got one layer (write keras.Sequential{layer})"},
+            {"keras.Sequential({}, {nmae = 'm'})",
+             "user.lua:1: Sequential: unknown option 'nmae' (did you mean 'name'?)"},
             {"local m = nn.Sequential{nn.Linear(2, 2)}\n\nlocal y = m(nn.zeros({3, 5}))",
              "user.lua:3: Linear(2, 2): input has shape [3, 5], expected last dimension 2"},
             {"local M = nn.Module{forward = function(self, x)\n error('mine')\nend}\nlocal y = M(1)",
@@ -175,7 +192,8 @@ describe("doc strings", function()
     local modules = {"nn", "nn.optim", "nn.optim.lr_scheduler", "nn.utils", "keras",
                      "keras.layers", "keras.callbacks", "keras.optimizers", "keras.utils",
                      "plot", "mlflow", "df", "forecast", "automl", "serve", "json",
-                     "datasets"}
+                     "datasets", "stream", "lualab", "mlflow.pyfunc", "mlflow.flavors.keras",
+                     "mlflow.flavors.nn", "mlflow.flavors.forecast"}
     local function get(path)
         local t = _G
         for part in path:gmatch("[^.]+") do
@@ -207,6 +225,53 @@ describe("doc strings", function()
         table.sort(missing)
         assert.same({}, missing)
         assert.is_true(seen > 200)
+    end)
+
+    it("are written for every method of the values people hold", function()
+        -- the methods ?value.name finds: a value's __methods or __index
+        -- chain (Frames, Columns, Tensors, nn modules, optimizers, keras
+        -- models and layers)
+        local function methods(v, label, missing)
+            local seen, done, n = {}, {}, 0
+            local mt = getmetatable(v)
+            local idx = mt and (rawget(mt, "__methods") or mt.__index)
+            while type(idx) == "table" and not seen[idx] do
+                seen[idx] = true
+                for k, m in pairs(idx) do
+                    if type(k) == "string" and not k:match("^_") and type(m) == "function" and
+                        not done[k] then
+                        done[k], n = true, n + 1
+                        local d = lualab.doc(m)
+                        if not d or #d < 10 then missing[#missing + 1] = label .. ":" .. k end
+                    end
+                end
+                local m2 = getmetatable(idx)
+                idx = m2 and m2.__index
+            end
+            return n
+        end
+        local lin = nn.Linear(2, 1)
+        local f = df.frame{a = {1, 2}, s = {"x", "y"}}
+        local vals = {
+            Frame = f, Column = f.a, Tensor = nn.zeros({2}), GroupBy = f:groupby{"s"},
+            Str = f.s.str, Sequential = nn.Sequential{lin}, Adam = nn.optim.Adam(lin:parameters()),
+            Model = keras.Sequential{keras.layers.Dense(1)}, Dense = keras.layers.Dense(1),
+            KLSTM = keras.layers.LSTM(2),
+        }
+        for k, v in pairs(nn) do
+            local mt = type(v) == "table" and getmetatable(v)
+            if k:match("^%u") and mt and mt.__call then
+                local ok, inst = pcall(v, 2, 2)
+                if ok and type(inst) == "table" then vals["nn." .. k] = inst end
+            end
+        end
+        local missing, seen = {}, 0
+        for label, v in pairs(vals) do seen = seen + methods(v, label, missing) end
+        table.sort(missing)
+        assert.same({}, missing)
+        assert.is_true(seen > 600)
+        local out = run_cmd(LUALAB_BIN .. [[ -e 'm = keras.Sequential{}; help("m.fit")']])
+        assert.matches("^model:fit%(x, y, {epochs=1", out)
     end)
 
     it("answer ?name for classes and methods of a value", function()

@@ -152,10 +152,11 @@ not_see 'kernel: idle' "the notebook screen is gone (terminal restored)"
 tm send-keys -l 'echo-is-back'
 see '^echo-is-back' "the terminal echoes typed input again after lualab ended"
 
-# a malformed notebook: the reader's message, exit 1, no screen left over
+# a malformed notebook: the reader's message, exit 2 (as --run and
+# convert), no screen left over
 printf '{"cells": [\n  {"cell_type": "code", "source": [1, 2]}\n' > "$tap_tmp/bad.ipynb"
 ui_start bad.ipynb
-see 'EXIT=1' "a malformed notebook exits 1"
+see 'EXIT=2' "a malformed notebook exits 2, as with --run"
 see '^lualab: .*bad\.ipynb:[0-9]+:[0-9]+: ' "the message names the file, line and column"
 not_see 'kernel: idle' "no notebook screen is left behind"
 msg_tty=$(screen | grep '^lualab: ' | head -1)

@@ -90,4 +90,25 @@ keys q
 keys q
 see 'EXIT=0' "the notebook quits"
 
+# Folding where docs/notebook-ui.md says: more than half the screen plus
+# four rows (19 on this 30-row screen) folds, 19 rows do not.
+cat > "$tap_tmp/fold.lua" <<'NB'
+-- %%
+for i = 1, 19 do print("r" .. i) end
+
+-- %%
+for i = 1, 20 do print("s" .. i) end
+NB
+ui_start fold.lua
+see 'kernel: idle' "the folding notebook opens"
+keys C-e
+see '│ r19$' "19 rows of output are shown whole"
+not_see 'more row' "and not folded"
+keys j C-e
+see '│ \.\.\. 1 more row \(o: expand, O: page\)' "20 rows fold after the 19th (one more row)"
+see '│ s19$' "the 19th row is the last one shown"
+not_see '│ s20$' "the 20th is folded away"
+keys q
+see 'EXIT=0' "the notebook quits"
+
 done_testing

@@ -106,7 +106,8 @@ return function(M, shared)
     M._read_mlmodel = read_mlmodel
 
     M.flavors.keras = {
-        load = function(dir) return require("lualab.keras").models.load_model(dir) end,
+        load = lualab.doc(function(dir) return require("lualab.keras").models.load_model(dir) end,
+            "mlflow.flavors.keras.load(dir) -> model -- The keras flavor's loader: keras.models.load_model(dir) of a logged model's directory (used by mlflow.load_model)."),
     }
     -- nn models: an nn.Sequential saved with config.json loads as the
     -- model (nn.load_model); a directory holding only a .safetensors file
@@ -131,6 +132,8 @@ return function(M, shared)
             raise("load_model: no .safetensors file in " .. dir)
         end,
     }
+    lualab.doc(M.flavors.nn.load,
+        "mlflow.flavors.nn.load(dir) -> model or state dict -- The nn flavor's loader: nn.load_model(dir) when config.json is there, else the directory's .safetensors state dict (used by mlflow.load_model).")
 
     -- Predict-only loading of any logged model, scored in C without Lua
     -- (src/model), as MLflow's mlflow.pyfunc.load_model.

@@ -797,4 +797,11 @@ end
 doc(M.from_config, "keras.layers.from_config{class_name=, config=} -> Layer -- Rebuild a layer " ..
     "from its saved config (layer:get_config()).")
 
+-- Doc strings of every layer's methods (help(layer.get_weights)).
+doc(Layer.count_params, "layer:count_params() -> n -- The number of the layer's weights.")
+doc(Layer.trainable_tensors, "layer:trainable_tensors(out) -> out -- Append the layer's " ..
+    "trainable weight Tensors to the list out.")
+doc(Layer.get_weights, "layer:get_weights() -> {Tensor...} -- The layer's weights in Keras' order and shapes.")
+doc(Layer.set_weights, "layer:set_weights({Tensor...}) -- Replace the layer's weights (get_weights' order and shapes).")
+
 return M

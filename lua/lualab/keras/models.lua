@@ -116,7 +116,13 @@ function Model.__display(m)
 end
 
 M.Sequential = doc(function(layers, opts)
-    opts = opts or {}
+    if layers ~= nil and (type(layers) ~= "table" or getmetatable(layers) ~= nil) then
+        if type(layers) == "table" and type(layers.get_weights) == "function" then
+            raise("Sequential: a list of layers expected, got one layer (write keras.Sequential{layer})")
+        end
+        raise("Sequential: a list of layers expected, got " .. require("lualab._args").typename(layers))
+    end
+    opts = check_opts("Sequential", opts, {"name"})
     local m = setmetatable({layers = {}, built = false, _flavor = "keras",
                             name = opts.name or L.unique_name("sequential"),
                             stop_training = false}, Model)
@@ -826,6 +832,34 @@ M.load_model = doc(function(dir)
     return m
 end, "keras.models.load_model(dir) -> model -- Load a model saved with " ..
      "model:save(dir) (config.json + weights.safetensors).")
+
+-- Doc strings of the model's methods: ?model.fit, help(m.fit).
+for name, text in pairs({
+    add = "model:add(layer) -- Append a layer to a Sequential model (before it is built).",
+    build = "model:build(input_shape) -- Create the weights for inputs of input_shape " ..
+            "(without the batch), as the first fit/predict does.",
+    count_params = "model:count_params() -> n -- The number of weights (trainable and not).",
+    summary_text = "model:summary_text() -> string -- The summary table as a string.",
+    summary = "model:summary() -- Print the layers, their output shapes and parameter counts.",
+    compile = "model:compile{optimizer=, loss=, metrics=} -- Choose the optimizer (a name " ..
+              "or keras.optimizers object; default rmsprop), the loss and the metrics.",
+    fit = "model:fit(x, y, {epochs=1, batch_size=32, validation_split=, validation_data=, " ..
+          "shuffle=true, callbacks=, verbose=1, initial_epoch=0}) -> History -- Train; x and y " ..
+          "are Tensors, Frames, Columns or tables of numbers.",
+    evaluate = "model:evaluate(x, y, {batch_size=32, verbose=1, return_dict=false}) -> loss, " ..
+               "metrics... -- The loss and metrics on (x, y), without training.",
+    predict = "model:predict(x, {batch_size=32, verbose=}) -> Tensor -- The model's outputs " ..
+              "for x (a Tensor, Frame, Column or table of numbers).",
+    get_weights = "model:get_weights() -> {Tensor...} -- Every layer's weights, in order.",
+    set_weights = "model:set_weights({Tensor...}) -- Replace the weights, in get_weights' order.",
+    get_config = "model:get_config() -> table -- The model's architecture and compile settings.",
+    save_weights = "model:save_weights(path) -- Write the weights to a .safetensors file.",
+    load_weights = "model:load_weights(path) -- Read weights written by save_weights.",
+    save = "model:save(dir) -> dir -- Write config.json and weights.safetensors " ..
+           "(keras.models.load_model(dir) reads them back).",
+}) do
+    doc(Model[name], text)
+end
 
 M.Model = Model
 M.History = History

@@ -90,6 +90,8 @@ function Embedding.from_pretrained(w, opts)
     local s = w:shape()
     return Embedding(s[1], s[2], { weight = w, freeze = freeze, padding_idx = opts.padding_idx })
 end
+shared.doc(Embedding.from_pretrained, "nn.Embedding.from_pretrained(weight [, {freeze=true, " ..
+    "padding_idx=}]) -> Embedding -- An Embedding holding the [n, d] Tensor weight (frozen by default).")
 function Embedding:forward(idx)
     if not is_tensor(idx) then
         idx = C.tensor(idx)

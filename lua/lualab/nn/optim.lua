@@ -117,13 +117,36 @@ function Optim:set_lr(lr)
     self.param_groups[1].lr = lr
     self._c:lr(lr)
 end
+for name, text in pairs({
+    step = "opt:step([closure]) -> loss -- Update the parameters from their gradients " ..
+           "(closure, when given, recomputes the loss first and its value is returned).",
+    zero_grad = "opt:zero_grad() -- Set the gradients of the optimizer's parameters to zero.",
+    get_lr = "opt:get_lr() -> lr -- The learning rate (param_groups[1].lr).",
+    set_lr = "opt:set_lr(lr) -- Set the learning rate (schedulers call it).",
+}) do
+    shared.doc(Optim[name], text)
+end
 Optim.__tostring = function(self)
     return string.format("%s(lr=%g)", self.name, self:get_lr())
 end
 
+local sched_opts = {
+    StepLR = { "step_size", "gamma" },
+    ExponentialLR = { "gamma" },
+    ReduceLROnPlateau = { "mode", "factor", "patience", "threshold", "cooldown", "min_lr" },
+}
+local sched_required = { StepLR = "step_size", ExponentialLR = "gamma" }
 local function sched(name, stepfn)
     nn.optim.lr_scheduler[name] = function(opt, opts)
-        opts = opts or {}
+        if getmetatable(opt) ~= Optim then
+            raise(string.format("%s: bad argument #1 (optimizer expected, got %s)", name,
+                require("lualab._args").typename(opt)))
+        end
+        opts = check_opts(name, opts, sched_opts[name])
+        local need = sched_required[name]
+        if need and type(opts[need]) ~= "number" then
+            raise(string.format("%s: option '%s' (a number) is required", name, need))
+        end
         local s = { opt = opt, opts = opts, base_lr = opt:get_lr(), last_epoch = 0, best = nil, bad = 0,
             cooldown = 0 }
         s.step = stepfn
