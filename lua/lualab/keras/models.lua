@@ -7,6 +7,7 @@ local L = require("lualab.keras.layers")
 local json = require("lualab.json")
 local fs = require("lualab._fs")
 local split = require("lualab._args").split
+local A = require("lualab._args")
 
 local M = {}
 
@@ -800,31 +801,9 @@ function Model:save(dir)
     return dir
 end
 
--- Sizes in a layer's config are C ints, as src/model reads them: a crafted
--- config.json (a Dense of 2^62 units) is refused naming its file, layer and
--- key, before any weight is sized from it.
+-- The size keys of keras layer configs (see _args.check_sizes).
 local SIZE_KEYS = {"units", "input_dim", "output_dim", "input_length", "filters",
     "kernel_size", "strides", "dilation_rate", "pool_size", "n"}
-local INT_MAX = 2147483647
-
-local function check_sizes(cfile, name, c)
-    if type(c) ~= "table" then return end
-    for _, k in ipairs(SIZE_KEYS) do
-        local vs = type(c[k]) == "table" and c[k] or {c[k]}
-        for _, v in ipairs(vs) do
-            if type(v) == "number" and not (v <= INT_MAX) then
-                -- shown as src/model/cfg.c shows it
-                local shown = (v < 9.2e18 and v == math.floor(v))
-                    and string.format("%d", math.tointeger(v) or math.floor(v))
-                    or string.format("%g", v)
-                raise(string.format("load_model: %s: layer '%s': '%s' is %s, more than %d",
-                    cfile, name, k, shown, INT_MAX))
-            end
-        end
-    end
-    -- wrappers (Bidirectional, TimeDistributed) hold their layer's config
-    if type(c.layer) == "table" then check_sizes(cfile, name, c.layer.config) end
-end
 
 M.load_model = doc(function(dir)
     if type(dir) ~= "string" then
@@ -840,7 +819,7 @@ M.load_model = doc(function(dir)
     local layers = {}
     for _, spec in ipairs(cfg.layers) do
         if type(spec) == "table" then
-            check_sizes(dir .. "/config.json", tostring(spec.name), spec.config)
+            A.check_sizes(dir .. "/config.json", tostring(spec.name), spec.config, SIZE_KEYS)
         end
         layers[#layers + 1] = L.from_config(spec)
     end
