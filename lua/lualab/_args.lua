@@ -117,4 +117,27 @@ function A.as_tensor(x)
     return x
 end
 
+-- check_sizes(cfile, layer, config, keys): a model directory's layer sizes
+-- are C ints, as src/model reads them, so a crafted config.json (a Dense of
+-- 2^62 units) is refused naming its file, layer and key, in the words of
+-- src/model/cfg.c, before any weight is sized from it.  Wrappers
+-- (Bidirectional, TimeDistributed) hold their layer's config in config.layer.
+local INT_MAX = 2147483647
+
+function A.check_sizes(cfile, layer, c, keys)
+    if type(c) ~= "table" then return end
+    for _, k in ipairs(keys) do
+        local vs = type(c[k]) == "table" and c[k] or {c[k]}
+        for _, v in ipairs(vs) do
+            if type(v) == "number" and not (v <= INT_MAX) then
+                local shown = (v < 9.2e18 and v == math.floor(v))
+                    and string.format("%d", math.floor(v)) or string.format("%g", v)
+                A.raise(string.format("load_model: %s: layer '%s': '%s' is %s, more than %d",
+                    cfile, layer, k, shown, INT_MAX))
+            end
+        end
+    end
+    if type(c.layer) == "table" then A.check_sizes(cfile, layer, c.layer.config, keys) end
+end
+
 return A

@@ -38,9 +38,13 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
         lua_yield(L, 0);
         return;
     }
+    /* The running line is named here; luaL_error would also prefix its
+     * caller's ("cell:3: cell:2: interrupted"). */
     if (have_where)
-        luaL_error(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
-    luaL_error(L, "%s", what);
+        lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
+    else
+        lua_pushstring(L, what);
+    lua_error(L);
 }
 
 void ll_host_interrupt(ll_host *h)

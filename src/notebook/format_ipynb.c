@@ -320,8 +320,8 @@ static int parse_ipynb(const char *text, size_t len, const char *path,
         else if (!cJSON_IsArray(cells))
             rc = nb_src_error(&r, cells ? find_key(text, "cells", 0) : text,
                               "not a notebook (cells must be a list)");
-        else if (!(nb = ll_notebook_new()))
-            rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+        else if (!(nb = ll_notebook_new(err)))
+            rc = LL_ENOMEM;
         if (rc == LL_OK) {
             nb->format = LL_NB_IPYNB;
             rc = read_metadata(

@@ -163,9 +163,9 @@ static int parse_markdown(const char *text, size_t len, const char *path,
 {
     *out = NULL;
     nb_src m = {text, path, err};
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(err);
     if (!nb)
-        return ll_err_set(err, LL_ENOMEM, "out of memory");
+        return LL_ENOMEM;
     nb->format = LL_NB_MARKDOWN;
     const char *p = text, *end = text + len;
     int rc = LL_OK;

@@ -181,14 +181,17 @@ int nb_unique_ids(ll_notebook *nb)
 
 /* ---- notebook ---- */
 
-ll_notebook *ll_notebook_new(void)
+ll_notebook *ll_notebook_new(ll_err *err)
 {
     ll_notebook *nb = calloc(1, sizeof *nb);
-    if (!nb)
+    if (!nb) {
+        ll_err_oom(err);
         return NULL;
+    }
     nb->metadata_json = nb_strdup("{}");
     if (!nb->metadata_json) {
         free(nb);
+        ll_err_oom(err);
         return NULL;
     }
     return nb;
@@ -274,12 +277,13 @@ ll_cell *nb_append_cell(ll_notebook *nb, ll_cell_type t, char *source)
 }
 
 ll_cell *ll_notebook_insert_cell(ll_notebook *nb, int index, ll_cell_type t,
-                                 const char *source)
+                                 const char *source, ll_err *err)
 {
     char *s = nb_strdup(source ? source : "");
-    if (!s)
-        return NULL;
-    return insert_owned(nb, index, t, s, 1);
+    ll_cell *c = s ? insert_owned(nb, index, t, s, 1) : NULL;
+    if (!c)
+        ll_err_oom(err);
+    return c;
 }
 
 int ll_notebook_delete_cell(ll_notebook *nb, int index)
@@ -433,7 +437,7 @@ int ll_cell_add_tag(ll_cell *c, const char *tag)
     return rc;
 }
 
-char *ll_cell_first_line(const ll_cell *c, size_t max)
+char *ll_cell_first_line(const ll_cell *c, size_t max, ll_err *err)
 {
     const char *s = c->source ? c->source : "";
     while (*s == '\n' || *s == ' ' || *s == '\t' || *s == '\r') {
@@ -455,13 +459,18 @@ char *ll_cell_first_line(const ll_cell *c, size_t max)
         while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
             cut--;
         char *d = malloc(cut + 4);
-        if (!d)
+        if (!d) {
+            ll_err_oom(err);
             return NULL;
+        }
         memcpy(d, s, cut);
         memcpy(d + cut, "...", 4);
         return d;
     }
-    return nb_strndup(s, n);
+    char *d = nb_strndup(s, n);
+    if (!d)
+        ll_err_oom(err);
+    return d;
 }
 
 void ll_output_free(ll_output *o)

@@ -84,7 +84,9 @@ typedef struct ll_notebook {
     int cap_cells;
 } ll_notebook;
 
-ll_notebook *ll_notebook_new(void);
+/* An empty notebook; NULL and "out of memory" in err (which may be NULL)
+ * when memory runs out. */
+ll_notebook *ll_notebook_new(ll_err *err);
 void ll_notebook_free(ll_notebook *nb);
 
 /* Read a notebook, choosing the format by extension (.lua, .ipynb, .md). */
@@ -104,10 +106,11 @@ int ll_notebook_to_ipynb(const ll_notebook *nb, ll_buf *out, ll_err *err);
  * language), Markdown and raw cells as they are. */
 int ll_notebook_to_markdown(const ll_notebook *nb, ll_buf *out);
 
-/* Cells.  Indices are 0-based; insert at ncells appends.  Returns the new
- * cell or NULL when out of memory. */
+/* Cells.  Indices are 0-based; insert at ncells appends (so does an index
+ * out of range).  Returns the new cell, or NULL with "out of memory" in err
+ * (which may be NULL). */
 ll_cell *ll_notebook_insert_cell(ll_notebook *nb, int index, ll_cell_type t,
-                                 const char *source);
+                                 const char *source, ll_err *err);
 int ll_notebook_delete_cell(ll_notebook *nb, int index);
 /* Move cell `from` to position `to`. */
 int ll_notebook_move_cell(ll_notebook *nb, int from, int to);
@@ -119,8 +122,9 @@ int ll_cell_set_metadata(ll_cell *c, const char *json, ll_err *err);
 /* Add a tag to metadata.tags unless it is there already. */
 int ll_cell_add_tag(ll_cell *c, const char *tag);
 /* The cell's first non-blank line (at most max bytes, "..." when cut),
- * for progress lines and messages; the caller frees it. */
-char *ll_cell_first_line(const ll_cell *c, size_t max);
+ * for progress lines and messages; the caller frees it.  NULL with "out
+ * of memory" in err (which may be NULL) when memory runs out. */
+char *ll_cell_first_line(const ll_cell *c, size_t max, ll_err *err);
 void ll_cell_clear_outputs(ll_cell *c);
 /* Append a copy of o. */
 int ll_cell_add_output(ll_cell *c, const ll_output *o);

@@ -308,7 +308,7 @@ static int inject_parameters(ll_notebook *nb, const run_opts *o)
         rc = ll_cell_set_source(c, ll_buf_str(&b));
     } else {
         c = ll_notebook_insert_cell(nb, params_at + 1, LL_CELL_CODE,
-                                    ll_buf_str(&b));
+                                    ll_buf_str(&b), NULL);
         rc = c ? ll_cell_add_tag(c, "injected-parameters") : LL_ENOMEM;
     }
     ll_buf_free(&b);
@@ -454,7 +454,7 @@ static int terminal_width(void)
 static void report_failure(const char *what, int number, const ll_cell *c,
                            const ll_cell_result *res)
 {
-    char *first = ll_cell_first_line(c, 60);
+    char *first = ll_cell_first_line(c, 60, NULL);
     fprintf(stderr, "lualab: cell %d %s: %s\n", number, what,
             first ? first : "");
     free(first);
@@ -563,7 +563,7 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
                              : res.value.text            ? res.value.text
                                                          : "");
         if (!o->quiet) {
-            char *first = ll_cell_first_line(c, 50);
+            char *first = ll_cell_first_line(c, 50, NULL);
             fprintf(stderr, "[%d/%d] %s ... %.2f s\n", number, ncode,
                     first ? first : "", res.seconds);
             free(first);

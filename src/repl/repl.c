@@ -460,7 +460,7 @@ static void cmd_run(repl *r, const char *arg)
                                          : "error");
             if (status != LL_CELL_ERROR ||
                 !ll_cell_has_tag(c, "raises-exception")) {
-                char *first = ll_cell_first_line(c, 50);
+                char *first = ll_cell_first_line(c, 50, NULL);
                 char msg[160];
                 snprintf(msg, sizeof msg, ":run: %s: %s %s: %s", path, name,
                          status == LL_CELL_INTERRUPTED ? "was interrupted"

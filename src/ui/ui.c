@@ -1098,12 +1098,15 @@ static int open_notebook(ui *u, const char *path, ll_err *err)
         if (rc != LL_OK)
             return rc;
     } else {
-        u->nb = ll_notebook_new();
+        u->nb = ll_notebook_new(err);
         if (!u->nb)
-            return ll_err_set(err, LL_ENOMEM, "out of memory");
+            return LL_ENOMEM;
         u->nb->format = format_of(path);
         u->nb->path = strdup(path);
-        ll_notebook_insert_cell(u->nb, 0, LL_CELL_CODE, "");
+        if (!u->nb->path)
+            return ll_err_oom(err);
+        if (!ll_notebook_insert_cell(u->nb, 0, LL_CELL_CODE, "", err))
+            return LL_ENOMEM;
     }
     return LL_OK;
 }

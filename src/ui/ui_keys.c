@@ -78,7 +78,7 @@ static void a_edit(ui *u)
 
 static void insert_at(ui *u, int at)
 {
-    ll_cell *c = ll_notebook_insert_cell(u->nb, at, LL_CELL_CODE, "");
+    ll_cell *c = ll_notebook_insert_cell(u->nb, at, LL_CELL_CODE, "", NULL);
     if (!c || ui_view_insert(u, at) != LL_OK) {
         ui_message(u, 1, "out of memory");
         return;
@@ -127,7 +127,7 @@ static int put_cell(ui *u, int at, const ll_cell *from)
     ll_cell copy;
     if (ll_cell_copy(from, &copy) != LL_OK)
         return LL_ENOMEM;
-    ll_cell *c = ll_notebook_insert_cell(u->nb, at, from->type, "");
+    ll_cell *c = ll_notebook_insert_cell(u->nb, at, from->type, "", NULL);
     if (!c || ui_view_insert(u, at) != LL_OK) {
         ll_cell_free(&copy);
         return LL_ENOMEM;

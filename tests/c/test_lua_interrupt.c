@@ -95,11 +95,32 @@ static void test_interrupt_inside_keras_predict(void **state)
     assert_grad_on();
 }
 
+/* Where the stop cannot yield (Lua called from C: a sort comparator), the
+ * error names the line that was running once, not also its caller's. */
+static void test_stop_message_names_one_line(void **state)
+{
+    (void)state;
+    ll_host_set_cell_timeout(host, 0.2);
+    ll_cell_result r;
+    const char *code = "table.sort({1, 2, 3}, function(a, b)\n"
+                       "  local function spin() while true do end end\n"
+                       "  spin()\n"
+                       "end)";
+    ll_host_run_cell(host, code, strlen(code), NULL, &r);
+    ll_host_set_cell_timeout(host, 0);
+    assert_int_equal(r.status, LL_CELL_TIMEOUT);
+    assert_non_null(r.evalue);
+    print_message("evalue: %s\n", r.evalue);
+    assert_string_equal(r.evalue, "cell:2: cell timed out");
+    ll_cell_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeout_inside_no_grad),
         cmocka_unit_test(test_interrupt_inside_keras_predict),
+        cmocka_unit_test(test_stop_message_names_one_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,12 +51,14 @@ static void assert_round_trip(const char *text)
 static void test_model_insert_delete_move(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     assert_non_null(nb);
-    assert_non_null(ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "b = 2"));
-    assert_non_null(ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "a = 1"));
     assert_non_null(
-        ll_notebook_insert_cell(nb, nb->ncells, LL_CELL_MARKDOWN, "# c"));
+        ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "b = 2", NULL));
+    assert_non_null(
+        ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "a = 1", NULL));
+    assert_non_null(
+        ll_notebook_insert_cell(nb, nb->ncells, LL_CELL_MARKDOWN, "# c", NULL));
     assert_int_equal(nb->ncells, 3);
     assert_string_equal(nb->cells[0].source, "a = 1");
     assert_string_equal(nb->cells[2].source, "# c");
@@ -76,9 +78,10 @@ static void test_model_insert_delete_move(void **state)
 static void test_cell_ids_unique_hex(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     for (int i = 0; i < 300; i++)
-        assert_non_null(ll_notebook_insert_cell(nb, i, LL_CELL_CODE, "x"));
+        assert_non_null(
+            ll_notebook_insert_cell(nb, i, LL_CELL_CODE, "x", NULL));
     for (int i = 0; i < nb->ncells; i++) {
         const char *id = nb->cells[i].id;
         assert_true(strlen(id) >= 8);
@@ -97,8 +100,8 @@ static void test_cell_ids_unique_hex(void **state)
 static void test_tags_and_metadata(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
-    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x = 1");
+    ll_notebook *nb = ll_notebook_new(NULL);
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x = 1", NULL);
     assert_false(ll_cell_has_tag(c, "parameters"));
     assert_int_equal(ll_cell_add_tag(c, "parameters"), LL_OK);
     assert_int_equal(ll_cell_add_tag(c, "parameters"), LL_OK);
@@ -120,8 +123,8 @@ static void test_tags_and_metadata(void **state)
 static void test_outputs_copy_and_clear(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
-    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x");
+    ll_notebook *nb = ll_notebook_new(NULL);
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x", NULL);
     ll_output o = {0};
     o.type = LL_OUT_STREAM;
     o.name = (char[]){"stdout"};
@@ -139,13 +142,13 @@ static void test_outputs_copy_and_clear(void **state)
 static void test_first_line(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE,
-                                         "\n  \nlocal x = 1\nprint(x)");
-    char *s = ll_cell_first_line(c, 50);
+                                         "\n  \nlocal x = 1\nprint(x)", NULL);
+    char *s = ll_cell_first_line(c, 50, NULL);
     assert_string_equal(s, "local x = 1");
     free(s);
-    s = ll_cell_first_line(c, 8);
+    s = ll_cell_first_line(c, 8, NULL);
     assert_string_equal(s, "local...");
     free(s);
     ll_notebook_free(nb);
@@ -340,9 +343,9 @@ static void test_percent_awkward_metadata(void **state)
 {
     (void)state;
     /* keys that key=value cannot spell go as one JSON object */
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_MARKDOWN,
-                                         "%% not a marker\n %% nor this");
+                                         "%% not a marker\n %% nor this", NULL);
     assert_int_equal(
         ll_cell_set_metadata(c, "{\"a key\": 1, \"title\": \"x=1\", \"k\": 2}",
                              NULL),

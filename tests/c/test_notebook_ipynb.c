@@ -36,11 +36,12 @@ static ll_notebook *parse_ipynb(const char *text)
 static void test_ipynb_write_shape(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
-    ll_cell *md = ll_notebook_insert_cell(nb, 0, LL_CELL_MARKDOWN, "# T\nx");
+    ll_notebook *nb = ll_notebook_new(NULL);
+    ll_cell *md =
+        ll_notebook_insert_cell(nb, 0, LL_CELL_MARKDOWN, "# T\nx", NULL);
     free(md->id);
     md->id = strdup("aaaa0001");
-    ll_cell *c = ll_notebook_insert_cell(nb, 1, LL_CELL_CODE, "print(1)");
+    ll_cell *c = ll_notebook_insert_cell(nb, 1, LL_CELL_CODE, "print(1)", NULL);
     free(c->id);
     c->id = strdup("aaaa0002");
     ll_output o = {0};
@@ -110,10 +111,10 @@ static void test_ipynb_write_shape(void **state)
 static void test_ipynb_outputs_round_trip(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     nb->title = strdup("T \"q\"");
     nb->header = strdup("title: T");
-    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x");
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x", NULL);
     c->execution_count = 3;
     ll_output r = {0};
     r.type = LL_OUT_RESULT;
@@ -163,8 +164,8 @@ static void test_ipynb_outputs_round_trip(void **state)
 static void test_ipynb_png_and_svg_prologue(void **state)
 {
     (void)state;
-    ll_notebook *nb = ll_notebook_new();
-    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "p");
+    ll_notebook *nb = ll_notebook_new(NULL);
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "p", NULL);
     ll_output d = {0};
     d.type = LL_OUT_DISPLAY;
     d.text = (char[]){"chart"};
@@ -210,10 +211,10 @@ static void test_markdown_round_trip(void **state)
         {LL_CELL_MARKDOWN, "last"},
     };
     int n = (int)(sizeof cells / sizeof cells[0]);
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     for (int i = 0; i < n; i++)
         assert_non_null(
-            ll_notebook_insert_cell(nb, i, cells[i].type, cells[i].src));
+            ll_notebook_insert_cell(nb, i, cells[i].type, cells[i].src, NULL));
     ll_cell_add_tag(&nb->cells[1], "parameters");
     ll_buf b;
     ll_buf_init(&b);
@@ -366,13 +367,14 @@ static void test_execute_cell(void **state)
     ll_err err;
     ll_host *h = ll_host_new(0, NULL, &err);
     assert_non_null(h);
-    ll_notebook *nb = ll_notebook_new();
+    ll_notebook *nb = ll_notebook_new(NULL);
     ll_cell *c =
         ll_notebook_insert_cell(nb, 0, LL_CELL_CODE,
                                 "io.write('a') io.write('b') print('c')\n"
                                 "print('d')\n"
                                 "display('shown')\n"
-                                "6 * 7");
+                                "6 * 7",
+                                NULL);
     seen s = {{0}, 0};
     ll_sink fwd = {seen_stream, NULL, NULL, &s, 0, 0};
     int counter = 4;
@@ -392,8 +394,8 @@ static void test_execute_cell(void **state)
     assert_int_equal(c->outputs[last - 1].type, LL_OUT_DISPLAY);
     assert_string_equal(c->outputs[last - 1].text, "shown");
 
-    ll_cell *bad = ll_notebook_insert_cell(nb, 1, LL_CELL_CODE,
-                                           "print('before')\nerror('boom')");
+    ll_cell *bad = ll_notebook_insert_cell(
+        nb, 1, LL_CELL_CODE, "print('before')\nerror('boom')", NULL);
     assert_int_equal(ll_cell_execute(bad, h, &counter, NULL), LL_CELL_ERROR);
     assert_int_equal(bad->noutputs, 2);
     assert_string_equal(bad->outputs[0].text, "before\n");

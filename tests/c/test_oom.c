@@ -641,15 +641,16 @@ static int sc_nb_ops(ll_err *err)
 {
     char s_out[] = "stdout", s_two[] = "2\n", s_three[] = "3",
          s_svg[] = "<svg/>", s_e[] = "E", s_bad[] = "bad", s_tb[] = "l1\nl2";
-    ll_notebook *nb = ll_notebook_new();
-    if (!nb)
-        return ll_err_oom(err);
-    int rc = LL_OK;
-    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x = 1");
-    if (!c)
-        rc = ll_err_oom(err);
-    if (!rc && !ll_notebook_insert_cell(nb, 1, LL_CELL_MARKDOWN, "# Title"))
-        rc = ll_err_oom(err);
+    ll_notebook *nb = ll_notebook_new(err);
+    int rc = only_oom(nb, err);
+    if (rc)
+        return rc;
+    ll_cell *c = ll_notebook_insert_cell(nb, 0, LL_CELL_CODE, "x = 1", err);
+    rc = only_oom(c, err);
+    if (!rc)
+        rc = only_oom(
+            ll_notebook_insert_cell(nb, 1, LL_CELL_MARKDOWN, "# Title", err),
+            err);
     c = rc ? NULL : &nb->cells[0];
     if (!rc && ll_cell_set_source(c, "x = 2\nprint(x)"))
         rc = ll_err_oom(err);
@@ -680,9 +681,17 @@ static int sc_nb_ops(ll_err *err)
             rc = ll_err_oom(err);
     }
     if (!rc) {
-        char *first = ll_cell_first_line(c, 4);
-        if (!first)
-            rc = ll_err_oom(err);
+        /* cut ("x..."), then whole */
+        char *first = ll_cell_first_line(c, 4, err);
+        rc = only_oom(first, err);
+        if (!rc && strcmp(first, "x..."))
+            rc = ll_err_set(err, LL_EINVAL, "first line '%s'", first);
+        free(first);
+        first = rc ? NULL : ll_cell_first_line(c, 50, err);
+        if (!rc)
+            rc = only_oom(first, err);
+        if (!rc && strcmp(first, "x = 2"))
+            rc = ll_err_set(err, LL_EINVAL, "first line '%s'", first);
         free(first);
     }
     if (!rc) {
@@ -1109,9 +1118,38 @@ static void test_notebook(void **state)
     assert_null(nb);
     assert_string_equal(err.msg, "b.lua:1:12: bad metadata value for 'tags' "
                                  "on the cell marker (expected JSON)");
-    ll_notebook *nb2 = ll_notebook_new();
-    ll_cell *c = nb2 ? ll_notebook_insert_cell(nb2, 0, LL_CELL_CODE, "") : NULL;
+    ll_notebook *nb2 = ll_notebook_new(&err);
+    ll_cell *c =
+        nb2 ? ll_notebook_insert_cell(nb2, 0, LL_CELL_CODE, "", &err) : NULL;
     assert_non_null(c);
+    /* the constructors' exact message when their first allocation fails */
+    ll_err_clear(&err);
+    fail_first();
+    ll_notebook *none = ll_notebook_new(&err);
+    disarm();
+    assert_null(none);
+    assert_int_equal(err.code, LL_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+    ll_err_clear(&err);
+    fail_first();
+    ll_cell *nc = ll_notebook_insert_cell(nb2, 1, LL_CELL_CODE, "y", &err);
+    disarm();
+    assert_null(nc);
+    assert_int_equal(nb2->ncells, 1); /* nothing half-inserted */
+    assert_int_equal(err.code, LL_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+    ll_err_clear(&err);
+    fail_first();
+    char *first = ll_cell_first_line(c, 50, &err);
+    disarm();
+    assert_null(first);
+    assert_int_equal(err.code, LL_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+    /* NULL err is allowed */
+    fail_first();
+    none = ll_notebook_new(NULL);
+    disarm();
+    assert_null(none);
     ll_err_clear(&err);
     assert_int_equal(ll_cell_set_metadata(c, "[1]", &err), LL_EPARSE);
     assert_string_equal(err.msg, "cell metadata is not a JSON object: [1]");

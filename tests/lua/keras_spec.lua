@@ -417,6 +417,40 @@ describe("keras training tools", function()
         assert.matches("load_model: " .. tmp .. "/none/config.json: No such file", err, 1, true)
     end)
 
+    it("refuses a crafted config's sizes naming the file, layer and key", function()
+        local json = require("lualab.json")
+        local m = toy()
+        m:save(tmp .. "/hostile")
+        local cfile = tmp .. "/hostile/config.json"
+        local clean = read(cfile)
+        local function load_with(edit)
+            local cfg = json.decode(clean)
+            edit(cfg.layers)
+            local f = assert(io.open(cfile, "w"))
+            f:write(json.encode(cfg))
+            f:close()
+            local ok, err = pcall(K.models.load_model, tmp .. "/hostile")
+            assert.is_false(ok)
+            return err
+        end
+        -- the Dense layer (2), then the GRU (1)
+        local names = {}
+        local err = load_with(function(ls)
+            names = {ls[1].name, ls[2].name}
+            ls[2].config.units = 4611686018427387904
+        end)
+        assert.equals("load_model: " .. cfile .. ": layer '" .. names[2] .. "': 'units' is " ..
+            "4611686018427387904, more than 2147483647", err)
+        err = load_with(function(ls) ls[1].config.units = 1e300 end)
+        assert.equals("load_model: " .. cfile .. ": layer '" .. names[1] .. "': 'units' is " ..
+            "1e+300, more than 2147483647", err)
+        -- the clean file still loads
+        local f = assert(io.open(cfile, "w"))
+        f:write(clean)
+        f:close()
+        assert.is_table(K.models.load_model(tmp .. "/hostile"))
+    end)
+
     it("splits validation data from the end before shuffling, as Keras", function()
         local m, x, y = toy()
         local seen = 0

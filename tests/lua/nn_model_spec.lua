@@ -234,6 +234,14 @@ describe("nn models", function()
         assert.is_nil(cm)
         assert.equal(tmp .. "/bad/config.json: layer '1': unsupported layer type 'Swish'", err)
 
+        -- a crafted size: refused naming the file, layer and key, in Lua as in C
+        write(tmp .. "/bad/config.json", (good:gsub('"out_features": %d+', '"out_features": 4611686018427387904', 1)))
+        local huge = "/bad/config.json: layer '0': 'out_features' is 4611686018427387904, more than 2147483647"
+        assert.equal("load_model: " .. tmp .. huge, errmsg(nn.load_model, tmp .. "/bad"))
+        cm, err = M.load(tmp .. "/bad")
+        assert.is_nil(cm)
+        assert.equal(tmp .. huge, err)
+
         write(tmp .. "/bad/config.json", good)
         local sd = nn.load(tmp .. "/bad/weights.safetensors")
         local keep = {}

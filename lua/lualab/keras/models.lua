@@ -7,6 +7,7 @@ local L = require("lualab.keras.layers")
 local json = require("lualab.json")
 local fs = require("lualab._fs")
 local split = require("lualab._args").split
+local A = require("lualab._args")
 
 local M = {}
 
@@ -806,6 +807,10 @@ function Model:save(dir)
     return dir
 end
 
+-- The size keys of keras layer configs (see _args.check_sizes).
+local SIZE_KEYS = {"units", "input_dim", "output_dim", "input_length", "filters",
+    "kernel_size", "strides", "dilation_rate", "pool_size", "n"}
+
 M.load_model = doc(function(dir)
     if type(dir) ~= "string" then
         raise("load_model: a directory path expected, got " .. type(dir))
@@ -818,7 +823,12 @@ M.load_model = doc(function(dir)
         raise("load_model: " .. dir .. "/config.json is not a Sequential model")
     end
     local layers = {}
-    for _, spec in ipairs(cfg.layers) do layers[#layers + 1] = L.from_config(spec) end
+    for _, spec in ipairs(cfg.layers) do
+        if type(spec) == "table" then
+            A.check_sizes(dir .. "/config.json", tostring(spec.name), spec.config, SIZE_KEYS)
+        end
+        layers[#layers + 1] = L.from_config(spec)
+    end
     local m = M.Sequential(layers, {name = cfg.name})
     if cfg.input_shape and cfg.input_shape ~= json.null then
         m:build(cfg.input_shape)

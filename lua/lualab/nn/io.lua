@@ -229,6 +229,11 @@ end
 doc(Sequential.save, "Sequential:save(dir [, {input_shape=}]) -> dir -- Write dir/config.json (the layers and " ..
     "their options) and dir/weights.safetensors (the state dict); nn.load_model(dir) rebuilds it.")
 
+-- The size keys of nn layer configs (see _args.check_sizes).
+local NN_SIZE_KEYS = {"in_features", "out_features", "num_embeddings", "embedding_dim",
+    "input_size", "hidden_size", "num_layers", "in_channels", "out_channels", "kernel_size",
+    "stride", "padding", "dilation", "normalized_shape", "dim", "start_dim"}
+
 function nn.load_model(dir)
     if type(dir) ~= "string" then
         raise("load_model: bad argument #1 (directory path expected, got " .. type(dir) .. ")")
@@ -254,6 +259,7 @@ function nn.load_model(dir)
             raise(string.format("load_model: %s: layer %d ('%s'): unknown layer type '%s'", cfile, i,
                 tostring(type(spec) == "table" and spec.name), tostring(kind)))
         end
+        require("lualab._args").check_sizes(cfile, tostring(spec.name), spec.config, NN_SIZE_KEYS)
         local c = {}
         for k, v in pairs(type(spec.config) == "table" and spec.config or {}) do
             if v ~= json.null then c[k] = v end
