@@ -39,6 +39,11 @@ done
 # for two queries at once: 2 files in a/, 5 in b/
 for f in 1 2; do printf 'id,x\n%d,1\n' "$f" > "$tap_tmp/a/p$f.csv"; done
 for f in 1 2 3 4 5; do printf 'id,x\n%d,1\n' "$f" > "$tap_tmp/b/p$f.csv"; done
+mkdir -p "$tap_tmp/e" "$tap_tmp/f"
+for f in 1 2 3; do
+    printf 'id,x\n%d,1\n' "$f" > "$tap_tmp/e/p$f.csv"
+    printf 'id,x\n%d,1\n' "$f" > "$tap_tmp/f/p$f.csv"
+done
 # wait_both P1 P2: one screen matching both patterns
 wait_both() {
     i=0
@@ -112,6 +117,29 @@ wait_for '^after 2$'
 ok $? "the REPL is usable after Ctrl-C, both queries still listed"
 is "$(screen | grep -c '^  qd: ')" "1" "Ctrl-C left the block once, not redrawn below"
 type 'c:stop() d:stop()'
+# output in the middle of the block erases all its rows; it comes back below
+tm send-keys -t s C-l
+type 'e = stream.read{source = "files", path = "e", max_files_per_trigger = 1}:write{sink = "memory", name = "qe", trigger = {processing_time = 0.5}}'
+type 'f = stream.read{source = "files", path = "f", max_files_per_trigger = 1}:write{sink = function(batch, id) print("batch " .. id) end, name = "qf", trigger = {processing_time = 0.7}}'
+type 'f:await{timeout = 2.5}'
+i=0
+while [ $i -lt $((wait_s * 20)) ]; do
+    after=$(screen | sed -n '/f:await/,$p' | grep -v '^$')
+    printf '%s\n' "$after" | grep -q '^false$' && break
+    sleep 0.05
+    i=$((i + 1))
+done
+printf '%s\n' "$after" | grep -q '^false$'
+ok $? "a query printing from its sink: await returns at its timeout"
+is "$(printf '%s\n' "$after" | grep -c '^  qf: ')" "1" "printed output erased the block's rows: one qf row left"
+is "$(printf '%s\n' "$after" | grep -Ec '^batch [0-2]$')" "3" "the three printed lines are all there"
+is "$(printf '%s\n' "$after" | sed -E -n '2,6{s/  [0-9.]+ (batch\/s|s\/batch)  00:0[0-9]  /  /;s/, [0-9]+ rows\/s//;p}')" \
+    "batch 0
+batch 1
+batch 2
+streaming  6 batch  qe: 3 batches, lag 0
+  qf: 3 batches, lag 0" "the block is drawn again below the printed lines"
+type 'e:stop() f:stop()'
 tm send-keys -t s C-d
 i=0
 while [ $i -lt $((wait_s * 10)) ] && [ ! -s "$tap_tmp/rc" ]; do
