@@ -69,7 +69,12 @@ void ll_term_sink_break(ll_term_sink *t)
 {
     if (!t || !t->open)
         return;
-    fputs("\r\033[K", stderr);
+    /* erase the bar's rows: back to the first one, clear to the end */
+    int rows = ll_progress_term_open_rows(t->bars);
+    if (rows > 1)
+        fprintf(stderr, "\033[%dF\033[J", rows - 1);
+    else
+        fputs("\r\033[K", stderr);
     fflush(stderr);
     bars_free(t, 0);
     bars_new(t);

@@ -132,7 +132,14 @@ void ll_progress_format(const ll_progress *p, double elapsed, int width,
             snprintf(times, sizeof times, "%s", el);
         }
     }
-    const char *metrics = p->metrics ? p->metrics : "";
+    /* the first line of the metrics goes beside the bar; further lines
+     * become rows of their own below it */
+    const char *all = p->metrics ? p->metrics : "";
+    size_t m1 = strcspn(all, "\n");
+    char first[512];
+    snprintf(first, sizeof first, "%.*s",
+             (int)(m1 < sizeof first ? m1 : sizeof first - 1), all);
+    const char *metrics = first;
 
     /* fixed parts, then a bar with what is left (10..40 columns) */
     int fixed = cols(label) + (label[0] ? 2 : 0) + (pct[0] ? 5 : 0) +
@@ -186,6 +193,25 @@ void ll_progress_format(const ll_progress *p, double elapsed, int width,
         ll_buf_append(out, ll_buf_str(&tmp), tmp.len);
         ll_buf_free(&tmp);
     }
+    for (const char *r = all + m1; *r == '\n';) {
+        r++;
+        size_t n = strcspn(r, "\n");
+        ll_buf row;
+        ll_buf_init(&row);
+        ll_buf_append(&row, r, n);
+        ll_buf_puts(out, "\n  ");
+        put_cut(out, ll_buf_str(&row), width > 2 ? width - 2 : 0);
+        ll_buf_free(&row);
+        r += n;
+    }
+}
+
+int ll_progress_rows(const char *text)
+{
+    int n = 1;
+    for (; text && *text; text++)
+        n += *text == '\n';
+    return n;
 }
 
 /* ---- per-depth start times ---- */
@@ -237,6 +263,7 @@ struct ll_progress_term {
     double interval;
     double last_draw;
     int line_open; /* a '\r' line is on screen */
+    int up;        /* rows of it above the cursor's row */
     int have[2];
     ll_buf line[2]; /* the latest line per depth (0 outer, 1 inner) */
     ll_buf screen;
@@ -324,11 +351,28 @@ void ll_progress_term_update(ll_progress_term *t, const ll_progress *p)
         if (!final && tn - t->last_draw < 0.1)
             return;
         t->last_draw = tn;
-        fprintf(t->f, "\r%s\x1b[K", ll_buf_str(&t->screen));
+        /* back to the first row of the block, redraw each row, clear
+         * below when it shrank */
+        if (t->line_open && t->up > 0)
+            fprintf(t->f, "\x1b[%dA", t->up);
+        int rows = ll_progress_rows(ll_buf_str(&t->screen));
+        fputc('\r', t->f);
+        for (const char *s = ll_buf_str(&t->screen);;) {
+            size_t n = strcspn(s, "\n");
+            fprintf(t->f, "%.*s\x1b[K", (int)n, s);
+            if (!s[n])
+                break;
+            fputc('\n', t->f);
+            s += n + 1;
+        }
+        if (t->line_open && rows - 1 < t->up)
+            fputs("\x1b[J", t->f);
+        t->up = rows - 1;
         t->line_open = 1;
         if (final && p->depth <= 0) {
             fputc('\n', t->f);
             t->line_open = 0;
+            t->up = 0;
         }
         fflush(t->f);
         return;
@@ -338,6 +382,11 @@ void ll_progress_term_update(ll_progress_term *t, const ll_progress *p)
     t->last_draw = tn;
     fprintf(t->f, "%s\n", ll_buf_str(&t->screen));
     fflush(t->f);
+}
+
+int ll_progress_term_open_rows(const ll_progress_term *t)
+{
+    return t && t->line_open ? t->up + 1 : 0;
 }
 
 void ll_progress_term_free(ll_progress_term *t)

@@ -39,8 +39,11 @@
 typedef double (*ll_progress_clock)(void);
 void ll_progress_set_clock(ll_progress_clock clock);
 
-/* Append the bar line for p (no newline) to out, at most width columns.
- * elapsed is the bar's age in seconds (< 0: unknown, no rate or ETA). */
+/* Append the bar line for p to out, at most width columns.  elapsed is
+ * the bar's age in seconds (< 0: unknown, no rate or ETA).  Metrics of
+ * several lines ('\n' between them, e.g. one per running query): the
+ * first goes on the bar line, each further one becomes a row of its own,
+ * indented by two spaces and cut to width, after a '\n' in out. */
 void ll_progress_format(const ll_progress *p, double elapsed, int width,
                         int unicode, ll_buf *out);
 
@@ -49,6 +52,9 @@ void ll_progress_format(const ll_progress *p, double elapsed, int width,
 void ll_progress_render(const ll_progress *p, int width, int unicode,
                         ll_buf *out);
 
+/* Rows of a rendered text: 1 + its '\n's. */
+int ll_progress_rows(const char *text);
+
 /* Forget every bar's start (a new cell). */
 void ll_progress_reset(void);
 
@@ -56,13 +62,17 @@ typedef struct ll_progress_term ll_progress_term;
 
 /* A renderer writing to f (borrowed; not closed).  is_tty 1: one line
  * redrawn in place with '\r' at most ~10 times a second, nested bars shown
- * as "outer | inner"; 0: a plain line every few seconds and one when a bar
- * finishes; quiet 1: nothing at all.  Width comes from $COLUMNS (80 when
- * unset); Unicode from the locale (see ll_plot_unicode_default).  NULL with
- * err filled when out of memory. */
+ * as "outer | inner"; a bar of several rows (multi-line metrics) is a
+ * block redrawn in place with cursor-up; 0: the plain line(s) every few
+ * seconds and once when a bar finishes; quiet 1: nothing at all.  Width comes
+ * from $COLUMNS (80 when unset); Unicode from the locale (see
+ * ll_plot_unicode_default).  NULL with err filled when out of memory. */
 ll_progress_term *ll_progress_term_new(FILE *f, int is_tty, int quiet,
                                        ll_err *err);
 void ll_progress_term_update(ll_progress_term *t, const ll_progress *p);
+/* Rows of the unfinished block on screen (0: none); the cursor is at the
+ * end of its last row.  Accepts NULL. */
+int ll_progress_term_open_rows(const ll_progress_term *t);
 /* Ends an open line.  Accepts NULL. */
 void ll_progress_term_free(ll_progress_term *t);
 /* Settings (tests, front ends that know better). */

@@ -625,13 +625,15 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* The live line of the running queries, through the host's progress
- * handler (the REPL and the notebook draw it): at most 4 times a second,
- * and once finished when none is left. */
+/* The live lines of the running queries, through the host's progress
+ * handler (the REPL and the notebook draw it): "streaming", the batches
+ * of all and the first query's status on the bar line, then a row per
+ * further query (metrics of several lines, see plot/progress.h); at most
+ * 4 times a second, and once finished when none is left. */
 static void report_status(lua_State *L, int force)
 {
     static double last, last_done;
-    static char last_line[512];
+    static char last_line[2048];
     static int open;
     double now = ll_stream_now();
     if (!force && now - last < 0.25)
@@ -649,7 +651,7 @@ static void report_status(lua_State *L, int force)
         if (!q || !q->q)
             continue;
         if (n++)
-            ll_buf_puts(&line, "; ");
+            ll_buf_putc(&line, '\n');
         ll_query_status(q->q, &line);
         batches += (double)ll_query_batches(q->q);
     }

@@ -5,9 +5,9 @@ liblualab_a_SOURCES += src/ui/ui.c src/ui/ui_int.h src/ui/ui_draw.c \
 
 # Tests drive the real binary inside tmux (tests/ui/ui_lib.sh).
 TESTS += tests/ui/edit.sh tests/ui/run.sh tests/ui/files.sh tests/ui/live.sh tests/ui/board.sh \
-	tests/ui/pager.sh tests/ui/signals.sh
+	tests/ui/pager.sh tests/ui/signals.sh tests/ui/queries.sh
 EXTRA_DIST += tests/ui/ui_lib.sh tests/ui/edit.sh tests/ui/run.sh bench/ui/bench.sh \
-	tests/ui/files.sh tests/ui/live.sh tests/ui/pager.sh tests/ui/signals.sh tests/ui/board.sh
+	tests/ui/files.sh tests/ui/live.sh tests/ui/pager.sh tests/ui/signals.sh tests/ui/board.sh tests/ui/queries.sh
 
 check_PROGRAMS += tests/c/test_ui
 TESTS += tests/c/test_ui

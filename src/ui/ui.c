@@ -650,6 +650,7 @@ static void sink_progress(void *ud, const ll_progress *p)
     ll_buf_init(&b);
     ll_progress_render(p, COLS - 2, 1, &b);
     snprintf(g->line, sizeof g->line, "%s", ll_buf_str(&b));
+    g->rows = ll_progress_rows(g->line);
     ll_buf_free(&b);
     tick(u, 0);
 }

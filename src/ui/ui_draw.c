@@ -1033,7 +1033,12 @@ void ui_draw(ui *u)
     draw_header(u);
     int progress = 0; /* rows of progress bars above the status line */
     if (u->running_cell >= 0)
-        progress = u->progress[0].active + u->progress[1].active;
+        for (int d = 0; d < 2; d++)
+            progress += u->progress[d].active ? u->progress[d].rows : 0;
+    /* several rows (a line per running query) leave the cells half the
+     * screen at least */
+    if (progress > (LINES - 1) / 2)
+        progress = (LINES - 1) / 2;
     int bottom = LINES - 1 - progress; /* first row below the cells */
     int y = 1;
     int cur_y = -1, cur_x = 0;
@@ -1079,10 +1084,18 @@ void ui_draw(ui *u)
     for (int d = 0, row = bottom; d < 2 && progress; d++) {
         if (!u->progress[d].active)
             continue;
-        move(row, 0);
-        clrtoeol();
-        put_text(row, 1, u->progress[d].line, UI_FG(2), COLS - 2);
-        row++;
+        for (const char *s = u->progress[d].line; row < bottom + progress;) {
+            size_t n = strcspn(s, "\n");
+            char one[sizeof u->progress[d].line];
+            snprintf(one, sizeof one, "%.*s", (int)n, s);
+            move(row, 0);
+            clrtoeol();
+            put_text(row, 1, one, UI_FG(2), COLS - 2);
+            row++;
+            if (!s[n])
+                break;
+            s += n + 1;
+        }
     }
     draw_status(u, LINES - 1);
     if (cur_y >= 0 && cur_x < COLS) {

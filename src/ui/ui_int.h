@@ -195,7 +195,8 @@ typedef struct ui_live {
 
 /* A progress bar line (plot/progress.h renders it when reported). */
 typedef struct ui_progress {
-    char line[512];
+    char line[2048]; /* rows separated by '\n' */
+    int rows;        /* how many */
     int active;
 } ui_progress;
 

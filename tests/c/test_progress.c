@@ -209,6 +209,111 @@ static void test_term_quiet(void **state)
     ll_progress_term_free(NULL);
 }
 
+/* Metrics of several lines (a line per running query): the first beside
+ * the bar, each further one a row of its own, indented and cut. */
+static void test_format_rows(void **state)
+{
+    (void)state;
+    ll_progress p = {"streaming",
+                     5,
+                     0,
+                     "batch",
+                     "a: 2 batches\nb: 3 batches, a long line that is cut",
+                     0,
+                     0};
+    char *s = fmt(&p, -1, 30, 0);
+    assert_string_equal(s, "streaming  5 batch  a: 2 batch\n"
+                           "  b: 3 batches, a long line th");
+    assert_int_equal(ll_progress_rows(s), 2);
+    free(s);
+    p.metrics = "\nb: 1\n\nc: 2";
+    s = fmt(&p, -1, 30, 0);
+    assert_string_equal(s, "streaming  5 batch\n  b: 1\n  \n  c: 2");
+    assert_int_equal(ll_progress_rows(s), 4);
+    free(s);
+    assert_int_equal(ll_progress_rows(""), 1);
+    assert_int_equal(ll_progress_rows(NULL), 1);
+}
+
+/* On a terminal a block of rows is redrawn in place: cursor up to its
+ * first row, each row cleared to its end, the rest of the screen cleared
+ * when the block shrinks, a newline after the finished one. */
+static void test_term_rows_tty(void **state)
+{
+    (void)state;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    ll_progress_term *t = ll_progress_term_new(f, 1, 0, NULL);
+    ll_progress_term_set_width(t, 60);
+    ll_progress_term_set_unicode(t, 0);
+    assert_int_equal(ll_progress_term_open_rows(t), 0);
+    ll_progress p = {"streaming", 2, 0, "batch", "a: 1\nb: 1", 0, 0};
+    ll_progress_term_update(t, &p);
+    assert_int_equal(ll_progress_term_open_rows(t), 2);
+    fflush(f);
+    assert_string_equal(data, "\rstreaming  2 batch  00:00  a: 1\x1b[K\n"
+                              "  b: 1\x1b[K");
+    size_t mark = len;
+    fake_now += 1;
+    p.done = 4;
+    p.metrics = "a: 2\nb: 2\nc: 1";
+    ll_progress_term_update(t, &p);
+    assert_int_equal(ll_progress_term_open_rows(t), 3);
+    fflush(f);
+    assert_string_equal(data + mark,
+                        "\x1b[1A\rstreaming  4 batch  4.00 batch/s  00:01  "
+                        "a: 2\x1b[K\n  b: 2\x1b[K\n  c: 1\x1b[K");
+    mark = len;
+    fake_now += 1;
+    p.done = 5;
+    p.metrics = "a: 3";
+    ll_progress_term_update(t, &p);
+    assert_int_equal(ll_progress_term_open_rows(t), 1);
+    fflush(f);
+    assert_string_equal(data + mark,
+                        "\x1b[2A\rstreaming  5 batch  2.50 batch/s  00:02  "
+                        "a: 3\x1b[K\x1b[J");
+    mark = len;
+    fake_now += 1;
+    p.done = 6;
+    p.metrics = "a: 3\nb: 3";
+    p.finished = 1;
+    ll_progress_term_update(t, &p);
+    assert_int_equal(ll_progress_term_open_rows(t), 0);
+    fflush(f);
+    assert_string_equal(data + mark,
+                        "\rstreaming  6 batch  2.00 batch/s  00:03  "
+                        "a: 3\x1b[K\n  b: 3\x1b[K\n");
+    ll_progress_term_free(t);
+    fclose(f);
+    free(data);
+}
+
+/* Not a terminal: the rows as plain lines, every few seconds. */
+static void test_term_rows_pipe(void **state)
+{
+    (void)state;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    ll_progress_term *t = ll_progress_term_new(f, 0, 0, NULL);
+    ll_progress_term_set_width(t, 60);
+    ll_progress_term_set_unicode(t, 0);
+    ll_progress p = {"streaming", 2, 0, "batch", "a: 1\nb: 1", 0, 0};
+    for (int i = 1; i <= 6; i++) {
+        fake_now += 1;
+        p.done = 2 * i;
+        ll_progress_term_update(t, &p);
+    }
+    assert_int_equal(ll_progress_term_open_rows(t), 0);
+    ll_progress_term_free(t);
+    fclose(f);
+    assert_string_equal(data, "streaming  10 batch  2.50 batch/s  00:04  "
+                              "a: 1\n  b: 1\n");
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +324,9 @@ int main(void)
         cmocka_unit_test_setup(test_term_tty, setup),
         cmocka_unit_test_setup(test_term_pipe, setup),
         cmocka_unit_test_setup(test_term_quiet, setup),
+        cmocka_unit_test_setup(test_format_rows, setup),
+        cmocka_unit_test_setup(test_term_rows_tty, setup),
+        cmocka_unit_test_setup(test_term_rows_pipe, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
