@@ -545,7 +545,9 @@ void ll_host_open_base(lua_State *L)
          "notebook, a terminal); false headless."},
         {"progress", l_progress,
          "progress{label=, done=, total=, metrics=, depth=, "
-         "finished=} -- Report progress to the front end."},
+         "finished=} -- Report progress to the front end; each further "
+         "line of metrics (after a newline) is drawn as a row below the "
+         "bar."},
         {"doc", l_doc,
          "doc(f, text) -> f -- Register a one-line doc string for f; "
          "lualab.doc(f) returns it (nil when f has none)."},
