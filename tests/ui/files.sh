@@ -117,7 +117,7 @@ see 'kernel: idle' "a slow notebook opens"
 keys C-e
 see 'slow 2' "the slow cell is printing"
 tm resize-window -x 80 -y 24
-wait_for 'slow 5' 3
+wait_for 'slow 5' 30
 hdr=$(tm capture-pane -p -N | head -1)
 is "${#hdr}" "80" "the screen follows a resize while a cell runs"
 like "$hdr" 'kernel: busy' "the cell was still running"
