@@ -59,13 +59,12 @@ subscribed 1 alerts/battery
 
 # start_slow DB CHECKPOINT [KILL_AT]: the queries in the background (pid),
 # until both have subscribed
-subs=0
 start_slow() {
+    subs=$(($(grep -c ' 1 fleet/+/telemetry$' "$tap_tmp/broker.log") + 2))
     LUALAB_STREAM_KILL_AT="${3:-}" \
         "$LUALAB" --lua "$query" "$url" "$1" "$2" slow > "$2.out" 2>&1 &
     pid=$!
     pids="$pids $pid"
-    subs=$((subs + 2))
     subscribed $subs 'fleet/+/telemetry'
 }
 
