@@ -71,7 +71,8 @@ io.write("done ", tostring(h.live), "\n")
 EOF2
     tm new-session -d -x 80 -y 20 "cd '$tap_tmp' && TERM=screen '$LUALAB' --lua term.lua; echo EXIT=\$?; sleep 30"
     n=0
-    while [ $n -lt 100 ] && ! tm capture-pane -p | grep -q EXIT=; do sleep 0.1; n=$((n + 1)); done
+    # 60 s at most: on a loaded machine lualab may get little CPU
+    while [ $n -lt 600 ] && ! tm capture-pane -p | grep -q EXIT=; do sleep 0.1; n=$((n + 1)); done
     scr=$(tm capture-pane -p | sed '/^$/d')
     is "$scr" "step 3 of 3
 rows: xxx

@@ -152,14 +152,29 @@ ok $? "stream: the table is partitioned by Battery_ID"
 
 # The alerts published over MQTT too, when mqtt_url names a broker.
 if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null 2>&1; then
+    # a broker on the first free port from a pseudo-random start, and the
+    # subscriber: waited for (the broker logs it running and the
+    # subscription), not slept for, as a loaded machine may be slow
     mport=$((20000 + $$ % 20000))
-    printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$mport" >mosq.conf
-    /usr/sbin/mosquitto -c mosq.conf >mosq.log 2>&1 &
-    mpid=$!
-    sleep 1
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type information\nlog_type notice\nlog_type subscribe\nlog_timestamp false\n' "$mport" >mosq.conf
+        /usr/sbin/mosquitto -c mosq.conf >mosq.log 2>&1 &
+        mpid=$!
+        for i in $(seq 1 400); do
+            grep -q ' running$' mosq.log && break
+            kill -0 $mpid 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -0 $mpid 2>/dev/null && grep -q ' running$' mosq.log && break
+        kill -9 $mpid 2>/dev/null
+        mport=$((mport + 1))
+    done
     timeout 60 mosquitto_sub -p "$mport" -t alerts/battery -C 2 >alerts.txt 2>&1 &
     spid=$!
-    sleep 0.5
+    for i in $(seq 1 400); do
+        grep -q ' alerts/battery$' mosq.log && break
+        sleep 0.05
+    done
     mkdir -p mq && cd mq && cp -r ../data . 2>/dev/null
     run stream-mqtt "$nb/03-stream-scoring.lua" -p stream_days 30 -p mqtt_url "mqtt://127.0.0.1:$mport"
     cd ..

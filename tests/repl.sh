@@ -430,6 +430,32 @@ ok $(screen b -e | grep 'stdin:1: plain' | grep -q "$(printf '\033')"; [ $? -ne 
 key b C-d
 is "$(wait_rc b)" "0" "the second session exits 0"
 
+# The stuck chunks below are interrupted on conditions, not after fixed
+# sleeps (a loaded machine may not run lualab for a while):
+# pid_of NAME: lualab's pid in session NAME
+pid_of() { pgrep -P "$(tm list-panes -t "$1" -F '#{pane_pid}')" -x lualab; }
+# in_c PID: wait until the process has used 0.3 s of CPU since the call,
+# so it is inside the pattern match that follows its print
+in_c() {
+    c0=$(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }')
+    i=0
+    while [ $(($(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }') - c0)) -lt $(($(getconf CLK_TCK) * 3 / 10)) ] &&
+        [ $i -lt $((wait_s * 10)) ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+# taken PID: wait until no SIGINT is pending for the process (two pending
+# SIGINTs are one)
+taken() {
+    i=0
+    while [ $((0x$(awk '/^ShdPnd:/ { print $2 }' "/proc/$1/status") & 2)) -ne 0 ] &&
+        [ $i -lt $((wait_s * 10)) ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
 # A chunk stuck in C code (a pattern that backtracks for hours) cannot
 # see the interrupt hook: a second Ctrl-C within a second exits with 130.
 start c
@@ -438,9 +464,10 @@ wait_for c '^> $|^>$'
 type c 'print("stuck") string.rep("a", 2000):find(".-.-.-b")'
 key c Enter
 wait_for c '^stuck$'
-sleep 0.2
+pid=$(pid_of c)
+in_c "$pid"
 key c C-c
-sleep 0.2
+taken "$pid"
 key c C-c
 is "$(wait_rc c)" "130" "a second Ctrl-C within a second exits with 130"
 like "$(screen c)" "^lualab: interrupted twice, exiting$" "and says why"
@@ -454,7 +481,10 @@ key r Enter
 type r 'print("stuck") string.rep("a", 200000):find(".-.-.-b")'
 key r Enter
 wait_for r '^stuck$'
+pid=$(pid_of r)
+in_c "$pid"
 key r C-c
+taken "$pid"
 sleep 2.2
 key r C-c
 wait_for r 'the chunk is stuck in a C function\. Restart the kernel\?'

@@ -130,15 +130,30 @@ ls "$t" | grep -q 'stuck.ipynb.tmp' ; is "$?" 1 "no temporary file is left behin
 is "$?" 4 "a cell stuck in C still exits 4 on --timeout"
 is "$(cat "$t/err")" "lualab: cell 2 hit the run's time limit (0.5 s) and did not stop (stuck in a C function): the process is stopped" "stuck run message"
 like "$(cat "$t/stuck2.ipynb")" '"evalue": "the run hit its time limit \(0.5 s\) in a C function' "-o notes the run's time limit"
-# a second SIGINT ends a run whose cell is stuck in C (the waits below for
-# "start" allow 20 s for a process to start on a loaded machine)
-"$LUALAB" --run "$t/stuck.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
+# The signal tests below wait for conditions, never for a fixed time: on a
+# loaded machine a process may take seconds to start or to get the CPU.
+# wait_out TEXT: until the run's stdout is TEXT (60 s at most); the cells
+# below print when they begin, so the cell under test is then running.
+wait_out() {
+    n=0
+    while [ "$(cat "$t/out")" != "$1" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
+}
+cpu_ticks() { # user + system CPU time of process $1, in clock ticks
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+# a second SIGINT ends a run whose cell is stuck in C: the first is sent
+# once the cell has used 0.3 s of CPU after its print, so inside the match
+printf -- '-- %%%%\nprint("start")\n\n-- %%%%\nprint("stuck") string.rep("a", 200000):find(".-.-.-b")\n' > "$t/stucksig.lua"
+"$LUALAB" --run "$t/stucksig.lua" --quiet -o "$t/int2.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
+wait_out "$(printf 'start\nstuck')"
+c0=$(cpu_ticks $pid)
 n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
-sleep 0.2
+while [ $(($(cpu_ticks $pid) - c0)) -lt $(($(getconf CLK_TCK) * 3 / 10)) ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
 kill -INT $pid
-sleep 0.3
+# the second only once the first was taken (two pending SIGINTs are one)
+n=0
+while [ $((0x$(awk '/^ShdPnd:/ { print $2 }' "/proc/$pid/status") & 2)) -ne 0 ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
 kill -INT $pid
 wait $pid
 is "$?" 130 "a second SIGINT stops a run stuck in C (exit 130)"
@@ -148,10 +163,10 @@ like "$(cat "$t/int2.ipynb")" '"evalue": "the run was interrupted twice while th
 is "$(ls "$t" | grep -c 'int2.ipynb.tmp')" 0 "no temporary file is left after two SIGINTs"
 # temporary files: stale ones from a crashed run go, SIGTERM leaves none
 : > "$t/term.ipynb.tmp.2147483646.abc123"
-"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
+printf -- '-- %%%%\nprint("start")\n\n-- %%%%\nprint("looping") while true do end\n' > "$t/loopsig.lua"
+"$LUALAB" --run "$t/loopsig.lua" --quiet -o "$t/term.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
-n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
+wait_out "$(printf 'start\nlooping')"
 ok "$([ ! -e "$t/term.ipynb.tmp.2147483646.abc123" ]; echo $?)" "a stale temporary file of a crashed run is removed"
 kill -TERM $pid
 wait $pid
@@ -172,7 +187,7 @@ awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "-- %%%%\nprint(%d)\n\n", i; pri
 "$LUALAB" --run "$t/long.lua" --quiet -o "$t/long.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
 n=0
-while [ "$(tail -n 1 "$t/out")" != "3000" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+while [ "$(tail -n 1 "$t/out")" != "3000" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 1.5
 kill -KILL $pid
 wait $pid
@@ -183,17 +198,36 @@ cells = json.load(open(sys.argv[1]))["cells"]
 print(len(cells), cells[2999]["execution_count"], "".join(cells[2999]["outputs"][0]["text"]).strip(), cells[3000]["execution_count"])
 PY
 is "$(cat "$t/cells")" "3001 3000 3000 None" "-o holds every cell finished more than a second before the kill -9"
-"$LUALAB" --run "$t/loop.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
+"$LUALAB" --run "$t/loopsig.lua" --quiet -o "$t/int.ipynb" >"$t/out" 2>"$t/err" &
 pid=$!
-# wait until the loop cell runs (the first cell has printed), then Ctrl-C
-n=0
-while [ "$(cat "$t/out")" != "start" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
-sleep 0.2
+# wait until the loop cell runs (it has printed), then Ctrl-C
+wait_out "$(printf 'start\nlooping')"
 kill -INT $pid
 wait $pid
 is "$?" 130 "SIGINT during --run exits 130"
-is "$(sed -n 1p "$t/err")" "lualab: cell 2 was interrupted: while true do end" "interrupt message"
+is "$(sed -n 1p "$t/err")" "lualab: cell 2 was interrupted: print(\"looping\") while true do end" "interrupt message"
 like "$(cat "$t/int.ipynb")" '"ename": "Interrupted"' "the output notebook is written on an interrupt"
+# a SIGINT that arrives once a cell's last instruction has run (here inside
+# the C call the cell ends with, a tail call) stops the run before the
+# next cell instead of being forgotten
+cat > "$t/between.lua" <<'EOF'
+-- %%
+local pid = io.open("/proc/self/stat"):read("n")
+local p = io.popen("read x; kill -INT " .. pid, "w")
+return p:close()
+
+-- %%
+print("after")
+EOF
+"$LUALAB" --run "$t/between.lua" --quiet -o "$t/between.ipynb" >"$t/out" 2>"$t/err"
+is "$?" 130 "SIGINT between two cells exits 130"
+is "$(cat "$t/err")" "lualab: interrupted before cell 2" "the message names the cell that did not run"
+is "$(cat "$t/out")" "" "the next cell did not run"
+/usr/bin/python3 - "$t/between.ipynb" >"$t/cells" <<'PY'
+import json, sys
+print([c["execution_count"] for c in json.load(open(sys.argv[1]))["cells"]])
+PY
+is "$(cat "$t/cells")" "[1, None]" "-o holds the cell that finished"
 like "$("$LUALAB" --help)" "lualab --run NOTEBOOK \[-o OUT.ipynb\]" "--help shows --run"
 like "$("$LUALAB" --help)" "lualab NOTEBOOK .*full-screen on a" "--help says lualab NOTEBOOK opens it full-screen on a terminal"
 like "$("$LUALAB" --help)" "lualab convert IN OUT" "--help shows convert"

@@ -16,7 +16,8 @@ serve() {
     pid=$!
     pids="$pids $pid"
     url=""
-    for i in $(seq 1 100); do
+    # 30 s at most: a loaded machine may be slow to load the model
+    for i in $(seq 1 600); do
         url=$(sed -n 's/^lualab serve: listening on //p' "$tap_tmp/$name.out" 2>/dev/null)
         [ -n "$url" ] && break
         sleep 0.05
@@ -85,13 +86,15 @@ is "$(req GET /)" "200 Healthy" "a bad request never takes the server down"
 
 # Scoring is thread-safe: 8 clients at once, 25 requests each, every
 # answer equal to the single-threaded reference.
+clients=""
 for c in 1 2 3 4 5 6 7 8; do
     (for i in $(seq 1 25); do
         curl -s -H "Content-Type: $J" -d '{"instances": [[1, 2, 3], [0.5, -1, 2], [-3, 0, 0.25]]}' "$url/invocations"
         echo
     done > "$tap_tmp/conc$c") &
+    clients="$clients $!"
 done
-for j in $(jobs -p); do [ "$j" = "$pid" ] || wait "$j"; done
+for j in $clients; do wait "$j"; done
 agree=$(cat "$tap_tmp"/conc* | python3 -c '
 import sys, json
 want = sys.argv[1]

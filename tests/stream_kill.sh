@@ -21,10 +21,11 @@ rows=$(($(wc -l < "$tap_tmp/all.csv") - 1))
 
 db="$tap_tmp/fleet.db"
 chk="$tap_tmp/chk"
-# first kill: once a few batches of both queries are committed
+# first kill: once a few batches of both queries are committed (60 s at
+# most: a loaded machine may be slow)
 "$LUALAB" --lua "$query" "$in" "$db" "$chk" slow > "$tap_tmp/run1.out" 2>&1 &
 pid=$!
-for i in $(seq 1 200); do
+for i in $(seq 1 1200); do
     n1=$(ls "$chk/scores/commits" 2>/dev/null | wc -l)
     n2=$(ls "$chk/alerts/commits" 2>/dev/null | wc -l)
     [ "$n1" -ge 3 ] && [ "$n2" -ge 3 ] && break

@@ -9,17 +9,36 @@ query="$top_srcdir/tests/stream/mqtt_query.lua"
 pids=""
 trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tap_tmp"' EXIT
 
+# Every wait below is for a condition (bounded), never a fixed time: on a
+# loaded machine the broker, the clients and the queries may each take
+# seconds to get going.  The broker logs each subscription ("CLIENT QOS
+# TOPIC"): a message published before its subscriber's SUBSCRIBE reached
+# the broker would be lost to it.
 # a broker on the first free port from a pseudo-random start
 port=$((20000 + $$ % 20000))
 for try in 1 2 3 4 5 6 7 8 9 10; do
-    printf 'listener %d 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' \
+    printf 'listener %d 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nlog_dest stderr\nlog_type information\nlog_type notice\nlog_type subscribe\nlog_timestamp false\n' \
         "$port" > "$tap_tmp/broker.conf"
     mosquitto -c "$tap_tmp/broker.conf" > "$tap_tmp/broker.log" 2>&1 &
     broker=$!
-    sleep 0.3
-    kill -0 $broker 2>/dev/null && break
+    # until it runs (listening) or has given up (the port was taken)
+    for i in $(seq 1 400); do
+        grep -q ' running$' "$tap_tmp/broker.log" && break
+        kill -0 $broker 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -0 $broker 2>/dev/null && grep -q ' running$' "$tap_tmp/broker.log" && break
+    kill -9 $broker 2>/dev/null
     port=$((port + 1))
 done
+# subscribed N TOPIC: until the broker has logged N subscriptions to TOPIC
+subscribed() {
+    for i in $(seq 1 1200); do
+        [ "$(grep -c " 1 $2\$" "$tap_tmp/broker.log")" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
 pids="$pids $broker"
 ok $(kill -0 $broker 2>/dev/null && echo 0 || echo 1) "mosquitto listens on $port"
 url="mqtt://127.0.0.1:$port"
@@ -36,26 +55,24 @@ tail -n +4001 "$tap_tmp/all.jsonl" > "$tap_tmp/second"
 mosquitto_sub -p "$port" -V 5 -q 1 -t alerts/battery -F '%P|%p' \
     > "$tap_tmp/alerts.txt" 2>&1 &
 pids="$pids $!"
+subscribed 1 alerts/battery
 
 # start_slow DB CHECKPOINT [KILL_AT]: the queries in the background (pid),
-# until their sessions exist (once they subscribed)
+# until both have subscribed
 start_slow() {
+    subs=$(($(grep -c ' 1 fleet/+/telemetry$' "$tap_tmp/broker.log") + 2))
     LUALAB_STREAM_KILL_AT="${3:-}" \
         "$LUALAB" --lua "$query" "$url" "$1" "$2" slow > "$2.out" 2>&1 &
     pid=$!
     pids="$pids $pid"
-    for i in $(seq 1 100); do
-        [ -d "$2/scores/sources/0" ] && [ -d "$2/alerts/sources/0" ] && break
-        sleep 0.05
-    done
-    sleep 0.3
+    subscribed $subs 'fleet/+/telemetry'
 }
 
 db="$tap_tmp/fleet.db"
 chk="$tap_tmp/chk"
 start_slow "$db" "$chk"
 mosquitto_pub -p "$port" -q 1 -t fleet/b/telemetry -l < "$tap_tmp/first"
-for i in $(seq 1 200); do
+for i in $(seq 1 1200); do
     n=$(sqlite3 "$db" "SELECT count(*) FROM scores" 2>/dev/null || echo 0)
     [ "${n:-0}" -ge 4000 ] && break
     sleep 0.05
@@ -76,9 +93,14 @@ is "$(wc -l < "$tap_tmp/got" | tr -d ' ')" "$rows" "$rows rows in SQLite"
 ok $(cmp -s "$tap_tmp/want" "$tap_tmp/got" && echo 0 || echo 1) \
     "every message exactly once"
 
-sleep 0.3
 tail -n +2 "$tap_tmp/all.csv" | awk -F, '$8 > $9 { print $3 }' | sort -un \
     > "$tap_tmp/want_alerts"
+# until mosquitto_sub has written as many alerts as expected (the last were
+# published just before the restarted queries ended)
+for i in $(seq 1 400); do
+    [ "$(grep -c '"Battery_ID":' "$tap_tmp/alerts.txt")" -ge "$(wc -l < "$tap_tmp/want_alerts")" ] && break
+    sleep 0.05
+done
 sed -n 's/.*"Battery_ID":\([0-9]*\).*/\1/p' "$tap_tmp/alerts.txt" | sort -n \
     > "$tap_tmp/got_alerts"
 ok $([ -s "$tap_tmp/want_alerts" ] && echo 0 || echo 1) \

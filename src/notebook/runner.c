@@ -531,7 +531,10 @@ static int run_cells(ll_notebook *nb, ll_host *h, const run_opts *o,
         if (c->type != LL_CELL_CODE)
             continue;
         number++;
-        if (ll_interrupted()) {
+        /* run_sigints as well: a SIGINT that lands after the last
+         * instruction of the cell before, once the host no longer looks,
+         * would otherwise be forgotten and the run go on. */
+        if (ll_interrupted() || run_sigints > 0) {
             fprintf(stderr, "lualab: interrupted before cell %d\n", number);
             return RUN_INTERRUPTED;
         }

@@ -19,6 +19,12 @@
  * topic and payload among the records not yet committed, and drops it.
  * pump() writes the queued PUBACKs before a batch is planned.
  *
+ * available_now reads what the broker kept for the session: the source
+ * also subscribes to a topic of its own, lualab/snapshot/CLIENT_ID, and
+ * publishes a marker there once subscribed; the broker sends a
+ * session's messages in order, so every message kept before arrives
+ * before the marker, however slow the burst is on a loaded machine.
+ *
  * Sink: each row as a JSON object to a topic at QoS 1 (MQTT 5), with a
  * user property key = "<query id>:<batch>:<row>" that makes the
  * duplicates of a batch sent again after a kill detectable; a batch is
@@ -101,7 +107,10 @@ typedef struct mqtt_source {
     char host[256];
     int port, qos, mode, have_schema;
     struct mosquitto *mosq;
-    int connected, subscribed;
+    int connected, subscribed, subacks;
+    char marker_topic[160], marker[64]; /* available_now's marker */
+    int marker_seen;
+    int64_t marker_seq; /* next_seq when the marker came */
     char *wal_path;
     int wal_fd;
     wal_rec *recs; /* not yet committed, by seq */
@@ -186,6 +195,15 @@ static void on_message(struct mosquitto *m, void *ud,
     }
     memcpy(payload, msg->payload, (size_t)msg->payloadlen);
     payload[msg->payloadlen] = 0;
+    if (!strcmp(msg->topic, s->marker_topic)) {
+        /* a marker of an older run (killed before it came) is not ours */
+        if (s->marker[0] && !s->marker_seen && !strcmp(payload, s->marker)) {
+            s->marker_seen = 1;
+            s->marker_seq = s->next_seq;
+        }
+        free(payload);
+        return;
+    }
     /* sent again after a kill between its record and its PUBACK (QoS 1;
      * QoS 0 messages all have id 0 and are never sent again) */
     int mid = msg->qos == 1 ? msg->mid : -1;
@@ -221,7 +239,9 @@ static void on_connect(struct mosquitto *m, void *ud, int rc)
     mqtt_source *s = ud;
     if (rc == 0) {
         s->connected = 1;
+        s->subacks = 0;
         mosquitto_subscribe(m, NULL, s->topic, s->qos);
+        mosquitto_subscribe(m, NULL, s->marker_topic, 1);
     }
 }
 
@@ -232,7 +252,9 @@ static void on_subscribe(struct mosquitto *m, void *ud, int mid, int n,
     (void)mid;
     (void)n;
     (void)granted;
-    ((mqtt_source *)ud)->subscribed = 1;
+    mqtt_source *s = ud;
+    if (++s->subacks >= 2) /* the topic and the marker's */
+        s->subscribed = 1;
 }
 
 /* Read what the broker has for us: at least wait seconds and until quiet
@@ -337,6 +359,8 @@ static int mq_open(ll_source *base, const char *dir, const char *query_id,
         snprintf(id, sizeof id, "lualab-%.16s", query_id);
         s->client_id = ll_strdup(id);
     }
+    snprintf(s->marker_topic, sizeof s->marker_topic, "lualab/snapshot/%.100s",
+             s->client_id ? s->client_id : "");
     lib_init();
     s->mosq = mosquitto_new(s->client_id, false, s);
     if (!s->mosq)
@@ -463,11 +487,41 @@ static ll_frame *mq_read(ll_source *base, const char *offsets,
 static int mq_snapshot(ll_source *base, ll_err *err)
 {
     mqtt_source *s = (mqtt_source *)base;
-    /* what the broker kept for us arrives in a burst after connecting */
-    int rc = pump(s, 0.3, 0.3, err);
-    if (!rc)
-        s->bound = s->next_seq;
-    return rc;
+    /* what the broker kept for us arrives after connecting, before the
+     * marker published once subscribed */
+    int rc = pump(s, 0, 0, err);
+    if (rc)
+        return rc;
+    snprintf(s->marker, sizeof s->marker, "%ld-%.0f", (long)getpid(),
+             now_s() * 1e6);
+    s->marker_seen = 0;
+    rc = mosquitto_publish(s->mosq, NULL, s->marker_topic,
+                           (int)strlen(s->marker), s->marker, 1, false);
+    if (rc != MOSQ_ERR_SUCCESS)
+        return ll_err_set(err, LL_EIO, "mqtt %s: %s", s->url,
+                          mosquitto_strerror(rc));
+    double start = now_s();
+    while (!s->marker_seen) {
+        rc = mosquitto_loop(s->mosq, 50, 1);
+        if (rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_NO_CONN) {
+            /* the session resumes; libmosquitto sends the marker again */
+            s->connected = 0;
+            s->subscribed = 0;
+            mosquitto_reconnect(s->mosq);
+        } else if (rc != MOSQ_ERR_SUCCESS)
+            return ll_err_set(err, LL_EIO, "mqtt %s: %s", s->url,
+                              mosquitto_strerror(rc));
+        if (s->io_error)
+            return ll_err_set(err, LL_EIO, "mqtt source: %s", s->io_msg);
+        if (now_s() - start > 120)
+            return ll_err_set(err, LL_ETIMEOUT,
+                              "mqtt %s: available_now: the marker published "
+                              "to %s did not come back within 120 s (may "
+                              "the client publish and subscribe there?)",
+                              s->url, s->marker_topic);
+    }
+    s->bound = s->marker_seq;
+    return LL_OK;
 }
 
 /* Keep only the records after the committed batch; rewrite the log. */

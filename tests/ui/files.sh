@@ -74,7 +74,7 @@ keys Enter
 type_text ' -- unsaved work'
 wait_for x 1
 i=0
-while [ ! -f "$tap_tmp/.crash.lua.autosave" ] && [ $i -lt 60 ]; do
+while [ ! -f "$tap_tmp/.crash.lua.autosave" ] && [ $i -lt 400 ]; do
     sleep 0.05
     i=$((i + 1))
 done
@@ -96,19 +96,28 @@ see 'saved crash\.lua' "it can be saved"
 like "$(cat "$tap_tmp/crash.lua")" 'unsaved work' "the saved file has the recovered change"
 
 # resize
+# wait_header COLS: until lualab has redrawn its header at COLS columns
+# with the kernel state at the right edge (20 s at most); sets $hdr
+wait_header() {
+    _n=0
+    while [ $_n -lt 400 ]; do
+        hdr=$(tm capture-pane -p -N | head -1)
+        [ "${#hdr}" -eq "$1" ] && printf '%s' "$hdr" | grep -Eq 'kernel: idle $' && return 0
+        sleep 0.05
+        _n=$((_n + 1))
+    done
+    return 1
+}
 ui_start save.lua 100 30
 see 'kernel: idle' "the notebook opens at 100x30"
 tm resize-window -x 80 -y 24
-sleep 0.3
-wait_for 'kernel: idle' 2
-hdr=$(tm capture-pane -p -N | head -1)
+wait_header 80
 is "${#hdr}" "80" "after resizing to 80 columns the header is 80 wide"
 like "$hdr" 'kernel: idle $' "the kernel state is at the right edge"
 is "$(screen | wc -l)" "24" "the screen has 24 rows"
 like "$(screen | tail -1)" 'cell 1/3' "the status line is on the last row"
 tm resize-window -x 120 -y 40
-sleep 0.3
-hdr=$(tm capture-pane -p -N | head -1)
+wait_header 120
 is "${#hdr}" "120" "growing the window redraws at 120 columns"
 
 # resize while a cell runs
@@ -125,7 +134,7 @@ see 'kernel: idle' "a slow notebook opens"
 keys C-e
 see 'slow 2' "the slow cell is printing"
 tm resize-window -x 80 -y 24
-wait_for 'slow 5' 3
+wait_for 'slow 5' 30
 hdr=$(tm capture-pane -p -N | head -1)
 is "${#hdr}" "80" "the screen follows a resize while a cell runs"
 like "$hdr" 'kernel: busy' "the cell was still running"

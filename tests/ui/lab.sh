@@ -44,7 +44,7 @@ ui_start 01-automl-forecast.lua 110 40
 see 'kernel: idle' "01: the notebook opens"
 run_all 01-automl-forecast.lua 'automl trials .*best [A-Za-z]+ nrmse' \
     "01: the live automl line shows the trials and the best model so far"
-see 'service running: false' "01: the last cell stopped the service" 5
+see 'service running: false' "01: the last cell stopped the service"
 ok $(ps -eo args | grep -q '[l]ualab serve -m models:/battery-cycles'; [ $? -ne 0 ]; echo $?) \
     "01: no server left running"
 keys s
@@ -58,7 +58,7 @@ ui_start 03-stream-scoring.lua 110 40
 see 'kernel: idle' "03: the notebook opens"
 run_all 03-stream-scoring.lua 'streaming .*(scores|alerts).*rows/s' \
     "03: the live streaming line shows the queries' batches and rows/s"
-see 'active queries: 0' "03: the last cell stopped the queries" 5
+see 'active queries: 0' "03: the last cell stopped the queries"
 ui_stop
 
 done_testing

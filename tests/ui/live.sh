@@ -21,18 +21,18 @@ keys C-e
 see '│ +Live loss' "the chart is drawn while the cell runs"
 see '│ +[0-9.]+k?┤' "with its y axis"
 # Before the cell ends the axis has already grown past the first points.
-wait_for '│ +(1k|[2-9]00)┤' 6
+wait_for '│ +(1k|[2-9]00)┤' 30
 rc=$?
 printf '%s\n' "$scr" | grep -q '│ training done'
 ended=$?
 ok $([ $rc -eq 0 ] && [ $ended -ne 0 ]; echo $?) "the chart grows while the cell still runs"
 [ $rc -eq 0 ] && [ $ended -ne 0 ] || printf '%s\n' "$scr" | sed 's/^/#   | /'
 
-see '│ training done' "the cell ends" 10
+see '│ training done' "the cell ends" 60
 see '│ +6k┤' "the final chart shows the last points (80 squared)"
 # The cell's end message replaces the status line: save after it, or the
 # end of the cell can overwrite "saved" before the screen is read.
-wait_for 'cell 1: ' 10
+wait_for 'cell 1: ' 60
 keys s
 see 'saved' "the notebook saves"
 ui_stop
@@ -53,7 +53,7 @@ see 'kernel: idle' "a notebook with a silent cell opens"
 keys C-e
 see 'running [1-9]\.[0-9] s' "the clock of a silent cell runs"
 see '│ +(1000|[4-9]00)┤' "its chart grows while it runs, without any output or progress"
-see 'done [0-9.]+ s' "the silent cell ends" 10
+see 'done [0-9.]+ s' "the silent cell ends" 60
 ui_stop
 
 "$LUALAB" --run "$tap_tmp/live.lua" -o "$tap_tmp/live.ipynb" --quiet >/dev/null

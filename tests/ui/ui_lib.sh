@@ -46,10 +46,13 @@ type_text() { tm send-keys -l -- "$1"; sleep 0.05; }
 esc() { tm send-keys Escape; sleep 0.15; }
 
 # wait_for PATTERN [SECONDS]: poll the screen until it matches (grep -E);
-# sets $scr to the last screen seen.  Returns 1 on timeout.
+# sets $scr to the last screen seen.  Returns 1 on timeout.  The default
+# bound is generous: on a loaded machine (a parallel make check under the
+# sanitizers) lualab may get a fraction of a CPU; a bound only limits how
+# long a failing test takes.
 wait_for() {
     _n=0
-    _lim=$((${2:-5} * 20))
+    _lim=$((${2:-30} * 20))
     while [ $_n -lt $_lim ]; do
         scr=$(screen)
         if printf '%s\n' "$scr" | grep -Eq -- "$1"; then
@@ -63,7 +66,7 @@ wait_for() {
 
 # see PATTERN DESCRIPTION: a test that waits for the screen to show it.
 see() {
-    wait_for "$1" "${3:-5}"
+    wait_for "$1" "${3:-30}"
     _rc=$?
     ok $_rc "$2"
     [ $_rc -eq 0 ] || printf '%s\n' "$scr" | sed 's/^/#   | /'
