@@ -137,6 +137,13 @@ describe("automl.forecast bad input", function()
         fails({horizon = 0}, "horizon must be a positive integer, got 0")
     end)
 
+    it("raises at the caller's line, not inside the library", function()
+        local ok, e = pcall(function() local j = automl.forecast(settings{target = "Cycles"}); return j end)
+        assert.is_false(ok)
+        assert.matches("automl_spec%.lua:%d+: target column 'Cycles' not found", e)
+        assert.is_nil(e:find("_automl.lua", 1, true), e)
+    end)
+
     it("checks the deep learning settings", function()
         fails({enable_dnn = "yes"}, "option 'enable_dnn': boolean expected, got string")
         fails({allowed = {"LSTM"}}, "allowed: LSTM is a deep learning model; set enable_dnn = true")
