@@ -39,7 +39,8 @@ like "$(cat "$dir/e1")" "--target is required" "and says so"
 "$LUALAB" automl forecast "$dir/train.csv" --target Nope --time Date --horizon 30 \
     >/dev/null 2>"$dir/e2"
 is "$?" "2" "a data error exits 2"
-is "$(cat "$dir/e2")" "lualab automl: target column 'Nope' not found" "naming the column"
+is "$(cat "$dir/e2")" "lualab automl: $dir/train.csv: target column 'Nope' not found" \
+    "naming the file and the column"
 "$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
     --horizon 30 --allowed Ridge,Bogus >/dev/null 2>"$dir/e3"
 is "$?" "2" "an unknown model exits 2"

@@ -583,6 +583,16 @@ static void test_run_errors(void **state)
     expect_run_error(f, &o,
                      "series A is too short: 20 rows, but horizon 10 with 1 "
                      "fold 10 apart needs at least 24");
+    /* A table read from a file: its errors name the file, option errors
+     * do not. */
+    o.table.source = "sales.csv";
+    expect_run_error(f, &o,
+                     "sales.csv: series A is too short: 20 rows, but horizon "
+                     "10 with 1 fold 10 apart needs at least 24");
+    o.table.target = "Sales";
+    expect_run_error(f, &o, "sales.csv: target column 'Sales' not found");
+    o.horizon = 0;
+    expect_run_error(f, &o, "horizon must be at least 1");
     ll_frame_free(f);
 }
 

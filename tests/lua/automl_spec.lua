@@ -144,6 +144,15 @@ describe("automl.forecast bad input", function()
         assert.is_nil(e:find("_automl.lua", 1, true), e)
     end)
 
+    it("names the CSV file a table came from", function()
+        local path = tmpdir() .. "/train.csv"
+        train:write_csv(path)
+        fails({data = path, target = "Cycles"}, path .. ": target column 'Cycles' not found")
+        fails({data = path, allowed = {"DeepAR"}}, "allowed: unknown model 'DeepAR'")
+        local msg = errmsg(automl.forecast, settings{data = path .. ".gone"})
+        assert.matches("train%.csv%.gone", msg)
+    end)
+
     it("checks the deep learning settings", function()
         fails({enable_dnn = "yes"}, "option 'enable_dnn': boolean expected, got string")
         fails({allowed = {"LSTM"}}, "allowed: LSTM is a deep learning model; set enable_dnn = true")
