@@ -40,7 +40,8 @@ is "$(cat "$dir/e1")" "$(printf 'lualab automl: --target is required\nsee lualab
 "$LUALAB" automl forecast "$dir/train.csv" --target Nope --time Date --horizon 30 \
     >/dev/null 2>"$dir/e2"
 is "$?" "2" "a data error exits 2"
-like "$(cat "$dir/e2")" "target column 'Nope' not found" "naming the column"
+is "$(cat "$dir/e2")" "lualab automl: $dir/train.csv: target column 'Nope' not found" \
+    "naming the file and the column"
 "$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
     --horizon 30 --allowed Ridge,Bogus >/dev/null 2>"$dir/e3"
 is "$?" "2" "an unknown model exits 2"
@@ -51,6 +52,11 @@ like "$(cat "$dir/e3")" "allowed: unknown model 'Bogus'" "naming it"
     --quiet >/dev/null 2>"$dir/e4"
 is "$?" "1" "no successful model exits 1"
 like "$(cat "$dir/e4")" "no model succeeded" "and says so"
+# A timeout before the first trial ends: no model, exit 4.
+"$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
+    --horizon 30 --allowed Prophet,AutoARIMA --timeout 1e-9 --quiet >"$dir/o6" 2>"$dir/e6"
+is "$?" "4" "a timeout with no model exits 4"
+like "$(cat "$dir/e6")" "no model succeeded before the timeout" "and says so"
 # --enable-dnn: the LSTM on the leaderboard; without it, asking for it is refused.
 out=$("$LUALAB" automl forecast "$dir/train.csv" --target Daily_Cycles_Used --time Date \
     --series Battery_ID --horizon 30 --exclude "$excl" --allowed LSTM,Naive --threads 2 \
@@ -61,6 +67,9 @@ like "$out" "best model: LSTM" "and it beats Naive on the battery"
     --horizon 30 --allowed LSTM >/dev/null 2>"$dir/e5"
 is "$?" "2" "LSTM without --enable-dnn exits 2"
 like "$(cat "$dir/e5")" "allowed: LSTM is a deep learning model; set enable_dnn = true" "saying why"
+"$LUALAB" automl --help >"$dir/help"
+like "$(cat "$dir/help")" "--cv-step N\] \[--season-length N\]" "the usage lists every option"
+like "$(cat "$dir/help")" "--max-trials N" "max trials too"
 "$LUALAB" automl models >"$dir/models"
 like "$(cat "$dir/models")" "^Naive" "automl models lists the families"
 like "$(cat "$dir/models")" "ExtremeRandomTrees" "and the regression models"

@@ -135,7 +135,9 @@ return function(M)
         if type(opts) ~= "table" then
             raise("automl.forecast: options table expected, got " .. type(opts))
         end
-        local h = M._run(opts)
+        -- Raised from the caller's line, not from this wrapper's.
+        local ok, h = pcall(M._run, opts)
+        if not ok then error(h, 2) end
         local job = setmetatable({_h = h}, Job)
         job.leaderboard = h:leaderboard()
         job.best = h:take_best()

@@ -9,7 +9,8 @@ local M = {}
 M.usage = [[
 usage: lualab automl forecast DATA.csv --target COL --time COL --horizon N
            [--series COL,...] [--metric nrmse] [--exclude COL,...]
-           [--cv-folds N] [--exit-score X] [--timeout S] [--threads N]
+           [--cv-folds N] [--cv-step N] [--season-length N]
+           [--exit-score X] [--timeout S] [--max-trials N] [--threads N]
            [--allowed M,...] [--blocked M,...] [--experiment NAME]
            [--register NAME] [--future FUTURE.csv] [--out forecast.csv]
            [--save DIR] [--quiet] [--enable-dnn] [--dnn-hidden N]

@@ -727,14 +727,14 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
         j->deadline = ll_aml_now() + o->timeout;
     int rc = ll_aml_table_from_frame(f, &o->table, &j->tab, err);
     if (rc)
-        goto fail;
+        goto data_fail;
     j->season =
         o->season_length > 0 ? o->season_length : ll_aml_detect_season(j->tab);
     j->opts.season_length = j->season;
     /* Folds first (they need only the season); lags need the length. */
     rc = plan_folds(j, err);
     if (rc)
-        goto fail;
+        goto data_fail;
     j->opts.cv_folds = (int)j->folds;
     j->opts.cv_step = (int)j->step;
     rc = ll_aml_featset_make(j->tab, o->horizon, j->season, &j->fs, err);
@@ -863,6 +863,9 @@ int ll_aml_run(const ll_frame *f, const ll_aml_opts *o, ll_aml_job **out,
     }
     *out = j;
     return LL_OK;
+data_fail:
+    if (o->table.source && rc != LL_ENOMEM)
+        ll_err_prefix(err, "%s", o->table.source);
 fail:
     ll_aml_job_free(j);
     return rc;

@@ -111,6 +111,9 @@ typedef struct ll_aml_table_opts {
     int nseries;
     const char *const *exclude;
     int nexclude;
+    /* Where the table came from (a CSV path), or NULL: ll_aml_run prefixes
+     * the table's errors (columns, time stamps, lengths) with it. */
+    const char *source;
 } ll_aml_table_opts;
 
 int ll_aml_table_from_frame(const ll_frame *f, const ll_aml_table_opts *o,

@@ -304,6 +304,7 @@ static int l_run(lua_State *L)
         if (!owned)
             return ll_lua_raise(L, &err);
         f = owned;
+        o.table.source = path;
     }
     int rc = ll_aml_run(f, &o, &u->j, &err);
     ll_frame_free(owned);

@@ -170,6 +170,73 @@ static void test_regressors(void **state)
     assert_string_equal(err.msg, "Ridge: need 2 rows, got 1");
 }
 
+/* ElasticNet's covariance-form coordinate descent (the Gram matrix through
+ * OpenBLAS) reaches the coefficients of the plain one, which passes over
+ * the rows for every coordinate: the same objective, the same penalty. */
+static void test_enet_gram(void **state)
+{
+    (void)state;
+    enum { N = 400, P = 6 };
+    static double X[N * P], y[N], Z[N * P], res[N];
+    uint64_t s = 7;
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < P; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            double u = (double)(s >> 11) / 9007199254740992.0;
+            /* correlated columns: many sweeps */
+            X[i * P + j] = u + (j ? 0.8 * X[i * P + j - 1] : 0);
+        }
+        y[i] = 1 + 2 * X[i * P] - 0.5 * X[i * P + 3] + 0.01 * sin(i);
+    }
+    ll_err err = {0};
+    ll_aml_regressor *r = NULL;
+    assert_int_equal(ll_aml_enet.fit(X, y, N, P, 1, &r, &err), 0);
+    const double *mean = r->arr[0], *sd = r->arr[1], *w = r->arr[2];
+    double my = 0, amax = 0, ref[P] = {0};
+    for (int i = 0; i < N; i++)
+        my += y[i] / N;
+    for (int i = 0; i < N; i++) {
+        res[i] = y[i] - my;
+        for (int j = 0; j < P; j++)
+            Z[i * P + j] = (X[i * P + j] - mean[j]) / sd[j];
+    }
+    for (int j = 0; j < P; j++) {
+        double c = 0;
+        for (int i = 0; i < N; i++)
+            c += Z[i * P + j] * res[i];
+        amax = fmax(amax, fabs(c) / N);
+    }
+    double alpha = 1e-4 * amax / 0.5;
+    for (int it = 0; it < 100000; it++) {
+        double dmax = 0;
+        for (int j = 0; j < P; j++) {
+            double zz = 0, zr = 0;
+            for (int i = 0; i < N; i++) {
+                zz += Z[i * P + j] * Z[i * P + j];
+                zr += Z[i * P + j] * res[i];
+            }
+            zz /= N;
+            zr = zr / N + zz * ref[j];
+            double g = alpha * 0.5;
+            double nw = (zr > g    ? zr - g
+                         : zr < -g ? zr + g
+                                   : 0) /
+                        (zz + alpha * 0.5);
+            for (int i = 0; i < N; i++)
+                res[i] -= (nw - ref[j]) * Z[i * P + j];
+            dmax = fmax(dmax, fabs(nw - ref[j]));
+            ref[j] = nw;
+        }
+        if (dmax < 1e-13)
+            break;
+    }
+    for (int j = 0; j < P; j++)
+        if (!(fabs(w[j] - ref[j]) < 1e-7 * (1 + fabs(ref[j]))))
+            fail_msg("coefficient %d: %.12g, the row-wise descent %.12g", j,
+                     w[j], ref[j]);
+    ll_aml_regressor_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_metrics_by_hand),
         cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_regressors),
+        cmocka_unit_test(test_enet_gram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

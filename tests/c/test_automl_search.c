@@ -72,7 +72,7 @@ static void test_table_gaps(void **state)
     (void)state;
     ll_frame *f = csv("t,g,y,x\n2020-01-01,A,1,10\n2020-01-02,A,2,20\n"
                       "2020-01-05,A,5,50\n2020-01-01,B,7,1\n");
-    ll_aml_table_opts o = {"y", "t", series_cols, 0, NULL, 0};
+    ll_aml_table_opts o = {"y", "t", series_cols, 0, NULL, 0, NULL};
     const char *g[] = {"g"};
     o.series = g;
     o.nseries = 1;
@@ -113,7 +113,7 @@ static void expect_table_error(const char *text, const char *target,
 {
     ll_frame *f = csv(text);
     const char *g[] = {"g"};
-    ll_aml_table_opts o = {target, "t", g, nseries, NULL, 0};
+    ll_aml_table_opts o = {target, "t", g, nseries, NULL, 0, NULL};
     ll_aml_table *t = NULL;
     ll_err err = {0};
     assert_true(ll_aml_table_from_frame(f, &o, &t, &err) < 0);
@@ -142,7 +142,7 @@ static void test_table_errors(void **state)
                        "target 'y' is missing at the start of series A "
                        "(time 2020-01-01)");
     ll_frame *f = ll_frame_new(NULL);
-    ll_aml_table_opts o = {"y", "t", NULL, 0, NULL, 0};
+    ll_aml_table_opts o = {"y", "t", NULL, 0, NULL, 0, NULL};
     ll_aml_table *t = NULL;
     ll_err err = {0};
     assert_int_equal(ll_aml_table_from_frame(f, &o, &t, &err), LL_EINVAL);
@@ -583,6 +583,16 @@ static void test_run_errors(void **state)
     expect_run_error(f, &o,
                      "series A is too short: 20 rows, but horizon 10 with 1 "
                      "fold 10 apart needs at least 24");
+    /* A table read from a file: its errors name the file, option errors
+     * do not. */
+    o.table.source = "sales.csv";
+    expect_run_error(f, &o,
+                     "sales.csv: series A is too short: 20 rows, but horizon "
+                     "10 with 1 fold 10 apart needs at least 24");
+    o.table.target = "Sales";
+    expect_run_error(f, &o, "sales.csv: target column 'Sales' not found");
+    o.horizon = 0;
+    expect_run_error(f, &o, "horizon must be at least 1");
     ll_frame_free(f);
 }
 
