@@ -8,7 +8,7 @@ liblualab_a_SOURCES += src/forecast/forecast.h src/forecast/optim.h \
 LL_MODULES += forecast
 
 EXTRA_DIST += tests/fixtures/make_forecast.R tests/fixtures/forecast \
-	tests/c/forecast_fixture.h
+	tests/c/forecast_fixture.h tests/c/automl_fixture.h
 
 check_PROGRAMS += tests/c/test_forecast_optim tests/c/test_forecast_naive \
 	tests/c/test_forecast_ets tests/c/test_forecast_theta \

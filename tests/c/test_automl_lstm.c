@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "automl_fixture.h"
 #include "forecast/automl.h"
 #include "forecast/automl_int.h"
 #include "model/model.h"
@@ -209,18 +210,6 @@ static void test_learns_nonlinear(void **state)
     assert_string_equal(err.msg, "LSTM: need 2 rows, got 1");
 }
 
-static ll_frame *csv(const char *text)
-{
-    ll_csv_opts o;
-    ll_csv_opts_init(&o);
-    ll_err err = {0};
-    ll_frame *f =
-        ll_frame_read_csv_mem(text, strlen(text), "test.csv", &o, NULL, &err);
-    if (!f)
-        fail_msg("csv: %s", err.msg);
-    return f;
-}
-
 static double sine(int i)
 {
     return 10 + 3 * sin(2 * M_PI * i / 12.0) + sin(2 * M_PI * i / 5.0);
@@ -251,14 +240,6 @@ static ll_aml_job *sine_job(ll_frame *f, int enable)
         fail_msg("%s", err.msg);
     }
     return j;
-}
-
-static int trial_of(const ll_aml_job *j, const char *model)
-{
-    for (size_t i = 0; i < j->ntrials; i++)
-        if (strcmp(j->trials[i].model, model) == 0)
-            return (int)i;
-    return -1;
 }
 
 /* A lagged sine through the search: CV well below the mean model's, the

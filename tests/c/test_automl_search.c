@@ -13,23 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "automl_fixture.h"
 #include "forecast/automl.h"
 #include "model/model.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
 #include "util/signals.h"
-
-static ll_frame *csv(const char *text)
-{
-    ll_csv_opts o;
-    ll_csv_opts_init(&o);
-    ll_err err = {0};
-    ll_frame *f =
-        ll_frame_read_csv_mem(text, strlen(text), "test.csv", &o, NULL, &err);
-    if (!f)
-        fail_msg("csv: %s", err.msg);
-    return f;
-}
 
 /* A deterministic noise-like regressor (no autocorrelation to speak of). */
 static double xval(int s, int i)
@@ -323,14 +312,6 @@ static void test_univariate_pipeline(void **state)
     ll_frame_free(fc);
     ll_aml_job_free(j);
     ll_frame_free(f);
-}
-
-static int trial_of(const ll_aml_job *j, const char *model)
-{
-    for (size_t i = 0; i < j->ntrials; i++)
-        if (strcmp(j->trials[i].model, model) == 0)
-            return (int)i;
-    return -1;
 }
 
 /* StatisticalEnsemble: the plain mean of AutoETS, AutoARIMA and Theta, in

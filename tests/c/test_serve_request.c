@@ -284,9 +284,8 @@ static void test_responses(void **state)
     assert_string_equal(err.msg, "BAD_REQUEST: x");
     ll_buf_reset(&b);
     ll_req_write_error("BAD_REQUEST", "row \"1\"\n", &b);
-    assert_string_equal(ll_buf_str(&b),
-                        "{\"error_code\":\"BAD_REQUEST\","
-                        "\"message\":\"row \\\"1\\\"\\n\"}");
+    assert_string_equal(ll_buf_str(&b), "{\"error_code\":\"BAD_REQUEST\","
+                                        "\"message\":\"row \\\"1\\\"\\n\"}");
     ll_buf_free(&b);
 }
 
