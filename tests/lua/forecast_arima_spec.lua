@@ -2,24 +2,13 @@
 -- (tests/fixtures/forecast_arima/, made by
 -- tests/fixtures/make_forecast_arima.R): chosen order, likelihood,
 -- coefficients by name, forecasts with intervals, regressors, bad input.
-local src = os.getenv("top_srcdir") or "."
 
 local function fixture(name)
-    local fx = {}
-    local path = src .. "/tests/fixtures/forecast_arima/" .. name .. ".txt"
-    for line in io.lines(path) do
-        local key, rest = line:match("^(%S+)%s*(.*)$")
-        local vals = {}
-        for tok in rest:gmatch("%S+") do vals[#vals + 1] = tonumber(tok) or tok end
-        fx[key] = vals
-        fx[key .. "_text"] = rest
-    end
+    local fx, text = read_fixture("forecast_arima", name)
+    for key, rest in pairs(text) do fx[key .. "_text"] = rest end
     return fx
 end
-
-local function close(a, b, tol)
-    return math.abs(a - b) <= tol * math.max(1, math.abs(b))
-end
+local close = close_to
 
 local function col(frame, name) return frame:col(name):to_table() end
 

@@ -1,22 +1,9 @@
 -- forecast: Prophet, MSTL and the Croston family through the Lua API, with
 -- R's numbers from tests/fixtures/forecast_more/ (made by
 -- tests/fixtures/make_forecast_more.R).
-local src = os.getenv("top_srcdir") or "."
 
-local function fixture(name)
-    local fx = {}
-    for line in io.lines(src .. "/tests/fixtures/forecast_more/" .. name .. ".txt") do
-        local key, rest = line:match("^(%S+)%s*(.*)$")
-        local vals = {}
-        for tok in rest:gmatch("%S+") do vals[#vals + 1] = tonumber(tok) or tok end
-        fx[key] = vals
-    end
-    return fx
-end
-
-local function close(a, b, tol)
-    return math.abs(a - b) <= tol * math.max(1, math.abs(b))
-end
+local function fixture(name) return (read_fixture("forecast_more", name)) end
+local close = close_to
 
 local function col(frame, name) return frame:col(name):to_table() end
 

@@ -12,3 +12,23 @@ function run_cmd(cmd)
     local rc = tonumber(out:match("__rc=(%d+)\n?$"))
     return out:gsub("__rc=%d+\n?$", ""), rc
 end
+
+-- A reference fixture of R's numbers, tests/fixtures/DIR/NAME.txt: one line
+-- per key, "key value value ...". Returns {key = {values...}} (numbers where
+-- they read as numbers) and {key = "the rest of the line as text"}.
+function read_fixture(dir, name)
+    local fx, text = {}, {}
+    for line in io.lines(FIXTURES .. "/" .. dir .. "/" .. name .. ".txt") do
+        local key, rest = line:match("^(%S+)%s*(.*)$")
+        local vals = {}
+        for tok in rest:gmatch("%S+") do vals[#vals + 1] = tonumber(tok) or tok end
+        fx[key] = vals
+        text[key] = rest
+    end
+    return fx, text
+end
+
+-- a and b agree within tol, relative to b (absolute below 1)
+function close_to(a, b, tol)
+    return math.abs(a - b) <= tol * math.max(1, math.abs(b))
+end
