@@ -812,22 +812,10 @@ static int l_col_value_counts(lua_State *L)
 
 static int l_col_to_tensor(lua_State *L)
 {
-    static const char *const opts[] = {"categorical", "dtype", NULL};
     lcol *a = df_check_lcol(L, 1);
     if (!lua_isnoneornil(L, 2))
         luaL_checktype(L, 2, LUA_TTABLE);
-    ll_lua_check_opts(L, 2, "to_tensor", opts);
-    const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
-    if (strcmp(dtype, "float32"))
-        return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
-                          dtype);
-    const char *cat = ll_opt_str(L, 2, "categorical", "codes");
-    int onehot = !strcmp(cat, "onehot");
-    if (!onehot && strcmp(cat, "codes"))
-        return luaL_error(L,
-                          "to_tensor: categorical must be \"codes\" or "
-                          "\"onehot\", got '%s'",
-                          cat);
+    int onehot = df_to_tensor_opts(L, 2);
     lframe *tmp = df_new_frame_ud(L);
     ll_err err;
     ll_err_clear(&err);

@@ -94,6 +94,24 @@ ll_column **ll_lua_new_column(lua_State *L, const char *name)
     return &df_new_col_ud(L, name)->c;
 }
 
+int df_to_tensor_opts(lua_State *L, int idx)
+{
+    static const char *const opts[] = {"categorical", "dtype", NULL};
+    ll_lua_check_opts(L, idx, "to_tensor", opts);
+    const char *dtype = ll_opt_str(L, idx, "dtype", "float32");
+    if (strcmp(dtype, "float32"))
+        return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
+                          dtype);
+    const char *cat = ll_opt_str(L, idx, "categorical", "codes");
+    int onehot = !strcmp(cat, "onehot");
+    if (!onehot && strcmp(cat, "codes"))
+        return luaL_error(L,
+                          "to_tensor: categorical must be \"codes\" or "
+                          "\"onehot\", got '%s'",
+                          cat);
+    return onehot;
+}
+
 /* Sort the array of names at index names in place with table.sort. */
 void df_sort_names(lua_State *L, int names)
 {

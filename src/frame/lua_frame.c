@@ -1018,19 +1018,7 @@ static int l_frame_to_tensor(lua_State *L)
         names = df_str_list(L, 2, &n, "to_tensor");
     else
         names = cols_or_all(L, lua_gettop(L) + 1, f, &n, "to_tensor");
-    static const char *const opts[] = {"categorical", "dtype", NULL};
-    ll_lua_check_opts(L, 2, "to_tensor", opts);
-    const char *dtype = ll_opt_str(L, 2, "dtype", "float32");
-    if (strcmp(dtype, "float32"))
-        return luaL_error(L, "to_tensor: dtype must be \"float32\", got '%s'",
-                          dtype);
-    const char *cat = ll_opt_str(L, 2, "categorical", "codes");
-    int onehot = !strcmp(cat, "onehot");
-    if (!onehot && strcmp(cat, "codes"))
-        return luaL_error(L,
-                          "to_tensor: categorical must be \"codes\" or "
-                          "\"onehot\", got '%s'",
-                          cat);
+    int onehot = df_to_tensor_opts(L, 2);
     if (n < 1)
         return luaL_error(L, "to_tensor: no columns");
     int *cols = lua_newuserdatauv(L, sizeof(int) * (size_t)n, 0);

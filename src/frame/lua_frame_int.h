@@ -56,6 +56,9 @@ int df_push_names_op(lua_State *L, const ll_frame *f, const char **names, int n,
                      names_op op);
 
 /* Lua values (lua_df.c). */
+/* The options table of to_tensor at idx ({dtype = "float32", categorical =
+ * "codes" | "onehot"}), checked; returns 1 for one-hot. */
+int df_to_tensor_opts(lua_State *L, int idx);
 /* Sort the array of names at index names in place with table.sort. */
 void df_sort_names(lua_State *L, int names);
 /* A string or an array of strings at idx, as a C array kept alive in a
