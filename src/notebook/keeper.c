@@ -54,22 +54,9 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int is lock-free");
 /* The running keeper, for signal handlers. */
 static nb_keeper *volatile active;
 
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 void nb_keeper_say(const char *s)
 {
-    write_all(2, s, strlen(s));
+    (void)ll_write_fd(2, s, strlen(s));
 }
 
 static void wake(nb_keeper *k)

@@ -165,21 +165,6 @@ static char *wal_line(int64_t seq, int mid, const char *topic,
     return text;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void on_message(struct mosquitto *m, void *ud,
                        const struct mosquitto_message *msg)
 {
@@ -219,8 +204,8 @@ static void on_message(struct mosquitto *m, void *ud,
     }
     ll_stream_kill_point(s->base.query, "message", s->next_seq);
     char *line = wal_line(s->next_seq, mid, msg->topic, payload);
-    if (!line || write_all(s->wal_fd, line, strlen(line)) ||
-        write_all(s->wal_fd, "\n", 1) ||
+    if (!line || ll_write_fd(s->wal_fd, line, strlen(line)) ||
+        ll_write_fd(s->wal_fd, "\n", 1) ||
         add_rec(s, s->next_seq, mid, msg->topic, payload,
                 (size_t)msg->payloadlen)) {
         s->io_error = 1;
@@ -451,7 +436,7 @@ static ll_frame *mq_read(ll_source *base, const char *offsets,
             int fd = mkstemp(tmp);
             if (fd < 0)
                 break;
-            int wrc = write_all(fd, s->recs[i].payload, s->recs[i].len);
+            int wrc = ll_write_fd(fd, s->recs[i].payload, s->recs[i].len);
             close(fd);
             int rc = wrc ? LL_EIO
                          : ll_stream_infer_schema(tmp, "jsonl", &s->base.schema,

@@ -336,14 +336,7 @@ static void emergency_restore(void);
 
 static void put_tty(const char *s)
 {
-    size_t n = strlen(s);
-    while (n > 0) {
-        ssize_t w = write(1, s, n);
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
+    (void)ll_write_fd(1, s, strlen(s));
 }
 
 /* The cell did not stop after an interrupt: ask (with write and read, this

@@ -139,19 +139,8 @@ int ll_write_file_atomic(const char *path, const void *data, size_t len,
         pending_set = 1;
     }
     int rc = LL_OK, e = 0;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            e = errno;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    if (ll_write_fd(fd, data, len))
+        e = errno;
     if (!e) {
         /* Keep the mode of the file we replace, else the usual 0644. */
         struct stat st;
@@ -236,6 +225,25 @@ int ll_mkdir_p(const char *path, ll_err *err)
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
         return ll_err_set(err, LL_EIO, "%s: %s", tmp, strerror(errno));
     return LL_OK;
+}
+
+int ll_write_fd(int fd, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 int ll_file_exists(const char *path)

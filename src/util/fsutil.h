@@ -22,6 +22,9 @@ int ll_write_file_atomic(const char *path, const void *data, size_t len,
 void ll_write_abort(void);
 /* Remove PATH.tmp.PID.* files left by writers that no longer run. */
 void ll_remove_stale_tmp(const char *path);
+/* Write all n bytes to fd, retrying short writes and EINTR: 0, or -1 with
+ * errno set (async-signal-safe). */
+int ll_write_fd(int fd, const void *p, size_t n);
 /* mkdir -p; existing directories are fine. */
 int ll_mkdir_p(const char *path, ll_err *err);
 int ll_file_exists(const char *path);

@@ -282,6 +282,33 @@ static void test_suggest(void **state)
 /* SplitMix64 from 0 gives the reference implementation's first outputs;
  * xoshiro256** seeded with 42 through it, the values the published
  * algorithm gives (checked with a Python transcription). */
+/* ll_write_fd writes every byte through a pipe, and gives -1 with errno
+ * on a bad descriptor. */
+static void test_write_fd(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    char big[1000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    assert_int_equal(ll_write_fd(fds[1], "hello ", 6), 0);
+    assert_int_equal(ll_write_fd(fds[1], big, 1000), 0);
+    close(fds[1]);
+    char got[2000];
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fds[0], got + n, sizeof got - n)) > 0)
+        n += (size_t)r;
+    close(fds[0]);
+    assert_int_equal(n, 1006);
+    assert_memory_equal(got, "hello abc", 9);
+    assert_int_equal(got[1005], big[999]);
+    errno = 0;
+    assert_int_equal(ll_write_fd(-1, "x", 1), -1);
+    assert_int_equal(errno, EBADF);
+}
+
 static void test_rng(void **state)
 {
     (void)state;
@@ -320,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_yaml_writer),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_write_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
