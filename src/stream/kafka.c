@@ -291,19 +291,16 @@ static ll_frame *ks_read(ll_source *base, const char *offsets,
             goto done;
         }
         if (m->offset >= a[p] && m->offset < b[p]) {
+            const char *payload = m->payload ? m->payload : "";
+            char src[300];
+            snprintf(src, sizeof src, "%s[%d]", s->topic, p);
             if (!s->have_schema) {
-                char tmp[] = "/tmp/lualab-kafka-XXXXXX";
-                int fd = mkstemp(tmp);
-                int ok =
-                    fd >= 0 && write(fd, m->payload, m->len) == (ssize_t)m->len;
-                if (fd >= 0)
-                    close(fd);
-                int rc = ok ? ll_stream_infer_schema(tmp, "jsonl",
-                                                     &s->base.schema, err)
-                            : ll_err_set(err, LL_EIO,
-                                         "kafka source: cannot infer the "
-                                         "schema");
-                unlink(tmp);
+                /* the first message's fields */
+                char where[340];
+                snprintf(where, sizeof where, "%s:%lld", src,
+                         (long long)m->offset);
+                int rc = ll_stream_infer_json_schema(payload, m->len, where,
+                                                     &s->base.schema, err);
                 if (rc) {
                     rd_kafka_message_destroy(m);
                     goto done;
@@ -314,10 +311,8 @@ static ll_frame *ks_read(ll_source *base, const char *offsets,
                 rd_kafka_message_destroy(m);
                 goto done;
             }
-            char src[300];
-            snprintf(src, sizeof src, "%s[%d]", s->topic, p);
-            if (ll_rows_add_json(r, m->payload ? m->payload : "", m->len, src,
-                                 m->offset, log, err)) {
+            if (ll_rows_add_json(r, payload, m->len, src, m->offset, log,
+                                 err)) {
                 rd_kafka_message_destroy(m);
                 goto done;
             }

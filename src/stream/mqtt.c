@@ -431,17 +431,13 @@ static ll_frame *mq_read(ll_source *base, const char *offsets,
         for (size_t i = 0; i < s->nrecs; i++) {
             if (s->recs[i].seq < a || s->recs[i].seq >= b)
                 continue;
-            /* the first message's fields, as a JSON-lines file's */
-            char tmp[] = "/tmp/lualab-mqtt-XXXXXX";
-            int fd = mkstemp(tmp);
-            if (fd < 0)
-                break;
-            int wrc = ll_write_fd(fd, s->recs[i].payload, s->recs[i].len);
-            close(fd);
-            int rc = wrc ? LL_EIO
-                         : ll_stream_infer_schema(tmp, "jsonl", &s->base.schema,
-                                                  err);
-            unlink(tmp);
+            /* the first message's fields */
+            char where[600];
+            snprintf(where, sizeof where, "%s:%lld", s->recs[i].topic,
+                     (long long)s->recs[i].seq);
+            int rc =
+                ll_stream_infer_json_schema(s->recs[i].payload, s->recs[i].len,
+                                            where, &s->base.schema, err);
             if (rc) {
                 ll_err_prefix(err, "mqtt source: schema");
                 return NULL;

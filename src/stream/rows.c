@@ -690,20 +690,32 @@ int ll_stream_infer_schema(const char *path, const char *format, ll_schema *out,
         ll_frame_free(f);
         return rc;
     }
-    /* JSON lines: the first object's fields, typed by their values */
+    /* JSON lines: the first object's fields */
     char *data = NULL;
     size_t len = 0;
     int rc = ll_read_file(path, &data, &len, err);
     if (rc)
         return rc;
     char *nl = memchr(data, '\n', len);
-    cJSON *o = cJSON_ParseWithLength(data, nl ? (size_t)(nl - data) : len);
+    char where[4200];
+    snprintf(where, sizeof where, "%s:1", path);
+    rc = ll_stream_infer_json_schema(data, nl ? (size_t)(nl - data) : len,
+                                     where, out, err);
     free(data);
+    return rc;
+}
+
+int ll_stream_infer_json_schema(const char *text, size_t len, const char *where,
+                                ll_schema *out, ll_err *err)
+{
+    ll_schema_init(out);
+    int rc = LL_OK;
+    cJSON *o = cJSON_ParseWithLength(text, len);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return ll_err_set(err, LL_EPARSE,
-                          "%s:1: not a JSON object (cannot infer a schema)",
-                          path);
+                          "%s: not a JSON object (cannot infer a schema)",
+                          where);
     }
     cJSON *v;
     cJSON_ArrayForEach(v, o)

@@ -77,6 +77,10 @@ ll_frame *ll_stream_read_file(const char *path, const char *format,
 /* The schema of a file's rows as the CSV reader infers it. */
 int ll_stream_infer_schema(const char *path, const char *format, ll_schema *out,
                            ll_err *err);
+/* The schema of one JSON object's fields, typed by their values (text of
+ * len bytes; where names it in errors: "file:1", "topic:7"). */
+int ll_stream_infer_json_schema(const char *text, size_t len, const char *where,
+                                ll_schema *out, ll_err *err);
 
 /* ---- checkpoint (checkpoint.c) ---- */
 

@@ -108,6 +108,32 @@ static void test_checkpoint(void **state)
     assert_string_equal(err.msg, want);
 }
 
+/* A message's schema: its fields typed by their values; anything but an
+ * object is refused naming where it came from. */
+static void test_infer_json_schema(void **state)
+{
+    (void)state;
+    ll_schema sc;
+    ll_err err = {0};
+    const char *msg = "{\"Date\": \"2017-03-20\", \"Battery_ID\": 3, "
+                      "\"ok\": true, \"note\": \"x\"}";
+    assert_int_equal(
+        ll_stream_infer_json_schema(msg, strlen(msg), "t:1", &sc, &err), LL_OK);
+    assert_int_equal(sc.n, 4);
+    assert_string_equal(sc.names[0], "Date");
+    assert_int_equal(sc.types[0], LL_DATE);
+    assert_int_equal(sc.types[1], LL_FLOAT);
+    assert_int_equal(sc.types[2], LL_BOOL);
+    assert_int_equal(sc.types[3], LL_STR);
+    ll_schema_free(&sc);
+    assert_int_equal(ll_stream_infer_json_schema(
+                         "[1, 2]", 6, "fleet/1/telemetry:3", &sc, &err),
+                     LL_EPARSE);
+    assert_string_equal(err.msg, "fleet/1/telemetry:3: not a JSON object "
+                                 "(cannot infer a schema)");
+    assert_int_equal(sc.n, 0);
+}
+
 static void test_rows_modes(void **state)
 {
     (void)state;
@@ -665,6 +691,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
+        cmocka_unit_test(test_infer_json_schema),
         cmocka_unit_test_setup_teardown(test_rows_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_sink_idempotent, setup,
